@@ -1,0 +1,83 @@
+# Carapace: top-level build. See README.md for the targets.
+#
+#   make            build the kernel (build/carapace.bin, build/kernel.elf)
+#   make test       host unit tests, QEMU integration tests, fuzz smoke runs
+#   make bench      benchmarks, as ratios measured side by side
+#   make clean
+#
+# Each folder lists its sources once in files.mk; the kernel, the host tests
+# and the fuzz harnesses all take them from there.
+
+CC       := clang
+LD       := ld.lld
+OBJCOPY  := objcopy
+NM       := nm
+PYTHON   := python3
+BUILD    := build
+
+include kernel/files.mk
+include tests/files.mk
+include fuzz/files.mk
+
+# Kernel flags. The kernel never touches vector registers
+# (-mgeneral-regs-only), so interrupts and system calls need not save them.
+KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
+	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
+	-Ikernel/include/freestanding -Ikernel/include -Ikernel/arch/x86_64 \
+	-target x86_64-unknown-none-elf -mno-red-zone -mgeneral-regs-only \
+	-fpie -fno-plt -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-builtin -fno-common -fno-strict-aliasing -MMD -MP
+KERNEL_ASFLAGS := $(filter-out -std=c11,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
+KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
+	--no-relax -T kernel/kernel.ld
+
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
+
+.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench clean
+all: kernel
+kernel: $(BUILD)/carapace.bin
+
+$(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# Link twice: the first image gives the symbol table, the second carries it
+# as its last section, so no other symbol moves between the two links.
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o kernel/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o
+
+$(BUILD)/kernel/ksyms-empty.o: scripts/gen-ksyms
+	@mkdir -p $(dir $@)
+	$(PYTHON) scripts/gen-ksyms /dev/null > $(BUILD)/kernel/ksyms-empty.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms-empty.S -o $@
+
+$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms
+	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/kernel/ksyms.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
+	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms1.txt
+	@$(NM) -n $@ | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms2.txt
+	@cmp -s $(BUILD)/kernel/syms1.txt $(BUILD)/kernel/syms2.txt || \
+		{ echo "error: symbols moved between the two kernel links"; exit 1; }
+
+# QEMU boots a flat image through Multiboot's a.out kludge (a 64-bit ELF is
+# refused by QEMU's Multiboot loader).
+$(BUILD)/carapace.bin: $(BUILD)/kernel.elf
+	$(OBJCOPY) -O binary $< $@
+
+test: kernel
+	@scripts/run-tests
+
+bench: kernel
+	@scripts/bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+/*
+ * The kernel's virtual and physical layout. Shared by C, assembly and the
+ * linker script (which includes it through the C preprocessor).
+ *
+ *   0x0000000000000000 ...   low half: reserved for the application (later);
+ *                            page 0 is never mapped.
+ *   DIRECT_MAP_BASE          every usable RAM frame, read-write, never
+ *                            executable; the frames of the kernel image are
+ *                            left out so that no writable alias of its text
+ *                            exists.
+ *   KHEAP_BASE               the kernel heap: pages mapped on demand, each
+ *                            allocation followed by an unmapped page.
+ *   STACKS_BASE              stacks (IST, kernel threads), each between two
+ *                            unmapped guard pages.
+ *   KERNEL_VMA + phys        the kernel image, with per-section permissions.
+ *
+ * The image is loaded at physical KERNEL_LOAD_PHYS. Its first part (.boot:
+ * the Multiboot header and the 32-bit entry code) runs at its physical
+ * address; the rest runs at KERNEL_VMA + its physical address.
+ */
+#ifndef CARAPACE_LAYOUT_H
+#define CARAPACE_LAYOUT_H
+
+#define PAGE_SIZE          0x1000
+#define LARGE_PAGE_SIZE    0x200000
+
+#define KERNEL_LOAD_PHYS   0x100000
+#define KERNEL_VMA         0xffffffff80000000
+
+#define DIRECT_MAP_BASE    0xffff800000000000
+#define KHEAP_BASE         0xffffc00000000000
+#define KHEAP_LIMIT        0xffffd00000000000
+#define STACKS_BASE        0xffffe00000000000
+#define STACKS_LIMIT       0xfffff00000000000
+
+/* The boot page tables map this much physical memory at KERNEL_VMA. */
+#define BOOT_MAPPED_BYTES  0x40000000
+
+#define BOOT_STACK_SIZE    0x4000
+
+/* GDT selectors (cpu.c builds the GDT in this order). */
+#define GDT_KERNEL_CODE    0x08
+#define GDT_KERNEL_DATA    0x10
+#define GDT_TSS            0x18
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * Page tables. Four levels of 512 entries; level 3 is the PML4, level 0 the
+ * page table proper. Entries are created on demand with frames from the
+ * caller's allocator.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arch.h"
+#include "layout.h"
+#include "mmu.h"
+
+#define ENTRIES 512
+#define LEVEL_SHIFT(level) (12 + 9 * (level))
+#define INDEX(va, level) (((va) >> LEVEL_SHIFT(level)) & (ENTRIES - 1))
+/* The upper half of the address space starts with bit 47 set. */
+#define CANONICAL(va) ((va) & (1ull << 47) ? (va) | 0xffff000000000000ull : (va))
+
+static uint64_t window;
+static mmu_frame_alloc_fn frame_alloc;
+static uint64_t active_root;
+
+void mmu_init(uint64_t phys_window, mmu_frame_alloc_fn alloc)
+{
+	window = phys_window;
+	frame_alloc = alloc;
+	active_root = read_cr3() & PTE_ADDR;
+}
+
+void mmu_set_phys_window(uint64_t phys_window)
+{
+	window = phys_window;
+}
+
+void *mmu_phys_to_virt(uint64_t phys)
+{
+	return (void *)(window + phys);
+}
+
+static uint64_t *table_at(uint64_t phys)
+{
+	return mmu_phys_to_virt(phys & PTE_ADDR);
+}
+
+static int new_table(uint64_t *phys)
+{
+	int err = frame_alloc(phys);
+
+	if (err)
+		return err;
+	memset(table_at(*phys), 0, PAGE_SIZE);
+	return 0;
+}
+
+int mmu_new_root(uint64_t *root_phys)
+{
+	return new_table(root_phys);
+}
+
+void mmu_activate(uint64_t root_phys)
+{
+	active_root = root_phys;
+	write_cr3(root_phys);
+}
+
+uint64_t mmu_root(void)
+{
+	return active_root;
+}
+
+/*
+ * Returns the entry for va at level stop_level, creating the tables above
+ * it. Intermediate entries are writable and executable: the leaf decides.
+ */
+static int walk_create(uint64_t root, uint64_t va, int stop_level, uint64_t **entry)
+{
+	uint64_t *table = table_at(root);
+
+	for (int level = 3; level > stop_level; level--) {
+		uint64_t *e = &table[INDEX(va, level)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t phys;
+			int err = new_table(&phys);
+
+			if (err)
+				return err;
+			*e = phys | PTE_P | PTE_W;
+		} else if (*e & PTE_PS) {
+			return -EEXIST; /* a large page is in the way */
+		}
+		table = table_at(*e);
+	}
+	*entry = &table[INDEX(va, stop_level)];
+	return 0;
+}
+
+static uint64_t leaf_flags(unsigned prot)
+{
+	uint64_t flags = PTE_P | PTE_G;
+
+	if (prot & MAP_WRITE)
+		flags |= PTE_W;
+	if (!(prot & MAP_EXEC))
+		flags |= PTE_NX;
+	return flags;
+}
+
+int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned prot)
+{
+	uint64_t flags = leaf_flags(prot);
+
+	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+		return -EACCES;
+	if ((va | pa | size) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	while (size) {
+		bool large = (prot & MAP_LARGE) && size >= LARGE_PAGE_SIZE &&
+			     !((va | pa) & (LARGE_PAGE_SIZE - 1));
+		uint64_t step = large ? LARGE_PAGE_SIZE : PAGE_SIZE;
+		uint64_t *e;
+		int err = walk_create(root, va, large ? 1 : 0, &e);
+
+		if (err)
+			return err;
+		if (*e & PTE_P)
+			return -EEXIST;
+		*e = pa | flags | (large ? PTE_PS : 0);
+		va += step;
+		pa += step;
+		size -= step;
+	}
+	return 0;
+}
+
+uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size)
+{
+	uint64_t done = 0;
+
+	for (uint64_t end = va + size; va < end; va += PAGE_SIZE) {
+		uint64_t *table = table_at(root);
+		int level;
+
+		for (level = 3; level > 0; level--) {
+			uint64_t e = table[INDEX(va, level)];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			table = table_at(e);
+		}
+		if (level != 0 || !(table[INDEX(va, 0)] & PTE_P))
+			continue; /* not mapped, or inside a large page: left alone */
+		table[INDEX(va, 0)] = 0;
+		if (root == active_root)
+			invlpg(va);
+		done++;
+	}
+	return done;
+}
+
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
+{
+	uint64_t *table = table_at(root);
+
+	if (CANONICAL(va) != va)
+		return false;
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = table[INDEX(va, level)];
+
+		if (!(e & PTE_P))
+			return false;
+		if (level == 0 || (e & PTE_PS)) {
+			if (pte)
+				*pte = e;
+			if (page_size)
+				*page_size = 1ull << LEVEL_SHIFT(level);
+			return true;
+		}
+		table = table_at(e);
+	}
+	return false;
+}
+
+static void walk_level(uint64_t *table, int level, uint64_t base,
+		       void (*fn)(void *, uint64_t, uint64_t, uint64_t), void *ctx)
+{
+	for (int i = 0; i < ENTRIES; i++) {
+		uint64_t e = table[i];
+		uint64_t va = CANONICAL(base | ((uint64_t)i << LEVEL_SHIFT(level)));
+
+		if (!(e & PTE_P))
+			continue;
+		if (level == 0 || (e & PTE_PS))
+			fn(ctx, va, e, 1ull << LEVEL_SHIFT(level));
+		else
+			walk_level(table_at(e), level - 1, va, fn, ctx);
+	}
+}
+
+void mmu_walk(uint64_t root, void (*fn)(void *, uint64_t, uint64_t, uint64_t),
+	      void *ctx)
+{
+	walk_level(table_at(root), 3, 0, fn, ctx);
+}

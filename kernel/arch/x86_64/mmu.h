@@ -1,0 +1,60 @@
+/*
+ * x86_64 4-level page tables: map, unmap, look up and walk. The tables are
+ * reached through a window in which all physical memory is visible: the
+ * boot mapping at first, the direct map once the kernel's own tables are on.
+ */
+#ifndef CARAPACE_MMU_H
+#define CARAPACE_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PTE_P        (1ull << 0)
+#define PTE_W        (1ull << 1)
+#define PTE_U        (1ull << 2)
+#define PTE_PS       (1ull << 7)  /* a 2 MiB (or 1 GiB) page */
+#define PTE_G        (1ull << 8)
+#define PTE_NX       (1ull << 63)
+#define PTE_ADDR     0x000ffffffffff000ull
+
+/* Permissions of a mapping, as the callers think of them. */
+#define MAP_READ     0x0
+#define MAP_WRITE    0x1
+#define MAP_EXEC     0x2
+#define MAP_LARGE    0x4 /* may use 2 MiB pages where aligned */
+
+/* Supplies zeroed frames for page-table pages; returns 0 or -ENOMEM. */
+typedef int (*mmu_frame_alloc_fn)(uint64_t *phys);
+
+void mmu_init(uint64_t phys_window, mmu_frame_alloc_fn alloc);
+void mmu_set_phys_window(uint64_t phys_window);
+void *mmu_phys_to_virt(uint64_t phys);
+
+/* Makes a new, empty top-level table; returns 0 or -ENOMEM. */
+int mmu_new_root(uint64_t *root_phys);
+/* Switches to root (CR3) and makes it the one mmu_* calls act on. */
+void mmu_activate(uint64_t root_phys);
+uint64_t mmu_root(void);
+
+/*
+ * Maps [va, va+size) to [pa, pa+size) with prot (MAP_*). The range must be
+ * page-aligned and not mapped yet (-EEXIST). A request for write and execute
+ * together is refused (-EACCES): W^X holds for every kernel mapping.
+ */
+int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned prot);
+
+/* Unmaps 4 KiB pages in [va, va+size); returns the number unmapped. */
+uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size);
+
+/*
+ * Looks va up without faulting. Returns true and the leaf entry (and the
+ * size of the page) when it is mapped.
+ */
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size);
+
+/* Calls fn for every present leaf mapping, in address order. */
+void mmu_walk(uint64_t root,
+	      void (*fn)(void *ctx, uint64_t va, uint64_t pte, uint64_t size),
+	      void *ctx);
+
+#endif

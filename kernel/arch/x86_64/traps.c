@@ -1,0 +1,155 @@
+/*
+ * CPU exceptions. Each one ends in a report: a page fault is classified by
+ * where and why it happened (page 0, a W^X page, a guard page), everything
+ * else is named by its vector. Nothing here returns to the faulting code
+ * yet: later, the page-fault path will serve demand paging first.
+ */
+#include <stdint.h>
+
+#include <carapace/console.h>
+#include <carapace/memory.h>
+#include <carapace/power.h>
+#include <carapace/report.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "layout.h"
+#include "mmu.h"
+#include "trap.h"
+
+extern char __text_start[], __rodata_end[], __ksyms_start[], __ksyms_end[];
+
+static const char *const exception_names[32] = {
+	"divide-error(#DE)", "debug(#DB)", "nmi", "breakpoint(#BP)",
+	"overflow(#OF)", "bound-range(#BR)", "invalid-opcode(#UD)",
+	"device-not-available(#NM)", "double-fault(#DF)", "coprocessor-overrun",
+	"invalid-tss(#TS)", "segment-not-present(#NP)", "stack-fault(#SS)",
+	"general-protection(#GP)", "page-fault(#PF)", "reserved-15",
+	"x87-fpu(#MF)", "alignment-check(#AC)", "machine-check(#MC)",
+	"simd-fp(#XM)", "virtualization(#VE)", "control-protection(#CP)",
+	"reserved-22", "reserved-23", "reserved-24", "reserved-25",
+	"reserved-26", "reserved-27", "hypervisor-injection(#HV)",
+	"vmm-communication(#VC)", "security(#SX)", "reserved-31",
+};
+
+static const char *exception_name(uint64_t vector)
+{
+	return vector < 32 ? exception_names[vector] : "interrupt";
+}
+
+static bool in_readonly_image(uint64_t addr)
+{
+	return (addr >= (uint64_t)__text_start && addr < (uint64_t)__rodata_end) ||
+	       (addr >= (uint64_t)__ksyms_start && addr < (uint64_t)__ksyms_end);
+}
+
+static void print_registers(const struct trap_frame *f)
+{
+	kprintf("  registers:\n");
+	kprintf("    rip %016llx  rsp %016llx  rflags %016llx\n",
+		(unsigned long long)f->rip, (unsigned long long)f->rsp,
+		(unsigned long long)f->rflags);
+	kprintf("    rax %016llx  rbx %016llx  rcx %016llx\n",
+		(unsigned long long)f->rax, (unsigned long long)f->rbx,
+		(unsigned long long)f->rcx);
+	kprintf("    rdx %016llx  rsi %016llx  rdi %016llx\n",
+		(unsigned long long)f->rdx, (unsigned long long)f->rsi,
+		(unsigned long long)f->rdi);
+	kprintf("    rbp %016llx  r8  %016llx  r9  %016llx\n",
+		(unsigned long long)f->rbp, (unsigned long long)f->r8,
+		(unsigned long long)f->r9);
+	kprintf("    r10 %016llx  r11 %016llx  r12 %016llx\n",
+		(unsigned long long)f->r10, (unsigned long long)f->r11,
+		(unsigned long long)f->r12);
+	kprintf("    r13 %016llx  r14 %016llx  r15 %016llx\n",
+		(unsigned long long)f->r13, (unsigned long long)f->r14,
+		(unsigned long long)f->r15);
+	kprintf("    cr2 %016llx  cr3 %016llx  error %llx  cs %llx  ss %llx\n",
+		(unsigned long long)read_cr2(), (unsigned long long)read_cr3(),
+		(unsigned long long)f->error, (unsigned long long)f->cs,
+		(unsigned long long)f->ss);
+}
+
+/* Decides what a page fault means, and says why in the report's first line. */
+static enum violation classify_page_fault(const struct trap_frame *f, uint64_t addr,
+					  const char **why, const char **region)
+{
+	const struct vm_region *r;
+	uint64_t pte;
+	bool present = f->error & PF_PRESENT;
+
+	*region = "";
+	if (addr < PAGE_SIZE) {
+		*why = "access to page 0 (never mapped)";
+		return VIOLATION_NULL_DEREF;
+	}
+	if ((r = memory_guard_region(addr))) {
+		*region = r->name;
+		if (r->kind == VM_REGION_STACK) {
+			*why = "access to a stack guard page";
+			return VIOLATION_STACK_GUARD;
+		}
+		*why = "access to an unmapped page of the heap";
+		return VIOLATION_PAGE_FAULT;
+	}
+	if (present && (f->error & PF_FETCH) &&
+	    mmu_lookup(mmu_root(), addr, &pte, NULL) && (pte & PTE_NX)) {
+		*why = "instruction fetch from a non-executable page";
+		return VIOLATION_WX;
+	}
+	if (present && (f->error & PF_WRITE) && in_readonly_image(addr)) {
+		*why = "write to read-only kernel text or data";
+		return VIOLATION_WX;
+	}
+	if (present && (f->error & PF_WRITE)) {
+		*why = "write to a read-only page";
+		return VIOLATION_PAGE_FAULT;
+	}
+	*why = (f->error & PF_FETCH) ? "instruction fetch from an unmapped page"
+				     : "access to an unmapped page";
+	return VIOLATION_PAGE_FAULT;
+}
+
+static enum violation report_page_fault(const struct trap_frame *f)
+{
+	uint64_t addr = read_cr2();
+	const char *why, *region;
+	enum violation v = classify_page_fault(f, addr, &why, &region);
+
+	report_violation_line(v,
+		"exception=page-fault(#PF) addr=0x%llx rip=0x%llx error=0x%llx(%s,%s,%s) "
+		"cpu=0 thread=boot%s%s: %s",
+		(unsigned long long)addr, (unsigned long long)f->rip,
+		(unsigned long long)f->error,
+		(f->error & PF_PRESENT) ? "present" : "not-present",
+		(f->error & PF_FETCH) ? "fetch" : (f->error & PF_WRITE) ? "write" : "read",
+		(f->error & PF_USER) ? "user" : "kernel",
+		*region ? " region=" : "", region, why);
+	return v;
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	enum violation v = VIOLATION_CPU_EXCEPTION;
+
+	if (report_enter())
+		report_abort(exception_name(f->vector));
+	if (f->vector == VEC_PF) {
+		v = report_page_fault(f);
+	} else if (f->vector == VEC_DF) {
+		v = VIOLATION_DOUBLE_FAULT;
+		report_violation_line(v,
+			"exception=%s rip=0x%llx rsp=0x%llx cpu=0 thread=boot: an exception "
+			"could not be delivered (its stack or its handler faulted)",
+			exception_name(f->vector), (unsigned long long)f->rip,
+			(unsigned long long)f->rsp);
+	} else {
+		report_violation_line(v, "exception=%s vector=%llu rip=0x%llx error=0x%llx "
+				      "cpu=0 thread=boot",
+				      exception_name(f->vector), (unsigned long long)f->vector,
+				      (unsigned long long)f->rip, (unsigned long long)f->error);
+	}
+	print_registers(f);
+	report_backtrace(f->rip, f->rbp);
+	power_exit(violation_exit_status(v));
+}

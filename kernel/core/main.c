@@ -1,0 +1,129 @@
+/*
+ * kmain: from the boot code to the application (or, for now, to the
+ * built-in demo or an in-kernel test). The order matters: the console first
+ * so that anything can be reported, the IDT before anything can fault, the
+ * command line before anything is done that an option could change.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/boot.h>
+#include <carapace/clock.h>
+#include <carapace/console.h>
+#include <carapace/exit.h>
+#include <carapace/ktests.h>
+#include <carapace/memory.h>
+#include <carapace/options.h>
+#include <carapace/panic.h>
+#include <carapace/power.h>
+
+#include "arch.h"
+#include "cpu.h"
+
+#define IST_STACK_SIZE    (16 * 1024)
+#define MAIN_STACK_SIZE   (64 * 1024)
+#define ERR_SIZE          512
+
+extern uint64_t boot_entry_tsc;
+extern uint32_t boot_multiboot_magic, boot_multiboot_info;
+
+static struct boot_info boot_info;
+static char cmdline_copy[BOOT_CMDLINE_MAX]; /* options_parse cuts up the original */
+static struct boot_options options;
+
+/* A boot that cannot go on because of what it was asked: say why, and stop. */
+static __attribute__((noreturn)) void refuse_boot(const char *why)
+{
+	kprintf("carapace: %s\n", why);
+	power_exit(EXIT_BOOT_REFUSED);
+}
+
+/* Moves every IST slot from its early .bss stack to one between guard pages. */
+static void install_guarded_ist_stacks(void)
+{
+	for (int slot = 1; slot <= IST_COUNT; slot++) {
+		uint64_t top = memory_alloc_stack(cpu_ist_name(slot), IST_STACK_SIZE);
+
+		if (!top)
+			panic("no memory for the %s", cpu_ist_name(slot));
+		cpu_set_ist(slot, top);
+	}
+}
+
+static void print_boot_log(uint64_t main_tsc)
+{
+	uint64_t ns = clock_tsc_to_ns(main_tsc - boot_entry_tsc);
+
+	klog("boot: command line: %s\n", cmdline_copy);
+	klog("boot: entry to main %llu.%03llu us\n", (unsigned long long)(ns / 1000),
+	     (unsigned long long)(ns % 1000));
+	klog("clock: tsc %llu kHz (from %s)\n",
+	     (unsigned long long)(clock_tsc_hz() / 1000), clock_source());
+	if (console_verbose)
+		memory_print_summary();
+	for (int i = 0; i < options.envc; i++)
+		klog("env: %s\n", options.envp[i]);
+	for (int i = 0; i < options.app_argc; i++)
+		klog("arg %d: %s\n", i, options.app_argv[i]);
+}
+
+static void demo(void)
+{
+	kprintf("Hello from Carapace! This demo runs in ring 0 in the kernel's own "
+		"address space, %llu MiB of RAM free, %llu us after boot.\n",
+		(unsigned long long)(memory_free_frames() * 4096 / (1024 * 1024)),
+		(unsigned long long)(clock_ns() / 1000));
+}
+
+/* Runs on the guard-paged main stack. */
+static __attribute__((noreturn)) void kmain_on_stack(void *arg)
+{
+	char err[ERR_SIZE];
+	int status;
+
+	(void)arg;
+	if (options.test) {
+		status = ktest_run(options.test, err, sizeof(err));
+		if (status < 0)
+			refuse_boot(err);
+		power_exit(status);
+	}
+	if (options.app_argc) {
+		kprintf("carapace: cannot run '%s': this build cannot load applications yet\n",
+			options.app_argv[0]);
+		power_exit(EXIT_BOOT_REFUSED);
+	}
+	demo();
+	power_exit(EXIT_OK);
+}
+
+void kmain(void)
+{
+	uint64_t main_tsc = rdtsc();
+	char err[ERR_SIZE];
+	uint64_t stack_top;
+
+	console_init();
+	cpu_init();
+	if (multiboot_read(boot_multiboot_magic, boot_multiboot_info, &boot_info,
+			   err, sizeof(err)))
+		refuse_boot(err);
+	if (boot_info.cmdline_truncated)
+		refuse_boot("the command line is too long (at most 4095 bytes)");
+	memcpy(cmdline_copy, boot_info.cmdline, sizeof(cmdline_copy));
+	if (options_parse(boot_info.cmdline, &options, err, sizeof(err)))
+		refuse_boot(err);
+	console_verbose = options.verbose;
+	if (clock_init())
+		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
+	if (memory_init(&boot_info, err, sizeof(err)))
+		refuse_boot(err);
+	install_guarded_ist_stacks();
+	print_boot_log(main_tsc);
+
+	stack_top = memory_alloc_stack("kernel-main", MAIN_STACK_SIZE);
+	if (!stack_top)
+		panic("no memory for the main kernel stack");
+	arch_run_on_stack(stack_top, kmain_on_stack, NULL);
+}

@@ -1,0 +1,349 @@
+/*
+ * Kernel memory bring-up and the glue between the portable allocators
+ * (pfa.c, kheap.c) and the page tables (mmu.c).
+ *
+ * Boot order: an early bump allocator hands out frames just above the kernel
+ * image (reachable through the boot mapping) for the new page tables and the
+ * frame bitmap; then the kernel switches to its own tables, and from there
+ * on every frame comes from the frame allocator.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <carapace/console.h>
+#include <carapace/fmt.h>
+#include <carapace/kheap.h>
+#include <carapace/memory.h>
+#include <carapace/panic.h>
+#include <carapace/pfa.h>
+
+#include "layout.h"
+#include "mmu.h"
+
+#define MAX_REGIONS 64
+#define MIB (1024ull * 1024)
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
+
+static struct pfa pfa;
+static struct kheap heap;
+static struct vm_region regions[MAX_REGIONS];
+static int nregions;
+static uint64_t stacks_next = STACKS_BASE;
+static uint64_t kheap_next = KHEAP_BASE;
+
+static struct {
+	uint64_t next, limit; /* physical, within the boot mapping */
+} early;
+
+static uint64_t image_start, image_end, usable_bytes, phys_end, early_used;
+static const struct boot_info *boot;
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int early_frame_alloc(uint64_t *phys)
+{
+	if (early.next + PAGE_SIZE > early.limit)
+		return -ENOMEM;
+	*phys = early.next;
+	early.next += PAGE_SIZE;
+	memset(mmu_phys_to_virt(*phys), 0, PAGE_SIZE);
+	return 0;
+}
+
+static int pfa_frame_alloc(uint64_t *phys)
+{
+	int err = pfa_alloc(&pfa, 1, 1, phys);
+
+	if (!err)
+		memset(mmu_phys_to_virt(*phys), 0, PAGE_SIZE);
+	return err;
+}
+
+/* The early allocator takes the usable range that holds the image's end. */
+static int early_init(void)
+{
+	for (int i = 0; i < boot->nram; i++) {
+		const struct mem_range *r = &boot->ram[i];
+
+		if (r->start <= image_end && image_end < r->end) {
+			early.next = align_up(image_end, PAGE_SIZE);
+			early.limit = r->end < BOOT_MAPPED_BYTES ? r->end : BOOT_MAPPED_BYTES;
+			early.limit &= ~(uint64_t)(PAGE_SIZE - 1);
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+/* Maps one usable RAM range into the direct map, less page 0 and the image. */
+static int map_direct(uint64_t root, uint64_t start, uint64_t end)
+{
+	start = align_up(start < PAGE_SIZE ? PAGE_SIZE : start, PAGE_SIZE);
+	end &= ~(uint64_t)(PAGE_SIZE - 1);
+	if (start < image_end && end > image_start) {
+		int err = map_direct(root, start, image_start);
+
+		return err ? err : map_direct(root, image_end, end);
+	}
+	if (start >= end)
+		return 0;
+	return mmu_map(root, DIRECT_MAP_BASE + start, start, end - start,
+		       MAP_READ | MAP_WRITE | MAP_LARGE);
+}
+
+static int map_image_section(uint64_t root, char *start, char *end, unsigned prot)
+{
+	uint64_t va = (uint64_t)start;
+
+	return mmu_map(root, va, va - KERNEL_VMA, (uint64_t)(end - start), prot);
+}
+
+static int build_kernel_tables(uint64_t *root)
+{
+	int err = mmu_new_root(root);
+
+	for (int i = 0; !err && i < boot->nram; i++)
+		err = map_direct(*root, boot->ram[i].start, boot->ram[i].end);
+	if (!err)
+		err = map_image_section(*root, __text_start, __text_end, MAP_READ | MAP_EXEC);
+	if (!err)
+		err = map_image_section(*root, __rodata_start, __rodata_end, MAP_READ);
+	if (!err)
+		err = map_image_section(*root, __data_start, __data_end, MAP_READ | MAP_WRITE);
+	if (!err && (uint64_t)__ksyms_end > (uint64_t)__ksyms_start)
+		err = map_image_section(*root, __ksyms_start, __ksyms_end, MAP_READ);
+	return err;
+}
+
+/* Maps npages fresh frames at va, one by one (they need not be contiguous). */
+static int map_fresh(uint64_t va, uint64_t npages)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t phys;
+		int err = pfa_frame_alloc(&phys);
+
+		if (!err)
+			err = mmu_map(mmu_root(), va + i * PAGE_SIZE, phys, PAGE_SIZE,
+				      MAP_READ | MAP_WRITE);
+		if (err) {
+			uint64_t pte;
+
+			for (uint64_t j = 0; j < i; j++) {
+				mmu_lookup(mmu_root(), va + j * PAGE_SIZE, &pte, NULL);
+				mmu_unmap(mmu_root(), va + j * PAGE_SIZE, PAGE_SIZE);
+				pfa_free(&pfa, pte & PTE_ADDR, 1);
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void unmap_and_free(uint64_t va, uint64_t npages)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t pte;
+
+		if (mmu_lookup(mmu_root(), va + i * PAGE_SIZE, &pte, NULL)) {
+			mmu_unmap(mmu_root(), va + i * PAGE_SIZE, PAGE_SIZE);
+			pfa_free(&pfa, pte & PTE_ADDR, 1);
+		}
+	}
+}
+
+/*
+ * Takes [guard][size][guard] from a bump-allocated virtual area, maps the
+ * middle and records it. Virtual space is never reused: it is plentiful,
+ * and a stale pointer then always faults.
+ */
+static uint64_t guarded_alloc(uint64_t *next, uint64_t limit, uint64_t size)
+{
+	uint64_t start = *next + PAGE_SIZE;
+
+	size = align_up(size, PAGE_SIZE);
+	if (size == 0 || start + size + PAGE_SIZE > limit)
+		return 0;
+	if (map_fresh(start, size / PAGE_SIZE))
+		return 0;
+	*next = start + size + PAGE_SIZE; /* each region has guards of its own */
+	return start;
+}
+
+/* Stacks are few and long-lived: each is recorded, for fault reports. */
+uint64_t memory_alloc_stack(const char *name, size_t size)
+{
+	uint64_t base;
+
+	if (nregions == MAX_REGIONS)
+		return 0;
+	base = guarded_alloc(&stacks_next, STACKS_LIMIT, size);
+	if (!base)
+		return 0;
+	size = align_up(size, PAGE_SIZE);
+	regions[nregions++] = (struct vm_region){
+		.start = base, .end = base + size, .guard = PAGE_SIZE,
+		.kind = VM_REGION_STACK, .name = name,
+	};
+	return base + size;
+}
+
+const struct vm_region *memory_guard_region(uint64_t addr)
+{
+	static const struct vm_region heap_area = {
+		.start = KHEAP_BASE, .end = KHEAP_LIMIT, .guard = 0,
+		.kind = VM_REGION_HEAP, .name = "kernel-heap",
+	};
+
+	/* Heap blocks are not recorded one by one: any hole in the area counts. */
+	if (addr >= KHEAP_BASE && addr < KHEAP_LIMIT &&
+	    !mmu_lookup(mmu_root(), addr, NULL, NULL))
+		return &heap_area;
+	for (int i = 0; i < nregions; i++) {
+		const struct vm_region *r = &regions[i];
+
+		if ((addr >= r->start - r->guard && addr < r->start) ||
+		    (addr >= r->end && addr < r->end + r->guard))
+			return r;
+	}
+	return NULL;
+}
+
+const struct vm_region *memory_region(uint64_t addr)
+{
+	for (int i = 0; i < nregions; i++)
+		if (addr >= regions[i].start && addr < regions[i].end)
+			return &regions[i];
+	return NULL;
+}
+
+/* The kernel heap's page source: guard-separated pages in the heap area. */
+static void *heap_alloc_pages(void *ctx, size_t npages)
+{
+	(void)ctx;
+	return (void *)guarded_alloc(&kheap_next, KHEAP_LIMIT, npages * PAGE_SIZE);
+}
+
+static void heap_free_pages(void *ctx, void *pages, size_t npages)
+{
+	(void)ctx;
+	unmap_and_free((uint64_t)pages, npages);
+}
+
+static void heap_error(void *ctx, enum kheap_error err, const void *ptr)
+{
+	(void)ctx;
+	panic("kernel heap: %s of %p",
+	      err == KHEAP_ERR_DOUBLE_FREE ? "double free" : "invalid free", ptr);
+}
+
+static void count_ram(void)
+{
+	usable_bytes = 0;
+	phys_end = 0;
+	for (int i = 0; i < boot->nram; i++) {
+		usable_bytes += boot->ram[i].end - boot->ram[i].start;
+		if (boot->ram[i].end > phys_end)
+			phys_end = boot->ram[i].end;
+	}
+}
+
+int memory_init(const struct boot_info *bi, char *err, size_t err_size)
+{
+	static const struct kheap_page_source heap_pages = {
+		.alloc_pages = heap_alloc_pages,
+		.free_pages = heap_free_pages,
+	};
+	uint64_t root, bitmap_phys, bitmap_bytes;
+
+	boot = bi;
+	image_start = bi->image_phys_start;
+	image_end = align_up(bi->image_phys_end, PAGE_SIZE);
+	count_ram();
+	if (usable_bytes < MEMORY_MIN_MIB * MIB || early_init()) {
+		fmt_snprintf(err, err_size,
+			     "not enough memory: %llu MiB usable, Carapace needs at least %u MiB",
+			     (unsigned long long)(usable_bytes / MIB), MEMORY_MIN_MIB);
+		return -ENOMEM;
+	}
+
+	mmu_init(KERNEL_VMA, early_frame_alloc);
+	bitmap_bytes = align_up(pfa_bitmap_bytes(phys_end), PAGE_SIZE);
+	bitmap_phys = early.next;
+	early.next += bitmap_bytes;
+	if (early.next > early.limit || build_kernel_tables(&root)) {
+		fmt_snprintf(err, err_size,
+			     "not enough memory below %u MiB for the kernel's page tables",
+			     BOOT_MAPPED_BYTES / (unsigned)MIB);
+		return -ENOMEM;
+	}
+	mmu_activate(root);
+	mmu_set_phys_window(DIRECT_MAP_BASE);
+
+	pfa_init(&pfa, mmu_phys_to_virt(bitmap_phys), phys_end);
+	for (int i = 0; i < bi->nram; i++)
+		pfa_add_range(&pfa, bi->ram[i].start, bi->ram[i].end);
+	/* Low memory, the image, and all that the early allocator gave out. */
+	pfa_reserve_range(&pfa, 0, early.next);
+	early_used = early.next - image_end;
+	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
+
+	kheap_init(&heap, &heap_pages, heap_error, NULL);
+	return 0;
+}
+
+void memory_print_summary(void)
+{
+	kprintf("memory: %llu MiB usable in %d ranges, %llu MiB free\n",
+		(unsigned long long)(usable_bytes / MIB), boot->nram,
+		(unsigned long long)(pfa.free_frames * PAGE_SIZE / MIB));
+	for (int i = 0; i < boot->nram; i++)
+		kprintf("memory:   ram  0x%016llx-0x%016llx\n",
+			(unsigned long long)boot->ram[i].start,
+			(unsigned long long)boot->ram[i].end);
+	kprintf("memory:   image 0x%016llx-0x%016llx (%llu KiB), early tables and bitmap %llu KiB\n",
+		(unsigned long long)image_start, (unsigned long long)image_end,
+		(unsigned long long)((image_end - image_start) / 1024),
+		(unsigned long long)(early_used / 1024));
+	kprintf("memory:   text 0x%llx-0x%llx r-x, rodata 0x%llx-0x%llx r--, data 0x%llx-0x%llx rw-\n",
+		(unsigned long long)__text_start, (unsigned long long)__text_end,
+		(unsigned long long)__rodata_start, (unsigned long long)__rodata_end,
+		(unsigned long long)__data_start, (unsigned long long)__data_end);
+	kprintf("memory:   direct map at 0x%llx (rw-), page 0 unmapped\n",
+		(unsigned long long)DIRECT_MAP_BASE);
+}
+
+void *kmalloc(size_t size)
+{
+	return kheap_alloc(&heap, size);
+}
+
+void *kcalloc(size_t nmemb, size_t size)
+{
+	return kheap_calloc(&heap, nmemb, size);
+}
+
+void kfree(void *ptr)
+{
+	kheap_free(&heap, ptr);
+}
+
+uint64_t memory_free_frames(void)
+{
+	return pfa.free_frames;
+}
+
+uint64_t memory_usable_frames(void)
+{
+	return pfa.usable_frames;
+}
+
+struct pfa *memory_pfa(void)
+{
+	return &pfa;
+}

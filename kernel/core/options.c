@@ -1,0 +1,261 @@
+/*
+ * options: parse the boot command line into struct boot_options.
+ *
+ * The command line comes from whoever launched the machine, so it is treated
+ * as untrusted input: every word is decoded and checked, any mistake is an
+ * error with a one-line message, and on error the caller gets a zeroed
+ * struct so nothing half-parsed can be acted on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <carapace/fmt.h>
+#include <carapace/options.h>
+
+struct parser {
+	char *r;        /* next character to read */
+	char *err;
+	size_t err_size;
+	int nwords;
+};
+
+/* Kernel options; adding one is one line here and one apply function. */
+struct option_def {
+	const char *name;
+	const char *usage;  /* as shown in the "known:" list */
+	bool takes_value;
+	int (*apply)(struct parser *p, struct boot_options *o, const char *word,
+		     const char *value);
+};
+
+static int apply_verbose(struct parser *p, struct boot_options *o,
+			 const char *word, const char *value);
+static int apply_test(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value);
+static int apply_env(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value);
+
+static const struct option_def option_defs[] = {
+	{ "verbose", "verbose", false, apply_verbose },
+	{ "test", "test=NAME", true, apply_test },
+	{ "env", "env=KEY=VALUE", true, apply_env },
+};
+
+#define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
+
+/*
+ * Writes the error message and returns code. Control characters from the
+ * command line become '?', so the message stays on one line.
+ */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parser *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err_size == 0)
+		return code;
+	va_start(ap, fmt);
+	fmt_vsnprintf(p->err, p->err_size, fmt, ap);
+	va_end(ap);
+	for (char *c = p->err; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	}
+	return code;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Decodes the next word in place: quotes are dropped, a backslash keeps the
+ * next character. Returns 1 with *word set, 0 at the end of the line, or a
+ * negative errno. *plain is false when the word used quotes or escapes, so
+ * a quoted "--" is an ordinary word.
+ */
+static int next_word(struct parser *p, char **word, bool *plain)
+{
+	char *w;
+	bool quoted = false;
+
+	while (is_space(*p->r))
+		p->r++;
+	if (*p->r == '\0')
+		return 0;
+	if (++p->nwords > OPTIONS_MAX_WORDS)
+		return fail(p, -E2BIG,
+			    "too many words on the boot command line (at most %d)",
+			    OPTIONS_MAX_WORDS);
+	*word = w = p->r;
+	*plain = true;
+	while (*p->r != '\0' && (quoted || !is_space(*p->r))) {
+		if (*p->r == '"') {
+			quoted = !quoted;
+			*plain = false;
+			p->r++;
+		} else if (*p->r == '\\') {
+			if (p->r[1] == '\0') {
+				*w = '\0';
+				return fail(p, -EINVAL,
+					    "trailing backslash in boot command line after '%s'",
+					    *word);
+			}
+			*w++ = p->r[1];
+			*plain = false;
+			p->r += 2;
+		} else {
+			*w++ = *p->r++;
+		}
+	}
+	if (quoted) {
+		*w = '\0';
+		return fail(p, -EINVAL,
+			    "unterminated quote in boot command line at '%s'",
+			    *word);
+	}
+	/* w <= r: step over the separator before writing the terminator. */
+	if (*p->r != '\0')
+		p->r++;
+	*w = '\0';
+	return 1;
+}
+
+static int apply_verbose(struct parser *p, struct boot_options *o,
+			 const char *word, const char *value)
+{
+	(void)p;
+	(void)word;
+	(void)value;
+	o->verbose = true;
+	return 0;
+}
+
+static int apply_test(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value)
+{
+	if (o->test != NULL)
+		return fail(p, -EINVAL,
+			    "boot option 'test' given twice ('test=%s', then '%s')",
+			    o->test, word);
+	o->test = value;
+	return 0;
+}
+
+static int apply_env(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value)
+{
+	if (value[0] == '=' || strchr(value, '=') == NULL)
+		return fail(p, -EINVAL,
+			    "boot option '%s' must be env=KEY=VALUE with a non-empty KEY",
+			    word);
+	if (o->envc >= OPTIONS_MAX_ENV)
+		return fail(p, -E2BIG, "too many env= boot options (at most %d)",
+			    OPTIONS_MAX_ENV);
+	o->envp[o->envc++] = value;
+	return 0;
+}
+
+/* Names every option in the message, so a typo shows the right spelling. */
+static int fail_unknown(struct parser *p, const char *word)
+{
+	char known[128];
+	size_t len = 0;
+
+	known[0] = '\0';
+	for (size_t i = 0; i < NOPTIONS && len < sizeof(known); i++) {
+		int n = fmt_snprintf(known + len, sizeof(known) - len, "%s%s",
+				     i > 0 ? ", " : "", option_defs[i].usage);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	return fail(p, -EINVAL, "unknown boot option '%s' (known: %s)", word,
+		    known);
+}
+
+/* Matches a word against the table and checks its value's shape. */
+static int apply_option(struct parser *p, struct boot_options *o, char *word)
+{
+	const char *eq = strchr(word, '=');
+	size_t name_len = eq != NULL ? (size_t)(eq - word) : strlen(word);
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *d = &option_defs[i];
+
+		if (strlen(d->name) != name_len ||
+		    strncmp(d->name, word, name_len) != 0)
+			continue;
+		if (!d->takes_value && eq != NULL)
+			return fail(p, -EINVAL,
+				    "boot option '%s' takes no value (got '%s')",
+				    d->name, word);
+		if (d->takes_value && (eq == NULL || eq[1] == '\0'))
+			return fail(p, -EINVAL,
+				    "boot option '%s' needs a value: %s",
+				    d->name, d->usage);
+		return d->apply(p, o, word, eq != NULL ? eq + 1 : NULL);
+	}
+	return fail_unknown(p, word);
+}
+
+/* Collects the words after "--": the application path, then its arguments. */
+static int parse_app(struct parser *p, struct boot_options *o)
+{
+	char *word;
+	bool plain;
+	int rc;
+
+	while ((rc = next_word(p, &word, &plain)) > 0) {
+		if (o->app_argc >= OPTIONS_MAX_ARGS)
+			return fail(p, -E2BIG,
+				    "too many application arguments (at most %d)",
+				    OPTIONS_MAX_ARGS);
+		if (o->app_argc == 0 && word[0] == '\0')
+			return fail(p, -EINVAL,
+				    "the application path after '--' is empty");
+		o->app_argv[o->app_argc++] = word;
+	}
+	if (rc < 0)
+		return rc;
+	if (o->app_argc == 0)
+		return fail(p, -EINVAL,
+			    "'--' must be followed by an application path");
+	return 0;
+}
+
+/* Options first; "--" hands the rest of the line to parse_app. */
+static int parse_all(struct parser *p, struct boot_options *o)
+{
+	char *word;
+	bool plain;
+	int rc;
+
+	while ((rc = next_word(p, &word, &plain)) > 0) {
+		if (plain && strcmp(word, "--") == 0)
+			return parse_app(p, o);
+		rc = apply_option(p, o, word);
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
+}
+
+int options_parse(char *cmdline, struct boot_options *out, char *err,
+		  size_t err_size)
+{
+	struct parser p = { cmdline, err, err_size, 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (err_size > 0)
+		err[0] = '\0';
+	if (cmdline == NULL)
+		return 0;
+	rc = parse_all(&p, out);
+	if (rc < 0)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* What the boot loader told us, copied out of its memory before we reuse it. */
+#ifndef CARAPACE_BOOT_H
+#define CARAPACE_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BOOT_CMDLINE_MAX 4096
+#define BOOT_MAX_RANGES  64
+
+struct mem_range {
+	uint64_t start, end; /* [start, end) */
+};
+
+struct boot_info {
+	char cmdline[BOOT_CMDLINE_MAX];
+	bool cmdline_truncated;
+	struct mem_range ram[BOOT_MAX_RANGES]; /* usable RAM, as reported */
+	int nram;
+	bool ram_truncated;
+	uint64_t image_phys_start, image_phys_end; /* the loaded kernel */
+};
+
+/*
+ * Reads the Multiboot v1 information. Returns 0, or -EINVAL with a message
+ * in err when the loader is not Multiboot or gave no memory map.
+ */
+int multiboot_read(uint32_t magic, uint32_t info_phys, struct boot_info *bi,
+		   char *err, unsigned long err_size);
+
+#endif

@@ -1,0 +1,20 @@
+/* Time: the TSC, calibrated at boot, as a monotonic nanosecond clock. */
+#ifndef CARAPACE_CLOCK_H
+#define CARAPACE_CLOCK_H
+
+#include <stdint.h>
+
+/* Calibrates the TSC; returns 0 or -ENODEV when no method worked. */
+int clock_init(void);
+
+/* Nanoseconds since the kernel's first instruction. Monotonic. */
+uint64_t clock_ns(void);
+
+/* Converts a number of TSC ticks to nanoseconds. */
+uint64_t clock_tsc_to_ns(uint64_t ticks);
+
+uint64_t clock_tsc_hz(void);
+/* How the frequency was found: "cpuid-15h", "kvmclock", "pit", "cpuid-16h". */
+const char *clock_source(void);
+
+#endif

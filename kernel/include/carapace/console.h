@@ -1,0 +1,17 @@
+/* The kernel console: COM1, and printf-style printing on it. */
+#ifndef CARAPACE_CONSOLE_H
+#define CARAPACE_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Set by the boot option "verbose": klog prints only then. */
+extern bool console_verbose;
+
+void console_init(void);
+void console_write(const char *s, size_t n);
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The boot log: silent unless "verbose", so a run prints only the program's output. */
+int klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Kernel memory: the physical frame allocator, the kernel's page tables,
+ * guard-paged stacks and the kernel heap.
+ */
+#ifndef CARAPACE_MEMORY_H
+#define CARAPACE_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/boot.h>
+
+/* Less usable RAM than this and the boot stops with a clear message. */
+#define MEMORY_MIN_MIB 32
+
+enum vm_region_kind {
+	VM_REGION_STACK,
+	VM_REGION_HEAP,
+};
+
+/* A mapped range with an unmapped guard page on each side. */
+struct vm_region {
+	uint64_t start, end; /* the mapped part, [start, end) */
+	uint64_t guard;      /* bytes of guard below start and above end */
+	enum vm_region_kind kind;
+	const char *name;
+};
+
+/*
+ * Builds the kernel's page tables (W^X image, NX direct map, no page 0),
+ * switches to them and starts the frame allocator and the kernel heap.
+ * Returns 0, or -ENOMEM with a message in err when there is too little RAM.
+ */
+int memory_init(const struct boot_info *bi, char *err, size_t err_size);
+
+/* Prints the memory map summary (boot option "verbose"). */
+void memory_print_summary(void);
+
+/* A new stack between guard pages; returns its top, or 0 when out of memory. */
+uint64_t memory_alloc_stack(const char *name, size_t size);
+
+/* The region whose guard pages contain addr, or NULL. */
+const struct vm_region *memory_guard_region(uint64_t addr);
+/* The region whose mapped part contains addr, or NULL. */
+const struct vm_region *memory_region(uint64_t addr);
+
+/* The kernel heap, for kernel objects. */
+void *kmalloc(size_t size);
+void *kcalloc(size_t nmemb, size_t size);
+void kfree(void *ptr);
+
+/* Frames free now and usable in all, for reports and tests. */
+uint64_t memory_free_frames(void);
+uint64_t memory_usable_frames(void);
+struct pfa *memory_pfa(void);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * options: the boot command line (portable: also built on the host and fuzzed).
+ *
+ * Syntax:  [OPTION ...] [-- APP [ARG ...]]
+ *
+ * Words are separated by spaces or tabs. A word may be quoted with double
+ * quotes, and inside or outside quotes a backslash takes the next character
+ * literally, so "hello world" and hello\ world are one word. Everything after
+ * a lone "--" belongs to the application: its path and its arguments.
+ * Without "--", every word must be a kernel option.
+ *
+ * Options (see README.md, "Boot options"):
+ *   verbose          print the boot log (memory map, timings)
+ *   test=NAME        run the in-kernel test NAME instead of an application
+ *   env=KEY=VALUE    add KEY=VALUE to the application's environment
+ *
+ * An unknown option, a value given to a flag, a missing value or a malformed
+ * one is an error: options_parse returns a negative errno and writes a
+ * one-line message naming the word into err.
+ */
+#ifndef CARAPACE_OPTIONS_H
+#define CARAPACE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OPTIONS_MAX_ARGS 64   /* application path plus arguments */
+#define OPTIONS_MAX_ENV  64
+#define OPTIONS_MAX_WORDS 256 /* all words on the command line */
+
+struct boot_options {
+	bool verbose;
+	const char *test;                    /* NULL: no in-kernel test */
+	int app_argc;                        /* 0: no application given */
+	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */
+	int envc;
+	const char *envp[OPTIONS_MAX_ENV + 1];      /* NULL-terminated */
+};
+
+/*
+ * Parses cmdline in place (quotes and escapes are removed, words are
+ * NUL-terminated inside it), so the strings in *out point into cmdline.
+ * cmdline may be NULL (no command line). Returns 0, or -EINVAL / -E2BIG with
+ * a message in err (err_size bytes, always NUL-terminated when err_size > 0).
+ * On error *out is left zeroed: nothing half-parsed is ever acted on.
+ */
+int options_parse(char *cmdline, struct boot_options *out,
+		  char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,29 @@
+# Host unit tests: each tests/unit/test_*.c is one cmocka program, linked
+# with every portable kernel source built for the host under ASan+UBSan.
+# Included by the top-level Makefile (uses CC, BUILD, KERNEL_PORTABLE_SRCS).
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/host/tests/%,$(UNIT_SRCS))
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/host/obj/tests/unit/%.o,$(UNIT_SRCS))
+
+HOST_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+# _POSIX_C_SOURCE: strnlen is POSIX, not C11, in the host's <string.h>.
+HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	$(HOST_SANFLAGS) -Ikernel/include -MMD -MP
+HOST_PORTABLE_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(KERNEL_PORTABLE_SRCS))
+
+.PHONY: host-tests
+host-tests: $(UNIT_BINS)
+
+$(BUILD)/host/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+# Objects (and their .d files) stay in obj/, so tests/ holds only programs.
+$(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_PORTABLE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_SANFLAGS) $< $(HOST_PORTABLE_OBJS) -lcmocka -o $@
+
+# Keep the objects: make would delete them as intermediate files.
+.SECONDARY: $(UNIT_OBJS)

@@ -1,0 +1,267 @@
+/*
+ * Tests for kernel/core/options.c: one table of accepted command lines with
+ * what they parse to, one of refused ones with their exact messages.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <carapace/options.h>
+
+#define MAXV 4
+
+struct good_case {
+	const char *cmdline;
+	bool verbose;
+	const char *test;
+	const char *argv[MAXV + 1]; /* NULL-terminated */
+	const char *envp[MAXV + 1];
+};
+
+static const struct good_case good_cases[] = {
+	{ "", false, NULL, { NULL }, { NULL } },
+	{ "  \t ", false, NULL, { NULL }, { NULL } },
+	{ "verbose", true, NULL, { NULL }, { NULL } },
+	{ "verbose verbose", true, NULL, { NULL }, { NULL } },
+	{ "test=heap", false, "heap", { NULL }, { NULL } },
+	{ "\tverbose  test=pfa\t", true, "pfa", { NULL }, { NULL } },
+	{ "env=A=1 env=B= env=C=x=y", false, NULL, { NULL },
+	  { "A=1", "B=", "C=x=y", NULL } },
+	{ "-- /app", false, NULL, { "/app", NULL }, { NULL } },
+	{ "verbose -- /bin/echo hi there", true, NULL,
+	  { "/bin/echo", "hi", "there", NULL }, { NULL } },
+	{ "-- /app verbose -- test=x", false, NULL,
+	  { "/app", "verbose", "--", "test=x" }, { NULL } },
+	{ "-- /app \"hello world\" a\\ b", false, NULL,
+	  { "/app", "hello world", "a b", NULL }, { NULL } },
+	{ "-- /app \"\" x", false, NULL, { "/app", "", "x", NULL }, { NULL } },
+	{ "-- /app \"a\\\"b\" c\\\\d", false, NULL,
+	  { "/app", "a\"b", "c\\d", NULL }, { NULL } },
+	{ "-- /app ab\"c d\"e", false, NULL, { "/app", "abc de", NULL },
+	  { NULL } },
+	{ "env=\"MSG=hello world\" -- /app", false, NULL, { "/app", NULL },
+	  { "MSG=hello world", NULL } },
+	{ "test=\"a b\"", false, "a b", { NULL }, { NULL } },
+	{ "\"verbose\"", true, NULL, { NULL }, { NULL } },
+};
+
+static void test_good(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
+		const struct good_case *c = &good_cases[i];
+		struct boot_options o;
+		char line[256], err[256];
+		int argc = 0, envc = 0;
+
+		snprintf(line, sizeof(line), "%s", c->cmdline);
+		if (options_parse(line, &o, err, sizeof(err)) != 0)
+			fail_msg("case %zu '%s' refused: %s", i, c->cmdline, err);
+		assert_string_equal(err, "");
+		assert_int_equal(o.verbose, c->verbose);
+		if (c->test == NULL)
+			assert_null(o.test);
+		else
+			assert_string_equal(o.test, c->test);
+		while (argc < MAXV && c->argv[argc] != NULL) {
+			assert_string_equal(o.app_argv[argc], c->argv[argc]);
+			argc++;
+		}
+		assert_int_equal(o.app_argc, argc);
+		assert_null(o.app_argv[argc]);
+		while (envc < MAXV && c->envp[envc] != NULL) {
+			assert_string_equal(o.envp[envc], c->envp[envc]);
+			envc++;
+		}
+		assert_int_equal(o.envc, envc);
+		assert_null(o.envp[envc]);
+	}
+}
+
+struct bad_case {
+	const char *cmdline;
+	int rc;
+	const char *message;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "foo", -EINVAL,
+	  "unknown boot option 'foo' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "verbose foo=bar", -EINVAL,
+	  "unknown boot option 'foo=bar' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "\"\"", -EINVAL,
+	  "unknown boot option '' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "\"--\" /app", -EINVAL,
+	  "unknown boot option '--' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "/app", -EINVAL,
+	  "unknown boot option '/app' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "bad\\\nline", -EINVAL,
+	  "unknown boot option 'bad?line' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	{ "verbose=1", -EINVAL,
+	  "boot option 'verbose' takes no value (got 'verbose=1')" },
+	{ "verbose=", -EINVAL,
+	  "boot option 'verbose' takes no value (got 'verbose=')" },
+	{ "test", -EINVAL, "boot option 'test' needs a value: test=NAME" },
+	{ "test=", -EINVAL, "boot option 'test' needs a value: test=NAME" },
+	{ "env", -EINVAL, "boot option 'env' needs a value: env=KEY=VALUE" },
+	{ "env=NOEQUALS", -EINVAL,
+	  "boot option 'env=NOEQUALS' must be env=KEY=VALUE with a non-empty KEY" },
+	{ "env==x", -EINVAL,
+	  "boot option 'env==x' must be env=KEY=VALUE with a non-empty KEY" },
+	{ "test=a test=b", -EINVAL,
+	  "boot option 'test' given twice ('test=a', then 'test=b')" },
+	{ "test=\"a b", -EINVAL,
+	  "unterminated quote in boot command line at 'test=a b'" },
+	{ "-- /app \"x", -EINVAL,
+	  "unterminated quote in boot command line at 'x'" },
+	{ "verbose ab\\", -EINVAL,
+	  "trailing backslash in boot command line after 'ab'" },
+	{ "--", -EINVAL, "'--' must be followed by an application path" },
+	{ "verbose -- \t", -EINVAL,
+	  "'--' must be followed by an application path" },
+	{ "-- \"\" x", -EINVAL, "the application path after '--' is empty" },
+};
+
+/*
+ * Every refusal: the right errno, the exact message, and an all-zero struct
+ * even when options before the bad word had been accepted.
+ */
+static void test_bad(void **state)
+{
+	static const struct boot_options zero;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct boot_options o;
+		char line[256], err[256];
+		int rc;
+
+		snprintf(line, sizeof(line), "%s", c->cmdline);
+		memset(&o, 0x5a, sizeof(o));
+		rc = options_parse(line, &o, err, sizeof(err));
+		if (rc != c->rc || strcmp(err, c->message) != 0)
+			fail_msg("case %zu '%s': rc %d, message '%s'", i,
+				 c->cmdline, rc, err);
+		assert_memory_equal(&o, &zero, sizeof(o));
+	}
+}
+
+/* "PREFIX WORD WORD ...", n times WORD, in a malloc'd buffer. */
+static char *repeat_words(const char *prefix, const char *word, int n)
+{
+	size_t size = strlen(prefix) + (size_t)n * (strlen(word) + 1) + 1;
+	char *buf = malloc(size);
+
+	assert_non_null(buf);
+	strcpy(buf, prefix);
+	for (int i = 0; i < n; i++) {
+		strcat(buf, " ");
+		strcat(buf, word);
+	}
+	return buf;
+}
+
+struct limit_case {
+	const char *prefix;
+	const char *word;
+	int n;
+	int rc;
+	const char *message; /* "" when accepted */
+	int count;           /* app_argc + envc when accepted */
+};
+
+/* The limits are exact: the maximum is accepted, one more is -E2BIG. */
+static const struct limit_case limit_cases[] = {
+	{ "--", "a", OPTIONS_MAX_ARGS, 0, "", OPTIONS_MAX_ARGS },
+	{ "--", "a", OPTIONS_MAX_ARGS + 1, -E2BIG,
+	  "too many application arguments (at most 64)", 0 },
+	{ "verbose", "env=K=v", OPTIONS_MAX_ENV, 0, "", OPTIONS_MAX_ENV },
+	{ "verbose", "env=K=v", OPTIONS_MAX_ENV + 1, -E2BIG,
+	  "too many env= boot options (at most 64)", 0 },
+	{ "", "verbose", OPTIONS_MAX_WORDS, 0, "", 0 },
+	{ "", "verbose", OPTIONS_MAX_WORDS + 1, -E2BIG,
+	  "too many words on the boot command line (at most 256)", 0 },
+	{ "verbose --", "a", OPTIONS_MAX_WORDS, -E2BIG,
+	  "too many application arguments (at most 64)", 0 },
+};
+
+static void test_limits(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(limit_cases) / sizeof(limit_cases[0]);
+	     i++) {
+		const struct limit_case *c = &limit_cases[i];
+		char *line = repeat_words(c->prefix, c->word, c->n);
+		struct boot_options o;
+		char err[128];
+
+		assert_int_equal(options_parse(line, &o, err, sizeof(err)),
+				 c->rc);
+		assert_string_equal(err, c->message);
+		assert_int_equal(o.app_argc + o.envc, c->count);
+		free(line);
+	}
+}
+
+/* No command line at all is the same as an empty one. */
+static void test_null_cmdline(void **state)
+{
+	static const struct boot_options zero;
+	struct boot_options o;
+	char err[16] = "junk";
+
+	(void)state;
+	assert_int_equal(options_parse(NULL, &o, err, sizeof(err)), 0);
+	assert_memory_equal(&o, &zero, sizeof(o));
+	assert_string_equal(err, "");
+}
+
+/* A short err buffer still gets a NUL-terminated prefix of the message. */
+static void test_small_err_buffer(void **state)
+{
+	struct boot_options o;
+	char line[] = "foo";
+	char err[8];
+
+	(void)state;
+	memset(err, '#', sizeof(err));
+	assert_int_equal(options_parse(line, &o, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "unknown");
+	assert_int_equal(options_parse(line, &o, NULL, 0), -EINVAL);
+}
+
+/* Strings in the result point into the caller's buffer: parsing is in place. */
+static void test_in_place(void **state)
+{
+	char line[] = "test=t -- /app x";
+	struct boot_options o;
+	char err[64];
+
+	(void)state;
+	assert_int_equal(options_parse(line, &o, err, sizeof(err)), 0);
+	assert_ptr_equal(o.test, line + 5);
+	assert_ptr_equal(o.app_argv[0], line + 10);
+	assert_ptr_equal(o.app_argv[1], line + 15);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_null_cmdline),
+		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_in_place),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
