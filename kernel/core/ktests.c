@@ -203,35 +203,34 @@ static int ktest_clock(void)
 	return now - t0 < 1000000;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(void);
-} ktests[] = {
-	{ "null-deref", ktest_null_deref },
-	{ "write-text", ktest_write_text },
-	{ "exec-data", ktest_exec_data },
-	{ "ist-guard", ktest_ist_guard },
-	{ "double-fault", ktest_double_fault },
-	{ "gp", ktest_gp },
-	{ "panic", ktest_panic },
-	{ "hang", ktest_hang },
-	{ "wx-audit", ktest_wx_audit },
-	{ "pfa", ktest_pfa },
-	{ "kheap", ktest_kheap },
-	{ "clock", ktest_clock },
-};
+KTEST("null-deref", ktest_null_deref);
+KTEST("write-text", ktest_write_text);
+KTEST("exec-data", ktest_exec_data);
+KTEST("ist-guard", ktest_ist_guard);
+KTEST("double-fault", ktest_double_fault);
+KTEST("gp", ktest_gp);
+KTEST("panic", ktest_panic);
+KTEST("hang", ktest_hang);
+KTEST("wx-audit", ktest_wx_audit);
+KTEST("pfa", ktest_pfa);
+KTEST("kheap", ktest_kheap);
+KTEST("clock", ktest_clock);
+
+/* The linker script gathers every KTEST between these two symbols. */
+extern const struct ktest __ktests_start[], __ktests_end[];
 
 int ktest_run(const char *name, char *err, unsigned long err_size)
 {
 	int n = 0;
 
-	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++)
-		if (strcmp(name, ktests[i].name) == 0)
-			return ktests[i].run();
+	const struct ktest *t;
+
+	for (t = __ktests_start; t < __ktests_end; t++)
+		if (strcmp(name, t->name) == 0)
+			return t->run();
 	n = fmt_snprintf(err, err_size, "unknown test '%s' (known:", name);
-	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]) && n > 0 &&
-			     (unsigned long)n < err_size; i++)
-		n += fmt_snprintf(err + n, err_size - n, " %s", ktests[i].name);
+	for (t = __ktests_start; t < __ktests_end && n > 0 && (unsigned long)n < err_size; t++)
+		n += fmt_snprintf(err + n, err_size - n, " %s", t->name);
 	if (n > 0 && (unsigned long)n < err_size)
 		fmt_snprintf(err + n, err_size - n, ")");
 	return -ENOENT;

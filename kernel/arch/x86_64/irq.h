@@ -1,0 +1,47 @@
+/* Interrupt vectors and handlers (vectors 32..255). */
+#ifndef CARAPACE_IRQ_H
+#define CARAPACE_IRQ_H
+
+#include <stdint.h>
+
+#include "trap.h"
+
+#define VEC_IRQ_BASE     0x20
+#define VEC_TIMER        0x30 /* the local APIC timer */
+#define VEC_IPI_RESCHED  0x31 /* "look at your incoming queue" */
+#define VEC_IPI_STOP     0x32 /* "stop: a report or panic is being printed" */
+#define VEC_SPURIOUS     0xff
+
+typedef void (*irq_handler_fn)(struct trap_frame *f);
+
+/* Installs handler for vector (>= VEC_IRQ_BASE). The LAPIC EOI is sent after it returns. */
+void irq_register(uint8_t vector, irq_handler_fn handler);
+
+/* Called by trap_handler for vectors >= VEC_IRQ_BASE. */
+void irq_dispatch(struct trap_frame *f);
+
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline uint64_t irq_save(void)
+{
+	uint64_t flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline void irq_restore(uint64_t flags)
+{
+	if (flags & (1u << 9))
+		__asm__ volatile("sti" : : : "memory");
+}
+
+#endif

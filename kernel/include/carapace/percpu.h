@@ -1,0 +1,40 @@
+/*
+ * Per-CPU data. Each CPU's struct cpu is reached through the GS base, so
+ * this_cpu() is one instruction and needs no lock: only its own CPU writes
+ * most of it. (The FS base belongs to the running thread: libc's thread
+ * pointer.)
+ */
+#ifndef CARAPACE_PERCPU_H
+#define CARAPACE_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_CPUS 64
+
+struct thread;
+struct sched_cpu;
+struct arch_cpu;
+
+struct cpu {
+	struct cpu *self;          /* %gs:0, so this_cpu() is one load */
+	struct thread *current;    /* %gs:8, the running thread */
+	unsigned id;               /* 0 .. cpu_count-1; 0 is the boot CPU */
+	uint32_t apic_id;
+	volatile bool online;
+	struct sched_cpu *sched;   /* the scheduler's state (kernel/sched/) */
+	struct arch_cpu *arch;     /* TSS, GDT, IST stacks (kernel/arch/x86_64/) */
+};
+
+extern struct cpu *cpu_table[MAX_CPUS];
+extern unsigned cpu_count; /* CPUs that came online */
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+#endif

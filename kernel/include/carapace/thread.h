@@ -1,0 +1,80 @@
+/*
+ * Kernel threads and the scheduler's interface (kernel/sched/).
+ *
+ * Every thread has its own stack between two unmapped guard pages, and a
+ * second small guarded stack on which interrupts taken while it runs are
+ * handled (the CPU's IST slot for interrupts is pointed at it on every
+ * switch), so no handler ever runs on the stack it interrupted.
+ */
+#ifndef CARAPACE_THREAD_H
+#define CARAPACE_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct thread;
+
+#define THREAD_NAME_MAX      32
+#define THREAD_STACK_DEFAULT (64 * 1024)
+#define THREAD_ANY_CPU       (-1)
+
+struct thread_attr {
+	const char *name;     /* copied; NULL: "thread" */
+	size_t stack_size;    /* 0: THREAD_STACK_DEFAULT */
+	int cpu;              /* where to start; THREAD_ANY_CPU: the caller's */
+	bool pinned;          /* stay on cpu: the load balancer leaves it alone */
+	bool detached;        /* freed when it exits; cannot be joined */
+};
+
+/* Creates a runnable thread running fn(arg); NULL when out of memory. */
+struct thread *thread_create(void (*fn)(void *arg), void *arg,
+			     const struct thread_attr *attr);
+/* Waits for t to exit and frees it. Returns 0, or -EINVAL if t is detached. */
+int thread_join(struct thread *t);
+/* t is freed when it exits; it must not be joined afterwards. */
+void thread_detach(struct thread *t);
+__attribute__((noreturn)) void thread_exit(void);
+
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+unsigned thread_cpu(const struct thread *t);
+/* Pins t to cpu (moving it there), or unpins it with THREAD_ANY_CPU. */
+int thread_set_affinity(struct thread *t, int cpu);
+
+void thread_yield(void);
+void thread_sleep_ns(uint64_t ns);
+
+/*
+ * The wait protocol, free of lost wake-ups (OSv's wait_until model):
+ *
+ *     sched_prepare_wait();             // from now on a wake-up is kept
+ *     while (!condition) {
+ *             if (sched_wait(deadline) == -ETIMEDOUT) break;
+ *             sched_prepare_wait();
+ *     }
+ *     sched_finish_wait();
+ *
+ * A waker makes the condition true, then calls thread_wake(t). sched_wait
+ * returns at once if t was woken since sched_prepare_wait. deadline is a
+ * clock_ns() value; 0 waits forever. thread_wake may be called from any
+ * CPU and from interrupt handlers: it takes no lock (a wake-up for another
+ * CPU goes through that CPU's lock-free incoming queue and an IPI).
+ */
+void sched_prepare_wait(void);
+int sched_wait(uint64_t deadline_ns);
+void sched_finish_wait(void);
+/* Returns true when t was waiting (or about to) and is now runnable. */
+bool thread_wake(struct thread *t);
+
+/* Preemption off/on for this CPU (nests). RCU readers use this. */
+void sched_preempt_disable(void);
+void sched_preempt_enable(void);
+
+/*
+ * Counts context switches and idle passes of a CPU: when it has moved, the
+ * CPU has been through a quiescent state (for RCU).
+ */
+uint64_t sched_quiescent_count(unsigned cpu);
+
+#endif
