@@ -18,6 +18,7 @@ BUILD    := build
 include kernel/files.mk
 include tests/files.mk
 include fuzz/files.mk
+include tests/bench/files.mk
 
 # Kernel flags. The kernel never touches vector registers
 # (-mgeneral-regs-only), so interrupts and system calls need not save them.
@@ -74,7 +75,7 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 test: kernel
 	@scripts/run-tests
 
-bench: kernel
+bench: kernel bench-build
 	@scripts/bench
 
 clean:
