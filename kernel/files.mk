@@ -4,8 +4,13 @@ KERNEL_PORTABLE_SRCS := \
 	kernel/lib/fmt.c \
 	kernel/core/options.c \
 	kernel/core/ksym.c \
+	kernel/core/acpi.c \
 	kernel/mm/pfa.c \
-	kernel/mm/kheap.c
+	kernel/mm/kheap.c \
+	kernel/sync/mpsc.c \
+	kernel/sync/ring.c \
+	kernel/sched/minheap.c \
+	kernel/sched/decay.c
 
 # Kernel-only sources: the hardware, and the glue that ties the portable
 # pieces to it.
@@ -19,9 +24,26 @@ KERNEL_ONLY_SRCS := \
 	kernel/arch/x86_64/serial.c \
 	kernel/arch/x86_64/power.c \
 	kernel/arch/x86_64/tsc.c \
+	kernel/arch/x86_64/irq.c \
+	kernel/arch/x86_64/lapic.c \
+	kernel/arch/x86_64/smp.c \
+	kernel/arch/x86_64/ap_boot.S \
+	kernel/arch/x86_64/smp_ktests.c \
 	kernel/core/main.c \
 	kernel/core/console.c \
 	kernel/core/report.c \
 	kernel/core/memory.c \
 	kernel/core/ktests.c \
-	kernel/lib/string.c
+	kernel/sync/waitqueue.c \
+	kernel/sync/mutex.c \
+	kernel/sync/cond.c \
+	kernel/sync/sem.c \
+	kernel/sync/rcu.c \
+	kernel/sync/sync_ktests.c \
+	kernel/sched/sched.c \
+	kernel/sched/thread.c \
+	kernel/sched/sched_ktests.c \
+	kernel/arch/x86_64/switch.S \
+	kernel/arch/x86_64/fpu.c \
+	kernel/lib/string.c \
+	kernel/lib/int128.c

@@ -23,7 +23,30 @@ $(BUILD)/host/obj/%.o: %.c
 # Objects (and their .d files) stay in obj/, so tests/ holds only programs.
 $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_PORTABLE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_SANFLAGS) $< $(HOST_PORTABLE_OBJS) -lcmocka -o $@
+	$(CC) $(HOST_SANFLAGS) $< $(HOST_PORTABLE_OBJS) -lcmocka -lm -lpthread -o $@
 
 # Keep the objects: make would delete them as intermediate files.
 .SECONDARY: $(UNIT_OBJS)
+
+# ThreadSanitizer builds of the tests that run real threads: test_X_tsan
+# beside test_X, from objects of their own (TSan cannot share a program with
+# ASan). tsan_options.c makes the first race end the run with status 66.
+TSAN_TESTS := test_mpsc test_ring
+TSAN_BINS := $(patsubst %,$(BUILD)/host/tests/%_tsan,$(TSAN_TESTS))
+TSAN_OBJS := $(patsubst %,$(BUILD)/host/obj-tsan/tests/unit/%.o,$(TSAN_TESTS) tsan_options)
+HOST_TSAN_CFLAGS := $(filter-out $(HOST_SANFLAGS),$(HOST_CFLAGS)) \
+	-fsanitize=thread -fno-omit-frame-pointer
+HOST_TSAN_PORTABLE_OBJS := $(patsubst %.c,$(BUILD)/host/obj-tsan/%.o,$(KERNEL_PORTABLE_SRCS))
+
+host-tests: $(TSAN_BINS)
+
+$(BUILD)/host/obj-tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_TSAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/tests/%_tsan: $(BUILD)/host/obj-tsan/tests/unit/%.o \
+		$(BUILD)/host/obj-tsan/tests/unit/tsan_options.o $(HOST_TSAN_PORTABLE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=thread $^ -lcmocka -lm -lpthread -o $@
+
+.SECONDARY: $(TSAN_OBJS) $(HOST_TSAN_PORTABLE_OBJS)

@@ -17,9 +17,11 @@
 #include <carapace/options.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
+#include <carapace/sched.h>
 
 #include "arch.h"
 #include "cpu.h"
+#include "fpu.h"
 
 #define IST_STACK_SIZE    (16 * 1024)
 #define MAIN_STACK_SIZE   (64 * 1024)
@@ -76,13 +78,13 @@ static void demo(void)
 		(unsigned long long)(clock_ns() / 1000));
 }
 
-/* Runs on the guard-paged main stack. */
-static __attribute__((noreturn)) void kmain_on_stack(void *arg)
+/* Runs on the guard-paged main stack, as thread "main" once the scheduler is up. */
+static __attribute__((noreturn)) void kmain_on_stack(void *stack_top)
 {
 	char err[ERR_SIZE];
 	int status;
 
-	(void)arg;
+	sched_init((uint64_t)stack_top);
 	if (options.test) {
 		status = ktest_run(options.test, err, sizeof(err));
 		if (status < 0)
@@ -115,6 +117,7 @@ void kmain(void)
 	if (options_parse(boot_info.cmdline, &options, err, sizeof(err)))
 		refuse_boot(err);
 	console_verbose = options.verbose;
+	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
 	if (memory_init(&boot_info, err, sizeof(err)))
@@ -125,5 +128,5 @@ void kmain(void)
 	stack_top = memory_alloc_stack("kernel-main", MAIN_STACK_SIZE);
 	if (!stack_top)
 		panic("no memory for the main kernel stack");
-	arch_run_on_stack(stack_top, kmain_on_stack, NULL);
+	arch_run_on_stack(stack_top, kmain_on_stack, (void *)stack_top);
 }

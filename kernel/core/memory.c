@@ -17,20 +17,29 @@
 #include <carapace/memory.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
+#include <carapace/spinlock.h>
 
 #include "layout.h"
 #include "mmu.h"
 
-#define MAX_REGIONS 64
+#define MAX_STACKS 2048 /* stacks alive at once: two per thread */
 #define MIB (1024ull * 1024)
+
+struct stack_record {
+	struct vm_region region;
+	char name[32];
+	bool in_use;
+};
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
 
 static struct pfa pfa;
 static struct kheap heap;
-static struct vm_region regions[MAX_REGIONS];
-static int nregions;
+static struct stack_record stacks[MAX_STACKS];
+static int nstacks;
+/* Guards the frame allocator, the page tables, the heap and the stack records. */
+static struct spinlock memory_lock = SPINLOCK_INIT;
 static uint64_t stacks_next = STACKS_BASE;
 static uint64_t kheap_next = KHEAP_BASE;
 
@@ -44,6 +53,15 @@ static const struct boot_info *boot;
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
+}
+
+/* Copies at most size-1 characters and always terminates. */
+static void strncpy_bounded(char *dst, const char *src, size_t size)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 static int early_frame_alloc(uint64_t *phys)
@@ -175,37 +193,86 @@ static uint64_t guarded_alloc(uint64_t *next, uint64_t limit, uint64_t size)
 	return start;
 }
 
-/* Stacks are few and long-lived: each is recorded, for fault reports. */
-uint64_t memory_alloc_stack(const char *name, size_t size)
+/*
+ * Stacks. Each stack gets a record (for fault reports: which stack's guard
+ * was hit); a freed stack keeps its mapping and its record and is handed
+ * out again to the next request of the same size, so that creating and
+ * joining threads does not rewrite page tables each time.
+ */
+static uint64_t stack_alloc_locked(const char *name, size_t size)
 {
+	struct stack_record *free_rec = NULL;
 	uint64_t base;
 
-	if (nregions == MAX_REGIONS)
-		return 0;
-	base = guarded_alloc(&stacks_next, STACKS_LIMIT, size);
-	if (!base)
-		return 0;
 	size = align_up(size, PAGE_SIZE);
-	regions[nregions++] = (struct vm_region){
-		.start = base, .end = base + size, .guard = PAGE_SIZE,
-		.kind = VM_REGION_STACK, .name = name,
-	};
-	return base + size;
+	for (int i = 0; i < nstacks; i++) {
+		struct stack_record *s = &stacks[i];
+
+		if (!s->in_use && s->region.end - s->region.start == size) {
+			free_rec = s;
+			break;
+		}
+	}
+	if (!free_rec) {
+		if (nstacks == MAX_STACKS)
+			return 0;
+		base = guarded_alloc(&stacks_next, STACKS_LIMIT, size);
+		if (!base)
+			return 0;
+		free_rec = &stacks[nstacks];
+		free_rec->region = (struct vm_region){
+			.start = base, .end = base + size, .guard = PAGE_SIZE,
+			.kind = VM_REGION_STACK, .name = free_rec->name,
+		};
+		/* Publish the record only once it is complete (fault reports read it). */
+		__atomic_store_n(&nstacks, nstacks + 1, __ATOMIC_RELEASE);
+	}
+	strncpy_bounded(free_rec->name, name, sizeof(free_rec->name));
+	free_rec->in_use = true;
+	return free_rec->region.end;
 }
 
+uint64_t memory_alloc_stack(const char *name, size_t size)
+{
+	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t top = stack_alloc_locked(name, size);
+
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return top;
+}
+
+void memory_free_stack(uint64_t top)
+{
+	uint64_t flags = spin_lock_irqsave(&memory_lock);
+
+	for (int i = 0; i < nstacks; i++) {
+		if (stacks[i].in_use && stacks[i].region.end == top) {
+			stacks[i].in_use = false;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+/*
+ * The lookups below run in fault reports, possibly while this CPU holds
+ * memory_lock: they take no lock. Records are only ever appended, and the
+ * count is published after the record is written.
+ */
 const struct vm_region *memory_guard_region(uint64_t addr)
 {
 	static const struct vm_region heap_area = {
 		.start = KHEAP_BASE, .end = KHEAP_LIMIT, .guard = 0,
 		.kind = VM_REGION_HEAP, .name = "kernel-heap",
 	};
+	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
 
 	/* Heap blocks are not recorded one by one: any hole in the area counts. */
 	if (addr >= KHEAP_BASE && addr < KHEAP_LIMIT &&
 	    !mmu_lookup(mmu_root(), addr, NULL, NULL))
 		return &heap_area;
-	for (int i = 0; i < nregions; i++) {
-		const struct vm_region *r = &regions[i];
+	for (int i = 0; i < n; i++) {
+		const struct vm_region *r = &stacks[i].region;
 
 		if ((addr >= r->start - r->guard && addr < r->start) ||
 		    (addr >= r->end && addr < r->end + r->guard))
@@ -216,9 +283,11 @@ const struct vm_region *memory_guard_region(uint64_t addr)
 
 const struct vm_region *memory_region(uint64_t addr)
 {
-	for (int i = 0; i < nregions; i++)
-		if (addr >= regions[i].start && addr < regions[i].end)
-			return &regions[i];
+	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n; i++)
+		if (addr >= stacks[i].region.start && addr < stacks[i].region.end)
+			return &stacks[i].region;
 	return NULL;
 }
 
@@ -320,17 +389,28 @@ void memory_print_summary(void)
 
 void *kmalloc(size_t size)
 {
-	return kheap_alloc(&heap, size);
+	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	void *p = kheap_alloc(&heap, size);
+
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return p;
 }
 
 void *kcalloc(size_t nmemb, size_t size)
 {
-	return kheap_calloc(&heap, nmemb, size);
+	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	void *p = kheap_calloc(&heap, nmemb, size);
+
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return p;
 }
 
 void kfree(void *ptr)
 {
+	uint64_t flags = spin_lock_irqsave(&memory_lock);
+
 	kheap_free(&heap, ptr);
+	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
 uint64_t memory_free_frames(void)
@@ -346,4 +426,70 @@ uint64_t memory_usable_frames(void)
 struct pfa *memory_pfa(void)
 {
 	return &pfa;
+}
+
+/*
+ * Physical ranges that are not RAM the kernel owns get their own virtual
+ * area, each mapping between unmapped pages, as stacks do.
+ */
+static uint64_t phys_map_next = PHYS_MAP_BASE;
+
+#define PHYS_ADDR_LIMIT (1ull << 52) /* the architecture's widest physical address */
+
+uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
+{
+	uint64_t align = (prot & MAP_LARGE) ? LARGE_PAGE_SIZE : PAGE_SIZE;
+	uint64_t off = phys & (PAGE_SIZE - 1), len = align_up(off + size, PAGE_SIZE);
+	uint64_t flags, va;
+
+	if (size == 0 || (prot & MAP_EXEC) || len < size ||
+	    phys >= PHYS_ADDR_LIMIT || size > PHYS_ADDR_LIMIT - phys)
+		return 0;
+	flags = spin_lock_irqsave(&memory_lock);
+	/* 2 MiB pages need a 2 MiB-aligned address; the gap below is the guard. */
+	va = align_up(phys_map_next + PAGE_SIZE, align);
+	if (len > PHYS_MAP_LIMIT - PAGE_SIZE - va ||
+	    mmu_map(mmu_root(), va, phys - off, len, prot)) {
+		mmu_unmap(mmu_root(), va, len); /* whatever part got mapped */
+		va = 0;
+	} else {
+		phys_map_next = va + len;
+	}
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return va ? va + off : 0;
+}
+
+uint64_t memory_map_mmio(uint64_t phys, size_t size)
+{
+	return memory_map_phys(phys, size, MAP_READ | MAP_WRITE | MAP_UNCACHED);
+}
+
+void memory_unmap_phys(uint64_t va, size_t size)
+{
+	uint64_t off = va & (PAGE_SIZE - 1), flags;
+
+	if (va < PHYS_MAP_BASE || va >= PHYS_MAP_LIMIT || size == 0)
+		return;
+	flags = spin_lock_irqsave(&memory_lock);
+	mmu_unmap(mmu_root(), va - off, align_up(off + size, PAGE_SIZE));
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+/* The frame allocator never hands out low memory (memory_init reserves it). */
+uint64_t memory_low_page(void)
+{
+	for (int i = 0; i < boot->nram; i++) {
+		uint64_t start = align_up(boot->ram[i].start, PAGE_SIZE);
+
+		if (start < PAGE_SIZE)
+			start = PAGE_SIZE; /* the real-mode IVT and BIOS data area */
+		if (start + PAGE_SIZE <= boot->ram[i].end && start + PAGE_SIZE <= LOW_MEMORY_END) {
+			uint64_t flags = spin_lock_irqsave(&memory_lock);
+
+			pfa_reserve_range(&pfa, start, start + PAGE_SIZE);
+			spin_unlock_irqrestore(&memory_lock, flags);
+			return start;
+		}
+	}
+	return 0;
 }

@@ -37,11 +37,14 @@ static int apply_test(struct parser *p, struct boot_options *o,
 		      const char *word, const char *value);
 static int apply_env(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
+static int apply_fpu(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
 	{ "test", "test=NAME", true, apply_test },
 	{ "env", "env=KEY=VALUE", true, apply_env },
+	{ "fpu", "fpu=xsave|fxsave", true, apply_fpu },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -160,10 +163,26 @@ static int apply_env(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
+static int apply_fpu(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value)
+{
+	static const char *const names[] = {
+		[BOOT_FPU_XSAVE] = "xsave", [BOOT_FPU_FXSAVE] = "fxsave",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(value, names[i]) == 0) {
+			o->fpu = (enum boot_fpu)i;
+			return 0;
+		}
+	}
+	return fail(p, -EINVAL, "boot option '%s': fpu must be xsave or fxsave", word);
+}
+
 /* Names every option in the message, so a typo shows the right spelling. */
 static int fail_unknown(struct parser *p, const char *word)
 {
-	char known[128];
+	char known[256];
 	size_t len = 0;
 
 	known[0] = '\0';

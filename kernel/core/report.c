@@ -10,7 +10,10 @@
 #include <carapace/power.h>
 #include <carapace/report.h>
 
+#include "arch.h"
+#include "cpu.h"
 #include "mmu.h"
+#include "smp.h"
 
 #define BACKTRACE_MAX 32
 
@@ -38,7 +41,8 @@ extern const uint64_t ksym_count;
 extern const char ksym_names[];
 extern const uint64_t ksym_names_size;
 
-static volatile bool reporting;
+/* The CPU whose report is under way, plus one; 0 when none is. */
+static unsigned reporting_cpu;
 
 const char *violation_name(enum violation v)
 {
@@ -50,12 +54,22 @@ int violation_exit_status(enum violation v)
 	return v < VIOLATION_COUNT ? violations[v].status : EXIT_PANIC;
 }
 
+/*
+ * The first CPU to get here reports and stops the others; another CPU that
+ * gets here meanwhile stops quietly, so reports are never interleaved.
+ */
 int report_enter(void)
 {
-	if (reporting)
+	unsigned me = cpu_current_id() + 1, none = 0;
+
+	if (__atomic_compare_exchange_n(&reporting_cpu, &none, me, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		smp_stop_others();
+		return 0;
+	}
+	if (none == me)
 		return 1;
-	reporting = true;
-	return 0;
+	cpu_halt_forever();
 }
 
 void report_abort(const char *what)

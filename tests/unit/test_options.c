@@ -17,6 +17,9 @@
 
 #define MAXV 4
 
+/* The list every "unknown boot option" message ends with. */
+#define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave"
+
 struct good_case {
 	const char *cmdline;
 	bool verbose;
@@ -93,22 +96,24 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "foo", -EINVAL,
-	  "unknown boot option 'foo' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option 'foo' (known: " KNOWN ")" },
 	{ "verbose foo=bar", -EINVAL,
-	  "unknown boot option 'foo=bar' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option 'foo=bar' (known: " KNOWN ")" },
 	{ "\"\"", -EINVAL,
-	  "unknown boot option '' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option '' (known: " KNOWN ")" },
 	{ "\"--\" /app", -EINVAL,
-	  "unknown boot option '--' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option '--' (known: " KNOWN ")" },
 	{ "/app", -EINVAL,
-	  "unknown boot option '/app' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option '/app' (known: " KNOWN ")" },
 	{ "bad\\\nline", -EINVAL,
-	  "unknown boot option 'bad?line' (known: verbose, test=NAME, env=KEY=VALUE)" },
+	  "unknown boot option 'bad?line' (known: " KNOWN ")" },
 	{ "verbose=1", -EINVAL,
 	  "boot option 'verbose' takes no value (got 'verbose=1')" },
 	{ "verbose=", -EINVAL,
 	  "boot option 'verbose' takes no value (got 'verbose=')" },
 	{ "test", -EINVAL, "boot option 'test' needs a value: test=NAME" },
+	{ "fpu=avx", -EINVAL, "boot option 'fpu=avx': fpu must be xsave or fxsave" },
+	{ "fpu", -EINVAL, "boot option 'fpu' needs a value: fpu=xsave|fxsave" },
 	{ "test=", -EINVAL, "boot option 'test' needs a value: test=NAME" },
 	{ "env", -EINVAL, "boot option 'env' needs a value: env=KEY=VALUE" },
 	{ "env=NOEQUALS", -EINVAL,
@@ -252,6 +257,30 @@ static void test_in_place(void **state)
 	assert_ptr_equal(o.app_argv[1], line + 15);
 }
 
+/* fpu= picks how FPU state is saved; xsave is the default. */
+static void test_fpu(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		enum boot_fpu want;
+	} cases[] = {
+		{ "", BOOT_FPU_XSAVE },
+		{ "fpu=xsave", BOOT_FPU_XSAVE },
+		{ "fpu=fxsave", BOOT_FPU_FXSAVE },
+		{ "fpu=fxsave fpu=xsave", BOOT_FPU_XSAVE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[128];
+		struct boot_options o;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), 0);
+		assert_int_equal(o.fpu, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_null_cmdline),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_fpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

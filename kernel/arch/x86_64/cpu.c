@@ -1,25 +1,28 @@
 /*
- * The boot CPU's descriptor tables: a flat 64-bit GDT with one TSS, and an
- * IDT in which every one of the 256 vectors has an IST stack.
+ * Descriptor tables. Each CPU has a flat 64-bit GDT with its own TSS (whose
+ * IST slots give every vector its own stack on that CPU); the IDT, in which
+ * every one of the 256 vectors has an IST stack, is shared.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/fmt.h>
+#include <carapace/memory.h>
+#include <carapace/percpu.h>
+
+#include "arch.h"
 #include "cpu.h"
 #include "layout.h"
 
 #define EARLY_IST_SIZE 4096
-
-/* The 64-bit task-state segment: only its stack pointers matter here. */
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7]; /* IST1..IST7: slot n is ist[n - 1] */
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
+/*
+ * An AP's IST stacks: enough for a report (the boot CPU's are 16 KiB); the
+ * scheduler points IST_IRQ at each thread's own interrupt stack anyway.
+ */
+#define AP_IST_SIZE    (8 * 1024)
+#define MSR_GS_BASE         0xc0000101
+#define MSR_KERNEL_GS_BASE  0xc0000102
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -39,10 +42,14 @@ struct table_ptr {
 #define GATE_INTERRUPT_PRESENT 0x8e /* present, ring 0, 64-bit interrupt gate */
 #define TSS_AVAILABLE_PRESENT  0x89
 
-static struct tss tss;
-static uint64_t gdt[5];
+struct cpu *cpu_table[MAX_CPUS];
+unsigned cpu_count;
+
+static struct cpu boot_cpu;
+static struct arch_cpu boot_arch;
 static struct idt_gate idt[256];
 static uint8_t early_ist[IST_COUNT][EARLY_IST_SIZE] __attribute__((aligned(16)));
+static volatile bool gs_ready;
 
 extern const uint64_t trap_stub_table[256];
 
@@ -76,15 +83,19 @@ const char *cpu_ist_name(enum ist_slot slot)
 	return names[slot];
 }
 
-static void gdt_set_tss(void)
+static void gdt_build(struct arch_cpu *a)
 {
-	uint64_t base = (uint64_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&a->tss;
+	uint64_t limit = sizeof(a->tss) - 1;
 
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-		 ((uint64_t)TSS_AVAILABLE_PRESENT << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
+	a->gdt[0] = 0;
+	a->gdt[1] = 0x00af9a000000ffff; /* 64-bit code, ring 0 */
+	a->gdt[2] = 0x00cf92000000ffff; /* data, ring 0 */
+	a->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		    ((uint64_t)TSS_AVAILABLE_PRESENT << 40) |
+		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	a->gdt[4] = base >> 32;
+	a->tss.iomap_base = sizeof(a->tss); /* no I/O permission bitmap */
 }
 
 static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
@@ -100,30 +111,33 @@ static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 	g->reserved = 0;
 }
 
+/* Two loads: %gs:0 gives this CPU's struct cpu, whose arch starts with the TSS. */
 void cpu_set_ist(enum ist_slot slot, uint64_t stack_top)
 {
-	tss.ist[slot - 1] = stack_top;
+	this_cpu()->arch->tss.ist[slot - 1] = stack_top;
 }
 
 uint64_t cpu_get_ist(enum ist_slot slot)
 {
-	return tss.ist[slot - 1];
+	return this_cpu()->arch->tss.ist[slot - 1];
 }
 
-void cpu_init(void)
+unsigned cpu_current_id(void)
+{
+	return gs_ready ? this_cpu()->id : 0;
+}
+
+/*
+ * Loads c's GDT (reloading every segment register from it) and TSS, the
+ * shared IDT, then points GS at c. The GS selector is not touched after
+ * that: loading it would clear the base.
+ */
+void cpu_load_tables(struct cpu *c)
 {
 	struct table_ptr gdtr, idtr;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffff; /* 64-bit code, ring 0 */
-	gdt[2] = 0x00cf92000000ffff; /* data, ring 0 */
-	gdt_set_tss();
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-	for (int slot = 1; slot <= IST_COUNT; slot++)
-		cpu_set_ist(slot, (uint64_t)&early_ist[slot - 1][EARLY_IST_SIZE]);
-
-	gdtr.limit = sizeof(gdt) - 1;
-	gdtr.base = (uint64_t)gdt;
+	gdtr.limit = sizeof(c->arch->gdt) - 1;
+	gdtr.base = (uint64_t)c->arch->gdt;
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -134,15 +148,59 @@ void cpu_init(void)
 			 "mov %%ax, %%ds\n\t"
 			 "mov %%ax, %%es\n\t"
 			 "mov %%ax, %%ss\n\t"
+			 "xor %%eax, %%eax\n\t"
+			 "mov %%ax, %%fs\n\t"
+			 "mov %%ax, %%gs\n\t"
 			 "ltr %w3"
 			 :
 			 : "m"(gdtr), "i"(GDT_KERNEL_CODE), "i"(GDT_KERNEL_DATA),
 			   "r"(GDT_TSS)
 			 : "rax", "memory");
-
-	for (unsigned v = 0; v < 256; v++)
-		idt_set_gate(v, trap_stub_table[v], cpu_vector_ist(v));
 	idtr.limit = sizeof(idt) - 1;
 	idtr.base = (uint64_t)idt;
 	__asm__ volatile("lidt %0" : : "m"(idtr));
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)c);
+}
+
+void cpu_init(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		idt_set_gate(v, trap_stub_table[v], cpu_vector_ist(v));
+	boot_cpu.arch = &boot_arch;
+	gdt_build(&boot_arch);
+	for (int slot = 1; slot <= IST_COUNT; slot++)
+		boot_arch.tss.ist[slot - 1] = (uint64_t)&early_ist[slot - 1][EARLY_IST_SIZE];
+	cpu_load_tables(&boot_cpu);
+	boot_cpu.id = 0;
+	boot_cpu.online = true;
+	cpu_table[0] = &boot_cpu;
+	cpu_count = 1;
+	gs_ready = true;
+}
+
+/* Names are copied by memory_alloc_stack, so a local buffer does. */
+int cpu_prepare(struct cpu *c)
+{
+	char name[32];
+
+	if (!c->arch) {
+		c->arch = kcalloc(1, sizeof(*c->arch));
+		if (!c->arch)
+			return -ENOMEM;
+	}
+	gdt_build(c->arch);
+	for (int slot = 1; slot <= IST_COUNT; slot++) {
+		uint64_t top;
+
+		if (c->arch->tss.ist[slot - 1])
+			continue; /* kept from an earlier attempt for this slot */
+		fmt_snprintf(name, sizeof(name), "cpu%u-%s", c->id, cpu_ist_name(slot));
+		top = memory_alloc_stack(name, AP_IST_SIZE);
+		if (!top)
+			return -ENOMEM;
+		c->arch->tss.ist[slot - 1] = top;
+	}
+	return 0;
 }

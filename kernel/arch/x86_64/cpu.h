@@ -1,8 +1,14 @@
-/* GDT, TSS and IDT of the boot CPU. */
+/*
+ * Descriptor tables: each CPU has its own GDT and TSS (struct arch_cpu, hung
+ * off its struct cpu), all share one IDT. The GS base of each CPU points at
+ * its struct cpu (carapace/percpu.h).
+ */
 #ifndef CARAPACE_CPU_H
 #define CARAPACE_CPU_H
 
 #include <stdint.h>
+
+#include <carapace/percpu.h>
 
 /*
  * Interrupt stack table slots. Every vector runs on one of these, so a
@@ -21,12 +27,45 @@ enum ist_slot {
 	IST_COUNT        = 5,
 };
 
-/* Loads the GDT, TSS and IDT, with small IST stacks in .bss for early boot. */
+#define GDT_ENTRIES 5 /* null, code, data, and the TSS's two */
+
+/* The 64-bit task-state segment: only its stack pointers matter here. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7]; /* IST1..IST7: slot n is ist[n - 1] */
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct arch_cpu {
+	struct tss tss;
+	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
+};
+
+/*
+ * The boot CPU: builds the shared IDT, loads its own GDT, TSS and IDT with
+ * small IST stacks in .bss for early boot, and points GS at its struct cpu
+ * (cpu_table[0], cpu_count 1).
+ */
 void cpu_init(void);
 
-/* Points an IST slot at a new stack top (a guard-paged stack, once there are). */
+/*
+ * Run on the boot CPU for another CPU before it starts: gives c its tables
+ * and a guard-paged stack for each IST slot. Returns 0 or -ENOMEM.
+ */
+int cpu_prepare(struct cpu *c);
+/* Run on that CPU itself: loads its GDT, TSS and the IDT, and sets GS. */
+void cpu_load_tables(struct cpu *c);
+
+/* Points an IST slot of the calling CPU's TSS at a new stack top. */
 void cpu_set_ist(enum ist_slot slot, uint64_t stack_top);
 uint64_t cpu_get_ist(enum ist_slot slot);
+
+/* The calling CPU's number; 0 before cpu_init (for the reporter). */
+unsigned cpu_current_id(void);
 
 /* The IST slot a vector runs on. */
 enum ist_slot cpu_vector_ist(unsigned vector);

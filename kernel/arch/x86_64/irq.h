@@ -10,14 +10,21 @@
 #define VEC_TIMER        0x30 /* the local APIC timer */
 #define VEC_IPI_RESCHED  0x31 /* "look at your incoming queue" */
 #define VEC_IPI_STOP     0x32 /* "stop: a report or panic is being printed" */
+#define VEC_IPI_WAKE     0x33 /* wakes a halted CPU; its handler does nothing */
 #define VEC_SPURIOUS     0xff
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 
-/* Installs handler for vector (>= VEC_IRQ_BASE). The LAPIC EOI is sent after it returns. */
-void irq_register(uint8_t vector, irq_handler_fn handler);
+/*
+ * Installs handler for vector (>= VEC_IRQ_BASE), for every CPU, and returns
+ * the one it replaces (NULL: none). The LAPIC EOI is sent after it returns.
+ */
+irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler);
 
-/* Called by trap_handler for vectors >= VEC_IRQ_BASE. */
+/*
+ * Called by trap_handler for vectors >= VEC_IRQ_BASE. A vector with no
+ * handler is reported (violation=cpu-exception, "unexpected interrupt").
+ */
 void irq_dispatch(struct trap_frame *f);
 
 static inline void irq_enable(void)

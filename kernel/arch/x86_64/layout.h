@@ -12,6 +12,9 @@
  *                            allocation followed by an unmapped page.
  *   STACKS_BASE              stacks (IST, kernel threads), each between two
  *                            unmapped guard pages.
+ *   PHYS_MAP_BASE            device registers and firmware tables mapped by
+ *                            physical address (never executable), each
+ *                            between unmapped pages.
  *   KERNEL_VMA + phys        the kernel image, with per-section permissions.
  *
  * The image is loaded at physical KERNEL_LOAD_PHYS. Its first part (.boot:
@@ -32,6 +35,11 @@
 #define KHEAP_LIMIT        0xffffd00000000000
 #define STACKS_BASE        0xffffe00000000000
 #define STACKS_LIMIT       0xfffff00000000000
+#define PHYS_MAP_BASE      0xfffff00000000000
+#define PHYS_MAP_LIMIT     0xfffff80000000000
+
+/* Real-mode code (the AP trampoline) must lie in the first 640 KiB. */
+#define LOW_MEMORY_END     0xa0000
 
 /* The boot page tables map this much physical memory at KERNEL_VMA. */
 #define BOOT_MAPPED_BYTES  0x40000000

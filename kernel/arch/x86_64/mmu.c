@@ -104,6 +104,8 @@ static uint64_t leaf_flags(unsigned prot)
 		flags |= PTE_W;
 	if (!(prot & MAP_EXEC))
 		flags |= PTE_NX;
+	if (prot & MAP_UNCACHED)
+		flags |= PTE_PCD | PTE_PWT;
 	return flags;
 }
 
@@ -136,12 +138,13 @@ int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned pro
 
 uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size)
 {
-	uint64_t done = 0;
+	uint64_t done = 0, step;
 
-	for (uint64_t end = va + size; va < end; va += PAGE_SIZE) {
+	for (uint64_t end = va + size; va < end; va += step) {
 		uint64_t *table = table_at(root);
 		int level;
 
+		step = PAGE_SIZE;
 		for (level = 3; level > 0; level--) {
 			uint64_t e = table[INDEX(va, level)];
 
@@ -149,9 +152,16 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size)
 				break;
 			table = table_at(e);
 		}
-		if (level != 0 || !(table[INDEX(va, 0)] & PTE_P))
+		/* A 2 MiB page goes only when the range covers all of it. */
+		if (level == 1 && (table[INDEX(va, 1)] & PTE_PS) &&
+		    !(va & (LARGE_PAGE_SIZE - 1)) && end - va >= LARGE_PAGE_SIZE) {
+			table[INDEX(va, 1)] = 0;
+			step = LARGE_PAGE_SIZE;
+		} else if (level != 0 || !(table[INDEX(va, 0)] & PTE_P)) {
 			continue; /* not mapped, or inside a large page: left alone */
-		table[INDEX(va, 0)] = 0;
+		} else {
+			table[INDEX(va, 0)] = 0;
+		}
 		if (root == active_root)
 			invlpg(va);
 		done++;

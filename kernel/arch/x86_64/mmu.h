@@ -12,6 +12,8 @@
 #define PTE_P        (1ull << 0)
 #define PTE_W        (1ull << 1)
 #define PTE_U        (1ull << 2)
+#define PTE_PWT      (1ull << 3)
+#define PTE_PCD      (1ull << 4)
 #define PTE_PS       (1ull << 7)  /* a 2 MiB (or 1 GiB) page */
 #define PTE_G        (1ull << 8)
 #define PTE_NX       (1ull << 63)
@@ -22,6 +24,7 @@
 #define MAP_WRITE    0x1
 #define MAP_EXEC     0x2
 #define MAP_LARGE    0x4 /* may use 2 MiB pages where aligned */
+#define MAP_UNCACHED 0x8 /* device memory: PCD and PWT, uncached with the default PAT */
 
 /* Supplies zeroed frames for page-table pages; returns 0 or -ENOMEM. */
 typedef int (*mmu_frame_alloc_fn)(uint64_t *phys);
@@ -43,7 +46,10 @@ uint64_t mmu_root(void);
  */
 int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned prot);
 
-/* Unmaps 4 KiB pages in [va, va+size); returns the number unmapped. */
+/*
+ * Unmaps the pages in [va, va+size): 4 KiB pages, and 2 MiB pages that the
+ * range covers whole. Returns the number of pages unmapped.
+ */
 uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size);
 
 /*

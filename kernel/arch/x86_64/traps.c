@@ -10,9 +10,11 @@
 #include <carapace/memory.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
+#include <carapace/sched.h>
 
 #include "arch.h"
 #include "cpu.h"
+#include "irq.h"
 #include "layout.h"
 #include "mmu.h"
 #include "trap.h"
@@ -118,17 +120,27 @@ static enum violation report_page_fault(const struct trap_frame *f)
 
 	report_violation_line(v,
 		"exception=page-fault(#PF) addr=0x%llx rip=0x%llx error=0x%llx(%s,%s,%s) "
-		"cpu=0 thread=boot%s%s: %s",
+		"cpu=%u thread=%s%s%s: %s",
 		(unsigned long long)addr, (unsigned long long)f->rip,
 		(unsigned long long)f->error,
 		(f->error & PF_PRESENT) ? "present" : "not-present",
 		(f->error & PF_FETCH) ? "fetch" : (f->error & PF_WRITE) ? "write" : "read",
-		(f->error & PF_USER) ? "user" : "kernel",
-		*region ? " region=" : "", region, why);
+		(f->error & PF_USER) ? "user" : "kernel", cpu_current_id(),
+		sched_current_name(), *region ? " region=" : "", region, why);
 	return v;
 }
 
+/* Interrupts go to their handlers; every exception ends in a report. */
 void trap_handler(struct trap_frame *f)
+{
+	if (f->vector >= VEC_IRQ_BASE) {
+		irq_dispatch(f);
+		return;
+	}
+	trap_report(f);
+}
+
+void trap_report(struct trap_frame *f)
 {
 	enum violation v = VIOLATION_CPU_EXCEPTION;
 
@@ -139,15 +151,17 @@ void trap_handler(struct trap_frame *f)
 	} else if (f->vector == VEC_DF) {
 		v = VIOLATION_DOUBLE_FAULT;
 		report_violation_line(v,
-			"exception=%s rip=0x%llx rsp=0x%llx cpu=0 thread=boot: an exception "
+			"exception=%s rip=0x%llx rsp=0x%llx cpu=%u thread=%s: an exception "
 			"could not be delivered (its stack or its handler faulted)",
 			exception_name(f->vector), (unsigned long long)f->rip,
-			(unsigned long long)f->rsp);
+			(unsigned long long)f->rsp, cpu_current_id(), sched_current_name());
 	} else {
 		report_violation_line(v, "exception=%s vector=%llu rip=0x%llx error=0x%llx "
-				      "cpu=0 thread=boot",
+				      "cpu=%u thread=%s%s",
 				      exception_name(f->vector), (unsigned long long)f->vector,
-				      (unsigned long long)f->rip, (unsigned long long)f->error);
+				      (unsigned long long)f->rip, (unsigned long long)f->error,
+				      cpu_current_id(), sched_current_name(),
+				      f->vector >= VEC_IRQ_BASE ? ": unexpected interrupt" : "");
 	}
 	print_registers(f);
 	report_backtrace(f->rip, f->rbp);

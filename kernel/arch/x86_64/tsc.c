@@ -173,6 +173,11 @@ uint64_t clock_tsc_to_ns(uint64_t ticks)
 	return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_q32) >> 32);
 }
 
+uint64_t clock_ns_to_tsc(uint64_t ns)
+{
+	return boot_entry_tsc + (uint64_t)(((unsigned __int128)ns * tsc_hz) / 1000000000u);
+}
+
 uint64_t clock_ns(void)
 {
 	return clock_tsc_to_ns(rdtsc() - boot_entry_tsc);

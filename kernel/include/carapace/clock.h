@@ -10,6 +10,9 @@ int clock_init(void);
 /* Nanoseconds since the kernel's first instruction. Monotonic. */
 uint64_t clock_ns(void);
 
+/* The TSC value at which clock_ns() will read ns (for TSC-deadline timers). */
+uint64_t clock_ns_to_tsc(uint64_t ns);
+
 /* Converts a number of TSC ticks to nanoseconds. */
 uint64_t clock_tsc_to_ns(uint64_t ticks);
 

@@ -36,13 +36,37 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size);
 /* Prints the memory map summary (boot option "verbose"). */
 void memory_print_summary(void);
 
-/* A new stack between guard pages; returns its top, or 0 when out of memory. */
+/*
+ * A stack between guard pages, named for fault reports (the name is
+ * copied); returns its top, or 0 when out of memory. Thread-safe.
+ */
 uint64_t memory_alloc_stack(const char *name, size_t size);
+/* Gives a stack back (by its top) for reuse; its guard pages stay. */
+void memory_free_stack(uint64_t top);
 
 /* The region whose guard pages contain addr, or NULL. */
 const struct vm_region *memory_guard_region(uint64_t addr);
 /* The region whose mapped part contains addr, or NULL. */
 const struct vm_region *memory_region(uint64_t addr);
+
+/*
+ * Maps physical memory that is not the kernel's RAM (device registers,
+ * firmware tables) into a fresh virtual range, never executable. prot is
+ * MAP_READ, MAP_WRITE, MAP_UNCACHED, MAP_LARGE (arch/x86_64/mmu.h; 2 MiB
+ * pages where phys is aligned: one entry to write instead of 512). Returns
+ * the virtual address of phys, or 0. Thread-safe.
+ */
+uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot);
+/* Device registers: read-write, uncached. */
+uint64_t memory_map_mmio(uint64_t phys, size_t size);
+/* Undoes memory_map_phys (the virtual range is not reused). */
+void memory_unmap_phys(uint64_t va, size_t size);
+
+/*
+ * A usable RAM page below 640 KiB for real-mode code, reserved in the frame
+ * allocator for good (reachable through the direct map); 0 if none.
+ */
+uint64_t memory_low_page(void);
 
 /* The kernel heap, for kernel objects. */
 void *kmalloc(size_t size);

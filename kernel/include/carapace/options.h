@@ -13,6 +13,8 @@
  *   verbose          print the boot log (memory map, timings)
  *   test=NAME        run the in-kernel test NAME instead of an application
  *   env=KEY=VALUE    add KEY=VALUE to the application's environment
+ *   fpu=xsave|fxsave how threads' FPU state is saved: xsave (the default)
+ *                    uses XSAVE where the CPU lists it; fxsave never does
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -28,8 +30,14 @@
 #define OPTIONS_MAX_ENV  64
 #define OPTIONS_MAX_WORDS 256 /* all words on the command line */
 
+enum boot_fpu {
+	BOOT_FPU_XSAVE, /* the default */
+	BOOT_FPU_FXSAVE,
+};
+
 struct boot_options {
 	bool verbose;
+	enum boot_fpu fpu;
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */

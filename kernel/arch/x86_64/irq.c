@@ -1,0 +1,33 @@
+/* Interrupt handlers (vectors 32..255), shared by every CPU. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/sched.h>
+
+#include "irq.h"
+#include "lapic.h"
+#include "trap.h"
+
+static irq_handler_fn handlers[256];
+
+irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler)
+{
+	return __atomic_exchange_n(&handlers[vector], handler, __ATOMIC_ACQ_REL);
+}
+
+void irq_dispatch(struct trap_frame *f)
+{
+	irq_handler_fn h;
+
+	/* A spurious interrupt sets no in-service bit: it must not be acknowledged. */
+	if (f->vector == VEC_SPURIOUS)
+		return;
+	h = __atomic_load_n(&handlers[f->vector & 0xff], __ATOMIC_ACQUIRE);
+	if (!h)
+		trap_report(f);
+	sched_irq_enter();
+	h(f);
+	lapic_eoi();
+	/* The preemption point: after the EOI, so the next interrupt can come. */
+	sched_irq_exit();
+}

@@ -1,0 +1,44 @@
+/*
+ * The local APIC of each CPU: interrupts' end, IPIs and the one-shot timer.
+ * x2APIC (MSRs) when the CPU has it, else xAPIC (an uncached MMIO page).
+ */
+#ifndef CARAPACE_LAPIC_H
+#define CARAPACE_LAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * On the boot CPU, once memory is up: masks the 8259 PIC, picks the access
+ * mode and the timer mode (calibrating the timer when there is no
+ * TSC-deadline mode), then enables this CPU's APIC. Returns 0, or -ENODEV
+ * when there is no usable local APIC.
+ */
+int lapic_init(void);
+/* On every other CPU, after lapic_init: enables its own APIC. */
+void lapic_init_ap(void);
+bool lapic_ready(void);
+
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+/* A fixed interrupt for vector on one CPU, or on every CPU but this one. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_ipi_all_others(uint8_t vector);
+/* Starting a CPU: INIT, then STARTUP at the real-mode page page_phys. */
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint64_t page_phys);
+
+/*
+ * Arms this CPU's timer to raise VEC_TIMER once the TSC reaches
+ * tsc_deadline (never before; at once if it has passed); 0 cancels. In
+ * count mode, a deadline beyond the counter's range (over a minute) fires
+ * at the end of that range: callers re-check the time anyway.
+ */
+void lapic_timer_set_deadline(uint64_t tsc_deadline);
+
+/* For the boot log and tests. */
+bool lapic_x2apic(void);
+bool lapic_tsc_deadline(void);
+uint64_t lapic_timer_hz(void); /* count mode's rate after the divider; 0 in TSC-deadline mode */
+
+#endif

@@ -1,0 +1,25 @@
+/* Bringing the scheduler up, and its hooks into the interrupt path. */
+#ifndef CARAPACE_SCHED_H
+#define CARAPACE_SCHED_H
+
+#include <stdint.h>
+
+/*
+ * Makes the running code thread "main" of CPU 0 (on the stack whose top is
+ * main_stack_top), starts the other CPUs and the load balancers, and turns
+ * interrupts on.
+ */
+void sched_init(uint64_t main_stack_top);
+
+/* Around every interrupt handler: the way out is the preemption point. */
+void sched_irq_enter(void);
+void sched_irq_exit(void);
+
+/* The running thread's name, for reports; "boot" before sched_init. */
+const char *sched_current_name(void);
+
+/* sched.c, for bring-up. */
+void sched_register_irqs(void);
+__attribute__((noreturn)) void sched_idle_loop(void);
+
+#endif

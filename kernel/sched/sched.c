@@ -1,0 +1,530 @@
+/*
+ * The scheduler: per-CPU run queues, so that picking the next thread never
+ * needs another CPU; lock-free wake-ups across CPUs (an MPSC queue per CPU
+ * plus an IPI); fairness by decayed runtime (carapace/decay.h); a one-shot
+ * timer armed only when something is due (tickless); preemption from the
+ * timer interrupt.
+ *
+ * Everything here that touches a CPU's run queue runs on that CPU with
+ * interrupts off. Other CPUs only push onto its incoming queue.
+ *
+ * Constants:
+ *  - SCHED_HYSTERESIS_NS: a running thread is preempted only when another
+ *    thread's runtime is below its own by more than this. Without it two
+ *    CPU-bound threads would switch on every timer check; with it they
+ *    alternate in slices of about twice this (2 ms), fair to well within
+ *    a percent over a second, at a few hundred switches per second.
+ *  - SCHED_MIN_SLICE_NS: the timer is never armed closer than this, so a
+ *    burst of wake-ups cannot turn into an interrupt storm.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <carapace/clock.h>
+#include <carapace/decay.h>
+#include <carapace/memory.h>
+#include <carapace/panic.h>
+#include <carapace/percpu.h>
+#include <carapace/sched.h>
+#include <carapace/thread.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "fpu.h"
+#include "irq.h"
+#include "lapic.h"
+#include "sched_impl.h"
+
+#define SCHED_HYSTERESIS_NS 1000000ull /* 1 ms */
+#define SCHED_MIN_SLICE_NS  200000ull  /* 200 us */
+#define MSR_FS_BASE         0xc0000100
+
+static inline struct sched_cpu *this_sched(void)
+{
+	return this_cpu()->sched;
+}
+
+uint64_t sched_clock_ns(void)
+{
+	return clock_ns();
+}
+
+static struct thread *rq_thread(struct minheap_node *n)
+{
+	return n ? (struct thread *)((char *)n - __builtin_offsetof(struct thread, rq_node)) : NULL;
+}
+
+/* Divides a runtime for each epoch step it is behind. */
+static uint64_t renormalise(uint64_t runtime, uint64_t steps)
+{
+	uint64_t shift = steps * DECAY_RENORM_HALF_LIVES;
+
+	return shift >= 64 ? 0 : runtime >> shift;
+}
+
+/* The CPU's decay scale now; moves the epoch forward when it has grown large. */
+static uint64_t current_scale(struct sched_cpu *sc, uint64_t now)
+{
+	uint64_t span = DECAY_RENORM_HALF_LIVES * DECAY_HALF_LIFE_NS;
+
+	if (now - sc->epoch_ns >= span) {
+		struct thread *cur = this_cpu()->current;
+		uint64_t steps = (now - sc->epoch_ns) / span;
+
+		sc->epoch_ns += steps * span;
+		sc->epoch_gen += steps;
+		/* Dividing every key alike keeps the heap in order. */
+		for (int i = 0; i < sc->runq.size; i++) {
+			struct thread *t = rq_thread(sc->runq.items[i]);
+
+			t->runtime = t->rq_node.key = renormalise(t->runtime, steps);
+			t->runtime_gen = sc->epoch_gen;
+		}
+		if (cur->runtime_gen + steps == sc->epoch_gen) {
+			cur->runtime = renormalise(cur->runtime, steps);
+			cur->runtime_gen = sc->epoch_gen;
+		}
+	}
+	return decay_scale_q32(now - sc->epoch_ns);
+}
+
+/* Brings a thread's runtime (kept while it slept) into this CPU's epoch. */
+static void adopt_runtime(struct sched_cpu *sc, struct thread *t)
+{
+	if (t->runtime_gen != sc->epoch_gen) {
+		t->runtime = t->runtime_gen < sc->epoch_gen ?
+			renormalise(t->runtime, sc->epoch_gen - t->runtime_gen) : 0;
+		t->runtime_gen = sc->epoch_gen;
+	}
+}
+
+/* Adds the time since run_start to t's runtime. */
+static void charge(struct sched_cpu *sc, struct thread *t, uint64_t now)
+{
+	uint64_t scale = current_scale(sc, now);
+
+	adopt_runtime(sc, t);
+	if (!t->is_idle && now > t->run_start_ns)
+		t->runtime += decay_charge(now - t->run_start_ns, scale);
+	t->run_start_ns = now;
+}
+
+static struct thread *timer_thread(struct minheap_node *n)
+{
+	return (struct thread *)((char *)n - __builtin_offsetof(struct thread, timer_node));
+}
+
+static void nr_running_add(struct sched_cpu *sc, int d)
+{
+	__atomic_add_fetch(&sc->nr_running, d, __ATOMIC_RELAXED);
+}
+
+/* Puts a runnable thread in this CPU's run queue. Interrupts are off. */
+void sched_enqueue_local(struct sched_cpu *sc, struct thread *t)
+{
+	adopt_runtime(sc, t);
+	__atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+	t->rq_node.key = t->runtime;
+	if (minheap_insert(&sc->runq, &t->rq_node))
+		panic("scheduler: no memory to grow the run queue of cpu %u", this_cpu()->id);
+	nr_running_add(sc, 1);
+}
+
+/* Sends t to another CPU's run queue (a new thread, a wake-up, a migration). */
+void sched_send_to(struct cpu *c, struct thread *t)
+{
+	if (mpsc_push(&c->sched->incoming, &t->incoming_node))
+		lapic_send_ipi(c->apic_id, VEC_IPI_RESCHED);
+}
+
+/* Takes in what other CPUs sent: woken threads and arrivals. */
+static void handle_incoming(struct sched_cpu *sc)
+{
+	struct mpsc_node *n;
+	struct thread *cur = this_cpu()->current;
+
+	while ((n = mpsc_pop(&sc->incoming))) {
+		struct thread *t = (struct thread *)((char *)n -
+						     __builtin_offsetof(struct thread, incoming_node));
+
+		if (t == cur) /* woken before it had switched away */
+			__atomic_store_n(&t->state, THREAD_RUNNING, __ATOMIC_RELEASE);
+		else
+			sched_enqueue_local(sc, t);
+	}
+}
+
+static uint64_t hysteresis(struct sched_cpu *sc, uint64_t now)
+{
+	return decay_charge(SCHED_HYSTERESIS_NS, current_scale(sc, now));
+}
+
+/* Whether the best queued thread should take the CPU from cur. */
+static bool should_preempt(struct sched_cpu *sc, struct thread *cur, uint64_t now)
+{
+	struct thread *best = rq_thread(minheap_min(&sc->runq));
+
+	if (!best)
+		return false;
+	if (cur->is_idle)
+		return true;
+	return best->runtime + hysteresis(sc, now) < cur->runtime;
+}
+
+/*
+ * Programs the timer for the earliest of: the first timer deadline, and
+ * (when others are runnable) the moment cur's runtime would pass the best
+ * queued thread's by the hysteresis.
+ */
+static void arm_timer(struct sched_cpu *sc, struct thread *cur, uint64_t now)
+{
+	uint64_t when = 0;
+	struct minheap_node *first = minheap_min(&sc->timers);
+	struct thread *best = rq_thread(minheap_min(&sc->runq));
+
+	if (first)
+		when = first->key;
+	if (best && !cur->is_idle) {
+		uint64_t scale = current_scale(sc, now);
+		uint64_t limit = best->runtime + hysteresis(sc, now);
+		uint64_t left = limit > cur->runtime ?
+			decay_rescale(limit - cur->runtime, scale, 1ull << 32) : 0;
+		uint64_t slice_end = now + (left > SCHED_MIN_SLICE_NS ? left : SCHED_MIN_SLICE_NS);
+
+		if (!when || slice_end < when)
+			when = slice_end;
+	}
+	if (when && when < now + SCHED_MIN_SLICE_NS / 4)
+		when = now + SCHED_MIN_SLICE_NS / 4;
+	if (when != sc->armed_ns) {
+		sc->armed_ns = when;
+		lapic_timer_set_deadline(when ? clock_ns_to_tsc(when) : 0);
+	}
+}
+
+/* Saves prev, switches to next; returns when prev runs again (maybe elsewhere). */
+static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *next)
+{
+	struct cpu *c = this_cpu();
+
+	fpu_save(prev->fpu_area);
+	if (next->fs_base != prev->fs_base)
+		wrmsr(MSR_FS_BASE, next->fs_base);
+	cpu_set_ist(IST_IRQ, next->irq_stack_top);
+	c->current = next;
+	sc->switched_from = prev;
+	__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);
+	arch_switch(&prev->saved_rsp, next->saved_rsp);
+	sched_finish_switch();
+	fpu_restore(this_cpu()->current->fpu_area);
+}
+
+/* Moves a thread whose context is now saved to the CPU it is pinned to. */
+static void send_home(struct thread *t)
+{
+	t->cpu = t->home;
+	t->runtime = 0; /* another CPU's scale: start fair there */
+	t->runtime_gen = t->home->sched->epoch_gen;
+	__atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+	sched_send_to(t->home, t);
+}
+
+/*
+ * Runs in the thread that just got the CPU, right after the switch: the
+ * thread that gave it up is now off the CPU, so it can be freed, moved or
+ * reported as exited.
+ */
+void sched_finish_switch(void)
+{
+	struct sched_cpu *sc = this_sched();
+	struct thread *from = sc->switched_from;
+	int state;
+
+	sc->switched_from = NULL;
+	if (!from)
+		return;
+	state = __atomic_load_n(&from->state, __ATOMIC_ACQUIRE);
+	if (state == THREAD_MIGRATING) {
+		send_home(from);
+	} else if (state == THREAD_DEAD) {
+		uintptr_t claim = __atomic_exchange_n(&from->join, JOIN_EXITED, __ATOMIC_ACQ_REL);
+
+		if (claim == JOIN_DETACHED) {
+			thread_free(from);
+		} else if (claim != JOIN_NOBODY) {
+			struct thread *joiner = (struct thread *)claim;
+
+			__atomic_add_fetch(&joiner->pins, 1, __ATOMIC_ACQ_REL);
+			__atomic_store_n(&from->join, JOIN_REAPABLE, __ATOMIC_SEQ_CST);
+			thread_wake(joiner);
+			__atomic_sub_fetch(&joiner->pins, 1, __ATOMIC_ACQ_REL);
+		}
+	}
+}
+
+/*
+ * The scheduler proper. Interrupts are off. prev keeps the CPU unless
+ * another thread deserves it more (or yield asks to let another run);
+ * a prev that is waiting, dead or moving is never put back in the queue.
+ */
+void sched_schedule_locked(bool yield)
+{
+	struct cpu *c = this_cpu();
+	struct sched_cpu *sc = c->sched;
+	struct thread *prev = c->current, *next;
+	uint64_t now = clock_ns();
+	int state;
+
+	sc->need_resched = false;
+	handle_incoming(sc);
+	charge(sc, prev, now);
+	state = __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE);
+	if (state == THREAD_RUNNING && !prev->is_idle && prev->home && prev->home != c) {
+		__atomic_store_n(&prev->state, THREAD_MIGRATING, __ATOMIC_RELEASE);
+		state = THREAD_MIGRATING;
+	}
+	if (state == THREAD_RUNNING && !prev->is_idle) {
+		if (!(yield ? minheap_min(&sc->runq) != NULL : should_preempt(sc, prev, now))) {
+			arm_timer(sc, prev, now);
+			return;
+		}
+	}
+	next = rq_thread(minheap_min(&sc->runq));
+	if (next) {
+		minheap_remove(&sc->runq, &next->rq_node);
+		nr_running_add(sc, -1);
+	} else {
+		next = sc->idle;
+	}
+	if (state == THREAD_RUNNING && !prev->is_idle) {
+		sched_enqueue_local(sc, prev);
+		nr_running_add(sc, -1); /* it was counted as running already */
+	} else if (!prev->is_idle) {
+		nr_running_add(sc, -1); /* waiting, moving or dead: no longer here */
+	}
+	if (!next->is_idle)
+		nr_running_add(sc, 1);
+	__atomic_store_n(&next->state, THREAD_RUNNING, __ATOMIC_RELEASE);
+	next->run_start_ns = now;
+	arm_timer(sc, next, now);
+	if (next != prev)
+		switch_to(sc, prev, next);
+}
+
+void thread_yield(void)
+{
+	uint64_t flags = irq_save();
+
+	sched_schedule_locked(true);
+	irq_restore(flags);
+}
+
+void sched_preempt_disable(void)
+{
+	struct thread *t = this_cpu()->current;
+
+	t->preempt_count++;
+	__asm__ volatile("" : : : "memory");
+}
+
+void sched_preempt_enable(void)
+{
+	struct thread *t;
+	uint64_t flags;
+
+	__asm__ volatile("" : : : "memory");
+	flags = irq_save();
+	t = this_cpu()->current;
+	if (--t->preempt_count < 0)
+		panic("preemption enabled more often than disabled in thread %s", t->name);
+	if (t->preempt_count == 0 && this_sched()->need_resched && (flags & (1u << 9)))
+		sched_schedule_locked(false);
+	irq_restore(flags);
+}
+
+uint64_t sched_quiescent_count(unsigned cpu)
+{
+	if (cpu >= cpu_count || !cpu_table[cpu] || !cpu_table[cpu]->sched)
+		return 0;
+	return __atomic_load_n(&cpu_table[cpu]->sched->quiescent, __ATOMIC_RELAXED);
+}
+
+/* ---- waiting and waking ---- */
+
+/*
+ * A wait section runs from the first sched_prepare_wait to sched_finish_wait
+ * with preemption off, so that the thread cannot be switched away between
+ * saying it waits and checking its condition (it would then sleep with no
+ * one to wake it). sched_wait lets go of the CPU inside the section.
+ */
+void sched_prepare_wait(void)
+{
+	struct thread *t = this_cpu()->current;
+
+	if (!t->in_wait_section) {
+		sched_preempt_disable();
+		t->in_wait_section = true;
+	}
+	__atomic_store_n(&t->state, THREAD_WAITING, __ATOMIC_SEQ_CST);
+}
+
+static void timer_cancel(struct sched_cpu *sc, struct thread *t)
+{
+	if (minheap_contains(&t->timer_node))
+		minheap_remove(&sc->timers, &t->timer_node);
+}
+
+int sched_wait(uint64_t deadline_ns)
+{
+	uint64_t flags = irq_save();
+	struct sched_cpu *sc = this_sched();
+	struct thread *t = this_cpu()->current;
+	int ret = 0;
+
+	if (!t->in_wait_section || t->preempt_count != 1)
+		panic("thread %s blocks outside a wait section or with preemption "
+		      "disabled (count %d)", t->name, t->preempt_count);
+	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) == THREAD_WAITING) {
+		t->timed_out = false;
+		if (deadline_ns) {
+			t->timer_node.key = deadline_ns;
+			if (minheap_insert(&sc->timers, &t->timer_node))
+				panic("scheduler: no memory for a timer");
+		}
+		t->preempt_count = 0;
+		sched_schedule_locked(false);
+		t->preempt_count = 1;
+		sc = this_sched();
+		timer_cancel(sc, t);
+		ret = t->timed_out ? -ETIMEDOUT : 0;
+	}
+	irq_restore(flags);
+	return ret;
+}
+
+void sched_finish_wait(void)
+{
+	struct thread *t = this_cpu()->current;
+	int expected = THREAD_WAITING;
+
+	if (!__atomic_compare_exchange_n(&t->state, &expected, THREAD_RUNNING, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		/* A wake-up is on its way through our own incoming queue: take it in. */
+		uint64_t flags = irq_save();
+
+		while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_RUNNING)
+			handle_incoming(this_sched());
+		irq_restore(flags);
+	}
+	t->in_wait_section = false;
+	sched_preempt_enable();
+}
+
+bool thread_wake(struct thread *t)
+{
+	int expected = THREAD_WAITING;
+	uint64_t flags;
+	struct cpu *c;
+
+	if (!__atomic_compare_exchange_n(&t->state, &expected, THREAD_WAKING, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return false;
+	flags = irq_save();
+	/*
+	 * A waiting thread does not move, so t->cpu is stable here. (A pinned
+	 * thread woken elsewhere moves home at its next switch.)
+	 */
+	c = t->cpu;
+	if (c == this_cpu()) {
+		struct sched_cpu *sc = c->sched;
+
+		if (t == c->current) {
+			__atomic_store_n(&t->state, THREAD_RUNNING, __ATOMIC_RELEASE);
+		} else {
+			sched_enqueue_local(sc, t);
+			if (should_preempt(sc, c->current, clock_ns()))
+				sc->need_resched = true;
+		}
+		if (sc->need_resched && !sc->in_irq && c->current->preempt_count == 0 &&
+		    (flags & (1u << 9)))
+			sched_schedule_locked(false);
+	} else {
+		sched_send_to(c, t);
+	}
+	irq_restore(flags);
+	return true;
+}
+
+/* ---- interrupts ---- */
+
+/* The timer: wakes the threads whose deadline passed, and checks preemption. */
+static void timer_irq(struct trap_frame *f)
+{
+	struct sched_cpu *sc = this_sched();
+	struct minheap_node *first;
+	uint64_t now = clock_ns();
+
+	(void)f;
+	sc->armed_ns = 0;
+	while ((first = minheap_min(&sc->timers)) && first->key <= now) {
+		struct thread *t = timer_thread(first);
+
+		minheap_remove(&sc->timers, first);
+		t->timed_out = true;
+		thread_wake(t);
+	}
+	sc->need_resched = true; /* re-evaluate on the way out */
+}
+
+static void resched_ipi(struct trap_frame *f)
+{
+	(void)f;
+	this_sched()->need_resched = true;
+}
+
+void sched_irq_enter(void)
+{
+	struct sched_cpu *sc = this_sched();
+
+	if (sc)
+		sc->in_irq++;
+}
+
+/* Called on the way out of every interrupt, after the EOI: the preemption point. */
+void sched_irq_exit(void)
+{
+	struct cpu *c = this_cpu();
+	struct sched_cpu *sc = c->sched;
+
+	if (!sc)
+		return; /* interrupts before the scheduler (tests of the timer) */
+	sc->in_irq--;
+	if (sc->need_resched && sc->in_irq == 0 && c->current->preempt_count == 0)
+		sched_schedule_locked(false);
+	else if (sc->armed_ns == 0)
+		arm_timer(sc, c->current, clock_ns());
+}
+
+void sched_register_irqs(void)
+{
+	irq_register(VEC_TIMER, timer_irq);
+	irq_register(VEC_IPI_RESCHED, resched_ipi);
+}
+
+/* The idle loop: halt until an interrupt brings work. */
+void sched_idle_loop(void)
+{
+	struct sched_cpu *sc = this_sched();
+
+	for (;;) {
+		irq_disable();
+		sched_schedule_locked(false);
+		__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);
+		/* sti takes effect after hlt starts: no wake-up falls in between. */
+		if (mpsc_empty(&sc->incoming) && !minheap_min(&sc->runq))
+			__asm__ volatile("sti; hlt" : : : "memory");
+		else
+			irq_enable();
+	}
+}

@@ -1,0 +1,474 @@
+/*
+ * Threads: creation, exit, join, sleep, affinity; the per-CPU idle threads
+ * and load balancers; bringing the scheduler up on each CPU.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/clock.h>
+#include <carapace/console.h>
+#include <carapace/fmt.h>
+#include <carapace/memory.h>
+#include <carapace/panic.h>
+#include <carapace/percpu.h>
+#include <carapace/sched.h>
+#include <carapace/thread.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "fpu.h"
+#include "irq.h"
+#include "sched_impl.h"
+#include "smp.h"
+
+#define IRQ_STACK_SIZE      (16 * 1024)
+#define FPU_ALIGN           64
+#define BALANCE_PERIOD_NS   (100 * 1000000ull)
+#define AP_SCHED_WAIT_NS    (2000 * 1000000ull)
+
+static uint64_t next_thread_id = 1;
+static bool sched_running;
+
+/* Runtime arrays grow with the kernel heap. */
+static struct minheap_node **grow_heap(struct minheap_node **old, int old_cap, int new_cap)
+{
+	struct minheap_node **items = kmalloc(sizeof(*items) * (size_t)new_cap);
+
+	if (items && old)
+		memcpy(items, old, sizeof(*items) * (size_t)old_cap);
+	if (items)
+		kfree(old);
+	return items;
+}
+
+static void copy_name(char *dst, const char *src)
+{
+	size_t n = src ? strnlen(src, THREAD_NAME_MAX - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* A thread structure with its FPU area, but no stacks yet. */
+static struct thread *thread_alloc(const char *name)
+{
+	struct thread *t = kcalloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fpu_alloc = kmalloc(fpu_area_size() + FPU_ALIGN);
+	if (!t->fpu_alloc) {
+		kfree(t);
+		return NULL;
+	}
+	t->fpu_area = (void *)(((uint64_t)t->fpu_alloc + FPU_ALIGN - 1) & ~(uint64_t)(FPU_ALIGN - 1));
+	fpu_area_init(t->fpu_area);
+	copy_name(t->name, name ? name : "thread");
+	minheap_node_init(&t->rq_node);
+	minheap_node_init(&t->timer_node);
+	t->id = __atomic_fetch_add(&next_thread_id, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+void thread_free(struct thread *t)
+{
+	/* A CPU that is waking t (see JOIN_REAPABLE) finishes within a few instructions. */
+	while (__atomic_load_n(&t->pins, __ATOMIC_ACQUIRE))
+		cpu_pause();
+	if (t->stack_top)
+		memory_free_stack(t->stack_top);
+	if (t->irq_stack_top)
+		memory_free_stack(t->irq_stack_top);
+	kfree(t->fpu_alloc);
+	kfree(t);
+}
+
+/* The interrupt stack is named after its thread, for fault reports. */
+static int thread_alloc_stacks(struct thread *t, size_t stack_size)
+{
+	char irq_name[THREAD_NAME_MAX + 8];
+
+	fmt_snprintf(irq_name, sizeof(irq_name), "irq:%s", t->name);
+	t->stack_top = memory_alloc_stack(t->name, stack_size);
+	t->irq_stack_top = memory_alloc_stack(irq_name, IRQ_STACK_SIZE);
+	return t->stack_top && t->irq_stack_top ? 0 : -ENOMEM;
+}
+
+/*
+ * Lays out a new thread's stack as arch_switch leaves a switched-out one:
+ * six callee-saved registers (r12 = fn, r13 = arg) and a return address
+ * into arch_thread_start, so that the first switch to it starts it.
+ */
+static void thread_stack_init(struct thread *t)
+{
+	uint64_t *sp = (uint64_t *)t->stack_top;
+
+	*--sp = 0;                           /* keeps the start 16-byte aligned */
+	*--sp = 0;
+	*--sp = (uint64_t)arch_thread_start; /* return address */
+	*--sp = 0;                           /* rbp */
+	*--sp = 0;                           /* rbx */
+	*--sp = (uint64_t)t->fn;             /* r12 */
+	*--sp = (uint64_t)t->arg;            /* r13 */
+	*--sp = 0;                           /* r14 */
+	*--sp = 0;                           /* r15 */
+	t->saved_rsp = (uint64_t)sp;
+}
+
+/* Where every new thread begins (called from arch_thread_start). */
+__attribute__((noreturn)) void sched_thread_entry(void (*fn)(void *), void *arg)
+{
+	sched_finish_switch();
+	fpu_restore(this_cpu()->current->fpu_area);
+	irq_enable();
+	fn(arg);
+	thread_exit();
+}
+
+/* Makes t runnable on c: directly if c is this CPU, else through its queue. */
+static void thread_start_on(struct thread *t, struct cpu *c)
+{
+	uint64_t flags = irq_save();
+
+	t->cpu = c;
+	t->runtime_gen = c->sched->epoch_gen;
+	if (c == this_cpu())
+		sched_enqueue_local(c->sched, t);
+	else {
+		__atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+		sched_send_to(c, t);
+	}
+	irq_restore(flags);
+}
+
+static struct cpu *cpu_by_index(int cpu)
+{
+	if (cpu < 0 || (unsigned)cpu >= cpu_count || !cpu_table[cpu] ||
+	    !__atomic_load_n(&cpu_table[cpu]->sched, __ATOMIC_ACQUIRE))
+		return NULL;
+	return cpu_table[cpu];
+}
+
+struct thread *thread_create(void (*fn)(void *), void *arg, const struct thread_attr *attr)
+{
+	static const struct thread_attr defaults = { .cpu = THREAD_ANY_CPU };
+	struct cpu *c;
+	struct thread *t;
+
+	if (!attr)
+		attr = &defaults;
+	c = attr->cpu == THREAD_ANY_CPU ? this_cpu() : cpu_by_index(attr->cpu);
+	if (!c || !fn)
+		return NULL;
+	t = thread_alloc(attr->name);
+	if (!t)
+		return NULL;
+	if (thread_alloc_stacks(t, attr->stack_size ? attr->stack_size : THREAD_STACK_DEFAULT)) {
+		thread_free(t);
+		return NULL;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	t->join = attr->detached ? JOIN_DETACHED : JOIN_NOBODY;
+	t->home = attr->pinned ? c : NULL;
+	thread_stack_init(t);
+	thread_start_on(t, c);
+	return t;
+}
+
+void thread_exit(void)
+{
+	struct thread *t;
+
+	irq_disable();
+	t = this_cpu()->current;
+	if (t->preempt_count)
+		panic("thread %s exits with preemption disabled", t->name);
+	__atomic_store_n(&t->state, THREAD_DEAD, __ATOMIC_RELEASE);
+	sched_schedule_locked(false);
+	panic("dead thread %s was scheduled again", t->name);
+}
+
+int thread_join(struct thread *t)
+{
+	struct thread *me = thread_current();
+	uintptr_t expected = JOIN_NOBODY;
+
+	if (!t || t == me)
+		return -EINVAL;
+	if (!__atomic_compare_exchange_n(&t->join, &expected, (uintptr_t)me, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (expected != JOIN_EXITED)
+			return -EINVAL; /* detached, or someone else joins it */
+		thread_free(t); /* it exited before anyone asked: nobody else touches it */
+		return 0;
+	}
+	sched_prepare_wait();
+	while (__atomic_load_n(&t->join, __ATOMIC_ACQUIRE) != JOIN_REAPABLE) {
+		sched_wait(0);
+		sched_prepare_wait();
+	}
+	sched_finish_wait();
+	thread_free(t);
+	return 0;
+}
+
+/* From now on t frees itself when it exits; if it has exited, it is freed now. */
+void thread_detach(struct thread *t)
+{
+	uintptr_t expected = JOIN_NOBODY;
+
+	if (!__atomic_compare_exchange_n(&t->join, &expected, JOIN_DETACHED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
+	    expected == JOIN_EXITED)
+		thread_free(t);
+}
+
+struct thread *thread_current(void)
+{
+	return this_cpu()->current;
+}
+
+const char *thread_name(const struct thread *t)
+{
+	return t->name;
+}
+
+unsigned thread_cpu(const struct thread *t)
+{
+	return t->cpu->id;
+}
+
+/* Pins t to cpu; the thread moves there at its next switch. */
+int thread_set_affinity(struct thread *t, int cpu)
+{
+	struct cpu *c = NULL;
+
+	if (cpu != THREAD_ANY_CPU && !(c = cpu_by_index(cpu)))
+		return -EINVAL;
+	__atomic_store_n(&t->home, c, __ATOMIC_RELEASE);
+	if (t == thread_current() && c && c != this_cpu())
+		thread_yield(); /* the switch sends us home */
+	return 0;
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	uint64_t deadline = clock_ns() + ns;
+
+	sched_prepare_wait();
+	while (sched_wait(deadline) != -ETIMEDOUT && clock_ns() < deadline)
+		sched_prepare_wait();
+	sched_finish_wait();
+}
+
+/* ---- load balancing ---- */
+
+static int cpu_load(const struct cpu *c)
+{
+	return __atomic_load_n(&c->sched->nr_running, __ATOMIC_RELAXED);
+}
+
+static struct cpu *least_loaded_cpu(void)
+{
+	struct cpu *best = NULL;
+
+	for (unsigned i = 0; i < cpu_count; i++) {
+		struct cpu *c = cpu_table[i];
+
+		if (c && __atomic_load_n(&c->sched, __ATOMIC_ACQUIRE) &&
+		    (!best || cpu_load(c) < cpu_load(best)))
+			best = c;
+	}
+	return best;
+}
+
+/* A queued thread of this CPU that may move: not pinned, not idle. */
+static struct thread *movable_thread(struct sched_cpu *sc)
+{
+	for (int i = sc->runq.size - 1; i >= 0; i--) {
+		struct thread *t = (struct thread *)((char *)sc->runq.items[i] -
+						     __builtin_offsetof(struct thread, rq_node));
+
+		if (!t->home && !t->is_idle)
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * One pass: while this CPU has more than one runnable thread more than the
+ * least loaded CPU, push a queued thread there. Only this CPU touches its
+ * own run queue; the other CPU takes the thread in from its incoming queue.
+ */
+static void balance_once(void)
+{
+	for (;;) {
+		uint64_t flags = irq_save();
+		struct cpu *me = this_cpu(), *target = least_loaded_cpu();
+		struct sched_cpu *sc = me->sched;
+		struct thread *t;
+
+		if (!target || target == me || cpu_load(me) <= cpu_load(target) + 1 ||
+		    !(t = movable_thread(sc))) {
+			irq_restore(flags);
+			return;
+		}
+		minheap_remove(&sc->runq, &t->rq_node);
+		__atomic_sub_fetch(&sc->nr_running, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&target->sched->nr_running, 1, __ATOMIC_RELAXED);
+		t->cpu = target;
+		t->runtime = 0; /* another CPU's scale: start fair there */
+		t->runtime_gen = target->sched->epoch_gen;
+		sched_send_to(target, t);
+		irq_restore(flags);
+	}
+}
+
+static void balancer_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		thread_sleep_ns(BALANCE_PERIOD_NS);
+		balance_once();
+	}
+}
+
+/* ---- bring-up ---- */
+
+static struct sched_cpu *sched_cpu_alloc(void)
+{
+	struct sched_cpu *sc = kcalloc(1, sizeof(*sc));
+
+	if (!sc)
+		panic("no memory for the scheduler's per-CPU state");
+	minheap_init(&sc->runq, grow_heap);
+	minheap_init(&sc->timers, grow_heap);
+	mpsc_init(&sc->incoming);
+	sc->epoch_ns = clock_ns();
+	return sc;
+}
+
+/*
+ * Turns the code running now on this CPU into a thread of the scheduler
+ * (the boot CPU's main thread, or an AP's idle thread), on the stack it
+ * already runs on.
+ */
+static struct thread *adopt_current(const char *name, uint64_t stack_top, bool idle)
+{
+	struct thread *t = thread_alloc(name);
+	char irq_name[THREAD_NAME_MAX + 8];
+
+	if (!t)
+		panic("no memory for thread %s", name);
+	fmt_snprintf(irq_name, sizeof(irq_name), "irq:%s", t->name);
+	t->irq_stack_top = memory_alloc_stack(irq_name, IRQ_STACK_SIZE);
+	if (!t->irq_stack_top)
+		panic("no memory for the interrupt stack of %s", name);
+	(void)stack_top; /* the stack belongs to whoever made it: never freed */
+	t->cpu = this_cpu();
+	t->is_idle = idle;
+	t->state = THREAD_RUNNING;
+	t->home = this_cpu();
+	t->run_start_ns = clock_ns();
+	return t;
+}
+
+static void idle_main(void *arg)
+{
+	(void)arg;
+	sched_idle_loop();
+}
+
+static void start_balancer(struct cpu *c)
+{
+	char name[THREAD_NAME_MAX];
+	struct thread_attr attr = { .name = name, .cpu = (int)c->id, .pinned = true,
+				    .detached = true, .stack_size = 16 * 1024 };
+
+	fmt_snprintf(name, sizeof(name), "balancer%u", c->id);
+	if (!thread_create(balancer_main, NULL, &attr))
+		panic("cannot start the load balancer of cpu %u", c->id);
+}
+
+/* An AP's life after smp_init: it becomes this CPU's idle thread. */
+static __attribute__((noreturn)) void sched_ap_main(struct cpu *c)
+{
+	struct thread *idle;
+	char name[THREAD_NAME_MAX];
+
+	struct sched_cpu *sc;
+
+	fpu_init_cpu();
+	sc = sched_cpu_alloc();
+	fmt_snprintf(name, sizeof(name), "idle%u", c->id);
+	c->current = NULL;
+	idle = adopt_current(name, 0, true);
+	idle->cpu = c;
+	sc->idle = idle;
+	c->current = idle;
+	cpu_set_ist(IST_IRQ, idle->irq_stack_top);
+	/* Other CPUs may send threads here from now on. */
+	__atomic_store_n(&c->sched, sc, __ATOMIC_RELEASE);
+	sched_idle_loop();
+}
+
+/*
+ * Brings the scheduler up: the code running kmain becomes thread "main" of
+ * CPU 0, with an idle thread beside it; then the other CPUs start, each
+ * with its own idle thread; then one load balancer per CPU.
+ */
+void sched_init(uint64_t main_stack_top)
+{
+	struct cpu *c = this_cpu();
+	struct thread *idle, *main_thread;
+
+	fpu_init_cpu();
+	c->sched = sched_cpu_alloc();
+	main_thread = adopt_current("main", main_stack_top, false);
+	main_thread->home = NULL;
+	c->current = main_thread;
+	cpu_set_ist(IST_IRQ, main_thread->irq_stack_top);
+	__atomic_store_n(&c->sched->nr_running, 1, __ATOMIC_RELAXED);
+
+	idle = thread_alloc("idle0");
+	if (!idle || thread_alloc_stacks(idle, 16 * 1024))
+		panic("no memory for the idle thread");
+	idle->fn = idle_main;
+	idle->is_idle = true;
+	idle->home = c;
+	idle->cpu = c;
+	idle->state = THREAD_QUEUED;
+	thread_stack_init(idle);
+	c->sched->idle = idle;
+
+	sched_register_irqs();
+	sched_running = true;
+	smp_init(sched_ap_main);
+	for (unsigned i = 0; i < cpu_count; i++) {
+		struct cpu *ap = cpu_table[i];
+		uint64_t give_up = clock_ns() + AP_SCHED_WAIT_NS;
+
+		if (!ap || !ap->online)
+			continue;
+		/* An AP is online before its scheduler state is: wait for that. */
+		while (!__atomic_load_n(&ap->sched, __ATOMIC_ACQUIRE) && clock_ns() < give_up)
+			cpu_pause();
+		if (!ap->sched)
+			panic("cpu %u came online but its scheduler did not start", ap->id);
+		start_balancer(ap);
+	}
+	klog("sched: %u cpus scheduling, fpu state by %s (%zu bytes)\n", cpu_count,
+	     fpu_method(), fpu_area_size());
+	irq_enable();
+}
+
+/* For reports: the running thread's name, even before the scheduler is up. */
+const char *sched_current_name(void)
+{
+	if (!sched_running)
+		return "boot";
+	return this_cpu()->current ? this_cpu()->current->name : "?";
+}
