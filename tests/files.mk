@@ -26,7 +26,7 @@ $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_PORTABLE_OBJS)
 	$(CC) $(HOST_SANFLAGS) $< $(HOST_PORTABLE_OBJS) -lcmocka -lm -lpthread -o $@
 
 # Keep the objects: make would delete them as intermediate files.
-.SECONDARY: $(UNIT_OBJS)
+.SECONDARY: $(UNIT_OBJS) $(HOST_PORTABLE_OBJS)
 
 # ThreadSanitizer builds of the tests that run real threads: test_X_tsan
 # beside test_X, from objects of their own (TSan cannot share a program with

@@ -69,7 +69,7 @@ static uint64_t current_scale(struct sched_cpu *sc, uint64_t now)
 	uint64_t span = DECAY_RENORM_HALF_LIVES * DECAY_HALF_LIFE_NS;
 
 	if (now - sc->epoch_ns >= span) {
-		struct thread *cur = this_cpu()->current;
+		struct thread *cur = this_cpu_current();
 		uint64_t steps = (now - sc->epoch_ns) / span;
 
 		sc->epoch_ns += steps * span;
@@ -105,8 +105,10 @@ static void charge(struct sched_cpu *sc, struct thread *t, uint64_t now)
 	uint64_t scale = current_scale(sc, now);
 
 	adopt_runtime(sc, t);
-	if (!t->is_idle && now > t->run_start_ns)
+	if (!t->is_idle && now > t->run_start_ns) {
 		t->runtime += decay_charge(now - t->run_start_ns, scale);
+		t->cpu_time_ns += now - t->run_start_ns;
+	}
 	t->run_start_ns = now;
 }
 
@@ -142,7 +144,7 @@ void sched_send_to(struct cpu *c, struct thread *t)
 static void handle_incoming(struct sched_cpu *sc)
 {
 	struct mpsc_node *n;
-	struct thread *cur = this_cpu()->current;
+	struct thread *cur = this_cpu_current();
 
 	while ((n = mpsc_pop(&sc->incoming))) {
 		struct thread *t = (struct thread *)((char *)n -
@@ -217,7 +219,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *
 	__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);
 	arch_switch(&prev->saved_rsp, next->saved_rsp);
 	sched_finish_switch();
-	fpu_restore(this_cpu()->current->fpu_area);
+	fpu_restore(this_cpu_current()->fpu_area);
 }
 
 /* Moves a thread whose context is now saved to the CPU it is pinned to. */
@@ -322,7 +324,7 @@ void thread_yield(void)
 
 void sched_preempt_disable(void)
 {
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 
 	t->preempt_count++;
 	__asm__ volatile("" : : : "memory");
@@ -335,7 +337,7 @@ void sched_preempt_enable(void)
 
 	__asm__ volatile("" : : : "memory");
 	flags = irq_save();
-	t = this_cpu()->current;
+	t = this_cpu_current();
 	if (--t->preempt_count < 0)
 		panic("preemption enabled more often than disabled in thread %s", t->name);
 	if (t->preempt_count == 0 && this_sched()->need_resched && (flags & (1u << 9)))
@@ -360,7 +362,7 @@ uint64_t sched_quiescent_count(unsigned cpu)
  */
 void sched_prepare_wait(void)
 {
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 
 	if (!t->in_wait_section) {
 		sched_preempt_disable();
@@ -379,7 +381,7 @@ int sched_wait(uint64_t deadline_ns)
 {
 	uint64_t flags = irq_save();
 	struct sched_cpu *sc = this_sched();
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 	int ret = 0;
 
 	if (!t->in_wait_section || t->preempt_count != 1)
@@ -405,7 +407,7 @@ int sched_wait(uint64_t deadline_ns)
 
 void sched_finish_wait(void)
 {
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 	int expected = THREAD_WAITING;
 
 	if (!__atomic_compare_exchange_n(&t->state, &expected, THREAD_RUNNING, false,

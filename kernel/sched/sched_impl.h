@@ -58,6 +58,7 @@ struct thread {
 	void *arg;
 	uint64_t stack_top, irq_stack_top;
 	uint64_t run_start_ns;      /* when it last got the CPU */
+	uint64_t cpu_time_ns;       /* all the time it has run, undecayed */
 	uint64_t runtime;           /* decayed runtime, in its CPU's scale (rq_node.key) */
 	uint64_t runtime_gen;       /* the CPU epoch generation runtime is in */
 	struct minheap_node rq_node;    /* key: runtime */

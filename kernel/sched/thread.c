@@ -121,7 +121,7 @@ static void thread_stack_init(struct thread *t)
 __attribute__((noreturn)) void sched_thread_entry(void (*fn)(void *), void *arg)
 {
 	sched_finish_switch();
-	fpu_restore(this_cpu()->current->fpu_area);
+	fpu_restore(this_cpu_current()->fpu_area);
 	irq_enable();
 	fn(arg);
 	thread_exit();
@@ -183,7 +183,7 @@ void thread_exit(void)
 	struct thread *t;
 
 	irq_disable();
-	t = this_cpu()->current;
+	t = this_cpu_current();
 	if (t->preempt_count)
 		panic("thread %s exits with preemption disabled", t->name);
 	__atomic_store_n(&t->state, THREAD_DEAD, __ATOMIC_RELEASE);
@@ -228,7 +228,18 @@ void thread_detach(struct thread *t)
 
 struct thread *thread_current(void)
 {
-	return this_cpu()->current;
+	return this_cpu_current();
+}
+
+bool thread_running_elsewhere(const struct thread *t)
+{
+	return __atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING &&
+	       t->cpu != this_cpu() && t->cpu->current == t;
+}
+
+uint64_t thread_cpu_time_ns(const struct thread *t)
+{
+	return __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED);
 }
 
 const char *thread_name(const struct thread *t)
@@ -292,7 +303,8 @@ static struct thread *movable_thread(struct sched_cpu *sc)
 		struct thread *t = (struct thread *)((char *)sc->runq.items[i] -
 						     __builtin_offsetof(struct thread, rq_node));
 
-		if (!t->home && !t->is_idle)
+		/* A timer lives in this CPU's heap until its thread runs again. */
+		if (!t->home && !t->is_idle && !minheap_contains(&t->timer_node))
 			return t;
 	}
 	return NULL;

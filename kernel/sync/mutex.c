@@ -18,6 +18,7 @@
 
 /* Brief spinning before sleeping pays when the holder is about to let go. */
 #define MUTEX_SPINS 64
+#define MUTEX_QUEUED_SPINS 100000
 
 void mutex_init(struct mutex *m)
 {
@@ -82,6 +83,19 @@ static void lock_slow(struct mutex *m, uintptr_t self)
 	}
 	waitqueue_add_locked(&m->waiters, &e);
 	waitqueue_unlock(&m->waiters, flags);
+	/*
+	 * While the holder runs on another CPU it will soon hand over: waiting
+	 * in line awake then saves a sleep and a cross-CPU wake-up, which cost
+	 * far more than the critical section.
+	 */
+	for (long i = 0; i < MUTEX_QUEUED_SPINS && !__atomic_load_n(&e.woken, __ATOMIC_ACQUIRE); i++) {
+		struct thread *holder = (struct thread *)(__atomic_load_n(&m->owner, __ATOMIC_RELAXED) &
+							  ~MUTEX_WAITERS);
+
+		if (!holder || !thread_running_elsewhere(holder))
+			break;
+		__builtin_ia32_pause();
+	}
 	waitqueue_sleep(&m->waiters, &e, 0);
 	/* Its lock, taken last in waitqueue_sleep, orders us after the hand-off. */
 }

@@ -85,7 +85,8 @@ int waitqueue_sleep(struct waitqueue *wq, struct wait_entry *e, uint64_t deadlin
 	uint64_t flags;
 
 	while (!__atomic_load_n(&e->woken, __ATOMIC_SEQ_CST)) {
-		if (sched_wait(deadline_ns) == -ETIMEDOUT) {
+		/* With no deadline a time-out can only be a stray wake-up. */
+		if (sched_wait(deadline_ns) == -ETIMEDOUT && deadline_ns) {
 			ret = -ETIMEDOUT;
 			break;
 		}

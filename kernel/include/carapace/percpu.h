@@ -37,4 +37,17 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
+/*
+ * The running thread, in one load. With preemption on, this_cpu()->current
+ * is two loads, and the thread may move to another CPU between them and
+ * read that CPU's thread: always use this instead.
+ */
+static inline struct thread *this_cpu_current(void)
+{
+	struct thread *t;
+
+	__asm__ volatile("mov %%gs:8, %0" : "=r"(t));
+	return t;
+}
+
 #endif

@@ -39,8 +39,17 @@ __attribute__((noreturn)) void thread_exit(void);
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 unsigned thread_cpu(const struct thread *t);
+/* Time t has run, as the scheduler charged it (up to its last switch). */
+uint64_t thread_cpu_time_ns(const struct thread *t);
 /* Pins t to cpu (moving it there), or unpins it with THREAD_ANY_CPU. */
 int thread_set_affinity(struct thread *t, int cpu);
+
+/*
+ * Whether t is on a CPU right now, other than the caller's: for adaptive
+ * spinning (a lock holder that runs will soon let go; one that does not
+ * run will not). Only a hint: it may change at once.
+ */
+bool thread_running_elsewhere(const struct thread *t);
 
 void thread_yield(void);
 void thread_sleep_ns(uint64_t ns);
