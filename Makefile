@@ -48,7 +48,7 @@ $(BUILD)/kernel/%.S.o: %.S
 
 # Link twice: the first image gives the symbol table, the second carries it
 # as its last section, so no other symbol moves between the two links.
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o kernel/kernel.ld kernel/files.mk
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o
 
 $(BUILD)/kernel/ksyms-empty.o: scripts/gen-ksyms
@@ -60,7 +60,7 @@ $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms
 	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/kernel/ksyms.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld kernel/files.mk
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
 	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms1.txt
 	@$(NM) -n $@ | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms2.txt

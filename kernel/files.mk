@@ -47,3 +47,8 @@ KERNEL_ONLY_SRCS := \
 	kernel/arch/x86_64/fpu.c \
 	kernel/lib/string.c \
 	kernel/lib/int128.c
+
+# Components that keep their own source lists.
+include kernel/elf/files.mk
+include kernel/fs/files.mk
+include kernel/syscall/files.mk

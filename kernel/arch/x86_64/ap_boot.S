@@ -14,16 +14,8 @@
  */
 #include "ap_boot.h"
 #include "layout.h"
+#include "long_mode.h"
 
-#define CR0_PE          (1 << 0)
-#define CR0_WP          (1 << 16)
-#define CR0_NW          (1 << 29)
-#define CR0_CD          (1 << 30)
-#define CR0_PG          (1 << 31)
-#define CR4_PAE         (1 << 5)
-#define MSR_EFER        0xc0000080
-#define EFER_LME        (1 << 8)
-#define EFER_NXE        (1 << 11)
 
 	.section .rodata
 	.balign 16
@@ -71,20 +63,7 @@ real_mode_entry:
 	jz park
 
 	lgdtl AP_BOOT_GDTR
-	mov %cr4, %eax
-	or $CR4_PAE, %eax
-	mov %eax, %cr4
-	mov AP_BOOT_CR3, %eax
-	mov %eax, %cr3
-	mov $MSR_EFER, %ecx
-	rdmsr
-	or $(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	/* Caches on (CR0 comes out of INIT with CD and NW set), paging on. */
-	mov %cr0, %eax
-	and $~(CR0_CD | CR0_NW), %eax
-	or $(CR0_PE | CR0_PG | CR0_WP), %eax
-	mov %eax, %cr0
+	enter_long_mode AP_BOOT_CR3
 	ljmpl *AP_BOOT_FAR64
 
 park:

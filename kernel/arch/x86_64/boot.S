@@ -12,19 +12,11 @@
  * header says where it goes, so QEMU needs no ELF parsing.
  */
 #include "layout.h"
+#include "long_mode.h"
 
 #define MB_MAGIC        0x1badb002
 #define MB_FLAGS        0x00010003 /* page-aligned modules, memory map, a.out kludge */
 
-#define CR0_PE          (1 << 0)
-#define CR0_WP          (1 << 16)
-#define CR0_NW          (1 << 29)
-#define CR0_CD          (1 << 30)
-#define CR0_PG          (1 << 31)
-#define CR4_PAE         (1 << 5)
-#define MSR_EFER        0xc0000080
-#define EFER_LME        (1 << 8)
-#define EFER_NXE        (1 << 11)
 #define PTE_P           0x1
 #define PTE_W           0x2
 #define PTE_PS          0x80
@@ -80,23 +72,7 @@ boot_entry32:
 	mov $(boot_pdpt_high + PTE_P + PTE_W), %eax
 	mov %eax, boot_pml4 + 511 * 8
 
-	mov %cr4, %eax
-	or $CR4_PAE, %eax
-	mov %eax, %cr4
-	mov $boot_pml4, %eax
-	mov %eax, %cr3
-	mov $MSR_EFER, %ecx
-	rdmsr
-	or $(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	/*
-	 * Turn the caches on: CR0 may still hold its reset value, with CD and
-	 * NW set, and KVM then runs the guest uncached (about 50 times slower).
-	 */
-	mov %cr0, %eax
-	and $~(CR0_CD | CR0_NW), %eax
-	or $(CR0_PE | CR0_PG | CR0_WP), %eax
-	mov %eax, %cr0
+	enter_long_mode $boot_pml4
 
 	lgdt boot_gdt_ptr
 	ljmp $8, $boot_entry64
