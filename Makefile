@@ -17,6 +17,7 @@ BUILD    := build
 
 include kernel/files.mk
 include tests/files.mk
+include tests/unit/elf/files.mk
 include fuzz/files.mk
 include tests/bench/files.mk
 

@@ -1,2 +1,4 @@
 # kernel/elf: sources of this component (see its README.md).
 # Portable sources go in KERNEL_PORTABLE_SRCS, kernel-only ones in KERNEL_ONLY_SRCS.
+KERNEL_PORTABLE_SRCS += kernel/elf/elf_parse.c kernel/elf/elf_dynamic.c \
+	kernel/elf/elf_symbol.c kernel/elf/elf_load.c kernel/elf/elf_reloc.c

@@ -3,6 +3,7 @@
 #define CARAPACE_FREESTANDING_ERRNO_H
 
 #define EPERM    1
+#define ESRCH    3
 #define ENOENT   2
 #define EIO      5
 #define E2BIG    7
@@ -20,5 +21,15 @@
 #define ERANGE  34
 #define ENOSYS  38
 #define ETIMEDOUT 110
+#define EXDEV    18
+#define ENOTDIR  20
+#define EISDIR   21
+#define EMFILE   24
+#define ENOTTY   25
+#define EFBIG    27
+#define EROFS    30
+#define ENAMETOOLONG 36
+#define ENOTEMPTY 39
+#define ELOOP    40
 
 #endif

@@ -1,0 +1,181 @@
+/*
+ * Handlers that answer from the environment alone: process and user ids,
+ * uname, sysinfo, resource limits, CPU affinity, set_tid_address.
+ * Carapace runs one process whose user is root; see README.md for the
+ * values and why.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/syscall.h>
+
+#include "syscall_impl.h"
+
+#define UNAME_SYSNAME "Carapace"
+/* A Linux-like release: some programs parse it for a minimum version. */
+#define UNAME_RELEASE "6.1.0-carapace"
+#define UNAME_VERSION "#1 SMP Carapace"
+#define UNAME_MACHINE "x86_64"
+#define NOFILE_LIMIT  1024
+
+long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)args;
+	return env->pid;
+}
+
+/* The application is the only process: it has no parent. */
+long sys_getppid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	return 0;
+}
+
+long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)args;
+	return env->gettid(env->ctx);
+}
+
+/* getuid, geteuid, getgid, getegid: everything runs as root. */
+long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	return 0;
+}
+
+long sys_set_tid_address(const struct syscall_env *env,
+			 const long args[SYSCALL_MAX_ARGS])
+{
+	env->set_clear_child_tid(env->ctx, (uintptr_t)args[0]);
+	return env->gettid(env->ctx);
+}
+
+/* Copies s into a 65-byte utsname field, cut to 64 bytes, NUL-padded. */
+static void set_field(char field[LINUX_UTSNAME_FIELD], const char *s)
+{
+	size_t n;
+
+	if (!s)
+		s = "";
+	n = strnlen(s, LINUX_UTSNAME_FIELD - 1);
+
+	memcpy(field, s, n);
+	memset(field + n, 0, LINUX_UTSNAME_FIELD - n);
+}
+
+long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct linux_utsname u;
+
+	set_field(u.sysname, UNAME_SYSNAME);
+	set_field(u.nodename, env->nodename);
+	set_field(u.release, UNAME_RELEASE);
+	set_field(u.version, UNAME_VERSION);
+	set_field(u.machine, UNAME_MACHINE);
+	set_field(u.domainname, "(none)");
+	memcpy((void *)args[0], &u, sizeof(u));
+	return 0;
+}
+
+long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct linux_sysinfo info;
+
+	memset(&info, 0, sizeof(info));
+	info.uptime = (int64_t)(env->clock_ns(env->ctx, SYSCALL_CLOCK_MONOTONIC) /
+				1000000000ull);
+	env->meminfo(env->ctx, &info.totalram, &info.freeram);
+	info.procs = 1;
+	info.mem_unit = 1;
+	memcpy((void *)args[0], &info, sizeof(info));
+	return 0;
+}
+
+/*
+ * The fixed limits: RLIMIT_STACK is the main stack's size (it cannot
+ * grow), RLIMIT_NOFILE the fd table's, everything else unlimited.
+ */
+static struct linux_rlimit limit_of(const struct syscall_env *env,
+				    unsigned resource)
+{
+	struct linux_rlimit rl = { LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
+
+	if (resource == LINUX_RLIMIT_STACK)
+		rl.rlim_cur = rl.rlim_max = env->stack_limit;
+	else if (resource == LINUX_RLIMIT_NOFILE)
+		rl.rlim_cur = rl.rlim_max = NOFILE_LIMIT;
+	return rl;
+}
+
+long sys_getrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	unsigned resource = (unsigned)args[0];
+
+	if (resource >= LINUX_RLIM_NLIMITS)
+		return -EINVAL;
+	struct linux_rlimit rl = limit_of(env, resource);
+	memcpy((void *)args[1], &rl, sizeof(rl));
+	return 0;
+}
+
+/*
+ * Only this process (pid 0 or its own). The limits are fixed: setting one
+ * to its current value succeeds, any other value fails with -EPERM (a
+ * lower limit would be a promise the kernel does not keep).
+ */
+long sys_prlimit64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int pid = (int)args[0];
+	unsigned resource = (unsigned)args[1];
+
+	if (pid != 0 && pid != env->pid)
+		return -ESRCH;
+	if (resource >= LINUX_RLIM_NLIMITS)
+		return -EINVAL;
+	struct linux_rlimit cur = limit_of(env, resource);
+	if (args[2]) {
+		struct linux_rlimit want;
+
+		memcpy(&want, (const void *)args[2], sizeof(want));
+		if (want.rlim_cur > want.rlim_max)
+			return -EINVAL;
+		if (want.rlim_cur != cur.rlim_cur || want.rlim_max != cur.rlim_max)
+			return -EPERM;
+	}
+	if (args[3])
+		memcpy((void *)args[3], &cur, sizeof(cur));
+	return 0;
+}
+
+/*
+ * Every thread may run on every CPU. As Linux: len must hold a bit per CPU
+ * and be a multiple of 8; the result is the bytes written.
+ */
+long sys_sched_getaffinity(const struct syscall_env *env,
+			   const long args[SYSCALL_MAX_ARGS])
+{
+	int pid = (int)args[0];
+	uint64_t len = (uint32_t)args[1];
+	uint8_t *mask = (uint8_t *)args[2];
+	uint64_t cpus = env->cpu_count;
+	uint64_t mask_bytes = (cpus + 63) / 64 * 8;
+
+	if (pid != 0 && pid != env->pid && pid != env->gettid(env->ctx))
+		return -ESRCH;
+	if (len * 8 < cpus || len % 8 != 0)
+		return -EINVAL;
+	if (len > mask_bytes)
+		len = mask_bytes;
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t first = i * 8;
+		uint8_t byte = 0;
+
+		for (unsigned b = 0; b < 8 && first + b < cpus; b++)
+			byte |= (uint8_t)(1u << b);
+		mask[i] = byte;
+	}
+	return (long)len;
+}

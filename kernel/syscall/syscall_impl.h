@@ -1,0 +1,172 @@
+/*
+ * Internal to kernel/syscall: the Linux x86_64 ABI values and structure
+ * layouts the handlers use, and the handlers the table points at. Written
+ * from the Linux ABI (man pages, sizes checked by the static asserts and
+ * the host tests), not copied from any header.
+ */
+#ifndef CARAPACE_SYSCALL_IMPL_H
+#define CARAPACE_SYSCALL_IMPL_H
+
+#include <errno.h>
+#include <stdint.h>
+
+#include <carapace/syscall.h>
+
+/* Linux values the freestanding errno.h may not have yet. */
+#ifndef ESRCH
+#define ESRCH 3
+#endif
+#ifndef ENOTTY
+#define ENOTTY 25
+#endif
+#ifndef ENAMETOOLONG
+#define ENAMETOOLONG 36
+#endif
+
+#define LINUX_AT_FDCWD (-100)
+
+/* open flags (octal, as Linux x86_64 writes them) */
+#define LINUX_O_NONBLOCK 04000
+#define LINUX_O_DIRECT   040000
+#define LINUX_O_CLOEXEC  02000000
+#define LINUX_O_EXCL     0200 /* pipe2: O_NOTIFICATION_PIPE */
+
+/* *at flags */
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_REMOVEDIR        0x200
+#define LINUX_AT_NO_AUTOMOUNT     0x800
+#define LINUX_AT_EMPTY_PATH       0x1000
+#define LINUX_AT_STATX_SYNC_TYPE  0x6000
+#define LINUX_STATX_RESERVED      0x80000000u
+
+/* access modes */
+#define LINUX_ACCESS_MODES 07 /* R_OK | W_OK | X_OK */
+
+/* mmap protections and mremap flags */
+#define LINUX_PROT_RWX       0x7
+#define LINUX_PROT_SEM       0x8
+#define LINUX_PROT_GROWSDOWN 0x01000000
+#define LINUX_PROT_GROWSUP   0x02000000
+#define LINUX_MREMAP_FLAGS   0x7 /* MAYMOVE | FIXED | DONTUNMAP */
+
+/* eventfd2 */
+#define LINUX_EFD_SEMAPHORE 1
+
+/* getrandom */
+#define LINUX_GRND_NONBLOCK 0x1
+#define LINUX_GRND_RANDOM   0x2
+#define LINUX_GRND_INSECURE 0x4
+
+/* Limits Linux applies to counts */
+#define LINUX_UIO_MAXIOV 1024
+#define LINUX_NOFILE     1024 /* RLIMIT_NOFILE here */
+
+/* clock ids */
+#define LINUX_CLOCK_REALTIME           0
+#define LINUX_CLOCK_MONOTONIC          1
+#define LINUX_CLOCK_PROCESS_CPUTIME_ID 2
+#define LINUX_CLOCK_THREAD_CPUTIME_ID  3
+#define LINUX_CLOCK_MONOTONIC_RAW      4
+#define LINUX_CLOCK_REALTIME_COARSE    5
+#define LINUX_CLOCK_MONOTONIC_COARSE   6
+#define LINUX_CLOCK_BOOTTIME           7
+
+/* resource limits */
+#define LINUX_RLIMIT_STACK  3
+#define LINUX_RLIMIT_NOFILE 7
+#define LINUX_RLIM_NLIMITS  16
+#define LINUX_RLIM_INFINITY UINT64_MAX
+
+/* ioctl requests on a terminal */
+#define LINUX_TCGETS     0x5401
+#define LINUX_TIOCGWINSZ 0x5413
+#define LINUX_FIONBIO    0x5421
+
+/* Structure sizes of the x86_64 ABI, for the table. */
+#define LINUX_SIZEOF_STAT      144
+#define LINUX_SIZEOF_STATX     256
+#define LINUX_SIZEOF_TIMESPEC  16
+#define LINUX_SIZEOF_TIMEVAL   16
+#define LINUX_SIZEOF_TIMEZONE  8
+#define LINUX_SIZEOF_IOVEC     16
+#define LINUX_SIZEOF_UTSNAME   390
+#define LINUX_SIZEOF_RLIMIT    16
+#define LINUX_SIZEOF_SYSINFO   112
+#define LINUX_SIZEOF_POLLFD    8
+#define LINUX_SIZEOF_SIGACTION 32 /* the kernel's, with an 8-byte mask */
+#define LINUX_SIZEOF_SIGSET    8
+#define LINUX_SIZEOF_STACK_T   24
+#define LINUX_SIZEOF_SIGSET_ARG 16 /* pselect6's { sigset pointer, size } */
+
+struct linux_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+struct linux_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+
+struct linux_timezone {
+	int32_t tz_minuteswest;
+	int32_t tz_dsttime;
+};
+
+#define LINUX_UTSNAME_FIELD 65
+struct linux_utsname {
+	char sysname[LINUX_UTSNAME_FIELD];
+	char nodename[LINUX_UTSNAME_FIELD];
+	char release[LINUX_UTSNAME_FIELD];
+	char version[LINUX_UTSNAME_FIELD];
+	char machine[LINUX_UTSNAME_FIELD];
+	char domainname[LINUX_UTSNAME_FIELD];
+};
+
+struct linux_rlimit {
+	uint64_t rlim_cur;
+	uint64_t rlim_max;
+};
+
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram;
+	uint64_t freeram;
+	uint64_t sharedram;
+	uint64_t bufferram;
+	uint64_t totalswap;
+	uint64_t freeswap;
+	uint16_t procs;
+	uint16_t pad;
+	uint64_t totalhigh;
+	uint64_t freehigh;
+	uint32_t mem_unit;
+};
+
+_Static_assert(sizeof(struct linux_timespec) == LINUX_SIZEOF_TIMESPEC, "timespec");
+_Static_assert(sizeof(struct linux_timeval) == LINUX_SIZEOF_TIMEVAL, "timeval");
+_Static_assert(sizeof(struct linux_timezone) == LINUX_SIZEOF_TIMEZONE, "timezone");
+_Static_assert(sizeof(struct linux_utsname) == LINUX_SIZEOF_UTSNAME, "utsname");
+_Static_assert(sizeof(struct linux_rlimit) == LINUX_SIZEOF_RLIMIT, "rlimit");
+_Static_assert(sizeof(struct linux_sysinfo) == LINUX_SIZEOF_SYSINFO, "sysinfo");
+
+/* Handlers (sys_ids.c, sys_time.c, sys_misc.c). */
+long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getppid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_set_tid_address(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_prlimit64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_getaffinity(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_clock_gettime(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_clock_getres(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_gettimeofday(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_time(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getrandom(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * The system call table: Linux x86_64 numbers, names, handlers and what
+ * each argument is. The numbers are Linux's ABI; tests/unit/test_syscall.c
+ * checks every one against the host's <asm/unistd_64.h>.
+ *
+ * Where Linux silently ignores unknown bits (open's flags, mmap's flags,
+ * clone's flags, clock_nanosleep's flags), the argument is an INT here too:
+ * refusing what Linux accepts would break applications.
+ */
+#include <carapace/syscall.h>
+
+#include "syscall_impl.h"
+
+#define A_INT      { .kind = SYSCALL_ARG_INT }
+#define A_ADDR     { .kind = SYSCALL_ARG_ADDR }
+#define A_FD       { .kind = SYSCALL_ARG_FD }
+#define A_DIRFD    { .kind = SYSCALL_ARG_DIRFD }
+#define A_PATH     { .kind = SYSCALL_ARG_STRING, .size = SYSCALL_PATH_MAX }
+#define A_FLAGS(m) { .kind = SYSCALL_ARG_FLAGS, .mask = (m) }
+#define A_WIDE_FLAGS(m) \
+	{ .kind = SYSCALL_ARG_FLAGS, .attrs = SYSCALL_ATTR_WIDE, .mask = (m) }
+
+/* A pointer of fixed size n; _OPT: NULL allowed. */
+#define A_IN(n)      { .kind = SYSCALL_ARG_IN, .size = (n) }
+#define A_OUT(n)     { .kind = SYSCALL_ARG_OUT, .size = (n) }
+#define A_IN_OPT(n) \
+	{ .kind = SYSCALL_ARG_IN, .attrs = SYSCALL_ATTR_OPTIONAL, .size = (n) }
+#define A_OUT_OPT(n) \
+	{ .kind = SYSCALL_ARG_OUT, .attrs = SYSCALL_ATTR_OPTIONAL, .size = (n) }
+
+/* A pointer whose size in bytes is argument k. */
+#define A_IN_SIZED(k) \
+	{ .kind = SYSCALL_ARG_IN, .size_kind = SYSCALL_SIZE_ARG, .size_arg = (k) }
+#define A_OUT_SIZED(k) \
+	{ .kind = SYSCALL_ARG_OUT, .size_kind = SYSCALL_SIZE_ARG, .size_arg = (k) }
+#define A_IN_OPT_SIZED(k) \
+	{ .kind = SYSCALL_ARG_IN, .size_kind = SYSCALL_SIZE_ARG, \
+	  .size_arg = (k), .attrs = SYSCALL_ATTR_OPTIONAL }
+
+/* An array of argument k elements of n bytes, at most max of them. */
+#define A_ARRAY(dir, k, n, max) \
+	{ .kind = (dir), .size_kind = SYSCALL_SIZE_ARRAY, .size_arg = (k), \
+	  .size = (n), .max_count = (max) }
+
+/* select's fd_set for argument k descriptors, read and rewritten. */
+#define A_FDSET(k) \
+	{ .kind = SYSCALL_ARG_OUT, .size_kind = SYSCALL_SIZE_FDSET, \
+	  .size_arg = (k), .max_count = LINUX_NOFILE, \
+	  .attrs = SYSCALL_ATTR_OPTIONAL }
+
+#define SYS(nr, call, fn, ...) \
+	[nr] = { .name = #call, .handler = (fn), .args = { __VA_ARGS__ } }
+
+#define STAT_AT_FLAGS \
+	(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_NO_AUTOMOUNT | LINUX_AT_EMPTY_PATH)
+
+static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
+	SYS(0, read, NULL, A_FD, A_OUT_SIZED(2), A_INT),
+	SYS(1, write, NULL, A_FD, A_IN_SIZED(2), A_INT),
+	SYS(2, open, NULL, A_PATH, A_INT, A_INT),
+	SYS(3, close, NULL, A_FD),
+	SYS(4, stat, NULL, A_PATH, A_OUT(LINUX_SIZEOF_STAT)),
+	SYS(5, fstat, NULL, A_FD, A_OUT(LINUX_SIZEOF_STAT)),
+	SYS(6, lstat, NULL, A_PATH, A_OUT(LINUX_SIZEOF_STAT)),
+	SYS(7, poll, NULL,
+	    A_ARRAY(SYSCALL_ARG_OUT, 1, LINUX_SIZEOF_POLLFD, LINUX_NOFILE),
+	    A_INT, A_INT),
+	SYS(8, lseek, NULL, A_FD, A_INT, A_INT),
+	/* addr is a hint, fd is ignored (often -1) with MAP_ANONYMOUS. */
+	SYS(9, mmap, NULL, A_ADDR, A_INT, A_INT, A_INT, A_INT, A_INT),
+	SYS(10, mprotect, NULL, A_ADDR, A_INT,
+	    A_FLAGS(LINUX_PROT_RWX | LINUX_PROT_SEM | LINUX_PROT_GROWSDOWN |
+		    LINUX_PROT_GROWSUP)),
+	SYS(11, munmap, NULL, A_ADDR, A_INT),
+	SYS(12, brk, NULL, A_ADDR),
+	/* The handlers check sigsetsize == 8 (-EINVAL). */
+	SYS(13, rt_sigaction, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_SIGACTION),
+	    A_OUT_OPT(LINUX_SIZEOF_SIGACTION), A_INT),
+	SYS(14, rt_sigprocmask, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_SIGSET),
+	    A_OUT_OPT(LINUX_SIZEOF_SIGSET), A_INT),
+	/* arg's meaning depends on the request: the handler checks it. */
+	SYS(16, ioctl, sys_ioctl, A_FD, A_INT, A_ADDR),
+	SYS(17, pread64, NULL, A_FD, A_OUT_SIZED(2), A_INT, A_INT),
+	SYS(18, pwrite64, NULL, A_FD, A_IN_SIZED(2), A_INT, A_INT),
+	/* The iovecs' buffers are checked by the handler. */
+	SYS(19, readv, NULL, A_FD,
+	    A_ARRAY(SYSCALL_ARG_IN, 2, LINUX_SIZEOF_IOVEC, LINUX_UIO_MAXIOV),
+	    A_INT),
+	SYS(20, writev, NULL, A_FD,
+	    A_ARRAY(SYSCALL_ARG_IN, 2, LINUX_SIZEOF_IOVEC, LINUX_UIO_MAXIOV),
+	    A_INT),
+	SYS(21, access, NULL, A_PATH, A_FLAGS(LINUX_ACCESS_MODES)),
+	SYS(22, pipe, NULL, A_OUT(2 * sizeof(int32_t))),
+	SYS(23, select, NULL, A_INT, A_FDSET(0), A_FDSET(0), A_FDSET(0),
+	    A_OUT_OPT(LINUX_SIZEOF_TIMEVAL)),
+	SYS(24, sched_yield, NULL),
+	SYS(25, mremap, NULL, A_ADDR, A_INT, A_INT,
+	    A_WIDE_FLAGS(LINUX_MREMAP_FLAGS), A_ADDR),
+	SYS(28, madvise, NULL, A_ADDR, A_INT, A_INT),
+	SYS(32, dup, NULL, A_FD),
+	SYS(33, dup2, NULL, A_FD, A_FD),
+	SYS(35, nanosleep, NULL, A_IN(LINUX_SIZEOF_TIMESPEC),
+	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
+	SYS(39, getpid, sys_getpid),
+	/* parent_tid, child_tid and tls matter only with some flags. */
+	SYS(56, clone, NULL, A_INT, A_ADDR, A_ADDR, A_ADDR, A_INT),
+	SYS(60, exit, NULL, A_INT),
+	SYS(62, kill, NULL, A_INT, A_INT),
+	SYS(63, uname, sys_uname, A_OUT(LINUX_SIZEOF_UTSNAME)),
+	SYS(72, fcntl, NULL, A_FD, A_INT, A_INT),
+	SYS(79, getcwd, NULL, A_OUT_SIZED(1), A_INT),
+	SYS(80, chdir, NULL, A_PATH),
+	SYS(82, rename, NULL, A_PATH, A_PATH),
+	SYS(83, mkdir, NULL, A_PATH, A_INT),
+	SYS(84, rmdir, NULL, A_PATH),
+	SYS(87, unlink, NULL, A_PATH),
+	SYS(89, readlink, NULL, A_PATH, A_OUT_SIZED(2), A_INT),
+	SYS(96, gettimeofday, sys_gettimeofday, A_OUT_OPT(LINUX_SIZEOF_TIMEVAL),
+	    A_OUT_OPT(LINUX_SIZEOF_TIMEZONE)),
+	SYS(97, getrlimit, sys_getrlimit, A_INT, A_OUT(LINUX_SIZEOF_RLIMIT)),
+	SYS(99, sysinfo, sys_sysinfo, A_OUT(LINUX_SIZEOF_SYSINFO)),
+	SYS(102, getuid, sys_getuid),
+	SYS(104, getgid, sys_getuid),
+	SYS(107, geteuid, sys_getuid),
+	SYS(108, getegid, sys_getuid),
+	SYS(110, getppid, sys_getppid),
+	SYS(131, sigaltstack, NULL, A_IN_OPT(LINUX_SIZEOF_STACK_T),
+	    A_OUT_OPT(LINUX_SIZEOF_STACK_T)),
+	/* addr is a value or a pointer, depending on code. */
+	SYS(158, arch_prctl, NULL, A_INT, A_ADDR),
+	SYS(186, gettid, sys_gettid),
+	SYS(201, time, sys_time, A_OUT_OPT(sizeof(int64_t))),
+	/*
+	 * Linux touches uaddr only for some operations (FUTEX_WAKE never reads
+	 * it), and arg 3 is a timeout pointer or a number: the handler checks.
+	 */
+	SYS(202, futex, NULL, A_ADDR, A_INT, A_INT, A_ADDR, A_ADDR, A_INT),
+	SYS(204, sched_getaffinity, sys_sched_getaffinity, A_INT, A_INT,
+	    A_OUT_SIZED(1)),
+	SYS(217, getdents64, NULL, A_FD, A_OUT_SIZED(2), A_INT),
+	/* Stored, not dereferenced until the thread exits. */
+	SYS(218, set_tid_address, sys_set_tid_address, A_ADDR),
+	SYS(228, clock_gettime, sys_clock_gettime, A_INT,
+	    A_OUT(LINUX_SIZEOF_TIMESPEC)),
+	SYS(229, clock_getres, sys_clock_getres, A_INT,
+	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
+	SYS(230, clock_nanosleep, NULL, A_INT, A_INT,
+	    A_IN(LINUX_SIZEOF_TIMESPEC), A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
+	SYS(231, exit_group, NULL, A_INT),
+	SYS(234, tgkill, NULL, A_INT, A_INT, A_INT),
+	SYS(257, openat, NULL, A_DIRFD, A_PATH, A_INT, A_INT),
+	SYS(258, mkdirat, NULL, A_DIRFD, A_PATH, A_INT),
+	SYS(262, newfstatat, NULL, A_DIRFD, A_PATH, A_OUT(LINUX_SIZEOF_STAT),
+	    A_FLAGS(STAT_AT_FLAGS)),
+	SYS(263, unlinkat, NULL, A_DIRFD, A_PATH, A_FLAGS(LINUX_AT_REMOVEDIR)),
+	SYS(264, renameat, NULL, A_DIRFD, A_PATH, A_DIRFD, A_PATH),
+	SYS(269, faccessat, NULL, A_DIRFD, A_PATH, A_FLAGS(LINUX_ACCESS_MODES)),
+	SYS(270, pselect6, NULL, A_INT, A_FDSET(0), A_FDSET(0), A_FDSET(0),
+	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC), A_IN_OPT(LINUX_SIZEOF_SIGSET_ARG)),
+	SYS(271, ppoll, NULL,
+	    A_ARRAY(SYSCALL_ARG_OUT, 1, LINUX_SIZEOF_POLLFD, LINUX_NOFILE),
+	    A_INT, A_OUT_OPT(LINUX_SIZEOF_TIMESPEC), A_IN_OPT_SIZED(4), A_INT),
+	SYS(290, eventfd2, NULL, A_INT,
+	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_EFD_SEMAPHORE)),
+	SYS(292, dup3, NULL, A_FD, A_FD, A_FLAGS(LINUX_O_CLOEXEC)),
+	SYS(293, pipe2, NULL, A_OUT(2 * sizeof(int32_t)),
+	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_O_DIRECT |
+		    LINUX_O_EXCL)),
+	SYS(302, prlimit64, sys_prlimit64, A_INT, A_INT,
+	    A_IN_OPT(LINUX_SIZEOF_RLIMIT), A_OUT_OPT(LINUX_SIZEOF_RLIMIT)),
+	SYS(318, getrandom, sys_getrandom, A_OUT_SIZED(1), A_INT,
+	    A_FLAGS(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM |
+		    LINUX_GRND_INSECURE)),
+	SYS(332, statx, NULL, A_DIRFD, A_PATH,
+	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
+	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),
+	    A_OUT(LINUX_SIZEOF_STATX)),
+};
+
+const struct syscall_desc *syscall_lookup(long nr)
+{
+	if (nr < 0 || nr >= SYSCALL_TABLE_SIZE || !syscall_table[nr].name)
+		return NULL;
+	return &syscall_table[nr];
+}
