@@ -1,2 +1,9 @@
 # kernel/fs: sources of this component (see its README.md).
 # Portable sources go in KERNEL_PORTABLE_SRCS, kernel-only ones in KERNEL_ONLY_SRCS.
+KERNEL_PORTABLE_SRCS += \
+	kernel/fs/vfs.c \
+	kernel/fs/file.c \
+	kernel/fs/fdtable.c \
+	kernel/fs/ramfs.c \
+	kernel/fs/bootfs.c \
+	kernel/fs/devfs.c

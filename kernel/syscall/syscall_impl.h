@@ -12,17 +12,6 @@
 
 #include <carapace/syscall.h>
 
-/* Linux values the freestanding errno.h may not have yet. */
-#ifndef ESRCH
-#define ESRCH 3
-#endif
-#ifndef ENOTTY
-#define ENOTTY 25
-#endif
-#ifndef ENAMETOOLONG
-#define ENAMETOOLONG 36
-#endif
-
 #define LINUX_AT_FDCWD (-100)
 
 /* open flags (octal, as Linux x86_64 writes them) */
