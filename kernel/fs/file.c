@@ -1,0 +1,226 @@
+/*
+ * Open files: reference counts, reads and writes at the file offset,
+ * lseek, fstat, and getdents64, which reports "." and ".." itself and then
+ * the filesystem's entries by index; the file offset is the next index.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/vfs.h>
+
+/* Linux's cap on one read or write (MAX_RW_COUNT): offsets never overflow. */
+#define VFS_RW_MAX 0x7ffff000u
+#define VFS_BLKSIZE 4096
+
+void vfs_file_get(struct vfs_file *f)
+{
+	f->refs++;
+}
+
+void vfs_file_put(struct vfs_file *f)
+{
+	struct vnode *vn = f->vn;
+
+	if (--f->refs > 0)
+		return;
+	f->vfs->alloc.free(f->vfs->alloc.ctx, f);
+	if (--vn->refs == 0 && vn->ops->release != NULL)
+		vn->ops->release(vn);
+}
+
+void vfs_stat_fill(const struct vfs_attr *a, struct linux_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = a->ino;
+	st->st_nlink = a->nlink;
+	st->st_mode = a->mode;
+	st->st_size = (int64_t)a->size;
+	st->st_blksize = VFS_BLKSIZE;
+	st->st_blocks = (int64_t)((a->size + 511) / 512);
+	st->st_atime_sec = a->mtime_sec;
+	st->st_mtime_sec = a->mtime_sec;
+	st->st_ctime_sec = a->mtime_sec;
+}
+
+int vfs_fstat(struct vfs_file *f, struct linux_stat *st)
+{
+	struct vfs_attr a;
+	int rc = f->vn->ops->getattr(f->vn, &a);
+
+	if (rc == 0)
+		vfs_stat_fill(&a, st);
+	return rc;
+}
+
+int64_t vfs_pread(struct vfs_file *f, void *buf, size_t n, int64_t off)
+{
+	if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
+		return -EBADF;
+	if (VFS_S_ISDIR(f->vn->mode))
+		return -EISDIR;
+	if (off < 0)
+		return -EINVAL;
+	if (f->vn->ops->read == NULL)
+		return -EINVAL;
+	if (n > VFS_RW_MAX)
+		n = VFS_RW_MAX;
+	return f->vn->ops->read(f->vn, buf, n, (uint64_t)off);
+}
+
+int64_t vfs_pwrite(struct vfs_file *f, const void *buf, size_t n, int64_t off)
+{
+	if ((f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
+		return -EBADF;
+	if (off < 0)
+		return -EINVAL;
+	if (f->vn->ops->write == NULL)
+		return -EROFS;
+	if (n > VFS_RW_MAX)
+		n = VFS_RW_MAX;
+	if ((uint64_t)off > (uint64_t)INT64_MAX - n)
+		return -EFBIG;
+	return f->vn->ops->write(f->vn, buf, n, (uint64_t)off);
+}
+
+int64_t vfs_read(struct vfs_file *f, void *buf, size_t n)
+{
+	int64_t rc = vfs_pread(f, buf, n, (int64_t)f->off);
+
+	if (rc > 0)
+		f->off += (uint64_t)rc;
+	return rc;
+}
+
+int64_t vfs_write(struct vfs_file *f, const void *buf, size_t n)
+{
+	if (f->flags & VFS_O_APPEND) {
+		struct vfs_attr a;
+		int rc = f->vn->ops->getattr(f->vn, &a);
+
+		if (rc < 0)
+			return rc;
+		f->off = a.size;
+	}
+	int64_t rc = vfs_pwrite(f, buf, n, (int64_t)f->off);
+
+	if (rc > 0)
+		f->off += (uint64_t)rc;
+	return rc;
+}
+
+int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence)
+{
+	int64_t base;
+	struct vfs_attr a;
+
+	switch (whence) {
+	case VFS_SEEK_SET:
+		base = 0;
+		break;
+	case VFS_SEEK_CUR:
+		base = (int64_t)f->off;
+		break;
+	case VFS_SEEK_END: {
+		int rc = f->vn->ops->getattr(f->vn, &a);
+
+		if (rc < 0)
+			return rc;
+		base = (int64_t)a.size;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	f->off = (uint64_t)(base + off);
+	return (int64_t)f->off;
+}
+
+int vfs_ftruncate(struct vfs_file *f, int64_t size)
+{
+	if (size < 0)
+		return -EINVAL;
+	if ((f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
+		return -EBADF;
+	if (VFS_S_ISDIR(f->vn->mode))
+		return -EISDIR;
+	if (f->vn->ops->truncate == NULL)
+		return -EROFS;
+	return f->vn->ops->truncate(f->vn, (uint64_t)size);
+}
+
+static uint8_t dirent_type(uint32_t mode)
+{
+	switch (mode & VFS_S_IFMT) {
+	case VFS_S_IFDIR:
+		return VFS_DT_DIR;
+	case VFS_S_IFREG:
+		return VFS_DT_REG;
+	case VFS_S_IFCHR:
+		return VFS_DT_CHR;
+	default:
+		return 0; /* DT_UNKNOWN */
+	}
+}
+
+/* Entry number index of dir, "." and ".." first (".." reports dir's own
+ * inode number: the VFS does not keep parents). */
+static int dir_entry(struct vnode *dir, uint64_t index, struct vfs_dirent *e)
+{
+	if (index < 2) {
+		e->ino = dir->ino;
+		e->mode = dir->mode;
+		memcpy(e->name, "..", 3);
+		e->name[index + 1] = '\0';
+		return 0;
+	}
+	if (dir->ops->readdir == NULL)
+		return -ENOENT;
+	return dir->ops->readdir(dir, index - 2, e);
+}
+
+/*
+ * Fill buf with linux_dirent64 records from the file offset on; returns
+ * the bytes used, 0 at the end, -EINVAL if not even one record fits.
+ */
+int64_t vfs_getdents64(struct vfs_file *f, void *buf, size_t len)
+{
+	struct vfs_dirent e;
+	struct linux_dirent64 hdr;
+	size_t used = 0;
+
+	if (!VFS_S_ISDIR(f->vn->mode))
+		return -ENOTDIR;
+	for (;;) {
+		int rc = dir_entry(f->vn, f->off, &e);
+
+		if (rc == -ENOENT)
+			break;
+		if (rc < 0)
+			return used > 0 ? (int64_t)used : rc;
+		size_t nlen = strnlen(e.name, VFS_NAME_MAX);
+		size_t reclen = (VFS_DIRENT64_HDR + nlen + 1 + 7) & ~(size_t)7;
+
+		if (reclen > len - used) {
+			if (used == 0)
+				return -EINVAL;
+			break;
+		}
+		char *rec = (char *)buf + used;
+
+		hdr.d_ino = e.ino;
+		hdr.d_off = (int64_t)(f->off + 1);
+		hdr.d_reclen = (uint16_t)reclen;
+		hdr.d_type = dirent_type(e.mode);
+		memcpy(rec, &hdr, VFS_DIRENT64_HDR);
+		memcpy(rec + VFS_DIRENT64_HDR, e.name, nlen);
+		memset(rec + VFS_DIRENT64_HDR + nlen, 0,
+		       reclen - VFS_DIRENT64_HDR - nlen);
+		used += reclen;
+		f->off++;
+	}
+	return (int64_t)used;
+}
