@@ -34,6 +34,8 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/report.c \
 	kernel/core/memory.c \
 	kernel/core/ktests.c \
+	kernel/core/syscalls.c \
+	kernel/arch/x86_64/syscall_entry.S \
 	kernel/sync/waitqueue.c \
 	kernel/sync/mutex.c \
 	kernel/sync/cond.c \

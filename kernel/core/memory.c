@@ -22,7 +22,7 @@
 #include "layout.h"
 #include "mmu.h"
 
-#define MAX_STACKS 2048 /* stacks alive at once: two per thread */
+#define MAX_STACKS 4096 /* stacks alive at once: three per thread */
 #define MIB (1024ull * 1024)
 
 struct stack_record {

@@ -214,6 +214,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *
 	if (next->fs_base != prev->fs_base)
 		wrmsr(MSR_FS_BASE, next->fs_base);
 	cpu_set_ist(IST_IRQ, next->irq_stack_top);
+	c->syscall_stack_top = next->syscall_stack_top;
 	c->current = next;
 	sc->switched_from = prev;
 	__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);

@@ -56,7 +56,7 @@ struct thread {
 	int pins;                   /* atomic: a waker still holds it; do not free */
 	void (*fn)(void *);
 	void *arg;
-	uint64_t stack_top, irq_stack_top;
+	uint64_t stack_top, irq_stack_top, syscall_stack_top;
 	uint64_t run_start_ns;      /* when it last got the CPU */
 	uint64_t cpu_time_ns;       /* all the time it has run, undecayed */
 	uint64_t runtime;           /* decayed runtime, in its CPU's scale (rq_node.key) */

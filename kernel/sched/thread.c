@@ -24,6 +24,7 @@
 #include "smp.h"
 
 #define IRQ_STACK_SIZE      (16 * 1024)
+#define SYSCALL_STACK_SIZE  (16 * 1024)
 #define FPU_ALIGN           64
 #define BALANCE_PERIOD_NS   (100 * 1000000ull)
 #define AP_SCHED_WAIT_NS    (2000 * 1000000ull)
@@ -81,19 +82,33 @@ void thread_free(struct thread *t)
 		memory_free_stack(t->stack_top);
 	if (t->irq_stack_top)
 		memory_free_stack(t->irq_stack_top);
+	if (t->syscall_stack_top)
+		memory_free_stack(t->syscall_stack_top);
 	kfree(t->fpu_alloc);
 	kfree(t);
 }
 
-/* The interrupt stack is named after its thread, for fault reports. */
+/*
+ * The stacks every thread has besides its own: one for the interrupts taken
+ * while it runs, one for its system calls. Named after it, for fault reports.
+ */
+static int thread_alloc_side_stacks(struct thread *t)
+{
+	char name[THREAD_NAME_MAX + 8];
+
+	fmt_snprintf(name, sizeof(name), "irq:%s", t->name);
+	t->irq_stack_top = memory_alloc_stack(name, IRQ_STACK_SIZE);
+	fmt_snprintf(name, sizeof(name), "sys:%s", t->name);
+	t->syscall_stack_top = memory_alloc_stack(name, SYSCALL_STACK_SIZE);
+	return t->irq_stack_top && t->syscall_stack_top ? 0 : -ENOMEM;
+}
+
 static int thread_alloc_stacks(struct thread *t, size_t stack_size)
 {
-	char irq_name[THREAD_NAME_MAX + 8];
-
-	fmt_snprintf(irq_name, sizeof(irq_name), "irq:%s", t->name);
 	t->stack_top = memory_alloc_stack(t->name, stack_size);
-	t->irq_stack_top = memory_alloc_stack(irq_name, IRQ_STACK_SIZE);
-	return t->stack_top && t->irq_stack_top ? 0 : -ENOMEM;
+	if (!t->stack_top)
+		return -ENOMEM;
+	return thread_alloc_side_stacks(t);
 }
 
 /*
@@ -242,6 +257,11 @@ uint64_t thread_cpu_time_ns(const struct thread *t)
 	return __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED);
 }
 
+uint64_t thread_id(const struct thread *t)
+{
+	return t->id;
+}
+
 const char *thread_name(const struct thread *t)
 {
 	return t->name;
@@ -371,14 +391,9 @@ static struct sched_cpu *sched_cpu_alloc(void)
 static struct thread *adopt_current(const char *name, uint64_t stack_top, bool idle)
 {
 	struct thread *t = thread_alloc(name);
-	char irq_name[THREAD_NAME_MAX + 8];
 
-	if (!t)
+	if (!t || thread_alloc_side_stacks(t))
 		panic("no memory for thread %s", name);
-	fmt_snprintf(irq_name, sizeof(irq_name), "irq:%s", t->name);
-	t->irq_stack_top = memory_alloc_stack(irq_name, IRQ_STACK_SIZE);
-	if (!t->irq_stack_top)
-		panic("no memory for the interrupt stack of %s", name);
 	(void)stack_top; /* the stack belongs to whoever made it: never freed */
 	t->cpu = this_cpu();
 	t->is_idle = idle;
@@ -422,6 +437,8 @@ static __attribute__((noreturn)) void sched_ap_main(struct cpu *c)
 	sc->idle = idle;
 	c->current = idle;
 	cpu_set_ist(IST_IRQ, idle->irq_stack_top);
+	c->syscall_stack_top = idle->syscall_stack_top;
+	syscall_init_cpu();
 	/* Other CPUs may send threads here from now on. */
 	__atomic_store_n(&c->sched, sc, __ATOMIC_RELEASE);
 	sched_idle_loop();
@@ -443,6 +460,8 @@ void sched_init(uint64_t main_stack_top)
 	main_thread->home = NULL;
 	c->current = main_thread;
 	cpu_set_ist(IST_IRQ, main_thread->irq_stack_top);
+	c->syscall_stack_top = main_thread->syscall_stack_top;
+	syscall_init_cpu();
 	__atomic_store_n(&c->sched->nr_running, 1, __ATOMIC_RELAXED);
 
 	idle = thread_alloc("idle0");

@@ -3,8 +3,15 @@
 
 BENCH_FLOOR := $(BUILD)/bench/floor.bin
 
+BENCH_HOST_SYSCALL := $(BUILD)/bench/host_syscall
+
 .PHONY: bench-build
-bench-build: $(BENCH_FLOOR)
+bench-build: $(BENCH_FLOOR) $(BENCH_HOST_SYSCALL)
+
+# A Linux system call on the host, beside Carapace's (see host_syscall.c).
+$(BENCH_HOST_SYSCALL): tests/bench/host_syscall.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra $< -o $@
 
 $(BUILD)/bench/floor.o: tests/bench/floor.S
 	@mkdir -p $(dir $@)

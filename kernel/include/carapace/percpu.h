@@ -19,6 +19,8 @@ struct arch_cpu;
 struct cpu {
 	struct cpu *self;          /* %gs:0, so this_cpu() is one load */
 	struct thread *current;    /* %gs:8, the running thread */
+	uint64_t syscall_stack_top; /* %gs:16, the running thread's (syscall_entry.S) */
+	uint64_t syscall_scratch;   /* %gs:24, the caller's RSP during the stack switch */
 	unsigned id;               /* 0 .. cpu_count-1; 0 is the boot CPU */
 	uint32_t apic_id;
 	volatile bool online;

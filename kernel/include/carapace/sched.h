@@ -18,6 +18,9 @@ void sched_irq_exit(void);
 /* The running thread's name, for reports; "boot" before sched_init. */
 const char *sched_current_name(void);
 
+/* On each CPU: makes the SYSCALL instruction enter the kernel (core/syscalls.c). */
+void syscall_init_cpu(void);
+
 /* sched.c, for bring-up. */
 void sched_register_irqs(void);
 __attribute__((noreturn)) void sched_idle_loop(void);

@@ -38,6 +38,8 @@ __attribute__((noreturn)) void thread_exit(void);
 
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
+/* A number unique among all threads since boot (1: the first). */
+uint64_t thread_id(const struct thread *t);
 unsigned thread_cpu(const struct thread *t);
 /* Time t has run, as the scheduler charged it (up to its last switch). */
 uint64_t thread_cpu_time_ns(const struct thread *t);
