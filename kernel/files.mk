@@ -35,6 +35,8 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/memory.c \
 	kernel/core/ktests.c \
 	kernel/core/syscalls.c \
+	kernel/core/random.c \
+	kernel/core/fs.c \
 	kernel/arch/x86_64/syscall_entry.S \
 	kernel/sync/waitqueue.c \
 	kernel/sync/mutex.c \

@@ -12,6 +12,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
+#include <carapace/fs.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/options.h>
@@ -85,6 +86,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *stack_top)
 	int status;
 
 	sched_init((uint64_t)stack_top);
+	if (fs_init(&boot_info, err, sizeof(err)))
+		refuse_boot(err);
 	if (options.test) {
 		status = ktest_run(options.test, err, sizeof(err));
 		if (status < 0)

@@ -44,7 +44,7 @@ static uint64_t stacks_next = STACKS_BASE;
 static uint64_t kheap_next = KHEAP_BASE;
 
 static struct {
-	uint64_t next, limit; /* physical, within the boot mapping */
+	uint64_t start, next, limit; /* physical, within the boot mapping */
 } early;
 
 static uint64_t image_start, image_end, usable_bytes, phys_end, early_used;
@@ -83,14 +83,22 @@ static int pfa_frame_alloc(uint64_t *phys)
 	return err;
 }
 
-/* The early allocator takes the usable range that holds the image's end. */
+/*
+ * The early allocator takes the usable range that holds the image's end,
+ * from past the image and the boot modules that follow it.
+ */
 static int early_init(void)
 {
+	uint64_t start = image_end;
+
+	for (int i = 0; i < boot->nmodules; i++)
+		if (boot->modules[i].end > start)
+			start = boot->modules[i].end;
 	for (int i = 0; i < boot->nram; i++) {
 		const struct mem_range *r = &boot->ram[i];
 
-		if (r->start <= image_end && image_end < r->end) {
-			early.next = align_up(image_end, PAGE_SIZE);
+		if (r->start <= start && start < r->end) {
+			early.start = early.next = align_up(start, PAGE_SIZE);
 			early.limit = r->end < BOOT_MAPPED_BYTES ? r->end : BOOT_MAPPED_BYTES;
 			early.limit &= ~(uint64_t)(PAGE_SIZE - 1);
 			return 0;
@@ -357,9 +365,9 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	pfa_init(&pfa, mmu_phys_to_virt(bitmap_phys), phys_end);
 	for (int i = 0; i < bi->nram; i++)
 		pfa_add_range(&pfa, bi->ram[i].start, bi->ram[i].end);
-	/* Low memory, the image, and all that the early allocator gave out. */
+	/* Low memory, the image, the boot modules and all the early allocator gave out. */
 	pfa_reserve_range(&pfa, 0, early.next);
-	early_used = early.next - image_end;
+	early_used = early.next - early.start;
 	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
 
 	kheap_init(&heap, &heap_pages, heap_error, NULL);

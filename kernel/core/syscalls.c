@@ -14,6 +14,7 @@
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
+#include <carapace/random.h>
 #include <carapace/syscall.h>
 #include <carapace/thread.h>
 
@@ -91,37 +92,10 @@ static uint64_t read_clock(void *ctx, enum syscall_clock clock)
 	}
 }
 
-/*
- * RDRAND, checked for failure. The kernel's CSPRNG (aslr/, a later issue)
- * will take over; without RDRAND the bytes are weak and the boot log says so.
- */
-static void random_bytes(void *ctx, void *buf, size_t len)
+static void random_for_syscalls(void *ctx, void *buf, size_t len)
 {
-	static bool warned;
-	uint8_t *out = buf;
-	uint32_t r[4];
-	uint64_t x = rdtsc() | 1;
-
 	(void)ctx;
-	cpuid(1, 0, r);
-	for (size_t i = 0; i < len; i++) {
-		uint64_t v = 0;
-		unsigned char ok = 0;
-
-		for (int tries = 0; tries < 10 && !ok && (r[2] & (1u << 30)); tries++)
-			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-		if (!ok) {
-			if (!warned) {
-				kprintf("carapace: warning: no RDRAND: getrandom gives weak bytes\n");
-				warned = true;
-			}
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			v = x;
-		}
-		out[i] = (uint8_t)v;
-	}
+	random_bytes(buf, len);
 }
 
 static bool is_console(void *ctx, int fd)
@@ -154,7 +128,7 @@ static struct syscall_env env = {
 	.check_user_range = check_user_range,
 	.log = log_line,
 	.clock_ns = read_clock,
-	.random = random_bytes,
+	.random = random_for_syscalls,
 	.is_console = is_console,
 	.gettid = current_tid,
 	.set_clear_child_tid = set_clear_child_tid,

@@ -15,6 +15,7 @@
 
 #define MB_LOADER_MAGIC   0x2badb002
 #define MB_INFO_CMDLINE   (1u << 2)
+#define MB_INFO_MODS      (1u << 3)
 #define MB_INFO_MMAP      (1u << 6)
 #define MB_MMAP_AVAILABLE 1
 
@@ -32,6 +33,12 @@ struct mb_mmap_entry {
 	uint32_t size; /* of the rest of the entry */
 	uint64_t base, length;
 	uint32_t type;
+} __attribute__((packed));
+
+struct mb_module {
+	uint32_t start, end; /* [start, end) physical */
+	uint32_t cmdline;
+	uint32_t reserved;
 } __attribute__((packed));
 
 extern char __image_phys_start[], __image_phys_end[];
@@ -80,6 +87,25 @@ int multiboot_read(uint32_t magic, uint32_t info_phys, struct boot_info *bi,
 	}
 	if (mb->flags & MB_INFO_CMDLINE)
 		copy_cmdline(mb->cmdline, bi);
+	if (mb->flags & MB_INFO_MODS) {
+		const struct mb_module *mods = boot_ptr(mb->mods_addr,
+							(uint64_t)mb->mods_count * sizeof(*mods));
+
+		if (mb->mods_count > BOOT_MAX_MODULES || (mb->mods_count && !mods)) {
+			fmt_snprintf(err, err_size, "the boot loader gave %u modules (at most %d)",
+				     mb->mods_count, BOOT_MAX_MODULES);
+			return -EINVAL;
+		}
+		for (uint32_t i = 0; i < mb->mods_count; i++) {
+			if (mods[i].end < mods[i].start || !boot_ptr(mods[i].start, mods[i].end - mods[i].start + 1)) {
+				fmt_snprintf(err, err_size, "boot module %u lies outside low memory", i);
+				return -EINVAL;
+			}
+			bi->modules[i].start = mods[i].start;
+			bi->modules[i].end = mods[i].end;
+		}
+		bi->nmodules = (int)mb->mods_count;
+	}
 	if (!(mb->flags & MB_INFO_MMAP) || !boot_ptr(mb->mmap_addr, mb->mmap_length)) {
 		fmt_snprintf(err, err_size, "the boot loader gave no memory map");
 		return -EINVAL;

@@ -7,6 +7,7 @@
 
 #define BOOT_CMDLINE_MAX 4096
 #define BOOT_MAX_RANGES  64
+#define BOOT_MAX_MODULES 4
 
 struct mem_range {
 	uint64_t start, end; /* [start, end) */
@@ -19,6 +20,8 @@ struct boot_info {
 	int nram;
 	bool ram_truncated;
 	uint64_t image_phys_start, image_phys_end; /* the loaded kernel */
+	struct mem_range modules[BOOT_MAX_MODULES]; /* files the loader brought (QEMU -initrd) */
+	int nmodules;
 };
 
 /*
