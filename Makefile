@@ -15,7 +15,12 @@ NM       := nm
 PYTHON   := python3
 BUILD    := build
 
+# The included files below define rules of their own: `make` alone still
+# builds the kernel.
+.DEFAULT_GOAL := all
+
 include kernel/files.mk
+include libc/files.mk
 include tests/files.mk
 include tests/unit/elf/files.mk
 include fuzz/files.mk
@@ -73,7 +78,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld $(w
 $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
-test: kernel
+test: kernel kernel-libc
 	@scripts/run-tests
 
 bench: kernel bench-build

@@ -1,0 +1,98 @@
+# libc/: Debian's musl linked into the kernel image, and what Carapace owns
+# of it (see libc/README.md). Included by the top-level Makefile right after
+# kernel/files.mk (uses CC, LD, OBJCOPY, NM, PYTHON, BUILD and the kernel's
+# flags and objects).
+#
+#   make kernel-libc   build/carapace-libc.bin: the kernel with all of musl
+#                      and the export table (not yet the default image)
+
+# Included before the top-level rules: keep `make` alone building the kernel.
+LIBC_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+MUSL_LIBC_A := /usr/lib/x86_64-linux-musl/libc.a
+LIBC_KERNEL_A := $(BUILD)/libc/libc-kernel.a
+# musl calls __mulsc3/__muldc3/__mulxc3 (complex multiplication) from libgcc.
+LIBC_LIBGCC := $(shell $(CC) --rtlib=libgcc -print-libgcc-file-name)
+
+# What the copy of libc.a changes (never musl itself). Weakened, the kernel's
+# definition wins wherever there is one:
+#  - Carapace owns these: musl's are `hlt; ret` (a no-op in ring 0).
+LIBC_OWNED := __stack_chk_fail abort
+#  - the malloc family: the hardened allocator will replace musl's; until
+#    then musl's (weak) definitions stay in use.
+LIBC_MALLOC := malloc free calloc realloc aligned_alloc posix_memalign memalign \
+	malloc_usable_size reallocarray
+#  - kernel/lib/string.c also defines these, built -mgeneral-regs-only and so
+#    safe in interrupt handlers: the kernel's copies serve musl too.
+LIBC_KERNEL_STRING := memcpy memset memmove memcmp strlen strnlen strcmp strncmp strchr
+# Renamed in the copy (references included), exported under the plain name:
+# the kernel's own sem_init (carapace/sem.h) has the same name.
+LIBC_RENAMED := sem_init
+LIBC_RENAME_PREFIX := __carapace_musl_
+
+# Kernel-only sources of the libc image, and the portable export lookup.
+LIBC_KERNEL_SRCS := libc/abort.c libc/stack_chk_fail.c libc/kexports_find.c \
+	libc/libc_ktests.c
+KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
+
+LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))
+LIBC_IMAGE_OBJS = $(KERNEL_OBJS) $(LIBC_KERNEL_OBJS)
+LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
+	--whole-archive $(LIBC_KERNEL_A) --no-whole-archive $(LIBC_LIBGCC)
+# The image's sections: what kernel/kernel.ld places (.got and .got.plt, for
+# musl's position-independent code, land in the text and data ranges).
+LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
+# Symbols the export table and the symbol table may move between the links.
+LIBC_TABLE_SYMS := ' (ksym_|kexport_|__ksyms_end|__image_phys_end|__image_load_end)'
+
+.PHONY: kernel-libc
+kernel-libc: $(BUILD)/carapace-libc.bin
+
+$(LIBC_KERNEL_A): $(MUSL_LIBC_A) libc/files.mk
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) $(foreach s,$(LIBC_OWNED) $(LIBC_MALLOC) $(LIBC_KERNEL_STRING),--weaken-symbol=$(s)) \
+		$(foreach s,$(LIBC_RENAMED),--redefine-sym $(s)=$(LIBC_RENAME_PREFIX)$(s)) $< $@
+
+# The names musl defines for others (global or weak), under their names in
+# the copy; gen-kexports keeps those the image defines globally.
+$(BUILD)/libc/libc-names.txt: $(LIBC_KERNEL_A)
+	$(NM) -g --defined-only $< 2>/dev/null | awk 'NF == 3 { print $$3 }' | sort -u > $@
+
+$(BUILD)/libc/kexports-empty.o: scripts/gen-kexports
+	@mkdir -p $(dir $@)
+	$(PYTHON) scripts/gen-kexports /dev/null /dev/null /dev/null > $(BUILD)/libc/kexports-empty.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports-empty.S -o $@
+
+# Two links, as for the kernel: the tables of the second sit in .ksyms, the
+# image's last section, so no other symbol moves.
+.SECONDEXPANSION:
+$(BUILD)/carapace-libc.pass1.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) \
+		$(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o kernel/kernel.ld
+	$(LIBC_LINK) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o -o $@
+
+$(BUILD)/libc/ksyms.o: $(BUILD)/carapace-libc.pass1.elf scripts/gen-ksyms
+	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/libc/ksyms.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/ksyms.S -o $@
+
+$(BUILD)/libc/kexports.o: $(BUILD)/carapace-libc.pass1.elf $(BUILD)/libc/libc-names.txt \
+		libc/exports.txt scripts/gen-kexports
+	$(NM) -S --defined-only $< > $(BUILD)/libc/image-syms.txt
+	$(PYTHON) scripts/gen-kexports --rename-prefix $(LIBC_RENAME_PREFIX) \
+		$(BUILD)/libc/image-syms.txt $(BUILD)/libc/libc-names.txt libc/exports.txt \
+		> $(BUILD)/libc/kexports.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports.S -o $@
+
+$(BUILD)/carapace-libc.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/ksyms.o \
+		$(BUILD)/libc/kexports.o kernel/kernel.ld
+	$(LIBC_LINK) $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o -o $@
+	@$(NM) -n $(BUILD)/carapace-libc.pass1.elf | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms1.txt
+	@$(NM) -n $@ | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms2.txt
+	@cmp -s $(BUILD)/libc/syms1.txt $(BUILD)/libc/syms2.txt || \
+		{ echo "error: symbols moved between the two links of $@"; exit 1; }
+	@! readelf -SW $@ | grep -oE '^ *\[ *[0-9]+\] \S+' | awk '{ print $$NF }' | \
+		grep -vxE '$(LIBC_IMAGE_SECTIONS)' | sed 's/^/error: unexpected section in the image: /' | grep .
+
+$(BUILD)/carapace-libc.bin: $(BUILD)/carapace-libc.elf
+	$(OBJCOPY) -O binary $< $@
+
+.DEFAULT_GOAL := $(LIBC_SAVED_GOAL)
