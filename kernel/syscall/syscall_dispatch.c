@@ -236,12 +236,17 @@ long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 	const long raw[SYSCALL_MAX_ARGS] = { a0, a1, a2, a3, a4, a5 };
 	long valid[SYSCALL_MAX_ARGS];
 
-	if (!desc || !desc->handler) {
+	syscall_handler_fn handler = desc ? desc->handler : NULL;
+
+	/* The kernel's own handlers (those that need its subsystems) come first. */
+	if (desc && env->kernel_handlers && env->kernel_handlers[nr])
+		handler = env->kernel_handlers[nr];
+	if (!handler) {
 		report_unimplemented(env, nr, desc);
 		return -ENOSYS;
 	}
 	int err = syscall_validate_args(env, desc, raw, valid);
 	if (err)
 		return err;
-	return desc->handler(env, valid);
+	return handler(env, valid);
 }

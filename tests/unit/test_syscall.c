@@ -411,12 +411,37 @@ static void test_first_failure_wins(void **state)
 		assert_int_equal(valid[i], 0);
 }
 
+static long kernel_read(const struct syscall_env *e, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)e;
+	return 1000 + args[2];
+}
+
+/*
+ * The kernel's handlers replace the table's, and extend it to calls the
+ * table has none for; the table's argument checks still come first.
+ */
+static void test_kernel_handlers(void **state)
+{
+	static syscall_handler_fn handlers[SYSCALL_TABLE_SIZE];
+
+	(void)state;
+	handlers[__NR_read] = kernel_read;
+	env.kernel_handlers = handlers;
+	assert_int_equal(syscall_dispatch(&env, __NR_read, 3, (long)fx.rw, 10, 0, 0, 0), 1010);
+	assert_int_equal(syscall_dispatch(&env, __NR_read, -1, (long)fx.rw, 10, 0, 0, 0), -EBADF);
+	assert_int_equal(syscall_dispatch(&env, __NR_read, 3, 0, 10, 0, 0, 0), -EFAULT);
+	env.kernel_handlers = NULL;
+	assert_int_equal(syscall_dispatch(&env, __NR_read, 3, (long)fx.rw, 10, 0, 0, 0), -ENOSYS);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_numbers_and_names),
+		T(test_kernel_handlers),
 		T(test_descriptions_consistent),
 		T(test_enosys_once_per_number),
 		T(test_enosys_named),

@@ -134,6 +134,13 @@ struct syscall_env {
 	/* Total and free RAM in bytes. */
 	void (*meminfo)(void *ctx, uint64_t *total, uint64_t *free);
 
+	/*
+	 * Optional: SYSCALL_TABLE_SIZE handlers indexed by number; a non-NULL
+	 * one replaces the table's. For calls that need the kernel's
+	 * subsystems (files, memory, threads), which the portable table cannot
+	 * name. Arguments are still validated against the table first.
+	 */
+	const syscall_handler_fn *kernel_handlers;
 	struct syscall_log_limit *log_limit;
 	int pid;
 	const char *nodename;   /* host name for uname (cut to 64 bytes) */
