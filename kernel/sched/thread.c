@@ -23,6 +23,7 @@
 #include "sched_impl.h"
 #include "smp.h"
 
+#define MSR_FS_BASE         0xc0000100
 #define IRQ_STACK_SIZE      (16 * 1024)
 #define SYSCALL_STACK_SIZE  (16 * 1024)
 #define FPU_ALIGN           64
@@ -255,6 +256,21 @@ bool thread_running_elsewhere(const struct thread *t)
 uint64_t thread_cpu_time_ns(const struct thread *t)
 {
 	return __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED);
+}
+
+/* Preemption stays off between the store and the MSR write: a switch in
+ * between would load the old value again. */
+void thread_set_fs_base(uint64_t base)
+{
+	sched_preempt_disable();
+	thread_current()->fs_base = base;
+	wrmsr(MSR_FS_BASE, base);
+	sched_preempt_enable();
+}
+
+uint64_t thread_fs_base(void)
+{
+	return thread_current()->fs_base;
 }
 
 uint64_t thread_id(const struct thread *t)

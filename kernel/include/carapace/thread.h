@@ -54,6 +54,12 @@ int thread_set_affinity(struct thread *t, int cpu);
 bool thread_running_elsewhere(const struct thread *t);
 
 void thread_yield(void);
+/*
+ * The calling thread's FS base (libc's thread pointer, set by arch_prctl):
+ * kept in the thread and loaded into MSR_FS_BASE, now and on every switch.
+ */
+void thread_set_fs_base(uint64_t base);
+uint64_t thread_fs_base(void);
 void thread_sleep_ns(uint64_t ns);
 
 /*

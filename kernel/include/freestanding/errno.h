@@ -31,5 +31,10 @@
 #define ENAMETOOLONG 36
 #define ENOTEMPTY 39
 #define ELOOP    40
+#define EINTR    4
+#define ESPIPE   29
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
+#define ENOTSUP  EOPNOTSUPP
 
 #endif
