@@ -80,12 +80,13 @@ static void demo(void)
 }
 
 /* Runs on the guard-paged main stack, as thread "main" once the scheduler is up. */
-static __attribute__((noreturn)) void kmain_on_stack(void *stack_top)
+static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 {
 	char err[ERR_SIZE];
 	int status;
 
-	sched_init((uint64_t)stack_top);
+	(void)arg;
+	sched_init();
 	if (fs_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
 	if (options.test) {
@@ -131,5 +132,5 @@ void kmain(void)
 	stack_top = memory_alloc_stack("kernel-main", MAIN_STACK_SIZE);
 	if (!stack_top)
 		panic("no memory for the main kernel stack");
-	arch_run_on_stack(stack_top, kmain_on_stack, (void *)stack_top);
+	arch_run_on_stack(stack_top, kmain_on_stack, NULL);
 }

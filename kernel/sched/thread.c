@@ -404,13 +404,13 @@ static struct sched_cpu *sched_cpu_alloc(void)
  * (the boot CPU's main thread, or an AP's idle thread), on the stack it
  * already runs on.
  */
-static struct thread *adopt_current(const char *name, uint64_t stack_top, bool idle)
+static struct thread *adopt_current(const char *name, bool idle)
 {
 	struct thread *t = thread_alloc(name);
 
 	if (!t || thread_alloc_side_stacks(t))
 		panic("no memory for thread %s", name);
-	(void)stack_top; /* the stack belongs to whoever made it: never freed */
+	/* Its stack stays its maker's (t->stack_top 0): it is never freed. */
 	t->cpu = this_cpu();
 	t->is_idle = idle;
 	t->state = THREAD_RUNNING;
@@ -448,7 +448,7 @@ static __attribute__((noreturn)) void sched_ap_main(struct cpu *c)
 	sc = sched_cpu_alloc();
 	fmt_snprintf(name, sizeof(name), "idle%u", c->id);
 	c->current = NULL;
-	idle = adopt_current(name, 0, true);
+	idle = adopt_current(name, true);
 	idle->cpu = c;
 	sc->idle = idle;
 	c->current = idle;
@@ -465,14 +465,14 @@ static __attribute__((noreturn)) void sched_ap_main(struct cpu *c)
  * CPU 0, with an idle thread beside it; then the other CPUs start, each
  * with its own idle thread; then one load balancer per CPU.
  */
-void sched_init(uint64_t main_stack_top)
+void sched_init(void)
 {
 	struct cpu *c = this_cpu();
 	struct thread *idle, *main_thread;
 
 	fpu_init_cpu();
 	c->sched = sched_cpu_alloc();
-	main_thread = adopt_current("main", main_stack_top, false);
+	main_thread = adopt_current("main", false);
 	main_thread->home = NULL;
 	c->current = main_thread;
 	cpu_set_ist(IST_IRQ, main_thread->irq_stack_top);

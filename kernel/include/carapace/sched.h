@@ -5,11 +5,10 @@
 #include <stdint.h>
 
 /*
- * Makes the running code thread "main" of CPU 0 (on the stack whose top is
- * main_stack_top), starts the other CPUs and the load balancers, and turns
- * interrupts on.
+ * Makes the running code thread "main" of CPU 0 (on the stack it runs on),
+ * starts the other CPUs and the load balancers, and turns interrupts on.
  */
-void sched_init(uint64_t main_stack_top);
+void sched_init(void);
 
 /* Around every interrupt handler: the way out is the preemption point. */
 void sched_irq_enter(void);

@@ -1,0 +1,32 @@
+/*
+ * Internal to kernel/core: the system call handlers that need the kernel's
+ * subsystems (files, memory, threads). The portable table (kernel/syscall/)
+ * validates every argument first; syscalls.c then runs the handler that one
+ * of these files put in its kernel_handlers array.
+ */
+#ifndef CARAPACE_SYS_KERNEL_H
+#define CARAPACE_SYS_KERNEL_H
+
+#include <carapace/syscall.h>
+
+/* Linux x86_64 values the handlers need (the portable layer keeps its own). */
+#define LX_AT_FDCWD           (-100)
+#define LX_AT_SYMLINK_NOFOLLOW 0x100
+#define LX_AT_REMOVEDIR       0x200
+#define LX_AT_EMPTY_PATH      0x1000
+
+/* Each file puts its handlers into the table, indexed by Linux number. */
+void sys_files_register(syscall_handler_fn *table);
+void sys_memory_register(syscall_handler_fn *table);
+void sys_process_register(syscall_handler_fn *table);
+
+/* The SYSCALL instruction as musl issues it (for the in-kernel tests). */
+long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* For the tests: the application area, and whether W^X is enforced there. */
+#define APP_MMAP_BASE  0x0000100000000000ull
+#define APP_MMAP_LIMIT 0x0000700000000000ull
+#define APP_BRK_BASE   0x0000080000000000ull
+#define APP_BRK_MAX    (1ull << 30) /* the heap brk may grow to, in bytes */
+
+#endif
