@@ -11,7 +11,9 @@
 #include <carapace/boot.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/app.h>
 #include <carapace/exit.h>
+#include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
@@ -79,6 +81,18 @@ static void demo(void)
 		(unsigned long long)(clock_ns() / 1000));
 }
 
+/* The stand-in for images without musl (libc/app.c is the real one). */
+__attribute__((weak)) int app_run(int argc, const char *const *argv, int envc,
+				  const char *const *envp, char *err, size_t errlen)
+{
+	(void)argc;
+	(void)envc;
+	(void)envp;
+	fmt_snprintf(err, errlen, "cannot run '%s': this kernel image has no libc "
+		     "(make kernel-libc builds one that has)", argv[0]);
+	return -ENOSYS;
+}
+
 /* Runs on the guard-paged main stack, as thread "main" once the scheduler is up. */
 static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 {
@@ -96,8 +110,9 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 		power_exit(status);
 	}
 	if (options.app_argc) {
-		kprintf("carapace: cannot run '%s': this build cannot load applications yet\n",
-			options.app_argv[0]);
+		app_run(options.app_argc, options.app_argv, options.envc, options.envp, err,
+			sizeof(err));
+		kprintf("carapace: %s\n", err);
 		power_exit(EXIT_BOOT_REFUSED);
 	}
 	demo();
