@@ -25,6 +25,7 @@ include tests/files.mk
 include tests/unit/elf/files.mk
 include fuzz/files.mk
 include tests/bench/files.mk
+include tests/apps/files.mk
 
 # Kernel flags. The kernel never touches vector registers
 # (-mgeneral-regs-only), so interrupts and system calls need not save them.
@@ -78,7 +79,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld $(w
 $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
-test: kernel kernel-libc
+test: kernel kernel-libc apps-build
 	@scripts/run-tests
 
 bench: kernel bench-build

@@ -37,6 +37,10 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/syscalls.c \
 	kernel/core/random.c \
 	kernel/core/fs.c \
+	kernel/core/sys_files.c \
+	kernel/core/sys_memory.c \
+	kernel/core/sys_process.c \
+	kernel/core/sys_ktests.c \
 	kernel/arch/x86_64/syscall_entry.S \
 	kernel/sync/waitqueue.c \
 	kernel/sync/mutex.c \

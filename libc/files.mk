@@ -32,7 +32,7 @@ LIBC_RENAME_PREFIX := __carapace_musl_
 
 # Kernel-only sources of the libc image, and the portable export lookup.
 LIBC_KERNEL_SRCS := libc/abort.c libc/stack_chk_fail.c libc/kexports_find.c \
-	libc/libc_ktests.c
+	libc/libc_ktests.c libc/app.c
 KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
 
 LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))

@@ -501,3 +501,92 @@ uint64_t memory_low_page(void)
 	}
 	return 0;
 }
+
+/*
+ * Application memory, for mmap, brk and mprotect (core/sys_memory.c picks
+ * the addresses): fresh zeroed frames, 4 KiB pages, anywhere in the low
+ * half above its first 64 KiB. Nothing here ever touches kernel mappings.
+ */
+#define APP_AREA_START 0x10000ull             /* as Linux's mmap_min_addr */
+#define APP_AREA_END   0x0000800000000000ull  /* the end of the low half */
+
+static bool app_range(uint64_t va, size_t len)
+{
+	return len && !((va | len) & (PAGE_SIZE - 1)) && va >= APP_AREA_START &&
+	       len <= APP_AREA_END - va;
+}
+
+static unsigned map_prot(unsigned prot)
+{
+	if (!(prot & (MEMORY_PROT_READ | MEMORY_PROT_WRITE | MEMORY_PROT_EXEC)))
+		return MAP_NOACCESS;
+	return ((prot & MEMORY_PROT_WRITE) ? MAP_WRITE : 0) |
+	       ((prot & MEMORY_PROT_EXEC) ? MAP_EXEC : 0);
+}
+
+/* Unmaps every page of the range that holds a frame (present or not) and frees it. */
+static void app_unmap_locked(uint64_t va, size_t len)
+{
+	for (uint64_t p = va; p < va + len; p += PAGE_SIZE) {
+		uint64_t pte;
+
+		/* A MAP_NOACCESS page is made present first so that it can be found. */
+		if (mmu_protect(mmu_root(), p, PAGE_SIZE, MAP_READ) == 0 &&
+		    mmu_lookup(mmu_root(), p, &pte, NULL)) {
+			mmu_unmap(mmu_root(), p, PAGE_SIZE);
+			pfa_free(&pfa, pte & PTE_ADDR, 1);
+		}
+	}
+}
+
+int memory_map_anon(uint64_t va, size_t len, unsigned prot)
+{
+	uint64_t flags;
+	int err = 0;
+
+	if (!app_range(va, len))
+		return -EINVAL;
+	if ((prot & MEMORY_PROT_WRITE) && (prot & MEMORY_PROT_EXEC))
+		return -EACCES;
+	flags = spin_lock_irqsave(&memory_lock);
+	app_unmap_locked(va, len);
+	for (uint64_t p = va; !err && p < va + len; p += PAGE_SIZE) {
+		uint64_t phys;
+
+		err = pfa_frame_alloc(&phys);
+		if (!err && (err = mmu_map(mmu_root(), p, phys, PAGE_SIZE, MAP_READ)))
+			pfa_free(&pfa, phys, 1);
+	}
+	if (!err)
+		err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+	if (err) {
+		app_unmap_locked(va, len);
+		err = -ENOMEM;
+	}
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
+}
+
+void memory_unmap(uint64_t va, size_t len)
+{
+	uint64_t flags;
+
+	if (!app_range(va, len))
+		return;
+	flags = spin_lock_irqsave(&memory_lock);
+	app_unmap_locked(va, len);
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+int memory_protect(uint64_t va, size_t len, unsigned prot)
+{
+	uint64_t flags;
+	int err;
+
+	if (!app_range(va, len))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&memory_lock);
+	err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
+}

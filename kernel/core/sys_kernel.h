@@ -7,6 +7,9 @@
 #ifndef CARAPACE_SYS_KERNEL_H
 #define CARAPACE_SYS_KERNEL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <carapace/syscall.h>
 
 /* Linux x86_64 values the handlers need (the portable layer keeps its own). */
@@ -19,6 +22,9 @@
 void sys_files_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
 void sys_process_register(syscall_handler_fn *table);
+
+/* mmap of a file: its bytes from off into dst (0 or -errno). */
+int sys_files_copy(int fd, uint64_t off, void *dst, size_t len);
 
 /* The SYSCALL instruction as musl issues it (for the in-kernel tests). */
 long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);

@@ -21,6 +21,7 @@
 #include "arch.h"
 #include "layout.h"
 #include "mmu.h"
+#include "sys_kernel.h"
 
 #define MSR_STAR        0xc0000081
 #define MSR_LSTAR       0xc0000082
@@ -124,6 +125,8 @@ static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
 }
 
 static struct syscall_log_limit log_limit;
+/* The handlers that need the kernel's subsystems (sys_files.c, sys_memory.c, sys_process.c). */
+static syscall_handler_fn kernel_handlers[SYSCALL_TABLE_SIZE];
 static struct syscall_env env = {
 	.check_user_range = check_user_range,
 	.log = log_line,
@@ -133,6 +136,7 @@ static struct syscall_env env = {
 	.gettid = current_tid,
 	.set_clear_child_tid = set_clear_child_tid,
 	.meminfo = meminfo,
+	.kernel_handlers = kernel_handlers,
 	.log_limit = &log_limit,
 	.pid = 1,
 	.nodename = "carapace",
@@ -149,9 +153,21 @@ long syscall_from_entry(struct syscall_frame *f)
 				(long)f->r10, (long)f->r8, (long)f->r9);
 }
 
-/* On every CPU: SYSCALL enters syscall_entry in the kernel's own segments. */
+/*
+ * On every CPU: SYSCALL enters syscall_entry in the kernel's own segments.
+ * The boot CPU comes first (sched_init, before the others start) and fills
+ * the kernel handlers.
+ */
 void syscall_init_cpu(void)
 {
+	static bool handlers_ready;
+
+	if (!handlers_ready) {
+		sys_process_register(kernel_handlers);
+		sys_files_register(kernel_handlers);
+		sys_memory_register(kernel_handlers);
+		handlers_ready = true;
+	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, (uint64_t)GDT_KERNEL_CODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
@@ -162,7 +178,7 @@ void syscall_init_cpu(void)
 /* ---- tests and benchmarks ---- */
 
 /* The SYSCALL instruction as musl issues it: only RCX and R11 are clobbered. */
-static long raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	register long r10 __asm__("r10") = a3;
 	register long r8 __asm__("r8") = a4;
@@ -228,7 +244,7 @@ static int ktest_syscall(void)
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct syscall_case *c = &cases[i];
-		long got = raw_syscall(c->nr, c->a0, c->a1, c->a2, 0, 0, 0);
+		long got = sys_raw_syscall(c->nr, c->a0, c->a1, c->a2, 0, 0, 0);
 		bool ok = c->want ? got == c->want : got >= 0;
 
 		kprintf("syscall: %-45s -> %ld %s\n", c->what, got, ok ? "ok" : "WRONG");
@@ -258,7 +274,7 @@ static int ktest_bench_syscall(void)
 		syscall_dispatch(&env, 39, 0, 0, 0, 0, 0, 0);
 	t1 = clock_ns();
 	for (int i = 0; i < N; i++)
-		raw_syscall(39, 0, 0, 0, 0, 0, 0);
+		sys_raw_syscall(39, 0, 0, 0, 0, 0, 0);
 	t2 = clock_ns();
 	kprintf("bench: getpid-function-call %llu ns\n", (unsigned long long)((t1 - t0) / N));
 	kprintf("bench: getpid-syscall-instruction %llu ns\n", (unsigned long long)((t2 - t1) / N));

@@ -169,6 +169,42 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size)
 	return done;
 }
 
+/* The 4 KiB leaf entry of va when it holds a frame (present or not), else NULL. */
+static uint64_t *frame_entry(uint64_t root, uint64_t va)
+{
+	uint64_t *table = table_at(root);
+
+	for (int level = 3; level > 0; level--) {
+		uint64_t e = table[INDEX(va, level)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		table = table_at(e);
+	}
+	return (table[INDEX(va, 0)] & PTE_ADDR) ? &table[INDEX(va, 0)] : NULL;
+}
+
+int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
+{
+	uint64_t flags = (prot & MAP_NOACCESS) ? 0 : leaf_flags(prot);
+
+	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+		return -EACCES;
+	if ((va | size) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	for (uint64_t p = va; p < va + size; p += PAGE_SIZE)
+		if (!frame_entry(root, p))
+			return -ENOMEM;
+	for (uint64_t p = va; p < va + size; p += PAGE_SIZE) {
+		uint64_t *e = frame_entry(root, p);
+
+		*e = (*e & PTE_ADDR) | flags;
+		if (root == active_root)
+			invlpg(p);
+	}
+	return 0;
+}
+
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
 {
 	uint64_t *table = table_at(root);

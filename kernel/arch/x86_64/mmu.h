@@ -25,6 +25,7 @@
 #define MAP_EXEC     0x2
 #define MAP_LARGE    0x4 /* may use 2 MiB pages where aligned */
 #define MAP_UNCACHED 0x8 /* device memory: PCD and PWT, uncached with the default PAT */
+#define MAP_NOACCESS 0x10 /* mmu_protect: not present, but the entry keeps its frame */
 
 /* Supplies zeroed frames for page-table pages; returns 0 or -ENOMEM. */
 typedef int (*mmu_frame_alloc_fn)(uint64_t *phys);
@@ -58,6 +59,15 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size);
  */
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size);
 
+/*
+ * Changes the permissions of the 4 KiB pages in [va, va+size) to prot
+ * (MAP_READ, MAP_WRITE, MAP_EXEC or MAP_NOACCESS; write and execute
+ * together: -EACCES). With MAP_NOACCESS a page becomes not present but its
+ * entry keeps the frame, so a later mmu_protect can make it present again.
+ * Every page must hold a frame (present or not) and none may be part of a
+ * 2 MiB page, else -ENOMEM and nothing changes. Returns 0.
+ */
+int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
 /* Calls fn for every present leaf mapping, in address order. */
 void mmu_walk(uint64_t root,
 	      void (*fn)(void *ctx, uint64_t va, uint64_t pte, uint64_t size),

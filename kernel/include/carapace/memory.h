@@ -68,6 +68,27 @@ void memory_unmap_phys(uint64_t va, size_t size);
  */
 uint64_t memory_low_page(void);
 
+/*
+ * The application's memory (mmap, brk): page-aligned ranges in the low
+ * half of the address space (from 64 KiB up), in 4 KiB pages. prot is a
+ * mix of MEMORY_PROT_* (Linux's PROT_ values); 0 maps the range with no
+ * access (the pages exist but are not present). Write and execute together
+ * are refused (-EACCES).
+ *
+ * memory_map_anon replaces whatever the range held with fresh zeroed
+ * frames: 0, -EINVAL (bad range) or -ENOMEM (then the range is unmapped).
+ * memory_unmap frees every frame in the range. memory_protect changes the
+ * permissions of a range whose pages are all mapped: 0, -EINVAL, -EACCES
+ * or -ENOMEM (a page of it is not mapped; nothing changed). Thread-safe;
+ * the TLBs of other CPUs are not flushed yet (one application CPU).
+ */
+#define MEMORY_PROT_READ  0x1
+#define MEMORY_PROT_WRITE 0x2
+#define MEMORY_PROT_EXEC  0x4
+int memory_map_anon(uint64_t va, size_t len, unsigned prot);
+void memory_unmap(uint64_t va, size_t len);
+int memory_protect(uint64_t va, size_t len, unsigned prot);
+
 /* The kernel heap, for kernel objects. */
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);

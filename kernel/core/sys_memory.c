@@ -1,0 +1,320 @@
+/*
+ * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap.
+ *
+ * The application's memory lives in the low half of the address space:
+ * brk's heap at APP_BRK_BASE (up to APP_BRK_MAX bytes, mapped as it grows)
+ * and mmap's area [APP_MMAP_BASE, APP_MMAP_LIMIT). Virtual ranges in the
+ * mmap area are handed out first-fit from a sorted table of reserved
+ * ranges, each with an unmapped guard page on both sides; freed ranges are
+ * reused. Pages are fresh, zeroed frames (memory_map_anon, core/memory.c).
+ *
+ * W^X: write and execute together are refused (-EACCES) by mmap and
+ * mprotect; wx_allowed() is where the boot option `wx=allow` will lift it
+ * (mmu_map and mmu_protect refuse such pages too and will need the same
+ * switch). A file mapping is a copy of the file's bytes; MAP_SHARED of a
+ * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
+ * file. madvise is accepted and ignored (MADV_DONTNEED does not zero).
+ * mremap only keeps or shrinks a mapping in place (else -ENOMEM).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <carapace/memory.h>
+#include <carapace/mutex.h>
+
+#include "layout.h"
+#include "sys_kernel.h"
+
+#define NR_MMAP     9
+#define NR_MPROTECT 10
+#define NR_MUNMAP   11
+#define NR_BRK      12
+#define NR_MREMAP   25
+#define NR_MADVISE  28
+
+#define LX_PROT_RWX          0x7
+#define LX_MAP_SHARED        0x01
+#define LX_MAP_PRIVATE       0x02
+#define LX_MAP_SHARED_VALIDATE 0x03
+#define LX_MAP_TYPE          0x0f
+#define LX_MAP_FIXED         0x10
+#define LX_MAP_ANONYMOUS     0x20
+#define LX_MAP_FIXED_NOREPLACE 0x100000
+#define LX_MREMAP_MAYMOVE    1
+
+#define MAX_RANGES 4096
+
+struct range {
+	uint64_t start, end;
+};
+
+/* Reserved ranges of the mmap area, sorted by start, never overlapping. */
+static struct mutex vm_lock = MUTEX_INIT;
+static struct range ranges[MAX_RANGES];
+static int nranges;
+static uint64_t brk_current = APP_BRK_BASE;
+
+static bool wx_allowed(void)
+{
+	return false; /* the hook for the boot option wx=allow */
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+static unsigned to_memory_prot(long prot)
+{
+	return (unsigned)prot & LX_PROT_RWX; /* MEMORY_PROT_* are Linux's values */
+}
+
+/* Takes [start, end) out of the table, splitting a range that straddles it. */
+static int ranges_release(uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < nranges; i++) {
+		struct range *r = &ranges[i];
+
+		if (r->end <= start || r->start >= end)
+			continue;
+		if (r->start < start && r->end > end) { /* a hole in the middle */
+			if (nranges == MAX_RANGES)
+				return -ENOMEM;
+			for (int j = nranges; j > i + 1; j--)
+				ranges[j] = ranges[j - 1];
+			nranges++;
+			ranges[i + 1] = (struct range){ end, r->end };
+			r->end = start;
+			return 0;
+		}
+		if (r->start < start) {
+			r->end = start;
+		} else if (r->end > end) {
+			r->start = end;
+		} else { /* covered whole */
+			for (int j = i; j < nranges - 1; j++)
+				ranges[j] = ranges[j + 1];
+			nranges--;
+			i--;
+		}
+	}
+	return 0;
+}
+
+/* Records [start, end), which must not overlap a reserved range. */
+static int ranges_insert(uint64_t start, uint64_t end)
+{
+	int i = 0;
+
+	if (nranges == MAX_RANGES)
+		return -ENOMEM;
+	while (i < nranges && ranges[i].start < start)
+		i++;
+	for (int j = nranges; j > i; j--)
+		ranges[j] = ranges[j - 1];
+	ranges[i] = (struct range){ start, end };
+	nranges++;
+	return 0;
+}
+
+/* Whether [start, end) and a guard page on each side are free. */
+static bool ranges_free(uint64_t start, uint64_t end)
+{
+	if (start < APP_MMAP_BASE + PAGE_SIZE || end > APP_MMAP_LIMIT - PAGE_SIZE || end <= start)
+		return false;
+	for (int i = 0; i < nranges; i++)
+		if (ranges[i].start < end + PAGE_SIZE && ranges[i].end + PAGE_SIZE > start)
+			return false;
+	return true;
+}
+
+/* The first gap that holds len bytes between guard pages; 0 if none. */
+static uint64_t ranges_find(uint64_t len)
+{
+	uint64_t gap = APP_MMAP_BASE;
+
+	for (int i = 0; i <= nranges; i++) {
+		uint64_t next = i < nranges ? ranges[i].start : APP_MMAP_LIMIT;
+
+		if (next > gap && next - gap >= len + 2 * PAGE_SIZE)
+			return gap + PAGE_SIZE;
+		if (i < nranges)
+			gap = ranges[i].end;
+	}
+	return 0;
+}
+
+static bool in_mmap_area(uint64_t start, uint64_t end)
+{
+	return start < APP_MMAP_LIMIT && end > APP_MMAP_BASE;
+}
+
+/* Unmaps [start, end) and forgets it; vm_lock held. */
+static int unmap_locked(uint64_t start, uint64_t end)
+{
+	int rc = 0;
+
+	if (in_mmap_area(start, end))
+		rc = ranges_release(start, end);
+	if (!rc)
+		memory_unmap(start, end - start);
+	return rc;
+}
+
+static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t hint = (uint64_t)args[0], len = page_up((uint64_t)args[1]), va;
+	int prot = (int)args[2], flags = (int)args[3], fd = (int)args[4];
+	uint64_t off = (uint64_t)args[5];
+	int type = flags & LX_MAP_TYPE;
+	bool fixed = flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE);
+	unsigned mprot = to_memory_prot(prot);
+	long rc;
+
+	(void)env;
+	if (args[1] == 0 || (off & (PAGE_SIZE - 1)) ||
+	    (type != LX_MAP_SHARED && type != LX_MAP_PRIVATE && type != LX_MAP_SHARED_VALIDATE))
+		return -EINVAL;
+	if (len < (uint64_t)args[1])
+		return -ENOMEM;
+	if ((mprot & MEMORY_PROT_WRITE) && (mprot & MEMORY_PROT_EXEC) && !wx_allowed())
+		return -EACCES;
+	if (!(flags & LX_MAP_ANONYMOUS) && type != LX_MAP_PRIVATE && (mprot & MEMORY_PROT_WRITE))
+		return -ENODEV;
+	if (!(flags & LX_MAP_ANONYMOUS) && (rc = sys_files_copy(fd, off, NULL, 0)))
+		return rc; /* not a readable regular file: nothing is touched */
+	if (fixed && ((hint & (PAGE_SIZE - 1)) || hint < APP_MMAP_BASE || hint > APP_MMAP_LIMIT ||
+		      len > APP_MMAP_LIMIT - hint))
+		return (hint & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
+
+	mutex_lock(&vm_lock);
+	if (fixed) {
+		va = hint;
+		rc = 0;
+		if ((flags & LX_MAP_FIXED_NOREPLACE) && !(flags & LX_MAP_FIXED))
+			for (int i = 0; i < nranges; i++)
+				if (ranges[i].start < va + len && ranges[i].end > va)
+					rc = -EEXIST;
+		if (!rc)
+			rc = ranges_release(va, va + len);
+	} else {
+		va = (!(hint & (PAGE_SIZE - 1)) && ranges_free(hint, hint + len)) ? hint : ranges_find(len);
+		rc = va ? 0 : -ENOMEM;
+	}
+	if (!rc)
+		rc = ranges_insert(va, va + len);
+	if (!rc) {
+		/* A file's bytes are copied in while the pages are still writable. */
+		bool file = !(flags & LX_MAP_ANONYMOUS);
+
+		rc = memory_map_anon(va, len, file ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : mprot);
+		if (!rc && file && !(rc = sys_files_copy(fd, off, (void *)va, (size_t)args[1])))
+			rc = memory_protect(va, len, mprot);
+		if (rc) {
+			unmap_locked(va, va + len);
+			rc = rc == -EINVAL ? -ENOMEM : rc;
+		}
+	}
+	mutex_unlock(&vm_lock);
+	return rc ? rc : (long)va;
+}
+
+static long sys_munmap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t va = (uint64_t)args[0], len = page_up((uint64_t)args[1]);
+	long rc;
+
+	(void)env;
+	if ((va & (PAGE_SIZE - 1)) || args[1] == 0 || len < (uint64_t)args[1] ||
+	    va + len < va || va + len > APP_MMAP_LIMIT || va < PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&vm_lock);
+	rc = unmap_locked(va, va + len);
+	mutex_unlock(&vm_lock);
+	return rc;
+}
+
+static long sys_mprotect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t va = (uint64_t)args[0], len = page_up((uint64_t)args[1]);
+	unsigned mprot = to_memory_prot(args[2]);
+	long rc;
+
+	(void)env;
+	if ((va & (PAGE_SIZE - 1)) || len < (uint64_t)args[1])
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if ((mprot & MEMORY_PROT_WRITE) && (mprot & MEMORY_PROT_EXEC) && !wx_allowed())
+		return -EACCES;
+	mutex_lock(&vm_lock);
+	rc = memory_protect(va, len, mprot);
+	mutex_unlock(&vm_lock);
+	return rc == -EINVAL ? -ENOMEM : rc;
+}
+
+/*
+ * brk: the heap grows page by page on demand with zeroed pages and
+ * shrinks by unmapping. A request it cannot meet leaves the break where
+ * it was, and the old break is returned, as Linux does.
+ */
+static long sys_brk(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t want = (uint64_t)args[0], old, mapped_old, mapped_new;
+
+	(void)env;
+	mutex_lock(&vm_lock);
+	old = brk_current;
+	if (want >= APP_BRK_BASE && want <= APP_BRK_BASE + APP_BRK_MAX) {
+		mapped_old = page_up(old);
+		mapped_new = page_up(want);
+		if (mapped_new > mapped_old &&
+		    memory_map_anon(mapped_old, mapped_new - mapped_old,
+				    MEMORY_PROT_READ | MEMORY_PROT_WRITE) != 0)
+			want = old;
+		else if (mapped_new < mapped_old)
+			memory_unmap(mapped_new, mapped_old - mapped_new);
+		brk_current = want;
+	}
+	old = brk_current;
+	mutex_unlock(&vm_lock);
+	return (long)old;
+}
+
+static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return ((uint64_t)args[0] & (PAGE_SIZE - 1)) ? -EINVAL : 0;
+}
+
+/* Only in place: the same size, or smaller (the tail is unmapped). */
+static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t va = (uint64_t)args[0], old_len = page_up((uint64_t)args[1]);
+	uint64_t new_len = page_up((uint64_t)args[2]);
+	long rc = 0;
+
+	(void)env;
+	if ((va & (PAGE_SIZE - 1)) || new_len == 0 || new_len < (uint64_t)args[2] ||
+	    (args[3] & ~(long)LX_MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (new_len > old_len)
+		return -ENOMEM;
+	if (new_len < old_len) {
+		mutex_lock(&vm_lock);
+		rc = unmap_locked(va + new_len, va + old_len);
+		mutex_unlock(&vm_lock);
+	}
+	return rc ? rc : (long)va;
+}
+
+void sys_memory_register(syscall_handler_fn *table)
+{
+	table[NR_MMAP] = sys_mmap;
+	table[NR_MPROTECT] = sys_mprotect;
+	table[NR_MUNMAP] = sys_munmap;
+	table[NR_BRK] = sys_brk;
+	table[NR_MREMAP] = sys_mremap;
+	table[NR_MADVISE] = sys_madvise;
+}

@@ -1,0 +1,322 @@
+/*
+ * System calls about the process and its threads that need the scheduler:
+ * the thread pointer (arch_prctl), exit, sleeping, signals to oneself, and
+ * the signal bookkeeping musl's start-up and abort() do.
+ *
+ * There is one process (pid env->pid). No signal is ever delivered yet:
+ * rt_sigaction, rt_sigprocmask and sigaltstack record what they are given
+ * and hand it back, so libc sees a consistent state. kill/tgkill with
+ * SIGABRT to oneself is abort(): a report and status 134. exit and
+ * exit_group both power the machine off with the status; when clone
+ * arrives, exit will end only the calling thread.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/console.h>
+#include <carapace/exit.h>
+#include <carapace/mutex.h>
+#include <carapace/power.h>
+#include <carapace/thread.h>
+
+#include "sys_kernel.h"
+
+#define NR_RT_SIGACTION   13
+#define NR_RT_SIGPROCMASK 14
+#define NR_SCHED_YIELD    24
+#define NR_NANOSLEEP      35
+#define NR_EXIT           60
+#define NR_KILL           62
+#define NR_SIGALTSTACK    131
+#define NR_ARCH_PRCTL     158
+#define NR_CLOCK_NANOSLEEP 230
+#define NR_EXIT_GROUP     231
+#define NR_TGKILL         234
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define LX_SIGKILL  9
+#define LX_SIGABRT  6
+#define LX_SIGSTOP  19
+#define LX_NSIG     64
+#define LX_SIG_BLOCK   0
+#define LX_SIG_UNBLOCK 1
+#define LX_SIG_SETMASK 2
+#define LX_SS_ONSTACK    1
+#define LX_SS_DISABLE    2
+#define LX_SS_AUTODISARM (1u << 31)
+#define LX_MINSIGSTKSZ   2048
+#define LX_TIMER_ABSTIME 1
+#define LX_CLOCK_REALTIME  0
+#define LX_CLOCK_MONOTONIC 1
+#define LX_CLOCK_BOOTTIME  7
+#define NS_PER_SEC 1000000000ull
+/* The upper half starts here; an FS base must be a canonical address. */
+#define CANONICAL_LOW_END  0x0000800000000000ull
+#define CANONICAL_HIGH_BEG 0xffff800000000000ull
+
+/* The kernel's struct sigaction (not libc's): 32 bytes with an 8-byte mask. */
+struct k_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct k_stack {
+	uint64_t sp;
+	int32_t flags;
+	int32_t pad;
+	uint64_t size;
+};
+
+struct k_timespec {
+	int64_t sec, nsec;
+};
+
+/*
+ * The recorded signal state, one for the process (the mask and alternate
+ * stack are per thread in Linux; with one application thread so far, one
+ * copy is the same thing).
+ */
+static struct mutex signal_lock = MUTEX_INIT;
+static struct k_sigaction actions[LX_NSIG];
+static uint64_t blocked;
+static struct k_stack altstack = { .flags = LX_SS_DISABLE };
+
+static bool canonical(uint64_t a)
+{
+	return a < CANONICAL_LOW_END || a >= CANONICAL_HIGH_BEG;
+}
+
+static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t addr = (uint64_t)args[1];
+
+	switch ((int)args[0]) {
+	case ARCH_SET_FS:
+		/* WRMSR of a non-canonical base would fault in the kernel. */
+		if (!canonical(addr))
+			return -EPERM;
+		thread_set_fs_base(addr);
+		return 0;
+	case ARCH_GET_FS: {
+		uint64_t base = thread_fs_base();
+
+		if (syscall_check_range(env, (uintptr_t)addr, sizeof(base), true))
+			return -EFAULT;
+		memcpy((void *)addr, &base, sizeof(base));
+		return 0;
+	}
+	default:
+		/* GS holds the kernel's per-CPU base: never the application's. */
+		return -EINVAL;
+	}
+}
+
+static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	power_exit((int)(args[0] & 0xff));
+}
+
+static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	thread_yield();
+	return 0;
+}
+
+/* A timespec as nanoseconds, saturating; -EINVAL when it is malformed. */
+static int timespec_ns(const void *p, uint64_t *ns)
+{
+	struct k_timespec ts;
+
+	memcpy(&ts, p, sizeof(ts));
+	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NS_PER_SEC)
+		return -EINVAL;
+	if ((uint64_t)ts.sec > (UINT64_MAX - (uint64_t)ts.nsec) / NS_PER_SEC)
+		*ns = UINT64_MAX;
+	else
+		*ns = (uint64_t)ts.sec * NS_PER_SEC + (uint64_t)ts.nsec;
+	return 0;
+}
+
+/* Sleeps ns, never interrupted (no signals are delivered): rem is not written. */
+static void sleep_for(uint64_t ns)
+{
+	if (ns)
+		thread_sleep_ns(ns);
+}
+
+static long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t ns;
+	int rc = timespec_ns((const void *)args[0], &ns);
+
+	(void)env;
+	if (rc)
+		return rc;
+	sleep_for(ns);
+	return 0;
+}
+
+/*
+ * Relative sleeps on any of the clocks a sleep makes sense on; TIMER_ABSTIME
+ * converts the deadline with the env's clock (REALTIME is boot time too until
+ * there is a wall clock). CPU-time clocks are not supported.
+ */
+static long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int clock = (int)args[0], flags = (int)args[1];
+	uint64_t ns, now;
+	int rc;
+
+	if (clock != LX_CLOCK_REALTIME && clock != LX_CLOCK_MONOTONIC && clock != LX_CLOCK_BOOTTIME)
+		return clock == 2 || clock == 3 ? -ENOTSUP : -EINVAL;
+	if ((rc = timespec_ns((const void *)args[2], &ns)))
+		return rc;
+	if (flags & LX_TIMER_ABSTIME) {
+		now = env->clock_ns(env->ctx, clock == LX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
+									 : SYSCALL_CLOCK_MONOTONIC);
+		ns = ns > now ? ns - now : 0;
+	}
+	sleep_for(ns);
+	return 0;
+}
+
+__attribute__((noreturn)) static void abort_application(void)
+{
+	kprintf("carapace: abort: the application called abort()\n");
+	power_exit(EXIT_ABORT);
+}
+
+/* A signal sent to this process: 0 probes, SIGABRT aborts, the rest are refused. */
+static long signal_self(int sig)
+{
+	if (sig < 0 || sig > LX_NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	if (sig == LX_SIGABRT)
+		abort_application();
+	return -EPERM;
+}
+
+static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int pid = (int)args[0];
+
+	/* Ourselves: our pid or our process group (0). -1 spares pid 1, which we are. */
+	if (pid != env->pid && pid != 0)
+		return -ESRCH;
+	return signal_self((int)args[1]);
+}
+
+static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int tgid = (int)args[0], tid = (int)args[1];
+
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if (tgid != env->pid || tid != env->gettid(env->ctx))
+		return -ESRCH;
+	return signal_self((int)args[2]);
+}
+
+static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int sig = (int)args[0];
+	struct k_sigaction act, old;
+
+	(void)env;
+	if ((size_t)args[3] != sizeof(uint64_t) || sig < 1 || sig > LX_NSIG)
+		return -EINVAL;
+	if (args[1] && (sig == LX_SIGKILL || sig == LX_SIGSTOP))
+		return -EINVAL;
+	if (args[1])
+		memcpy(&act, (const void *)args[1], sizeof(act)); /* before oact: they may alias */
+	mutex_lock(&signal_lock);
+	old = actions[sig - 1];
+	if (args[1])
+		actions[sig - 1] = act;
+	mutex_unlock(&signal_lock);
+	if (args[2])
+		memcpy((void *)args[2], &old, sizeof(old));
+	return 0;
+}
+
+static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	const uint64_t unblockable = (1ull << (LX_SIGKILL - 1)) | (1ull << (LX_SIGSTOP - 1));
+	int how = (int)args[0];
+	uint64_t set = 0, old;
+
+	(void)env;
+	if ((size_t)args[3] != sizeof(uint64_t))
+		return -EINVAL;
+	if (args[1]) {
+		if (how != LX_SIG_BLOCK && how != LX_SIG_UNBLOCK && how != LX_SIG_SETMASK)
+			return -EINVAL;
+		memcpy(&set, (const void *)args[1], sizeof(set));
+	}
+	mutex_lock(&signal_lock);
+	old = blocked;
+	if (args[1]) {
+		if (how == LX_SIG_BLOCK)
+			blocked |= set;
+		else if (how == LX_SIG_UNBLOCK)
+			blocked &= ~set;
+		else
+			blocked = set;
+		blocked &= ~unblockable;
+	}
+	mutex_unlock(&signal_lock);
+	if (args[2])
+		memcpy((void *)args[2], &old, sizeof(old));
+	return 0;
+}
+
+static long sys_sigaltstack(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct k_stack ss, old;
+
+	(void)env;
+	if (args[0]) {
+		memcpy(&ss, (const void *)args[0], sizeof(ss));
+		if ((uint32_t)ss.flags & ~(LX_SS_DISABLE | LX_SS_AUTODISARM | LX_SS_ONSTACK))
+			return -EINVAL;
+		if (!(ss.flags & LX_SS_DISABLE) && ss.size < LX_MINSIGSTKSZ)
+			return -ENOMEM;
+		if (ss.flags & LX_SS_DISABLE)
+			ss.sp = ss.size = 0;
+		ss.flags &= ~LX_SS_ONSTACK;
+		ss.pad = 0;
+	}
+	mutex_lock(&signal_lock);
+	old = altstack;
+	if (args[0])
+		altstack = ss;
+	mutex_unlock(&signal_lock);
+	if (args[1])
+		memcpy((void *)args[1], &old, sizeof(old));
+	return 0;
+}
+
+void sys_process_register(syscall_handler_fn *table)
+{
+	table[NR_RT_SIGACTION] = sys_rt_sigaction;
+	table[NR_RT_SIGPROCMASK] = sys_rt_sigprocmask;
+	table[NR_SCHED_YIELD] = sys_sched_yield;
+	table[NR_NANOSLEEP] = sys_nanosleep;
+	table[NR_EXIT] = sys_exit;
+	table[NR_KILL] = sys_kill;
+	table[NR_SIGALTSTACK] = sys_sigaltstack;
+	table[NR_ARCH_PRCTL] = sys_arch_prctl;
+	table[NR_CLOCK_NANOSLEEP] = sys_clock_nanosleep;
+	table[NR_EXIT_GROUP] = sys_exit;
+	table[NR_TGKILL] = sys_tgkill;
+}
