@@ -42,7 +42,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
 .PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench clean
-all: kernel
+all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
 $(BUILD)/kernel/%.c.o: %.c
