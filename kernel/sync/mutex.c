@@ -18,7 +18,7 @@
 
 /* Brief spinning before sleeping pays when the holder is about to let go. */
 #define MUTEX_SPINS 64
-#define MUTEX_QUEUED_SPINS 100000
+#define MUTEX_QUEUED_SPINS 20000
 
 void mutex_init(struct mutex *m)
 {
