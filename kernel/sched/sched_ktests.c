@@ -60,23 +60,14 @@ static volatile bool spin_stop;
 
 struct spinner {
 	volatile uint64_t count;
-	volatile unsigned last_cpu;
-	uint64_t cpus_seen; /* bit per CPU */
 };
 
 static void spin_main(void *arg)
 {
 	struct spinner *s = arg;
 
-	while (!spin_stop) {
+	while (!spin_stop)
 		s->count++;
-		if ((s->count & 0xfff) == 0) {
-			unsigned cpu = this_cpu()->id;
-
-			s->last_cpu = cpu;
-			__atomic_or_fetch(&s->cpus_seen, 1ull << cpu, __ATOMIC_RELAXED);
-		}
-	}
 }
 
 /*
@@ -141,13 +132,18 @@ static int ktest_balance(void)
 			return 1;
 	}
 	thread_sleep_ns(1000 * MS);
+	/*
+	 * Where the balancer put each thread (the run queue it belongs to):
+	 * under TCG a vCPU may get no host time for a while, so where each
+	 * thread last ran says more about the host than about the balancer.
+	 */
 	for (int i = 0; i < n; i++)
-		used |= 1ull << sp[i].last_cpu;
+		used |= 1ull << thread_cpu(t[i]);
 	spin_stop = true;
 	for (int i = 0; i < n; i++)
 		thread_join(t[i]);
 	ok = (unsigned)__builtin_popcountll(used) == cpu_count;
-	kprintf("balance: %d threads started on cpu 0 run on %d of %u cpus after 1 s\n", n,
+	kprintf("balance: %d threads started on cpu 0 are on %d of %u cpus after 1 s\n", n,
 		__builtin_popcountll(used), cpu_count);
 	return !ok;
 }
