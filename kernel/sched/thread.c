@@ -313,12 +313,16 @@ void thread_sleep_ns(uint64_t ns)
 
 /* ---- load balancing ---- */
 
-static int cpu_load(const struct cpu *c)
+/*
+ * A CPU's runnable threads, plus those this pass has sent it that it has
+ * not taken in yet (its count goes up only when it does).
+ */
+static int cpu_load(const struct cpu *c, const int *sent)
 {
-	return __atomic_load_n(&c->sched->nr_running, __ATOMIC_RELAXED);
+	return __atomic_load_n(&c->sched->nr_running, __ATOMIC_RELAXED) + sent[c->id];
 }
 
-static struct cpu *least_loaded_cpu(void)
+static struct cpu *least_loaded_cpu(const int *sent)
 {
 	struct cpu *best = NULL;
 
@@ -326,7 +330,7 @@ static struct cpu *least_loaded_cpu(void)
 		struct cpu *c = cpu_table[i];
 
 		if (c && __atomic_load_n(&c->sched, __ATOMIC_ACQUIRE) &&
-		    (!best || cpu_load(c) < cpu_load(best)))
+		    (!best || cpu_load(c, sent) < cpu_load(best, sent)))
 			best = c;
 	}
 	return best;
@@ -353,20 +357,22 @@ static struct thread *movable_thread(struct sched_cpu *sc)
  */
 static void balance_once(void)
 {
+	int sent[MAX_CPUS] = { 0 };
+
 	for (;;) {
 		uint64_t flags = irq_save();
-		struct cpu *me = this_cpu(), *target = least_loaded_cpu();
+		struct cpu *me = this_cpu(), *target = least_loaded_cpu(sent);
 		struct sched_cpu *sc = me->sched;
 		struct thread *t;
 
-		if (!target || target == me || cpu_load(me) <= cpu_load(target) + 1 ||
+		if (!target || target == me || cpu_load(me, sent) <= cpu_load(target, sent) + 1 ||
 		    !(t = movable_thread(sc))) {
 			irq_restore(flags);
 			return;
 		}
 		minheap_remove(&sc->runq, &t->rq_node);
 		__atomic_sub_fetch(&sc->nr_running, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&target->sched->nr_running, 1, __ATOMIC_RELAXED);
+		sent[target->id]++;
 		t->cpu = target;
 		t->runtime = 0; /* another CPU's scale: start fair there */
 		t->runtime_gen = target->sched->epoch_gen;
