@@ -16,6 +16,9 @@
 #include "smp.h"
 
 #define BACKTRACE_MAX 32
+#define LOW_HALF_END  0x0000800000000000ull
+
+extern char __text_start[], __text_end[];
 
 static const struct {
 	const char *name;
@@ -93,11 +96,23 @@ void report_violation_line(enum violation v, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Only kernel text is named: the symbol table knows nothing of the
+ * application, whose addresses would otherwise borrow the name of
+ * whatever kernel symbol lies below them.
+ */
 static void print_frame(int depth, uint64_t addr)
 {
 	struct ksym_table t = { ksym_syms, ksym_count, ksym_names, ksym_names_size };
 	uint64_t off;
-	const char *name = ksym_lookup(&t, addr, &off);
+	const char *name = NULL;
+
+	if (addr >= (uint64_t)__text_start && addr < (uint64_t)__text_end)
+		name = ksym_lookup(&t, addr, &off);
+	else if (addr < LOW_HALF_END) {
+		kprintf("    #%-2d 0x%016llx (application)\n", depth, (unsigned long long)addr);
+		return;
+	}
 
 	if (name)
 		kprintf("    #%-2d 0x%016llx %s+0x%llx\n", depth,
