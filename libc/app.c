@@ -28,7 +28,6 @@
 #include "arch.h"
 #include "layout.h"
 
-#define APP_BASE        0x0000040000000000ull /* below brk and mmap; fixed until aslr/ decides */
 #define APP_STACK_SIZE  (1024 * 1024)
 #define APP_FILE_MAX    (64u << 20)
 #define APP_MAX_ARGS    64
@@ -180,7 +179,7 @@ static int load(const char *path, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "'%s' has thread-local storage: not supported yet", path);
 		return -ENOSYS;
 	}
-	app.base = (APP_BASE + obj->align - 1) & ~(obj->align - 1);
+	app.base = (APP_IMAGE_BASE + obj->align - 1) & ~(obj->align - 1);
 	if ((rc = memory_map_anon(app.base, obj->span, MEMORY_PROT_READ | MEMORY_PROT_WRITE))) {
 		fmt_snprintf(err, errlen, "no room for '%s' (%llu bytes)", path,
 			     (unsigned long long)obj->span);

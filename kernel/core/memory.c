@@ -507,13 +507,11 @@ uint64_t memory_low_page(void)
  * the addresses): fresh zeroed frames, 4 KiB pages, anywhere in the low
  * half above its first 64 KiB. Nothing here ever touches kernel mappings.
  */
-#define APP_AREA_START 0x10000ull             /* as Linux's mmap_min_addr */
-#define APP_AREA_END   0x0000800000000000ull  /* the end of the low half */
 
 static bool app_range(uint64_t va, size_t len)
 {
 	return len && !((va | len) & (PAGE_SIZE - 1)) && va >= APP_AREA_START &&
-	       len <= APP_AREA_END - va;
+	       len <= LOW_HALF_END - va;
 }
 
 static unsigned map_prot(unsigned prot)

@@ -12,11 +12,11 @@
 
 #include "arch.h"
 #include "cpu.h"
+#include "layout.h"
 #include "mmu.h"
 #include "smp.h"
 
 #define BACKTRACE_MAX 32
-#define LOW_HALF_END  0x0000800000000000ull
 
 extern char __text_start[], __text_end[];
 

@@ -12,6 +12,8 @@
 
 #include <carapace/syscall.h>
 
+#include "layout.h" /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
+
 /* Linux x86_64 values the handlers need (the portable layer keeps its own). */
 #define LX_AT_FDCWD           (-100)
 #define LX_AT_SYMLINK_NOFOLLOW 0x100
@@ -29,10 +31,7 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len);
 /* The SYSCALL instruction as musl issues it (for the in-kernel tests). */
 long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
-/* For the tests: the application area, and whether W^X is enforced there. */
-#define APP_MMAP_BASE  0x0000100000000000ull
-#define APP_MMAP_LIMIT 0x0000700000000000ull
-#define APP_BRK_BASE   0x0000080000000000ull
-#define APP_BRK_MAX    (1ull << 30) /* the heap brk may grow to, in bytes */
+/* How far brk may grow (the area itself is in layout.h). */
+#define APP_BRK_MAX    (1ull << 30) /* bytes */
 
 #endif

@@ -57,7 +57,6 @@
 #define LX_CLOCK_BOOTTIME  7
 #define NS_PER_SEC 1000000000ull
 /* The upper half starts here; an FS base must be a canonical address. */
-#define CANONICAL_LOW_END  0x0000800000000000ull
 #define CANONICAL_HIGH_BEG 0xffff800000000000ull
 
 /* The kernel's struct sigaction (not libc's): 32 bytes with an 8-byte mask. */
@@ -88,7 +87,7 @@ static struct k_stack altstack = { .flags = LX_SS_DISABLE };
 
 static bool canonical(uint64_t a)
 {
-	return a < CANONICAL_LOW_END || a >= CANONICAL_HIGH_BEG;
+	return a < LOW_HALF_END || a >= CANONICAL_HIGH_BEG;
 }
 
 static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

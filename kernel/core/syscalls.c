@@ -29,7 +29,6 @@
 #define EFER_SCE        (1u << 0)
 /* Cleared on entry: interrupts, direction, single-step, alignment check. */
 #define SYSCALL_FMASK   (0x200 | 0x400 | 0x100 | 0x40000)
-#define LOW_HALF_END    0x0000800000000000ull
 
 void syscall_entry(void);
 

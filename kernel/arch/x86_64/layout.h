@@ -30,6 +30,18 @@
 #define KERNEL_LOAD_PHYS   0x100000
 #define KERNEL_VMA         0xffffffff80000000
 
+/*
+ * The application's part: the low half, from 64 KiB (page 0 and its
+ * neighbours stay unmapped, as Linux's mmap_min_addr). Fixed bases until
+ * aslr/ picks them.
+ */
+#define APP_AREA_START     0x10000
+#define APP_IMAGE_BASE     0x0000040000000000 /* the loaded ELF object */
+#define APP_BRK_BASE       0x0000080000000000
+#define APP_MMAP_BASE      0x0000100000000000
+#define APP_MMAP_LIMIT     0x0000700000000000
+#define LOW_HALF_END       0x0000800000000000 /* first non-canonical address */
+
 #define DIRECT_MAP_BASE    0xffff800000000000
 #define KHEAP_BASE         0xffffc00000000000
 #define KHEAP_LIMIT        0xffffd00000000000
