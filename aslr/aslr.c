@@ -1,0 +1,93 @@
+/*
+ * The kernel's side of ASLR (see carapace/aslr.h): the switches, and the
+ * generator that layout decisions draw from.
+ *
+ * Layout decisions have a generator of their own, seeded from the kernel's
+ * (random_bytes) at boot, so that aslr.seed=N can make them reproducible
+ * without making getrandom(), /dev/urandom or AT_RANDOM predictable too:
+ * with a seed, only the layout is known to whoever knows N.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/aslr.h>
+#include <carapace/console.h>
+#include <carapace/csprng.h>
+#include <carapace/options.h>
+#include <carapace/random.h>
+#include <carapace/spinlock.h>
+
+static struct spinlock layout_lock = SPINLOCK_INIT;
+static struct csprng layout_rng;
+static bool enabled = true;
+static bool show;
+
+void aslr_init(const struct boot_options *o)
+{
+	uint8_t seed[32];
+
+	enabled = !o->aslr_off;
+	show = o->layout_show;
+	random_init();
+	if (o->aslr_seeded) {
+		for (int i = 0; i < 8; i++)
+			seed[i] = (uint8_t)(o->aslr_seed >> (8 * i));
+		csprng_seed(&layout_rng, seed, 8);
+		kprintf("carapace: warning: aslr.seed=%llu: the layout is reproducible, "
+			"known to anyone who knows the seed (insecure)\n",
+			(unsigned long long)o->aslr_seed);
+	} else {
+		random_bytes(seed, sizeof(seed));
+		csprng_seed(&layout_rng, seed, sizeof(seed));
+	}
+	memset(seed, 0, sizeof(seed));
+	__asm__ volatile("" : : "r"(seed) : "memory");
+	klog("aslr: %s%s\n", enabled ? "on" : "off (lowest fit)",
+	     enabled && o->aslr_seeded ? ", seeded from aslr.seed" : "");
+}
+
+bool aslr_enabled(void)
+{
+	return enabled;
+}
+
+int aslr_pick_base(const char *name, const struct aslr_request *req,
+		   const struct aslr_region *placed, size_t nplaced,
+		   uint64_t *base)
+{
+	struct aslr_choice c;
+	uint64_t flags = spin_lock_irqsave(&layout_lock);
+	int rc = aslr_plan(req, placed, nplaced, enabled ? &layout_rng : NULL, &c);
+
+	spin_unlock_irqrestore(&layout_lock, flags);
+	if (rc < 0)
+		return rc;
+	*base = c.base;
+	if (name != NULL) {
+		klog("aslr: %s at 0x%llx, %u bits (%llu bases possible)\n", name,
+		     (unsigned long long)c.base, enabled ? c.entropy_bits : 0,
+		     (unsigned long long)(enabled ? c.slots : 1));
+		aslr_layout_report(name, c.base);
+	}
+	return 0;
+}
+
+uint64_t aslr_random_below(uint64_t n)
+{
+	uint64_t flags, v;
+
+	if (!enabled)
+		return 0;
+	flags = spin_lock_irqsave(&layout_lock);
+	v = csprng_below(&layout_rng, n);
+	spin_unlock_irqrestore(&layout_lock, flags);
+	return v;
+}
+
+void aslr_layout_report(const char *region, uint64_t addr)
+{
+	if (show)
+		kprintf("layout %s 0x%llx\n", region, (unsigned long long)addr);
+}
