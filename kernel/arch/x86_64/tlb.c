@@ -1,0 +1,78 @@
+/*
+ * TLB shootdown. All CPUs share one set of page tables, but each caches
+ * translations in its own TLB. When a mapping is removed or loses a
+ * permission, the CPU that changed it flushes its own entries (invlpg in
+ * mmu.c) and then calls tlb_shootdown(): every other CPU that runs the
+ * scheduler gets an IPI and reloads CR3, and the caller waits until each
+ * has done so. Only then may the frames be reused, or a thread on another
+ * CPU could still reach them through a stale entry.
+ *
+ * The wait is on generations: a request takes the next number; a CPU
+ * records the newest number it has flushed for. A CPU waiting with
+ * interrupts off (for a shootdown of its own, or for a spinlock taken with
+ * spin_lock_irqsave_polling) keeps answering requests itself through
+ * tlb_poll(), so two CPUs that shoot down at once, or one that holds
+ * memory.c's lock while another waits for it, cannot deadlock.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <carapace/percpu.h>
+
+#include "arch.h"
+#include "irq.h"
+#include "lapic.h"
+#include "tlb.h"
+
+static uint64_t requested;            /* the newest generation asked for */
+static uint64_t flushed[MAX_CPUS];    /* per CPU: the newest it has flushed for */
+static bool ready;
+
+void tlb_poll(void)
+{
+	unsigned me = this_cpu()->id;
+	uint64_t want = __atomic_load_n(&requested, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&flushed[me], __ATOMIC_RELAXED) >= want)
+		return;
+	write_cr3(read_cr3()); /* CR4.PGE is off: this drops every entry */
+	__atomic_store_n(&flushed[me], want, __ATOMIC_RELEASE);
+}
+
+static void tlb_ipi(struct trap_frame *f)
+{
+	(void)f;
+	tlb_poll();
+}
+
+void tlb_init(void)
+{
+	irq_register(VEC_IPI_TLB, tlb_ipi);
+	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+}
+
+void tlb_shootdown(void)
+{
+	uint64_t flags, gen;
+	unsigned me;
+
+	if (cpu_count < 2 || !__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		return;
+	flags = irq_save();
+	me = this_cpu()->id;
+	gen = __atomic_add_fetch(&requested, 1, __ATOMIC_ACQ_REL);
+	lapic_send_ipi_all_others(VEC_IPI_TLB);
+	for (unsigned i = 0; i < cpu_count; i++) {
+		struct cpu *c = cpu_table[i];
+
+		/* CPUs not yet scheduling run no application code. */
+		if (i == me || !c || !__atomic_load_n(&c->sched, __ATOMIC_ACQUIRE))
+			continue;
+		while (__atomic_load_n(&flushed[i], __ATOMIC_ACQUIRE) < gen) {
+			tlb_poll();
+			cpu_pause();
+		}
+	}
+	tlb_poll();
+	irq_restore(flags);
+}
