@@ -20,9 +20,11 @@ BUILD    := build
 .DEFAULT_GOAL := all
 
 include kernel/files.mk
+include hardening/files.mk
 include libc/files.mk
 include tests/files.mk
 include tests/unit/elf/files.mk
+include tests/unit/fortify/files.mk
 include fuzz/files.mk
 include tests/bench/files.mk
 include tests/apps/files.mk

@@ -2,6 +2,7 @@
 # and the fuzz harnesses alike (no hardware, no kernel-only headers).
 KERNEL_PORTABLE_SRCS := \
 	kernel/lib/fmt.c \
+	kernel/lib/date.c \
 	kernel/core/options.c \
 	kernel/core/ksym.c \
 	kernel/core/acpi.c \
@@ -19,11 +20,13 @@ KERNEL_ONLY_SRCS := \
 	kernel/arch/x86_64/entry.S \
 	kernel/arch/x86_64/cpu.c \
 	kernel/arch/x86_64/mmu.c \
+	kernel/arch/x86_64/tlb.c \
 	kernel/arch/x86_64/multiboot.c \
 	kernel/arch/x86_64/traps.c \
 	kernel/arch/x86_64/serial.c \
 	kernel/arch/x86_64/power.c \
 	kernel/arch/x86_64/tsc.c \
+	kernel/arch/x86_64/rtc.c \
 	kernel/arch/x86_64/irq.c \
 	kernel/arch/x86_64/lapic.c \
 	kernel/arch/x86_64/smp.c \
@@ -40,6 +43,10 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/sys_files.c \
 	kernel/core/sys_memory.c \
 	kernel/core/sys_process.c \
+	kernel/core/sys_poll.c \
+	kernel/core/sys_poll_ktests.c \
+	kernel/core/sys_thread.c \
+	kernel/core/futex.c \
 	kernel/core/sys_ktests.c \
 	kernel/arch/x86_64/syscall_entry.S \
 	kernel/sync/waitqueue.c \
@@ -60,3 +67,4 @@ KERNEL_ONLY_SRCS := \
 include kernel/elf/files.mk
 include kernel/fs/files.mk
 include kernel/syscall/files.mk
+include aslr/files.mk

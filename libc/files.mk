@@ -18,30 +18,34 @@ LIBC_LIBGCC := $(shell $(CC) --rtlib=libgcc -print-libgcc-file-name)
 # definition wins wherever there is one:
 #  - Carapace owns these: musl's are `hlt; ret` (a no-op in ring 0).
 LIBC_OWNED := __stack_chk_fail abort
-#  - the malloc family: the hardened allocator will replace musl's; until
-#    then musl's (weak) definitions stay in use.
-LIBC_MALLOC := malloc free calloc realloc aligned_alloc posix_memalign memalign \
-	malloc_usable_size reallocarray
+#  - the malloc family that musl's own code calls: libc/malloc.c's wins (the
+#    hardened allocator; musl's mallocng under heap=musl, reached through its
+#    internal names __libc_malloc_impl, __libc_free, ...).
+LIBC_MALLOC := malloc free calloc realloc valloc
 #  - kernel/lib/string.c also defines these, built -mgeneral-regs-only and so
 #    safe in interrupt handlers: the kernel's copies serve musl too.
 LIBC_KERNEL_STRING := memcpy memset memmove memcmp strlen strnlen strcmp strncmp strchr
 # Renamed in the copy (references included), exported under the plain name:
 # the kernel's own sem_init (carapace/sem.h) has the same name.
-LIBC_RENAMED := sem_init
+# So are the rest of the malloc family (only musl's own family calls them),
+# for libc/malloc.c's heap=musl path; libc/exports.txt exports libc/malloc.c's.
+LIBC_RENAMED := sem_init aligned_alloc posix_memalign memalign malloc_usable_size \
+	reallocarray
 LIBC_RENAME_PREFIX := __carapace_musl_
 
 # Kernel-only sources of the libc image, and the portable export lookup.
 LIBC_KERNEL_SRCS := libc/abort.c libc/stack_chk_fail.c libc/kexports_find.c \
-	libc/libc_ktests.c libc/app.c
+	libc/libc_ktests.c libc/app.c libc/malloc.c
 KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
+include libc/fortify/files.mk
 
 LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))
-LIBC_IMAGE_OBJS = $(KERNEL_OBJS) $(LIBC_KERNEL_OBJS)
+LIBC_IMAGE_OBJS = $(KERNEL_OBJS) $(LIBC_KERNEL_OBJS) $(FORTIFY_OBJS)
 LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
 	--whole-archive $(LIBC_KERNEL_A) --no-whole-archive $(LIBC_LIBGCC)
 # The image's sections: what kernel/kernel.ld places (.got and .got.plt, for
 # musl's position-independent code, land in the text and data ranges).
-LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
+LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|libc_data|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
 # Symbols the export table and the symbol table may move between the links.
 LIBC_TABLE_SYMS := ' (ksym_|kexport_|__ksyms_end|__image_phys_end|__image_load_end)'
 

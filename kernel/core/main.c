@@ -12,6 +12,8 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/app.h>
+#include <carapace/app_heap.h>
+#include <carapace/aslr.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
@@ -25,6 +27,8 @@
 #include "arch.h"
 #include "cpu.h"
 #include "fpu.h"
+#include "mmu.h"
+#include "rtc.h"
 
 #define IST_STACK_SIZE    (16 * 1024)
 #define MAIN_STACK_SIZE   (64 * 1024)
@@ -137,10 +141,15 @@ void kmain(void)
 		refuse_boot(err);
 	console_verbose = options.verbose;
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
+	aslr_init(&options); /* seeds the random generators */
+	if (options.wx_allow)
+		mmu_allow_app_wx();
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
+	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	app_heap_init(options.heap_musl);
 	install_guarded_ist_stacks();
 	print_boot_log(main_tsc);
 

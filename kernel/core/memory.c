@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <carapace/aslr.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/kheap.h>
@@ -21,6 +22,7 @@
 
 #include "layout.h"
 #include "mmu.h"
+#include "tlb.h"
 
 #define MAX_STACKS 4096 /* stacks alive at once: three per thread */
 #define MIB (1024ull * 1024)
@@ -39,6 +41,7 @@ static struct kheap heap;
 static struct stack_record stacks[MAX_STACKS];
 static int nstacks;
 /* Guards the frame allocator, the page tables, the heap and the stack records. */
+/* Taken with spin_lock_irqsave_polling: its holder may wait for a TLB shootdown. */
 static struct spinlock memory_lock = SPINLOCK_INIT;
 static uint64_t stacks_next = STACKS_BASE;
 static uint64_t kheap_next = KHEAP_BASE;
@@ -49,6 +52,22 @@ static struct {
 
 static uint64_t image_start, image_end, usable_bytes, phys_end, early_used;
 static const struct boot_info *boot;
+
+/*
+ * A page in the first half of [lo, hi), uniformly (or lo with aslr=off),
+ * where bump allocation in the area starts: the second half stays free.
+ */
+static uint64_t random_area_start(const char *name, uint64_t lo, uint64_t hi)
+{
+	struct aslr_request q = {
+		.lo = lo, .hi = hi, .size = (hi - lo) / 2, .align = PAGE_SIZE,
+	};
+	uint64_t base;
+
+	if (aslr_pick_base(name, &q, NULL, 0, &base) < 0)
+		panic("aslr: cannot place %s", name);
+	return base;
+}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -242,7 +261,7 @@ static uint64_t stack_alloc_locked(const char *name, size_t size)
 
 uint64_t memory_alloc_stack(const char *name, size_t size)
 {
-	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	uint64_t top = stack_alloc_locked(name, size);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
@@ -251,7 +270,7 @@ uint64_t memory_alloc_stack(const char *name, size_t size)
 
 void memory_free_stack(uint64_t top)
 {
-	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 
 	for (int i = 0; i < nstacks; i++) {
 		if (stacks[i].in_use && stacks[i].region.end == top) {
@@ -267,6 +286,44 @@ void memory_free_stack(uint64_t top)
  * memory_lock: they take no lock. Records are only ever appended, and the
  * count is published after the record is written.
  */
+static struct {
+	struct vm_region region; /* kind: filled in by the fault being explained */
+	enum vm_region_kind (*explain)(uint64_t addr);
+} heaps[MEMORY_MAX_HEAPS];
+static int nheaps;
+
+void memory_add_heap(uint64_t start, uint64_t end, const char *name,
+		     enum vm_region_kind (*explain)(uint64_t addr))
+{
+	if (nheaps == MEMORY_MAX_HEAPS)
+		panic("memory_add_heap: more than %d heaps", MEMORY_MAX_HEAPS);
+	heaps[nheaps].region = (struct vm_region){
+		.start = start, .end = end, .kind = VM_REGION_HEAP, .name = name,
+	};
+	heaps[nheaps].explain = explain;
+	__atomic_store_n(&nheaps, nheaps + 1, __ATOMIC_RELEASE);
+}
+
+/* A hardened heap's guard page or freed memory (one report at a time uses the record). */
+static const struct vm_region *heap_fault_region(uint64_t addr)
+{
+	int n = __atomic_load_n(&nheaps, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n; i++) {
+		struct vm_region *r = &heaps[i].region;
+		enum vm_region_kind k;
+
+		if (addr < r->start || addr >= r->end)
+			continue;
+		k = heaps[i].explain(addr);
+		if (k == VM_REGION_HEAP_GUARD || k == VM_REGION_HEAP_FREED) {
+			r->kind = k;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 const struct vm_region *memory_guard_region(uint64_t addr)
 {
 	static const struct vm_region heap_area = {
@@ -274,7 +331,10 @@ const struct vm_region *memory_guard_region(uint64_t addr)
 		.kind = VM_REGION_HEAP, .name = "kernel-heap",
 	};
 	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
+	const struct vm_region *h = heap_fault_region(addr);
 
+	if (h)
+		return h;
 	/* Heap blocks are not recorded one by one: any hole in the area counts. */
 	if (addr >= KHEAP_BASE && addr < KHEAP_LIMIT &&
 	    !mmu_lookup(mmu_root(), addr, NULL, NULL))
@@ -370,6 +430,9 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	early_used = early.next - early.start;
 	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
 
+	/* Stacks and heap blocks are bump-allocated from a random start (aslr/). */
+	stacks_next = random_area_start("kernel-stacks", STACKS_BASE, STACKS_LIMIT);
+	kheap_next = random_area_start("kernel-heap", KHEAP_BASE, KHEAP_LIMIT);
 	kheap_init(&heap, &heap_pages, heap_error, NULL);
 	return 0;
 }
@@ -397,7 +460,7 @@ void memory_print_summary(void)
 
 void *kmalloc(size_t size)
 {
-	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	void *p = kheap_alloc(&heap, size);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
@@ -406,7 +469,7 @@ void *kmalloc(size_t size)
 
 void *kcalloc(size_t nmemb, size_t size)
 {
-	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	void *p = kheap_calloc(&heap, nmemb, size);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
@@ -415,7 +478,7 @@ void *kcalloc(size_t nmemb, size_t size)
 
 void kfree(void *ptr)
 {
-	uint64_t flags = spin_lock_irqsave(&memory_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 
 	kheap_free(&heap, ptr);
 	spin_unlock_irqrestore(&memory_lock, flags);
@@ -453,7 +516,7 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 	if (size == 0 || (prot & MAP_EXEC) || len < size ||
 	    phys >= PHYS_ADDR_LIMIT || size > PHYS_ADDR_LIMIT - phys)
 		return 0;
-	flags = spin_lock_irqsave(&memory_lock);
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	/* 2 MiB pages need a 2 MiB-aligned address; the gap below is the guard. */
 	va = align_up(phys_map_next + PAGE_SIZE, align);
 	if (len > PHYS_MAP_LIMIT - PAGE_SIZE - va ||
@@ -478,7 +541,7 @@ void memory_unmap_phys(uint64_t va, size_t size)
 
 	if (va < PHYS_MAP_BASE || va >= PHYS_MAP_LIMIT || size == 0)
 		return;
-	flags = spin_lock_irqsave(&memory_lock);
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	mmu_unmap(mmu_root(), va - off, align_up(off + size, PAGE_SIZE));
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
@@ -492,7 +555,7 @@ uint64_t memory_low_page(void)
 		if (start < PAGE_SIZE)
 			start = PAGE_SIZE; /* the real-mode IVT and BIOS data area */
 		if (start + PAGE_SIZE <= boot->ram[i].end && start + PAGE_SIZE <= LOW_MEMORY_END) {
-			uint64_t flags = spin_lock_irqsave(&memory_lock);
+			uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 
 			pfa_reserve_range(&pfa, start, start + PAGE_SIZE);
 			spin_unlock_irqrestore(&memory_lock, flags);
@@ -544,9 +607,9 @@ int memory_map_anon(uint64_t va, size_t len, unsigned prot)
 
 	if (!app_range(va, len))
 		return -EINVAL;
-	if ((prot & MEMORY_PROT_WRITE) && (prot & MEMORY_PROT_EXEC))
+	if ((prot & MEMORY_PROT_WRITE) && (prot & MEMORY_PROT_EXEC) && !mmu_app_wx())
 		return -EACCES;
-	flags = spin_lock_irqsave(&memory_lock);
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	app_unmap_locked(va, len);
 	for (uint64_t p = va; !err && p < va + len; p += PAGE_SIZE) {
 		uint64_t phys;
@@ -571,7 +634,7 @@ void memory_unmap(uint64_t va, size_t len)
 
 	if (!app_range(va, len))
 		return;
-	flags = spin_lock_irqsave(&memory_lock);
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	app_unmap_locked(va, len);
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
@@ -583,7 +646,7 @@ int memory_protect(uint64_t va, size_t len, unsigned prot)
 
 	if (!app_range(va, len))
 		return -EINVAL;
-	flags = spin_lock_irqsave(&memory_lock);
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	err = mmu_protect(mmu_root(), va, len, map_prot(prot));
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return err;

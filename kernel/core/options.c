@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <carapace/fmt.h>
@@ -39,12 +40,27 @@ static int apply_env(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
 static int apply_fpu(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
+static int apply_wx(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value);
+static int apply_heap(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value);
+static int apply_aslr(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value);
+static int apply_aslr_seed(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value);
+static int apply_layout(struct parser *p, struct boot_options *o,
+			const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
 	{ "test", "test=NAME", true, apply_test },
 	{ "env", "env=KEY=VALUE", true, apply_env },
 	{ "fpu", "fpu=xsave|fxsave", true, apply_fpu },
+	{ "aslr", "aslr=on|off", true, apply_aslr },
+	{ "aslr.seed", "aslr.seed=N", true, apply_aslr_seed },
+	{ "layout", "layout=show", true, apply_layout },
+	{ "wx", "wx=deny|allow", true, apply_wx },
+	{ "heap", "heap=hardened|musl", true, apply_heap },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -163,20 +179,110 @@ static int apply_env(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
+/* The index of value in an option's two names, or -1 after a message. */
+static int choose(struct parser *p, const char *word, const char *value,
+		  const char *option, const char *const names[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (strcmp(value, names[i]) == 0)
+			return i;
+	fail(p, -EINVAL, "boot option '%s': %s must be %s or %s", word, option,
+	     names[0], names[1]);
+	return -1;
+}
+
 static int apply_fpu(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value)
 {
 	static const char *const names[] = {
 		[BOOT_FPU_XSAVE] = "xsave", [BOOT_FPU_FXSAVE] = "fxsave",
 	};
+	int i = choose(p, word, value, "fpu", names);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(value, names[i]) == 0) {
-			o->fpu = (enum boot_fpu)i;
-			return 0;
-		}
+	if (i < 0)
+		return -EINVAL;
+	o->fpu = (enum boot_fpu)i;
+	return 0;
+}
+
+static int apply_wx(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value)
+{
+	static const char *const names[] = { "deny", "allow" };
+	int i = choose(p, word, value, "wx", names);
+
+	if (i < 0)
+		return -EINVAL;
+	o->wx_allow = i == 1;
+	return 0;
+}
+
+/* heap=musl: musl's own allocator serves the application (an ablation switch). */
+static int apply_heap(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value)
+{
+	static const char *const names[] = { "hardened", "musl" };
+	int i = choose(p, word, value, "heap", names);
+
+	if (i < 0)
+		return -EINVAL;
+	o->heap_musl = i == 1;
+	return 0;
+}
+
+static int apply_aslr(struct parser *p, struct boot_options *o,
+		      const char *word, const char *value)
+{
+	static const char *const names[] = { "on", "off" };
+	int i = choose(p, word, value, "aslr", names);
+
+	if (i < 0)
+		return -EINVAL;
+	o->aslr_off = i == 1;
+	return 0;
+}
+
+/* N: decimal, or hexadecimal after 0x; any 64-bit value. */
+static int apply_aslr_seed(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value)
+{
+	unsigned base = 10;
+	uint64_t n = 0;
+	const char *c = value;
+
+	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X') && c[2] != '\0') {
+		base = 16;
+		c += 2;
 	}
-	return fail(p, -EINVAL, "boot option '%s': fpu must be xsave or fxsave", word);
+	for (; *c != '\0'; c++) {
+		unsigned d;
+
+		if (*c >= '0' && *c <= '9')
+			d = (unsigned)(*c - '0');
+		else if (base == 16 && ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'f'))
+			d = (unsigned)((*c | 0x20) - 'a' + 10);
+		else
+			return fail(p, -EINVAL,
+				    "boot option '%s': the seed must be a number (decimal or 0x hex)",
+				    word);
+		if (n > (UINT64_MAX - d) / base)
+			return fail(p, -EINVAL,
+				    "boot option '%s': the seed does not fit in 64 bits", word);
+		n = n * base + d;
+	}
+	o->aslr_seeded = true;
+	o->aslr_seed = n;
+	return 0;
+}
+
+static int apply_layout(struct parser *p, struct boot_options *o,
+			const char *word, const char *value)
+{
+	if (strcmp(value, "show") != 0)
+		return fail(p, -EINVAL, "boot option '%s': the only layout is layout=show",
+			    word);
+	o->layout_show = true;
+	return 0;
 }
 
 /* Names every option in the message, so a typo shows the right spelling. */

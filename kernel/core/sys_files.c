@@ -12,8 +12,13 @@
  *
  * Limits, for now: a *at() call takes AT_FDCWD or an absolute path; a
  * directory fd with a relative path is -ENOTSUP (an open file does not
- * record its path yet). There are no symbolic links (readlink: -EINVAL)
- * and no pipes (pipe/pipe2 stay -ENOSYS). access() checks existence only.
+ * record its path yet). There are no symbolic links (readlink: -EINVAL).
+ * access() checks existence only.
+ *
+ * Pipes and eventfds (kernel/fs/pipe.c, eventfd.c; made in sys_poll.c)
+ * never block by themselves: they answer -EAGAIN, and rw_file waits for
+ * their next change (sys_poll.c) with fs_lock dropped, unless the file is
+ * O_NONBLOCK.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -58,6 +63,7 @@
 #define NR_RENAMEAT  264
 #define NR_FACCESSAT 269
 #define NR_DUP3      292
+#define NR_STATX     332
 
 #define F_DUPFD         0
 #define F_GETFD         1
@@ -67,6 +73,7 @@
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
 #define LX_O_NONBLOCK   04000
+#define LX_STATX_BASIC_STATS 0x7ffu /* every field but btime */
 #define LX_TIOCGWINSZ   0x5413
 #define LX_FIONBIO      0x5421
 #define SSIZE_LIMIT     0x7fffffffffffffffull
@@ -74,6 +81,25 @@
 struct k_iovec {
 	uint64_t base, len;
 };
+
+/* Linux's struct statx (x86_64). */
+struct k_statx_time {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t reserved;
+};
+
+struct k_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct k_statx_time atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+_Static_assert(sizeof(struct k_statx) == 256, "Linux's struct statx is 256 bytes");
 
 static struct vfs_fdtable fdtable;
 static char cwd[VFS_PATH_MAX] = "/";
@@ -89,6 +115,7 @@ static void files_lock(void)
 	if (files_ready)
 		return;
 	files_ready = true;
+	fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, NULL };
 	vfs_fdtable_init(&fdtable);
 	if (vfs_open(fs_vfs(), "/", "/dev/console", VFS_O_RDWR, 0, &f) == 0) {
 		for (int fd = 0; fd < 3; fd++)
@@ -113,11 +140,40 @@ static int path_base(int dirfd, const char *path, const char **base)
 
 /* ---- reading and writing ---- */
 
+/*
+ * A pipe or eventfd transfer; fs_lock held. -EAGAIN is waited out unless
+ * the file is O_NONBLOCK (our reference keeps the file while the lock is
+ * dropped), and a blocking write to a pipe goes on until every byte is in.
+ */
+static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
+{
+	bool nonblock = f->flags & VFS_O_NONBLOCK;
+	bool whole = write && !nonblock && VFS_S_ISFIFO(f->vn->mode);
+	long done = 0, rc;
+
+	vfs_file_get(f);
+	for (;;) {
+		rc = write ? vfs_write(f, (char *)buf + done, n - (size_t)done) : vfs_read(f, buf, n);
+		if (rc == -EAGAIN && !nonblock) {
+			sys_poll_wait(0);
+			continue;
+		}
+		if (rc < 0 || !whole || (done += rc) == (long)n)
+			break;
+	}
+	vfs_file_put(f);
+	if (rc < 0)
+		return done > 0 ? done : rc;
+	return whole ? done : rc;
+}
+
 /* One transfer on an open file; fs_lock held. */
 static long rw_file(struct vfs_file *f, void *buf, size_t n, bool write, bool positioned, int64_t off)
 {
 	if (positioned)
 		return write ? vfs_pwrite(f, buf, n, off) : vfs_pread(f, buf, n, off);
+	if (vfs_file_is_stream(f))
+		return rw_stream(f, buf, n, write);
 	return write ? vfs_write(f, buf, n) : vfs_read(f, buf, n);
 }
 
@@ -190,9 +246,13 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 			return -EFAULT;
 		}
 	}
-	/* Under one lock: no other call's bytes land between two iovecs. */
+	/*
+	 * Under one lock: no other call's bytes land between two iovecs (but a
+	 * pipe that must be waited for drops it; our reference keeps f).
+	 */
 	files_lock();
-	f = vfs_fd_get(&fdtable, (int)args[0]);
+	if ((f = vfs_fd_get(&fdtable, (int)args[0])))
+		vfs_file_get(f);
 	for (int i = 0; i < count; i++) {
 		long rc = f ? rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0) : -EBADF;
 
@@ -205,6 +265,8 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 		if ((uint64_t)rc < iov[i].len)
 			break;
 	}
+	if (f)
+		vfs_file_put(f);
 	fs_unlock();
 	kfree(iov);
 	return done;
@@ -230,10 +292,8 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 
 	files_lock();
 	if (!(rc = path_base(dirfd, path, &base)) &&
-	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777, &f))) {
-		rc = vfs_fd_install(&fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
-		vfs_file_put(f); /* the table holds it now, or nobody does */
-	}
+	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777, &f)))
+		rc = sys_files_install(&fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
@@ -418,6 +478,32 @@ static long sys_fstat(const struct syscall_env *env, const long args[SYSCALL_MAX
 {
 	(void)env;
 	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LX_AT_EMPTY_PATH);
+}
+
+/* statx: stat's fields in statx's layout; every basic field is known. */
+static long sys_statx(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct linux_stat st;
+	struct k_statx sx;
+	long rc;
+
+	(void)env;
+	rc = stat_at((int)args[0], (const char *)args[1], &st, (int)args[2]);
+	if (rc)
+		return rc;
+	memset(&sx, 0, sizeof(sx));
+	sx.mask = LX_STATX_BASIC_STATS;
+	sx.blksize = (uint32_t)st.st_blksize;
+	sx.nlink = (uint32_t)st.st_nlink;
+	sx.mode = (uint16_t)st.st_mode;
+	sx.ino = st.st_ino;
+	sx.size = (uint64_t)st.st_size;
+	sx.blocks = (uint64_t)st.st_blocks;
+	sx.atime.sec = st.st_atime_sec;
+	sx.ctime.sec = st.st_ctime_sec;
+	sx.mtime.sec = st.st_mtime_sec;
+	memcpy((void *)args[4], &sx, sizeof(sx));
+	return 0;
 }
 
 static long sys_getdents64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -683,4 +769,22 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_RENAMEAT] = sys_renameat;
 	table[NR_FACCESSAT] = sys_faccessat;
 	table[NR_DUP3] = sys_dup3;
+	table[NR_STATX] = sys_statx;
+}
+
+/* For sys_poll.c: the descriptor table, under fs_lock. */
+struct vfs_fdtable *sys_files_lock(void)
+{
+	files_lock();
+	return &fdtable;
+}
+
+/* A new file into the lowest free descriptor of t (under fs_lock); our
+ * reference goes to the table (or, when it is full, the file goes). */
+long sys_files_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec)
+{
+	long fd = vfs_fd_install(t, f, cloexec);
+
+	vfs_file_put(f);
+	return fd;
 }

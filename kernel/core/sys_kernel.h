@@ -7,6 +7,7 @@
 #ifndef CARAPACE_SYS_KERNEL_H
 #define CARAPACE_SYS_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,62 @@
 void sys_files_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
 void sys_process_register(syscall_handler_fn *table);
+void sys_poll_register(syscall_handler_fn *table);
+
+/*
+ * sys_files.c: the application's descriptor table, for sys_poll.c.
+ * sys_files_lock takes fs_lock (released with fs_unlock()) and returns the
+ * table; sys_files_install puts a new file into it and hands it our
+ * reference: the descriptor, or -EMFILE (and the file is gone).
+ */
+struct vfs_file;
+struct vfs_fdtable;
+struct vfs_fdtable *sys_files_lock(void);
+long sys_files_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
+
+/*
+ * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the
+ * VFS's notify hook (a pipe or an eventfd changed). sys_poll_wait, with
+ * fs_lock held, drops it, sleeps until the next change or deadline_ns (a
+ * clock_ns() value; 0: none), and takes it again: 0 or -ETIMEDOUT.
+ */
+void sys_poll_changed(void *ctx);
+int sys_poll_wait(uint64_t deadline_ns);
+void sys_thread_register(syscall_handler_fn *table);
+
+/*
+ * The frame syscall_entry.S builds at the top of the calling thread's
+ * syscall stack: the registers of the caller (clone copies them for the
+ * child) and an interrupt-return frame. Offsets are used in the assembly.
+ */
+struct syscall_frame {
+	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* A struct timespec as nanoseconds, saturating; -EINVAL when malformed. */
+int sys_timespec_ns(const void *p, uint64_t *ns);
+
+/* The kernel's syscall environment (syscalls.c). */
+const struct syscall_env *syscall_kernel_env(void);
+
+/* The calling thread's frame (only valid inside a system call). */
+const struct syscall_frame *syscall_current_frame(void);
+
+/* A new application thread starts from a copy of f (syscall_entry.S). */
+__attribute__((noreturn)) void app_thread_enter(const struct syscall_frame *f);
+
+/*
+ * Futexes (futex.c), keyed by address. futex_wait sleeps while *uaddr ==
+ * expected until woken (0), the deadline (a clock_ns() value, 0: none)
+ * passes (-ETIMEDOUT), or returns -EAGAIN at once if *uaddr differs.
+ * futex_wake wakes up to n waiters whose bitset meets bitset; returns how
+ * many. futex_requeue: see futex.c.
+ */
+int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t deadline_ns);
+int futex_wake(uint32_t *uaddr, uint32_t bitset, int n);
+int futex_requeue(uint32_t *from, uint32_t *to, int nwake, int nmove, bool check,
+		  uint32_t expected);
 
 /* mmap of a file: its bytes from off into dst (0 or -errno). */
 int sys_files_copy(int fd, uint64_t off, void *dst, size_t len);

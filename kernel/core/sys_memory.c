@@ -9,9 +9,9 @@
  * reused. Pages are fresh, zeroed frames (memory_map_anon, core/memory.c).
  *
  * W^X: write and execute together are refused (-EACCES) by mmap and
- * mprotect; wx_allowed() is where the boot option `wx=allow` will lift it
- * (mmu_map and mmu_protect refuse such pages too and will need the same
- * switch). A file mapping is a copy of the file's bytes; MAP_SHARED of a
+ * mprotect, unless the boot option `wx=allow` lifted it for the
+ * application's mappings (mmu_map and mmu_protect check the same switch,
+ * and never accept such pages in the kernel's half). A file mapping is a copy of the file's bytes; MAP_SHARED of a
  * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
  * file. madvise is accepted and ignored (MADV_DONTNEED does not zero).
  * mremap only keeps or shrinks a mapping in place (else -ENOMEM).
@@ -24,6 +24,7 @@
 #include <carapace/mutex.h>
 
 #include "layout.h"
+#include "mmu.h"
 #include "sys_kernel.h"
 
 #define NR_MMAP     9
@@ -57,7 +58,7 @@ static uint64_t brk_current = APP_BRK_BASE;
 
 static bool wx_allowed(void)
 {
-	return false; /* the hook for the boot option wx=allow */
+	return mmu_app_wx();
 }
 
 static uint64_t page_up(uint64_t v)

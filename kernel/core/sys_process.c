@@ -1,14 +1,13 @@
 /*
  * System calls about the process and its threads that need the scheduler:
- * the thread pointer (arch_prctl), exit, sleeping, signals to oneself, and
+ * the thread pointer (arch_prctl), sleeping, signals to oneself, and
  * the signal bookkeeping musl's start-up and abort() do.
  *
  * There is one process (pid env->pid). No signal is ever delivered yet:
  * rt_sigaction, rt_sigprocmask and sigaltstack record what they are given
  * and hand it back, so libc sees a consistent state. kill/tgkill with
- * SIGABRT to oneself is abort(): a report and status 134. exit and
- * exit_group both power the machine off with the status; when clone
- * arrives, exit will end only the calling thread.
+ * SIGABRT to oneself is abort(): a report and status 134. Threads, exit
+ * and futexes are in sys_thread.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -27,12 +26,10 @@
 #define NR_RT_SIGPROCMASK 14
 #define NR_SCHED_YIELD    24
 #define NR_NANOSLEEP      35
-#define NR_EXIT           60
 #define NR_KILL           62
 #define NR_SIGALTSTACK    131
 #define NR_ARCH_PRCTL     158
 #define NR_CLOCK_NANOSLEEP 230
-#define NR_EXIT_GROUP     231
 #define NR_TGKILL         234
 
 #define ARCH_SET_GS 0x1001
@@ -115,12 +112,6 @@ static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCAL
 	}
 }
 
-static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	(void)env;
-	power_exit((int)(args[0] & 0xff));
-}
-
 static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
@@ -130,7 +121,7 @@ static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCA
 }
 
 /* A timespec as nanoseconds, saturating; -EINVAL when it is malformed. */
-static int timespec_ns(const void *p, uint64_t *ns)
+int sys_timespec_ns(const void *p, uint64_t *ns)
 {
 	struct k_timespec ts;
 
@@ -154,7 +145,7 @@ static void sleep_for(uint64_t ns)
 static long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	uint64_t ns;
-	int rc = timespec_ns((const void *)args[0], &ns);
+	int rc = sys_timespec_ns((const void *)args[0], &ns);
 
 	(void)env;
 	if (rc)
@@ -176,7 +167,7 @@ static long sys_clock_nanosleep(const struct syscall_env *env, const long args[S
 
 	if (clock != LX_CLOCK_REALTIME && clock != LX_CLOCK_MONOTONIC && clock != LX_CLOCK_BOOTTIME)
 		return clock == 2 || clock == 3 ? -ENOTSUP : -EINVAL;
-	if ((rc = timespec_ns((const void *)args[2], &ns)))
+	if ((rc = sys_timespec_ns((const void *)args[2], &ns)))
 		return rc;
 	if (flags & LX_TIMER_ABSTIME) {
 		now = env->clock_ns(env->ctx, clock == LX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
@@ -305,17 +296,26 @@ static long sys_sigaltstack(const struct syscall_env *env, const long args[SYSCA
 	return 0;
 }
 
+#define NR_TKILL 200
+
+/* tkill: tgkill without the thread group (the only one is ours). */
+static long sys_tkill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	const long with_group[SYSCALL_MAX_ARGS] = { env->pid, args[0], args[1] };
+
+	return sys_tgkill(env, with_group);
+}
+
 void sys_process_register(syscall_handler_fn *table)
 {
 	table[NR_RT_SIGACTION] = sys_rt_sigaction;
 	table[NR_RT_SIGPROCMASK] = sys_rt_sigprocmask;
 	table[NR_SCHED_YIELD] = sys_sched_yield;
 	table[NR_NANOSLEEP] = sys_nanosleep;
-	table[NR_EXIT] = sys_exit;
 	table[NR_KILL] = sys_kill;
 	table[NR_SIGALTSTACK] = sys_sigaltstack;
 	table[NR_ARCH_PRCTL] = sys_arch_prctl;
 	table[NR_CLOCK_NANOSLEEP] = sys_clock_nanosleep;
-	table[NR_EXIT_GROUP] = sys_exit;
 	table[NR_TGKILL] = sys_tgkill;
+	table[NR_TKILL] = sys_tkill;
 }

@@ -21,6 +21,7 @@
 #include "arch.h"
 #include "layout.h"
 #include "mmu.h"
+#include "rtc.h"
 #include "sys_kernel.h"
 
 #define MSR_STAR        0xc0000081
@@ -32,25 +33,24 @@
 
 void syscall_entry(void);
 
-/* The frame syscall_entry.S builds on the syscall stack. */
-struct syscall_frame {
-	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-
 /*
- * Memory the application may hand the kernel. Until applications are
- * loaded into the low half, thread stacks count as theirs too. Reads may
+ * Memory the application may hand the kernel: the low half (its image,
+ * heap, mappings and stacks), musl's data in the image, and, for the
+ * in-kernel tests, kernel thread stacks. Reads may
  * also come from anywhere mapped (musl's string constants will live in the
  * kernel image); writes never go to the kernel image, its heap, the direct
  * map of physical memory or its interrupt stacks.
  */
+extern char __libc_data_start[], __libc_data_end[];
+
 static bool writable_region(uint64_t addr)
 {
 	const struct vm_region *r;
 
 	if (addr < LOW_HALF_END)
 		return true;
+	if (addr >= (uint64_t)__libc_data_start && addr < (uint64_t)__libc_data_end)
+		return true; /* musl's own data, in the image with libc */
 	r = memory_region(addr);
 	return r && r->kind == VM_REGION_STACK && r->name &&
 	       strncmp(r->name, "irq:", 4) != 0 && strncmp(r->name, "sys:", 4) != 0 &&
@@ -86,8 +86,9 @@ static uint64_t read_clock(void *ctx, enum syscall_clock clock)
 	case SYSCALL_CLOCK_THREAD:
 	case SYSCALL_CLOCK_PROCESS:
 		return thread_cpu_time_ns(thread_current());
+	case SYSCALL_CLOCK_REALTIME:
+		return rtc_realtime_ns();
 	default:
-		/* No wall clock yet (the RTC comes with the libc issue): boot time. */
 		return clock_ns();
 	}
 }
@@ -113,7 +114,7 @@ static int current_tid(void *ctx)
 static void set_clear_child_tid(void *ctx, uintptr_t addr)
 {
 	(void)ctx;
-	(void)addr;
+	thread_set_clear_child_tid(addr);
 }
 
 static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
@@ -144,6 +145,11 @@ static struct syscall_env env = {
 	.stack_limit = THREAD_STACK_DEFAULT,
 };
 
+const struct syscall_env *syscall_kernel_env(void)
+{
+	return &env;
+}
+
 long syscall_from_entry(struct syscall_frame *f);
 
 long syscall_from_entry(struct syscall_frame *f)
@@ -165,6 +171,8 @@ void syscall_init_cpu(void)
 		sys_process_register(kernel_handlers);
 		sys_files_register(kernel_handlers);
 		sys_memory_register(kernel_handlers);
+		sys_poll_register(kernel_handlers);
+		sys_thread_register(kernel_handlers);
 		handlers_ready = true;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);

@@ -1,6 +1,6 @@
 /*
  * Open files: reference counts, reads and writes at the file offset,
- * lseek, fstat, and getdents64, which reports "." and ".." itself and then
+ * lseek, fstat, poll, and getdents64, which reports "." and ".." itself and then
  * the filesystem's entries by index; the file offset is the next index.
  */
 #include <errno.h>
@@ -13,6 +13,53 @@
 /* Linux's cap on one read or write (MAX_RW_COUNT): offsets never overflow. */
 #define VFS_RW_MAX 0x7ffff000u
 #define VFS_BLKSIZE 4096
+
+/* A new open file on vn (pipes and eventfds, which no path names). */
+int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
+		 struct vfs_file **out)
+{
+	struct vfs_file *f = vfs->alloc.alloc(vfs->alloc.ctx, sizeof(*f));
+
+	if (f == NULL)
+		return -ENOMEM;
+	memset(f, 0, sizeof(*f));
+	f->vfs = vfs;
+	f->vn = vn;
+	f->flags = flags;
+	f->refs = 1;
+	vn->refs++;
+	*out = f;
+	return 0;
+}
+
+/* Pipes (S_IFIFO) and eventfds (no file type, as Linux's anonymous inodes). */
+bool vfs_file_is_stream(const struct vfs_file *f)
+{
+	uint32_t type = f->vn->mode & VFS_S_IFMT;
+
+	return type == VFS_S_IFIFO || type == 0;
+}
+
+/* fstat of a pipe or an eventfd: size 0, one link, as on Linux. */
+int vfs_stream_getattr(struct vnode *vn, struct vfs_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mode = vn->mode;
+	out->nlink = 1;
+	out->ino = vn->ino;
+	return 0;
+}
+
+unsigned vfs_poll(struct vfs_file *f)
+{
+	return f->vn->ops->poll ? f->vn->ops->poll(f->vn) : VFS_POLL_ALWAYS;
+}
+
+void vfs_notify_changed(struct vfs *vfs)
+{
+	if (vfs->notify.changed != NULL)
+		vfs->notify.changed(vfs->notify.ctx);
+}
 
 void vfs_file_get(struct vfs_file *f)
 {
@@ -54,7 +101,8 @@ int vfs_fstat(struct vfs_file *f, struct linux_stat *st)
 	return rc;
 }
 
-int64_t vfs_pread(struct vfs_file *f, void *buf, size_t n, int64_t off)
+/* The checks and the transfer of read and pread; off is ignored by streams. */
+static int64_t file_read(struct vfs_file *f, void *buf, size_t n, int64_t off)
 {
 	if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
 		return -EBADF;
@@ -69,7 +117,8 @@ int64_t vfs_pread(struct vfs_file *f, void *buf, size_t n, int64_t off)
 	return f->vn->ops->read(f->vn, buf, n, (uint64_t)off);
 }
 
-int64_t vfs_pwrite(struct vfs_file *f, const void *buf, size_t n, int64_t off)
+static int64_t file_write(struct vfs_file *f, const void *buf, size_t n,
+			  int64_t off)
 {
 	if ((f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
 		return -EBADF;
@@ -84,11 +133,21 @@ int64_t vfs_pwrite(struct vfs_file *f, const void *buf, size_t n, int64_t off)
 	return f->vn->ops->write(f->vn, buf, n, (uint64_t)off);
 }
 
+int64_t vfs_pread(struct vfs_file *f, void *buf, size_t n, int64_t off)
+{
+	return vfs_file_is_stream(f) ? -ESPIPE : file_read(f, buf, n, off);
+}
+
+int64_t vfs_pwrite(struct vfs_file *f, const void *buf, size_t n, int64_t off)
+{
+	return vfs_file_is_stream(f) ? -ESPIPE : file_write(f, buf, n, off);
+}
+
 int64_t vfs_read(struct vfs_file *f, void *buf, size_t n)
 {
-	int64_t rc = vfs_pread(f, buf, n, (int64_t)f->off);
+	int64_t rc = file_read(f, buf, n, (int64_t)f->off);
 
-	if (rc > 0)
+	if (rc > 0 && !vfs_file_is_stream(f))
 		f->off += (uint64_t)rc;
 	return rc;
 }
@@ -103,9 +162,9 @@ int64_t vfs_write(struct vfs_file *f, const void *buf, size_t n)
 			return rc;
 		f->off = a.size;
 	}
-	int64_t rc = vfs_pwrite(f, buf, n, (int64_t)f->off);
+	int64_t rc = file_write(f, buf, n, (int64_t)f->off);
 
-	if (rc > 0)
+	if (rc > 0 && !vfs_file_is_stream(f))
 		f->off += (uint64_t)rc;
 	return rc;
 }
@@ -115,6 +174,8 @@ int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence)
 	int64_t base;
 	struct vfs_attr a;
 
+	if (vfs_file_is_stream(f))
+		return -ESPIPE;
 	switch (whence) {
 	case VFS_SEEK_SET:
 		base = 0;

@@ -6,4 +6,6 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/fs/fdtable.c \
 	kernel/fs/ramfs.c \
 	kernel/fs/bootfs.c \
-	kernel/fs/devfs.c
+	kernel/fs/devfs.c \
+	kernel/fs/pipe.c \
+	kernel/fs/eventfd.c

@@ -43,7 +43,8 @@ enum thread_state {
 
 struct thread {
 	uint64_t saved_rsp;         /* arch_switch saves the stack pointer here */
-	uint64_t fs_base;           /* the thread pointer of libc (later) */
+	uint64_t fs_base;           /* libc's thread pointer (arch_prctl, clone) */
+	uint64_t clear_child_tid;   /* set_tid_address: cleared and woken at exit */
 	void *fpu_area;             /* 64-byte aligned inside fpu_alloc */
 	void *fpu_alloc;
 	struct cpu *cpu;            /* whose run queue it belongs to */

@@ -189,6 +189,8 @@ struct thread *thread_create(void (*fn)(void *), void *arg, const struct thread_
 	t->arg = arg;
 	t->join = attr->detached ? JOIN_DETACHED : JOIN_NOBODY;
 	t->home = attr->pinned ? c : NULL;
+	if (attr->id_out)
+		*attr->id_out = t->id; /* a detached t may be gone once started */
 	thread_stack_init(t);
 	thread_start_on(t, c);
 	return t;
@@ -266,6 +268,16 @@ void thread_set_fs_base(uint64_t base)
 	thread_current()->fs_base = base;
 	wrmsr(MSR_FS_BASE, base);
 	sched_preempt_enable();
+}
+
+void thread_set_clear_child_tid(uint64_t addr)
+{
+	thread_current()->clear_child_tid = addr;
+}
+
+uint64_t thread_clear_child_tid(void)
+{
+	return thread_current()->clear_child_tid;
 }
 
 uint64_t thread_fs_base(void)

@@ -129,6 +129,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	/* addr is a value or a pointer, depending on code. */
 	SYS(158, arch_prctl, NULL, A_INT, A_ADDR),
 	SYS(186, gettid, sys_gettid),
+	SYS(200, tkill, NULL, A_INT, A_INT),
 	SYS(201, time, sys_time, A_OUT_OPT(sizeof(int64_t))),
 	/*
 	 * Linux touches uaddr only for some operations (FUTEX_WAKE never reads
@@ -171,6 +172,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(318, getrandom, sys_getrandom, A_OUT_SIZED(1), A_INT,
 	    A_FLAGS(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM |
 		    LINUX_GRND_INSECURE)),
+	/* cmd, flags, cpu_id (the handler checks cmd and flags). */
+	SYS(324, membarrier, NULL, A_INT, A_INT, A_INT),
 	SYS(332, statx, NULL, A_DIRFD, A_PATH,
 	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
 	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),

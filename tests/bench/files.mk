@@ -5,8 +5,25 @@ BENCH_FLOOR := $(BUILD)/bench/floor.bin
 
 BENCH_HOST_SYSCALL := $(BUILD)/bench/host_syscall
 
+# The heap benchmark (heap_bench.c): a Carapace application, and on the
+# host with glibc's malloc and with the hardened allocator's core.
+BENCH_HEAP := $(BUILD)/bench/heap_bench.so $(BUILD)/bench/heap_bench_glibc \
+	$(BUILD)/bench/heap_bench_halloc
+
 .PHONY: bench-build
-bench-build: $(BENCH_FLOOR) $(BENCH_HOST_SYSCALL)
+bench-build: $(BENCH_FLOOR) $(BENCH_HOST_SYSCALL) $(BENCH_HEAP)
+
+$(BUILD)/bench/heap_bench.so: tests/bench/heap_bench.c scripts/carapace
+	@mkdir -p $(dir $@)
+	scripts/carapace cc -O2 -o $@ $<
+
+$(BUILD)/bench/heap_bench_glibc: tests/bench/heap_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra $< -lpthread -o $@
+
+$(BUILD)/bench/heap_bench_halloc: tests/bench/heap_bench.c $(HALLOC_SRCS) hardening/halloc_impl.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -DBENCH_HALLOC -Ikernel/include $< $(HALLOC_SRCS) -lpthread -o $@
 
 # A Linux system call on the host, beside Carapace's (see host_syscall.c).
 $(BENCH_HOST_SYSCALL): tests/bench/host_syscall.c

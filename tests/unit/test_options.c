@@ -18,7 +18,8 @@
 #define MAXV 4
 
 /* The list every "unknown boot option" message ends with. */
-#define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave"
+#define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
+	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl"
 
 struct good_case {
 	const char *cmdline;
@@ -113,6 +114,16 @@ static const struct bad_case bad_cases[] = {
 	  "boot option 'verbose' takes no value (got 'verbose=')" },
 	{ "test", -EINVAL, "boot option 'test' needs a value: test=NAME" },
 	{ "fpu=avx", -EINVAL, "boot option 'fpu=avx': fpu must be xsave or fxsave" },
+	{ "wx=yes", -EINVAL, "boot option 'wx=yes': wx must be deny or allow" },
+	{ "aslr=no", -EINVAL, "boot option 'aslr=no': aslr must be on or off" },
+	{ "aslr.seed=12a", -EINVAL,
+	  "boot option 'aslr.seed=12a': the seed must be a number (decimal or 0x hex)" },
+	{ "aslr.seed=0x", -EINVAL,
+	  "boot option 'aslr.seed=0x': the seed must be a number (decimal or 0x hex)" },
+	{ "aslr.seed=18446744073709551616", -EINVAL,
+	  "boot option 'aslr.seed=18446744073709551616': the seed does not fit in 64 bits" },
+	{ "layout=hide", -EINVAL,
+	  "boot option 'layout=hide': the only layout is layout=show" },
 	{ "fpu", -EINVAL, "boot option 'fpu' needs a value: fpu=xsave|fxsave" },
 	{ "test=", -EINVAL, "boot option 'test' needs a value: test=NAME" },
 	{ "env", -EINVAL, "boot option 'env' needs a value: env=KEY=VALUE" },
@@ -257,17 +268,22 @@ static void test_in_place(void **state)
 	assert_ptr_equal(o.app_argv[1], line + 15);
 }
 
-/* fpu= picks how FPU state is saved; xsave is the default. */
-static void test_fpu(void **state)
+/* fpu= picks how FPU state is saved (xsave is the default); wx=allow lifts
+ * W^X for the application's mappings (deny is the default). The last wins. */
+static void test_choices(void **state)
 {
 	static const struct {
 		const char *cmdline;
-		enum boot_fpu want;
+		enum boot_fpu fpu;
+		bool wx_allow;
 	} cases[] = {
-		{ "", BOOT_FPU_XSAVE },
-		{ "fpu=xsave", BOOT_FPU_XSAVE },
-		{ "fpu=fxsave", BOOT_FPU_FXSAVE },
-		{ "fpu=fxsave fpu=xsave", BOOT_FPU_XSAVE },
+		{ "", BOOT_FPU_XSAVE, false },
+		{ "fpu=xsave", BOOT_FPU_XSAVE, false },
+		{ "fpu=fxsave", BOOT_FPU_FXSAVE, false },
+		{ "fpu=fxsave fpu=xsave", BOOT_FPU_XSAVE, false },
+		{ "wx=allow", BOOT_FPU_XSAVE, true },
+		{ "wx=deny", BOOT_FPU_XSAVE, false },
+		{ "wx=allow fpu=fxsave wx=deny", BOOT_FPU_FXSAVE, false },
 	};
 
 	(void)state;
@@ -277,7 +293,41 @@ static void test_fpu(void **state)
 
 		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
 		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), 0);
-		assert_int_equal(o.fpu, cases[i].want);
+		assert_int_equal(o.fpu, cases[i].fpu);
+		assert_int_equal(o.wx_allow, cases[i].wx_allow);
+	}
+}
+
+/* aslr=on|off, aslr.seed=N (decimal or 0x hex, 64 bits), layout=show. */
+static void test_aslr(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		bool off, seeded, show;
+		uint64_t seed;
+	} cases[] = {
+		{ "", false, false, false, 0 },
+		{ "aslr=off", true, false, false, 0 },
+		{ "aslr=off aslr=on", false, false, false, 0 },
+		{ "aslr.seed=42", false, true, false, 42 },
+		{ "aslr.seed=0", false, true, false, 0 },
+		{ "aslr.seed=0xDEADbeef layout=show", false, true, true, 0xdeadbeef },
+		{ "aslr.seed=18446744073709551615", false, true, false, UINT64_MAX },
+		{ "aslr.seed=0xffffffffffffffff", false, true, false, UINT64_MAX },
+		{ "layout=show aslr=off", true, false, true, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[128];
+		struct boot_options o;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), 0);
+		assert_int_equal(o.aslr_off, cases[i].off);
+		assert_int_equal(o.aslr_seeded, cases[i].seeded);
+		assert_int_equal(o.layout_show, cases[i].show);
+		assert_int_equal(o.aslr_seed, cases[i].seed);
 	}
 }
 
@@ -290,7 +340,8 @@ int main(void)
 		cmocka_unit_test(test_null_cmdline),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_in_place),
-		cmocka_unit_test(test_fpu),
+		cmocka_unit_test(test_choices),
+		cmocka_unit_test(test_aslr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

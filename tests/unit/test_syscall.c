@@ -20,9 +20,9 @@
 	X(getgid) X(getegid) X(uname) X(sched_yield) X(sched_getaffinity) \
 	X(getrandom) X(clock_gettime) X(clock_getres) X(clock_nanosleep) \
 	X(nanosleep) X(gettimeofday) X(time) X(rt_sigaction) \
-	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tgkill) X(prlimit64) \
+	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(prlimit64) \
 	X(getrlimit) X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
-	X(eventfd2)
+	X(eventfd2) X(membarrier)
 
 #define LINUX_CALL(name) { #name, __NR_##name },
 static const struct { const char *name; long nr; } linux_calls[] = {

@@ -11,6 +11,7 @@
 #define VEC_IPI_RESCHED  0x31 /* "look at your incoming queue" */
 #define VEC_IPI_STOP     0x32 /* "stop: a report or panic is being printed" */
 #define VEC_IPI_WAKE     0x33 /* wakes a halted CPU; its handler does nothing */
+#define VEC_IPI_TLB      0x34 /* "flush your TLB" (tlb.c) */
 #define VEC_SPURIOUS     0xff
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);

@@ -10,6 +10,7 @@
 #include "arch.h"
 #include "layout.h"
 #include "mmu.h"
+#include "tlb.h"
 
 #define ENTRIES 512
 #define LEVEL_SHIFT(level) (12 + 9 * (level))
@@ -20,6 +21,26 @@
 static uint64_t window;
 static mmu_frame_alloc_fn frame_alloc;
 static uint64_t active_root;
+static bool app_wx; /* boot option wx=allow */
+
+void mmu_allow_app_wx(void)
+{
+	app_wx = true;
+}
+
+bool mmu_app_wx(void)
+{
+	return app_wx;
+}
+
+/* Write and execute together: never in the kernel's half, and in the
+ * application's only under wx=allow. */
+static bool wx_refused(uint64_t va, uint64_t size, unsigned prot)
+{
+	if (!(prot & MAP_WRITE) || !(prot & MAP_EXEC))
+		return false;
+	return !app_wx || va >= LOW_HALF_END || size > LOW_HALF_END - va;
+}
 
 void mmu_init(uint64_t phys_window, mmu_frame_alloc_fn alloc)
 {
@@ -113,7 +134,7 @@ int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned pro
 {
 	uint64_t flags = leaf_flags(prot);
 
-	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+	if (wx_refused(va, size, prot))
 		return -EACCES;
 	if ((va | pa | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -166,6 +187,8 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size)
 			invlpg(va);
 		done++;
 	}
+	if (done && root == active_root)
+		tlb_shootdown(); /* other CPUs may cache what was unmapped */
 	return done;
 }
 
@@ -188,7 +211,7 @@ int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 {
 	uint64_t flags = (prot & MAP_NOACCESS) ? 0 : leaf_flags(prot);
 
-	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+	if (wx_refused(va, size, prot))
 		return -EACCES;
 	if ((va | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -202,6 +225,8 @@ int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 		if (root == active_root)
 			invlpg(p);
 	}
+	if (root == active_root)
+		tlb_shootdown();
 	return 0;
 }
 

@@ -43,7 +43,8 @@ uint64_t mmu_root(void);
 /*
  * Maps [va, va+size) to [pa, pa+size) with prot (MAP_*). The range must be
  * page-aligned and not mapped yet (-EEXIST). A request for write and execute
- * together is refused (-EACCES): W^X holds for every kernel mapping.
+ * together is refused (-EACCES): W^X holds for every kernel mapping, and
+ * for the application's (the low half) unless mmu_allow_app_wx() was called.
  */
 int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned prot);
 
@@ -68,6 +69,11 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size);
  * 2 MiB page, else -ENOMEM and nothing changes. Returns 0.
  */
 int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
+
+/* Boot option wx=allow: from now on write+execute pages are accepted below
+ * LOW_HALF_END (the application's mappings), never above. */
+void mmu_allow_app_wx(void);
+bool mmu_app_wx(void);
 /* Calls fn for every present leaf mapping, in address order. */
 void mmu_walk(uint64_t root,
 	      void (*fn)(void *ctx, uint64_t va, uint64_t pte, uint64_t size),

@@ -29,6 +29,7 @@
 #include "layout.h"
 #include "mmu.h"
 #include "smp.h"
+#include "tlb.h"
 
 /*
  * The stack ap_main runs on. Kept small, as are the APs' IST stacks
@@ -333,6 +334,7 @@ unsigned smp_init(void (*ap_main)(struct cpu *cpu))
 	this_cpu()->apic_id = lapic_id();
 	irq_register(VEC_IPI_STOP, stop_handler);
 	irq_register(VEC_IPI_WAKE, wake_handler);
+	tlb_init();
 	klog("lapic: %s, timer %s", lapic_x2apic() ? "x2apic" : "xapic",
 	     lapic_tsc_deadline() ? "tsc-deadline" : "one-shot count");
 	if (!lapic_tsc_deadline())

@@ -47,3 +47,48 @@ syscall_entry:
 	popq %rsi
 	popq %rdi
 	iretq
+
+/*
+ * void app_thread_enter(const struct syscall_frame *f)
+ *
+ * A new application thread (clone) starts here, on its own kernel stack:
+ * it "returns" from the clone system call as its parent did, with the
+ * parent's argument registers, RAX = 0 and the stack and return address
+ * of the frame (clone's child stack). RCX and R11 hold the return address
+ * and flags, as after a real SYSCALL; the callee-saved registers are zero.
+ */
+#define FRAME_R9     8
+#define FRAME_R8     16
+#define FRAME_R10    24
+#define FRAME_RDX    32
+#define FRAME_RSI    40
+#define FRAME_RDI    48
+#define FRAME_RIP    56
+#define FRAME_CS     64
+#define FRAME_RFLAGS 72
+#define FRAME_RSP    80
+#define FRAME_SS     88
+
+	.globl app_thread_enter
+app_thread_enter:
+	pushq FRAME_SS(%rdi)
+	pushq FRAME_RSP(%rdi)
+	pushq FRAME_RFLAGS(%rdi)
+	pushq FRAME_CS(%rdi)
+	pushq FRAME_RIP(%rdi)
+	movq FRAME_R9(%rdi), %r9
+	movq FRAME_R8(%rdi), %r8
+	movq FRAME_R10(%rdi), %r10
+	movq FRAME_RDX(%rdi), %rdx
+	movq FRAME_RSI(%rdi), %rsi
+	movq FRAME_RIP(%rdi), %rcx
+	movq FRAME_RFLAGS(%rdi), %r11
+	movq FRAME_RDI(%rdi), %rdi
+	xorl %eax, %eax
+	xorl %ebx, %ebx
+	xorl %ebp, %ebp
+	xorl %r12d, %r12d
+	xorl %r13d, %r13d
+	xorl %r14d, %r14d
+	xorl %r15d, %r15d
+	iretq

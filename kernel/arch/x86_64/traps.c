@@ -91,6 +91,14 @@ static enum violation classify_page_fault(const struct trap_frame *f, uint64_t a
 			*why = "access to a stack guard page";
 			return VIOLATION_STACK_GUARD;
 		}
+		if (r->kind == VM_REGION_HEAP_GUARD) {
+			*why = "access to a guard page past a heap block";
+			return VIOLATION_HEAP_OVERFLOW;
+		}
+		if (r->kind == VM_REGION_HEAP_FREED) {
+			*why = "access to a freed heap block";
+			return VIOLATION_USE_AFTER_FREE;
+		}
 		*why = "access to an unmapped page of the heap";
 		return VIOLATION_PAGE_FAULT;
 	}

@@ -16,6 +16,8 @@
 enum vm_region_kind {
 	VM_REGION_STACK,
 	VM_REGION_HEAP,
+	VM_REGION_HEAP_GUARD, /* a hardened heap's guard page (heap-overflow) */
+	VM_REGION_HEAP_FREED, /* a hardened heap's freed memory (use-after-free) */
 };
 
 /* A mapped range with an unmapped guard page on each side. */
@@ -46,6 +48,15 @@ void memory_free_stack(uint64_t top);
 
 /* The region whose guard pages contain addr, or NULL. */
 const struct vm_region *memory_guard_region(uint64_t addr);
+/*
+ * A hardened heap on [start, end) (hardening/app_heap.c): memory_guard_region
+ * asks explain about a fault there, which returns VM_REGION_HEAP_GUARD,
+ * VM_REGION_HEAP_FREED, or VM_REGION_HEAP (nothing to say). explain must
+ * take no lock. At most MEMORY_MAX_HEAPS heaps; call at boot.
+ */
+#define MEMORY_MAX_HEAPS 4
+void memory_add_heap(uint64_t start, uint64_t end, const char *name,
+		     enum vm_region_kind (*explain)(uint64_t addr));
 /* The region whose mapped part contains addr, or NULL. */
 const struct vm_region *memory_region(uint64_t addr);
 

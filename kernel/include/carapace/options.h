@@ -15,6 +15,17 @@
  *   env=KEY=VALUE    add KEY=VALUE to the application's environment
  *   fpu=xsave|fxsave how threads' FPU state is saved: xsave (the default)
  *                    uses XSAVE where the CPU lists it; fxsave never does
+ *   wx=deny|allow    allow: the application's mmap/mprotect may ask for
+ *                    write and execute together (JITs); the kernel's own
+ *                    mappings stay W^X. deny is the default.
+ *   aslr=on|off      off: every region gets the lowest fit (the fixed,
+ *                    OSv-like layout); on is the default
+ *   aslr.seed=N      layout decisions come from a generator seeded with N
+ *                    only: one layout, reproducible. INSECURE (for
+ *                    debugging and experiments); getrandom stays random
+ *   layout=show      print "layout REGION 0xADDRESS" for each placed region
+ *   heap=hardened|musl  musl: musl's own malloc serves the application
+ *                    instead of the hardened allocator (an ablation switch)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -25,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define OPTIONS_MAX_ARGS 64   /* application path plus arguments */
 #define OPTIONS_MAX_ENV  64
@@ -38,6 +50,12 @@ enum boot_fpu {
 struct boot_options {
 	bool verbose;
 	enum boot_fpu fpu;
+	bool aslr_off;                       /* aslr=off */
+	bool aslr_seeded;                    /* aslr.seed=N given */
+	uint64_t aslr_seed;
+	bool layout_show;                    /* layout=show */
+	bool wx_allow;                       /* wx=allow */
+	bool heap_musl;                      /* heap=musl */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */

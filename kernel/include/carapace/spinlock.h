@@ -39,6 +39,25 @@ static inline uint64_t spin_lock_irqsave(struct spinlock *l)
 	return flags;
 }
 
+/*
+ * spin_lock_irqsave that calls poll() while it waits: for a lock whose
+ * holder may wait, interrupts off, for this CPU to answer an IPI (the TLB
+ * shootdown of memory.c's lock holder).
+ */
+static inline uint64_t spin_lock_irqsave_polling(struct spinlock *l, void (*poll)(void))
+{
+	uint64_t flags;
+	uint16_t ticket;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
+		poll();
+		__builtin_ia32_pause();
+	}
+	return flags;
+}
+
 static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
 {
 	spin_unlock(l);

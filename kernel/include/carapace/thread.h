@@ -25,6 +25,7 @@ struct thread_attr {
 	int cpu;              /* where to start; THREAD_ANY_CPU: the caller's */
 	bool pinned;          /* stay on cpu: the load balancer leaves it alone */
 	bool detached;        /* freed when it exits; cannot be joined */
+	uint64_t *id_out;     /* if set, receives thread_id() before it starts */
 };
 
 /* Creates a runnable thread running fn(arg); NULL when out of memory. */
@@ -61,6 +62,13 @@ void thread_yield(void);
 void thread_set_fs_base(uint64_t base);
 uint64_t thread_fs_base(void);
 void thread_sleep_ns(uint64_t ns);
+/*
+ * The application's "clear child tid" address of the calling thread
+ * (set_tid_address, clone's CLONE_CHILD_CLEARTID): when the thread exits,
+ * 0 is written there and a futex waiter woken (that is pthread_join).
+ */
+void thread_set_clear_child_tid(uint64_t addr);
+uint64_t thread_clear_child_tid(void);
 
 /*
  * The wait protocol, free of lost wake-ups (OSv's wait_until model):

@@ -28,6 +28,7 @@
 #define VFS_O_EXCL      0200
 #define VFS_O_TRUNC     01000
 #define VFS_O_APPEND    02000
+#define VFS_O_NONBLOCK  04000
 #define VFS_O_DIRECTORY 0200000
 #define VFS_O_CLOEXEC   02000000
 
@@ -36,8 +37,10 @@
 #define VFS_S_IFDIR 0040000
 #define VFS_S_IFCHR 0020000
 #define VFS_S_IFREG 0100000
+#define VFS_S_IFIFO 0010000
 #define VFS_S_ISDIR(m) (((m) & VFS_S_IFMT) == VFS_S_IFDIR)
 #define VFS_S_ISREG(m) (((m) & VFS_S_IFMT) == VFS_S_IFREG)
+#define VFS_S_ISFIFO(m) (((m) & VFS_S_IFMT) == VFS_S_IFIFO)
 #define VFS_DT_CHR 2
 #define VFS_DT_DIR 4
 #define VFS_DT_REG 8
@@ -45,6 +48,19 @@
 #define VFS_SEEK_SET 0
 #define VFS_SEEK_CUR 1
 #define VFS_SEEK_END 2
+
+/* poll() event bits: the Linux values. */
+#define VFS_POLLIN     0x001
+#define VFS_POLLPRI    0x002
+#define VFS_POLLOUT    0x004
+#define VFS_POLLERR    0x008
+#define VFS_POLLHUP    0x010
+#define VFS_POLLNVAL   0x020
+#define VFS_POLLRDNORM 0x040
+#define VFS_POLLWRNORM 0x100
+/* What a file that never waits reports (Linux's DEFAULT_POLLMASK). */
+#define VFS_POLL_ALWAYS \
+	(VFS_POLLIN | VFS_POLLOUT | VFS_POLLRDNORM | VFS_POLLWRNORM)
 
 /* Where every filesystem and the VFS get memory: kmalloc/kfree in the
  * kernel, malloc/free in the host tests. */
@@ -96,6 +112,8 @@ struct vnode_ops {
 	int (*readdir)(struct vnode *dir, uint64_t index, struct vfs_dirent *out);
 	/* The last open reference is gone (refs just fell to 0). */
 	void (*release)(struct vnode *vn);
+	/* VFS_POLL* bits that hold now; NULL: VFS_POLL_ALWAYS. */
+	unsigned (*poll)(struct vnode *vn);
 };
 
 /* Embedded in each filesystem's node. refs counts open files. */
@@ -113,8 +131,18 @@ struct vfs_mount {
 	struct vnode *root;
 };
 
+/*
+ * Called after a pipe or an eventfd changed state (data, space, an end
+ * closed), so that the kernel can wake whoever waits for it.
+ */
+struct vfs_notify {
+	void (*changed)(void *ctx);
+	void *ctx;
+};
+
 struct vfs {
 	struct vfs_alloc alloc;
+	struct vfs_notify notify; /* optional: changed may be NULL */
 	struct vfs_mount mounts[VFS_MOUNT_MAX];
 	int nmounts;
 };
@@ -188,6 +216,8 @@ int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,
 		 uint64_t size);
 
 /* Open files. */
+int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
+		 struct vfs_file **out);
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
 int64_t vfs_read(struct vfs_file *f, void *buf, size_t n);
@@ -199,6 +229,12 @@ int vfs_ftruncate(struct vfs_file *f, int64_t size);
 int vfs_fstat(struct vfs_file *f, struct linux_stat *st);
 int64_t vfs_getdents64(struct vfs_file *f, void *buf, size_t len);
 void vfs_stat_fill(const struct vfs_attr *a, struct linux_stat *st);
+unsigned vfs_poll(struct vfs_file *f);
+/* A pipe or an eventfd: no offset (lseek, pread: -ESPIPE), and a read or
+ * write that cannot go on now returns -EAGAIN for the caller to wait. */
+bool vfs_file_is_stream(const struct vfs_file *f);
+int vfs_stream_getattr(struct vnode *vn, struct vfs_attr *out);
+void vfs_notify_changed(struct vfs *vfs);
 
 /* File-descriptor tables. Installing takes a reference on the file. */
 void vfs_fdtable_init(struct vfs_fdtable *t);
@@ -210,6 +246,21 @@ int vfs_fd_dup3(struct vfs_fdtable *t, int oldfd, int newfd, int flags,
 		bool is_dup2);
 void vfs_fdtable_close_all(struct vfs_fdtable *t);
 void vfs_fdtable_close_on_exec(struct vfs_fdtable *t);
+
+/*
+ * Pipes (pipe.c): a ring of PIPE_CAPACITY bytes between a read end (opened
+ * O_RDONLY) and a write end (O_WRONLY); flags may hold VFS_O_NONBLOCK.
+ * Reads and writes never block: -EAGAIN when they would.
+ */
+#define PIPE_CAPACITY 65536
+#define PIPE_ATOMIC   4096 /* PIPE_BUF: writes up to this are never split */
+int pipe_new(struct vfs *vfs, int flags, struct vfs_file **read_end,
+	     struct vfs_file **write_end);
+
+/* eventfd (eventfd.c): a 64-bit counter read and written 8 bytes at a time. */
+#define EVENTFD_SEMAPHORE 1 /* EFD_SEMAPHORE */
+int eventfd_new(struct vfs *vfs, uint64_t initval, int flags,
+		struct vfs_file **out);
 
 /* The filesystems. Each returns its root vnode for vfs_mount. */
 struct ramfs;

@@ -33,6 +33,7 @@
 #define ELOOP    40
 #define EINTR    4
 #define ESPIPE   29
+#define EPIPE    32
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 #define ENOTSUP  EOPNOTSUPP

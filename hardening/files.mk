@@ -1,0 +1,6 @@
+# hardening/: the hardened allocator (portable core, also in host tests,
+# fuzzers and the host build of tests/bench/heap_bench.c) and its kernel
+# glue. Included by the top-level Makefile after kernel/files.mk.
+HALLOC_SRCS := hardening/halloc.c hardening/halloc_layout.c
+KERNEL_PORTABLE_SRCS += $(HALLOC_SRCS)
+KERNEL_ONLY_SRCS += hardening/app_heap.c

@@ -1,0 +1,536 @@
+/*
+ * halloc: the hardened allocator's operations (see carapace/halloc.h and
+ * hardening/README.md). Every check is always on; a caught violation goes
+ * to the backend's reporter.
+ *
+ * Invariants: a SLOT_FREE slot is all zero (checked when it is handed
+ * out, so a write after free is caught); a used small block of size n has
+ * its canary at block + n; a freed small block is zeroed and held in the
+ * quarantine, and becomes SLOT_FREE only when the quarantine evicts it
+ * (a random entry, once full), after a check that it is still all zero; a
+ * freed large block is unmapped at once and its address range is reused
+ * only after HALLOC_LARGE_QUARANTINE later large frees.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "halloc_impl.h"
+
+#define MIN_ALIGN 16u
+
+static const char *const violation_names[] = {
+	[HALLOC_HEAP_OVERFLOW] = "heap-overflow",
+	[HALLOC_DOUBLE_FREE] = "double-free",
+	[HALLOC_INVALID_FREE] = "invalid-free",
+	[HALLOC_USE_AFTER_FREE] = "use-after-free",
+};
+
+const char *halloc_violation_name(enum halloc_violation v)
+{
+	return (unsigned)v < sizeof(violation_names) / sizeof(violation_names[0])
+		       ? violation_names[v] : "?";
+}
+
+static void violation(struct halloc *h, enum halloc_violation kind, uintptr_t addr,
+		      uintptr_t block, size_t size, const char *what)
+{
+	struct halloc_report r = { kind, addr, block, size, what };
+
+	h->stats.detected++;
+	h->be.report(h->be.ctx, &r);
+}
+
+/* splitmix64 steps, reseeded from the backend every 64 Ki uses. */
+static uint64_t random64(struct halloc *h)
+{
+	uint64_t z;
+
+	if (h->rng_uses++ % 65536 == 0) {
+		uint64_t fresh[2];
+
+		h->be.random(h->be.ctx, fresh, sizeof(fresh));
+		h->rng[0] ^= fresh[0];
+		h->rng[1] ^= fresh[1] | 1;
+	}
+	z = (h->rng[0] += 0x9e3779b97f4a7c15ull) ^ h->rng[1];
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A block's canary: the secret mixed with its address; its first byte is never 0. */
+static uint64_t canary_of(const struct halloc *h, uintptr_t block)
+{
+	uint64_t c = h->canary_secret ^ ((uint64_t)block * 0xff51afd7ed558ccdull);
+
+	return c | 0x80;
+}
+
+static void write_canary(const struct halloc *h, uintptr_t block, size_t size)
+{
+	uint64_t c = canary_of(h, block);
+
+	memcpy((void *)(block + size), &c, sizeof(c));
+}
+
+static bool canary_intact(const struct halloc *h, uintptr_t block, size_t size)
+{
+	uint64_t c;
+
+	memcpy(&c, (const void *)(block + size), sizeof(c));
+	return c == canary_of(h, block);
+}
+
+/* The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. */
+static uintptr_t first_nonzero(uintptr_t p, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (size_t i = 0; i < len / 8; i++) {
+		if (w[i]) {
+			const uint8_t *b = (const uint8_t *)&w[i];
+			int j = 0;
+
+			while (!b[j])
+				j++;
+			return (uintptr_t)(b + j);
+		}
+	}
+	return 0;
+}
+
+int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t base,
+		size_t bytes)
+{
+	memset(h, 0, sizeof(*h));
+	h->be = *be;
+	if (halloc_layout_init(h, base, bytes))
+		return -EINVAL;
+	be->random(be->ctx, &h->canary_secret, sizeof(h->canary_secret));
+	be->random(be->ctx, h->rng, sizeof(h->rng));
+	return 0;
+}
+
+/* --- Slabs ------------------------------------------------------------ */
+
+static struct slab_meta *slab_meta(struct halloc_area *a, uint32_t cell)
+{
+	return halloc_cell_meta(a, cell);
+}
+
+static void partial_push(struct halloc_area *a, uint32_t cell)
+{
+	struct slab_meta *m = slab_meta(a, cell);
+
+	m->prev = 0;
+	m->next = a->partial;
+	if (a->partial)
+		slab_meta(a, a->partial - 1)->prev = cell + 1;
+	a->partial = cell + 1;
+	a->npartial++;
+}
+
+static void partial_remove(struct halloc_area *a, uint32_t cell)
+{
+	struct slab_meta *m = slab_meta(a, cell);
+
+	if (m->prev)
+		slab_meta(a, m->prev - 1)->next = m->next;
+	else
+		a->partial = m->next;
+	if (m->next)
+		slab_meta(a, m->next - 1)->prev = m->prev;
+	m->next = m->prev = 0;
+	a->npartial--;
+}
+
+static int64_t slab_new(struct halloc *h, struct halloc_area *a)
+{
+	int64_t cell = halloc_take_cell(h, a);
+	size_t data = (size_t)a->data_pages * HALLOC_PAGE;
+	struct slab_meta *m;
+
+	if (cell < 0)
+		return -1;
+	if (h->be.map(h->be.ctx, halloc_cell_base(a, (uint32_t)cell), data)) {
+		halloc_give_cell(a, (uint32_t)cell);
+		return -1;
+	}
+	h->stats.data_mapped += data;
+	m = slab_meta(a, (uint32_t)cell);
+	memset(m, 0, a->stride); /* every slot SLOT_FREE */
+	m->state = CELL_ACTIVE;
+	m->nfree = (uint16_t)a->nslots;
+	partial_push(a, (uint32_t)cell);
+	return cell;
+}
+
+/* An empty slab goes back (pages unmapped) unless it is its class's last partial one. */
+static void slab_maybe_release(struct halloc *h, struct halloc_area *a, uint32_t cell)
+{
+	struct slab_meta *m = slab_meta(a, cell);
+	size_t data = (size_t)a->data_pages * HALLOC_PAGE;
+
+	if (m->nfree != a->nslots || a->npartial < 2)
+		return;
+	partial_remove(a, cell);
+	h->be.unmap(h->be.ctx, halloc_cell_base(a, cell), data);
+	h->stats.data_mapped -= data;
+	halloc_give_cell(a, cell);
+}
+
+/* A random free slot of a slab with one. */
+static uint32_t pick_slot(struct halloc *h, struct halloc_area *a, struct slab_meta *m)
+{
+	uint8_t *st = slab_states(m);
+	uint32_t start = (uint32_t)(random64(h) % a->nslots);
+
+	for (uint32_t i = 0; i < a->nslots; i++) {
+		uint32_t s = start + i < a->nslots ? start + i : start + i - a->nslots;
+
+		if (st[s] == SLOT_FREE)
+			return s;
+	}
+	return 0; /* not reached: nfree > 0 */
+}
+
+static void *small_alloc(struct halloc *h, int area, size_t size)
+{
+	struct halloc_area *a = &h->areas[area];
+	int64_t cell = a->partial ? (int64_t)a->partial - 1 : slab_new(h, a);
+	struct slab_meta *m;
+	uint32_t slot;
+	uintptr_t p, bad;
+
+	if (cell < 0)
+		return NULL;
+	m = slab_meta(a, (uint32_t)cell);
+	slot = pick_slot(h, a, m);
+	p = halloc_cell_base(a, (uint32_t)cell) + (uintptr_t)slot * a->slot_bytes;
+	if ((bad = first_nonzero(p, a->slot_bytes))) {
+		violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
+			  "a free heap block was written to after it was freed");
+		return NULL;
+	}
+	slab_states(m)[slot] = SLOT_USED;
+	slab_sizes(m, a->nslots)[slot] = (uint16_t)size;
+	if (--m->nfree == 0)
+		partial_remove(a, (uint32_t)cell);
+	write_canary(h, p, size);
+	return (void *)p;
+}
+
+/* Packs a quarantined slot as (area << 48) | (slot << 32) | cell. */
+static uint64_t slot_key(int area, uint32_t cell, uint32_t slot)
+{
+	return ((uint64_t)area << 48) | ((uint64_t)slot << 32) | cell;
+}
+
+/* A quarantined slot becomes free, once checked to be still all zero. */
+static void slot_release(struct halloc *h, uint64_t key)
+{
+	struct halloc_area *a = &h->areas[key >> 48];
+	uint32_t cell = (uint32_t)key, slot = (uint32_t)(key >> 32) & 0xffff;
+	struct slab_meta *m = slab_meta(a, cell);
+	uintptr_t p = halloc_cell_base(a, cell) + (uintptr_t)slot * a->slot_bytes, bad;
+
+	if ((bad = first_nonzero(p, a->slot_bytes))) {
+		violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
+			  "a freed heap block was written to while in quarantine");
+		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
+	}
+	slab_states(m)[slot] = SLOT_FREE;
+	if (m->nfree++ == 0)
+		partial_push(a, cell);
+	slab_maybe_release(h, a, cell);
+}
+
+static void quarantine_small(struct halloc *h, uint64_t key)
+{
+	if (h->nquarantine < HALLOC_QUARANTINE) {
+		h->quarantine[h->nquarantine++] = key;
+	} else {
+		int victim = (int)(random64(h) % HALLOC_QUARANTINE);
+		uint64_t old = h->quarantine[victim];
+
+		h->quarantine[victim] = key;
+		slot_release(h, old);
+	}
+}
+
+/*
+ * Checks a small block being freed: returns its slot and size, or reports
+ * and returns false.
+ */
+static bool small_check(struct halloc *h, const struct halloc_where *w, uintptr_t p,
+			uint32_t *slot, size_t *size)
+{
+	struct halloc_area *a = w->area;
+	struct slab_meta *m = slab_meta(a, w->cell);
+	uintptr_t off = p - halloc_cell_base(a, w->cell);
+
+	if (m->state == CELL_RELEASED) {
+		violation(h, HALLOC_DOUBLE_FREE, p, p, 0,
+			  "the block's slab was already emptied and released");
+		return false;
+	}
+	if (m->state != CELL_ACTIVE || off >= (uintptr_t)a->nslots * a->slot_bytes ||
+	    off % a->slot_bytes) {
+		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+			  "not the start of a heap block (an interior or stray pointer)");
+		return false;
+	}
+	*slot = (uint32_t)(off / a->slot_bytes);
+	if (slab_states(m)[*slot] != SLOT_USED) {
+		violation(h, HALLOC_DOUBLE_FREE, p, p, 0, "the block is already free");
+		return false;
+	}
+	*size = slab_sizes(m, a->nslots)[*slot];
+	if (!canary_intact(h, p, *size)) {
+		violation(h, HALLOC_HEAP_OVERFLOW, p + *size, p, *size,
+			  "the canary after the block was overwritten");
+		return false;
+	}
+	return true;
+}
+
+static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t p,
+		       uint32_t slot, size_t size)
+{
+	struct halloc_area *a = w->area;
+	struct slab_meta *m = slab_meta(a, w->cell);
+
+	memset((void *)p, 0, a->slot_bytes);
+	slab_states(m)[slot] = SLOT_QUARANTINED;
+	h->stats.requested -= size;
+	h->stats.blocks--;
+	quarantine_small(h, slot_key((int)(a - h->areas), w->cell, slot));
+}
+
+/* --- Large blocks ----------------------------------------------------- */
+
+static void *large_alloc(struct halloc *h, size_t size, size_t align)
+{
+	size_t extra = align > MIN_ALIGN ? align : 0;
+	size_t data, pages;
+	struct halloc_area *a;
+	struct large_meta *m;
+	uintptr_t start, end;
+	int64_t cell;
+	int area;
+
+	if (size > h->zone_bytes || extra > h->zone_bytes)
+		return NULL;
+	data = page_round_up(size + extra);
+	pages = data / HALLOC_PAGE;
+	if ((area = halloc_large_area(h, pages)) < 0)
+		return NULL;
+	a = &h->areas[area];
+	if ((cell = halloc_take_cell(h, a)) < 0)
+		return NULL;
+	start = halloc_cell_base(a, (uint32_t)cell);
+	if (h->be.map(h->be.ctx, start, data)) {
+		halloc_give_cell(a, (uint32_t)cell);
+		return NULL;
+	}
+	h->stats.data_mapped += data;
+	end = start + data;
+	m = halloc_cell_meta(a, (uint32_t)cell);
+	/* The block ends where the mapping does (to the alignment): an overflow faults. */
+	m->ptr = (end - size) & ~(uintptr_t)((align > MIN_ALIGN ? align : MIN_ALIGN) - 1);
+	m->size = size;
+	m->next = 0;
+	m->state = CELL_ACTIVE;
+	return (void *)m->ptr;
+}
+
+static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_t p,
+			size_t *size)
+{
+	struct large_meta *m = halloc_cell_meta(w->area, w->cell);
+
+	if (m->ptr == p && (m->state == CELL_QUARANTINED || m->state == CELL_RELEASED)) {
+		violation(h, HALLOC_DOUBLE_FREE, p, p, m->size, "the block is already free");
+		return false;
+	}
+	if (m->ptr != p || m->state != CELL_ACTIVE) {
+		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+			  "not the start of a heap block (an interior or stray pointer)");
+		return false;
+	}
+	*size = m->size;
+	return true;
+}
+
+/* Unmaps the block at once; its addresses are reused only after the quarantine. */
+static void large_free(struct halloc *h, const struct halloc_where *w)
+{
+	struct halloc_area *a = w->area;
+	struct large_meta *m = halloc_cell_meta(a, w->cell);
+	uintptr_t start = halloc_cell_base(a, w->cell);
+	size_t data = page_round_up(m->ptr + m->size) - start;
+
+	h->be.unmap(h->be.ctx, start, data);
+	h->stats.data_mapped -= data;
+	h->stats.requested -= m->size;
+	h->stats.blocks--;
+	m->state = CELL_QUARANTINED;
+	if (h->nlarge_quarantine == HALLOC_LARGE_QUARANTINE) {
+		uint64_t old = h->large_quarantine[h->large_head];
+
+		halloc_give_cell(&h->areas[old >> 32], (uint32_t)old);
+		h->nlarge_quarantine--;
+		h->large_head = (h->large_head + 1) % HALLOC_LARGE_QUARANTINE;
+	}
+	h->large_quarantine[(h->large_head + h->nlarge_quarantine++) % HALLOC_LARGE_QUARANTINE] =
+		((uint64_t)(a - h->areas) << 32) | w->cell;
+}
+
+/* --- The operations --------------------------------------------------- */
+
+/* Allocates with the lock held. align: a power of two, at least MIN_ALIGN. */
+static void *alloc_locked(struct halloc *h, size_t size, size_t align)
+{
+	void *p = NULL;
+	int area = -1;
+
+	if (size <= HALLOC_MAX_SMALL && align <= HALLOC_PAGE)
+		area = halloc_small_area(h, size + HALLOC_CANARY, align);
+	if (area >= 0)
+		p = small_alloc(h, area, size);
+	else
+		p = large_alloc(h, size, align);
+	if (p) {
+		h->stats.requested += size;
+		h->stats.blocks++;
+	}
+	return p;
+}
+
+/*
+ * Checks ptr as a block to free or resize: true with its size, or reported
+ * (false). ptr is not NULL.
+ */
+static bool check_block(struct halloc *h, uintptr_t p, struct halloc_where *w, size_t *size,
+			uint32_t *slot)
+{
+	halloc_locate(h, p, w);
+	if (!w->area || !w->in_cells) {
+		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+			  w->area ? "not the start of a heap block (an interior or stray pointer)"
+				  : "not a heap pointer (stack, global or foreign memory)");
+		return false;
+	}
+	if (w->area->slot_bytes)
+		return small_check(h, w, p, slot, size);
+	return large_check(h, w, p, size);
+}
+
+static void free_checked(struct halloc *h, struct halloc_where *w, uintptr_t p,
+			 uint32_t slot, size_t size)
+{
+	if (w->area->slot_bytes)
+		small_free(h, w, p, slot, size);
+	else
+		large_free(h, w);
+}
+
+void *halloc_malloc(struct halloc *h, size_t size)
+{
+	void *p;
+
+	h->be.lock(h->be.ctx);
+	p = alloc_locked(h, size, MIN_ALIGN);
+	h->be.unlock(h->be.ctx);
+	return p;
+}
+
+/* Every block comes zeroed (free slots are all zero, large mappings fresh). */
+void *halloc_calloc(struct halloc *h, size_t nmemb, size_t size)
+{
+	if (size && nmemb > SIZE_MAX / size)
+		return NULL;
+	return halloc_malloc(h, nmemb * size);
+}
+
+void *halloc_aligned(struct halloc *h, size_t align, size_t size)
+{
+	void *p;
+
+	if (align == 0 || (align & (align - 1)))
+		return NULL;
+	h->be.lock(h->be.ctx);
+	p = alloc_locked(h, size, align < MIN_ALIGN ? MIN_ALIGN : align);
+	h->be.unlock(h->be.ctx);
+	return p;
+}
+
+void halloc_free(struct halloc *h, void *ptr)
+{
+	struct halloc_where w;
+	uint32_t slot = 0;
+	size_t size;
+
+	if (!ptr)
+		return;
+	h->be.lock(h->be.ctx);
+	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot))
+		free_checked(h, &w, (uintptr_t)ptr, slot, size);
+	h->be.unlock(h->be.ctx);
+}
+
+/*
+ * A small block that still fits its slot is resized in place (new canary);
+ * anything else moves. The old block is checked as free checks it.
+ */
+void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
+{
+	struct halloc_where w;
+	uint32_t slot = 0;
+	size_t old;
+	void *p = NULL;
+
+	if (!ptr)
+		return halloc_malloc(h, size);
+	h->be.lock(h->be.ctx);
+	if (!check_block(h, (uintptr_t)ptr, &w, &old, &slot))
+		goto out;
+	if (w.area->slot_bytes && size <= HALLOC_MAX_SMALL &&
+	    size + HALLOC_CANARY <= w.area->slot_bytes) {
+		struct slab_meta *m = slab_meta(w.area, w.cell);
+
+		/* Bytes past the new end are zeroed (stale data, the old canary). */
+		if (size < old + HALLOC_CANARY)
+			memset((char *)ptr + size, 0, old + HALLOC_CANARY - size);
+		slab_sizes(m, w.area->nslots)[slot] = (uint16_t)size;
+		write_canary(h, (uintptr_t)ptr, size);
+		h->stats.requested += size - old;
+		p = ptr;
+		goto out;
+	}
+	if ((p = alloc_locked(h, size, MIN_ALIGN))) {
+		memcpy(p, ptr, old < size ? old : size);
+		free_checked(h, &w, (uintptr_t)ptr, slot, old);
+	}
+out:
+	h->be.unlock(h->be.ctx);
+	return p;
+}
+
+size_t halloc_usable_size(struct halloc *h, const void *ptr)
+{
+	struct halloc_where w;
+	uint32_t slot;
+	size_t size = 0;
+
+	if (!ptr)
+		return 0;
+	h->be.lock(h->be.ctx);
+	if (!check_block(h, (uintptr_t)ptr, &w, &size, &slot))
+		size = 0;
+	h->be.unlock(h->be.ctx);
+	return size;
+}

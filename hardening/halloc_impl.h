@@ -1,0 +1,80 @@
+/*
+ * halloc internals, shared by halloc_layout.c (zones, areas, cells and
+ * their out-of-line metadata) and halloc.c (the allocator's operations).
+ * Everything here runs with the heap's lock held, except where it says.
+ */
+#ifndef HALLOC_IMPL_H
+#define HALLOC_IMPL_H
+
+#include <carapace/halloc.h>
+
+#define SLAB_CELL_PAGES  32   /* a slab cell: up to 16 data pages, the rest guard */
+#define SLAB_MAX_PAGES   16
+#define SLAB_MAX_SLOTS   256
+#define LARGE_MIN_SHIFT  15   /* the smallest large cell: 32 KiB */
+#define META_CHUNK       (16 * HALLOC_PAGE) /* metadata is mapped this much at a time */
+
+/* A cell's state (both kinds of area). */
+enum cell_state {
+	CELL_UNUSED = 0,  /* never handed out (metadata pages are zeroed) */
+	CELL_ACTIVE,      /* small: a slab; large: a live block */
+	CELL_QUARANTINED, /* large: freed, unmapped, address not yet reusable */
+	CELL_RELEASED,    /* on the area's free-cell list, unmapped */
+};
+
+/* A small slot's state. */
+enum slot_state {
+	SLOT_FREE = 0,    /* all zero, may be handed out */
+	SLOT_USED,
+	SLOT_QUARANTINED, /* freed and zeroed, not yet reusable */
+};
+
+/* Metadata of a slab; the slot states and sizes follow it. */
+struct slab_meta {
+	uint32_t next, prev; /* partial list or free-cell list (index + 1) */
+	uint16_t nfree;      /* SLOT_FREE slots */
+	uint8_t state;       /* enum cell_state */
+	uint8_t unused[5];
+};
+
+struct large_meta {
+	uintptr_t ptr;  /* the block (its end is the mapping's end, rounded to 16) */
+	size_t size;    /* requested */
+	uint32_t next;  /* free-cell list (index + 1) */
+	uint8_t state;  /* enum cell_state */
+};
+
+/* Where a pointer falls in the heap. */
+struct halloc_where {
+	struct halloc_area *area; /* NULL: outside every area */
+	uint32_t cell;
+	bool in_cells;            /* cell < area->ncells */
+};
+
+/* halloc_layout.c */
+int halloc_layout_init(struct halloc *h, uintptr_t base, size_t bytes);
+int halloc_small_area(const struct halloc *h, size_t need, size_t align);
+int halloc_large_area(const struct halloc *h, size_t data_pages);
+void halloc_locate(const struct halloc *h, uintptr_t p, struct halloc_where *w);
+uintptr_t halloc_cell_base(const struct halloc_area *a, uint32_t cell);
+void *halloc_cell_meta(const struct halloc_area *a, uint32_t cell);
+/* A cell to use (a released one first, else a fresh one, metadata mapped): index, or -1. */
+int64_t halloc_take_cell(struct halloc *h, struct halloc_area *a);
+void halloc_give_cell(struct halloc_area *a, uint32_t cell);
+
+static inline uint8_t *slab_states(struct slab_meta *m)
+{
+	return (uint8_t *)(m + 1);
+}
+
+static inline uint16_t *slab_sizes(struct slab_meta *m, uint32_t nslots)
+{
+	return (uint16_t *)((uint8_t *)(m + 1) + ((nslots + 1) & ~1u));
+}
+
+static inline size_t page_round_up(size_t v)
+{
+	return (v + HALLOC_PAGE - 1) & ~(size_t)(HALLOC_PAGE - 1);
+}
+
+#endif

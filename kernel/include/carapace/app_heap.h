@@ -1,0 +1,21 @@
+/*
+ * app_heap: the application's heap (hardening/app_heap.c): the hardened
+ * allocator on the application area's heap range, or musl's own mallocng
+ * under the boot option heap=musl (libc/malloc.c dispatches).
+ */
+#ifndef CARAPACE_APP_HEAP_H
+#define CARAPACE_APP_HEAP_H
+
+#include <stdbool.h>
+
+#include <carapace/halloc.h>
+
+/*
+ * Called once at boot, after memory_init: sets up the hardened heap and
+ * registers its range with the fault reporter, unless use_musl.
+ */
+void app_heap_init(bool use_musl);
+/* The application's hardened heap, or NULL under heap=musl. */
+struct halloc *app_heap(void);
+
+#endif

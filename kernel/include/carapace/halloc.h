@@ -1,0 +1,131 @@
+/*
+ * halloc: the hardened allocator (hardening/halloc*.c; portable: also built
+ * on the host for unit tests and fuzzing). See hardening/README.md.
+ *
+ * One heap owns one reserved virtual range, cut into equal zones: zone 0
+ * holds all metadata, each other zone is an area of one size class. Small
+ * blocks live in slabs (one slab per fixed-size cell of a small area, the
+ * unmapped rest of the cell being the slab's guard); a large block gets a
+ * cell of a large area to itself, its mapping ending right at the block's
+ * end, with unmapped pages after it. No metadata ever sits beside user data.
+ *
+ * The heap reaches the machine only through struct halloc_backend: pages,
+ * random bytes, a lock, and the reporter of a caught violation.
+ */
+#ifndef CARAPACE_HALLOC_H
+#define CARAPACE_HALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HALLOC_PAGE          4096u
+#define HALLOC_ZONES         64    /* zone 0: metadata; 1..63: areas */
+#define HALLOC_SMALL_CLASSES 36    /* 16 B ... 16 KiB slots */
+#define HALLOC_MAX_SMALL     16376u /* the largest request a slab serves */
+#define HALLOC_CANARY        8u     /* bytes of canary after a small block */
+#define HALLOC_QUARANTINE    256    /* freed small blocks held back */
+#define HALLOC_LARGE_QUARANTINE 64  /* freed large mappings held unmapped */
+
+enum halloc_violation {
+	HALLOC_HEAP_OVERFLOW,   /* a small block's canary changed */
+	HALLOC_DOUBLE_FREE,     /* freed (or reallocated) twice */
+	HALLOC_INVALID_FREE,    /* not a block's start: interior, stack, global, foreign */
+	HALLOC_USE_AFTER_FREE,  /* a freed block was written to while quarantined */
+};
+
+/* What a fault at an address of the heap's range means. */
+enum halloc_fault {
+	HALLOC_FAULT_NONE,   /* not the heap's, or nothing to say */
+	HALLOC_FAULT_GUARD,  /* a guard page past a slab or a large block */
+	HALLOC_FAULT_FREED,  /* memory of a freed large block or released slab */
+};
+
+struct halloc_report {
+	enum halloc_violation kind;
+	uintptr_t addr;   /* the pointer given, or the first corrupted byte */
+	uintptr_t block;  /* the block concerned (0 when there is none) */
+	size_t size;      /* its requested size (0 when unknown) */
+	const char *what; /* one sentence */
+};
+
+struct halloc_backend {
+	/* Makes [addr, addr+len) readable and writable with zeroed pages: 0 or -ENOMEM. */
+	int (*map)(void *ctx, uintptr_t addr, size_t len);
+	/* Takes the pages away: any access faults; a later map gives zeroes. */
+	void (*unmap)(void *ctx, uintptr_t addr, size_t len);
+	void (*random)(void *ctx, void *buf, size_t len);
+	void (*lock)(void *ctx);
+	void (*unlock)(void *ctx);
+	/*
+	 * A caught violation. The kernel's reports and ends the application
+	 * (never returns); a host test's records it and returns, and the
+	 * operation then does nothing more (free) or returns NULL.
+	 */
+	void (*report)(void *ctx, const struct halloc_report *r);
+	void *ctx;
+};
+
+struct halloc_area {
+	uintptr_t base, meta;  /* the area's cells, and its metadata slice */
+	size_t cell_bytes;     /* slab cell, or a large area's power-of-two cell */
+	size_t meta_mapped;    /* bytes of the metadata slice mapped so far */
+	uint32_t slot_bytes;   /* small: the class size; 0 for a large area */
+	uint32_t nslots;       /* small: slots per slab */
+	uint32_t data_pages;   /* small: pages mapped per slab */
+	uint32_t stride;       /* bytes of metadata per cell */
+	uint32_t ncells_max, ncells; /* cells possible, cells ever used */
+	uint32_t free_cells;   /* released cells (index + 1; 0: none) */
+	uint32_t partial;      /* small: slabs with a free slot (index + 1) */
+	uint32_t npartial;
+};
+
+struct halloc_stats {
+	size_t requested;   /* bytes asked for by the blocks alive */
+	size_t blocks;      /* blocks alive */
+	size_t data_mapped; /* bytes of slab and large-block pages mapped */
+	size_t meta_mapped; /* bytes of metadata pages mapped */
+	uint64_t detected;  /* violations reported */
+};
+
+struct halloc {
+	struct halloc_backend be;
+	uintptr_t base, end;  /* the reserved range */
+	size_t zone_bytes;
+	int nareas;           /* small areas, then large ones */
+	struct halloc_area areas[HALLOC_ZONES - 1];
+	uint64_t canary_secret;
+	uint64_t rng[2];      /* slot choice (reseeded from be.random) */
+	uint32_t rng_uses;
+	uint64_t quarantine[HALLOC_QUARANTINE]; /* small slots (packed) */
+	int nquarantine;
+	uint64_t large_quarantine[HALLOC_LARGE_QUARANTINE]; /* a FIFO of large cells */
+	int large_head, nlarge_quarantine;
+	struct halloc_stats stats;
+};
+
+/*
+ * Sets up a heap on [base, base + bytes), a reserved range that nothing
+ * else maps (page-aligned; at least 64 MiB). Returns 0 or -EINVAL.
+ */
+int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t base,
+		size_t bytes);
+
+void *halloc_malloc(struct halloc *h, size_t size);
+void *halloc_calloc(struct halloc *h, size_t nmemb, size_t size);
+void *halloc_realloc(struct halloc *h, void *ptr, size_t size);
+/* align: a power of two (else NULL); covers aligned_alloc, memalign, posix_memalign. */
+void *halloc_aligned(struct halloc *h, size_t align, size_t size);
+void halloc_free(struct halloc *h, void *ptr);
+/* The requested size of a live block (0 for NULL; an invalid pointer is reported). */
+size_t halloc_usable_size(struct halloc *h, const void *ptr);
+
+/*
+ * Explains a page fault at addr (lock-free: called from the fault handler,
+ * perhaps while the heap's lock is held).
+ */
+enum halloc_fault halloc_explain_fault(const struct halloc *h, uintptr_t addr);
+
+const char *halloc_violation_name(enum halloc_violation v);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * The malloc family for applications: the hardened allocator
+ * (hardening/halloc.c, on the heap set up by hardening/app_heap.c), or,
+ * under the boot option heap=musl, musl's own mallocng (an ablation
+ * switch). libc/files.mk weakens musl's malloc, free, calloc, realloc and
+ * valloc, and renames the rest of its family to __carapace_musl_*, so
+ * these definitions win and are the ones exported (libc/exports.txt);
+ * musl's stay reachable under their internal or renamed names.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/app_heap.h>
+#include <carapace/halloc.h>
+
+/* musl's own (hidden names, or renamed in the copy of libc.a). */
+void *__libc_malloc_impl(size_t size);
+void *__libc_calloc(size_t nmemb, size_t size);
+void *__libc_realloc(void *ptr, size_t size);
+void __libc_free(void *ptr);
+void *__carapace_musl_aligned_alloc(size_t align, size_t size);
+int __carapace_musl_posix_memalign(void **res, size_t align, size_t size);
+void *__carapace_musl_memalign(size_t align, size_t size);
+size_t __carapace_musl_malloc_usable_size(void *ptr);
+void *__carapace_musl_reallocarray(void *ptr, size_t nmemb, size_t size);
+
+/* musl's errno (the application's thread block). */
+int *__errno_location(void);
+
+void *malloc(size_t size);
+void *calloc(size_t nmemb, size_t size);
+void *realloc(void *ptr, size_t size);
+void free(void *ptr);
+void *aligned_alloc(size_t align, size_t size);
+int posix_memalign(void **res, size_t align, size_t size);
+void *memalign(size_t align, size_t size);
+void *valloc(size_t size);
+size_t malloc_usable_size(void *ptr);
+void *reallocarray(void *ptr, size_t nmemb, size_t size);
+
+#define VALLOC_ALIGN 4096
+
+static void *nomem(void *p)
+{
+	if (!p)
+		*__errno_location() = ENOMEM;
+	return p;
+}
+
+void *malloc(size_t size)
+{
+	struct halloc *h = app_heap();
+
+	return h ? nomem(halloc_malloc(h, size)) : __libc_malloc_impl(size);
+}
+
+void *calloc(size_t nmemb, size_t size)
+{
+	struct halloc *h = app_heap();
+
+	return h ? nomem(halloc_calloc(h, nmemb, size)) : __libc_calloc(nmemb, size);
+}
+
+void *realloc(void *ptr, size_t size)
+{
+	struct halloc *h = app_heap();
+
+	return h ? nomem(halloc_realloc(h, ptr, size)) : __libc_realloc(ptr, size);
+}
+
+void free(void *ptr)
+{
+	struct halloc *h = app_heap();
+
+	if (h)
+		halloc_free(h, ptr);
+	else
+		__libc_free(ptr);
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	struct halloc *h = app_heap();
+
+	if (!h)
+		return __carapace_musl_aligned_alloc(align, size);
+	if (align == 0 || (align & (align - 1))) {
+		*__errno_location() = EINVAL;
+		return NULL;
+	}
+	return nomem(halloc_aligned(h, align, size));
+}
+
+int posix_memalign(void **res, size_t align, size_t size)
+{
+	struct halloc *h = app_heap();
+	void *p;
+
+	if (!h)
+		return __carapace_musl_posix_memalign(res, align, size);
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	if (!(p = halloc_aligned(h, align, size)))
+		return ENOMEM;
+	*res = p;
+	return 0;
+}
+
+void *memalign(size_t align, size_t size)
+{
+	return app_heap() ? aligned_alloc(align, size) : __carapace_musl_memalign(align, size);
+}
+
+void *valloc(size_t size)
+{
+	return memalign(VALLOC_ALIGN, size);
+}
+
+size_t malloc_usable_size(void *ptr)
+{
+	struct halloc *h = app_heap();
+
+	return h ? halloc_usable_size(h, ptr) : __carapace_musl_malloc_usable_size(ptr);
+}
+
+void *reallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	if (!app_heap())
+		return __carapace_musl_reallocarray(ptr, nmemb, size);
+	if (size && nmemb > SIZE_MAX / size) {
+		*__errno_location() = ENOMEM;
+		return NULL;
+	}
+	return realloc(ptr, nmemb * size);
+}

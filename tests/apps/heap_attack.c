@@ -1,0 +1,101 @@
+/*
+ * Heap attacks, one per run (argv[1] names it), for the hardened
+ * allocator's integration cases: each must end in the violation that
+ * names it, and under the boot option heap=musl it must not (musl's
+ * allocator has no such check; the program then says it was not stopped).
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SMALL 24
+#define LARGE 100000 /* a multiple of 16: the block ends at its mapping's end */
+#define CYCLES 20000 /* enough frees to cycle any quarantine */
+
+static int global_object;
+
+/* Called through volatile pointers: the compiler may not drop a malloc/free pair. */
+static void *(*volatile do_malloc)(size_t) = malloc;
+static void (*volatile do_free)(void *) = free;
+
+/* Frees and allocates blocks of the same size, so the quarantine evicts. */
+static void churn(size_t size)
+{
+	for (int i = 0; i < CYCLES; i++)
+		do_free(do_malloc(size));
+}
+
+static void small_overflow(void)
+{
+	char *p = do_malloc(SMALL);
+
+	p[malloc_usable_size(p)] = 'X'; /* one byte past the block */
+	do_free(p);
+}
+
+static void large_overflow(void)
+{
+	volatile char *p = do_malloc(LARGE);
+
+	p[LARGE + 8] = 'X';
+}
+
+static void double_free(size_t size)
+{
+	char *p = do_malloc(size);
+
+	do_free(p);
+	do_free(p);
+}
+
+static void write_after_free(void)
+{
+	char *p = do_malloc(SMALL);
+
+	do_free(p);
+	p[3] = 'X';
+	churn(SMALL);
+}
+
+static void read_after_free_large(void)
+{
+	volatile char *p = do_malloc(LARGE);
+
+	p[0] = 1;
+	do_free((void *)p);
+	printf("heap: read %d\n", p[100]);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	char stack_object[16];
+
+	printf("heap: %s\n", what);
+	fflush(stdout);
+	if (!strcmp(what, "small-overflow"))
+		small_overflow();
+	else if (!strcmp(what, "large-overflow"))
+		large_overflow();
+	else if (!strcmp(what, "double-free-small"))
+		double_free(SMALL);
+	else if (!strcmp(what, "double-free-large"))
+		double_free(LARGE);
+	else if (!strcmp(what, "free-interior"))
+		do_free((char *)do_malloc(SMALL) + 8);
+	else if (!strcmp(what, "free-stack"))
+		do_free(stack_object);
+	else if (!strcmp(what, "free-global"))
+		do_free(&global_object);
+	else if (!strcmp(what, "write-after-free"))
+		write_after_free();
+	else if (!strcmp(what, "read-after-free-large"))
+		read_after_free_large();
+	else {
+		printf("heap: unknown attack '%s'\n", what);
+		return 2;
+	}
+	printf("heap: %s not stopped\n", what);
+	return 0;
+}

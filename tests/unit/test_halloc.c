@@ -1,0 +1,430 @@
+/*
+ * Tests for hardening/halloc.c and halloc_layout.c on host memory: a
+ * PROT_NONE reservation whose pages the backend maps with mprotect and
+ * discards with a fresh PROT_NONE mapping (so a later map reads zeroes, as
+ * in the kernel). The reporter records and returns, so every detection
+ * can be checked: each attack must be reported once, as its kind, at the
+ * right address. A randomised stress test checks the allocator against a
+ * reference model (contents, sizes, alignment, counters), and a threaded
+ * one its lock.
+ */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+
+#include <carapace/halloc.h>
+
+#define RESERVE   ((size_t)64 << 30) /* 64 zones of 1 GiB */
+#define MODEL_SLOTS 1024
+#define STRESS_OPS  200000
+
+struct host {
+	pthread_mutex_t lock;
+	struct halloc_report last;
+	int reports;
+	size_t mapped; /* bytes mapped now */
+};
+
+static struct host host = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct halloc heap;
+static void *reservation;
+
+static int host_map(void *ctx, uintptr_t addr, size_t len)
+{
+	struct host *h = ctx;
+
+	if (mprotect((void *)addr, len, PROT_READ | PROT_WRITE))
+		return -12;
+	h->mapped += len;
+	return 0;
+}
+
+static void host_unmap(void *ctx, uintptr_t addr, size_t len)
+{
+	struct host *h = ctx;
+	void *p = mmap((void *)addr, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+
+	assert_true(p == (void *)addr);
+	h->mapped -= len;
+}
+
+static void host_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	assert_int_equal(getrandom(buf, len, 0), (ssize_t)len);
+}
+
+static void host_lock(void *ctx)
+{
+	pthread_mutex_lock(&((struct host *)ctx)->lock);
+}
+
+static void host_unlock(void *ctx)
+{
+	pthread_mutex_unlock(&((struct host *)ctx)->lock);
+}
+
+static void host_report(void *ctx, const struct halloc_report *r)
+{
+	struct host *h = ctx;
+
+	h->last = *r;
+	h->reports++;
+}
+
+static const struct halloc_backend backend = {
+	.map = host_map, .unmap = host_unmap, .random = host_random,
+	.lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
+};
+
+static int setup(void **state)
+{
+	(void)state;
+	reservation = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			   -1, 0);
+	assert_true(reservation != MAP_FAILED);
+	host.reports = 0;
+	host.mapped = 0;
+	assert_int_equal(halloc_init(&heap, &backend, (uintptr_t)reservation, RESERVE), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	munmap(reservation, RESERVE);
+	return 0;
+}
+
+/* Asserts that exactly one violation of kind was reported since the last check. */
+static void expect_report(enum halloc_violation kind, uintptr_t addr)
+{
+	assert_int_equal(host.reports, 1);
+	assert_string_equal(halloc_violation_name(host.last.kind), halloc_violation_name(kind));
+	assert_true(host.last.addr == addr);
+	host.reports = 0;
+}
+
+static void test_sizes_and_alignment(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 8, 15, 16, 17, 100, 1000, 4088, 4089, 16376,
+					16377, 40000, 1 << 20, 3 << 20 };
+	void *p[sizeof(sizes) / sizeof(sizes[0])];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p[i] = halloc_malloc(&heap, sizes[i]);
+		assert_non_null(p[i]);
+		assert_int_equal((uintptr_t)p[i] % 16, 0);
+		assert_int_equal(halloc_usable_size(&heap, p[i]), sizes[i]);
+		memset(p[i], 0xab, sizes[i]);
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		halloc_free(&heap, p[i]);
+	assert_int_equal(host.reports, 0);
+	assert_int_equal(heap.stats.blocks, 0);
+	assert_int_equal(heap.stats.requested, 0);
+	halloc_free(&heap, NULL);
+	assert_int_equal(halloc_usable_size(&heap, NULL), 0);
+}
+
+static void test_calloc_and_aligned(void **state)
+{
+	unsigned char *c;
+
+	(void)state;
+	assert_null(halloc_calloc(&heap, SIZE_MAX / 2, 3));
+	for (int round = 0; round < 600; round++) { /* through the quarantine */
+		c = halloc_calloc(&heap, 10, 10);
+		for (int i = 0; i < 100; i++)
+			assert_int_equal(c[i], 0);
+		memset(c, 0xff, 100);
+		halloc_free(&heap, c);
+	}
+	for (size_t align = 1; align <= ((size_t)1 << 20); align <<= 1) {
+		void *a = halloc_aligned(&heap, align, 100);
+		void *b = halloc_aligned(&heap, align, 50000);
+
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal((uintptr_t)a % align, 0);
+		assert_int_equal((uintptr_t)b % align, 0);
+		halloc_free(&heap, a);
+		halloc_free(&heap, b);
+	}
+	assert_null(halloc_aligned(&heap, 48, 10));
+	assert_null(halloc_malloc(&heap, RESERVE));
+	assert_int_equal(host.reports, 0);
+}
+
+static void test_small_overflow(void **state)
+{
+	char *p = halloc_malloc(&heap, 24), *q;
+
+	(void)state;
+	p[24] = 0; /* even a NUL one byte past: the canary's first byte is never 0 */
+	halloc_free(&heap, p);
+	expect_report(HALLOC_HEAP_OVERFLOW, (uintptr_t)p + 24);
+	q = halloc_malloc(&heap, 100);
+	q[100 + 7] ^= 1;
+	assert_null(halloc_realloc(&heap, q, 10));
+	expect_report(HALLOC_HEAP_OVERFLOW, (uintptr_t)q + 100);
+}
+
+static void test_double_free(void **state)
+{
+	void *s = halloc_malloc(&heap, 40), *l = halloc_malloc(&heap, 200000);
+
+	(void)state;
+	halloc_free(&heap, s);
+	halloc_free(&heap, s);
+	expect_report(HALLOC_DOUBLE_FREE, (uintptr_t)s);
+	halloc_free(&heap, l);
+	halloc_free(&heap, l);
+	expect_report(HALLOC_DOUBLE_FREE, (uintptr_t)l);
+	assert_null(halloc_realloc(&heap, s, 10));
+	expect_report(HALLOC_DOUBLE_FREE, (uintptr_t)s);
+}
+
+static int a_global;
+
+static void test_invalid_free(void **state)
+{
+	char *s = halloc_malloc(&heap, 64), *l = halloc_malloc(&heap, 100000);
+	int on_stack;
+	void *bad[] = { s + 16, s + 1, l + 4096, l - 16, &on_stack, &a_global,
+			(char *)reservation + 4096 /* metadata */, (void *)16 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		halloc_free(&heap, bad[i]);
+		expect_report(HALLOC_INVALID_FREE, (uintptr_t)bad[i]);
+	}
+	assert_int_equal(halloc_usable_size(&heap, s + 16), 0);
+	expect_report(HALLOC_INVALID_FREE, (uintptr_t)s + 16);
+	halloc_free(&heap, s);
+	halloc_free(&heap, l);
+	assert_int_equal(host.reports, 0);
+}
+
+static void test_write_after_free(void **state)
+{
+	char *p = halloc_malloc(&heap, 32);
+
+	(void)state;
+	halloc_free(&heap, p);
+	for (unsigned i = 0; i < 32 + HALLOC_CANARY; i++)
+		assert_int_equal(p[i], 0); /* zeroed: no pointer for an overflow to forge */
+	p[5] = 'x';
+	for (int i = 0; i < 5000 && host.reports == 0; i++)
+		halloc_free(&heap, halloc_malloc(&heap, 32));
+	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)p + 5);
+}
+
+/* A freed block is not handed out again until many frees later. */
+static void test_quarantine_and_random_slots(void **state)
+{
+	void *first = halloc_malloc(&heap, 48), *p[64];
+	int ascending = 0;
+
+	(void)state;
+	halloc_free(&heap, first);
+	for (int i = 0; i < HALLOC_QUARANTINE / 2; i++) {
+		void *q = halloc_malloc(&heap, 48);
+
+		assert_true(q != first);
+		halloc_free(&heap, q);
+	}
+	for (int i = 0; i < 64; i++)
+		p[i] = halloc_malloc(&heap, 48);
+	for (int i = 1; i < 64; i++)
+		ascending += (uintptr_t)p[i] == (uintptr_t)p[i - 1] + 48;
+	assert_true(ascending < 32); /* not handed out in address order */
+	for (int i = 0; i < 64; i++)
+		halloc_free(&heap, p[i]);
+	assert_int_equal(host.reports, 0);
+}
+
+static void test_fault_explanations(void **state)
+{
+	char *l = halloc_malloc(&heap, 100000), *s = halloc_malloc(&heap, 64);
+	uintptr_t end = (uintptr_t)l + 100000;
+
+	(void)state;
+	assert_int_equal(halloc_explain_fault(&heap, end), HALLOC_FAULT_GUARD);
+	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)s + 60 * 1024), HALLOC_FAULT_GUARD);
+	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)&a_global), HALLOC_FAULT_NONE);
+	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)reservation + 8), HALLOC_FAULT_NONE);
+	halloc_free(&heap, l);
+	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)l), HALLOC_FAULT_FREED);
+	halloc_free(&heap, s);
+}
+
+/* A reference model: every slot's block, its size and the byte it was filled with. */
+struct model_slot {
+	unsigned char *p;
+	size_t size, align;
+	unsigned char fill;
+};
+
+static uint64_t rng_state = 0x12345678;
+
+static uint64_t next_random(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static size_t random_size(void)
+{
+	switch (next_random() % 8) {
+	case 0:
+		return next_random() % 400000;
+	case 1:
+	case 2:
+		return next_random() % 20000;
+	default:
+		return next_random() % 600;
+	}
+}
+
+static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
+{
+	return n == 0 || (p[0] == v && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static void check_slot(const struct model_slot *m)
+{
+	if (!m->p)
+		return;
+	assert_int_equal(halloc_usable_size(&heap, m->p), m->size);
+	assert_int_equal((uintptr_t)m->p % m->align, 0);
+	assert_true(all_bytes(m->p, m->size, m->fill));
+}
+
+static void test_stress_against_model(void **state)
+{
+	static struct model_slot slot[MODEL_SLOTS];
+	size_t live = 0, requested = 0;
+
+	(void)state;
+	for (int op = 0; op < STRESS_OPS; op++) {
+		struct model_slot *m = &slot[next_random() % MODEL_SLOTS];
+		size_t size = random_size(), keep;
+		unsigned kind = next_random() % 4;
+
+		check_slot(m);
+		if (m->p && kind < 2) {
+			halloc_free(&heap, m->p);
+			live--;
+			requested -= m->size;
+			m->p = NULL;
+			continue;
+		}
+		if (m->p && kind == 2) {
+			m->p = halloc_realloc(&heap, m->p, size);
+			assert_non_null(m->p);
+			keep = m->size < size ? m->size : size;
+			requested += size - m->size;
+			assert_true(all_bytes(m->p, keep, m->fill));
+			m->align = 16;
+		} else {
+			if (m->p) {
+				halloc_free(&heap, m->p);
+				live--;
+				requested -= m->size;
+			}
+			m->align = kind == 3 ? (size_t)1 << (next_random() % 14) : 16;
+			m->p = kind == 3 ? halloc_aligned(&heap, m->align, size)
+					 : halloc_calloc(&heap, 1, size);
+			assert_non_null(m->p);
+			assert_true(all_bytes(m->p, size, 0));
+			live++;
+			requested += size;
+			if (m->align < 16)
+				m->align = 16;
+		}
+		m->size = size;
+		m->fill = (unsigned char)next_random();
+		memset(m->p, m->fill, size);
+		assert_int_equal(heap.stats.blocks, live);
+		assert_int_equal(heap.stats.requested, requested);
+	}
+	for (int i = 0; i < MODEL_SLOTS; i++) {
+		check_slot(&slot[i]);
+		halloc_free(&heap, slot[i].p);
+		slot[i].p = NULL;
+	}
+	assert_int_equal(host.reports, 0);
+	assert_int_equal(heap.stats.blocks, 0);
+	assert_int_equal(heap.stats.requested, 0);
+	assert_int_equal(host.mapped, heap.stats.data_mapped + heap.stats.meta_mapped);
+	/* What stays mapped: at most a few slabs per class, not the peak. */
+	assert_true(heap.stats.data_mapped < ((size_t)32 << 20));
+}
+
+static void *thread_churn(void *arg)
+{
+	uint64_t x = (uintptr_t)arg * 2654435761u + 1;
+	unsigned char *mine[32] = { 0 };
+
+	for (int i = 0; i < 20000; i++) {
+		int k = (int)(x % 32);
+		size_t n = (x >> 8) % 3000;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (mine[k]) {
+			assert_int_equal(mine[k][0], (unsigned char)k);
+			halloc_free(&heap, mine[k]);
+		}
+		mine[k] = halloc_malloc(&heap, n + 1);
+		mine[k][0] = (unsigned char)k;
+	}
+	for (int k = 0; k < 32; k++)
+		halloc_free(&heap, mine[k]);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+
+	(void)state;
+	for (uintptr_t i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_churn, (void *)(i + 1)), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(host.reports, 0);
+	assert_int_equal(heap.stats.blocks, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sizes_and_alignment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calloc_and_aligned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_after_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine_and_random_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_explanations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
