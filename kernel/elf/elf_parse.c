@@ -271,6 +271,15 @@ int elf_parse(struct elf_object *obj, const void *file, size_t size,
 	last = &obj->seg[obj->nseg - 1];
 	obj->span = last->win_off + last->win_size;
 	obj->entry = h.entry;
+	obj->phnum = h.phnum;
+	/* The program headers as loaded (a static PIE finds itself through them). */
+	for (unsigned i = 0; i < obj->nseg; i++) {
+		const struct elf_segment *s = &obj->seg[i];
+
+		if (h.phoff >= s->offset && h.phoff - s->offset < s->filesz &&
+		    h.phnum * sizeof(ph[0]) <= s->filesz - (h.phoff - s->offset))
+			obj->phdr_vaddr = s->vaddr + (h.phoff - s->offset);
+	}
 	if (h.entry && elf_segment_of(obj, h.entry, 1) < 0)
 		return elf_fail(err, errlen, -ENOEXEC,
 				"entry point %#llx lies outside the segments",

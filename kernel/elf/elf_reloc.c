@@ -6,9 +6,8 @@
  * IRELATIVE resolvers run last, when everything else is in place.
  *
  * Types R_X86_64_32, PC32 and the rest are refused by elf_parse(): a
- * -fPIC object has none among its dynamic relocations. TLS relocations
- * must name a symbol of this object (or none): TLS variables of other
- * objects are not supported yet.
+ * -fPIC object has none among its dynamic relocations. A TLS relocation
+ * naming another object's variable asks the lookup with ELF_LOOKUP_TLS.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -102,24 +101,33 @@ static int symbol_value(const struct elf_object *obj, const struct elf_reloc_env
 	return ELF_ST_BIND(s->info) == STB_WEAK ? 0 : -ENOENT;
 }
 
-/* A TLS relocation: the symbol must be this object's own. */
+/*
+ * A TLS relocation. The variable's offset in the module is found first: in
+ * this object's block, or (ELF_LOOKUP_TLS) in another object's. The thread
+ * pointer sits tls_offset bytes above this object's block, so a TPOFF64 is
+ * the module offset minus tls_dtp_base + tls_offset. Returns 1 when the
+ * symbol is missing (and not weak).
+ */
 static int tls_value(const struct elf_object *obj, const struct elf_reloc_env *env,
-		     const struct elf64_rela *r, const struct elf64_sym *s,
-		     uint64_t *val, char *err, size_t errlen)
+		     const struct elf64_rela *r, const struct elf64_sym *s, uint64_t *val)
 {
 	uint32_t type = ELF_R_TYPE(r->info);
-	uint64_t off = ELF_R_SYM(r->info) ? s->value : 0;
+	uint64_t dtp = env->tls_dtp_base + (ELF_R_SYM(r->info) ? s->value : 0);
 
-	if (ELF_R_SYM(r->info) && s->shndx == SHN_UNDEF)
-		return elf_fail(err, errlen, -ENOEXEC,
-				"TLS symbol %s of another object is not supported",
-				elf_string(obj, s->name));
+	if (ELF_R_SYM(r->info) && s->shndx == SHN_UNDEF) {
+		struct elf_symval sv;
+
+		if (env->lookup(env->lookup_ctx, obj, elf_string(obj, s->name),
+				ELF_LOOKUP_TLS, &sv) < 0)
+			return ELF_ST_BIND(s->info) == STB_WEAK ? 0 : 1;
+		dtp = sv.addr;
+	}
 	if (type == R_X86_64_DTPMOD64)
 		*val = env->tls_modid;
 	else if (type == R_X86_64_DTPOFF64)
-		*val = off + (uint64_t)r->addend;
+		*val = dtp + (uint64_t)r->addend;
 	else
-		*val = off + (uint64_t)r->addend - env->tls_offset;
+		*val = dtp + (uint64_t)r->addend - (env->tls_dtp_base + env->tls_offset);
 	return 0;
 }
 
@@ -148,9 +156,17 @@ static int resolve_one(const struct elf_object *obj, const struct elf_reloc_env 
 		env->scratch[i] = bias + (uint64_t)r.addend;
 		return 0;
 	case R_X86_64_DTPMOD64:
+		/* Without a symbol: the object's own {module, offset} pair (see below). */
+		if (!ELF_R_SYM(r.info) && elf_segment_of(obj, r.offset + 8, 8) < 0)
+			return elf_fail(err, errlen, -ENOEXEC,
+					"relocation %llu: a TLS index at %#llx without its offset word",
+					(unsigned long long)i, (unsigned long long)r.offset);
+		/* fall through */
 	case R_X86_64_DTPOFF64:
 	case R_X86_64_TPOFF64:
-		return tls_value(obj, env, &r, &s, &env->scratch[i], err, errlen);
+		if (tls_value(obj, env, &r, &s, &env->scratch[i]))
+			missing_add(m, elf_string(obj, s.name));
+		return 0;
 	}
 	if (ELF_R_SYM(r.info) && symbol_value(obj, env, &s, type, &s_val, &s_size) < 0) {
 		missing_add(m, elf_string(obj, s.name));
@@ -169,6 +185,14 @@ static void write64(const struct elf_object *obj, void *mem, uint64_t vaddr,
 		    uint64_t v)
 {
 	memcpy((uint8_t *)mem + (vaddr - obj->vbase), &v, sizeof(v));
+}
+
+static uint64_t read64(const struct elf_object *obj, const void *mem, uint64_t vaddr)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)mem + (vaddr - obj->vbase), sizeof(v));
+	return v;
 }
 
 int elf_relocate(const struct elf_object *obj, void *mem,
@@ -201,6 +225,18 @@ int elf_relocate(const struct elf_object *obj, void *mem,
 			if (env->scratch[i])
 				memcpy((uint8_t *)mem + (r.offset - obj->vbase),
 				       (const void *)(uintptr_t)env->scratch[i], s.size);
+			break;
+		case R_X86_64_DTPMOD64:
+			write64(obj, mem, r.offset, env->scratch[i]);
+			/*
+			 * A symbol-less DTPMOD64 heads a TLS index {module, offset}
+			 * whose offset the static linker filled in, relative to this
+			 * object's block (0 for the local-dynamic model). Several
+			 * objects may share one module: add where this block starts.
+			 */
+			if (!ELF_R_SYM(r.info))
+				write64(obj, mem, r.offset + 8,
+					read64(obj, mem, r.offset + 8) + env->tls_dtp_base);
 			break;
 		default:
 			write64(obj, mem, r.offset, env->scratch[i]);

@@ -6,6 +6,7 @@
  * (or outside its TLS block) is not returned.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,8 +15,8 @@
 
 #include "elf_impl.h"
 
-int elf_find_symbol(const struct elf_object *obj, const char *name,
-		    uint64_t *vaddr, uint64_t *size)
+static int find(const struct elf_object *obj, const char *name, bool tls_only,
+		uint64_t *vaddr, uint64_t *size)
 {
 	struct elf64_sym s;
 
@@ -24,6 +25,8 @@ int elf_find_symbol(const struct elf_object *obj, const char *name,
 		if (s.shndx == SHN_UNDEF)
 			continue;
 		if (ELF_ST_BIND(s.info) != STB_GLOBAL && ELF_ST_BIND(s.info) != STB_WEAK)
+			continue;
+		if (tls_only && ELF_ST_TYPE(s.info) != STT_TLS)
 			continue;
 		if (strcmp(elf_string(obj, s.name), name) != 0)
 			continue;
@@ -36,4 +39,16 @@ int elf_find_symbol(const struct elf_object *obj, const char *name,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int elf_find_symbol(const struct elf_object *obj, const char *name,
+		    uint64_t *vaddr, uint64_t *size)
+{
+	return find(obj, name, false, vaddr, size);
+}
+
+int elf_find_tls_symbol(const struct elf_object *obj, const char *name,
+			uint64_t *offset, uint64_t *size)
+{
+	return find(obj, name, true, offset, size);
 }

@@ -9,4 +9,32 @@ apps-build: $(APP_BINS)
 
 $(BUILD)/apps/%.so: tests/apps/%.c scripts/carapace
 	@mkdir -p $(dir $@)
-	scripts/carapace cc -o $@ $<
+	scripts/carapace cc -o $@ $< $(APP_LDFLAGS)
+
+# A library of the applications' own (loaded by the kernel's linker from
+# DT_NEEDED), the applications that use it (found through DT_RUNPATH
+# $ORIGIN/lib), and the same sources built as a PIE and a static PIE.
+APP_LIB_DEMO := $(BUILD)/apps/lib/libdemo.so
+APP_USES_DEMO := $(BUILD)/apps/tls.so $(BUILD)/apps/uselib.so $(BUILD)/apps/tls-pie
+APP_PIES := $(BUILD)/apps/hello-pie $(BUILD)/apps/hello-static $(BUILD)/apps/tls-pie
+apps-build: $(APP_LIB_DEMO) $(APP_PIES)
+
+$(APP_LIB_DEMO): tests/apps/lib/libdemo.c scripts/carapace
+	@mkdir -p $(dir $@)
+	scripts/carapace cc -shared -o $@ $<
+
+$(APP_USES_DEMO): $(APP_LIB_DEMO)
+$(APP_USES_DEMO): APP_LDFLAGS = -L$(BUILD)/apps/lib -ldemo -Wl,-rpath,'$$ORIGIN/lib'
+
+$(BUILD)/apps/hello-pie: tests/apps/hello.c scripts/carapace
+	scripts/carapace cc -pie -o $@ $<
+$(BUILD)/apps/hello-static: tests/apps/hello.c scripts/carapace
+	scripts/carapace cc -static-pie -o $@ $<
+$(BUILD)/apps/tls-pie: tests/apps/tls.c scripts/carapace
+	scripts/carapace cc -pie -o $@ $< $(APP_LDFLAGS)
+
+# The stack attacks without the stack protector: the canary switched off
+# (the smash case then is not stopped by it).
+apps-build: $(BUILD)/apps/stack_attack_nossp.so
+$(BUILD)/apps/stack_attack_nossp.so: tests/apps/stack_attack.c scripts/carapace
+	scripts/carapace cc -o $@ $< -fno-stack-protector

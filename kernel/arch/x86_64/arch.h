@@ -98,5 +98,7 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 /* Switches to a new stack and calls fn(arg) there (entry.S). */
 __attribute__((noreturn)) void arch_run_on_stack(uint64_t stack_top,
 						 void (*fn)(void *), void *arg);
+/* Jumps to entry with RSP = sp, as a process starts (entry.S). */
+__attribute__((noreturn)) void arch_enter_at(uint64_t entry, uint64_t sp);
 
 #endif

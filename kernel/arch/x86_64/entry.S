@@ -91,3 +91,15 @@ arch_run_on_stack:
 	mov %rdx, %rdi
 	call *%rsi
 	ud2
+
+/*
+ * void arch_enter_at(uint64_t entry, uint64_t sp)
+ * Jumps to a program's entry point as a process starts on Linux x86_64:
+ * RSP at argc (16-byte aligned), RDX = 0 (no function for atexit), RBP = 0.
+ */
+	.globl arch_enter_at
+arch_enter_at:
+	mov %rsi, %rsp
+	xor %ebp, %ebp
+	xor %edx, %edx
+	jmp *%rdi

@@ -56,6 +56,8 @@ struct elf_object {
 	uint64_t span;     /* bytes the window needs */
 	uint64_t align;    /* the window's base must be aligned to this */
 	uint64_t entry;    /* e_entry (0 for most shared objects) */
+	uint64_t phdr_vaddr; /* where the program headers are loaded, 0: not loaded */
+	unsigned phnum;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
 	unsigned nseg;
 
@@ -102,6 +104,11 @@ struct elf_symval {
 };
 
 #define ELF_LOOKUP_NOT_SELF 1u /* R_X86_64_COPY: skip the requesting object */
+/*
+ * A thread-local variable of another object: the answer's addr is its
+ * offset in the TLS module (the same space as tls_dtp_base), not an address.
+ */
+#define ELF_LOOKUP_TLS      2u
 
 /*
  * Looks up name (version-less) along the caller's chain: the object itself,
@@ -125,6 +132,9 @@ struct elf_reloc_env {
 	/* Static TLS: this object's block starts tls_offset bytes below the
 	 * thread pointer (variant II), so TPOFF64 = value - tls_offset. */
 	uint64_t tls_offset;
+	/* Where this object's block starts inside its TLS module (several
+	 * objects may share one module): DTPOFF64 = tls_dtp_base + value. */
+	uint64_t tls_dtp_base;
 	/* One slot per relocation (elf_reloc_count()): the resolve pass keeps
 	 * its results here so the write pass cannot fail. */
 	uint64_t *scratch;
@@ -149,6 +159,9 @@ int elf_relocate(const struct elf_object *obj, void *mem,
  */
 int elf_find_symbol(const struct elf_object *obj, const char *name,
 		    uint64_t *vaddr, uint64_t *size);
+/* The same for a thread-local (STT_TLS) symbol only: *offset is st_value. */
+int elf_find_tls_symbol(const struct elf_object *obj, const char *name,
+			uint64_t *offset, uint64_t *size);
 
 /*
  * Run-time addresses of the initialisers in call order (DT_INIT, then
