@@ -3,6 +3,7 @@
 #   make            build the kernel (build/carapace.bin, build/kernel.elf)
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
+#   make aslr-entropy [N=200]   ASLR entropy per region over N boots
 #   make clean
 #
 # Each folder lists its sources once in files.mk; the kernel, the host tests
@@ -14,6 +15,12 @@ OBJCOPY  := objcopy
 NM       := nm
 PYTHON   := python3
 BUILD    := build
+# Build profiles (README.md, "Build profiles"): hardened (the default) or
+# baseline (OSv-like: every defence off), built in build/baseline.
+PROFILE  ?= hardened
+ifeq ($(PROFILE),baseline)
+BUILD    := build/baseline
+endif
 
 # The included files below define rules of their own: `make` alone still
 # builds the kernel.
@@ -29,21 +36,39 @@ include fuzz/files.mk
 include tests/bench/files.mk
 include tests/apps/files.mk
 
+ifeq ($(PROFILE),hardened)
+# The stack protector's canary is read from this CPU's struct cpu at
+# %gs:CPU_STACK_GUARD_OFFSET (carapace/percpu.h checks the offset). Clang 14
+# honours -mstack-protector-guard=tls only for a Linux target, hence the
+# triple (the kernel is still freestanding, as Linux's own is).
+KERNEL_SSP_FLAGS := -fstack-protector-strong -mstack-protector-guard=tls \
+	-mstack-protector-guard-reg=gs -mstack-protector-guard-offset=64
+PROFILE_BOOT_OPTIONS :=
+else ifeq ($(PROFILE),baseline)
+KERNEL_SSP_FLAGS := -fno-stack-protector
+# Default boot options baked into the image; the command line comes after
+# them, so it can still switch one defence back on.
+PROFILE_BOOT_OPTIONS := guards=off canary=constant heap=musl aslr=off wx=allow
+else
+$(error PROFILE must be hardened or baseline)
+endif
+
 # Kernel flags. The kernel never touches vector registers
 # (-mgeneral-regs-only), so interrupts and system calls need not save them.
 KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
 	-Ikernel/include/freestanding -Ikernel/include -Ikernel/arch/x86_64 \
-	-target x86_64-unknown-none-elf -mno-red-zone -mgeneral-regs-only \
-	-fpie -fno-plt -fno-stack-protector -fno-omit-frame-pointer \
-	-fno-builtin -fno-common -fno-strict-aliasing -MMD -MP
+	-target x86_64-unknown-linux-gnu -mno-red-zone -mgeneral-regs-only \
+	-fpie -fno-plt $(KERNEL_SSP_FLAGS) -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-builtin -fno-common -fno-strict-aliasing \
+	'-DPROFILE_BOOT_OPTIONS="$(PROFILE_BOOT_OPTIONS)"' -MMD -MP
 KERNEL_ASFLAGS := $(filter-out -std=c11,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 	--no-relax -T kernel/kernel.ld
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench clean
+.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -84,8 +109,12 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 test: kernel kernel-libc apps-build
 	@scripts/run-tests
 
-bench: kernel bench-build
+bench: kernel kernel-libc bench-build
 	@scripts/bench
+
+# ASLR: N boots (default 200) with layout=show; a table and a chart under build/.
+aslr-entropy: kernel kernel-libc $(BUILD)/apps/aslr_addrs.so
+	@scripts/aslr-entropy $(if $(N),--boots $(N))
 
 clean:
 	rm -rf $(BUILD)

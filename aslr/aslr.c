@@ -19,6 +19,9 @@
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
 
+/* The kernel image: linked and loaded at a fixed address (aslr/README.md). */
+extern char __text_start[];
+
 static struct spinlock layout_lock = SPINLOCK_INIT;
 static struct csprng layout_rng;
 static bool enabled = true;
@@ -46,6 +49,7 @@ void aslr_init(const struct boot_options *o)
 	__asm__ volatile("" : : "r"(seed) : "memory");
 	klog("aslr: %s%s\n", enabled ? "on" : "off (lowest fit)",
 	     enabled && o->aslr_seeded ? ", seeded from aslr.seed" : "");
+	aslr_layout_report("kernel", (uint64_t)__text_start);
 }
 
 bool aslr_enabled(void)
@@ -84,6 +88,14 @@ uint64_t aslr_random_below(uint64_t n)
 	v = csprng_below(&layout_rng, n);
 	spin_unlock_irqrestore(&layout_lock, flags);
 	return v;
+}
+
+#define STACK_OFFSET_LIMIT 4096 /* a page */
+#define STACK_ALIGN        16
+
+uint64_t aslr_stack_offset(void)
+{
+	return aslr_random_below(STACK_OFFSET_LIMIT / STACK_ALIGN) * STACK_ALIGN;
 }
 
 void aslr_layout_report(const char *region, uint64_t addr)

@@ -19,12 +19,14 @@
 #include <carapace/spinlock.h>
 
 #include "layout.h"
+#include "tlb.h"
 
 static struct halloc heap;
 /*
  * A spinlock with interrupts off, not a mutex: a heap operation is short,
  * and a thread preempted while holding a sleeping lock made every other
  * thread's malloc a sleep and a wake-up (4 threads on 1 CPU: 7x slower).
+ * A waiter answers TLB shootdowns: the holder may be unmapping pages.
  */
 static struct spinlock heap_lock = SPINLOCK_INIT;
 static uint64_t heap_lock_flags; /* written only by the holder */
@@ -50,7 +52,7 @@ static void heap_random(void *ctx, void *buf, size_t len)
 
 static void heap_lock_take(void *ctx)
 {
-	uint64_t flags = spin_lock_irqsave(&heap_lock);
+	uint64_t flags = spin_lock_irqsave_polling(&heap_lock, tlb_poll);
 
 	(void)ctx;
 	heap_lock_flags = flags;

@@ -4,12 +4,13 @@
  * to the backend's reporter.
  *
  * Invariants: a SLOT_FREE slot is all zero (checked when it is handed
- * out, so a write after free is caught); a used small block of size n has
- * its canary at block + n; a freed small block is zeroed and held in the
- * quarantine, and becomes SLOT_FREE only when the quarantine evicts it
- * (a random entry, once full), after a check that it is still all zero; a
- * freed large block is unmapped at once and its address range is reused
- * only after HALLOC_LARGE_QUARANTINE later large frees.
+ * out, so a write after free is caught before the slot is reused); a used
+ * small block of size n has its canary at block + n; a freed small block
+ * is zeroed and held in the quarantine, and becomes SLOT_FREE only when
+ * the quarantine evicts it (a random entry, once full); a freed large
+ * block is unmapped at once and its address range is reused only after
+ * HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_SLABS empty slabs
+ * per class stay mapped; more are unmapped (and their cells reused).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "halloc_impl.h"
 
 #define MIN_ALIGN 16u
+#define SPARE_SLABS 2 /* empty slabs kept mapped per class */
 
 static const char *const violation_names[] = {
 	[HALLOC_HEAP_OVERFLOW] = "heap-overflow",
@@ -130,7 +132,6 @@ static void partial_push(struct halloc_area *a, uint32_t cell)
 	if (a->partial)
 		slab_meta(a, a->partial - 1)->prev = cell + 1;
 	a->partial = cell + 1;
-	a->npartial++;
 }
 
 static void partial_remove(struct halloc_area *a, uint32_t cell)
@@ -144,7 +145,6 @@ static void partial_remove(struct halloc_area *a, uint32_t cell)
 	if (m->next)
 		slab_meta(a, m->next - 1)->prev = m->prev;
 	m->next = m->prev = 0;
-	a->npartial--;
 }
 
 static int64_t slab_new(struct halloc *h, struct halloc_area *a)
@@ -164,18 +164,20 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 	memset(m, 0, a->stride); /* every slot SLOT_FREE */
 	m->state = CELL_ACTIVE;
 	m->nfree = (uint16_t)a->nslots;
+	a->nempty++; /* until its first block is handed out */
 	partial_push(a, (uint32_t)cell);
 	return cell;
 }
 
-/* An empty slab goes back (pages unmapped) unless it is its class's last partial one. */
-static void slab_maybe_release(struct halloc *h, struct halloc_area *a, uint32_t cell)
+/* A slab just emptied is kept as a spare, or goes back (pages unmapped). */
+static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 {
-	struct slab_meta *m = slab_meta(a, cell);
 	size_t data = (size_t)a->data_pages * HALLOC_PAGE;
 
-	if (m->nfree != a->nslots || a->npartial < 2)
+	if (a->nempty < SPARE_SLABS) {
+		a->nempty++;
 		return;
+	}
 	partial_remove(a, cell);
 	h->be.unmap(h->be.ctx, halloc_cell_base(a, cell), data);
 	h->stats.data_mapped -= data;
@@ -212,9 +214,12 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	p = halloc_cell_base(a, (uint32_t)cell) + (uintptr_t)slot * a->slot_bytes;
 	if ((bad = first_nonzero(p, a->slot_bytes))) {
 		violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
-			  "a free heap block was written to after it was freed");
+			  "a freed heap block was written to after it was freed");
+		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
 		return NULL;
 	}
+	if (m->nfree == a->nslots)
+		a->nempty--; /* a spare no more */
 	slab_states(m)[slot] = SLOT_USED;
 	slab_sizes(m, a->nslots)[slot] = (uint16_t)size;
 	if (--m->nfree == 0)
@@ -229,23 +234,18 @@ static uint64_t slot_key(int area, uint32_t cell, uint32_t slot)
 	return ((uint64_t)area << 48) | ((uint64_t)slot << 32) | cell;
 }
 
-/* A quarantined slot becomes free, once checked to be still all zero. */
+/* A quarantined slot becomes free (it is checked when handed out again). */
 static void slot_release(struct halloc *h, uint64_t key)
 {
 	struct halloc_area *a = &h->areas[key >> 48];
 	uint32_t cell = (uint32_t)key, slot = (uint32_t)(key >> 32) & 0xffff;
 	struct slab_meta *m = slab_meta(a, cell);
-	uintptr_t p = halloc_cell_base(a, cell) + (uintptr_t)slot * a->slot_bytes, bad;
 
-	if ((bad = first_nonzero(p, a->slot_bytes))) {
-		violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
-			  "a freed heap block was written to while in quarantine");
-		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
-	}
 	slab_states(m)[slot] = SLOT_FREE;
 	if (m->nfree++ == 0)
 		partial_push(a, cell);
-	slab_maybe_release(h, a, cell);
+	if (m->nfree == a->nslots)
+		slab_emptied(h, a, cell);
 }
 
 static void quarantine_small(struct halloc *h, uint64_t key)

@@ -36,6 +36,7 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/console.c \
 	kernel/core/report.c \
 	kernel/core/memory.c \
+	kernel/core/app_layout.c \
 	kernel/core/ktests.c \
 	kernel/core/syscalls.c \
 	kernel/core/random.c \

@@ -34,8 +34,8 @@ LIBC_RENAMED := sem_init aligned_alloc posix_memalign memalign malloc_usable_siz
 LIBC_RENAME_PREFIX := __carapace_musl_
 
 # Kernel-only sources of the libc image, and the portable export lookup.
-LIBC_KERNEL_SRCS := libc/abort.c libc/stack_chk_fail.c libc/kexports_find.c \
-	libc/libc_ktests.c libc/app.c libc/malloc.c
+LIBC_KERNEL_SRCS := libc/abort.c libc/kexports_find.c \
+	libc/libc_ktests.c libc/app.c libc/app_load.c libc/malloc.c
 KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
 include libc/fortify/files.mk
 
@@ -45,7 +45,7 @@ LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
 	--whole-archive $(LIBC_KERNEL_A) --no-whole-archive $(LIBC_LIBGCC)
 # The image's sections: what kernel/kernel.ld places (.got and .got.plt, for
 # musl's position-independent code, land in the text and data ranges).
-LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|libc_data|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
+LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|ro_after_init|libc_data|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
 # Symbols the export table and the symbol table may move between the links.
 LIBC_TABLE_SYMS := ' (ksym_|kexport_|__ksyms_end|__image_phys_end|__image_load_end)'
 

@@ -17,6 +17,7 @@
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
+#include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/options.h>
@@ -39,6 +40,8 @@ extern uint32_t boot_multiboot_magic, boot_multiboot_info;
 
 static struct boot_info boot_info;
 static char cmdline_copy[BOOT_CMDLINE_MAX]; /* options_parse cuts up the original */
+/* The build profile's default options (Makefile PROFILE), then the command line. */
+static char profile_cmdline[sizeof(PROFILE_BOOT_OPTIONS) + 1 + BOOT_CMDLINE_MAX];
 static struct boot_options options;
 
 /* A boot that cannot go on because of what it was asked: say why, and stop. */
@@ -107,6 +110,10 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	/* Every CPU is up: what boot wrote once becomes read-only. */
+	hardening_seal();
+	if (hardening->guards_show)
+		hardening_show_guards();
 	if (options.test) {
 		status = ktest_run(options.test, err, sizeof(err));
 		if (status < 0)
@@ -123,7 +130,11 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	power_exit(EXIT_OK);
 }
 
-void kmain(void)
+/*
+ * No stack protector: the canary is set in here (hardening_init), and kmain
+ * never returns.
+ */
+__no_stack_protector void kmain(void)
 {
 	uint64_t main_tsc = rdtsc();
 	char err[ERR_SIZE];
@@ -137,11 +148,14 @@ void kmain(void)
 	if (boot_info.cmdline_truncated)
 		refuse_boot("the command line is too long (at most 4095 bytes)");
 	memcpy(cmdline_copy, boot_info.cmdline, sizeof(cmdline_copy));
-	if (options_parse(boot_info.cmdline, &options, err, sizeof(err)))
+	fmt_snprintf(profile_cmdline, sizeof(profile_cmdline), "%s %s", PROFILE_BOOT_OPTIONS,
+		     boot_info.cmdline);
+	if (options_parse(profile_cmdline, &options, err, sizeof(err)))
 		refuse_boot(err);
 	console_verbose = options.verbose;
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
 	aslr_init(&options); /* seeds the random generators */
+	hardening_init(&options); /* the settings, and the stack canary from here on */
 	if (options.wx_allow)
 		mmu_allow_app_wx();
 	if (clock_init())

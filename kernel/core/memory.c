@@ -14,6 +14,7 @@
 #include <carapace/aslr.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
+#include <carapace/hardening.h>
 #include <carapace/kheap.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
@@ -40,11 +41,13 @@ static struct pfa pfa;
 static struct kheap heap;
 static struct stack_record stacks[MAX_STACKS];
 static int nstacks;
+/* The same stacks sorted by address, for the planner (aslr_pick_base). */
+static struct aslr_region stack_places[MAX_STACKS];
 /* Guards the frame allocator, the page tables, the heap and the stack records. */
 /* Taken with spin_lock_irqsave_polling: its holder may wait for a TLB shootdown. */
 static struct spinlock memory_lock = SPINLOCK_INIT;
-static uint64_t stacks_next = STACKS_BASE;
 static uint64_t kheap_next = KHEAP_BASE;
+static uint64_t random_start_kheap = KHEAP_BASE; /* where the heap's pages begin */
 
 static struct {
 	uint64_t start, next, limit; /* physical, within the boot mapping */
@@ -202,6 +205,12 @@ static void unmap_and_free(uint64_t va, uint64_t npages)
 	}
 }
 
+/* A guard page, or none under guards=off (and before the settings are read). */
+static uint64_t guard_bytes(void)
+{
+	return hardening->guards ? PAGE_SIZE : 0;
+}
+
 /*
  * Takes [guard][size][guard] from a bump-allocated virtual area, maps the
  * middle and records it. Virtual space is never reused: it is plentiful,
@@ -209,15 +218,56 @@ static void unmap_and_free(uint64_t va, uint64_t npages)
  */
 static uint64_t guarded_alloc(uint64_t *next, uint64_t limit, uint64_t size)
 {
-	uint64_t start = *next + PAGE_SIZE;
+	uint64_t guard = guard_bytes(), start = *next + guard;
 
 	size = align_up(size, PAGE_SIZE);
-	if (size == 0 || start + size + PAGE_SIZE > limit)
+	if (size == 0 || start + size + guard > limit)
 		return 0;
 	if (map_fresh(start, size / PAGE_SIZE))
 		return 0;
-	*next = start + size + PAGE_SIZE; /* each region has guards of its own */
+	*next = start + size + guard; /* each region has guards of its own */
 	return start;
+}
+
+/*
+ * Each stack at a base of its own, uniform over the free bases of the
+ * stacks area (32 bits: 2^32 pages), its guard pages clear of every other
+ * stack: one leaked stack address tells nothing of the others. With
+ * aslr=off the planner gives the lowest fit, the old bump order.
+ */
+static uint64_t stack_place(uint64_t size)
+{
+	struct aslr_request q = {
+		.lo = STACKS_BASE, .hi = STACKS_LIMIT, .size = size, .align = PAGE_SIZE,
+		.guard_before = guard_bytes(), .guard_after = guard_bytes(),
+	};
+	uint64_t base;
+	int i;
+
+	if (aslr_pick_base(NULL, &q, stack_places, (size_t)nstacks, &base) < 0 ||
+	    map_fresh(base, size / PAGE_SIZE))
+		return 0;
+	for (i = nstacks; i > 0 && stack_places[i - 1].start > base; i--)
+		stack_places[i] = stack_places[i - 1];
+	stack_places[i] = (struct aslr_region){
+		.start = base, .end = base + size,
+		.guard_before = guard_bytes(), .guard_after = guard_bytes(),
+	};
+	return base;
+}
+
+/* layout=show names the first stack of each kind (the main thread's). */
+static void stack_report(const char *name, uint64_t base)
+{
+	static const struct { const char *stack, *region; } kinds[] = {
+		{ "kernel-main", "thread-stack" },
+		{ "ist-stack:double-fault", "ist-stack" },
+		{ "sys:main", "syscall-stack" },
+	};
+
+	for (size_t i = 0; name && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(name, kinds[i].stack) == 0)
+			aslr_layout_report(kinds[i].region, base);
 }
 
 /*
@@ -243,12 +293,12 @@ static uint64_t stack_alloc_locked(const char *name, size_t size)
 	if (!free_rec) {
 		if (nstacks == MAX_STACKS)
 			return 0;
-		base = guarded_alloc(&stacks_next, STACKS_LIMIT, size);
+		base = stack_place(size);
 		if (!base)
 			return 0;
 		free_rec = &stacks[nstacks];
 		free_rec->region = (struct vm_region){
-			.start = base, .end = base + size, .guard = PAGE_SIZE,
+			.start = base, .end = base + size, .guard = guard_bytes(),
 			.kind = VM_REGION_STACK, .name = free_rec->name,
 		};
 		/* Publish the record only once it is complete (fault reports read it). */
@@ -265,6 +315,8 @@ uint64_t memory_alloc_stack(const char *name, size_t size)
 	uint64_t top = stack_alloc_locked(name, size);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
+	if (top)
+		stack_report(name, top - align_up(size, PAGE_SIZE));
 	return top;
 }
 
@@ -349,6 +401,23 @@ const struct vm_region *memory_guard_region(uint64_t addr)
 	return NULL;
 }
 
+void memory_for_each_region(void (*fn)(const struct vm_region *r, void *ctx), void *ctx)
+{
+	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
+	struct vm_region kheap_used = {
+		.start = random_start_kheap, .end = kheap_next, .guard = guard_bytes(),
+		.kind = VM_REGION_HEAP, .name = "kernel-heap",
+	};
+
+	for (int i = 0; i < n; i++)
+		if (stacks[i].in_use)
+			fn(&stacks[i].region, ctx);
+	fn(&kheap_used, ctx);
+	n = __atomic_load_n(&nheaps, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n; i++)
+		fn(&heaps[i].region, ctx);
+}
+
 const struct vm_region *memory_region(uint64_t addr)
 {
 	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
@@ -430,9 +499,9 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	early_used = early.next - early.start;
 	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
 
-	/* Stacks and heap blocks are bump-allocated from a random start (aslr/). */
-	stacks_next = random_area_start("kernel-stacks", STACKS_BASE, STACKS_LIMIT);
+	/* Heap blocks are bump-allocated from a random start; stacks are placed one by one. */
 	kheap_next = random_area_start("kernel-heap", KHEAP_BASE, KHEAP_LIMIT);
+	random_start_kheap = kheap_next;
 	kheap_init(&heap, &heap_pages, heap_error, NULL);
 	return 0;
 }

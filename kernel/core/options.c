@@ -50,6 +50,10 @@ static int apply_aslr_seed(struct parser *p, struct boot_options *o,
 			   const char *word, const char *value);
 static int apply_layout(struct parser *p, struct boot_options *o,
 			const char *word, const char *value);
+static int apply_guards(struct parser *p, struct boot_options *o,
+			const char *word, const char *value);
+static int apply_canary(struct parser *p, struct boot_options *o,
+			const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -61,6 +65,8 @@ static const struct option_def option_defs[] = {
 	{ "layout", "layout=show", true, apply_layout },
 	{ "wx", "wx=deny|allow", true, apply_wx },
 	{ "heap", "heap=hardened|musl", true, apply_heap },
+	{ "guards", "guards=on|off|show", true, apply_guards },
+	{ "canary", "canary=random|constant", true, apply_canary },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -282,6 +288,35 @@ static int apply_layout(struct parser *p, struct boot_options *o,
 		return fail(p, -EINVAL, "boot option '%s': the only layout is layout=show",
 			    word);
 	o->layout_show = true;
+	return 0;
+}
+
+/* guards=off: no guard pages; show: list the guards before the application runs. */
+static int apply_guards(struct parser *p, struct boot_options *o,
+			const char *word, const char *value)
+{
+	if (strcmp(value, "show") == 0) {
+		o->guards_off = false;
+		o->guards_show = true;
+		return 0;
+	}
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+		return fail(p, -EINVAL, "boot option '%s': guards must be on, off or show", word);
+	o->guards_off = strcmp(value, "off") == 0;
+	o->guards_show = false;
+	return 0;
+}
+
+/* canary=constant: OSv's constant stack canary, for kernel and application. */
+static int apply_canary(struct parser *p, struct boot_options *o,
+			const char *word, const char *value)
+{
+	static const char *const names[] = { "random", "constant" };
+	int i = choose(p, word, value, "canary", names);
+
+	if (i < 0)
+		return -EINVAL;
+	o->canary_constant = i == 1;
 	return 0;
 }
 

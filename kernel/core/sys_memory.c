@@ -2,11 +2,14 @@
  * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap.
  *
  * The application's memory lives in the low half of the address space:
- * brk's heap at APP_BRK_BASE (up to APP_BRK_MAX bytes, mapped as it grows)
- * and mmap's area [APP_MMAP_BASE, APP_MMAP_LIMIT). Virtual ranges in the
- * mmap area are handed out first-fit from a sorted table of reserved
- * ranges, each with an unmapped guard page on both sides; freed ranges are
- * reused. Pages are fresh, zeroed frames (memory_map_anon, core/memory.c).
+ * brk's heap at a random page in [APP_BRK_BASE, APP_HEAP_BASE) (up to
+ * APP_BRK_MAX bytes, mapped as it grows) and mmap's area [APP_MMAP_BASE,
+ * APP_MMAP_LIMIT). Mappings without MAP_FIXED go above a random mmap base
+ * (in the first half of the area), each at a random page among every free
+ * gap (aslr_pick_base over a sorted table of reserved ranges), with an
+ * unmapped guard page on both sides; freed ranges are reused. With
+ * aslr=off both bases are the areas' starts and placement is first-fit.
+ * Pages are fresh, zeroed frames (memory_map_anon, core/memory.c).
  *
  * W^X: write and execute together are refused (-EACCES) by mmap and
  * mprotect, unless the boot option `wx=allow` lifted it for the
@@ -20,8 +23,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <carapace/aslr.h>
 #include <carapace/memory.h>
 #include <carapace/mutex.h>
+#include <carapace/panic.h>
 
 #include "layout.h"
 #include "mmu.h"
@@ -46,15 +51,12 @@
 
 #define MAX_RANGES 4096
 
-struct range {
-	uint64_t start, end;
-};
-
-/* Reserved ranges of the mmap area, sorted by start, never overlapping. */
+/* Reserved ranges of the mmap area, sorted by start, never overlapping (no guards recorded). */
 static struct mutex vm_lock = MUTEX_INIT;
-static struct range ranges[MAX_RANGES];
+static struct aslr_region ranges[MAX_RANGES];
 static int nranges;
-static uint64_t brk_current = APP_BRK_BASE;
+static uint64_t mmap_base = APP_MMAP_BASE; /* where placements may start */
+static uint64_t brk_base = APP_BRK_BASE, brk_current = APP_BRK_BASE;
 
 static bool wx_allowed(void)
 {
@@ -75,7 +77,7 @@ static unsigned to_memory_prot(long prot)
 static int ranges_release(uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < nranges; i++) {
-		struct range *r = &ranges[i];
+		struct aslr_region *r = &ranges[i];
 
 		if (r->end <= start || r->start >= end)
 			continue;
@@ -85,7 +87,7 @@ static int ranges_release(uint64_t start, uint64_t end)
 			for (int j = nranges; j > i + 1; j--)
 				ranges[j] = ranges[j - 1];
 			nranges++;
-			ranges[i + 1] = (struct range){ end, r->end };
+			ranges[i + 1] = (struct aslr_region){ end, r->end };
 			r->end = start;
 			return 0;
 		}
@@ -114,7 +116,7 @@ static int ranges_insert(uint64_t start, uint64_t end)
 		i++;
 	for (int j = nranges; j > i; j--)
 		ranges[j] = ranges[j - 1];
-	ranges[i] = (struct range){ start, end };
+	ranges[i] = (struct aslr_region){ start, end };
 	nranges++;
 	return 0;
 }
@@ -130,20 +132,23 @@ static bool ranges_free(uint64_t start, uint64_t end)
 	return true;
 }
 
-/* The first gap that holds len bytes between guard pages; 0 if none. */
+/*
+ * A page above mmap_base where len bytes fit between guard pages, uniform
+ * over every free gap (the first fit with aslr=off); below mmap_base only
+ * when nothing fits above it. 0 if none.
+ */
 static uint64_t ranges_find(uint64_t len)
 {
-	uint64_t gap = APP_MMAP_BASE;
+	struct aslr_request q = {
+		.lo = mmap_base, .hi = APP_MMAP_LIMIT, .size = len, .align = PAGE_SIZE,
+		.guard_before = PAGE_SIZE, .guard_after = PAGE_SIZE,
+	};
+	uint64_t va;
 
-	for (int i = 0; i <= nranges; i++) {
-		uint64_t next = i < nranges ? ranges[i].start : APP_MMAP_LIMIT;
-
-		if (next > gap && next - gap >= len + 2 * PAGE_SIZE)
-			return gap + PAGE_SIZE;
-		if (i < nranges)
-			gap = ranges[i].end;
-	}
-	return 0;
+	if (aslr_pick_base(NULL, &q, ranges, (size_t)nranges, &va) == 0)
+		return va;
+	q.lo = APP_MMAP_BASE;
+	return aslr_pick_base(NULL, &q, ranges, (size_t)nranges, &va) ? 0 : va;
 }
 
 static bool in_mmap_area(uint64_t start, uint64_t end)
@@ -267,7 +272,7 @@ static long sys_brk(const struct syscall_env *env, const long args[SYSCALL_MAX_A
 	(void)env;
 	mutex_lock(&vm_lock);
 	old = brk_current;
-	if (want >= APP_BRK_BASE && want <= APP_BRK_BASE + APP_BRK_MAX) {
+	if (want >= brk_base && want <= brk_base + APP_BRK_MAX) {
 		mapped_old = page_up(old);
 		mapped_new = page_up(want);
 		if (mapped_new > mapped_old &&
@@ -310,8 +315,32 @@ static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MA
 	return rc ? rc : (long)va;
 }
 
+/*
+ * The bases, chosen once at boot (before the application starts, so that
+ * layout=show lists them): the mmap base uniform over the first half of
+ * the mmap area (33 bits of pages); brk's heap anywhere in its window
+ * (30 bits). The window's lower guard is the image area's last page.
+ */
+static void choose_bases(void)
+{
+	struct aslr_request mmap_q = {
+		.lo = APP_MMAP_BASE, .hi = APP_MMAP_LIMIT,
+		.size = (APP_MMAP_LIMIT - APP_MMAP_BASE) / 2, .align = PAGE_SIZE,
+	};
+	struct aslr_request brk_q = {
+		.lo = APP_BRK_BASE - PAGE_SIZE, .hi = APP_HEAP_BASE, .size = APP_BRK_MAX,
+		.align = PAGE_SIZE, .guard_before = PAGE_SIZE, .guard_after = PAGE_SIZE,
+	};
+
+	if (aslr_pick_base("mmap", &mmap_q, NULL, 0, &mmap_base) ||
+	    aslr_pick_base("heap", &brk_q, NULL, 0, &brk_base))
+		panic("aslr: cannot place the application's mmap and brk areas");
+	brk_current = brk_base;
+}
+
 void sys_memory_register(syscall_handler_fn *table)
 {
+	choose_bases();
 	table[NR_MMAP] = sys_mmap;
 	table[NR_MPROTECT] = sys_mprotect;
 	table[NR_MUNMAP] = sys_munmap;

@@ -11,6 +11,7 @@
 
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
@@ -126,7 +127,7 @@ static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
 
 static struct syscall_log_limit log_limit;
 /* The handlers that need the kernel's subsystems (sys_files.c, sys_memory.c, sys_process.c). */
-static syscall_handler_fn kernel_handlers[SYSCALL_TABLE_SIZE];
+static syscall_handler_fn kernel_handlers[SYSCALL_TABLE_SIZE] __ro_after_init;
 static struct syscall_env env = {
 	.check_user_range = check_user_range,
 	.log = log_line,

@@ -19,7 +19,8 @@
 
 /* The list every "unknown boot option" message ends with. */
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
-	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl"
+	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
+	"canary=random|constant"
 
 struct good_case {
 	const char *cmdline;
@@ -298,6 +299,19 @@ static void test_choices(void **state)
 	}
 }
 
+/* heap=musl hands the application to musl's allocator; the last word wins. */
+static void test_heap(void **state)
+{
+	char one[] = "heap=musl", two[] = "heap=musl heap=hardened", err[128];
+	struct boot_options o;
+
+	(void)state;
+	assert_int_equal(options_parse(one, &o, err, sizeof(err)), 0);
+	assert_true(o.heap_musl);
+	assert_int_equal(options_parse(two, &o, err, sizeof(err)), 0);
+	assert_false(o.heap_musl);
+}
+
 /* aslr=on|off, aslr.seed=N (decimal or 0x hex, 64 bits), layout=show. */
 static void test_aslr(void **state)
 {
@@ -341,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_choices),
+		cmocka_unit_test(test_heap),
 		cmocka_unit_test(test_aslr),
 	};
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <carapace/fmt.h>
+#include <carapace/hardening.h>
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
 
@@ -47,7 +48,7 @@ unsigned cpu_count;
 
 static struct cpu boot_cpu;
 static struct arch_cpu boot_arch;
-static struct idt_gate idt[256];
+static struct idt_gate idt[256] __ro_after_init; /* written by cpu_init only */
 static uint8_t early_ist[IST_COUNT][EARLY_IST_SIZE] __attribute__((aligned(16)));
 static volatile bool gs_ready;
 
@@ -122,6 +123,12 @@ uint64_t cpu_get_ist(enum ist_slot slot)
 	return this_cpu()->arch->tss.ist[slot - 1];
 }
 
+/* Before any protected function of the boot CPU's that returns after it (kmain). */
+__no_stack_protector void cpu_set_stack_guard(uint64_t canary)
+{
+	this_cpu()->stack_guard = canary;
+}
+
 unsigned cpu_current_id(void)
 {
 	return gs_ready ? this_cpu()->id : 0;
@@ -130,9 +137,10 @@ unsigned cpu_current_id(void)
 /*
  * Loads c's GDT (reloading every segment register from it) and TSS, the
  * shared IDT, then points GS at c. The GS selector is not touched after
- * that: loading it would clear the base.
+ * that: loading it would clear the base. Built without the stack
+ * protector: the canary is read through GS, which changes here.
  */
-void cpu_load_tables(struct cpu *c)
+__no_stack_protector void cpu_load_tables(struct cpu *c)
 {
 	struct table_ptr gdtr, idtr;
 
@@ -164,7 +172,8 @@ void cpu_load_tables(struct cpu *c)
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)c);
 }
 
-void cpu_init(void)
+/* GS, where the stack canary is read, changes in here: no stack protector. */
+__no_stack_protector void cpu_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
 		idt_set_gate(v, trap_stub_table[v], cpu_vector_ist(v));
@@ -191,6 +200,7 @@ int cpu_prepare(struct cpu *c)
 			return -ENOMEM;
 	}
 	gdt_build(c->arch);
+	c->stack_guard = this_cpu()->stack_guard; /* one canary for all CPUs */
 	for (int slot = 1; slot <= IST_COUNT; slot++) {
 		uint64_t top;
 

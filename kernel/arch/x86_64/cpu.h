@@ -59,6 +59,11 @@ void cpu_init(void);
 int cpu_prepare(struct cpu *c);
 /* Run on that CPU itself: loads its GDT, TSS and the IDT, and sets GS. */
 void cpu_load_tables(struct cpu *c);
+/*
+ * Sets the calling CPU's stack canary (struct cpu's stack_guard); the boot
+ * CPU's, once, from hardening_init; cpu_prepare copies it to the others.
+ */
+void cpu_set_stack_guard(uint64_t canary);
 
 /* Points an IST slot of the calling CPU's TSS at a new stack top. */
 void cpu_set_ist(enum ist_slot slot, uint64_t stack_top);

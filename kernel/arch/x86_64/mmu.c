@@ -253,6 +253,13 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
 	return false;
 }
 
+bool mmu_is_noaccess(uint64_t root, uint64_t va)
+{
+	uint64_t *e = CANONICAL(va) == va ? frame_entry(root, va) : NULL;
+
+	return e && !(*e & PTE_P);
+}
+
 static void walk_level(uint64_t *table, int level, uint64_t base,
 		       void (*fn)(void *, uint64_t, uint64_t, uint64_t), void *ctx)
 {

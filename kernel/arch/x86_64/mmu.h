@@ -59,6 +59,8 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size);
  * size of the page) when it is mapped.
  */
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size);
+/* Whether va's 4 KiB page holds a frame but is not present (MAP_NOACCESS: PROT_NONE). */
+bool mmu_is_noaccess(uint64_t root, uint64_t va);
 
 /*
  * Changes the permissions of the 4 KiB pages in [va, va+size) to prot

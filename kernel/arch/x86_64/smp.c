@@ -168,8 +168,11 @@ __attribute__((noreturn)) void smp_ap_idle(struct cpu *cpu)
 		__asm__ volatile("hlt");
 }
 
-/* The AP's first C code, on its own stack (from the trampoline). */
-static __attribute__((noreturn, used)) void ap_entry(struct cpu *c)
+/*
+ * The AP's first C code, on its own stack (from the trampoline). No stack
+ * protector: GS (where the canary is read) is set in here.
+ */
+static __attribute__((noreturn, used, no_stack_protector)) void ap_entry(struct cpu *c)
 {
 	cpu_load_tables(c);
 	lapic_init_ap();

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <carapace/console.h>
+#include <carapace/hardening.h>
 #include <carapace/memory.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
@@ -72,6 +73,30 @@ static void print_registers(const struct trap_frame *f)
 		(unsigned long long)f->ss);
 }
 
+/*
+ * The application's thread stacks are its own mappings (musl's
+ * pthread_create maps each with a PROT_NONE guard below it). A fault in a
+ * PROT_NONE page of the low half, with writable memory right above it and
+ * the stack pointer near it, is a stack running into its guard.
+ */
+#define APP_STACK_GUARD_REACH (64 * 1024) /* the largest frame looked for */
+
+static bool app_stack_guard(const struct trap_frame *f, uint64_t addr)
+{
+	uint64_t page = addr & ~(uint64_t)(PAGE_SIZE - 1), pte;
+
+	if (!hardening->guards || addr >= LOW_HALF_END || !mmu_is_noaccess(mmu_root(), page))
+		return false;
+	for (uint64_t above = page + PAGE_SIZE;; above += PAGE_SIZE) {
+		if (mmu_lookup(mmu_root(), above, &pte, NULL))
+			break; /* a guard may span pages: find what lies above it */
+		if (!mmu_is_noaccess(mmu_root(), above) || above - page >= APP_STACK_GUARD_REACH)
+			return false;
+	}
+	return (pte & PTE_W) && f->rsp + APP_STACK_GUARD_REACH > addr &&
+	       f->rsp < addr + APP_STACK_GUARD_REACH;
+}
+
 /* Decides what a page fault means, and says why in the report's first line. */
 static enum violation classify_page_fault(const struct trap_frame *f, uint64_t addr,
 					  const char **why, const char **region)
@@ -101,6 +126,16 @@ static enum violation classify_page_fault(const struct trap_frame *f, uint64_t a
 		}
 		*why = "access to an unmapped page of the heap";
 		return VIOLATION_PAGE_FAULT;
+	}
+	if (!present && app_stack_guard(f, addr)) {
+		*region = "app-stack";
+		*why = "access to an application stack's guard page (PROT_NONE)";
+		return VIOLATION_STACK_GUARD;
+	}
+	if (present && (f->error & PF_WRITE) && hardening_in_ro_after_init(addr)) {
+		*region = "ro-after-init";
+		*why = "write to data made read-only after boot";
+		return VIOLATION_WX;
 	}
 	if (present && (f->error & PF_FETCH) &&
 	    mmu_lookup(mmu_root(), addr, &pte, NULL) && (pte & PTE_NX)) {

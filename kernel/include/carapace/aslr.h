@@ -73,6 +73,13 @@ int aslr_pick_base(const char *name, const struct aslr_request *req,
 /* A uniform value in [0, n) from the layout generator (0 with aslr=off). */
 uint64_t aslr_random_below(uint64_t n);
 
+/*
+ * A random multiple of 16 below PAGE_SIZE (0 with aslr=off): how far below
+ * its top the application's main stack starts, for 8 bits more than its
+ * page gives.
+ */
+uint64_t aslr_stack_offset(void);
+
 /* Prints "layout REGION 0xADDRESS" when the boot option layout=show is given. */
 void aslr_layout_report(const char *region, uint64_t addr);
 

@@ -77,7 +77,7 @@ struct halloc_area {
 	uint32_t ncells_max, ncells; /* cells possible, cells ever used */
 	uint32_t free_cells;   /* released cells (index + 1; 0: none) */
 	uint32_t partial;      /* small: slabs with a free slot (index + 1) */
-	uint32_t npartial;
+	uint32_t nempty;       /* small: slabs with every slot free, kept mapped */
 };
 
 struct halloc_stats {

@@ -57,6 +57,11 @@ const struct vm_region *memory_guard_region(uint64_t addr);
 #define MEMORY_MAX_HEAPS 4
 void memory_add_heap(uint64_t start, uint64_t end, const char *name,
 		     enum vm_region_kind (*explain)(uint64_t addr));
+/*
+ * Calls fn for each stack in use, the kernel heap's used part and each
+ * heap added with memory_add_heap (guards=show). Takes no lock.
+ */
+void memory_for_each_region(void (*fn)(const struct vm_region *r, void *ctx), void *ctx);
 /* The region whose mapped part contains addr, or NULL. */
 const struct vm_region *memory_region(uint64_t addr);
 
@@ -99,6 +104,20 @@ uint64_t memory_low_page(void);
 int memory_map_anon(uint64_t va, size_t len, unsigned prot);
 void memory_unmap(uint64_t va, size_t len);
 int memory_protect(uint64_t va, size_t len, unsigned prot);
+
+/*
+ * The application's regions, each at a random place (core/app_layout.c;
+ * fixed with aslr=off), reported by layout=show.
+ *
+ * app_pick_image_base reserves span bytes (rounded up to pages) for the
+ * ELF object called name, aligned to align, between guard pages, clear of
+ * every other object; returns the base (not mapped yet), or 0 when no
+ * room is left. memory_alloc_main_stack is memory_alloc_stack's
+ * "main-stack" less a random 16-byte-aligned offset (under one page):
+ * the top to build argv, envp and auxv under; 0 when out of memory.
+ */
+uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align);
+uint64_t memory_alloc_main_stack(size_t size);
 
 /* The kernel heap, for kernel objects. */
 void *kmalloc(size_t size);

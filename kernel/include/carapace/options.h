@@ -26,6 +26,10 @@
  *   layout=show      print "layout REGION 0xADDRESS" for each placed region
  *   heap=hardened|musl  musl: musl's own malloc serves the application
  *                    instead of the hardened allocator (an ablation switch)
+ *   guards=on|off|show  off: stacks and heap regions get no guard pages;
+ *                    show: list each stack and heap with its guards
+ *   canary=random|constant  constant: OSv's stack canary 0x12345678abcdef
+ *                    for the kernel and the application (AT_RANDOM)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -56,6 +60,9 @@ struct boot_options {
 	bool layout_show;                    /* layout=show */
 	bool wx_allow;                       /* wx=allow */
 	bool heap_musl;                      /* heap=musl */
+	bool guards_off;                     /* guards=off */
+	bool guards_show;                    /* guards=show */
+	bool canary_constant;                /* canary=constant */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */

@@ -26,7 +26,18 @@ struct cpu {
 	volatile bool online;
 	struct sched_cpu *sched;   /* the scheduler's state (kernel/sched/) */
 	struct arch_cpu *arch;     /* TSS, GDT, IST stacks (kernel/arch/x86_64/) */
+	/*
+	 * The kernel's stack-protector canary, one value per boot on every CPU
+	 * (a thread may migrate between its check's two reads). Compiled code
+	 * reads it at %gs:CPU_STACK_GUARD_OFFSET (-mstack-protector-guard-offset
+	 * in the Makefile): keep it at this offset, add fields after it.
+	 */
+	uint64_t stack_guard;
 };
+
+#define CPU_STACK_GUARD_OFFSET 64
+_Static_assert(__builtin_offsetof(struct cpu, stack_guard) == CPU_STACK_GUARD_OFFSET,
+	       "the Makefile's -mstack-protector-guard-offset must match struct cpu");
 
 extern struct cpu *cpu_table[MAX_CPUS];
 extern unsigned cpu_count; /* CPUs that came online */
