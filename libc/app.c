@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include <carapace/app.h>
+#include <carapace/clock.h>
+#include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/memory.h>
 #include <carapace/random.h>
@@ -79,6 +81,11 @@ static int app_main(int argc, char **argv, char **envp)
 {
 	app_main_fn main = app.kind == APP_PIE ? app_main_of_pie : (app_main_fn)app.main;
 
+	uint64_t ns = clock_ns();
+
+	/* make bench reads this line (boot option verbose). */
+	klog("app: boot to main %llu.%03llu us\n", (unsigned long long)(ns / 1000),
+	     (unsigned long long)(ns % 1000));
 	for (size_t i = 0; i < app.ninits; i++)
 		((void (*)(void))app.inits[i])();
 	if (app.nfinis)
@@ -221,7 +228,7 @@ int app_run(int argc, const char *const *argv, int envc, const char *const *envp
 	}
 	if ((rc = app_load(&app, argv[0], err, errlen)))
 		return rc;
-	top = memory_alloc_stack("main-stack", APP_STACK_SIZE);
+	top = memory_alloc_main_stack(APP_STACK_SIZE);
 	if (!top) {
 		fmt_snprintf(err, errlen, "no memory for the application's stack");
 		return -ENOMEM;
