@@ -55,6 +55,7 @@ static struct file read_so(const char *name)
 /* What the loaded code calls and reads on the host. */
 static int host_data = 100;
 static uint8_t tls_block[64];
+static uint64_t tls_dtp_base; /* where the object's block starts in the module */
 
 static int host_add(int a, int b)
 {
@@ -126,7 +127,7 @@ static int load_so(struct loaded *l, const char *name, bool host)
 	l->chain.host = host;
 	env = (struct elf_reloc_env){
 		.base = l->chain.base, .lookup = lookup, .lookup_ctx = &l->chain,
-		.tls_modid = TLS_MODID, .tls_offset = TLS_OFFSET,
+		.tls_modid = TLS_MODID, .tls_offset = TLS_OFFSET, .tls_dtp_base = tls_dtp_base,
 		.scratch = l->scratch, .scratch_count = 64,
 	};
 	assert_true(elf_reloc_count(&l->obj) <= 64);
@@ -235,6 +236,33 @@ static void test_initial_exec_tls(void **state)
 	protect(&l);
 	get = (int (*)(void))(uintptr_t)sym_addr(&l, "ie_get");
 	assert_int_equal(get(), 5);
+	unload(&l);
+}
+
+/*
+ * The local-dynamic model with the object's block 16 bytes into a shared
+ * module: the index's offset word gets 16 added, so the variables are found
+ * where the block was copied.
+ */
+static void test_local_dynamic_tls_in_shared_module(void **state)
+{
+	struct loaded l;
+	int (*sum)(int);
+	int rc;
+
+	(void)state;
+	tls_dtp_base = 16;
+	rc = load_so(&l, "lib_ld.so", true);
+	tls_dtp_base = 0;
+	assert_int_equal(rc, 0);
+	assert_true(l.obj.has_tls && l.obj.tls_memsz + 16 <= sizeof(tls_block));
+	protect(&l);
+	memset(tls_block, 0xee, sizeof(tls_block));
+	memcpy(tls_block + 16, l.f.bytes + l.obj.seg[l.obj.nseg - 1].offset +
+	       (l.obj.tls_vaddr - l.obj.seg[l.obj.nseg - 1].vaddr), l.obj.tls_filesz);
+	sum = (int (*)(int))(uintptr_t)(l.chain.base + ((uint8_t *)sym_addr(&l, "ld_sum") - l.mem));
+	assert_int_equal(sum(1), 5 + 1 + 4);
+	assert_int_equal(sum(2), 5 + 3 + 4);
 	unload(&l);
 }
 
@@ -494,6 +522,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_runs),
 		cmocka_unit_test(test_initial_exec_tls),
+		cmocka_unit_test(test_local_dynamic_tls_in_shared_module),
 		cmocka_unit_test(test_missing_symbols),
 		cmocka_unit_test(test_find_symbol),
 		cmocka_unit_test(test_damage_messages),

@@ -2,7 +2,7 @@
 # here with the host compiler. Included by the top-level Makefile.
 
 ELF_TEST_DIR := $(BUILD)/host/elf
-ELF_TEST_SOS := $(ELF_TEST_DIR)/lib_basic.so $(ELF_TEST_DIR)/lib_ie.so
+ELF_TEST_SOS := $(ELF_TEST_DIR)/lib_basic.so $(ELF_TEST_DIR)/lib_ie.so $(ELF_TEST_DIR)/lib_ld.so
 ELF_SO_FLAGS := -shared -fPIC -nostdlib -O1 -fno-stack-protector -Wl,-z,noexecstack
 
 $(ELF_TEST_DIR)/lib_basic.so: tests/unit/elf/lib_basic.c tests/unit/elf/files.mk
@@ -12,6 +12,10 @@ $(ELF_TEST_DIR)/lib_basic.so: tests/unit/elf/lib_basic.c tests/unit/elf/files.mk
 $(ELF_TEST_DIR)/lib_ie.so: tests/unit/elf/lib_ie.c tests/unit/elf/files.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ELF_SO_FLAGS) -Wl,--hash-style=sysv $< -o $@
+
+$(ELF_TEST_DIR)/lib_ld.so: tests/unit/elf/lib_ld.c tests/unit/elf/files.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ELF_SO_FLAGS) $< -o $@
 
 $(BUILD)/host/tests/test_elf: $(ELF_TEST_SOS)
 $(BUILD)/host/obj/tests/unit/test_elf.o: HOST_CFLAGS += -DELF_TEST_DIR='"$(ELF_TEST_DIR)"'
