@@ -28,7 +28,6 @@
 
 #define APP_FILE_MAX   (64u << 20)
 #define DF_1_PIE       0x08000000
-#define GUARD_GAP      PAGE_SIZE /* unmapped, between objects */
 
 _Static_assert(offsetof(struct app_object, elf) == 0, "lookup() turns an elf_object into its app_object");
 
@@ -196,17 +195,21 @@ static enum app_kind kind_of(const struct elf_object *e)
 	return APP_SHARED;
 }
 
-/* Places each object after the previous one, a guard gap between them. */
+/*
+ * Places each object at its own random base between guard pages
+ * (core/app_layout.c; one after the other with aslr=off) and copies its
+ * segments there.
+ */
 static int place_all(struct app_image *img, char *err, size_t errlen)
 {
-	uint64_t next = APP_IMAGE_BASE;
-
 	for (unsigned i = 0; i < img->nobj; i++) {
 		struct app_object *o = &img->obj[i];
-		int rc;
+		const char *slash = last_slash(o->path);
+		int rc = -ENOMEM;
 
-		o->base = (next + o->elf.align - 1) & ~(o->elf.align - 1);
-		rc = memory_map_anon(o->base, o->elf.span, MEMORY_PROT_READ | MEMORY_PROT_WRITE);
+		o->base = app_pick_image_base(slash ? slash + 1 : o->path, o->elf.span, o->elf.align);
+		if (o->base)
+			rc = memory_map_anon(o->base, o->elf.span, MEMORY_PROT_READ | MEMORY_PROT_WRITE);
 		if (rc) {
 			fmt_snprintf(err, errlen, "no room for '%s' (%llu bytes)", o->path,
 				     (unsigned long long)o->elf.span);
@@ -214,7 +217,6 @@ static int place_all(struct app_image *img, char *err, size_t errlen)
 		}
 		if ((rc = elf_load(&o->elf, (void *)o->base, o->elf.span, err, errlen)))
 			return rc;
-		next = o->base + o->elf.span + GUARD_GAP;
 	}
 	return 0;
 }
