@@ -123,9 +123,8 @@ static char *push_string(uint64_t *sp, const char *s)
  * The program headers musl's start-up reads through AT_PHDR. For a static
  * PIE, its own (loaded with it). Otherwise a table the kernel makes: a
  * PT_PHDR that says where the table is (so the load bias musl computes is
- * 0) and, when some object has thread-local storage, a PT_TLS describing
- * the module app_load.c built: musl's static TLS then gives every thread
- * its copy of it.
+ * 0) and a PT_TLS describing the TLS module app_load.c built (maybe
+ * empty): musl's static TLS then gives every thread its copy of it.
  */
 static uint64_t push_phdrs(uint64_t *sp, unsigned *count)
 {
@@ -143,15 +142,15 @@ static uint64_t push_phdrs(uint64_t *sp, unsigned *count)
 	ph[0].flags = PF_R;
 	ph[0].vaddr = (uint64_t)ph;
 	ph[0].filesz = ph[0].memsz = 2 * sizeof(*ph);
-	*count = 1;
-	if (app.tls_size) {
+	/* Always: its alignment alone decides where musl puts the main thread's block. */
+	{
 		ph[1].type = PT_TLS;
 		ph[1].flags = PF_R;
 		ph[1].vaddr = (uint64_t)app.tls_image;
 		ph[1].filesz = ph[1].memsz = app.tls_size;
 		ph[1].align = app.tls_align;
-		*count = 2;
 	}
+	*count = 2;
 	return (uint64_t)ph;
 }
 

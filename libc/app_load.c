@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/aslr.h>
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
@@ -248,6 +249,13 @@ static void layout_tls(struct app_image *img)
 		if (e->tls_align > align)
 			align = e->tls_align;
 	}
+	/*
+	 * Page-aligned, the module makes musl map the main thread's TLS and
+	 * thread block (mmap: a random place) rather than use its buffer in
+	 * the kernel image (a fixed place, and the stack canary's home).
+	 */
+	if (aslr_enabled() && align < PAGE_SIZE)
+		align = PAGE_SIZE;
 	img->tls_size = align_up(off, align);
 	img->tls_align = align;
 	for (unsigned i = 0; i < img->nobj; i++)
