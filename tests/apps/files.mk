@@ -38,3 +38,13 @@ $(BUILD)/apps/tls-pie: tests/apps/tls.c scripts/carapace
 apps-build: $(BUILD)/apps/stack_attack_nossp.so
 $(BUILD)/apps/stack_attack_nossp.so: tests/apps/stack_attack.c scripts/carapace
 	scripts/carapace cc -o $@ $< -fno-stack-protector
+
+# Built elsewhere: with the host's gcc against glibc's headers and
+# _FORTIFY_SOURCE=2, as a distribution would build it (calls __memcpy_chk,
+# __sprintf_chk, __printf_chk ... directly; needs libc.so.6).
+APP_GLIBC := $(BUILD)/apps/glibc_fortify_memcpy.so $(BUILD)/apps/glibc_fortify_sprintf.so
+apps-build: $(APP_GLIBC)
+
+$(BUILD)/apps/glibc_fortify_%.so: tests/apps/fortify_%.c
+	@mkdir -p $(dir $@)
+	gcc -shared -fPIC -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -o $@ $<
