@@ -41,11 +41,12 @@ ifeq ($(PROFILE),hardened)
 # %gs:CPU_STACK_GUARD_OFFSET (carapace/percpu.h checks the offset). Clang 14
 # honours -mstack-protector-guard=tls only for a Linux target, hence the
 # triple (the kernel is still freestanding, as Linux's own is).
-KERNEL_SSP_FLAGS := -fstack-protector-strong -mstack-protector-guard=tls \
+KERNEL_PROFILE_FLAGS := -fstack-protector-strong -mstack-protector-guard=tls \
 	-mstack-protector-guard-reg=gs -mstack-protector-guard-offset=64
 PROFILE_BOOT_OPTIONS :=
 else ifeq ($(PROFILE),baseline)
-KERNEL_SSP_FLAGS := -fno-stack-protector
+# No stack protector, and .ro_after_init stays writable.
+KERNEL_PROFILE_FLAGS := -fno-stack-protector -DHARDENING_RO_AFTER_INIT=0
 # Default boot options baked into the image; the command line comes after
 # them, so it can still switch one defence back on.
 PROFILE_BOOT_OPTIONS := guards=off canary=constant heap=musl aslr=off wx=allow
@@ -59,7 +60,7 @@ KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declara
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
 	-Ikernel/include/freestanding -Ikernel/include -Ikernel/arch/x86_64 \
 	-target x86_64-unknown-linux-gnu -mno-red-zone -mgeneral-regs-only \
-	-fpie -fno-plt $(KERNEL_SSP_FLAGS) -fno-omit-frame-pointer \
+	-fpie -fno-plt $(KERNEL_PROFILE_FLAGS) -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-builtin -fno-common -fno-strict-aliasing \
 	'-DPROFILE_BOOT_OPTIONS="$(PROFILE_BOOT_OPTIONS)"' -MMD -MP
 KERNEL_ASFLAGS := $(filter-out -std=c11,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
@@ -109,7 +110,7 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 test: kernel kernel-libc apps-build
 	@scripts/run-tests
 
-bench: kernel kernel-libc bench-build
+bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so
 	@scripts/bench
 
 # ASLR: N boots (default 200) with layout=show; a table and a chart under build/.

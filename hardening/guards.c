@@ -10,8 +10,8 @@
  * "no-access" (a frame kept but not present: a guard too) or "MAPPED"
  * (no guard: guards=off). A heap is listed by its mapped runs: maximal
  * ranges of present pages, so each run has unmapped pages on both sides;
- * with guards on every allocation of pages is a run of its own, with
- * guards=off neighbouring allocations merge into one run.
+ * allocations of pages that sit side by side, with no guard between,
+ * merge into one run.
  */
 #include <stdint.h>
 

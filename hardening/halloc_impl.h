@@ -12,7 +12,7 @@
 #define SLAB_MAX_PAGES   16
 #define SLAB_MAX_SLOTS   256
 #define LARGE_MIN_SHIFT  15   /* the smallest large cell: 32 KiB */
-#define META_CHUNK       (16 * HALLOC_PAGE) /* metadata is mapped this much at a time */
+#define META_CHUNK       HALLOC_PAGE /* metadata is mapped a page at a time */
 
 /* A cell's state (both kinds of area). */
 enum cell_state {

@@ -8,14 +8,21 @@
  *                  stack protector (PROFILE=baseline) nothing lies between
  *                  the two, nothing is reported, and the test says so
  *                  and fails (1).
- *   ro-after-init  writes to the hardening settings after boot: the write
- *                  faults, violation=wx region=ro-after-init (131).
+ *   ro-after-init  checks that the settings, this CPU's GDT, the IDT and the
+ *                  syscall handler table are read-only (each named on a
+ *                  line; 1 if one is not), then writes to the settings:
+ *                  the write faults, violation=wx region=ro-after-init (131).
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <carapace/console.h>
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
+#include <carapace/syscall.h>
+
+#include "mmu.h"
+#include "../kernel/core/sys_kernel.h" /* syscall_kernel_env */
 
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
 
@@ -44,10 +51,38 @@ __attribute__((noinline)) static int ktest_kernel_canary(void)
 	return 1;
 }
 
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* Prints whether the page holding addr is read-only; returns 1 if it is not. */
+static int check_read_only(const char *what, uint64_t addr)
+{
+	uint64_t pte;
+	bool ro = mmu_lookup(mmu_root(), addr, &pte, NULL) && !(pte & PTE_W) &&
+		  hardening_in_ro_after_init(addr);
+
+	kprintf("ro-after-init: %s at 0x%llx %s\n", what, (unsigned long long)addr,
+		ro ? "read-only" : "WRITABLE");
+	return ro ? 0 : 1;
+}
+
+/* Checks the tables this CPU uses, then writes to the settings (never returns). */
 __attribute__((noinline)) static int ktest_ro_after_init(void)
 {
 	volatile uint64_t *p = OPAQUE((uint64_t *)&hardening->kernel_canary);
+	struct table_ptr gdtr, idtr;
+	int bad = 0;
 
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	bad |= check_read_only("settings", (uint64_t)hardening);
+	bad |= check_read_only("gdt", gdtr.base);
+	bad |= check_read_only("idt", idtr.base);
+	bad |= check_read_only("syscall handlers",
+			       (uint64_t)syscall_kernel_env()->kernel_handlers);
+	if (bad)
+		return 1;
 	*p = 0;
 	kprintf("ro-after-init: the settings were written after boot\n");
 	return 1;

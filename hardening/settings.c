@@ -74,6 +74,11 @@ bool hardening_in_ro_after_init(uint64_t addr)
 	return addr >= (uint64_t)__ro_after_init_start && addr < (uint64_t)__ro_after_init_end;
 }
 
+/* The baseline build profile leaves the range writable (the Makefile's PROFILE). */
+#ifndef HARDENING_RO_AFTER_INIT
+#define HARDENING_RO_AFTER_INIT 1
+#endif
+
 /*
  * The range is mapped with the rest of the data (read-write, NX) until
  * here; every CPU is up and has loaded its tables by now.
@@ -82,7 +87,11 @@ void hardening_seal(void)
 {
 	uint64_t start = (uint64_t)__ro_after_init_start, end = (uint64_t)__ro_after_init_end;
 
-	settings.sealed = true;
+	settings.sealed = HARDENING_RO_AFTER_INIT;
+	if (!HARDENING_RO_AFTER_INIT) {
+		klog("hardening: .ro_after_init stays writable (PROFILE=baseline)\n");
+		return;
+	}
 	if (end > start && mmu_protect(mmu_root(), start, end - start, MAP_READ))
 		panic("cannot make .ro_after_init read-only");
 	klog("hardening: 0x%llx-0x%llx read-only after boot (%llu KiB)\n",

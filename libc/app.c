@@ -22,8 +22,8 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
+#include <carapace/hardening.h>
 #include <carapace/memory.h>
-#include <carapace/random.h>
 
 #include "app_impl.h"
 #include "arch.h"
@@ -176,7 +176,7 @@ static uint64_t build_stack(uint64_t top, int argc, const char *const *argv, int
 		envs[i] = push_string(&sp, envp[i]);
 	sp = (sp - 16) & ~15ull;
 	rnd = (uint8_t *)sp;
-	random_bytes(rnd, 16);
+	hardening_at_random(rnd); /* random, or OSv's constant with canary=constant */
 	phdr = push_phdrs(&sp, &phnum);
 	cpuid(1, 0, r);
 	{

@@ -1,6 +1,6 @@
 /*
  * The malloc family for applications: the hardened allocator
- * (hardening/halloc.c, on the heap set up by hardening/app_heap.c), or,
+ * (hardening/halloc.c, on the heap set up by hardening/heaps.c), or,
  * under the boot option heap=musl, musl's own mallocng (an ablation
  * switch). libc/files.mk weakens musl's malloc, free, calloc, realloc and
  * valloc, and renames the rest of its family to __carapace_musl_*, so

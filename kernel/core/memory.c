@@ -1,6 +1,6 @@
 /*
  * Kernel memory bring-up and the glue between the portable allocators
- * (pfa.c, kheap.c) and the page tables (mmu.c).
+ * (pfa.c; the kernel heap, hardening/heaps.c) and the page tables (mmu.c).
  *
  * Boot order: an early bump allocator hands out frames just above the kernel
  * image (reachable through the boot mapping) for the new page tables and the
@@ -15,7 +15,6 @@
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
-#include <carapace/kheap.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
@@ -38,16 +37,13 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
 
 static struct pfa pfa;
-static struct kheap heap;
 static struct stack_record stacks[MAX_STACKS];
 static int nstacks;
 /* The same stacks sorted by address, for the planner (aslr_pick_base). */
 static struct aslr_region stack_places[MAX_STACKS];
-/* Guards the frame allocator, the page tables, the heap and the stack records. */
+/* Guards the frame allocator, the page tables and the stack records. */
 /* Taken with spin_lock_irqsave_polling: its holder may wait for a TLB shootdown. */
 static struct spinlock memory_lock = SPINLOCK_INIT;
-static uint64_t kheap_next = KHEAP_BASE;
-static uint64_t random_start_kheap = KHEAP_BASE; /* where the heap's pages begin */
 
 static struct {
 	uint64_t start, next, limit; /* physical, within the boot mapping */
@@ -209,24 +205,6 @@ static void unmap_and_free(uint64_t va, uint64_t npages)
 static uint64_t guard_bytes(void)
 {
 	return hardening->guards ? PAGE_SIZE : 0;
-}
-
-/*
- * Takes [guard][size][guard] from a bump-allocated virtual area, maps the
- * middle and records it. Virtual space is never reused: it is plentiful,
- * and a stale pointer then always faults.
- */
-static uint64_t guarded_alloc(uint64_t *next, uint64_t limit, uint64_t size)
-{
-	uint64_t guard = guard_bytes(), start = *next + guard;
-
-	size = align_up(size, PAGE_SIZE);
-	if (size == 0 || start + size + guard > limit)
-		return 0;
-	if (map_fresh(start, size / PAGE_SIZE))
-		return 0;
-	*next = start + size + guard; /* each region has guards of its own */
-	return start;
 }
 
 /*
@@ -404,15 +382,10 @@ const struct vm_region *memory_guard_region(uint64_t addr)
 void memory_for_each_region(void (*fn)(const struct vm_region *r, void *ctx), void *ctx)
 {
 	int n = __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
-	struct vm_region kheap_used = {
-		.start = random_start_kheap, .end = kheap_next, .guard = guard_bytes(),
-		.kind = VM_REGION_HEAP, .name = "kernel-heap",
-	};
 
 	for (int i = 0; i < n; i++)
 		if (stacks[i].in_use)
 			fn(&stacks[i].region, ctx);
-	fn(&kheap_used, ctx);
 	n = __atomic_load_n(&nheaps, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n; i++)
 		fn(&heaps[i].region, ctx);
@@ -428,24 +401,32 @@ const struct vm_region *memory_region(uint64_t addr)
 	return NULL;
 }
 
-/* The kernel heap's page source: guard-separated pages in the heap area. */
-static void *heap_alloc_pages(void *ctx, size_t npages)
+/*
+ * The kernel heap's pages (hardening/heaps.c places its slabs and blocks,
+ * and their guards): fresh frames, read-write, in the heap area.
+ */
+int memory_kheap_map(uint64_t va, size_t len)
 {
-	(void)ctx;
-	return (void *)guarded_alloc(&kheap_next, KHEAP_LIMIT, npages * PAGE_SIZE);
+	uint64_t flags;
+	int err;
+
+	if ((va | len) & (PAGE_SIZE - 1) || va < KHEAP_BASE || len > KHEAP_LIMIT - va)
+		return -EINVAL;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	err = map_fresh(va, len / PAGE_SIZE);
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err ? -ENOMEM : 0;
 }
 
-static void heap_free_pages(void *ctx, void *pages, size_t npages)
+void memory_kheap_unmap(uint64_t va, size_t len)
 {
-	(void)ctx;
-	unmap_and_free((uint64_t)pages, npages);
-}
+	uint64_t flags;
 
-static void heap_error(void *ctx, enum kheap_error err, const void *ptr)
-{
-	(void)ctx;
-	panic("kernel heap: %s of %p",
-	      err == KHEAP_ERR_DOUBLE_FREE ? "double free" : "invalid free", ptr);
+	if ((va | len) & (PAGE_SIZE - 1) || va < KHEAP_BASE || len > KHEAP_LIMIT - va)
+		return;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	unmap_and_free(va, len / PAGE_SIZE);
+	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
 static void count_ram(void)
@@ -461,10 +442,6 @@ static void count_ram(void)
 
 int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 {
-	static const struct kheap_page_source heap_pages = {
-		.alloc_pages = heap_alloc_pages,
-		.free_pages = heap_free_pages,
-	};
 	uint64_t root, bitmap_phys, bitmap_bytes;
 
 	boot = bi;
@@ -499,10 +476,9 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	early_used = early.next - early.start;
 	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
 
-	/* Heap blocks are bump-allocated from a random start; stacks are placed one by one. */
-	kheap_next = random_area_start("kernel-heap", KHEAP_BASE, KHEAP_LIMIT);
-	random_start_kheap = kheap_next;
-	kheap_init(&heap, &heap_pages, heap_error, NULL);
+	/* The hardened heap takes half the area from a random start; stacks are placed one by one. */
+	kernel_heap_init(random_area_start("kernel-heap", KHEAP_BASE, KHEAP_LIMIT),
+			 (KHEAP_LIMIT - KHEAP_BASE) / 2);
 	return 0;
 }
 
@@ -525,32 +501,6 @@ void memory_print_summary(void)
 		(unsigned long long)__data_start, (unsigned long long)__data_end);
 	kprintf("memory:   direct map at 0x%llx (rw-), page 0 unmapped\n",
 		(unsigned long long)DIRECT_MAP_BASE);
-}
-
-void *kmalloc(size_t size)
-{
-	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-	void *p = kheap_alloc(&heap, size);
-
-	spin_unlock_irqrestore(&memory_lock, flags);
-	return p;
-}
-
-void *kcalloc(size_t nmemb, size_t size)
-{
-	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-	void *p = kheap_calloc(&heap, nmemb, size);
-
-	spin_unlock_irqrestore(&memory_lock, flags);
-	return p;
-}
-
-void kfree(void *ptr)
-{
-	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-
-	kheap_free(&heap, ptr);
-	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
 uint64_t memory_free_frames(void)

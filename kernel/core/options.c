@@ -291,19 +291,19 @@ static int apply_layout(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
-/* guards=off: no guard pages; show: list the guards before the application runs. */
+/*
+ * guards=off: no guard pages; show: list the guards before the application
+ * runs (with either: "guards=off guards=show" shows the absent guards).
+ */
 static int apply_guards(struct parser *p, struct boot_options *o,
 			const char *word, const char *value)
 {
-	if (strcmp(value, "show") == 0) {
-		o->guards_off = false;
+	if (strcmp(value, "show") == 0)
 		o->guards_show = true;
-		return 0;
-	}
-	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+	else if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0)
+		o->guards_off = strcmp(value, "off") == 0;
+	else
 		return fail(p, -EINVAL, "boot option '%s': guards must be on, off or show", word);
-	o->guards_off = strcmp(value, "off") == 0;
-	o->guards_show = false;
 	return 0;
 }
 

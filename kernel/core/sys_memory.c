@@ -87,7 +87,7 @@ static int ranges_release(uint64_t start, uint64_t end)
 			for (int j = nranges; j > i + 1; j--)
 				ranges[j] = ranges[j - 1];
 			nranges++;
-			ranges[i + 1] = (struct aslr_region){ end, r->end };
+			ranges[i + 1] = (struct aslr_region){ .start = end, .end = r->end };
 			r->end = start;
 			return 0;
 		}
@@ -116,7 +116,7 @@ static int ranges_insert(uint64_t start, uint64_t end)
 		i++;
 	for (int j = nranges; j > i; j--)
 		ranges[j] = ranges[j - 1];
-	ranges[i] = (struct aslr_region){ start, end };
+	ranges[i] = (struct aslr_region){ .start = start, .end = end };
 	nranges++;
 	return 0;
 }

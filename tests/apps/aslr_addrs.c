@@ -1,8 +1,9 @@
 /*
  * ASLR as an application sees it: the addresses of its own code, data,
- * heap, stack, an mmap and a libc function, one "addr WHAT 0x..." line
- * each. tests/unit/test_aslr_boots.py runs it twice and expects every
- * address to change between boots, and none with aslr=off.
+ * heap, stack, an mmap, a thread-local variable and a libc function, one
+ * "addr WHAT 0x..." line each. tests/unit/test_aslr_boots.py runs it
+ * twice and expects every address to change between boots, and none with
+ * aslr=off.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 
 int global = 1;
+__thread int tls_var = 2;
 
 static void show(const char *what, const void *addr)
 {
@@ -32,6 +34,7 @@ int main(void)
 	show("heap", block);
 	show("stack", &local);
 	show("mmap", map);
+	show("tls", &tls_var);
 	show("libc", (const void *)(uintptr_t)libc_fn);
 	free(block);
 	return 0;

@@ -345,6 +345,39 @@ static void test_aslr(void **state)
 	}
 }
 
+/* guards=on|off|show (show combines with either), canary=random|constant. */
+static void test_guards_canary(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		bool off, show, constant;
+	} cases[] = {
+		{ "", 0, false, false, false },
+		{ "guards=off", 0, true, false, false },
+		{ "guards=show", 0, false, true, false },
+		{ "guards=off guards=show", 0, true, true, false },
+		{ "guards=show guards=off guards=on", 0, false, true, false },
+		{ "canary=constant", 0, false, false, true },
+		{ "canary=constant canary=random", 0, false, false, false },
+		{ "guards=maybe", -EINVAL, false, false, false },
+		{ "canary=none", -EINVAL, false, false, false },
+		{ "canary", -EINVAL, false, false, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[128];
+		struct boot_options o;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), cases[i].rc);
+		assert_int_equal(o.guards_off, cases[i].off);
+		assert_int_equal(o.guards_show, cases[i].show);
+		assert_int_equal(o.canary_constant, cases[i].constant);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_choices),
 		cmocka_unit_test(test_heap),
 		cmocka_unit_test(test_aslr),
+		cmocka_unit_test(test_guards_canary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

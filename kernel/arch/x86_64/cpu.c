@@ -49,6 +49,12 @@ unsigned cpu_count;
 static struct cpu boot_cpu;
 static struct arch_cpu boot_arch;
 static struct idt_gate idt[256] __ro_after_init; /* written by cpu_init only */
+/*
+ * Each CPU's GDT, read-only after boot: ltr sets the TSS descriptor's busy
+ * bit once, and the code and data descriptors come with their accessed bit
+ * set, so that loading a segment never writes to the table.
+ */
+static uint64_t gdts[MAX_CPUS][GDT_ENTRIES] __ro_after_init __attribute__((aligned(8)));
 static uint8_t early_ist[IST_COUNT][EARLY_IST_SIZE] __attribute__((aligned(16)));
 static volatile bool gs_ready;
 
@@ -84,14 +90,15 @@ const char *cpu_ist_name(enum ist_slot slot)
 	return names[slot];
 }
 
-static void gdt_build(struct arch_cpu *a)
+static void gdt_build(struct arch_cpu *a, unsigned id)
 {
 	uint64_t base = (uint64_t)&a->tss;
 	uint64_t limit = sizeof(a->tss) - 1;
 
+	a->gdt = gdts[id];
 	a->gdt[0] = 0;
-	a->gdt[1] = 0x00af9a000000ffff; /* 64-bit code, ring 0 */
-	a->gdt[2] = 0x00cf92000000ffff; /* data, ring 0 */
+	a->gdt[1] = 0x00af9b000000ffff; /* 64-bit code, ring 0, accessed */
+	a->gdt[2] = 0x00cf93000000ffff; /* data, ring 0, accessed */
 	a->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 		    ((uint64_t)TSS_AVAILABLE_PRESENT << 40) |
 		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -144,7 +151,7 @@ __no_stack_protector void cpu_load_tables(struct cpu *c)
 {
 	struct table_ptr gdtr, idtr;
 
-	gdtr.limit = sizeof(c->arch->gdt) - 1;
+	gdtr.limit = GDT_ENTRIES * sizeof(uint64_t) - 1;
 	gdtr.base = (uint64_t)c->arch->gdt;
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -178,7 +185,7 @@ __no_stack_protector void cpu_init(void)
 	for (unsigned v = 0; v < 256; v++)
 		idt_set_gate(v, trap_stub_table[v], cpu_vector_ist(v));
 	boot_cpu.arch = &boot_arch;
-	gdt_build(&boot_arch);
+	gdt_build(&boot_arch, 0);
 	for (int slot = 1; slot <= IST_COUNT; slot++)
 		boot_arch.tss.ist[slot - 1] = (uint64_t)&early_ist[slot - 1][EARLY_IST_SIZE];
 	cpu_load_tables(&boot_cpu);
@@ -199,7 +206,7 @@ int cpu_prepare(struct cpu *c)
 		if (!c->arch)
 			return -ENOMEM;
 	}
-	gdt_build(c->arch);
+	gdt_build(c->arch, c->id);
 	c->stack_guard = this_cpu()->stack_guard; /* one canary for all CPUs */
 	for (int slot = 1; slot <= IST_COUNT; slot++) {
 		uint64_t top;

@@ -40,9 +40,13 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
+/*
+ * The TSS is written on every context switch; the GDT (cpu.c's table for
+ * this CPU, in .ro_after_init) only at boot.
+ */
 struct arch_cpu {
 	struct tss tss;
-	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
+	uint64_t *gdt; /* GDT_ENTRIES descriptors */
 };
 
 /*

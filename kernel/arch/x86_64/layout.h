@@ -8,8 +8,10 @@
  *                            executable; the frames of the kernel image are
  *                            left out so that no writable alias of its text
  *                            exists.
- *   KHEAP_BASE               the kernel heap: pages mapped on demand, each
- *                            allocation followed by an unmapped page.
+ *   KHEAP_BASE               the kernel heap: the hardened allocator
+ *                            (hardening/heaps.c) on half of the area from a
+ *                            random start; slabs and large blocks between
+ *                            unmapped pages.
  *   STACKS_BASE              stacks (IST, kernel threads), each between two
  *                            unmapped guard pages.
  *   PHYS_MAP_BASE            device registers and firmware tables mapped by

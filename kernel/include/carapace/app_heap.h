@@ -1,5 +1,5 @@
 /*
- * app_heap: the application's heap (hardening/app_heap.c): the hardened
+ * app_heap: the application's heap (hardening/heaps.c): the hardened
  * allocator on the application area's heap range, or musl's own mallocng
  * under the boot option heap=musl (libc/malloc.c dispatches).
  */

@@ -44,7 +44,7 @@ struct hardening_settings {
 	bool kernel_ssp;             /* the kernel was built with the stack protector */
 	uint64_t kernel_canary;      /* the value every CPU's struct cpu holds */
 	uint8_t app_random[16];      /* AT_RANDOM's bytes: musl's canary comes from them */
-	bool sealed;                 /* hardening_seal has run */
+	bool sealed;                 /* hardening_seal made .ro_after_init read-only */
 };
 
 /* Read-only after boot; valid once hardening_init has run. */
@@ -67,7 +67,7 @@ void hardening_at_random(uint8_t out[16]);
 
 /*
  * Remaps .ro_after_init read-only: once every CPU is up, before the
- * application starts.
+ * application starts (not in the baseline build profile).
  */
 void hardening_seal(void);
 

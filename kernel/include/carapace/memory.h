@@ -49,7 +49,7 @@ void memory_free_stack(uint64_t top);
 /* The region whose guard pages contain addr, or NULL. */
 const struct vm_region *memory_guard_region(uint64_t addr);
 /*
- * A hardened heap on [start, end) (hardening/app_heap.c): memory_guard_region
+ * A hardened heap on [start, end) (hardening/heaps.c): memory_guard_region
  * asks explain about a fault there, which returns VM_REGION_HEAP_GUARD,
  * VM_REGION_HEAP_FREED, or VM_REGION_HEAP (nothing to say). explain must
  * take no lock. At most MEMORY_MAX_HEAPS heaps; call at boot.
@@ -119,10 +119,18 @@ int memory_protect(uint64_t va, size_t len, unsigned prot);
 uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align);
 uint64_t memory_alloc_main_stack(size_t size);
 
-/* The kernel heap, for kernel objects. */
+/*
+ * The kernel heap, for kernel objects: the hardened allocator
+ * (hardening/heaps.c), set up by memory_init on [base, base + bytes) of
+ * the kernel heap area, with pages from memory_kheap_map (fresh frames,
+ * read-write; -EINVAL outside the area, -ENOMEM) and memory_kheap_unmap.
+ */
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);
 void kfree(void *ptr);
+void kernel_heap_init(uint64_t base, size_t bytes);
+int memory_kheap_map(uint64_t va, size_t len);
+void memory_kheap_unmap(uint64_t va, size_t len);
 
 /* Frames free now and usable in all, for reports and tests. */
 uint64_t memory_free_frames(void);

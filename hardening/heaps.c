@@ -1,0 +1,184 @@
+/*
+ * The kernel's two hardened heaps, each the portable allocator (halloc) on
+ * a range of its own, with a spinlock, random_bytes and the violation
+ * reporter:
+ *
+ *   app-heap     the application's malloc (libc/malloc.c), on
+ *                [APP_HEAP_BASE, APP_HEAP_LIMIT) with application pages
+ *                (memory_map_anon); absent under heap=musl.
+ *   kernel-heap  kmalloc, kcalloc and kfree, on half of the kernel heap
+ *                area from a random start (core/memory.c picks it), with
+ *                kernel pages (memory_kheap_map).
+ *
+ * Each registers its range with memory_add_heap, so that a page fault there
+ * is explained by halloc: a guard page is a heap-overflow, a freed block a
+ * use-after-free.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <carapace/app_heap.h>
+#include <carapace/halloc.h>
+#include <carapace/memory.h>
+#include <carapace/panic.h>
+#include <carapace/power.h>
+#include <carapace/random.h>
+#include <carapace/report.h>
+#include <carapace/sched.h>
+#include <carapace/spinlock.h>
+
+#include "layout.h"
+#include "tlb.h"
+
+/*
+ * A spinlock with interrupts off, not a mutex: a heap operation is short,
+ * and a thread preempted while holding a sleeping lock made every other
+ * thread's malloc a sleep and a wake-up (4 threads on 1 CPU: 7x slower);
+ * kmalloc may run with interrupts off. A waiter answers TLB shootdowns:
+ * the holder may be unmapping pages.
+ */
+struct heap {
+	struct halloc h;
+	struct spinlock lock;
+	uint64_t flags; /* written only by the lock's holder */
+	const char *name;
+	bool on;
+};
+
+static struct heap app = { .lock = SPINLOCK_INIT, .name = "app-heap" };
+static struct heap kern = { .lock = SPINLOCK_INIT, .name = "kernel-heap" };
+
+static int app_map(void *ctx, uintptr_t addr, size_t len)
+{
+	(void)ctx;
+	return memory_map_anon(addr, len, MEMORY_PROT_READ | MEMORY_PROT_WRITE);
+}
+
+static void app_unmap(void *ctx, uintptr_t addr, size_t len)
+{
+	(void)ctx;
+	memory_unmap(addr, len);
+}
+
+static int kernel_map(void *ctx, uintptr_t addr, size_t len)
+{
+	(void)ctx;
+	return memory_kheap_map(addr, len);
+}
+
+static void kernel_unmap(void *ctx, uintptr_t addr, size_t len)
+{
+	(void)ctx;
+	memory_kheap_unmap(addr, len);
+}
+
+static void heap_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	random_bytes(buf, len);
+}
+
+static void heap_lock(void *ctx)
+{
+	struct heap *hp = ctx;
+	uint64_t flags = spin_lock_irqsave_polling(&hp->lock, tlb_poll);
+
+	hp->flags = flags;
+}
+
+static void heap_unlock(void *ctx)
+{
+	struct heap *hp = ctx;
+
+	spin_unlock_irqrestore(&hp->lock, hp->flags);
+}
+
+/* One line, the backtrace from here (through malloc or kfree to the caller), then off. */
+static void heap_report(void *ctx, const struct halloc_report *r)
+{
+	static const enum violation kinds[] = {
+		[HALLOC_HEAP_OVERFLOW] = VIOLATION_HEAP_OVERFLOW,
+		[HALLOC_DOUBLE_FREE] = VIOLATION_DOUBLE_FREE,
+		[HALLOC_INVALID_FREE] = VIOLATION_INVALID_FREE,
+		[HALLOC_USE_AFTER_FREE] = VIOLATION_USE_AFTER_FREE,
+	};
+	struct heap *hp = ctx;
+	enum violation v = kinds[r->kind];
+
+	if (report_enter())
+		report_abort("heap report");
+	report_violation_line(v, "addr=0x%llx block=0x%llx size=%llu heap=%s thread=%s: %s",
+			      (unsigned long long)r->addr, (unsigned long long)r->block,
+			      (unsigned long long)r->size, hp->name, sched_current_name(), r->what);
+	report_backtrace((uint64_t)heap_report, (uint64_t)__builtin_frame_address(0));
+	power_exit(violation_exit_status(v));
+}
+
+static enum vm_region_kind explain(const struct heap *hp, uint64_t addr)
+{
+	switch (halloc_explain_fault(&hp->h, addr)) {
+	case HALLOC_FAULT_GUARD:
+		return VM_REGION_HEAP_GUARD;
+	case HALLOC_FAULT_FREED:
+		return VM_REGION_HEAP_FREED;
+	default:
+		return VM_REGION_HEAP;
+	}
+}
+
+static enum vm_region_kind app_explain(uint64_t addr)
+{
+	return explain(&app, addr);
+}
+
+static enum vm_region_kind kernel_explain(uint64_t addr)
+{
+	return explain(&kern, addr);
+}
+
+static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
+		       void (*unmap)(void *, uintptr_t, size_t), uint64_t base, size_t bytes,
+		       enum vm_region_kind (*why)(uint64_t addr))
+{
+	const struct halloc_backend be = {
+		.map = map, .unmap = unmap, .random = heap_random, .lock = heap_lock,
+		.unlock = heap_unlock, .report = heap_report, .ctx = hp,
+	};
+
+	if (halloc_init(&hp->h, &be, base, bytes))
+		panic("cannot set up the %s", hp->name);
+	memory_add_heap(hp->h.base, hp->h.end, hp->name, why);
+	hp->on = true;
+}
+
+void app_heap_init(bool use_musl)
+{
+	if (!use_musl)
+		heap_start(&app, app_map, app_unmap, APP_HEAP_BASE,
+			   APP_HEAP_LIMIT - APP_HEAP_BASE, app_explain);
+}
+
+struct halloc *app_heap(void)
+{
+	return app.on ? &app.h : NULL;
+}
+
+void kernel_heap_init(uint64_t base, size_t bytes)
+{
+	heap_start(&kern, kernel_map, kernel_unmap, base, bytes, kernel_explain);
+}
+
+void *kmalloc(size_t size)
+{
+	return halloc_malloc(&kern.h, size);
+}
+
+void *kcalloc(size_t nmemb, size_t size)
+{
+	return halloc_calloc(&kern.h, nmemb, size);
+}
+
+void kfree(void *ptr)
+{
+	halloc_free(&kern.h, ptr);
+}
