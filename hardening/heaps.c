@@ -3,12 +3,15 @@
  * a range of its own, with a spinlock, random_bytes and the violation
  * reporter:
  *
- *   app-heap     the application's malloc (libc/malloc.c), on
- *                [APP_HEAP_BASE, APP_HEAP_LIMIT) with application pages
- *                (memory_map_anon); absent under heap=musl.
- *   kernel-heap  kmalloc, kcalloc and kfree, on half of the kernel heap
- *                area from a random start (core/memory.c picks it), with
- *                kernel pages (memory_kheap_map).
+ *   app-heap     the application's malloc (libc/malloc.c), with
+ *                application pages (memory_map_anon), in
+ *                [APP_HEAP_BASE, APP_HEAP_LIMIT); absent under heap=musl.
+ *   kernel-heap  kmalloc, kcalloc and kfree, with kernel pages
+ *                (memory_kheap_map), in [KHEAP_BASE, KHEAP_LIMIT).
+ *
+ * Each takes half of its area from a random page (aslr/; the area's start
+ * with aslr=off), so a block's address tells where the heap lies only
+ * once one of its addresses has leaked.
  *
  * Each registers its range with memory_add_heap, so that a page fault there
  * is explained by halloc: a guard page is a heap-overflow, a freed block a
@@ -18,6 +21,7 @@
 #include <stdint.h>
 
 #include <carapace/app_heap.h>
+#include <carapace/aslr.h>
 #include <carapace/halloc.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
@@ -136,16 +140,22 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 	return explain(&kern, addr);
 }
 
+/* Sets hp up on half of [lo, hi), from a random page. */
 static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
-		       void (*unmap)(void *, uintptr_t, size_t), uint64_t base, size_t bytes,
+		       void (*unmap)(void *, uintptr_t, size_t), uint64_t lo, uint64_t hi,
 		       enum vm_region_kind (*why)(uint64_t addr))
 {
 	const struct halloc_backend be = {
 		.map = map, .unmap = unmap, .random = heap_random, .lock = heap_lock,
 		.unlock = heap_unlock, .report = heap_report, .ctx = hp,
 	};
+	struct aslr_request q = {
+		.lo = lo, .hi = hi, .size = (hi - lo) / 2, .align = PAGE_SIZE,
+	};
+	uint64_t base;
 
-	if (halloc_init(&hp->h, &be, base, bytes))
+	if (aslr_pick_base(hp->name, &q, NULL, 0, &base) < 0 ||
+	    halloc_init(&hp->h, &be, base, q.size))
 		panic("cannot set up the %s", hp->name);
 	memory_add_heap(hp->h.base, hp->h.end, hp->name, why);
 	hp->on = true;
@@ -154,8 +164,8 @@ static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
 void app_heap_init(bool use_musl)
 {
 	if (!use_musl)
-		heap_start(&app, app_map, app_unmap, APP_HEAP_BASE,
-			   APP_HEAP_LIMIT - APP_HEAP_BASE, app_explain);
+		heap_start(&app, app_map, app_unmap, APP_HEAP_BASE, APP_HEAP_LIMIT,
+			   app_explain);
 }
 
 struct halloc *app_heap(void)
@@ -163,9 +173,9 @@ struct halloc *app_heap(void)
 	return app.on ? &app.h : NULL;
 }
 
-void kernel_heap_init(uint64_t base, size_t bytes)
+void kernel_heap_init(void)
 {
-	heap_start(&kern, kernel_map, kernel_unmap, base, bytes, kernel_explain);
+	heap_start(&kern, kernel_map, kernel_unmap, KHEAP_BASE, KHEAP_LIMIT, kernel_explain);
 }
 
 void *kmalloc(size_t size)

@@ -7,7 +7,6 @@ KERNEL_PORTABLE_SRCS := \
 	kernel/core/ksym.c \
 	kernel/core/acpi.c \
 	kernel/mm/pfa.c \
-	kernel/mm/kheap.c \
 	kernel/sync/mpsc.c \
 	kernel/sync/ring.c \
 	kernel/sched/minheap.c \

@@ -52,22 +52,6 @@ static struct {
 static uint64_t image_start, image_end, usable_bytes, phys_end, early_used;
 static const struct boot_info *boot;
 
-/*
- * A page in the first half of [lo, hi), uniformly (or lo with aslr=off),
- * where bump allocation in the area starts: the second half stays free.
- */
-static uint64_t random_area_start(const char *name, uint64_t lo, uint64_t hi)
-{
-	struct aslr_request q = {
-		.lo = lo, .hi = hi, .size = (hi - lo) / 2, .align = PAGE_SIZE,
-	};
-	uint64_t base;
-
-	if (aslr_pick_base(name, &q, NULL, 0, &base) < 0)
-		panic("aslr: cannot place %s", name);
-	return base;
-}
-
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -476,9 +460,7 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	early_used = early.next - early.start;
 	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
 
-	/* The hardened heap takes half the area from a random start; stacks are placed one by one. */
-	kernel_heap_init(random_area_start("kernel-heap", KHEAP_BASE, KHEAP_LIMIT),
-			 (KHEAP_LIMIT - KHEAP_BASE) / 2);
+	kernel_heap_init(); /* stacks are placed one by one (stack_place) */
 	return 0;
 }
 

@@ -121,14 +121,14 @@ uint64_t memory_alloc_main_stack(size_t size);
 
 /*
  * The kernel heap, for kernel objects: the hardened allocator
- * (hardening/heaps.c), set up by memory_init on [base, base + bytes) of
- * the kernel heap area, with pages from memory_kheap_map (fresh frames,
+ * (hardening/heaps.c), set up by memory_init on half the kernel heap area
+ * from a random start, with pages from memory_kheap_map (fresh frames,
  * read-write; -EINVAL outside the area, -ENOMEM) and memory_kheap_unmap.
  */
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);
 void kfree(void *ptr);
-void kernel_heap_init(uint64_t base, size_t bytes);
+void kernel_heap_init(void);
 int memory_kheap_map(uint64_t va, size_t len);
 void memory_kheap_unmap(uint64_t va, size_t len);
 
