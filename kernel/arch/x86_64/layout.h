@@ -41,8 +41,8 @@
 #define APP_IMAGE_BASE     0x0000040000000000 /* the loaded ELF object */
 #define APP_BRK_BASE       0x0000080000000000
 #define APP_HEAP_BASE      0x00000c0000000000 /* the hardened heap (hardening/) */
-#define APP_HEAP_LIMIT     0x0000100000000000
-#define APP_MMAP_BASE      0x0000100000000000
+#define APP_HEAP_LIMIT     0x0000140000000000 /* 8 TiB: a base among 2^30 pages */
+#define APP_MMAP_BASE      0x0000140000000000
 #define APP_MMAP_LIMIT     0x0000700000000000
 #define LOW_HALF_END       0x0000800000000000 /* first non-canonical address */
 
