@@ -269,6 +269,15 @@ static void test_in_place(void **state)
 	assert_ptr_equal(o.app_argv[1], line + 15);
 }
 
+/* Parses a copy of cmdline, which must be accepted (the options keep no pointer into it). */
+static void parse_ok(const char *cmdline, struct boot_options *o)
+{
+	char buf[128], err[128];
+
+	snprintf(buf, sizeof(buf), "%s", cmdline);
+	assert_int_equal(options_parse(buf, o, err, sizeof(err)), 0);
+}
+
 /* fpu= picks how FPU state is saved (xsave is the default); wx=allow lifts
  * W^X for the application's mappings (deny is the default). The last wins. */
 static void test_choices(void **state)
@@ -289,11 +298,9 @@ static void test_choices(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64], err[128];
 		struct boot_options o;
 
-		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
-		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), 0);
+		parse_ok(cases[i].cmdline, &o);
 		assert_int_equal(o.fpu, cases[i].fpu);
 		assert_int_equal(o.wx_allow, cases[i].wx_allow);
 	}
@@ -333,11 +340,9 @@ static void test_aslr(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64], err[128];
 		struct boot_options o;
 
-		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
-		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), 0);
+		parse_ok(cases[i].cmdline, &o);
 		assert_int_equal(o.aslr_off, cases[i].off);
 		assert_int_equal(o.aslr_seeded, cases[i].seeded);
 		assert_int_equal(o.layout_show, cases[i].show);
