@@ -3,7 +3,9 @@
 #
 # Two kinds of source. The checks run on the application's side of the
 # image: they call musl, so they are built against musl's headers and may
-# use vector registers (printf's variadic arguments arrive in them). The
+# use vector registers (printf's variadic arguments arrive in them); their
+# stack protector reads the application thread's canary at %fs:0x28, as
+# musl's own code does. The
 # two hooks run the kernel's side (the reporter, the page tables) and are
 # built as the kernel is; the host unit tests replace exactly these two.
 
@@ -16,7 +18,7 @@ LIBC_KERNEL_SRCS += $(FORTIFY_HOOK_SRCS)
 MUSL_INCLUDE := /usr/include/x86_64-linux-musl
 FORTIFY_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -U_FORTIFY_SOURCE \
 	-nostdinc -isystem $(MUSL_INCLUDE) -isystem $(shell $(CC) -print-resource-dir)/include \
-	-fpie -fno-plt -fno-omit-frame-pointer -fno-stack-protector -MMD -MP
+	-fpie -fno-plt -fno-omit-frame-pointer -fstack-protector-strong -MMD -MP
 
 $(BUILD)/libc/fortify/%.c.o: libc/fortify/%.c libc/fortify/files.mk
 	@mkdir -p $(dir $@)
