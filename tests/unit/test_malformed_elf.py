@@ -104,7 +104,8 @@ def make_test(name, breaker, expected):
     def test(self):
         if not os.path.exists(HELLO):
             self.skipTest("build/apps/hello.so is not built")
-        data = bytearray(open(HELLO, "rb").read())
+        with open(HELLO, "rb") as f:
+            data = bytearray(f.read())
         breaker(data)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"{name}.so")
