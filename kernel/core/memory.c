@@ -22,6 +22,7 @@
 
 #include "layout.h"
 #include "mmu.h"
+#include "reloc.h"
 #include "tlb.h"
 
 #define MAX_STACKS 4096 /* stacks alive at once: three per thread */
@@ -145,7 +146,7 @@ static int map_image_section(uint64_t root, char *start, char *end, unsigned pro
 {
 	uint64_t va = (uint64_t)start;
 
-	return mmu_map(root, va, va - KERNEL_VMA, (uint64_t)(end - start), prot);
+	return mmu_map(root, va, kernel_image_phys(va), (uint64_t)(end - start), prot);
 }
 
 static int build_kernel_tables(uint64_t *root)
