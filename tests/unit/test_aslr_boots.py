@@ -20,7 +20,7 @@ APP = os.path.join(REPO, "build", "apps", "aslr_addrs.so")
 # musl's functions inside it, until the image is relocated at boot.
 FIXED = set()  # the kernel image (and musl in it) is slid at boot now
 # What every run must report.
-EXPECTED = {"layout kernel-heap", "layout thread-stack", "layout ist-stack",
+EXPECTED = {"layout kernel", "layout direct-map", "layout phys-map", "layout kernel-heap", "layout thread-stack", "layout ist-stack",
             "layout syscall-stack", "layout mmap", "layout heap",
             "layout main-stack", "addr main", "addr global", "addr heap", "addr stack",
             "addr mmap", "addr tls", "addr libc"}
