@@ -12,7 +12,6 @@ import unittest
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 GEN = os.path.join(REPO, "scripts", "gen-relocs")
-TEXT = 0xffffffff80001000  # __text_start of the script below
 
 SCRIPT = """
 ENTRY(low)

@@ -5,9 +5,10 @@
  *   0x0000000000000000 ...   low half: reserved for the application (later);
  *                            page 0 is never mapped.
  *   DIRECT_MAP_BASE          every usable RAM frame, read-write, never
- *                            executable; the frames of the kernel image are
- *                            left out so that no writable alias of its text
- *                            exists.
+ *                            executable, from a random 2 MiB boundary of
+ *                            this area (memory.c); the frames of the kernel
+ *                            image are left out so that no writable alias
+ *                            of its text exists.
  *   KHEAP_BASE               the kernel heap: the hardened allocator
  *                            (hardening/heaps.c) on half of the area from a
  *                            random start; slabs and large blocks between
@@ -19,7 +20,7 @@
  *                            unmapped guard pages.
  *   PHYS_MAP_BASE            device registers and firmware tables mapped by
  *                            physical address (never executable), each
- *                            between unmapped pages.
+ *                            between unmapped pages, from a random page.
  *   KERNEL_VMA + phys        the kernel image's link address: only boot
  *                            runs there, before reloc.c slides it.
  *

@@ -217,7 +217,11 @@ static __no_stack_protector uint64_t random_word(const struct early_options *o,
 	return v;
 }
 
-/* The table entry for va at a level (39, 30, 21: PML4, PDPT, PD) */
+/*
+ * The table below `table` for va at a level (shift 39, 30, 21: from the
+ * PML4, a PDPT, a PD), a page of boot_tables when there is none yet; 0
+ * when they are all used.
+ */
 static __no_stack_protector uint64_t *next_table(uint64_t *table, uint64_t va, int shift)
 {
 	uint64_t *e = &table[(va >> shift) & (ENTRIES - 1)];
