@@ -81,26 +81,44 @@ $(BUILD)/kernel/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-# Link twice: the first image gives the symbol table, the second carries it
-# as its last section, so no other symbol moves between the two links.
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o
+# Link three times: the first image gives the symbol table, the second
+# carries it and its relocation records (--emit-relocs), from which
+# scripts/gen-relocs makes the table that slides the image at boot
+# (kernel/arch/x86_64/reloc.c); the third carries both. The tables are the
+# image's last sections, so no other symbol moves between the links.
+KERNEL_TABLE_SYMS := ' (\.L|ksym_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o
 
 $(BUILD)/kernel/ksyms-empty.o: scripts/gen-ksyms
 	@mkdir -p $(dir $@)
 	$(PYTHON) scripts/gen-ksyms /dev/null > $(BUILD)/kernel/ksyms-empty.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms-empty.S -o $@
 
+$(BUILD)/kernel/relocs-empty.o: scripts/gen-relocs
+	@mkdir -p $(dir $@)
+	$(PYTHON) scripts/gen-relocs /dev/null > $(BUILD)/kernel/relocs-empty.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/relocs-empty.S -o $@
+
 $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms
 	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/kernel/ksyms.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o
-	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms1.txt
-	@$(NM) -n $@ | grep -Ev ' (ksym_|__ksyms_end|__image_phys_end|__image_load_end)' > $(BUILD)/kernel/syms2.txt
+$(BUILD)/kernel.pass2.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) --emit-relocs -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs-empty.o
+
+$(BUILD)/kernel/relocs.o: $(BUILD)/kernel.pass2.elf scripts/gen-relocs
+	$(PYTHON) scripts/gen-relocs $< > $(BUILD)/kernel/relocs.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/relocs.S -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
+	$(LD) $(KERNEL_LDFLAGS) --emit-relocs -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o
+	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms1.txt
+	@$(NM) -n $@ | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms2.txt
 	@cmp -s $(BUILD)/kernel/syms1.txt $(BUILD)/kernel/syms2.txt || \
-		{ echo "error: symbols moved between the two kernel links"; exit 1; }
+		{ echo "error: symbols moved between the kernel's links"; exit 1; }
+	$(PYTHON) scripts/gen-relocs --check $@ $(BUILD)/kernel/relocs.S
 
 # QEMU boots a flat image through Multiboot's a.out kludge (a 64-bit ELF is
 # refused by QEMU's Multiboot loader).

@@ -19,8 +19,19 @@
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
 
-/* The kernel image: linked and loaded at a fixed address (aslr/README.md). */
+#include "reloc.h"
+
+/* The kernel image: slid to a random base at boot (reloc.c). */
 extern char __text_start[];
+
+/* How reloc.c chose the kernel image's base (enum kreloc_how). */
+static const char *const kernel_base_sources[] = {
+	[KRELOC_OFF] = "not moved (aslr=off)",
+	[KRELOC_RDRAND] = "random (RDRAND)",
+	[KRELOC_TSC] = "random from the TSC (weak: no RDRAND)",
+	[KRELOC_SEED] = "from aslr.seed",
+	[KRELOC_NO_TABLES] = "not moved: the image is too large for the boot tables",
+};
 
 static struct spinlock layout_lock = SPINLOCK_INIT;
 static struct csprng layout_rng;
@@ -49,6 +60,12 @@ void aslr_init(const struct boot_options *o)
 	__asm__ volatile("" : : "r"(seed) : "memory");
 	klog("aslr: %s%s\n", enabled ? "on" : "off (lowest fit)",
 	     enabled && o->aslr_seeded ? ", seeded from aslr.seed" : "");
+	if (kernel_image_how == KRELOC_TSC || kernel_image_how == KRELOC_NO_TABLES)
+		kprintf("carapace: warning: kernel image base %s\n",
+			kernel_base_sources[kernel_image_how]);
+	klog("aslr: kernel image at 0x%llx, %s\n", (unsigned long long)__text_start,
+	     kernel_image_how < sizeof(kernel_base_sources) / sizeof(kernel_base_sources[0]) ?
+	     kernel_base_sources[kernel_image_how] : "?");
 	aslr_layout_report("kernel", (uint64_t)__text_start);
 }
 

@@ -16,6 +16,7 @@ KERNEL_PORTABLE_SRCS := \
 # pieces to it.
 KERNEL_ONLY_SRCS := \
 	kernel/arch/x86_64/boot.S \
+	kernel/arch/x86_64/reloc.c \
 	kernel/arch/x86_64/entry.S \
 	kernel/arch/x86_64/cpu.c \
 	kernel/arch/x86_64/mmu.c \

@@ -45,9 +45,9 @@ LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
 	--whole-archive $(LIBC_KERNEL_A) --no-whole-archive $(LIBC_LIBGCC)
 # The image's sections: what kernel/kernel.ld places (.got and .got.plt, for
 # musl's position-independent code, land in the text and data ranges).
-LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|ro_after_init|libc_data|data|got\.plt|bss|ksyms|symtab|strtab|shstrtab|debug_.*)
+LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|ro_after_init|libc_data|data|got\.plt|bss|ksyms|relocs|symtab|strtab|shstrtab|debug_.*|rela\..*)
 # Symbols the export table and the symbol table may move between the links.
-LIBC_TABLE_SYMS := ' (ksym_|kexport_|__ksyms_end|__image_phys_end|__image_load_end)'
+LIBC_TABLE_SYMS := ' (\.L|ksym_|kexport_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
 
 .PHONY: kernel-libc
 kernel-libc: $(BUILD)/carapace-libc.bin
@@ -67,12 +67,15 @@ $(BUILD)/libc/kexports-empty.o: scripts/gen-kexports
 	$(PYTHON) scripts/gen-kexports /dev/null /dev/null /dev/null > $(BUILD)/libc/kexports-empty.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports-empty.S -o $@
 
-# Two links, as for the kernel: the tables of the second sit in .ksyms, the
-# image's last section, so no other symbol moves.
+# Three links, as for the kernel: the tables of the second sit in .ksyms,
+# the relocation table made from the second in .relocs; both are the
+# image's last sections, so no other symbol moves.
 .SECONDEXPANSION:
 $(BUILD)/carapace-libc.pass1.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) \
-		$(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o kernel/kernel.ld
-	$(LIBC_LINK) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o -o $@
+		$(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o \
+		$(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
+	$(LIBC_LINK) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o \
+		$(BUILD)/kernel/relocs-empty.o -o $@
 
 $(BUILD)/libc/ksyms.o: $(BUILD)/carapace-libc.pass1.elf scripts/gen-ksyms
 	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/libc/ksyms.S
@@ -86,13 +89,24 @@ $(BUILD)/libc/kexports.o: $(BUILD)/carapace-libc.pass1.elf $(BUILD)/libc/libc-na
 		> $(BUILD)/libc/kexports.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports.S -o $@
 
+$(BUILD)/carapace-libc.pass2.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/ksyms.o \
+		$(BUILD)/libc/kexports.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
+	$(LIBC_LINK) --emit-relocs $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o \
+		$(BUILD)/kernel/relocs-empty.o -o $@
+
+$(BUILD)/libc/relocs.o: $(BUILD)/carapace-libc.pass2.elf scripts/gen-relocs
+	$(PYTHON) scripts/gen-relocs $< > $(BUILD)/libc/relocs.S
+	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/relocs.S -o $@
+
 $(BUILD)/carapace-libc.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/ksyms.o \
-		$(BUILD)/libc/kexports.o kernel/kernel.ld
-	$(LIBC_LINK) $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o -o $@
+		$(BUILD)/libc/kexports.o $(BUILD)/libc/relocs.o kernel/kernel.ld
+	$(LIBC_LINK) --emit-relocs $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o \
+		$(BUILD)/libc/relocs.o -o $@
 	@$(NM) -n $(BUILD)/carapace-libc.pass1.elf | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms1.txt
 	@$(NM) -n $@ | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms2.txt
 	@cmp -s $(BUILD)/libc/syms1.txt $(BUILD)/libc/syms2.txt || \
-		{ echo "error: symbols moved between the two links of $@"; exit 1; }
+		{ echo "error: symbols moved between the links of $@"; exit 1; }
+	$(PYTHON) scripts/gen-relocs --check $@ $(BUILD)/libc/relocs.S
 	@! readelf -SW $@ | grep -oE '^ *\[ *[0-9]+\] \S+' | awk '{ print $$NF }' | \
 		grep -vxE '$(LIBC_IMAGE_SECTIONS)' | sed 's/^/error: unexpected section in the image: /' | grep .
 

@@ -16,6 +16,7 @@
 #include <carapace/random.h>
 
 #include "layout.h"
+#include "mmu.h"
 
 static struct vfs vfs;
 static struct mutex vfs_lock = MUTEX_INIT;
@@ -80,7 +81,7 @@ int fs_init(const struct boot_info *bi, char *err, size_t err_size)
 		const struct mem_range *m = &bi->modules[0];
 		const char *why = "";
 
-		rc = bootfs_mount((const void *)(DIRECT_MAP_BASE + m->start), m->end - m->start,
+		rc = bootfs_mount(mmu_phys_to_virt(m->start), m->end - m->start,
 				  &heap, &boot, &why);
 		if (rc) {
 			fmt_snprintf(err, err_size, "the boot filesystem (module 0) is not valid: %s", why);

@@ -15,6 +15,7 @@
 #include "cpu.h"
 #include "layout.h"
 #include "mmu.h"
+#include "reloc.h"
 
 /* Keeps the compiler from deciding what a deliberately bad access does. */
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
@@ -95,7 +96,7 @@ static int ktest_hang(void)
 }
 
 struct wx_audit {
-	uint64_t mappings, writable_exec, exec_outside_text, direct_exec;
+	uint64_t mappings, writable_exec, exec_outside_text, direct_exec, at_link_address;
 };
 
 static void wx_audit_page(void *ctx, uint64_t va, uint64_t pte, uint64_t size)
@@ -111,6 +112,9 @@ static void wx_audit_page(void *ctx, uint64_t va, uint64_t pte, uint64_t size)
 		a->exec_outside_text++;
 	if (va >= DIRECT_MAP_BASE && va < KHEAP_BASE && !(pte & PTE_NX))
 		a->direct_exec++;
+	/* Once the image is slid, its old place (a known address) is empty. */
+	if (kernel_image_slide && va >= KERNEL_VMA)
+		a->at_link_address++;
 }
 
 /* Walks the live page tables: W^X everywhere, code only in kernel text, no page 0. */
@@ -121,10 +125,12 @@ static int ktest_wx_audit(void)
 
 	mmu_walk(mmu_root(), wx_audit_page, &a);
 	kprintf("wx-audit: %llu mappings, %llu writable+executable, %llu executable "
-		"outside kernel text, page 0 %s\n",
+		"outside kernel text, page 0 %s, %llu at the image's link address\n",
 		(unsigned long long)a.mappings, (unsigned long long)a.writable_exec,
-		(unsigned long long)a.exec_outside_text, page0 ? "MAPPED" : "unmapped");
-	return a.mappings == 0 || a.writable_exec || a.exec_outside_text || a.direct_exec || page0;
+		(unsigned long long)a.exec_outside_text, page0 ? "MAPPED" : "unmapped",
+		(unsigned long long)a.at_link_address);
+	return a.mappings == 0 || a.writable_exec || a.exec_outside_text || a.direct_exec ||
+	       page0 || a.at_link_address;
 }
 
 /* Takes every free frame, checks the count and the clean -ENOMEM, gives all back. */

@@ -22,6 +22,7 @@
 
 #include "layout.h"
 #include "mmu.h"
+#include "reloc.h"
 #include "tlb.h"
 
 #define MAX_STACKS 4096 /* stacks alive at once: three per thread */
@@ -50,6 +51,10 @@ static struct {
 } early;
 
 static uint64_t image_start, image_end, usable_bytes, phys_end, early_used;
+/* Where the direct map starts: a random 2 MiB boundary (memory_init). */
+static uint64_t direct_map_base __ro_after_init = DIRECT_MAP_BASE;
+/* The device window's next free address, from a random page (memory_init). */
+static uint64_t phys_map_next = PHYS_MAP_BASE;
 static const struct boot_info *boot;
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -121,7 +126,7 @@ static int map_direct(uint64_t root, uint64_t start, uint64_t end)
 	}
 	if (start >= end)
 		return 0;
-	return mmu_map(root, DIRECT_MAP_BASE + start, start, end - start,
+	return mmu_map(root, direct_map_base + start, start, end - start,
 		       MAP_READ | MAP_WRITE | MAP_LARGE);
 }
 
@@ -129,7 +134,22 @@ static int map_image_section(uint64_t root, char *start, char *end, unsigned pro
 {
 	uint64_t va = (uint64_t)start;
 
-	return mmu_map(root, va, va - KERNEL_VMA, (uint64_t)(end - start), prot);
+	return mmu_map(root, va, kernel_image_phys(va), (uint64_t)(end - start), prot);
+}
+
+/*
+ * The direct map at a random 2 MiB boundary of its area (its 2 MiB pages
+ * need one), 25 bits; the lowest fit, DIRECT_MAP_BASE, with aslr=off.
+ */
+static void place_direct_map(void)
+{
+	struct aslr_request q = {
+		.lo = DIRECT_MAP_BASE, .hi = KHEAP_BASE,
+		.size = align_up(phys_end, LARGE_PAGE_SIZE), .align = LARGE_PAGE_SIZE,
+	};
+
+	if (aslr_pick_base("direct-map", &q, NULL, 0, &direct_map_base) < 0)
+		panic("aslr: cannot place the direct map");
 }
 
 static int build_kernel_tables(uint64_t *root)
@@ -440,6 +460,7 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	}
 
 	mmu_init(KERNEL_VMA, early_frame_alloc);
+	place_direct_map();
 	bitmap_bytes = align_up(pfa_bitmap_bytes(phys_end), PAGE_SIZE);
 	bitmap_phys = early.next;
 	early.next += bitmap_bytes;
@@ -450,7 +471,7 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 		return -ENOMEM;
 	}
 	mmu_activate(root);
-	mmu_set_phys_window(DIRECT_MAP_BASE);
+	mmu_set_phys_window(direct_map_base);
 
 	pfa_init(&pfa, mmu_phys_to_virt(bitmap_phys), phys_end);
 	for (int i = 0; i < bi->nram; i++)
@@ -458,8 +479,18 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	/* Low memory, the image, the boot modules and all the early allocator gave out. */
 	pfa_reserve_range(&pfa, 0, early.next);
 	early_used = early.next - early.start;
-	mmu_init(DIRECT_MAP_BASE, pfa_frame_alloc);
+	mmu_init(direct_map_base, pfa_frame_alloc);
 
+	/* The device window from a random page of its first half. */
+	{
+		struct aslr_request q = {
+			.lo = PHYS_MAP_BASE, .hi = PHYS_MAP_LIMIT,
+			.size = (PHYS_MAP_LIMIT - PHYS_MAP_BASE) / 2, .align = PAGE_SIZE,
+		};
+
+		if (aslr_pick_base("phys-map", &q, NULL, 0, &phys_map_next) < 0)
+			panic("aslr: cannot place the device window");
+	}
 	kernel_heap_init(); /* stacks are placed one by one (stack_place) */
 	return 0;
 }
@@ -482,7 +513,7 @@ void memory_print_summary(void)
 		(unsigned long long)__rodata_start, (unsigned long long)__rodata_end,
 		(unsigned long long)__data_start, (unsigned long long)__data_end);
 	kprintf("memory:   direct map at 0x%llx (rw-), page 0 unmapped\n",
-		(unsigned long long)DIRECT_MAP_BASE);
+		(unsigned long long)direct_map_base);
 }
 
 uint64_t memory_free_frames(void)
@@ -504,7 +535,6 @@ struct pfa *memory_pfa(void)
  * Physical ranges that are not RAM the kernel owns get their own virtual
  * area, each mapping between unmapped pages, as stacks do.
  */
-static uint64_t phys_map_next = PHYS_MAP_BASE;
 
 #define PHYS_ADDR_LIMIT (1ull << 52) /* the architecture's widest physical address */
 

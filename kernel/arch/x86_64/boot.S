@@ -5,8 +5,10 @@
  *
  * The boot page tables map the first BOOT_MAPPED_BYTES of physical memory
  * twice with 2 MiB pages: at 0 (so this code keeps running once paging is
- * on) and at KERNEL_VMA. They are only used until kmain has built the real
- * page tables (kernel/arch/x86_64/mmu.c), which map none of this code.
+ * on) and at KERNEL_VMA, and reloc.c adds the image at its random base. They
+ * are only used until kmain has built the real page tables
+ * (kernel/arch/x86_64/mmu.c), which map none of this code and only the
+ * image's new place.
  *
  * QEMU loads the image as a flat binary through the "a.out kludge": the
  * header says where it goes, so QEMU needs no ELF parsing.
@@ -106,11 +108,22 @@ boot_pdpt_low:  .fill 512, 8, 0
 boot_pdpt_high: .fill 512, 8, 0
 boot_pd:        .fill 512, 8, 0
 
-	/* From here on: the kernel's own virtual addresses. */
+	/*
+	 * From here on: the kernel's own virtual addresses, first the link
+	 * address; kernel_relocate slides the image (reloc.c) and returns by
+	 * how much. Then the same code runs at its new address, on the same
+	 * stack at its new address: no frame of the old one is used again.
+	 */
 	.text
 boot_high:
-	movabs $boot_stack_top, %rsp
+	lea boot_stack_top(%rip), %rsp
 	xor %ebp, %ebp
+	call kernel_relocate
+	lea boot_relocated(%rip), %rcx
+	add %rax, %rcx
+	jmp *%rcx
+boot_relocated:
+	lea boot_stack_top(%rip), %rsp
 	call kmain
 2:	hlt
 	jmp 2b

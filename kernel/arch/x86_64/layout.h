@@ -5,23 +5,29 @@
  *   0x0000000000000000 ...   low half: reserved for the application (later);
  *                            page 0 is never mapped.
  *   DIRECT_MAP_BASE          every usable RAM frame, read-write, never
- *                            executable; the frames of the kernel image are
- *                            left out so that no writable alias of its text
- *                            exists.
+ *                            executable, from a random 2 MiB boundary of
+ *                            this area (memory.c); the frames of the kernel
+ *                            image are left out so that no writable alias
+ *                            of its text exists.
  *   KHEAP_BASE               the kernel heap: the hardened allocator
  *                            (hardening/heaps.c) on half of the area from a
  *                            random start; slabs and large blocks between
  *                            unmapped pages.
+ *   KERNEL_RELOC_BASE        the kernel image, slid at boot to a random page
+ *                            of this area (reloc.c); at KERNEL_VMA + phys
+ *                            with aslr=off.
  *   STACKS_BASE              stacks (IST, kernel threads), each between two
  *                            unmapped guard pages.
  *   PHYS_MAP_BASE            device registers and firmware tables mapped by
  *                            physical address (never executable), each
- *                            between unmapped pages.
- *   KERNEL_VMA + phys        the kernel image, with per-section permissions.
+ *                            between unmapped pages, from a random page.
+ *   KERNEL_VMA + phys        the kernel image's link address: only boot
+ *                            runs there, before reloc.c slides it.
  *
  * The image is loaded at physical KERNEL_LOAD_PHYS. Its first part (.boot:
  * the Multiboot header and the 32-bit entry code) runs at its physical
- * address; the rest runs at KERNEL_VMA + its physical address.
+ * address; the rest is linked at KERNEL_VMA + its physical address and runs
+ * there (aslr=off) or slid by kernel_image_slide (reloc.h).
  */
 #ifndef CARAPACE_LAYOUT_H
 #define CARAPACE_LAYOUT_H
@@ -49,6 +55,9 @@
 #define DIRECT_MAP_BASE    0xffff800000000000
 #define KHEAP_BASE         0xffffc00000000000
 #define KHEAP_LIMIT        0xffffd00000000000
+/* 16 TiB: a base among 2^32 pages, less the image's own size. */
+#define KERNEL_RELOC_BASE  0xffffd00000000000
+#define KERNEL_RELOC_LIMIT 0xffffe00000000000
 #define STACKS_BASE        0xffffe00000000000
 #define STACKS_LIMIT       0xfffff00000000000
 #define PHYS_MAP_BASE      0xfffff00000000000

@@ -10,6 +10,7 @@
 
 #include "arch.h"
 #include "layout.h"
+#include "reloc.h"
 
 #define PIT_HZ             1193182u
 #define PIT_CHANNEL0       0x40
@@ -80,7 +81,7 @@ static int on_kvm(void)
 static uint64_t from_kvmclock(void)
 {
 	uint32_t r[4];
-	uint64_t hz, phys = (uint64_t)&pvclock - KERNEL_VMA;
+	uint64_t hz, phys = kernel_image_phys((uint64_t)&pvclock);
 
 	if (!on_kvm())
 		return 0;
