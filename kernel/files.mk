@@ -68,4 +68,5 @@ KERNEL_ONLY_SRCS := \
 include kernel/elf/files.mk
 include kernel/fs/files.mk
 include kernel/syscall/files.mk
+include kernel/virtio/files.mk
 include aslr/files.mk
