@@ -37,6 +37,7 @@ static struct spinlock layout_lock = SPINLOCK_INIT;
 static struct csprng layout_rng;
 static bool enabled = true;
 static bool show;
+static bool seeded_from_option; /* aslr.seed=N: reproducible, never mixed */
 
 void aslr_init(const struct boot_options *o)
 {
@@ -45,6 +46,7 @@ void aslr_init(const struct boot_options *o)
 	enabled = !o->aslr_off;
 	show = o->layout_show;
 	random_init();
+	seeded_from_option = o->aslr_seeded;
 	if (o->aslr_seeded) {
 		for (int i = 0; i < 8; i++)
 			seed[i] = (uint8_t)(o->aslr_seed >> (8 * i));
@@ -67,6 +69,21 @@ void aslr_init(const struct boot_options *o)
 	     kernel_image_how < sizeof(kernel_base_sources) / sizeof(kernel_base_sources[0]) ?
 	     kernel_base_sources[kernel_image_how] : "?");
 	aslr_layout_report("kernel", (uint64_t)__text_start);
+}
+
+void aslr_reseed_layout(void)
+{
+	uint8_t fresh[32];
+	uint64_t flags;
+
+	if (seeded_from_option)
+		return;
+	random_bytes(fresh, sizeof(fresh));
+	flags = spin_lock_irqsave(&layout_lock);
+	csprng_mix(&layout_rng, fresh, sizeof(fresh));
+	spin_unlock_irqrestore(&layout_lock, flags);
+	memset(fresh, 0, sizeof(fresh));
+	__asm__ volatile("" : : "r"(fresh) : "memory");
 }
 
 bool aslr_enabled(void)

@@ -23,6 +23,7 @@
 #include <carapace/options.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
+#include <carapace/random.h>
 #include <carapace/sched.h>
 
 #include "arch.h"
@@ -163,6 +164,8 @@ __no_stack_protector void kmain(void)
 	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	random_boot_report();
+	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */
 	app_heap_init(options.heap_musl);
 	install_guarded_ist_stacks();
 	print_boot_log(main_tsc);

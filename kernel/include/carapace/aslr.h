@@ -58,6 +58,13 @@ struct boot_options;
 /* Reads the switches and seeds the layout generator; call once, early. */
 void aslr_init(const struct boot_options *o);
 
+/*
+ * Mixes 32 fresh bytes of random_bytes into the layout generator, once the
+ * device seed sources are in (virtio-rng comes after aslr_init); nothing
+ * with aslr.seed=N, whose layout stays reproducible.
+ */
+void aslr_reseed_layout(void);
+
 /* False with aslr=off: every region gets the lowest fit. */
 bool aslr_enabled(void);
 
