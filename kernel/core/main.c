@@ -25,6 +25,7 @@
 #include <carapace/power.h>
 #include <carapace/random.h>
 #include <carapace/sched.h>
+#include <carapace/virtio.h>
 
 #include "arch.h"
 #include "cpu.h"
@@ -164,6 +165,8 @@ __no_stack_protector void kmain(void)
 	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	/* A device seed source needs mapped registers and DMA memory. */
+	virtio_rng_init();
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */
 	app_heap_init(options.heap_musl);

@@ -577,6 +577,27 @@ void memory_unmap_phys(uint64_t va, size_t size)
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
+/*
+ * Memory a device reads and writes (virtio rings and buffers): whole zeroed
+ * frames, physically contiguous, reached through the direct map (cached:
+ * DMA is coherent on x86). Never freed while a device may still use it.
+ */
+void *memory_alloc_dma(size_t size, uint64_t *phys)
+{
+	uint64_t frames = align_up(size, PAGE_SIZE) / PAGE_SIZE, flags;
+	int err;
+
+	if (size == 0)
+		return NULL;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	err = pfa_alloc(&pfa, frames, 1, phys);
+	spin_unlock_irqrestore(&memory_lock, flags);
+	if (err)
+		return NULL;
+	memset(mmu_phys_to_virt(*phys), 0, frames * PAGE_SIZE);
+	return mmu_phys_to_virt(*phys);
+}
+
 /* The frame allocator never hands out low memory (memory_init reserves it). */
 uint64_t memory_low_page(void)
 {

@@ -79,6 +79,13 @@ uint64_t memory_map_mmio(uint64_t phys, size_t size);
 void memory_unmap_phys(uint64_t va, size_t size);
 
 /*
+ * Zeroed, physically contiguous memory for a device to read and write
+ * (DMA: virtio rings and buffers), in whole pages; its physical address in
+ * *phys. NULL when out of memory. Thread-safe.
+ */
+void *memory_alloc_dma(size_t size, uint64_t *phys);
+
+/*
  * A usable RAM page below 640 KiB for real-mode code, reserved in the frame
  * allocator for good (reachable through the direct map); 0 if none.
  */
