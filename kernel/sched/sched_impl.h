@@ -65,6 +65,7 @@ struct thread {
 	struct minheap_node rq_node;    /* key: runtime */
 	struct minheap_node timer_node; /* key: deadline, in clock_ns() */
 	struct mpsc_node incoming_node;
+	struct thread *spare_next;  /* in thread.c's spare_threads once freed */
 	uint64_t id;
 	char name[THREAD_NAME_MAX];
 };

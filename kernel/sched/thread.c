@@ -14,6 +14,7 @@
 #include <carapace/panic.h>
 #include <carapace/percpu.h>
 #include <carapace/sched.h>
+#include <carapace/spinlock.h>
 #include <carapace/thread.h>
 
 #include "arch.h"
@@ -53,16 +54,48 @@ static void copy_name(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
+/*
+ * Thread structures never go back to the heap: a freed one waits here for
+ * the next thread_alloc. A mutex waiter may still look at a holder that
+ * has just unlocked, exited and been freed (thread_running_elsewhere, a
+ * hint read without a lock); in type-stable memory that read is harmless,
+ * where the hardened heap would have zeroed, unmapped or reused the block.
+ */
+static struct thread *spare_threads;
+static struct spinlock spare_lock = SPINLOCK_INIT;
+
+static struct thread *spare_take(void)
+{
+	uint64_t flags = spin_lock_irqsave(&spare_lock);
+	struct thread *t = spare_threads;
+
+	if (t)
+		spare_threads = t->spare_next;
+	spin_unlock_irqrestore(&spare_lock, flags);
+	if (t)
+		memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void spare_put(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&spare_lock);
+
+	t->spare_next = spare_threads;
+	spare_threads = t;
+	spin_unlock_irqrestore(&spare_lock, flags);
+}
+
 /* A thread structure with its FPU area, but no stacks yet. */
 static struct thread *thread_alloc(const char *name)
 {
-	struct thread *t = kcalloc(1, sizeof(*t));
+	struct thread *t = spare_take();
 
-	if (!t)
+	if (!t && !(t = kcalloc(1, sizeof(*t))))
 		return NULL;
 	t->fpu_alloc = kmalloc(fpu_area_size() + FPU_ALIGN);
 	if (!t->fpu_alloc) {
-		kfree(t);
+		spare_put(t);
 		return NULL;
 	}
 	t->fpu_area = (void *)(((uint64_t)t->fpu_alloc + FPU_ALIGN - 1) & ~(uint64_t)(FPU_ALIGN - 1));
@@ -86,7 +119,7 @@ void thread_free(struct thread *t)
 	if (t->syscall_stack_top)
 		memory_free_stack(t->syscall_stack_top);
 	kfree(t->fpu_alloc);
-	kfree(t);
+	spare_put(t);
 }
 
 /*
@@ -249,10 +282,13 @@ struct thread *thread_current(void)
 	return this_cpu_current();
 }
 
+/* t may have exited and been freed meanwhile: its structure stays a thread's (spare_threads). */
 bool thread_running_elsewhere(const struct thread *t)
 {
-	return __atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING &&
-	       t->cpu != this_cpu() && t->cpu->current == t;
+	struct cpu *c = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+
+	return c && __atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING &&
+	       c != this_cpu() && __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t;
 }
 
 uint64_t thread_cpu_time_ns(const struct thread *t)
