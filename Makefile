@@ -35,6 +35,7 @@ include tests/unit/fortify/files.mk
 include fuzz/files.mk
 include tests/bench/files.mk
 include tests/apps/files.mk
+include apps/files.mk
 
 ifeq ($(PROFILE),hardened)
 # The stack protector's canary is read from this CPU's struct cpu at
@@ -125,7 +126,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relo
 $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
-test: kernel kernel-libc apps-build
+test: kernel kernel-libc apps-build apps
 	@scripts/run-tests
 
 bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so
