@@ -231,6 +231,32 @@ static void test_below_bounds_and_spread(void **state)
 	assert_true(chi_square(counts, N, DRAWS) < 27.9);
 }
 
+/*
+ * The rejection step matters: with n about 2/3 of 2^64, a plain x % n
+ * would give the values below 2^64 - n (a third of them) twice the weight
+ * of the rest, and 2/3 of the draws would fall in the lower half instead
+ * of 1/2. (With N = 10 above that bias is 2^-60: no count could show it.)
+ */
+static void test_below_unbiased(void **state)
+{
+	enum { DRAWS = 1000 };
+	const uint64_t n = 0xaaaaaaaaaaaaaaabull; /* 2^64 mod n = n / 2: the worst case for x % n */
+	struct csprng g;
+	unsigned lower = 0;
+
+	(void)state;
+	seeded(&g, 7);
+	for (int i = 0; i < DRAWS; i++) {
+		uint64_t r = csprng_below(&g, n);
+
+		assert_true(r < n);
+		lower += r < n / 2;
+	}
+	/* Uniform: 500 +- 16 (one standard deviation); x % n: about 667. */
+	if (lower < 440 || lower > 560)
+		fail_msg("%u of %d draws below n / 2, expected about %d", lower, DRAWS, DRAWS / 2);
+}
+
 /* Requests longer than one chunk are served, and are not all zero. */
 static void test_long_request(void **state)
 {
@@ -261,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_stuck_sources_rejected),
 		cmocka_unit_test(test_reseed_failure_keeps_key),
 		cmocka_unit_test(test_below_bounds_and_spread),
+		cmocka_unit_test(test_below_unbiased),
 		cmocka_unit_test(test_long_request),
 	};
 

@@ -122,27 +122,30 @@ static void test_enosys_named(void **state)
 			    "carapace: syscall read (0) is not implemented");
 }
 
+/* Calls the numbers 1000 to 1000 + count - 1 (none exists): each -ENOSYS. */
+static void call_unknown(int count)
+{
+	for (int i = 0; i < count; i++)
+		assert_int_equal(sys(1000 + i, 0, 0, 0, 0, 0, 0), -ENOSYS);
+}
+
 /* The per-second budget holds lines back; they come out a second later. */
 static void test_enosys_rate_limit(void **state)
 {
 	(void)state;
 	const int distinct = 3 * SYSCALL_LOG_PER_SECOND;
 
-	for (int i = 0; i < distinct; i++)
-		sys(1000 + i, 0, 0, 0, 0, 0, 0);
+	call_unknown(distinct);
 	assert_int_equal(fx.nlines, SYSCALL_LOG_PER_SECOND);
 	fx.now_ns += 999999999;
-	for (int i = 0; i < distinct; i++)
-		sys(1000 + i, 0, 0, 0, 0, 0, 0);
+	call_unknown(distinct);
 	assert_int_equal(fx.nlines, SYSCALL_LOG_PER_SECOND);
 	fx.now_ns += 1;
-	for (int i = 0; i < distinct; i++)
-		sys(1000 + i, 0, 0, 0, 0, 0, 0);
+	call_unknown(distinct);
 	assert_int_equal(fx.nlines, 2 * SYSCALL_LOG_PER_SECOND);
 	fx.now_ns += 1000000000;
 	for (int r = 0; r < 2; r++)
-		for (int i = 0; i < distinct; i++)
-			sys(1000 + i, 0, 0, 0, 0, 0, 0);
+		call_unknown(distinct);
 	assert_int_equal(fx.nlines, distinct);
 	for (int i = 0; i < distinct; i++) {
 		char want[96];
