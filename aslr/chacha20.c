@@ -81,10 +81,13 @@ void chacha20_xor(const uint8_t key[CHACHA20_KEY_SIZE], uint32_t counter,
 		size_t n = len < sizeof(block) ? len : sizeof(block);
 
 		chacha20_block(key, counter++, nonce, block);
-		for (size_t i = 0; i < n; i++)
-			out[i] = (uint8_t)((in ? in[i] : 0) ^ block[i]);
-		if (in)
+		if (in == NULL) {
+			memcpy(out, block, n); /* the keystream itself */
+		} else {
+			for (size_t i = 0; i < n; i++)
+				out[i] = in[i] ^ block[i];
 			in += n;
+		}
 		out += n;
 		len -= n;
 	}

@@ -148,11 +148,11 @@ uint64_t csprng_u64(struct csprng *g)
  */
 uint64_t csprng_below(struct csprng *g, uint64_t n)
 {
-	uint64_t reject = n ? (0 - n) % n : 0; /* 2^64 mod n */
-	uint64_t x;
+	uint64_t reject, x;
 
 	if (n == 0)
 		return 0;
+	reject = (0 - n) % n; /* 2^64 mod n */
 	do {
 		if (csprng_bytes(g, &x, sizeof(x)) < 0)
 			return 0;

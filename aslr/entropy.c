@@ -20,9 +20,7 @@ static int source_fail(struct entropy_source *src, const char *why)
 
 int entropy_gather(struct entropy_source *src, uint64_t *out, size_t nwords)
 {
-	if (src == NULL)
-		return -EIO;
-	if (src->failed)
+	if (src == NULL || src->failed)
 		return -EIO;
 	for (size_t i = 0; i < nwords; i++) {
 		uint64_t v;

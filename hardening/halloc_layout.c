@@ -91,7 +91,7 @@ int halloc_small_area(const struct halloc *h, size_t need, size_t align)
 	for (int i = 0; i < HALLOC_SMALL_CLASSES; i++) {
 		uint32_t s = h->areas[i].slot_bytes;
 
-		if (s >= need && s % align == 0)
+		if (s >= need && (s & (align - 1)) == 0) /* align: a power of two */
 			return i;
 	}
 	return -1;
@@ -119,7 +119,7 @@ void *halloc_cell_meta(const struct halloc_area *a, uint32_t cell)
 /* Lock-free: reads only fields fixed at init and counters that only grow. */
 void halloc_locate(const struct halloc *h, uintptr_t p, struct halloc_where *w)
 {
-	size_t zone;
+	size_t zone, cell;
 	const struct halloc_area *a;
 
 	w->area = NULL;
@@ -131,10 +131,10 @@ void halloc_locate(const struct halloc *h, uintptr_t p, struct halloc_where *w)
 	if (zone > (size_t)h->nareas)
 		return;
 	a = &h->areas[zone - 1];
+	cell = (p - a->base) / a->cell_bytes;
 	w->area = (struct halloc_area *)a;
-	w->cell = (uint32_t)((p - a->base) / a->cell_bytes);
-	w->in_cells = (p - a->base) / a->cell_bytes <
-		      __atomic_load_n(&a->ncells, __ATOMIC_ACQUIRE);
+	w->cell = (uint32_t)cell;
+	w->in_cells = cell < __atomic_load_n(&a->ncells, __ATOMIC_ACQUIRE);
 }
 
 /* Maps the metadata slice of a up to the entry of cell. */

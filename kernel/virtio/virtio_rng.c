@@ -94,14 +94,12 @@ static int request(void)
 static int rng_read64(void *ctx, uint64_t *out)
 {
 	(void)ctx;
-	if (pool_len < sizeof(*out)) {
-		/* A device may return fewer bytes than asked (even 0): ask twice more. */
-		for (int tries = 0; tries < 3 && pool_len < sizeof(*out); tries++)
-			if (request() < 0)
-				return -EIO;
-		if (pool_len < sizeof(*out))
+	/* A device may return fewer bytes than asked (even 0): ask twice more. */
+	for (int tries = 0; tries < 3 && pool_len < sizeof(*out); tries++)
+		if (request() < 0)
 			return -EIO;
-	}
+	if (pool_len < sizeof(*out))
+		return -EIO;
 	pool_len -= sizeof(*out);
 	memcpy(out, pool + pool_len, sizeof(*out));
 	wipe(pool + pool_len, sizeof(*out));

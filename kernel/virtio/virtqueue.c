@@ -53,20 +53,21 @@ size_t virtqueue_ring_bytes(uint16_t size)
 int virtqueue_init(struct virtqueue *vq, uint16_t size, void *mem, uint64_t phys,
 		   struct virtqueue_slot *slots)
 {
-	size_t avail_off = (size_t)size * sizeof(struct virtq_desc);
+	size_t avail_off = (size_t)size * sizeof(struct virtq_desc), used_off;
 
 	if (!valid_size(size) || mem == NULL || slots == NULL ||
 	    ((uintptr_t)mem | phys) & (DESC_ALIGN - 1))
 		return -EINVAL;
+	used_off = used_offset(size);
 	memset(mem, 0, virtqueue_ring_bytes(size));
 	memset(vq, 0, sizeof(*vq));
 	vq->size = size;
 	vq->desc = mem;
 	vq->avail = (struct virtq_avail *)((char *)mem + avail_off);
-	vq->used = (struct virtq_used *)((char *)mem + used_offset(size));
+	vq->used = (struct virtq_used *)((char *)mem + used_off);
 	vq->desc_phys = phys;
 	vq->avail_phys = phys + avail_off;
-	vq->used_phys = phys + used_offset(size);
+	vq->used_phys = phys + used_off;
 	vq->slots = slots;
 	for (uint16_t i = 0; i < size; i++)
 		slots[i] = (struct virtqueue_slot){ .next = (uint16_t)(i + 1) };
