@@ -21,6 +21,7 @@
 #include <carapace/app.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
 #include <carapace/memory.h>
@@ -32,7 +33,7 @@
 #define APP_STACK_SIZE  (1024 * 1024)
 #define APP_MAX_ARGS    64
 
-/* Auxiliary vector keys (the System V ABI's AT_*) and program header types. */
+/* Auxiliary vector keys (the System V ABI's AT_*). */
 #define AT_NULL    0
 #define AT_PHDR    3
 #define AT_PHENT   4
@@ -48,17 +49,8 @@
 #define AT_SECURE  23
 #define AT_RANDOM  25
 #define AT_EXECFN  31
-#define PT_TLS     7
-#define PT_PHDR    6
-#define PF_R       4
 
 int atexit(void (*fn)(void)); /* musl's */
-
-/* A program header, as AT_PHDR describes them. */
-struct phdr64 {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static struct app_image app;
 static app_main_fn app_main_of_pie;
@@ -129,27 +121,25 @@ static char *push_string(uint64_t *sp, const char *s)
 static uint64_t push_phdrs(uint64_t *sp, unsigned *count)
 {
 	const struct app_object *o = &app.obj[0];
-	struct phdr64 *ph;
+	struct elf64_phdr *ph;
 
 	if (app.kind == APP_STATIC_PIE) {
 		*count = o->elf.phnum;
 		return o->base + (o->elf.phdr_vaddr - o->elf.vbase);
 	}
 	*sp = (*sp - 2 * sizeof(*ph)) & ~15ull;
-	ph = (struct phdr64 *)*sp;
+	ph = (struct elf64_phdr *)*sp;
 	memset(ph, 0, 2 * sizeof(*ph));
 	ph[0].type = PT_PHDR;
 	ph[0].flags = PF_R;
 	ph[0].vaddr = (uint64_t)ph;
 	ph[0].filesz = ph[0].memsz = 2 * sizeof(*ph);
 	/* Always: its alignment alone decides where musl puts the main thread's block. */
-	{
-		ph[1].type = PT_TLS;
-		ph[1].flags = PF_R;
-		ph[1].vaddr = (uint64_t)app.tls_image;
-		ph[1].filesz = ph[1].memsz = app.tls_size;
-		ph[1].align = app.tls_align;
-	}
+	ph[1].type = PT_TLS;
+	ph[1].flags = PF_R;
+	ph[1].vaddr = (uint64_t)app.tls_image;
+	ph[1].filesz = ph[1].memsz = app.tls_size;
+	ph[1].align = app.tls_align;
 	*count = 2;
 	return (uint64_t)ph;
 }
@@ -181,7 +171,7 @@ static uint64_t build_stack(uint64_t top, int argc, const char *const *argv, int
 	cpuid(1, 0, r);
 	{
 		const uint64_t aux[][2] = {
-			{ AT_PHDR, phdr }, { AT_PHENT, sizeof(struct phdr64) }, { AT_PHNUM, phnum },
+			{ AT_PHDR, phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, phnum },
 			{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 },
 			{ AT_ENTRY, app.kind == APP_SHARED ? app.main : app.entry },
 			{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },

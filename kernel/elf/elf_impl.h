@@ -18,11 +18,6 @@ struct elf64_ehdr {
 	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
 };
 
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 struct elf64_dyn {
 	int64_t tag;
 	uint64_t val;
@@ -50,15 +45,6 @@ struct elf64_rela {
 #define ET_DYN 3
 #define EM_X86_64 62
 
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
-#define PT_TLS 7
-#define PT_GNU_STACK 0x6474e551
-#define PT_GNU_RELRO 0x6474e552
-#define PF_X 1u
-#define PF_W 2u
-#define PF_R 4u
 
 #define DT_NULL 0
 #define DT_NEEDED 1
@@ -128,8 +114,6 @@ int elf_parse_dynamic(struct elf_object *obj, uint64_t off, uint64_t size,
 /* Symbol i of the validated symbol table. */
 void elf_read_sym(const struct elf_object *obj, uint64_t i,
 		  struct elf64_sym *s);
-void elf_read_rela(const struct elf_object *obj, uint64_t i,
-		   struct elf64_rela *r);
 
 /* Relocation i of the two tables taken as one list (DT_RELA first). */
 void elf_read_reloc(const struct elf_object *obj, uint64_t i,

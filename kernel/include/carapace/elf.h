@@ -27,6 +27,23 @@
 #define ELF_MAX_ALIGN     (1ull << 21) /* largest p_align accepted */
 #define ELF_PAGE_SIZE     4096ull
 
+/* A program header, and the types and flags the linker and the loader use. */
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PT_TLS 7
+#define PT_GNU_STACK 0x6474e551
+#define PT_GNU_RELRO 0x6474e552
+#define PF_X 1u
+#define PF_W 2u
+#define PF_R 4u
+
 #define ELF_PROT_R 1u
 #define ELF_PROT_W 2u
 #define ELF_PROT_X 4u
