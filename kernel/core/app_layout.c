@@ -33,7 +33,7 @@ uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align)
 		/* With aslr=off the lowest fit is APP_IMAGE_BASE itself. */
 		.lo = aslr_enabled() ? APP_AREA_START : APP_IMAGE_BASE - PAGE_SIZE,
 		.hi = APP_BRK_BASE,
-		.size = (span + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1),
+		.size = ALIGN_UP(span, PAGE_SIZE),
 		.align = align > PAGE_SIZE ? align : PAGE_SIZE,
 		.guard_before = PAGE_SIZE, .guard_after = PAGE_SIZE,
 	};

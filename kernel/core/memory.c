@@ -57,11 +57,6 @@ static uint64_t direct_map_base __ro_after_init = DIRECT_MAP_BASE;
 static uint64_t phys_map_next = PHYS_MAP_BASE;
 static const struct boot_info *boot;
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
 /* Copies at most size-1 characters and always terminates. */
 static void strncpy_bounded(char *dst, const char *src, size_t size)
 {
@@ -105,7 +100,7 @@ static int early_init(void)
 		const struct mem_range *r = &boot->ram[i];
 
 		if (r->start <= start && start < r->end) {
-			early.start = early.next = align_up(start, PAGE_SIZE);
+			early.start = early.next = ALIGN_UP(start, PAGE_SIZE);
 			early.limit = r->end < BOOT_MAPPED_BYTES ? r->end : BOOT_MAPPED_BYTES;
 			early.limit &= ~(uint64_t)(PAGE_SIZE - 1);
 			return 0;
@@ -117,7 +112,7 @@ static int early_init(void)
 /* Maps one usable RAM range into the direct map, less page 0 and the image. */
 static int map_direct(uint64_t root, uint64_t start, uint64_t end)
 {
-	start = align_up(start < PAGE_SIZE ? PAGE_SIZE : start, PAGE_SIZE);
+	start = ALIGN_UP(start < PAGE_SIZE ? PAGE_SIZE : start, PAGE_SIZE);
 	end &= ~(uint64_t)(PAGE_SIZE - 1);
 	if (start < image_end && end > image_start) {
 		int err = map_direct(root, start, image_start);
@@ -145,7 +140,7 @@ static void place_direct_map(void)
 {
 	struct aslr_request q = {
 		.lo = DIRECT_MAP_BASE, .hi = KHEAP_BASE,
-		.size = align_up(phys_end, LARGE_PAGE_SIZE), .align = LARGE_PAGE_SIZE,
+		.size = ALIGN_UP(phys_end, LARGE_PAGE_SIZE), .align = LARGE_PAGE_SIZE,
 	};
 
 	if (aslr_pick_base("direct-map", &q, NULL, 0, &direct_map_base) < 0)
@@ -169,30 +164,6 @@ static int build_kernel_tables(uint64_t *root)
 	return err;
 }
 
-/* Maps npages fresh frames at va, one by one (they need not be contiguous). */
-static int map_fresh(uint64_t va, uint64_t npages)
-{
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t phys;
-		int err = pfa_frame_alloc(&phys);
-
-		if (!err)
-			err = mmu_map(mmu_root(), va + i * PAGE_SIZE, phys, PAGE_SIZE,
-				      MAP_READ | MAP_WRITE);
-		if (err) {
-			uint64_t pte;
-
-			for (uint64_t j = 0; j < i; j++) {
-				mmu_lookup(mmu_root(), va + j * PAGE_SIZE, &pte, NULL);
-				mmu_unmap(mmu_root(), va + j * PAGE_SIZE, PAGE_SIZE);
-				pfa_free(&pfa, pte & PTE_ADDR, 1);
-			}
-			return err;
-		}
-	}
-	return 0;
-}
-
 static void unmap_and_free(uint64_t va, uint64_t npages)
 {
 	for (uint64_t i = 0; i < npages; i++) {
@@ -203,6 +174,24 @@ static void unmap_and_free(uint64_t va, uint64_t npages)
 			pfa_free(&pfa, pte & PTE_ADDR, 1);
 		}
 	}
+}
+
+/* Maps npages fresh frames at va, one by one (they need not be contiguous). */
+static int map_fresh(uint64_t va, uint64_t npages)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t phys;
+		int err = pfa_frame_alloc(&phys);
+
+		if (!err && (err = mmu_map(mmu_root(), va + i * PAGE_SIZE, phys, PAGE_SIZE,
+					   MAP_READ | MAP_WRITE)))
+			pfa_free(&pfa, phys, 1);
+		if (err) {
+			unmap_and_free(va, i); /* the pages mapped so far */
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* A guard page, or none under guards=off (and before the settings are read). */
@@ -263,7 +252,7 @@ static uint64_t stack_alloc_locked(const char *name, size_t size)
 	struct stack_record *free_rec = NULL;
 	uint64_t base;
 
-	size = align_up(size, PAGE_SIZE);
+	size = ALIGN_UP(size, PAGE_SIZE);
 	for (int i = 0; i < nstacks; i++) {
 		struct stack_record *s = &stacks[i];
 
@@ -298,7 +287,7 @@ uint64_t memory_alloc_stack(const char *name, size_t size)
 
 	spin_unlock_irqrestore(&memory_lock, flags);
 	if (top)
-		stack_report(name, top - align_up(size, PAGE_SIZE));
+		stack_report(name, top - ALIGN_UP(size, PAGE_SIZE));
 	return top;
 }
 
@@ -450,7 +439,7 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 
 	boot = bi;
 	image_start = bi->image_phys_start;
-	image_end = align_up(bi->image_phys_end, PAGE_SIZE);
+	image_end = ALIGN_UP(bi->image_phys_end, PAGE_SIZE);
 	count_ram();
 	if (usable_bytes < MEMORY_MIN_MIB * MIB || early_init()) {
 		fmt_snprintf(err, err_size,
@@ -461,7 +450,7 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 
 	mmu_init(KERNEL_VMA, early_frame_alloc);
 	place_direct_map();
-	bitmap_bytes = align_up(pfa_bitmap_bytes(phys_end), PAGE_SIZE);
+	bitmap_bytes = ALIGN_UP(pfa_bitmap_bytes(phys_end), PAGE_SIZE);
 	bitmap_phys = early.next;
 	early.next += bitmap_bytes;
 	if (early.next > early.limit || build_kernel_tables(&root)) {
@@ -541,7 +530,7 @@ struct pfa *memory_pfa(void)
 uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 {
 	uint64_t align = (prot & MAP_LARGE) ? LARGE_PAGE_SIZE : PAGE_SIZE;
-	uint64_t off = phys & (PAGE_SIZE - 1), len = align_up(off + size, PAGE_SIZE);
+	uint64_t off = phys & (PAGE_SIZE - 1), len = ALIGN_UP(off + size, PAGE_SIZE);
 	uint64_t flags, va;
 
 	if (size == 0 || (prot & MAP_EXEC) || len < size ||
@@ -549,7 +538,7 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 		return 0;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	/* 2 MiB pages need a 2 MiB-aligned address; the gap below is the guard. */
-	va = align_up(phys_map_next + PAGE_SIZE, align);
+	va = ALIGN_UP(phys_map_next + PAGE_SIZE, align);
 	if (len > PHYS_MAP_LIMIT - PAGE_SIZE - va ||
 	    mmu_map(mmu_root(), va, phys - off, len, prot)) {
 		mmu_unmap(mmu_root(), va, len); /* whatever part got mapped */
@@ -573,7 +562,7 @@ void memory_unmap_phys(uint64_t va, size_t size)
 	if (va < PHYS_MAP_BASE || va >= PHYS_MAP_LIMIT || size == 0)
 		return;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-	mmu_unmap(mmu_root(), va - off, align_up(off + size, PAGE_SIZE));
+	mmu_unmap(mmu_root(), va - off, ALIGN_UP(off + size, PAGE_SIZE));
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
@@ -584,7 +573,7 @@ void memory_unmap_phys(uint64_t va, size_t size)
  */
 void *memory_alloc_dma(size_t size, uint64_t *phys)
 {
-	uint64_t frames = align_up(size, PAGE_SIZE) / PAGE_SIZE, flags;
+	uint64_t frames = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, flags;
 	int err;
 
 	if (size == 0)
@@ -602,7 +591,7 @@ void *memory_alloc_dma(size_t size, uint64_t *phys)
 uint64_t memory_low_page(void)
 {
 	for (int i = 0; i < boot->nram; i++) {
-		uint64_t start = align_up(boot->ram[i].start, PAGE_SIZE);
+		uint64_t start = ALIGN_UP(boot->ram[i].start, PAGE_SIZE);
 
 		if (start < PAGE_SIZE)
 			start = PAGE_SIZE; /* the real-mode IVT and BIOS data area */

@@ -197,6 +197,18 @@ static int choose(struct parser *p, const char *word, const char *value,
 	return -1;
 }
 
+/* An on/off option: *flag is set when value is the second of its names. */
+static int choose_flag(struct parser *p, const char *word, const char *value,
+		       const char *option, const char *const names[2], bool *flag)
+{
+	int i = choose(p, word, value, option, names);
+
+	if (i < 0)
+		return -EINVAL;
+	*flag = i == 1;
+	return 0;
+}
+
 static int apply_fpu(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value)
 {
@@ -215,12 +227,8 @@ static int apply_wx(struct parser *p, struct boot_options *o,
 		    const char *word, const char *value)
 {
 	static const char *const names[] = { "deny", "allow" };
-	int i = choose(p, word, value, "wx", names);
 
-	if (i < 0)
-		return -EINVAL;
-	o->wx_allow = i == 1;
-	return 0;
+	return choose_flag(p, word, value, "wx", names, &o->wx_allow);
 }
 
 /* heap=musl: musl's own allocator serves the application (an ablation switch). */
@@ -228,24 +236,16 @@ static int apply_heap(struct parser *p, struct boot_options *o,
 		      const char *word, const char *value)
 {
 	static const char *const names[] = { "hardened", "musl" };
-	int i = choose(p, word, value, "heap", names);
 
-	if (i < 0)
-		return -EINVAL;
-	o->heap_musl = i == 1;
-	return 0;
+	return choose_flag(p, word, value, "heap", names, &o->heap_musl);
 }
 
 static int apply_aslr(struct parser *p, struct boot_options *o,
 		      const char *word, const char *value)
 {
 	static const char *const names[] = { "on", "off" };
-	int i = choose(p, word, value, "aslr", names);
 
-	if (i < 0)
-		return -EINVAL;
-	o->aslr_off = i == 1;
-	return 0;
+	return choose_flag(p, word, value, "aslr", names, &o->aslr_off);
 }
 
 /* N: decimal, or hexadecimal after 0x; any 64-bit value. */
@@ -312,12 +312,8 @@ static int apply_canary(struct parser *p, struct boot_options *o,
 			const char *word, const char *value)
 {
 	static const char *const names[] = { "random", "constant" };
-	int i = choose(p, word, value, "canary", names);
 
-	if (i < 0)
-		return -EINVAL;
-	o->canary_constant = i == 1;
-	return 0;
+	return choose_flag(p, word, value, "canary", names, &o->canary_constant);
 }
 
 /* Names every option in the message, so a typo shows the right spelling. */

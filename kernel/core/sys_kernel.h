@@ -58,8 +58,11 @@ struct syscall_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* A struct timespec as nanoseconds, saturating; -EINVAL when malformed. */
-int sys_timespec_ns(const void *p, uint64_t *ns);
+/*
+ * A struct timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
+ * saturating; -EINVAL when malformed (sys_process.c).
+ */
+int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns);
 
 /* The kernel's syscall environment (syscalls.c). */
 const struct syscall_env *syscall_kernel_env(void);

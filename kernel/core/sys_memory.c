@@ -63,11 +63,6 @@ static bool wx_allowed(void)
 	return mmu_app_wx();
 }
 
-static uint64_t page_up(uint64_t v)
-{
-	return (v + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-}
-
 static unsigned to_memory_prot(long prot)
 {
 	return (unsigned)prot & LX_PROT_RWX; /* MEMORY_PROT_* are Linux's values */
@@ -170,7 +165,7 @@ static int unmap_locked(uint64_t start, uint64_t end)
 
 static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t hint = (uint64_t)args[0], len = page_up((uint64_t)args[1]), va;
+	uint64_t hint = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE), va;
 	int prot = (int)args[2], flags = (int)args[3], fd = (int)args[4];
 	uint64_t off = (uint64_t)args[5];
 	int type = flags & LX_MAP_TYPE;
@@ -228,7 +223,7 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 
 static long sys_munmap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], len = page_up((uint64_t)args[1]);
+	uint64_t va = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
 	long rc;
 
 	(void)env;
@@ -243,7 +238,7 @@ static long sys_munmap(const struct syscall_env *env, const long args[SYSCALL_MA
 
 static long sys_mprotect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], len = page_up((uint64_t)args[1]);
+	uint64_t va = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
 	unsigned mprot = to_memory_prot(args[2]);
 	long rc;
 
@@ -273,8 +268,8 @@ static long sys_brk(const struct syscall_env *env, const long args[SYSCALL_MAX_A
 	mutex_lock(&vm_lock);
 	old = brk_current;
 	if (want >= brk_base && want <= brk_base + APP_BRK_MAX) {
-		mapped_old = page_up(old);
-		mapped_new = page_up(want);
+		mapped_old = ALIGN_UP(old, PAGE_SIZE);
+		mapped_new = ALIGN_UP(want, PAGE_SIZE);
 		if (mapped_new > mapped_old &&
 		    memory_map_anon(mapped_old, mapped_new - mapped_old,
 				    MEMORY_PROT_READ | MEMORY_PROT_WRITE) != 0)
@@ -297,8 +292,8 @@ static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_M
 /* Only in place: the same size, or smaller (the tail is unmapped). */
 static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], old_len = page_up((uint64_t)args[1]);
-	uint64_t new_len = page_up((uint64_t)args[2]);
+	uint64_t va = (uint64_t)args[0], old_len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
+	uint64_t new_len = ALIGN_UP((uint64_t)args[2], PAGE_SIZE);
 	long rc = 0;
 
 	(void)env;

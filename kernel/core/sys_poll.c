@@ -156,16 +156,16 @@ static struct deadline deadline_in(uint64_t ns)
  */
 static int deadline_from_user(long addr, uint64_t unit_ns, struct deadline *d)
 {
-	int64_t t[2];
+	uint64_t ns;
+	int rc;
 
 	*d = (struct deadline){ .forever = true };
 	if (!addr)
 		return 0;
-	memcpy(t, (const void *)addr, sizeof(t));
-	if (t[0] < 0 || t[1] < 0 || (uint64_t)t[1] >= NS_PER_SEC / unit_ns)
-		return -EINVAL;
-	if ((uint64_t)t[0] <= UINT64_MAX / 4 / NS_PER_SEC) /* else: centuries, forever */
-		*d = deadline_in((uint64_t)t[0] * NS_PER_SEC + (uint64_t)t[1] * unit_ns);
+	if ((rc = sys_time_ns((const void *)addr, unit_ns, &ns)))
+		return rc;
+	if (ns / NS_PER_SEC <= UINT64_MAX / 4 / NS_PER_SEC) /* else: centuries, forever */
+		*d = deadline_in(ns);
 	return 0;
 }
 

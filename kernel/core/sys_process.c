@@ -120,18 +120,23 @@ static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCA
 	return 0;
 }
 
-/* A timespec as nanoseconds, saturating; -EINVAL when it is malformed. */
-int sys_timespec_ns(const void *p, uint64_t *ns)
+/*
+ * A timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
+ * saturating; -EINVAL when it is malformed. Both are two 64-bit numbers.
+ */
+int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns)
 {
 	struct k_timespec ts;
+	uint64_t frac;
 
 	memcpy(&ts, p, sizeof(ts));
-	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NS_PER_SEC)
+	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NS_PER_SEC / unit_ns)
 		return -EINVAL;
-	if ((uint64_t)ts.sec > (UINT64_MAX - (uint64_t)ts.nsec) / NS_PER_SEC)
+	frac = (uint64_t)ts.nsec * unit_ns;
+	if ((uint64_t)ts.sec > (UINT64_MAX - frac) / NS_PER_SEC)
 		*ns = UINT64_MAX;
 	else
-		*ns = (uint64_t)ts.sec * NS_PER_SEC + (uint64_t)ts.nsec;
+		*ns = (uint64_t)ts.sec * NS_PER_SEC + frac;
 	return 0;
 }
 
@@ -145,7 +150,7 @@ static void sleep_for(uint64_t ns)
 static long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	uint64_t ns;
-	int rc = sys_timespec_ns((const void *)args[0], &ns);
+	int rc = sys_time_ns((const void *)args[0], 1, &ns);
 
 	(void)env;
 	if (rc)
@@ -167,7 +172,7 @@ static long sys_clock_nanosleep(const struct syscall_env *env, const long args[S
 
 	if (clock != LX_CLOCK_REALTIME && clock != LX_CLOCK_MONOTONIC && clock != LX_CLOCK_BOOTTIME)
 		return clock == 2 || clock == 3 ? -ENOTSUP : -EINVAL;
-	if ((rc = sys_timespec_ns((const void *)args[2], &ns)))
+	if ((rc = sys_time_ns((const void *)args[2], 1, &ns)))
 		return rc;
 	if (flags & LX_TIMER_ABSTIME) {
 		now = env->clock_ns(env->ctx, clock == LX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME

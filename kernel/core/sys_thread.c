@@ -177,7 +177,7 @@ static int futex_deadline(const struct syscall_env *env, uint64_t ts, int cmd, b
 		return 0;
 	if (syscall_check_range(env, ts, 2 * sizeof(int64_t), false))
 		return -EFAULT;
-	if ((rc = sys_timespec_ns((const void *)ts, &ns)))
+	if ((rc = sys_time_ns((const void *)ts, 1, &ns)))
 		return rc;
 	if (cmd == FUTEX_WAIT_BITSET) {
 		uint64_t clock_now = env->clock_ns(env->ctx, realtime ? SYSCALL_CLOCK_REALTIME

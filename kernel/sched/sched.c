@@ -38,16 +38,10 @@
 
 #define SCHED_HYSTERESIS_NS 1000000ull /* 1 ms */
 #define SCHED_MIN_SLICE_NS  200000ull  /* 200 us */
-#define MSR_FS_BASE         0xc0000100
 
 static inline struct sched_cpu *this_sched(void)
 {
 	return this_cpu()->sched;
-}
-
-uint64_t sched_clock_ns(void)
-{
-	return clock_ns();
 }
 
 static struct thread *rq_thread(struct minheap_node *n)
@@ -157,9 +151,10 @@ static void handle_incoming(struct sched_cpu *sc)
 	}
 }
 
-static uint64_t hysteresis(struct sched_cpu *sc, uint64_t now)
+/* The hysteresis in runtime units at the given decay scale. */
+static uint64_t hysteresis(uint64_t scale)
 {
-	return decay_charge(SCHED_HYSTERESIS_NS, current_scale(sc, now));
+	return decay_charge(SCHED_HYSTERESIS_NS, scale);
 }
 
 /* Whether the best queued thread should take the CPU from cur. */
@@ -171,7 +166,7 @@ static bool should_preempt(struct sched_cpu *sc, struct thread *cur, uint64_t no
 		return false;
 	if (cur->is_idle)
 		return true;
-	return best->runtime + hysteresis(sc, now) < cur->runtime;
+	return best->runtime + hysteresis(current_scale(sc, now)) < cur->runtime;
 }
 
 /*
@@ -189,7 +184,7 @@ static void arm_timer(struct sched_cpu *sc, struct thread *cur, uint64_t now)
 		when = first->key;
 	if (best && !cur->is_idle) {
 		uint64_t scale = current_scale(sc, now);
-		uint64_t limit = best->runtime + hysteresis(sc, now);
+		uint64_t limit = best->runtime + hysteresis(scale);
 		uint64_t left = limit > cur->runtime ?
 			decay_rescale(limit - cur->runtime, scale, 1ull << 32) : 0;
 		uint64_t slice_end = now + (left > SCHED_MIN_SLICE_NS ? left : SCHED_MIN_SLICE_NS);

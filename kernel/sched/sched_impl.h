@@ -92,7 +92,6 @@ void sched_schedule_locked(bool yield);
 void sched_enqueue_local(struct sched_cpu *sc, struct thread *t);
 void sched_send_to(struct cpu *c, struct thread *t);
 void sched_finish_switch(void);
-uint64_t sched_clock_ns(void);
 
 /* switch.S */
 void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);

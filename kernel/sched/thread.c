@@ -24,7 +24,6 @@
 #include "sched_impl.h"
 #include "smp.h"
 
-#define MSR_FS_BASE         0xc0000100
 #define IRQ_STACK_SIZE      (16 * 1024)
 #define SYSCALL_STACK_SIZE  (16 * 1024)
 #define FPU_ALIGN           64

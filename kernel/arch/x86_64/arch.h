@@ -7,6 +7,7 @@
 #define MSR_EFER             0xc0000080
 #define EFER_NXE             (1u << 11)
 #define MSR_KVM_SYSTEM_TIME  0x4b564d01
+#define MSR_FS_BASE          0xc0000100 /* the thread pointer (sched.c, thread.c) */
 
 #define CR0_WP               (1ul << 16)
 

@@ -34,6 +34,8 @@
 
 #define PAGE_SIZE          0x1000
 #define LARGE_PAGE_SIZE    0x200000
+/* v rounded up to a multiple of a, a power of two (for C only). */
+#define ALIGN_UP(v, a)     (((uint64_t)(v) + (a) - 1) & ~((uint64_t)(a) - 1))
 
 #define KERNEL_LOAD_PHYS   0x100000
 #define KERNEL_VMA         0xffffffff80000000

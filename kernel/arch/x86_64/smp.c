@@ -119,7 +119,7 @@ static const void *firmware_map(void *ctx, uint64_t phys, size_t len)
 			return (const void *)(windows[i].va + (phys - windows[i].phys));
 	if (nwindows == FIRMWARE_WINDOWS)
 		return NULL;
-	size = (phys + len - base + LARGE_PAGE_SIZE - 1) & ~(uint64_t)(LARGE_PAGE_SIZE - 1);
+	size = ALIGN_UP(phys + len - base, LARGE_PAGE_SIZE);
 	windows[nwindows].va = memory_map_phys(base, size, MAP_READ | MAP_LARGE);
 	if (!windows[nwindows].va)
 		return NULL;
@@ -158,14 +158,6 @@ void smp_stop_others(void)
 		if (i != me && c && c->online)
 			lapic_send_ipi(c->apic_id, VEC_IPI_STOP);
 	}
-}
-
-__attribute__((noreturn)) void smp_ap_idle(struct cpu *cpu)
-{
-	(void)cpu;
-	irq_enable();
-	for (;;)
-		__asm__ volatile("hlt");
 }
 
 /*

@@ -19,9 +19,6 @@
  */
 unsigned smp_init(void (*ap_main)(struct cpu *cpu));
 
-/* An ap_main for boots without a scheduler: interrupts on, halt for ever. */
-__attribute__((noreturn)) void smp_ap_idle(struct cpu *cpu);
-
 /* CPUs the firmware listed as enabled (each should now be online). */
 unsigned smp_cpus_listed(void);
 
