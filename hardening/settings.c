@@ -51,7 +51,6 @@ __no_stack_protector void hardening_init(const struct boot_options *o)
 	settings.canary = o->canary_constant ? HARDENING_CANARY_CONSTANT : HARDENING_CANARY_RANDOM;
 	settings.heap_musl = o->heap_musl;
 	settings.wx_allow = o->wx_allow;
-	settings.aslr_off = o->aslr_off;
 	settings.kernel_ssp = KERNEL_SSP;
 	settings.kernel_canary = draw_canary(settings.canary);
 	cpu_set_stack_guard(settings.kernel_canary);
@@ -87,7 +86,6 @@ void hardening_seal(void)
 {
 	uint64_t start = (uint64_t)__ro_after_init_start, end = (uint64_t)__ro_after_init_end;
 
-	settings.sealed = HARDENING_RO_AFTER_INIT;
 	if (!HARDENING_RO_AFTER_INIT) {
 		klog("hardening: .ro_after_init stays writable (PROFILE=baseline)\n");
 		return;

@@ -158,8 +158,6 @@ __no_stack_protector void kmain(void)
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
 	aslr_init(&options); /* seeds the random generators */
 	hardening_init(&options); /* the settings, and the stack canary from here on */
-	if (options.wx_allow)
-		mmu_allow_app_wx();
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
 	rtc_init();
@@ -169,7 +167,7 @@ __no_stack_protector void kmain(void)
 	virtio_rng_init();
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */
-	app_heap_init(options.heap_musl);
+	app_heap_init(hardening->heap_musl);
 	install_guarded_ist_stacks();
 	print_boot_log(main_tsc);
 

@@ -32,8 +32,6 @@
 #define NR_MEMBARRIER 324
 
 #define CLONE_VM             0x00000100
-#define CLONE_FS             0x00000200
-#define CLONE_FILES          0x00000400
 #define CLONE_SIGHAND        0x00000800
 #define CLONE_VFORK          0x00004000
 #define CLONE_THREAD         0x00010000

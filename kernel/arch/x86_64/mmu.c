@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/hardening.h>
+
 #include "arch.h"
 #include "layout.h"
 #include "mmu.h"
@@ -21,16 +23,10 @@
 static uint64_t window;
 static mmu_frame_alloc_fn frame_alloc;
 static uint64_t active_root;
-static bool app_wx; /* boot option wx=allow */
-
-void mmu_allow_app_wx(void)
-{
-	app_wx = true;
-}
-
+/* Boot option wx=allow, kept in the settings that are read-only after boot. */
 bool mmu_app_wx(void)
 {
-	return app_wx;
+	return hardening->wx_allow;
 }
 
 /* Write and execute together: never in the kernel's half, and in the
@@ -39,7 +35,7 @@ static bool wx_refused(uint64_t va, uint64_t size, unsigned prot)
 {
 	if (!(prot & MAP_WRITE) || !(prot & MAP_EXEC))
 		return false;
-	return !app_wx || va >= LOW_HALF_END || size > LOW_HALF_END - va;
+	return !mmu_app_wx() || va >= LOW_HALF_END || size > LOW_HALF_END - va;
 }
 
 void mmu_init(uint64_t phys_window, mmu_frame_alloc_fn alloc)

@@ -44,7 +44,7 @@ uint64_t mmu_root(void);
  * Maps [va, va+size) to [pa, pa+size) with prot (MAP_*). The range must be
  * page-aligned and not mapped yet (-EEXIST). A request for write and execute
  * together is refused (-EACCES): W^X holds for every kernel mapping, and
- * for the application's (the low half) unless mmu_allow_app_wx() was called.
+ * for the application's (the low half) unless the boot option wx=allow was given.
  */
 int mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned prot);
 
@@ -72,9 +72,8 @@ bool mmu_is_noaccess(uint64_t root, uint64_t va);
  */
 int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
 
-/* Boot option wx=allow: from now on write+execute pages are accepted below
- * LOW_HALF_END (the application's mappings), never above. */
-void mmu_allow_app_wx(void);
+/* Boot option wx=allow (hardening->wx_allow): write+execute pages are then
+ * accepted below LOW_HALF_END (the application's mappings), never above. */
 bool mmu_app_wx(void);
 /* Calls fn for every present leaf mapping, in address order. */
 void mmu_walk(uint64_t root,

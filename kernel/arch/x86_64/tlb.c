@@ -60,7 +60,15 @@ void tlb_shootdown(void)
 		return;
 	flags = irq_save();
 	me = this_cpu()->id;
+	tlb_poll(); /* answer the requests made before ours */
 	gen = __atomic_add_fetch(&requested, 1, __ATOMIC_ACQ_REL);
+	/*
+	 * The caller dropped its own stale entries (invlpg): if no request came
+	 * between the ones just answered and ours, this CPU needs no flush.
+	 * Only this CPU writes its own count, and interrupts are off.
+	 */
+	if (__atomic_load_n(&flushed[me], __ATOMIC_RELAXED) == gen - 1)
+		__atomic_store_n(&flushed[me], gen, __ATOMIC_RELEASE);
 	lapic_send_ipi_all_others(VEC_IPI_TLB);
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *c = cpu_table[i];

@@ -40,11 +40,8 @@ struct hardening_settings {
 	enum hardening_canary canary;
 	bool heap_musl;              /* heap=musl */
 	bool wx_allow;               /* wx=allow */
-	bool aslr_off;               /* aslr=off */
 	bool kernel_ssp;             /* the kernel was built with the stack protector */
 	uint64_t kernel_canary;      /* the value every CPU's struct cpu holds */
-	uint8_t app_random[16];      /* AT_RANDOM's bytes: musl's canary comes from them */
-	bool sealed;                 /* hardening_seal made .ro_after_init read-only */
 };
 
 /* Read-only after boot; valid once hardening_init has run. */
