@@ -18,6 +18,7 @@
 #include <carapace/options.h>
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
+#include <carapace/wipe.h>
 
 #include "reloc.h"
 
@@ -58,8 +59,7 @@ void aslr_init(const struct boot_options *o)
 		random_bytes(seed, sizeof(seed));
 		csprng_seed(&layout_rng, seed, sizeof(seed));
 	}
-	memset(seed, 0, sizeof(seed));
-	__asm__ volatile("" : : "r"(seed) : "memory");
+	wipe(seed, sizeof(seed));
 	klog("aslr: %s%s\n", enabled ? "on" : "off (lowest fit)",
 	     enabled && o->aslr_seeded ? ", seeded from aslr.seed" : "");
 	if (kernel_image_how == KRELOC_TSC || kernel_image_how == KRELOC_NO_TABLES)
@@ -82,8 +82,7 @@ void aslr_reseed_layout(void)
 	flags = spin_lock_irqsave(&layout_lock);
 	csprng_mix(&layout_rng, fresh, sizeof(fresh));
 	spin_unlock_irqrestore(&layout_lock, flags);
-	memset(fresh, 0, sizeof(fresh));
-	__asm__ volatile("" : : "r"(fresh) : "memory");
+	wipe(fresh, sizeof(fresh));
 }
 
 bool aslr_enabled(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <carapace/chacha20.h>
+#include <carapace/wipe.h>
 
 static uint32_t rotl32(uint32_t v, int n)
 {
@@ -66,9 +67,8 @@ void chacha20_block(const uint8_t key[CHACHA20_KEY_SIZE], uint32_t counter,
 	for (int i = 0; i < 16; i++)
 		store_le32(out + 4 * i, s[i] + in[i]);
 	/* The working state held key material: leave none on the stack. */
-	memset(s, 0, sizeof(s));
-	memset(in, 0, sizeof(in));
-	__asm__ volatile("" : : "r"(s), "r"(in) : "memory");
+	wipe(s, sizeof(s));
+	wipe(in, sizeof(in));
 }
 
 void chacha20_xor(const uint8_t key[CHACHA20_KEY_SIZE], uint32_t counter,
@@ -91,6 +91,5 @@ void chacha20_xor(const uint8_t key[CHACHA20_KEY_SIZE], uint32_t counter,
 		out += n;
 		len -= n;
 	}
-	memset(block, 0, sizeof(block));
-	__asm__ volatile("" : : "r"(block) : "memory");
+	wipe(block, sizeof(block));
 }

@@ -22,18 +22,12 @@
 
 #include <carapace/chacha20.h>
 #include <carapace/csprng.h>
+#include <carapace/wipe.h>
 
 /* Bytes per key: a longer request is served in chunks, each rekeyed. */
 #define CSPRNG_CHUNK (64 * 1024)
 
 static const uint8_t output_nonce[CHACHA20_NONCE_SIZE] = "csprng-out";
-
-/* Overwrites secrets where the compiler cannot drop the store. */
-static void wipe(void *p, size_t len)
-{
-	memset(p, 0, len);
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
 
 void csprng_init(struct csprng *g, struct entropy_source *src,
 		 uint64_t reseed_after)

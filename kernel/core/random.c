@@ -17,6 +17,7 @@
 #include <carapace/fmt.h>
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
+#include <carapace/wipe.h>
 
 #include "arch.h"
 
@@ -55,8 +56,7 @@ static bool mix_device_locked(struct entropy_source *src)
 		else
 			warn_failed(src);
 	}
-	memset(words, 0, sizeof(words));
-	__asm__ volatile("" : : "r"(words) : "memory");
+	wipe(words, sizeof(words));
 	return ok;
 }
 

@@ -22,6 +22,7 @@
 #include <carapace/random.h>
 #include <carapace/virtio.h>
 #include <carapace/virtqueue.h>
+#include <carapace/wipe.h>
 
 #include "arch.h"
 #include "virtio_mmio.h"
@@ -38,12 +39,6 @@ static uint64_t dma_phys;
 static uint8_t pool[VIRTIO_RNG_BUF_SIZE]; /* bytes received, not yet handed out */
 static size_t pool_len;
 static bool usable;
-
-static void wipe(void *p, size_t n)
-{
-	memset(p, 0, n);
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
 
 static void give_up(const char *why)
 {
