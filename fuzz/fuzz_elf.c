@@ -27,10 +27,11 @@ static int resolve_dummy(void *ctx, const struct elf_object *from, const char *n
 	return 0;
 }
 
-static uint64_t keep_resolver(void *ctx, uint64_t resolver)
+static int keep_resolver(void *ctx, uint64_t resolver, uint64_t *target)
 {
 	(void)ctx;
-	return resolver;
+	*target = resolver;
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.scratch = calloc(env.scratch_count + 1, sizeof(uint64_t));
 	CHECK(env.scratch);
 	rc = elf_relocate(&obj, mem, &env, err, sizeof(err));
+	if (rc == 0)
+		rc = elf_relocate_ifuncs(&obj, mem, &env, err, sizeof(err));
 	CHECK(rc == 0 || err[0] != '\0');
 	elf_init_list(&obj, mem, env.base, fns, 4);
 	elf_fini_list(&obj, mem, env.base, fns, 4);

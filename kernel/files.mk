@@ -37,6 +37,7 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/report.c \
 	kernel/core/memory.c \
 	kernel/core/app_layout.c \
+	kernel/core/images.c \
 	kernel/core/ktests.c \
 	kernel/core/syscalls.c \
 	kernel/core/random.c \

@@ -20,6 +20,7 @@
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
+#include <carapace/images.h>
 #include <carapace/kexports.h>
 #include <carapace/memory.h>
 #include <carapace/vfs.h>
@@ -31,6 +32,7 @@
 #define DF_1_PIE       0x08000000
 
 _Static_assert(offsetof(struct app_object, elf) == 0, "lookup() turns an elf_object into its app_object");
+_Static_assert(IMAGE_MAX_OBJECTS >= APP_MAX_OBJECTS, "core/images.c records every object");
 
 /* The last '/' of path, or NULL (the kernel's string.h is minimal). */
 static const char *last_slash(const char *path)
@@ -103,8 +105,11 @@ static int add_object(struct app_image *img, const char *path, char *err, size_t
 		return rc;
 	}
 	fmt_snprintf(o->path, sizeof(o->path), "%s", path);
-	if ((rc = elf_parse(&o->elf, o->file, size, err, errlen)))
+	if ((rc = elf_parse(&o->elf, o->file, size, err, errlen))) {
+		kfree(o->file); /* the slot is not taken: nothing else frees it */
+		o->file = NULL;
 		return rc;
+	}
 	img->nobj++;
 	return 0;
 }
@@ -198,8 +203,8 @@ static enum app_kind kind_of(const struct elf_object *e)
 
 /*
  * Places each object at its own random base between guard pages
- * (core/app_layout.c; one after the other with aslr=off) and copies its
- * segments there.
+ * (core/app_layout.c; one after the other with aslr=off), copies its
+ * segments there and records it (core/images.c: fault reports name it).
  */
 static int place_all(struct app_image *img, char *err, size_t errlen)
 {
@@ -218,6 +223,10 @@ static int place_all(struct app_image *img, char *err, size_t errlen)
 		}
 		if ((rc = elf_load(&o->elf, (void *)o->base, o->elf.span, err, errlen)))
 			return rc;
+		if ((rc = image_add_object(slash ? slash + 1 : o->path, o->base, &o->elf))) {
+			fmt_snprintf(err, errlen, "more than %d objects loaded", IMAGE_MAX_OBJECTS);
+			return rc;
+		}
 	}
 	return 0;
 }
@@ -315,12 +324,15 @@ static int lookup(void *ctx, const struct elf_object *from, const char *name, un
 	return -ENOENT;
 }
 
-static uint64_t run_ifunc(void *ctx, uint64_t resolver)
+/* An IFUNC resolver's answer is called as code: it must be executable text. */
+static int run_ifunc(void *ctx, uint64_t resolver, uint64_t *target)
 {
 	(void)ctx;
-	return ((uint64_t(*)(void))resolver)();
+	*target = ((uint64_t(*)(void))resolver)();
+	return image_in_text(*target) ? 0 : -ENOEXEC;
 }
 
+/* Every relocation but IRELATIVE (run_ifuncs, once the text is executable). */
 static int relocate(struct app_image *img, struct app_object *o, char *err, size_t errlen)
 {
 	size_t n = elf_reloc_count(&o->elf);
@@ -337,6 +349,17 @@ static int relocate(struct app_image *img, struct app_object *o, char *err, size
 		return -ENOMEM;
 	rc = elf_relocate(&o->elf, (void *)o->base, &env, why, sizeof(why));
 	kfree(env.scratch);
+	if (rc)
+		fmt_snprintf(err, errlen, "%s: %s", o->path, why);
+	return rc;
+}
+
+static int run_ifuncs(struct app_object *o, char *err, size_t errlen)
+{
+	struct elf_reloc_env env = { .base = o->base, .ifunc = run_ifunc };
+	char why[ELF_ERR_LEN];
+	int rc = elf_relocate_ifuncs(&o->elf, (void *)o->base, &env, why, sizeof(why));
+
 	if (rc)
 		fmt_snprintf(err, errlen, "%s: %s", o->path, why);
 	return rc;
@@ -370,8 +393,8 @@ static unsigned map_prot(unsigned elf_prot)
 	       ((elf_prot & ELF_PROT_X) ? MEMORY_PROT_EXEC : 0);
 }
 
-/* W^X from the program headers, then RELRO read-only (not for a static PIE). */
-static int protect(const struct app_image *img, const struct app_object *o)
+/* W^X from the program headers: text RX, rodata R, data RW. */
+static int protect_segments(const struct app_object *o)
 {
 	int rc;
 
@@ -381,10 +404,15 @@ static int protect(const struct app_image *img, const struct app_object *o)
 		if ((rc = memory_protect(o->base + s->win_off, s->win_size, map_prot(s->prot))))
 			return rc;
 	}
-	if (img->kind != APP_STATIC_PIE && o->elf.relro_size)
-		return memory_protect(o->base + o->elf.relro_off, o->elf.relro_size,
-				      MEMORY_PROT_READ);
 	return 0;
+}
+
+/* RELRO read-only, once relocated (a static PIE does it itself). */
+static int protect_relro(const struct app_object *o)
+{
+	if (!o->elf.relro_size)
+		return 0;
+	return memory_protect(o->base + o->elf.relro_off, o->elf.relro_size, MEMORY_PROT_READ);
 }
 
 /* Initialisers: the deepest library first, the application last; finalisers reversed. */
@@ -438,18 +466,36 @@ int app_load(struct app_image *img, const char *path, char *err, size_t errlen)
 		for (unsigned i = 0; i < img->nobj; i++)
 			if ((rc = relocate(img, &img->obj[i], err, errlen)))
 				return rc;
+	}
+	/*
+	 * The text is made executable (and no longer writable) before any of
+	 * it runs: the IFUNC resolvers, libraries first, as they may call
+	 * into the libraries; then what the relocations wrote is sealed.
+	 */
+	for (unsigned i = 0; i < img->nobj; i++)
+		if ((rc = protect_segments(&img->obj[i])))
+			return rc;
+	if (img->kind != APP_STATIC_PIE) {
+		for (unsigned i = img->nobj; i-- > 0;)
+			if ((rc = run_ifuncs(&img->obj[i], err, errlen)))
+				return rc;
 		if ((rc = build_tls_image(img)))
 			return rc;
+		for (unsigned i = 0; i < img->nobj; i++)
+			if ((rc = protect_relro(&img->obj[i])))
+				return rc;
 	}
-	for (unsigned i = 0; i < img->nobj; i++)
-		if ((rc = protect(img, &img->obj[i])))
-			return rc;
 	if (img->kind == APP_SHARED) {
 		if (elf_find_symbol(&app->elf, "main", &v, &size)) {
 			fmt_snprintf(err, errlen, "'%s' has no main (nor an entry point)", path);
 			return -ENOEXEC;
 		}
 		img->main = runtime(app, v);
+		if (!image_in_text(img->main)) {
+			fmt_snprintf(err, errlen, "'%s': main at %#llx lies outside executable "
+				     "text", path, (unsigned long long)v);
+			return -ENOEXEC;
+		}
 	} else {
 		img->entry = runtime(app, app->elf.entry);
 	}

@@ -172,6 +172,15 @@ static int check_symbols(struct elf_object *obj, const struct dyn_values *d,
 			return elf_fail(err, errlen, -ENOEXEC,
 					"symbol %llu: name offset %u lies outside the string table",
 					(unsigned long long)i, s.name);
+		/*
+		 * A reference to an exported IFUNC would bind to its resolver,
+		 * not to what the resolver picks: only IRELATIVE is supported.
+		 */
+		if (ELF_ST_TYPE(s.info) == STT_GNU_IFUNC && s.shndx != SHN_UNDEF &&
+		    ELF_ST_BIND(s.info) != STB_LOCAL)
+			return elf_fail(err, errlen, -ENOEXEC,
+					"symbol %s is an exported IFUNC, which is not supported "
+					"(make it static or hidden)", elf_string(obj, s.name));
 	}
 	return 0;
 }
@@ -239,6 +248,11 @@ static int check_reloc(struct elf_object *obj, uint64_t i, char *err, size_t err
 		return 0;
 	case R_X86_64_IRELATIVE:
 		obj->has_irelative = true;
+		if (!elf_in_code(obj, (uint64_t)r.addend))
+			return elf_fail(err, errlen, -ENOEXEC,
+					"relocation %llu: IFUNC resolver at %#llx lies outside "
+					"executable text", (unsigned long long)i,
+					(unsigned long long)r.addend);
 		break;
 	case R_X86_64_COPY:
 		obj->has_copy = true;
@@ -318,12 +332,9 @@ static int check_array(const struct elf_object *obj, const struct dyn_values *d,
 static int check_code(const struct elf_object *obj, const struct dyn_values *d,
 		      int tag, uint64_t *addr, const char *what, char *err, size_t errlen)
 {
-	int seg;
-
 	if (!d->present[tag])
 		return 0;
-	seg = elf_segment_of(obj, d->val[tag], 1);
-	if (seg < 0 || !(obj->seg[seg].prot & ELF_PROT_X))
+	if (!elf_in_code(obj, d->val[tag]))
 		return elf_fail(err, errlen, -ENOEXEC, "%s at %#llx is not in code", what,
 				(unsigned long long)d->val[tag]);
 	*addr = d->val[tag];

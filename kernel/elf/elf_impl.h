@@ -79,6 +79,7 @@ struct elf64_rela {
 #define STB_GLOBAL 1
 #define STB_WEAK 2
 #define STT_TLS 6
+#define STT_GNU_IFUNC 10
 #define SHN_UNDEF 0
 #define ELF_ST_BIND(i) ((i) >> 4)
 #define ELF_ST_TYPE(i) ((i) & 0xf)
@@ -106,6 +107,9 @@ int elf_vaddr_to_file(const struct elf_object *obj, uint64_t vaddr,
 
 /* Index of the segment holding [vaddr, vaddr+len) in memory, or -1. */
 int elf_segment_of(const struct elf_object *obj, uint64_t vaddr, uint64_t len);
+
+/* Whether vaddr lies in an executable segment (code to be run or called). */
+bool elf_in_code(const struct elf_object *obj, uint64_t vaddr);
 
 /* Validates the dynamic section at file offset off, size bytes. */
 int elf_parse_dynamic(struct elf_object *obj, uint64_t off, uint64_t size,

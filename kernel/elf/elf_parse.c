@@ -63,6 +63,13 @@ int elf_segment_of(const struct elf_object *obj, uint64_t vaddr, uint64_t len)
 	return -1;
 }
 
+bool elf_in_code(const struct elf_object *obj, uint64_t vaddr)
+{
+	int i = elf_segment_of(obj, vaddr, 1);
+
+	return i >= 0 && (obj->seg[i].prot & ELF_PROT_X);
+}
+
 static int check_header(const struct elf64_ehdr *h, size_t size,
 			char *err, size_t errlen)
 {
@@ -280,9 +287,9 @@ int elf_parse(struct elf_object *obj, const void *file, size_t size,
 		    h.phnum * sizeof(ph[0]) <= s->filesz - (h.phoff - s->offset))
 			obj->phdr_vaddr = s->vaddr + (h.phoff - s->offset);
 	}
-	if (h.entry && elf_segment_of(obj, h.entry, 1) < 0)
+	if (h.entry && !elf_in_code(obj, h.entry))
 		return elf_fail(err, errlen, -ENOEXEC,
-				"entry point %#llx lies outside the segments",
+				"entry point %#llx lies outside executable text",
 				(unsigned long long)h.entry);
 	return parse_others(obj, ph, h.phnum, err, errlen);
 }

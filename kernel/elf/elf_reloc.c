@@ -3,7 +3,8 @@
  * RELA only, all bound now: no lazy binding). Two passes: the first looks
  * up every symbol and computes every value into the caller's scratch array,
  * collecting all missing names; the second only writes, so it cannot fail.
- * IRELATIVE resolvers run last, when everything else is in place.
+ * IRELATIVE resolvers run apart (elf_relocate_ifuncs), once the caller has
+ * relocated every object and made their text executable.
  *
  * Types R_X86_64_32, PC32 and the rest are refused by elf_parse(): a
  * -fPIC object has none among its dynamic relocations. A TLS relocation
@@ -153,7 +154,7 @@ static int resolve_one(const struct elf_object *obj, const struct elf_reloc_env 
 			return elf_fail(err, errlen, -ENOEXEC,
 					"relocation %llu is IRELATIVE (an IFUNC), not supported here",
 					(unsigned long long)i);
-		env->scratch[i] = bias + (uint64_t)r.addend;
+		env->scratch[i] = bias + (uint64_t)r.addend; /* IRELATIVE: its resolver */
 		return 0;
 	case R_X86_64_DTPMOD64:
 		/* Without a symbol: the object's own {module, offset} pair (see below). */
@@ -242,10 +243,26 @@ int elf_relocate(const struct elf_object *obj, void *mem,
 			write64(obj, mem, r.offset, env->scratch[i]);
 		}
 	}
-	for (size_t i = 0; i < n && obj->has_irelative; i++) {
+	return 0;
+}
+
+int elf_relocate_ifuncs(const struct elf_object *obj, void *mem,
+			const struct elf_reloc_env *env, char *err, size_t errlen)
+{
+	uint64_t resolver, target;
+	struct elf64_rela r;
+
+	for (size_t i = 0; i < elf_reloc_count(obj) && obj->has_irelative; i++) {
 		elf_read_reloc(obj, i, &r);
-		if (ELF_R_TYPE(r.info) == R_X86_64_IRELATIVE)
-			write64(obj, mem, r.offset, env->ifunc(env->ifunc_ctx, env->scratch[i]));
+		if (ELF_R_TYPE(r.info) != R_X86_64_IRELATIVE)
+			continue;
+		resolver = env->base - obj->vbase + (uint64_t)r.addend;
+		if (env->ifunc(env->ifunc_ctx, resolver, &target) < 0)
+			return elf_fail(err, errlen, -ENOEXEC,
+					"relocation %llu: the IFUNC resolver at %#llx returned "
+					"%#llx, outside executable text", (unsigned long long)i,
+					(unsigned long long)resolver, (unsigned long long)target);
+		write64(obj, mem, r.offset, target);
 	}
 	return 0;
 }

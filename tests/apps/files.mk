@@ -15,13 +15,23 @@ $(BUILD)/apps/%.so: tests/apps/%.c scripts/carapace
 # DT_NEEDED), the applications that use it (found through DT_RUNPATH
 # $ORIGIN/lib), and the same sources built as a PIE and a static PIE.
 APP_LIB_DEMO := $(BUILD)/apps/lib/libdemo.so
-APP_USES_DEMO := $(BUILD)/apps/tls.so $(BUILD)/apps/uselib.so $(BUILD)/apps/tls-pie
+APP_USES_DEMO := $(BUILD)/apps/tls.so $(BUILD)/apps/uselib.so $(BUILD)/apps/tls-pie \
+	$(BUILD)/apps/write_ro.so
 APP_PIES := $(BUILD)/apps/hello-pie $(BUILD)/apps/hello-static $(BUILD)/apps/tls-pie
 apps-build: $(APP_LIB_DEMO) $(APP_PIES)
 
 $(APP_LIB_DEMO): tests/apps/lib/libdemo.c scripts/carapace
 	@mkdir -p $(dir $@)
 	scripts/carapace cc -shared -o $@ $<
+
+# An IFUNC in the application and one in a library of its own.
+APP_LIB_PICK := $(BUILD)/apps/lib/libpick.so
+apps-build: $(APP_LIB_PICK)
+$(APP_LIB_PICK): tests/apps/lib/libpick.c scripts/carapace
+	@mkdir -p $(dir $@)
+	scripts/carapace cc -shared -o $@ $<
+$(BUILD)/apps/ifunc.so: $(APP_LIB_PICK)
+$(BUILD)/apps/ifunc.so: APP_LDFLAGS = -L$(BUILD)/apps/lib -lpick -Wl,-rpath,'$$ORIGIN/lib'
 
 $(APP_USES_DEMO): $(APP_LIB_DEMO)
 $(APP_USES_DEMO): APP_LDFLAGS = -L$(BUILD)/apps/lib -ldemo -Wl,-rpath,'$$ORIGIN/lib'

@@ -111,6 +111,21 @@ struct loaded {
 	char err[ELF_ERR_LEN];
 };
 
+/* The IFUNC callbacks: run the resolver and take its answer, or refuse it. */
+static int run_resolver(void *ctx, uint64_t resolver, uint64_t *target)
+{
+	(void)ctx;
+	*target = (uint64_t)(uintptr_t)((void *(*)(void))(uintptr_t)resolver)();
+	return 0;
+}
+
+static int refuse_target(void *ctx, uint64_t resolver, uint64_t *target)
+{
+	(void)ctx;
+	*target = resolver + 1;
+	return -ENOEXEC;
+}
+
 /* Parses and loads name into a fresh RW mapping; returns the relocate result. */
 static int load_so(struct loaded *l, const char *name, bool host)
 {
@@ -127,7 +142,7 @@ static int load_so(struct loaded *l, const char *name, bool host)
 	l->chain.host = host;
 	env = (struct elf_reloc_env){
 		.base = l->chain.base, .lookup = lookup, .lookup_ctx = &l->chain,
-		.tls_modid = TLS_MODID, .tls_offset = TLS_OFFSET, .tls_dtp_base = tls_dtp_base,
+		.ifunc = run_resolver, .tls_modid = TLS_MODID, .tls_offset = TLS_OFFSET, .tls_dtp_base = tls_dtp_base,
 		.scratch = l->scratch, .scratch_count = 64,
 	};
 	assert_true(elf_reloc_count(&l->obj) <= 64);
@@ -287,6 +302,41 @@ static void test_missing_symbols(void **state)
 	unload(&m);
 }
 
+/*
+ * IRELATIVE is left to elf_relocate_ifuncs, which runs the resolver once
+ * the text is executable (here: after protect, as the kernel does it).
+ */
+static void test_ifunc(void **state)
+{
+	struct loaded l;
+	int *calls;
+	int (*twice)(int);
+	struct elf_reloc_env env = { .ifunc = refuse_target };
+
+	(void)state;
+	assert_int_equal(load_so(&l, "lib_ifunc.so", false), 0);
+	assert_true(l.obj.has_irelative);
+	calls = sym_addr(&l, "ifunc_resolver_calls");
+	assert_int_equal(*calls, 0);
+	/* The RELRO pages that hold the GOT stay writable until the IFUNCs ran. */
+	for (unsigned i = 0; i < l.obj.nseg; i++)
+		if (!(l.obj.seg[i].prot & ELF_PROT_W))
+			assert_int_equal(mprotect(l.mem + l.obj.seg[i].win_off, l.obj.seg[i].win_size,
+						  (l.obj.seg[i].prot & ELF_PROT_X) ?
+						  PROT_READ | PROT_EXEC : PROT_READ), 0);
+	env.base = l.chain.base;
+	assert_int_equal(elf_relocate_ifuncs(&l.obj, l.mem, &env, l.err, sizeof(l.err)), -ENOEXEC);
+	assert_non_null(strstr(l.err, "returned"));
+	assert_non_null(strstr(l.err, "outside executable text"));
+	env.ifunc = run_resolver;
+	assert_int_equal(elf_relocate_ifuncs(&l.obj, l.mem, &env, l.err, sizeof(l.err)), 0);
+	assert_int_equal(*calls, 1);
+	protect(&l);
+	twice = (int (*)(int))(uintptr_t)sym_addr(&l, "ifunc_double");
+	assert_int_equal(twice(21), 42);
+	unload(&l);
+}
+
 static void test_find_symbol(void **state)
 {
 	struct elf_object obj;
@@ -373,6 +423,33 @@ static void m_textrel(uint8_t *b, size_t n) { (void)n; dyn_of(b, DT_SYMENT)->tag
 static void m_gnu_hash(uint8_t *b, size_t n) { (void)n; dyn_of(b, DT_GNU_HASH)->val = 0x1000000; }
 static void m_init_array(uint8_t *b, size_t n) { (void)n; dyn_of(b, DT_INIT_ARRAYSZ)->val = 1ull << 32; }
 static void m_no_dyn(uint8_t *b, size_t n) { (void)n; phdr_of(b, PT_DYNAMIC, 0)->type = 0x60000000; }
+static void m_entry(uint8_t *b, size_t n) { (void)n; EH->entry = phdr_of(b, PT_LOAD, 3)->vaddr; }
+
+/* The first defined global symbol made an IFUNC: exported, it is refused. */
+static void m_exported_ifunc(uint8_t *b, size_t n)
+{
+	struct elf_object obj;
+
+	assert_int_equal(elf_parse(&obj, b, n, NULL, 0), 0);
+	for (unsigned i = 1; i < obj.symtab.count; i++) {
+		struct elf64_sym *s = sym_of(b, n, i);
+
+		if (s->shndx != SHN_UNDEF && ELF_ST_BIND(s->info) == STB_GLOBAL) {
+			s->info = (uint8_t)((STB_GLOBAL << 4) | STT_GNU_IFUNC);
+			return;
+		}
+	}
+	fail_msg("no defined global symbol");
+}
+
+/* The first relocation made an IRELATIVE whose resolver is data. */
+static void m_resolver_in_data(uint8_t *b, size_t n)
+{
+	struct elf64_rela *r = rela_of(b, n);
+
+	r->info = R_X86_64_IRELATIVE;
+	r->addend = (int64_t)phdr_of(b, PT_LOAD, 3)->vaddr;
+}
 
 struct damage_case {
 	const char *what;
@@ -407,6 +484,10 @@ static const struct damage_case damage_cases[] = {
 	{ "DT_GNU_HASH", m_gnu_hash, -ENOEXEC, "DT_GNU_HASH" },
 	{ "DT_INIT_ARRAYSZ", m_init_array, -ENOEXEC, "DT_INIT_ARRAY" },
 	{ "no PT_DYNAMIC", m_no_dyn, -ENOEXEC, "no PT_DYNAMIC" },
+	{ "e_entry in data", m_entry, -ENOEXEC, "lies outside executable text" },
+	{ "exported IFUNC", m_exported_ifunc, -ENOEXEC, "is an exported IFUNC" },
+	{ "IFUNC resolver in data", m_resolver_in_data, -ENOEXEC,
+	  "IFUNC resolver at 0x" },
 };
 
 static void test_damage_messages(void **state)
@@ -442,10 +523,11 @@ static int resolve_all(void *ctx, const struct elf_object *from, const char *nam
 	return 0;
 }
 
-static uint64_t no_ifunc(void *ctx, uint64_t resolver)
+static int no_ifunc(void *ctx, uint64_t resolver, uint64_t *target)
 {
 	(void)ctx;
-	return resolver;
+	*target = resolver;
+	return 0;
 }
 
 static int try_all(const uint8_t *b, size_t size)
@@ -469,6 +551,8 @@ static int try_all(const uint8_t *b, size_t size)
 		.scratch_count = elf_reloc_count(&obj),
 	};
 	rc = elf_relocate(&obj, mem, &env, err, sizeof(err));
+	if (rc == 0)
+		rc = elf_relocate_ifuncs(&obj, mem, &env, err, sizeof(err));
 	free(scratch);
 	free(mem);
 	return rc;
@@ -524,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_initial_exec_tls),
 		cmocka_unit_test(test_local_dynamic_tls_in_shared_module),
 		cmocka_unit_test(test_missing_symbols),
+		cmocka_unit_test(test_ifunc),
 		cmocka_unit_test(test_find_symbol),
 		cmocka_unit_test(test_damage_messages),
 		cmocka_unit_test(test_truncated),

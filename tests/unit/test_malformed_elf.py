@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""A corpus of malformed ELF files, each made from build/apps/hello.so by
-breaking one thing, booted in Carapace: each must end with status 126 and
-one clear line saying what is wrong, never a crash, a hang or a violation
-report. Needs `make kernel-libc apps-build` first (make test does it).
+"""A corpus of malformed ELF files, each made from build/apps/hello.so (or
+hello-pie, or ifunc.so for the IFUNC cases) by breaking one thing, booted in
+Carapace: each must end with status 126 and one clear line saying what is
+wrong, never a crash, a hang or a violation report. Needs `make kernel-libc
+apps-build` first (make test does it).
 """
 
 import os
 import re
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -14,7 +16,7 @@ import unittest
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 LAUNCHER = os.path.join(REPO, "scripts", "carapace")
-HELLO = os.path.join(REPO, "build", "apps", "hello.so")
+APPS = os.path.join(REPO, "build", "apps")
 EXIT_BOOT_REFUSED = 126
 
 PT_LOAD, PT_GNU_STACK = 1, 0x6474E551
@@ -22,6 +24,8 @@ PF_X, PF_W, PF_R = 1, 2, 4
 PHDR = struct.Struct("<IIQQQQQQ")  # type flags offset vaddr paddr filesz memsz align
 SHDR = struct.Struct("<IIQQQQIIQQ")
 RELA = struct.Struct("<QQq")
+SYM = struct.Struct("<IBBHQQ")  # name info other shndx value size
+R_X86_64_IRELATIVE = 37
 
 
 def phdrs(data):
@@ -55,6 +59,37 @@ def section(data, wanted):
     raise LookupError(wanted)
 
 
+def symbol(data, wanted):
+    """The value of a .dynsym symbol."""
+    symoff, symsize = section(data, ".dynsym")
+    stroff, _ = section(data, ".dynstr")
+    for at in range(symoff, symoff + symsize, SYM.size):
+        name, _, _, _, value, _ = SYM.unpack_from(data, at)
+        if data[stroff + name:].split(b"\0", 1)[0].decode() == wanted:
+            return value
+    raise LookupError(wanted)
+
+
+def point_irelative_at(name):
+    """The IRELATIVE's resolver becomes symbol name of the same object."""
+    def breaker(data):
+        off, size = section(data, ".rela.plt")
+        for at in range(off, off + size, RELA.size):
+            r_offset, info, _ = RELA.unpack_from(data, at)
+            if info & 0xFFFFFFFF == R_X86_64_IRELATIVE:
+                RELA.pack_into(data, at, r_offset, info, symbol(data, name))
+                return
+        raise LookupError("no IRELATIVE")
+    return breaker
+
+
+def entry_in_data(data):
+    """e_entry moved to the first non-executable segment after the text."""
+    text = next(p for _, p in loads(data) if p[1] & PF_X)
+    after = next(p for _, p in loads(data) if p[3] > text[3] and not p[1] & PF_X)
+    struct.pack_into("<Q", data, 0x18, after[3])
+
+
 def bad_relocation(data):
     off, _ = section(data, ".rela.dyn")
     r_offset, info, addend = RELA.unpack_from(data, off)
@@ -86,6 +121,14 @@ CORPUS = {
                               for at, p in phdrs(d) if p[0] == PT_GNU_STACK],
                    r"executable stack"),
     "bad-reloc": (bad_relocation, r"relocation"),
+    # The entry point, an IFUNC resolver and what it returns must be
+    # executable text (a resolver returning a data address is no function).
+    "entry-in-data": (entry_in_data, r"entry point 0x\w+ lies outside executable text", "hello-pie"),
+    "ifunc-resolver-in-data": (point_irelative_at("ifunc_data_word"),
+                               r"IFUNC resolver at 0x\w+ lies outside executable text", "ifunc.so"),
+    "ifunc-target-in-data": (point_irelative_at("ifunc_resolver_returning_data"),
+                             r"IFUNC resolver at 0x\w+ returned 0x\w+, outside executable text",
+                             "ifunc.so"),
 }
 
 
@@ -100,14 +143,17 @@ class MalformedElf(unittest.TestCase):
     pass
 
 
-def make_test(name, breaker, expected):
+def make_test(name, breaker, expected, base="hello.so"):
     def test(self):
-        if not os.path.exists(HELLO):
-            self.skipTest("build/apps/hello.so is not built")
-        with open(HELLO, "rb") as f:
+        source = os.path.join(APPS, base)
+        if not os.path.exists(source):
+            self.skipTest(f"build/apps/{base} is not built")
+        with open(source, "rb") as f:
             data = bytearray(f.read())
         breaker(data)
         with tempfile.TemporaryDirectory() as tmp:
+            # The libraries of the tests' own, found through $ORIGIN/lib.
+            shutil.copytree(os.path.join(APPS, "lib"), os.path.join(tmp, "lib"))
             path = os.path.join(tmp, f"{name}.so")
             with open(path, "wb") as f:
                 f.write(data)
@@ -120,8 +166,8 @@ def make_test(name, breaker, expected):
     return test
 
 
-for _name, (_breaker, _expected) in CORPUS.items():
-    setattr(MalformedElf, "test_" + _name.replace("-", "_"), make_test(_name, _breaker, _expected))
+for _name, _case in CORPUS.items():
+    setattr(MalformedElf, "test_" + _name.replace("-", "_"), make_test(_name, *_case))
 
 if __name__ == "__main__":
     unittest.main()

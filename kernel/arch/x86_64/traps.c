@@ -8,6 +8,7 @@
 
 #include <carapace/console.h>
 #include <carapace/hardening.h>
+#include <carapace/images.h>
 #include <carapace/memory.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
@@ -19,8 +20,6 @@
 #include "layout.h"
 #include "mmu.h"
 #include "trap.h"
-
-extern char __text_start[], __rodata_end[], __ksyms_start[], __ksyms_end[];
 
 static const char *const exception_names[32] = {
 	"divide-error(#DE)", "debug(#DB)", "nmi", "breakpoint(#BP)",
@@ -38,12 +37,6 @@ static const char *const exception_names[32] = {
 static const char *exception_name(uint64_t vector)
 {
 	return vector < 32 ? exception_names[vector] : "interrupt";
-}
-
-static bool in_readonly_image(uint64_t addr)
-{
-	return (addr >= (uint64_t)__text_start && addr < (uint64_t)__rodata_end) ||
-	       (addr >= (uint64_t)__ksyms_start && addr < (uint64_t)__ksyms_end);
 }
 
 static void print_registers(const struct trap_frame *f)
@@ -142,10 +135,8 @@ static enum violation classify_page_fault(const struct trap_frame *f, uint64_t a
 		*why = "instruction fetch from a non-executable page";
 		return VIOLATION_WX;
 	}
-	if (present && (f->error & PF_WRITE) && in_readonly_image(addr)) {
-		*why = "write to read-only kernel text or data";
+	if (present && (f->error & PF_WRITE) && image_readonly_part(addr, region, why))
 		return VIOLATION_WX;
-	}
 	if (present && (f->error & PF_WRITE)) {
 		*why = "write to a read-only page";
 		return VIOLATION_PAGE_FAULT;

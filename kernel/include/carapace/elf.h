@@ -6,7 +6,9 @@
  * segments, the dynamic section, the symbol table and every relocation);
  * elf_load() copies the segments into a window the caller allocated;
  * elf_relocate() looks up every symbol first and writes only when all were
- * found, so a failure never leaves a half-relocated image that could run.
+ * found, so a failure never leaves a half-relocated image that could run;
+ * elf_relocate_ifuncs() then runs the IFUNC resolvers, once the caller has
+ * made the text executable.
  *
  * The caller keeps the file bytes unchanged from elf_parse() until the last
  * call on the object: tables are read from them, never from the window.
@@ -136,8 +138,12 @@ typedef int (*elf_lookup_fn)(void *ctx, const struct elf_object *from,
 			     const char *name, unsigned flags,
 			     struct elf_symval *out);
 
-/* Runs an IFUNC resolver at run-time address resolver; returns its result. */
-typedef uint64_t (*elf_ifunc_fn)(void *ctx, uint64_t resolver);
+/*
+ * Runs an IFUNC resolver at run-time address resolver and sets *target to
+ * the function it picked; returns 0, or -ENOEXEC when target is not
+ * executable text (the caller knows where text lies).
+ */
+typedef int (*elf_ifunc_fn)(void *ctx, uint64_t resolver, uint64_t *target);
 
 struct elf_reloc_env {
 	uint64_t base;          /* run-time address of window offset 0 */
@@ -162,12 +168,22 @@ struct elf_reloc_env {
 size_t elf_reloc_count(const struct elf_object *obj);
 
 /*
- * Applies every relocation to the loaded window mem. Resolves first: if any
- * non-weak symbol is missing, returns -ENOENT with "undefined symbols: a,
- * b" and mem is untouched. IRELATIVE entries are applied last.
+ * Applies every relocation but IRELATIVE to the loaded window mem. Resolves
+ * first: if any non-weak symbol is missing, returns -ENOENT with "undefined
+ * symbols: a, b" and mem is untouched.
  */
 int elf_relocate(const struct elf_object *obj, void *mem,
 		 const struct elf_reloc_env *env, char *err, size_t errlen);
+
+/*
+ * Applies the IRELATIVE entries: runs each resolver (env->ifunc) and writes
+ * what it picked. Call it once the objects the resolvers may reach are
+ * relocated and their text is executable (no longer writable); their
+ * writable segments, RELRO included, must still be writable. Fails with
+ * -ENOEXEC when env->ifunc refuses a target (some may be written already).
+ */
+int elf_relocate_ifuncs(const struct elf_object *obj, void *mem,
+			const struct elf_reloc_env *env, char *err, size_t errlen);
 
 /*
  * Finds an exported, defined symbol (STB_GLOBAL or STB_WEAK, not SHN_UNDEF)
