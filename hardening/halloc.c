@@ -42,7 +42,7 @@ static void violation(struct halloc *h, enum halloc_violation kind, uintptr_t ad
 	struct halloc_report r = { kind, addr, block, size, what };
 
 	h->stats.detected++;
-	h->be.report(h->be.ctx, &r);
+	h->be->report(h->be->ctx, &r);
 }
 
 /* splitmix64 steps, reseeded from the backend every 64 Ki uses. */
@@ -53,7 +53,7 @@ static uint64_t random64(struct halloc *h)
 	if (h->rng_uses++ % 65536 == 0) {
 		uint64_t fresh[2];
 
-		h->be.random(h->be.ctx, fresh, sizeof(fresh));
+		h->be->random(h->be->ctx, fresh, sizeof(fresh));
 		h->rng[0] ^= fresh[0];
 		h->rng[1] ^= fresh[1] | 1;
 	}
@@ -108,7 +108,7 @@ int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t bas
 		size_t bytes)
 {
 	memset(h, 0, sizeof(*h));
-	h->be = *be;
+	h->be = be;
 	if (halloc_layout_init(h, base, bytes))
 		return -EINVAL;
 	be->random(be->ctx, &h->canary_secret, sizeof(h->canary_secret));
@@ -155,7 +155,7 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 
 	if (cell < 0)
 		return -1;
-	if (h->be.map(h->be.ctx, halloc_cell_base(a, (uint32_t)cell), data)) {
+	if (h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data)) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return -1;
 	}
@@ -179,7 +179,7 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 		return;
 	}
 	partial_remove(a, cell);
-	h->be.unmap(h->be.ctx, halloc_cell_base(a, cell), data);
+	h->be->unmap(h->be->ctx, halloc_cell_base(a, cell), data);
 	h->stats.data_mapped -= data;
 	halloc_give_cell(a, cell);
 }
@@ -332,7 +332,7 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 	if ((cell = halloc_take_cell(h, a)) < 0)
 		return NULL;
 	start = halloc_cell_base(a, (uint32_t)cell);
-	if (h->be.map(h->be.ctx, start, data)) {
+	if (h->be->map(h->be->ctx, start, data)) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return NULL;
 	}
@@ -373,7 +373,7 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	uintptr_t start = halloc_cell_base(a, w->cell);
 	size_t data = page_round_up(m->ptr + m->size) - start;
 
-	h->be.unmap(h->be.ctx, start, data);
+	h->be->unmap(h->be->ctx, start, data);
 	h->stats.data_mapped -= data;
 	h->stats.requested -= m->size;
 	h->stats.blocks--;
@@ -442,9 +442,9 @@ void *halloc_malloc(struct halloc *h, size_t size)
 {
 	void *p;
 
-	h->be.lock(h->be.ctx);
+	h->be->lock(h->be->ctx);
 	p = alloc_locked(h, size, MIN_ALIGN);
-	h->be.unlock(h->be.ctx);
+	h->be->unlock(h->be->ctx);
 	return p;
 }
 
@@ -462,9 +462,9 @@ void *halloc_aligned(struct halloc *h, size_t align, size_t size)
 
 	if (align == 0 || (align & (align - 1)))
 		return NULL;
-	h->be.lock(h->be.ctx);
+	h->be->lock(h->be->ctx);
 	p = alloc_locked(h, size, align < MIN_ALIGN ? MIN_ALIGN : align);
-	h->be.unlock(h->be.ctx);
+	h->be->unlock(h->be->ctx);
 	return p;
 }
 
@@ -476,10 +476,10 @@ void halloc_free(struct halloc *h, void *ptr)
 
 	if (!ptr)
 		return;
-	h->be.lock(h->be.ctx);
+	h->be->lock(h->be->ctx);
 	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot))
 		free_checked(h, &w, (uintptr_t)ptr, slot, size);
-	h->be.unlock(h->be.ctx);
+	h->be->unlock(h->be->ctx);
 }
 
 /*
@@ -495,7 +495,7 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
 
 	if (!ptr)
 		return halloc_malloc(h, size);
-	h->be.lock(h->be.ctx);
+	h->be->lock(h->be->ctx);
 	if (!check_block(h, (uintptr_t)ptr, &w, &old, &slot))
 		goto out;
 	if (w.area->slot_bytes && size <= HALLOC_MAX_SMALL &&
@@ -516,7 +516,7 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
 		free_checked(h, &w, (uintptr_t)ptr, slot, old);
 	}
 out:
-	h->be.unlock(h->be.ctx);
+	h->be->unlock(h->be->ctx);
 	return p;
 }
 
@@ -528,9 +528,9 @@ size_t halloc_usable_size(struct halloc *h, const void *ptr)
 
 	if (!ptr)
 		return 0;
-	h->be.lock(h->be.ctx);
+	h->be->lock(h->be->ctx);
 	if (!check_block(h, (uintptr_t)ptr, &w, &size, &slot))
 		size = 0;
-	h->be.unlock(h->be.ctx);
+	h->be->unlock(h->be->ctx);
 	return size;
 }

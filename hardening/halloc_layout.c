@@ -143,7 +143,7 @@ static int map_meta(struct halloc *h, struct halloc_area *a, uint32_t cell)
 	size_t need = ((size_t)cell + 1) * a->stride;
 
 	while (a->meta_mapped < need) {
-		int err = h->be.map(h->be.ctx, a->meta + a->meta_mapped, META_CHUNK);
+		int err = h->be->map(h->be->ctx, a->meta + a->meta_mapped, META_CHUNK);
 
 		if (err)
 			return err;

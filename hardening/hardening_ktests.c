@@ -8,10 +8,15 @@
  *                  stack protector (PROFILE=baseline) nothing lies between
  *                  the two, nothing is reported, and the test says so
  *                  and fails (1).
- *   ro-after-init  checks that the settings, this CPU's GDT, the IDT and the
- *                  syscall handler table are read-only (each named on a
- *                  line; 1 if one is not), then writes to the settings:
- *                  the write faults, violation=wx region=ro-after-init (131).
+ *   ro-after-init  checks that the settings, this CPU's GDT, the IDT, the
+ *                  syscall handler table and the syscall environment are
+ *                  read-only (each named on a line; 1 if one is not), then
+ *                  writes to the settings: the write faults, violation=wx
+ *                  region=ro-after-init (131).
+ *   ro-after-init-syscall-env  the same check, then overwrites the syscall
+ *                  environment's range checker (the pointer every system
+ *                  call's buffers are checked through) with one that
+ *                  accepts anything: the write faults the same way.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +86,7 @@ __attribute__((noinline)) static int ktest_ro_after_init(void)
 	bad |= check_read_only("idt", idtr.base);
 	bad |= check_read_only("syscall handlers",
 			       (uint64_t)syscall_kernel_env()->kernel_handlers);
+	bad |= check_read_only("syscall env", (uint64_t)syscall_kernel_env());
 	if (bad)
 		return 1;
 	*p = 0;
@@ -88,5 +94,24 @@ __attribute__((noinline)) static int ktest_ro_after_init(void)
 	return 1;
 }
 
+static bool accept_any_range(void *ctx, uintptr_t addr, size_t len, bool want_write)
+{
+	(void)ctx; (void)addr; (void)len; (void)want_write;
+	return true;
+}
+
+/* What an attacker with one kernel write would do first: check nothing. */
+__attribute__((noinline)) static int ktest_ro_after_init_syscall_env(void)
+{
+	struct syscall_env *env = OPAQUE((struct syscall_env *)syscall_kernel_env());
+
+	if (check_read_only("syscall env", (uint64_t)env))
+		return 1;
+	env->check_user_range = accept_any_range;
+	kprintf("ro-after-init: the syscall env's range checker was replaced after boot\n");
+	return 1;
+}
+
 KTEST("kernel-canary", ktest_kernel_canary);
 KTEST("ro-after-init", ktest_ro_after_init);
+KTEST("ro-after-init-syscall-env", ktest_ro_after_init_syscall_env);

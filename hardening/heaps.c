@@ -140,22 +140,27 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 	return explain(&kern, addr);
 }
 
+/* Each heap's hooks: const, so no write can redirect them. */
+static const struct halloc_backend app_backend = {
+	.map = app_map, .unmap = app_unmap, .random = heap_random, .lock = heap_lock,
+	.unlock = heap_unlock, .report = heap_report, .ctx = &app,
+};
+static const struct halloc_backend kernel_backend = {
+	.map = kernel_map, .unmap = kernel_unmap, .random = heap_random, .lock = heap_lock,
+	.unlock = heap_unlock, .report = heap_report, .ctx = &kern,
+};
+
 /* Sets hp up on half of [lo, hi), from a random page. */
-static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
-		       void (*unmap)(void *, uintptr_t, size_t), uint64_t lo, uint64_t hi,
-		       enum vm_region_kind (*why)(uint64_t addr))
+static void heap_start(struct heap *hp, const struct halloc_backend *be, uint64_t lo,
+		       uint64_t hi, enum vm_region_kind (*why)(uint64_t addr))
 {
-	const struct halloc_backend be = {
-		.map = map, .unmap = unmap, .random = heap_random, .lock = heap_lock,
-		.unlock = heap_unlock, .report = heap_report, .ctx = hp,
-	};
 	struct aslr_request q = {
 		.lo = lo, .hi = hi, .size = (hi - lo) / 2, .align = PAGE_SIZE,
 	};
 	uint64_t base;
 
 	if (aslr_pick_base(hp->name, &q, NULL, 0, &base) < 0 ||
-	    halloc_init(&hp->h, &be, base, q.size))
+	    halloc_init(&hp->h, be, base, q.size))
 		panic("cannot set up the %s", hp->name);
 	memory_add_heap(hp->h.base, hp->h.end, hp->name, why);
 	hp->on = true;
@@ -164,8 +169,7 @@ static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
 void app_heap_init(bool use_musl)
 {
 	if (!use_musl)
-		heap_start(&app, app_map, app_unmap, APP_HEAP_BASE, APP_HEAP_LIMIT,
-			   app_explain);
+		heap_start(&app, &app_backend, APP_HEAP_BASE, APP_HEAP_LIMIT, app_explain);
 }
 
 struct halloc *app_heap(void)
@@ -175,7 +179,7 @@ struct halloc *app_heap(void)
 
 void kernel_heap_init(void)
 {
-	heap_start(&kern, kernel_map, kernel_unmap, KHEAP_BASE, KHEAP_LIMIT, kernel_explain);
+	heap_start(&kern, &kernel_backend, KHEAP_BASE, KHEAP_LIMIT, kernel_explain);
 }
 
 void *kmalloc(size_t size)

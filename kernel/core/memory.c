@@ -307,13 +307,16 @@ void memory_free_stack(uint64_t top)
 /*
  * The lookups below run in fault reports, possibly while this CPU holds
  * memory_lock: they take no lock. Records are only ever appended, and the
- * count is published after the record is written.
+ * count is published after the record is written. Heaps are added at boot
+ * only: the table and its explain functions are read-only after boot.
  */
 static struct {
-	struct vm_region region; /* kind: filled in by the fault being explained */
+	struct vm_region region;
 	enum vm_region_kind (*explain)(uint64_t addr);
-} heaps[MEMORY_MAX_HEAPS];
-static int nheaps;
+} heaps[MEMORY_MAX_HEAPS] __ro_after_init;
+static int nheaps __ro_after_init;
+/* The region a fault report names: a heap's, with the kind explain found. */
+static struct vm_region heap_fault;
 
 void memory_add_heap(uint64_t start, uint64_t end, const char *name,
 		     enum vm_region_kind (*explain)(uint64_t addr))
@@ -333,15 +336,16 @@ static const struct vm_region *heap_fault_region(uint64_t addr)
 	int n = __atomic_load_n(&nheaps, __ATOMIC_ACQUIRE);
 
 	for (int i = 0; i < n; i++) {
-		struct vm_region *r = &heaps[i].region;
+		const struct vm_region *r = &heaps[i].region;
 		enum vm_region_kind k;
 
 		if (addr < r->start || addr >= r->end)
 			continue;
 		k = heaps[i].explain(addr);
 		if (k == VM_REGION_HEAP_GUARD || k == VM_REGION_HEAP_FREED) {
-			r->kind = k;
-			return r;
+			heap_fault = *r;
+			heap_fault.kind = k;
+			return &heap_fault;
 		}
 	}
 	return NULL;

@@ -128,7 +128,11 @@ static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
 static struct syscall_log_limit log_limit;
 /* The handlers that need the kernel's subsystems (sys_files.c, sys_memory.c, sys_process.c). */
 static syscall_handler_fn kernel_handlers[SYSCALL_TABLE_SIZE] __ro_after_init;
-static struct syscall_env env = {
+/*
+ * Its function pointers (the range check first) are written at boot only:
+ * read-only after boot. log_limit points at the writable rate-limit state.
+ */
+static struct syscall_env env __ro_after_init = {
 	.check_user_range = check_user_range,
 	.log = log_line,
 	.clock_ns = read_clock,
@@ -180,7 +184,12 @@ void syscall_init_cpu(void)
 	wrmsr(MSR_STAR, (uint64_t)GDT_KERNEL_CODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, SYSCALL_FMASK);
-	env.cpu_count = cpu_count ? cpu_count : 1;
+}
+
+/* Once every CPU is up, before the environment becomes read-only. */
+void syscall_set_cpu_count(unsigned n)
+{
+	env.cpu_count = n ? n : 1;
 }
 
 /* ---- tests and benchmarks ---- */

@@ -560,6 +560,7 @@ void sched_init(void)
 			panic("cpu %u came online but its scheduler did not start", ap->id);
 		start_balancer(ap);
 	}
+	syscall_set_cpu_count(cpu_count);
 	klog("sched: %u cpus scheduling, fpu state by %s (%zu bytes)\n", cpu_count,
 	     fpu_method(), fpu_area_size());
 	irq_enable();

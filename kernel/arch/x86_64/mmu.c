@@ -20,8 +20,9 @@
 /* The upper half of the address space starts with bit 47 set. */
 #define CANONICAL(va) ((va) & (1ull << 47) ? (va) | 0xffff000000000000ull : (va))
 
-static uint64_t window;
-static mmu_frame_alloc_fn frame_alloc;
+/* Set at boot only (mmu_init, mmu_set_phys_window): read-only after boot. */
+static uint64_t window __ro_after_init;
+static mmu_frame_alloc_fn frame_alloc __ro_after_init;
 static uint64_t active_root;
 /* Boot option wx=allow, kept in the settings that are read-only after boot. */
 bool mmu_app_wx(void)

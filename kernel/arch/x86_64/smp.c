@@ -18,6 +18,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
+#include <carapace/hardening.h>
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
 
@@ -50,7 +51,7 @@ extern const char ap_trampoline_long_mode[];
 
 static struct acpi_cpus firmware; /* too big for the stack */
 static unsigned cpus_listed = 1;
-static void (*ap_main_fn)(struct cpu *cpu);
+static void (*ap_main_fn)(struct cpu *cpu) __ro_after_init; /* smp_init, at boot */
 static volatile bool released;
 static uint8_t *tramp;       /* the trampoline page, through the direct map */
 static uint64_t tramp_phys;

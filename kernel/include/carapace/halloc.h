@@ -89,13 +89,14 @@ struct halloc_stats {
 };
 
 struct halloc {
-	struct halloc_backend be;
+	/* Kept by pointer: the caller's backend can then be read-only (const). */
+	const struct halloc_backend *be;
 	uintptr_t base, end;  /* the reserved range */
 	size_t zone_bytes;
 	int nareas;           /* small areas, then large ones */
 	struct halloc_area areas[HALLOC_ZONES - 1];
 	uint64_t canary_secret;
-	uint64_t rng[2];      /* slot choice (reseeded from be.random) */
+	uint64_t rng[2];      /* slot choice (reseeded from be->random) */
 	uint32_t rng_uses;
 	uint64_t quarantine[HALLOC_QUARANTINE]; /* small slots (packed) */
 	int nquarantine;
@@ -106,7 +107,8 @@ struct halloc {
 
 /*
  * Sets up a heap on [base, base + bytes), a reserved range that nothing
- * else maps (page-aligned; at least 64 MiB). Returns 0 or -EINVAL.
+ * else maps (page-aligned; at least 64 MiB). Returns 0 or -EINVAL. be is
+ * kept by pointer: it must outlive the heap (a static const, as a rule).
  */
 int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t base,
 		size_t bytes);

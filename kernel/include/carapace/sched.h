@@ -19,6 +19,8 @@ const char *sched_current_name(void);
 
 /* On each CPU: makes the SYSCALL instruction enter the kernel (core/syscalls.c). */
 void syscall_init_cpu(void);
+/* The CPU count the syscall layer reports: once, by the boot CPU, when all are up. */
+void syscall_set_cpu_count(unsigned n);
 
 /* sched.c, for bring-up. */
 void sched_register_irqs(void);
