@@ -182,6 +182,11 @@ void kernel_heap_init(void)
 	heap_start(&kern, &kernel_backend, KHEAP_BASE, KHEAP_LIMIT, kernel_explain);
 }
 
+size_t kernel_heap_blocks(void)
+{
+	return __atomic_load_n(&kern.h.stats.blocks, __ATOMIC_RELAXED);
+}
+
 void *kmalloc(size_t size)
 {
 	return halloc_malloc(&kern.h, size);

@@ -35,7 +35,7 @@ LIBC_RENAME_PREFIX := __carapace_musl_
 
 # Kernel-only sources of the libc image, and the portable export lookup.
 LIBC_KERNEL_SRCS := libc/abort.c libc/kexports_find.c \
-	libc/libc_ktests.c libc/app.c libc/app_load.c libc/malloc.c
+	libc/libc_ktests.c libc/app.c libc/app_load.c libc/app_load_ktests.c libc/malloc.c
 KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
 include libc/fortify/files.mk
 

@@ -159,6 +159,21 @@ static int ktest_pfa(void)
 	return taken != before || err != -ENOMEM || pfa->free_frames != before;
 }
 
+/* A frame freed twice is caught: the second free panics (128), never returns. */
+static int ktest_pfa_double_free(void)
+{
+	uint64_t phys;
+
+	if (pfa_alloc(memory_pfa(), 1, 1, &phys))
+		return 1;
+	memory_free_frame(phys);
+	kprintf("pfa-double-free: frame 0x%llx freed once, freeing it again\n",
+		(unsigned long long)phys);
+	memory_free_frame(phys);
+	kprintf("pfa-double-free: the second free was not caught\n");
+	return 1;
+}
+
 /* Kernel heap on real page tables: many sizes, contents intact, all returned. */
 static int ktest_kheap(void)
 {
@@ -219,6 +234,7 @@ KTEST("panic", ktest_panic);
 KTEST("hang", ktest_hang);
 KTEST("wx-audit", ktest_wx_audit);
 KTEST("pfa", ktest_pfa);
+KTEST("pfa-double-free", ktest_pfa_double_free);
 KTEST("kheap", ktest_kheap);
 KTEST("clock", ktest_clock);
 

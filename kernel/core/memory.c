@@ -85,6 +85,13 @@ static int pfa_frame_alloc(uint64_t *phys)
 	return err;
 }
 
+void memory_free_frame(uint64_t phys)
+{
+	if (pfa_free(&pfa, phys, 1))
+		panic("frame 0x%llx freed twice (or not a RAM frame): the page tables "
+		      "and the frame allocator disagree", (unsigned long long)phys);
+}
+
 /*
  * The early allocator takes the usable range that holds the image's end,
  * from past the image and the boot modules that follow it.
@@ -171,7 +178,7 @@ static void unmap_and_free(uint64_t va, uint64_t npages)
 
 		if (mmu_lookup(mmu_root(), va + i * PAGE_SIZE, &pte, NULL)) {
 			mmu_unmap(mmu_root(), va + i * PAGE_SIZE, PAGE_SIZE);
-			pfa_free(&pfa, pte & PTE_ADDR, 1);
+			memory_free_frame(pte & PTE_ADDR);
 		}
 	}
 }
@@ -185,7 +192,7 @@ static int map_fresh(uint64_t va, uint64_t npages)
 
 		if (!err && (err = mmu_map(mmu_root(), va + i * PAGE_SIZE, phys, PAGE_SIZE,
 					   MAP_READ | MAP_WRITE)))
-			pfa_free(&pfa, phys, 1);
+			memory_free_frame(phys);
 		if (err) {
 			unmap_and_free(va, i); /* the pages mapped so far */
 			return err;
@@ -640,7 +647,7 @@ static void app_unmap_locked(uint64_t va, size_t len)
 		if (mmu_protect(mmu_root(), p, PAGE_SIZE, MAP_READ) == 0 &&
 		    mmu_lookup(mmu_root(), p, &pte, NULL)) {
 			mmu_unmap(mmu_root(), p, PAGE_SIZE);
-			pfa_free(&pfa, pte & PTE_ADDR, 1);
+			memory_free_frame(pte & PTE_ADDR);
 		}
 	}
 }
@@ -661,7 +668,7 @@ int memory_map_anon(uint64_t va, size_t len, unsigned prot)
 
 		err = pfa_frame_alloc(&phys);
 		if (!err && (err = mmu_map(mmu_root(), p, phys, PAGE_SIZE, MAP_READ)))
-			pfa_free(&pfa, phys, 1);
+			memory_free_frame(phys);
 	}
 	if (!err)
 		err = mmu_protect(mmu_root(), va, len, map_prot(prot));

@@ -136,8 +136,18 @@ void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);
 void kfree(void *ptr);
 void kernel_heap_init(void);
+/* The kernel heap's live blocks, for leak tests. */
+size_t kernel_heap_blocks(void);
 int memory_kheap_map(uint64_t va, size_t len);
 void memory_kheap_unmap(uint64_t va, size_t len);
+
+/*
+ * Gives one frame back to the frame allocator. A frame that is free already
+ * (or no RAM frame at all) means the page tables and the allocator
+ * disagree, a broken kernel invariant: panic (status 128), never a silent
+ * second owner of the frame.
+ */
+void memory_free_frame(uint64_t phys);
 
 /* Frames free now and usable in all, for reports and tests. */
 uint64_t memory_free_frames(void);
