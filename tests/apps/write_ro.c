@@ -2,7 +2,8 @@
  * Writes to read-only memory of a loaded object, one write per run (argv[1]
  * names it), for the wx integration cases: each must end in
  * violation=wx naming the object. "app-text" and "app-rodata" write this
- * object's own text and rodata, "lib-text" libdemo's text (a library of
+ * object's own text and rodata, "app-relro" a table of pointers that is
+ * read-only once relocated (RELRO), "lib-text" libdemo's text (a library of
  * its own, from DT_NEEDED), "musl-text" and "musl-rodata" musl's in the
  * kernel image (qsort's first byte, the message strerror returns). If the
  * write goes through, the program says it was not stopped.
@@ -16,6 +17,8 @@
 int demo_add(int a, int b);
 
 static const char greeting[] = "a string in this object's rodata";
+/* Pointers need relocating: the table lands in .data.rel.ro (RELRO). */
+static const char *const relocated[] = { greeting };
 
 /* The function is written by its address: keep the compiler from knowing. */
 static void poke(const void *target)
@@ -33,6 +36,7 @@ int main(int argc, char **argv)
 	} writes[] = {
 		{ "app-text", (const void *)main },
 		{ "app-rodata", greeting },
+		{ "app-relro", relocated },
 		{ "lib-text", (const void *)demo_add },
 		{ "musl-text", (const void *)qsort },
 	};
