@@ -50,6 +50,7 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/sys_thread.c \
 	kernel/core/futex.c \
 	kernel/core/sys_ktests.c \
+	kernel/core/syscall_buffer_ktests.c \
 	kernel/arch/x86_64/syscall_entry.S \
 	kernel/arch/x86_64/app_copy.S \
 	kernel/sync/waitqueue.c \
