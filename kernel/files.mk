@@ -3,6 +3,7 @@
 KERNEL_PORTABLE_SRCS := \
 	kernel/lib/fmt.c \
 	kernel/lib/date.c \
+	kernel/lib/app_copy_host.c \
 	kernel/core/options.c \
 	kernel/core/ksym.c \
 	kernel/core/acpi.c \
@@ -50,7 +51,9 @@ KERNEL_ONLY_SRCS := \
 	kernel/core/sys_thread.c \
 	kernel/core/futex.c \
 	kernel/core/sys_ktests.c \
+	kernel/core/syscall_buffer_ktests.c \
 	kernel/arch/x86_64/syscall_entry.S \
+	kernel/arch/x86_64/app_copy.S \
 	kernel/sync/waitqueue.c \
 	kernel/sync/mutex.c \
 	kernel/sync/cond.c \

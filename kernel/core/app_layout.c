@@ -62,7 +62,7 @@ uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align)
 
 uint64_t memory_alloc_main_stack(size_t size)
 {
-	uint64_t top = memory_alloc_stack("main-stack", size);
+	uint64_t top = memory_alloc_app_stack("main-stack", size);
 
 	if (!top)
 		return 0;

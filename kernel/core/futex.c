@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/clock.h>
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
@@ -91,12 +92,14 @@ int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t dea
 				  .thread = thread_current() };
 	struct futex_bucket *b = bucket_of(w.addr);
 	uint64_t flags;
+	uint32_t now;
 	int rc = 0;
 
 	flags = spin_lock_irqsave(&b->lock);
-	if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != expected) {
+	/* The word may have been unmapped since the call was checked. */
+	if ((rc = app_load_u32(uaddr, &now)) || now != expected) {
 		spin_unlock_irqrestore(&b->lock, flags);
-		return -EAGAIN;
+		return rc ? rc : -EAGAIN;
 	}
 	link_waiter(b, &w);
 	sched_prepare_wait(); /* from here a wake-up is not lost */
@@ -178,11 +181,12 @@ int futex_requeue(uint32_t *from, uint32_t *to, int nwake, int nmove, bool check
 	struct futex_bucket *ba = bucket_of(a), *bt = bucket_of(t);
 	struct futex_waiter *w, *next;
 	uint64_t flags = lock_two(ba, bt);
+	uint32_t now;
 	int done, moved = 0;
 
-	if (check && __atomic_load_n(from, __ATOMIC_SEQ_CST) != expected) {
+	if (check && ((done = app_load_u32(from, &now)) || now != expected)) {
 		unlock_two(ba, bt, flags);
-		return -EAGAIN;
+		return done ? done : -EAGAIN;
 	}
 	done = wake_locked(ba, a, UINT32_MAX, nwake);
 	for (w = ba->head; w && moved < nmove; w = next) {

@@ -254,7 +254,7 @@ static void stack_report(const char *name, uint64_t base)
  * out again to the next request of the same size, so that creating and
  * joining threads does not rewrite page tables each time.
  */
-static uint64_t stack_alloc_locked(const char *name, size_t size)
+static uint64_t stack_alloc_locked(const char *name, size_t size, unsigned flags)
 {
 	struct stack_record *free_rec = NULL;
 	uint64_t base;
@@ -283,19 +283,30 @@ static uint64_t stack_alloc_locked(const char *name, size_t size)
 		__atomic_store_n(&nstacks, nstacks + 1, __ATOMIC_RELEASE);
 	}
 	strncpy_bounded(free_rec->name, name, sizeof(free_rec->name));
+	free_rec->region.flags = flags; /* a reused record takes its new owner's */
 	free_rec->in_use = true;
 	return free_rec->region.end;
 }
 
-uint64_t memory_alloc_stack(const char *name, size_t size)
+static uint64_t stack_alloc(const char *name, size_t size, unsigned region_flags)
 {
 	uint64_t flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-	uint64_t top = stack_alloc_locked(name, size);
+	uint64_t top = stack_alloc_locked(name, size, region_flags);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
 	if (top)
 		stack_report(name, top - ALIGN_UP(size, PAGE_SIZE));
 	return top;
+}
+
+uint64_t memory_alloc_stack(const char *name, size_t size)
+{
+	return stack_alloc(name, size, 0);
+}
+
+uint64_t memory_alloc_app_stack(const char *name, size_t size)
+{
+	return stack_alloc(name, size, VM_REGION_APP_MEMORY);
 }
 
 void memory_free_stack(uint64_t top)
@@ -305,6 +316,7 @@ void memory_free_stack(uint64_t top)
 	for (int i = 0; i < nstacks; i++) {
 		if (stacks[i].in_use && stacks[i].region.end == top) {
 			stacks[i].in_use = false;
+			stacks[i].region.flags = 0; /* no longer anyone's memory */
 			break;
 		}
 	}

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/fs.h>
 #include <carapace/memory.h>
 #include <carapace/vfs.h>
@@ -233,7 +234,10 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 		return rw((int)args[0], NULL, 0, write, false, 0);
 	if (!(iov = kmalloc((size_t)count * sizeof(*iov))))
 		return -ENOMEM;
-	memcpy(iov, (const void *)args[1], (size_t)count * sizeof(*iov));
+	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov))) {
+		kfree(iov);
+		return -EFAULT;
+	}
 	for (int i = 0; i < count; i++) {
 		if (iov[i].len > SSIZE_LIMIT - total) {
 			kfree(iov);
@@ -443,8 +447,10 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 /* ---- names ---- */
 
-static long stat_at(int dirfd, const char *path, struct linux_stat *st, int flags)
+/* Fills *out (application memory: copied out at the end, app_copy). */
+static long stat_at(int dirfd, const char *path, struct linux_stat *out, int flags)
 {
+	struct linux_stat st;
 	struct vfs_file *f;
 	const char *base;
 	long rc;
@@ -452,13 +458,15 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *st, int flag
 	files_lock();
 	if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LX_AT_FDCWD) {
 		f = vfs_fd_get(&fdtable, dirfd);
-		rc = f ? vfs_fstat(f, st) : -EBADF;
+		rc = f ? vfs_fstat(f, &st) : -EBADF;
 	} else if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0') {
-		rc = vfs_stat(fs_vfs(), cwd, ".", st);
+		rc = vfs_stat(fs_vfs(), cwd, ".", &st);
 	} else if (!(rc = path_base(dirfd, path, &base))) {
-		rc = vfs_stat(fs_vfs(), base, path, st);
+		rc = vfs_stat(fs_vfs(), base, path, &st);
 	}
 	fs_unlock();
+	if (rc == 0 && app_copy(out, &st, sizeof(st)))
+		rc = -EFAULT;
 	return rc;
 }
 
@@ -502,8 +510,7 @@ static long sys_statx(const struct syscall_env *env, const long args[SYSCALL_MAX
 	sx.atime.sec = st.st_atime_sec;
 	sx.ctime.sec = st.st_ctime_sec;
 	sx.mtime.sec = st.st_mtime_sec;
-	memcpy((void *)args[4], &sx, sizeof(sx));
-	return 0;
+	return app_copy((void *)args[4], &sx, sizeof(sx)) ? -EFAULT : 0;
 }
 
 static long sys_getdents64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -640,8 +647,7 @@ static long sys_getcwd(const struct syscall_env *env, const long args[SYSCALL_MA
 	if ((size_t)args[1] < len) {
 		rc = -ERANGE;
 	} else {
-		memcpy((void *)args[0], cwd, len);
-		rc = (long)len;
+		rc = app_copy((void *)args[0], cwd, len) ? -EFAULT : (long)len;
 	}
 	fs_unlock();
 	return rc;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/clock.h>
 #include <carapace/fs.h>
 #include <carapace/memory.h>
@@ -108,12 +109,15 @@ static long sys_pipe2(const struct syscall_env *env, const long args[SYSCALL_MAX
 			vfs_file_put(wr);
 		else if ((rc = fds[1] = (int32_t)sys_files_install(t, wr, cloexec)) < 0)
 			vfs_fd_close(t, fds[0]);
+		else if (app_copy((void *)args[0], fds, sizeof(fds))) {
+			/* The array vanished: the application cannot know the fds. */
+			vfs_fd_close(t, fds[0]);
+			vfs_fd_close(t, fds[1]);
+			rc = -EFAULT;
+		}
 	}
 	fs_unlock();
-	if (rc < 0)
-		return rc;
-	memcpy((void *)args[0], fds, sizeof(fds));
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 static long sys_pipe(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -240,12 +244,17 @@ static long poll_fds(long addr, unsigned n, const struct deadline *d)
 
 	if (n > 0 && !(r.fds = kmalloc(size)))
 		return -ENOMEM;
-	if (n > 0)
-		memcpy(r.fds, (const void *)addr, size);
+	if (n > 0 && app_copy(r.fds, (const void *)addr, size)) {
+		kfree(r.fds);
+		return -EFAULT;
+	}
 	rc = wait_ready(poll_scan, &r, d);
+	/* After the wait the array may be gone (another thread unmapped it). */
 	for (unsigned i = 0; i < n; i++)
-		memcpy((char *)addr + i * sizeof(struct k_pollfd) + offsetof(struct k_pollfd, revents),
-		       &r.fds[i].revents, sizeof(r.fds[i].revents));
+		if (app_copy((char *)addr + i * sizeof(struct k_pollfd) +
+				     offsetof(struct k_pollfd, revents),
+			     &r.fds[i].revents, sizeof(r.fds[i].revents)))
+			rc = -EFAULT;
 	kfree(r.fds);
 	return rc;
 }
@@ -267,8 +276,9 @@ static void put_time_left(long addr, const struct deadline *d, uint64_t unit_ns)
 	uint64_t left = time_left(d);
 	int64_t t[2] = { (int64_t)(left / NS_PER_SEC), (int64_t)(left % NS_PER_SEC / unit_ns) };
 
+	/* As Linux: a time left that cannot be written back is no error. */
 	if (addr && !d->forever)
-		memcpy((void *)addr, t, sizeof(t));
+		(void)app_copy((void *)addr, t, sizeof(t));
 }
 
 static long sys_ppoll(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -342,12 +352,15 @@ static long select_fds(const long args[SYSCALL_MAX_ARGS], const struct deadline 
 	memset(r, 0, sizeof(*r));
 	r->nfds = nfds;
 	for (int k = 0; k < 3; k++)
-		if (args[1 + k])
-			memcpy(r->in[k], (const void *)args[1 + k], bytes);
+		if (args[1 + k] && app_copy(r->in[k], (const void *)args[1 + k], bytes)) {
+			kfree(r);
+			return -EFAULT;
+		}
 	rc = wait_ready(select_scan, r, d);
+	/* After the wait the sets may be gone (another thread unmapped them). */
 	for (int k = 0; rc >= 0 && k < 3; k++)
-		if (args[1 + k])
-			memcpy((void *)args[1 + k], r->out[k], bytes);
+		if (args[1 + k] && app_copy((void *)args[1 + k], r->out[k], bytes))
+			rc = -EFAULT;
 	kfree(r);
 	return rc;
 }

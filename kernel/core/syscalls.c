@@ -35,43 +35,68 @@
 void syscall_entry(void);
 
 /*
- * Memory the application may hand the kernel: the low half (its image,
- * heap, mappings and stacks), musl's data in the image, and, for the
- * in-kernel tests, kernel thread stacks. Reads may
- * also come from anywhere mapped (musl's string constants will live in the
- * kernel image); writes never go to the kernel image, its heap, the direct
- * map of physical memory or its interrupt stacks.
+ * Memory the application may hand the kernel as a syscall buffer. Both
+ * ways: the low half (its objects, heap, mappings and thread stacks), its
+ * main stack (a region flagged VM_REGION_APP_MEMORY), musl's data and bss
+ * in the image (.libc_data: stdin's buffer, the thread list lock clone
+ * clears), and the stack the calling thread made this call from (the
+ * in-kernel tests' buffers; found from the caller's RSP in the syscall frame).
+ * Reads only: the image's text and rodata, the same bytes in every boot's
+ * binary (musl's string constants are there). Everything else in the
+ * kernel's half is refused both ways, so a call can neither write kernel
+ * memory nor copy it out to a file: the kernel's own data and bss, the
+ * heap, every other stack (interrupt, syscall and IST stacks, other
+ * threads'), the direct map (and the page tables in it), the device window.
  */
 extern char __libc_data_start[], __libc_data_end[];
+extern char __text_start[], __rodata_end[];
 
-static bool writable_region(uint64_t addr)
+static bool between(uint64_t addr, const char *start, const char *end)
 {
-	const struct vm_region *r;
-
-	if (addr < LOW_HALF_END)
-		return true;
-	if (addr >= (uint64_t)__libc_data_start && addr < (uint64_t)__libc_data_end)
-		return true; /* musl's own data, in the image with libc */
-	r = memory_region(addr);
-	return r && r->kind == VM_REGION_STACK && r->name &&
-	       strncmp(r->name, "irq:", 4) != 0 && strncmp(r->name, "sys:", 4) != 0 &&
-	       strncmp(r->name, "ist-stack", 9) != 0 && strncmp(r->name, "cpu", 3) != 0;
+	return addr >= (uint64_t)start && addr < (uint64_t)end;
 }
 
+static bool app_may_use(uint64_t addr, bool want_write)
+{
+	const struct vm_region *r;
+	uint64_t caller_sp;
+
+	if (addr < LOW_HALF_END || between(addr, __libc_data_start, __libc_data_end))
+		return true;
+	if (!want_write && between(addr, __text_start, __rodata_end))
+		return true;
+	r = memory_region(addr);
+	if (!r || r->kind != VM_REGION_STACK)
+		return false;
+	if (r->flags & VM_REGION_APP_MEMORY)
+		return true;
+	caller_sp = syscall_current_frame()->rsp;
+	return caller_sp > r->start && caller_sp <= r->end;
+}
+
+/*
+ * Every page of [addr, addr+len) present, the application's (app_may_use)
+ * and, for a write, writable. The dispatcher has already refused a range
+ * that wraps or ends at 2^64; this walk refuses it again rather than
+ * compute an end that wraps to 0 and check no page.
+ */
 static bool check_user_range(void *ctx, uintptr_t addr, size_t len, bool want_write)
 {
-	uint64_t page = addr & ~(uint64_t)(PAGE_SIZE - 1), end = addr + len;
+	uint64_t page = addr & ~(uint64_t)(PAGE_SIZE - 1), last;
 
 	(void)ctx;
-	for (; page < end; page += PAGE_SIZE) {
+	if (len == 0 || len > UINTPTR_MAX - addr)
+		return false;
+	last = (addr + len - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	for (;; page += PAGE_SIZE) {
 		uint64_t pte;
 
-		if (!mmu_lookup(mmu_root(), page, &pte, NULL))
+		if (!mmu_lookup(mmu_root(), page, &pte, NULL) ||
+		    (want_write && !(pte & PTE_W)) || !app_may_use(page, want_write))
 			return false;
-		if (want_write && (!(pte & PTE_W) || !writable_region(page)))
-			return false;
+		if (page == last)
+			return true;
 	}
-	return true;
 }
 
 static void log_line(void *ctx, const char *line)

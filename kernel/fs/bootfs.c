@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 struct bootfs_node {
@@ -288,7 +289,8 @@ static int64_t bootfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 		return 0;
 	if (n > f->size - off)
 		n = (size_t)(f->size - off);
-	memcpy(buf, f->data + off, n);
+	if (app_copy(buf, f->data + off, n))
+		return -EFAULT;
 	return (int64_t)n;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 enum { DEV_ROOT, DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_RANDOM, DEV_CONSOLE };
@@ -38,6 +39,23 @@ static int devfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
 	return -ENOENT;
 }
 
+/* Random bytes made here, then copied out: buf may vanish meanwhile. */
+static int64_t random_to(const struct devfs_hooks *h, void *buf, size_t n)
+{
+	uint8_t chunk[256];
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+
+		h->random(h->ctx, chunk, k);
+		if (app_copy((uint8_t *)buf + done, chunk, k))
+			return done > 0 ? (int64_t)done : -EFAULT;
+		done += k;
+	}
+	return (int64_t)n;
+}
+
 static int64_t devfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 {
 	const struct devfs_hooks *h = &devfs_of(vn)->hooks;
@@ -45,14 +63,12 @@ static int64_t devfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	(void)off;
 	switch (dev_index(vn)) {
 	case DEV_ZERO:
-		memset(buf, 0, n);
-		return (int64_t)n;
+		return app_zero(buf, n) ? -EFAULT : (int64_t)n;
 	case DEV_URANDOM:
 	case DEV_RANDOM:
 		if (h->random == NULL)
 			return -EIO;
-		h->random(h->ctx, buf, n);
-		return (int64_t)n;
+		return random_to(h, buf, n);
 	case DEV_CONSOLE:
 		return h->console_read ? h->console_read(h->ctx, buf, n) : 0;
 	default:

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 #define EVENTFD_MAX (UINT64_MAX - 1) /* the largest value the counter holds */
@@ -38,8 +39,9 @@ static int64_t eventfd_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	if (e->count == 0)
 		return -EAGAIN;
 	value = e->semaphore ? 1 : e->count;
+	if (app_copy(buf, &value, sizeof(value)))
+		return -EFAULT; /* the count stays: nothing was delivered */
 	e->count -= value;
-	memcpy(buf, &value, sizeof(value));
 	vfs_notify_changed(e->vfs);
 	return sizeof(value);
 }
@@ -53,7 +55,8 @@ static int64_t eventfd_write(struct vnode *vn, const void *buf, size_t n,
 	(void)off;
 	if (n < sizeof(value))
 		return -EINVAL;
-	memcpy(&value, buf, sizeof(value));
+	if (app_copy(&value, buf, sizeof(value)))
+		return -EFAULT;
 	if (value == UINT64_MAX)
 		return -EINVAL;
 	if (value > EVENTFD_MAX - e->count)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 /* Linux's cap on one read or write (MAX_RW_COUNT): offsets never overflow. */
@@ -251,6 +252,7 @@ int64_t vfs_getdents64(struct vfs_file *f, void *buf, size_t len)
 {
 	struct vfs_dirent e;
 	struct linux_dirent64 hdr;
+	char rec[(VFS_DIRENT64_HDR + VFS_NAME_MAX + 1 + 7) & ~7];
 	size_t used = 0;
 
 	if (!VFS_S_ISDIR(f->vn->mode))
@@ -270,16 +272,17 @@ int64_t vfs_getdents64(struct vfs_file *f, void *buf, size_t len)
 				return -EINVAL;
 			break;
 		}
-		char *rec = (char *)buf + used;
-
 		hdr.d_ino = e.ino;
 		hdr.d_off = (int64_t)(f->off + 1);
 		hdr.d_reclen = (uint16_t)reclen;
 		hdr.d_type = dirent_type(e.mode);
+		/* Built here, then copied out whole: buf may vanish meanwhile. */
 		memcpy(rec, &hdr, VFS_DIRENT64_HDR);
 		memcpy(rec + VFS_DIRENT64_HDR, e.name, nlen);
 		memset(rec + VFS_DIRENT64_HDR + nlen, 0,
 		       reclen - VFS_DIRENT64_HDR - nlen);
+		if (app_copy((char *)buf + used, rec, reclen))
+			return used > 0 ? (int64_t)used : -EFAULT;
 		used += reclen;
 		f->off++;
 	}

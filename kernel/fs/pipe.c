@@ -9,12 +9,16 @@
  * without writers is end of file (0); a write without readers is -EPIPE
  * (no SIGPIPE: see kernel/fs/README.md). A write of up to PIPE_ATOMIC
  * bytes goes in whole or not at all, so writers never interleave inside it.
+ * The caller's buffer may be application memory that vanished while the
+ * caller slept (app_copy): only the bytes copied count, and a transfer that
+ * copied none is -EFAULT with the pipe as it was.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 enum { END_READ, END_WRITE };
@@ -52,13 +56,16 @@ static int64_t pipe_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 
 		if (chunk > n - done)
 			chunk = n - done;
-		memcpy((uint8_t *)buf + done, p->ring + p->head, chunk);
+		if (app_copy((uint8_t *)buf + done, p->ring + p->head, chunk))
+			break; /* this chunk stays in the pipe */
 		p->head = (p->head + chunk) % PIPE_CAPACITY;
+		p->count -= chunk;
 		done += chunk;
 	}
-	p->count -= n;
+	if (done == 0)
+		return -EFAULT;
 	vfs_notify_changed(p->vfs);
-	return (int64_t)n;
+	return (int64_t)done;
 }
 
 static int64_t pipe_write(struct vnode *vn, const void *buf, size_t n,
@@ -82,12 +89,15 @@ static int64_t pipe_write(struct vnode *vn, const void *buf, size_t n,
 
 		if (chunk > n - done)
 			chunk = n - done;
-		memcpy(p->ring + tail, (const uint8_t *)buf + done, chunk);
+		if (app_copy(p->ring + tail, (const uint8_t *)buf + done, chunk))
+			break; /* a partial chunk is not counted: it is not in */
 		p->count += chunk;
 		done += chunk;
 	}
+	if (done == 0)
+		return -EFAULT;
 	vfs_notify_changed(p->vfs);
-	return (int64_t)n;
+	return (int64_t)done;
 }
 
 /* Linux's answers: readable with data, writable with space; a read end

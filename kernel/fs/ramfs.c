@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/vfs.h>
 
 #define RAMFS_CHUNK    4096u
@@ -323,10 +324,10 @@ static int64_t ramfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	while (done < n) {
 		size_t ci, co, k = chunk_span(off + done, n - done, &ci, &co);
 
-		if (ci < f->nchunks && f->chunks[ci] != NULL)
-			memcpy((uint8_t *)buf + done, f->chunks[ci] + co, k);
-		else
-			memset((uint8_t *)buf + done, 0, k);
+		if (ci < f->nchunks && f->chunks[ci] != NULL
+			    ? app_copy((uint8_t *)buf + done, f->chunks[ci] + co, k)
+			    : app_zero((uint8_t *)buf + done, k))
+			return done > 0 ? (int64_t)done : -EFAULT; /* buf vanished */
 		done += k;
 	}
 	return (int64_t)n;
@@ -378,7 +379,11 @@ static int64_t ramfs_write(struct vnode *vn, const void *buf, size_t n,
 				break;
 			memset(f->chunks[ci], 0, RAMFS_CHUNK);
 		}
-		memcpy(f->chunks[ci] + co, (const uint8_t *)buf + done, k);
+		if (app_copy(f->chunks[ci] + co, (const uint8_t *)buf + done, k)) {
+			if (done == 0)
+				return -EFAULT; /* buf vanished; the chunk stays zero */
+			break;
+		}
 		done += k;
 	}
 	if (done == 0)

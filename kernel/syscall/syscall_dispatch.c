@@ -21,8 +21,12 @@ int syscall_check_range(const struct syscall_env *env, uintptr_t addr,
 {
 	if (len == 0)
 		return 0;
-	/* NULL is never the application's; [addr, addr+len) must not wrap. */
-	if (addr == 0 || len - 1 > UINTPTR_MAX - addr)
+	/*
+	 * NULL is never the application's; [addr, addr+len) must end below
+	 * 2^64: a range that wraps, or ends exactly at 2^64 (an end that
+	 * computes as 0), is refused before anyone walks it.
+	 */
+	if (addr == 0 || len > UINTPTR_MAX - addr)
 		return -EFAULT;
 	if (!env->check_user_range(env->ctx, addr, len, want_write))
 		return -EFAULT;

@@ -6,6 +6,7 @@
 #ifndef CARAPACE_TESTS_FS_HELPERS_H
 #define CARAPACE_TESTS_FS_HELPERS_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,37 @@ static inline struct vfs_alloc counting_alloc_init(struct counting_alloc *c)
 	c->outstanding = 0;
 	c->fail_after = -1;
 	return (struct vfs_alloc){ counting_alloc_fn, counting_free_fn, c };
+}
+
+/*
+ * The application's memory that vanished while a call slept on it (another
+ * thread unmapped it): the kernel's app_copy and app_zero fault there and
+ * return -EFAULT (carapace/app_copy.h). These replace the host's weak plain
+ * copies; no range vanished (both NULL) unless a test says so.
+ */
+static const uint8_t *vanished_lo, *vanished_hi;
+
+static inline int vanishes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	return vanished_lo && n > 0 && b < vanished_hi && b + n > vanished_lo;
+}
+
+int app_copy(void *dst, const void *src, size_t n)
+{
+	if (vanishes(dst, n) || vanishes(src, n))
+		return -EFAULT;
+	memcpy(dst, src, n);
+	return 0;
+}
+
+int app_zero(void *dst, size_t n)
+{
+	if (vanishes(dst, n))
+		return -EFAULT;
+	memset(dst, 0, n);
+	return 0;
 }
 
 /* One file or directory to put in a test image. */

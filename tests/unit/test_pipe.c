@@ -200,6 +200,68 @@ static void test_eventfd(void **state)
 	env_done(&e);
 }
 
+/*
+ * A buffer that vanished while the reader or writer slept: -EFAULT, and
+ * the pipe keeps every byte that was not copied (main consumed them and
+ * wrote into the unmapped buffer).
+ */
+static void test_pipe_buffer_vanished(void **state)
+{
+	static uint8_t fill[PIPE_CAPACITY];
+	uint8_t out[16], gone[16];
+	struct vfs_file *rd, *wr;
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(pipe_new(&e.vfs, 0, &rd, &wr), 0);
+	vanished_lo = gone;
+	vanished_hi = gone + sizeof(gone);
+	assert_int_equal(vfs_write(wr, "hello", 5), 5);
+	assert_int_equal(vfs_read(rd, gone, sizeof(gone)), -EFAULT);
+	assert_int_equal(vfs_read(rd, out, sizeof(out)), 5);
+	assert_memory_equal(out, "hello", 5);
+	assert_int_equal(vfs_write(wr, gone, 4), -EFAULT);
+	assert_int_equal(vfs_read(rd, out, sizeof(out)), -EAGAIN); /* nothing went in */
+	/* Across the ring's end (its head 2 bytes before it, after "hello"):
+	 * the first chunk is copied, the rest stays. */
+	assert_int_equal(vfs_write(wr, fill, PIPE_CAPACITY - 7), PIPE_CAPACITY - 7);
+	assert_int_equal(vfs_read(rd, fill, PIPE_CAPACITY - 7), PIPE_CAPACITY - 7);
+	assert_int_equal(vfs_write(wr, "abcdef", 6), 6);
+	vanished_lo = out + 2;
+	vanished_hi = out + sizeof(out);
+	assert_int_equal(vfs_read(rd, out, 6), 2);
+	vanished_lo = vanished_hi = NULL;
+	assert_int_equal(vfs_read(rd, out + 2, 6), 4);
+	assert_memory_equal(out, "abcdef", 6);
+	vfs_file_put(rd);
+	vfs_file_put(wr);
+	env_done(&e);
+}
+
+/* The same for an eventfd: the count stays when it cannot be delivered. */
+static void test_eventfd_buffer_vanished(void **state)
+{
+	uint64_t v = 3, gone;
+	struct vfs_file *f;
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(eventfd_new(&e.vfs, 0, 0, &f), 0);
+	assert_int_equal(vfs_write(f, &v, sizeof(v)), sizeof(v));
+	vanished_lo = (const uint8_t *)&gone;
+	vanished_hi = vanished_lo + sizeof(gone);
+	assert_int_equal(vfs_read(f, &gone, sizeof(gone)), -EFAULT);
+	assert_int_equal(vfs_write(f, &gone, sizeof(gone)), -EFAULT);
+	vanished_lo = vanished_hi = NULL;
+	v = 0;
+	assert_int_equal(vfs_read(f, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(v, 3);
+	vfs_file_put(f);
+	env_done(&e);
+}
+
 static void test_eventfd_semaphore(void **state)
 {
 	struct vfs_file *f;
@@ -226,6 +288,8 @@ int main(void)
 		cmocka_unit_test(test_pipe_no_memory),
 		cmocka_unit_test(test_eventfd),
 		cmocka_unit_test(test_eventfd_semaphore),
+		cmocka_unit_test(test_pipe_buffer_vanished),
+		cmocka_unit_test(test_eventfd_buffer_vanished),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

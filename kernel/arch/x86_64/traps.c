@@ -1,9 +1,10 @@
 /*
  * CPU exceptions. Each one ends in a report: a page fault is classified by
  * where and why it happened (page 0, a W^X page, a guard page), everything
- * else is named by its vector. Nothing here returns to the faulting code
- * yet: later, the page-fault path will serve demand paging first.
+ * else is named by its vector. Only one fault returns to the faulting
+ * code: an application copy's (app_copy.S), which fails with -EFAULT.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <carapace/console.h>
@@ -164,13 +165,40 @@ static enum violation report_page_fault(const struct trap_frame *f)
 	return v;
 }
 
-/* Interrupts go to their handlers; every exception ends in a report. */
+/*
+ * A page fault in one of app_copy.S's listed instructions, on an
+ * application (low-half) address, is a buffer the application unmapped or
+ * protected while a system call used it: the copy returns -EFAULT. A fault
+ * there on a kernel address is a kernel bug and is reported as any other.
+ */
+extern const uint64_t app_copy_faults[];
+extern char app_copy_failed[];
+
+static bool trap_fix_app_access(struct trap_frame *f)
+{
+	if (f->vector != VEC_PF || (f->error & PF_FETCH) || read_cr2() >= LOW_HALF_END)
+		return false;
+	for (const uint64_t *at = app_copy_faults; *at; at++) {
+		if (f->rip == *at) {
+			f->rip = (uint64_t)app_copy_failed;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Interrupts go to their handlers; every exception ends in a report, but
+ * for the fault of an application copy.
+ */
 void trap_handler(struct trap_frame *f)
 {
 	if (f->vector >= VEC_IRQ_BASE) {
 		irq_dispatch(f);
 		return;
 	}
+	if (trap_fix_app_access(f))
+		return;
 	trap_report(f);
 }
 

@@ -20,11 +20,21 @@ enum vm_region_kind {
 	VM_REGION_HEAP_FREED, /* a hardened heap's freed memory (use-after-free) */
 };
 
+/*
+ * What a region's memory is for, beyond its kind. VM_REGION_APP_MEMORY:
+ * the application's own memory although it lies in the kernel's half (its
+ * main stack), so system calls take buffers there as they do in the low
+ * half. Every other kernel region is refused as a syscall buffer
+ * (core/syscalls.c), whatever its name.
+ */
+#define VM_REGION_APP_MEMORY 0x1u
+
 /* A mapped range with an unmapped guard page on each side. */
 struct vm_region {
 	uint64_t start, end; /* the mapped part, [start, end) */
 	uint64_t guard;      /* bytes of guard below start and above end */
 	enum vm_region_kind kind;
+	unsigned flags;      /* VM_REGION_APP_MEMORY or 0 */
 	const char *name;
 };
 
@@ -43,6 +53,8 @@ void memory_print_summary(void);
  * copied); returns its top, or 0 when out of memory. Thread-safe.
  */
 uint64_t memory_alloc_stack(const char *name, size_t size);
+/* The same, for a stack that is the application's (VM_REGION_APP_MEMORY). */
+uint64_t memory_alloc_app_stack(const char *name, size_t size);
 /* Gives a stack back (by its top) for reuse; its guard pages stay. */
 void memory_free_stack(uint64_t top);
 
@@ -119,7 +131,7 @@ int memory_protect(uint64_t va, size_t len, unsigned prot);
  * app_pick_image_base reserves span bytes (rounded up to pages) for the
  * ELF object called name, aligned to align, between guard pages, clear of
  * every other object; returns the base (not mapped yet), or 0 when no
- * room is left. memory_alloc_main_stack is memory_alloc_stack's
+ * room is left. memory_alloc_main_stack is memory_alloc_app_stack's
  * "main-stack" less a random 16-byte-aligned offset (under one page):
  * the top to build argv, envp and auxv under; 0 when out of memory.
  */

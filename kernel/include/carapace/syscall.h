@@ -115,7 +115,8 @@ struct syscall_env {
 	/*
 	 * True when [addr, addr+len) is the application's memory, mapped and,
 	 * if want_write, writable. Kernel memory (image, heap, stacks) must be
-	 * refused for writes. len > 0 and addr+len does not wrap.
+	 * refused for writes. len > 0 and addr+len <= UINTPTR_MAX (the
+	 * range ends below 2^64).
 	 */
 	bool (*check_user_range)(void *ctx, uintptr_t addr, size_t len,
 				 bool want_write);
