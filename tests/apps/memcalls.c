@@ -136,6 +136,7 @@ static const char *errname(int e)
 	case ENOSPC: return "ENOSPC";
 	case ENOSYS: return "ENOSYS";
 	case EEXIST: return "EEXIST";
+	case EACCES: return "EACCES";
 	default: return "other";
 	}
 }
@@ -295,6 +296,17 @@ static int battery(void)
 		}
 	}
 	try_edges();
+	/* The application's own text is its memory: mprotect works there, W^X still holds. */
+	{
+		uint64_t text = (uint64_t)&battery & ~(PAGE - 1);
+		long rx = sc(SYS_mprotect, text, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0);
+		long rwx = sc(SYS_mprotect, text, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0);
+		int rwx_errno = errno;
+
+		printf("memcalls: own text: mprotect r-x %ld, rwx %s\n", rx,
+		       rwx == -1 ? errname(rwx_errno) : "success");
+		wrong += rx != 0 || rwx != -1 || rwx_errno != EACCES;
+	}
 	/* The run goes on: a timer interrupt (through the IDT) and system calls. */
 	printf("memcalls: after: nanosleep %d getpid %d\n", nanosleep(&ten_ms, NULL),
 	       getpid() > 0);
