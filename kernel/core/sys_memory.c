@@ -218,6 +218,9 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	if (fixed && ((hint & (PAGE_SIZE - 1)) || hint < APP_MMAP_BASE || hint > APP_MMAP_LIMIT ||
 		      len > APP_MMAP_LIMIT - hint))
 		return (hint & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
+	/* More pages than free frames: refused before MAP_FIXED unmaps anything. */
+	if (len / PAGE_SIZE > memory_free_frames())
+		return -ENOMEM;
 
 	mutex_lock(&vm_lock);
 	if (fixed) {

@@ -231,6 +231,8 @@ static void try_edges(void)
 	TRY("madvise", "app..2^64", EINVAL, SYS_madvise, a, wrap - 1, MADV_DONTNEED, 0, 0, 0);
 	TRY("msync", "app..2^64", ENOMEM, SYS_msync, a, wrap, MS_SYNC, 0, 0, 0);
 	TRY("mlock", "app..2^64", EINVAL, SYS_mlock, a, wrap, 0, 0, 0, 0);
+	TRY("mmap-fixed", "app + 1 TiB, more than RAM", ENOMEM, SYS_mmap, a, 1ull << 40,
+	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	TRY("munmap", "empty", EINVAL, SYS_munmap, a, 0, 0, 0, 0, 0);
 	TRY("mmap", "empty", EINVAL, SYS_mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TRY("mprotect", "unaligned", EINVAL, SYS_mprotect, a + 1, PAGE, PROT_READ, 0, 0, 0);
