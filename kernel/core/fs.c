@@ -68,7 +68,7 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 	return rc;
 }
 
-int fs_init(const struct boot_info *bi, char *err, size_t err_size)
+int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t err_size)
 {
 	static const struct devfs_hooks hooks = { random_fill, dev_console_write, dev_console_read, NULL };
 	struct ramfs *tmp, *empty_root = NULL;
@@ -77,6 +77,9 @@ int fs_init(const struct boot_info *bi, char *err, size_t err_size)
 	int rc;
 
 	vfs_init(&vfs, &heap);
+	/* The default bound of a ramfs: half of the RAM (boot option tmp.size=). */
+	if (tmp_bytes == 0)
+		tmp_bytes = memory_usable_frames() * PAGE_SIZE / 2;
 	if (bi->nmodules > 0) {
 		const struct mem_range *m = &bi->modules[0];
 		const char *why = "";
@@ -90,7 +93,7 @@ int fs_init(const struct boot_info *bi, char *err, size_t err_size)
 		root = bootfs_root(boot);
 	} else {
 		/* No boot filesystem: an empty, read-write root. */
-		rc = ramfs_new(&heap, 0, &empty_root);
+		rc = ramfs_new(&heap, tmp_bytes, &empty_root);
 		if (rc) {
 			fmt_snprintf(err, err_size, "no memory for the root filesystem");
 			return rc;
@@ -99,7 +102,7 @@ int fs_init(const struct boot_info *bi, char *err, size_t err_size)
 	}
 	if ((rc = mount_or_say("/", root, err, err_size)))
 		return rc;
-	if ((rc = ramfs_new(&heap, 0, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
+	if ((rc = ramfs_new(&heap, tmp_bytes, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
 		return rc;
 	devfs_init(&devfs, &hooks);
 	return mount_or_say("/dev", devfs_root(&devfs), err, err_size);

@@ -110,7 +110,7 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 
 	(void)arg;
 	sched_init();
-	if (fs_init(&boot_info, err, sizeof(err)))
+	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();

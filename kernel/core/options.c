@@ -54,6 +54,8 @@ static int apply_guards(struct parser *p, struct boot_options *o,
 			const char *word, const char *value);
 static int apply_canary(struct parser *p, struct boot_options *o,
 			const char *word, const char *value);
+static int apply_tmp_size(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -67,6 +69,7 @@ static const struct option_def option_defs[] = {
 	{ "heap", "heap=hardened|musl", true, apply_heap },
 	{ "guards", "guards=on|off|show", true, apply_guards },
 	{ "canary", "canary=random|constant", true, apply_canary },
+	{ "tmp.size", "tmp.size=N[K|M|G]", true, apply_tmp_size },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -314,6 +317,38 @@ static int apply_canary(struct parser *p, struct boot_options *o,
 	static const char *const names[] = { "random", "constant" };
 
 	return choose_flag(p, word, value, "canary", names, &o->canary_constant);
+}
+
+/* tmp.size=N with an optional K, M or G (binary multiples); at least 1 byte. */
+static int apply_tmp_size(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	uint64_t n = 0, unit = 1;
+	const char *c = value;
+
+	for (; *c >= '0' && *c <= '9'; c++) {
+		if (n > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+			return fail(p, -EINVAL, "boot option '%s': the size does not fit in 64 bits",
+				    word);
+		n = n * 10 + (uint64_t)(*c - '0');
+	}
+	if (*c != '\0' && c[1] == '\0') {
+		switch (*c | 0x20) {
+		case 'k': unit = 1ull << 10; c++; break;
+		case 'm': unit = 1ull << 20; c++; break;
+		case 'g': unit = 1ull << 30; c++; break;
+		default: break;
+		}
+	}
+	if (c == value || *c != '\0' || n == 0)
+		return fail(p, -EINVAL,
+			    "boot option '%s': the size must be a positive number of bytes, "
+			    "with K, M or G after it or not", word);
+	if (n > UINT64_MAX / unit)
+		return fail(p, -EINVAL, "boot option '%s': the size does not fit in 64 bits",
+			    word);
+	o->tmp_size = n * unit;
+	return 0;
 }
 
 /* Names every option in the message, so a typo shows the right spelling. */

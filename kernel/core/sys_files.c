@@ -49,6 +49,7 @@
 #define NR_DUP       32
 #define NR_DUP2      33
 #define NR_FCNTL     72
+#define NR_FTRUNCATE 77
 #define NR_GETCWD    79
 #define NR_CHDIR     80
 #define NR_RENAME    82
@@ -212,6 +213,20 @@ static long sys_pwrite64(const struct syscall_env *env, const long args[SYSCALL_
 {
 	(void)env;
 	return rw((int)args[0], (void *)args[1], (size_t)args[2], true, true, args[3]);
+}
+
+/* ftruncate: the filesystem bounds the size (ramfs: -EFBIG past its limit). */
+static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(&fdtable, (int)args[0]);
+	rc = f ? vfs_ftruncate(f, (int64_t)args[1]) : -EBADF;
+	fs_unlock();
+	return rc;
 }
 
 /*
@@ -760,6 +775,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_DUP] = sys_dup;
 	table[NR_DUP2] = sys_dup2;
 	table[NR_FCNTL] = sys_fcntl;
+	table[NR_FTRUNCATE] = sys_ftruncate;
 	table[NR_GETCWD] = sys_getcwd;
 	table[NR_CHDIR] = sys_chdir;
 	table[NR_RENAME] = sys_rename;

@@ -85,6 +85,12 @@ int futex_wake(uint32_t *uaddr, uint32_t bitset, int n);
 int futex_requeue(uint32_t *from, uint32_t *to, int nwake, int nmove, bool check,
 		  uint32_t expected);
 
+/*
+ * Whether a is canonical (WRMSR of a non-canonical FS base faults in the
+ * kernel): arch_prctl(ARCH_SET_FS) and clone's CLONE_SETTLS refuse others.
+ */
+bool sys_canonical(uint64_t a);
+
 /* mmap of a file: its bytes from off into dst (0 or -errno). */
 int sys_files_copy(int fd, uint64_t off, void *dst, size_t len);
 

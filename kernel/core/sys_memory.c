@@ -1,5 +1,6 @@
 /*
- * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap.
+ * Memory system calls: brk, mmap, munmap, mprotect, madvise, mremap,
+ * msync, mlock, munlock, mlock2, mlockall, munlockall.
  *
  * The application's memory lives in the low half of the address space:
  * brk's heap at a random page in [APP_BRK_BASE, APP_HEAP_BASE) (up to
@@ -18,6 +19,15 @@
  * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
  * file. madvise is accepted and ignored (MADV_DONTNEED does not zero).
  * mremap only keeps or shrinks a mapping in place (else -ENOMEM).
+ *
+ * Only application memory: every call decodes and checks all of its
+ * arguments before it acts, and a range that is not wholly inside
+ * [APP_AREA_START, LOW_HALF_END) (or wraps) fails with Linux's errno for
+ * an address no process could map, changing nothing: -ENOMEM for mmap
+ * (MAP_FIXED), mprotect, madvise, msync and mlock/munlock, -EINVAL for
+ * munmap and mremap. core/memory.c checks the same range again.
+ * Nothing is ever paged out, so mlock and friends only check their
+ * arguments; msync has nothing to write back (a file mapping is a copy).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -37,7 +47,13 @@
 #define NR_MUNMAP   11
 #define NR_BRK      12
 #define NR_MREMAP   25
+#define NR_MSYNC    26
 #define NR_MADVISE  28
+#define NR_MLOCK    149
+#define NR_MUNLOCK  150
+#define NR_MLOCKALL 151
+#define NR_MUNLOCKALL 152
+#define NR_MLOCK2   325
 
 #define LX_PROT_RWX          0x7
 #define LX_MAP_SHARED        0x01
@@ -48,6 +64,13 @@
 #define LX_MAP_ANONYMOUS     0x20
 #define LX_MAP_FIXED_NOREPLACE 0x100000
 #define LX_MREMAP_MAYMOVE    1
+#define LX_MS_ASYNC          1
+#define LX_MS_INVALIDATE     2
+#define LX_MS_SYNC           4
+#define LX_MCL_CURRENT       1
+#define LX_MCL_FUTURE        2
+#define LX_MCL_ONFAULT       4
+#define LX_MLOCK_ONFAULT     1
 
 #define MAX_RANGES 4096
 
@@ -66,6 +89,13 @@ static bool wx_allowed(void)
 static unsigned to_memory_prot(long prot)
 {
 	return (unsigned)prot & LX_PROT_RWX; /* MEMORY_PROT_* are Linux's values */
+}
+
+/* A length rounded up to whole pages; false when the rounding overflows. */
+static bool page_len(uint64_t len_arg, uint64_t *len)
+{
+	*len = ALIGN_UP(len_arg, PAGE_SIZE);
+	return *len >= len_arg;
 }
 
 /* Takes [start, end) out of the table, splitting a range that straddles it. */
@@ -188,12 +218,15 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	if (fixed && ((hint & (PAGE_SIZE - 1)) || hint < APP_MMAP_BASE || hint > APP_MMAP_LIMIT ||
 		      len > APP_MMAP_LIMIT - hint))
 		return (hint & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
+	/* More pages than free frames: refused before MAP_FIXED unmaps anything. */
+	if (len / PAGE_SIZE > memory_free_frames())
+		return -ENOMEM;
 
 	mutex_lock(&vm_lock);
 	if (fixed) {
 		va = hint;
 		rc = 0;
-		if ((flags & LX_MAP_FIXED_NOREPLACE) && !(flags & LX_MAP_FIXED))
+		if (flags & LX_MAP_FIXED_NOREPLACE) /* wins over MAP_FIXED, as in Linux */
 			for (int i = 0; i < nranges; i++)
 				if (ranges[i].start < va + len && ranges[i].end > va)
 					rc = -EEXIST;
@@ -221,32 +254,47 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	return rc ? rc : (long)va;
 }
 
+/*
+ * Linux's checks: -EINVAL for an unaligned start, an empty range, or one
+ * that leaves the low half. Nothing lies below APP_AREA_START, so that part
+ * of a range has nothing to unmap.
+ */
 static long sys_munmap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
+	uint64_t va = (uint64_t)args[0], len, start;
 	long rc;
 
 	(void)env;
-	if ((va & (PAGE_SIZE - 1)) || args[1] == 0 || len < (uint64_t)args[1] ||
-	    va + len < va || va + len > APP_MMAP_LIMIT || va < PAGE_SIZE)
+	if ((va & (PAGE_SIZE - 1)) || args[1] == 0 || !page_len((uint64_t)args[1], &len) ||
+	    va >= LOW_HALF_END || len > LOW_HALF_END - va)
 		return -EINVAL;
+	start = va < APP_AREA_START ? APP_AREA_START : va;
+	if (va + len <= start)
+		return 0;
 	mutex_lock(&vm_lock);
-	rc = unmap_locked(va, va + len);
+	rc = unmap_locked(start, va + len);
 	mutex_unlock(&vm_lock);
 	return rc;
 }
 
+/*
+ * Linux's order: an unaligned start is -EINVAL, an empty range succeeds,
+ * a length that wraps or a range outside the application's memory is
+ * -ENOMEM (no process has it mapped), and so is a hole in the range.
+ */
 static long sys_mprotect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
+	uint64_t va = (uint64_t)args[0], len;
 	unsigned mprot = to_memory_prot(args[2]);
 	long rc;
 
 	(void)env;
-	if ((va & (PAGE_SIZE - 1)) || len < (uint64_t)args[1])
+	if (va & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (len == 0)
+	if (args[1] == 0)
 		return 0;
+	if (!page_len((uint64_t)args[1], &len) || !memory_app_range(va, len))
+		return -ENOMEM;
 	if ((mprot & MEMORY_PROT_WRITE) && (mprot & MEMORY_PROT_EXEC) && !wx_allowed())
 		return -EACCES;
 	mutex_lock(&vm_lock);
@@ -283,30 +331,122 @@ static long sys_brk(const struct syscall_env *env, const long args[SYSCALL_MAX_A
 	return (long)old;
 }
 
-static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+/* Linux's advice values (MADV_HWPOISON and MADV_SOFT_OFFLINE need privilege). */
+static bool advice_known(long advice)
 {
-	(void)env;
-	return ((uint64_t)args[0] & (PAGE_SIZE - 1)) ? -EINVAL : 0;
+	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25);
 }
 
-/* Only in place: the same size, or smaller (the tail is unmapped). */
+/*
+ * Checked as Linux does, then ignored: -EINVAL for unknown advice, an
+ * unaligned start or a length that wraps; 0 for an empty range; -ENOMEM
+ * unless every page of the range is application memory that is mapped.
+ */
+static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t va = (uint64_t)args[0], len;
+
+	(void)env;
+	if (!advice_known(args[2]) || (va & (PAGE_SIZE - 1)) || !page_len((uint64_t)args[1], &len) ||
+	    va + len < va)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	return memory_app_mapped(va, len) ? 0 : -ENOMEM;
+}
+
+/* msync: nothing to write back (a file mapping is a copy); the range is checked. */
+static long sys_msync(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t va = (uint64_t)args[0], len;
+	long flags = args[2];
+
+	(void)env;
+	if ((flags & ~(long)(LX_MS_ASYNC | LX_MS_INVALIDATE | LX_MS_SYNC)) ||
+	    (va & (PAGE_SIZE - 1)) || ((flags & LX_MS_ASYNC) && (flags & LX_MS_SYNC)))
+		return -EINVAL;
+	if (!page_len((uint64_t)args[1], &len) || va + len < va)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	return memory_app_mapped(va, len) ? 0 : -ENOMEM;
+}
+
+/*
+ * mlock, munlock, mlock2: nothing is ever paged out, so locking is only
+ * Linux's checks: the start rounded down to its page, a range that wraps
+ * -EINVAL, one with a page that is not mapped application memory -ENOMEM.
+ */
+static long lock_range(uint64_t va, long len_arg)
+{
+	uint64_t len, start = va & ~(uint64_t)(PAGE_SIZE - 1);
+	uint64_t from_start = (uint64_t)len_arg + (va - start);
+
+	if (from_start < (uint64_t)len_arg || !page_len(from_start, &len) || start + len < start)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	return memory_app_mapped(start, len) ? 0 : -ENOMEM;
+}
+
+static long sys_mlock(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return lock_range((uint64_t)args[0], args[1]);
+}
+
+static long sys_mlock2(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	if ((uint64_t)args[2] & ~(uint64_t)LX_MLOCK_ONFAULT)
+		return -EINVAL;
+	return lock_range((uint64_t)args[0], args[1]);
+}
+
+static long sys_mlockall(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long flags = args[0];
+
+	(void)env;
+	if (!flags || (flags & ~(long)(LX_MCL_CURRENT | LX_MCL_FUTURE | LX_MCL_ONFAULT)) ||
+	    flags == LX_MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+
+static long sys_munlockall(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	return 0;
+}
+
+/*
+ * Only in place: the same size, or smaller (the tail is unmapped). Every
+ * argument is checked first: unknown flags, an unaligned address, a
+ * length whose rounding overflows or a new length of 0 are -EINVAL, as is
+ * a range that is not wholly application memory; an old range with a page
+ * that is not mapped is -EFAULT (Linux: no mapping there).
+ */
 static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	uint64_t va = (uint64_t)args[0], old_len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE);
-	uint64_t new_len = ALIGN_UP((uint64_t)args[2], PAGE_SIZE);
+	uint64_t va = (uint64_t)args[0], old_len, new_len;
 	long rc = 0;
 
 	(void)env;
-	if ((va & (PAGE_SIZE - 1)) || new_len == 0 || new_len < (uint64_t)args[2] ||
-	    (args[3] & ~(long)LX_MREMAP_MAYMOVE))
+	if ((args[3] & ~(long)LX_MREMAP_MAYMOVE) || (va & (PAGE_SIZE - 1)) ||
+	    !page_len((uint64_t)args[1], &old_len) || !page_len((uint64_t)args[2], &new_len) ||
+	    old_len == 0 || new_len == 0 ||
+	    !memory_app_range(va, old_len > new_len ? old_len : new_len))
 		return -EINVAL;
-	if (new_len > old_len)
-		return -ENOMEM;
-	if (new_len < old_len) {
-		mutex_lock(&vm_lock);
+	mutex_lock(&vm_lock);
+	if (!memory_app_mapped(va, old_len))
+		rc = -EFAULT;
+	else if (new_len > old_len)
+		rc = -ENOMEM;
+	else if (new_len < old_len)
 		rc = unmap_locked(va + new_len, va + old_len);
-		mutex_unlock(&vm_lock);
-	}
+	mutex_unlock(&vm_lock);
 	return rc ? rc : (long)va;
 }
 
@@ -342,4 +482,10 @@ void sys_memory_register(syscall_handler_fn *table)
 	table[NR_BRK] = sys_brk;
 	table[NR_MREMAP] = sys_mremap;
 	table[NR_MADVISE] = sys_madvise;
+	table[NR_MSYNC] = sys_msync;
+	table[NR_MLOCK] = sys_mlock;
+	table[NR_MUNLOCK] = sys_mlock;
+	table[NR_MLOCK2] = sys_mlock2;
+	table[NR_MLOCKALL] = sys_mlockall;
+	table[NR_MUNLOCKALL] = sys_munlockall;
 }

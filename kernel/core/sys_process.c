@@ -82,7 +82,7 @@ static struct k_sigaction actions[LX_NSIG];
 static uint64_t blocked;
 static struct k_stack altstack = { .flags = LX_SS_DISABLE };
 
-static bool canonical(uint64_t a)
+bool sys_canonical(uint64_t a)
 {
 	return a < LOW_HALF_END || a >= CANONICAL_HIGH_BEG;
 }
@@ -94,7 +94,7 @@ static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCAL
 	switch ((int)args[0]) {
 	case ARCH_SET_FS:
 		/* WRMSR of a non-canonical base would fault in the kernel. */
-		if (!canonical(addr))
+		if (!sys_canonical(addr))
 			return -EPERM;
 		thread_set_fs_base(addr);
 		return 0;

@@ -119,6 +119,13 @@ static long sys_clone(const struct syscall_env *env, const long args[SYSCALL_MAX
 	}
 	if (!stack)
 		return -EINVAL; /* a thread on its parent's stack would corrupt it */
+	/*
+	 * The child would load its TLS with WRMSR, which faults on a
+	 * non-canonical address: refused here, before any thread exists,
+	 * with arch_prctl's (and Linux's) -EPERM.
+	 */
+	if ((flags & CLONE_SETTLS) && !sys_canonical((uint64_t)args[4]))
+		return -EPERM;
 	if (!(cs = kmalloc(sizeof(*cs))))
 		return -EAGAIN;
 	cs->frame = *syscall_current_frame();

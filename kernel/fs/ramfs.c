@@ -6,6 +6,13 @@
  *
  * A node removed from the tree stays while a file has it open (vn.refs)
  * and is freed by the last close (release).
+ *
+ * Size limit: every byte the filesystem allocates (chunks, chunk arrays,
+ * nodes, names) counts against max_bytes, and the check comes before the
+ * allocation, so a full filesystem says -ENOSPC without asking for the
+ * memory. A file may not grow past max_bytes either (-EFBIG, as Linux's
+ * s_maxbytes): its chunk array grows with its highest offset, so a write
+ * far out (2^39) would otherwise ask for a huge array at once.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -46,6 +53,13 @@ struct ramfs {
 };
 
 static const struct vnode_ops ramfs_ops;
+
+/* The largest size a file of fs may have. */
+static uint64_t max_file(const struct ramfs *fs)
+{
+	return fs->max_bytes != 0 && fs->max_bytes < RAMFS_MAX_FILE ? fs->max_bytes
+								     : RAMFS_MAX_FILE;
+}
 
 static struct ramfs *fs_of(struct vnode *vn)
 {
@@ -365,8 +379,11 @@ static int64_t ramfs_write(struct vnode *vn, const void *buf, size_t n,
 
 	if (n == 0)
 		return 0;
-	if (off >= RAMFS_MAX_FILE || n > RAMFS_MAX_FILE - off)
+	/* Linux's rule: past the limit -EFBIG, across it a short write. */
+	if (off >= max_file(fs))
 		return -EFBIG;
+	if (n > max_file(fs) - off)
+		n = (size_t)(max_file(fs) - off);
 	rc = grow_chunk_array(fs, f, (size_t)((off + n + RAMFS_CHUNK - 1) / RAMFS_CHUNK));
 	if (rc < 0)
 		return rc;
@@ -398,7 +415,7 @@ static int ramfs_truncate(struct vnode *vn, uint64_t size)
 	struct ramfs *fs = fs_of(vn);
 	struct ramfs_node *f = node_of(vn);
 
-	if (size > RAMFS_MAX_FILE)
+	if (size > max_file(fs))
 		return -EFBIG;
 	if (size < f->size) {
 		size_t keep = (size_t)((size + RAMFS_CHUNK - 1) / RAMFS_CHUNK);

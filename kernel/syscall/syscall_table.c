@@ -96,6 +96,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(24, sched_yield, NULL),
 	SYS(25, mremap, NULL, A_ADDR, A_INT, A_INT,
 	    A_WIDE_FLAGS(LINUX_MREMAP_FLAGS), A_ADDR),
+	/* The memory calls check their ranges and flags themselves (core/sys_memory.c). */
+	SYS(26, msync, NULL, A_ADDR, A_INT, A_INT),
 	SYS(28, madvise, NULL, A_ADDR, A_INT, A_INT),
 	SYS(32, dup, NULL, A_FD),
 	SYS(33, dup2, NULL, A_FD, A_FD),
@@ -108,6 +110,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(62, kill, NULL, A_INT, A_INT),
 	SYS(63, uname, sys_uname, A_OUT(LINUX_SIZEOF_UTSNAME)),
 	SYS(72, fcntl, NULL, A_FD, A_INT, A_INT),
+	SYS(77, ftruncate, NULL, A_FD, A_INT),
 	SYS(79, getcwd, NULL, A_OUT_SIZED(1), A_INT),
 	SYS(80, chdir, NULL, A_PATH),
 	SYS(82, rename, NULL, A_PATH, A_PATH),
@@ -126,6 +129,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(110, getppid, sys_getppid),
 	SYS(131, sigaltstack, NULL, A_IN_OPT(LINUX_SIZEOF_STACK_T),
 	    A_OUT_OPT(LINUX_SIZEOF_STACK_T)),
+	SYS(149, mlock, NULL, A_ADDR, A_INT),
+	SYS(150, munlock, NULL, A_ADDR, A_INT),
+	SYS(151, mlockall, NULL, A_INT),
+	SYS(152, munlockall, NULL),
 	/* addr is a value or a pointer, depending on code. */
 	SYS(158, arch_prctl, NULL, A_INT, A_ADDR),
 	SYS(186, gettid, sys_gettid),
@@ -174,6 +181,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 		    LINUX_GRND_INSECURE)),
 	/* cmd, flags, cpu_id (the handler checks cmd and flags). */
 	SYS(324, membarrier, NULL, A_INT, A_INT, A_INT),
+	SYS(325, mlock2, NULL, A_ADDR, A_INT, A_INT),
 	SYS(332, statx, NULL, A_DIRFD, A_PATH,
 	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
 	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),

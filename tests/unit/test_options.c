@@ -20,7 +20,7 @@
 /* The list every "unknown boot option" message ends with. */
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
-	"canary=random|constant"
+	"canary=random|constant, tmp.size=N[K|M|G]"
 
 struct good_case {
 	const char *cmdline;
@@ -383,6 +383,54 @@ static void test_guards_canary(void **state)
 	}
 }
 
+/* tmp.size: bytes, K, M or G (binary), at least 1; anything else is refused. */
+static void test_tmp_size(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		uint64_t bytes;
+		const char *message; /* NULL when accepted */
+	} cases[] = {
+		{ "", 0, 0, NULL },
+		{ "tmp.size=4096", 0, 4096, NULL },
+		{ "tmp.size=1k", 0, 1024, NULL },
+		{ "tmp.size=64M", 0, 64ull << 20, NULL },
+		{ "tmp.size=2G", 0, 2ull << 30, NULL },
+		{ "tmp.size=1M tmp.size=2M", 0, 2ull << 20, NULL },
+		{ "tmp.size=18446744073709551615", 0, UINT64_MAX, NULL },
+		{ "tmp.size=0", -EINVAL, 0, "boot option 'tmp.size=0': the size must be a positive "
+		  "number of bytes, with K, M or G after it or not" },
+		{ "tmp.size=M", -EINVAL, 0, "boot option 'tmp.size=M': the size must be a positive "
+		  "number of bytes, with K, M or G after it or not" },
+		{ "tmp.size=1T", -EINVAL, 0, "boot option 'tmp.size=1T': the size must be a positive "
+		  "number of bytes, with K, M or G after it or not" },
+		{ "tmp.size=1MB", -EINVAL, 0, "boot option 'tmp.size=1MB': the size must be a positive "
+		  "number of bytes, with K, M or G after it or not" },
+		{ "tmp.size=-1", -EINVAL, 0, "boot option 'tmp.size=-1': the size must be a positive "
+		  "number of bytes, with K, M or G after it or not" },
+		{ "tmp.size=18446744073709551616", -EINVAL, 0,
+		  "boot option 'tmp.size=18446744073709551616': the size does not fit in 64 bits" },
+		{ "tmp.size=17179869184G", -EINVAL, 0,
+		  "boot option 'tmp.size=17179869184G': the size does not fit in 64 bits" },
+		{ "tmp.size", -EINVAL, 0, "boot option 'tmp.size' needs a value: tmp.size=N[K|M|G]" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[256];
+		struct boot_options o;
+		int rc;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		rc = options_parse(buf, &o, err, sizeof(err));
+		if (rc != cases[i].rc || o.tmp_size != cases[i].bytes ||
+		    (cases[i].message && strcmp(err, cases[i].message) != 0))
+			fail_msg("case '%s': rc %d, size %llu, message '%s'", cases[i].cmdline, rc,
+				 (unsigned long long)o.tmp_size, err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_heap),
 		cmocka_unit_test(test_aslr),
 		cmocka_unit_test(test_guards_canary),
+		cmocka_unit_test(test_tmp_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * Tests for kernel/fs/ramfs.c through the VFS: files across chunk
- * boundaries, holes, truncation, the byte limit (-ENOSPC), open files that
+ * boundaries, holes, truncation, the byte limit (-ENOSPC), the file size
+ * limit that comes with it (-EFBIG, no huge chunk array), open files that
  * outlive their name, a deep tree freed without recursion, and a seeded
  * random run of namespace and data operations checked against a simple
  * model (a table of 12 paths, each absent, a directory or a file).
@@ -105,6 +106,66 @@ static void test_space_limit(void **state)
 	assert_int_equal(vfs_mkdir(&e.vfs, "/", "/d", 0755), 0);
 	vfs_file_put(f);
 	env_done(&e);
+}
+
+/* Remembers the largest single request made of the counting allocator. */
+struct largest_alloc {
+	struct counting_alloc ca;
+	size_t largest;
+};
+
+static void *largest_alloc_fn(void *ctx, size_t n)
+{
+	struct largest_alloc *l = ctx;
+
+	if (n > l->largest)
+		l->largest = n;
+	return counting_alloc_fn(&l->ca, n);
+}
+
+static void largest_free_fn(void *ctx, void *p)
+{
+	counting_free_fn(&((struct largest_alloc *)ctx)->ca, p);
+}
+
+/*
+ * With a limit, no file grows past it: a write at 2^39 (lseek+write and
+ * pwrite reach vfs_pwrite alike) and a truncate beyond it are -EFBIG, a
+ * write across it is cut short, and no single allocation is ever larger
+ * than the limit (the chunk array for 2^39 would be 1 GiB).
+ */
+static void test_file_size_limit(void **state)
+{
+	const uint64_t limit = 1 << 20, far = 1ull << 39;
+	struct largest_alloc l = { .largest = 0 };
+	struct vfs_alloc alloc;
+	struct vfs vfs;
+	struct ramfs *fs;
+	struct vfs_file *f;
+	struct linux_stat st;
+
+	(void)state;
+	(void)counting_alloc_init(&l.ca);
+	alloc = (struct vfs_alloc){ largest_alloc_fn, largest_free_fn, &l };
+	vfs_init(&vfs, &alloc);
+	assert_int_equal(ramfs_new(&alloc, limit, &fs), 0);
+	assert_int_equal(vfs_mount(&vfs, "/", ramfs_root(fs)), 0);
+	assert_int_equal(vfs_open(&vfs, "/", "/f", VFS_O_RDWR | VFS_O_CREAT, 0644, &f), 0);
+	assert_int_equal(vfs_pwrite(f, "x", 1, (int64_t)far), -EFBIG);
+	assert_int_equal(vfs_lseek(f, (int64_t)far, 0), (int64_t)far);
+	assert_int_equal(vfs_write(f, "x", 1), -EFBIG);
+	assert_int_equal(vfs_ftruncate(f, (int64_t)far), -EFBIG);
+	assert_int_equal(vfs_ftruncate(f, (int64_t)limit + 1), -EFBIG);
+	assert_int_equal(vfs_pwrite(f, "x", 1, (int64_t)limit), -EFBIG);
+	assert_int_equal(vfs_pwrite(f, "xyz", 3, (int64_t)limit - 1), 1);
+	assert_int_equal(vfs_fstat(f, &st), 0);
+	assert_int_equal(st.st_size, limit);
+	assert_int_equal(vfs_ftruncate(f, (int64_t)limit), 0);
+	assert_true(l.largest <= limit);
+	vfs_file_put(f);
+	vfs_destroy(&vfs);
+	ramfs_destroy(fs);
+	assert_int_equal(l.ca.outstanding, 0);
 }
 
 static void test_unlinked_open(void **state)
@@ -413,6 +474,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chunks_and_holes),
 		cmocka_unit_test(test_space_limit),
+		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_unlinked_open),
 		cmocka_unit_test(test_deep_tree_destroy),
 		cmocka_unit_test(test_random_against_model),

@@ -15,6 +15,7 @@
 	X(rename) X(renameat) X(rmdir) X(dup) X(dup2) X(dup3) X(pipe) \
 	X(pipe2) X(fcntl) X(ioctl) X(access) X(faccessat) X(getcwd) X(chdir) \
 	X(readlink) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(brk) \
+	X(msync) X(mlock) X(munlock) X(mlock2) X(mlockall) X(munlockall) X(ftruncate) \
 	X(arch_prctl) X(set_tid_address) X(clone) X(futex) X(exit) \
 	X(exit_group) X(gettid) X(getpid) X(getppid) X(getuid) X(geteuid) \
 	X(getgid) X(getegid) X(uname) X(sched_yield) X(sched_getaffinity) \

@@ -204,6 +204,38 @@ static uint64_t *frame_entry(uint64_t root, uint64_t va)
 	return (table[INDEX(va, 0)] & PTE_ADDR) ? &table[INDEX(va, 0)] : NULL;
 }
 
+/*
+ * The first page in [va, end) whose 4 KiB entry holds a frame (present or
+ * not), or end. An absent table skips the whole span it would map, so an
+ * empty range of any size costs a few steps per 512 GiB, not one per page.
+ */
+uint64_t mmu_next_frame(uint64_t root, uint64_t va, uint64_t end)
+{
+	while (va < end) {
+		uint64_t *table = table_at(root), span = 0;
+		int level;
+
+		for (level = 3; level > 0; level--) {
+			uint64_t e = table[INDEX(va, level)];
+
+			if (!(e & PTE_P) || (e & PTE_PS)) {
+				span = 1ull << LEVEL_SHIFT(level);
+				break;
+			}
+			table = table_at(e);
+		}
+		if (level == 0) {
+			if (table[INDEX(va, 0)] & PTE_ADDR)
+				return va;
+			span = PAGE_SIZE;
+		}
+		if ((va & ~(span - 1)) + span <= va) /* the top of the address space */
+			return end;
+		va = (va & ~(span - 1)) + span;
+	}
+	return end;
+}
+
 int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 {
 	uint64_t flags = (prot & MAP_NOACCESS) ? 0 : leaf_flags(prot);

@@ -72,6 +72,12 @@ bool mmu_is_noaccess(uint64_t root, uint64_t va);
  */
 int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
 
+/*
+ * The first page in [va, end) whose 4 KiB entry holds a frame (present or
+ * MAP_NOACCESS), or end; skips absent tables without visiting their pages.
+ */
+uint64_t mmu_next_frame(uint64_t root, uint64_t va, uint64_t end);
+
 /* Boot option wx=allow (hardening->wx_allow): write+execute pages are then
  * accepted below LOW_HALF_END (the application's mappings), never above. */
 bool mmu_app_wx(void);

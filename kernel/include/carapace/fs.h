@@ -7,12 +7,16 @@
 #define CARAPACE_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <carapace/boot.h>
 #include <carapace/vfs.h>
 
-/* Mounts everything; returns 0, or a negative errno with a message in err. */
-int fs_init(const struct boot_info *bi, char *err, size_t err_size);
+/*
+ * Mounts everything; returns 0, or a negative errno with a message in err.
+ * tmp_bytes bounds /tmp (boot option tmp.size=; 0: half of the RAM).
+ */
+int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t err_size);
 
 struct vfs *fs_vfs(void);
 void fs_lock(void);

@@ -5,6 +5,7 @@
 #ifndef CARAPACE_MEMORY_H
 #define CARAPACE_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,12 +111,19 @@ uint64_t memory_low_page(void);
  * access (the pages exist but are not present). Write and execute together
  * are refused (-EACCES).
  *
+ * Every range must lie wholly in [APP_AREA_START, LOW_HALF_END), be
+ * page-aligned and not empty (memory_app_range); any other range is
+ * refused before anything is done, so no call here reaches kernel memory.
+ *
  * memory_map_anon replaces whatever the range held with fresh zeroed
- * frames: 0, -EINVAL (bad range) or -ENOMEM (then the range is unmapped).
- * memory_unmap frees every frame in the range. memory_protect changes the
+ * frames: 0, -EINVAL (bad range) or -ENOMEM (more pages than free frames:
+ * nothing changed; or the frames ran out midway: the range is unmapped).
+ * memory_unmap frees every frame in the range, visiting only the pages
+ * that hold one. memory_protect changes the
  * permissions of a range whose pages are all mapped: 0, -EINVAL, -EACCES
- * or -ENOMEM (a page of it is not mapped; nothing changed). Thread-safe;
- * the TLBs of other CPUs are not flushed yet (one application CPU).
+ * or -ENOMEM (a page of it is not mapped; nothing changed).
+ * memory_app_mapped: whether every page of the range holds a frame
+ * (PROT_NONE pages included). Thread-safe; TLBs are shot down.
  */
 #define MEMORY_PROT_READ  0x1
 #define MEMORY_PROT_WRITE 0x2
@@ -123,6 +131,8 @@ uint64_t memory_low_page(void);
 int memory_map_anon(uint64_t va, size_t len, unsigned prot);
 void memory_unmap(uint64_t va, size_t len);
 int memory_protect(uint64_t va, size_t len, unsigned prot);
+bool memory_app_range(uint64_t va, size_t len);
+bool memory_app_mapped(uint64_t va, size_t len);
 
 /*
  * The application's regions, each at a random place (core/app_layout.c;

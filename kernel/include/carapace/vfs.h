@@ -264,6 +264,10 @@ int eventfd_new(struct vfs *vfs, uint64_t initval, int flags,
 
 /* The filesystems. Each returns its root vnode for vfs_mount. */
 struct ramfs;
+/*
+ * max_bytes bounds everything the filesystem allocates (0: no bound, for
+ * tests); a file may not grow past it either (-EFBIG; else 2^40 bytes).
+ */
 int ramfs_new(const struct vfs_alloc *alloc, uint64_t max_bytes,
 	      struct ramfs **out);
 struct vnode *ramfs_root(struct ramfs *fs);
