@@ -153,7 +153,10 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 
 	vfs_file_get(f);
 	for (;;) {
-		rc = write ? vfs_write(f, (char *)buf + done, n - (size_t)done) : vfs_read(f, buf, n);
+		/* buf may be NULL with n == 0 (writev of no iovec): no arithmetic on it then. */
+		void *at = done ? (char *)buf + done : buf;
+
+		rc = write ? vfs_write(f, at, n - (size_t)done) : vfs_read(f, buf, n);
 		if (rc == -EAGAIN && !nonblock) {
 			sys_poll_wait(0);
 			continue;
@@ -443,8 +446,10 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 /* ---- names ---- */
 
-static long stat_at(int dirfd, const char *path, struct linux_stat *st, int flags)
+/* The answer is built here and copied out: the application's buffer need not be aligned. */
+static long stat_at(int dirfd, const char *path, struct linux_stat *out, int flags)
 {
+	struct linux_stat st;
 	struct vfs_file *f;
 	const char *base;
 	long rc;
@@ -452,13 +457,15 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *st, int flag
 	files_lock();
 	if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LX_AT_FDCWD) {
 		f = vfs_fd_get(&fdtable, dirfd);
-		rc = f ? vfs_fstat(f, st) : -EBADF;
+		rc = f ? vfs_fstat(f, &st) : -EBADF;
 	} else if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0') {
-		rc = vfs_stat(fs_vfs(), cwd, ".", st);
+		rc = vfs_stat(fs_vfs(), cwd, ".", &st);
 	} else if (!(rc = path_base(dirfd, path, &base))) {
-		rc = vfs_stat(fs_vfs(), base, path, st);
+		rc = vfs_stat(fs_vfs(), base, path, &st);
 	}
 	fs_unlock();
+	if (!rc)
+		memcpy(out, &st, sizeof(st));
 	return rc;
 }
 

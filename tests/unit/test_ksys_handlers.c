@@ -115,7 +115,7 @@ static void run_steps(const struct step *s, size_t from, size_t to)
 
 static void test_files(void **state)
 {
-	long st = room(144), buf = room(512), dents = room(1024);
+	long st = room(160), buf = room(512), dents = room(1024);
 	long a = str("/tmp/a"), d = str("/tmp/d"), db = str("/tmp/d/b");
 	const struct step steps[] = {
 		/* 0 */ { "open O_CREAT", __NR_open, { a, O_CREAT | O_RDWR, 0644 }, ANY },
@@ -158,6 +158,7 @@ static void test_files(void **state)
 		{ "close the dup", __NR_close, { R(16) }, 0 },
 		{ "close 60", __NR_close, { 60 }, 0 },
 		{ "close the directory", __NR_close, { R(14) }, 0 },
+		/* 40 */ { "stat into an unaligned buffer", __NR_stat, { str("/"), st + 1 }, 0 },
 	};
 
 	(void)state;
@@ -406,6 +407,7 @@ static void test_poll(void **state)
 	assert_int_equal(fake_syscall(__NR_pipe2, fds, O_DIRECT, 0, 0, 0, 0), -EINVAL);
 	assert_int_equal(fake_syscall(__NR_pipe2, fds, O_NONBLOCK, 0, 0, 0, 0), 0);
 	assert_int_equal(fake_syscall(__NR_read, fd[0], val, 1, 0, 0, 0), -EAGAIN);
+	assert_int_equal(fake_syscall(__NR_writev, fd[1], 0, 0, 0, 0, 0), 0); /* no iovec, no buffer */
 	efd = fake_syscall(__NR_eventfd2, 0, O_NONBLOCK, 0, 0, 0, 0);
 	assert_true(efd >= 0);
 	(void)efd_fds;
