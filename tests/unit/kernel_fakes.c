@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE /* MAP_FIXED_NOREPLACE */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -34,18 +35,41 @@ static enum fake_sched_mode mode;
 
 /* ---- heap, console, random, panic ---- */
 
+/*
+ * The kernel heap is finite: past these, kmalloc answers NULL as the
+ * kernel's does when its area is full (the fuzzer would otherwise end on
+ * the host's allocation limit).
+ */
+#define KHEAP_ONE_MAX  (16u << 20)
+#define KHEAP_ALL_MAX  (256u << 20)
+static size_t kheap_used;
+
 void *kmalloc(size_t size)
 {
-	return malloc(size ? size : 1);
+	void *p;
+
+	if (size > KHEAP_ONE_MAX || __atomic_load_n(&kheap_used, __ATOMIC_RELAXED) > KHEAP_ALL_MAX)
+		return NULL;
+	if ((p = malloc(size ? size : 1)))
+		__atomic_add_fetch(&kheap_used, malloc_usable_size(p), __ATOMIC_RELAXED);
+	return p;
 }
 
 void *kcalloc(size_t nmemb, size_t size)
 {
-	return calloc(nmemb, size);
+	void *p;
+
+	if (size && nmemb > KHEAP_ONE_MAX / size)
+		return NULL;
+	if ((p = kmalloc(nmemb * size)))
+		memset(p, 0, nmemb * size);
+	return p;
 }
 
 void kfree(void *ptr)
 {
+	if (ptr)
+		__atomic_sub_fetch(&kheap_used, malloc_usable_size(ptr), __ATOMIC_RELAXED);
 	free(ptr);
 }
 
@@ -534,6 +558,9 @@ void fake_user_memory(void *rw, size_t rw_len, const void *ro, size_t ro_len)
 static bool user_range(void *ctx, uintptr_t addr, size_t len, bool want_write)
 {
 	(void)ctx;
+	if (len == 0 || addr + (len - 1) < addr)
+		panic("check_user_range(%#lx, %zu): the layer promised neither empty nor wrapping",
+		      (unsigned long)addr, len);
 	for (int i = 0; i < USER_RANGES; i++)
 		if (addr >= user[i].start && len <= user[i].len &&
 		    addr - user[i].start <= user[i].len - len)
