@@ -159,6 +159,12 @@ static void test_files(void **state)
 		{ "close 60", __NR_close, { 60 }, 0 },
 		{ "close the directory", __NR_close, { R(14) }, 0 },
 		/* 40 */ { "stat into an unaligned buffer", __NR_stat, { str("/"), st + 1 }, 0 },
+		{ "dup of a closed fd", __NR_dup, { 99 }, -EBADF },
+		{ "dup2 of a closed fd", __NR_dup2, { 99, 5 }, -EBADF },
+		{ "dup3 onto itself", __NR_dup3, { 1, 1, 0 }, -EINVAL },
+		{ "open with no name", __NR_open, { str(""), O_RDONLY }, -ENOENT },
+		/* 45 */ { "open a missing directory's file", __NR_open, { str("/tmp/no/f"), O_CREAT | O_RDWR, 0644 },
+		  -ENOENT },
 	};
 
 	(void)state;
