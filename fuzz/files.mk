@@ -26,3 +26,19 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_PORTABLE_OBJS)
 
 # Keep the objects: make would delete them as intermediate files.
 .SECONDARY: $(FUZZ_OBJS)
+
+# fuzz_syscall also runs kernel/core's handlers, on the fake kernel of
+# tests/unit/kernel_fakes.c (KCORE_SRCS and KCORE_INC: tests/files.mk).
+FUZZ_KCORE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj-kcore/%.o,$(KCORE_SRCS))
+
+$(BUILD)/fuzz/obj-kcore/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCORE_INC) $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -c $< -o $@
+
+$(BUILD)/fuzz/obj/fuzz/fuzz_syscall.o: FUZZ_CFLAGS := $(KCORE_INC) $(FUZZ_CFLAGS)
+
+$(BUILD)/fuzz/fuzz_syscall: $(BUILD)/fuzz/obj/fuzz/fuzz_syscall.o $(FUZZ_PORTABLE_OBJS) $(FUZZ_KCORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_SANFLAGS) $^ -lpthread -o $@
+
+.SECONDARY: $(FUZZ_KCORE_OBJS)

@@ -11,6 +11,16 @@
  * kind selector and a 16-bit operand that place it in, around or far
  * outside the fake memory. The input itself fills the read-write pages,
  * so its zero bytes end strings.
+ *
+ * kernel/core's handlers (files on a ramfs, memory on a page map of the low
+ * half, process, threads, futex, poll) answer too, on the fake kernel of
+ * tests/unit/kernel_fakes.c, whose waits never block. A few calls are
+ * tamed first so that none can wait forever or end the harness: pipes and
+ * eventfds are always O_NONBLOCK, poll and select get a finite timeout, a
+ * clone that would start a thread is left out (its frame is read through
+ * %gs), and exit and abort return here through fake_exit_jump. The
+ * kernel's state (files, descriptors, mappings) carries over from one
+ * input to the next; descriptors and mappings are dropped before each.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <errno.h>
@@ -23,6 +33,9 @@
 #include <sys/mman.h>
 
 #include <carapace/syscall.h>
+
+#include "kernel_fakes.h"
+#include "layout.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
@@ -95,7 +108,7 @@ static void mem(void *ctx, uint64_t *total, uint64_t *avail)
 	*avail = 1u << 29;
 }
 
-static const struct syscall_env env = {
+static struct syscall_env env = {
 	.check_user_range = user_range,
 	.log = log_line,
 	.clock_ns = clock_read,
@@ -128,6 +141,88 @@ static void map_memory(void)
 	for (long nr = 0; nr < SYSCALL_TABLE_SIZE; nr++)
 		if (syscall_lookup(nr))
 			known[nknown++] = nr;
+	fake_kernel_init(FAKE_SCHED_NEVER_BLOCK);
+	env.kernel_handlers = fake_env()->kernel_handlers;
+}
+
+#define NR_CLOSE    3
+#define NR_POLL     7
+#define NR_MUNMAP   11
+#define NR_PIPE     22
+#define NR_SELECT   23
+#define NR_CLONE    56
+#define NR_FCNTL    72
+#define NR_PSELECT6 270
+#define NR_PPOLL    271
+#define NR_EVENTFD2 290
+#define NR_PIPE2    293
+#define LX_O_NONBLOCK 04000
+#define LX_F_SETFL    4
+#define CLONE_THREAD_FLAGS 0x10900 /* CLONE_VM | CLONE_SIGHAND | CLONE_THREAD */
+#define CLONE_VFORK   0x4000
+#define TIMEOUT_MAX_S 1000
+
+/* A timeout argument made finite: NULL becomes zero, seconds are cut short. */
+static void tame_timeout(long *arg)
+{
+	uintptr_t a = (uintptr_t)*arg;
+	int64_t sec;
+
+	if (a == 0) {
+		*arg = (long)(rw + RW_SIZE - 16); /* zeroed for each input */
+		return;
+	}
+	if (!in_buf(a, 16, rw, RW_SIZE))
+		return; /* refused by the table */
+	memcpy(&sec, (void *)a, sizeof(sec));
+	if (sec > TIMEOUT_MAX_S || sec < -TIMEOUT_MAX_S) {
+		sec %= TIMEOUT_MAX_S;
+		memcpy((void *)a, &sec, sizeof(sec));
+	}
+}
+
+/* False when the call must not run (see the top of the file). */
+static bool tame(long *nr, long a[SYSCALL_MAX_ARGS])
+{
+	switch (*nr) {
+	case NR_PIPE:
+		*nr = NR_PIPE2;
+		a[1] = LX_O_NONBLOCK;
+		return true;
+	case NR_PIPE2:
+	case NR_EVENTFD2:
+		a[1] |= LX_O_NONBLOCK;
+		return true;
+	case NR_FCNTL:
+		if ((int)a[1] == LX_F_SETFL)
+			a[2] |= LX_O_NONBLOCK;
+		return true;
+	case NR_POLL:
+		if ((int)a[2] < 0 || (int)a[2] > TIMEOUT_MAX_S * 1000)
+			a[2] = 0;
+		return true;
+	case NR_PPOLL:
+		tame_timeout(&a[2]);
+		return true;
+	case NR_SELECT:
+	case NR_PSELECT6:
+		tame_timeout(&a[4]);
+		return true;
+	case NR_CLONE:
+		return ((uint64_t)a[0] & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
+		       ((uint64_t)a[0] & CLONE_VFORK) || a[1] == 0;
+	default:
+		return true;
+	}
+}
+
+/* What one input leaves behind that the next need not see. */
+static void drop_kernel_state(void)
+{
+	for (long fd = 3; fd < 1024; fd++)
+		syscall_dispatch(&env, NR_CLOSE, fd, 0, 0, 0, 0, 0);
+	syscall_dispatch(&env, NR_MUNMAP, (long)APP_MMAP_BASE,
+			 (long)(APP_MMAP_LIMIT - APP_MMAP_BASE), 0, 0, 0, 0);
 }
 
 static long pick_number(uint8_t sel, uint8_t op)
@@ -165,6 +260,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&limit, 0, sizeof(limit));
 	for (size_t i = 0; i < RW_SIZE; i++)
 		rw[i] = size ? data[i % size] : 0;
+	memset(rw + RW_SIZE - 16, 0, 16);
+	drop_kernel_state();
 
 	for (size_t at = 0; at + RECORD <= size; at += RECORD) {
 		const uint8_t *r = data + at;
@@ -175,10 +272,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a[i] = pick_arg(r[2 + 3 * i],
 					(uint16_t)(r[3 + 3 * i] | r[4 + 3 * i] << 8));
 		ticks++;
-		long ret = syscall_dispatch(&env, nr, a[0], a[1], a[2], a[3],
-					    a[4], a[5]);
+		if (!tame(&nr, a))
+			continue;
+		jmp_buf exited;
+		volatile long ret = 0;
+		fake_exit_jump = &exited;
+		if (!setjmp(exited))
+			ret = syscall_dispatch(&env, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		else
+			ret = 0; /* exit, exit_group or abort: the run would end here */
+		fake_exit_jump = NULL;
 		const struct syscall_desc *d = syscall_lookup(nr);
-		if (!d || !d->handler)
+		bool kernel = nr >= 0 && nr < SYSCALL_TABLE_SIZE && env.kernel_handlers[nr];
+		if (!d || (!d->handler && !kernel))
 			CHECK(ret == -ENOSYS);
 		if (d)
 			CHECK(syscall_validate_args(&env, d, a, valid) <= 0);

@@ -155,7 +155,10 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 
 	vfs_file_get(f);
 	for (;;) {
-		rc = write ? vfs_write(f, (char *)buf + done, n - (size_t)done) : vfs_read(f, buf, n);
+		/* buf may be NULL with n == 0 (writev of no iovec): no arithmetic on it then. */
+		void *at = done ? (char *)buf + done : buf;
+
+		rc = write ? vfs_write(f, at, n - (size_t)done) : vfs_read(f, buf, n);
 		if (rc == -EAGAIN && !nonblock) {
 			sys_poll_wait(0);
 			continue;
@@ -462,7 +465,8 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 /* ---- names ---- */
 
-/* Fills *out (application memory: copied out at the end, app_copy). */
+/* The answer is built here and copied out with app_copy: the application's
+ * buffer need not be aligned, and may vanish (-EFAULT). */
 static long stat_at(int dirfd, const char *path, struct linux_stat *out, int flags)
 {
 	struct linux_stat st;
