@@ -45,7 +45,7 @@ static void violation(struct halloc *h, enum halloc_violation kind, uintptr_t ad
 	h->be.report(h->be.ctx, &r);
 }
 
-/* splitmix64 steps, reseeded from the backend every 64 Ki uses. */
+/* splitmix64 steps, reseeded from the backend's layout stream every 64 Ki uses. */
 static uint64_t random64(struct halloc *h)
 {
 	uint64_t z;
@@ -53,7 +53,7 @@ static uint64_t random64(struct halloc *h)
 	if (h->rng_uses++ % 65536 == 0) {
 		uint64_t fresh[2];
 
-		h->be.random(h->be.ctx, fresh, sizeof(fresh));
+		h->be.layout_random(h->be.ctx, fresh, sizeof(fresh));
 		h->rng[0] ^= fresh[0];
 		h->rng[1] ^= fresh[1] | 1;
 	}
@@ -112,7 +112,7 @@ int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t bas
 	if (halloc_layout_init(h, base, bytes))
 		return -EINVAL;
 	be->random(be->ctx, &h->canary_secret, sizeof(h->canary_secret));
-	be->random(be->ctx, h->rng, sizeof(h->rng));
+	be->layout_random(be->ctx, h->rng, sizeof(h->rng));
 	return 0;
 }
 

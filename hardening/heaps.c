@@ -10,7 +10,8 @@
  *                (memory_kheap_map), in [KHEAP_BASE, KHEAP_LIMIT).
  *
  * Each takes half of its area from a random page (aslr/; the area's start
- * with aslr=off), so a block's address tells where the heap lies only
+ * with aslr=off), and its slot choices from a layout stream of its own
+ * (aslr_stream_*, repeated by aslr=off and aslr.seed=N), so a block's address tells where the heap lies only
  * once one of its addresses has leaked.
  *
  * Each registers its range with memory_add_heap, so that a page fault there
@@ -22,6 +23,7 @@
 
 #include <carapace/app_heap.h>
 #include <carapace/aslr.h>
+#include <carapace/csprng.h>
 #include <carapace/halloc.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
@@ -43,6 +45,7 @@
  */
 struct heap {
 	struct halloc h;
+	struct csprng layout; /* slot choices: aslr_stream_*, under the lock */
 	struct spinlock lock;
 	uint64_t flags; /* written only by the lock's holder */
 	const char *name;
@@ -80,6 +83,13 @@ static void heap_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
 	random_bytes(buf, len);
+}
+
+static void heap_layout_random(void *ctx, void *buf, size_t len)
+{
+	struct heap *hp = ctx;
+
+	aslr_stream_bytes(&hp->layout, buf, len);
 }
 
 static void heap_lock(void *ctx)
@@ -146,7 +156,8 @@ static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
 		       enum vm_region_kind (*why)(uint64_t addr))
 {
 	const struct halloc_backend be = {
-		.map = map, .unmap = unmap, .random = heap_random, .lock = heap_lock,
+		.map = map, .unmap = unmap, .random = heap_random,
+		.layout_random = heap_layout_random, .lock = heap_lock,
 		.unlock = heap_unlock, .report = heap_report, .ctx = hp,
 	};
 	struct aslr_request q = {
@@ -154,6 +165,7 @@ static void heap_start(struct heap *hp, int (*map)(void *, uintptr_t, size_t),
 	};
 	uint64_t base;
 
+	aslr_stream_init(&hp->layout);
 	if (aslr_pick_base(hp->name, &q, NULL, 0, &base) < 0 ||
 	    halloc_init(&hp->h, &be, base, q.size))
 		panic("cannot set up the %s", hp->name);
