@@ -123,6 +123,32 @@ uint64_t aslr_random_below(uint64_t n)
 	return v;
 }
 
+void aslr_stream_init(struct csprng *s)
+{
+	uint8_t seed[32] = { 0 };
+	uint64_t flags;
+
+	if (enabled) {
+		flags = spin_lock_irqsave(&layout_lock);
+		csprng_bytes(&layout_rng, seed, sizeof(seed));
+		spin_unlock_irqrestore(&layout_lock, flags);
+	}
+	csprng_seed(s, seed, sizeof(seed));
+	wipe(seed, sizeof(seed));
+}
+
+void aslr_stream_bytes(struct csprng *s, void *buf, size_t len)
+{
+	if (enabled && !seeded_from_option) {
+		uint8_t fresh[32];
+
+		random_bytes(fresh, sizeof(fresh));
+		csprng_mix(s, fresh, sizeof(fresh));
+		wipe(fresh, sizeof(fresh));
+	}
+	csprng_bytes(s, buf, len);
+}
+
 #define STACK_OFFSET_LIMIT 4096 /* a page */
 #define STACK_ALIGN        16
 

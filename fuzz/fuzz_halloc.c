@@ -68,7 +68,7 @@ static void fz_report(void *ctx, const struct halloc_report *r)
 }
 
 static const struct halloc_backend backend = {
-	.map = fz_map, .unmap = fz_unmap, .random = fz_random,
+	.map = fz_map, .unmap = fz_unmap, .random = fz_random, .layout_random = fz_random,
 	.lock = fz_nolock, .unlock = fz_nolock, .report = fz_report,
 };
 

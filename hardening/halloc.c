@@ -9,8 +9,9 @@
  * is zeroed and held in the quarantine, and becomes SLOT_FREE only when
  * the quarantine evicts it (a random entry, once full); a freed large
  * block is unmapped at once and its address range is reused only after
- * HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_SLABS empty slabs
- * per class stay mapped; more are unmapped (and their cells reused).
+ * HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_BYTES of empty
+ * slabs per class (two at least) stay mapped; more are unmapped (and
+ * their cells reused).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,7 +22,17 @@
 #include "halloc_impl.h"
 
 #define MIN_ALIGN 16u
-#define SPARE_SLABS 2 /* empty slabs kept mapped per class */
+/*
+ * Empty slabs kept mapped per class, up to this many bytes (at least two
+ * slabs): unmapping a slab and mapping it again is a page-table change and
+ * a TLB shootdown each, which a heap that breathes would pay on every
+ * emptying.
+ */
+#define SPARE_BYTES (128u * 1024)
+#define SPARE_SLABS_MIN 2
+
+_Static_assert((HALLOC_QUARANTINE & (HALLOC_QUARANTINE - 1)) == 0,
+	       "the quarantine's victim is drawn with a mask");
 
 static const char *const violation_names[] = {
 	[HALLOC_HEAP_OVERFLOW] = "heap-overflow",
@@ -45,7 +56,7 @@ static void violation(struct halloc *h, enum halloc_violation kind, uintptr_t ad
 	h->be->report(h->be->ctx, &r);
 }
 
-/* splitmix64 steps, reseeded from the backend every 64 Ki uses. */
+/* splitmix64 steps, reseeded from the backend's layout stream every 64 Ki uses. */
 static uint64_t random64(struct halloc *h)
 {
 	uint64_t z;
@@ -53,7 +64,7 @@ static uint64_t random64(struct halloc *h)
 	if (h->rng_uses++ % 65536 == 0) {
 		uint64_t fresh[2];
 
-		h->be->random(h->be->ctx, fresh, sizeof(fresh));
+		h->be->layout_random(h->be->ctx, fresh, sizeof(fresh));
 		h->rng[0] ^= fresh[0];
 		h->rng[1] ^= fresh[1] | 1;
 	}
@@ -86,11 +97,19 @@ static bool canary_intact(const struct halloc *h, uintptr_t block, size_t size)
 	return c == canary_of(h, block);
 }
 
-/* The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. */
+/*
+ * The first nonzero byte in [p, p+len) (len a multiple of 16), or 0. The
+ * common case, all zero, ORs the words together with no branch per word.
+ */
 static uintptr_t first_nonzero(uintptr_t p, size_t len)
 {
 	const uint64_t *w = (const uint64_t *)p;
+	uint64_t any = 0;
 
+	for (size_t i = 0; i < len / 8; i += 2)
+		any |= w[i] | w[i + 1];
+	if (!any)
+		return 0;
 	for (size_t i = 0; i < len / 8; i++) {
 		if (w[i]) {
 			const uint8_t *b = (const uint8_t *)&w[i];
@@ -112,7 +131,7 @@ int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t bas
 	if (halloc_layout_init(h, base, bytes))
 		return -EINVAL;
 	be->random(be->ctx, &h->canary_secret, sizeof(h->canary_secret));
-	be->random(be->ctx, h->rng, sizeof(h->rng));
+	be->layout_random(be->ctx, h->rng, sizeof(h->rng));
 	return 0;
 }
 
@@ -174,7 +193,9 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 {
 	size_t data = (size_t)a->data_pages * HALLOC_PAGE;
 
-	if (a->nempty < SPARE_SLABS) {
+	uint32_t spare = SPARE_BYTES / (uint32_t)data;
+
+	if (a->nempty < (spare > SPARE_SLABS_MIN ? spare : SPARE_SLABS_MIN)) {
 		a->nempty++;
 		return;
 	}
@@ -188,7 +209,8 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 static uint32_t pick_slot(struct halloc *h, struct halloc_area *a, struct slab_meta *m)
 {
 	uint8_t *st = slab_states(m);
-	uint32_t start = (uint32_t)(random64(h) % a->nslots);
+	/* A multiply, not a division: the bias is below 2^-55. */
+	uint32_t start = (uint32_t)(((unsigned __int128)random64(h) * a->nslots) >> 64);
 
 	for (uint32_t i = 0; i < a->nslots; i++) {
 		uint32_t s = start + i < a->nslots ? start + i : start + i - a->nslots;
@@ -253,7 +275,7 @@ static void quarantine_small(struct halloc *h, uint64_t key)
 	if (h->nquarantine < HALLOC_QUARANTINE) {
 		h->quarantine[h->nquarantine++] = key;
 	} else {
-		int victim = (int)(random64(h) % HALLOC_QUARANTINE);
+		int victim = (int)(random64(h) & (HALLOC_QUARANTINE - 1)); /* a power of two */
 		uint64_t old = h->quarantine[victim];
 
 		h->quarantine[victim] = key;

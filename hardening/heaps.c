@@ -10,7 +10,8 @@
  *                (memory_kheap_map), in [KHEAP_BASE, KHEAP_LIMIT).
  *
  * Each takes half of its area from a random page (aslr/; the area's start
- * with aslr=off), so a block's address tells where the heap lies only
+ * with aslr=off), and its slot choices from a layout stream of its own
+ * (aslr_stream_*, repeated by aslr=off and aslr.seed=N), so a block's address tells where the heap lies only
  * once one of its addresses has leaked.
  *
  * Each registers its range with memory_add_heap, so that a page fault there
@@ -22,6 +23,7 @@
 
 #include <carapace/app_heap.h>
 #include <carapace/aslr.h>
+#include <carapace/csprng.h>
 #include <carapace/halloc.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
@@ -43,6 +45,7 @@
  */
 struct heap {
 	struct halloc h;
+	struct csprng layout; /* slot choices: aslr_stream_*, under the lock */
 	struct spinlock lock;
 	uint64_t flags; /* written only by the lock's holder */
 	const char *name;
@@ -80,6 +83,13 @@ static void heap_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
 	random_bytes(buf, len);
+}
+
+static void heap_layout_random(void *ctx, void *buf, size_t len)
+{
+	struct heap *hp = ctx;
+
+	aslr_stream_bytes(&hp->layout, buf, len);
 }
 
 static void heap_lock(void *ctx)
@@ -142,12 +152,14 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 
 /* Each heap's hooks: const, so no write can redirect them. */
 static const struct halloc_backend app_backend = {
-	.map = app_map, .unmap = app_unmap, .random = heap_random, .lock = heap_lock,
-	.unlock = heap_unlock, .report = heap_report, .ctx = &app,
+	.map = app_map, .unmap = app_unmap, .random = heap_random,
+	.layout_random = heap_layout_random,
+	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &app,
 };
 static const struct halloc_backend kernel_backend = {
-	.map = kernel_map, .unmap = kernel_unmap, .random = heap_random, .lock = heap_lock,
-	.unlock = heap_unlock, .report = heap_report, .ctx = &kern,
+	.map = kernel_map, .unmap = kernel_unmap, .random = heap_random,
+	.layout_random = heap_layout_random,
+	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &kern,
 };
 
 /* Sets hp up on half of [lo, hi), from a random page. */
@@ -159,6 +171,7 @@ static void heap_start(struct heap *hp, const struct halloc_backend *be, uint64_
 	};
 	uint64_t base;
 
+	aslr_stream_init(&hp->layout);
 	if (aslr_pick_base(hp->name, &q, NULL, 0, &base) < 0 ||
 	    halloc_init(&hp->h, be, base, q.size))
 		panic("cannot set up the %s", hp->name);

@@ -82,7 +82,8 @@ static void b_report(void *c, const struct halloc_report *r)
 static void bench_init(void)
 {
 	static const struct halloc_backend be = {
-		b_map, b_unmap, b_random, b_lock, b_unlock, b_report, NULL,
+		.map = b_map, .unmap = b_unmap, .random = b_random, .layout_random = b_random,
+		.lock = b_lock, .unlock = b_unlock, .report = b_report,
 	};
 	void *area = mmap(NULL, RESERVE, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

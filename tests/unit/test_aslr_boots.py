@@ -27,10 +27,10 @@ EXPECTED = {"layout kernel", "layout direct-map", "layout phys-map", "layout ker
             "addr mmap", "addr tls", "addr libc"}
 
 
-def run(*kernel_args):
+def run(*kernel_args, heap="musl"):
     """{"layout REGION" or "addr WHAT": address} of one boot."""
     argv = [LAUNCHER, "run", "--timeout", "60", "--kernel", KERNEL,
-            "--kernel-arg", "layout=show", "--kernel-arg", "heap=musl"]
+            "--kernel-arg", "layout=show", "--kernel-arg", f"heap={heap}"]
     for arg in kernel_args:
         argv += ["--kernel-arg", arg]
     proc = subprocess.run(argv + [APP], cwd=REPO, stdin=subprocess.DEVNULL,

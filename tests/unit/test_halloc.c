@@ -65,6 +65,13 @@ static void host_random(void *ctx, void *buf, size_t len)
 	assert_int_equal(getrandom(buf, len, 0), (ssize_t)len);
 }
 
+/* Layout bytes that repeat, as aslr=off or aslr.seed=N gives them. */
+static void fixed_layout_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	memset(buf, 0x33, len);
+}
+
 static void host_lock(void *ctx)
 {
 	pthread_mutex_lock(&((struct host *)ctx)->lock);
@@ -85,7 +92,7 @@ static void host_report(void *ctx, const struct halloc_report *r)
 
 static const struct halloc_backend backend = {
 	.map = host_map, .unmap = host_unmap, .random = host_random,
-	.lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
+	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
 };
 
 static int setup(void **state)
@@ -256,6 +263,51 @@ static void test_quarantine_and_random_slots(void **state)
 	assert_int_equal(host.reports, 0);
 }
 
+/*
+ * The layout follows the layout stream alone: two heaps given the same
+ * layout bytes place every block at the same offset (small slots, large
+ * cells, blocks after frees), while their canary secrets stay random.
+ */
+static void test_layout_repeats_with_the_layout_stream(void **state)
+{
+	static const size_t sizes[] = { 16, 100, 1000, 4000, 16000, 40000, 200000, 1 << 20 };
+	struct halloc_backend fixed = backend;
+	struct halloc *twin = malloc(sizeof(*twin));
+	void *area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+	uintptr_t offsets[2][3 * 8 * 4];
+
+	(void)state;
+	assert_non_null(twin);
+	assert_true(area != MAP_FAILED);
+	fixed.layout_random = fixed_layout_random;
+	for (int run = 0; run < 2; run++) {
+		struct halloc *h = run ? twin : &heap;
+		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
+		int n = 0;
+
+		assert_int_equal(halloc_init(h, &fixed, base, RESERVE), 0);
+		for (int round = 0; round < 3; round++) {
+			void *p[8][4];
+
+			for (int i = 0; i < 8; i++)
+				for (int j = 0; j < 4; j++) {
+					p[i][j] = halloc_malloc(h, sizes[i]);
+					assert_non_null(p[i][j]);
+					offsets[run][n++] = (uintptr_t)p[i][j] - base;
+				}
+			for (int i = 0; i < 8; i++)
+				for (int j = 0; j < 4; j += 1 + round)
+					halloc_free(h, p[i][j]);
+		}
+	}
+	assert_memory_equal(offsets[0], offsets[1], sizeof(offsets[0]));
+	assert_true(heap.canary_secret != twin->canary_secret);
+	assert_int_equal(host.reports, 0);
+	munmap(area, RESERVE);
+	free(twin);
+}
+
 static void test_fault_explanations(void **state)
 {
 	char *l = halloc_malloc(&heap, 100000), *s = halloc_malloc(&heap, 64);
@@ -421,6 +473,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_after_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_and_random_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fault_explanations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),

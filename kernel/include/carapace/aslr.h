@@ -87,6 +87,16 @@ uint64_t aslr_random_below(uint64_t n);
  */
 uint64_t aslr_stack_offset(void);
 
+/*
+ * A stream of layout decisions of one user's own (a heap's slot choices),
+ * so that its draws do not depend on what else draws in between: seeded
+ * from the layout generator (a fixed seed with aslr=off), so aslr=off and
+ * aslr.seed=N repeat it. While the layout is secret (aslr=on, no seed),
+ * each later draw mixes in fresh random_bytes too.
+ */
+void aslr_stream_init(struct csprng *s);
+void aslr_stream_bytes(struct csprng *s, void *buf, size_t len);
+
 /* Prints "layout REGION 0xADDRESS" when the boot option layout=show is given. */
 void aslr_layout_report(const char *region, uint64_t addr);
 

@@ -54,7 +54,14 @@ struct halloc_backend {
 	int (*map)(void *ctx, uintptr_t addr, size_t len);
 	/* Takes the pages away: any access faults; a later map gives zeroes. */
 	void (*unmap)(void *ctx, uintptr_t addr, size_t len);
+	/* Secrets (the canaries): never reproducible. */
 	void (*random)(void *ctx, void *buf, size_t len);
+	/*
+	 * Layout decisions (which slot a block gets, which quarantined slot
+	 * leaves first): the kernel draws them from the heap's own ASLR
+	 * stream, so that aslr=off and aslr.seed=N repeat every address.
+	 */
+	void (*layout_random)(void *ctx, void *buf, size_t len);
 	void (*lock)(void *ctx);
 	void (*unlock)(void *ctx);
 	/*
@@ -96,7 +103,7 @@ struct halloc {
 	int nareas;           /* small areas, then large ones */
 	struct halloc_area areas[HALLOC_ZONES - 1];
 	uint64_t canary_secret;
-	uint64_t rng[2];      /* slot choice (reseeded from be->random) */
+	uint64_t rng[2];      /* slot choice (reseeded from be->layout_random) */
 	uint32_t rng_uses;
 	uint64_t quarantine[HALLOC_QUARANTINE]; /* small slots (packed) */
 	int nquarantine;
