@@ -30,6 +30,8 @@
  *                    show: list each stack and heap with its guards
  *   canary=random|constant  constant: OSv's stack canary 0x12345678abcdef
  *                    for the kernel and the application (AT_RANDOM)
+ *   ubsan=abort|recover  recover: a SAN=ubsan kernel reports each check
+ *                    site once and goes on (refused by other kernels)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -63,6 +65,7 @@ struct boot_options {
 	bool guards_off;                     /* guards=off */
 	bool guards_show;                    /* guards=show */
 	bool canary_constant;                /* canary=constant */
+	bool ubsan_recover;                  /* ubsan=recover */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */
