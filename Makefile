@@ -83,7 +83,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel san-ubsan test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
+.PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -147,8 +147,12 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 test: kernel kernel-libc apps-build apps san-ubsan
 	@scripts/run-tests
 
-bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so
+bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
 	@scripts/bench
+
+# Only the sanitizers' cost: plain against SAN=ubsan (scripts/bench, item 7).
+bench-san: kernel san-ubsan
+	@scripts/bench --san-only $(if $(RUNS),--runs $(RUNS))
 
 # ASLR: N boots (default 200) with layout=show; a table and a chart under build/.
 aslr-entropy: kernel kernel-libc $(BUILD)/apps/aslr_addrs.so
