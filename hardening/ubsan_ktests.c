@@ -7,6 +7,7 @@
  *   ubsan-bounds     an array indexed one past its end  kind=bounds
  *   ubsan-alignment  a uint64_t read at an odd address  kind=alignment
  *   ubsan-null       a read through a null pointer      kind=null
+ *   ubsan-object-size  a 16-byte array read as a 64-byte struct  kind=object-size
  *   ubsan-pointer-overflow  a pointer plus UINTPTR_MAX  kind=pointer-overflow
  *   ubsan-divide     INT64_MIN / -1                     kind=signed-integer-overflow
  *
@@ -88,6 +89,21 @@ __attribute__((noinline)) static int ktest_ubsan_null(void)
 	return went_on("ubsan-null", r);
 }
 
+struct wide {
+	uint64_t words[8];
+};
+
+static uint64_t narrow[2];
+
+__attribute__((noinline)) static int ktest_ubsan_object_size(void)
+{
+	uint64_t r = 0;
+
+	for (int i = 0; i < ROUNDS; i++)
+		r += ((struct wide *)narrow)->words[OPAQUE(1)];
+	return went_on("ubsan-object-size", (long long)r);
+}
+
 __attribute__((noinline)) static int ktest_ubsan_pointer_overflow(void)
 {
 	char *p = 0;
@@ -111,5 +127,6 @@ KTEST("ubsan-overflow", ktest_ubsan_overflow);
 KTEST("ubsan-bounds", ktest_ubsan_bounds);
 KTEST("ubsan-alignment", ktest_ubsan_alignment);
 KTEST("ubsan-null", ktest_ubsan_null);
+KTEST("ubsan-object-size", ktest_ubsan_object_size);
 KTEST("ubsan-pointer-overflow", ktest_ubsan_pointer_overflow);
 KTEST("ubsan-divide", ktest_ubsan_divide);
