@@ -18,7 +18,9 @@
  * (unreachable code reached) always ends the run.
  *
  * This file is built without the sanitizer, so a handler never calls
- * itself; a finding inside the reporter while this CPU reports is dropped.
+ * itself. A finding inside the reporter (console, symbols) while this CPU
+ * reports ends the run with a one-line panic under ubsan=abort, and is
+ * dropped under ubsan=recover.
  */
 #include <stdarg.h>
 #include <stdbool.h>
