@@ -21,6 +21,15 @@ PROFILE  ?= hardened
 ifeq ($(PROFILE),baseline)
 BUILD    := build/baseline
 endif
+# Sanitized kernels (README.md, "Sanitized builds"): SAN=ubsan builds both
+# images with Clang's undefined-behaviour checks and Carapace's own runtime
+# (hardening/ubsan.c) into build/san-ubsan, beside the default build.
+SAN      ?=
+ifeq ($(SAN),ubsan)
+BUILD    := $(BUILD)/san-ubsan
+else ifneq ($(SAN),)
+$(error SAN must be empty or ubsan)
+endif
 
 # The included files below define rules of their own: `make` alone still
 # builds the kernel.
@@ -65,14 +74,22 @@ KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declara
 	-fno-asynchronous-unwind-tables -fno-builtin -fno-common -fno-strict-aliasing \
 	'-DPROFILE_BOOT_OPTIONS="$(PROFILE_BOOT_OPTIONS)"' -MMD -MP
 KERNEL_ASFLAGS := $(filter-out -std=c11,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
+ifeq ($(SAN),ubsan)
+KERNEL_CFLAGS += $(UBSAN_CFLAGS)
+$(patsubst %,$(BUILD)/kernel/%.o,$(UBSAN_UNCHECKED_SRCS)): KERNEL_CFLAGS += -fno-sanitize=all
+endif
 KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 	--no-relax -T kernel/kernel.ld
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
+.PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
+
+# Both images built with SAN=ubsan, in their own directory.
+san-ubsan:
+	$(MAKE) SAN=ubsan all
 
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,11 +143,16 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relo
 $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
-test: kernel kernel-libc apps-build apps
+# make test boots the sanitized kernel too (tests/integration/cases, ubsan-*).
+test: kernel kernel-libc apps-build apps san-ubsan
 	@scripts/run-tests
 
-bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so
+bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
 	@scripts/bench
+
+# Only the sanitizers' cost: plain against SAN=ubsan (scripts/bench, item 7).
+bench-san: kernel san-ubsan
+	@scripts/bench --san-only $(if $(RUNS),--runs $(RUNS))
 
 # ASLR: N boots (default 200) with layout=show; a table and a chart under build/.
 aslr-entropy: kernel kernel-libc $(BUILD)/apps/aslr_addrs.so

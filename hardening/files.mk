@@ -7,3 +7,20 @@ KERNEL_ONLY_SRCS += hardening/heaps.c hardening/heap_ktests.c
 # The settings, the kernel's stack protector, read-only after boot, guards=show.
 KERNEL_ONLY_SRCS += hardening/settings.c hardening/stack_chk_fail.c hardening/guards.c \
 	hardening/hardening_ktests.c
+# Tests that commit undefined behaviour on purpose: in every kernel, so that
+# the plain one shows what happens without the sanitizer.
+KERNEL_ONLY_SRCS += hardening/ubsan_ktests.c
+# SAN=ubsan (README.md, "Sanitized builds"): the checks Clang compiles into
+# the kernel and musl's glue, and their runtime. Bounds are array-bounds
+# only: local-bounds traps with ud2 instead of calling a handler. Every
+# handler returns (-fsanitize-recover), so that ubsan=recover can go on;
+# ubsan=abort ends the run inside the handler.
+UBSAN_CHECKS := array-bounds,shift,signed-integer-overflow,integer-divide-by-zero,alignment,null,object-size,pointer-overflow,vla-bound,bool,enum,builtin,unreachable,nonnull-attribute,returns-nonnull-attribute
+UBSAN_CFLAGS := -fsanitize=$(UBSAN_CHECKS) -fsanitize-recover=all -DCARAPACE_SAN_UBSAN=1
+ifeq ($(SAN),ubsan)
+KERNEL_ONLY_SRCS += hardening/ubsan.c
+# Built without the checks (the top-level Makefile): the runtime, which must
+# not check itself, and reloc.c, which runs before the image's pointers (the
+# checks' source locations among them) are slid.
+UBSAN_UNCHECKED_SRCS := hardening/ubsan.c kernel/arch/x86_64/reloc.c
+endif

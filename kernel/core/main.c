@@ -21,6 +21,7 @@
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/options.h>
+#include <carapace/ubsan.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
 #include <carapace/random.h>
@@ -155,6 +156,13 @@ __no_stack_protector void kmain(void)
 	if (options_parse(profile_cmdline, &options, err, sizeof(err)))
 		refuse_boot(err);
 	console_verbose = options.verbose;
+#ifdef CARAPACE_SAN_UBSAN
+	ubsan_init(options.ubsan_recover);
+#else
+	if (options.ubsan_recover)
+		refuse_boot("boot option 'ubsan=recover': this kernel is not built with "
+			    "SAN=ubsan");
+#endif
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
 	aslr_init(&options); /* seeds the random generators */
 	hardening_init(&options); /* the settings, and the stack canary from here on */

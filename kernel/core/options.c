@@ -56,6 +56,8 @@ static int apply_canary(struct parser *p, struct boot_options *o,
 			const char *word, const char *value);
 static int apply_tmp_size(struct parser *p, struct boot_options *o,
 			  const char *word, const char *value);
+static int apply_ubsan(struct parser *p, struct boot_options *o,
+		       const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -70,6 +72,7 @@ static const struct option_def option_defs[] = {
 	{ "guards", "guards=on|off|show", true, apply_guards },
 	{ "canary", "canary=random|constant", true, apply_canary },
 	{ "tmp.size", "tmp.size=N[K|M|G]", true, apply_tmp_size },
+	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -241,6 +244,15 @@ static int apply_heap(struct parser *p, struct boot_options *o,
 	static const char *const names[] = { "hardened", "musl" };
 
 	return choose_flag(p, word, value, "heap", names, &o->heap_musl);
+}
+
+/* ubsan=recover: a SAN=ubsan kernel reports each site once and goes on. */
+static int apply_ubsan(struct parser *p, struct boot_options *o,
+		       const char *word, const char *value)
+{
+	static const char *const names[] = { "abort", "recover" };
+
+	return choose_flag(p, word, value, "ubsan", names, &o->ubsan_recover);
 }
 
 static int apply_aslr(struct parser *p, struct boot_options *o,

@@ -36,6 +36,7 @@ static const struct {
 	[VIOLATION_FORTIFY] = { "fortify", EXIT_FORTIFY },
 	[VIOLATION_CPU_EXCEPTION] = { "cpu-exception", EXIT_CPU_EXCEPTION },
 	[VIOLATION_DOUBLE_FAULT] = { "double-fault", EXIT_DOUBLE_FAULT },
+	[VIOLATION_UBSAN] = { "ubsan", EXIT_UBSAN },
 };
 
 /* The symbol table that the second kernel link adds (scripts/gen-ksyms). */
@@ -96,6 +97,15 @@ void report_violation_line(enum violation v, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *report_kernel_symbol(uint64_t addr, uint64_t *offset)
+{
+	struct ksym_table t = { ksym_syms, ksym_count, ksym_names, ksym_names_size };
+
+	if (addr < (uint64_t)__text_start || addr >= (uint64_t)__text_end)
+		return NULL;
+	return ksym_lookup(&t, addr, offset);
+}
+
 /*
  * Only kernel text is named: the symbol table knows nothing of the
  * application, whose addresses would otherwise borrow the name of
@@ -103,13 +113,10 @@ void report_violation_line(enum violation v, const char *fmt, ...)
  */
 static void print_frame(int depth, uint64_t addr)
 {
-	struct ksym_table t = { ksym_syms, ksym_count, ksym_names, ksym_names_size };
 	uint64_t off;
-	const char *name = NULL;
+	const char *name = report_kernel_symbol(addr, &off);
 
-	if (addr >= (uint64_t)__text_start && addr < (uint64_t)__text_end)
-		name = ksym_lookup(&t, addr, &off);
-	else if (addr < LOW_HALF_END) {
+	if (!name && addr < LOW_HALF_END) {
 		kprintf("    #%-2d 0x%016llx (application)\n", depth, (unsigned long long)addr);
 		return;
 	}

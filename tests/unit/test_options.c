@@ -20,7 +20,7 @@
 /* The list every "unknown boot option" message ends with. */
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
-	"canary=random|constant, tmp.size=N[K|M|G]"
+	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover"
 
 struct good_case {
 	const char *cmdline;
@@ -383,6 +383,32 @@ static void test_guards_canary(void **state)
 	}
 }
 
+/* ubsan=abort|recover: the last one given wins; anything else is refused. */
+static void test_ubsan(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		bool recover;
+	} cases[] = {
+		{ "", 0, false },
+		{ "ubsan=recover", 0, true },
+		{ "ubsan=recover ubsan=abort", 0, false },
+		{ "ubsan=maybe", -EINVAL, false },
+		{ "ubsan", -EINVAL, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[128];
+		struct boot_options o;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), cases[i].rc);
+		assert_int_equal(o.ubsan_recover, cases[i].recover);
+	}
+}
+
 /* tmp.size: bytes, K, M or G (binary), at least 1; anything else is refused. */
 static void test_tmp_size(void **state)
 {
@@ -445,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_aslr),
 		cmocka_unit_test(test_guards_canary),
 		cmocka_unit_test(test_tmp_size),
+		cmocka_unit_test(test_ubsan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

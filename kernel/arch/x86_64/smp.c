@@ -187,6 +187,7 @@ static int trampoline_setup(void)
 {
 	uint64_t size = (uint64_t)(ap_trampoline_end - ap_trampoline_start);
 	uint64_t root = mmu_root();
+	uint32_t gdt_base;
 
 	if (root >= FOUR_GIB) {
 		klog("smp: the page tables lie above 4 GiB, out of the trampoline's reach\n");
@@ -201,7 +202,9 @@ static int trampoline_setup(void)
 	memcpy(tramp, ap_trampoline_start, size);
 	*(uint32_t *)(tramp + AP_BOOT_CR3) = (uint32_t)root;
 	*(uint64_t *)(tramp + AP_BOOT_ENTRY) = (uint64_t)ap_entry;
-	*(uint32_t *)(tramp + AP_BOOT_GDTR + 2) = (uint32_t)(tramp_phys + AP_BOOT_GDT);
+	/* The pseudo-descriptor's base sits at offset 2: a misaligned uint32_t. */
+	gdt_base = (uint32_t)(tramp_phys + AP_BOOT_GDT);
+	memcpy(tramp + AP_BOOT_GDTR + 2, &gdt_base, sizeof(gdt_base));
 	*(uint32_t *)(tramp + AP_BOOT_FAR64) =
 		(uint32_t)(tramp_phys + (ap_trampoline_long_mode - ap_trampoline_start));
 	if (mmu_map(root, tramp_phys, tramp_phys, PAGE_SIZE, MAP_READ | MAP_EXEC)) {

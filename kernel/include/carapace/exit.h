@@ -33,6 +33,7 @@ enum exit_status {
 	EXIT_CPU_EXCEPTION   = 140, /* violation=cpu-exception (#GP, #UD, #DE, ...) */
 	EXIT_DOUBLE_FAULT    = 141, /* violation=double-fault */
 	EXIT_GUEST_VANISHED  = 142, /* launcher: guest reset or stopped, no status */
+	EXIT_UBSAN           = 143, /* violation=ubsan (SAN=ubsan builds) */
 };
 
 #endif

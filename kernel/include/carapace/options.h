@@ -32,6 +32,8 @@
  *                    for the kernel and the application (AT_RANDOM)
  *   tmp.size=N[K|M|G]  the most /tmp (a ramfs) may hold, in bytes (K, M,
  *                    G: binary multiples); the default is half of the RAM
+ *   ubsan=abort|recover  recover: a SAN=ubsan kernel reports each check
+ *                    site once and goes on (refused by other kernels)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -66,6 +68,7 @@ struct boot_options {
 	bool guards_show;                    /* guards=show */
 	bool canary_constant;                /* canary=constant */
 	uint64_t tmp_size;                   /* tmp.size=, bytes; 0: the default */
+	bool ubsan_recover;                  /* ubsan=recover */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */

@@ -25,6 +25,7 @@ enum violation {
 	VIOLATION_FORTIFY,
 	VIOLATION_CPU_EXCEPTION,
 	VIOLATION_DOUBLE_FAULT,
+	VIOLATION_UBSAN,     /* SAN=ubsan builds only (hardening/ubsan.c) */
 	VIOLATION_COUNT,
 };
 
@@ -42,6 +43,12 @@ __attribute__((noreturn)) void report_abort(const char *what);
 /* Prints the first line: "carapace: violation=KIND " and the details. */
 void report_violation_line(enum violation v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The kernel function that holds addr, with *offset set to addr's distance
+ * from its start; NULL outside kernel text or when no symbol holds it.
+ */
+const char *report_kernel_symbol(uint64_t addr, uint64_t *offset);
 
 /* Prints "  backtrace:" and one line per frame, from rip and the frame pointer. */
 void report_backtrace(uint64_t rip, uint64_t rbp);
