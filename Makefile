@@ -4,6 +4,7 @@
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
+#   make audit      the security scorecard: every attack x every defence on/off
 #   make clean
 #
 # Each folder lists its sources once in files.mk; the kernel, the host tests
@@ -36,6 +37,7 @@ include fuzz/files.mk
 include tests/bench/files.mk
 include tests/apps/files.mk
 include apps/files.mk
+include audit/files.mk
 
 ifeq ($(PROFILE),hardened)
 # The stack protector's canary is read from this CPU's struct cpu at
@@ -70,7 +72,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
+.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -135,6 +137,17 @@ bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so
 # ASLR: N boots (default 200) with layout=show; a table and a chart under build/.
 aslr-entropy: kernel kernel-libc $(BUILD)/apps/aslr_addrs.so
 	@scripts/aslr-entropy $(if $(N),--boots $(N))
+
+# The scorecard (audit/README.md): both profiles' kernels and the attacks,
+# then every attack under every column; audit/report.{md,json,svg}.
+audit: audit-build audit-test
+	$(MAKE) all
+	$(MAKE) PROFILE=baseline all
+	@$(PYTHON) audit/run
+
+# The classification of the scorecard's cells, on sample outputs.
+audit-test:
+	@$(PYTHON) audit/test_classify.py
 
 clean:
 	rm -rf $(BUILD)
