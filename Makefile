@@ -5,6 +5,7 @@
 #   make bench      benchmarks, as ratios measured side by side
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
 #   make audit      the security scorecard: every attack x every defence on/off
+#   make labs       run and check every command of papers/lab-manual.md
 #   make clean
 #
 # Each folder lists its sources once in files.mk; the kernel, the host tests
@@ -72,7 +73,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test clean
+.PHONY: all kernel test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -144,6 +145,11 @@ audit: audit-build audit-test
 	$(MAKE) all
 	$(MAKE) PROFILE=baseline all
 	@$(PYTHON) audit/run
+
+# The lab manual's commands, each checked against what the manual says it prints.
+labs: all audit-build
+	$(MAKE) PROFILE=baseline all
+	@$(PYTHON) papers/check-labs
 
 # The classification of the scorecard's cells, on sample outputs.
 audit-test:
