@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_classify: the audit's cell classification on sample console outputs
 (the lines the kernel prints, README.md "Violation reports"). Run by
-`make audit-test` (and `make audit` before it boots anything)."""
+`make audit-test` (and `make audit` before it boots anything); with
+AUDIT_LIVE=1 it also boots two real cells."""
 
 import os
 import sys
@@ -78,6 +79,25 @@ class Matrix(unittest.TestCase):
         for attack in ATTACKS:
             self.assertIn(attack["defence"], DEFENCES)
             self.assertTrue(os.path.exists(os.path.join(root, "attacks", attack["program"] + ".c")))
+
+
+@unittest.skipUnless(os.environ.get("AUDIT_LIVE"), "set AUDIT_LIVE=1 to boot QEMU (needs make audit-build)")
+class Live(unittest.TestCase):
+    """Two real cells, end to end: one stopped by its defence, its off-cell succeeding."""
+
+    def test_stack_smash_stopped_then_succeeding(self):
+        import importlib.machinery
+        import importlib.util
+        here = os.path.dirname(os.path.abspath(__file__))
+        loader = importlib.machinery.SourceFileLoader("audit_run", os.path.join(here, "run"))
+        spec = importlib.util.spec_from_loader("audit_run", loader)
+        run = importlib.util.module_from_spec(spec)
+        loader.exec_module(run)
+        columns = {c["name"]: c for c in COLUMNS}
+        hardened = run.run_cell(columns["hardened"], BY_NAME["stack-smash"])
+        off = run.run_cell(columns["canary=constant"], BY_NAME["stack-smash"])
+        self.assertEqual((hardened["cell"], hardened["status"]), ("stopped", 133))
+        self.assertEqual(off["cell"], "succeeded")
 
 
 if __name__ == "__main__":
