@@ -4,6 +4,9 @@
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
+#   make audit      the security scorecard: every attack x every defence on/off
+#   make labs       run and check every command of papers/lab-manual.md
+#   make evaluate   papers/evaluation.md from measured runs (~15 min)
 #   make clean
 #
 # Each folder lists its sources once in files.mk; the kernel, the host tests
@@ -45,6 +48,7 @@ include fuzz/files.mk
 include tests/bench/files.mk
 include tests/apps/files.mk
 include apps/files.mk
+include audit/files.mk
 
 ifeq ($(PROFILE),hardened)
 # The stack protector's canary is read from this CPU's struct cpu at
@@ -83,7 +87,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
 
-.PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy clean
+.PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -157,6 +161,28 @@ bench-san: kernel san-ubsan
 # ASLR: N boots (default 200) with layout=show; a table and a chart under build/.
 aslr-entropy: kernel kernel-libc $(BUILD)/apps/aslr_addrs.so
 	@scripts/aslr-entropy $(if $(N),--boots $(N))
+
+# The scorecard (audit/README.md): both profiles' kernels and the attacks,
+# then every attack under every column; audit/report.{md,json,svg}.
+audit: audit-build audit-test
+	$(MAKE) all
+	$(MAKE) PROFILE=baseline all
+	@$(PYTHON) audit/run
+
+# papers/evaluation.md from measured runs: ASLR entropy and brute force, the
+# audit, the benchmarks, fuzzing (about 15 minutes under TCG).
+evaluate: all audit-build bench-build $(BUILD)/apps/hello.so $(BUILD)/apps/aslr_addrs.so
+	$(MAKE) PROFILE=baseline all
+	@$(PYTHON) papers/evaluate
+
+# The lab manual's commands, each checked against what the manual says it prints.
+labs: all audit-build
+	$(MAKE) PROFILE=baseline all
+	@$(PYTHON) papers/check-labs
+
+# The classification of the scorecard's cells, on sample outputs.
+audit-test:
+	@$(PYTHON) audit/test_classify.py
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""test_classify: the audit's cell classification on sample console outputs
+(the lines the kernel prints, README.md "Violation reports"). Run by
+`make audit-test` (and `make audit` before it boots anything); with
+AUDIT_LIVE=1 it also boots two real cells."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from classify import classify  # noqa: E402
+from matrix import ATTACKS, COLUMNS, DEFENCES  # noqa: E402
+
+BY_NAME = {a["name"]: a for a in ATTACKS}
+CANARY = ("audit: stack-smash: win at 0x7cf62753290 (leaked)\n"
+          "carapace: violation=stack-canary in=application thread=main: a stack frame's canary "
+          "changed (checked at 0x7cf6275328e)\n  backtrace:\n")
+FAULT_AT_GUESS = ("audit: stack-guess: guessing win at 0x40000001320\n"
+                  "carapace: violation=page-fault exception=page-fault(#PF) addr=0x40000001320 "
+                  "rip=0x40000001320 error=0x10(not-present,fetch,kernel) cpu=0 thread=main: "
+                  "access to an unmapped page\n")
+RO_AFTER_INIT = ("carapace: violation=wx exception=page-fault(#PF) addr=0xffffd00000001ffc "
+                 "rip=0x7cf6275328e error=0x3(present,write,kernel) cpu=0 thread=main "
+                 "region=ro-after-init: write to data made read-only after boot\n")
+
+
+class Classify(unittest.TestCase):
+    def test_marker_is_success_whatever_the_status(self):
+        out = "audit: x\nAUDIT-SUCCESS: control flow hijacked to win()\n"
+        self.assertEqual(classify(BY_NAME["stack-smash"], out, 0),
+                         ("succeeded", "control flow hijacked to win()"))
+        self.assertEqual(classify(BY_NAME["stack-smash"], out, 129)[0], "succeeded")
+
+    def test_named_kind_with_its_status_is_stopped(self):
+        self.assertEqual(classify(BY_NAME["stack-smash"], CANARY, 133),
+                         ("stopped", "violation=stack-canary (133)"))
+
+    def test_named_kind_with_another_status_is_not_stopped(self):
+        # An application may itself exit with a violation's status.
+        self.assertEqual(classify(BY_NAME["stack-smash"], CANARY, 1)[0], "crashed")
+
+    def test_another_defence_is_crashed_and_named(self):
+        self.assertEqual(classify(BY_NAME["heap-overflow"], CANARY, 133),
+                         ("crashed", "violation=stack-canary (133)"))
+
+    def test_aslr_row_needs_the_fault_at_the_guess(self):
+        attack = BY_NAME["stack-guess"]
+        self.assertEqual(classify(attack, FAULT_AT_GUESS, 129, "0x40000001320")[0], "stopped")
+        self.assertEqual(classify(attack, FAULT_AT_GUESS, 129, "0x40000002000")[0], "crashed")
+
+    def test_region_is_required_where_the_row_names_one(self):
+        attack = BY_NAME["ro-after-init"]
+        self.assertEqual(classify(attack, RO_AFTER_INIT, 131)[0], "stopped")
+        text_write = RO_AFTER_INIT.replace(" region=ro-after-init", "")
+        self.assertEqual(classify(attack, text_write, 131)[0], "crashed")
+
+    def test_no_violation(self):
+        attack = BY_NAME["use-after-free"]
+        self.assertEqual(classify(attack, "audit: not stopped\n", 0)[0], "survived")
+        self.assertEqual(classify(attack, "carapace: timeout: killed\n", 124),
+                         ("crashed", "timeout (124)"))
+        self.assertEqual(classify(attack, "", 142)[0], "crashed")
+
+    def test_a_violation_word_inside_program_output_is_ignored(self):
+        out = "audit: printing violation=fortify as text\n"
+        self.assertEqual(classify(BY_NAME["format-n"], out, 0)[0], "survived")
+
+
+class Matrix(unittest.TestCase):
+    def test_every_off_column_exists(self):
+        names = {c["name"] for c in COLUMNS}
+        for defence in DEFENCES.values():
+            self.assertTrue(defence["column"] is None or defence["column"] in names)
+
+    def test_every_attack_has_a_program_and_defence(self):
+        root = os.path.dirname(os.path.abspath(__file__))
+        for attack in ATTACKS:
+            self.assertIn(attack["defence"], DEFENCES)
+            self.assertTrue(os.path.exists(os.path.join(root, "attacks", attack["program"] + ".c")))
+
+
+@unittest.skipUnless(os.environ.get("AUDIT_LIVE"), "set AUDIT_LIVE=1 to boot QEMU (needs make audit-build)")
+class Live(unittest.TestCase):
+    """Two real cells, end to end: one stopped by its defence, its off-cell succeeding."""
+
+    def test_stack_smash_stopped_then_succeeding(self):
+        import importlib.machinery
+        import importlib.util
+        here = os.path.dirname(os.path.abspath(__file__))
+        loader = importlib.machinery.SourceFileLoader("audit_run", os.path.join(here, "run"))
+        spec = importlib.util.spec_from_loader("audit_run", loader)
+        run = importlib.util.module_from_spec(spec)
+        loader.exec_module(run)
+        columns = {c["name"]: c for c in COLUMNS}
+        hardened = run.run_cell(columns["hardened"], BY_NAME["stack-smash"])
+        off = run.run_cell(columns["canary=constant"], BY_NAME["stack-smash"])
+        self.assertEqual((hardened["cell"], hardened["status"]), ("stopped", 133))
+        self.assertEqual(off["cell"], "succeeded")
+
+
+if __name__ == "__main__":
+    unittest.main()
