@@ -413,13 +413,19 @@ static size_t page_index(uint64_t va)
 	return lo;
 }
 
-/* What memory.c's app_range means: aligned, non-empty, wholly in the application's part. */
+/* What memory.c's memory_app_range says: aligned, non-empty, wholly in the application's part. */
+bool memory_app_range(uint64_t va, size_t len)
+{
+	return len && !((va | len) & (PAGE_SIZE - 1)) && va >= APP_AREA_START &&
+	       va < LOW_HALF_END && len <= LOW_HALF_END - va;
+}
+
+/* The check of a call that would act: one outside the low half is counted (none must reach here). */
 static bool app_range(uint64_t va, size_t len)
 {
 	if (va >= LOW_HALF_END || len > LOW_HALF_END - va)
 		__atomic_add_fetch(&outside, 1, __ATOMIC_RELAXED);
-	return len && !((va | len) & (PAGE_SIZE - 1)) && va >= APP_AREA_START &&
-	       va < LOW_HALF_END && len <= LOW_HALF_END - va;
+	return memory_app_range(va, len);
 }
 
 static int host_prot(unsigned prot)
@@ -511,6 +517,32 @@ int memory_protect(uint64_t va, size_t len, unsigned prot)
 	}
 	pthread_mutex_unlock(&pages_lock);
 	return 0;
+}
+
+bool memory_app_mapped(uint64_t va, size_t len)
+{
+	size_t first;
+	bool all;
+
+	if (!app_range(va, len))
+		return false;
+	pthread_mutex_lock(&pages_lock);
+	first = page_index(va);
+	all = len / PAGE_SIZE <= npages - first &&
+	      pages[first + len / PAGE_SIZE - 1].va == va + len - PAGE_SIZE;
+	pthread_mutex_unlock(&pages_lock);
+	return all;
+}
+
+/* Frames: the fake's page budget. */
+uint64_t memory_usable_frames(void)
+{
+	return FAKE_PAGES_MAX;
+}
+
+uint64_t memory_free_frames(void)
+{
+	return FAKE_PAGES_MAX - npages;
 }
 
 bool fake_page(uint64_t va, unsigned *prot, bool *backed)
@@ -662,7 +694,7 @@ void fake_kernel_init(enum fake_sched_mode m)
 	char err[128];
 
 	mode = m;
-	if (fs_init(&bi, err, sizeof(err)))
+	if (fs_init(&bi, 64ull << 20, err, sizeof(err))) /* a 64 MiB /tmp */
 		panic("fs_init: %s", err);
 	sys_process_register(handlers);
 	sys_files_register(handlers);

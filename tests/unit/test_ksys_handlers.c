@@ -270,7 +270,7 @@ static void test_memory_file(void **state)
  * on main, mprotect and mremap pass a kernel range down (the fake counts
  * 2 requests outside the low half) and this fails, so it is left out.
  */
-#define KERNEL_RANGE_CHECKS 0
+#define KERNEL_RANGE_CHECKS 1
 
 #if KERNEL_RANGE_CHECKS
 /*
