@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/fmt.h>
 #include <carapace/syscall.h>
 
@@ -233,12 +234,77 @@ static void report_unimplemented(const struct syscall_env *env, long nr,
 	env->log(env->ctx, line);
 }
 
+/*
+ * Small fixed-size structures (stat, timespec, utsname, sigaction...) are
+ * copied into the kernel before the handler runs and back after it, with
+ * app_copy: the handler then works on kernel memory that no other thread
+ * can unmap, and a buffer that vanished meanwhile is -EFAULT, not a fault
+ * that ends the run. Larger buffers (read's, getdents64's) are copied by
+ * the handlers themselves with app_copy.
+ */
+#define BOUNCE_BYTES 1024 /* per call: utsname (390) twice fits */
+#define ALIGN16(n)   (((n) + 15) & ~(size_t)15)
+
+struct bounce {
+	uint8_t *app;    /* the application's buffer; NULL: not bounced */
+	uint8_t *copy;   /* what the handler sees */
+	uint8_t *before; /* OUT: the bytes as read, to write back only a change */
+	uint32_t len;
+};
+
+static bool bounced(const struct syscall_arg *arg)
+{
+	return (arg->kind == SYSCALL_ARG_IN || arg->kind == SYSCALL_ARG_OUT) &&
+	       arg->size_kind == SYSCALL_SIZE_FIXED &&
+	       !(arg->attrs & SYSCALL_ATTR_IN_PLACE);
+}
+
+/* Copies each bounced argument in; valid[] then points at the copies. */
+static int bounce_in(const struct syscall_desc *desc, long valid[SYSCALL_MAX_ARGS],
+		     struct bounce b[SYSCALL_MAX_ARGS], uint8_t *area)
+{
+	size_t used = 0;
+
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+		const struct syscall_arg *arg = &desc->args[i];
+		size_t len = arg->size, need = ALIGN16(len) * (arg->kind == SYSCALL_ARG_OUT ? 2 : 1);
+
+		b[i].app = NULL;
+		if (!bounced(arg) || valid[i] == 0 || len == 0 || need > BOUNCE_BYTES - used)
+			continue; /* a NULL optional pointer, or no room: left in place */
+		b[i] = (struct bounce){ (uint8_t *)valid[i], area + used, NULL, (uint32_t)len };
+		if (arg->kind == SYSCALL_ARG_OUT)
+			b[i].before = area + used + ALIGN16(len);
+		used += need;
+		if (app_copy(b[i].copy, b[i].app, len))
+			return -EFAULT;
+		if (b[i].before)
+			memcpy(b[i].before, b[i].copy, len);
+		valid[i] = (long)b[i].copy;
+	}
+	return 0;
+}
+
+/* Writes back what the handler changed in each OUT copy: -EFAULT if that fails. */
+static int bounce_out(const struct bounce b[SYSCALL_MAX_ARGS])
+{
+	int err = 0;
+
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
+		if (b[i].app && b[i].before && memcmp(b[i].before, b[i].copy, b[i].len) != 0 &&
+		    app_copy(b[i].app, b[i].copy, b[i].len))
+			err = -EFAULT;
+	return err;
+}
+
 long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		      long a1, long a2, long a3, long a4, long a5)
 {
 	const struct syscall_desc *desc = syscall_lookup(nr);
 	const long raw[SYSCALL_MAX_ARGS] = { a0, a1, a2, a3, a4, a5 };
-	long valid[SYSCALL_MAX_ARGS];
+	long valid[SYSCALL_MAX_ARGS], rc;
+	struct bounce b[SYSCALL_MAX_ARGS];
+	_Alignas(16) uint8_t area[BOUNCE_BYTES];
 
 	syscall_handler_fn handler = desc ? desc->handler : NULL;
 
@@ -250,7 +316,11 @@ long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		return -ENOSYS;
 	}
 	int err = syscall_validate_args(env, desc, raw, valid);
+	if (!err)
+		err = bounce_in(desc, valid, b, area);
 	if (err)
 		return err;
-	return handler(env, valid);
+	rc = handler(env, valid);
+	err = bounce_out(b);
+	return err && rc >= 0 ? err : rc;
 }

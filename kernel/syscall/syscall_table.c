@@ -23,6 +23,8 @@
 /* A pointer of fixed size n; _OPT: NULL allowed. */
 #define A_IN(n)      { .kind = SYSCALL_ARG_IN, .size = (n) }
 #define A_OUT(n)     { .kind = SYSCALL_ARG_OUT, .size = (n) }
+#define A_OUT_IN_PLACE(n) \
+	{ .kind = SYSCALL_ARG_OUT, .attrs = SYSCALL_ATTR_IN_PLACE, .size = (n) }
 #define A_IN_OPT(n) \
 	{ .kind = SYSCALL_ARG_IN, .attrs = SYSCALL_ATTR_OPTIONAL, .size = (n) }
 #define A_OUT_OPT(n) \
@@ -90,7 +92,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_ARRAY(SYSCALL_ARG_IN, 2, LINUX_SIZEOF_IOVEC, LINUX_UIO_MAXIOV),
 	    A_INT),
 	SYS(21, access, NULL, A_PATH, A_FLAGS(LINUX_ACCESS_MODES)),
-	SYS(22, pipe, NULL, A_OUT(2 * sizeof(int32_t))),
+	SYS(22, pipe, NULL, A_OUT_IN_PLACE(2 * sizeof(int32_t))),
 	SYS(23, select, NULL, A_INT, A_FDSET(0), A_FDSET(0), A_FDSET(0),
 	    A_OUT_OPT(LINUX_SIZEOF_TIMEVAL)),
 	SYS(24, sched_yield, NULL),
@@ -171,7 +173,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(290, eventfd2, NULL, A_INT,
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_EFD_SEMAPHORE)),
 	SYS(292, dup3, NULL, A_FD, A_FD, A_FLAGS(LINUX_O_CLOEXEC)),
-	SYS(293, pipe2, NULL, A_OUT(2 * sizeof(int32_t)),
+	SYS(293, pipe2, NULL, A_OUT_IN_PLACE(2 * sizeof(int32_t)),
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_O_DIRECT |
 		    LINUX_O_EXCL)),
 	SYS(302, prlimit64, sys_prlimit64, A_INT, A_INT,

@@ -59,6 +59,11 @@ enum syscall_size_kind {
 #define SYSCALL_ATTR_WIDE     0x2 /* FLAGS: check all 64 bits (Linux type is
                                      unsigned long); otherwise the upper 32
                                      bits are ignored, as for a C int */
+#define SYSCALL_ATTR_IN_PLACE 0x4 /* IN/OUT of fixed size: not copied through
+                                     the kernel around the handler, which
+                                     copies it itself (pipe's fds: written
+                                     after the pipe exists, closed again if
+                                     the copy fails) */
 
 struct syscall_arg {
 	uint8_t kind;       /* enum syscall_arg_kind */
