@@ -122,10 +122,11 @@ static long sys_clone(const struct syscall_env *env, const long args[SYSCALL_MAX
 	/*
 	 * The child would load its TLS with WRMSR, which faults on a
 	 * non-canonical address: refused here, before any thread exists,
-	 * with arch_prctl's (and Linux's) -EPERM.
+	 * with -EINVAL, the errno Carapace promises for a bad clone argument
+	 * (Linux says -EPERM here; arch_prctl keeps -EPERM).
 	 */
 	if ((flags & CLONE_SETTLS) && !sys_canonical((uint64_t)args[4]))
-		return -EPERM;
+		return -EINVAL;
 	if (!(cs = kmalloc(sizeof(*cs))))
 		return -EAGAIN;
 	cs->frame = *syscall_current_frame();

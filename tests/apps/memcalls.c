@@ -354,7 +354,7 @@ static int bounds(void)
 	long rc;
 
 	rc = clone_bad_tls(stack + 16 * PAGE);
-	report("clone", "tls=0x8000000000000000", rc < 0 ? -1 : rc, rc < 0 ? (int)-rc : 0, EPERM);
+	report("clone", "tls=0x8000000000000000", rc < 0 ? -1 : rc, rc < 0 ? (int)-rc : 0, EINVAL);
 	TRY("arch_prctl-set-fs", "0x8000000000000000", EPERM, SYS_arch_prctl, 0x1002,
 	    0x8000000000000000ull, 0, 0, 0, 0);
 	TRY("mremap-old-len-overflow", "stack", EINVAL, SYS_mremap, stack, -1L, PAGE, 0, 0, 0);

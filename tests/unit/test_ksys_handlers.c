@@ -329,6 +329,9 @@ static void test_process_and_futex(void **state)
 		{ "membarrier query", __NR_membarrier, { 0, 0 }, 0x1f },
 		{ "membarrier global", __NR_membarrier, { 1, 0 }, 0 },
 		{ "membarrier two commands", __NR_membarrier, { 3, 0 }, -EINVAL },
+		/* WRMSR of a non-canonical FS base would fault: refused before any thread exists. */
+		{ "clone with a non-canonical TLS", __NR_clone,
+		  { CLONE_THREAD_FLAGS | CLONE_SETTLS, room(8), 0, 0, (long)(1ul << 63) }, -EINVAL },
 	};
 	uint64_t slept = fake_slept_ns(), shootdowns = fake_tlb_shootdowns();
 
