@@ -4,7 +4,7 @@
 # flags and objects).
 #
 #   make kernel-libc   build/carapace-libc.bin: the kernel with all of musl
-#                      and the export table (not yet the default image)
+#                      and the export table (the image applications boot)
 
 # Included before the top-level rules: keep `make` alone building the kernel.
 LIBC_SAVED_GOAL := $(.DEFAULT_GOAL)

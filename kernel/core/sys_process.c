@@ -161,8 +161,8 @@ static long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL
 
 /*
  * Relative sleeps on any of the clocks a sleep makes sense on; TIMER_ABSTIME
- * converts the deadline with the env's clock (REALTIME is boot time too until
- * there is a wall clock). CPU-time clocks are not supported.
+ * converts the deadline with the env's clock (REALTIME: the RTC's wall
+ * clock). CPU-time clocks are not supported.
  */
 static long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {

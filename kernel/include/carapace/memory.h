@@ -109,7 +109,8 @@ uint64_t memory_low_page(void);
  * half of the address space (from 64 KiB up), in 4 KiB pages. prot is a
  * mix of MEMORY_PROT_* (Linux's PROT_ values); 0 maps the range with no
  * access (the pages exist but are not present). Write and execute together
- * are refused (-EACCES).
+ * are refused (-EACCES) unless the boot option wx=allow lifted W^X for the
+ * application's memory.
  *
  * Every range must lie wholly in [APP_AREA_START, LOW_HALF_END), be
  * page-aligned and not empty (memory_app_range); any other range is
