@@ -26,6 +26,7 @@ enum violation {
 	VIOLATION_CPU_EXCEPTION,
 	VIOLATION_DOUBLE_FAULT,
 	VIOLATION_UBSAN,     /* SAN=ubsan builds only (hardening/ubsan.c) */
+	VIOLATION_LIBC_CRASH, /* musl executed its crash hlt (carapace/libc_crash.h) */
 	VIOLATION_COUNT,
 };
 
