@@ -220,6 +220,7 @@ static void __attribute__((noreturn)) report_libc_crash(const struct trap_frame 
 		sched_current_name(), name ? name : "?", (unsigned long long)off);
 	print_registers(f);
 	report_backtrace(hlt, f->rbp);
+	report_stack_scan(f->rsp);
 	power_exit(violation_exit_status(VIOLATION_LIBC_CRASH));
 }
 
