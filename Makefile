@@ -16,6 +16,7 @@ CC       := clang
 LD       := ld.lld
 OBJCOPY  := objcopy
 NM       := nm
+OBJDUMP  := objdump
 PYTHON   := python3
 BUILD    := build
 # Build profiles (README.md, "Build profiles"): hardened (the default) or
@@ -108,7 +109,7 @@ $(BUILD)/kernel/%.S.o: %.S
 # scripts/gen-relocs makes the table that slides the image at boot
 # (kernel/arch/x86_64/reloc.c); the third carries both. The tables are the
 # image's last sections, so no other symbol moves between the links.
-KERNEL_TABLE_SYMS := ' (\.L|ksym_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
+KERNEL_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
 
 $(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o

@@ -17,7 +17,7 @@ STATUS = {
     "page-fault": 129, "null-deref": 130, "wx": 131, "stack-guard": 132,
     "stack-canary": 133, "heap-overflow": 135, "double-free": 136,
     "invalid-free": 137, "use-after-free": 138, "fortify": 139,
-    "cpu-exception": 140, "double-fault": 141,
+    "cpu-exception": 140, "double-fault": 141, "ubsan": 143, "libc-crash": 144,
 }
 LAUNCHER_STATUS = {124: "timeout", 125: "launcher failed", 126: "boot refused",
                    128: "kernel panic", 134: "abort()", 142: "guest reset, no status"}

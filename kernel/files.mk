@@ -6,6 +6,7 @@ KERNEL_PORTABLE_SRCS := \
 	kernel/lib/app_copy_host.c \
 	kernel/core/options.c \
 	kernel/core/ksym.c \
+	kernel/core/libc_crash.c \
 	kernel/core/acpi.c \
 	kernel/mm/pfa.c \
 	kernel/sync/mpsc.c \

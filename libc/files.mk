@@ -47,7 +47,7 @@ LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
 # musl's position-independent code, land in the text and data ranges).
 LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|ro_after_init|libc_data|data|got\.plt|bss|ksyms|relocs|symtab|strtab|shstrtab|debug_.*|rela\..*)
 # Symbols the export table and the symbol table may move between the links.
-LIBC_TABLE_SYMS := ' (\.L|ksym_|kexport_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
+LIBC_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kexport_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
 
 .PHONY: kernel-libc
 kernel-libc: $(BUILD)/carapace-libc.bin
@@ -77,8 +77,12 @@ $(BUILD)/carapace-libc.pass1.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) \
 	$(LIBC_LINK) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o \
 		$(BUILD)/kernel/relocs-empty.o -o $@
 
-$(BUILD)/libc/ksyms.o: $(BUILD)/carapace-libc.pass1.elf scripts/gen-ksyms
-	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/libc/ksyms.S
+# With the symbols, the list of musl's hlt instructions (carapace/libc_crash.h),
+# checked again on the last link.
+$(BUILD)/libc/ksyms.o: $(BUILD)/carapace-libc.pass1.elf scripts/gen-ksyms scripts/gen-libc-hlts
+	$(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $< > $(BUILD)/libc/hlts.txt
+	$(NM) -n -S --defined-only $< | \
+		$(PYTHON) scripts/gen-ksyms --libc-hlts $(BUILD)/libc/hlts.txt - > $(BUILD)/libc/ksyms.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/ksyms.S -o $@
 
 $(BUILD)/libc/kexports.o: $(BUILD)/carapace-libc.pass1.elf $(BUILD)/libc/libc-names.txt \
@@ -107,6 +111,8 @@ $(BUILD)/carapace-libc.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/k
 	@cmp -s $(BUILD)/libc/syms1.txt $(BUILD)/libc/syms2.txt || \
 		{ echo "error: symbols moved between the links of $@"; exit 1; }
 	$(PYTHON) scripts/gen-relocs --check $@ $(BUILD)/libc/relocs.S
+	@$(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $@ 2>/dev/null | \
+		cmp -s - $(BUILD)/libc/hlts.txt || { echo "error: musl's hlt list changed in $@"; exit 1; }
 	@! readelf -SW $@ | grep -oE '^ *\[ *[0-9]+\] \S+' | awk '{ print $$NF }' | \
 		grep -vxE '$(LIBC_IMAGE_SECTIONS)' | sed 's/^/error: unexpected section in the image: /' | grep .
 

@@ -2,6 +2,10 @@
  * test=libc-exports: the image's export table finds musl's functions and
  * data, Carapace's own definitions win where both exist, and a looked-up
  * musl function works when called.
+ *
+ * test=libc-hlts: the table of musl's hlt instructions (carapace/libc_crash.h)
+ * lists, in order, only hlt opcodes inside musl's text, and musl's malloc
+ * checks are among them.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,7 +14,10 @@
 
 #include <carapace/console.h>
 #include <carapace/kexports.h>
+#include <carapace/ksym.h>
 #include <carapace/ktests.h>
+#include <carapace/libc_crash.h>
+#include <carapace/report.h>
 
 #include "arch.h"
 
@@ -126,3 +133,38 @@ static int ktest_libc_exports(void)
 	return failed != 0;
 }
 KTEST("libc-exports", ktest_libc_exports);
+
+#define HLT_OPCODE 0xf4
+
+extern const char __libc_text_start[], __libc_text_end[];
+extern const struct libc_hlt_site libc_hlt_sites[];
+extern const uint64_t libc_hlt_count;
+
+static int ktest_libc_hlts(void)
+{
+	uint64_t size = (uint64_t)(__libc_text_end - __libc_text_start), in_get_meta = 0;
+	int wrong = 0;
+
+	for (uint64_t i = 0; i < libc_hlt_count; i++) {
+		const struct libc_hlt_site *s = &libc_hlt_sites[i];
+		uint64_t off = 0;
+		const char *name;
+		bool ok = s->offset < size &&
+			  (uint8_t)__libc_text_start[s->offset] == HLT_OPCODE &&
+			  s->cond <= LIBC_HLT_ONLY_PATH &&
+			  (i == 0 || libc_hlt_sites[i - 1].offset < s->offset);
+
+		if (!ok) {
+			kprintf("libc-hlts: site %llu at offset %#x (condition %u) WRONG\n",
+				(unsigned long long)i, s->offset, s->cond);
+			wrong++;
+			continue;
+		}
+		name = report_kernel_symbol((uint64_t)__libc_text_start + s->offset, &off);
+		in_get_meta += name && !strcmp(name, "get_meta");
+	}
+	kprintf("libc-hlts: %llu sites, %llu in mallocng's get_meta, %d wrong\n",
+		(unsigned long long)libc_hlt_count, (unsigned long long)in_get_meta, wrong);
+	return wrong || !libc_hlt_count || !in_get_meta;
+}
+KTEST("libc-hlts", ktest_libc_hlts);

@@ -5,6 +5,7 @@
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
+#include <carapace/images.h>
 #include <carapace/ksym.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
@@ -17,6 +18,8 @@
 #include "smp.h"
 
 #define BACKTRACE_MAX 32
+#define STACK_SCAN_WORDS 128 /* 1 KiB above rsp */
+#define STACK_SCAN_MAX   8   /* text addresses printed */
 
 extern char __text_start[], __text_end[];
 
@@ -37,6 +40,7 @@ static const struct {
 	[VIOLATION_CPU_EXCEPTION] = { "cpu-exception", EXIT_CPU_EXCEPTION },
 	[VIOLATION_DOUBLE_FAULT] = { "double-fault", EXIT_DOUBLE_FAULT },
 	[VIOLATION_UBSAN] = { "ubsan", EXIT_UBSAN },
+	[VIOLATION_LIBC_CRASH] = { "libc-crash", EXIT_LIBC_CRASH },
 };
 
 /* The symbol table that the second kernel link adds (scripts/gen-ksyms). */
@@ -150,6 +154,25 @@ void report_backtrace(uint64_t rip, uint64_t rbp)
 		if (next <= rbp)
 			break; /* frames go up the stack; anything else is garbage */
 		rbp = next;
+	}
+}
+
+void report_stack_scan(uint64_t rsp)
+{
+	int found = 0;
+
+	kprintf("  stack scan (text addresses above rsp, as return addresses are; may be stale):\n");
+	for (int i = 0; i < STACK_SCAN_WORDS && found < STACK_SCAN_MAX; i++) {
+		uint64_t at = rsp + 8 * (uint64_t)i, word;
+
+		/* Page by page: the scan stops at the stack's end (its guard), never faults. */
+		if (at & 7 || !mmu_lookup(mmu_root(), at, NULL, NULL))
+			break;
+		word = *(const uint64_t *)at;
+		if (!image_in_text(word - 1))
+			continue;
+		/* A return address points after the call: look up the call itself. */
+		print_frame(found++, word - 1);
 	}
 }
 

@@ -16,6 +16,11 @@
  *    a percent over a second, at a few hundred switches per second.
  *  - SCHED_MIN_SLICE_NS: the timer is never armed closer than this, so a
  *    burst of wake-ups cannot turn into an interrupt storm.
+ *  - SCHED_LIBC_WATCH_NS: in the image with musl, a CPU that runs a thread
+ *    takes a timer interrupt at least this often. musl's crash idiom is a
+ *    `hlt`, which in ring 0 waits for an interrupt; tickless, a lone thread
+ *    would wait forever. The interrupt path then reports it
+ *    (carapace/libc_crash.h). Ten interrupts a second on a busy CPU.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -38,6 +43,10 @@
 
 #define SCHED_HYSTERESIS_NS 1000000ull /* 1 ms */
 #define SCHED_MIN_SLICE_NS  200000ull  /* 200 us */
+#define SCHED_LIBC_WATCH_NS 100000000ull /* 100 ms */
+
+/* The number of musl's hlt instructions listed in the image (0: no musl). */
+extern const uint64_t libc_hlt_count;
 
 static inline struct sched_cpu *this_sched(void)
 {
@@ -194,6 +203,13 @@ static void arm_timer(struct sched_cpu *sc, struct thread *cur, uint64_t now)
 	}
 	if (when && when < now + SCHED_MIN_SLICE_NS / 4)
 		when = now + SCHED_MIN_SLICE_NS / 4;
+	if (!cur->is_idle && libc_hlt_count && (!when || when > now + SCHED_LIBC_WATCH_NS)) {
+		/* A watch still ahead is kept: no timer write on every schedule. */
+		if (sc->armed_ns > now && sc->armed_ns <= now + SCHED_LIBC_WATCH_NS)
+			when = sc->armed_ns;
+		else
+			when = now + SCHED_LIBC_WATCH_NS;
+	}
 	if (when != sc->armed_ns) {
 		sc->armed_ns = when;
 		lapic_timer_set_deadline(when ? clock_ns_to_tsc(when) : 0);
@@ -308,6 +324,11 @@ void sched_schedule_locked(bool yield)
 	arm_timer(sc, next, now);
 	if (next != prev)
 		switch_to(sc, prev, next);
+}
+
+void sched_arm_timer_locked(void)
+{
+	arm_timer(this_sched(), this_cpu()->current, clock_ns());
 }
 
 void thread_yield(void)

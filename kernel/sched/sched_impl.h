@@ -89,6 +89,8 @@ void thread_free(struct thread *t);
 
 /* sched.c */
 void sched_schedule_locked(bool yield);
+/* Arms this CPU's timer for its running thread (interrupts off): at boot. */
+void sched_arm_timer_locked(void);
 void sched_enqueue_local(struct sched_cpu *sc, struct thread *t);
 void sched_send_to(struct cpu *c, struct thread *t);
 void sched_finish_switch(void);

@@ -563,6 +563,8 @@ void sched_init(void)
 	syscall_set_cpu_count(cpu_count);
 	klog("sched: %u cpus scheduling, fpu state by %s (%zu bytes)\n", cpu_count,
 	     fpu_method(), fpu_area_size());
+	/* Thread "main" has not been scheduled: its timer (the libc watch) starts here. */
+	sched_arm_timer_locked();
 	irq_enable();
 }
 

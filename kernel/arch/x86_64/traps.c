@@ -10,6 +10,7 @@
 #include <carapace/console.h>
 #include <carapace/hardening.h>
 #include <carapace/images.h>
+#include <carapace/libc_crash.h>
 #include <carapace/memory.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
@@ -188,12 +189,51 @@ static bool trap_fix_app_access(struct trap_frame *f)
 }
 
 /*
- * Interrupts go to their handlers; every exception ends in a report, but
- * for the fault of an application copy.
+ * musl's text and its hlt instructions (the image with musl; in the plain
+ * image the range is empty and the table too): see carapace/libc_crash.h.
+ */
+extern char __libc_text_start[], __libc_text_end[];
+extern const struct libc_hlt_site libc_hlt_sites[];
+extern const uint64_t libc_hlt_count;
+
+/* Whether the interrupted code had just executed musl's a_crash hlt. */
+static bool interrupted_libc_crash(const struct trap_frame *f)
+{
+	/* One compare for anything outside musl's text (wraps below its start). */
+	uint64_t hlt_offset = f->rip - 1 - (uint64_t)__libc_text_start;
+
+	return hlt_offset < (uint64_t)(__libc_text_end - __libc_text_start) &&
+	       libc_hlt_executed(libc_hlt_sites, libc_hlt_count, hlt_offset, f->rflags);
+}
+
+static void __attribute__((noreturn)) report_libc_crash(const struct trap_frame *f)
+{
+	uint64_t hlt = f->rip - 1, off = 0;
+	const char *name;
+
+	if (report_enter())
+		report_abort("musl's crash hlt");
+	name = report_kernel_symbol(hlt, &off);
+	report_violation_line(VIOLATION_LIBC_CRASH,
+		"rip=0x%llx cpu=%u thread=%s at %s+0x%llx: musl detected corruption and "
+		"executed hlt (a_crash)", (unsigned long long)hlt, cpu_current_id(),
+		sched_current_name(), name ? name : "?", (unsigned long long)off);
+	print_registers(f);
+	report_backtrace(hlt, f->rbp);
+	report_stack_scan(f->rsp);
+	power_exit(violation_exit_status(VIOLATION_LIBC_CRASH));
+}
+
+/*
+ * Interrupts go to their handlers, but for one that woke musl's crash hlt;
+ * every exception ends in a report, but for the fault of an application
+ * copy.
  */
 void trap_handler(struct trap_frame *f)
 {
 	if (f->vector >= VEC_IRQ_BASE) {
+		if (interrupted_libc_crash(f))
+			report_libc_crash(f);
 		irq_dispatch(f);
 		return;
 	}

@@ -26,6 +26,7 @@ enum violation {
 	VIOLATION_CPU_EXCEPTION,
 	VIOLATION_DOUBLE_FAULT,
 	VIOLATION_UBSAN,     /* SAN=ubsan builds only (hardening/ubsan.c) */
+	VIOLATION_LIBC_CRASH, /* musl executed its crash hlt (carapace/libc_crash.h) */
 	VIOLATION_COUNT,
 };
 
@@ -52,5 +53,12 @@ const char *report_kernel_symbol(uint64_t addr, uint64_t *offset);
 
 /* Prints "  backtrace:" and one line per frame, from rip and the frame pointer. */
 void report_backtrace(uint64_t rip, uint64_t rbp);
+
+/*
+ * For code built without frame pointers (musl): prints "  stack scan:" and
+ * the words just above rsp that point into executable text, as a caller's
+ * return address would (some may be stale).
+ */
+void report_stack_scan(uint64_t rsp);
 
 #endif
