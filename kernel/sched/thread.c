@@ -25,7 +25,7 @@
 #include "smp.h"
 
 #define IRQ_STACK_SIZE      (16 * 1024)
-#define SYSCALL_STACK_SIZE  (16 * 1024)
+#define SYSCALL_STACK_SIZE  (32 * 1024) /* path strings are copied onto it (8 KiB) */
 #define FPU_ALIGN           64
 #define BALANCE_PERIOD_NS   (100 * 1000000ull)
 #define AP_SCHED_WAIT_NS    (2000 * 1000000ull)

@@ -297,6 +297,67 @@ static int bounce_out(const struct bounce b[SYSCALL_MAX_ARGS])
 	return err;
 }
 
+/*
+ * Path strings are read once more, into the kernel, with app_copy, page by
+ * page (each page checked again first): the handler and the VFS then read
+ * a copy that no other thread can unmap or change under them. The copy is
+ * what counts: a string whose NUL vanished since the check is
+ * -ENAMETOOLONG, a page that vanished -EFAULT. No call takes more than
+ * two paths (rename, renameat).
+ */
+#define MAX_STRINGS 2
+
+static int copy_string(const struct syscall_env *env, uintptr_t addr, char *dst)
+{
+	size_t scanned = 0;
+
+	while (scanned < SYSCALL_PATH_MAX) {
+		size_t chunk = SYSCALL_PAGE_SIZE - addr % SYSCALL_PAGE_SIZE;
+
+		if (chunk > SYSCALL_PATH_MAX - scanned)
+			chunk = SYSCALL_PATH_MAX - scanned;
+		if (syscall_check_range(env, addr, chunk, false) ||
+		    app_copy(dst + scanned, (const void *)addr, chunk))
+			return -EFAULT;
+		if (strnlen(dst + scanned, chunk) < chunk)
+			return 0;
+		scanned += chunk;
+		if (chunk > UINTPTR_MAX - addr)
+			return -EFAULT;
+		addr += chunk;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* Runs the handler on kernel copies of the call's path strings. */
+static __attribute__((noinline)) long
+call_with_strings(const struct syscall_env *env, const struct syscall_desc *desc,
+		  syscall_handler_fn handler, long valid[SYSCALL_MAX_ARGS])
+{
+	char strings[MAX_STRINGS][SYSCALL_PATH_MAX];
+	int n = 0;
+
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+		if (desc->args[i].kind != SYSCALL_ARG_STRING || valid[i] == 0)
+			continue; /* a NULL optional string stays NULL */
+		if (n == MAX_STRINGS || desc->args[i].size != SYSCALL_PATH_MAX)
+			return -EINVAL; /* a table entry this code does not know */
+		int err = copy_string(env, (uintptr_t)valid[i], strings[n]);
+		if (err)
+			return err;
+		valid[i] = (long)strings[n++];
+	}
+	return handler(env, valid);
+}
+
+static bool takes_strings(const struct syscall_desc *desc)
+{
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
+		if (desc->args[i].kind == SYSCALL_ARG_STRING)
+			return true;
+	return false;
+}
+
 long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		      long a1, long a2, long a3, long a4, long a5)
 {
@@ -320,7 +381,8 @@ long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		err = bounce_in(desc, valid, b, area);
 	if (err)
 		return err;
-	rc = handler(env, valid);
+	rc = takes_strings(desc) ? call_with_strings(env, desc, handler, valid)
+				 : handler(env, valid);
 	err = bounce_out(b);
 	return err && rc >= 0 ? err : rc;
 }

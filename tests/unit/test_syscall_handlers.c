@@ -330,6 +330,48 @@ static void test_bounced_structures(void **state)
 	assert_string_equal((char *)u, "Carapace");
 }
 
+/* What a path handler was given: its pointers and the bytes behind them. */
+static long seen_path[2];
+static char seen_text[2][64];
+
+static long record_paths(const struct syscall_env *e, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)e;
+	for (int i = 0; i < 2; i++) {
+		seen_path[i] = args[i];
+		snprintf(seen_text[i], sizeof(seen_text[i]), "%s", (const char *)args[i]);
+	}
+	return 0;
+}
+
+/*
+ * Path strings reach the handler as kernel copies: not the application's
+ * pointer, the same text; a path whose page vanished after the check is
+ * -EFAULT and the handler does not run.
+ */
+static void test_copied_paths(void **state)
+{
+	static syscall_handler_fn handlers[SYSCALL_TABLE_SIZE];
+	char *from = (char *)fx.rw, *to = (char *)fx.rw + 100;
+
+	(void)state;
+	strcpy(from, "/tmp/a");
+	strcpy(to, "/tmp/b");
+	handlers[__NR_rename] = record_paths;
+	env.kernel_handlers = handlers;
+	assert_int_equal(sys(__NR_rename, (long)from, (long)to, 0, 0, 0, 0), 0);
+	assert_true(seen_path[0] != (long)from && seen_path[1] != (long)to);
+	assert_string_equal(seen_text[0], "/tmp/a");
+	assert_string_equal(seen_text[1], "/tmp/b");
+	seen_path[0] = 0;
+	vanished = (const uint8_t *)to;
+	vanished_len = 1;
+	assert_int_equal(sys(__NR_rename, (long)from, (long)to, 0, 0, 0, 0), -EFAULT);
+	assert_int_equal(seen_path[0], 0);
+	vanished = NULL;
+	env.kernel_handlers = NULL;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -346,6 +388,7 @@ int main(void)
 		T(test_prlimit64_set),
 		T(test_ioctl),
 		T(test_bounced_structures),
+		T(test_copied_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
