@@ -4,10 +4,11 @@ __libc_text_start and __libc_text_end it lists, with which condition, and
 which it must leave out (the next instruction reached another way)."""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tiny_image import run_script_on_image  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 GEN = os.path.join(REPO, "scripts", "gen-libc-hlts")
@@ -55,20 +56,7 @@ next:	ret
 
 def run_gen(asm):
     """(return code, stdout, stderr) of gen-libc-hlts on an image of asm."""
-    d = tempfile.mkdtemp()
-    try:
-        for name, text in (("t.S", asm), ("t.ld", SCRIPT)):
-            with open(os.path.join(d, name), "w") as f:
-                f.write(text)
-        subprocess.run(["clang", "-c", "-target", "x86_64-unknown-linux-gnu", "t.S",
-                        "-o", "t.o"], cwd=d, check=True)
-        subprocess.run(["ld.lld", "-static", "--no-pie", "-T", "t.ld", "t.o", "-o", "t.elf"],
-                       cwd=d, check=True)
-        p = subprocess.run([sys.executable, GEN, os.path.join(d, "t.elf")],
-                           capture_output=True, text=True)
-        return p.returncode, p.stdout, p.stderr
-    finally:
-        shutil.rmtree(d)
+    return run_script_on_image(GEN, asm, SCRIPT)
 
 
 @unittest.skipUnless(shutil.which("clang") and shutil.which("ld.lld") and

@@ -5,10 +5,11 @@ moving part), and the records it refuses (a 32-bit absolute address of the
 moving part, PC-relative across its edge)."""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tiny_image import run_script_on_image  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 GEN = os.path.join(REPO, "scripts", "gen-relocs")
@@ -44,20 +45,8 @@ data:	.quad high, 0x1234, low /* only the first is listed */
 
 def build(asm):
     """(gen-relocs' return code, its output) for an image of asm."""
-    d = tempfile.mkdtemp()
-    try:
-        for name, text in (("t.S", asm), ("t.ld", SCRIPT)):
-            with open(os.path.join(d, name), "w") as f:
-                f.write(text)
-        subprocess.run(["clang", "-c", "-target", "x86_64-unknown-linux-gnu", "t.S",
-                        "-o", "t.o"], cwd=d, check=True)
-        subprocess.run(["ld.lld", "-static", "--no-pie", "--no-relax", "--emit-relocs",
-                        "-T", "t.ld", "t.o", "-o", "t.elf"], cwd=d, check=True)
-        p = subprocess.run([sys.executable, GEN, os.path.join(d, "t.elf")],
-                           capture_output=True, text=True)
-        return p.returncode, p.stdout + p.stderr
-    finally:
-        shutil.rmtree(d)
+    rc, out, err = run_script_on_image(GEN, asm, SCRIPT, ("--no-relax", "--emit-relocs"))
+    return rc, out + err
 
 
 def offsets(out):
