@@ -16,6 +16,35 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0, 0 }
 
+#ifdef CARAPACE_HOST_IRQS
+/* Host builds of kernel code (tests/files.mk): CLI and STI fault outside ring 0. */
+static inline uint64_t spin_irq_save(void)
+{
+	return 0;
+}
+
+static inline void spin_irq_restore(uint64_t flags)
+{
+	(void)flags;
+}
+#else
+/* Disables interrupts on this CPU; returns RFLAGS as it was. */
+static inline uint64_t spin_irq_save(void)
+{
+	uint64_t flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+/* Enables interrupts again if they were on (IF, bit 9) when flags was taken. */
+static inline void spin_irq_restore(uint64_t flags)
+{
+	if (flags & (1u << 9))
+		__asm__ volatile("sti" : : : "memory");
+}
+#endif
+
 static inline void spin_lock(struct spinlock *l)
 {
 	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
@@ -34,7 +63,7 @@ static inline uint64_t spin_lock_irqsave(struct spinlock *l)
 {
 	uint64_t flags;
 
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	flags = spin_irq_save();
 	spin_lock(l);
 	return flags;
 }
@@ -49,7 +78,7 @@ static inline uint64_t spin_lock_irqsave_polling(struct spinlock *l, void (*poll
 	uint64_t flags;
 	uint16_t ticket;
 
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	flags = spin_irq_save();
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
 		poll();
@@ -61,8 +90,7 @@ static inline uint64_t spin_lock_irqsave_polling(struct spinlock *l, void (*poll
 static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
 {
 	spin_unlock(l);
-	if (flags & (1u << 9)) /* IF was set */
-		__asm__ volatile("sti" : : : "memory");
+	spin_irq_restore(flags);
 }
 
 #endif
