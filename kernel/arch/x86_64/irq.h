@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <carapace/spinlock.h>
+
 #include "trap.h"
 
 #define VEC_IRQ_BASE     0x20
@@ -38,18 +40,15 @@ static inline void irq_disable(void)
 	__asm__ volatile("cli" : : : "memory");
 }
 
+/* The same as the spinlocks' (carapace/spinlock.h). */
 static inline uint64_t irq_save(void)
 {
-	uint64_t flags;
-
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	return flags;
+	return spin_irq_save();
 }
 
 static inline void irq_restore(uint64_t flags)
 {
-	if (flags & (1u << 9))
-		__asm__ volatile("sti" : : : "memory");
+	spin_irq_restore(flags);
 }
 
 #endif
