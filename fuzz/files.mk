@@ -1,44 +1,126 @@
-# libFuzzer harnesses: each fuzz/fuzz_*.c is linked with every portable
-# kernel source, all built with the fuzzer and ASan+UBSan.
+# Fuzz harnesses (fuzz/README.md). Each harness is one line below, in
+# FUZZ_HARNESS: its name (fuzz/NAME.c), what it links besides every
+# portable kernel source, and its own files (the rows of make fuzz-cov's
+# table and of the README's coverage figures).
+#   portable  every portable kernel source (KERNEL_PORTABLE_SRCS)
+#   kcore     those, plus kernel/core's handlers on the fake kernel of
+#             tests/unit/kernel_fakes.c (KCORE_SRCS, tests/files.mk)
+# Each harness builds three times from the same source: libFuzzer with
+# ASan+UBSan (build/fuzz/NAME), AFL++ with ASan+UBSan (build/fuzz/afl/NAME)
+# and a plain replay program with llvm's source coverage (build/fuzz/cov/NAME).
 # Included by the top-level Makefile (uses CC, BUILD, KERNEL_PORTABLE_SRCS).
 
-FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_OBJS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/obj/fuzz/%.o,$(FUZZ_SRCS))
+FUZZ_HARNESSES :=
+define fuzz_harness
+FUZZ_HARNESSES += $(1)
+FUZZ_LINK_$(1) := $(2)
+FUZZ_OWN_$(1) := $(3)
+endef
+
+# name              links     own files
+$(eval $(call fuzz_harness,fuzz_options,portable,kernel/core/options.c))
+$(eval $(call fuzz_harness,fuzz_fmt,portable,kernel/lib/fmt.c))
+$(eval $(call fuzz_harness,fuzz_acpi,portable,kernel/core/acpi.c))
+$(eval $(call fuzz_harness,fuzz_elf,portable,kernel/elf/elf_parse.c kernel/elf/elf_dynamic.c kernel/elf/elf_symbol.c kernel/elf/elf_load.c kernel/elf/elf_reloc.c))
+$(eval $(call fuzz_harness,fuzz_bootfs,portable,kernel/fs/bootfs.c kernel/fs/vfs.c))
+$(eval $(call fuzz_harness,fuzz_aslr_place,portable,aslr/place.c))
+$(eval $(call fuzz_harness,fuzz_halloc,portable,hardening/halloc.c hardening/halloc_layout.c))
+$(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/core/sys_files.c kernel/core/sys_memory.c kernel/core/sys_poll.c))
+$(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/core/sys_files.c kernel/core/sys_memory.c kernel/core/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
+
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
+FUZZ_AFL_BINS := $(patsubst %,$(BUILD)/fuzz/afl/%,$(FUZZ_HARNESSES))
+FUZZ_COV_BINS := $(patsubst %,$(BUILD)/fuzz/cov/%,$(FUZZ_HARNESSES))
+
+# Sources a harness links besides its own file: the syscall program engine
+# (fuzz/prog/, shared with the in-guest fuzzer apps/fuzz_guest).
+FUZZ_PROG_SRCS := fuzz/prog/syscall_prog.c
+FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
 
 FUZZ_SANFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-	$(FUZZ_SANFLAGS) -Ikernel/include -MMD -MP
-FUZZ_PORTABLE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(KERNEL_PORTABLE_SRCS))
+FUZZ_BASE_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	-Ikernel/include -Ifuzz -MMD -MP
+FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(FUZZ_SANFLAGS)
+# AFL++: afl-clang-fast instruments, AFL_USE_ASAN/AFL_USE_UBSAN add the
+# sanitizers, and -fsanitize=fuzzer at link brings AFL++'s own driver
+# (libAFLDriver: persistent mode, or the files named on the command line).
+FUZZ_AFL_CC := AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 afl-clang-fast
+FUZZ_AFL_CFLAGS := $(FUZZ_BASE_CFLAGS) -fno-omit-frame-pointer
+# Coverage: no sanitizer, no fuzzer; fuzz/replay_main.c runs the inputs.
+FUZZ_COV_CFLAGS := $(FUZZ_BASE_CFLAGS) -fprofile-instr-generate -fcoverage-mapping
 
-.PHONY: fuzz-build
+# engine directory, compiler, compile flags, link flags
+FUZZ_ENGINES := libfuzzer afl cov
+FUZZ_DIR_libfuzzer := $(BUILD)/fuzz
+FUZZ_DIR_afl := $(BUILD)/fuzz/afl
+FUZZ_DIR_cov := $(BUILD)/fuzz/cov
+FUZZ_CC_libfuzzer = $(CC)
+FUZZ_CC_afl = $(FUZZ_AFL_CC)
+FUZZ_CC_cov = $(CC)
+FUZZ_COMPILE_libfuzzer = $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS))
+FUZZ_COMPILE_afl = $(FUZZ_AFL_CFLAGS)
+FUZZ_COMPILE_cov = $(FUZZ_COV_CFLAGS)
+FUZZ_LINK_FLAGS_libfuzzer = $(FUZZ_SANFLAGS)
+FUZZ_LINK_FLAGS_afl = -fsanitize=fuzzer
+FUZZ_LINK_FLAGS_cov = -fprofile-instr-generate -fcoverage-mapping
+FUZZ_MAIN_libfuzzer :=
+FUZZ_MAIN_afl :=
+FUZZ_MAIN_cov = $(BUILD)/fuzz/cov/obj/fuzz/replay_main.o
+
+.PHONY: fuzz-build fuzz-build-afl fuzz-build-cov fuzz fuzz-cov fuzz-list
 fuzz-build: $(FUZZ_BINS)
+fuzz-build-afl: $(FUZZ_AFL_BINS)
+fuzz-build-cov: $(FUZZ_COV_BINS)
 
-# Objects get the fuzzer's coverage hooks; libFuzzer's main() comes at link.
-$(BUILD)/fuzz/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -c $< -o $@
+# One engine's objects: portable sources and harnesses (obj/), and the
+# kcore sources with kernel/core's include path (obj-kcore/).
+define fuzz_engine_rules
+$$(FUZZ_DIR_$(1))/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC_$(1)) $$(FUZZ_COMPILE_$(1)) -c $$< -o $$@
 
-$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_PORTABLE_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(FUZZ_SANFLAGS) $< $(FUZZ_PORTABLE_OBJS) -o $@
+$$(FUZZ_DIR_$(1))/obj-kcore/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC_$(1)) $$(KCORE_INC) $$(FUZZ_COMPILE_$(1)) -c $$< -o $$@
 
-# Keep the objects: make would delete them as intermediate files.
-.SECONDARY: $(FUZZ_OBJS)
+FUZZ_PORTABLE_OBJS_$(1) := $$(patsubst %.c,$$(FUZZ_DIR_$(1))/obj/%.o,$$(KERNEL_PORTABLE_SRCS))
+FUZZ_KCORE_OBJS_$(1) := $$(patsubst %.c,$$(FUZZ_DIR_$(1))/obj-kcore/%.o,$$(KCORE_SRCS))
+.SECONDARY: $$(FUZZ_PORTABLE_OBJS_$(1)) $$(FUZZ_KCORE_OBJS_$(1))
+endef
+$(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
-# fuzz_syscall also runs kernel/core's handlers, on the fake kernel of
-# tests/unit/kernel_fakes.c (KCORE_SRCS and KCORE_INC: tests/files.mk).
-FUZZ_KCORE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj-kcore/%.o,$(KCORE_SRCS))
+# One harness under one engine. A kcore harness's own file and extra
+# sources see kernel/core's headers too.
+define fuzz_binary_rule
+FUZZ_OBJS_$(1)_$(2) := $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o \
+	$$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))) \
+	$$(FUZZ_PORTABLE_OBJS_$(2)) $$(if $$(filter kcore,$$(FUZZ_LINK_$(1))),$$(FUZZ_KCORE_OBJS_$(2)))
+ifeq ($$(FUZZ_LINK_$(1)),kcore)
+$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o $$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))): FUZZ_COMPILE_$(2) = $$(KCORE_INC) $$(FUZZ_COMPILE_$(2)_BASE)
+endif
+.SECONDARY: $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o
+$$(FUZZ_DIR_$(2))/$(1): $$(FUZZ_OBJS_$(1)_$(2)) $$(FUZZ_MAIN_$(2))
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC_$(2)) $$(FUZZ_LINK_FLAGS_$(2)) $$^ -lpthread -o $$@
+endef
+FUZZ_COMPILE_libfuzzer_BASE = $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS))
+FUZZ_COMPILE_afl_BASE = $(FUZZ_AFL_CFLAGS)
+FUZZ_COMPILE_cov_BASE = $(FUZZ_COV_CFLAGS)
+$(foreach h,$(FUZZ_HARNESSES),$(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_binary_rule,$(h),$(e)))))
 
-$(BUILD)/fuzz/obj-kcore/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(KCORE_INC) $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS)) -c $< -o $@
+# The harness table for scripts/fuzz: one line per harness, "NAME LINK OWN...".
+fuzz-list:
+	@$(foreach h,$(FUZZ_HARNESSES),echo "$(h) $(FUZZ_LINK_$(h)) $(FUZZ_OWN_$(h))";)
 
-$(BUILD)/fuzz/obj/fuzz/fuzz_syscall.o: FUZZ_CFLAGS := $(KCORE_INC) $(FUZZ_CFLAGS)
+# A campaign (scripts/fuzz, fuzz/README.md): TARGET (default: every
+# harness, one after the other), ENGINE libfuzzer|afl, FUZZ_S seconds, JOBS.
+fuzz:
+	@$(PYTHON) scripts/fuzz run $(if $(TARGET),--target $(TARGET)) \
+		$(if $(ENGINE),--engine $(ENGINE)) $(if $(FUZZ_S),--seconds $(FUZZ_S)) \
+		$(if $(JOBS),--jobs $(JOBS))
 
-$(BUILD)/fuzz/fuzz_syscall: $(BUILD)/fuzz/obj/fuzz/fuzz_syscall.o $(FUZZ_PORTABLE_OBJS) $(FUZZ_KCORE_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(FUZZ_SANFLAGS) $^ -lpthread -o $@
-
-.SECONDARY: $(FUZZ_KCORE_OBJS)
+# Line coverage of a target's corpus (and crashes): llvm-cov HTML under
+# build/fuzz/cov/TARGET/html and a table of the target's own files.
+fuzz-cov:
+	@$(PYTHON) scripts/fuzz cov $(if $(TARGET),--target $(TARGET))

@@ -75,6 +75,14 @@
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
 #define LX_O_NONBLOCK   04000
+/*
+ * What F_GETFL reports: the access mode and the status flags a file keeps
+ * (append, nonblock, dsync, async, direct, largefile, directory, nofollow,
+ * noatime, sync, path), as Linux's f_flags. open keeps every bit it was
+ * given, so without the mask F_GETFL could answer a negative number that
+ * is not an errno (found by fuzz_syscall_prog).
+ */
+#define LX_F_GETFL_BITS 015776003
 #define LX_STATX_BASIC_STATS 0x7ffu /* every field but btime */
 #define LX_TIOCGWINSZ   0x5413
 #define LX_FIONBIO      0x5421
@@ -431,7 +439,7 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		fdtable.fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
 		break;
 	case F_GETFL:
-		rc = f->flags & ~VFS_O_CLOEXEC;
+		rc = f->flags & LX_F_GETFL_BITS;
 		break;
 	case F_SETFL:
 		f->flags = (f->flags & ~changeable) | ((int)arg & changeable);

@@ -9,15 +9,18 @@
 #if __STDC_HOSTED__
 #include <string.h>
 
+/* n may be 0 with a NULL buffer (read(fd, NULL, 0)): memcpy's arguments may not. */
 __attribute__((weak)) int app_copy(void *dst, const void *src, size_t n)
 {
-	memcpy(dst, src, n);
+	if (n)
+		memcpy(dst, src, n);
 	return 0;
 }
 
 __attribute__((weak)) int app_zero(void *dst, size_t n)
 {
-	memset(dst, 0, n);
+	if (n)
+		memset(dst, 0, n);
 	return 0;
 }
 

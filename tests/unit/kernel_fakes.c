@@ -524,7 +524,8 @@ bool memory_app_mapped(uint64_t va, size_t len)
 	size_t first;
 	bool all;
 
-	if (!app_range(va, len))
+	/* A question, not an act: the kernel's own checks the range first too. */
+	if (!memory_app_range(va, len))
 		return false;
 	pthread_mutex_lock(&pages_lock);
 	first = page_index(va);
