@@ -121,6 +121,6 @@ fuzz:
 		$(if $(JOBS),--jobs $(JOBS))
 
 # Line coverage of a target's corpus (and crashes): llvm-cov HTML under
-# build/fuzz/cov/TARGET/html and a table of the target's own files.
+# build/fuzz/cov/TARGET.report/html and a table of the target's own files.
 fuzz-cov:
 	@$(PYTHON) scripts/fuzz cov $(if $(TARGET),--target $(TARGET))

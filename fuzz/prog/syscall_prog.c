@@ -295,8 +295,11 @@ static void forget_map(struct prog_state *s, uintptr_t a, size_t len)
 static long c_open(struct call *c)
 {
 	uintptr_t path = pick_path(c, SCR_PATH_A);
-	long flags = (long)(u16(c) & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND |
-				      O_DIRECTORY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW));
+	/* The low bits as they are; O_DIRECTORY, O_CLOEXEC, O_NOFOLLOW from bits 12-14. */
+	unsigned v = u16(c);
+	long flags = (long)(v & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK)) |
+		     ((v & 0x1000) ? O_DIRECTORY : 0) | ((v & 0x2000) ? O_CLOEXEC : 0) |
+		     ((v & 0x4000) ? O_NOFOLLOW : 0);
 	long fd = sys(c, SYS_open, (long)path, flags, 0644, 0, 0, 0);
 
 	if (fd >= 0)
