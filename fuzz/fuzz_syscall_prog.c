@@ -31,7 +31,7 @@
 
 #define PAGE         4096
 #define SCRATCH_SIZE (2 * PAGE)
-#define MAX_CALLS    256
+#define MAX_CALLS    (1 << 20) /* a reduction replays a guest run whole */
 
 static uint8_t *scratch, *ro;
 static uintptr_t no_access[6], no_write[1];

@@ -311,7 +311,7 @@ static long c_openat(struct call *c)
 {
 	int dir = pick_fd(c, 1u << PROG_DIR);
 	uintptr_t path = pick_path(c, SCR_PATH_A);
-	long flags = pick_int(c) & ~(long)(O_PATH | __O_TMPFILE);
+	long flags = pick_int(c) & ~(long)(O_PATH | O_TMPFILE);
 	long fd = sys(c, SYS_openat, dir, (long)path, flags, 0600, 0, 0);
 
 	if (fd >= 0)
