@@ -101,4 +101,11 @@ long acpi_scan_mp(const uint8_t *buf, size_t len);
 int acpi_parse_mp_config(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 			 char *err, size_t err_size);
 
+/*
+ * Kernel only (kernel/dev/acpi_map.c): physical memory through a few
+ * read-only windows, which stay mapped until acpi_kernel_unmap_all.
+ */
+extern const struct acpi_reader acpi_kernel_reader;
+void acpi_kernel_unmap_all(void);
+
 #endif
