@@ -2,4 +2,4 @@
 # portable (kernel, host tests); the virtio-mmio transport and the drivers
 # touch device registers and are kernel-only.
 KERNEL_PORTABLE_SRCS += kernel/virtio/virtqueue.c
-KERNEL_ONLY_SRCS += kernel/virtio/virtio_mmio.c kernel/virtio/virtio_rng.c
+KERNEL_ONLY_SRCS += kernel/virtio/virtio.c kernel/virtio/virtio_mmio.c kernel/virtio/virtio_rng.c

@@ -25,14 +25,13 @@
 #include <carapace/wipe.h>
 
 #include "arch.h"
-#include "virtio_mmio.h"
 
 #define VIRTIO_RNG_QUEUE       0   /* 5.4.2: requestq */
 #define VIRTIO_RNG_QUEUE_SIZE  4   /* one request at a time is all it needs */
 #define VIRTIO_RNG_BUF_SIZE    64  /* bytes asked for per request */
 #define VIRTIO_RNG_TIMEOUT_NS  (100 * 1000 * 1000ull)
 
-static struct virtio_mmio_dev dev;
+static struct virtio_device *dev;
 static struct virtqueue vq;
 static uint8_t *dma_buf;       /* the device writes here */
 static uint64_t dma_phys;
@@ -42,9 +41,8 @@ static bool usable;
 
 static void give_up(const char *why)
 {
-	kprintf("carapace: warning: virtio-rng at 0x%llx %s: not used\n",
-		(unsigned long long)dev.phys, why);
-	virtio_mmio_give_up(&dev);
+	kprintf("carapace: warning: virtio-rng (%s) %s: not used\n", dev->name, why);
+	dev->ops->give_up(dev);
 	usable = false;
 }
 
@@ -63,7 +61,7 @@ static int request(void)
 		give_up("has no free descriptor");
 		return -EIO;
 	}
-	virtio_mmio_notify(&dev, &vq, VIRTIO_RNG_QUEUE);
+	dev->ops->notify(dev, &vq, VIRTIO_RNG_QUEUE);
 	deadline = clock_ns() + VIRTIO_RNG_TIMEOUT_NS;
 	while ((err = virtqueue_get_used(&vq, &cookie, &written)) == -EAGAIN) {
 		if (clock_ns() > deadline) {
@@ -109,21 +107,20 @@ void virtio_rng_init(void)
 {
 	uint64_t features;
 
-	if (virtio_mmio_find(VIRTIO_ID_ENTROPY, &dev))
+	if (virtio_find(VIRTIO_ID_ENTROPY, &dev))
 		return;
-	if (virtio_mmio_negotiate(&dev, 0, &features)) {
+	if (dev->ops->negotiate(dev, 0, &features)) {
 		give_up("refused VIRTIO_F_VERSION_1");
 		return;
 	}
 	dma_buf = memory_alloc_dma(VIRTIO_RNG_BUF_SIZE, &dma_phys);
 	if (dma_buf == NULL ||
-	    virtio_mmio_queue_setup(&dev, VIRTIO_RNG_QUEUE, &vq, VIRTIO_RNG_QUEUE_SIZE)) {
+	    dev->ops->queue_setup(dev, VIRTIO_RNG_QUEUE, &vq, VIRTIO_RNG_QUEUE_SIZE)) {
 		give_up("has no usable queue (or no memory for one)");
 		return;
 	}
-	virtio_mmio_driver_ok(&dev);
+	dev->ops->driver_ok(dev);
 	usable = true;
-	klog("virtio-rng: at 0x%llx, a queue of %u\n", (unsigned long long)dev.phys,
-	     vq.size);
+	klog("virtio-rng: %s, a queue of %u\n", dev->name, vq.size);
 	random_add_source(&virtio_rng_source);
 }
