@@ -3,3 +3,6 @@
 # touch device registers and are kernel-only.
 KERNEL_PORTABLE_SRCS += kernel/virtio/virtqueue.c
 KERNEL_ONLY_SRCS += kernel/virtio/virtio.c kernel/virtio/virtio_mmio.c kernel/virtio/virtio_rng.c
+# virtio-pci (q35): its capability decoding is portable, the transport kernel-only.
+KERNEL_PORTABLE_SRCS += kernel/virtio/virtio_pci_caps.c
+KERNEL_ONLY_SRCS += kernel/virtio/virtio_pci.c
