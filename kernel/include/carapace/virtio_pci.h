@@ -1,5 +1,5 @@
 /*
- * virtio-pci, modern interface (virtio 1.x, 4.1; kernel/virtio/). The
+ * virtio-pci, modern interface (virtio 1.x, 4.1; kernel/dev/). The
  * capability decoding is portable (virtio_pci_caps.c: kernel, host tests);
  * the transport (virtio_pci.c) registers each device with virtio_register,
  * so drivers reach it through carapace/virtio.h like a virtio-mmio one.
