@@ -1,0 +1,5 @@
+# kernel/dev/: device drivers (see README.md).
+# virtio-net (issue 13): the checks of what the device gives are portable
+# (kernel, host tests); the driver is kernel-only.
+KERNEL_PORTABLE_SRCS += kernel/dev/virtio_net_check.c
+KERNEL_ONLY_SRCS += kernel/dev/virtio_net.c kernel/dev/virtio_net_ktests.c
