@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/acpi.c: the MADT and MP table parsers on built
+ * Tests for kernel/core/acpi.c: the MADT, MCFG and MP table parsers on built
  * tables (good, corrupted, truncated, absurd), and the whole search through
  * a fake physical memory whose reader checks that every mapping is given
  * back.
@@ -405,6 +405,129 @@ static void test_find_acpi_broken_mp_good(void **state)
 	assert_string_equal(c.source, "mp-table");
 }
 
+static void mcfg_entry(struct table *t, uint64_t base, uint16_t segment, uint8_t start,
+		       uint8_t end)
+{
+	uint8_t e[16] = { 0 };
+
+	put64(e, base);
+	put16(e + 8, segment);
+	e[10] = start;
+	e[11] = end;
+	table_add(t, e, sizeof(e));
+}
+
+static void test_mcfg_good(void **state)
+{
+	struct table t;
+	struct acpi_mcfg m;
+
+	(void)state;
+	table_start(&t, "MCFG", 44);
+	mcfg_entry(&t, 0xb0000000, 0, 0, 255);
+	mcfg_entry(&t, 0x4000000000, 1, 16, 31);
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, 2);
+	assert_int_equal(m.ecam[0].base, 0xb0000000);
+	assert_int_equal(m.ecam[0].bus_end, 255);
+	assert_int_equal(m.ecam[1].segment, 1);
+	assert_int_equal(m.ecam[1].bus_start, 16);
+	assert_int_equal(m.dropped, 0);
+}
+
+/* Each case makes one MCFG entry (or the table) implausible. */
+static const struct {
+	uint64_t base;
+	uint8_t start, end;
+	size_t extra;       /* bytes after the entry: not a whole entry */
+	const char *msg;
+} bad_mcfgs[] = {
+	{ 0, 0, 255, 0, "ACPI MCFG: entry at offset 44 is implausible (base 0x0, buses 0-255)" },
+	{ 0xb0080000, 0, 0, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xb0080000, buses 0-0)" },
+	{ 0xb0000000, 5, 4, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xb0000000, buses 5-4)" },
+	{ 0xffffffffff00000, 0, 255, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xffffffffff00000, buses 0-255)" },
+	{ 0xfffffff00000000, 0, 0, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xfffffff00000000, buses 0-0)" },
+	{ 0xb0000000, 0, 255, 8, "ACPI MCFG: length 68 is not its fixed fields and whole entries" },
+};
+
+static void test_mcfg_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_mcfgs) / sizeof(bad_mcfgs[0]); i++) {
+		struct table t;
+		struct acpi_mcfg m;
+		uint8_t pad[16] = { 0 };
+
+		table_start(&t, "MCFG", 44);
+		mcfg_entry(&t, bad_mcfgs[i].base, 0, bad_mcfgs[i].start, bad_mcfgs[i].end);
+		table_add(&t, pad, bad_mcfgs[i].extra);
+		table_finish(&t);
+		assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad_mcfgs[i].msg);
+		assert_int_equal(m.count, 0);
+	}
+}
+
+static void test_mcfg_short_and_many(void **state)
+{
+	struct table t;
+	struct acpi_mcfg m;
+
+	(void)state;
+	table_start(&t, "MCFG", 40); /* not even the reserved bytes */
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: length 40 is not its fixed fields and whole entries");
+	table_start(&t, "MCFG", 44);
+	for (unsigned i = 0; i < ACPI_MAX_ECAM + 3; i++)
+		mcfg_entry(&t, 0xb0000000 + ((uint64_t)i << 28), (uint16_t)i, 0, 255);
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, ACPI_MAX_ECAM);
+	assert_int_equal(m.dropped, 3);
+	t.b[9] ^= 1;
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: bad checksum");
+}
+
+/* The MCFG reached through the XSDT, beside the MADT of put_acpi. */
+static void test_find_mcfg(void **state)
+{
+	struct table root, mcfg;
+	struct acpi_mcfg m;
+	uint64_t mcfg_at = TABLES + 0x3000;
+	uint8_t e[8];
+
+	(void)state;
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "ACPI: no RSDP");
+	put_acpi(2, false);
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "ACPI: no MCFG in the RSDT");
+	table_start(&mcfg, "MCFG", 44);
+	mcfg_entry(&mcfg, 0xb0000000, 0, 0, 255);
+	table_finish(&mcfg);
+	put_table(mcfg_at, &mcfg);
+	table_start(&root, "RSDT", 36);
+	put32(e, TABLES + 0x2000);
+	put32(e + 4, (uint32_t)mcfg_at);
+	table_add(&root, e, sizeof(e));
+	table_finish(&root);
+	put_table(TABLES, &root);
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(m.ecam[0].base, 0xb0000000);
+	mem[mcfg_at + 50] ^= 1; /* inside the entry: the checksum no longer holds */
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: bad checksum");
+	assert_int_equal(m.count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +543,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find_mp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_mp_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_acpi_broken_mp_good, setup, teardown),
+		cmocka_unit_test(test_mcfg_good),
+		cmocka_unit_test(test_mcfg_bad),
+		cmocka_unit_test(test_mcfg_short_and_many),
+		cmocka_unit_test_setup_teardown(test_find_mcfg, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

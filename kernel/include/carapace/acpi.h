@@ -1,7 +1,8 @@
 /*
  * acpi: finds the CPUs in the firmware's tables (portable: also built on the
  * host). ACPI first (RSDP, RSDT or XSDT, MADT), the MP specification's table
- * where there is no ACPI.
+ * where there is no ACPI. Also the PCI Express configuration space (ECAM)
+ * that the MCFG table describes.
  *
  * Firmware tables are untrusted input: every length, pointer and checksum is
  * checked before it is used, and a bad table is a clear message, never a
@@ -19,6 +20,9 @@
 /* A table longer than this is refused: no real MADT or RSDT comes close. */
 #define ACPI_TABLE_MAX     (256 * 1024)
 #define ACPI_HEADER_SIZE   36
+#define ACPI_MAX_ECAM      8  /* MCFG entries kept */
+/* An MCFG range ending above this (the widest physical address) is refused. */
+#define ACPI_PHYS_LIMIT    (1ull << 52)
 
 /*
  * Gives access to len bytes of physical memory at phys, or NULL when that
@@ -40,12 +44,33 @@ struct acpi_cpus {
 	const char *source;  /* "acpi-madt" or "mp-table" */
 };
 
+/* One MCFG entry: ECAM for buses bus_start..bus_end of a PCI segment. */
+struct acpi_ecam {
+	uint64_t base;      /* physical address of bus 0's space (1 MiB per bus) */
+	uint16_t segment;
+	uint8_t bus_start, bus_end;
+};
+
+struct acpi_mcfg {
+	struct acpi_ecam ecam[ACPI_MAX_ECAM];
+	unsigned count;
+	unsigned dropped;   /* sound entries beyond ACPI_MAX_ECAM */
+};
+
 /*
  * Finds the CPUs. Returns 0; -ENOENT when there is neither an ACPI RSDP nor
  * an MP floating pointer; -EINVAL when the tables are broken. err then holds
  * one line saying what was wrong.
  */
 int acpi_find_cpus(const struct acpi_reader *r, struct acpi_cpus *out,
+		   char *err, size_t err_size);
+
+/*
+ * Finds the MCFG table through the RSDP. 0; -ENOENT when there is no RSDP
+ * or no MCFG (a machine without PCI Express, such as microvm); -EINVAL when
+ * a table is broken. err says which.
+ */
+int acpi_find_mcfg(const struct acpi_reader *r, struct acpi_mcfg *out,
 		   char *err, size_t err_size);
 
 /* The pieces, each a pure function over a buffer (for tests and fuzzing). */
@@ -61,11 +86,26 @@ int acpi_check_table(const uint8_t *buf, size_t len, const char sig[4],
 int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 		    char *err, size_t err_size);
 
+/*
+ * Reads an MCFG table (header checked here): every entry must have a
+ * nonzero, 1 MiB-aligned base, first bus <= last bus, and its range must
+ * end below ACPI_PHYS_LIMIT; one bad entry refuses the table.
+ */
+int acpi_parse_mcfg(const uint8_t *buf, size_t len, struct acpi_mcfg *out,
+		    char *err, size_t err_size);
+
 /* Offset of a valid MP floating pointer structure in buf, or -1. */
 long acpi_scan_mp(const uint8_t *buf, size_t len);
 
 /* Adds the CPUs of an MP configuration table (header checked here) to out. */
 int acpi_parse_mp_config(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 			 char *err, size_t err_size);
+
+/*
+ * Kernel only (kernel/dev/acpi_map.c): physical memory through a few
+ * read-only windows, which stay mapped until acpi_kernel_unmap_all.
+ */
+extern const struct acpi_reader acpi_kernel_reader;
+void acpi_kernel_unmap_all(void);
 
 #endif
