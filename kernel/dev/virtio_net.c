@@ -66,7 +66,7 @@ struct virtio_net {
 	bool polled;               /* no interrupt: the worker polls */
 	bool work;                 /* set by the interrupt handler */
 	bool failed;               /* the device broke a rule: never touched again */
-	uint64_t rx_frames, tx_frames, tx_dropped;
+	struct virtio_net_stats stats;
 };
 
 static struct virtio_net net;
@@ -145,7 +145,7 @@ static void receive(void)
 				fail(err);
 				return;
 			}
-			net.rx_frames++;
+			net.stats.rx_frames++;
 			netdev_receive(&net.netdev, b->data + VIRTIO_NET_HDR_SIZE, frame_len);
 			if (post_rx(b)) {
 				fail("left no room for a receive buffer it gave back");
@@ -216,12 +216,12 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		vb = (struct virtqueue_buf){ b->phys, (uint32_t)(VIRTIO_NET_HDR_SIZE + len), false };
 		rc = virtqueue_add(&net.tx, &vb, 1, b);
 		if (rc == 0) {
-			net.tx_frames++;
+			net.stats.tx_frames++;
 			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
 		}
 	}
 	if (rc == -ENOBUFS)
-		net.tx_dropped++;
+		net.stats.tx_dropped++;
 	mutex_unlock(&net.tx_lock);
 	if (rc == -EIO)
 		fail("broke the transmit queue's protocol");
@@ -232,6 +232,7 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 static void queue_interrupt(void *arg)
 {
 	(void)arg;
+	__atomic_fetch_add(&net.stats.interrupts, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
 	thread_wake(net.worker);
 }
@@ -334,4 +335,13 @@ void virtio_net_init(void)
 	klog("virtio-net: %s, queues of %u and %u, %s\n", net.dev->name, net.rx.size,
 	     net.tx.size, net.polled ? "polled" : "interrupts");
 	netdev_register(&net.netdev);
+}
+
+void virtio_net_get_stats(struct virtio_net_stats *out)
+{
+	out->rx_frames = __atomic_load_n(&net.stats.rx_frames, __ATOMIC_RELAXED);
+	out->tx_frames = __atomic_load_n(&net.stats.tx_frames, __ATOMIC_RELAXED);
+	out->tx_dropped = __atomic_load_n(&net.stats.tx_dropped, __ATOMIC_RELAXED);
+	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
+	out->polled = net.polled;
 }

@@ -22,6 +22,7 @@
 #include <carapace/ktests.h>
 #include <carapace/netdev.h>
 #include <carapace/thread.h>
+#include <carapace/virtio_net.h>
 
 #include "../net/netdev_tap.h"
 
@@ -95,6 +96,7 @@ static void send_hello(struct netdev *dev)
 static int ktest_net_echo(void)
 {
 	static struct echo_state st;
+	struct virtio_net_stats stats;
 	struct netdev *dev = netdev_first();
 	uint64_t deadline = clock_ns() + NET_ECHO_TIMEOUT_NS;
 	bool quit;
@@ -120,6 +122,11 @@ static int ktest_net_echo(void)
 		"send errors %llu\n", (unsigned long long)st.frames, (unsigned long long)st.bytes,
 		(unsigned long long)st.echoed, (unsigned long long)st.short_frames,
 		(unsigned long long)st.send_errors);
+	virtio_net_get_stats(&stats);
+	kprintf("net-echo: driver %s, %llu interrupts, %llu frames in, %llu out, %llu dropped\n",
+		stats.polled ? "polled" : "interrupt-driven", (unsigned long long)stats.interrupts,
+		(unsigned long long)stats.rx_frames, (unsigned long long)stats.tx_frames,
+		(unsigned long long)stats.tx_dropped);
 	if (!quit) {
 		kprintf("net-echo: no quit frame within 60 s\n");
 		return 1;

@@ -6,6 +6,7 @@
 #ifndef CARAPACE_VIRTIO_NET_H
 #define CARAPACE_VIRTIO_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,16 @@ int virtio_net_rx_check(uint32_t used_len, uint32_t buf_size, size_t *frame_len,
  * all zeros. 0, or -EINVAL with err saying why.
  */
 int virtio_net_mac_check(const uint8_t mac[6], char *err, size_t err_size);
+
+struct virtio_net_stats {
+	uint64_t rx_frames, tx_frames;
+	uint64_t tx_dropped;  /* the transmit queue was full */
+	uint64_t interrupts;  /* taken for either queue */
+	bool polled;          /* no interrupt: the driver polls */
+};
+
+/* The driver's counters since boot (all 0 without a device). */
+void virtio_net_get_stats(struct virtio_net_stats *out);
 
 /*
  * Looks for a virtio-net device (virtio_find) and, when one answers,
