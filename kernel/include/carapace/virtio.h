@@ -1,5 +1,5 @@
 /*
- * virtio devices (kernel/virtio/, see its README.md), independent of the
+ * virtio devices (kernel/dev/, see its README.md), independent of the
  * transport that carries them. The split virtqueue is carapace/virtqueue.h.
  *
  * A transport (virtio-mmio, built in; virtio-pci, which registers its
