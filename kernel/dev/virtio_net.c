@@ -67,6 +67,8 @@ struct virtio_net {
 	bool work;                 /* set by the interrupt handler */
 	bool failed;               /* the device broke a rule: never touched again */
 	struct virtio_net_stats stats;
+	virtio_net_tap_fn tap;     /* a test's, in place of the stack */
+	void *tap_arg;
 };
 
 static struct virtio_net net;
@@ -101,6 +103,17 @@ static int alloc_bufs(struct net_buf *bufs, unsigned n)
 		}
 	}
 	return 0;
+}
+
+/* To the test's tap when there is one (virtio_net_set_tap), else to the stack. */
+static void deliver(const void *frame, size_t len)
+{
+	virtio_net_tap_fn tap = __atomic_load_n(&net.tap, __ATOMIC_ACQUIRE);
+
+	if (tap)
+		tap(&net.netdev, frame, len, __atomic_load_n(&net.tap_arg, __ATOMIC_ACQUIRE));
+	else
+		netdev_receive(&net.netdev, frame, len);
 }
 
 static int post_rx(struct net_buf *b)
@@ -146,7 +159,7 @@ static void receive(void)
 				return;
 			}
 			net.stats.rx_frames++;
-			netdev_receive(&net.netdev, b->data + VIRTIO_NET_HDR_SIZE, frame_len);
+			deliver(b->data + VIRTIO_NET_HDR_SIZE, frame_len);
 			if (post_rx(b)) {
 				fail("left no room for a receive buffer it gave back");
 				return;
@@ -201,7 +214,7 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 	int rc;
 
 	(void)nd;
-	if (len < NETDEV_ETH_HEADER || len > NETDEV_MAX_FRAME)
+	if (len < NETDEV_ETH_HLEN || len > (size_t)net.netdev.mtu + NETDEV_ETH_HLEN)
 		return -EMSGSIZE;
 	if (failed())
 		return -EIO;
@@ -305,6 +318,7 @@ void virtio_net_init(void)
 {
 	struct thread_attr attr = { .name = "virtio-net", .detached = true };
 	uint64_t features;
+	int rc;
 
 	if (virtio_find(VIRTIO_ID_NET, &net.dev))
 		return;
@@ -334,7 +348,10 @@ void virtio_net_init(void)
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
 	klog("virtio-net: %s, queues of %u and %u, %s\n", net.dev->name, net.rx.size,
 	     net.tx.size, net.polled ? "polled" : "interrupts");
-	netdev_register(&net.netdev);
+	rc = netdev_register(&net.netdev);
+	if (rc)
+		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
+			net.dev->name, rc);
 }
 
 void virtio_net_get_stats(struct virtio_net_stats *out)
@@ -344,4 +361,16 @@ void virtio_net_get_stats(struct virtio_net_stats *out)
 	out->tx_dropped = __atomic_load_n(&net.stats.tx_dropped, __ATOMIC_RELAXED);
 	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
 	out->polled = net.polled;
+}
+
+struct netdev *virtio_net_device(void)
+{
+	return net.worker && !failed() ? &net.netdev : NULL;
+}
+
+void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
+{
+	/* The argument first: the driver thread that sees the new fn sees its arg. */
+	__atomic_store_n(&net.tap_arg, arg, __ATOMIC_RELEASE);
+	__atomic_store_n(&net.tap, fn, __ATOMIC_RELEASE);
 }

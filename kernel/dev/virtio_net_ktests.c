@@ -24,8 +24,6 @@
 #include <carapace/thread.h>
 #include <carapace/virtio_net.h>
 
-#include "../net/netdev_tap.h"
-
 #define ECHO_ETHERTYPE      0x88b5
 #define ECHO_HELLO          "carapace-net-echo hello"
 #define ECHO_QUIT           "carapace-net-echo quit"
@@ -46,15 +44,15 @@ static uint16_t ethertype(const uint8_t *f)
 
 static bool is_quit(const uint8_t *f, size_t len)
 {
-	return len >= NETDEV_ETH_HEADER + sizeof(ECHO_QUIT) - 1 && ethertype(f) == ECHO_ETHERTYPE &&
-	       memcmp(f + NETDEV_ETH_HEADER, ECHO_QUIT, sizeof(ECHO_QUIT) - 1) == 0;
+	return len >= NETDEV_ETH_HLEN + sizeof(ECHO_QUIT) - 1 && ethertype(f) == ECHO_ETHERTYPE &&
+	       memcmp(f + NETDEV_ETH_HLEN, ECHO_QUIT, sizeof(ECHO_QUIT) - 1) == 0;
 }
 
 /* In the driver's thread: count, show, send back. */
 static void echo_frame(struct netdev *dev, const void *frame, size_t len, void *arg)
 {
 	struct echo_state *st = arg;
-	uint8_t copy[NETDEV_MAX_FRAME];
+	uint8_t copy[VIRTIO_NET_RX_BUF_SIZE - VIRTIO_NET_HDR_SIZE];
 	const uint8_t *f = frame;
 
 	st->frames++;
@@ -62,8 +60,8 @@ static void echo_frame(struct netdev *dev, const void *frame, size_t len, void *
 	if (st->frames <= FRAMES_SHOWN)
 		kprintf("net-echo: frame %llu, %zu bytes, type 0x%04x\n",
 			(unsigned long long)st->frames, len,
-			len >= NETDEV_ETH_HEADER ? ethertype(f) : 0);
-	if (len < NETDEV_ETH_HEADER || len > sizeof(copy)) {
+			len >= NETDEV_ETH_HLEN ? ethertype(f) : 0);
+	if (len < NETDEV_ETH_HLEN || len > sizeof(copy)) {
 		st->short_frames++;
 		return;
 	}
@@ -83,13 +81,13 @@ static void echo_frame(struct netdev *dev, const void *frame, size_t len, void *
 
 static void send_hello(struct netdev *dev)
 {
-	uint8_t f[NETDEV_ETH_HEADER + sizeof(ECHO_HELLO) - 1];
+	uint8_t f[NETDEV_ETH_HLEN + sizeof(ECHO_HELLO) - 1];
 
 	memset(f, 0xff, 6);
 	memcpy(f + 6, dev->mac, 6);
 	f[12] = ECHO_ETHERTYPE >> 8;
 	f[13] = ECHO_ETHERTYPE & 0xff;
-	memcpy(f + NETDEV_ETH_HEADER, ECHO_HELLO, sizeof(ECHO_HELLO) - 1);
+	memcpy(f + NETDEV_ETH_HLEN, ECHO_HELLO, sizeof(ECHO_HELLO) - 1);
 	dev->transmit(dev, f, sizeof(f));
 }
 
@@ -97,7 +95,7 @@ static int ktest_net_echo(void)
 {
 	static struct echo_state st;
 	struct virtio_net_stats stats;
-	struct netdev *dev = netdev_first();
+	struct netdev *dev = virtio_net_device();
 	uint64_t deadline = clock_ns() + NET_ECHO_TIMEOUT_NS;
 	bool quit;
 
@@ -108,7 +106,7 @@ static int ktest_net_echo(void)
 	kprintf("net-echo: MAC %02x:%02x:%02x:%02x:%02x:%02x\n", dev->mac[0], dev->mac[1],
 		dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
 	st.waiter = thread_current();
-	netdev_set_tap(echo_frame, &st);
+	virtio_net_set_tap(echo_frame, &st);
 	while (!(quit = __atomic_load_n(&st.quit, __ATOMIC_ACQUIRE)) && clock_ns() < deadline) {
 		if (__atomic_load_n(&st.frames, __ATOMIC_RELAXED) == 0)
 			send_hello(dev);
@@ -117,7 +115,7 @@ static int ktest_net_echo(void)
 			sched_wait(clock_ns() + HELLO_EVERY_NS);
 		sched_finish_wait();
 	}
-	netdev_set_tap(NULL, NULL);
+	virtio_net_set_tap(NULL, NULL);
 	kprintf("net-echo: received %llu frames (%llu bytes), echoed %llu, too short %llu, "
 		"send errors %llu\n", (unsigned long long)st.frames, (unsigned long long)st.bytes,
 		(unsigned long long)st.echoed, (unsigned long long)st.short_frames,

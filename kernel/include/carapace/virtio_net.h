@@ -57,6 +57,19 @@ struct virtio_net_stats {
 /* The driver's counters since boot (all 0 without a device). */
 void virtio_net_get_stats(struct virtio_net_stats *out);
 
+struct netdev;
+
+/* The device the driver registered (NULL: none, or it failed). */
+struct netdev *virtio_net_device(void);
+
+/*
+ * For in-kernel tests of the driver alone: received frames go to
+ * fn(dev, frame, len, arg), in the driver's thread, instead of the stack
+ * (fn NULL: back to the stack). One test at a time.
+ */
+typedef void (*virtio_net_tap_fn)(struct netdev *dev, const void *frame, size_t len, void *arg);
+void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg);
+
 /*
  * Looks for a virtio-net device (virtio_find) and, when one answers,
  * starts its driver thread and registers it with the stack
