@@ -29,6 +29,7 @@
 #include <carapace/random.h>
 #include <carapace/sched.h>
 #include <carapace/virtio.h>
+#include <carapace/virtio_net.h>
 
 #include "arch.h"
 #include "cpu.h"
@@ -115,6 +116,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	/* Its driver runs in a thread of its own. */
+	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)

@@ -21,6 +21,11 @@
 #define ECAM_BUS_SHIFT      20  /* 1 MiB of configuration space per bus */
 #define ECAM_BASE_ALIGN     (1ull << ECAM_BUS_SHIFT)
 #define MADT_LAPIC          0   /* processor local APIC */
+#define MADT_IOAPIC         1   /* I/O APIC */
+#define MADT_IRQ_OVERRIDE   2   /* interrupt source override */
+#define MADT_IOAPIC_ALIGN   16  /* IOREGSEL at 0, IOWIN at 0x10 */
+#define ISA_IRQS            16
+#define MPS_INTI_RESERVED   2   /* the reserved value of polarity and of trigger mode */
 #define MADT_LAPIC_OVERRIDE 5   /* 64-bit local APIC address */
 #define MADT_X2APIC         9   /* processor local x2APIC */
 #define MADT_CPU_ENABLED    0x1
@@ -152,6 +157,10 @@ static unsigned madt_entry_min(uint8_t type)
 	switch (type) {
 	case MADT_LAPIC:
 		return 8;
+	case MADT_IOAPIC:
+		return 12;
+	case MADT_IRQ_OVERRIDE:
+		return 10;
 	case MADT_LAPIC_OVERRIDE:
 		return 12;
 	case MADT_X2APIC:
@@ -159,6 +168,66 @@ static unsigned madt_entry_min(uint8_t type)
 	default:
 		return 2;
 	}
+}
+
+/*
+ * Records an I/O APIC; one at address 0 or unaligned, or a repeated ID or
+ * address, or beyond ACPI_MAX_IOAPICS, is counted and left out.
+ */
+static void add_ioapic(struct acpi_cpus *out, uint8_t id, uint32_t phys, uint32_t gsi_base)
+{
+	bool bad = phys == 0 || phys % MADT_IOAPIC_ALIGN != 0 ||
+		   out->ioapic_count == ACPI_MAX_IOAPICS;
+
+	for (unsigned i = 0; i < out->ioapic_count && !bad; i++)
+		bad = out->ioapic[i].id == id || out->ioapic[i].phys == phys ||
+		      out->ioapic[i].gsi_base == gsi_base;
+	if (bad) {
+		out->irq_dropped++;
+		return;
+	}
+	out->ioapic[out->ioapic_count++] = (struct acpi_ioapic){ phys, gsi_base, id };
+}
+
+/*
+ * Records an ISA interrupt's override; one for another bus, an IRQ over
+ * 15, a reserved polarity or trigger, a repeated IRQ, or beyond
+ * ACPI_MAX_OVERRIDES is counted and left out.
+ */
+static void add_override(struct acpi_cpus *out, uint8_t bus, uint8_t irq, uint32_t gsi,
+			 uint16_t flags)
+{
+	bool bad = bus != 0 || irq >= ISA_IRQS ||
+		   (flags & ACPI_IRQ_POLARITY_MASK) == MPS_INTI_RESERVED ||
+		   ((flags & ACPI_IRQ_TRIGGER_MASK) >> 2) == MPS_INTI_RESERVED ||
+		   out->override_count == ACPI_MAX_OVERRIDES;
+
+	for (unsigned i = 0; i < out->override_count && !bad; i++)
+		bad = out->override[i].isa_irq == irq;
+	if (bad) {
+		out->irq_dropped++;
+		return;
+	}
+	out->override[out->override_count++] = (struct acpi_irq_override){ gsi, flags, irq };
+}
+
+int acpi_isa_irq(const struct acpi_cpus *c, uint8_t irq, uint32_t *gsi, bool *level,
+		 bool *active_low)
+{
+	uint16_t flags = 0;
+
+	if (irq >= ISA_IRQS)
+		return -EINVAL;
+	*gsi = irq;
+	for (unsigned i = 0; i < c->override_count; i++)
+		if (c->override[i].isa_irq == irq) {
+			*gsi = c->override[i].gsi;
+			flags = c->override[i].flags;
+		}
+	/* "Conforms to the bus" is the ISA bus: edge-triggered, active high. */
+	*level = (flags & ACPI_IRQ_TRIGGER_MASK) == ACPI_IRQ_LEVEL;
+	*active_low = (flags & ACPI_IRQ_POLARITY_MASK) == ACPI_IRQ_ACTIVE_LOW;
+	return 0;
 }
 
 int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
@@ -203,6 +272,10 @@ int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 				add_cpu(out, get32(e + 4));
 		} else if (type == MADT_LAPIC_OVERRIDE) {
 			out->lapic_phys = get64(e + 4);
+		} else if (type == MADT_IOAPIC) {
+			add_ioapic(out, e[2], get32(e + 4), get32(e + 8));
+		} else if (type == MADT_IRQ_OVERRIDE) {
+			add_override(out, e[2], e[3], get32(e + 4), get16(e + 8));
 		}
 		off += elen;
 	}

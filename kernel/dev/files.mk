@@ -17,3 +17,8 @@ KERNEL_ONLY_SRCS += kernel/dev/pci.c kernel/dev/msix.c
 # virtio-pci (q35): its capability decoding is portable, the transport kernel-only.
 KERNEL_PORTABLE_SRCS += kernel/dev/virtio_pci_caps.c
 KERNEL_ONLY_SRCS += kernel/dev/virtio_pci.c
+
+# virtio-net (issue 13): the checks of what the device gives are portable
+# (kernel, host tests); the driver is kernel-only.
+KERNEL_PORTABLE_SRCS += kernel/dev/virtio_net_check.c
+KERNEL_ONLY_SRCS += kernel/dev/virtio_net.c kernel/dev/virtio_net_ktests.c

@@ -26,10 +26,20 @@
 #include <carapace/memory.h>
 #include <carapace/virtqueue.h>
 
+#include "ioapic.h"
+#include "irq.h"
+#include "lapic.h"
 #include "virtio_mmio.h"
 
 #define MICROVM_VIRTIO_BASE   0xfeb00000 /* QEMU hw/i386/microvm.h VIRTIO_MMIO_BASE */
 #define MICROVM_VIRTIO_SLOTS  24         /* IOAPIC_NUM_PINS with two I/O APICs */
+/*
+ * The GSI of slot i (QEMU hw/i386/microvm.c): 24 + i on the second I/O
+ * APIC when there is one (the default with ACPI), else 5 + i (8 slots).
+ */
+#define MICROVM_IRQ_BASE_IOAPIC2 24
+#define MICROVM_IRQ_BASE_LEGACY  5
+#define MICROVM_LEGACY_SLOTS     8
 #define VIRTIO_MMIO_SLOT_SIZE 0x200
 
 #define VIRTIO_MMIO_MAGIC     0x74726976 /* "virt", little-endian */
@@ -88,8 +98,12 @@ struct mmio_device {
 	uint64_t phys;
 	unsigned slot;
 	bool interrupts;            /* a handler is installed: do not ack in notify */
+	uint8_t vector;             /* its interrupt's, once routed (0: none) */
+	uint32_t gsi;               /* its line, once routed */
 	struct queue_handler handlers[MMIO_MAX_QUEUES];
 };
+
+static struct mmio_device *by_vector[256]; /* whose interrupt each vector is */
 
 static const struct virtio_transport_ops mmio_ops;
 static struct mmio_device devices[MICROVM_VIRTIO_SLOTS];
@@ -243,6 +257,9 @@ static void mmio_give_up(struct virtio_device *vdev)
 
 	set_status(dev, STATUS_FAILED);
 	reset(dev);
+	/* A device that ignored the reset may still raise its line: stop listening. */
+	if (dev->vector)
+		ioapic_mask(dev->gsi, true);
 }
 
 static int mmio_config_read(struct virtio_device *vdev, uint32_t offset, void *buf,
@@ -265,11 +282,69 @@ static int mmio_config_read(struct virtio_device *vdev, uint32_t offset, void *b
 	return -EIO;
 }
 
+/*
+ * The device's line (level-triggered, active high): read what it raised,
+ * acknowledge it before the local APIC's EOI (else the line is still
+ * asserted and fires again), then tell the queues' handlers. One line
+ * serves every queue, so each handler is told of every used buffer.
+ */
+static void mmio_interrupt(struct trap_frame *f)
+{
+	struct mmio_device *dev = __atomic_load_n(&by_vector[f->vector & 0xff], __ATOMIC_ACQUIRE);
+	uint32_t status;
+
+	if (dev == NULL)
+		return;
+	status = reg_read(dev, REG_INTERRUPT_STATUS);
+	reg_write(dev, REG_INTERRUPT_ACK, status);
+	if (!(status & INT_USED_BUFFER))
+		return;
+	for (unsigned i = 0; i < MMIO_MAX_QUEUES; i++) {
+		void (*fn)(void *) = __atomic_load_n(&dev->handlers[i].fn, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(dev->handlers[i].arg);
+	}
+}
+
+/* Routes the device's GSI to a vector of its own, on this CPU. */
+static int route_interrupt(struct mmio_device *dev)
+{
+	bool ioapic2 = ioapic_gsi_end() > MICROVM_IRQ_BASE_IOAPIC2;
+	uint32_t gsi = dev->slot + (ioapic2 ? MICROVM_IRQ_BASE_IOAPIC2 : MICROVM_IRQ_BASE_LEGACY);
+	int vector;
+
+	if (!ioapic2 && dev->slot >= MICROVM_LEGACY_SLOTS)
+		return -ENOTSUP;
+	vector = irq_alloc_vector(mmio_interrupt);
+	if (vector < 0)
+		return -ENOTSUP;
+	__atomic_store_n(&by_vector[vector], dev, __ATOMIC_RELEASE);
+	if (ioapic_route(gsi, (uint8_t)vector, lapic_id(), IOAPIC_LEVEL)) {
+		irq_register((uint8_t)vector, NULL);
+		return -ENOTSUP;
+	}
+	dev->vector = (uint8_t)vector;
+	dev->gsi = gsi;
+	klog("virtio-mmio: %s raises GSI %u, vector 0x%x\n", dev->vdev.name, gsi, vector);
+	return 0;
+}
+
 static int mmio_queue_irq(struct virtio_device *vdev, uint32_t index, void (*fn)(void *),
 			  void *arg)
 {
-	(void)vdev, (void)index, (void)fn, (void)arg;
-	return -ENOTSUP;
+	struct mmio_device *dev = mmio(vdev);
+
+	if (index >= MMIO_MAX_QUEUES)
+		return -ENODEV;
+	dev->handlers[index].arg = arg;
+	__atomic_store_n(&dev->handlers[index].fn, fn, __ATOMIC_RELEASE);
+	if (dev->vector == 0 && route_interrupt(dev)) {
+		__atomic_store_n(&dev->handlers[index].fn, NULL, __ATOMIC_RELEASE);
+		return -ENOTSUP;
+	}
+	dev->interrupts = true;
+	return 0;
 }
 
 static const struct virtio_transport_ops mmio_ops = {

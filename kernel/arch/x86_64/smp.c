@@ -25,6 +25,7 @@
 #include "ap_boot.h"
 #include "arch.h"
 #include "cpu.h"
+#include "ioapic.h"
 #include "irq.h"
 #include "lapic.h"
 #include "layout.h"
@@ -298,6 +299,7 @@ unsigned smp_init(void (*ap_main)(struct cpu *cpu))
 	klog("\n");
 
 	find_cpus();
+	ioapic_init(&firmware);
 	ap_main_fn = ap_main;
 	if (firmware.count > 1 && trampoline_setup() == 0) {
 		start_aps();

@@ -35,6 +35,28 @@ struct acpi_reader {
 	void *ctx;
 };
 
+#define ACPI_MAX_IOAPICS   8
+#define ACPI_MAX_OVERRIDES 16
+/* An interrupt source override's flags (MPS INTI flags). */
+#define ACPI_IRQ_POLARITY_MASK 0x3
+#define ACPI_IRQ_ACTIVE_LOW    0x3
+#define ACPI_IRQ_TRIGGER_MASK  0xc
+#define ACPI_IRQ_LEVEL         0xc
+
+/* An I/O APIC of the MADT: its registers and its first GSI. */
+struct acpi_ioapic {
+	uint64_t phys;
+	uint32_t gsi_base;
+	uint8_t id;
+};
+
+/* An ISA interrupt that reaches the I/O APICs elsewhere than GSI = IRQ. */
+struct acpi_irq_override {
+	uint32_t gsi;
+	uint16_t flags;  /* ACPI_IRQ_* */
+	uint8_t isa_irq;
+};
+
 struct acpi_cpus {
 	uint32_t apic_id[ACPI_MAX_CPUS]; /* enabled CPUs, in table order */
 	unsigned count;
@@ -42,6 +64,12 @@ struct acpi_cpus {
 	unsigned dropped;   /* enabled, but beyond ACPI_MAX_CPUS or duplicates */
 	uint64_t lapic_phys; /* the local APIC's MMIO base the table gives */
 	const char *source;  /* "acpi-madt" or "mp-table" */
+	/* The MADT's interrupt routing (none from an MP table). */
+	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
+	unsigned ioapic_count;
+	struct acpi_irq_override override[ACPI_MAX_OVERRIDES];
+	unsigned override_count;
+	unsigned irq_dropped; /* I/O APIC or override entries left out as unsound */
 };
 
 /* One MCFG entry: ECAM for buses bus_start..bus_end of a PCI segment. */
@@ -82,7 +110,10 @@ long acpi_scan_rsdp(const uint8_t *buf, size_t len);
 int acpi_check_table(const uint8_t *buf, size_t len, const char sig[4],
 		     char *err, size_t err_size);
 
-/* Adds the CPUs of a MADT (checked with acpi_check_table first) to out. */
+/*
+ * Adds the CPUs of a MADT (checked with acpi_check_table first) to out,
+ * and its I/O APICs and interrupt source overrides.
+ */
 int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 		    char *err, size_t err_size);
 
@@ -93,6 +124,13 @@ int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
  */
 int acpi_parse_mcfg(const uint8_t *buf, size_t len, struct acpi_mcfg *out,
 		    char *err, size_t err_size);
+
+/*
+ * The GSI and the trigger of ISA interrupt irq (0..15) after the MADT's
+ * overrides (the same number, edge, active high when none). 0, -EINVAL.
+ */
+int acpi_isa_irq(const struct acpi_cpus *c, uint8_t irq, uint32_t *gsi, bool *level,
+		 bool *active_low);
 
 /* Offset of a valid MP floating pointer structure in buf, or -1. */
 long acpi_scan_mp(const uint8_t *buf, size_t len);
