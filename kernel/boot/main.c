@@ -20,6 +20,8 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/pci.h>
+#include <carapace/virtio_pci.h>
 #include <carapace/options.h>
 #include <carapace/ubsan.h>
 #include <carapace/panic.h>
@@ -175,6 +177,8 @@ __no_stack_protector void kmain(void)
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
 	/* A device seed source needs mapped registers and DMA memory. */
+	pci_init();
+	virtio_pci_init();
 	virtio_rng_init();
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carapace/memory.h>
 #include <carapace/spinlock.h>
 #include <carapace/virtio.h>
 
@@ -58,4 +59,26 @@ int virtio_find(uint32_t device_id, struct virtio_device **out)
 		}
 	spin_unlock(&registry_lock);
 	return rc;
+}
+
+int virtio_queue_alloc(struct virtqueue *vq, uint32_t device_max, uint16_t max_size)
+{
+	struct virtqueue_slot *qslots;
+	uint16_t size = 1;
+	uint64_t phys;
+	void *ring;
+
+	/* The largest power of two both sides accept (2.7: sizes are powers of two). */
+	while ((uint32_t)size * 2 <= device_max && size * 2 <= max_size &&
+	       size * 2 <= VIRTQUEUE_MAX_SIZE)
+		size = (uint16_t)(size * 2);
+	ring = memory_alloc_dma(virtqueue_ring_bytes(size), &phys);
+	qslots = kcalloc(size, sizeof(*qslots));
+	if (ring == NULL || qslots == NULL) {
+		kfree(qslots); /* the ring's frames are not given back: rare, at boot */
+		return -ENOMEM;
+	}
+	if (virtqueue_init(vq, size, ring, phys, qslots))
+		return -ENOMEM;
+	return 0;
 }

@@ -216,29 +216,15 @@ static int mmio_queue_setup(struct virtio_device *vdev, uint32_t index,
 			    struct virtqueue *vq, uint16_t max_size)
 {
 	struct mmio_device *dev = mmio(vdev);
-	struct virtqueue_slot *qslots;
 	uint32_t device_max;
-	uint16_t size = 1;
-	uint64_t phys;
-	void *ring;
 
 	reg_write(dev, REG_QUEUE_SEL, index);
 	device_max = reg_read(dev, REG_QUEUE_NUM_MAX);
 	if (device_max == 0 || reg_read(dev, REG_QUEUE_READY) != 0)
 		return -ENODEV;
-	/* The largest power of two both sides accept (2.7: sizes are powers of two). */
-	while ((uint32_t)size * 2 <= device_max && size * 2 <= max_size &&
-	       size * 2 <= VIRTQUEUE_MAX_SIZE)
-		size = (uint16_t)(size * 2);
-	ring = memory_alloc_dma(virtqueue_ring_bytes(size), &phys);
-	qslots = kcalloc(size, sizeof(*qslots));
-	if (ring == NULL || qslots == NULL) {
-		kfree(qslots); /* the ring's frames are not given back: rare, at boot */
+	if (virtio_queue_alloc(vq, device_max, max_size))
 		return -ENOMEM;
-	}
-	if (virtqueue_init(vq, size, ring, phys, qslots))
-		return -ENOMEM;
-	reg_write(dev, REG_QUEUE_NUM, size);
+	reg_write(dev, REG_QUEUE_NUM, vq->size);
 	reg_write(dev, REG_QUEUE_DESC_LOW, (uint32_t)vq->desc_phys);
 	reg_write(dev, REG_QUEUE_DESC_HIGH, (uint32_t)(vq->desc_phys >> 32));
 	reg_write(dev, REG_QUEUE_DRIVER_LOW, (uint32_t)vq->avail_phys);

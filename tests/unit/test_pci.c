@@ -1,8 +1,9 @@
 /*
- * Tests for kernel/dev/pci_parse.c on a fake configuration space: the
- * capability walk (good lists, loops, pointers into the header, reserved
- * bits), BAR decoding (32/64-bit memory, I/O, absent, lies about size and
- * alignment) and MSI-X's table and pending bits checked against the BARs.
+ * Tests for kernel/dev/pci_parse.c and virtio_pci_caps.c on a fake
+ * configuration space: the capability walk (good lists, loops, pointers
+ * into the header, reserved bits), BAR decoding (32/64-bit memory, I/O,
+ * absent, lies about size and alignment), MSI-X's table and pending bits
+ * checked against the BARs, and virtio-pci's structures and notify offsets.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <carapace/pci.h>
+#include <carapace/virtio_pci.h>
 
 static uint8_t space[PCI_ECAM_FN_SIZE];
 static char err[160];
@@ -263,6 +265,128 @@ static void test_cfg_access(void **state)
 	assert_int_equal(pci_cfg_read32(&cfg, PCI_COMMAND), 0xabcd0406);
 }
 
+/* A virtio vendor capability at off: cfg_type, BAR, offset, length (and multiplier). */
+static void virtio_cap(uint8_t off, uint8_t next, uint8_t cap_len, uint8_t type, uint8_t bar,
+		       uint32_t offset, uint32_t length, uint32_t mult)
+{
+	cap(off, PCI_CAP_ID_VENDOR, next);
+	space[off + 2] = cap_len;
+	space[off + 3] = type;
+	space[off + 4] = bar;
+	fake_write32(NULL, off + 8, offset);
+	fake_write32(NULL, off + 12, length);
+	if (cap_len >= 20)
+		fake_write32(NULL, off + 16, mult);
+}
+
+/* QEMU's layout: common, ISR, device, notify in BAR4 (16 KiB), 4 KiB apart. */
+static void qemu_virtio_caps(void)
+{
+	list_starts_at(0x84);
+	virtio_cap(0x84, 0x70, 16, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0x0000, 0x1000, 0);
+	virtio_cap(0x70, 0x60, 16, VIRTIO_PCI_CAP_ISR_CFG, 4, 0x1000, 0x1000, 0);
+	virtio_cap(0x60, 0x4c, 16, VIRTIO_PCI_CAP_DEVICE_CFG, 4, 0x2000, 0x1000, 0);
+	virtio_cap(0x4c, 0x98, 20, VIRTIO_PCI_CAP_NOTIFY_CFG, 4, 0x3000, 0x1000, 4);
+	virtio_cap(0x98, 0x00, 20, 5 /* PCI_CFG: not used */, 0, 0, 0, 0);
+}
+
+static int read_layout(struct virtio_pci_layout *l)
+{
+	struct pci_caps caps;
+
+	assert_int_equal(pci_caps_read(&cfg, &caps, err, sizeof(err)), 0);
+	return virtio_pci_layout_read(&cfg, &caps, msix_bars, l, err, sizeof(err));
+}
+
+static void test_virtio_layout_good(void **state)
+{
+	struct virtio_pci_layout l;
+	uint32_t off;
+
+	(void)state;
+	qemu_virtio_caps();
+	assert_int_equal(read_layout(&l), 0);
+	assert_int_equal(l.region[VIRTIO_PCI_CAP_NOTIFY_CFG].offset, 0x3000);
+	assert_true(l.region[VIRTIO_PCI_CAP_DEVICE_CFG].present);
+	assert_int_equal(l.notify_off_multiplier, 4);
+	assert_int_equal(virtio_pci_notify_offset(&l, 1, &off), 0);
+	assert_int_equal(off, 4);
+	assert_int_equal(virtio_pci_notify_offset(&l, 0x3ff, &off), 0);
+	assert_int_equal(off, 0xffc);
+	assert_int_equal(virtio_pci_notify_offset(&l, 0x400, &off), -EINVAL);
+	l.notify_off_multiplier = 0xffffffff; /* a lie: 65535 * 2^32 must not wrap */
+	assert_int_equal(virtio_pci_notify_offset(&l, 0xffff, &off), -EINVAL);
+}
+
+/* A capability naming a reserved BAR is skipped; the next of its type counts. */
+static void test_virtio_layout_reserved_bar(void **state)
+{
+	struct virtio_pci_layout l;
+
+	(void)state;
+	qemu_virtio_caps();
+	virtio_cap(0x98, 0x00, 16, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x1000, 0);
+	virtio_cap(0x84, 0x70, 16, VIRTIO_PCI_CAP_COMMON_CFG, 7, 0xdead0000, 0x10, 0);
+	assert_int_equal(read_layout(&l), 0);
+	assert_int_equal(l.region[VIRTIO_PCI_CAP_COMMON_CFG].bar, 4);
+	assert_int_equal(l.region[VIRTIO_PCI_CAP_COMMON_CFG].length, 0x1000);
+}
+
+static const struct {
+	uint8_t at, cap_len, type, bar;
+	uint32_t offset, length;
+	const char *msg;
+} bad_virtio_caps[] = {
+	{ 0x84, 16, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x20,
+	  "common region BAR4+0x0, 0x20 bytes: not inside a mapped memory BAR" },
+	{ 0x84, 16, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0x3f00, 0x200,
+	  "common region BAR4+0x3f00, 0x200 bytes: not inside a mapped memory BAR" },
+	{ 0x84, 16, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0xfffffff0, 0x20,
+	  "common region BAR4+0xfffffff0, 0x20 bytes: not inside a mapped memory BAR" },
+	{ 0x84, 16, VIRTIO_PCI_CAP_COMMON_CFG, 3, 0, 0x1000,
+	  "common region BAR3+0x0, 0x1000 bytes: not inside a mapped memory BAR" },
+	{ 0x84, 16, VIRTIO_PCI_CAP_COMMON_CFG, 2, 0, 0x1000,
+	  "common region BAR2+0x0, 0x1000 bytes: not inside a mapped memory BAR" },
+	{ 0x84, 12, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x1000,
+	  "common capability at 0x84: length 12 (needs 16)" },
+	{ 0x4c, 16, VIRTIO_PCI_CAP_NOTIFY_CFG, 4, 0x3000, 0x1000,
+	  "notify capability at 0x4c: length 16 (needs 20)" },
+	{ 0x70, 16, 8 /* shared memory: not used, so ISR is missing */, 4, 0, 0x1000,
+	  "no isr capability" },
+};
+
+static void test_virtio_layout_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_virtio_caps) / sizeof(bad_virtio_caps[0]); i++) {
+		struct virtio_pci_layout l;
+		uint8_t next;
+
+		setup(NULL);
+		qemu_virtio_caps();
+		next = space[bad_virtio_caps[i].at + 1];
+		virtio_cap(bad_virtio_caps[i].at, next, bad_virtio_caps[i].cap_len,
+			   bad_virtio_caps[i].type, bad_virtio_caps[i].bar, bad_virtio_caps[i].offset,
+			   bad_virtio_caps[i].length, 4);
+		assert_int_equal(read_layout(&l), -EINVAL);
+		assert_string_equal(err, bad_virtio_caps[i].msg);
+	}
+}
+
+/* The last capability's 16 bytes would run past 0x100: not read at all. */
+static void test_virtio_cap_at_the_end(void **state)
+{
+	struct virtio_pci_layout l;
+
+	(void)state;
+	qemu_virtio_caps();
+	space[0x99] = 0xf8;
+	space[0xf8] = PCI_CAP_ID_VENDOR;
+	space[0xfb] = VIRTIO_PCI_CAP_COMMON_CFG;
+	assert_int_equal(read_layout(&l), 0);
+	assert_int_equal(l.region[VIRTIO_PCI_CAP_COMMON_CFG].offset, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +397,10 @@ int main(void)
 		cmocka_unit_test_setup(test_bar_decode, setup),
 		cmocka_unit_test_setup(test_msix_decode, setup),
 		cmocka_unit_test_setup(test_cfg_access, setup),
+		cmocka_unit_test_setup(test_virtio_layout_good, setup),
+		cmocka_unit_test_setup(test_virtio_layout_reserved_bar, setup),
+		cmocka_unit_test_setup(test_virtio_layout_bad, setup),
+		cmocka_unit_test_setup(test_virtio_cap_at_the_end, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

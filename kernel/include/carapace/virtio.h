@@ -98,6 +98,13 @@ int virtio_find(uint32_t device_id, struct virtio_device **out);
 int virtio_register(struct virtio_device *dev);
 
 /*
+ * For transports: the ring memory (DMA) and private slots of a queue, the
+ * largest power of two within device_max, max_size and VIRTQUEUE_MAX_SIZE,
+ * set up in vq. 0, -ENOMEM.
+ */
+int virtio_queue_alloc(struct virtqueue *vq, uint32_t device_max, uint16_t max_size);
+
+/*
  * Looks for a virtio-rng device and, when one answers, adds it to the
  * kernel's seed sources (random_add_source). Call once at boot, after
  * memory_init.
