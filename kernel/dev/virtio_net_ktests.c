@@ -30,6 +30,8 @@
 #define NET_ECHO_TIMEOUT_NS (60 * 1000 * 1000 * 1000ull)
 #define HELLO_EVERY_NS      (100 * 1000 * 1000ull)
 #define FRAMES_SHOWN        16 /* lines of "net-echo: frame ..." at most */
+#define SEND_TRIES          1000
+#define SEND_RETRY_NS       (100 * 1000ull)
 
 struct echo_state {
 	struct thread *waiter;
@@ -46,6 +48,20 @@ static bool is_quit(const uint8_t *f, size_t len)
 {
 	return len >= NETDEV_ETH_HLEN + sizeof(ECHO_QUIT) - 1 && ethertype(f) == ECHO_ETHERTYPE &&
 	       memcmp(f + NETDEV_ETH_HLEN, ECHO_QUIT, sizeof(ECHO_QUIT) - 1) == 0;
+}
+
+/*
+ * Sends a frame, waiting while the transmit ring is full (the device frees
+ * it as it sends): an echo test must not lose frames to its own speed.
+ */
+static int send(struct netdev *dev, const void *frame, size_t len)
+{
+	int rc;
+
+	for (int tries = 0; (rc = dev->transmit(dev, frame, len)) == -ENOBUFS &&
+			    tries < SEND_TRIES; tries++)
+		thread_sleep_ns(SEND_RETRY_NS);
+	return rc;
 }
 
 /* In the driver's thread: count, show, send back. */
@@ -73,7 +89,7 @@ static void echo_frame(struct netdev *dev, const void *frame, size_t len, void *
 	memcpy(copy, f, len);
 	memcpy(copy, f + 6, 6);       /* back to where it came from */
 	memcpy(copy + 6, dev->mac, 6);
-	if (dev->transmit(dev, copy, len) == 0)
+	if (send(dev, copy, len) == 0)
 		st->echoed++;
 	else
 		st->send_errors++;
