@@ -20,7 +20,7 @@
 /* Each file puts its handlers into the table, indexed by Linux number. */
 void sys_files_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
-void sys_process_register(syscall_handler_fn *table);
+void sys_signal_register(syscall_handler_fn *table);
 void sys_poll_register(syscall_handler_fn *table);
 
 /*
@@ -53,12 +53,6 @@ struct syscall_frame {
 	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
-
-/*
- * A struct timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
- * saturating; -EINVAL when malformed (sys_process.c).
- */
-int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns);
 
 /* The kernel's syscall environment (syscalls.c). */
 const struct syscall_env *syscall_kernel_env(void);
