@@ -26,13 +26,10 @@ void sys_poll_register(syscall_handler_fn *table);
 /*
  * sys_files.c: the application's descriptor table, for sys_poll.c.
  * sys_files_lock takes fs_lock (released with fs_unlock()) and returns the
- * table; sys_files_install puts a new file into it and hands it our
- * reference: the descriptor, or -EMFILE (and the file is gone).
+ * table (new files go in with fs_app_fd_install, carapace/fs.h).
  */
-struct vfs_file;
 struct vfs_fdtable;
 struct vfs_fdtable *sys_files_lock(void);
-long sys_files_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
 
 /*
  * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the
