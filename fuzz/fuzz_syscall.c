@@ -35,7 +35,7 @@
 #include <carapace/syscall.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

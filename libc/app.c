@@ -20,16 +20,15 @@
 
 #include <carapace/app.h>
 #include <carapace/app_load.h>
+#include <carapace/arch.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
 #include <carapace/kexports.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
-
-#include "arch.h"
-#include "layout.h"
 
 /* musl's entry, and the kernel's stand-in that PIE applications are bound to. */
 typedef int (*app_main_fn)(int, char **, char **);

@@ -24,7 +24,7 @@
 #include <carapace/virtqueue.h>
 #include <carapace/wipe.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "virtio_mmio.h"
 
 #define VIRTIO_RNG_QUEUE       0   /* 5.4.2: requestq */

@@ -23,10 +23,9 @@
 #include <carapace/fs.h>
 #include <carapace/images.h>
 #include <carapace/kexports.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/vfs.h>
-
-#include "layout.h"
 
 #define APP_FILE_MAX   (64u << 20)
 #define DF_1_PIE       0x08000000

@@ -14,7 +14,7 @@
 #include <carapace/futex.h> /* futex_wait, futex_wake, futex_requeue */
 #include <carapace/syscall.h>
 
-#include "layout.h" /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
+#include <carapace/layout.h> /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
 #include "syscall_impl.h" /* the Linux x86_64 values, LINUX_* */
 
 /* Each file puts its handlers into the table, indexed by Linux number. */
@@ -50,9 +50,6 @@ struct syscall_frame {
 	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
-
-/* The kernel's syscall environment (syscalls.c). */
-const struct syscall_env *syscall_kernel_env(void);
 
 /* The calling thread's frame (only valid inside a system call). */
 const struct syscall_frame *syscall_current_frame(void);

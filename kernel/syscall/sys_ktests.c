@@ -18,8 +18,8 @@
 #include <carapace/thread.h>
 #include <carapace/vfs.h>
 
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 enum {

@@ -23,7 +23,7 @@
 #include <carapace/thread.h>
 
 #include "sys_kernel.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 #define NR_SCHED_YIELD 24
 #define NR_CLONE      56

@@ -19,10 +19,9 @@
 #include <carapace/syscall.h>
 #include <carapace/thread.h>
 
-#include "arch.h"
-#include "layout.h"
-#include "mmu.h"
-#include "rtc.h"
+#include <carapace/arch.h>
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 #define MSR_STAR        0xc0000081

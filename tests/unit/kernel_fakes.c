@@ -26,10 +26,10 @@
 #include <carapace/thread.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 static enum fake_sched_mode mode;
 

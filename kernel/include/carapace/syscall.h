@@ -186,4 +186,11 @@ const struct syscall_desc *syscall_lookup(long nr);
 int syscall_check_range(const struct syscall_env *env, uintptr_t addr,
 			size_t len, bool want_write);
 
+/*
+ * The kernel's own environment (kernel/syscall/syscalls.c): what its
+ * handlers run with. Read-only after boot (hardening's ro-after-init
+ * tests check it).
+ */
+const struct syscall_env *syscall_kernel_env(void);
+
 #endif
