@@ -15,6 +15,7 @@ the source tree. Run from anywhere: prints each violation, exits 1 if any.
    header of the code they test, but not an architecture's.
 3. Only kernel/arch/ may be on an include path: no -I of kernel/arch/ or of
    any other kernel folder in the flags the kernel's files build with.
+4. The public headers include each other without a circle.
 """
 import os
 import re
@@ -81,7 +82,41 @@ def check(root):
                     for flag in re.findall(r"-I\s*(\S+)", m.group(0)):
                         if flag.startswith("kernel/") and not flag.startswith("kernel/include"):
                             found.append(f"{mk}: KERNEL_CFLAGS puts {flag} on every file's include path")
+    cycle = header_cycle(root)
+    if cycle:
+        found.append("kernel/include/carapace: public headers include each other in a circle: "
+                     + " -> ".join(cycle))
     return found
+
+
+def header_cycle(root):
+    """A circle of public headers that include each other, or None."""
+    inc = os.path.join(root, "kernel", "include", "carapace")
+    graph = {}
+    if os.path.isdir(inc):
+        for name in os.listdir(inc):
+            if name.endswith(".h"):
+                with open(os.path.join(inc, name), errors="replace") as f:
+                    graph[name] = re.findall(r"#\s*include\s*<carapace/([^>]+)>", f.read())
+    done = set()
+
+    def visit(name, path):
+        if name in path:
+            return path[path.index(name):] + [name]
+        if name in done or name not in graph:
+            return None
+        for sub in graph[name]:
+            found = visit(sub, path + [name])
+            if found:
+                return found
+        done.add(name)
+        return None
+
+    for name in sorted(graph):
+        found = visit(name, [])
+        if found:
+            return found
+    return None
 
 
 def main(argv):

@@ -82,6 +82,14 @@ class Layering(unittest.TestCase):
         self.assertEqual(len(found), 1)
         self.assertIn("kernel/arch/x86_64", found[0])
 
+    def test_public_headers_in_a_circle(self):
+        found = self.violations({
+            "kernel/include/carapace/a.h": "#include <carapace/b.h>\n",
+            "kernel/include/carapace/b.h": "#include <carapace/arch.h>\n#include <carapace/a.h>\n",
+        })
+        self.assertEqual(len(found), 1)
+        self.assertIn("a.h -> b.h -> a.h", found[0])
+
 
 if __name__ == "__main__":
     unittest.main()
