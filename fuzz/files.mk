@@ -3,7 +3,7 @@
 # portable kernel source, and its own files (the rows of make fuzz-cov's
 # table and of the README's coverage figures).
 #   portable  every portable kernel source (KERNEL_PORTABLE_SRCS)
-#   kcore     those, plus kernel/core's handlers on the fake kernel of
+#   kcore     those, plus the kernel's syscall handlers (kernel/syscall) on the fake kernel of
 #             tests/unit/kernel_fakes.c (KCORE_SRCS, tests/files.mk)
 # Each harness builds three times from the same source: libFuzzer with
 # ASan+UBSan (build/fuzz/NAME), AFL++ with ASan+UBSan (build/fuzz/afl/NAME)
@@ -18,15 +18,16 @@ FUZZ_OWN_$(1) := $(3)
 endef
 
 # name              links     own files
-$(eval $(call fuzz_harness,fuzz_options,portable,kernel/core/options.c))
+$(eval $(call fuzz_harness,fuzz_options,portable,kernel/boot/options.c))
 $(eval $(call fuzz_harness,fuzz_fmt,portable,kernel/lib/fmt.c))
-$(eval $(call fuzz_harness,fuzz_acpi,portable,kernel/core/acpi.c))
+$(eval $(call fuzz_harness,fuzz_acpi,portable,kernel/dev/acpi.c))
 $(eval $(call fuzz_harness,fuzz_elf,portable,kernel/elf/elf_parse.c kernel/elf/elf_dynamic.c kernel/elf/elf_symbol.c kernel/elf/elf_load.c kernel/elf/elf_reloc.c))
 $(eval $(call fuzz_harness,fuzz_bootfs,portable,kernel/fs/bootfs.c kernel/fs/vfs.c))
 $(eval $(call fuzz_harness,fuzz_aslr_place,portable,aslr/place.c))
 $(eval $(call fuzz_harness,fuzz_halloc,portable,hardening/halloc.c hardening/halloc_layout.c))
-$(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/core/sys_files.c kernel/core/sys_memory.c kernel/core/sys_poll.c))
-$(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/core/sys_files.c kernel/core/sys_memory.c kernel/core/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
+$(eval $(call fuzz_harness,fuzz_pci,portable,kernel/dev/pci_parse.c kernel/dev/virtio_pci_caps.c))
+$(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
+$(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
 FUZZ_AFL_BINS := $(patsubst %,$(BUILD)/fuzz/afl/%,$(FUZZ_HARNESSES))
@@ -74,7 +75,7 @@ fuzz-build-afl: $(FUZZ_AFL_BINS)
 fuzz-build-cov: $(FUZZ_COV_BINS)
 
 # One engine's objects: portable sources and harnesses (obj/), and the
-# kcore sources with kernel/core's include path (obj-kcore/).
+# kcore sources with the syscall handlers' include path (obj-kcore/).
 define fuzz_engine_rules
 $$(FUZZ_DIR_$(1))/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
@@ -91,7 +92,7 @@ endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
 # One harness under one engine. A kcore harness's own file and extra
-# sources see kernel/core's headers too.
+# sources see the syscall handlers' headers too.
 define fuzz_binary_rule
 FUZZ_OBJS_$(1)_$(2) := $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o \
 	$$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))) \

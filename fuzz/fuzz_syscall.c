@@ -12,7 +12,7 @@
  * outside the fake memory. The input itself fills the read-write pages,
  * so its zero bytes end strings.
  *
- * kernel/core's handlers (files on a ramfs, memory on a page map of the low
+ * kernel/syscall's kernel-side handlers (files on a ramfs, memory on a page map of the low
  * half, process, threads, futex, poll) answer too, on the fake kernel of
  * tests/unit/kernel_fakes.c, whose waits never block. A few calls are
  * tamed first so that none can wait forever or end the harness: pipes and
@@ -35,7 +35,7 @@
 #include <carapace/syscall.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
@@ -77,16 +77,17 @@ static uint64_t clock_read(void *ctx, enum syscall_clock c)
 	return ticks * 250000000ull + (uint64_t)c;
 }
 
+/* A sleep returns at once: the fuzzer must not wait. */
+static void sleep_ns(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	(void)ns;
+}
+
 static void fill_random(void *ctx, void *buf, size_t n)
 {
 	(void)ctx;
 	memset(buf, 0x5a, n);
-}
-
-static bool console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd == 1;
 }
 
 static int tid(void *ctx)
@@ -112,8 +113,8 @@ static struct syscall_env env = {
 	.check_user_range = user_range,
 	.log = log_line,
 	.clock_ns = clock_read,
+	.sleep_ns = sleep_ns,
 	.random = fill_random,
-	.is_console = console,
 	.gettid = tid,
 	.set_clear_child_tid = set_tid,
 	.meminfo = mem,

@@ -1,5 +1,5 @@
 /*
- * Syscall programs (fuzz/prog/syscall_prog.h) against kernel/core's
+ * Syscall programs (fuzz/prog/syscall_prog.h) against the kernel's
  * handlers on the fake kernel of tests/unit/kernel_fakes.c: each input is
  * a list of 16-byte records, one call each, over typed resources (files,
  * directories, pipes, eventfds, mappings, futex words). The same programs
@@ -25,8 +25,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <carapace/layout.h>
+
 #include "kernel_fakes.h"
-#include "layout.h"
 #include "prog/syscall_prog.h"
 
 #define PAGE         4096

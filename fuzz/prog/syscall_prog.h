@@ -2,7 +2,7 @@
  * Syscall programs: a sequence of calls over typed resources (descriptors
  * of files, directories, pipes and eventfds; mappings; futex words),
  * decoded from bytes, syzkaller-style. The same engine runs on the host
- * against kernel/core's handlers (fuzz/fuzz_syscall_prog.c, on the fake
+ * against the kernel's syscall handlers (fuzz/fuzz_syscall_prog.c, on the fake
  * kernel of tests/unit/kernel_fakes.c) and inside Carapace through real
  * system calls (apps/fuzz_guest), so a program found in one replays in the
  * other.

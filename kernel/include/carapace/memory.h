@@ -26,7 +26,7 @@ enum vm_region_kind {
  * the application's own memory although it lies in the kernel's half (its
  * main stack), so system calls take buffers there as they do in the low
  * half. Every other kernel region is refused as a syscall buffer
- * (core/syscalls.c), whatever its name.
+ * (syscall/syscalls.c), whatever its name.
  */
 #define VM_REGION_APP_MEMORY 0x1u
 
@@ -86,6 +86,11 @@ const struct vm_region *memory_region(uint64_t addr);
  * the virtual address of phys, or 0. Thread-safe.
  */
 uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot);
+/*
+ * Whether [phys, phys + size) touches usable RAM (a device BAR placed
+ * there would let register writes land in the kernel's memory).
+ */
+bool memory_overlaps_ram(uint64_t phys, uint64_t size);
 /* Device registers: read-write, uncached. */
 uint64_t memory_map_mmio(uint64_t phys, size_t size);
 /* Undoes memory_map_phys (the virtual range is not reused). */
@@ -136,7 +141,7 @@ bool memory_app_range(uint64_t va, size_t len);
 bool memory_app_mapped(uint64_t va, size_t len);
 
 /*
- * The application's regions, each at a random place (core/app_layout.c;
+ * The application's regions, each at a random place (mm/app_layout.c;
  * fixed with aslr=off), reported by layout=show.
  *
  * app_pick_image_base reserves span bytes (rounded up to pages) for the

@@ -1,6 +1,6 @@
 /*
  * virtqueue: the driver's side of a virtio split virtqueue (virtio 1.x,
- * 2.7 "Split Virtqueues"), independent of the transport (kernel/virtio/).
+ * 2.7 "Split Virtqueues"), independent of the transport (kernel/dev/).
  *
  * The rings live in memory the device reads and writes: the descriptor
  * table, the available ring (driver to device) and the used ring (device to
@@ -107,6 +107,18 @@ int virtqueue_init(struct virtqueue *vq, uint16_t size, void *mem, uint64_t phys
  */
 int virtqueue_add(struct virtqueue *vq, const struct virtqueue_buf *bufs, size_t n,
 		  void *cookie);
+
+/*
+ * Interrupts for this queue (2.7.7): virtqueue_init asks for none (the
+ * driver polls); an interrupt-driven driver turns them on. After turning
+ * them on, look at the used ring once more: a buffer used in between
+ * raised no interrupt. (A hint to the device, which may interrupt anyway.)
+ */
+void virtqueue_enable_interrupts(struct virtqueue *vq);
+void virtqueue_disable_interrupts(struct virtqueue *vq);
+
+/* Whether the used ring has an entry to take (virtqueue_get_used would not say -EAGAIN). */
+bool virtqueue_has_used(const struct virtqueue *vq);
 
 /* Whether the device wants to be notified after virtqueue_add (2.7.10). */
 bool virtqueue_should_notify(const struct virtqueue *vq);

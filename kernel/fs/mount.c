@@ -1,0 +1,190 @@
+/*
+ * The kernel's side of the filesystem (kernel/fs/ is the portable part):
+ * what is mounted where at boot, memory from the kernel heap, the console
+ * and the random source behind devfs, and one lock around the VFS.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/console.h>
+#include <carapace/fmt.h>
+#include <carapace/fs.h>
+#include <carapace/ktests.h>
+#include <carapace/layout.h>
+#include <carapace/memory.h>
+#include <carapace/mmu.h>
+#include <carapace/mutex.h>
+#include <carapace/random.h>
+
+static struct vfs vfs;
+static struct mutex vfs_lock = MUTEX_INIT;
+static struct devfs devfs;
+
+static void *heap_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void heap_free(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static const struct vfs_alloc heap = { heap_alloc, heap_free, NULL };
+
+static int64_t dev_console_write(void *ctx, const void *buf, size_t n)
+{
+	(void)ctx;
+	console_write(buf, n);
+	return (int64_t)n;
+}
+
+/* There is no console input yet: reading it gives end of file. */
+static int64_t dev_console_read(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+	return 0;
+}
+
+static void random_fill(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	random_bytes(buf, n);
+}
+
+/* Mounts a filesystem or says which one failed. */
+static int mount_or_say(const char *path, struct vnode *root, char *err, size_t err_size)
+{
+	int rc = root ? vfs_mount(&vfs, path, root) : -ENOMEM;
+
+	if (rc)
+		fmt_snprintf(err, err_size, "cannot mount %s (error %d)", path, rc);
+	return rc;
+}
+
+int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t err_size)
+{
+	static const struct devfs_hooks hooks = { random_fill, dev_console_write, dev_console_read, NULL };
+	struct ramfs *tmp, *empty_root = NULL;
+	struct bootfs *boot = NULL;
+	struct vnode *root;
+	int rc;
+
+	vfs_init(&vfs, &heap);
+	/* The default bound of a ramfs: half of the RAM (boot option tmp.size=). */
+	if (tmp_bytes == 0)
+		tmp_bytes = memory_usable_frames() * PAGE_SIZE / 2;
+	if (bi->nmodules > 0) {
+		const struct mem_range *m = &bi->modules[0];
+		const char *why = "";
+
+		rc = bootfs_mount(mmu_phys_to_virt(m->start), m->end - m->start,
+				  &heap, &boot, &why);
+		if (rc) {
+			fmt_snprintf(err, err_size, "the boot filesystem (module 0) is not valid: %s", why);
+			return rc;
+		}
+		root = bootfs_root(boot);
+	} else {
+		/* No boot filesystem: an empty, read-write root. */
+		rc = ramfs_new(&heap, tmp_bytes, &empty_root);
+		if (rc) {
+			fmt_snprintf(err, err_size, "no memory for the root filesystem");
+			return rc;
+		}
+		root = ramfs_root(empty_root);
+	}
+	if ((rc = mount_or_say("/", root, err, err_size)))
+		return rc;
+	if ((rc = ramfs_new(&heap, tmp_bytes, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
+		return rc;
+	devfs_init(&devfs, &hooks);
+	return mount_or_say("/dev", devfs_root(&devfs), err, err_size);
+}
+
+struct vfs *fs_vfs(void)
+{
+	return &vfs;
+}
+
+void fs_lock(void)
+{
+	mutex_lock(&vfs_lock);
+}
+
+void fs_unlock(void)
+{
+	mutex_unlock(&vfs_lock);
+}
+
+/* ---- tests ---- */
+
+/* Reads a whole small file into buf (NUL-terminated); returns its length or -errno. */
+static int64_t read_small(const char *path, char *buf, size_t size)
+{
+	struct vfs_file *f;
+	int64_t n;
+	int rc = vfs_open(&vfs, "/", path, VFS_O_RDONLY, 0, &f);
+
+	if (rc)
+		return rc;
+	n = vfs_read(f, buf, size - 1);
+	vfs_file_put(f);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/*
+ * Lists the boot filesystem's root, prints each file given with --file
+ * whose guest path starts with /test/, writes and reads back /tmp, and
+ * reads /dev/zero: the namespace as an application will see it.
+ */
+static int ktest_fs(void)
+{
+	char buf[256], dents[1024];
+	struct vfs_file *f;
+	int64_t n;
+	int failed = 0;
+
+	fs_lock();
+	if (vfs_open(&vfs, "/", "/", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &f) == 0) {
+		while ((n = vfs_getdents64(f, dents, sizeof(dents))) > 0) {
+			for (int64_t off = 0; off < n;) {
+				struct linux_dirent64 *d = (struct linux_dirent64 *)(dents + off);
+
+				kprintf("fs: / has %s\n", d->d_name);
+				off += d->d_reclen;
+			}
+		}
+		vfs_file_put(f);
+	} else {
+		kprintf("fs: cannot list /\n");
+		failed++;
+	}
+	if (read_small("/test/hello.txt", buf, sizeof(buf)) >= 0)
+		kprintf("fs: /test/hello.txt says: %s", buf);
+	if (vfs_open(&vfs, "/", "/tmp/note", VFS_O_CREAT | VFS_O_RDWR, 0644, &f) == 0) {
+		vfs_write(f, "written in /tmp\n", 16);
+		vfs_file_put(f);
+		n = read_small("/tmp/note", buf, sizeof(buf));
+		kprintf("fs: /tmp/note read back %lld bytes: %s", (long long)n, buf);
+		failed += n != 16 || strcmp(buf, "written in /tmp\n") != 0;
+	} else {
+		kprintf("fs: cannot create /tmp/note\n");
+		failed++;
+	}
+	memset(buf, 0x55, 16);
+	n = read_small("/dev/zero", buf, 17);
+	failed += n != 16 || buf[0] != 0 || buf[15] != 0;
+	kprintf("fs: /dev/zero gave %lld zero bytes\n", (long long)n);
+	failed += vfs_open(&vfs, "/", "/no/such/file", VFS_O_RDONLY, 0, &f) != -ENOENT;
+	fs_unlock();
+	kprintf("fs: %d wrong\n", failed);
+	return failed != 0;
+}
+KTEST("fs", ktest_fs);

@@ -1,0 +1,758 @@
+/*
+ * File system calls, on the VFS (kernel/fs/) through the mounted namespace
+ * of kernel/fs/mount.c. The application's descriptor table and working
+ * directory are kernel/fs/app_files.c's; both, like every VFS call, are
+ * used under fs_lock().
+ *
+ * Buffers were checked by the table before a handler runs; the VFS reads
+ * and writes them in place (one address space). Handlers that find more
+ * pointers (readv/writev's iovecs) copy the array once, check every
+ * buffer, and only then act.
+ *
+ * Limits, for now: a *at() call takes AT_FDCWD or an absolute path; a
+ * directory fd with a relative path is -ENOTSUP (an open file does not
+ * record its path yet). There are no symbolic links (readlink: -EINVAL).
+ * access() checks existence only.
+ *
+ * Pipes and eventfds (kernel/fs/pipe.c, eventfd.c; made in sys_poll.c)
+ * never block by themselves: they answer -EAGAIN, and rw_file waits for
+ * their next change (sys_poll.c) with fs_lock dropped, unless the file is
+ * O_NONBLOCK.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/app_copy.h>
+#include <carapace/fs.h>
+#include <carapace/memory.h>
+#include <carapace/vfs.h>
+
+#include "sys_kernel.h"
+
+#define NR_READ      0
+#define NR_WRITE     1
+#define NR_OPEN      2
+#define NR_CLOSE     3
+#define NR_STAT      4
+#define NR_FSTAT     5
+#define NR_LSTAT     6
+#define NR_LSEEK     8
+#define NR_IOCTL     16
+#define NR_PREAD64   17
+#define NR_PWRITE64  18
+#define NR_READV     19
+#define NR_WRITEV    20
+#define NR_ACCESS    21
+#define NR_DUP       32
+#define NR_DUP2      33
+#define NR_FCNTL     72
+#define NR_FTRUNCATE 77
+#define NR_GETCWD    79
+#define NR_CHDIR     80
+#define NR_RENAME    82
+#define NR_MKDIR     83
+#define NR_RMDIR     84
+#define NR_UNLINK    87
+#define NR_READLINK  89
+#define NR_GETDENTS64 217
+#define NR_OPENAT    257
+#define NR_MKDIRAT   258
+#define NR_NEWFSTATAT 262
+#define NR_UNLINKAT  263
+#define NR_RENAMEAT  264
+#define NR_FACCESSAT 269
+#define NR_DUP3      292
+#define NR_STATX     332
+
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC      1
+/*
+ * What F_GETFL reports: the access mode and the status flags a file keeps
+ * (append, nonblock, dsync, async, direct, largefile, directory, nofollow,
+ * noatime, sync, path), as Linux's f_flags. open keeps every bit it was
+ * given, so without the mask F_GETFL could answer a negative number that
+ * is not an errno (found by fuzz_syscall_prog).
+ */
+#define LX_F_GETFL_BITS 015776003
+#define SSIZE_LIMIT     0x7fffffffffffffffull
+
+struct k_iovec {
+	uint64_t base, len;
+};
+
+/* Linux's struct statx (x86_64). */
+struct k_statx_time {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t reserved;
+};
+
+struct k_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct k_statx_time atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+_Static_assert(sizeof(struct k_statx) == 256, "Linux's struct statx is 256 bytes");
+
+/* The application's descriptor table (kernel/fs/app_files.c). */
+static struct vfs_fdtable *fdtable;
+
+/*
+ * Takes fs_lock, with the application's descriptor table in fdtable; the
+ * first time, the VFS's change notifications go to sys_poll.c.
+ */
+static void files_lock(void)
+{
+	static bool notify_ready;
+
+	fdtable = fs_app_files_lock();
+	if (!notify_ready) {
+		fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, NULL };
+		notify_ready = true;
+	}
+}
+
+/*
+ * The directory a path is relative to: the cwd for AT_FDCWD or an absolute
+ * path; an open directory fd is not supported yet.
+ */
+static int path_base(int dirfd, const char *path, const char **base)
+{
+	*base = fs_app_cwd();
+	if (path[0] == '\0')
+		return -ENOENT;
+	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
+		return 0;
+	return vfs_fd_get(fdtable, dirfd) ? -ENOTSUP : -EBADF;
+}
+
+/* ---- reading and writing ---- */
+
+/*
+ * A pipe or eventfd transfer; fs_lock held. -EAGAIN is waited out unless
+ * the file is O_NONBLOCK (our reference keeps the file while the lock is
+ * dropped), and a blocking write to a pipe goes on until every byte is in.
+ */
+static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
+{
+	bool nonblock = f->flags & VFS_O_NONBLOCK;
+	bool whole = write && !nonblock && VFS_S_ISFIFO(f->vn->mode);
+	long done = 0, rc;
+
+	vfs_file_get(f);
+	for (;;) {
+		/* buf may be NULL with n == 0 (writev of no iovec): no arithmetic on it then. */
+		void *at = done ? (char *)buf + done : buf;
+
+		rc = write ? vfs_write(f, at, n - (size_t)done) : vfs_read(f, buf, n);
+		if (rc == -EAGAIN && !nonblock) {
+			sys_poll_wait(0);
+			continue;
+		}
+		if (rc < 0 || !whole || (done += rc) == (long)n)
+			break;
+	}
+	vfs_file_put(f);
+	if (rc < 0)
+		return done > 0 ? done : rc;
+	return whole ? done : rc;
+}
+
+/* One transfer on an open file; fs_lock held. */
+static long rw_file(struct vfs_file *f, void *buf, size_t n, bool write, bool positioned, int64_t off)
+{
+	if (positioned)
+		return write ? vfs_pwrite(f, buf, n, off) : vfs_pread(f, buf, n, off);
+	if (vfs_file_is_stream(f))
+		return rw_stream(f, buf, n, write);
+	return write ? vfs_write(f, buf, n) : vfs_read(f, buf, n);
+}
+
+static long rw(int fd, void *buf, size_t n, bool write, bool positioned, int64_t off)
+{
+	struct vfs_file *f;
+	long rc;
+
+	files_lock();
+	f = vfs_fd_get(fdtable, fd);
+	rc = f ? rw_file(f, buf, n, write, positioned, off) : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+static long sys_read(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rw((int)args[0], (void *)args[1], (size_t)args[2], false, false, 0);
+}
+
+static long sys_write(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rw((int)args[0], (void *)args[1], (size_t)args[2], true, false, 0);
+}
+
+static long sys_pread64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rw((int)args[0], (void *)args[1], (size_t)args[2], false, true, args[3]);
+}
+
+static long sys_pwrite64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rw((int)args[0], (void *)args[1], (size_t)args[2], true, true, args[3]);
+}
+
+/* ftruncate: the filesystem bounds the size (ramfs: -EFBIG past its limit). */
+static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(fdtable, (int)args[0]);
+	rc = f ? vfs_ftruncate(f, (int64_t)args[1]) : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+/*
+ * readv/writev: the iovec array is copied once; every buffer is checked
+ * and the total must fit in ssize_t before anything is read or written.
+ * A short transfer or an error after some bytes ends the call with the
+ * bytes done so far, as Linux does.
+ */
+static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write)
+{
+	int count = (int)args[2];
+	struct k_iovec *iov;
+	struct vfs_file *f;
+	uint64_t total = 0;
+	long done = 0;
+
+	if (count < 0)
+		return -EINVAL;
+	if (count == 0)
+		return rw((int)args[0], NULL, 0, write, false, 0);
+	if (!(iov = kmalloc((size_t)count * sizeof(*iov))))
+		return -ENOMEM;
+	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov))) {
+		kfree(iov);
+		return -EFAULT;
+	}
+	for (int i = 0; i < count; i++) {
+		if (iov[i].len > SSIZE_LIMIT - total) {
+			kfree(iov);
+			return -EINVAL;
+		}
+		total += iov[i].len;
+		if (syscall_check_range(env, (uintptr_t)iov[i].base, iov[i].len, !write) ||
+		    (iov[i].len && iov[i].base + iov[i].len < iov[i].base)) {
+			kfree(iov);
+			return -EFAULT;
+		}
+	}
+	/*
+	 * Under one lock: no other call's bytes land between two iovecs (but a
+	 * pipe that must be waited for drops it; our reference keeps f).
+	 */
+	files_lock();
+	if ((f = vfs_fd_get(fdtable, (int)args[0])))
+		vfs_file_get(f);
+	for (int i = 0; i < count; i++) {
+		long rc = f ? rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0) : -EBADF;
+
+		if (rc < 0) {
+			if (done == 0)
+				done = rc;
+			break;
+		}
+		done += rc;
+		if ((uint64_t)rc < iov[i].len)
+			break;
+	}
+	if (f)
+		vfs_file_put(f);
+	fs_unlock();
+	kfree(iov);
+	return done;
+}
+
+static long sys_readv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, false);
+}
+
+static long sys_writev(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, true);
+}
+
+/* ---- opening, closing, descriptors ---- */
+
+static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
+{
+	struct vfs_file *f;
+	const char *base;
+	long rc;
+
+	files_lock();
+	if (!(rc = path_base(dirfd, path, &base)) &&
+	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777, &f)))
+		rc = fs_app_fd_install(fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_open(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return open_at(LINUX_AT_FDCWD, (const char *)args[0], (int)args[1], (uint32_t)args[2]);
+}
+
+static long sys_openat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return open_at((int)args[0], (const char *)args[1], (int)args[2], (uint32_t)args[3]);
+}
+
+static long sys_close(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long rc;
+
+	(void)env;
+	files_lock();
+	rc = vfs_fd_close(fdtable, (int)args[0]);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_lseek(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(fdtable, (int)args[0]);
+	rc = f ? vfs_lseek(f, args[1], (int)args[2]) : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+static long sys_dup(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long rc;
+
+	(void)env;
+	files_lock();
+	rc = vfs_fd_dup(fdtable, (int)args[0]);
+	fs_unlock();
+	return rc;
+}
+
+static long dup_to(int oldfd, int newfd, int flags, bool is_dup2)
+{
+	long rc;
+
+	files_lock();
+	rc = vfs_fd_dup3(fdtable, oldfd, newfd, flags, is_dup2);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_dup2(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return dup_to((int)args[0], (int)args[1], 0, true);
+}
+
+static long sys_dup3(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return dup_to((int)args[0], (int)args[1], (int)args[2], false);
+}
+
+/* F_DUPFD: the lowest free descriptor at or above min. */
+static long dup_from(int fd, long min, bool cloexec)
+{
+	if (min < 0 || min >= VFS_FD_MAX)
+		return -EINVAL;
+	for (int nfd = (int)min; nfd < VFS_FD_MAX; nfd++) {
+		if (!fdtable->fds[nfd].file) {
+			long rc = vfs_fd_dup3(fdtable, fd, nfd, 0, true);
+
+			if (rc >= 0)
+				fdtable->fds[nfd].cloexec = cloexec;
+			return rc;
+		}
+	}
+	return -EMFILE;
+}
+
+static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	const int changeable = VFS_O_APPEND | LINUX_O_NONBLOCK;
+	int fd = (int)args[0], cmd = (int)args[1];
+	long arg = args[2], rc = 0;
+	struct vfs_file *f;
+
+	(void)env;
+	files_lock();
+	if (!(f = vfs_fd_get(fdtable, fd))) {
+		fs_unlock();
+		return -EBADF;
+	}
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		rc = dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
+		break;
+	case F_GETFD:
+		rc = fdtable->fds[fd].cloexec ? FD_CLOEXEC : 0;
+		break;
+	case F_SETFD:
+		fdtable->fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
+		break;
+	case F_GETFL:
+		rc = f->flags & LX_F_GETFL_BITS;
+		break;
+	case F_SETFL:
+		f->flags = (f->flags & ~changeable) | ((int)arg & changeable);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	fs_unlock();
+	return rc;
+}
+
+/*
+ * The console is not a terminal: TIOCGWINSZ and the rest answer -ENOTTY
+ * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO is
+ * accepted on any file: nothing here blocks for long.
+ */
+static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	unsigned cmd = (unsigned)args[1];
+	bool open;
+
+	files_lock();
+	open = vfs_fd_get(fdtable, (int)args[0]) != NULL;
+	fs_unlock();
+	if (!open)
+		return -EBADF;
+	if (cmd == LINUX_FIONBIO)
+		return syscall_check_range(env, (uintptr_t)args[2], sizeof(int32_t), false);
+	return -ENOTTY;
+}
+
+/* ---- names ---- */
+
+/* The answer is built here and copied out with app_copy: the application's
+ * buffer need not be aligned, and may vanish (-EFAULT). */
+static long stat_at(int dirfd, const char *path, struct linux_stat *out, int flags)
+{
+	struct linux_stat st;
+	struct vfs_file *f;
+	const char *base;
+	long rc;
+
+	files_lock();
+	if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LINUX_AT_FDCWD) {
+		f = vfs_fd_get(fdtable, dirfd);
+		rc = f ? vfs_fstat(f, &st) : -EBADF;
+	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
+		rc = vfs_stat(fs_vfs(), fs_app_cwd(), ".", &st);
+	} else if (!(rc = path_base(dirfd, path, &base))) {
+		rc = vfs_stat(fs_vfs(), base, path, &st);
+	}
+	fs_unlock();
+	if (rc == 0 && app_copy(out, &st, sizeof(st)))
+		rc = -EFAULT;
+	return rc;
+}
+
+static long sys_stat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return stat_at(LINUX_AT_FDCWD, (const char *)args[0], (struct linux_stat *)args[1], 0);
+}
+
+static long sys_newfstatat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return stat_at((int)args[0], (const char *)args[1], (struct linux_stat *)args[2], (int)args[3]);
+}
+
+static long sys_fstat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LINUX_AT_EMPTY_PATH);
+}
+
+/* statx: stat's fields in statx's layout; every basic field is known. */
+static long sys_statx(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct linux_stat st;
+	struct k_statx sx;
+	long rc;
+
+	(void)env;
+	rc = stat_at((int)args[0], (const char *)args[1], &st, (int)args[2]);
+	if (rc)
+		return rc;
+	memset(&sx, 0, sizeof(sx));
+	sx.mask = LINUX_STATX_BASIC_STATS;
+	sx.blksize = (uint32_t)st.st_blksize;
+	sx.nlink = (uint32_t)st.st_nlink;
+	sx.mode = (uint16_t)st.st_mode;
+	sx.ino = st.st_ino;
+	sx.size = (uint64_t)st.st_size;
+	sx.blocks = (uint64_t)st.st_blocks;
+	sx.atime.sec = st.st_atime_sec;
+	sx.ctime.sec = st.st_ctime_sec;
+	sx.mtime.sec = st.st_mtime_sec;
+	return app_copy((void *)args[4], &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
+static long sys_getdents64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(fdtable, (int)args[0]);
+	rc = f ? vfs_getdents64(f, (void *)args[1], (size_t)args[2]) : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+enum name_op { OP_MKDIR, OP_UNLINK, OP_RMDIR, OP_ACCESS, OP_READLINK };
+
+/* The calls that act on one name. */
+static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
+{
+	struct linux_stat st;
+	const char *base;
+	long rc;
+
+	files_lock();
+	if (!(rc = path_base(dirfd, path, &base))) {
+		switch (op) {
+		case OP_MKDIR:
+			rc = vfs_mkdir(fs_vfs(), base, path, mode & 07777);
+			break;
+		case OP_UNLINK:
+			rc = vfs_unlink(fs_vfs(), base, path);
+			break;
+		case OP_RMDIR:
+			rc = vfs_rmdir(fs_vfs(), base, path);
+			break;
+		case OP_ACCESS:
+			rc = vfs_stat(fs_vfs(), base, path, &st);
+			break;
+		case OP_READLINK:
+			rc = vfs_stat(fs_vfs(), base, path, &st);
+			rc = rc ? rc : -EINVAL; /* it exists, and is no symbolic link */
+			break;
+		}
+	}
+	fs_unlock();
+	return rc;
+}
+
+static long sys_mkdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_MKDIR, (uint32_t)args[1]);
+}
+
+static long sys_mkdirat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at((int)args[0], (const char *)args[1], OP_MKDIR, (uint32_t)args[2]);
+}
+
+static long sys_unlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_UNLINK, 0);
+}
+
+static long sys_rmdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_RMDIR, 0);
+}
+
+static long sys_unlinkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at((int)args[0], (const char *)args[1],
+		       (args[2] & LINUX_AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
+}
+
+static long sys_access(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
+}
+
+static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, 0);
+}
+
+static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
+}
+
+static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	const char *obase, *nbase;
+	long rc;
+
+	files_lock();
+	if (!(rc = path_base(olddirfd, oldpath, &obase)) &&
+	    !(rc = path_base(newdirfd, newpath, &nbase)))
+		rc = vfs_rename(fs_vfs(), fs_app_cwd(), oldpath, newpath);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_rename(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rename_at(LINUX_AT_FDCWD, (const char *)args[0], LINUX_AT_FDCWD, (const char *)args[1]);
+}
+
+static long sys_renameat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return rename_at((int)args[0], (const char *)args[1], (int)args[2], (const char *)args[3]);
+}
+
+/* ---- the working directory ---- */
+
+static long sys_getcwd(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	size_t len;
+	long rc;
+
+	(void)env;
+	files_lock();
+	len = strlen(fs_app_cwd()) + 1;
+	if ((size_t)args[1] < len) {
+		rc = -ERANGE;
+	} else {
+		rc = app_copy((void *)args[0], fs_app_cwd(), len) ? -EFAULT : (long)len;
+	}
+	fs_unlock();
+	return rc;
+}
+
+static long sys_chdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	const char *path = (const char *)args[0];
+	long rc;
+
+	(void)env;
+	files_lock();
+	rc = fs_app_chdir(path);
+	fs_unlock();
+	return rc;
+}
+
+/*
+ * For mmap of a file: copies len bytes from offset off of fd's file into
+ * dst (past the end of file, dst is left as it is: zero). The file must be
+ * a regular file open for reading.
+ */
+int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
+{
+	struct vfs_file *f;
+	int rc = 0;
+
+	files_lock();
+	if (!(f = vfs_fd_get(fdtable, fd)))
+		rc = -EBADF;
+	else if (!VFS_S_ISREG(f->vn->mode))
+		rc = -ENODEV;
+	else if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
+		rc = -EACCES;
+	for (size_t done = 0; !rc && done < len;) {
+		int64_t n = vfs_pread(f, (char *)dst + done, len - done, (int64_t)(off + done));
+
+		if (n < 0)
+			rc = (int)n;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	fs_unlock();
+	return rc;
+}
+
+void sys_files_register(syscall_handler_fn *table)
+{
+	table[NR_READ] = sys_read;
+	table[NR_WRITE] = sys_write;
+	table[NR_OPEN] = sys_open;
+	table[NR_CLOSE] = sys_close;
+	table[NR_STAT] = sys_stat;
+	table[NR_FSTAT] = sys_fstat;
+	table[NR_LSTAT] = sys_stat; /* no symbolic links: lstat is stat */
+	table[NR_LSEEK] = sys_lseek;
+	table[NR_IOCTL] = sys_ioctl;
+	table[NR_PREAD64] = sys_pread64;
+	table[NR_PWRITE64] = sys_pwrite64;
+	table[NR_READV] = sys_readv;
+	table[NR_WRITEV] = sys_writev;
+	table[NR_ACCESS] = sys_access;
+	table[NR_DUP] = sys_dup;
+	table[NR_DUP2] = sys_dup2;
+	table[NR_FCNTL] = sys_fcntl;
+	table[NR_FTRUNCATE] = sys_ftruncate;
+	table[NR_GETCWD] = sys_getcwd;
+	table[NR_CHDIR] = sys_chdir;
+	table[NR_RENAME] = sys_rename;
+	table[NR_MKDIR] = sys_mkdir;
+	table[NR_RMDIR] = sys_rmdir;
+	table[NR_UNLINK] = sys_unlink;
+	table[NR_READLINK] = sys_readlink;
+	table[NR_GETDENTS64] = sys_getdents64;
+	table[NR_OPENAT] = sys_openat;
+	table[NR_MKDIRAT] = sys_mkdirat;
+	table[NR_NEWFSTATAT] = sys_newfstatat;
+	table[NR_UNLINKAT] = sys_unlinkat;
+	table[NR_RENAMEAT] = sys_renameat;
+	table[NR_FACCESSAT] = sys_faccessat;
+	table[NR_DUP3] = sys_dup3;
+	table[NR_STATX] = sys_statx;
+}
+
+/* For sys_poll.c: the descriptor table, under fs_lock. */
+struct vfs_fdtable *sys_files_lock(void)
+{
+	files_lock();
+	return fdtable;
+}

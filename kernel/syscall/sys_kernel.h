@@ -1,0 +1,76 @@
+/*
+ * Internal to kernel/syscall: the system call handlers that need the kernel's
+ * subsystems (files, memory, threads). The portable table (kernel/syscall/)
+ * validates every argument first; syscalls.c then runs the handler that one
+ * of these files put in its kernel_handlers array.
+ */
+#ifndef CARAPACE_SYS_KERNEL_H
+#define CARAPACE_SYS_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/futex.h> /* futex_wait, futex_wake, futex_requeue */
+#include <carapace/syscall.h>
+
+#include <carapace/layout.h> /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
+#include "syscall_impl.h" /* the Linux x86_64 values, LINUX_* */
+
+/* Each file puts its handlers into the table, indexed by Linux number. */
+void sys_files_register(syscall_handler_fn *table);
+void sys_memory_register(syscall_handler_fn *table);
+void sys_signal_register(syscall_handler_fn *table);
+void sys_poll_register(syscall_handler_fn *table);
+
+/*
+ * sys_files.c: the application's descriptor table, for sys_poll.c.
+ * sys_files_lock takes fs_lock (released with fs_unlock()) and returns the
+ * table (new files go in with fs_app_fd_install, carapace/fs.h).
+ */
+struct vfs_fdtable;
+struct vfs_fdtable *sys_files_lock(void);
+
+/*
+ * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the
+ * VFS's notify hook (a pipe or an eventfd changed). sys_poll_wait, with
+ * fs_lock held, drops it, sleeps until the next change or deadline_ns (a
+ * clock_ns() value; 0: none), and takes it again: 0 or -ETIMEDOUT.
+ */
+void sys_poll_changed(void *ctx);
+int sys_poll_wait(uint64_t deadline_ns);
+void sys_thread_register(syscall_handler_fn *table);
+
+/*
+ * The frame syscall_entry.S builds at the top of the calling thread's
+ * syscall stack: the registers of the caller (clone copies them for the
+ * child) and an interrupt-return frame. Offsets are used in the assembly.
+ */
+struct syscall_frame {
+	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* The calling thread's frame (only valid inside a system call). */
+const struct syscall_frame *syscall_current_frame(void);
+
+/* A new application thread starts from a copy of f (syscall_entry.S). */
+__attribute__((noreturn)) void app_thread_enter(const struct syscall_frame *f);
+
+
+/*
+ * Whether a is canonical (WRMSR of a non-canonical FS base faults in the
+ * kernel): arch_prctl(ARCH_SET_FS) and clone's CLONE_SETTLS refuse others.
+ */
+bool sys_canonical(uint64_t a);
+
+/* mmap of a file: its bytes from off into dst (0 or -errno). */
+int sys_files_copy(int fd, uint64_t off, void *dst, size_t len);
+
+/* The SYSCALL instruction as musl issues it (for the in-kernel tests). */
+long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* How far brk may grow (the area itself is in layout.h). */
+#define APP_BRK_MAX    (1ull << 30) /* bytes */
+
+#endif
