@@ -203,7 +203,7 @@ static void add_fd(struct prog_state *s, long fd, enum prog_kind kind)
 	for (i = 0; i < s->nfds && s->fds[i].fd != fd; i++)
 		;
 	if (i == s->nfds && s->nfds == PROG_MAX_FDS) {
-		i = (unsigned)(s->calls % PROG_MAX_FDS); /* the pool is full: close one */
+		i = s->fd_victim++ % PROG_MAX_FDS; /* the pool is full: close one, in turn */
 		s->p->sys(SYS_close, s->fds[i].fd, 0, 0, 0, 0, 0);
 	} else if (i == s->nfds) {
 		s->nfds++;
@@ -244,7 +244,7 @@ static void add_map(struct call *c, long addr, size_t len, long nr)
 	if (overlaps(a, len, (uintptr_t)p->scratch - PAGE, p->scratch_len + 2 * PAGE))
 		fail(s, "call %ld: new mapping %#lx lies over the program's scratch memory", nr, addr);
 	if (s->nmaps == PROG_MAX_MAPS) {
-		struct prog_map *m = &s->maps[s->calls % PROG_MAX_MAPS];
+		struct prog_map *m = &s->maps[s->map_victim++ % PROG_MAX_MAPS];
 
 		s->p->sys(SYS_munmap, (long)m->addr, (long)m->len, 0, 0, 0, 0);
 		*m = (struct prog_map){ a, len };

@@ -75,6 +75,9 @@ struct prog_state {
 	struct prog_map maps[PROG_MAX_MAPS];
 	unsigned nmaps;
 	uint64_t calls;
+	/* Which resource a full pool gives up next: in turn, so that only calls
+	   that make or drop resources change which ones later calls get. */
+	unsigned fd_victim, map_victim;
 };
 
 void prog_init(struct prog_state *s, const struct prog_platform *p);
