@@ -84,6 +84,8 @@
 #define LINUX_SIZEOF_POLLFD    8
 #define LINUX_SIZEOF_SIGACTION 32 /* the kernel's, with an 8-byte mask */
 #define LINUX_SIZEOF_SIGSET    8
+#define LINUX_SIZEOF_EPOLL_EVENT 12 /* packed on x86_64 */
+#define LINUX_SIZEOF_ITIMERSPEC  32
 #define LINUX_SIZEOF_STACK_T   24
 #define LINUX_SIZEOF_SIGSET_ARG 16 /* pselect6's { sigset pointer, size } */
 
