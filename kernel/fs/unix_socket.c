@@ -627,6 +627,17 @@ static unsigned dgram_poll(struct socket *s)
 	return mask;
 }
 
+static int64_t unix_nread(struct socket *s)
+{
+	struct unix_sock *u = unix_of(s);
+
+	if (u->state == UNIX_LISTENING)
+		return -EINVAL;
+	if (s->type == SOCK_STREAM)
+		return (int64_t)u->count;
+	return u->dq_head ? (int64_t)u->dq_head->len : 0;
+}
+
 /* ---- closing ---- */
 
 /* The other end of a stream hears the close; with unread data (or for a
@@ -705,6 +716,7 @@ static const struct socket_ops unix_stream_ops = {
 	.shutdown = unix_shutdown,
 	.getname = unix_getname,
 	.poll = stream_poll,
+	.nread = unix_nread,
 	.release = unix_release,
 };
 
@@ -716,6 +728,7 @@ static const struct socket_ops unix_dgram_ops = {
 	.shutdown = unix_shutdown,
 	.getname = unix_getname,
 	.poll = dgram_poll,
+	.nread = unix_nread,
 	.release = unix_release,
 };
 

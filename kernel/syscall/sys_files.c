@@ -80,6 +80,7 @@
 #define LX_STATX_BASIC_STATS 0x7ffu /* every field but btime */
 #define LX_TIOCGWINSZ   0x5413
 #define LX_FIONBIO      0x5421
+#define LX_FIONREAD     0x541b
 #define SSIZE_LIMIT     0x7fffffffffffffffull
 
 struct k_iovec {
@@ -464,22 +465,40 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 /*
  * The console is not a terminal: TIOCGWINSZ and the rest answer -ENOTTY
- * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO is
- * accepted on any file: nothing here blocks for long.
+ * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO sets
+ * or clears O_NONBLOCK on any file, as fcntl does; FIONREAD answers for
+ * sockets (the bytes a read would return now).
  */
 static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	unsigned cmd = (unsigned)args[1];
-	bool open;
+	void *arg = (void *)args[2];
+	struct vfs_file *f;
+	struct socket *s;
+	int32_t v = 0;
+	long rc = 0;
 
+	if ((cmd == LX_FIONBIO || cmd == LX_FIONREAD) &&
+	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), cmd == LX_FIONREAD))
+		return -EFAULT;
+	if (cmd == LX_FIONBIO && app_copy(&v, arg, sizeof(v)))
+		return -EFAULT;
 	files_lock();
-	open = vfs_fd_get(&fdtable, (int)args[0]) != NULL;
+	if (!(f = vfs_fd_get(&fdtable, (int)args[0]))) {
+		rc = -EBADF;
+	} else if (cmd == LX_FIONBIO) {
+		f->flags = v ? f->flags | VFS_O_NONBLOCK : f->flags & ~VFS_O_NONBLOCK;
+	} else if (cmd == LX_FIONREAD && (s = socket_of_file(f)) && s->ops->nread) {
+		rc = s->ops->nread(s);
+		v = (int32_t)(rc > INT32_MAX ? INT32_MAX : rc);
+		rc = rc < 0 ? rc : 0;
+	} else {
+		rc = -ENOTTY;
+	}
 	fs_unlock();
-	if (!open)
-		return -EBADF;
-	if (cmd == LX_FIONBIO)
-		return syscall_check_range(env, (uintptr_t)args[2], sizeof(int32_t), false);
-	return -ENOTTY;
+	if (cmd == LX_FIONREAD && rc == 0 && app_copy(arg, &v, sizeof(v)))
+		rc = -EFAULT;
+	return rc;
 }
 
 /* ---- names ---- */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -30,41 +31,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EINVAL: return "EINVAL";
-	case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
-	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-	case EFAULT: return "EFAULT";
-	case ENOTSOCK: return "ENOTSOCK";
-	case EBADF: return "EBADF";
-	case EADDRINUSE: return "EADDRINUSE";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ENOENT: return "ENOENT";
-	case ENOTCONN: return "ENOTCONN";
-	case EISCONN: return "EISCONN";
-	case EPIPE: return "EPIPE";
-	case EAGAIN: return "EAGAIN";
-	case ECONNRESET: return "ECONNRESET";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EPROTOTYPE: return "EPROTOTYPE";
-	case ENOPROTOOPT: return "ENOPROTOOPT";
-	default: return "other";
-	}
-}
-
-/* "what = N" or "what = -1 ENAME" */
-static long show(const char *what, long rc)
-{
-	if (rc < 0)
-		printf("%s = -1 %s\n", what, err_name(errno));
-	else
-		printf("%s = %ld\n", what, rc);
-	return rc;
-}
+#include "show_result.h"
 
 static void *echo_thread(void *arg)
 {
@@ -311,6 +278,9 @@ static void waitall(void)
 	pthread_create(&t, NULL, slow_writer, &sv[1]);
 	show("recv 6 with MSG_WAITALL", recv(sv[0], buf, 6, MSG_WAITALL));
 	pthread_join(t, NULL);
+	show("ioctl FIONBIO 1", ioctl(sv[0], FIONBIO, &(int){ 1 }));
+	show("recv after FIONBIO", recv(sv[0], buf, 6, 0));
+	printf("fcntl sees O_NONBLOCK: %d\n", !!(fcntl(sv[0], F_GETFL) & O_NONBLOCK));
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -110,6 +110,8 @@ struct socket_ops {
 	 * SOCK_ADDR_MAX); *len its full length. */
 	int (*getname)(struct socket *s, uint8_t *addr, uint32_t *len, bool peer);
 	unsigned (*poll)(struct socket *s);
+	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
+	int64_t (*nread)(struct socket *s);
 	void (*release)(struct socket *s);
 };
 
