@@ -33,14 +33,6 @@
 #define NR_TIMERFD_GETTIME 287
 #define NR_EPOLL_CREATE1  291
 
-#define LX_CLOCK_REALTIME  0
-#define LX_CLOCK_MONOTONIC 1
-#define LX_CLOCK_BOOTTIME  7
-#define LX_CLOCK_REALTIME_ALARM 8
-#define LX_CLOCK_BOOTTIME_ALARM 9
-#define LX_TFD_TIMER_ABSTIME 1
-#define LX_TFD_TIMER_CANCEL_ON_SET 2
-#define LX_EPOLL_CLOEXEC  02000000
 #define EVENT_SIZE        12 /* the ABI's packed struct epoll_event */
 #define EP_MAX_EVENTS     (0x7fffffff / EVENT_SIZE)
 #define EVENTS_PER_WAIT   1024 /* at most this many per call (fewer is allowed) */
@@ -61,7 +53,7 @@ static long create(int flags)
 	long rc;
 
 	if (!(rc = epoll_new(fs_vfs(), 0, &f)))
-		rc = sys_files_install(t, f, (flags & LX_EPOLL_CLOEXEC) != 0);
+		rc = sys_files_install(t, f, (flags & LINUX_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
@@ -174,14 +166,14 @@ static const struct timerfd_clock kernel_clock = { monotonic_now, NULL };
 
 static bool clock_supported(int clock)
 {
-	return clock == LX_CLOCK_REALTIME || clock == LX_CLOCK_MONOTONIC ||
-	       clock == LX_CLOCK_BOOTTIME || clock == LX_CLOCK_REALTIME_ALARM ||
-	       clock == LX_CLOCK_BOOTTIME_ALARM;
+	return clock == LINUX_CLOCK_REALTIME || clock == LINUX_CLOCK_MONOTONIC ||
+	       clock == LINUX_CLOCK_BOOTTIME || clock == LINUX_CLOCK_REALTIME_ALARM ||
+	       clock == LINUX_CLOCK_BOOTTIME_ALARM;
 }
 
 static bool is_realtime(int clock)
 {
-	return clock == LX_CLOCK_REALTIME || clock == LX_CLOCK_REALTIME_ALARM;
+	return clock == LINUX_CLOCK_REALTIME || clock == LINUX_CLOCK_REALTIME_ALARM;
 }
 
 static long sys_timerfd_create(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -239,7 +231,7 @@ static long sys_timerfd_settime(const struct syscall_env *env, const long args[S
 	int flags = (int)args[1];
 	long rc;
 
-	if (flags & ~(LX_TFD_TIMER_ABSTIME | LX_TFD_TIMER_CANCEL_ON_SET))
+	if (flags & ~(LINUX_TFD_TIMER_ABSTIME | LINUX_TFD_TIMER_CANCEL_ON_SET))
 		return -EINVAL;
 	memcpy(&its, (const void *)args[2], sizeof(its));
 	if ((rc = timespec_ns(its.value_sec, its.value_nsec, &value)) ||
@@ -251,7 +243,7 @@ static long sys_timerfd_settime(const struct syscall_env *env, const long args[S
 	}
 	now = clock_ns();
 	timerfd_remaining(t, &old_value, &old_interval);
-	if (value && (flags & LX_TFD_TIMER_ABSTIME)) {
+	if (value && (flags & LINUX_TFD_TIMER_ABSTIME)) {
 		/* An absolute time on the timer's clock, as a monotonic one. */
 		uint64_t clock_now = timerfd_realtime(t)
 					     ? env->clock_ns(env->ctx, SYSCALL_CLOCK_REALTIME)

@@ -76,11 +76,6 @@
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
-#define LX_O_NONBLOCK   04000
-#define LX_STATX_BASIC_STATS 0x7ffu /* every field but btime */
-#define LX_TIOCGWINSZ   0x5413
-#define LX_FIONBIO      0x5421
-#define LX_FIONREAD     0x541b
 #define SSIZE_LIMIT     0x7fffffffffffffffull
 
 struct k_iovec {
@@ -141,7 +136,7 @@ static int path_base(int dirfd, const char *path, const char **base)
 	*base = cwd;
 	if (path[0] == '\0')
 		return -ENOENT;
-	if (path[0] == '/' || dirfd == LX_AT_FDCWD)
+	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
 		return 0;
 	return vfs_fd_get(&fdtable, dirfd) ? -ENOTSUP : -EBADF;
 }
@@ -343,7 +338,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 static long sys_open(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return open_at(LX_AT_FDCWD, (const char *)args[0], (int)args[1], (uint32_t)args[2]);
+	return open_at(LINUX_AT_FDCWD, (const char *)args[0], (int)args[1], (uint32_t)args[2]);
 }
 
 static long sys_openat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -428,7 +423,7 @@ static long dup_from(int fd, long min, bool cloexec)
 
 static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	const int changeable = VFS_O_APPEND | LX_O_NONBLOCK;
+	const int changeable = VFS_O_APPEND | LINUX_O_NONBLOCK;
 	int fd = (int)args[0], cmd = (int)args[1];
 	long arg = args[2], rc = 0;
 	struct vfs_file *f;
@@ -478,17 +473,17 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	int32_t v = 0;
 	long rc = 0;
 
-	if ((cmd == LX_FIONBIO || cmd == LX_FIONREAD) &&
-	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), cmd == LX_FIONREAD))
+	if ((cmd == LINUX_FIONBIO || cmd == LINUX_FIONREAD) &&
+	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), cmd == LINUX_FIONREAD))
 		return -EFAULT;
-	if (cmd == LX_FIONBIO && app_copy(&v, arg, sizeof(v)))
+	if (cmd == LINUX_FIONBIO && app_copy(&v, arg, sizeof(v)))
 		return -EFAULT;
 	files_lock();
 	if (!(f = vfs_fd_get(&fdtable, (int)args[0]))) {
 		rc = -EBADF;
-	} else if (cmd == LX_FIONBIO) {
+	} else if (cmd == LINUX_FIONBIO) {
 		f->flags = v ? f->flags | VFS_O_NONBLOCK : f->flags & ~VFS_O_NONBLOCK;
-	} else if (cmd == LX_FIONREAD && (s = socket_of_file(f)) && s->ops->nread) {
+	} else if (cmd == LINUX_FIONREAD && (s = socket_of_file(f)) && s->ops->nread) {
 		rc = s->ops->nread(s);
 		v = (int32_t)(rc > INT32_MAX ? INT32_MAX : rc);
 		rc = rc < 0 ? rc : 0;
@@ -496,7 +491,7 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		rc = -ENOTTY;
 	}
 	fs_unlock();
-	if (cmd == LX_FIONREAD && rc == 0 && app_copy(arg, &v, sizeof(v)))
+	if (cmd == LINUX_FIONREAD && rc == 0 && app_copy(arg, &v, sizeof(v)))
 		rc = -EFAULT;
 	return rc;
 }
@@ -513,10 +508,10 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 	long rc;
 
 	files_lock();
-	if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LX_AT_FDCWD) {
+	if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LINUX_AT_FDCWD) {
 		f = vfs_fd_get(&fdtable, dirfd);
 		rc = f ? vfs_fstat(f, &st) : -EBADF;
-	} else if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0') {
+	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
 		rc = vfs_stat(fs_vfs(), cwd, ".", &st);
 	} else if (!(rc = path_base(dirfd, path, &base))) {
 		rc = vfs_stat(fs_vfs(), base, path, &st);
@@ -530,7 +525,7 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 static long sys_stat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return stat_at(LX_AT_FDCWD, (const char *)args[0], (struct linux_stat *)args[1], 0);
+	return stat_at(LINUX_AT_FDCWD, (const char *)args[0], (struct linux_stat *)args[1], 0);
 }
 
 static long sys_newfstatat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -542,7 +537,7 @@ static long sys_newfstatat(const struct syscall_env *env, const long args[SYSCAL
 static long sys_fstat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LX_AT_EMPTY_PATH);
+	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LINUX_AT_EMPTY_PATH);
 }
 
 /* statx: stat's fields in statx's layout; every basic field is known. */
@@ -557,7 +552,7 @@ static long sys_statx(const struct syscall_env *env, const long args[SYSCALL_MAX
 	if (rc)
 		return rc;
 	memset(&sx, 0, sizeof(sx));
-	sx.mask = LX_STATX_BASIC_STATS;
+	sx.mask = LINUX_STATX_BASIC_STATS;
 	sx.blksize = (uint32_t)st.st_blksize;
 	sx.nlink = (uint32_t)st.st_nlink;
 	sx.mode = (uint16_t)st.st_mode;
@@ -620,7 +615,7 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 static long sys_mkdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_MKDIR, (uint32_t)args[1]);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_MKDIR, (uint32_t)args[1]);
 }
 
 static long sys_mkdirat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -632,26 +627,26 @@ static long sys_mkdirat(const struct syscall_env *env, const long args[SYSCALL_M
 static long sys_unlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_UNLINK, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_UNLINK, 0);
 }
 
 static long sys_rmdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_RMDIR, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_RMDIR, 0);
 }
 
 static long sys_unlinkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
 	return name_at((int)args[0], (const char *)args[1],
-		       (args[2] & LX_AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
+		       (args[2] & LINUX_AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
 }
 
 static long sys_access(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
 }
 
 static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -663,7 +658,7 @@ static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL
 static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
 }
 
 static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -682,7 +677,7 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 static long sys_rename(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return rename_at(LX_AT_FDCWD, (const char *)args[0], LX_AT_FDCWD, (const char *)args[1]);
+	return rename_at(LINUX_AT_FDCWD, (const char *)args[0], LINUX_AT_FDCWD, (const char *)args[1]);
 }
 
 static long sys_renameat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

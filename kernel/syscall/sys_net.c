@@ -53,10 +53,6 @@
 #define NR_RECVMMSG    299
 #define NR_SENDMMSG    307
 
-#define LX_AF_MAX        46
-#define LX_SOCK_MAX      11 /* types 1..10 exist (SOCK_PACKET is 10) */
-#define LX_UIO_MAXIOV    1024
-#define LX_MSG_WAITFORONE 0x10000
 #define OPT_MAX          64 /* bytes of an option value kept */
 #define SEND_FLAGS (SOCK_MSG_OOB | SOCK_MSG_DONTWAIT | SOCK_MSG_EOR | SOCK_MSG_NOSIGNAL | \
 		    0x4 /* DONTROUTE */ | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
@@ -255,7 +251,7 @@ static int iov_from_app(const struct syscall_env *env, uint64_t uiov, uint64_t n
 	int rc = 0;
 
 	*out = NULL;
-	if (n > LX_UIO_MAXIOV)
+	if (n > LINUX_UIO_MAXIOV)
 		return -EMSGSIZE;
 	if (!(iov = kmalloc((n ? n : 1) * sizeof(*iov))))
 		return -ENOMEM;
@@ -439,7 +435,7 @@ static long sys_recvmsg(const struct syscall_env *env, const long args[SYSCALL_M
 static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool send)
 {
 	uint64_t um = (uint64_t)args[1];
-	unsigned vlen = (unsigned)args[2] > LX_UIO_MAXIOV ? LX_UIO_MAXIOV : (unsigned)args[2];
+	unsigned vlen = (unsigned)args[2] > LINUX_UIO_MAXIOV ? LINUX_UIO_MAXIOV : (unsigned)args[2];
 	int flags = (int)args[3];
 	uint64_t deadline = 0;
 	long count = 0, rc = 0;
@@ -465,7 +461,7 @@ static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARG
 		if (send) {
 			rc = send_msg(env, (int)args[0], &mm.hdr, flags);
 		} else {
-			rc = recv_msg(env, (int)args[0], &mm.hdr, flags & ~LX_MSG_WAITFORONE);
+			rc = recv_msg(env, (int)args[0], &mm.hdr, flags & ~LINUX_MSG_WAITFORONE);
 			if (rc >= 0 && msghdr_out(env, at, &mm.hdr))
 				rc = -EFAULT;
 		}
@@ -477,7 +473,7 @@ static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARG
 			break;
 		}
 		count++;
-		if (!send && (flags & LX_MSG_WAITFORONE))
+		if (!send && (flags & LINUX_MSG_WAITFORONE))
 			flags |= SOCK_MSG_DONTWAIT;
 		if (deadline && clock_ns() >= deadline)
 			break;
@@ -504,9 +500,9 @@ static int check_socket_args(int domain, int type, int protocol)
 
 	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
-	if (base < 1 || base >= LX_SOCK_MAX)
+	if (base < 1 || base >= LINUX_SOCK_MAX)
 		return -EINVAL;
-	if (domain < 0 || domain >= LX_AF_MAX)
+	if (domain < 0 || domain >= LINUX_AF_MAX)
 		return -EAFNOSUPPORT;
 	if (domain != SOCK_AF_UNIX)
 		return -EAFNOSUPPORT; /* AF_INET/AF_INET6 come with the network stack */
