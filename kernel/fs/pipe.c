@@ -7,8 +7,9 @@
  * reader, answers -EAGAIN, and the kernel (syscall/sys_files.c) waits for the
  * change that vfs_poll_event announces. A read of an empty pipe
  * without writers is end of file (0); a write without readers is -EPIPE
- * (no SIGPIPE: see kernel/fs/README.md). A write of up to PIPE_ATOMIC
- * bytes goes in whole or not at all, so writers never interleave inside it.
+ * (the kernel then raises SIGPIPE: syscall/sys_signal.c). A write of up to
+ * PIPE_ATOMIC bytes goes in whole or not at all, so writers never
+ * interleave inside it.
  * The caller's buffer may be application memory that vanished while the
  * caller slept (app_copy): only the bytes copied count, and a transfer that
  * copied none is -EFAULT with the pipe as it was.
