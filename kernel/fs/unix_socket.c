@@ -385,6 +385,7 @@ static int unix_accept(struct socket *s, int flags, struct vfs_file **out)
 		l->queue_tail = NULL;
 	server->queue_next = NULL;
 	l->queued--;
+	event(l, VFS_POLLOUT); /* room in the backlog: a waiting connect goes on */
 	return 0;
 }
 
