@@ -107,8 +107,8 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		return -EINVAL;
 	if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD)
 		return -EINVAL;
-	if (file->vn->ops->poll == NULL)
-		return -EPERM; /* regular files and directories: always ready, as Linux refuses */
+	if (VFS_S_ISREG(file->vn->mode) || VFS_S_ISDIR(file->vn->mode))
+		return -EPERM; /* always ready: Linux refuses them (devices are allowed here) */
 	if (op != EPOLL_CTL_DEL && (events & EPOLLEXCLUSIVE_K)) {
 		if (op == EPOLL_CTL_MOD || target || (events & ~EPOLLEXCLUSIVE_OK))
 			return -EINVAL;
