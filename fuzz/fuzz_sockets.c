@@ -19,28 +19,9 @@
 #include <carapace/socket.h>
 #include <carapace/vfs.h>
 
-#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+#include "fuzz_alloc.h"
+
 #define SLOTS 8
-
-static long outstanding;
-
-static void *count_alloc(void *ctx, size_t n)
-{
-	void *p = malloc(n);
-
-	(void)ctx;
-	if (p != NULL)
-		outstanding++;
-	return p;
-}
-
-static void count_free(void *ctx, void *p)
-{
-	(void)ctx;
-	if (p != NULL)
-		outstanding--;
-	free(p);
-}
 
 static uint64_t fake_now;
 
