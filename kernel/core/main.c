@@ -20,6 +20,7 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/options.h>
 #include <carapace/ubsan.h>
 #include <carapace/panic.h>
@@ -113,6 +114,7 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	net_init(&options); /* lwIP's thread: needs the scheduler */
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)
