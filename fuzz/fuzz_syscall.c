@@ -12,7 +12,7 @@
  * outside the fake memory. The input itself fills the read-write pages,
  * so its zero bytes end strings.
  *
- * kernel/core's handlers (files on a ramfs, memory on a page map of the low
+ * kernel/syscall's kernel-side handlers (files on a ramfs, memory on a page map of the low
  * half, process, threads, futex, poll) answer too, on the fake kernel of
  * tests/unit/kernel_fakes.c, whose waits never block. A few calls are
  * tamed first so that none can wait forever or end the harness: pipes and
@@ -83,12 +83,6 @@ static void fill_random(void *ctx, void *buf, size_t n)
 	memset(buf, 0x5a, n);
 }
 
-static bool console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd == 1;
-}
-
 static int tid(void *ctx)
 {
 	(void)ctx;
@@ -113,7 +107,6 @@ static struct syscall_env env = {
 	.log = log_line,
 	.clock_ns = clock_read,
 	.random = fill_random,
-	.is_console = console,
 	.gettid = tid,
 	.set_clear_child_tid = set_tid,
 	.meminfo = mem,
