@@ -45,5 +45,9 @@ struct net_static_config {
  * (netdev.c); the ones registered later attach themselves.
  */
 void netdev_start(const struct net_static_config *config);
+/* Devices registered so far (netdev.c). */
+unsigned netdev_count(void);
+/* Whether net_init has run, so that net_start may be called (net_init.c). */
+bool net_booted(void);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <carapace/console.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
 
@@ -182,7 +183,18 @@ int netdev_register(struct netdev *dev)
 	}
 	if (attach_now)
 		iface_attach(iface);
+	else if (net_booted())
+		net_start(); /* attaches every device registered so far */
 	return 0;
+}
+
+unsigned netdev_count(void)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	unsigned n = nifaces;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return n;
 }
 
 void netdev_start(const struct net_static_config *config)

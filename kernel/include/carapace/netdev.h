@@ -5,8 +5,9 @@
  *
  * The driver fills mac, mtu, transmit and priv, then calls netdev_register
  * once; the struct must live as long as the kernel (devices are never
- * removed). A device may register before the stack is up (net_init): it
- * is attached when the stack starts, and frames it receives before then
+ * removed). The first registration starts the stack (carapace/net.h). A
+ * driver probed before the scheduler runs may register then: its device
+ * is attached once net_init has run, and frames it receives before then
  * are dropped and counted.
  *
  * Frames are whole Ethernet frames from the destination MAC on, without
