@@ -74,4 +74,5 @@ include kernel/elf/files.mk
 include kernel/fs/files.mk
 include kernel/syscall/files.mk
 include kernel/virtio/files.mk
+include kernel/net/files.mk
 include aslr/files.mk
