@@ -1,5 +1,6 @@
-# kernel/net/: the network's own code. Portable sources go into the kernel,
-# the host tests and the fuzzers; kernel-only ones into the kernel alone.
+# kernel/net: sources of the network's own code (see its README.md). Portable
+# ones go into the kernel, the host tests and the fuzzers; the others into the
+# kernel alone.
 
 # The packet classifier and its channels (README.md, "The packet classifier").
 KERNEL_PORTABLE_SRCS += \
