@@ -3,7 +3,8 @@
  * of operations that open and close channels, classify frames and pop
  * them, checked against a model of the channel table.
  *
- * Input: a mode byte (bit 0: stream; bit 1: fragments go to the stack),
+ * Input: a mode byte (bit 0: stream; bit 1: fragments go to the stack;
+ * bit 2: check the counters' text too, which halves the speed),
  * then in single mode the rest is one frame; in stream mode, operations:
  *   0 S F       open slot S on the flow of the last valid TCP/UDP frame;
  *               F: bit 0 wildcard remote, bit 1 any local (UDP), bits
@@ -16,12 +17,14 @@
  * that reaches the stack or a channel keeps its length fields inside the
  * frame (an oracle written apart from frame_check.c); a flow's frame goes
  * to the channel the model says, or to the stack when the model's ring is
- * full; popped handles come out in order; the counters add up.
+ * full, with one wake call per push; popped handles come out in order;
+ * the counters add up, and their text agrees with them.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +47,14 @@ struct model_slot {
 
 static struct model_slot model[SLOTS];
 static uintptr_t next_handle;
-static uint64_t frames_seen;
+static uint64_t frames_seen, wakes, pushes;
+
+/* Called once per frame pushed, with the channel it went into. */
+static void count_wake(struct channel *ch)
+{
+	CHECK(ch->owner >= (void *)model && ch->owner < (void *)(model + SLOTS));
+	wakes++;
+}
 
 struct input {
 	const uint8_t *p;
@@ -117,10 +127,13 @@ static struct model_slot *model_lookup(const struct flow_key *flow)
 	return NULL;
 }
 
-static void check_counters(void)
+/* The counters add up, and (with_text) their text says the same. */
+static void check_counters(bool with_text)
 {
 	struct classifier_counters c;
 	uint64_t paths = 0, drops = 0;
+	char text[CLASSIFIER_COUNTERS_TEXT_MAX], line[64];
+	int len;
 
 	classifier_counters_read(&c);
 	for (int i = 0; i < CLASSIFY_PATH_COUNT; i++)
@@ -128,6 +141,16 @@ static void check_counters(void)
 	for (int i = 0; i < CLASSIFY_DROP_COUNT; i++)
 		drops += c.drops[i];
 	CHECK(c.frames == paths && paths == frames_seen && drops == c.paths[CLASSIFY_PATH_DROP]);
+	CHECK(c.paths[CLASSIFY_PATH_CHANNEL] == pushes && wakes == pushes);
+	if (!with_text)
+		return;
+	len = classifier_counters_format(text, sizeof(text));
+	CHECK(len > 0 && (size_t)len < sizeof(text) && strlen(text) == (size_t)len);
+	snprintf(line, sizeof(line), "frames %llu\n", (unsigned long long)c.frames);
+	CHECK(strncmp(text, line, strlen(line)) == 0);
+	snprintf(line, sizeof(line), "\npath-drop %llu\n",
+		 (unsigned long long)c.paths[CLASSIFY_PATH_DROP]);
+	CHECK(strstr(text, line) != NULL);
 }
 
 static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
@@ -157,6 +180,7 @@ static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
 	} else {
 		CHECK(v == CLASSIFY_CHANNEL && r.path == CLASSIFY_PATH_CHANNEL && r.channel == &want->ch);
 		want->fifo[want->fill++] = handle;
+		pushes++;
 	}
 	if (r.has_flow)
 		*last = r;
@@ -171,7 +195,7 @@ static void do_open(struct model_slot *s, const struct flow_key *key, size_t cap
 		return;
 	for (int i = 0; i < SLOTS; i++)
 		taken |= model[i].open && memcmp(&model[i].key, key, sizeof(*key)) == 0;
-	ret = channel_open(&s->ch, key, s->slots, capacity, NULL, NULL);
+	ret = channel_open(&s->ch, key, s->slots, capacity, count_wake, s);
 	/* A key that is open was valid: the second open must say -EEXIST. */
 	CHECK(taken == (ret == -EEXIST));
 	if (ret != 0) {
@@ -284,13 +308,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg.fragments_to_stack = mode & 2;
 	CHECK(classifier_init(&cfg) == 0);
-	frames_seen = 0;
+	frames_seen = wakes = pushes = 0;
 	memset(model, 0, sizeof(model));
 	if (mode & 1)
 		run_stream(&in);
 	else
 		do_frame(in.p, in.left, &last);
-	check_counters();
+	check_counters(mode & 4);
 	for (int i = 0; i < SLOTS; i++)
 		do_close(&model[i]);
 	return 0;

@@ -23,7 +23,7 @@ PEER4 = bytes([10, 0, 2, 2])
 GUEST6 = bytes.fromhex("fe80000000000000505400fffe123456")
 PEER6 = bytes.fromhex("fe80000000000000505500fffe0a0202")
 
-MODE_FRAME, MODE_STREAM, MODE_FRAGMENTS_TO_STACK = 0, 1, 2
+MODE_FRAME, MODE_STREAM, MODE_FRAGMENTS_TO_STACK, MODE_CHECK_TEXT = 0, 1, 2, 4
 OP_OPEN_LAST, OP_OPEN_RAW, OP_CLOSE, OP_FRAME, OP_POP = range(5)
 
 
@@ -137,8 +137,8 @@ def ipv6_hop_by_hop_udp():
     return ipv6(0, hop_by_hop + udp(5000, 53, dns_query(), src=PEER6, dst=GUEST6))
 
 
-def stream(*ops):
-    return bytes([MODE_STREAM]) + b"".join(ops)
+def stream(*ops, mode=MODE_STREAM):
+    return bytes([mode]) + b"".join(ops)
 
 
 def op_frame(frame):
@@ -188,7 +188,8 @@ def seeds():
                                     op_frame(data[3]), op(OP_CLOSE, 2))
     yield "stream_udp", stream(op_frame(query), op_open_last(1), op_frame(query),
                                op_open_last(3, wildcard_remote=True), op_frame(other_query),
-                               op(OP_POP, 3), op(OP_CLOSE, 1), op_frame(query), op(OP_CLOSE, 3))
+                               op(OP_POP, 3), op(OP_CLOSE, 1), op_frame(query), op(OP_CLOSE, 3),
+                               mode=MODE_STREAM | MODE_CHECK_TEXT)
     yield "stream_udp_any_local", stream(op_frame(query),
                                          op_open_last(4, wildcard_remote=True, any_local=True),
                                          op_frame(other_query), op_frame(query), op(OP_POP, 4))
