@@ -60,6 +60,7 @@ void net_start(void)
 	 * No wait for the tcpip thread to run: its mailbox and the core lock
 	 * exist once tcpip_init returns, and that is all callers need.
 	 */
+	net_input_init();
 	tcpip_init(NULL, NULL);
 	started = true;
 	klog("net: lwIP %s up in %llu us: lo0 127.0.0.1 ::1\n", LWIP_VERSION_STRING,

@@ -227,7 +227,14 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		STAT_ADD(iface, rx_bad_length);
 		return;
 	}
-	switch (net_input(dev, frame, len)) {
+	/* One flat copy, the driver's buffer free again; whoever takes it frees it. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (p == NULL) {
+		STAT_ADD(iface, rx_no_memory);
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	switch (net_input(dev, p)) {
 	case NET_PATH_DROP:
 		STAT_ADD(iface, rx_classifier_drops);
 		return;
@@ -237,13 +244,6 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 	case NET_PATH_STACK:
 		break;
 	}
-	/* One flat copy; lwIP frees it once the tcpip thread is done with it. */
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-	if (p == NULL) {
-		STAT_ADD(iface, rx_no_memory);
-		return;
-	}
-	memcpy(p->payload, frame, len);
 	if (iface->netif.input(p, &iface->netif) != ERR_OK) {
 		pbuf_free(p);
 		STAT_ADD(iface, rx_queue_full);

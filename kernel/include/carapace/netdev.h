@@ -59,8 +59,8 @@ struct netdev {
 int netdev_register(struct netdev *dev);
 
 /*
- * Hands one received frame to the stack. The stack copies what it keeps
- * before returning, so the driver may reuse its buffer at once. First the
+ * Hands one received frame to the stack. The stack copies it before
+ * anything reads it, so the driver may reuse its buffer at once. Then the
  * packet classifier reads it (kernel/net/net_input.c): a malformed frame is
  * dropped there, one for a socket's channel goes there, the rest is queued
  * for lwIP's tcpip thread. Never blocks: a full queue or no memory drops
