@@ -39,6 +39,7 @@
 #define ENOTSUP  EOPNOTSUPP
 /* The network's (lwIP's err_to_errno, the sockets layer). */
 #define EWOULDBLOCK EAGAIN
+#define EMSGSIZE     90
 #define EADDRINUSE   98
 #define ECONNABORTED 103
 #define ECONNRESET   104
