@@ -15,7 +15,21 @@
 #define NS_PER_SEC  1000000000ull
 #define NS_PER_USEC 1000ull
 
+#define FAMILIES 16 /* AF_INET is 2, AF_INET6 10: room for what may come */
+
 static const struct vnode_ops socket_vnode_ops;
+static socket_create_fn families[FAMILIES];
+
+void socket_register_family(int family, socket_create_fn create)
+{
+	if (family >= 0 && family < FAMILIES)
+		families[family] = create;
+}
+
+socket_create_fn socket_family(int family)
+{
+	return family >= 0 && family < FAMILIES ? families[family] : NULL;
+}
 
 static struct socket *socket_of(struct vnode *vn)
 {
@@ -148,8 +162,11 @@ static int buf_size(int v, int min)
 int socket_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len)
 {
 	struct k_linger lg;
+	bool handled = false;
 	int v = 0, rc;
 
+	if (s->ops->setopt && ((rc = s->ops->setopt(s, level, name, val, len, &handled)) || handled))
+		return rc;
 	if (level != SOCK_SOL_SOCKET)
 		return s->family == SOCK_AF_UNIX ? -EOPNOTSUPP : -ENOPROTOOPT;
 	switch (name) {
@@ -197,8 +214,12 @@ int socket_setsockopt(struct socket *s, int level, int name, const void *val, ui
  * out: the bytes of the answer (an int's 4 when the room allows). */
 int socket_getsockopt(struct socket *s, int level, int name, void *val, uint32_t *len)
 {
+	bool handled = false;
 	int32_t v;
+	int rc;
 
+	if (s->ops->getopt && ((rc = s->ops->getopt(s, level, name, val, len, &handled)) || handled))
+		return rc;
 	/* AF_UNIX has no options of its own: Linux's sock_no_getsockopt. */
 	if (level != SOCK_SOL_SOCKET)
 		return s->family == SOCK_AF_UNIX ? -EOPNOTSUPP : -ENOPROTOOPT;

@@ -493,7 +493,11 @@ static long sys_recvmmsg(const struct syscall_env *env, const long args[SYSCALL_
 
 /* ---- making sockets ---- */
 
-/* socket() and socketpair()'s checks: -EINVAL, -EAFNOSUPPORT, -EPROTONOSUPPORT. */
+/*
+ * socket() and socketpair()'s checks: -EINVAL, -EAFNOSUPPORT,
+ * -EPROTONOSUPPORT. Families other than AF_UNIX check their own type and
+ * protocol when they are made (socket_family).
+ */
 static int check_socket_args(int domain, int type, int protocol)
 {
 	int base = type & SOCK_TYPE_MASK;
@@ -505,7 +509,7 @@ static int check_socket_args(int domain, int type, int protocol)
 	if (domain < 0 || domain >= LINUX_AF_MAX)
 		return -EAFNOSUPPORT;
 	if (domain != SOCK_AF_UNIX)
-		return -EAFNOSUPPORT; /* AF_INET/AF_INET6 come with the network stack */
+		return socket_family(domain) ? 0 : -EAFNOSUPPORT;
 	if (protocol != 0 && protocol != SOCK_AF_UNIX)
 		return -EPROTONOSUPPORT;
 	return 0;
@@ -530,7 +534,12 @@ static long sys_socket(const struct syscall_env *env, const long args[SYSCALL_MA
 	if ((rc = check_socket_args(domain, type, protocol)))
 		return rc;
 	t = sys_files_lock();
-	if (!(rc = unix_socket_new(fs_vfs(), unix_type(type), type & SOCK_NONBLOCK, &f)))
+	if (domain == SOCK_AF_UNIX)
+		rc = unix_socket_new(fs_vfs(), unix_type(type), type & SOCK_NONBLOCK, &f);
+	else
+		rc = socket_family(domain)(fs_vfs(), domain, type & SOCK_TYPE_MASK, protocol,
+					   type & SOCK_NONBLOCK, &f);
+	if (!rc)
 		rc = sys_files_install(t, f, (type & SOCK_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
@@ -546,6 +555,8 @@ static long sys_socketpair(const struct syscall_env *env, const long args[SYSCAL
 	(void)env;
 	if ((rc = check_socket_args(domain, type, protocol)))
 		return rc;
+	if (domain != SOCK_AF_UNIX)
+		return -EOPNOTSUPP; /* as Linux: pairs are AF_UNIX's */
 	t = sys_files_lock();
 	if (!(rc = unix_socketpair(fs_vfs(), unix_type(type), type & SOCK_NONBLOCK, pair)))
 		rc = sys_files_install_pair(t, pair, type & SOCK_CLOEXEC, (void *)args[3]);
@@ -586,6 +597,24 @@ static long sys_listen(const struct syscall_env *env, const long args[SYSCALL_MA
 	return rc;
 }
 
+/*
+ * A blocking connect that the family started (-EINPROGRESS, TCP): waits
+ * until the socket is writable or failed, then answers with SO_ERROR's
+ * value (taken), as Linux's blocking connect does. SO_SNDTIMEO bounds it.
+ */
+static long connect_wait(struct socket *s)
+{
+	uint64_t deadline = deadline_after(s->sndtimeo_ns);
+	long rc;
+
+	while (!(s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP)))
+		if (wait_change(deadline))
+			return -EINPROGRESS;
+	rc = s->error;
+	s->error = 0;
+	return rc;
+}
+
 static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	uint8_t addr[SOCK_ADDR_MAX];
@@ -600,6 +629,8 @@ static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_M
 			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(0)))
 				break;
 		}
+		if (rc == -EINPROGRESS && !(f->flags & VFS_O_NONBLOCK))
+			rc = connect_wait(s);
 		sock_put(f);
 	}
 	return rc;

@@ -61,3 +61,4 @@ $(BUILD)/apps/glibc_fortify_%.so: tests/apps/fortify_%.c
 
 # The socket tests (issue 14) share their one-line-per-call printer.
 $(BUILD)/apps/unix_sockets.so $(BUILD)/apps/epoll.so: tests/apps/show_result.h
+$(BUILD)/apps/inet_sockets.so: tests/apps/show_result.h

@@ -20,6 +20,7 @@ static const char *err_name(int e)
 		{ EAGAIN, "EAGAIN" }, { ECONNRESET, "ECONNRESET" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 		{ EMSGSIZE, "EMSGSIZE" }, { EPROTOTYPE, "EPROTOTYPE" }, { ENOPROTOOPT, "ENOPROTOOPT" },
 		{ EEXIST, "EEXIST" }, { EPERM, "EPERM" }, { EINPROGRESS, "EINPROGRESS" },
+		{ EDESTADDRREQ, "EDESTADDRREQ" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -110,6 +110,11 @@ struct socket_ops {
 	 * SOCK_ADDR_MAX); *len its full length. */
 	int (*getname)(struct socket *s, uint8_t *addr, uint32_t *len, bool peer);
 	unsigned (*poll)(struct socket *s);
+	/* Options the family acts on; *handled false: the generic layer's. */
+	int (*setopt)(struct socket *s, int level, int name, const void *val, uint32_t len,
+		      bool *handled);
+	int (*getopt)(struct socket *s, int level, int name, void *val, uint32_t *len,
+		      bool *handled);
 	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
 	int64_t (*nread)(struct socket *s);
 	void (*release)(struct socket *s);
@@ -145,6 +150,17 @@ struct socket *socket_of_file(struct vfs_file *f);
  */
 int socket_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len);
 int socket_getsockopt(struct socket *s, int level, int name, void *val, uint32_t *len);
+
+/*
+ * Families other than AF_UNIX register their socket() here (AF_INET and
+ * AF_INET6: kernel/net/inet_socket.c, when the network stack is built in).
+ * create checks type and protocol itself (-ESOCKTNOSUPPORT,
+ * -EPROTONOSUPPORT); a family nobody registered is -EAFNOSUPPORT.
+ */
+typedef int (*socket_create_fn)(struct vfs *vfs, int family, int type, int protocol,
+				int flags, struct vfs_file **out);
+void socket_register_family(int family, socket_create_fn create);
+socket_create_fn socket_family(int family);
 
 /*
  * AF_UNIX (unix_socket.c). socket() and socketpair() for SOCK_STREAM and
