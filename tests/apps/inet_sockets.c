@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -195,6 +196,49 @@ static void nonblocking_connect(void)
 	close(l);
 }
 
+/* TCP and UDP over ::1, and epoll's edge on a TCP socket. */
+static void ipv6_and_epoll(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT }, got;
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET6, SOCK_STREAM, 0), c = socket(AF_INET6, SOCK_STREAM, 0), s, one = 1;
+	int ep = epoll_create1(0), u, v;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	char buf[8], text[INET6_ADDRSTRLEN];
+
+	show("setsockopt IPV6_V6ONLY", setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	show("bind [::1]:0", bind(l, (struct sockaddr *)&a, sizeof(a)));
+	listen(l, 4);
+	getsockname(l, (struct sockaddr *)&a, &len);
+	show("connect [::1]", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	len = sizeof(got);
+	s = accept(l, (struct sockaddr *)&got, &len);
+	printf("accepted from %s (length %u)\n", inet_ntop(AF_INET6, &got.sin6_addr, text, sizeof(text)),
+	       (unsigned)len);
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+	printf("epoll ET before data: %d\n", epoll_wait(ep, &ev, 1, 0));
+	send(c, "six", 3, 0);
+	printf("epoll ET after data: %d\n", epoll_wait(ep, &ev, 1, 2000));
+	printf("epoll ET again: %d\n", epoll_wait(ep, &ev, 1, 0));
+	show("recv over ::1", recv(s, buf, sizeof(buf), 0));
+	close(c);
+	printf("epoll ET after the peer closed: %d\n", epoll_wait(ep, &ev, 1, 2000));
+	show("recv at the end", recv(s, buf, sizeof(buf), 0));
+	close(s);
+	close(l);
+	close(ep);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	v = socket(AF_INET6, SOCK_DGRAM, 0);
+	a.sin6_port = 0;
+	bind(u, (struct sockaddr *)&a, sizeof(a));
+	len = sizeof(a);
+	getsockname(u, (struct sockaddr *)&a, &len);
+	show("udp6 sendto [::1]", sendto(v, "v6", 2, 0, (struct sockaddr *)&a, sizeof(a)));
+	show("udp6 recv", recv(u, buf, sizeof(buf), 0));
+	close(u);
+	close(v);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -224,6 +268,7 @@ int main(int argc, char **argv)
 	tcp_bulk();
 	udp();
 	nonblocking_connect();
+	ipv6_and_epoll();
 	errors();
 	printf("inet_sockets: done\n");
 	return 0;
