@@ -20,6 +20,7 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/pci.h>
 #include <carapace/virtio_pci.h>
 #include <carapace/options.h>
@@ -116,7 +117,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
-	/* Its driver runs in a thread of its own. */
+	net_init(&options); /* lwIP's thread: needs the scheduler */
+	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
