@@ -379,8 +379,10 @@ void virtio_net_init(void)
 	virtqueue_enable_interrupts(&net.tx);
 	net.dev->ops->driver_ok(net.dev);
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
-	klog("virtio-net: %s, queues of %u and %u, %s\n", net.dev->name, net.rx.size,
-	     net.tx.size, net.polled ? "polled" : "interrupts");
+	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",
+	     net.dev->name, net.netdev.mac[0], net.netdev.mac[1], net.netdev.mac[2],
+	     net.netdev.mac[3], net.netdev.mac[4], net.netdev.mac[5], net.rx.size, net.tx.size,
+	     net.polled ? "polled" : "interrupts");
 	rc = netdev_register(&net.netdev);
 	if (rc)
 		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
