@@ -117,7 +117,7 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
-	net_init(&options); /* lwIP's thread: needs the scheduler */
+	net_init(&options); /* the stack starts on first need, with threads */
 	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */

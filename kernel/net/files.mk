@@ -1,5 +1,16 @@
 # kernel/net/: the network stack (see README.md). Several parts keep their
-# lines here: each under a comment naming its part.
+# lines here, each under a comment naming its part. Portable sources go into
+# the kernel, the host tests and the fuzzers; the others into the kernel alone.
+
+# The packet classifier and its channels (README.md, "The packet classifier").
+KERNEL_PORTABLE_SRCS += \
+	kernel/net/siphash.c \
+	kernel/net/frame_check.c \
+	kernel/net/classifier.c \
+	kernel/net/channel.c
+KERNEL_ONLY_SRCS += \
+	kernel/net/classifier_kernel.c \
+	kernel/net/classifier_ktests.c
 
 # --- The lwIP port (README.md, "The lwIP port") ---
 # lwIP itself is Debian's source package, fetched by scripts/setup

@@ -25,13 +25,17 @@ struct net_iface {
 
 /* Where a received frame goes (the packet classifier's answer). */
 enum net_path {
-	NET_PATH_DROP,    /* malformed or unwanted: counted, freed */
-	NET_PATH_STACK,   /* lwIP's normal input path */
-	NET_PATH_CHANNEL, /* a socket's net channel took a copy */
+	NET_PATH_DROP,    /* malformed or unwanted: counted, p freed */
+	NET_PATH_STACK,   /* lwIP's normal input path: p is the caller's */
+	NET_PATH_CHANNEL, /* a socket's net channel owns p now */
 };
 
-/* Reads a received frame first, before anything else does (net_input.c). */
-enum net_path net_input(struct netdev *dev, const void *frame, size_t len);
+/*
+ * The classifier reads a received frame, held flat in p, before anything
+ * else does (net_input.c); net_input_init starts it, from net_start.
+ */
+enum net_path net_input(struct netdev *dev, struct pbuf *p);
+void net_input_init(void);
 
 /* The boot options' static IPv4 configuration, for the first device. */
 struct net_static_config {
@@ -45,5 +49,9 @@ struct net_static_config {
  * (netdev.c); the ones registered later attach themselves.
  */
 void netdev_start(const struct net_static_config *config);
+/* Devices registered so far (netdev.c). */
+unsigned netdev_count(void);
+/* Whether net_init has run, so that net_start may be called (net_init.c). */
+bool net_booted(void);
 
 #endif

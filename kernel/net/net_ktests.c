@@ -14,6 +14,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/ktests.h>
+#include <carapace/net.h>
 #include <carapace/sem.h>
 #include <carapace/thread.h>
 
@@ -327,6 +328,7 @@ static int ktest_net_loopback(void)
 {
 	bool ok = true;
 
+	net_start();
 	ok &= tcp_transfer();
 	ok &= udp_exchange(false);
 	ok &= udp_exchange(true);

@@ -12,6 +12,7 @@
 
 #include <carapace/console.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
 
@@ -182,7 +183,18 @@ int netdev_register(struct netdev *dev)
 	}
 	if (attach_now)
 		iface_attach(iface);
+	else if (net_booted())
+		net_start(); /* attaches every device registered so far */
 	return 0;
+}
+
+unsigned netdev_count(void)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	unsigned n = nifaces;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return n;
 }
 
 void netdev_start(const struct net_static_config *config)
@@ -215,7 +227,14 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		STAT_ADD(iface, rx_bad_length);
 		return;
 	}
-	switch (net_input(dev, frame, len)) {
+	/* One flat copy, the driver's buffer free again; whoever takes it frees it. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (p == NULL) {
+		STAT_ADD(iface, rx_no_memory);
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	switch (net_input(dev, p)) {
 	case NET_PATH_DROP:
 		STAT_ADD(iface, rx_classifier_drops);
 		return;
@@ -225,13 +244,6 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 	case NET_PATH_STACK:
 		break;
 	}
-	/* One flat copy; lwIP frees it once the tcpip thread is done with it. */
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-	if (p == NULL) {
-		STAT_ADD(iface, rx_no_memory);
-		return;
-	}
-	memcpy(p->payload, frame, len);
 	if (iface->netif.input(p, &iface->netif) != ERR_OK) {
 		pbuf_free(p);
 		STAT_ADD(iface, rx_queue_full);

@@ -6,7 +6,8 @@
  * (no server answers). With the boot option ip=, the device takes that
  * address instead, and an ARP request for it must get lwIP's reply. Frames
  * handed to netdev_receive are counted by path: a runt is dropped for its
- * length, an ARP request is queued for lwIP. Bad devices are refused. 0
+ * length, a bad IPv4 header by the classifier, an ARP request is queued
+ * for lwIP. Bad devices are refused. 0
  * when all of it held, 1 when not.
  */
 #include <errno.h>
@@ -126,6 +127,12 @@ static uint8_t arp_request[42] = {
 	0, 0, 0, 0, 0, 0, 192, 0, 2, 1,       /* target */
 };
 
+/* An IPv4 header with IHL 3 (12 bytes, under the minimum 20): the classifier drops it. */
+static const uint8_t bad_ihl[34] = {
+	0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00,
+	0x43, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 2, 192, 0, 2, 1,
+};
+
 /* Devices netdev_register must refuse, each for one reason. */
 static bool bad_devices_refused(void)
 {
@@ -219,19 +226,21 @@ static int ktest_net_netdev(void)
 		return 1;
 	}
 	netdev_receive(&fake.dev, runt, sizeof(runt));
+	netdev_receive(&fake.dev, bad_ihl, sizeof(bad_ihl));
 	own = netif_ip4_addr(&fake.dev.iface->netif);
 	if (!ip4_addr_isany(own))
 		ok &= static_address_answers(&fake, own);
 	else
 		ok &= dhcp_retries(&fake, t0);
 	netdev_get_stats(&fake.dev, &st);
-	if (st.rx_frames != 2 || st.rx_bad_length != 1 || st.rx_to_stack != 1 ||
-	    st.rx_classifier_drops + st.rx_no_memory + st.rx_queue_full + st.rx_not_attached != 0 ||
+	if (st.rx_frames != 3 || st.rx_bad_length != 1 || st.rx_classifier_drops != 1 ||
+	    st.rx_to_stack != 1 || st.rx_no_memory + st.rx_queue_full + st.rx_not_attached != 0 ||
 	    st.tx_frames < 2 || st.tx_errors != 0)
 		ok = false;
-	kprintf("net-netdev: received %llu: %llu too short, %llu to lwIP; sent %llu "
-		"(%llu errors)%s\n",
+	kprintf("net-netdev: received %llu: %llu too short, %llu dropped by the classifier, "
+		"%llu to lwIP; sent %llu (%llu errors)%s\n",
 		(unsigned long long)st.rx_frames, (unsigned long long)st.rx_bad_length,
+		(unsigned long long)st.rx_classifier_drops,
 		(unsigned long long)st.rx_to_stack, (unsigned long long)st.tx_frames,
 		(unsigned long long)st.tx_errors, ok ? "" : " FAILED");
 	kprintf("net-netdev: %s\n", ok ? "passed" : "FAILED");
