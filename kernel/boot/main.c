@@ -22,6 +22,7 @@
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
+#include <carapace/net.h>
 #include <carapace/options.h>
 #include <carapace/panic.h>
 #include <carapace/pci.h>
@@ -112,7 +113,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
-	/* Its driver runs in a thread of its own. */
+	net_init(&options); /* the stack starts on first need, with threads */
+	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
