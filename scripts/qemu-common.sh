@@ -53,15 +53,20 @@ qemu_check_net() { # VALUE
 	none | user) return 0 ;;
 	dgram:*:*)
 		local rest=${1#dgram:}
-		qemu_port_ok "${rest%%:*}" && qemu_port_ok "${rest#*:}" && return 0
+		qemu_port_ok "${rest%%:*}" && qemu_port_ok "${rest#*:}" &&
+			((10#${rest%%:*} != 10#${rest#*:})) && return 0
 		;;
 	esac
-	die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT (ports 1-65535)"
+	die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT (ports 1-65535, two different)"
 }
 
-# Checks a --forward value (tcp:HOSTPORT:GUESTPORT or udp:...).
-qemu_check_forward() { # VALUE
-	local proto=${1%%:*} rest=${1#*:}
+# Checks a --forward value (tcp:HOSTPORT:GUESTPORT or udp:...), and that
+# its host port is not among the FORWARDS given before.
+qemu_check_forward() { # VALUE FORWARD...
+	local proto=${1%%:*} rest=${1#*:} f
+	for f in "${@:2}"; do
+		[[ ${f%:*} != "${1%:*}" ]] || die "option --forward: '$1': $proto port ${rest%%:*} of the host is forwarded twice"
+	done
 	[[ ($proto == tcp || $proto == udp) && $rest == *:* ]] &&
 		qemu_port_ok "${rest%%:*}" && qemu_port_ok "${rest#*:}" && return 0
 	die "option --forward: '$1' is not tcp:HOSTPORT:GUESTPORT or udp:HOSTPORT:GUESTPORT (ports 1-65535)"
@@ -99,6 +104,7 @@ qemu_net_args() { # MACHINE NET FORWARD...
 	if [ "$machine" = microvm ]; then
 		qemu_net+=(-global virtio-mmio.force-legacy=false -device virtio-net-device,netdev=net0)
 	else
-		qemu_net+=(-device virtio-net-pci,netdev=net0,disable-legacy=on)
+		# romfile=: no PXE boot ROM, which -kernel never uses.
+		qemu_net+=(-device virtio-net-pci,netdev=net0,disable-legacy=on,romfile=)
 	fi
 }
