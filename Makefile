@@ -112,7 +112,7 @@ $(BUILD)/kernel/%.S.o: %.S
 # image's last sections, so no other symbol moves between the links.
 KERNEL_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
 
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk kernel/*/*/files.mk)
 	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o
 
 $(BUILD)/kernel/ksyms-empty.o: scripts/gen-ksyms
@@ -136,7 +136,7 @@ $(BUILD)/kernel/relocs.o: $(BUILD)/kernel.pass2.elf scripts/gen-relocs
 	$(PYTHON) scripts/gen-relocs $< > $(BUILD)/kernel/relocs.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/relocs.S -o $@
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk)
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk kernel/*/*/files.mk)
 	$(LD) $(KERNEL_LDFLAGS) --emit-relocs -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o
 	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms1.txt
 	@$(NM) -n $@ | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms2.txt

@@ -27,7 +27,7 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(FUZZ_PORTABLE_OBJS)
 # Keep the objects: make would delete them as intermediate files.
 .SECONDARY: $(FUZZ_OBJS)
 
-# fuzz_syscall also runs kernel/core's handlers, on the fake kernel of
+# fuzz_syscall also runs the kernel's system call handlers (kernel/syscall), on the fake kernel of
 # tests/unit/kernel_fakes.c (KCORE_SRCS and KCORE_INC: tests/files.mk).
 FUZZ_KCORE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj-kcore/%.o,$(KCORE_SRCS))
 

@@ -12,7 +12,7 @@
  * outside the fake memory. The input itself fills the read-write pages,
  * so its zero bytes end strings.
  *
- * kernel/core's handlers (files on a ramfs, memory on a page map of the low
+ * kernel/syscall's kernel-side handlers (files on a ramfs, memory on a page map of the low
  * half, process, threads, futex, poll) answer too, on the fake kernel of
  * tests/unit/kernel_fakes.c, whose waits never block. A few calls are
  * tamed first so that none can wait forever or end the harness: pipes and

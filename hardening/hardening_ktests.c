@@ -27,7 +27,7 @@
 #include <carapace/syscall.h>
 
 #include "mmu.h"
-#include "../kernel/core/sys_kernel.h" /* syscall_kernel_env */
+#include "../kernel/syscall/sys_kernel.h" /* syscall_kernel_env */
 
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
 

@@ -32,7 +32,7 @@
 #define DF_1_PIE       0x08000000
 
 _Static_assert(offsetof(struct app_object, elf) == 0, "lookup() turns an elf_object into its app_object");
-_Static_assert(IMAGE_MAX_OBJECTS >= APP_MAX_OBJECTS, "core/images.c records every object");
+_Static_assert(IMAGE_MAX_OBJECTS >= APP_MAX_OBJECTS, "boot/images.c records every object");
 
 /* The last '/' of path, or NULL (the kernel's string.h is minimal). */
 static const char *last_slash(const char *path)
@@ -203,8 +203,8 @@ static enum app_kind kind_of(const struct elf_object *e)
 
 /*
  * Places each object at its own random base between guard pages
- * (core/app_layout.c; one after the other with aslr=off), copies its
- * segments there and records it (core/images.c: fault reports name it).
+ * (mm/app_layout.c; one after the other with aslr=off), copies its
+ * segments there and records it (boot/images.c: fault reports name it).
  */
 static int place_all(struct app_image *img, char *err, size_t errlen)
 {

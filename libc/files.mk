@@ -33,10 +33,10 @@ LIBC_RENAMED := sem_init aligned_alloc posix_memalign memalign malloc_usable_siz
 	reallocarray
 LIBC_RENAME_PREFIX := __carapace_musl_
 
-# Kernel-only sources of the libc image, and the portable export lookup.
+# Kernel-only sources of the libc image (the export lookup, portable, is
+# kernel/boot/kexports.c).
 LIBC_KERNEL_SRCS := libc/abort.c libc/kexports_find.c \
 	libc/libc_ktests.c libc/app.c libc/app_load.c libc/app_load_ktests.c libc/malloc.c
-KERNEL_PORTABLE_SRCS += kernel/core/kexports.c
 include libc/fortify/files.mk
 
 LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))

@@ -4,7 +4,7 @@
  * read of at least 8 bytes returns the counter and sets it to 0, or, with
  * EVENTFD_SEMAPHORE, returns 1 and takes 1 off. A read at 0 or a write
  * that would pass UINT64_MAX - 1 answers -EAGAIN; the kernel waits for
- * the change (core/sys_files.c) unless the file is O_NONBLOCK.
+ * the change (syscall/sys_files.c) unless the file is O_NONBLOCK.
  */
 #include <errno.h>
 #include <stddef.h>

@@ -9,3 +9,5 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/fs/devfs.c \
 	kernel/fs/pipe.c \
 	kernel/fs/eventfd.c
+# The kernel's side: what is mounted where at boot, and the VFS lock.
+KERNEL_ONLY_SRCS += kernel/fs/mount.c

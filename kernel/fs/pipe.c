@@ -4,7 +4,7 @@
  * writer is gone. The ring is freed when both ends are.
  *
  * Nothing here blocks: an empty pipe with a writer, or a full one with a
- * reader, answers -EAGAIN, and the kernel (core/sys_files.c) waits for the
+ * reader, answers -EAGAIN, and the kernel (syscall/sys_files.c) waits for the
  * change that vfs_notify_changed announces. A read of an empty pipe
  * without writers is end of file (0); a write without readers is -EPIPE
  * (no SIGPIPE: see kernel/fs/README.md). A write of up to PIPE_ATOMIC

@@ -98,7 +98,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(24, sched_yield, NULL),
 	SYS(25, mremap, NULL, A_ADDR, A_INT, A_INT,
 	    A_WIDE_FLAGS(LINUX_MREMAP_FLAGS), A_ADDR),
-	/* The memory calls check their ranges and flags themselves (core/sys_memory.c). */
+	/* The memory calls check their ranges and flags themselves (syscall/sys_memory.c). */
 	SYS(26, msync, NULL, A_ADDR, A_INT, A_INT),
 	SYS(28, madvise, NULL, A_ADDR, A_INT, A_INT),
 	SYS(32, dup, NULL, A_FD),

@@ -1,8 +1,8 @@
 /*
- * A small fake kernel under kernel/core's system call handlers (sys_files.c,
+ * A small fake kernel under kernel/syscall's kernel-side handlers (sys_files.c,
  * sys_memory.c, sys_process.c, sys_thread.c, futex.c, sys_poll.c), so that
  * the host tests and the syscall fuzzer run those same files. Real: the
- * handlers, the portable table, kernel/fs (mounted by core/fs.c: an empty
+ * handlers, the portable table, kernel/fs (mounted by fs/mount.c: an empty
  * ramfs at /, ramfs at /tmp, devfs at /dev), kernel/sync's mutex and wait
  * queue. Faked (kernel_fakes.c): the heap (malloc), the console (kept in a
  * buffer), the clock, threads and the scheduler's wait protocol (one host
@@ -35,7 +35,7 @@ enum fake_sched_mode {
 };
 
 /*
- * Once per process: mounts the filesystems, registers every kernel/core
+ * Once per process: mounts the filesystems, registers every kernel-side
  * handler and sets the env up. user_* are the ranges the env accepts as
  * the application's buffers, besides backed pages of the page map.
  */

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/acpi.c: the MADT and MP table parsers on built
+ * Tests for kernel/dev/acpi.c: the MADT and MP table parsers on built
  * tables (good, corrupted, truncated, absurd), and the whole search through
  * a fake physical memory whose reader checks that every mapping is given
  * back.

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/kexports.c: lookups by name in a small sorted table
+ * Tests for kernel/boot/kexports.c: lookups by name in a small sorted table
  * (first, last, middle, absent names between and around the entries), empty
  * and NULL tables, and a large table against a linear search.
  */

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/ksym.c: lookups in a small table, then tables that
+ * Tests for kernel/boot/ksym.c: lookups in a small table, then tables that
  * are empty or damaged, which must give NULL and never read out of bounds.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * kernel/core's system call handlers (files, memory, process, threads,
+ * kernel/syscall's kernel-side handlers (files, memory, process, threads,
  * futex, poll) through the real table and dispatcher, on the fake kernel
  * of kernel_fakes.c: a ramfs at / and /tmp, devfs at /dev, a page map of
  * the low half. Each group is a table of steps run in order; a step may

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/libc_crash.c: the x86 conditions against the
+ * Tests for kernel/boot/libc_crash.c: the x86 conditions against the
  * flags, and the decision "the interrupted code executed musl's hlt" for
  * each kind of site, both paths of musl's `jcc next; hlt; next:`.
  */

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/core/options.c: one table of accepted command lines with
+ * Tests for kernel/boot/options.c: one table of accepted command lines with
  * what they parse to, one of refused ones with their exact messages.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/virtio/virtqueue.c against a fake device that plays the
+ * Tests for kernel/dev/virtqueue.c against a fake device that plays the
  * other side of the rings as virtio 1.x 2.7 describes it: it takes chains
  * from the available ring, reads and writes their buffers, and puts them on
  * the used ring, in order or not. "Physical" addresses are host pointers

@@ -26,7 +26,7 @@ enum vm_region_kind {
  * the application's own memory although it lies in the kernel's half (its
  * main stack), so system calls take buffers there as they do in the low
  * half. Every other kernel region is refused as a syscall buffer
- * (core/syscalls.c), whatever its name.
+ * (syscall/syscalls.c), whatever its name.
  */
 #define VM_REGION_APP_MEMORY 0x1u
 
@@ -136,7 +136,7 @@ bool memory_app_range(uint64_t va, size_t len);
 bool memory_app_mapped(uint64_t va, size_t len);
 
 /*
- * The application's regions, each at a random place (core/app_layout.c;
+ * The application's regions, each at a random place (mm/app_layout.c;
  * fixed with aslr=off), reported by layout=show.
  *
  * app_pick_image_base reserves span bytes (rounded up to pages) for the

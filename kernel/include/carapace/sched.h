@@ -17,7 +17,7 @@ void sched_irq_exit(void);
 /* The running thread's name, for reports; "boot" before sched_init. */
 const char *sched_current_name(void);
 
-/* On each CPU: makes the SYSCALL instruction enter the kernel (core/syscalls.c). */
+/* On each CPU: makes the SYSCALL instruction enter the kernel (syscall/syscalls.c). */
 void syscall_init_cpu(void);
 /* The CPU count the syscall layer reports: once, by the boot CPU, when all are up. */
 void syscall_set_cpu_count(unsigned n);

@@ -1,5 +1,5 @@
 /*
- * virtio devices (kernel/virtio/, see its README.md). The split virtqueue
+ * virtio devices (kernel/dev/, see its README.md). The split virtqueue
  * is carapace/virtqueue.h; the virtio-mmio transport is internal.
  */
 #ifndef CARAPACE_VIRTIO_H

@@ -1,6 +1,6 @@
 /*
  * virtqueue: the driver's side of a virtio split virtqueue (virtio 1.x,
- * 2.7 "Split Virtqueues"), independent of the transport (kernel/virtio/).
+ * 2.7 "Split Virtqueues"), independent of the transport (kernel/dev/).
  *
  * The rings live in memory the device reads and writes: the descriptor
  * table, the available ring (driver to device) and the used ring (device to

@@ -1,6 +1,6 @@
 /*
  * File system calls, on the VFS (kernel/fs/) through the mounted namespace
- * of core/fs.c. The application has one descriptor table and one working
+ * of fs/mount.c. The application has one descriptor table and one working
  * directory; both, like every VFS call, are used under fs_lock(). The
  * table starts with fd 0, 1 and 2 on /dev/console (set up at the first
  * file call).

@@ -1,7 +1,7 @@
 /*
  * virtio-rng (virtio 1.x, 5.4, the entropy device): one virtqueue, the
  * driver offers a buffer the device writes random bytes into. Here it is
- * one more seed source of the kernel's generator (kernel/core/random.c),
+ * one more seed source of the kernel's generator (kernel/boot/random.c),
  * mixed in at boot and at each reseed beside RDSEED/RDRAND.
  *
  * Polled: a request is a 64-byte buffer on the queue, a notify, and a wait

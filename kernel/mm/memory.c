@@ -630,7 +630,7 @@ uint64_t memory_low_page(void)
 }
 
 /*
- * Application memory, for mmap, brk and mprotect (core/sys_memory.c picks
+ * Application memory, for mmap, brk and mprotect (syscall/sys_memory.c picks
  * the addresses): fresh zeroed frames, 4 KiB pages, anywhere in the low
  * half above its first 64 KiB. Nothing here ever touches kernel mappings:
  * every range is checked to lie wholly in [APP_AREA_START, LOW_HALF_END)

@@ -1,6 +1,6 @@
 /*
  * test=syscall-buffers: which kernel memory a system call takes as a
- * buffer (core/syscalls.c, app_may_use), with real SYSCALLs. The calling
+ * buffer (syscall/syscalls.c, app_may_use), with real SYSCALLs. The calling
  * thread's own stack and the image's rodata are accepted; the kernel heap,
  * the kernel's data, the page tables in the direct map, the device window,
  * another stack and the caller's own syscall stack are refused, for writes

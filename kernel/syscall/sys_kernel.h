@@ -1,5 +1,5 @@
 /*
- * Internal to kernel/core: the system call handlers that need the kernel's
+ * Internal to kernel/syscall: the system call handlers that need the kernel's
  * subsystems (files, memory, threads). The portable table (kernel/syscall/)
  * validates every argument first; syscalls.c then runs the handler that one
  * of these files put in its kernel_handlers array.
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carapace/futex.h> /* futex_wait, futex_wake, futex_requeue */
 #include <carapace/syscall.h>
 
 #include "layout.h" /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
@@ -73,17 +74,6 @@ const struct syscall_frame *syscall_current_frame(void);
 /* A new application thread starts from a copy of f (syscall_entry.S). */
 __attribute__((noreturn)) void app_thread_enter(const struct syscall_frame *f);
 
-/*
- * Futexes (futex.c), keyed by address. futex_wait sleeps while *uaddr ==
- * expected until woken (0), the deadline (a clock_ns() value, 0: none)
- * passes (-ETIMEDOUT), or returns -EAGAIN at once if *uaddr differs.
- * futex_wake wakes up to n waiters whose bitset meets bitset; returns how
- * many. futex_requeue: see futex.c.
- */
-int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t deadline_ns);
-int futex_wake(uint32_t *uaddr, uint32_t bitset, int n);
-int futex_requeue(uint32_t *from, uint32_t *to, int nwake, int nmove, bool check,
-		  uint32_t expected);
 
 /*
  * Whether a is canonical (WRMSR of a non-canonical FS base faults in the

@@ -8,7 +8,7 @@
  * fixed layout of layout.h.
  *
  * The main stack: a stack of the stacks area (a random page, as every
- * stack: core/memory.c), whose start lies a random multiple of 16 bytes
+ * stack: mm/memory.c), whose start lies a random multiple of 16 bytes
  * below its top (aslr_stack_offset): 8 more bits.
  */
 #include <stdint.h>

@@ -22,10 +22,9 @@
 
 #include <carapace/app_copy.h>
 #include <carapace/clock.h>
+#include <carapace/futex.h>
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
-
-#include "sys_kernel.h"
 
 #define FUTEX_BUCKETS 64 /* a power of two */
 
