@@ -3,7 +3,7 @@
 #   make            build the kernel (build/carapace.bin, build/kernel.elf)
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
-#   make bench-net [RUNS=N]   network: Carapace against a Linux guest
+#   make bench-net [RUNS=N] [CONTROL=1]   network: Carapace against a Linux guest
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
 #   make audit      the security scorecard: every attack x every defence on/off
 #   make labs       run and check every command of papers/lab-manual.md
@@ -159,7 +159,7 @@ bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
 # The network benchmark against a Linux guest (scripts/bench-net); not in
 # make bench: each Linux boot takes seconds under TCG.
 bench-net: kernel-libc bench-net-build
-	@scripts/bench-net $(if $(RUNS),--runs $(RUNS))
+	@scripts/bench-net $(if $(RUNS),--runs $(RUNS)) $(if $(CONTROL),--control)
 
 # Only the sanitizers' cost: plain against SAN=ubsan (scripts/bench, item 7).
 bench-san: kernel san-ubsan
