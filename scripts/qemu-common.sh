@@ -6,6 +6,9 @@
 # scripts/carapace still has its own copy of the accelerator and machine
 # choices (kvm_usable, kvm_is_pvm, the -cpu and -M values): it should source
 # this file instead once its --net/--forward options have landed.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # qemu_accel, qemu_cpu, qemu_net: the caller's
+# shellcheck disable=SC2054 # commas inside QEMU's option values
 
 # Whether KVM can be used: /dev/kvm is a character device that opens
 # read-write. (A bare `<>/dev/kvm` would create a regular file where there
