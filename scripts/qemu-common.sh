@@ -3,9 +3,11 @@
 # between them compares kernels and not machines. Sourced, not run. The
 # caller defines die MESSAGE (prints and exits) and prog (its name).
 #
-# scripts/carapace still has its own copy of the accelerator and machine
-# choices (kvm_usable, kvm_is_pvm, the -cpu and -M values): it should source
-# this file instead once its --net/--forward options have landed.
+# scripts/carapace still has its own copy of these choices (kvm_usable,
+# kvm_is_pvm, the -cpu and -M values, the --net/--forward checks and the
+# -netdev/-device arguments, which give the same QEMU options as the
+# functions below): it should source this file instead, so that the two
+# cannot drift apart.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # qemu_accel, qemu_cpu, qemu_net: the caller's
 # shellcheck disable=SC2054 # commas inside QEMU's option values
