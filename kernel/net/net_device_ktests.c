@@ -20,9 +20,9 @@
 #include <carapace/net.h>
 #include <carapace/thread.h>
 
-#include "lwip/api.h"
-#include "lwip/dhcp.h"
-#include "lwip/tcpip.h"
+#include <lwip/api.h>
+#include <lwip/dhcp.h>
+#include <lwip/tcpip.h>
 #include "net_impl.h"
 
 #define MS               1000000ull
