@@ -28,11 +28,10 @@
 #include <carapace/net.h>
 #include <carapace/socket.h>
 #include <carapace/vfs.h>
-
-#include "lwip/api.h"
-#include "lwip/ip.h"
-#include "lwip/tcp.h"
-#include "lwip/tcpip.h"
+#include <lwip/api.h>
+#include <lwip/ip.h>
+#include <lwip/tcp.h>
+#include <lwip/tcpip.h>
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
 #define UDP_MAX       65507 /* the largest UDP payload over IPv4 */

@@ -21,10 +21,7 @@
 #include <carapace/netdev.h>
 #include <carapace/sem.h>
 #include <carapace/spinlock.h>
-#include <carapace/thread.h>
 
-#include "lwip/dhcp.h"
-#include "lwip/tcpip.h"
 #include "net_impl.h"
 
 #define MS                    1000000ull
@@ -250,43 +247,3 @@ static int ktest_net_netdev(void)
 	return ok ? 0 : 1;
 }
 KTEST("net-netdev", ktest_net_netdev);
-
-/*
- * test=net-dhcp: the first network device (the launcher's --net user) gets
- * an IPv4 address, a netmask and a gateway from DHCP (QEMU's server) within
- * 20 s; prints them. With ip= it reports the static address instead.
- */
-static int ktest_net_dhcp(void)
-{
-	char ip[IP4ADDR_STRLEN_MAX], mask[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX];
-	struct net_iface *iface = netdev_iface(0);
-	uint64_t t0 = clock_ns();
-	bool bound = false;
-
-	if (iface == NULL) {
-		kprintf("net-dhcp: no network device (the launcher's --net)\n");
-		return 1;
-	}
-	while (!bound && clock_ns() - t0 < 20000 * MS) {
-		thread_sleep_ns(50 * MS);
-		LOCK_TCPIP_CORE();
-		bound = !ip4_addr_isany(netif_ip4_addr(&iface->netif)) &&
-			!ip4_addr_isany(netif_ip4_gw(&iface->netif));
-		if (bound) {
-			ip4addr_ntoa_r(netif_ip4_addr(&iface->netif), ip, sizeof(ip));
-			ip4addr_ntoa_r(netif_ip4_netmask(&iface->netif), mask, sizeof(mask));
-			ip4addr_ntoa_r(netif_ip4_gw(&iface->netif), gw, sizeof(gw));
-		}
-		UNLOCK_TCPIP_CORE();
-	}
-	if (!bound) {
-		kprintf("net-dhcp: no address and gateway in 20 s FAILED\n");
-		return 1;
-	}
-	kprintf("net-dhcp: %c%c%u %s netmask %s gateway %s by %s after %llu ms\n",
-		iface->netif.name[0], iface->netif.name[1], iface->netif.num, ip, mask, gw,
-		dhcp_supplied_address(&iface->netif) ? "DHCP" : "ip= option",
-		(unsigned long long)((clock_ns() - t0) / MS));
-	return 0;
-}
-KTEST("net-dhcp", ktest_net_dhcp);

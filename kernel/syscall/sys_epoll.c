@@ -53,7 +53,7 @@ static long create(int flags)
 	long rc;
 
 	if (!(rc = epoll_new(fs_vfs(), 0, &f)))
-		rc = sys_files_install(t, f, (flags & LINUX_O_CLOEXEC) != 0);
+		rc = fs_app_fd_install(t, f, (flags & LINUX_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
@@ -189,7 +189,7 @@ static long sys_timerfd_create(const struct syscall_env *env, const long args[SY
 	t = sys_files_lock();
 	if (!(rc = timerfd_new(fs_vfs(), &kernel_clock, is_realtime(clock),
 			       flags & VFS_O_NONBLOCK, &f)))
-		rc = sys_files_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
+		rc = fs_app_fd_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }

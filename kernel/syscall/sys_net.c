@@ -132,9 +132,11 @@ static int addr_to_app(const struct syscall_env *env, uint64_t uaddr, uint64_t u
  * The socket behind fd, with a reference and fs_lock held (sock_put
  * releases both); on failure (-EBADF, -ENOTSOCK) neither is held.
  */
+static struct vfs_fdtable *files; /* the table sock_get looked in, under fs_lock */
+
 static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
 {
-	struct vfs_file *f = vfs_fd_get(sys_files_lock(), fd);
+	struct vfs_file *f = vfs_fd_get(files = sys_files_lock(), fd);
 
 	if (!f || !(*sp = socket_of_file(f))) {
 		fs_unlock();
@@ -142,7 +144,7 @@ static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
 	}
 	vfs_file_get(f);
 	*fp = f;
-	unix_socket_set_cwd(sys_files_cwd());
+	unix_socket_set_cwd(fs_app_cwd());
 	return 0;
 }
 
@@ -540,7 +542,7 @@ static long sys_socket(const struct syscall_env *env, const long args[SYSCALL_MA
 		rc = socket_family(domain)(fs_vfs(), domain, type & SOCK_TYPE_MASK, protocol,
 					   type & SOCK_NONBLOCK, &f);
 	if (!rc)
-		rc = sys_files_install(t, f, (type & SOCK_CLOEXEC) != 0);
+		rc = fs_app_fd_install(t, f, (type & SOCK_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
@@ -661,7 +663,7 @@ static long accept_flags(const struct syscall_env *env, const long args[SYSCALL_
 
 		if (ns->ops->getname(ns, addr, &len, true))
 			len = 0;
-		rc = sys_files_install(sys_files_table(), nf, (flags & SOCK_CLOEXEC) != 0);
+		rc = fs_app_fd_install(files, nf, (flags & SOCK_CLOEXEC) != 0);
 	}
 	sock_put(f);
 	if (rc >= 0 && args[1]) {

@@ -136,7 +136,7 @@ static long sys_eventfd2(const struct syscall_env *env, const long args[SYSCALL_
 	t = sys_files_lock();
 	if (!(rc = eventfd_new(fs_vfs(), (uint32_t)args[0],
 			       flags & (VFS_O_NONBLOCK | LINUX_EFD_SEMAPHORE), &f)))
-		rc = sys_files_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
+		rc = fs_app_fd_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
