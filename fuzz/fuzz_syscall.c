@@ -83,12 +83,6 @@ static void fill_random(void *ctx, void *buf, size_t n)
 	memset(buf, 0x5a, n);
 }
 
-static bool console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd == 1;
-}
-
 static int tid(void *ctx)
 {
 	(void)ctx;
@@ -113,7 +107,6 @@ static struct syscall_env env = {
 	.log = log_line,
 	.clock_ns = clock_read,
 	.random = fill_random,
-	.is_console = console,
 	.gettid = tid,
 	.set_clear_child_tid = set_tid,
 	.meminfo = mem,

@@ -20,6 +20,8 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/pci.h>
+#include <carapace/virtio_pci.h>
 #include <carapace/options.h>
 #include <carapace/ubsan.h>
 #include <carapace/panic.h>
@@ -27,6 +29,7 @@
 #include <carapace/random.h>
 #include <carapace/sched.h>
 #include <carapace/virtio.h>
+#include <carapace/virtio_net.h>
 
 #include "arch.h"
 #include "cpu.h"
@@ -113,6 +116,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	/* Its driver runs in a thread of its own. */
+	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)
@@ -172,6 +177,8 @@ __no_stack_protector void kmain(void)
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
 	/* A device seed source needs mapped registers and DMA memory. */
+	pci_init();
+	virtio_pci_init();
 	virtio_rng_init();
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */

@@ -1,6 +1,9 @@
-# kernel/net: sources of the network's own code (see its README.md). Portable
-# ones go into the kernel, the host tests and the fuzzers; the others into the
-# kernel alone.
+# kernel/net/: the network's own code (see README.md). Portable sources go
+# into the kernel, the host tests and the fuzzers; the others into the
+# kernel alone. Each part keeps its lines under its own comment.
+
+# The device registry until the TCP/IP stack replaces it (issue 13, virtio-net).
+KERNEL_ONLY_SRCS += kernel/net/netdev.c
 
 # The packet classifier and its channels (README.md, "The packet classifier").
 KERNEL_PORTABLE_SRCS += \

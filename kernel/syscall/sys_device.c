@@ -1,4 +1,7 @@
-/* Handlers for the devices the kernel always has: random bytes, the console. */
+/*
+ * getrandom: the kernel's random bytes. (ioctl, on descriptors, is
+ * sys_files.c's.)
+ */
 #include <stdint.h>
 
 #include <carapace/syscall.h>
@@ -25,21 +28,3 @@ long sys_getrandom(const struct syscall_env *env, const long args[SYSCALL_MAX_AR
 	return (long)count;
 }
 
-/*
- * The console is not a terminal: TIOCGWINSZ and TCGETS answer -ENOTTY, so
- * musl's stdout is fully buffered and the kernel flushes it on every exit
- * path. FIONBIO is accepted (the console never blocks). Other fds have no
- * ioctls until the fd layer exists.
- */
-long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	int fd = (int)args[0];
-	unsigned cmd = (unsigned)args[1];
-
-	if (!env->is_console(env->ctx, fd))
-		return -ENOTTY;
-	if (cmd == LINUX_FIONBIO)
-		return syscall_check_range(env, (uintptr_t)args[2],
-					   sizeof(int32_t), false);
-	return -ENOTTY;
-}

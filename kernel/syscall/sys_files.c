@@ -74,10 +74,6 @@
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
-#define LX_O_NONBLOCK   04000
-#define LX_STATX_BASIC_STATS 0x7ffu /* every field but btime */
-#define LX_TIOCGWINSZ   0x5413
-#define LX_FIONBIO      0x5421
 #define SSIZE_LIMIT     0x7fffffffffffffffull
 
 struct k_iovec {
@@ -135,7 +131,7 @@ static int path_base(int dirfd, const char *path, const char **base)
 	*base = cwd;
 	if (path[0] == '\0')
 		return -ENOENT;
-	if (path[0] == '/' || dirfd == LX_AT_FDCWD)
+	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
 		return 0;
 	return vfs_fd_get(&fdtable, dirfd) ? -ENOTSUP : -EBADF;
 }
@@ -323,7 +319,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 static long sys_open(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return open_at(LX_AT_FDCWD, (const char *)args[0], (int)args[1], (uint32_t)args[2]);
+	return open_at(LINUX_AT_FDCWD, (const char *)args[0], (int)args[1], (uint32_t)args[2]);
 }
 
 static long sys_openat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -408,7 +404,7 @@ static long dup_from(int fd, long min, bool cloexec)
 
 static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	const int changeable = VFS_O_APPEND | LX_O_NONBLOCK;
+	const int changeable = VFS_O_APPEND | LINUX_O_NONBLOCK;
 	int fd = (int)args[0], cmd = (int)args[1];
 	long arg = args[2], rc = 0;
 	struct vfs_file *f;
@@ -458,7 +454,7 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	fs_unlock();
 	if (!open)
 		return -EBADF;
-	if (cmd == LX_FIONBIO)
+	if (cmd == LINUX_FIONBIO)
 		return syscall_check_range(env, (uintptr_t)args[2], sizeof(int32_t), false);
 	return -ENOTTY;
 }
@@ -475,10 +471,10 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 	long rc;
 
 	files_lock();
-	if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LX_AT_FDCWD) {
+	if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LINUX_AT_FDCWD) {
 		f = vfs_fd_get(&fdtable, dirfd);
 		rc = f ? vfs_fstat(f, &st) : -EBADF;
-	} else if ((flags & LX_AT_EMPTY_PATH) && path[0] == '\0') {
+	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
 		rc = vfs_stat(fs_vfs(), cwd, ".", &st);
 	} else if (!(rc = path_base(dirfd, path, &base))) {
 		rc = vfs_stat(fs_vfs(), base, path, &st);
@@ -492,7 +488,7 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 static long sys_stat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return stat_at(LX_AT_FDCWD, (const char *)args[0], (struct linux_stat *)args[1], 0);
+	return stat_at(LINUX_AT_FDCWD, (const char *)args[0], (struct linux_stat *)args[1], 0);
 }
 
 static long sys_newfstatat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -504,7 +500,7 @@ static long sys_newfstatat(const struct syscall_env *env, const long args[SYSCAL
 static long sys_fstat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LX_AT_EMPTY_PATH);
+	return stat_at((int)args[0], "", (struct linux_stat *)args[1], LINUX_AT_EMPTY_PATH);
 }
 
 /* statx: stat's fields in statx's layout; every basic field is known. */
@@ -519,7 +515,7 @@ static long sys_statx(const struct syscall_env *env, const long args[SYSCALL_MAX
 	if (rc)
 		return rc;
 	memset(&sx, 0, sizeof(sx));
-	sx.mask = LX_STATX_BASIC_STATS;
+	sx.mask = LINUX_STATX_BASIC_STATS;
 	sx.blksize = (uint32_t)st.st_blksize;
 	sx.nlink = (uint32_t)st.st_nlink;
 	sx.mode = (uint16_t)st.st_mode;
@@ -582,7 +578,7 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 static long sys_mkdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_MKDIR, (uint32_t)args[1]);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_MKDIR, (uint32_t)args[1]);
 }
 
 static long sys_mkdirat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -594,26 +590,26 @@ static long sys_mkdirat(const struct syscall_env *env, const long args[SYSCALL_M
 static long sys_unlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_UNLINK, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_UNLINK, 0);
 }
 
 static long sys_rmdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_RMDIR, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_RMDIR, 0);
 }
 
 static long sys_unlinkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
 	return name_at((int)args[0], (const char *)args[1],
-		       (args[2] & LX_AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
+		       (args[2] & LINUX_AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
 }
 
 static long sys_access(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
 }
 
 static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -625,7 +621,7 @@ static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL
 static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
 }
 
 static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -644,7 +640,7 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 static long sys_rename(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return rename_at(LX_AT_FDCWD, (const char *)args[0], LX_AT_FDCWD, (const char *)args[1]);
+	return rename_at(LINUX_AT_FDCWD, (const char *)args[0], LINUX_AT_FDCWD, (const char *)args[1]);
 }
 
 static long sys_renameat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

@@ -15,12 +15,7 @@
 #include <carapace/syscall.h>
 
 #include "layout.h" /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
-
-/* Linux x86_64 values the handlers need (the portable layer keeps its own). */
-#define LX_AT_FDCWD           (-100)
-#define LX_AT_SYMLINK_NOFOLLOW 0x100
-#define LX_AT_REMOVEDIR       0x200
-#define LX_AT_EMPTY_PATH      0x1000
+#include "syscall_impl.h" /* the Linux x86_64 values, LINUX_* */
 
 /* Each file puts its handlers into the table, indexed by Linux number. */
 void sys_files_register(syscall_handler_fn *table);

@@ -103,7 +103,7 @@ static void files_io(const char *T)
 	expect(T, "pread64 5 bytes at 7", n, n == 5 && memcmp(buf, "files", 5) == 0);
 	n = sc(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
 	expect(T, "fstat: regular, 13 bytes", n, n == 0 && st.st_size == 13 && VFS_S_ISREG(st.st_mode));
-	n = sc(SYS_newfstatat, fd, (long)"", (long)&st, LX_AT_EMPTY_PATH, 0, 0);
+	n = sc(SYS_newfstatat, fd, (long)"", (long)&st, LINUX_AT_EMPTY_PATH, 0, 0);
 	expect(T, "newfstatat(fd, \"\", AT_EMPTY_PATH)", n, n == 0 && st.st_size == 13);
 	fd2 = sc(SYS_dup, fd, 0, 0, 0, 0, 0);
 	expect(T, "dup", fd2, fd2 > fd);
@@ -126,7 +126,7 @@ static void files_names(const char *T)
 	expect(T, "rename f to g", sc(SYS_rename, (long)"/tmp/d/f", (long)"/tmp/d/g", 0, 0, 0, 0), true);
 	expect(T, "stat f: ENOENT", sc(SYS_stat, (long)"/tmp/d/f", (long)&st, 0, 0, 0, 0) == -ENOENT, true);
 	expect(T, "stat g", sc(SYS_stat, (long)"/tmp/d/g", (long)&st, 0, 0, 0, 0), st.st_size == 13);
-	dfd = sc(SYS_openat, LX_AT_FDCWD, (long)"/tmp/d", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, 0, 0);
+	dfd = sc(SYS_openat, LINUX_AT_FDCWD, (long)"/tmp/d", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, 0, 0);
 	expect(T, "openat /tmp/d O_DIRECTORY", dfd, dfd >= 3);
 	n = sc(SYS_getdents64, dfd, (long)dents, sizeof(dents), 0, 0, 0);
 	expect(T, "getdents64 lists g", n, n > 0 && dents_have(dents, n, "g"));

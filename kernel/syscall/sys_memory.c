@@ -55,22 +55,6 @@
 #define NR_MUNLOCKALL 152
 #define NR_MLOCK2   325
 
-#define LX_PROT_RWX          0x7
-#define LX_MAP_SHARED        0x01
-#define LX_MAP_PRIVATE       0x02
-#define LX_MAP_SHARED_VALIDATE 0x03
-#define LX_MAP_TYPE          0x0f
-#define LX_MAP_FIXED         0x10
-#define LX_MAP_ANONYMOUS     0x20
-#define LX_MAP_FIXED_NOREPLACE 0x100000
-#define LX_MREMAP_MAYMOVE    1
-#define LX_MS_ASYNC          1
-#define LX_MS_INVALIDATE     2
-#define LX_MS_SYNC           4
-#define LX_MCL_CURRENT       1
-#define LX_MCL_FUTURE        2
-#define LX_MCL_ONFAULT       4
-#define LX_MLOCK_ONFAULT     1
 
 #define MAX_RANGES 4096
 
@@ -88,7 +72,7 @@ static bool wx_allowed(void)
 
 static unsigned to_memory_prot(long prot)
 {
-	return (unsigned)prot & LX_PROT_RWX; /* MEMORY_PROT_* are Linux's values */
+	return (unsigned)prot & LINUX_PROT_RWX; /* MEMORY_PROT_* are Linux's values */
 }
 
 /* A length rounded up to whole pages; false when the rounding overflows. */
@@ -198,22 +182,22 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	uint64_t hint = (uint64_t)args[0], len = ALIGN_UP((uint64_t)args[1], PAGE_SIZE), va;
 	int prot = (int)args[2], flags = (int)args[3], fd = (int)args[4];
 	uint64_t off = (uint64_t)args[5];
-	int type = flags & LX_MAP_TYPE;
-	bool fixed = flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE);
+	int type = flags & LINUX_MAP_TYPE;
+	bool fixed = flags & (LINUX_MAP_FIXED | LINUX_MAP_FIXED_NOREPLACE);
 	unsigned mprot = to_memory_prot(prot);
 	long rc;
 
 	(void)env;
 	if (args[1] == 0 || (off & (PAGE_SIZE - 1)) ||
-	    (type != LX_MAP_SHARED && type != LX_MAP_PRIVATE && type != LX_MAP_SHARED_VALIDATE))
+	    (type != LINUX_MAP_SHARED && type != LINUX_MAP_PRIVATE && type != LINUX_MAP_SHARED_VALIDATE))
 		return -EINVAL;
 	if (len < (uint64_t)args[1])
 		return -ENOMEM;
 	if ((mprot & MEMORY_PROT_WRITE) && (mprot & MEMORY_PROT_EXEC) && !wx_allowed())
 		return -EACCES;
-	if (!(flags & LX_MAP_ANONYMOUS) && type != LX_MAP_PRIVATE && (mprot & MEMORY_PROT_WRITE))
+	if (!(flags & LINUX_MAP_ANONYMOUS) && type != LINUX_MAP_PRIVATE && (mprot & MEMORY_PROT_WRITE))
 		return -ENODEV;
-	if (!(flags & LX_MAP_ANONYMOUS) && (rc = sys_files_copy(fd, off, NULL, 0)))
+	if (!(flags & LINUX_MAP_ANONYMOUS) && (rc = sys_files_copy(fd, off, NULL, 0)))
 		return rc; /* not a readable regular file: nothing is touched */
 	if (fixed && ((hint & (PAGE_SIZE - 1)) || hint < APP_MMAP_BASE || hint > APP_MMAP_LIMIT ||
 		      len > APP_MMAP_LIMIT - hint))
@@ -226,7 +210,7 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	if (fixed) {
 		va = hint;
 		rc = 0;
-		if (flags & LX_MAP_FIXED_NOREPLACE) /* wins over MAP_FIXED, as in Linux */
+		if (flags & LINUX_MAP_FIXED_NOREPLACE) /* wins over MAP_FIXED, as in Linux */
 			for (int i = 0; i < nranges; i++)
 				if (ranges[i].start < va + len && ranges[i].end > va)
 					rc = -EEXIST;
@@ -240,7 +224,7 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 		rc = ranges_insert(va, va + len);
 	if (!rc) {
 		/* A file's bytes are copied in while the pages are still writable. */
-		bool file = !(flags & LX_MAP_ANONYMOUS);
+		bool file = !(flags & LINUX_MAP_ANONYMOUS);
 
 		rc = memory_map_anon(va, len, file ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : mprot);
 		if (!rc && file && !(rc = sys_files_copy(fd, off, (void *)va, (size_t)args[1])))
@@ -362,8 +346,8 @@ static long sys_msync(const struct syscall_env *env, const long args[SYSCALL_MAX
 	long flags = args[2];
 
 	(void)env;
-	if ((flags & ~(long)(LX_MS_ASYNC | LX_MS_INVALIDATE | LX_MS_SYNC)) ||
-	    (va & (PAGE_SIZE - 1)) || ((flags & LX_MS_ASYNC) && (flags & LX_MS_SYNC)))
+	if ((flags & ~(long)(LINUX_MS_ASYNC | LINUX_MS_INVALIDATE | LINUX_MS_SYNC)) ||
+	    (va & (PAGE_SIZE - 1)) || ((flags & LINUX_MS_ASYNC) && (flags & LINUX_MS_SYNC)))
 		return -EINVAL;
 	if (!page_len((uint64_t)args[1], &len) || va + len < va)
 		return -ENOMEM;
@@ -398,7 +382,7 @@ static long sys_mlock(const struct syscall_env *env, const long args[SYSCALL_MAX
 static long sys_mlock2(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	if ((uint64_t)args[2] & ~(uint64_t)LX_MLOCK_ONFAULT)
+	if ((uint64_t)args[2] & ~(uint64_t)LINUX_MLOCK_ONFAULT)
 		return -EINVAL;
 	return lock_range((uint64_t)args[0], args[1]);
 }
@@ -408,8 +392,8 @@ static long sys_mlockall(const struct syscall_env *env, const long args[SYSCALL_
 	long flags = args[0];
 
 	(void)env;
-	if (!flags || (flags & ~(long)(LX_MCL_CURRENT | LX_MCL_FUTURE | LX_MCL_ONFAULT)) ||
-	    flags == LX_MCL_ONFAULT)
+	if (!flags || (flags & ~(long)(LINUX_MCL_CURRENT | LINUX_MCL_FUTURE | LINUX_MCL_ONFAULT)) ||
+	    flags == LINUX_MCL_ONFAULT)
 		return -EINVAL;
 	return 0;
 }
@@ -434,7 +418,7 @@ static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MA
 	long rc = 0;
 
 	(void)env;
-	if ((args[3] & ~(long)LX_MREMAP_MAYMOVE) || (va & (PAGE_SIZE - 1)) ||
+	if ((args[3] & ~(long)LINUX_MREMAP_MAYMOVE) || (va & (PAGE_SIZE - 1)) ||
 	    !page_len((uint64_t)args[1], &old_len) || !page_len((uint64_t)args[2], &new_len) ||
 	    old_len == 0 || new_len == 0 ||
 	    !memory_app_range(va, old_len > new_len ? old_len : new_len))

@@ -44,8 +44,6 @@
 #define NS_PER_USEC 1000ull
 #define SIGSET_SIZE 8
 #define FDSET_MAX   1024 /* descriptors select can name (FD_SETSIZE) */
-#define LX_O_DIRECT 040000
-#define LX_EFD_SEMAPHORE 1
 
 /* Linux's select sets: which poll bits make a descriptor count as ready. */
 #define SELECT_READ   (VFS_POLLIN | VFS_POLLRDNORM | VFS_POLLHUP | VFS_POLLERR)
@@ -98,7 +96,7 @@ static long sys_pipe2(const struct syscall_env *env, const long args[SYSCALL_MAX
 	long rc;
 
 	(void)env;
-	if (flags & (LX_O_DIRECT | VFS_O_EXCL))
+	if (flags & (LINUX_O_DIRECT | VFS_O_EXCL))
 		return -EINVAL;
 	t = sys_files_lock();
 	if (!(rc = pipe_new(fs_vfs(), flags & VFS_O_NONBLOCK, &rd, &wr))) {
@@ -137,7 +135,7 @@ static long sys_eventfd2(const struct syscall_env *env, const long args[SYSCALL_
 	(void)env;
 	t = sys_files_lock();
 	if (!(rc = eventfd_new(fs_vfs(), (uint32_t)args[0],
-			       flags & (VFS_O_NONBLOCK | LX_EFD_SEMAPHORE), &f)))
+			       flags & (VFS_O_NONBLOCK | LINUX_EFD_SEMAPHORE), &f)))
 		rc = sys_files_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;

@@ -37,21 +37,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define LX_SIGKILL  9
-#define LX_SIGABRT  6
-#define LX_SIGSTOP  19
-#define LX_NSIG     64
-#define LX_SIG_BLOCK   0
-#define LX_SIG_UNBLOCK 1
-#define LX_SIG_SETMASK 2
-#define LX_SS_ONSTACK    1
-#define LX_SS_DISABLE    2
-#define LX_SS_AUTODISARM (1u << 31)
-#define LX_MINSIGSTKSZ   2048
-#define LX_TIMER_ABSTIME 1
-#define LX_CLOCK_REALTIME  0
-#define LX_CLOCK_MONOTONIC 1
-#define LX_CLOCK_BOOTTIME  7
 #define NS_PER_SEC 1000000000ull
 /* The upper half starts here; an FS base must be a canonical address. */
 #define CANONICAL_HIGH_BEG 0xffff800000000000ull
@@ -78,9 +63,9 @@ struct k_timespec {
  * copy is the same thing).
  */
 static struct mutex signal_lock = MUTEX_INIT;
-static struct k_sigaction actions[LX_NSIG];
+static struct k_sigaction actions[LINUX_NSIG];
 static uint64_t blocked;
-static struct k_stack altstack = { .flags = LX_SS_DISABLE };
+static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 
 bool sys_canonical(uint64_t a)
 {
@@ -170,12 +155,12 @@ static long sys_clock_nanosleep(const struct syscall_env *env, const long args[S
 	uint64_t ns, now;
 	int rc;
 
-	if (clock != LX_CLOCK_REALTIME && clock != LX_CLOCK_MONOTONIC && clock != LX_CLOCK_BOOTTIME)
+	if (clock != LINUX_CLOCK_REALTIME && clock != LINUX_CLOCK_MONOTONIC && clock != LINUX_CLOCK_BOOTTIME)
 		return clock == 2 || clock == 3 ? -ENOTSUP : -EINVAL;
 	if ((rc = sys_time_ns((const void *)args[2], 1, &ns)))
 		return rc;
-	if (flags & LX_TIMER_ABSTIME) {
-		now = env->clock_ns(env->ctx, clock == LX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
+	if (flags & LINUX_TIMER_ABSTIME) {
+		now = env->clock_ns(env->ctx, clock == LINUX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
 									 : SYSCALL_CLOCK_MONOTONIC);
 		ns = ns > now ? ns - now : 0;
 	}
@@ -192,11 +177,11 @@ __attribute__((noreturn)) static void abort_application(void)
 /* A signal sent to this process: 0 probes, SIGABRT aborts, the rest are refused. */
 static long signal_self(int sig)
 {
-	if (sig < 0 || sig > LX_NSIG)
+	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
 	if (sig == 0)
 		return 0;
-	if (sig == LX_SIGABRT)
+	if (sig == LINUX_SIGABRT)
 		abort_application();
 	return -EPERM;
 }
@@ -228,9 +213,9 @@ static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSC
 	struct k_sigaction act, old;
 
 	(void)env;
-	if ((size_t)args[3] != sizeof(uint64_t) || sig < 1 || sig > LX_NSIG)
+	if ((size_t)args[3] != sizeof(uint64_t) || sig < 1 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if (args[1] && (sig == LX_SIGKILL || sig == LX_SIGSTOP))
+	if (args[1] && (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP))
 		return -EINVAL;
 	if (args[1])
 		memcpy(&act, (const void *)args[1], sizeof(act)); /* before oact: they may alias */
@@ -246,7 +231,7 @@ static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSC
 
 static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	const uint64_t unblockable = (1ull << (LX_SIGKILL - 1)) | (1ull << (LX_SIGSTOP - 1));
+	const uint64_t unblockable = (1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1));
 	int how = (int)args[0];
 	uint64_t set = 0, old;
 
@@ -254,16 +239,16 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	if ((size_t)args[3] != sizeof(uint64_t))
 		return -EINVAL;
 	if (args[1]) {
-		if (how != LX_SIG_BLOCK && how != LX_SIG_UNBLOCK && how != LX_SIG_SETMASK)
+		if (how != LINUX_SIG_BLOCK && how != LINUX_SIG_UNBLOCK && how != LINUX_SIG_SETMASK)
 			return -EINVAL;
 		memcpy(&set, (const void *)args[1], sizeof(set));
 	}
 	mutex_lock(&signal_lock);
 	old = blocked;
 	if (args[1]) {
-		if (how == LX_SIG_BLOCK)
+		if (how == LINUX_SIG_BLOCK)
 			blocked |= set;
-		else if (how == LX_SIG_UNBLOCK)
+		else if (how == LINUX_SIG_UNBLOCK)
 			blocked &= ~set;
 		else
 			blocked = set;
@@ -282,13 +267,13 @@ static long sys_sigaltstack(const struct syscall_env *env, const long args[SYSCA
 	(void)env;
 	if (args[0]) {
 		memcpy(&ss, (const void *)args[0], sizeof(ss));
-		if ((uint32_t)ss.flags & ~(LX_SS_DISABLE | LX_SS_AUTODISARM | LX_SS_ONSTACK))
+		if ((uint32_t)ss.flags & ~(LINUX_SS_DISABLE | LINUX_SS_AUTODISARM | LINUX_SS_ONSTACK))
 			return -EINVAL;
-		if (!(ss.flags & LX_SS_DISABLE) && ss.size < LX_MINSIGSTKSZ)
+		if (!(ss.flags & LINUX_SS_DISABLE) && ss.size < LINUX_MINSIGSTKSZ)
 			return -ENOMEM;
-		if (ss.flags & LX_SS_DISABLE)
+		if (ss.flags & LINUX_SS_DISABLE)
 			ss.sp = ss.size = 0;
-		ss.flags &= ~LX_SS_ONSTACK;
+		ss.flags &= ~LINUX_SS_ONSTACK;
 		ss.pad = 0;
 	}
 	mutex_lock(&signal_lock);

@@ -1,6 +1,7 @@
 /*
  * Internal to kernel/syscall: the Linux x86_64 ABI values and structure
- * layouts the handlers use, and the handlers the table points at. Written
+ * layouts every handler uses (the portable ones and the kernel-side ones:
+ * each value is defined here only), and the handlers the table points at. Written
  * from the Linux ABI (man pages, sizes checked by the static asserts and
  * the host tests), not copied from any header.
  */
@@ -38,6 +39,40 @@
 #define LINUX_PROT_GROWSUP   0x02000000
 #define LINUX_MREMAP_FLAGS   0x7 /* MAYMOVE | FIXED | DONTUNMAP */
 
+/* mmap's flags, msync's, mlockall's and mlock2's (sys_memory.c) */
+#define LINUX_MAP_SHARED          0x01
+#define LINUX_MAP_PRIVATE         0x02
+#define LINUX_MAP_SHARED_VALIDATE 0x03
+#define LINUX_MAP_TYPE            0x0f
+#define LINUX_MAP_FIXED           0x10
+#define LINUX_MAP_ANONYMOUS       0x20
+#define LINUX_MAP_FIXED_NOREPLACE 0x100000
+#define LINUX_MREMAP_MAYMOVE      1
+#define LINUX_MS_ASYNC            1
+#define LINUX_MS_INVALIDATE       2
+#define LINUX_MS_SYNC             4
+#define LINUX_MCL_CURRENT         1
+#define LINUX_MCL_FUTURE          2
+#define LINUX_MCL_ONFAULT         4
+#define LINUX_MLOCK_ONFAULT       1
+
+/* statx's mask: every field but btime (sys_files.c) */
+#define LINUX_STATX_BASIC_STATS 0x7ffu
+
+/* signals, their masks and stacks; clock_nanosleep's flag (sys_signal.c) */
+#define LINUX_SIGABRT        6
+#define LINUX_SIGKILL        9
+#define LINUX_SIGSTOP        19
+#define LINUX_NSIG           64
+#define LINUX_SIG_BLOCK      0
+#define LINUX_SIG_UNBLOCK    1
+#define LINUX_SIG_SETMASK    2
+#define LINUX_SS_ONSTACK     1
+#define LINUX_SS_DISABLE     2
+#define LINUX_SS_AUTODISARM  (1u << 31)
+#define LINUX_MINSIGSTKSZ    2048
+#define LINUX_TIMER_ABSTIME  1
+
 /* eventfd2 */
 #define LINUX_EFD_SEMAPHORE 1
 
@@ -66,7 +101,7 @@
 #define LINUX_RLIM_NLIMITS  16
 #define LINUX_RLIM_INFINITY UINT64_MAX
 
-/* ioctl requests on a terminal */
+/* ioctl requests on a terminal (sys_files.c) */
 #define LINUX_TCGETS     0x5401
 #define LINUX_TIOCGWINSZ 0x5413
 #define LINUX_FIONBIO    0x5421
@@ -140,7 +175,7 @@ _Static_assert(sizeof(struct linux_utsname) == LINUX_SIZEOF_UTSNAME, "utsname");
 _Static_assert(sizeof(struct linux_rlimit) == LINUX_SIZEOF_RLIMIT, "rlimit");
 _Static_assert(sizeof(struct linux_sysinfo) == LINUX_SIZEOF_SYSINFO, "sysinfo");
 
-/* Handlers (sys_ids.c, sys_time.c, sys_misc.c). */
+/* The portable handlers (sys_process.c, sys_time.c, sys_device.c). */
 long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getppid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
@@ -156,6 +191,5 @@ long sys_clock_getres(const struct syscall_env *env, const long args[SYSCALL_MAX
 long sys_gettimeofday(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_time(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getrandom(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
-long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 
 #endif

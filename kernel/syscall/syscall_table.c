@@ -81,7 +81,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(14, rt_sigprocmask, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_SIGSET),
 	    A_OUT_OPT(LINUX_SIZEOF_SIGSET), A_INT),
 	/* arg's meaning depends on the request: the handler checks it. */
-	SYS(16, ioctl, sys_ioctl, A_FD, A_INT, A_ADDR),
+	SYS(16, ioctl, NULL, A_FD, A_INT, A_ADDR),
 	SYS(17, pread64, NULL, A_FD, A_OUT_SIZED(2), A_INT, A_INT),
 	SYS(18, pwrite64, NULL, A_FD, A_IN_SIZED(2), A_INT, A_INT),
 	/* The iovecs' buffers are checked by the handler. */

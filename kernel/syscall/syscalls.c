@@ -125,12 +125,6 @@ static void random_for_syscalls(void *ctx, void *buf, size_t len)
 	random_bytes(buf, len);
 }
 
-static bool is_console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd >= 0 && fd <= 2;
-}
-
 static int current_tid(void *ctx)
 {
 	(void)ctx;
@@ -162,7 +156,6 @@ static struct syscall_env env __ro_after_init = {
 	.log = log_line,
 	.clock_ns = read_clock,
 	.random = random_for_syscalls,
-	.is_console = is_console,
 	.gettid = current_tid,
 	.set_clear_child_tid = set_clear_child_tid,
 	.meminfo = meminfo,

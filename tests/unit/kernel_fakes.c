@@ -628,12 +628,6 @@ static void env_random(void *ctx, void *buf, size_t len)
 	random_bytes(buf, len);
 }
 
-static bool env_is_console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd >= 0 && fd <= 2;
-}
-
 static int env_gettid(void *ctx)
 {
 	(void)ctx;
@@ -660,7 +654,6 @@ static const struct syscall_env env = {
 	.log = log_line,
 	.clock_ns = env_clock,
 	.random = env_random,
-	.is_console = env_is_console,
 	.gettid = env_gettid,
 	.set_clear_child_tid = env_set_clear_child_tid,
 	.meminfo = env_meminfo,

@@ -87,12 +87,6 @@ static void fake_random(void *ctx, void *buf, size_t len)
 		((uint8_t *)buf)[i] = (uint8_t)(0xa5 ^ i);
 }
 
-static bool fake_is_console(void *ctx, int fd)
-{
-	(void)ctx;
-	return fd == 1 || fd == 2;
-}
-
 static int fake_gettid(void *ctx)
 {
 	(void)ctx;
@@ -117,7 +111,6 @@ static struct syscall_env env = {
 	.log = fake_log,
 	.clock_ns = fake_clock,
 	.random = fake_random,
-	.is_console = fake_is_console,
 	.gettid = fake_gettid,
 	.set_clear_child_tid = fake_set_clear_tid,
 	.meminfo = fake_meminfo,

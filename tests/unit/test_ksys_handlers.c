@@ -113,6 +113,35 @@ static void run_steps(const struct step *s, size_t from, size_t to)
 
 /* ---- files ---- */
 
+/*
+ * ioctl (sys_files.c): no file is a terminal, so TIOCGWINSZ and TCGETS
+ * answer -ENOTTY (musl's stdout is then fully buffered); FIONBIO is
+ * accepted on any open file once its int argument is readable.
+ */
+static void test_ioctl(void **state)
+{
+	long arg = room(4);
+	const struct step steps[] = {
+		{ "TIOCGWINSZ on the console", __NR_ioctl, { 1, 0x5413, room(8) }, -ENOTTY },
+		{ "TCGETS on the console", __NR_ioctl, { 2, 0x5401, room(64) }, -ENOTTY },
+		{ "FIONBIO", __NR_ioctl, { 1, 0x5421, arg }, 0 },
+		{ "FIONBIO, read-only argument", __NR_ioctl, { 1, 0x5421, (long)ro }, 0 },
+		{ "FIONBIO, NULL", __NR_ioctl, { 1, 0x5421, 0 }, -EFAULT },
+		{ "FIONBIO, past the memory", __NR_ioctl, { 1, 0x5421, (long)(rw + RW_LEN - 3) }, -EFAULT },
+		{ "a file that is not open", __NR_ioctl, { 57, 0x5421, arg }, -EBADF },
+		{ "fd -1", __NR_ioctl, { -1, 0x5421, arg }, -EBADF },
+		/* The request is an unsigned int: upper bits ignored. */
+		{ "upper bits of the request", __NR_ioctl, { 1, 0x700005421L, arg }, 0 },
+		{ "open /dev/null", __NR_open, { str("/dev/null"), O_RDONLY }, ANY },
+		/* 10 */ { "FIONBIO on /dev/null", __NR_ioctl, { R(9), 0x5421, arg }, 0 },
+		{ "TIOCGWINSZ on /dev/null", __NR_ioctl, { R(9), 0x5413, room(8) }, -ENOTTY },
+		{ "close", __NR_close, { R(9) }, 0 },
+	};
+
+	(void)state;
+	run_steps(steps, 0, N(steps));
+}
+
 static void test_files(void **state)
 {
 	long st = room(160), buf = room(512), dents = room(1024);
@@ -491,6 +520,7 @@ static void test_blocking_pipe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_ioctl, setup),
 		cmocka_unit_test_setup(test_files, setup),
 		cmocka_unit_test_setup(test_memory, setup),
 		cmocka_unit_test_setup(test_memory_file, setup),

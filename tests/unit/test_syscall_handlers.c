@@ -1,7 +1,7 @@
 /*
  * Tests for the kernel/syscall handlers that need no other subsystem, called
  * through syscall_dispatch: ids, uname, CPU affinity, getrandom, the clocks,
- * sysinfo, resource limits and ioctl on the console.
+ * sysinfo and resource limits.
  */
 #include "syscall_fixture.h"
 
@@ -284,24 +284,6 @@ static void test_prlimit64_set(void **state)
 	assert_int_equal(sys(__NR_prlimit64, 0, 7, at(RO, 0), 0, 0, 0), -EPERM);
 }
 
-static void test_ioctl(void **state)
-{
-	(void)state;
-	int32_t *arg = (int32_t *)fx.rw;
-
-	assert_int_equal(sys(__NR_ioctl, 1, 0x5413, (long)fx.rw, 0, 0, 0), -ENOTTY);
-	assert_int_equal(sys(__NR_ioctl, 2, 0x5401, (long)fx.rw, 0, 0, 0), -ENOTTY);
-	*arg = 1;
-	assert_int_equal(sys(__NR_ioctl, 1, 0x5421, (long)arg, 0, 0, 0), 0);
-	assert_int_equal(sys(__NR_ioctl, 1, 0x5421, at(RO, 0), 0, 0, 0), 0);
-	assert_int_equal(sys(__NR_ioctl, 1, 0x5421, 0, 0, 0, 0), -EFAULT);
-	assert_int_equal(sys(__NR_ioctl, 1, 0x5421, at(RW_END, 3), 0, 0, 0), -EFAULT);
-	assert_int_equal(sys(__NR_ioctl, 5, 0x5421, (long)arg, 0, 0, 0), -ENOTTY);
-	assert_int_equal(sys(__NR_ioctl, -1, 0x5421, (long)arg, 0, 0, 0), -EBADF);
-	/* The request is an unsigned int: upper bits ignored. */
-	assert_int_equal(sys(__NR_ioctl, 1, 0x700005421L, (long)arg, 0, 0, 0), 0);
-}
-
 /*
  * Fixed-size structures go through a kernel copy (syscall_dispatch): a
  * buffer that vanished after the check is -EFAULT, the handler never
@@ -386,7 +368,6 @@ int main(void)
 		T(test_sysinfo),
 		T(test_rlimits),
 		T(test_prlimit64_set),
-		T(test_ioctl),
 		T(test_bounced_structures),
 		T(test_copied_paths),
 	};

@@ -131,8 +131,6 @@ struct syscall_env {
 	uint64_t (*clock_ns)(void *ctx, enum syscall_clock clock);
 	/* Fills buf with len bytes from the kernel's random generator. */
 	void (*random)(void *ctx, void *buf, size_t len);
-	/* True when fd is the console. */
-	bool (*is_console)(void *ctx, int fd);
 	/* The calling thread's id. */
 	int (*gettid)(void *ctx);
 	/* Records the calling thread's clear_child_tid address. */

@@ -37,5 +37,7 @@
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 #define ENOTSUP  EOPNOTSUPP
+#define EMSGSIZE 90
+#define ENOBUFS  105
 
 #endif
