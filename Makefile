@@ -73,7 +73,7 @@ endif
 # (-mgeneral-regs-only), so interrupts and system calls need not save them.
 KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
-	-Ikernel/include/freestanding -Ikernel/include -Ikernel/arch/x86_64 \
+	-Ikernel/include/freestanding -Ikernel/include \
 	-target x86_64-unknown-linux-gnu -mno-red-zone -mgeneral-regs-only \
 	-fpie -fno-plt $(KERNEL_PROFILE_FLAGS) -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-builtin -fno-common -fno-strict-aliasing \
@@ -86,7 +86,8 @@ endif
 KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 	--no-relax -T kernel/kernel.ld
 
-KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS)) \
+	$(LWIP_OBJS)
 
 .PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
 all: kernel kernel-libc
