@@ -234,6 +234,8 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		if (rc == 0) {
 			net.stats.tx_frames++;
 			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+		} else {
+			net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
 		}
 	}
 	if (rc == -ENOBUFS)
