@@ -73,7 +73,7 @@ endif
 # (-mgeneral-regs-only), so interrupts and system calls need not save them.
 KERNEL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-resource-dir)/include \
-	-Ikernel/include/freestanding -Ikernel/include -Ikernel/arch/x86_64 \
+	-Ikernel/include/freestanding -Ikernel/include \
 	-target x86_64-unknown-linux-gnu -mno-red-zone -mgeneral-regs-only \
 	-fpie -fno-plt $(KERNEL_PROFILE_FLAGS) -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-builtin -fno-common -fno-strict-aliasing \

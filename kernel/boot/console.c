@@ -1,10 +1,9 @@
 /* The kernel console: printf-style output on the serial port. */
 #include <stdarg.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
-
-#include "serial.h"
 
 bool console_verbose;
 

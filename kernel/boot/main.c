@@ -8,35 +8,31 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app.h>
+#include <carapace/app_heap.h>
+#include <carapace/arch.h>
+#include <carapace/aslr.h>
 #include <carapace/boot.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
-#include <carapace/app.h>
-#include <carapace/app_heap.h>
-#include <carapace/aslr.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/net.h>
-#include <carapace/pci.h>
-#include <carapace/virtio_pci.h>
 #include <carapace/options.h>
-#include <carapace/ubsan.h>
 #include <carapace/panic.h>
+#include <carapace/pci.h>
 #include <carapace/power.h>
 #include <carapace/random.h>
 #include <carapace/sched.h>
+#include <carapace/ubsan.h>
 #include <carapace/virtio.h>
 #include <carapace/virtio_net.h>
-
-#include "arch.h"
-#include "cpu.h"
-#include "fpu.h"
-#include "mmu.h"
-#include "rtc.h"
+#include <carapace/virtio_pci.h>
 
 #define IST_STACK_SIZE    (16 * 1024)
 #define MAIN_STACK_SIZE   (64 * 1024)

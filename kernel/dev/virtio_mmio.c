@@ -26,9 +26,9 @@
 #include <carapace/memory.h>
 #include <carapace/virtqueue.h>
 
-#include "ioapic.h"
-#include "irq.h"
-#include "lapic.h"
+#include <carapace/arch.h>
+#include <carapace/ioapic.h>
+
 #include "virtio_mmio.h"
 
 #define MICROVM_VIRTIO_BASE   0xfeb00000 /* QEMU hw/i386/microvm.h VIRTIO_MMIO_BASE */
@@ -292,7 +292,7 @@ static int mmio_config_read(struct virtio_device *vdev, uint32_t offset, void *b
  */
 static void mmio_interrupt(struct trap_frame *f)
 {
-	struct mmio_device *dev = __atomic_load_n(&by_vector[f->vector & 0xff], __ATOMIC_ACQUIRE);
+	struct mmio_device *dev = __atomic_load_n(&by_vector[irq_frame_vector(f)], __ATOMIC_ACQUIRE);
 	uint32_t status;
 
 	if (dev == NULL)
