@@ -58,6 +58,16 @@ static int apply_tmp_size(struct parser *p, struct boot_options *o,
 			  const char *word, const char *value);
 static int apply_ubsan(struct parser *p, struct boot_options *o,
 		       const char *word, const char *value);
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value);
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value);
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -73,6 +83,11 @@ static const struct option_def option_defs[] = {
 	{ "canary", "canary=random|constant", true, apply_canary },
 	{ "tmp.size", "tmp.size=N[K|M|G]", true, apply_tmp_size },
 	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
+	{ "api", "api=on|off", true, apply_api },
+	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
+	{ "api.port", "api.port=N", true, apply_api_port },
+	{ "api.token-file", "api.token-file=PATH", true, apply_api_token_file },
+	{ "api.write", "api.write=on|off", true, apply_api_write },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -363,10 +378,96 @@ static int apply_tmp_size(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
+/* api=on: the REST API starts (kernel/api/README.md); off is the default. */
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api", names, &o->api_on);
+}
+
+/* api.write=on: the writing endpoints exist too. */
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api.write", names, &o->api_write);
+}
+
+/*
+ * api.addr=ADDR: the IPv4 address the API binds, four decimal numbers
+ * 0-255 without leading zeros (inet_aton would read "010" as octal).
+ */
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	const char *c = value;
+	uint32_t a = 0;
+
+	for (int part = 0; part < 4; part++) {
+		const char *start;
+		unsigned n = 0;
+
+		if (part > 0 && *c++ != '.')
+			goto bad;
+		for (start = c; *c >= '0' && *c <= '9' && c - start < 3; c++)
+			n = n * 10 + (unsigned)(*c - '0');
+		if (c == start || n > 255 || (*start == '0' && c - start > 1))
+			goto bad;
+		a = a << 8 | n;
+	}
+	if (*c != '\0')
+		goto bad;
+	o->api_addr_set = true;
+	o->api_addr = a;
+	return 0;
+bad:
+	return fail(p, -EINVAL, "boot option '%s' must be api.addr=A.B.C.D (IPv4, decimal)",
+		    word);
+}
+
+/* api.port=N: 1 to 65535, decimal. */
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	unsigned n = 0;
+	const char *c = value;
+
+	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
+		n = n * 10 + (unsigned)(*c - '0');
+	if (*c != '\0' || n == 0 || n > 65535 || value[0] == '0')
+		return fail(p, -EINVAL, "boot option '%s': the port must be 1 to 65535", word);
+	o->api_port = (uint16_t)n;
+	return 0;
+}
+
+/* api.token-file=PATH: an absolute path in the boot filesystem. */
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value)
+{
+	if (value[0] != '/')
+		return fail(p, -EINVAL, "boot option '%s': the token file's path must be absolute",
+			    word);
+	o->api_token_file = value;
+	return 0;
+}
+
+/* The api.* options mean nothing without api=on: refused, not ignored. */
+static int check_api(struct parser *p, const struct boot_options *o)
+{
+	if (!o->api_on && (o->api_write || o->api_addr_set || o->api_port != 0 ||
+			   o->api_token_file != NULL))
+		return fail(p, -EINVAL,
+			    "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on");
+	return 0;
+}
+
 /* Names every option in the message, so a typo shows the right spelling. */
 static int fail_unknown(struct parser *p, const char *word)
 {
-	char known[256];
+	char known[384];
 	size_t len = 0;
 
 	known[0] = '\0';
@@ -437,13 +538,15 @@ static int parse_all(struct parser *p, struct boot_options *o)
 	int rc;
 
 	while ((rc = next_word(p, &word, &plain)) > 0) {
-		if (plain && strcmp(word, "--") == 0)
-			return parse_app(p, o);
+		if (plain && strcmp(word, "--") == 0) {
+			rc = parse_app(p, o);
+			return rc < 0 ? rc : check_api(p, o);
+		}
 		rc = apply_option(p, o, word);
 		if (rc < 0)
 			return rc;
 	}
-	return rc;
+	return rc < 0 ? rc : check_api(p, o);
 }
 
 int options_parse(char *cmdline, struct boot_options *out, char *err,
