@@ -68,6 +68,8 @@ struct thread {
 	struct thread *spare_next;  /* in thread.c's spare_threads once freed */
 	uint64_t id;
 	char name[THREAD_NAME_MAX];
+	size_t stack_size;          /* 0: a stack the thread did not allocate (boot's) */
+	struct thread *all_next, *all_prev; /* thread.c's list of live threads */
 };
 
 struct sched_cpu {
