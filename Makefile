@@ -86,7 +86,8 @@ endif
 KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 	--no-relax -T kernel/kernel.ld
 
-KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS)) \
+	$(LWIP_OBJS)
 
 .PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
 all: kernel kernel-libc

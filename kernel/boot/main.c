@@ -20,6 +20,7 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/pci.h>
 #include <carapace/virtio_pci.h>
 #include <carapace/options.h>
@@ -116,6 +117,7 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	net_init(&options); /* the stack starts on first need, with threads */
 	/* Its driver runs in a thread of its own. */
 	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */

@@ -5,8 +5,9 @@
  *
  * The driver fills mac, mtu, transmit and priv, then calls netdev_register
  * once; the struct must live as long as the kernel (devices are never
- * removed). A device may register before the stack is up (net_init): it
- * is attached when the stack starts, and frames it receives before then
+ * removed). The first registration starts the stack (carapace/net.h). A
+ * driver probed before the scheduler runs may register then: its device
+ * is attached once net_init has run, and frames it receives before then
  * are dropped and counted.
  *
  * Frames are whole Ethernet frames from the destination MAC on, without
@@ -58,8 +59,8 @@ struct netdev {
 int netdev_register(struct netdev *dev);
 
 /*
- * Hands one received frame to the stack. The stack copies what it keeps
- * before returning, so the driver may reuse its buffer at once. First the
+ * Hands one received frame to the stack. The stack copies it before
+ * anything reads it, so the driver may reuse its buffer at once. Then the
  * packet classifier reads it (kernel/net/net_input.c): a malformed frame is
  * dropped there, one for a socket's channel goes there, the rest is queued
  * for lwIP's tcpip thread. Never blocks: a full queue or no memory drops

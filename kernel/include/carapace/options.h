@@ -34,6 +34,9 @@
  *                    G: binary multiples); the default is half of the RAM
  *   ubsan=abort|recover  recover: a SAN=ubsan kernel reports each check
  *                    site once and goes on (refused by other kernels)
+ *   ip=ADDR/PREFIX   a static IPv4 address for the first network device
+ *                    (dotted quad, prefix 1-32); without it, DHCP
+ *   gw=ADDR          the default gateway with ip= (inside its subnet)
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
  *   api.addr=A.B.C.D the address it binds (default: the guest's own)
@@ -77,6 +80,11 @@ struct boot_options {
 	bool canary_constant;                /* canary=constant */
 	uint64_t tmp_size;                   /* tmp.size=, bytes; 0: the default */
 	bool ubsan_recover;                  /* ubsan=recover */
+	bool net_static;                     /* ip= given: no DHCP */
+	uint32_t net_ip;                     /* ip=ADDR/PREFIX, host byte order */
+	uint8_t net_prefix;                  /* 1..32 */
+	bool net_gw_set;                     /* gw= given */
+	uint32_t net_gw;                     /* host byte order */
 	bool api_on;                         /* api=on */
 	bool api_write;                      /* api.write=on */
 	bool api_addr_set;                   /* api.addr= given */
