@@ -13,6 +13,7 @@
 #include <carapace/console.h>
 #include <carapace/app.h>
 #include <carapace/app_heap.h>
+#include <carapace/api.h>
 #include <carapace/aslr.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
@@ -120,6 +121,9 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	net_init(&options); /* the stack starts on first need, with threads */
 	/* Its driver runs in a thread of its own. */
 	virtio_net_init();
+	/* The REST API: nothing of it runs without api=on (kernel/api/README.md). */
+	if (options.api_on)
+		api_start(&options, cmdline_copy);
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)

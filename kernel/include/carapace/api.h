@@ -185,6 +185,16 @@ size_t api_redact_cmdline(const char *in, char *out, size_t size);
 /* Replaces, in place, each run of 8 or more hex digits with '*' (addresses). */
 void api_redact_addresses(char *s, size_t n);
 
+struct boot_options;
+
+/*
+ * Kernel only (api_server.c): starts the API when the boot options say
+ * api=on: the token (from api.token-file, or drawn and printed once), then
+ * the listener thread. Returns 0, or a negative errno after printing why
+ * it did not start. cmdline is the raw boot command line (/os/cmdline).
+ */
+int api_start(const struct boot_options *o, const char *cmdline);
+
 /* Hex-encodes n random bytes into a token (2n characters and a NUL). */
 void api_token_from_bytes(const uint8_t *bytes, size_t n, char *out);
 
