@@ -39,7 +39,7 @@
  *   gw=ADDR          the default gateway with ip= (inside its subnet)
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
- *   api.addr=A.B.C.D the address it binds (default: the guest's own)
+ *   api.addr=A.B.C.D the address it binds (default: all the guest has)
  *   api.port=N       its TCP port, 1-65535 (default 8000)
  *   api.token-file=PATH  the Bearer token, from the boot filesystem
  *                    (default: drawn from the CSPRNG, printed once)
