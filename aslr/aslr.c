@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/console.h>
 #include <carapace/csprng.h>
@@ -19,8 +20,6 @@
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
 #include <carapace/wipe.h>
-
-#include "reloc.h"
 
 /* The kernel image: slid to a random base at boot (reloc.c). */
 extern char __text_start[];

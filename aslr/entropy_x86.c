@@ -12,10 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carapace/arch.h>
 #include <carapace/csprng.h>
 #include <carapace/random.h>
-
-#include "arch.h"
 
 #define CPUID_1_ECX_RDRAND   (1u << 30) /* CPUID.01H:ECX[30] */
 #define CPUID_7_EBX_RDSEED   (1u << 18) /* CPUID.(EAX=07H,ECX=0):EBX[18] */

@@ -35,7 +35,7 @@
 #include <carapace/syscall.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
@@ -77,6 +77,13 @@ static uint64_t clock_read(void *ctx, enum syscall_clock c)
 	return ticks * 250000000ull + (uint64_t)c;
 }
 
+/* A sleep returns at once: the fuzzer must not wait. */
+static void sleep_ns(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	(void)ns;
+}
+
 static void fill_random(void *ctx, void *buf, size_t n)
 {
 	(void)ctx;
@@ -106,6 +113,7 @@ static struct syscall_env env = {
 	.check_user_range = user_range,
 	.log = log_line,
 	.clock_ns = clock_read,
+	.sleep_ns = sleep_ns,
 	.random = fill_random,
 	.gettid = tid,
 	.set_clear_child_tid = set_tid,

@@ -17,10 +17,9 @@
 
 #include <carapace/console.h>
 #include <carapace/hardening.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
-
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/mmu.h>
 
 struct heap_walk {
 	uint64_t lo, hi;       /* the heap's range */

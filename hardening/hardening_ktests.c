@@ -24,10 +24,8 @@
 #include <carapace/console.h>
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
+#include <carapace/mmu.h>
 #include <carapace/syscall.h>
-
-#include "mmu.h"
-#include "../kernel/syscall/sys_kernel.h" /* syscall_kernel_env */
 
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
 

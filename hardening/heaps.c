@@ -25,6 +25,7 @@
 #include <carapace/aslr.h>
 #include <carapace/csprng.h>
 #include <carapace/halloc.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
@@ -32,9 +33,7 @@
 #include <carapace/report.h>
 #include <carapace/sched.h>
 #include <carapace/spinlock.h>
-
-#include "layout.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 /*
  * A spinlock with interrupts off, not a mutex: a heap operation is short,

@@ -9,16 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/hardening.h>
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include <carapace/options.h>
 #include <carapace/panic.h>
 #include <carapace/percpu.h>
 #include <carapace/random.h>
-
-#include "cpu.h"
-#include "layout.h"
-#include "mmu.h"
 
 extern char __ro_after_init_start[], __ro_after_init_end[];
 

@@ -14,11 +14,10 @@
 #include <stdint.h>
 
 #include <carapace/hardening.h>
+#include <carapace/layout.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
 #include <carapace/thread.h>
-
-#include "layout.h"
 
 __attribute__((noreturn)) void __stack_chk_fail(void);
 

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
@@ -33,8 +34,6 @@
 #include <carapace/power.h>
 #include <carapace/report.h>
 #include <carapace/ubsan.h>
-
-#include "cpu.h"
 
 /* The kernel keeps frame pointers (-fno-omit-frame-pointer): walking up is safe. */
 #pragma clang diagnostic ignored "-Wframe-address"

@@ -19,16 +19,23 @@
 #include <string.h>
 
 #include <carapace/app.h>
+#include <carapace/app_load.h>
+#include <carapace/arch.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
+#include <carapace/kexports.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
 
-#include "app_impl.h"
-#include "arch.h"
-#include "layout.h"
+/* musl's entry, and the kernel's stand-in that PIE applications are bound to. */
+typedef int (*app_main_fn)(int, char **, char **);
+int __libc_start_main(app_main_fn main, int argc, char **argv, void (*init)(void),
+		      void (*fini)(void), void (*ldso)(void));
+int app_libc_start_main(app_main_fn main, int argc, char **argv, void (*init)(void),
+			void (*fini)(void), void (*ldso)(void));
 
 #define APP_STACK_SIZE  (1024 * 1024)
 #define APP_MAX_ARGS    64
@@ -62,6 +69,12 @@ static void run_finis(void)
 	for (size_t i = 0; i < app.nfinis; i++)
 		((void (*)(void))app.finis[i])();
 }
+
+/* The loaded objects bind to musl in this image through its export table. */
+static const struct app_libc kernel_libc = {
+	.find = kexports_find,
+	.start_main = (uint64_t)app_libc_start_main,
+};
 
 /*
  * musl calls this as the program's main, once libc is set up: the
@@ -215,7 +228,7 @@ int app_run(int argc, const char *const *argv, int envc, const char *const *envp
 			     APP_MAX_ARGS, APP_MAX_ARGS);
 		return -E2BIG;
 	}
-	if ((rc = app_load(&app, argv[0], err, errlen)))
+	if ((rc = app_load(&app, &kernel_libc, argv[0], err, errlen)))
 		return rc;
 	top = memory_alloc_main_stack(APP_STACK_SIZE);
 	if (!top) {

@@ -36,7 +36,10 @@ LIBC_RENAME_PREFIX := __carapace_musl_
 # Kernel-only sources of the libc image (the export lookup, portable, is
 # kernel/boot/kexports.c).
 LIBC_KERNEL_SRCS := libc/abort.c libc/kexports_find.c \
-	libc/libc_ktests.c libc/app.c libc/app_load.c libc/app_load_ktests.c libc/malloc.c
+	libc/libc_ktests.c libc/app.c libc/malloc.c
+# The application's loader (kernel/elf/files.mk): it binds applications to
+# this image's musl, so only this image carries it.
+LIBC_KERNEL_SRCS += $(ELF_LOADER_SRCS)
 include libc/fortify/files.mk
 
 LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))

@@ -12,14 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/kexports.h>
 #include <carapace/ksym.h>
 #include <carapace/ktests.h>
 #include <carapace/libc_crash.h>
 #include <carapace/report.h>
-
-#include "arch.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define TCB_WORDS   64 /* musl's struct pthread is about 200 bytes */

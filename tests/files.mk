@@ -54,15 +54,15 @@ $(BUILD)/host/tests/%_tsan: $(BUILD)/host/obj-tsan/tests/unit/%.o \
 # The system call handlers that need the kernel's subsystems
 # (kernel/syscall/sys_*.c, with the futexes, the VFS's mounts and the locks
 # they take) on the host, against the fake kernel of kernel_fakes.c (see
-# kernel_fakes.h): built with the kernel's arch headers and
+# kernel_fakes.h): built with kernel/syscall's private header and
 # CARAPACE_HOST_IRQS (spinlock.h's _irq variants then leave the interrupt
 # flag alone: CLI faults outside ring 0). The test_ksys_* programs and
 # fuzz_syscall link them.
 KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c kernel/syscall/sys_thread.c kernel/sync/futex.c \
-	kernel/syscall/sys_poll.c kernel/fs/mount.c kernel/sync/mutex.c \
+	kernel/syscall/sys_poll.c kernel/fs/mount.c kernel/fs/app_files.c kernel/sync/mutex.c \
 	kernel/sync/waitqueue.c tests/unit/kernel_fakes.c
-KCORE_INC := -DCARAPACE_HOST_IRQS -Ikernel/arch/x86_64 -Ikernel/syscall -Itests/unit
+KCORE_INC := -DCARAPACE_HOST_IRQS -Ikernel/syscall -Itests/unit
 HOST_KCORE_OBJS := $(patsubst %.c,$(BUILD)/host/obj-kcore/%.o,$(KCORE_SRCS))
 KSYS_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_ksys_*.c))
 KSYS_BINS := $(patsubst %,$(BUILD)/host/tests/%,$(KSYS_TESTS))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <carapace/api.h>
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
@@ -26,7 +27,6 @@
 #include <carapace/vfs.h>
 
 #include "api_kernel.h"
-#include "rtc.h"
 
 #define PAGE_BYTES 4096
 #define ENV_MAX 64
@@ -63,12 +63,6 @@ static unsigned processor_count(void *ctx)
 	return cpu_count;
 }
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(0));
-}
-
 /* CPUID's hypervisor bit and signature leaf (0x40000000), as any guest code sees them. */
 static const char *hypervisor(void *ctx)
 {
@@ -76,10 +70,10 @@ static const char *hypervisor(void *ctx)
 	char sig[13];
 
 	(void)ctx;
-	cpuid(1, r);
+	cpuid(1, 0, r);
 	if (!(r[2] & (1u << 31)))
 		return "none";
-	cpuid(0x40000000, r);
+	cpuid(0x40000000, 0, r);
 	memcpy(sig, &r[1], 4);
 	memcpy(sig + 4, &r[2], 4);
 	memcpy(sig + 8, &r[3], 4);

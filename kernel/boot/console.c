@@ -1,13 +1,12 @@
 /* The kernel console: printf-style output on the serial port. */
 #include <stdarg.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/spinlock.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "serial.h"
 
 bool console_verbose;
 

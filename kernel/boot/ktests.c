@@ -3,19 +3,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/ktests.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
-
-#include "arch.h"
-#include "cpu.h"
-#include "layout.h"
-#include "mmu.h"
-#include "reloc.h"
 
 /* Keeps the compiler from deciding what a deliberately bad access does. */
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })

@@ -8,36 +8,32 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/api.h>
+#include <carapace/app.h>
+#include <carapace/app_heap.h>
+#include <carapace/arch.h>
+#include <carapace/aslr.h>
 #include <carapace/boot.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
-#include <carapace/app.h>
-#include <carapace/app_heap.h>
-#include <carapace/api.h>
-#include <carapace/aslr.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/net.h>
-#include <carapace/pci.h>
-#include <carapace/virtio_pci.h>
 #include <carapace/options.h>
-#include <carapace/ubsan.h>
 #include <carapace/panic.h>
+#include <carapace/pci.h>
 #include <carapace/power.h>
 #include <carapace/random.h>
 #include <carapace/sched.h>
+#include <carapace/ubsan.h>
 #include <carapace/virtio.h>
 #include <carapace/virtio_net.h>
-
-#include "arch.h"
-#include "cpu.h"
-#include "fpu.h"
-#include "mmu.h"
-#include "rtc.h"
+#include <carapace/virtio_pci.h>
 
 #define IST_STACK_SIZE    (16 * 1024)
 #define MAIN_STACK_SIZE   (64 * 1024)
@@ -119,7 +115,7 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
 	net_init(&options); /* the stack starts on first need, with threads */
-	/* Its driver runs in a thread of its own. */
+	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
 	/* The REST API: nothing of it runs without api=on (kernel/api/README.md). */
 	if (options.api_on)

@@ -12,14 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/csprng.h>
 #include <carapace/fmt.h>
 #include <carapace/random.h>
 #include <carapace/spinlock.h>
 #include <carapace/wipe.h>
-
-#include "arch.h"
 
 /* Bytes generated per hold of the lock: interrupts stay off that long. */
 #define RANDOM_LOCK_CHUNK 256

@@ -2,20 +2,17 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include <carapace/arch.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/images.h>
 #include <carapace/ksym.h>
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
 #include <carapace/report.h>
-
-#include "arch.h"
-#include "cpu.h"
-#include "layout.h"
-#include "mmu.h"
-#include "smp.h"
 
 #define BACKTRACE_MAX 32
 #define STACK_SCAN_WORDS 128 /* 1 KiB above rsp */

@@ -8,8 +8,8 @@
 #include <carapace/acpi.h>
 #include <carapace/memory.h>
 
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 
 /*
  * Firmware tables are read through a few read-only windows of whole 2 MiB

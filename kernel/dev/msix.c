@@ -16,8 +16,7 @@
 #include <carapace/console.h>
 #include <carapace/pci.h>
 
-#include "arch.h"
-#include "irq.h"
+#include <carapace/arch.h>
 
 #define MSI_ADDRESS_BASE     0xfee00000u /* the local APICs' range (SDM 11.11.1) */
 #define MSI_DEST_SHIFT       12
@@ -43,7 +42,7 @@ static struct {
 
 static void msix_interrupt(struct trap_frame *f)
 {
-	unsigned i = (unsigned)f->vector - VEC_DEVICE_FIRST;
+	unsigned i = (unsigned)irq_frame_vector(f) - VEC_DEVICE_FIRST;
 	void (*fn)(void *);
 
 	if (i >= DEVICE_VECTORS)

@@ -148,3 +148,58 @@ static int ktest_net_echo(void)
 	return 0;
 }
 KTEST("net-echo", ktest_net_echo);
+
+/*
+ * test=net-serve: the TCP/IP stack answers on the device (ARP, ICMP echo,
+ * what else it serves) until a "quit" frame, which only this test sees;
+ * then the stack's counters for the device. For tests/net/test_stack.py.
+ */
+static void serve_frame(struct netdev *dev, const void *frame, size_t len, void *arg)
+{
+	struct echo_state *st = arg;
+
+	st->frames++;
+	if (len >= NETDEV_ETH_HLEN && is_quit(frame, len)) {
+		__atomic_store_n(&st->quit, true, __ATOMIC_RELEASE);
+		thread_wake(st->waiter);
+		return;
+	}
+	netdev_receive(dev, frame, len);
+}
+
+static int ktest_net_serve(void)
+{
+	static struct echo_state st;
+	struct netdev *dev = virtio_net_device();
+	uint64_t deadline = clock_ns() + NET_ECHO_TIMEOUT_NS;
+	struct netdev_stats ns;
+	bool quit;
+
+	if (dev == NULL) {
+		kprintf("net-serve: no network device (the launcher's --net)\n");
+		return 1;
+	}
+	st.waiter = thread_current();
+	virtio_net_set_tap(serve_frame, &st);
+	kprintf("net-serve: MAC %02x:%02x:%02x:%02x:%02x:%02x, serving\n", dev->mac[0],
+		dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
+	sched_prepare_wait();
+	while (!(quit = __atomic_load_n(&st.quit, __ATOMIC_ACQUIRE)) && clock_ns() < deadline) {
+		sched_wait(deadline);
+		sched_prepare_wait();
+	}
+	sched_finish_wait();
+	virtio_net_set_tap(NULL, NULL);
+	netdev_get_stats(dev, &ns);
+	kprintf("net-serve: %llu frames in, to lwIP %llu, dropped by the classifier %llu, "
+		"bad length %llu; %llu frames out, %llu send errors\n",
+		(unsigned long long)ns.rx_frames, (unsigned long long)ns.rx_to_stack,
+		(unsigned long long)ns.rx_classifier_drops, (unsigned long long)ns.rx_bad_length,
+		(unsigned long long)ns.tx_frames, (unsigned long long)ns.tx_errors);
+	if (!quit) {
+		kprintf("net-serve: no quit frame within 60 s\n");
+		return 1;
+	}
+	return 0;
+}
+KTEST("net-serve", ktest_net_serve);

@@ -30,8 +30,7 @@
 #include <carapace/virtqueue.h>
 #include <carapace/wipe.h>
 
-#include "arch.h"
-#include "irq.h"
+#include <carapace/arch.h>
 
 #define VIRTIO_RNG_QUEUE       0   /* 5.4.2: requestq */
 #define VIRTIO_RNG_QUEUE_SIZE  4   /* one request at a time is all it needs */

@@ -9,5 +9,7 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/fs/devfs.c \
 	kernel/fs/pipe.c \
 	kernel/fs/eventfd.c
-# The kernel's side: what is mounted where at boot, and the VFS lock.
-KERNEL_ONLY_SRCS += kernel/fs/mount.c
+# The kernel's side: what is mounted where at boot and the VFS lock
+# (mount.c); the application's descriptor table and working directory
+# (app_files.c).
+KERNEL_ONLY_SRCS += kernel/fs/mount.c kernel/fs/app_files.c

@@ -11,12 +11,11 @@
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/ktests.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/mutex.h>
 #include <carapace/random.h>
-
-#include "layout.h"
-#include "mmu.h"
 
 static struct vfs vfs;
 static struct mutex vfs_lock = MUTEX_INIT;

@@ -15,10 +15,9 @@
 
 #include <carapace/aslr.h>
 #include <carapace/fmt.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/spinlock.h>
-
-#include "layout.h"
 
 #define MAX_OBJECTS 64
 

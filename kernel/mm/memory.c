@@ -11,19 +11,18 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
 #include <carapace/spinlock.h>
-
-#include "layout.h"
-#include "mmu.h"
-#include "reloc.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 #define MAX_STACKS 4096 /* stacks alive at once: three per thread */
 #define MIB (1024ull * 1024)

@@ -11,7 +11,7 @@
 
 #include <carapace/netdev.h>
 
-#include "lwip/netif.h"
+#include <lwip/netif.h>
 
 struct net_iface {
 	struct netif netif;       /* lwIP's interface; its state points back here */

@@ -17,8 +17,8 @@
 #include <carapace/options.h>
 #include <carapace/panic.h>
 
-#include "lwip/init.h"
-#include "lwip/tcpip.h"
+#include <lwip/init.h>
+#include <lwip/tcpip.h>
 #include "net_impl.h"
 
 static struct net_static_config static_config;

@@ -12,7 +12,7 @@
 #include <carapace/classifier.h>
 #include <carapace/panic.h>
 
-#include "lwip/pbuf.h"
+#include <lwip/pbuf.h>
 #include "net_impl.h"
 
 /*

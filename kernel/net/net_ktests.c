@@ -18,9 +18,9 @@
 #include <carapace/sem.h>
 #include <carapace/thread.h>
 
-#include "lwip/api.h"
-#include "lwip/tcpip.h"
-#include "lwip/timeouts.h"
+#include <lwip/api.h>
+#include <lwip/tcpip.h>
+#include <lwip/timeouts.h>
 
 #define MS               1000000ull
 #define TCP_TOTAL        (1024 * 1024)

@@ -16,12 +16,12 @@
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
 
-#include "lwip/dhcp.h"
-#include "lwip/etharp.h"
-#include "lwip/ethip6.h"
-#include "lwip/netif.h"
-#include "lwip/pbuf.h"
-#include "lwip/tcpip.h"
+#include <lwip/dhcp.h>
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/tcpip.h>
 #include "net_impl.h"
 
 #define STAT_ADD(iface, field) \

@@ -21,8 +21,8 @@
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
 
-#include "lwip/sys.h"
-#include "lwip/tcpip.h"
+#include <lwip/sys.h>
+#include <lwip/tcpip.h>
 
 #define NS_PER_MS 1000000ull
 

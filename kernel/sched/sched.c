@@ -34,11 +34,7 @@
 #include <carapace/sched.h>
 #include <carapace/thread.h>
 
-#include "arch.h"
-#include "cpu.h"
-#include "fpu.h"
-#include "irq.h"
-#include "lapic.h"
+#include <carapace/arch.h>
 #include "sched_impl.h"
 
 #define SCHED_HYSTERESIS_NS 1000000ull /* 1 ms */

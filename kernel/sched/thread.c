@@ -17,12 +17,8 @@
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
 
-#include "arch.h"
-#include "cpu.h"
-#include "fpu.h"
-#include "irq.h"
+#include <carapace/arch.h>
 #include "sched_impl.h"
-#include "smp.h"
 
 #define IRQ_STACK_SIZE      (16 * 1024)
 #define SYSCALL_STACK_SIZE  (32 * 1024) /* path strings are copied onto it (8 KiB) */

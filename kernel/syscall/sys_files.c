@@ -1,9 +1,8 @@
 /*
  * File system calls, on the VFS (kernel/fs/) through the mounted namespace
- * of fs/mount.c. The application has one descriptor table and one working
- * directory; both, like every VFS call, are used under fs_lock(). The
- * table starts with fd 0, 1 and 2 on /dev/console (set up at the first
- * file call).
+ * of kernel/fs/mount.c. The application's descriptor table and working
+ * directory are kernel/fs/app_files.c's; both, like every VFS call, are
+ * used under fs_lock().
  *
  * Buffers were checked by the table before a handler runs; the VFS reads
  * and writes them in place (one address space). Handlers that find more
@@ -99,26 +98,21 @@ struct k_statx {
 };
 _Static_assert(sizeof(struct k_statx) == 256, "Linux's struct statx is 256 bytes");
 
-static struct vfs_fdtable fdtable;
-static char cwd[VFS_PATH_MAX] = "/";
-static char path_buf[VFS_PATH_MAX]; /* chdir's scratch, under fs_lock */
-static bool files_ready;
+/* The application's descriptor table (kernel/fs/app_files.c). */
+static struct vfs_fdtable *fdtable;
 
-/* Takes the lock; the first time, opens fd 0, 1 and 2 on the console. */
+/*
+ * Takes fs_lock, with the application's descriptor table in fdtable; the
+ * first time, the VFS's change notifications go to sys_poll.c.
+ */
 static void files_lock(void)
 {
-	struct vfs_file *f;
+	static bool notify_ready;
 
-	fs_lock();
-	if (files_ready)
-		return;
-	files_ready = true;
-	fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, NULL };
-	vfs_fdtable_init(&fdtable);
-	if (vfs_open(fs_vfs(), "/", "/dev/console", VFS_O_RDWR, 0, &f) == 0) {
-		for (int fd = 0; fd < 3; fd++)
-			vfs_fd_install(&fdtable, f, false);
-		vfs_file_put(f);
+	fdtable = fs_app_files_lock();
+	if (!notify_ready) {
+		fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, NULL };
+		notify_ready = true;
 	}
 }
 
@@ -128,12 +122,12 @@ static void files_lock(void)
  */
 static int path_base(int dirfd, const char *path, const char **base)
 {
-	*base = cwd;
+	*base = fs_app_cwd();
 	if (path[0] == '\0')
 		return -ENOENT;
 	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
 		return 0;
-	return vfs_fd_get(&fdtable, dirfd) ? -ENOTSUP : -EBADF;
+	return vfs_fd_get(fdtable, dirfd) ? -ENOTSUP : -EBADF;
 }
 
 /* ---- reading and writing ---- */
@@ -184,7 +178,7 @@ static long rw(int fd, void *buf, size_t n, bool write, bool positioned, int64_t
 	long rc;
 
 	files_lock();
-	f = vfs_fd_get(&fdtable, fd);
+	f = vfs_fd_get(fdtable, fd);
 	rc = f ? rw_file(f, buf, n, write, positioned, off) : -EBADF;
 	fs_unlock();
 	return rc;
@@ -222,7 +216,7 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
 
 	(void)env;
 	files_lock();
-	f = vfs_fd_get(&fdtable, (int)args[0]);
+	f = vfs_fd_get(fdtable, (int)args[0]);
 	rc = f ? vfs_ftruncate(f, (int64_t)args[1]) : -EBADF;
 	fs_unlock();
 	return rc;
@@ -269,7 +263,7 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	 * pipe that must be waited for drops it; our reference keeps f).
 	 */
 	files_lock();
-	if ((f = vfs_fd_get(&fdtable, (int)args[0])))
+	if ((f = vfs_fd_get(fdtable, (int)args[0])))
 		vfs_file_get(f);
 	for (int i = 0; i < count; i++) {
 		long rc = f ? rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0) : -EBADF;
@@ -311,7 +305,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 	files_lock();
 	if (!(rc = path_base(dirfd, path, &base)) &&
 	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777, &f)))
-		rc = sys_files_install(&fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
+		rc = fs_app_fd_install(fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }
@@ -334,7 +328,7 @@ static long sys_close(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 	(void)env;
 	files_lock();
-	rc = vfs_fd_close(&fdtable, (int)args[0]);
+	rc = vfs_fd_close(fdtable, (int)args[0]);
 	fs_unlock();
 	return rc;
 }
@@ -346,7 +340,7 @@ static long sys_lseek(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 	(void)env;
 	files_lock();
-	f = vfs_fd_get(&fdtable, (int)args[0]);
+	f = vfs_fd_get(fdtable, (int)args[0]);
 	rc = f ? vfs_lseek(f, args[1], (int)args[2]) : -EBADF;
 	fs_unlock();
 	return rc;
@@ -358,7 +352,7 @@ static long sys_dup(const struct syscall_env *env, const long args[SYSCALL_MAX_A
 
 	(void)env;
 	files_lock();
-	rc = vfs_fd_dup(&fdtable, (int)args[0]);
+	rc = vfs_fd_dup(fdtable, (int)args[0]);
 	fs_unlock();
 	return rc;
 }
@@ -368,7 +362,7 @@ static long dup_to(int oldfd, int newfd, int flags, bool is_dup2)
 	long rc;
 
 	files_lock();
-	rc = vfs_fd_dup3(&fdtable, oldfd, newfd, flags, is_dup2);
+	rc = vfs_fd_dup3(fdtable, oldfd, newfd, flags, is_dup2);
 	fs_unlock();
 	return rc;
 }
@@ -391,11 +385,11 @@ static long dup_from(int fd, long min, bool cloexec)
 	if (min < 0 || min >= VFS_FD_MAX)
 		return -EINVAL;
 	for (int nfd = (int)min; nfd < VFS_FD_MAX; nfd++) {
-		if (!fdtable.fds[nfd].file) {
-			long rc = vfs_fd_dup3(&fdtable, fd, nfd, 0, true);
+		if (!fdtable->fds[nfd].file) {
+			long rc = vfs_fd_dup3(fdtable, fd, nfd, 0, true);
 
 			if (rc >= 0)
-				fdtable.fds[nfd].cloexec = cloexec;
+				fdtable->fds[nfd].cloexec = cloexec;
 			return rc;
 		}
 	}
@@ -411,7 +405,7 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 	(void)env;
 	files_lock();
-	if (!(f = vfs_fd_get(&fdtable, fd))) {
+	if (!(f = vfs_fd_get(fdtable, fd))) {
 		fs_unlock();
 		return -EBADF;
 	}
@@ -421,10 +415,10 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		rc = dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC);
 		break;
 	case F_GETFD:
-		rc = fdtable.fds[fd].cloexec ? FD_CLOEXEC : 0;
+		rc = fdtable->fds[fd].cloexec ? FD_CLOEXEC : 0;
 		break;
 	case F_SETFD:
-		fdtable.fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
+		fdtable->fds[fd].cloexec = (arg & FD_CLOEXEC) != 0;
 		break;
 	case F_GETFL:
 		rc = f->flags & ~VFS_O_CLOEXEC;
@@ -450,7 +444,7 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	bool open;
 
 	files_lock();
-	open = vfs_fd_get(&fdtable, (int)args[0]) != NULL;
+	open = vfs_fd_get(fdtable, (int)args[0]) != NULL;
 	fs_unlock();
 	if (!open)
 		return -EBADF;
@@ -472,10 +466,10 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 
 	files_lock();
 	if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0' && dirfd != LINUX_AT_FDCWD) {
-		f = vfs_fd_get(&fdtable, dirfd);
+		f = vfs_fd_get(fdtable, dirfd);
 		rc = f ? vfs_fstat(f, &st) : -EBADF;
 	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
-		rc = vfs_stat(fs_vfs(), cwd, ".", &st);
+		rc = vfs_stat(fs_vfs(), fs_app_cwd(), ".", &st);
 	} else if (!(rc = path_base(dirfd, path, &base))) {
 		rc = vfs_stat(fs_vfs(), base, path, &st);
 	}
@@ -535,7 +529,7 @@ static long sys_getdents64(const struct syscall_env *env, const long args[SYSCAL
 
 	(void)env;
 	files_lock();
-	f = vfs_fd_get(&fdtable, (int)args[0]);
+	f = vfs_fd_get(fdtable, (int)args[0]);
 	rc = f ? vfs_getdents64(f, (void *)args[1], (size_t)args[2]) : -EBADF;
 	fs_unlock();
 	return rc;
@@ -632,7 +626,7 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 	files_lock();
 	if (!(rc = path_base(olddirfd, oldpath, &obase)) &&
 	    !(rc = path_base(newdirfd, newpath, &nbase)))
-		rc = vfs_rename(fs_vfs(), cwd, oldpath, newpath);
+		rc = vfs_rename(fs_vfs(), fs_app_cwd(), oldpath, newpath);
 	fs_unlock();
 	return rc;
 }
@@ -658,70 +652,24 @@ static long sys_getcwd(const struct syscall_env *env, const long args[SYSCALL_MA
 
 	(void)env;
 	files_lock();
-	len = strlen(cwd) + 1;
+	len = strlen(fs_app_cwd()) + 1;
 	if ((size_t)args[1] < len) {
 		rc = -ERANGE;
 	} else {
-		rc = app_copy((void *)args[0], cwd, len) ? -EFAULT : (long)len;
+		rc = app_copy((void *)args[0], fs_app_cwd(), len) ? -EFAULT : (long)len;
 	}
 	fs_unlock();
 	return rc;
 }
 
-/*
- * cwd joined with path, with ".", ".." and repeated slashes resolved by
- * name (there are no symbolic links), into out; -ENAMETOOLONG if too long.
- */
-static int join_path(const char *dir, const char *path, char *out, size_t size)
-{
-	size_t n = 0;
-	const char *parts[2] = { path[0] == '/' ? "" : dir, path };
-
-	for (int k = 0; k < 2; k++) {
-		for (const char *p = parts[k]; *p;) {
-			size_t len;
-
-			while (*p == '/')
-				p++;
-			for (len = 0; p[len] && p[len] != '/'; len++)
-				;
-			if (len == 0 || (len == 1 && p[0] == '.')) {
-				/* nothing */
-			} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-				while (n > 0 && out[n] != '/')
-					n--;
-			} else {
-				if (n + 1 + len + 1 > size)
-					return -ENAMETOOLONG;
-				out[n++] = '/';
-				memcpy(out + n, p, len);
-				n += len;
-			}
-			out[n] = '\0';
-			p += len;
-		}
-	}
-	if (n == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	return 0;
-}
-
 static long sys_chdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	const char *path = (const char *)args[0];
-	struct linux_stat st;
 	long rc;
 
 	(void)env;
 	files_lock();
-	if (path[0] == '\0')
-		rc = -ENOENT;
-	else if (!(rc = vfs_stat(fs_vfs(), cwd, path, &st)) && !VFS_S_ISDIR(st.st_mode))
-		rc = -ENOTDIR;
-	if (!rc && !(rc = join_path(cwd, path, path_buf, sizeof(path_buf))))
-		memcpy(cwd, path_buf, strlen(path_buf) + 1);
+	rc = fs_app_chdir(path);
 	fs_unlock();
 	return rc;
 }
@@ -737,7 +685,7 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
 	int rc = 0;
 
 	files_lock();
-	if (!(f = vfs_fd_get(&fdtable, fd)))
+	if (!(f = vfs_fd_get(fdtable, fd)))
 		rc = -EBADF;
 	else if (!VFS_S_ISREG(f->vn->mode))
 		rc = -ENODEV;
@@ -798,15 +746,5 @@ void sys_files_register(syscall_handler_fn *table)
 struct vfs_fdtable *sys_files_lock(void)
 {
 	files_lock();
-	return &fdtable;
-}
-
-/* A new file into the lowest free descriptor of t (under fs_lock); our
- * reference goes to the table (or, when it is full, the file goes). */
-long sys_files_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec)
-{
-	long fd = vfs_fd_install(t, f, cloexec);
-
-	vfs_file_put(f);
-	return fd;
+	return fdtable;
 }

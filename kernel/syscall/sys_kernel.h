@@ -14,25 +14,22 @@
 #include <carapace/futex.h> /* futex_wait, futex_wake, futex_requeue */
 #include <carapace/syscall.h>
 
-#include "layout.h" /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
+#include <carapace/layout.h> /* the application area: APP_BRK_BASE, APP_MMAP_BASE, ... */
 #include "syscall_impl.h" /* the Linux x86_64 values, LINUX_* */
 
 /* Each file puts its handlers into the table, indexed by Linux number. */
 void sys_files_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
-void sys_process_register(syscall_handler_fn *table);
+void sys_signal_register(syscall_handler_fn *table);
 void sys_poll_register(syscall_handler_fn *table);
 
 /*
  * sys_files.c: the application's descriptor table, for sys_poll.c.
  * sys_files_lock takes fs_lock (released with fs_unlock()) and returns the
- * table; sys_files_install puts a new file into it and hands it our
- * reference: the descriptor, or -EMFILE (and the file is gone).
+ * table (new files go in with fs_app_fd_install, carapace/fs.h).
  */
-struct vfs_file;
 struct vfs_fdtable;
 struct vfs_fdtable *sys_files_lock(void);
-long sys_files_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
 
 /*
  * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the
@@ -53,15 +50,6 @@ struct syscall_frame {
 	uint64_t nr, r9, r8, r10, rdx, rsi, rdi;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
-
-/*
- * A struct timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
- * saturating; -EINVAL when malformed (sys_process.c).
- */
-int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns);
-
-/* The kernel's syscall environment (syscalls.c). */
-const struct syscall_env *syscall_kernel_env(void);
 
 /* The calling thread's frame (only valid inside a system call). */
 const struct syscall_frame *syscall_current_frame(void);

@@ -1,6 +1,6 @@
 /*
  * In-kernel tests of the kernel's system call handlers (sys_files.c,
- * sys_memory.c, sys_process.c), each call made with a real SYSCALL
+ * sys_memory.c, sys_signal.c), each call made with a real SYSCALL
  * instruction as musl makes it: test=sys-files, test=sys-memory,
  * test=sys-process and test=abort (which ends in the abort report).
  * Buffers the kernel writes are on the test's stack: the kernel's own
@@ -18,8 +18,8 @@
 #include <carapace/thread.h>
 #include <carapace/vfs.h>
 
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 enum {

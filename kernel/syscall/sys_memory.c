@@ -38,8 +38,8 @@
 #include <carapace/mutex.h>
 #include <carapace/panic.h>
 
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 #define NR_MMAP     9

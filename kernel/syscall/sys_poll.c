@@ -102,10 +102,10 @@ static long sys_pipe2(const struct syscall_env *env, const long args[SYSCALL_MAX
 	if (!(rc = pipe_new(fs_vfs(), flags & VFS_O_NONBLOCK, &rd, &wr))) {
 		bool cloexec = flags & VFS_O_CLOEXEC;
 
-		rc = fds[0] = (int32_t)sys_files_install(t, rd, cloexec);
+		rc = fds[0] = (int32_t)fs_app_fd_install(t, rd, cloexec);
 		if (rc < 0)
 			vfs_file_put(wr);
-		else if ((rc = fds[1] = (int32_t)sys_files_install(t, wr, cloexec)) < 0)
+		else if ((rc = fds[1] = (int32_t)fs_app_fd_install(t, wr, cloexec)) < 0)
 			vfs_fd_close(t, fds[0]);
 		else if (app_copy((void *)args[0], fds, sizeof(fds))) {
 			/* The array vanished: the application cannot know the fds. */
@@ -136,7 +136,7 @@ static long sys_eventfd2(const struct syscall_env *env, const long args[SYSCALL_
 	t = sys_files_lock();
 	if (!(rc = eventfd_new(fs_vfs(), (uint32_t)args[0],
 			       flags & (VFS_O_NONBLOCK | LINUX_EFD_SEMAPHORE), &f)))
-		rc = sys_files_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
+		rc = fs_app_fd_install(t, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
 }

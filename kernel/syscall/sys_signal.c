@@ -1,13 +1,13 @@
 /*
- * System calls about the process and its threads that need the scheduler:
- * the thread pointer (arch_prctl), sleeping, signals to oneself, and
- * the signal bookkeeping musl's start-up and abort() do.
+ * Signals: those a process sends itself, and the bookkeeping musl's
+ * start-up and abort() do.
  *
  * There is one process (pid env->pid). No signal is ever delivered yet:
  * rt_sigaction, rt_sigprocmask and sigaltstack record what they are given
  * and hand it back, so libc sees a consistent state. kill/tgkill with
- * SIGABRT to oneself is abort(): a report and status 134. Threads, exit
- * and futexes are in sys_thread.c.
+ * SIGABRT to oneself is abort(): a report and status 134. Threads, exit,
+ * futexes and the thread pointer (arch_prctl) are in sys_thread.c, the
+ * sleeps in sys_time.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,22 +24,9 @@
 
 #define NR_RT_SIGACTION   13
 #define NR_RT_SIGPROCMASK 14
-#define NR_SCHED_YIELD    24
-#define NR_NANOSLEEP      35
 #define NR_KILL           62
 #define NR_SIGALTSTACK    131
-#define NR_ARCH_PRCTL     158
-#define NR_CLOCK_NANOSLEEP 230
 #define NR_TGKILL         234
-
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-
-#define NS_PER_SEC 1000000000ull
-/* The upper half starts here; an FS base must be a canonical address. */
-#define CANONICAL_HIGH_BEG 0xffff800000000000ull
 
 /* The kernel's struct sigaction (not libc's): 32 bytes with an 8-byte mask. */
 struct k_sigaction {
@@ -53,10 +40,6 @@ struct k_stack {
 	uint64_t size;
 };
 
-struct k_timespec {
-	int64_t sec, nsec;
-};
-
 /*
  * The recorded signal state, one for the process (the mask and alternate
  * stack are per thread in Linux; with one application thread so far, one
@@ -66,107 +49,6 @@ static struct mutex signal_lock = MUTEX_INIT;
 static struct k_sigaction actions[LINUX_NSIG];
 static uint64_t blocked;
 static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
-
-bool sys_canonical(uint64_t a)
-{
-	return a < LOW_HALF_END || a >= CANONICAL_HIGH_BEG;
-}
-
-static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	uint64_t addr = (uint64_t)args[1];
-
-	switch ((int)args[0]) {
-	case ARCH_SET_FS:
-		/* WRMSR of a non-canonical base would fault in the kernel. */
-		if (!sys_canonical(addr))
-			return -EPERM;
-		thread_set_fs_base(addr);
-		return 0;
-	case ARCH_GET_FS: {
-		uint64_t base = thread_fs_base();
-
-		if (syscall_check_range(env, (uintptr_t)addr, sizeof(base), true))
-			return -EFAULT;
-		memcpy((void *)addr, &base, sizeof(base));
-		return 0;
-	}
-	default:
-		/* GS holds the kernel's per-CPU base: never the application's. */
-		return -EINVAL;
-	}
-}
-
-static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	(void)env;
-	(void)args;
-	thread_yield();
-	return 0;
-}
-
-/*
- * A timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
- * saturating; -EINVAL when it is malformed. Both are two 64-bit numbers.
- */
-int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns)
-{
-	struct k_timespec ts;
-	uint64_t frac;
-
-	memcpy(&ts, p, sizeof(ts));
-	if (ts.sec < 0 || ts.nsec < 0 || (uint64_t)ts.nsec >= NS_PER_SEC / unit_ns)
-		return -EINVAL;
-	frac = (uint64_t)ts.nsec * unit_ns;
-	if ((uint64_t)ts.sec > (UINT64_MAX - frac) / NS_PER_SEC)
-		*ns = UINT64_MAX;
-	else
-		*ns = (uint64_t)ts.sec * NS_PER_SEC + frac;
-	return 0;
-}
-
-/* Sleeps ns, never interrupted (no signals are delivered): rem is not written. */
-static void sleep_for(uint64_t ns)
-{
-	if (ns)
-		thread_sleep_ns(ns);
-}
-
-static long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	uint64_t ns;
-	int rc = sys_time_ns((const void *)args[0], 1, &ns);
-
-	(void)env;
-	if (rc)
-		return rc;
-	sleep_for(ns);
-	return 0;
-}
-
-/*
- * Relative sleeps on any of the clocks a sleep makes sense on; TIMER_ABSTIME
- * converts the deadline with the env's clock (REALTIME: the RTC's wall
- * clock). CPU-time clocks are not supported.
- */
-static long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
-{
-	int clock = (int)args[0], flags = (int)args[1];
-	uint64_t ns, now;
-	int rc;
-
-	if (clock != LINUX_CLOCK_REALTIME && clock != LINUX_CLOCK_MONOTONIC && clock != LINUX_CLOCK_BOOTTIME)
-		return clock == 2 || clock == 3 ? -ENOTSUP : -EINVAL;
-	if ((rc = sys_time_ns((const void *)args[2], 1, &ns)))
-		return rc;
-	if (flags & LINUX_TIMER_ABSTIME) {
-		now = env->clock_ns(env->ctx, clock == LINUX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
-									 : SYSCALL_CLOCK_MONOTONIC);
-		ns = ns > now ? ns - now : 0;
-	}
-	sleep_for(ns);
-	return 0;
-}
 
 __attribute__((noreturn)) static void abort_application(void)
 {
@@ -296,16 +178,12 @@ static long sys_tkill(const struct syscall_env *env, const long args[SYSCALL_MAX
 	return sys_tgkill(env, with_group);
 }
 
-void sys_process_register(syscall_handler_fn *table)
+void sys_signal_register(syscall_handler_fn *table)
 {
 	table[NR_RT_SIGACTION] = sys_rt_sigaction;
 	table[NR_RT_SIGPROCMASK] = sys_rt_sigprocmask;
-	table[NR_SCHED_YIELD] = sys_sched_yield;
-	table[NR_NANOSLEEP] = sys_nanosleep;
 	table[NR_KILL] = sys_kill;
 	table[NR_SIGALTSTACK] = sys_sigaltstack;
-	table[NR_ARCH_PRCTL] = sys_arch_prctl;
-	table[NR_CLOCK_NANOSLEEP] = sys_clock_nanosleep;
 	table[NR_TGKILL] = sys_tgkill;
 	table[NR_TKILL] = sys_tkill;
 }

@@ -23,10 +23,12 @@
 #include <carapace/thread.h>
 
 #include "sys_kernel.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
+#define NR_SCHED_YIELD 24
 #define NR_CLONE      56
 #define NR_EXIT       60
+#define NR_ARCH_PRCTL 158
 #define NR_FUTEX      202
 #define NR_EXIT_GROUP 231
 #define NR_MEMBARRIER 324
@@ -54,6 +56,14 @@
 #define MEMBARRIER_CMD_QUERY    0
 #define MEMBARRIER_CMDS_SERVED  0x1f /* GLOBAL, GLOBAL_EXPEDITED and PRIVATE_EXPEDITED, and their REGISTERs */
 #define MEMBARRIER_CMD_REGISTER (0x4 | 0x10)
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+/* The upper half starts here; an FS base must be a canonical address. */
+#define CANONICAL_HIGH_BEG 0xffff800000000000ull
 
 #define APP_THREAD_KSTACK    (16 * 1024) /* its own code runs on clone's stack */
 
@@ -263,8 +273,48 @@ static long sys_membarrier(const struct syscall_env *env, const long args[SYSCAL
 	return 0;
 }
 
+bool sys_canonical(uint64_t a)
+{
+	return a < LOW_HALF_END || a >= CANONICAL_HIGH_BEG;
+}
+
+static long sys_arch_prctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t addr = (uint64_t)args[1];
+
+	switch ((int)args[0]) {
+	case ARCH_SET_FS:
+		/* WRMSR of a non-canonical base would fault in the kernel. */
+		if (!sys_canonical(addr))
+			return -EPERM;
+		thread_set_fs_base(addr);
+		return 0;
+	case ARCH_GET_FS: {
+		uint64_t base = thread_fs_base();
+
+		if (syscall_check_range(env, (uintptr_t)addr, sizeof(base), true))
+			return -EFAULT;
+		memcpy((void *)addr, &base, sizeof(base));
+		return 0;
+	}
+	default:
+		/* GS holds the kernel's per-CPU base: never the application's. */
+		return -EINVAL;
+	}
+}
+
+static long sys_sched_yield(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	thread_yield();
+	return 0;
+}
+
 void sys_thread_register(syscall_handler_fn *table)
 {
+	table[NR_SCHED_YIELD] = sys_sched_yield;
+	table[NR_ARCH_PRCTL] = sys_arch_prctl;
 	table[NR_CLONE] = sys_clone;
 	table[NR_EXIT] = sys_exit;
 	table[NR_FUTEX] = sys_futex;

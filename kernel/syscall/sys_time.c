@@ -1,5 +1,5 @@
 /*
- * Clock handlers: Linux's clock ids mapped onto the kernel's clocks.
+ * Time: Linux's clock ids mapped onto the kernel's clocks, and the sleeps.
  * CLOCK_TAI and the *_ALARM clocks are not offered (-EINVAL).
  */
 #include <stdbool.h>
@@ -104,4 +104,68 @@ long sys_time(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 	if (args[0])
 		memcpy((void *)args[0], &secs, sizeof(secs));
 	return (long)secs;
+}
+
+/*
+ * A timespec (unit_ns 1) or timeval (unit_ns 1000) as nanoseconds,
+ * saturating; -EINVAL when it is malformed. Both are two 64-bit numbers.
+ */
+int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns)
+{
+	struct linux_timespec ts;
+	uint64_t frac;
+
+	memcpy(&ts, p, sizeof(ts));
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (uint64_t)ts.tv_nsec >= NS_PER_SECOND / unit_ns)
+		return -EINVAL;
+	frac = (uint64_t)ts.tv_nsec * unit_ns;
+	if ((uint64_t)ts.tv_sec > (UINT64_MAX - frac) / NS_PER_SECOND)
+		*ns = UINT64_MAX;
+	else
+		*ns = (uint64_t)ts.tv_sec * NS_PER_SECOND + frac;
+	return 0;
+}
+
+/* Sleeps ns, never interrupted (no signals are delivered): rem is not written. */
+static void sleep_for(const struct syscall_env *env, uint64_t ns)
+{
+	if (ns)
+		env->sleep_ns(env->ctx, ns);
+}
+
+long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t ns;
+	int rc = sys_time_ns((const void *)args[0], 1, &ns);
+
+	if (rc)
+		return rc;
+	sleep_for(env, ns);
+	return 0;
+}
+
+/*
+ * Relative sleeps on any of the clocks a sleep makes sense on; TIMER_ABSTIME
+ * converts the deadline with the env's clock (REALTIME: the RTC's wall
+ * clock). CPU-time clocks are not supported.
+ */
+long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int clock = (int)args[0], flags = (int)args[1];
+	uint64_t ns, now;
+	int rc;
+
+	if (clock != LINUX_CLOCK_REALTIME && clock != LINUX_CLOCK_MONOTONIC &&
+	    clock != LINUX_CLOCK_BOOTTIME)
+		return clock == LINUX_CLOCK_PROCESS_CPUTIME_ID ||
+		       clock == LINUX_CLOCK_THREAD_CPUTIME_ID ? -ENOTSUP : -EINVAL;
+	if ((rc = sys_time_ns((const void *)args[2], 1, &ns)))
+		return rc;
+	if (flags & LINUX_TIMER_ABSTIME) {
+		now = env->clock_ns(env->ctx, clock == LINUX_CLOCK_REALTIME ? SYSCALL_CLOCK_REALTIME
+									 : SYSCALL_CLOCK_MONOTONIC);
+		ns = ns > now ? ns - now : 0;
+	}
+	sleep_for(env, ns);
+	return 0;
 }

@@ -17,8 +17,8 @@
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 enum { SYS_write = 1, SYS_pipe = 22, SYS_uname = 63, SYS_getrandom = 318 };

@@ -59,7 +59,7 @@
 /* statx's mask: every field but btime (sys_files.c) */
 #define LINUX_STATX_BASIC_STATS 0x7ffu
 
-/* signals, their masks and stacks; clock_nanosleep's flag (sys_signal.c) */
+/* signals, their masks and stacks (sys_signal.c); clock_nanosleep's flag */
 #define LINUX_SIGABRT        6
 #define LINUX_SIGKILL        9
 #define LINUX_SIGSTOP        19
@@ -175,6 +175,13 @@ _Static_assert(sizeof(struct linux_utsname) == LINUX_SIZEOF_UTSNAME, "utsname");
 _Static_assert(sizeof(struct linux_rlimit) == LINUX_SIZEOF_RLIMIT, "rlimit");
 _Static_assert(sizeof(struct linux_sysinfo) == LINUX_SIZEOF_SYSINFO, "sysinfo");
 
+/*
+ * A struct timespec (unit_ns 1) or timeval (unit_ns 1000) at p as
+ * nanoseconds, saturating; -EINVAL when malformed (sys_time.c; the
+ * kernel-side handlers' timeouts use it too).
+ */
+int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns);
+
 /* The portable handlers (sys_process.c, sys_time.c, sys_device.c). */
 long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getppid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
@@ -190,6 +197,8 @@ long sys_clock_gettime(const struct syscall_env *env, const long args[SYSCALL_MA
 long sys_clock_getres(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_gettimeofday(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_time(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getrandom(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 
 #endif

@@ -103,7 +103,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(28, madvise, NULL, A_ADDR, A_INT, A_INT),
 	SYS(32, dup, NULL, A_FD),
 	SYS(33, dup2, NULL, A_FD, A_FD),
-	SYS(35, nanosleep, NULL, A_IN(LINUX_SIZEOF_TIMESPEC),
+	SYS(35, nanosleep, sys_nanosleep, A_IN(LINUX_SIZEOF_TIMESPEC),
 	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(39, getpid, sys_getpid),
 	/* parent_tid, child_tid and tls matter only with some flags. */
@@ -154,7 +154,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_OUT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(229, clock_getres, sys_clock_getres, A_INT,
 	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
-	SYS(230, clock_nanosleep, NULL, A_INT, A_INT,
+	SYS(230, clock_nanosleep, sys_clock_nanosleep, A_INT, A_INT,
 	    A_IN(LINUX_SIZEOF_TIMESPEC), A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(231, exit_group, NULL, A_INT),
 	SYS(234, tgkill, NULL, A_INT, A_INT, A_INT),

@@ -19,10 +19,9 @@
 #include <carapace/syscall.h>
 #include <carapace/thread.h>
 
-#include "arch.h"
-#include "layout.h"
-#include "mmu.h"
-#include "rtc.h"
+#include <carapace/arch.h>
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
 
 #define MSR_STAR        0xc0000081
@@ -119,6 +118,12 @@ static uint64_t read_clock(void *ctx, enum syscall_clock clock)
 	}
 }
 
+static void sleep_thread(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	thread_sleep_ns(ns);
+}
+
 static void random_for_syscalls(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -145,7 +150,10 @@ static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
 }
 
 static struct syscall_log_limit log_limit;
-/* The handlers that need the kernel's subsystems (sys_files.c, sys_memory.c, sys_process.c). */
+/*
+ * The handlers that need the kernel's subsystems (sys_files.c,
+ * sys_memory.c, sys_signal.c, sys_thread.c, sys_poll.c).
+ */
 static syscall_handler_fn kernel_handlers[SYSCALL_TABLE_SIZE] __ro_after_init;
 /*
  * Its function pointers (the range check first) are written at boot only:
@@ -155,6 +163,7 @@ static struct syscall_env env __ro_after_init = {
 	.check_user_range = check_user_range,
 	.log = log_line,
 	.clock_ns = read_clock,
+	.sleep_ns = sleep_thread,
 	.random = random_for_syscalls,
 	.gettid = current_tid,
 	.set_clear_child_tid = set_clear_child_tid,
@@ -191,7 +200,7 @@ void syscall_init_cpu(void)
 	static bool handlers_ready;
 
 	if (!handlers_ready) {
-		sys_process_register(kernel_handlers);
+		sys_signal_register(kernel_handlers);
 		sys_files_register(kernel_handlers);
 		sys_memory_register(kernel_handlers);
 		sys_poll_register(kernel_handlers);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "fortify.h"
-#include "mmu.h"
+#include <carapace/mmu.h>
 
 int __carapace_fortify_writable(const void *p)
 {

@@ -48,3 +48,26 @@ $(BUILD)/bench/floor.elf: $(BUILD)/bench/floor.o
 
 $(BENCH_FLOOR): $(BUILD)/bench/floor.elf
 	$(OBJCOPY) -O binary $< $@
+
+# The network benchmark (scripts/bench-net, make bench-net): the epoll echo
+# server and the sink as Carapace applications and, built the same from the
+# same source, as static musl programs for the Linux guest
+# (scripts/linux-guest); the host's client.
+BENCH_NET_GUEST := net_echo net_sink
+BENCH_NET := $(BENCH_NET_GUEST:%=$(BUILD)/bench/%.so) \
+	$(BENCH_NET_GUEST:%=$(BUILD)/bench/linux/%) $(BUILD)/bench/net_client
+
+.PHONY: bench-net-build
+bench-net-build: $(BENCH_NET)
+
+$(BUILD)/bench/net_%.so: tests/bench/net_%.c tests/bench/net_common.h scripts/carapace
+	@mkdir -p $(dir $@)
+	scripts/carapace cc -O2 -Wall -Wextra -o $@ $<
+
+$(BUILD)/bench/linux/net_%: tests/bench/net_%.c tests/bench/net_common.h
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -o $@ $<
+
+$(BUILD)/bench/net_client: tests/bench/net_client.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra $< -o $@

@@ -47,7 +47,7 @@ def connects(address, port):
 
 class Forward(unittest.TestCase):
     def test_forward_listens_on_loopback_only(self):
-        if not os.path.exists(os.path.join(frames.REPO, "build", "carapace.bin")):
+        if not frames.kernel_built():
             self.skipTest("no build/carapace.bin (run make)")
         tcp_port, udp_port = free_tcp_port(), frames.free_udp_port()
         with frames.Guest(["--machine", "microvm", "--accel", "tcg", "--net", "user",

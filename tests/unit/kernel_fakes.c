@@ -26,10 +26,10 @@
 #include <carapace/thread.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "sys_kernel.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 static enum fake_sched_mode mode;
 
@@ -622,6 +622,12 @@ static uint64_t env_clock(void *ctx, enum syscall_clock c)
 	return clock_ns() + (c == SYSCALL_CLOCK_REALTIME ? 1700000000000000000ull : 0);
 }
 
+static void env_sleep(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	thread_sleep_ns(ns);
+}
+
 static void env_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -653,6 +659,7 @@ static const struct syscall_env env = {
 	.check_user_range = user_range,
 	.log = log_line,
 	.clock_ns = env_clock,
+	.sleep_ns = env_sleep,
 	.random = env_random,
 	.gettid = env_gettid,
 	.set_clear_child_tid = env_set_clear_child_tid,
@@ -689,7 +696,7 @@ void fake_kernel_init(enum fake_sched_mode m)
 	mode = m;
 	if (fs_init(&bi, 64ull << 20, err, sizeof(err))) /* a 64 MiB /tmp */
 		panic("fs_init: %s", err);
-	sys_process_register(handlers);
+	sys_signal_register(handlers);
 	sys_files_register(handlers);
 	sys_memory_register(handlers);
 	sys_poll_register(handlers);

@@ -1,6 +1,6 @@
 /*
  * A small fake kernel under kernel/syscall's kernel-side handlers (sys_files.c,
- * sys_memory.c, sys_process.c, sys_thread.c, futex.c, sys_poll.c), so that
+ * sys_memory.c, sys_signal.c, sys_thread.c, futex.c, sys_poll.c), so that
  * the host tests and the syscall fuzzer run those same files. Real: the
  * handlers, the portable table, kernel/fs (mounted by fs/mount.c: an empty
  * ramfs at /, ramfs at /tmp, devfs at /dev), kernel/sync's mutex and wait

@@ -36,6 +36,7 @@ static struct {
 	uint8_t *map;        /* [rw][guard][ro][guard] */
 	uint8_t *rw, *ro, *guard;
 	uint64_t now_ns;     /* every clock reads this, plus an offset each */
+	uint64_t slept_ns;   /* what the sleeps asked for, in all */
 	char lines[MAX_LINES][96];
 	int nlines;
 	uintptr_t clear_tid;
@@ -80,6 +81,14 @@ static uint64_t fake_clock(void *ctx, enum syscall_clock clock)
 	return fx.now_ns + offset[clock];
 }
 
+/* A sleep moves every clock on by the time asked. */
+static void fake_sleep(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	fx.now_ns += ns;
+	fx.slept_ns += ns;
+}
+
 static void fake_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -110,6 +119,7 @@ static struct syscall_env env = {
 	.check_user_range = fake_check,
 	.log = fake_log,
 	.clock_ns = fake_clock,
+	.sleep_ns = fake_sleep,
 	.random = fake_random,
 	.gettid = fake_gettid,
 	.set_clear_child_tid = fake_set_clear_tid,

@@ -29,7 +29,7 @@
 #include <asm/unistd_64.h>
 
 #include "kernel_fakes.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define RW_LEN (4 * PAGE_SIZE)
 static uint8_t *rw, *ro;

@@ -1,7 +1,7 @@
 /*
  * Tests for the kernel/syscall handlers that need no other subsystem, called
- * through syscall_dispatch: ids, uname, CPU affinity, getrandom, the clocks,
- * sysinfo and resource limits.
+ * through syscall_dispatch: ids, uname, CPU affinity, getrandom, the clocks
+ * and the sleeps, sysinfo and resource limits.
  */
 #include "syscall_fixture.h"
 
@@ -175,6 +175,34 @@ static void test_clocks(void **state)
 	assert_int_equal(sys(__NR_clock_gettime, 0, 0, 0, 0, 0, 0), -EFAULT);
 	assert_int_equal(sys(__NR_clock_gettime, 0, at(RW_END, 15), 0, 0, 0, 0),
 			 -EFAULT);
+
+	/* The sleeps (no signal interrupts them: rem is never written). */
+	ts[0] = 1;
+	ts[1] = 5;
+	assert_int_equal(sys(__NR_nanosleep, (long)ts, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(fx.slept_ns, 1000000005ull);
+	ts[1] = 1000000000;
+	assert_int_equal(sys(__NR_nanosleep, (long)ts, 0, 0, 0, 0, 0), -EINVAL);
+	ts[0] = -1;
+	ts[1] = 0;
+	assert_int_equal(sys(__NR_nanosleep, (long)ts, 0, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(fx.slept_ns, 1000000005ull);
+	/* An absolute deadline 2 s after the monotonic clock's now. */
+	ts[0] = (int64_t)(fx.now_ns / 1000000000) + 2;
+	ts[1] = (int64_t)(fx.now_ns % 1000000000);
+	assert_int_equal(sys(__NR_clock_nanosleep, 1, 1, (long)ts, 0, 0, 0), 0);
+	assert_int_equal(fx.slept_ns, 3000000005ull);
+	/* A deadline already past sleeps not at all. */
+	assert_int_equal(sys(__NR_clock_nanosleep, 1, 1, (long)ts, 0, 0, 0), 0);
+	assert_int_equal(fx.slept_ns, 3000000005ull);
+	ts[0] = 0;
+	ts[1] = 7;
+	assert_int_equal(sys(__NR_clock_nanosleep, 7, 0, (long)ts, 0, 0, 0), 0);
+	assert_int_equal(fx.slept_ns, 3000000012ull);
+	assert_int_equal(sys(__NR_clock_nanosleep, 2, 0, (long)ts, 0, 0, 0), -ENOTSUP);
+	assert_int_equal(sys(__NR_clock_nanosleep, 3, 0, (long)ts, 0, 0, 0), -ENOTSUP);
+	assert_int_equal(sys(__NR_clock_nanosleep, 11, 0, (long)ts, 0, 0, 0), -EINVAL);
+	assert_int_equal(fx.slept_ns, 3000000012ull);
 }
 
 static void test_time_of_day(void **state)

@@ -13,7 +13,7 @@
  * Kept in .rodata: it is only ever executed from the copy.
  */
 #include "ap_boot.h"
-#include "layout.h"
+#include <carapace/layout.h>
 #include "long_mode.h"
 
 

@@ -13,7 +13,7 @@
  * QEMU loads the image as a flat binary through the "a.out kludge": the
  * header says where it goes, so QEMU needs no ELF parsing.
  */
-#include "layout.h"
+#include <carapace/layout.h>
 #include "long_mode.h"
 
 #define MB_MAGIC        0x1badb002

@@ -12,9 +12,9 @@
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "cpu.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define EARLY_IST_SIZE 4096
 /*

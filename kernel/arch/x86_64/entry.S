@@ -5,7 +5,7 @@
  * and calls trap_handler. Every vector runs on an IST stack (cpu.c), so no
  * handler ever runs on the stack it interrupted.
  */
-#include "layout.h"
+#include <carapace/layout.h>
 
 
 	.text

@@ -6,8 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "arch.h"
-#include "fpu.h"
+#include <carapace/arch.h>
 
 #define CR0_MP          (1ull << 1)
 #define CR0_EM          (1ull << 2)

@@ -13,7 +13,7 @@
 #include <carapace/memory.h>
 #include <carapace/spinlock.h>
 
-#include "ioapic.h"
+#include <carapace/ioapic.h>
 
 #define IOREGSEL            0x00
 #define IOWIN               0x10

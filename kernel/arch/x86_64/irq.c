@@ -16,6 +16,11 @@ irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler)
 	return __atomic_exchange_n(&handlers[vector], handler, __ATOMIC_ACQ_REL);
 }
 
+uint8_t irq_frame_vector(const struct trap_frame *f)
+{
+	return (uint8_t)f->vector;
+}
+
 int irq_alloc_vector(irq_handler_fn handler)
 {
 	for (unsigned v = VEC_DEVICE_FIRST; v <= VEC_DEVICE_LAST; v++) {

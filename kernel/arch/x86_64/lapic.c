@@ -16,10 +16,10 @@
 #include <carapace/clock.h>
 #include <carapace/memory.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "irq.h"
 #include "lapic.h"
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define MSR_APIC_BASE        0x1b
 #define APIC_BASE_X2APIC     (1ull << 10)

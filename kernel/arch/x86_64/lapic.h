@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <carapace/arch.h>
+
 /*
  * On the boot CPU, once memory is up: masks the 8259 PIC, picks the access
  * mode and the timer mode (calibrating the timer when there is no
@@ -19,22 +21,14 @@ int lapic_init(void);
 void lapic_init_ap(void);
 bool lapic_ready(void);
 
-uint32_t lapic_id(void);
 void lapic_eoi(void);
-/* A fixed interrupt for vector on one CPU, or on every CPU but this one. */
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* A fixed interrupt for vector on every CPU but this one (lapic_send_ipi:
+ * carapace/arch.h). */
 void lapic_send_ipi_all_others(uint8_t vector);
 /* Starting a CPU: INIT, then STARTUP at the real-mode page page_phys. */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t page_phys);
 
-/*
- * Arms this CPU's timer to raise VEC_TIMER once the TSC reaches
- * tsc_deadline (never before; at once if it has passed); 0 cancels. In
- * count mode, a deadline beyond the counter's range (over a minute) fires
- * at the end of that range: callers re-check the time anyway.
- */
-void lapic_timer_set_deadline(uint64_t tsc_deadline);
 
 /* For the boot log and tests. */
 bool lapic_x2apic(void);

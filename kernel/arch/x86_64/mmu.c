@@ -7,12 +7,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/hardening.h>
-
-#include "arch.h"
-#include "layout.h"
-#include "mmu.h"
-#include "tlb.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
+#include <carapace/tlb.h>
 
 #define ENTRIES 512
 #define LEVEL_SHIFT(level) (12 + 9 * (level))

@@ -10,8 +10,7 @@
 
 #include <carapace/boot.h>
 #include <carapace/fmt.h>
-
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define MB_LOADER_MAGIC   0x2badb002
 #define MB_INFO_CMDLINE   (1u << 2)

@@ -2,11 +2,10 @@
  * Power-off with a status. The whole status goes out as text on the status
  * port first, because QEMU's isa-debug-exit keeps only 7 bits of it.
  */
+#include <carapace/arch.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
 #include <carapace/power.h>
-
-#include "arch.h"
 
 void power_exit(int status)
 {

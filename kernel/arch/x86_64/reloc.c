@@ -24,9 +24,9 @@
 
 #include <carapace/hardening.h>
 
-#include "arch.h"
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/arch.h>
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "reloc.h"
 
 #define MB_LOADER_MAGIC     0x2badb002

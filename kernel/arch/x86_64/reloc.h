@@ -10,28 +10,9 @@
 
 #include <stdint.h>
 
-#include "layout.h"
-
-/* How the boot code chose the image's base (kernel_image_how). */
-enum kreloc_how {
-	KRELOC_OFF,       /* aslr=off: at its link address */
-	KRELOC_RDRAND,    /* a random base from RDRAND */
-	KRELOC_TSC,       /* a random base from the TSC (weak: no RDRAND) */
-	KRELOC_SEED,      /* from aslr.seed=N (reproducible, insecure) */
-	KRELOC_NO_TABLES, /* the image is too large for the boot tables: not moved */
-};
-
-/* The runtime address minus the link address of every byte of the image. */
-extern uint64_t kernel_image_slide;
-extern uint32_t kernel_image_how;
+#include <carapace/arch.h>
 
 /* Called once from boot.S, before anything uses an absolute address. */
 uint64_t kernel_relocate(void);
-
-/* The physical address of va, an address in the kernel image. */
-static inline uint64_t kernel_image_phys(uint64_t va)
-{
-	return va - kernel_image_slide - KERNEL_VMA;
-}
 
 #endif

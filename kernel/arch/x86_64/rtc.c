@@ -13,12 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/date.h>
-
-#include "arch.h"
-#include "rtc.h"
 
 #define CMOS_INDEX       0x70
 #define CMOS_DATA        0x71

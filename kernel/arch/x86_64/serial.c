@@ -1,6 +1,5 @@
 /* COM1, the 16550 UART at I/O port 0x3f8: 115200 baud, 8 data bits, no parity. */
-#include "arch.h"
-#include "serial.h"
+#include <carapace/arch.h>
 
 #define COM1            0x3f8
 #define UART_DATA       0 /* with DLAB=1: divisor low byte */

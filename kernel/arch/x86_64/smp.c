@@ -23,15 +23,15 @@
 #include <carapace/percpu.h>
 
 #include "ap_boot.h"
-#include "arch.h"
+#include <carapace/arch.h>
 #include "cpu.h"
-#include "ioapic.h"
+#include <carapace/ioapic.h>
 #include "irq.h"
 #include "lapic.h"
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "smp.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 /*
  * The stack ap_main runs on. Kept small, as are the APs' IST stacks

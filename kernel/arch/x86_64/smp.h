@@ -8,25 +8,12 @@
 #ifndef CARAPACE_SMP_H
 #define CARAPACE_SMP_H
 
+#include <carapace/arch.h>
 #include <carapace/percpu.h>
 
-/*
- * On the boot CPU, once memory is up: enables the local APIC (and its
- * timer), then starts every CPU the firmware lists. Returns the number of
- * CPUs online (cpu_count). Firmware tables that are missing or broken, or a
- * CPU that does not come up in time, leave fewer CPUs (said with verbose),
- * never a hang. ap_main must not return.
- */
-unsigned smp_init(void (*ap_main)(struct cpu *cpu));
 
 /* CPUs the firmware listed as enabled (each should now be online). */
 unsigned smp_cpus_listed(void);
 
-/*
- * Sends VEC_IPI_STOP to every other online CPU: they stop at once
- * (interrupts off, halted). For the reporter, so that a report on one CPU
- * is not interleaved with the others' output.
- */
-void smp_stop_others(void);
 
 #endif

@@ -13,7 +13,7 @@
 #include <carapace/ktests.h>
 #include <carapace/percpu.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "irq.h"
 #include "lapic.h"
 #include "smp.h"

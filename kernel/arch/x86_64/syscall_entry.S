@@ -10,7 +10,7 @@
  * Linux promises; the kernel is built with -mgeneral-regs-only, so vector
  * registers are untouched too.
  */
-#include "layout.h"
+#include <carapace/layout.h>
 
 #define CPU_SYSCALL_STACK   16 /* struct cpu, percpu.h */
 #define CPU_SYSCALL_SCRATCH 24

@@ -19,10 +19,10 @@
 
 #include <carapace/percpu.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "irq.h"
 #include "lapic.h"
-#include "tlb.h"
+#include <carapace/tlb.h>
 
 static uint64_t requested;            /* the newest generation asked for */
 static uint64_t flushed[MAX_CPUS];    /* per CPU: the newest it has flushed for */

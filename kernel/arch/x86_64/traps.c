@@ -16,11 +16,11 @@
 #include <carapace/report.h>
 #include <carapace/sched.h>
 
-#include "arch.h"
+#include <carapace/arch.h>
 #include "cpu.h"
 #include "irq.h"
-#include "layout.h"
-#include "mmu.h"
+#include <carapace/layout.h>
+#include <carapace/mmu.h>
 #include "trap.h"
 
 static const char *const exception_names[32] = {

@@ -16,8 +16,8 @@
 
 #include <carapace/clock.h>
 
-#include "arch.h"
-#include "layout.h"
+#include <carapace/arch.h>
+#include <carapace/layout.h>
 #include "reloc.h"
 
 #define PIT_HZ             1193182u

@@ -24,4 +24,20 @@ void fs_unlock(void);
 /* /tmp's bytes in use and its limit (tmp.size=), for the REST API's /fs/df. */
 void fs_tmp_usage(uint64_t *used, uint64_t *max);
 
+/*
+ * The application's descriptor table and working directory
+ * (kernel/fs/app_files.c), used under fs_lock like the VFS.
+ * fs_app_files_lock takes fs_lock and returns the table; the first time,
+ * it opens fd 0, 1 and 2 on /dev/console. fs_app_fd_install puts f into
+ * the lowest free descriptor of t and hands it the caller's reference:
+ * the descriptor, or -EMFILE (and the file is gone). fs_app_cwd is the
+ * working directory's absolute path; fs_app_chdir changes it to path
+ * (relative to it, or absolute): 0 or -errno (-ENOENT, -ENOTDIR,
+ * -ENAMETOOLONG, ...).
+ */
+struct vfs_fdtable *fs_app_files_lock(void);
+long fs_app_fd_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
+const char *fs_app_cwd(void);
+int fs_app_chdir(const char *path);
+
 #endif

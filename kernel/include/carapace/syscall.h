@@ -129,6 +129,8 @@ struct syscall_env {
 	void (*log)(void *ctx, const char *line);
 	/* Reads a clock in nanoseconds. */
 	uint64_t (*clock_ns)(void *ctx, enum syscall_clock clock);
+	/* Puts the calling thread to sleep for ns > 0 nanoseconds. */
+	void (*sleep_ns)(void *ctx, uint64_t ns);
 	/* Fills buf with len bytes from the kernel's random generator. */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* The calling thread's id. */
@@ -183,5 +185,12 @@ const struct syscall_desc *syscall_lookup(long nr);
  */
 int syscall_check_range(const struct syscall_env *env, uintptr_t addr,
 			size_t len, bool want_write);
+
+/*
+ * The kernel's own environment (kernel/syscall/syscalls.c): what its
+ * handlers run with. Read-only after boot (hardening's ro-after-init
+ * tests check it).
+ */
+const struct syscall_env *syscall_kernel_env(void);
 
 #endif

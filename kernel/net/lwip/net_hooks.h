@@ -6,7 +6,7 @@
 #ifndef CARAPACE_LWIP_NET_HOOKS_H
 #define CARAPACE_LWIP_NET_HOOKS_H
 
-#include "lwip/ip_addr.h"
+#include <lwip/ip_addr.h>
 
 u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		  const ip_addr_t *remote_ip, u16_t remote_port);

@@ -1,15 +1,17 @@
 /*
- * Internal to libc/app*.c: the application's loaded objects, as the loader
- * (app_load.c) leaves them for the start-up code (app.c).
+ * The application's loader (kernel/elf/app_load.c): the loaded objects, as
+ * it leaves them for the start-up code (libc/app.c), which also gives it
+ * the kernel's libc to bind them to.
  */
-#ifndef CARAPACE_APP_IMPL_H
-#define CARAPACE_APP_IMPL_H
+#ifndef CARAPACE_APP_LOAD_H
+#define CARAPACE_APP_LOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <carapace/elf.h>
+#include <carapace/kexports.h>
 
 #define APP_MAX_OBJECTS 16   /* the application and its own libraries */
 #define APP_MAX_INITS   256  /* initialisers (or finalisers) of all objects */
@@ -30,6 +32,16 @@ enum app_kind {
 	APP_STATIC_PIE, /* a static PIE: its own libc, through the syscall layer */
 };
 
+/*
+ * What the loaded objects bind to beyond themselves: the kernel's libc.
+ * find: a name in its export table (NULL: none); start_main: the address
+ * a PIE's call to __libc_start_main is bound to.
+ */
+struct app_libc {
+	const struct kexport *(*find)(const char *name);
+	uint64_t start_main;
+};
+
 struct app_image {
 	struct app_object obj[APP_MAX_OBJECTS]; /* [0]: the application */
 	unsigned nobj;
@@ -43,16 +55,14 @@ struct app_image {
 	/* Initialisers of all objects, libraries first; finalisers in reverse. */
 	uint64_t inits[APP_MAX_INITS], finis[APP_MAX_INITS];
 	size_t ninits, nfinis;
+	const struct app_libc *libc; /* app_load's */
 };
 
-/* Loads path and the libraries it needs into img; 0 or -errno with err set. */
-int app_load(struct app_image *img, const char *path, char *err, size_t errlen);
-
-/* musl's entry, and the kernel's stand-in that PIE applications are bound to. */
-typedef int (*app_main_fn)(int, char **, char **);
-int __libc_start_main(app_main_fn main, int argc, char **argv, void (*init)(void),
-		      void (*fini)(void), void (*ldso)(void));
-int app_libc_start_main(app_main_fn main, int argc, char **argv, void (*init)(void),
-			void (*fini)(void), void (*ldso)(void));
+/*
+ * Loads path and the libraries it needs into img, binding them to libc;
+ * 0 or -errno with err set.
+ */
+int app_load(struct app_image *img, const struct app_libc *libc, const char *path,
+	     char *err, size_t errlen);
 
 #endif

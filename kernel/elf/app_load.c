@@ -16,17 +16,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_load.h>
 #include <carapace/aslr.h>
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/images.h>
 #include <carapace/kexports.h>
+#include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/vfs.h>
-
-#include "app_impl.h"
-#include "layout.h"
 
 #define APP_FILE_MAX   (64u << 20)
 #define DF_1_PIE       0x08000000
@@ -312,11 +311,11 @@ static int lookup(void *ctx, const struct elf_object *from, const char *name, un
 		return -ENOENT; /* musl in the kernel has no thread-local variables */
 	if (strcmp(name, "__libc_start_main") == 0) {
 		/* A PIE's _start: the kernel runs its initialisers, then its main. */
-		out->addr = (uint64_t)app_libc_start_main;
+		out->addr = img->libc->start_main;
 		out->size = 0;
 		return 0;
 	}
-	if ((k = kexports_find(name))) {
+	if (img->libc->find && (k = img->libc->find(name))) {
 		out->addr = k->addr;
 		out->size = k->size;
 		return 0;
@@ -445,12 +444,14 @@ static int list_inits(struct app_image *img, char *err, size_t errlen)
 	return 0;
 }
 
-int app_load(struct app_image *img, const char *path, char *err, size_t errlen)
+int app_load(struct app_image *img, const struct app_libc *libc, const char *path,
+	     char *err, size_t errlen)
 {
 	struct app_object *app = &img->obj[0];
 	uint64_t v, size;
 	int rc;
 
+	img->libc = libc;
 	if ((rc = load_all(img, path, err, errlen)))
 		return rc;
 	img->kind = kind_of(&app->elf);
