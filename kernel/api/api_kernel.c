@@ -99,10 +99,12 @@ struct thread_walk {
 static void thread_entry(const struct thread_info *ti, void *arg)
 {
 	struct thread_walk *w = arg;
-	/* The scheduler keeps no switch, migration or preemption counts yet: 0. */
+	/* The scheduler has no priorities: 0 for every thread. */
 	struct api_thread_info t = {
 		.id = ti->id, .cpu = ti->cpu, .cpu_ms = ti->cpu_time_ns / 1000000,
-		.stack_size = ti->stack_size, .name = ti->name, .status = ti->state,
+		.switches = ti->switches, .migrations = ti->migrations,
+		.preemptions = ti->preemptions, .stack_size = ti->stack_size,
+		.name = ti->name, .status = ti->state,
 	};
 
 	w->fn(w->arg, &t);

@@ -132,6 +132,9 @@ void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *
 			.cpu = t->cpu ? t->cpu->id : 0,
 			.cpu_time_ns = __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED),
 			.stack_size = t->stack_size,
+			.switches = __atomic_load_n(&t->switches, __ATOMIC_RELAXED),
+			.migrations = __atomic_load_n(&t->migrations, __ATOMIC_RELAXED),
+			.preemptions = __atomic_load_n(&t->preemptions, __ATOMIC_RELAXED),
 			.state = state_name(__atomic_load_n(&t->state, __ATOMIC_RELAXED)),
 		};
 
@@ -481,6 +484,7 @@ static void balance_once(void)
 		__atomic_sub_fetch(&sc->nr_running, 1, __ATOMIC_RELAXED);
 		sent[target->id]++;
 		t->cpu = target;
+		__atomic_add_fetch(&t->migrations, 1, __ATOMIC_RELAXED);
 		t->runtime = 0; /* another CPU's scale: start fair there */
 		t->runtime_gen = target->sched->epoch_gen;
 		sched_send_to(target, t);

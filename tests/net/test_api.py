@@ -8,7 +8,7 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
   full of addresses): no token 401 with WWW-Authenticate, a wrong one 401,
   the token 200 with the JSON shapes of every GET endpoint (curl), write
   endpoints absent (404/405), traversal refused, 1,000 keep-alive requests
-  on one connection, a slow sender cut off (408) while another client is
+  on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
   served, and no address printed by layout=show (or any other 8+ hex
   digit run of the boot log) in any response.
 - on, api.write=on, api.token-file: the token from the file (never
@@ -150,6 +150,7 @@ class ReadOnly(unittest.TestCase):
         self.assertTrue(any(t["name"] == "api-listen" for t in threads["list"]))
         for t in threads["list"]:
             self.assertEqual(set(t), THREAD_KEYS)
+        self.assertGreater(sum(t["switches"] for t in threads["list"]), 0)
         ifs = json.loads(self.get("/network/ifconfig"))
         self.assertIn("10.0.2.15", [i["config"]["addr"] for i in ifs])
         hardening = json.loads(self.get("/hardening"))
@@ -207,6 +208,22 @@ class ReadOnly(unittest.TestCase):
         self.assertIn(b"HTTP/1.1 408", answer)
         self.assertLess(time.monotonic() - start, 20)
         self.assertGreater(served, 3, "other clients were not served meanwhile")
+
+    def test_connection_limit(self):
+        held = [socket.create_connection((frames.LOCALHOST, self.port), timeout=30)
+                for _ in range(8)]
+        try:
+            time.sleep(2)  # the guest has accepted them all
+            status, head, _ = curl(self.port, "/os/name", self.token)
+            self.assertEqual(status, 503)
+            self.assertIn("Retry-After: 1", head)
+        finally:
+            for s in held:
+                s.close()
+        deadline = time.monotonic() + 20
+        while curl(self.port, "/os/name", self.token)[0] != 200:
+            self.assertLess(time.monotonic(), deadline, "closed connections never freed their slots")
+            time.sleep(1)
 
     def test_z_no_address_in_any_response(self):
         boot = self.guest.output

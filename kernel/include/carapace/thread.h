@@ -45,6 +45,7 @@ struct thread_info {
 	unsigned cpu;
 	uint64_t cpu_time_ns;
 	size_t stack_size;
+	uint64_t switches, migrations, preemptions;
 	const char *state;  /* "running", "queued", "waiting", ... */
 	char name[THREAD_NAME_MAX];
 };
