@@ -48,6 +48,7 @@
 #define API_REQUEST_TIMEOUT_MS 10000
 #define API_SEND_TIMEOUT_MS 10000
 #define API_POLL_MS 250
+#define API_POWEROFF_DELAY_MS 1000
 #define API_BODY_SIZE (128 * 1024)
 #define API_TOKEN_BYTES 32
 
@@ -199,7 +200,9 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 		if (!send_response(nc, resp, keep))
 			return false;
 		if (resp->after == API_AFTER_POWEROFF) {
+			/* Let the answer reach the client before the machine goes. */
 			netconn_close(nc);
+			thread_sleep_ns(API_POWEROFF_DELAY_MS * 1000000ull);
 			kprintf("api: power-off asked through the API\n");
 			power_exit(0);
 		}

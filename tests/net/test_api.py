@@ -210,16 +210,23 @@ class ReadOnly(unittest.TestCase):
         self.assertGreater(served, 3, "other clients were not served meanwhile")
 
     def test_connection_limit(self):
-        held = [socket.create_connection((frames.LOCALHOST, self.port), timeout=30)
-                for _ in range(8)]
+        # Eight keep-alive connections, each answered once: the guest holds
+        # a thread for each (they idle for 30 s), so a ninth gets 503.
+        held = []
         try:
-            time.sleep(2)  # the guest has accepted them all
+            for _ in range(8):
+                conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+                conn.request("GET", "/os/name", headers={"Authorization": f"Bearer {self.token}"})
+                resp = conn.getresponse()
+                resp.read()
+                self.assertEqual(resp.status, 200)
+                held.append(conn)
             status, head, _ = curl(self.port, "/os/name", self.token)
             self.assertEqual(status, 503)
             self.assertIn("Retry-After: 1", head)
         finally:
-            for s in held:
-                s.close()
+            for conn in held:
+                conn.close()
         deadline = time.monotonic() + 20
         while curl(self.port, "/os/name", self.token)[0] != 200:
             self.assertLess(time.monotonic(), deadline, "closed connections never freed their slots")
