@@ -81,7 +81,7 @@ const struct vm_region *memory_region(uint64_t addr);
 /*
  * Maps physical memory that is not the kernel's RAM (device registers,
  * firmware tables) into a fresh virtual range, never executable. prot is
- * MAP_READ, MAP_WRITE, MAP_UNCACHED, MAP_LARGE (arch/x86_64/mmu.h; 2 MiB
+ * MAP_READ, MAP_WRITE, MAP_UNCACHED, MAP_LARGE (carapace/mmu.h; 2 MiB
  * pages where phys is aligned: one entry to write instead of 512). Returns
  * the virtual address of phys, or 0. Thread-safe.
  */
