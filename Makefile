@@ -3,6 +3,7 @@
 #   make            build the kernel (build/carapace.bin, build/kernel.elf)
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
+#   make bench-net [RUNS=N] [CONTROL=1]   network: Carapace against a Linux guest
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
 #   make audit      the security scorecard: every attack x every defence on/off
 #   make labs       run and check every command of papers/lab-manual.md
@@ -86,9 +87,10 @@ endif
 KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstack \
 	--no-relax -T kernel/kernel.ld
 
-KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS)) \
+	$(LWIP_OBJS)
 
-.PHONY: all kernel san-ubsan bench-san test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
+.PHONY: all kernel san-ubsan bench-san bench-net test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -185,6 +187,11 @@ test: kernel kernel-libc apps-build apps san-ubsan
 
 bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
 	@scripts/bench
+
+# The network benchmark against a Linux guest (scripts/bench-net); not in
+# make bench: each Linux boot takes seconds under TCG.
+bench-net: kernel-libc bench-net-build
+	@scripts/bench-net $(if $(RUNS),--runs $(RUNS)) $(if $(CONTROL),--control)
 
 # Only the sanitizers' cost: plain against SAN=ubsan (scripts/bench, item 7).
 bench-san: kernel san-ubsan

@@ -31,7 +31,7 @@ $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_PORTABLE_OBJS)
 # ThreadSanitizer builds of the tests that run real threads: test_X_tsan
 # beside test_X, from objects of their own (TSan cannot share a program with
 # ASan). tsan_options.c makes the first race end the run with status 66.
-TSAN_TESTS := test_mpsc test_ring test_halloc
+TSAN_TESTS := test_mpsc test_ring test_halloc test_channel
 TSAN_BINS := $(patsubst %,$(BUILD)/host/tests/%_tsan,$(TSAN_TESTS))
 TSAN_OBJS := $(patsubst %,$(BUILD)/host/obj-tsan/tests/unit/%.o,$(TSAN_TESTS) tsan_options)
 HOST_TSAN_CFLAGS := $(filter-out $(HOST_SANFLAGS),$(HOST_CFLAGS)) \

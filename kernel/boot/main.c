@@ -22,13 +22,17 @@
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
+#include <carapace/net.h>
 #include <carapace/options.h>
 #include <carapace/panic.h>
+#include <carapace/pci.h>
 #include <carapace/power.h>
 #include <carapace/random.h>
 #include <carapace/sched.h>
 #include <carapace/ubsan.h>
 #include <carapace/virtio.h>
+#include <carapace/virtio_net.h>
+#include <carapace/virtio_pci.h>
 
 #define IST_STACK_SIZE    (16 * 1024)
 #define MAIN_STACK_SIZE   (64 * 1024)
@@ -109,6 +113,9 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	sched_init();
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	net_init(&options); /* the stack starts on first need, with threads */
+	/* The network device's driver runs in a thread of its own. */
+	virtio_net_init();
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)
@@ -168,6 +175,8 @@ __no_stack_protector void kmain(void)
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
 	/* A device seed source needs mapped registers and DMA memory. */
+	pci_init();
+	virtio_pci_init();
 	virtio_rng_init();
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */

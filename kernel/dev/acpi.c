@@ -16,7 +16,16 @@
 #define RSDP_V2_SIZE        36
 #define RSDP_MAX_SIZE       4096
 #define MADT_ENTRIES_OFFSET 44
+#define MCFG_ENTRIES_OFFSET 44  /* the header and 8 reserved bytes */
+#define MCFG_ENTRY_SIZE     16
+#define ECAM_BUS_SHIFT      20  /* 1 MiB of configuration space per bus */
+#define ECAM_BASE_ALIGN     (1ull << ECAM_BUS_SHIFT)
 #define MADT_LAPIC          0   /* processor local APIC */
+#define MADT_IOAPIC         1   /* I/O APIC */
+#define MADT_IRQ_OVERRIDE   2   /* interrupt source override */
+#define MADT_IOAPIC_ALIGN   16  /* IOREGSEL at 0, IOWIN at 0x10 */
+#define ISA_IRQS            16
+#define MPS_INTI_RESERVED   2   /* the reserved value of polarity and of trigger mode */
 #define MADT_LAPIC_OVERRIDE 5   /* 64-bit local APIC address */
 #define MADT_X2APIC         9   /* processor local x2APIC */
 #define MADT_CPU_ENABLED    0x1
@@ -148,6 +157,10 @@ static unsigned madt_entry_min(uint8_t type)
 	switch (type) {
 	case MADT_LAPIC:
 		return 8;
+	case MADT_IOAPIC:
+		return 12;
+	case MADT_IRQ_OVERRIDE:
+		return 10;
 	case MADT_LAPIC_OVERRIDE:
 		return 12;
 	case MADT_X2APIC:
@@ -155,6 +168,66 @@ static unsigned madt_entry_min(uint8_t type)
 	default:
 		return 2;
 	}
+}
+
+/*
+ * Records an I/O APIC; one at address 0 or unaligned, or a repeated ID or
+ * address, or beyond ACPI_MAX_IOAPICS, is counted and left out.
+ */
+static void add_ioapic(struct acpi_cpus *out, uint8_t id, uint32_t phys, uint32_t gsi_base)
+{
+	bool bad = phys == 0 || phys % MADT_IOAPIC_ALIGN != 0 ||
+		   out->ioapic_count == ACPI_MAX_IOAPICS;
+
+	for (unsigned i = 0; i < out->ioapic_count && !bad; i++)
+		bad = out->ioapic[i].id == id || out->ioapic[i].phys == phys ||
+		      out->ioapic[i].gsi_base == gsi_base;
+	if (bad) {
+		out->irq_dropped++;
+		return;
+	}
+	out->ioapic[out->ioapic_count++] = (struct acpi_ioapic){ phys, gsi_base, id };
+}
+
+/*
+ * Records an ISA interrupt's override; one for another bus, an IRQ over
+ * 15, a reserved polarity or trigger, a repeated IRQ, or beyond
+ * ACPI_MAX_OVERRIDES is counted and left out.
+ */
+static void add_override(struct acpi_cpus *out, uint8_t bus, uint8_t irq, uint32_t gsi,
+			 uint16_t flags)
+{
+	bool bad = bus != 0 || irq >= ISA_IRQS ||
+		   (flags & ACPI_IRQ_POLARITY_MASK) == MPS_INTI_RESERVED ||
+		   ((flags & ACPI_IRQ_TRIGGER_MASK) >> 2) == MPS_INTI_RESERVED ||
+		   out->override_count == ACPI_MAX_OVERRIDES;
+
+	for (unsigned i = 0; i < out->override_count && !bad; i++)
+		bad = out->override[i].isa_irq == irq;
+	if (bad) {
+		out->irq_dropped++;
+		return;
+	}
+	out->override[out->override_count++] = (struct acpi_irq_override){ gsi, flags, irq };
+}
+
+int acpi_isa_irq(const struct acpi_cpus *c, uint8_t irq, uint32_t *gsi, bool *level,
+		 bool *active_low)
+{
+	uint16_t flags = 0;
+
+	if (irq >= ISA_IRQS)
+		return -EINVAL;
+	*gsi = irq;
+	for (unsigned i = 0; i < c->override_count; i++)
+		if (c->override[i].isa_irq == irq) {
+			*gsi = c->override[i].gsi;
+			flags = c->override[i].flags;
+		}
+	/* "Conforms to the bus" is the ISA bus: edge-triggered, active high. */
+	*level = (flags & ACPI_IRQ_TRIGGER_MASK) == ACPI_IRQ_LEVEL;
+	*active_low = (flags & ACPI_IRQ_POLARITY_MASK) == ACPI_IRQ_ACTIVE_LOW;
+	return 0;
 }
 
 int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
@@ -199,10 +272,61 @@ int acpi_parse_madt(const uint8_t *buf, size_t len, struct acpi_cpus *out,
 				add_cpu(out, get32(e + 4));
 		} else if (type == MADT_LAPIC_OVERRIDE) {
 			out->lapic_phys = get64(e + 4);
+		} else if (type == MADT_IOAPIC) {
+			add_ioapic(out, e[2], get32(e + 4), get32(e + 8));
+		} else if (type == MADT_IRQ_OVERRIDE) {
+			add_override(out, e[2], e[3], get32(e + 4), get16(e + 8));
 		}
 		off += elen;
 	}
 	out->source = "acpi-madt";
+	return 0;
+}
+
+/*
+ * MCFG (PCI Firmware Specification 3.2, 4.1.2): after the header and 8
+ * reserved bytes, 16-byte entries of base address, segment, first and last
+ * bus. The base is where bus 0's space would be, whatever the first bus.
+ */
+int acpi_parse_mcfg(const uint8_t *buf, size_t len, struct acpi_mcfg *out,
+		    char *err, size_t err_size)
+{
+	uint32_t length;
+
+	memset(out, 0, sizeof(*out));
+	if (acpi_check_table(buf, len, "MCFG", err, err_size))
+		return -EINVAL;
+	length = get32(buf + 4);
+	if (length < MCFG_ENTRIES_OFFSET ||
+	    (length - MCFG_ENTRIES_OFFSET) % MCFG_ENTRY_SIZE != 0) {
+		fmt_snprintf(err, err_size,
+			     "ACPI MCFG: length %u is not its fixed fields and whole entries",
+			     length);
+		return -EINVAL;
+	}
+	for (uint32_t off = MCFG_ENTRIES_OFFSET; off < length; off += MCFG_ENTRY_SIZE) {
+		const uint8_t *e = buf + off;
+		struct acpi_ecam ecam = {
+			.base = get64(e), .segment = get16(e + 8),
+			.bus_start = e[10], .bus_end = e[11],
+		};
+		uint64_t span = ((uint64_t)ecam.bus_end + 1) << ECAM_BUS_SHIFT;
+
+		if (ecam.bus_start > ecam.bus_end || ecam.base == 0 ||
+		    ecam.base % ECAM_BASE_ALIGN != 0 || ecam.base > ACPI_PHYS_LIMIT ||
+		    span > ACPI_PHYS_LIMIT - ecam.base) {
+			fmt_snprintf(err, err_size,
+				     "ACPI MCFG: entry at offset %u is implausible (base 0x%llx, "
+				     "buses %u-%u)", off, (unsigned long long)ecam.base,
+				     ecam.bus_start, ecam.bus_end);
+			return -EINVAL;
+		}
+		if (out->count == ACPI_MAX_ECAM) {
+			out->dropped++;
+			continue;
+		}
+		out->ecam[out->count++] = ecam;
+	}
 	return 0;
 }
 
@@ -331,42 +455,56 @@ static uint64_t ebda_base(const struct acpi_reader *r)
 	return base >= EBDA_MIN && base + EBDA_SCAN <= EBDA_MAX ? base : 0;
 }
 
-/* Finds the MADT through the RSDT or XSDT and parses it. */
-static int from_root(const struct acpi_reader *r, uint64_t root, bool xsdt,
-		     struct acpi_cpus *out, char *err, size_t err_size)
+/* A table parser: acpi_parse_madt or acpi_parse_mcfg behind a void pointer. */
+typedef int (*table_parser)(const uint8_t *buf, size_t len, void *out, char *err,
+			    size_t err_size);
+
+static int parse_madt(const uint8_t *buf, size_t len, void *out, char *err, size_t err_size)
 {
-	const char *sig = xsdt ? "XSDT" : "RSDT";
+	return acpi_parse_madt(buf, len, out, err, err_size);
+}
+
+static int parse_mcfg(const uint8_t *buf, size_t len, void *out, char *err, size_t err_size)
+{
+	return acpi_parse_mcfg(buf, len, out, err, err_size);
+}
+
+/* Finds the table sig through the RSDT or XSDT and parses it. */
+static int from_root(const struct acpi_reader *r, uint64_t root, bool xsdt, const char sig[4],
+		     table_parser parse, void *out, char *err, size_t err_size)
+{
+	const char *root_sig = xsdt ? "XSDT" : "RSDT";
 	unsigned esize = xsdt ? 8 : 4;
-	const uint8_t *buf, *madt;
-	uint32_t len, madt_len;
+	const uint8_t *buf, *table;
+	uint32_t len, table_len;
 	int rc = -ENOENT;
 
-	if (map_table(r, root, sig, &buf, &len, err, err_size))
+	if (map_table(r, root, root_sig, &buf, &len, err, err_size))
 		return -EINVAL;
 	for (uint32_t i = 0; i < (len - ACPI_HEADER_SIZE) / esize && i < ACPI_MAX_TABLES; i++) {
 		const uint8_t *e = buf + ACPI_HEADER_SIZE + i * esize;
 		uint64_t phys = xsdt ? get64(e) : get32(e);
 		const uint8_t *h = r->map(r->ctx, phys, ACPI_HEADER_SIZE);
-		bool is_madt = h && memcmp(h, "APIC", 4) == 0;
+		bool found = h && memcmp(h, sig, 4) == 0;
 
 		release(r, h, ACPI_HEADER_SIZE);
-		if (!is_madt)
+		if (!found)
 			continue;
-		rc = map_table(r, phys, "APIC", &madt, &madt_len, err, err_size);
+		rc = map_table(r, phys, sig, &table, &table_len, err, err_size);
 		if (rc == 0) {
-			rc = acpi_parse_madt(madt, madt_len, out, err, err_size);
-			release(r, madt, madt_len);
+			rc = parse(table, table_len, out, err, err_size);
+			release(r, table, table_len);
 		}
 		break;
 	}
 	release(r, buf, len);
 	if (rc == -ENOENT)
-		fmt_snprintf(err, err_size, "ACPI: no MADT in the %s", sig);
+		fmt_snprintf(err, err_size, "ACPI: no %.4s in the %s", sig, root_sig);
 	return rc;
 }
 
-static int find_madt(const struct acpi_reader *r, uint64_t ebda, struct acpi_cpus *out,
-		     char *err, size_t err_size)
+static int find_table(const struct acpi_reader *r, uint64_t ebda, const char sig[4],
+		      table_parser parse, void *out, char *err, size_t err_size)
 {
 	uint64_t rsdp = ebda ? scan_area(r, ebda, ebda + EBDA_SCAN, acpi_scan_rsdp) : 0;
 	const uint8_t *p;
@@ -401,9 +539,9 @@ static int find_madt(const struct acpi_reader *r, uint64_t ebda, struct acpi_cpu
 	rsdt = get32(p + 16);
 	release(r, p, size);
 	if (xsdt)
-		return from_root(r, xsdt, true, out, err, err_size);
+		return from_root(r, xsdt, true, sig, parse, out, err, err_size);
 	if (rsdt)
-		return from_root(r, rsdt, false, out, err, err_size);
+		return from_root(r, rsdt, false, sig, parse, out, err, err_size);
 	fmt_snprintf(err, err_size, "ACPI: the RSDP points at no RSDT or XSDT");
 	return -EINVAL;
 }
@@ -474,7 +612,7 @@ int acpi_find_cpus(const struct acpi_reader *r, struct acpi_cpus *out,
 	if (err_size)
 		err[0] = '\0';
 	memset(out, 0, sizeof(*out));
-	acpi_rc = find_madt(r, ebda, out, acpi_err, sizeof(acpi_err));
+	acpi_rc = find_table(r, ebda, "APIC", parse_madt, out, acpi_err, sizeof(acpi_err));
 	if (acpi_rc == 0 && out->count > 0)
 		return 0;
 	if (acpi_rc == 0) {
@@ -496,5 +634,22 @@ int acpi_find_cpus(const struct acpi_reader *r, struct acpi_cpus *out,
 		fmt_snprintf(err, err_size, "MP table: no enabled CPU");
 		return -EINVAL;
 	}
+	return rc;
+}
+
+/* The MCFG only through ACPI: the MP specification knows nothing of ECAM. */
+int acpi_find_mcfg(const struct acpi_reader *r, struct acpi_mcfg *out,
+		   char *err, size_t err_size)
+{
+	int rc;
+
+	if (err_size)
+		err[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	rc = find_table(r, ebda_base(r), "MCFG", parse_mcfg, out, err, err_size);
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	if (rc == -ENOENT && err_size && !err[0])
+		fmt_snprintf(err, err_size, "ACPI: no RSDP");
 	return rc;
 }

@@ -14,21 +14,34 @@
  *
  * QEMU's virtio-mmio transport is legacy (version 1) unless its property
  * force-legacy is off; scripts/carapace passes
- * -global virtio-mmio.force-legacy=false with --rng. A legacy device is
- * logged and skipped.
+ * -global virtio-mmio.force-legacy=false with --rng and --net. A legacy
+ * device is logged and skipped.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <carapace/console.h>
+#include <carapace/fmt.h>
 #include <carapace/memory.h>
 #include <carapace/virtqueue.h>
+
+#include <carapace/arch.h>
+#include <carapace/ioapic.h>
 
 #include "virtio_mmio.h"
 
 #define MICROVM_VIRTIO_BASE   0xfeb00000 /* QEMU hw/i386/microvm.h VIRTIO_MMIO_BASE */
 #define MICROVM_VIRTIO_SLOTS  24         /* IOAPIC_NUM_PINS with two I/O APICs */
+/*
+ * The GSI of slot i (QEMU hw/i386/microvm.c): 24 + i on the second I/O
+ * APIC when there is one (the default with ACPI), else 16 + i (8 slots;
+ * seen with -M microvm,ioapic2=off). Without ACPI there is no MADT, no I/O
+ * APIC is known, and the driver polls.
+ */
+#define MICROVM_IRQ_BASE_IOAPIC2 24
+#define MICROVM_IRQ_BASE_IOAPIC1 16
+#define MICROVM_IOAPIC1_SLOTS    8
 #define VIRTIO_MMIO_SLOT_SIZE 0x200
 
 #define VIRTIO_MMIO_MAGIC     0x74726976 /* "virt", little-endian */
@@ -57,6 +70,14 @@
 #define REG_QUEUE_DRIVER_HIGH 0x094
 #define REG_QUEUE_DEVICE_LOW  0x0a0
 #define REG_QUEUE_DEVICE_HIGH 0x0a4
+#define REG_CONFIG_GENERATION 0x0fc
+#define REG_CONFIG            0x100 /* the device-specific configuration */
+#define CONFIG_SIZE           (VIRTIO_MMIO_SLOT_SIZE - REG_CONFIG)
+#define CONFIG_READ_TRIES     16    /* a generation that keeps changing: give up */
+
+/* Interrupt status bits (4.2.2). */
+#define INT_USED_BUFFER       1
+#define INT_CONFIG_CHANGE     2
 
 /* Device status bits (2.1). */
 #define STATUS_ACKNOWLEDGE    1
@@ -66,67 +87,107 @@
 #define STATUS_FAILED         128
 #define RESET_POLLS           1000 /* reads of the status until the reset is seen */
 
-static volatile uint32_t *slots;
+#define MMIO_MAX_QUEUES       4    /* queues per device that may have an interrupt handler */
 
-static uint32_t reg_read(const struct virtio_mmio_dev *dev, uint32_t off)
+struct queue_handler {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+struct mmio_device {
+	struct virtio_device vdev;  /* first: the ops get a pointer to it */
+	volatile uint32_t *regs;    /* the slot's 512 bytes, mapped uncached */
+	uint64_t phys;
+	unsigned slot;
+	bool interrupts;            /* a handler is installed: do not ack in notify */
+	uint8_t vector;             /* its interrupt's, once routed (0: none) */
+	uint32_t gsi;               /* its line, once routed */
+	struct queue_handler handlers[MMIO_MAX_QUEUES];
+};
+
+static struct mmio_device *by_vector[256]; /* whose interrupt each vector is */
+
+static const struct virtio_transport_ops mmio_ops;
+static struct mmio_device devices[MICROVM_VIRTIO_SLOTS];
+static struct virtio_device *found[MICROVM_VIRTIO_SLOTS];
+static unsigned found_count;
+static bool probed;
+
+static struct mmio_device *mmio(struct virtio_device *vdev)
+{
+	return (struct mmio_device *)vdev;
+}
+
+static uint32_t reg_read(const struct mmio_device *dev, uint32_t off)
 {
 	return dev->regs[off / 4];
 }
 
-static void reg_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t v)
+static void reg_write(struct mmio_device *dev, uint32_t off, uint32_t v)
 {
 	dev->regs[off / 4] = v;
 }
 
-static void set_status(struct virtio_mmio_dev *dev, uint32_t bits)
+static void set_status(struct mmio_device *dev, uint32_t bits)
 {
 	reg_write(dev, REG_STATUS, reg_read(dev, REG_STATUS) | bits);
 }
 
 /* 2.4.1: after writing 0, wait until the status reads 0. */
-static void reset(struct virtio_mmio_dev *dev)
+static void reset(struct mmio_device *dev)
 {
 	reg_write(dev, REG_STATUS, 0);
 	for (int i = 0; i < RESET_POLLS && reg_read(dev, REG_STATUS) != 0; i++)
 		;
 }
 
-int virtio_mmio_find(uint32_t device_id, struct virtio_mmio_dev *dev)
+/* Records slot i's device when it is a modern one; logs a legacy one. */
+static void probe_slot(volatile uint32_t *slots, unsigned i)
 {
-	if (slots == NULL) {
-		slots = (volatile uint32_t *)memory_map_mmio(
-			MICROVM_VIRTIO_BASE, MICROVM_VIRTIO_SLOTS * VIRTIO_MMIO_SLOT_SIZE);
-		if (slots == NULL)
-			return -ENODEV;
-	}
-	for (int i = 0; i < MICROVM_VIRTIO_SLOTS; i++) {
-		struct virtio_mmio_dev d = {
-			.regs = slots + i * VIRTIO_MMIO_SLOT_SIZE / 4,
-			.phys = MICROVM_VIRTIO_BASE + (uint64_t)i * VIRTIO_MMIO_SLOT_SIZE,
-		};
-		uint32_t version;
+	struct mmio_device *d = &devices[found_count];
+	uint32_t version;
 
-		if (reg_read(&d, REG_MAGIC) != VIRTIO_MMIO_MAGIC)
-			continue;
-		d.device_id = reg_read(&d, REG_DEVICE_ID);
-		if (d.device_id != device_id)
-			continue;
-		version = reg_read(&d, REG_VERSION);
-		if (version == VIRTIO_MMIO_MODERN) {
-			*dev = d;
-			return 0;
-		}
+	d->regs = slots + i * VIRTIO_MMIO_SLOT_SIZE / 4;
+	d->phys = MICROVM_VIRTIO_BASE + (uint64_t)i * VIRTIO_MMIO_SLOT_SIZE;
+	d->slot = i;
+	if (reg_read(d, REG_MAGIC) != VIRTIO_MMIO_MAGIC)
+		return;
+	d->vdev.device_id = reg_read(d, REG_DEVICE_ID);
+	if (d->vdev.device_id == 0)
+		return;
+	version = reg_read(d, REG_VERSION);
+	if (version != VIRTIO_MMIO_MODERN) {
 		klog("virtio-mmio: device %u at 0x%llx is %s (version %u): skipped%s\n",
-		     device_id, (unsigned long long)d.phys,
+		     d->vdev.device_id, (unsigned long long)d->phys,
 		     version == VIRTIO_MMIO_LEGACY ? "legacy" : "unknown", version,
 		     version == VIRTIO_MMIO_LEGACY ?
 		     " (QEMU: -global virtio-mmio.force-legacy=false)" : "");
+		return;
 	}
-	return -ENODEV;
+	d->vdev.ops = &mmio_ops;
+	fmt_snprintf(d->vdev.name, sizeof(d->vdev.name), "virtio-mmio at 0x%llx",
+		     (unsigned long long)d->phys);
+	found[found_count++] = &d->vdev;
 }
 
-int virtio_mmio_negotiate(struct virtio_mmio_dev *dev, uint64_t wanted, uint64_t *features)
+unsigned virtio_mmio_probe(struct virtio_device ***out)
 {
+	/* Called under virtio.c's registry lock: once, at boot, by one CPU at a time. */
+	if (!probed) {
+		volatile uint32_t *slots = (volatile uint32_t *)memory_map_mmio(
+			MICROVM_VIRTIO_BASE, MICROVM_VIRTIO_SLOTS * VIRTIO_MMIO_SLOT_SIZE);
+
+		probed = true;
+		for (unsigned i = 0; slots && i < MICROVM_VIRTIO_SLOTS; i++)
+			probe_slot(slots, i);
+	}
+	*out = found;
+	return found_count;
+}
+
+static int mmio_negotiate(struct virtio_device *vdev, uint64_t wanted, uint64_t *features)
+{
+	struct mmio_device *dev = mmio(vdev);
 	uint64_t offered;
 
 	reset(dev);
@@ -153,32 +214,19 @@ int virtio_mmio_negotiate(struct virtio_mmio_dev *dev, uint64_t wanted, uint64_t
 	return 0;
 }
 
-int virtio_mmio_queue_setup(struct virtio_mmio_dev *dev, uint32_t index,
+static int mmio_queue_setup(struct virtio_device *vdev, uint32_t index,
 			    struct virtqueue *vq, uint16_t max_size)
 {
-	struct virtqueue_slot *qslots;
+	struct mmio_device *dev = mmio(vdev);
 	uint32_t device_max;
-	uint16_t size = 1;
-	uint64_t phys;
-	void *ring;
 
 	reg_write(dev, REG_QUEUE_SEL, index);
 	device_max = reg_read(dev, REG_QUEUE_NUM_MAX);
 	if (device_max == 0 || reg_read(dev, REG_QUEUE_READY) != 0)
 		return -ENODEV;
-	/* The largest power of two both sides accept (2.7: sizes are powers of two). */
-	while ((uint32_t)size * 2 <= device_max && size * 2 <= max_size &&
-	       size * 2 <= VIRTQUEUE_MAX_SIZE)
-		size = (uint16_t)(size * 2);
-	ring = memory_alloc_dma(virtqueue_ring_bytes(size), &phys);
-	qslots = kcalloc(size, sizeof(*qslots));
-	if (ring == NULL || qslots == NULL) {
-		kfree(qslots); /* the ring's frames are not given back: rare, at boot */
+	if (virtio_queue_alloc(vq, device_max, max_size))
 		return -ENOMEM;
-	}
-	if (virtqueue_init(vq, size, ring, phys, qslots))
-		return -ENOMEM;
-	reg_write(dev, REG_QUEUE_NUM, size);
+	reg_write(dev, REG_QUEUE_NUM, vq->size);
 	reg_write(dev, REG_QUEUE_DESC_LOW, (uint32_t)vq->desc_phys);
 	reg_write(dev, REG_QUEUE_DESC_HIGH, (uint32_t)(vq->desc_phys >> 32));
 	reg_write(dev, REG_QUEUE_DRIVER_LOW, (uint32_t)vq->avail_phys);
@@ -189,21 +237,124 @@ int virtio_mmio_queue_setup(struct virtio_mmio_dev *dev, uint32_t index,
 	return 0;
 }
 
-void virtio_mmio_driver_ok(struct virtio_mmio_dev *dev)
+static void mmio_driver_ok(struct virtio_device *vdev)
 {
-	set_status(dev, STATUS_DRIVER_OK);
+	set_status(mmio(vdev), STATUS_DRIVER_OK);
 }
 
-void virtio_mmio_notify(struct virtio_mmio_dev *dev, struct virtqueue *vq, uint32_t index)
+static void mmio_notify(struct virtio_device *vdev, struct virtqueue *vq, uint32_t index)
 {
+	struct mmio_device *dev = mmio(vdev);
+
 	if (virtqueue_should_notify(vq))
 		reg_write(dev, REG_QUEUE_NOTIFY, index);
 	/* Polled, not interrupt-driven: acknowledge whatever the device raised. */
-	reg_write(dev, REG_INTERRUPT_ACK, reg_read(dev, REG_INTERRUPT_STATUS));
+	if (!dev->interrupts)
+		reg_write(dev, REG_INTERRUPT_ACK, reg_read(dev, REG_INTERRUPT_STATUS));
 }
 
-void virtio_mmio_give_up(struct virtio_mmio_dev *dev)
+static void mmio_give_up(struct virtio_device *vdev)
 {
+	struct mmio_device *dev = mmio(vdev);
+
 	set_status(dev, STATUS_FAILED);
 	reset(dev);
+	/* A device that ignored the reset may still raise its line: stop listening. */
+	if (dev->vector)
+		ioapic_mask(dev->gsi, true);
 }
+
+static int mmio_config_read(struct virtio_device *vdev, uint32_t offset, void *buf,
+			    uint32_t len)
+{
+	struct mmio_device *dev = mmio(vdev);
+	volatile uint8_t *config = (volatile uint8_t *)dev->regs + REG_CONFIG;
+	uint8_t *out = buf;
+
+	if (offset > CONFIG_SIZE || len > CONFIG_SIZE - offset)
+		return -EINVAL;
+	for (int tries = 0; tries < CONFIG_READ_TRIES; tries++) {
+		uint32_t generation = reg_read(dev, REG_CONFIG_GENERATION);
+
+		for (uint32_t i = 0; i < len; i++)
+			out[i] = config[offset + i];
+		if (reg_read(dev, REG_CONFIG_GENERATION) == generation)
+			return 0;
+	}
+	return -EIO;
+}
+
+/*
+ * The device's line (level-triggered, active high): read what it raised,
+ * acknowledge it before the local APIC's EOI (else the line is still
+ * asserted and fires again), then tell the queues' handlers. One line
+ * serves every queue, so each handler is told of every used buffer.
+ */
+static void mmio_interrupt(struct trap_frame *f)
+{
+	struct mmio_device *dev = __atomic_load_n(&by_vector[irq_frame_vector(f)], __ATOMIC_ACQUIRE);
+	uint32_t status;
+
+	if (dev == NULL)
+		return;
+	status = reg_read(dev, REG_INTERRUPT_STATUS);
+	reg_write(dev, REG_INTERRUPT_ACK, status);
+	if (!(status & INT_USED_BUFFER))
+		return;
+	for (unsigned i = 0; i < MMIO_MAX_QUEUES; i++) {
+		void (*fn)(void *) = __atomic_load_n(&dev->handlers[i].fn, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(dev->handlers[i].arg);
+	}
+}
+
+/* Routes the device's GSI to a vector of its own, on this CPU. */
+static int route_interrupt(struct mmio_device *dev)
+{
+	bool ioapic2 = ioapic_gsi_end() > MICROVM_IRQ_BASE_IOAPIC2;
+	uint32_t gsi = dev->slot + (ioapic2 ? MICROVM_IRQ_BASE_IOAPIC2 : MICROVM_IRQ_BASE_IOAPIC1);
+	int vector;
+
+	if (!ioapic2 && dev->slot >= MICROVM_IOAPIC1_SLOTS)
+		return -ENOTSUP;
+	vector = irq_alloc_vector(mmio_interrupt);
+	if (vector < 0)
+		return -ENOTSUP;
+	__atomic_store_n(&by_vector[vector], dev, __ATOMIC_RELEASE);
+	if (ioapic_route(gsi, (uint8_t)vector, lapic_id(), IOAPIC_LEVEL)) {
+		irq_register((uint8_t)vector, NULL);
+		return -ENOTSUP;
+	}
+	dev->vector = (uint8_t)vector;
+	dev->gsi = gsi;
+	klog("virtio-mmio: %s raises GSI %u, vector 0x%x\n", dev->vdev.name, gsi, vector);
+	return 0;
+}
+
+static int mmio_queue_irq(struct virtio_device *vdev, uint32_t index, void (*fn)(void *),
+			  void *arg)
+{
+	struct mmio_device *dev = mmio(vdev);
+
+	if (index >= MMIO_MAX_QUEUES)
+		return -ENODEV;
+	dev->handlers[index].arg = arg;
+	__atomic_store_n(&dev->handlers[index].fn, fn, __ATOMIC_RELEASE);
+	if (dev->vector == 0 && route_interrupt(dev)) {
+		__atomic_store_n(&dev->handlers[index].fn, NULL, __ATOMIC_RELEASE);
+		return -ENOTSUP;
+	}
+	dev->interrupts = true;
+	return 0;
+}
+
+static const struct virtio_transport_ops mmio_ops = {
+	.negotiate = mmio_negotiate,
+	.queue_setup = mmio_queue_setup,
+	.driver_ok = mmio_driver_ok,
+	.notify = mmio_notify,
+	.give_up = mmio_give_up,
+	.config_read = mmio_config_read,
+	.queue_irq = mmio_queue_irq,
+};

@@ -142,6 +142,24 @@ bool virtqueue_should_notify(const struct virtqueue *vq)
 	return !(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
 }
 
+void virtqueue_enable_interrupts(struct virtqueue *vq)
+{
+	/* Seen by the device before any later look at the used ring. */
+	__atomic_store_n(&vq->avail->flags, 0, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void virtqueue_disable_interrupts(struct virtqueue *vq)
+{
+	__atomic_store_n(&vq->avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
+}
+
+bool virtqueue_has_used(const struct virtqueue *vq)
+{
+	return !vq->broken &&
+	       __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) != vq->last_used;
+}
+
 static int broken(struct virtqueue *vq)
 {
 	vq->broken = true;

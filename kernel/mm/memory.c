@@ -575,6 +575,16 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 	return va ? va + off : 0;
 }
 
+bool memory_overlaps_ram(uint64_t phys, uint64_t size)
+{
+	uint64_t end = size > UINT64_MAX - phys ? UINT64_MAX : phys + size;
+
+	for (int i = 0; i < boot->nram; i++)
+		if (phys < boot->ram[i].end && boot->ram[i].start < end)
+			return true;
+	return false;
+}
+
 uint64_t memory_map_mmio(uint64_t phys, size_t size)
 {
 	return memory_map_phys(phys, size, MAP_READ | MAP_WRITE | MAP_UNCACHED);

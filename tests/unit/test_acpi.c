@@ -1,5 +1,5 @@
 /*
- * Tests for kernel/dev/acpi.c: the MADT and MP table parsers on built
+ * Tests for kernel/dev/acpi.c: the MADT, MCFG and MP table parsers on built
  * tables (good, corrupted, truncated, absurd), and the whole search through
  * a fake physical memory whose reader checks that every mapping is given
  * back.
@@ -118,6 +118,143 @@ static void test_madt_good(void **state)
 	assert_int_equal(c.dropped, 1);
 	assert_int_equal(c.lapic_phys, 0xfed00000);
 	assert_string_equal(c.source, "acpi-madt");
+}
+
+static void madt_ioapic(struct table *t, uint8_t id, uint32_t phys, uint32_t gsi_base)
+{
+	uint8_t e[12] = { 1, 12, id };
+
+	put32(e + 4, phys);
+	put32(e + 8, gsi_base);
+	table_add(t, e, sizeof(e));
+}
+
+static void madt_override(struct table *t, uint8_t bus, uint8_t irq, uint32_t gsi,
+			  uint16_t flags)
+{
+	uint8_t e[10] = { 2, 10, bus, irq };
+
+	put32(e + 4, gsi);
+	put16(e + 8, flags);
+	table_add(t, e, sizeof(e));
+}
+
+/* QEMU's microvm with two I/O APICs, and q35's overrides of IRQ 0 and 9. */
+static void test_madt_ioapics(void **state)
+{
+	struct table t;
+	struct acpi_cpus c = { 0 };
+	uint32_t gsi;
+	bool level, low;
+
+	(void)state;
+	madt_start(&t);
+	madt_lapic(&t, 0, 1);
+	madt_ioapic(&t, 0, 0xfec00000, 0);
+	madt_ioapic(&t, 1, 0xfec10000, 24);
+	madt_override(&t, 0, 0, 2, 0);
+	madt_override(&t, 0, 9, 9, ACPI_IRQ_LEVEL | 1);
+	madt_override(&t, 0, 11, 40, ACPI_IRQ_ACTIVE_LOW);
+	table_finish(&t);
+	assert_int_equal(acpi_parse_madt(t.b, t.len, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.ioapic_count, 2);
+	assert_int_equal(c.ioapic[1].phys, 0xfec10000);
+	assert_int_equal(c.ioapic[1].gsi_base, 24);
+	assert_int_equal(c.ioapic[1].id, 1);
+	assert_int_equal(c.override_count, 3);
+	assert_int_equal(c.irq_dropped, 0);
+	assert_int_equal(acpi_isa_irq(&c, 0, &gsi, &level, &low), 0);
+	assert_true(gsi == 2 && !level && !low);
+	assert_int_equal(acpi_isa_irq(&c, 9, &gsi, &level, &low), 0);
+	assert_true(gsi == 9 && level && !low);
+	assert_int_equal(acpi_isa_irq(&c, 11, &gsi, &level, &low), 0);
+	assert_true(gsi == 40 && !level && low);
+	assert_int_equal(acpi_isa_irq(&c, 4, &gsi, &level, &low), 0);
+	assert_true(gsi == 4 && !level && !low);
+	assert_int_equal(acpi_isa_irq(&c, 16, &gsi, &level, &low), -EINVAL);
+}
+
+/*
+ * Each case adds one unsound I/O APIC or override after a good one of
+ * each: it is left out and counted, and the CPUs are still found.
+ */
+static const struct {
+	const char *what;
+	bool ioapic;
+	uint8_t a, b;      /* I/O APIC: id; override: bus, irq */
+	uint32_t phys_or_gsi, gsi_base;
+	uint16_t flags;
+} bad_irq_entries[] = {
+	{ "I/O APIC at 0", true, 5, 0, 0, 48, 0 },
+	{ "I/O APIC unaligned", true, 5, 0, 0xfec20004, 48, 0 },
+	{ "I/O APIC with a repeated ID", true, 0, 0, 0xfec20000, 48, 0 },
+	{ "I/O APIC at a repeated address", true, 5, 0, 0xfec00000, 48, 0 },
+	{ "I/O APIC at a repeated GSI base", true, 5, 0, 0xfec20000, 0, 0 },
+	{ "override of another bus", false, 1, 4, 4, 0, 0 },
+	{ "override of IRQ 16", false, 0, 16, 16, 0, 0 },
+	{ "override with the reserved polarity", false, 0, 4, 4, 0, 2 },
+	{ "override with the reserved trigger", false, 0, 4, 4, 0, 8 },
+	{ "override of an IRQ already overridden", false, 0, 0, 5, 0, 0 },
+};
+
+static void test_madt_ioapic_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_irq_entries) / sizeof(bad_irq_entries[0]); i++) {
+		struct table t;
+		struct acpi_cpus c = { 0 };
+
+		madt_start(&t);
+		madt_lapic(&t, 0, 1);
+		madt_ioapic(&t, 0, 0xfec00000, 0);
+		madt_override(&t, 0, 0, 2, 0);
+		if (bad_irq_entries[i].ioapic)
+			madt_ioapic(&t, bad_irq_entries[i].a, bad_irq_entries[i].phys_or_gsi,
+				    bad_irq_entries[i].gsi_base);
+		else
+			madt_override(&t, bad_irq_entries[i].a, bad_irq_entries[i].b,
+				      bad_irq_entries[i].phys_or_gsi, bad_irq_entries[i].flags);
+		table_finish(&t);
+		print_message("%s\n", bad_irq_entries[i].what);
+		assert_int_equal(acpi_parse_madt(t.b, t.len, &c, err, sizeof(err)), 0);
+		assert_int_equal(c.count, 1);
+		assert_int_equal(c.ioapic_count, 1);
+		assert_int_equal(c.override_count, 1);
+		assert_int_equal(c.override[0].gsi, 2);
+		assert_int_equal(c.irq_dropped, 1);
+	}
+}
+
+/* Entries too short for their fields, and more I/O APICs than kept. */
+static void test_madt_ioapic_short_and_many(void **state)
+{
+	static const uint8_t short_ioapic[11] = { 1, 11 }, short_override[9] = { 2, 9 };
+	struct table t;
+	struct acpi_cpus c = { 0 };
+
+	(void)state;
+	madt_start(&t);
+	madt_lapic(&t, 0, 1);
+	table_add(&t, short_ioapic, sizeof(short_ioapic));
+	table_finish(&t);
+	assert_int_equal(acpi_parse_madt(t.b, t.len, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI APIC: entry of type 1 at offset 52 has bad length 11");
+	madt_start(&t);
+	madt_lapic(&t, 0, 1);
+	table_add(&t, short_override, sizeof(short_override));
+	table_finish(&t);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(acpi_parse_madt(t.b, t.len, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI APIC: entry of type 2 at offset 52 has bad length 9");
+	madt_start(&t);
+	madt_lapic(&t, 0, 1);
+	for (unsigned i = 0; i < ACPI_MAX_IOAPICS + 3; i++)
+		madt_ioapic(&t, (uint8_t)i, 0xfec00000 + i * 0x1000, i * 24);
+	table_finish(&t);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(acpi_parse_madt(t.b, t.len, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.ioapic_count, ACPI_MAX_IOAPICS);
+	assert_int_equal(c.irq_dropped, 3);
 }
 
 /* Each case breaks one thing in a good MADT; the parser must refuse it. */
@@ -405,12 +542,138 @@ static void test_find_acpi_broken_mp_good(void **state)
 	assert_string_equal(c.source, "mp-table");
 }
 
+static void mcfg_entry(struct table *t, uint64_t base, uint16_t segment, uint8_t start,
+		       uint8_t end)
+{
+	uint8_t e[16] = { 0 };
+
+	put64(e, base);
+	put16(e + 8, segment);
+	e[10] = start;
+	e[11] = end;
+	table_add(t, e, sizeof(e));
+}
+
+static void test_mcfg_good(void **state)
+{
+	struct table t;
+	struct acpi_mcfg m;
+
+	(void)state;
+	table_start(&t, "MCFG", 44);
+	mcfg_entry(&t, 0xb0000000, 0, 0, 255);
+	mcfg_entry(&t, 0x4000000000, 1, 16, 31);
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, 2);
+	assert_int_equal(m.ecam[0].base, 0xb0000000);
+	assert_int_equal(m.ecam[0].bus_end, 255);
+	assert_int_equal(m.ecam[1].segment, 1);
+	assert_int_equal(m.ecam[1].bus_start, 16);
+	assert_int_equal(m.dropped, 0);
+}
+
+/* Each case makes one MCFG entry (or the table) implausible. */
+static const struct {
+	uint64_t base;
+	uint8_t start, end;
+	size_t extra;       /* bytes after the entry: not a whole entry */
+	const char *msg;
+} bad_mcfgs[] = {
+	{ 0, 0, 255, 0, "ACPI MCFG: entry at offset 44 is implausible (base 0x0, buses 0-255)" },
+	{ 0xb0080000, 0, 0, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xb0080000, buses 0-0)" },
+	{ 0xb0000000, 5, 4, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xb0000000, buses 5-4)" },
+	{ 0xffffffffff00000, 0, 255, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xffffffffff00000, buses 0-255)" },
+	{ 0xfffffff00000000, 0, 0, 0,
+	  "ACPI MCFG: entry at offset 44 is implausible (base 0xfffffff00000000, buses 0-0)" },
+	{ 0xb0000000, 0, 255, 8, "ACPI MCFG: length 68 is not its fixed fields and whole entries" },
+};
+
+static void test_mcfg_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_mcfgs) / sizeof(bad_mcfgs[0]); i++) {
+		struct table t;
+		struct acpi_mcfg m;
+		uint8_t pad[16] = { 0 };
+
+		table_start(&t, "MCFG", 44);
+		mcfg_entry(&t, bad_mcfgs[i].base, 0, bad_mcfgs[i].start, bad_mcfgs[i].end);
+		table_add(&t, pad, bad_mcfgs[i].extra);
+		table_finish(&t);
+		assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad_mcfgs[i].msg);
+		assert_int_equal(m.count, 0);
+	}
+}
+
+static void test_mcfg_short_and_many(void **state)
+{
+	struct table t;
+	struct acpi_mcfg m;
+
+	(void)state;
+	table_start(&t, "MCFG", 40); /* not even the reserved bytes */
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: length 40 is not its fixed fields and whole entries");
+	table_start(&t, "MCFG", 44);
+	for (unsigned i = 0; i < ACPI_MAX_ECAM + 3; i++)
+		mcfg_entry(&t, 0xb0000000 + ((uint64_t)i << 28), (uint16_t)i, 0, 255);
+	table_finish(&t);
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, ACPI_MAX_ECAM);
+	assert_int_equal(m.dropped, 3);
+	t.b[9] ^= 1;
+	assert_int_equal(acpi_parse_mcfg(t.b, t.len, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: bad checksum");
+}
+
+/* The MCFG reached through the XSDT, beside the MADT of put_acpi. */
+static void test_find_mcfg(void **state)
+{
+	struct table root, mcfg;
+	struct acpi_mcfg m;
+	uint64_t mcfg_at = TABLES + 0x3000;
+	uint8_t e[8];
+
+	(void)state;
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "ACPI: no RSDP");
+	put_acpi(2, false);
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "ACPI: no MCFG in the RSDT");
+	table_start(&mcfg, "MCFG", 44);
+	mcfg_entry(&mcfg, 0xb0000000, 0, 0, 255);
+	table_finish(&mcfg);
+	put_table(mcfg_at, &mcfg);
+	table_start(&root, "RSDT", 36);
+	put32(e, TABLES + 0x2000);
+	put32(e + 4, (uint32_t)mcfg_at);
+	table_add(&root, e, sizeof(e));
+	table_finish(&root);
+	put_table(TABLES, &root);
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(m.ecam[0].base, 0xb0000000);
+	mem[mcfg_at + 50] ^= 1; /* inside the entry: the checksum no longer holds */
+	assert_int_equal(acpi_find_mcfg(&reader, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ACPI MCFG: bad checksum");
+	assert_int_equal(m.count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_madt_good),
 		cmocka_unit_test(test_madt_bad),
 		cmocka_unit_test(test_madt_too_many),
+		cmocka_unit_test(test_madt_ioapics),
+		cmocka_unit_test(test_madt_ioapic_bad),
+		cmocka_unit_test(test_madt_ioapic_short_and_many),
 		cmocka_unit_test_setup_teardown(test_find_rsdt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_xsdt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_nothing, setup, teardown),
@@ -420,6 +683,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find_mp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_mp_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_acpi_broken_mp_good, setup, teardown),
+		cmocka_unit_test(test_mcfg_good),
+		cmocka_unit_test(test_mcfg_bad),
+		cmocka_unit_test(test_mcfg_short_and_many),
+		cmocka_unit_test_setup_teardown(test_find_mcfg, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@ KERNEL_ONLY_SRCS += \
 	kernel/arch/x86_64/tsc.c \
 	kernel/arch/x86_64/rtc.c \
 	kernel/arch/x86_64/irq.c \
+	kernel/arch/x86_64/ioapic.c \
 	kernel/arch/x86_64/lapic.c \
 	kernel/arch/x86_64/smp.c \
 	kernel/arch/x86_64/ap_boot.S \

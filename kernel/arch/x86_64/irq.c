@@ -1,4 +1,5 @@
 /* Interrupt handlers (vectors 32..255), shared by every CPU. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,23 @@ static irq_handler_fn handlers[256];
 irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler)
 {
 	return __atomic_exchange_n(&handlers[vector], handler, __ATOMIC_ACQ_REL);
+}
+
+uint8_t irq_frame_vector(const struct trap_frame *f)
+{
+	return (uint8_t)f->vector;
+}
+
+int irq_alloc_vector(irq_handler_fn handler)
+{
+	for (unsigned v = VEC_DEVICE_FIRST; v <= VEC_DEVICE_LAST; v++) {
+		irq_handler_fn none = NULL;
+
+		if (__atomic_compare_exchange_n(&handlers[v], &none, handler, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return (int)v;
+	}
+	return -ENOSPC;
 }
 
 void irq_dispatch(struct trap_frame *f)

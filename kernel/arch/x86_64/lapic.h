@@ -21,7 +21,6 @@ int lapic_init(void);
 void lapic_init_ap(void);
 bool lapic_ready(void);
 
-uint32_t lapic_id(void);
 void lapic_eoi(void);
 /* A fixed interrupt for vector on every CPU but this one (lapic_send_ipi:
  * carapace/arch.h). */

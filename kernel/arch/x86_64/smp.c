@@ -25,6 +25,7 @@
 #include "ap_boot.h"
 #include <carapace/arch.h>
 #include "cpu.h"
+#include <carapace/ioapic.h>
 #include "irq.h"
 #include "lapic.h"
 #include <carapace/layout.h>
@@ -92,48 +93,6 @@ static bool wait_online(struct cpu *c, uint64_t us)
 		cpu_pause();
 	}
 	return true;
-}
-
-/*
- * Firmware tables are read through a few read-only windows of whole 2 MiB
- * pages, kept until the tables have been read: where every page-table
- * write traps to the hypervisor, one large page costs what one small one
- * does, and the 128 KiB BIOS area alone would take 32. Windows are never
- * executable; a table that asks for more windows than this is not read.
- */
-#define FIRMWARE_WINDOWS 8
-
-static struct {
-	uint64_t phys, size, va;
-} windows[FIRMWARE_WINDOWS];
-static unsigned nwindows;
-
-static const void *firmware_map(void *ctx, uint64_t phys, size_t len)
-{
-	uint64_t base = phys & ~(uint64_t)(LARGE_PAGE_SIZE - 1), size;
-
-	(void)ctx;
-	if (len == 0 || len > ACPI_TABLE_MAX || phys + len < phys)
-		return NULL;
-	for (unsigned i = 0; i < nwindows; i++)
-		if (phys >= windows[i].phys && phys + len <= windows[i].phys + windows[i].size)
-			return (const void *)(windows[i].va + (phys - windows[i].phys));
-	if (nwindows == FIRMWARE_WINDOWS)
-		return NULL;
-	size = ALIGN_UP(phys + len - base, LARGE_PAGE_SIZE);
-	windows[nwindows].va = memory_map_phys(base, size, MAP_READ | MAP_LARGE);
-	if (!windows[nwindows].va)
-		return NULL;
-	windows[nwindows].phys = base;
-	windows[nwindows].size = size;
-	return (const void *)(windows[nwindows++].va + (phys - base));
-}
-
-static void firmware_unmap_all(void)
-{
-	for (unsigned i = 0; i < nwindows; i++)
-		memory_unmap_phys(windows[i].va, windows[i].size);
-	nwindows = 0;
 }
 
 static void wake_handler(struct trap_frame *f)
@@ -265,11 +224,10 @@ static bool ap_start(struct cpu *c, uint64_t stack_top, bool hypervisor)
 
 static void find_cpus(void)
 {
-	static const struct acpi_reader reader = { firmware_map, NULL, NULL };
 	char err[160];
-	int rc = acpi_find_cpus(&reader, &firmware, err, sizeof(err));
+	int rc = acpi_find_cpus(&acpi_kernel_reader, &firmware, err, sizeof(err));
 
-	firmware_unmap_all();
+	acpi_kernel_unmap_all();
 	if (rc) {
 		klog("smp: %s; running on one CPU\n", err[0] ? err : "no CPU tables");
 		firmware.count = 0;
@@ -341,6 +299,7 @@ unsigned smp_init(void (*ap_main)(struct cpu *cpu))
 	klog("\n");
 
 	find_cpus();
+	ioapic_init(&firmware);
 	ap_main_fn = ap_main;
 	if (firmware.count > 1 && trampoline_setup() == 0) {
 		start_aps();

@@ -167,6 +167,14 @@ const char *cpu_ist_name(enum ist_slot slot);
 #define VEC_IPI_STOP     0x32 /* "stop: a report or panic is being printed" */
 #define VEC_IPI_WAKE     0x33 /* wakes a halted CPU; its handler does nothing */
 #define VEC_IPI_TLB      0x34 /* "flush your TLB" (tlb.c) */
+/*
+ * Device interrupts (MSI-X, the I/O APIC's lines) take vectors from this
+ * range, one each, through irq_alloc_vector: above the kernel's own and
+ * below the spurious vector. The local APIC ranks priority by the upper
+ * four bits, so devices rank above the timer and the IPIs.
+ */
+#define VEC_DEVICE_FIRST 0x40
+#define VEC_DEVICE_LAST  0xef
 #define VEC_SPURIOUS     0xff
 
 struct trap_frame;
@@ -177,6 +185,19 @@ typedef void (*irq_handler_fn)(struct trap_frame *f);
  * the one it replaces (NULL: none). The LAPIC EOI is sent after it returns.
  */
 irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler);
+
+/*
+ * Installs handler on a free vector of VEC_DEVICE_FIRST..VEC_DEVICE_LAST
+ * and returns it, or -ENOSPC when all are taken.
+ */
+int irq_alloc_vector(irq_handler_fn handler);
+
+/* The vector an interrupt handler was called for (one handler may serve
+ * several: a driver's device vectors). */
+uint8_t irq_frame_vector(const struct trap_frame *f);
+
+/* This CPU's local APIC ID (where a device interrupt may be aimed). */
+uint32_t lapic_id(void);
 
 static inline void irq_enable(void)
 {

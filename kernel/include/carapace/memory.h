@@ -87,6 +87,11 @@ const struct vm_region *memory_region(uint64_t addr);
  * the virtual address of phys, or 0. Thread-safe.
  */
 uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot);
+/*
+ * Whether [phys, phys + size) touches usable RAM (a device BAR placed
+ * there would let register writes land in the kernel's memory).
+ */
+bool memory_overlaps_ram(uint64_t phys, uint64_t size);
 /* Device registers: read-write, uncached. */
 uint64_t memory_map_mmio(uint64_t phys, size_t size);
 /* Undoes memory_map_phys (the virtual range is not reused). */

@@ -34,6 +34,9 @@
  *                    G: binary multiples); the default is half of the RAM
  *   ubsan=abort|recover  recover: a SAN=ubsan kernel reports each check
  *                    site once and goes on (refused by other kernels)
+ *   ip=ADDR/PREFIX   a static IPv4 address for the first network device
+ *                    (dotted quad, prefix 1-32); without it, DHCP
+ *   gw=ADDR          the default gateway with ip= (inside its subnet)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -69,6 +72,11 @@ struct boot_options {
 	bool canary_constant;                /* canary=constant */
 	uint64_t tmp_size;                   /* tmp.size=, bytes; 0: the default */
 	bool ubsan_recover;                  /* ubsan=recover */
+	bool net_static;                     /* ip= given: no DHCP */
+	uint32_t net_ip;                     /* ip=ADDR/PREFIX, host byte order */
+	uint8_t net_prefix;                  /* 1..32 */
+	bool net_gw_set;                     /* gw= given */
+	uint32_t net_gw;                     /* host byte order */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */

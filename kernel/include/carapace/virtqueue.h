@@ -108,6 +108,18 @@ int virtqueue_init(struct virtqueue *vq, uint16_t size, void *mem, uint64_t phys
 int virtqueue_add(struct virtqueue *vq, const struct virtqueue_buf *bufs, size_t n,
 		  void *cookie);
 
+/*
+ * Interrupts for this queue (2.7.7): virtqueue_init asks for none (the
+ * driver polls); an interrupt-driven driver turns them on. After turning
+ * them on, look at the used ring once more: a buffer used in between
+ * raised no interrupt. (A hint to the device, which may interrupt anyway.)
+ */
+void virtqueue_enable_interrupts(struct virtqueue *vq);
+void virtqueue_disable_interrupts(struct virtqueue *vq);
+
+/* Whether the used ring has an entry to take (virtqueue_get_used would not say -EAGAIN). */
+bool virtqueue_has_used(const struct virtqueue *vq);
+
 /* Whether the device wants to be notified after virtqueue_add (2.7.10). */
 bool virtqueue_should_notify(const struct virtqueue *vq);
 

@@ -37,5 +37,17 @@
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 #define ENOTSUP  EOPNOTSUPP
+/* The network's (lwIP's err_to_errno, the sockets layer). */
+#define EWOULDBLOCK EAGAIN
+#define EMSGSIZE     90
+#define EADDRINUSE   98
+#define ECONNABORTED 103
+#define ECONNRESET   104
+#define ENOBUFS      105
+#define EISCONN      106
+#define ENOTCONN     107
+#define EHOSTUNREACH 113
+#define EALREADY     114
+#define EINPROGRESS  115
 
 #endif

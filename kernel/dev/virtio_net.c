@@ -1,0 +1,440 @@
+/*
+ * virtio-net (virtio 1.x, 5.1) on any virtio transport (carapace/virtio.h).
+ *
+ * Two queues: receive (0), kept full of buffers of one header and the
+ * largest frame, and transmit (1), one buffer per frame copied in. Only
+ * VIRTIO_F_VERSION_1 and the MAC are negotiated: no
+ * mergeable buffers, no checksum or segmentation offload, so every frame is
+ * whole in one buffer and its header is all zeros.
+ *
+ * Interrupts do no work: the handler sets a flag and wakes the driver's
+ * thread, which takes received frames (handing them to the stack, then
+ * giving the buffer back) and reclaims sent ones. Where the transport has no
+ * interrupt for a queue, the thread polls every VIRTIO_NET_POLL_NS; where it
+ * has one, the thread still looks every VIRTIO_NET_CHECK_NS, and falls back
+ * to polling when buffers wait without an interrupt.
+ *
+ * The device is untrusted: the used ring is validated by virtqueue.c, every
+ * receive length by virtio_net_rx_check, the MAC by virtio_net_mac_check.
+ * A device that breaks the rules gets one line saying what it did, is reset
+ * and never used again; nothing it wrote is acted upon.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/clock.h>
+#include <carapace/console.h>
+#include <carapace/memory.h>
+#include <carapace/mutex.h>
+#include <carapace/netdev.h>
+#include <carapace/random.h>
+#include <carapace/thread.h>
+#include <carapace/virtio.h>
+#include <carapace/virtio_net.h>
+#include <carapace/virtqueue.h>
+
+#define RX_QUEUE            0
+#define TX_QUEUE            1
+#define RX_BUFS             128  /* receive buffers kept on the ring */
+#define TX_BUFS             64   /* frames in flight to the device */
+#define BUF_STRIDE          2048 /* a receive or transmit buffer; two per page */
+#define PAGE_SIZE           4096
+#define BUFS_PER_PAGE       (PAGE_SIZE / BUF_STRIDE)
+#define VIRTIO_NET_POLL_NS  (2 * 1000 * 1000ull)
+#define VIRTIO_NET_CHECK_NS (100 * 1000 * 1000ull) /* interrupt-driven: a look anyway */
+#define ETH_MTU             1500
+#define ERR_SIZE            160
+
+_Static_assert(VIRTIO_NET_RX_BUF_SIZE <= BUF_STRIDE, "a receive buffer fits its stride");
+_Static_assert(sizeof(struct virtio_net_hdr) == VIRTIO_NET_HDR_SIZE, "the 1.x header");
+
+struct net_buf {
+	uint8_t *data;
+	uint64_t phys;
+};
+
+struct virtio_net {
+	struct virtio_device *dev;
+	struct netdev netdev;
+	struct virtqueue rx, tx;
+	struct net_buf rx_bufs[RX_BUFS];
+	struct net_buf tx_bufs[TX_BUFS];
+	uint16_t tx_free[TX_BUFS]; /* indices of tx_bufs not on the ring */
+	unsigned tx_free_count;
+	struct mutex tx_lock;      /* the transmit queue and tx_free */
+	struct thread *worker;
+	bool polled;               /* no interrupt: the worker polls */
+	bool work;                 /* set by the interrupt handler */
+	bool failed;               /* the device broke a rule: never touched again */
+	struct virtio_net_stats stats;
+	virtio_net_tap_fn tap;     /* a test's, in place of the stack */
+	void *tap_arg;
+};
+
+static struct virtio_net net;
+
+/* Once: one line, then the device is reset and left alone. */
+static void fail(const char *what)
+{
+	if (__atomic_exchange_n(&net.failed, true, __ATOMIC_ACQ_REL))
+		return;
+	kprintf("carapace: warning: virtio-net (%s) %s: not used any more\n", net.dev->name,
+		what);
+	net.dev->ops->give_up(net.dev);
+}
+
+static bool failed(void)
+{
+	return __atomic_load_n(&net.failed, __ATOMIC_ACQUIRE);
+}
+
+/* Fills bufs[n] with DMA buffers of BUF_STRIDE, two to a page. */
+static int alloc_bufs(struct net_buf *bufs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += BUFS_PER_PAGE) {
+		uint64_t phys;
+		uint8_t *page = memory_alloc_dma(PAGE_SIZE, &phys);
+
+		if (page == NULL)
+			return -ENOMEM;
+		for (unsigned j = 0; j < BUFS_PER_PAGE && i + j < n; j++) {
+			bufs[i + j].data = page + j * BUF_STRIDE;
+			bufs[i + j].phys = phys + j * BUF_STRIDE;
+		}
+	}
+	return 0;
+}
+
+/* To the test's tap when there is one (virtio_net_set_tap), else to the stack. */
+static void deliver(const void *frame, size_t len)
+{
+	virtio_net_tap_fn tap = __atomic_load_n(&net.tap, __ATOMIC_ACQUIRE);
+
+	if (tap)
+		tap(&net.netdev, frame, len, __atomic_load_n(&net.tap_arg, __ATOMIC_ACQUIRE));
+	else
+		netdev_receive(&net.netdev, frame, len);
+}
+
+static int post_rx(struct net_buf *b)
+{
+	struct virtqueue_buf vb = { b->phys, VIRTIO_NET_RX_BUF_SIZE, true };
+
+	return virtqueue_add(&net.rx, &vb, 1, b);
+}
+
+/* Whether cookie is one of the receive buffers (it comes from private slots). */
+static bool rx_buf_valid(const struct net_buf *b)
+{
+	return b >= net.rx_bufs && b < net.rx_bufs + RX_BUFS;
+}
+
+/*
+ * Takes every received frame, hands it to the stack and gives the buffer
+ * back; then asks for an interrupt and looks once more, for a frame that
+ * came in between.
+ */
+static void receive(void)
+{
+	char err[ERR_SIZE];
+
+	do {
+		unsigned reposted = 0;
+		uint32_t used_len;
+		void *cookie;
+		int rc;
+
+		virtqueue_disable_interrupts(&net.rx);
+		while ((rc = virtqueue_get_used(&net.rx, &cookie, &used_len)) == 0) {
+			struct net_buf *b = cookie;
+			size_t frame_len;
+
+			if (!rx_buf_valid(b)) {
+				fail("returned a receive buffer the driver does not know");
+				return;
+			}
+			if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len, err,
+						sizeof(err))) {
+				fail(err);
+				return;
+			}
+			net.stats.rx_frames++;
+			deliver(b->data + VIRTIO_NET_HDR_SIZE, frame_len);
+			if (post_rx(b)) {
+				fail("left no room for a receive buffer it gave back");
+				return;
+			}
+			reposted++;
+		}
+		if (rc == -EIO) {
+			fail("broke the receive queue's protocol (an unknown buffer, or a length "
+			     "over it)");
+			return;
+		}
+		if (reposted)
+			net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
+		virtqueue_enable_interrupts(&net.rx);
+	} while (virtqueue_has_used(&net.rx));
+}
+
+/* Puts the buffers of sent frames back on the free list. Under tx_lock. */
+static int reclaim_tx_locked(void)
+{
+	uint32_t written;
+	void *cookie;
+	int rc;
+
+	while ((rc = virtqueue_get_used(&net.tx, &cookie, &written)) == 0) {
+		struct net_buf *b = cookie;
+
+		if (b < net.tx_bufs || b >= net.tx_bufs + TX_BUFS ||
+		    net.tx_free_count == TX_BUFS)
+			return -EIO;
+		net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
+	}
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+static void reclaim_tx(void)
+{
+	int rc;
+
+	mutex_lock(&net.tx_lock);
+	rc = reclaim_tx_locked();
+	virtqueue_enable_interrupts(&net.tx);
+	mutex_unlock(&net.tx_lock);
+	if (rc)
+		fail("broke the transmit queue's protocol");
+}
+
+static int transmit(struct netdev *nd, const void *frame, size_t len)
+{
+	struct virtqueue_buf vb;
+	struct net_buf *b;
+	int rc;
+
+	(void)nd;
+	if (len < NETDEV_ETH_HLEN || len > (size_t)net.netdev.mtu + NETDEV_ETH_HLEN)
+		return -EMSGSIZE;
+	if (failed())
+		return -EIO;
+	mutex_lock(&net.tx_lock);
+	rc = reclaim_tx_locked();
+	if (rc == 0 && net.tx_free_count == 0)
+		rc = -ENOBUFS;
+	if (rc == 0) {
+		b = &net.tx_bufs[net.tx_free[--net.tx_free_count]];
+		memset(b->data, 0, VIRTIO_NET_HDR_SIZE);
+		memcpy(b->data + VIRTIO_NET_HDR_SIZE, frame, len);
+		vb = (struct virtqueue_buf){ b->phys, (uint32_t)(VIRTIO_NET_HDR_SIZE + len), false };
+		rc = virtqueue_add(&net.tx, &vb, 1, b);
+		if (rc == 0) {
+			net.stats.tx_frames++;
+			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+		} else {
+			net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
+		}
+	}
+	if (rc == -ENOBUFS)
+		net.stats.tx_dropped++;
+	mutex_unlock(&net.tx_lock);
+	if (rc == -EIO)
+		fail("broke the transmit queue's protocol");
+	return rc;
+}
+
+/* In interrupt context: no work here, only a wake-up. */
+static void queue_interrupt(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&net.stats.interrupts, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+	thread_wake(net.worker);
+}
+
+/*
+ * An interrupt that never comes (a line wired elsewhere than the transport
+ * believes) would leave frames waiting for ever: when used buffers wait at
+ * two checks in a row with no interrupt in between, say so once and poll.
+ */
+static void check_interrupts(unsigned *quiet_checks, uint64_t *last_interrupts)
+{
+	uint64_t interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
+	bool waiting = virtqueue_has_used(&net.rx) || virtqueue_has_used(&net.tx);
+
+	*quiet_checks = interrupts == *last_interrupts && waiting ? *quiet_checks + 1 : 0;
+	*last_interrupts = interrupts;
+	if (*quiet_checks < 2)
+		return;
+	kprintf("carapace: warning: virtio-net (%s): its interrupt does not arrive; polling "
+		"every 2 ms\n", net.dev->name);
+	net.polled = true;
+}
+
+/*
+ * The driver's thread. It never exits, so a late interrupt never wakes a
+ * freed thread; once the device has failed it only sleeps.
+ */
+static void worker(void *arg)
+{
+	unsigned quiet_checks = 0;
+	uint64_t last_interrupts = 0;
+
+	(void)arg;
+	for (;;) {
+		uint64_t wait = net.polled ? VIRTIO_NET_POLL_NS : VIRTIO_NET_CHECK_NS;
+		bool timed_out = false;
+
+		sched_prepare_wait();
+		while (!failed() && !__atomic_exchange_n(&net.work, false, __ATOMIC_ACQ_REL)) {
+			if (sched_wait(clock_ns() + wait) == -ETIMEDOUT) {
+				timed_out = true;
+				break;
+			}
+			sched_prepare_wait();
+		}
+		sched_finish_wait();
+		if (failed()) {
+			thread_sleep_ns(VIRTIO_NET_CHECK_NS); /* a dead device: sleep for good */
+			continue;
+		}
+		if (timed_out && !net.polled)
+			check_interrupts(&quiet_checks, &last_interrupts);
+		receive();
+		if (!failed())
+			reclaim_tx();
+	}
+}
+
+/* The MAC the device gives, or a random locally administered one. */
+static void read_mac(uint64_t features)
+{
+	char err[ERR_SIZE];
+	uint64_t r;
+
+	if (features & VIRTIO_NET_F_MAC) {
+		if (net.dev->ops->config_read(net.dev, VIRTIO_NET_CONFIG_MAC, net.netdev.mac, 6))
+			kprintf("carapace: warning: virtio-net (%s): its MAC cannot be read\n",
+				net.dev->name);
+		else if (virtio_net_mac_check(net.netdev.mac, err, sizeof(err)))
+			kprintf("carapace: warning: virtio-net (%s) %s: a random MAC is used\n",
+				net.dev->name, err);
+		else
+			return;
+	}
+	random_bytes(&r, sizeof(r));
+	memcpy(net.netdev.mac, &r, 6);
+	net.netdev.mac[0] = (uint8_t)((net.netdev.mac[0] & ~1u) | 2u); /* unicast, local */
+}
+
+static int setup_queues(void)
+{
+	int rc;
+
+	if (alloc_bufs(net.rx_bufs, RX_BUFS) || alloc_bufs(net.tx_bufs, TX_BUFS))
+		return -ENOMEM;
+	rc = net.dev->ops->queue_setup(net.dev, RX_QUEUE, &net.rx, RX_BUFS);
+	if (rc == 0)
+		rc = net.dev->ops->queue_setup(net.dev, TX_QUEUE, &net.tx, TX_BUFS);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < RX_BUFS && i < net.rx.size; i++)
+		if (post_rx(&net.rx_bufs[i]))
+			return -EIO;
+	for (unsigned i = 0; i < TX_BUFS && i < net.tx.size; i++)
+		net.tx_free[net.tx_free_count++] = (uint16_t)i;
+	return 0;
+}
+
+void virtio_net_init(void)
+{
+	struct thread_attr attr = { .name = "virtio-net", .detached = true };
+	uint64_t features;
+	int rc;
+
+	if (virtio_find(VIRTIO_ID_NET, &net.dev))
+		return;
+	mutex_init(&net.tx_lock);
+	if (net.dev->ops->negotiate(net.dev, VIRTIO_NET_F_MAC, &features)) {
+		fail("refused VIRTIO_F_VERSION_1");
+		return;
+	}
+	if (setup_queues()) {
+		fail("has no usable queues (or no memory for them)");
+		return;
+	}
+	read_mac(features);
+	net.netdev.mtu = ETH_MTU;
+	net.netdev.transmit = transmit;
+	net.netdev.priv = &net;
+	net.polled = net.dev->ops->queue_irq(net.dev, RX_QUEUE, queue_interrupt, NULL) != 0 ||
+		     net.dev->ops->queue_irq(net.dev, TX_QUEUE, queue_interrupt, NULL) != 0;
+	net.worker = thread_create(worker, NULL, &attr);
+	if (net.worker == NULL) {
+		fail("has no driver thread (out of memory)");
+		return;
+	}
+	virtqueue_enable_interrupts(&net.rx);
+	virtqueue_enable_interrupts(&net.tx);
+	net.dev->ops->driver_ok(net.dev);
+	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
+	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",
+	     net.dev->name, net.netdev.mac[0], net.netdev.mac[1], net.netdev.mac[2],
+	     net.netdev.mac[3], net.netdev.mac[4], net.netdev.mac[5], net.rx.size, net.tx.size,
+	     net.polled ? "polled" : "interrupts");
+	rc = netdev_register(&net.netdev);
+	if (rc)
+		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
+			net.dev->name, rc);
+}
+
+void virtio_net_get_stats(struct virtio_net_stats *out)
+{
+	out->rx_frames = __atomic_load_n(&net.stats.rx_frames, __ATOMIC_RELAXED);
+	out->tx_frames = __atomic_load_n(&net.stats.tx_frames, __ATOMIC_RELAXED);
+	out->tx_dropped = __atomic_load_n(&net.stats.tx_dropped, __ATOMIC_RELAXED);
+	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
+	out->polled = net.polled;
+}
+
+struct netdev *virtio_net_device(void)
+{
+	return net.worker && !failed() ? &net.netdev : NULL;
+}
+
+void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
+{
+	/* The argument first: the driver thread that sees the new fn sees its arg. */
+	__atomic_store_n(&net.tap_arg, arg, __ATOMIC_RELEASE);
+	__atomic_store_n(&net.tap, fn, __ATOMIC_RELEASE);
+}
+
+/*
+ * For test=net-lie-*: makes the device look like it lied, without a race
+ * with the real one. The device is reset first (it then leaves the rings
+ * alone), then the used ring gets the entry a lying device would write for
+ * the next receive buffer: its head moved by id_offset, and len. The
+ * driver's thread is woken to take it. Returns whether the driver then
+ * failed the device within a second.
+ */
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
+{
+	struct virtqueue *vq = &net.rx;
+	uint16_t slot = vq->last_used & (vq->size - 1);
+	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
+
+	if (net.worker == NULL || failed())
+		return false;
+	net.dev->ops->give_up(net.dev);
+	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
+	vq->used->ring[slot].len = len;
+	__atomic_store_n(&vq->used->idx, (uint16_t)(vq->last_used + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+	thread_wake(net.worker);
+	while (!failed() && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
+	return failed();
+}

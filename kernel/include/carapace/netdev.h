@@ -1,0 +1,95 @@
+/*
+ * netdev: what a network driver (virtio-net, or a test's fake device)
+ * gives the network stack, and how it hands it received frames
+ * (kernel/net/, README.md "The lwIP port").
+ *
+ * The driver fills mac, mtu, transmit and priv, then calls netdev_register
+ * once; the struct must live as long as the kernel (devices are never
+ * removed). The first registration starts the stack (carapace/net.h). A
+ * driver probed before the scheduler runs may register then: its device
+ * is attached once net_init has run, and frames it receives before then
+ * are dropped and counted.
+ *
+ * Frames are whole Ethernet frames from the destination MAC on, without
+ * the frame check sequence: at least 14 bytes, at most mtu + 14 (no VLAN
+ * tags).
+ */
+#ifndef CARAPACE_NETDEV_H
+#define CARAPACE_NETDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETDEV_MAC_LEN     6
+#define NETDEV_ETH_HLEN    14   /* destination, source, EtherType */
+#define NETDEV_MTU_MIN     1280 /* IPv6's minimum link MTU */
+#define NETDEV_MTU_MAX     9000
+#define NETDEV_MAX         4    /* devices the stack takes */
+
+struct net_iface; /* the stack's side of a device (kernel/net/netdev.c) */
+
+struct netdev {
+	/* Set by the driver before netdev_register. */
+	uint8_t mac[NETDEV_MAC_LEN]; /* unicast, not all zeros */
+	uint16_t mtu;                /* the IP MTU: NETDEV_MTU_MIN..NETDEV_MTU_MAX */
+	/*
+	 * Sends one frame of len bytes (NETDEV_ETH_HLEN..mtu + 14). The driver
+	 * copies it before returning: the stack reuses the buffer at once.
+	 * Called from any thread, with the stack's core lock held, never from
+	 * an interrupt handler: it must not sleep for long and must not call
+	 * back into the stack. Returns 0, or a negative errno (-ENOBUFS when
+	 * its ring is full): the frame is then dropped and counted, and TCP
+	 * sends it again.
+	 */
+	int (*transmit)(struct netdev *dev, const void *frame, size_t len);
+	void *priv;                  /* the driver's own */
+
+	/* Set by netdev_register; the driver leaves it alone. */
+	struct net_iface *iface;
+};
+
+/*
+ * Takes dev into the stack as interface "enN" (lwIP numbers interfaces
+ * in order after the loopback lo0: the first device is en1), starting the
+ * stack if it is not running: its IPv6 link-local address at once, and
+ * IPv4 by DHCP, or
+ * for the first device from the boot options ip= and gw=. Returns 0;
+ * -EINVAL for a bad MAC, MTU or a NULL transmit (nothing is kept);
+ * -EEXIST when dev is registered already; -ENOSPC past NETDEV_MAX devices;
+ * -ENOMEM.
+ */
+int netdev_register(struct netdev *dev);
+
+/*
+ * Hands one received frame to the stack. The stack copies it before
+ * anything reads it, so the driver may reuse its buffer at once. Then the
+ * packet classifier reads it (kernel/net/net_input.c): a malformed frame is
+ * dropped there, one for a socket's channel goes there, the rest is queued
+ * for lwIP's tcpip thread. Never blocks: a full queue or no memory drops
+ * the frame and counts it.
+ *
+ * Context: a thread (the driver's receive thread or its interrupt's bottom
+ * half), never an interrupt handler itself: it allocates from the kernel
+ * heap. Several devices may call it at once; calls for one device should
+ * come from one thread at a time, to keep its frames in order.
+ */
+void netdev_receive(struct netdev *dev, const void *frame, size_t len);
+
+/* What happened to a device's frames since it registered. */
+struct netdev_stats {
+	uint64_t rx_frames;        /* every frame netdev_receive was given */
+	uint64_t rx_to_stack;      /* queued for lwIP */
+	uint64_t rx_to_channel;    /* taken by a socket's channel */
+	uint64_t rx_bad_length;    /* shorter than a header or longer than mtu + 14 */
+	uint64_t rx_classifier_drops; /* the classifier refused them */
+	uint64_t rx_no_memory;     /* no buffer for a copy */
+	uint64_t rx_queue_full;    /* lwIP's input queue was full */
+	uint64_t rx_not_attached;  /* arrived before the stack took the device */
+	uint64_t tx_frames;        /* transmit returned 0 */
+	uint64_t tx_errors;        /* transmit failed, or the frame was too long */
+};
+
+/* Copies dev's counters (all zero before it is attached). */
+void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out);
+
+#endif

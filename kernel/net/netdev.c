@@ -1,0 +1,276 @@
+/*
+ * netdev: network devices as lwIP interfaces (carapace/netdev.h,
+ * README.md "The lwIP port"). A device becomes an lwIP netif with
+ * Ethernet, ARP and IPv6 neighbour discovery; its frames go in through
+ * netdev_receive (classifier first, then lwIP's input queue) and out
+ * through the driver's transmit.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/console.h>
+#include <carapace/memory.h>
+#include <carapace/net.h>
+#include <carapace/netdev.h>
+#include <carapace/spinlock.h>
+
+#include <lwip/dhcp.h>
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/tcpip.h>
+#include "net_impl.h"
+
+#define STAT_ADD(iface, field) \
+	__atomic_fetch_add(&(iface)->stats.field, 1, __ATOMIC_RELAXED)
+
+/* The devices, in order of registration; the stack takes them once it is up. */
+static struct spinlock ifaces_lock = SPINLOCK_INIT;
+static struct net_iface *ifaces[NETDEV_MAX];
+static unsigned nifaces;
+static bool stack_up;
+static struct net_static_config static_config;
+
+/* lwIP sends a frame: flat already, or copied flat, then to the driver. */
+static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct net_iface *iface = netif->state;
+	struct netdev *dev = iface->dev;
+	const void *frame = p->payload;
+
+	if (p->tot_len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
+		STAT_ADD(iface, tx_errors);
+		return ERR_IF;
+	}
+	/* linkoutput runs under the core lock: one user of tx_frame at a time. */
+	if (p->next != NULL) {
+		pbuf_copy_partial(p, iface->tx_frame, p->tot_len, 0);
+		frame = iface->tx_frame;
+	}
+	if (dev->transmit(dev, frame, p->tot_len) != 0) {
+		STAT_ADD(iface, tx_errors);
+		return ERR_IF;
+	}
+	STAT_ADD(iface, tx_frames);
+	return ERR_OK;
+}
+
+static err_t iface_netif_init(struct netif *netif)
+{
+	struct net_iface *iface = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = NETDEV_MAC_LEN;
+	memcpy(netif->hwaddr, iface->dev->mac, NETDEV_MAC_LEN);
+	netif->mtu = iface->dev->mtu;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_MLD6;
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = iface_linkoutput;
+	netif_set_hostname(netif, "carapace");
+	return ERR_OK;
+}
+
+/* The boot log's line for an address the interface takes (verbose). */
+static void iface_status_changed(struct netif *netif)
+{
+	char ip[IP4ADDR_STRLEN_MAX], mask[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX];
+	struct net_iface *iface = netif->state;
+
+	/* lwIP calls this on every change of state: one line per new address. */
+	if (ip4_addr_isany_val(*netif_ip4_addr(netif)) ||
+	    ip4_addr_get_u32(netif_ip4_addr(netif)) == iface->logged_ip)
+		return;
+	iface->logged_ip = ip4_addr_get_u32(netif_ip4_addr(netif));
+	ip4addr_ntoa_r(netif_ip4_addr(netif), ip, sizeof(ip));
+	ip4addr_ntoa_r(netif_ip4_netmask(netif), mask, sizeof(mask));
+	ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
+	klog("net: %c%c%u %s netmask %s gateway %s (%s)\n", netif->name[0], netif->name[1],
+	     netif->num, ip, mask, gw,
+	     iface->index == 0 && static_config.set ? "ip= option" : "DHCP");
+}
+
+static void set_ip4(ip4_addr_t *a, uint32_t host_order)
+{
+	ip4_addr_set_u32(a, lwip_htonl(host_order));
+}
+
+/* Adds iface to lwIP, up, with its addresses or DHCP started. */
+static void iface_attach(struct net_iface *iface)
+{
+	bool use_static = iface->index == 0 && static_config.set;
+	ip4_addr_t ip, mask, gw;
+
+	ip4_addr_set_zero(&ip);
+	ip4_addr_set_zero(&mask);
+	ip4_addr_set_zero(&gw);
+	if (use_static) {
+		set_ip4(&ip, static_config.ip);
+		set_ip4(&mask, static_config.prefix == 0 ? 0 :
+			       UINT32_MAX << (32 - static_config.prefix));
+		set_ip4(&gw, static_config.gw);
+	}
+	LOCK_TCPIP_CORE();
+	if (netif_add(&iface->netif, &ip, &mask, &gw, iface, iface_netif_init,
+		      tcpip_input) == NULL) {
+		UNLOCK_TCPIP_CORE();
+		kprintf("carapace: net: lwIP refused network device %u\n", iface->index);
+		return;
+	}
+	netif_set_status_callback(&iface->netif, iface_status_changed);
+	netif_create_ip6_linklocal_address(&iface->netif, 1);
+	netif_set_ip6_autoconfig_enabled(&iface->netif, 1);
+	if (iface->index == 0)
+		netif_set_default(&iface->netif);
+	netif_set_up(&iface->netif);
+	netif_set_link_up(&iface->netif);
+	if (!use_static && dhcp_start(&iface->netif) != ERR_OK)
+		kprintf("carapace: net: cannot start DHCP on network device %u\n", iface->index);
+	UNLOCK_TCPIP_CORE();
+	__atomic_store_n(&iface->attached, true, __ATOMIC_RELEASE);
+}
+
+static int check_netdev(const struct netdev *dev)
+{
+	static const uint8_t zero[NETDEV_MAC_LEN];
+
+	if (dev->transmit == NULL || (dev->mac[0] & 1) ||
+	    memcmp(dev->mac, zero, NETDEV_MAC_LEN) == 0 ||
+	    dev->mtu < NETDEV_MTU_MIN || dev->mtu > NETDEV_MTU_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int netdev_register(struct netdev *dev)
+{
+	struct net_iface *iface;
+	uint64_t flags;
+	bool attach_now;
+	int rc = check_netdev(dev);
+
+	if (rc)
+		return rc;
+	iface = kcalloc(1, sizeof(*iface));
+	if (iface == NULL)
+		return -ENOMEM;
+	iface->tx_frame = kmalloc((size_t)dev->mtu + NETDEV_ETH_HLEN);
+	if (iface->tx_frame == NULL) {
+		kfree(iface);
+		return -ENOMEM;
+	}
+	iface->dev = dev;
+	flags = spin_lock_irqsave(&ifaces_lock);
+	if (dev->iface != NULL)
+		rc = -EEXIST;
+	else if (nifaces == NETDEV_MAX)
+		rc = -ENOSPC;
+	if (rc == 0) {
+		iface->index = nifaces;
+		ifaces[nifaces++] = iface;
+		__atomic_store_n(&dev->iface, iface, __ATOMIC_RELEASE);
+	}
+	attach_now = stack_up;
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	if (rc) {
+		kfree(iface->tx_frame);
+		kfree(iface);
+		return rc;
+	}
+	if (attach_now)
+		iface_attach(iface);
+	else if (net_booted())
+		net_start(); /* attaches every device registered so far */
+	return 0;
+}
+
+struct net_iface *netdev_iface(unsigned index)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	struct net_iface *iface = index < nifaces ? ifaces[index] : NULL;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return iface;
+}
+
+unsigned netdev_count(void)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	unsigned n = nifaces;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return n;
+}
+
+void netdev_start(const struct net_static_config *config)
+{
+	uint64_t flags;
+	unsigned n;
+
+	static_config = *config;
+	flags = spin_lock_irqsave(&ifaces_lock);
+	stack_up = true;
+	n = nifaces;
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	for (unsigned i = 0; i < n; i++)
+		iface_attach(ifaces[i]);
+}
+
+void netdev_receive(struct netdev *dev, const void *frame, size_t len)
+{
+	struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);
+	struct pbuf *p;
+
+	if (iface == NULL)
+		return; /* not registered: nothing to count it in */
+	STAT_ADD(iface, rx_frames);
+	if (!__atomic_load_n(&iface->attached, __ATOMIC_ACQUIRE)) {
+		STAT_ADD(iface, rx_not_attached);
+		return;
+	}
+	if (len < NETDEV_ETH_HLEN || len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
+		STAT_ADD(iface, rx_bad_length);
+		return;
+	}
+	/* One flat copy, the driver's buffer free again; whoever takes it frees it. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (p == NULL) {
+		STAT_ADD(iface, rx_no_memory);
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	switch (net_input(dev, p)) {
+	case NET_PATH_DROP:
+		STAT_ADD(iface, rx_classifier_drops);
+		return;
+	case NET_PATH_CHANNEL:
+		STAT_ADD(iface, rx_to_channel);
+		return;
+	case NET_PATH_STACK:
+		break;
+	}
+	if (iface->netif.input(p, &iface->netif) != ERR_OK) {
+		pbuf_free(p);
+		STAT_ADD(iface, rx_queue_full);
+		return;
+	}
+	STAT_ADD(iface, rx_to_stack);
+}
+
+void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out)
+{
+	const struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);
+	const uint64_t *from;
+	uint64_t *to = (uint64_t *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (iface == NULL)
+		return;
+	from = (const uint64_t *)&iface->stats;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+}
