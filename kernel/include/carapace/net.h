@@ -9,6 +9,8 @@
 #ifndef CARAPACE_NET_H
 #define CARAPACE_NET_H
 
+#include <stdint.h>
+
 struct boot_options;
 
 /*
@@ -24,5 +26,12 @@ void net_init(const struct boot_options *options);
  * stack runs already. Thread context, after net_init.
  */
 void net_start(void);
+
+/*
+ * For test=net-serve: echo services on port (TCP: each connection's bytes
+ * come back; UDP: each datagram goes back to its sender), on every
+ * address. Starts the stack if needed. 0, or -ENOMEM. Once per boot.
+ */
+int net_serve_echo_start(uint16_t port);
 
 #endif
