@@ -10,7 +10,6 @@ Run: python3 tests/net/test_stack.py -v (build the kernel first).
 import os
 import re
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
