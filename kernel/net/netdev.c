@@ -188,6 +188,15 @@ int netdev_register(struct netdev *dev)
 	return 0;
 }
 
+struct net_iface *netdev_iface(unsigned index)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	struct net_iface *iface = index < nifaces ? ifaces[index] : NULL;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return iface;
+}
+
 unsigned netdev_count(void)
 {
 	uint64_t flags = spin_lock_irqsave(&ifaces_lock);

@@ -27,6 +27,10 @@ void net_init(const struct boot_options *options);
  */
 void net_start(void);
 
+/* AF_INET and AF_INET6 sockets on lwIP (inet_socket.c): registers their
+ * socket() with the socket layer. From net_init. */
+void inet_socket_register(void);
+
 /*
  * For test=net-serve: echo services on port (TCP: each connection's bytes
  * come back; UDP: each datagram goes back to its sender), on every

@@ -49,8 +49,10 @@ struct netdev {
 };
 
 /*
- * Takes dev into the stack as interface "enN" (N from 0, in order of
- * registration): its IPv6 link-local address at once, and IPv4 by DHCP, or
+ * Takes dev into the stack as interface "enN" (lwIP numbers interfaces
+ * in order after the loopback lo0: the first device is en1), starting the
+ * stack if it is not running: its IPv6 link-local address at once, and
+ * IPv4 by DHCP, or
  * for the first device from the boot options ip= and gw=. Returns 0;
  * -EINVAL for a bad MAC, MTU or a NULL transmit (nothing is kept);
  * -EEXIST when dev is registered already; -ENOSPC past NETDEV_MAX devices;
@@ -75,7 +77,7 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
 
 /* What happened to a device's frames since it registered. */
 struct netdev_stats {
-	uint64_t rx_frames;        /* handed to the classifier */
+	uint64_t rx_frames;        /* every frame netdev_receive was given */
 	uint64_t rx_to_stack;      /* queued for lwIP */
 	uint64_t rx_to_channel;    /* taken by a socket's channel */
 	uint64_t rx_bad_length;    /* shorter than a header or longer than mtu + 14 */
