@@ -27,6 +27,11 @@ import os
 import struct
 import sys
 
+# The Internet checksums are tests/net/frames.py's, shared with the guest tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "net"))
+from frames import checksum, l4_checksum  # noqa: E402
+
 GUEST_MAC = bytes.fromhex("525400123456")
 PEER_MAC = bytes.fromhex("52550a000202")
 GUEST4 = bytes([10, 0, 2, 15])
@@ -36,15 +41,6 @@ PEER6 = bytes.fromhex("fe80000000000000505500fffe0a0202")
 
 MODE_FRAME, MODE_STREAM, MODE_FRAGMENTS_TO_STACK, MODE_CHECK_TEXT = 0, 1, 2, 4
 OP_OPEN_LAST, OP_OPEN_RAW, OP_CLOSE, OP_FRAME, OP_POP = range(5)
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def eth(ethertype, payload, dst=GUEST_MAC):
@@ -72,14 +68,6 @@ def ipv6(next_header, payload, src=PEER6, dst=GUEST6, hop_limit=64, version=6,
     header = struct.pack("!IHBB16s16s", version << 28, payload_length, next_header, hop_limit,
                          src, dst)
     return eth(0x86DD, header + payload)
-
-
-def l4_checksum(proto, segment, src, dst):
-    if len(src) == 4:
-        pseudo = struct.pack("!4s4sBBH", src, dst, 0, proto, len(segment))
-    else:
-        pseudo = struct.pack("!16s16sIxxxB", src, dst, len(segment), proto)
-    return checksum(pseudo + segment)
 
 
 def with_checksum(segment, at, proto, src, dst):

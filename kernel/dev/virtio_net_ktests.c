@@ -20,6 +20,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/ktests.h>
+#include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/thread.h>
 #include <carapace/virtio_net.h>
@@ -151,9 +152,12 @@ KTEST("net-echo", ktest_net_echo);
 
 /*
  * test=net-serve: the TCP/IP stack answers on the device (ARP, ICMP echo,
- * what else it serves) until a "quit" frame, which only this test sees;
- * then the stack's counters for the device. For tests/net/test_stack.py.
+ * and TCP and UDP echo on port NET_SERVE_ECHO_PORT) until a "quit" frame,
+ * which only this test sees; then the stack's counters for the device
+ * (the classifier's come at exit with "verbose"). For tests/net/.
  */
+#define NET_SERVE_ECHO_PORT 7
+
 static void serve_frame(struct netdev *dev, const void *frame, size_t len, void *arg)
 {
 	struct echo_state *st = arg;
@@ -179,8 +183,14 @@ static int ktest_net_serve(void)
 		kprintf("net-serve: no network device (the launcher's --net)\n");
 		return 1;
 	}
+	if (net_serve_echo_start(NET_SERVE_ECHO_PORT)) {
+		kprintf("net-serve: cannot start the echo services on port %d\n",
+			NET_SERVE_ECHO_PORT);
+		return 1;
+	}
 	st.waiter = thread_current();
 	virtio_net_set_tap(serve_frame, &st);
+	kprintf("net-serve: echo on TCP and UDP port %d\n", NET_SERVE_ECHO_PORT);
 	kprintf("net-serve: MAC %02x:%02x:%02x:%02x:%02x:%02x, serving\n", dev->mac[0],
 		dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
 	sched_prepare_wait();

@@ -10,12 +10,14 @@
  */
 #include <stdbool.h>
 
+#include <carapace/classifier.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/mutex.h>
 #include <carapace/net.h>
 #include <carapace/options.h>
 #include <carapace/panic.h>
+#include <carapace/power.h>
 
 #include <lwip/init.h>
 #include <lwip/tcpip.h>
@@ -45,6 +47,13 @@ void net_init(const struct boot_options *options)
 		net_start();
 }
 
+/* Under "verbose", the classifier's counters end the run's output. */
+static void print_counters_at_exit(int status)
+{
+	(void)status;
+	classifier_print_counters();
+}
+
 void net_start(void)
 {
 	uint64_t t0;
@@ -64,6 +73,8 @@ void net_start(void)
 	net_input_init();
 	tcpip_init(NULL, NULL);
 	started = true;
+	if (console_verbose && !power_on_exit(print_counters_at_exit))
+		kprintf("net: no exit hook left: the classifier's counters will not be printed\n");
 	klog("net: lwIP %s up in %llu us: lo0 127.0.0.1 ::1\n", LWIP_VERSION_STRING,
 	     (unsigned long long)((clock_ns() - t0) / 1000));
 	netdev_start(&static_config);

@@ -132,6 +132,69 @@ def icmp_echo(kind, ident, seq, data):
     return message[:2] + struct.pack("!H", checksum(message)) + message[4:]
 
 
+IP_TCP, IP_UDP = 6, 17
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def l4_checksum(proto, segment, src, dst):
+    """The TCP or UDP checksum over the pseudo-header (src and dst packed:
+    4 bytes for IPv4, 16 for IPv6) and segment; 0 when segment carries a
+    correct one."""
+    if len(src) == 4:
+        pseudo = struct.pack("!4s4sBBH", src, dst, 0, proto, len(segment))
+    else:
+        pseudo = struct.pack("!16s16sIxxxB", src, dst, len(segment), proto)
+    return checksum(pseudo + segment)
+
+
+def _with_checksum(segment, at, proto, src, dst):
+    value = l4_checksum(proto, segment, src, dst)
+    return segment[:at] + struct.pack("!H", value) + segment[at + 2:]
+
+
+def tcp_segment(src, dst, sport, dport, flags, seq, ack, data=b"", options=b"", window=64240):
+    """A TCP segment (RFC 793) from src to dst (dotted quads) with its checksum."""
+    offset = (20 + len(options)) // 4
+    segment = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff,
+                          offset << 4, flags, window, 0, 0) + options + data
+    return _with_checksum(segment, 16, IP_TCP, ipv4(src), ipv4(dst))
+
+
+def udp_datagram(src, dst, sport, dport, data):
+    """A UDP datagram (RFC 768) from src to dst (dotted quads) with its checksum."""
+    segment = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    return _with_checksum(segment, 6, IP_UDP, ipv4(src), ipv4(dst))
+
+
+def parse_tcp(frame):
+    """(src, dst, sport, dport, flags, seq, ack, data) of an IPv4 TCP frame
+    whose checksums are right, or None."""
+    ip = parse_ipv4(frame)
+    if ip is None or ip[2] != IP_TCP or len(ip[3]) < 20:
+        return None
+    src, dst, _, seg = ip
+    offset = (seg[12] >> 4) * 4
+    if offset < 20 or offset > len(seg) or l4_checksum(IP_TCP, seg, ipv4(src), ipv4(dst)):
+        return None
+    sport, dport, seq, ack = struct.unpack("!HHII", seg[:12])
+    return src, dst, sport, dport, seg[13], seq, ack, seg[offset:]
+
+
+def parse_udp(frame):
+    """(src, dst, sport, dport, data) of an IPv4 UDP frame whose lengths and
+    checksums are right (a zero UDP checksum means none), or None."""
+    ip = parse_ipv4(frame)
+    if ip is None or ip[2] != IP_UDP or len(ip[3]) < 8:
+        return None
+    src, dst, _, seg = ip
+    sport, dport, length, value = struct.unpack("!HHHH", seg[:8])
+    if length < 8 or length > len(seg):
+        return None
+    if value and l4_checksum(IP_UDP, seg[:length], ipv4(src), ipv4(dst)):
+        return None
+    return src, dst, sport, dport, seg[8:length]
+
+
 class DgramLink:
     """The host's end of --net dgram. Binds REMOTEPORT (the guest's frames
     arrive there) and sends to LOCALPORT (QEMU's socket)."""
@@ -188,6 +251,21 @@ class DgramLink:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def arp_until_reply(link, sender_mac, sender_ip, target_ip, timeout):
+    """Asks who has target_ip every half second until an ARP reply comes
+    (frames sent before the guest's driver posted buffers are lost): the
+    reply frame, or None after timeout seconds."""
+    request = ethernet(BROADCAST, sender_mac, ETH_ARP,
+                       arp(ARP_REQUEST, sender_mac, sender_ip, b"\0" * 6, target_ip))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        link.send(request)
+        reply, _ = link.recv_until(lambda f: (parse_arp(f) or (0,))[0] == ARP_REPLY, 0.5)
+        if reply:
+            return reply
+    return None
 
 
 def pci_transport_present():

@@ -10,7 +10,6 @@ Run: python3 tests/net/test_stack.py -v (build the kernel first).
 import os
 import re
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -50,17 +49,8 @@ class Stack(unittest.TestCase):
     def arp(self, link, guest):
         """Asks who has GUEST_IP until the guest answers (frames sent before
         its driver posted buffers are lost)."""
-        request = frames.ethernet(frames.BROADCAST, frames.HOST_MAC, frames.ETH_ARP,
-                                  frames.arp(frames.ARP_REQUEST, frames.HOST_MAC, HOST_IP,
-                                             b"\0" * 6, GUEST_IP))
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            link.send(request)
-            reply, _ = link.recv_until(lambda f: (frames.parse_arp(f) or (0,))[0] ==
-                                       frames.ARP_REPLY, 0.5)
-            if reply:
-                break
-        else:
+        reply = frames.arp_until_reply(link, frames.HOST_MAC, HOST_IP, GUEST_IP, BOOT_TIMEOUT)
+        if reply is None:
             self.fail(f"no ARP reply from {GUEST_IP}:\n{guest.output}")
         self.assertEqual(reply[:6], frames.HOST_MAC)
         self.assertEqual(reply[6:12], frames.QEMU_MAC)

@@ -9,6 +9,8 @@
 #ifndef CARAPACE_NET_H
 #define CARAPACE_NET_H
 
+#include <stdint.h>
+
 struct boot_options;
 
 /*
@@ -28,5 +30,12 @@ void net_start(void);
 /* AF_INET and AF_INET6 sockets on lwIP (inet_socket.c): registers their
  * socket() with the socket layer. From net_init. */
 void inet_socket_register(void);
+
+/*
+ * For test=net-serve: echo services on port (TCP: each connection's bytes
+ * come back; UDP: each datagram goes back to its sender), on every
+ * address. Starts the stack if needed. 0, or -ENOMEM. Once per boot.
+ */
+int net_serve_echo_start(uint16_t port);
 
 #endif
