@@ -26,6 +26,9 @@ $(eval $(call fuzz_harness,fuzz_bootfs,portable,kernel/fs/bootfs.c kernel/fs/vfs
 $(eval $(call fuzz_harness,fuzz_aslr_place,portable,aslr/place.c))
 $(eval $(call fuzz_harness,fuzz_halloc,portable,hardening/halloc.c hardening/halloc_layout.c))
 $(eval $(call fuzz_harness,fuzz_pci,portable,kernel/dev/pci_parse.c kernel/dev/virtio_pci_caps.c))
+$(eval $(call fuzz_harness,fuzz_classifier,portable,kernel/net/classifier.c kernel/net/channel.c))
+$(eval $(call fuzz_harness,fuzz_sockets,portable,kernel/fs/unix_socket.c kernel/fs/socket.c kernel/fs/epoll.c kernel/fs/timerfd.c))
+$(eval $(call fuzz_harness,fuzz_http_api,portable,kernel/api/http.c kernel/api/api.c kernel/api/api_handlers.c))
 $(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
 $(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
 

@@ -31,7 +31,7 @@ $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_PORTABLE_OBJS)
 # ThreadSanitizer builds of the tests that run real threads: test_X_tsan
 # beside test_X, from objects of their own (TSan cannot share a program with
 # ASan). tsan_options.c makes the first race end the run with status 66.
-TSAN_TESTS := test_mpsc test_ring test_halloc
+TSAN_TESTS := test_mpsc test_ring test_halloc test_channel
 TSAN_BINS := $(patsubst %,$(BUILD)/host/tests/%_tsan,$(TSAN_TESTS))
 TSAN_OBJS := $(patsubst %,$(BUILD)/host/obj-tsan/tests/unit/%.o,$(TSAN_TESTS) tsan_options)
 HOST_TSAN_CFLAGS := $(filter-out $(HOST_SANFLAGS),$(HOST_CFLAGS)) \
@@ -60,7 +60,8 @@ $(BUILD)/host/tests/%_tsan: $(BUILD)/host/obj-tsan/tests/unit/%.o \
 # fuzz_syscall link them.
 KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c kernel/syscall/sys_thread.c kernel/sync/futex.c \
-	kernel/syscall/sys_poll.c kernel/fs/mount.c kernel/fs/app_files.c kernel/sync/mutex.c \
+	kernel/syscall/sys_poll.c kernel/syscall/sys_net.c kernel/syscall/sys_epoll.c \
+	kernel/fs/mount.c kernel/fs/app_files.c kernel/sync/mutex.c \
 	kernel/sync/waitqueue.c tests/unit/kernel_fakes.c
 KCORE_INC := -DCARAPACE_HOST_IRQS -Ikernel/syscall -Itests/unit
 HOST_KCORE_OBJS := $(patsubst %.c,$(BUILD)/host/obj-kcore/%.o,$(KCORE_SRCS))

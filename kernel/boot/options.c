@@ -58,6 +58,21 @@ static int apply_tmp_size(struct parser *p, struct boot_options *o,
 			  const char *word, const char *value);
 static int apply_ubsan(struct parser *p, struct boot_options *o,
 		       const char *word, const char *value);
+static int apply_ip(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value);
+static int apply_gw(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value);
+
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value);
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value);
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -73,6 +88,13 @@ static const struct option_def option_defs[] = {
 	{ "canary", "canary=random|constant", true, apply_canary },
 	{ "tmp.size", "tmp.size=N[K|M|G]", true, apply_tmp_size },
 	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
+	{ "ip", "ip=ADDR/PREFIX", true, apply_ip },
+	{ "gw", "gw=ADDR", true, apply_gw },
+	{ "api", "api=on|off", true, apply_api },
+	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
+	{ "api.port", "api.port=N", true, apply_api_port },
+	{ "api.token-file", "api.token-file=PATH", true, apply_api_token_file },
+	{ "api.write", "api.write=on|off", true, apply_api_write },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -363,10 +385,196 @@ static int apply_tmp_size(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
+/*
+ * An IPv4 address in dotted-quad form: four decimal numbers 0-255 without
+ * leading zeros (inet_aton reads "010" as octal; refused, not guessed).
+ * Returns the characters read, or 0 when value does not start with one.
+ */
+static size_t parse_ipv4(const char *value, uint32_t *addr)
+{
+	const char *c = value;
+	uint32_t a = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned n = 0;
+		const char *start = c;
+
+		if (part > 0 && *c++ != '.')
+			return 0;
+		start = c;
+		while (*c >= '0' && *c <= '9' && c - start < 3)
+			n = n * 10 + (unsigned)(*c++ - '0');
+		if (c == start || n > 255 || (*start == '0' && c - start > 1) ||
+		    (*c >= '0' && *c <= '9'))
+			return 0;
+		a = a << 8 | n;
+	}
+	*addr = a;
+	return (size_t)(c - value);
+}
+
+/* Why addr cannot be a host's own address or a gateway, or NULL. */
+static const char *ipv4_unusable(uint32_t addr)
+{
+	if (addr >> 24 == 0)
+		return "is in 0.0.0.0/8 (this network)";
+	if (addr >> 24 == 127)
+		return "is a loopback address (127.0.0.0/8)";
+	if (addr >> 28 == 0xe)
+		return "is a multicast address (224.0.0.0/4)";
+	if (addr >> 28 == 0xf)
+		return "is reserved or broadcast (240.0.0.0/4)";
+	return NULL;
+}
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : UINT32_MAX << (32 - prefix);
+}
+
+/* ip=ADDR/PREFIX: a static address for the first network device, no DHCP. */
+static int apply_ip(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value)
+{
+	uint32_t addr, mask;
+	size_t n = parse_ipv4(value, &addr);
+	const char *c = value + n, *why;
+	unsigned prefix = 0;
+
+	if (o->net_static)
+		return fail(p, -EINVAL, "boot option '%s': ip= given twice", word);
+	if (n == 0 || *c != '/' || c[1] < '1' || c[1] > '9')
+		return fail(p, -EINVAL,
+			    "boot option '%s' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)",
+			    word);
+	for (c++; *c >= '0' && *c <= '9' && prefix <= 32; c++)
+		prefix = prefix * 10 + (unsigned)(*c - '0');
+	if (*c != '\0' || prefix > 32)
+		return fail(p, -EINVAL, "boot option '%s': the prefix must be 1 to 32", word);
+	why = ipv4_unusable(addr);
+	if (why != NULL)
+		return fail(p, -EINVAL, "boot option '%s': the address %s", word, why);
+	mask = prefix_mask(prefix);
+	if (prefix <= 30 && ((addr & ~mask) == 0 || (addr & ~mask) == ~mask))
+		return fail(p, -EINVAL,
+			    "boot option '%s': the address is its subnet's network or broadcast address",
+			    word);
+	o->net_static = true;
+	o->net_ip = addr;
+	o->net_prefix = (uint8_t)prefix;
+	return 0;
+}
+
+/* gw=ADDR: the default gateway; checked against ip= once the line is read. */
+static int apply_gw(struct parser *p, struct boot_options *o,
+		    const char *word, const char *value)
+{
+	uint32_t addr;
+	size_t n = parse_ipv4(value, &addr);
+	const char *why;
+
+	if (o->net_gw_set)
+		return fail(p, -EINVAL, "boot option '%s': gw= given twice", word);
+	if (n == 0 || value[n] != '\0')
+		return fail(p, -EINVAL, "boot option '%s' must be gw=ADDR (e.g. gw=10.0.2.2)",
+			    word);
+	why = ipv4_unusable(addr);
+	if (why != NULL)
+		return fail(p, -EINVAL, "boot option '%s': the address %s", word, why);
+	o->net_gw_set = true;
+	o->net_gw = addr;
+	return 0;
+}
+
+/* What ip= and gw= must say together: a gateway is on the address's link. */
+static int check_net(struct parser *p, const struct boot_options *o)
+{
+	uint32_t mask = prefix_mask(o->net_prefix);
+
+	if (!o->net_gw_set)
+		return 0;
+	if (!o->net_static)
+		return fail(p, -EINVAL,
+			    "boot option 'gw=' needs ip=ADDR/PREFIX too (without ip=, DHCP gives the gateway)");
+	if ((o->net_gw & mask) != (o->net_ip & mask) || o->net_gw == o->net_ip)
+		return fail(p, -EINVAL,
+			    "boot option 'gw=': the gateway must be another address in ip='s subnet");
+	return 0;
+}
+
+/* api=on: the REST API starts (kernel/api/README.md); off is the default. */
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api", names, &o->api_on);
+}
+
+/* api.write=on: the writing endpoints exist too. */
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api.write", names, &o->api_write);
+}
+
+/* api.addr=ADDR: the IPv4 address the API binds (dotted quad, as ip=). */
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	uint32_t a;
+	size_t n = parse_ipv4(value, &a);
+
+	if (n == 0 || value[n] != '\0')
+		return fail(p, -EINVAL, "boot option '%s' must be api.addr=A.B.C.D (IPv4, decimal)",
+			    word);
+	o->api_addr_set = true;
+	o->api_addr = a;
+	return 0;
+}
+
+/* api.port=N: 1 to 65535, decimal. */
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	unsigned n = 0;
+	const char *c = value;
+
+	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
+		n = n * 10 + (unsigned)(*c - '0');
+	if (*c != '\0' || n == 0 || n > 65535 || value[0] == '0')
+		return fail(p, -EINVAL, "boot option '%s': the port must be 1 to 65535", word);
+	o->api_port = (uint16_t)n;
+	return 0;
+}
+
+/* api.token-file=PATH: an absolute path in the boot filesystem. */
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value)
+{
+	if (value[0] != '/')
+		return fail(p, -EINVAL, "boot option '%s': the token file's path must be absolute",
+			    word);
+	o->api_token_file = value;
+	return 0;
+}
+
+/* The api.* options mean nothing without api=on: refused, not ignored. */
+static int check_api(struct parser *p, const struct boot_options *o)
+{
+	if (!o->api_on && (o->api_write || o->api_addr_set || o->api_port != 0 ||
+			   o->api_token_file != NULL))
+		return fail(p, -EINVAL,
+			    "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on");
+	return 0;
+}
+
 /* Names every option in the message, so a typo shows the right spelling. */
 static int fail_unknown(struct parser *p, const char *word)
 {
-	char known[256];
+	char known[512];
 	size_t len = 0;
 
 	known[0] = '\0';
@@ -458,6 +666,10 @@ int options_parse(char *cmdline, struct boot_options *out, char *err,
 	if (cmdline == NULL)
 		return 0;
 	rc = parse_all(&p, out);
+	if (rc == 0)
+		rc = check_net(&p, out);
+	if (rc == 0)
+		rc = check_api(&p, out);
 	if (rc < 0)
 		memset(out, 0, sizeof(*out));
 	return rc;

@@ -35,11 +35,13 @@
 #define MICROVM_VIRTIO_SLOTS  24         /* IOAPIC_NUM_PINS with two I/O APICs */
 /*
  * The GSI of slot i (QEMU hw/i386/microvm.c): 24 + i on the second I/O
- * APIC when there is one (the default with ACPI), else 5 + i (8 slots).
+ * APIC when there is one (the default with ACPI), else 16 + i (8 slots;
+ * seen with -M microvm,ioapic2=off). Without ACPI there is no MADT, no I/O
+ * APIC is known, and the driver polls.
  */
 #define MICROVM_IRQ_BASE_IOAPIC2 24
-#define MICROVM_IRQ_BASE_LEGACY  5
-#define MICROVM_LEGACY_SLOTS     8
+#define MICROVM_IRQ_BASE_IOAPIC1 16
+#define MICROVM_IOAPIC1_SLOTS    8
 #define VIRTIO_MMIO_SLOT_SIZE 0x200
 
 #define VIRTIO_MMIO_MAGIC     0x74726976 /* "virt", little-endian */
@@ -311,10 +313,10 @@ static void mmio_interrupt(struct trap_frame *f)
 static int route_interrupt(struct mmio_device *dev)
 {
 	bool ioapic2 = ioapic_gsi_end() > MICROVM_IRQ_BASE_IOAPIC2;
-	uint32_t gsi = dev->slot + (ioapic2 ? MICROVM_IRQ_BASE_IOAPIC2 : MICROVM_IRQ_BASE_LEGACY);
+	uint32_t gsi = dev->slot + (ioapic2 ? MICROVM_IRQ_BASE_IOAPIC2 : MICROVM_IRQ_BASE_IOAPIC1);
 	int vector;
 
-	if (!ioapic2 && dev->slot >= MICROVM_LEGACY_SLOTS)
+	if (!ioapic2 && dev->slot >= MICROVM_IOAPIC1_SLOTS)
 		return -ENOTSUP;
 	vector = irq_alloc_vector(mmio_interrupt);
 	if (vector < 0)

@@ -10,7 +10,9 @@
  * Interrupts do no work: the handler sets a flag and wakes the driver's
  * thread, which takes received frames (handing them to the stack, then
  * giving the buffer back) and reclaims sent ones. Where the transport has no
- * interrupt for a queue, the thread polls every VIRTIO_NET_POLL_NS.
+ * interrupt for a queue, the thread polls every VIRTIO_NET_POLL_NS; where it
+ * has one, the thread still looks every VIRTIO_NET_CHECK_NS, and falls back
+ * to polling when buffers wait without an interrupt.
  *
  * The device is untrusted: the used ring is validated by virtqueue.c, every
  * receive length by virtio_net_rx_check, the MAC by virtio_net_mac_check.
@@ -42,6 +44,7 @@
 #define PAGE_SIZE           4096
 #define BUFS_PER_PAGE       (PAGE_SIZE / BUF_STRIDE)
 #define VIRTIO_NET_POLL_NS  (2 * 1000 * 1000ull)
+#define VIRTIO_NET_CHECK_NS (100 * 1000 * 1000ull) /* interrupt-driven: a look anyway */
 #define ETH_MTU             1500
 #define ERR_SIZE            160
 
@@ -231,6 +234,8 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		if (rc == 0) {
 			net.stats.tx_frames++;
 			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+		} else {
+			net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
 		}
 	}
 	if (rc == -ENOBUFS)
@@ -251,24 +256,54 @@ static void queue_interrupt(void *arg)
 }
 
 /*
+ * An interrupt that never comes (a line wired elsewhere than the transport
+ * believes) would leave frames waiting for ever: when used buffers wait at
+ * two checks in a row with no interrupt in between, say so once and poll.
+ */
+static void check_interrupts(unsigned *quiet_checks, uint64_t *last_interrupts)
+{
+	uint64_t interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
+	bool waiting = virtqueue_has_used(&net.rx) || virtqueue_has_used(&net.tx);
+
+	*quiet_checks = interrupts == *last_interrupts && waiting ? *quiet_checks + 1 : 0;
+	*last_interrupts = interrupts;
+	if (*quiet_checks < 2)
+		return;
+	kprintf("carapace: warning: virtio-net (%s): its interrupt does not arrive; polling "
+		"every 2 ms\n", net.dev->name);
+	net.polled = true;
+}
+
+/*
  * The driver's thread. It never exits, so a late interrupt never wakes a
  * freed thread; once the device has failed it only sleeps.
  */
 static void worker(void *arg)
 {
+	unsigned quiet_checks = 0;
+	uint64_t last_interrupts = 0;
+
 	(void)arg;
 	for (;;) {
-		bool poll = net.polled && !failed();
+		uint64_t wait = net.polled ? VIRTIO_NET_POLL_NS : VIRTIO_NET_CHECK_NS;
+		bool timed_out = false;
 
 		sched_prepare_wait();
-		while (!__atomic_exchange_n(&net.work, false, __ATOMIC_ACQ_REL)) {
-			if (sched_wait(poll ? clock_ns() + VIRTIO_NET_POLL_NS : 0) == -ETIMEDOUT)
+		while (!failed() && !__atomic_exchange_n(&net.work, false, __ATOMIC_ACQ_REL)) {
+			if (sched_wait(clock_ns() + wait) == -ETIMEDOUT) {
+				timed_out = true;
 				break;
+			}
 			sched_prepare_wait();
 		}
 		sched_finish_wait();
-		if (!failed())
-			receive();
+		if (failed()) {
+			thread_sleep_ns(VIRTIO_NET_CHECK_NS); /* a dead device: sleep for good */
+			continue;
+		}
+		if (timed_out && !net.polled)
+			check_interrupts(&quiet_checks, &last_interrupts);
+		receive();
 		if (!failed())
 			reclaim_tx();
 	}
@@ -346,8 +381,10 @@ void virtio_net_init(void)
 	virtqueue_enable_interrupts(&net.tx);
 	net.dev->ops->driver_ok(net.dev);
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
-	klog("virtio-net: %s, queues of %u and %u, %s\n", net.dev->name, net.rx.size,
-	     net.tx.size, net.polled ? "polled" : "interrupts");
+	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",
+	     net.dev->name, net.netdev.mac[0], net.netdev.mac[1], net.netdev.mac[2],
+	     net.netdev.mac[3], net.netdev.mac[4], net.netdev.mac[5], net.rx.size, net.tx.size,
+	     net.polled ? "polled" : "interrupts");
 	rc = netdev_register(&net.netdev);
 	if (rc)
 		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
@@ -373,4 +410,31 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
 	/* The argument first: the driver thread that sees the new fn sees its arg. */
 	__atomic_store_n(&net.tap_arg, arg, __ATOMIC_RELEASE);
 	__atomic_store_n(&net.tap, fn, __ATOMIC_RELEASE);
+}
+
+/*
+ * For test=net-lie-*: makes the device look like it lied, without a race
+ * with the real one. The device is reset first (it then leaves the rings
+ * alone), then the used ring gets the entry a lying device would write for
+ * the next receive buffer: its head moved by id_offset, and len. The
+ * driver's thread is woken to take it. Returns whether the driver then
+ * failed the device within a second.
+ */
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
+{
+	struct virtqueue *vq = &net.rx;
+	uint16_t slot = vq->last_used & (vq->size - 1);
+	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
+
+	if (net.worker == NULL || failed())
+		return false;
+	net.dev->ops->give_up(net.dev);
+	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
+	vq->used->ring[slot].len = len;
+	__atomic_store_n(&vq->used->idx, (uint16_t)(vq->last_used + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+	thread_wake(net.worker);
+	while (!failed() && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
+	return failed();
 }

@@ -20,6 +20,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/ktests.h>
+#include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/thread.h>
 #include <carapace/virtio_net.h>
@@ -148,3 +149,110 @@ static int ktest_net_echo(void)
 	return 0;
 }
 KTEST("net-echo", ktest_net_echo);
+
+/*
+ * test=net-serve: the TCP/IP stack answers on the device (ARP, ICMP echo,
+ * and TCP and UDP echo on port NET_SERVE_ECHO_PORT) until a "quit" frame,
+ * which only this test sees; then the stack's counters for the device
+ * (the classifier's come at exit with "verbose"). For tests/net/.
+ */
+#define NET_SERVE_ECHO_PORT 7
+
+static void serve_frame(struct netdev *dev, const void *frame, size_t len, void *arg)
+{
+	struct echo_state *st = arg;
+
+	st->frames++;
+	if (len >= NETDEV_ETH_HLEN && is_quit(frame, len)) {
+		__atomic_store_n(&st->quit, true, __ATOMIC_RELEASE);
+		thread_wake(st->waiter);
+		return;
+	}
+	netdev_receive(dev, frame, len);
+}
+
+static int ktest_net_serve(void)
+{
+	static struct echo_state st;
+	struct netdev *dev = virtio_net_device();
+	uint64_t deadline = clock_ns() + NET_ECHO_TIMEOUT_NS;
+	struct netdev_stats ns;
+	bool quit;
+
+	if (dev == NULL) {
+		kprintf("net-serve: no network device (the launcher's --net)\n");
+		return 1;
+	}
+	if (net_serve_echo_start(NET_SERVE_ECHO_PORT)) {
+		kprintf("net-serve: cannot start the echo services on port %d\n",
+			NET_SERVE_ECHO_PORT);
+		return 1;
+	}
+	st.waiter = thread_current();
+	virtio_net_set_tap(serve_frame, &st);
+	kprintf("net-serve: echo on TCP and UDP port %d\n", NET_SERVE_ECHO_PORT);
+	kprintf("net-serve: MAC %02x:%02x:%02x:%02x:%02x:%02x, serving\n", dev->mac[0],
+		dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
+	sched_prepare_wait();
+	while (!(quit = __atomic_load_n(&st.quit, __ATOMIC_ACQUIRE)) && clock_ns() < deadline) {
+		sched_wait(deadline);
+		sched_prepare_wait();
+	}
+	sched_finish_wait();
+	virtio_net_set_tap(NULL, NULL);
+	netdev_get_stats(dev, &ns);
+	kprintf("net-serve: %llu frames in, to lwIP %llu, dropped by the classifier %llu, "
+		"bad length %llu; %llu frames out, %llu send errors\n",
+		(unsigned long long)ns.rx_frames, (unsigned long long)ns.rx_to_stack,
+		(unsigned long long)ns.rx_classifier_drops, (unsigned long long)ns.rx_bad_length,
+		(unsigned long long)ns.tx_frames, (unsigned long long)ns.tx_errors);
+	if (!quit) {
+		kprintf("net-serve: no quit frame within 60 s\n");
+		return 1;
+	}
+	return 0;
+}
+KTEST("net-serve", ktest_net_serve);
+
+/*
+ * test=net-lie-short, net-lie-long, net-lie-id: a device that says it wrote
+ * less than the header, more than the buffer, or into a buffer it was never
+ * given. The driver must print one line, stop using the device (transmit
+ * then fails with -EIO) and go on without a fault.
+ */
+static int net_lie(const char *name, uint32_t id_offset, uint32_t len)
+{
+	static const uint8_t frame[NETDEV_ETH_HLEN + 46] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct netdev *dev = virtio_net_device();
+	bool refused;
+	int rc;
+
+	if (dev == NULL) {
+		kprintf("%s: no network device (the launcher's --net)\n", name);
+		return 1;
+	}
+	refused = virtio_net_test_forge_used(id_offset, len);
+	rc = dev->transmit(dev, frame, sizeof(frame));
+	kprintf("%s: device %s, transmit then %d, device %s\n", name,
+		refused ? "refused" : "NOT refused", rc,
+		virtio_net_device() ? "STILL LISTED" : "gone");
+	return refused && rc == -EIO && virtio_net_device() == NULL ? 0 : 1;
+}
+
+static int ktest_net_lie_short(void)
+{
+	return net_lie("net-lie-short", 0, VIRTIO_NET_HDR_SIZE - 7);
+}
+
+static int ktest_net_lie_long(void)
+{
+	return net_lie("net-lie-long", 0, VIRTIO_NET_RX_BUF_SIZE + 1);
+}
+
+static int ktest_net_lie_id(void)
+{
+	return net_lie("net-lie-id", 1000, 64); /* past the queue: a buffer never given */
+}
+KTEST("net-lie-short", ktest_net_lie_short);
+KTEST("net-lie-long", ktest_net_lie_long);
+KTEST("net-lie-id", ktest_net_lie_id);

@@ -1,12 +1,14 @@
 /*
  * The kernel's side of the filesystem (kernel/fs/ is the portable part):
- * what is mounted where at boot, memory from the kernel heap, the console
- * and the random source behind devfs, and one lock around the VFS.
+ * what is mounted where at boot (/, /tmp, /dev, /proc), memory from the
+ * kernel heap, the console and the random source behind devfs, /proc's
+ * table, and one lock around the VFS.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/classifier.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
@@ -15,11 +17,18 @@
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
 #include <carapace/mutex.h>
+#include <carapace/procfs.h>
 #include <carapace/random.h>
 
 static struct vfs vfs;
 static struct mutex vfs_lock = MUTEX_INIT;
 static struct devfs devfs;
+static struct procfs procfs;
+
+/* /proc's files: path under /proc, and the function that writes its text. */
+static const struct procfs_entry proc_files[] = {
+	{ "net/classifier", classifier_counters_format },
+};
 
 static void *heap_alloc(void *ctx, size_t size)
 {
@@ -67,10 +76,21 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 	return rc;
 }
 
+static struct ramfs *tmp; /* /tmp, for fs_tmp_usage */
+
+void fs_tmp_usage(uint64_t *used, uint64_t *max)
+{
+	*used = *max = 0;
+	fs_lock();
+	if (tmp)
+		ramfs_usage(tmp, used, max);
+	fs_unlock();
+}
+
 int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t err_size)
 {
 	static const struct devfs_hooks hooks = { random_fill, dev_console_write, dev_console_read, NULL };
-	struct ramfs *tmp, *empty_root = NULL;
+	struct ramfs *empty_root = NULL;
 	struct bootfs *boot = NULL;
 	struct vnode *root;
 	int rc;
@@ -104,7 +124,13 @@ int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t er
 	if ((rc = ramfs_new(&heap, tmp_bytes, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
 		return rc;
 	devfs_init(&devfs, &hooks);
-	return mount_or_say("/dev", devfs_root(&devfs), err, err_size);
+	if ((rc = mount_or_say("/dev", devfs_root(&devfs), err, err_size)))
+		return rc;
+	if ((rc = procfs_init(&procfs, proc_files, sizeof(proc_files) / sizeof(proc_files[0]), &heap))) {
+		fmt_snprintf(err, err_size, "the /proc table is not valid (error %d)", rc);
+		return rc;
+	}
+	return mount_or_say("/proc", procfs_root(&procfs), err, err_size);
 }
 
 struct vfs *fs_vfs(void)
@@ -182,6 +208,11 @@ static int ktest_fs(void)
 	n = read_small("/dev/zero", buf, 17);
 	failed += n != 16 || buf[0] != 0 || buf[15] != 0;
 	kprintf("fs: /dev/zero gave %lld zero bytes\n", (long long)n);
+	n = read_small("/proc/net/classifier", buf, sizeof(buf));
+	failed += n <= 0 || strncmp(buf, "frames ", 7) != 0;
+	kprintf("fs: /proc/net/classifier gave %lld bytes, first line %.*s\n", (long long)n,
+		(int)(strchr(buf, '\n') ? strchr(buf, '\n') - buf : 0), buf);
+	failed += vfs_open(&vfs, "/", "/proc/net/classifier", VFS_O_WRONLY, 0, &f) != -EROFS;
 	failed += vfs_open(&vfs, "/", "/no/such/file", VFS_O_RDONLY, 0, &f) != -ENOENT;
 	fs_unlock();
 	kprintf("fs: %d wrong\n", failed);

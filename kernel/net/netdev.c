@@ -1,73 +1,287 @@
 /*
- * The network devices, until the TCP/IP stack takes them (branch lwip's
- * kernel/net/netdev.c replaces this file): netdev_register keeps the
- * device, and every frame handed over is counted as arriving before the
- * stack took the device, then dropped.
+ * netdev: network devices as lwIP interfaces (carapace/netdev.h,
+ * README.md "The lwIP port"). A device becomes an lwIP netif with
+ * Ethernet, ARP and IPv6 neighbour discovery; its frames go in through
+ * netdev_receive (classifier first, then lwIP's input queue) and out
+ * through the driver's transmit.
  */
 #include <errno.h>
-#include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/console.h>
+#include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
 
-static struct netdev *devices[NETDEV_MAX];
-static struct netdev_stats stats[NETDEV_MAX];
-static unsigned device_count;
-static struct spinlock devices_lock;
+#include <lwip/dhcp.h>
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/tcpip.h>
+#include "net_impl.h"
 
-static int index_of(const struct netdev *dev)
+#define STAT_ADD(iface, field) \
+	__atomic_fetch_add(&(iface)->stats.field, 1, __ATOMIC_RELAXED)
+
+/* The devices, in order of registration; the stack takes them once it is up. */
+static struct spinlock ifaces_lock = SPINLOCK_INIT;
+static struct net_iface *ifaces[NETDEV_MAX];
+static unsigned nifaces;
+static bool stack_up;
+static struct net_static_config static_config;
+
+/* lwIP sends a frame: flat already, or copied flat, then to the driver. */
+static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 {
-	unsigned n = __atomic_load_n(&device_count, __ATOMIC_ACQUIRE);
+	struct net_iface *iface = netif->state;
+	struct netdev *dev = iface->dev;
+	const void *frame = p->payload;
 
-	for (unsigned i = 0; i < n; i++)
-		if (devices[i] == dev)
-			return (int)i;
-	return -1;
+	if (p->tot_len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
+		STAT_ADD(iface, tx_errors);
+		return ERR_IF;
+	}
+	/* linkoutput runs under the core lock: one user of tx_frame at a time. */
+	if (p->next != NULL) {
+		pbuf_copy_partial(p, iface->tx_frame, p->tot_len, 0);
+		frame = iface->tx_frame;
+	}
+	if (dev->transmit(dev, frame, p->tot_len) != 0) {
+		STAT_ADD(iface, tx_errors);
+		return ERR_IF;
+	}
+	STAT_ADD(iface, tx_frames);
+	return ERR_OK;
+}
+
+static err_t iface_netif_init(struct netif *netif)
+{
+	struct net_iface *iface = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = NETDEV_MAC_LEN;
+	memcpy(netif->hwaddr, iface->dev->mac, NETDEV_MAC_LEN);
+	netif->mtu = iface->dev->mtu;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_MLD6;
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = iface_linkoutput;
+	netif_set_hostname(netif, "carapace");
+	return ERR_OK;
+}
+
+/* The boot log's line for an address the interface takes (verbose). */
+static void iface_status_changed(struct netif *netif)
+{
+	char ip[IP4ADDR_STRLEN_MAX], mask[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX];
+	struct net_iface *iface = netif->state;
+
+	/* lwIP calls this on every change of state: one line per new address. */
+	if (ip4_addr_isany_val(*netif_ip4_addr(netif)) ||
+	    ip4_addr_get_u32(netif_ip4_addr(netif)) == iface->logged_ip)
+		return;
+	iface->logged_ip = ip4_addr_get_u32(netif_ip4_addr(netif));
+	ip4addr_ntoa_r(netif_ip4_addr(netif), ip, sizeof(ip));
+	ip4addr_ntoa_r(netif_ip4_netmask(netif), mask, sizeof(mask));
+	ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
+	klog("net: %c%c%u %s netmask %s gateway %s (%s)\n", netif->name[0], netif->name[1],
+	     netif->num, ip, mask, gw,
+	     iface->index == 0 && static_config.set ? "ip= option" : "DHCP");
+}
+
+static void set_ip4(ip4_addr_t *a, uint32_t host_order)
+{
+	ip4_addr_set_u32(a, lwip_htonl(host_order));
+}
+
+/* Adds iface to lwIP, up, with its addresses or DHCP started. */
+static void iface_attach(struct net_iface *iface)
+{
+	bool use_static = iface->index == 0 && static_config.set;
+	ip4_addr_t ip, mask, gw;
+
+	ip4_addr_set_zero(&ip);
+	ip4_addr_set_zero(&mask);
+	ip4_addr_set_zero(&gw);
+	if (use_static) {
+		set_ip4(&ip, static_config.ip);
+		set_ip4(&mask, static_config.prefix == 0 ? 0 :
+			       UINT32_MAX << (32 - static_config.prefix));
+		set_ip4(&gw, static_config.gw);
+	}
+	LOCK_TCPIP_CORE();
+	if (netif_add(&iface->netif, &ip, &mask, &gw, iface, iface_netif_init,
+		      tcpip_input) == NULL) {
+		UNLOCK_TCPIP_CORE();
+		kprintf("carapace: net: lwIP refused network device %u\n", iface->index);
+		return;
+	}
+	netif_set_status_callback(&iface->netif, iface_status_changed);
+	netif_create_ip6_linklocal_address(&iface->netif, 1);
+	netif_set_ip6_autoconfig_enabled(&iface->netif, 1);
+	if (iface->index == 0)
+		netif_set_default(&iface->netif);
+	netif_set_up(&iface->netif);
+	netif_set_link_up(&iface->netif);
+	if (!use_static && dhcp_start(&iface->netif) != ERR_OK)
+		kprintf("carapace: net: cannot start DHCP on network device %u\n", iface->index);
+	UNLOCK_TCPIP_CORE();
+	__atomic_store_n(&iface->attached, true, __ATOMIC_RELEASE);
+}
+
+static int check_netdev(const struct netdev *dev)
+{
+	static const uint8_t zero[NETDEV_MAC_LEN];
+
+	if (dev->transmit == NULL || (dev->mac[0] & 1) ||
+	    memcmp(dev->mac, zero, NETDEV_MAC_LEN) == 0 ||
+	    dev->mtu < NETDEV_MTU_MIN || dev->mtu > NETDEV_MTU_MAX)
+		return -EINVAL;
+	return 0;
 }
 
 int netdev_register(struct netdev *dev)
 {
-	int rc = 0;
+	struct net_iface *iface;
+	uint64_t flags;
+	bool attach_now;
+	int rc = check_netdev(dev);
 
-	if ((dev->mac[0] & 1) || !(dev->mac[0] | dev->mac[1] | dev->mac[2] | dev->mac[3] |
-				   dev->mac[4] | dev->mac[5]) ||
-	    dev->mtu < NETDEV_MTU_MIN || dev->mtu > NETDEV_MTU_MAX || dev->transmit == NULL)
-		return -EINVAL;
-	spin_lock(&devices_lock);
-	if (index_of(dev) >= 0)
+	if (rc)
+		return rc;
+	iface = kcalloc(1, sizeof(*iface));
+	if (iface == NULL)
+		return -ENOMEM;
+	iface->tx_frame = kmalloc((size_t)dev->mtu + NETDEV_ETH_HLEN);
+	if (iface->tx_frame == NULL) {
+		kfree(iface);
+		return -ENOMEM;
+	}
+	iface->dev = dev;
+	flags = spin_lock_irqsave(&ifaces_lock);
+	if (dev->iface != NULL)
 		rc = -EEXIST;
-	else if (device_count == NETDEV_MAX)
+	else if (nifaces == NETDEV_MAX)
 		rc = -ENOSPC;
-	else
-		__atomic_store_n(&devices[device_count++], dev, __ATOMIC_RELEASE);
-	spin_unlock(&devices_lock);
-	if (rc == 0)
-		klog("net: en%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u (no stack yet)\n",
-		     device_count - 1, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3],
-		     dev->mac[4], dev->mac[5], dev->mtu);
-	return rc;
+	if (rc == 0) {
+		iface->index = nifaces;
+		ifaces[nifaces++] = iface;
+		__atomic_store_n(&dev->iface, iface, __ATOMIC_RELEASE);
+	}
+	attach_now = stack_up;
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	if (rc) {
+		kfree(iface->tx_frame);
+		kfree(iface);
+		return rc;
+	}
+	if (attach_now)
+		iface_attach(iface);
+	else if (net_booted())
+		net_start(); /* attaches every device registered so far */
+	return 0;
+}
+
+struct net_iface *netdev_iface(unsigned index)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	struct net_iface *iface = index < nifaces ? ifaces[index] : NULL;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return iface;
+}
+
+unsigned netdev_count(void)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	unsigned n = nifaces;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return n;
+}
+
+void netdev_start(const struct net_static_config *config)
+{
+	uint64_t flags;
+	unsigned n;
+
+	static_config = *config;
+	flags = spin_lock_irqsave(&ifaces_lock);
+	stack_up = true;
+	n = nifaces;
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	for (unsigned i = 0; i < n; i++)
+		iface_attach(ifaces[i]);
 }
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
-	int i = index_of(dev);
+	struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);
+	struct pbuf *p;
 
-	(void)frame, (void)len;
-	if (i < 0)
+	if (iface == NULL)
+		return; /* not registered: nothing to count it in */
+	STAT_ADD(iface, rx_frames);
+	if (!__atomic_load_n(&iface->attached, __ATOMIC_ACQUIRE)) {
+		STAT_ADD(iface, rx_not_attached);
 		return;
-	__atomic_fetch_add(&stats[i].rx_frames, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats[i].rx_not_attached, 1, __ATOMIC_RELAXED);
+	}
+	if (len < NETDEV_ETH_HLEN || len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
+		STAT_ADD(iface, rx_bad_length);
+		return;
+	}
+	/* One flat copy, the driver's buffer free again; whoever takes it frees it. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (p == NULL) {
+		STAT_ADD(iface, rx_no_memory);
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	switch (net_input(dev, p)) {
+	case NET_PATH_DROP:
+		STAT_ADD(iface, rx_classifier_drops);
+		return;
+	case NET_PATH_CHANNEL:
+		STAT_ADD(iface, rx_to_channel);
+		return;
+	case NET_PATH_STACK:
+		break;
+	}
+	if (iface->netif.input(p, &iface->netif) != ERR_OK) {
+		pbuf_free(p);
+		STAT_ADD(iface, rx_queue_full);
+		return;
+	}
+	STAT_ADD(iface, rx_to_stack);
+}
+
+bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)
+{
+	/* Only device interfaces ("en") carry a struct net_iface as state. */
+	if (n->name[0] != 'e' || n->name[1] != 'n' || n->state == NULL) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	netdev_get_stats(((const struct net_iface *)n->state)->dev, out);
+	return true;
 }
 
 void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out)
 {
-	int i = index_of(dev);
+	const struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);
+	const uint64_t *from;
+	uint64_t *to = (uint64_t *)out;
 
-	*out = (struct netdev_stats){ 0 };
-	if (i >= 0) {
-		out->rx_frames = __atomic_load_n(&stats[i].rx_frames, __ATOMIC_RELAXED);
-		out->rx_not_attached = __atomic_load_n(&stats[i].rx_not_attached, __ATOMIC_RELAXED);
-	}
+	memset(out, 0, sizeof(*out));
+	if (iface == NULL)
+		return;
+	from = (const uint64_t *)&iface->stats;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 }

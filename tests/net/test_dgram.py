@@ -16,11 +16,8 @@ Run: python3 tests/net/test_dgram.py -v (build the kernel first).
 """
 
 import os
-import re
 import struct
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,19 +25,12 @@ import frames  # noqa: E402
 
 ECHO_TYPE = 0x88b5           # the guest's hello and quit frames
 TEST_TYPE = 0x88b6           # frames this test sends to be echoed
-QEMU_MAC = frames.mac("52:54:00:12:34:56")
+QEMU_MAC = frames.QEMU_MAC
 BOOT_TIMEOUT = 90            # seconds for the guest's hello under TCG
 ECHO_TIMEOUT = 30
 BURSTS = 3                   # of frames.SAFE_BURST: more than the guest's 128 receive buffers
 SIZES = [14, 15, 59, 60, 61, 128, 1000, 1513, 1514]
 SHORT = [1, 2, 13]           # below an Ethernet header: counted, not echoed
-
-
-def pci_transport_present():
-    """Whether some transport of the tree registers virtio devices (q35)."""
-    out = subprocess.run(["grep", "-rlE", r"\bvirtio_register\(", "kernel", "--include=*.c"],
-                         cwd=frames.REPO, capture_output=True, text=True).stdout.split()
-    return any(not path.endswith("/virtio.c") for path in out)
 
 
 def numbered(seq, size):
@@ -52,11 +42,10 @@ def numbered(seq, size):
 
 class NetEcho(unittest.TestCase):
     def echo(self, machine):
-        if not os.path.exists(os.path.join(frames.REPO, "build", "carapace.bin")):
+        if not frames.kernel_built():
             self.skipTest("no build/carapace.bin (run make)")
-        with frames.DgramLink() as link, frames.Guest(
-                ["--machine", machine, "--accel", "tcg", "--net", link.launcher_arg,
-                 "--kernel-arg", "test=net-echo"], timeout=BOOT_TIMEOUT + 120) as guest:
+        with frames.DgramLink() as link, frames.boot_over_dgram(
+                link, machine, ["test=net-echo"], timeout=BOOT_TIMEOUT + 120) as guest:
             hello, _ = link.recv_until(lambda f: frames.ethertype(f) == ECHO_TYPE, BOOT_TIMEOUT)
             self.assertIsNotNone(hello, f"no hello frame from the guest:\n{guest.output}")
             self.assertEqual(hello[:6], frames.BROADCAST)
@@ -102,7 +91,7 @@ class NetEcho(unittest.TestCase):
         self.echo("microvm")
 
     def test_q35(self):
-        if not pci_transport_present():
+        if not frames.pci_transport_present():
             self.skipTest("no virtio-pci transport in this tree (virtio_register has no caller)")
         self.echo("q35")
 

@@ -20,7 +20,8 @@
 /* The list every "unknown boot option" message ends with. */
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
-	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover"
+	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
+	"gw=ADDR, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, api.write=on|off"
 
 struct good_case {
 	const char *cmdline;
@@ -63,7 +64,7 @@ static void test_good(void **state)
 	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
 		const struct good_case *c = &good_cases[i];
 		struct boot_options o;
-		char line[256], err[256];
+		char line[256], err[512];
 		int argc = 0, envc = 0;
 
 		snprintf(line, sizeof(line), "%s", c->cmdline);
@@ -158,7 +159,7 @@ static void test_bad(void **state)
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		struct boot_options o;
-		char line[256], err[256];
+		char line[256], err[512];
 		int rc;
 
 		snprintf(line, sizeof(line), "%s", c->cmdline);
@@ -457,6 +458,149 @@ static void test_tmp_size(void **state)
 	}
 }
 
+/* ip=ADDR/PREFIX and gw=ADDR: strict dotted quads, usable addresses, one subnet. */
+static void test_net(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		uint32_t ip, gw;
+		unsigned prefix;
+		const char *message; /* NULL when accepted */
+	} cases[] = {
+		{ "", 0, 0, 0, 0, NULL },
+		{ "ip=10.0.2.15/24", 0, 0x0a00020f, 0, 24, NULL },
+		{ "ip=10.0.2.15/24 gw=10.0.2.2", 0, 0x0a00020f, 0x0a000202, 24, NULL },
+		{ "gw=192.168.1.1 ip=192.168.1.77/16", 0, 0xc0a8014d, 0xc0a80101, 16, NULL },
+		{ "ip=172.16.0.1/32", 0, 0xac100001, 0, 32, NULL },
+		{ "ip=10.0.0.0/31", 0, 0x0a000000, 0, 31, NULL },
+		{ "ip=255.1.2.3/8", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=255.1.2.3/8': the address is reserved or broadcast (240.0.0.0/4)" },
+		{ "ip=10.0.2.15", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.15' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2/24", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2/24' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2.256/24", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.256/24' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2.015/24", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.015/24' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2.1555/24", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.1555/24' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2.15/0", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.15/0' must be ip=ADDR/PREFIX (e.g. ip=10.0.2.15/24)" },
+		{ "ip=10.0.2.15/33", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.15/33': the prefix must be 1 to 32" },
+		{ "ip=10.0.2.15/24x", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.15/24x': the prefix must be 1 to 32" },
+		{ "ip=10.0.2.15/99999999999", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.15/99999999999': the prefix must be 1 to 32" },
+		{ "ip=127.0.0.2/8", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=127.0.0.2/8': the address is a loopback address (127.0.0.0/8)" },
+		{ "ip=0.1.2.3/8", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=0.1.2.3/8': the address is in 0.0.0.0/8 (this network)" },
+		{ "ip=224.0.0.1/4", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=224.0.0.1/4': the address is a multicast address (224.0.0.0/4)" },
+		{ "ip=10.0.2.0/24", -EINVAL, 0, 0, 0, "boot option 'ip=10.0.2.0/24': the address "
+		  "is its subnet's network or broadcast address" },
+		{ "ip=10.0.2.255/24", -EINVAL, 0, 0, 0, "boot option 'ip=10.0.2.255/24': the address "
+		  "is its subnet's network or broadcast address" },
+		{ "ip=10.0.2.15/24 ip=10.0.2.16/24", -EINVAL, 0, 0, 0,
+		  "boot option 'ip=10.0.2.16/24': ip= given twice" },
+		{ "gw=10.0.2.2", -EINVAL, 0, 0, 0, "boot option 'gw=' needs ip=ADDR/PREFIX too "
+		  "(without ip=, DHCP gives the gateway)" },
+		{ "ip=10.0.2.15/24 gw=10.0.3.2", -EINVAL, 0, 0, 0,
+		  "boot option 'gw=': the gateway must be another address in ip='s subnet" },
+		{ "ip=10.0.2.15/24 gw=10.0.2.15", -EINVAL, 0, 0, 0,
+		  "boot option 'gw=': the gateway must be another address in ip='s subnet" },
+		{ "ip=10.0.2.15/24 gw=10.0.2.2/24", -EINVAL, 0, 0, 0,
+		  "boot option 'gw=10.0.2.2/24' must be gw=ADDR (e.g. gw=10.0.2.2)" },
+		{ "ip=10.0.2.15/24 gw=127.0.0.1", -EINVAL, 0, 0, 0,
+		  "boot option 'gw=127.0.0.1': the address is a loopback address (127.0.0.0/8)" },
+		{ "ip=10.0.2.15/24 gw=1.2.3.4 gw=1.2.3.5", -EINVAL, 0, 0, 0,
+		  "boot option 'gw=1.2.3.5': gw= given twice" },
+		{ "ip", -EINVAL, 0, 0, 0, "boot option 'ip' needs a value: ip=ADDR/PREFIX" },
+		{ "gw=", -EINVAL, 0, 0, 0, "boot option 'gw' needs a value: gw=ADDR" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[96], err[256];
+		struct boot_options o;
+		int rc;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		rc = options_parse(buf, &o, err, sizeof(err));
+		if (rc != cases[i].rc || o.net_ip != cases[i].ip || o.net_gw != cases[i].gw ||
+		    o.net_prefix != cases[i].prefix || o.net_static != (cases[i].ip != 0) ||
+		    o.net_gw_set != (cases[i].gw != 0) ||
+		    (cases[i].message && strcmp(err, cases[i].message) != 0))
+			fail_msg("case '%s': rc %d, ip %08x/%u gw %08x, message '%s'",
+				 cases[i].cmdline, rc, o.net_ip, o.net_prefix, o.net_gw, err);
+	}
+}
+
+/* The REST API's options (kernel/api/README.md): api.* needs api=on. */
+static void test_api(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		bool on, write, addr_set;
+		uint32_t addr;
+		uint16_t port;
+		const char *token_file;
+		const char *message;
+	} cases[] = {
+		{ "", 0, false, false, false, 0, 0, NULL, NULL },
+		{ "api=off", 0, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on", 0, true, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.write=on api.addr=10.0.2.15 api.port=8080 api.token-file=/etc/t",
+		  0, true, true, true, 0x0a00020f, 8080, "/etc/t", NULL },
+		{ "api.write=on api=on api.port=65535 api.write=off", 0, true, false, false, 0,
+		  65535, NULL, NULL },
+		{ "api=on api.addr=0.0.0.0 api.port=1", 0, true, false, true, 0, 1, NULL, NULL },
+		{ "api.write=on", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		{ "api.port=80 -- /app", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		{ "api=yes", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api=yes': api must be off or on" },
+		{ "api=on api.write=1", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.write=1': api.write must be off or on" },
+		{ "api=on api.port=0", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.port=0': the port must be 1 to 65535" },
+		{ "api=on api.port=65536", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=080", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=99999999999999999999", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=8x", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.addr=10.0.2' must be api.addr=A.B.C.D (IPv4, decimal)" },
+		{ "api=on api.addr=10.0.2.256", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2.015", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2.1.5", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=1000.0.2.1", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.token-file=etc/t", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.token-file=etc/t': the token file's path must be absolute" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[160], err[200];
+		struct boot_options o;
+		int rc;
+
+		snprintf(line, sizeof(line), "%s", cases[i].cmdline);
+		rc = options_parse(line, &o, err, sizeof(err));
+		if (rc != cases[i].rc || o.api_on != cases[i].on || o.api_write != cases[i].write ||
+		    o.api_addr_set != cases[i].addr_set || o.api_addr != cases[i].addr ||
+		    o.api_port != cases[i].port ||
+		    (cases[i].token_file == NULL) != (o.api_token_file == NULL) ||
+		    (cases[i].token_file && strcmp(o.api_token_file, cases[i].token_file) != 0) ||
+		    (cases[i].message && strcmp(err, cases[i].message) != 0))
+			fail_msg("case '%s': rc %d, message '%s'", cases[i].cmdline, rc, err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,7 +615,9 @@ int main(void)
 		cmocka_unit_test(test_aslr),
 		cmocka_unit_test(test_guards_canary),
 		cmocka_unit_test(test_tmp_size),
+		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_ubsan),
+		cmocka_unit_test(test_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

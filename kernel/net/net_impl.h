@@ -1,0 +1,59 @@
+/*
+ * What the network stack's own files share (kernel/net/): the stack's side
+ * of a device, and the first reader of a received frame.
+ */
+#ifndef CARAPACE_NET_IMPL_H
+#define CARAPACE_NET_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/netdev.h>
+
+#include <lwip/netif.h>
+
+struct net_iface {
+	struct netif netif;       /* lwIP's interface; its state points back here */
+	struct netdev *dev;
+	unsigned index;           /* order of registration: 0 is the first device */
+	bool attached;            /* netif added to lwIP (atomic) */
+	uint8_t *tx_frame;        /* mtu + 14 bytes: a chained pbuf made flat */
+	uint32_t logged_ip;       /* the IPv4 address the boot log last showed */
+	struct netdev_stats stats; /* each counter bumped atomically */
+};
+
+/* Where a received frame goes (the packet classifier's answer). */
+enum net_path {
+	NET_PATH_DROP,    /* malformed or unwanted: counted, p freed */
+	NET_PATH_STACK,   /* lwIP's normal input path: p is the caller's */
+	NET_PATH_CHANNEL, /* a socket's net channel owns p now */
+};
+
+/*
+ * The classifier reads a received frame, held flat in p, before anything
+ * else does (net_input.c); net_input_init starts it, from net_start.
+ */
+enum net_path net_input(struct netdev *dev, struct pbuf *p);
+void net_input_init(void);
+
+/* The boot options' static IPv4 configuration, for the first device. */
+struct net_static_config {
+	bool set;
+	uint32_t ip, gw;          /* host byte order; gw 0 when not given */
+	uint8_t prefix;
+};
+
+/*
+ * Marks the stack as up and attaches every device registered so far
+ * (netdev.c); the ones registered later attach themselves.
+ */
+void netdev_start(const struct net_static_config *config);
+/* Devices registered so far (netdev.c). */
+unsigned netdev_count(void);
+/* The index-th registered device's side in the stack, or NULL (netdev.c). */
+struct net_iface *netdev_iface(unsigned index);
+/* Whether net_init has run, so that net_start may be called (net_init.c). */
+bool net_booted(void);
+
+#endif

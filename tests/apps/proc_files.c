@@ -1,0 +1,60 @@
+/*
+ * /proc from an application, through musl's file calls: /proc/net lists
+ * "classifier"; /proc/net/classifier opens, reads in one call as
+ * "name value" lines starting with "frames ", stats as a read-only regular
+ * file; opening it to write or to truncate, and creating a file in /proc,
+ * fail with EROFS. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	printf("proc_files: %s %s\n", what, ok ? "ok" : "FAILED");
+	failures += !ok;
+}
+
+int main(void)
+{
+	char text[4096];
+	struct stat st;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/net");
+	int listed = 0, fd;
+	ssize_t n = -1;
+
+	while (dir && (d = readdir(dir)) != NULL)
+		listed += strcmp(d->d_name, "classifier") == 0;
+	if (dir)
+		closedir(dir);
+	check(listed == 1, "/proc/net lists classifier");
+	fd = open("/proc/net/classifier", O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+	}
+	text[n > 0 ? n : 0] = '\0';
+	check(n > 0 && strncmp(text, "frames ", 7) == 0 && strstr(text, "\ndrop-port-zero ") != NULL,
+	      "read /proc/net/classifier");
+	if (n > 0)
+		printf("proc_files: first line %.*s\n", (int)strcspn(text, "\n"), text);
+	check(stat("/proc/net/classifier", &st) == 0 && S_ISREG(st.st_mode) &&
+	      (st.st_mode & 0777) == 0444, "stat: a regular file, 0444");
+	errno = 0;
+	check(open("/proc/net/classifier", O_WRONLY) < 0 && errno == EROFS, "open for writing: EROFS");
+	errno = 0;
+	check(open("/proc/new", O_CREAT | O_WRONLY, 0644) < 0 && errno == EROFS, "create: EROFS");
+	errno = 0;
+	check(open("/proc/net/classifier", O_RDWR | O_TRUNC) < 0 && errno == EROFS,
+	      "open to truncate: EROFS");
+	printf("proc_files: %d failed\n", failures);
+	return failures != 0;
+}
