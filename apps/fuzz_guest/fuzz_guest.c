@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,8 @@ static void set_up(void)
 		printf("fuzz-guest: cannot map the scratch memory\n");
 		exit(1);
 	}
+	/* A write to a pipe without a reader must answer EPIPE, not end the run. */
+	signal(SIGPIPE, SIG_IGN);
 	platform.scratch = m + PAGE;
 	no_access[0] = (uintptr_t)m;                              /* the guard before */
 	no_access[1] = (uintptr_t)(m + PAGE + SCRATCH_SIZE);      /* the guard after */
