@@ -10,3 +10,17 @@ apps: $(DEMO_APP_BINS)
 $(BUILD)/apps/%.so: apps/%.c scripts/carapace
 	@mkdir -p $(dir $@)
 	scripts/carapace cc -o $@ $<
+
+# Carapace's own memcached (apps/memcache, issue 16): the server and its
+# portable core (also linked into tests/unit/test_mc_proto), one object.
+MEMCACHE_SRCS := apps/memcache/memcache.c apps/memcache/mc_cache.c apps/memcache/mc_proto.c
+$(BUILD)/apps/memcache/memcache.so: $(MEMCACHE_SRCS) $(wildcard apps/memcache/*.h) scripts/carapace
+	@mkdir -p $(dir $@)
+	scripts/carapace cc -o $@ $(MEMCACHE_SRCS)
+
+# The real applications from Debian's sources (scripts/build-apps):
+# libevent, memcached and redis, into build/apps/.
+.PHONY: apps-debian
+apps: apps-debian
+apps-debian:
+	scripts/build-apps
