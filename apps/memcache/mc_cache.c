@@ -136,11 +136,17 @@ struct mc_item *mc_cache_find(struct mc_cache *c, const char *key, size_t nkey)
 size_t mc_cache_shrink(struct mc_cache *c, size_t wanted)
 {
 	size_t freed = 0;
+	struct mc_item *it = c->oldest;
 
-	while (freed < wanted && c->oldest) {
-		freed += item_size(c->oldest);
-		mc_cache_unlink(c, c->oldest);
-		c->stats.evictions++;
+	while (freed < wanted && it) {
+		struct mc_item *newer = it->newer;
+
+		if (it != c->pinned) {
+			freed += item_size(it);
+			mc_cache_unlink(c, it);
+			c->stats.evictions++;
+		}
+		it = newer;
 	}
 	c->stats.reclaimed += freed;
 	return freed;

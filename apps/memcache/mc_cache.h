@@ -43,6 +43,11 @@ struct mc_cache {
 	uint64_t next_cas;
 	int64_t flush_before; /* from then on, items set before it are gone (-1: none) */
 	int64_t (*now)(void);
+	/*
+	 * The item the protocol code is reading while it allocates (output,
+	 * a new item): the shrinker, which runs inside malloc, skips it.
+	 */
+	struct mc_item *pinned;
 	struct mc_stats stats;
 };
 
@@ -66,7 +71,12 @@ void mc_cache_unlink(struct mc_cache *c, struct mc_item *it);
 /* For an item never linked. */
 void mc_item_free(struct mc_cache *c, struct mc_item *it);
 
-/* Gives back at least `wanted` bytes by evicting the oldest; returns them. */
+/*
+ * Gives back at least `wanted` bytes by evicting the oldest (but not the
+ * pinned item); returns them. Safe to call from inside malloc when the
+ * caller of malloc is this file or mc_proto.c (built with
+ * -fno-builtin-malloc: see <carapace/shrinker.h>).
+ */
 size_t mc_cache_shrink(struct mc_cache *c, size_t wanted);
 /* Everything set before now + delay is gone from then on. */
 void mc_cache_flush(struct mc_cache *c, int64_t delay);

@@ -274,6 +274,7 @@ static void do_get(struct mc_cache *c, const struct token *t, size_t nt, bool wi
 		}
 		c->stats.get_hits++;
 		mc_cache_touch_lru(c, it);
+		c->pinned = it; /* out_add's realloc may run the shrinker */
 		out_add(o, "VALUE ", 6);
 		out_add(o, it->data, it->nkey);
 		if (with_cas)
@@ -282,6 +283,7 @@ static void do_get(struct mc_cache *c, const struct token *t, size_t nt, bool wi
 			out_fmt(o, " %" PRIu32 " %" PRIu32 "\r\n", it->flags, it->nbytes);
 		out_add(o, mc_item_value(it), it->nbytes);
 		out_add(o, "\r\n", 2);
+		c->pinned = NULL;
 	}
 	out_str(o, "END\r\n");
 }
@@ -362,8 +364,11 @@ static void do_arith(struct mc_cache *c, const struct token *t, size_t nt, bool 
 		memset(mc_item_value(it) + n, ' ', it->nbytes - (size_t)n);
 		it->cas = ++c->next_cas;
 	} else {
-		struct mc_item *nit = mc_item_new(c, it->data, it->nkey, it->flags, it->exptime, (size_t)n);
+		struct mc_item *nit;
 
+		c->pinned = it; /* its key is copied after the malloc */
+		nit = mc_item_new(c, it->data, it->nkey, it->flags, it->exptime, (size_t)n);
+		c->pinned = NULL;
 		if (!nit) {
 			out_str(o, "SERVER_ERROR out of memory\r\n");
 			return;

@@ -26,8 +26,13 @@ struct block {
 	uint64_t serial;
 };
 
-static struct block *oldest, *newest;
-static size_t cached, shrinker_calls, given_back;
+/*
+ * The shrinker runs inside malloc, and the compiler assumes malloc touches
+ * no global of the program (it keeps them in registers across the call):
+ * what both sides touch is volatile (<carapace/shrinker.h> says so).
+ */
+static struct block *volatile oldest, *volatile newest;
+static volatile size_t cached, shrinker_calls, given_back;
 
 static void fill(struct block *b)
 {

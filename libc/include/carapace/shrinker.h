@@ -7,6 +7,14 @@
  * it freed. It may call free (a malloc inside it is not reclaimed for).
  * So a cache may grow into all free memory and still let other
  * allocations succeed.
+ *
+ * The callback runs inside the allocating call, in the allocating thread.
+ * Two consequences: (1) the compiler assumes malloc changes none of the
+ * program's variables, so what the callback changes must be read through
+ * volatile or atomic accesses (or the code built with -fno-builtin-malloc
+ * -fno-builtin-calloc -fno-builtin-realloc); (2) the callback must not
+ * free what the allocating code is still using, nor block on a lock that
+ * code may hold (take it with trylock and return 0 when busy).
  */
 #ifndef CARAPACE_APP_SHRINKER_H
 #define CARAPACE_APP_SHRINKER_H
