@@ -501,7 +501,12 @@ static long do_line(struct mc_cache *c, struct mc_session *s, const char *line, 
 	} else if (is(&t[0], "version")) {
 		out_str(o, "VERSION " MC_VERSION "\r\n");
 	} else if (is(&t[0], "verbosity")) {
-		if (!is(&t[nt - 1], "noreply"))
+		/* "verbosity LEVEL [noreply]": the level is not used. */
+		bool noreply = is(&t[nt - 1], "noreply");
+
+		if (nt < 2 || nt > 3 || (nt == 3 && !noreply))
+			out_str(o, "ERROR\r\n");
+		else if (!noreply)
 			out_str(o, "OK\r\n");
 	} else if (is(&t[0], "quit")) {
 		s->close = true;

@@ -11,6 +11,7 @@
  * no limit but what malloc gives, which is how the host tests and a native
  * build run it.
  */
+#define _GNU_SOURCE /* accept4, on a host's glibc too */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -218,6 +218,9 @@ static void test_errors(void **state)
 	talk(f, "get k\r\n", "END\r\n");
 	talk(f, "version\r\n", "VERSION " MC_VERSION "\r\n");
 	talk(f, "verbosity 1\r\n", "OK\r\n");
+	talk(f, "verbosity noreply\r\nverbosity 1 noreply\r\n", "");
+	talk(f, "verbosity\r\n", "ERROR\r\n");
+	talk(f, "verbosity foo bar my\r\n", "ERROR\r\n");
 	talk(f, "quit\r\n", "");
 	assert_true(f->s.close);
 }
