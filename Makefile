@@ -203,4 +203,6 @@ audit-test:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not the copies of Debian's sources (scripts/build-apps): their .d files are
+# their own, and some are directories.
+-include $(shell find $(BUILD) -path $(BUILD)/apps/src -prune -o -type f -name '*.d' -print 2>/dev/null)
