@@ -15,28 +15,9 @@
 
 #include <carapace/vfs.h>
 
-#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+#include "fuzz_alloc.h"
+
 #define MAX_DEPTH 64
-
-static long outstanding;
-
-static void *count_alloc(void *ctx, size_t n)
-{
-	void *p = malloc(n);
-
-	(void)ctx;
-	if (p != NULL)
-		outstanding++;
-	return p;
-}
-
-static void count_free(void *ctx, void *p)
-{
-	(void)ctx;
-	if (p != NULL)
-		outstanding--;
-	free(p);
-}
 
 static void read_file(struct vfs *vfs, const char *path, const struct linux_stat *st)
 {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of fuzz_classifier into fuzz/corpus/classifier/.
+"""Writes the seed corpus of fuzz_classifier into fuzz/corpus/classifier/,
+or one malformed frame per validation rule of the packet classifier.
 
   fuzz/make_classifier_corpus.py [DIR]
+  fuzz/make_classifier_corpus.py --malformed DIR
 
 Real frames, built here field by field with their checksums, as a guest
 under QEMU's user network (10.0.2.15, peer 10.0.2.2) would receive them:
@@ -10,6 +12,15 @@ TCP SYN (with the usual options) and data, a DNS query over UDP, a DHCP
 discover, IPv4 and IPv6 fragments, IPv6 with extension headers; and
 streams (see fuzz/fuzz_classifier.c for the encoding) that open channels
 on TCP and UDP flows, feed them frames, pop and close them.
+
+--malformed writes bare frames (no mode byte) named REASON.N: frame N that
+breaks the rule whose drop counter is drop-REASON (kernel/net/README.md),
+every other field valid. Tests that inject frames into a guest can send
+them and expect each counter to grow by the number of its files; the same
+frames come from malformed() when this file is imported. eth-too-long.1 is
+1515 bytes: QEMU's dgram backend stalls on frames over 1514
+(tests/net/frames.py), so a guest test skips it or lowers the classifier's
+MTU below the device's.
 """
 
 import os
@@ -40,15 +51,26 @@ def eth(ethertype, payload, dst=GUEST_MAC):
     return dst + PEER_MAC + struct.pack("!H", ethertype) + payload
 
 
-def ipv4(proto, payload, src=PEER4, dst=GUEST4, frag=0x4000, ident=0x1c46):
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64,
-                         proto, 0, src, dst)
-    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
+def ipv4(proto, payload, src=PEER4, dst=GUEST4, frag=0x4000, ident=0x1c46, options=b"",
+         version_ihl=None, total=None, good_checksum=True):
+    """IPv4 in Ethernet; the keywords after ident break one field at a time."""
+    if version_ihl is None:
+        version_ihl = 0x40 | (5 + len(options) // 4)
+    if total is None:
+        total = 20 + len(options) + len(payload)
+    header = struct.pack("!BBHHHBBH4s4s", version_ihl, 0, total, ident, frag, 64,
+                         proto, 0, src, dst) + options
+    value = checksum(header) ^ (0 if good_checksum else 0x0101)
+    header = header[:10] + struct.pack("!H", value) + header[12:]
     return eth(0x0800, header + payload)
 
 
-def ipv6(next_header, payload, src=PEER6, dst=GUEST6, hop_limit=64):
-    header = struct.pack("!IHBB16s16s", 6 << 28, len(payload), next_header, hop_limit, src, dst)
+def ipv6(next_header, payload, src=PEER6, dst=GUEST6, hop_limit=64, version=6,
+         payload_length=None):
+    if payload_length is None:
+        payload_length = len(payload)
+    header = struct.pack("!IHBB16s16s", version << 28, payload_length, next_header, hop_limit,
+                         src, dst)
     return eth(0x86DD, header + payload)
 
 
@@ -199,14 +221,95 @@ def seeds():
                                     op_frame(query), op(OP_POP, 6), op(OP_CLOSE, 6))
 
 
-def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus", "classifier")
+def ext(next_header, body=bytes(6)):
+    """An 8-byte IPv6 options header (hop-by-hop or destination): next, length 0, padding."""
+    return bytes([next_header, 0]) + body
+
+
+def malformed():
+    """(drop reason, frame): each rule of kernel/net/README.md's table broken
+    at least once, every other field valid, so the classifier must count the
+    frame under exactly that reason."""
+    arp = arp_request()
+    echo = icmp_echo()[14 + 20:]
+    udp_query = udp(5000, 53, dns_query())
+    tcp_ack = tcp(40000, 80, ACK, 1, 1, b"", b"data")
+    udp6_query = udp(5000, 53, dns_query(), src=PEER6, dst=GUEST6)
+    dst_opts = ext(17)
+    yield "eth-short", arp[:13]
+    yield "eth-too-long", ipv4(17, udp(5000, 53, bytes(1473)))
+    yield "eth-src-multicast", arp[:6] + b"\x01" + arp[7:]
+    yield "vlan-tagged", arp[:12] + b"\x81\x00\x00\x05" + arp[12:]
+    yield "ethertype-unsupported", arp[:12] + b"\x88\xcc" + arp[14:]
+    yield "arp-short", arp[:14 + 27]
+    yield "arp-bad-header", arp[:14 + 4] + b"\x08" + arp[14 + 5:]
+    yield "arp-bad-op", arp[:14 + 6] + b"\x00\x03" + arp[14 + 8:]
+    yield "ipv4-short", icmp_echo()[:14 + 19]
+    yield "ipv4-bad-version", ipv4(1, echo, version_ihl=0x55)
+    yield "ipv4-bad-ihl", ipv4(1, echo, version_ihl=0x44)
+    yield "ipv4-bad-ihl", ipv4(1, echo[:8], version_ihl=0x4F)
+    yield "ipv4-bad-total-length", ipv4(1, echo, total=20 + len(echo) + 1)
+    yield "ipv4-bad-total-length", ipv4(1, echo, total=19)
+    yield "ipv4-bad-checksum", ipv4(1, echo, good_checksum=False)
+    yield "ipv6-short", icmpv6(128, bytes(4))[:14 + 39]
+    yield "ipv6-bad-version", ipv6(17, udp6_query, version=4)
+    yield "ipv6-bad-payload-length", ipv6(17, udp6_query, payload_length=len(udp6_query) + 1)
+    yield "ipv6-bad-ext-header", ipv6(60, ext(0) + ext(17) + udp6_query)
+    yield "ipv6-bad-ext-header", ipv6(43, bytes([17, 0, 0, 1]) + bytes(4) + udp6_query)
+    yield "ipv6-too-many-ext-headers", ipv6(60, ext(60) * 8 + dst_opts + udp6_query)
+    yield "ip-bad-source", ipv4(1, echo, src=bytes([224, 0, 0, 1]))
+    yield "ip-bad-source", ipv4(1, echo, src=b"\xff" * 4)
+    yield "ip-bad-source", ipv6(17, udp6_query, src=bytes.fromhex("ff02" + "00" * 13 + "01"))
+    yield "ip-protocol-unsupported", ipv4(47, echo)
+    yield "ip-protocol-unsupported", ipv6(59, b"")
+    yield "ip-bad-fragment", ipv4(17, udp_query, frag=65528 // 8)
+    yield "ip-bad-fragment", ipv4(6, tcp_ack, frag=0x2000 | 1)
+    yield "ip-fragment", ipv4_fragments()[0]
+    yield "ip-fragment", ipv6_fragment()
+    yield "icmp-short", ipv4(1, echo[:7])
+    yield "icmpv6-short", ipv6(58, bytes([128, 0, 0, 0]))
+    yield "igmp-short", ipv4(2, bytes([0x11, 0, 0, 0]))
+    yield "tcp-short", ipv4(6, tcp_ack[:19])
+    yield "tcp-bad-data-offset", ipv4(6, tcp_ack[:12] + b"\x40" + tcp_ack[13:])
+    yield "tcp-bad-data-offset", ipv4(6, tcp_ack[:12] + b"\xf0" + tcp_ack[13:])
+    yield "tcp-bad-options", ipv4(6, tcp(40000, 80, SYN, 1, 0, bytes.fromhex("02030500")))
+    yield "tcp-bad-options", ipv4(6, tcp(40000, 80, SYN, 1, 0, bytes.fromhex("01011e09")))
+    yield "tcp-bad-flags", ipv4(6, tcp(40000, 80, SYN | FIN, 1, 0))
+    yield "tcp-bad-flags", ipv4(6, tcp(40000, 80, SYN | 0x04, 1, 0))
+    yield "udp-short", ipv4(17, udp_query[:7])
+    yield "udp-bad-length", ipv4(17, udp_query[:4] + struct.pack("!H", len(udp_query) + 1)
+                             + udp_query[6:])
+    yield "udp-bad-length", ipv4(17, udp_query[:4] + b"\x00\x07" + udp_query[6:])
+    yield "port-zero", ipv4(6, tcp(0, 80, SYN, 1, 0))
+    yield "port-zero", ipv4(17, udp(5000, 0, b"x"))
+
+
+def write(out, items):
     os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
+    count = 0
+    for name, data in items:
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
-    print(f"make_classifier_corpus: wrote {len(list(seeds()))} seeds to {out}")
+        count += 1
+    return count
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    args = sys.argv[1:]
+    if args[:1] == ["--malformed"]:
+        if len(args) != 2:
+            sys.exit("usage: make_classifier_corpus.py --malformed DIR")
+        numbered, seen = [], {}
+        for reason, frame in malformed():
+            seen[reason] = seen.get(reason, 0) + 1
+            numbered.append((f"{reason}.{seen[reason]}", frame))
+        count = write(args[1], numbered)
+        print(f"make_classifier_corpus: wrote {count} malformed frames to {args[1]}")
+        return
+    out = args[0] if args else os.path.join(here, "corpus", "classifier")
+    count = write(out, seeds())
+    print(f"make_classifier_corpus: wrote {count} seeds to {out}")
 
 
 if __name__ == "__main__":

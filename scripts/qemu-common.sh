@@ -3,11 +3,11 @@
 # between them compares kernels and not machines. Sourced, not run. The
 # caller defines die MESSAGE (prints and exits) and prog (its name).
 #
-# scripts/carapace still has its own copy of these choices (kvm_usable,
-# kvm_is_pvm, the -cpu and -M values, the --net/--forward checks and the
-# -netdev/-device arguments, which give the same QEMU options as the
-# functions below): it should source this file instead, so that the two
-# cannot drift apart.
+# scripts/carapace sources it for the --net/--forward checks and the
+# -netdev/-device arguments; it still has its own copy of kvm_usable,
+# kvm_is_pvm and the -cpu and -M values (which give the same QEMU options
+# as the functions below: qemu_machine_opt's echo would cost the launcher
+# a fork on every boot).
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # qemu_accel, qemu_cpu, qemu_net: the caller's
 # shellcheck disable=SC2054 # commas inside QEMU's option values
@@ -47,9 +47,12 @@ qemu_machine_opt() { # MACHINE
 
 # --- networking: --net none|user|dgram:L:R and --forward tcp|udp:H:G ----
 
-# A TCP or UDP port number, 1 to 65535.
-qemu_port_ok() { # VALUE
-	[[ $1 =~ ^[1-9][0-9]{0,4}$ ]] && ((10#$1 <= 65535))
+# Checks one port of OPTION's VALUE: 1 to 65535, in decimal without a
+# leading zero; exits through die when it is not.
+qemu_check_port() { # OPTION VALUE PORT
+	if ! [[ $3 =~ ^[1-9][0-9]{0,4}$ ]] || ((10#$3 > 65535)); then
+		die "option $1: '$2': '$3' is not a port (1 to 65535)"
+	fi
 }
 
 # Checks a --net value; exits through die when it is not one.
@@ -58,23 +61,29 @@ qemu_check_net() { # VALUE
 	none | user) return 0 ;;
 	dgram:*:*)
 		local rest=${1#dgram:}
-		qemu_port_ok "${rest%%:*}" && qemu_port_ok "${rest#*:}" &&
-			((10#${rest%%:*} != 10#${rest#*:})) && return 0
+		[[ $rest == *:* && ${rest#*:} != *:* ]] || die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT"
+		qemu_check_port --net "$1" "${rest%%:*}"
+		qemu_check_port --net "$1" "${rest#*:}"
+		((10#${rest%%:*} != 10#${rest#*:})) ||
+			die "option --net: '$1': LOCALPORT and REMOTEPORT must differ"
+		return 0
 		;;
 	esac
-	die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT (ports 1-65535, two different)"
+	die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT"
 }
 
 # Checks a --forward value (tcp:HOSTPORT:GUESTPORT or udp:...), and that
 # its host port is not among the FORWARDS given before.
 qemu_check_forward() { # VALUE FORWARD...
 	local proto=${1%%:*} rest=${1#*:} f
+	[[ ($proto == tcp || $proto == udp) && $1 == *:*:* && $rest != *:*:* ]] ||
+		die "option --forward: '$1' is not tcp:HOSTPORT:GUESTPORT or udp:HOSTPORT:GUESTPORT"
+	qemu_check_port --forward "$1" "${rest%%:*}"
+	qemu_check_port --forward "$1" "${rest#*:}"
 	for f in "${@:2}"; do
-		[[ ${f%:*} != "${1%:*}" ]] || die "option --forward: '$1': $proto port ${rest%%:*} of the host is forwarded twice"
+		[[ ${f%:*} != "${1%:*}" ]] ||
+			die "option --forward: '$1': $proto port ${rest%%:*} of the host is forwarded twice"
 	done
-	[[ ($proto == tcp || $proto == udp) && $rest == *:* ]] &&
-		qemu_port_ok "${rest%%:*}" && qemu_port_ok "${rest#*:}" && return 0
-	die "option --forward: '$1' is not tcp:HOSTPORT:GUESTPORT or udp:HOSTPORT:GUESTPORT (ports 1-65535)"
 }
 
 # Appends to the array qemu_net the netdev and the virtio-net device for
@@ -88,21 +97,21 @@ qemu_net_args() { # MACHINE NET FORWARD...
 	qemu_net=()
 	case $net in
 	none)
-		[ $# -eq 0 ] || die "option --forward needs --net user"
+		[ $# -eq 0 ] || die "option --forward needs --net user (it is 'none')"
 		return 0
 		;;
 	user)
 		netdev=user,id=net0
 		for f in "$@"; do
 			local proto=${f%%:*} rest=${f#*:}
-			netdev+=",hostfwd=$proto:127.0.0.1:${rest%%:*}-:${rest#*:}"
+			netdev+=",hostfwd=$proto:127.0.0.1:$((10#${rest%%:*}))-:$((10#${rest#*:}))"
 		done
 		;;
 	dgram:*)
-		[ $# -eq 0 ] || die "option --forward needs --net user"
+		[ $# -eq 0 ] || die "option --forward needs --net user (it is '$net')"
 		local ports=${net#dgram:}
-		netdev="dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=${ports%%:*}"
-		netdev+=",remote.type=inet,remote.host=127.0.0.1,remote.port=${ports#*:}"
+		netdev="dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port=$((10#${ports%%:*}))"
+		netdev+=",remote.type=inet,remote.host=127.0.0.1,remote.port=$((10#${ports#*:}))"
 		;;
 	esac
 	qemu_net+=(-netdev "$netdev")

@@ -234,6 +234,8 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		if (rc == 0) {
 			net.stats.tx_frames++;
 			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+		} else {
+			net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
 		}
 	}
 	if (rc == -ENOBUFS)
@@ -408,4 +410,31 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
 	/* The argument first: the driver thread that sees the new fn sees its arg. */
 	__atomic_store_n(&net.tap_arg, arg, __ATOMIC_RELEASE);
 	__atomic_store_n(&net.tap, fn, __ATOMIC_RELEASE);
+}
+
+/*
+ * For test=net-lie-*: makes the device look like it lied, without a race
+ * with the real one. The device is reset first (it then leaves the rings
+ * alone), then the used ring gets the entry a lying device would write for
+ * the next receive buffer: its head moved by id_offset, and len. The
+ * driver's thread is woken to take it. Returns whether the driver then
+ * failed the device within a second.
+ */
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
+{
+	struct virtqueue *vq = &net.rx;
+	uint16_t slot = vq->last_used & (vq->size - 1);
+	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
+
+	if (net.worker == NULL || failed())
+		return false;
+	net.dev->ops->give_up(net.dev);
+	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
+	vq->used->ring[slot].len = len;
+	__atomic_store_n(&vq->used->idx, (uint16_t)(vq->last_used + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+	thread_wake(net.worker);
+	while (!failed() && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
+	return failed();
 }

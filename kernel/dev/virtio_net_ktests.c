@@ -203,3 +203,46 @@ static int ktest_net_serve(void)
 	return 0;
 }
 KTEST("net-serve", ktest_net_serve);
+
+/*
+ * test=net-lie-short, net-lie-long, net-lie-id: a device that says it wrote
+ * less than the header, more than the buffer, or into a buffer it was never
+ * given. The driver must print one line, stop using the device (transmit
+ * then fails with -EIO) and go on without a fault.
+ */
+static int net_lie(const char *name, uint32_t id_offset, uint32_t len)
+{
+	static const uint8_t frame[NETDEV_ETH_HLEN + 46] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct netdev *dev = virtio_net_device();
+	bool refused;
+	int rc;
+
+	if (dev == NULL) {
+		kprintf("%s: no network device (the launcher's --net)\n", name);
+		return 1;
+	}
+	refused = virtio_net_test_forge_used(id_offset, len);
+	rc = dev->transmit(dev, frame, sizeof(frame));
+	kprintf("%s: device %s, transmit then %d, device %s\n", name,
+		refused ? "refused" : "NOT refused", rc,
+		virtio_net_device() ? "STILL LISTED" : "gone");
+	return refused && rc == -EIO && virtio_net_device() == NULL ? 0 : 1;
+}
+
+static int ktest_net_lie_short(void)
+{
+	return net_lie("net-lie-short", 0, VIRTIO_NET_HDR_SIZE - 7);
+}
+
+static int ktest_net_lie_long(void)
+{
+	return net_lie("net-lie-long", 0, VIRTIO_NET_RX_BUF_SIZE + 1);
+}
+
+static int ktest_net_lie_id(void)
+{
+	return net_lie("net-lie-id", 1000, 64); /* past the queue: a buffer never given */
+}
+KTEST("net-lie-short", ktest_net_lie_short);
+KTEST("net-lie-long", ktest_net_lie_long);
+KTEST("net-lie-id", ktest_net_lie_id);

@@ -42,7 +42,7 @@ static int64_t eventfd_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	if (app_copy(buf, &value, sizeof(value)))
 		return -EFAULT; /* the count stays: nothing was delivered */
 	e->count -= value;
-	vfs_notify_changed(e->vfs);
+	vfs_poll_event(e->vfs, &e->vn, VFS_POLLOUT);
 	return sizeof(value);
 }
 
@@ -63,7 +63,7 @@ static int64_t eventfd_write(struct vnode *vn, const void *buf, size_t n,
 		return -EAGAIN;
 	e->count += value;
 	if (value > 0)
-		vfs_notify_changed(e->vfs);
+		vfs_poll_event(e->vfs, &e->vn, VFS_POLLIN);
 	return sizeof(value);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <carapace/app_copy.h>
+#include <carapace/epoll.h>
 #include <carapace/vfs.h>
 
 /* Linux's cap on one read or write (MAX_RW_COUNT): offsets never overflow. */
@@ -33,12 +34,13 @@ int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
 	return 0;
 }
 
-/* Pipes (S_IFIFO) and eventfds (no file type, as Linux's anonymous inodes). */
+/* Pipes (S_IFIFO), sockets (S_IFSOCK), and eventfds, epoll and timerfds
+ * (no file type, as Linux's anonymous inodes). */
 bool vfs_file_is_stream(const struct vfs_file *f)
 {
 	uint32_t type = f->vn->mode & VFS_S_IFMT;
 
-	return type == VFS_S_IFIFO || type == 0;
+	return type == VFS_S_IFIFO || type == VFS_S_IFSOCK || type == 0;
 }
 
 /* fstat of a pipe or an eventfd: size 0, one link, as on Linux. */
@@ -62,6 +64,15 @@ void vfs_notify_changed(struct vfs *vfs)
 		vfs->notify.changed(vfs->notify.ctx);
 }
 
+void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits)
+{
+	if (bits & VFS_POLL_IN_SIDE)
+		vn->events_in++;
+	if (bits & VFS_POLL_OUT_SIDE)
+		vn->events_out++;
+	vfs_notify_changed(vfs);
+}
+
 void vfs_file_get(struct vfs_file *f)
 {
 	f->refs++;
@@ -73,6 +84,8 @@ void vfs_file_put(struct vfs_file *f)
 
 	if (--f->refs > 0)
 		return;
+	if (f->epoll_watches > 0)
+		epoll_forget_file(f); /* as Linux: an entry lives as long as its file */
 	f->vfs->alloc.free(f->vfs->alloc.ctx, f);
 	if (--vn->refs == 0 && vn->ops->release != NULL)
 		vn->ops->release(vn);

@@ -8,7 +8,11 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/fs/bootfs.c \
 	kernel/fs/devfs.c \
 	kernel/fs/pipe.c \
-	kernel/fs/eventfd.c
+	kernel/fs/eventfd.c \
+	kernel/fs/socket.c \
+	kernel/fs/unix_socket.c \
+	kernel/fs/epoll.c \
+	kernel/fs/timerfd.c
 # The kernel's side: what is mounted where at boot and the VFS lock
 # (mount.c); the application's descriptor table and working directory
 # (app_files.c).

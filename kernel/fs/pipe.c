@@ -5,10 +5,11 @@
  *
  * Nothing here blocks: an empty pipe with a writer, or a full one with a
  * reader, answers -EAGAIN, and the kernel (syscall/sys_files.c) waits for the
- * change that vfs_notify_changed announces. A read of an empty pipe
+ * change that vfs_poll_event announces. A read of an empty pipe
  * without writers is end of file (0); a write without readers is -EPIPE
- * (no SIGPIPE: see kernel/fs/README.md). A write of up to PIPE_ATOMIC
- * bytes goes in whole or not at all, so writers never interleave inside it.
+ * (the kernel then raises SIGPIPE: syscall/sys_signal.c). A write of up to
+ * PIPE_ATOMIC bytes goes in whole or not at all, so writers never
+ * interleave inside it.
  * The caller's buffer may be application memory that vanished while the
  * caller slept (app_copy): only the bytes copied count, and a transfer that
  * copied none is -EFAULT with the pipe as it was.
@@ -64,7 +65,7 @@ static int64_t pipe_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	}
 	if (done == 0)
 		return -EFAULT;
-	vfs_notify_changed(p->vfs);
+	vfs_poll_event(p->vfs, &p->ends[END_WRITE], VFS_POLLOUT); /* room */
 	return (int64_t)done;
 }
 
@@ -96,7 +97,7 @@ static int64_t pipe_write(struct vnode *vn, const void *buf, size_t n,
 	}
 	if (done == 0)
 		return -EFAULT;
-	vfs_notify_changed(p->vfs);
+	vfs_poll_event(p->vfs, &p->ends[END_READ], VFS_POLLIN); /* data */
 	return (int64_t)done;
 }
 
@@ -125,13 +126,17 @@ static void pipe_release(struct vnode *vn)
 {
 	struct pipe *p = pipe_of(vn);
 	struct vfs *vfs = p->vfs;
+	int end = vn == &p->ends[END_READ] ? END_READ : END_WRITE;
 
-	p->open[vn == &p->ends[END_READ] ? END_READ : END_WRITE] = false;
+	p->open[end] = false;
 	if (!p->open[END_READ] && !p->open[END_WRITE]) {
 		vfs->alloc.free(vfs->alloc.ctx, p->ring);
 		vfs->alloc.free(vfs->alloc.ctx, p);
+		vfs_notify_changed(vfs);
+		return;
 	}
-	vfs_notify_changed(vfs); /* a reader sees EOF, a writer EPIPE */
+	/* The other end hears it: a reader sees EOF, a writer EPIPE. */
+	vfs_poll_event(vfs, &p->ends[!end], end == END_READ ? VFS_POLLERR : VFS_POLLHUP);
 }
 
 static const struct vnode_ops pipe_read_ops = {

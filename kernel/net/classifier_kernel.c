@@ -13,6 +13,7 @@
 #include <carapace/console.h>
 #include <carapace/random.h>
 #include <carapace/rcu.h>
+#include <carapace/spinlock.h>
 #include <carapace/wipe.h>
 
 static void kernel_read_lock(void)
@@ -31,8 +32,14 @@ static const struct classifier_rcu kernel_rcu = {
 	.synchronize = synchronize_rcu,
 };
 
+/*
+ * Once per boot: a second caller (test=classifier while the network is
+ * up) must not change the key under frames being classified.
+ */
 int classifier_kernel_init(size_t mtu, bool fragments_to_stack)
 {
+	static struct spinlock once_lock = SPINLOCK_INIT;
+	static bool started;
 	struct classifier_config cfg = {
 		.mtu = mtu, .fragments_to_stack = fragments_to_stack, .rcu = &kernel_rcu,
 	};
@@ -41,7 +48,12 @@ int classifier_kernel_init(size_t mtu, bool fragments_to_stack)
 	if (ret)
 		return ret;
 	random_bytes(cfg.key, sizeof(cfg.key));
-	ret = classifier_init(&cfg);
+	spin_lock(&once_lock);
+	if (!started) {
+		ret = classifier_init(&cfg);
+		started = ret == 0;
+	}
+	spin_unlock(&once_lock);
 	wipe(cfg.key, sizeof(cfg.key));
 	return ret;
 }

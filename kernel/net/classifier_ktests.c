@@ -2,7 +2,9 @@
  * test=classifier: the classifier with the kernel's key and RCU. A UDP
  * frame of an open channel lands in it, the same frame cut short is
  * dropped as udp-bad-length, and after channel_close (a real grace period)
- * the frame takes the stack's path. Prints the counters; 0 when passed.
+ * the frame takes the stack's path. Prints the counters, and the hash of
+ * one fixed flow, which must change from boot to boot with the key
+ * (tests/unit/test_classifier_boots.py); 0 when passed.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,6 +67,8 @@ static int ktest_classifier(void)
 	ok &= channel_close(&ch) == 0;
 	ok &= classify(frame, sizeof(frame), frame, &res) == CLASSIFY_STACK;
 	classifier_print_counters();
+	kprintf("classifier: flow-hash 0x%016llx bucket %u\n",
+		(unsigned long long)classifier_flow_hash(&key), classifier_bucket(&key));
 	kprintf("classifier: %s\n", ok ? "passed" : "FAILED");
 	return ok ? 0 : 1;
 }

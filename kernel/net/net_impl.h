@@ -51,6 +51,8 @@ struct net_static_config {
 void netdev_start(const struct net_static_config *config);
 /* Devices registered so far (netdev.c). */
 unsigned netdev_count(void);
+/* The index-th registered device's side in the stack, or NULL (netdev.c). */
+struct net_iface *netdev_iface(unsigned index);
 /* Whether net_init has run, so that net_start may be called (net_init.c). */
 bool net_booted(void);
 

@@ -40,6 +40,7 @@ void net_init(const struct boot_options *options)
 		.prefix = options->net_prefix,
 	};
 	__atomic_store_n(&booted, true, __ATOMIC_RELEASE);
+	inet_socket_register(); /* socket(AF_INET/AF_INET6) starts the stack */
 	if (netdev_count() > 0)
 		net_start();
 }

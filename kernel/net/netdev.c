@@ -188,6 +188,15 @@ int netdev_register(struct netdev *dev)
 	return 0;
 }
 
+struct net_iface *netdev_iface(unsigned index)
+{
+	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
+	struct net_iface *iface = index < nifaces ? ifaces[index] : NULL;
+
+	spin_unlock_irqrestore(&ifaces_lock, flags);
+	return iface;
+}
+
 unsigned netdev_count(void)
 {
 	uint64_t flags = spin_lock_irqsave(&ifaces_lock);
@@ -250,6 +259,17 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		return;
 	}
 	STAT_ADD(iface, rx_to_stack);
+}
+
+bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)
+{
+	/* Only device interfaces ("en") carry a struct net_iface as state. */
+	if (n->name[0] != 'e' || n->name[1] != 'n' || n->state == NULL) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	netdev_get_stats(((const struct net_iface *)n->state)->dev, out);
+	return true;
 }
 
 void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out)

@@ -16,6 +16,8 @@ KERNEL_ONLY_SRCS += \
 	kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c \
 	kernel/syscall/sys_poll.c \
+	kernel/syscall/sys_net.c \
+	kernel/syscall/sys_epoll.c \
 	kernel/syscall/sys_thread.c \
 	kernel/syscall/sys_ktests.c \
 	kernel/syscall/sys_poll_ktests.c \

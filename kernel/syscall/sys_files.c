@@ -21,12 +21,14 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <carapace/app_copy.h>
 #include <carapace/fs.h>
 #include <carapace/memory.h>
+#include <carapace/socket.h>
 #include <carapace/vfs.h>
 
 #include "sys_kernel.h"
@@ -78,6 +80,9 @@
 struct k_iovec {
 	uint64_t base, len;
 };
+_Static_assert(sizeof(struct k_iovec) == sizeof(struct socket_iov) &&
+		       offsetof(struct socket_iov, len) == offsetof(struct k_iovec, len),
+	       "readv/writev hand their iovecs to sockets as they are");
 
 /* Linux's struct statx (x86_64). */
 struct k_statx_time {
@@ -162,11 +167,16 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 	return whole ? done : rc;
 }
 
-/* One transfer on an open file; fs_lock held. */
+/* One transfer on an open file; fs_lock held. Sockets: sys_net.c. */
 static long rw_file(struct vfs_file *f, void *buf, size_t n, bool write, bool positioned, int64_t off)
 {
 	if (positioned)
 		return write ? vfs_pwrite(f, buf, n, off) : vfs_pread(f, buf, n, off);
+	if (socket_of_file(f)) {
+		struct socket_iov iov = { buf, n };
+
+		return sys_net_rw(f, &iov, 1, write);
+	}
 	if (vfs_file_is_stream(f))
 		return rw_stream(f, buf, n, write);
 	return write ? vfs_write(f, buf, n) : vfs_read(f, buf, n);
@@ -181,6 +191,8 @@ static long rw(int fd, void *buf, size_t n, bool write, bool positioned, int64_t
 	f = vfs_fd_get(fdtable, fd);
 	rc = f ? rw_file(f, buf, n, write, positioned, off) : -EBADF;
 	fs_unlock();
+	if (write && rc == -EPIPE)
+		sys_signal_pipe();
 	return rc;
 }
 
@@ -265,6 +277,11 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	files_lock();
 	if ((f = vfs_fd_get(fdtable, (int)args[0])))
 		vfs_file_get(f);
+	if (f && socket_of_file(f)) {
+		/* One message of all the buffers (a datagram is not split). */
+		done = sys_net_rw(f, (struct socket_iov *)iov, (unsigned)count, write);
+		count = 0;
+	}
 	for (int i = 0; i < count; i++) {
 		long rc = f ? rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0) : -EBADF;
 
@@ -281,6 +298,8 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 		vfs_file_put(f);
 	fs_unlock();
 	kfree(iov);
+	if (write && done == -EPIPE)
+		sys_signal_pipe();
 	return done;
 }
 
@@ -435,22 +454,40 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 /*
  * The console is not a terminal: TIOCGWINSZ and the rest answer -ENOTTY
- * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO is
- * accepted on any file: nothing here blocks for long.
+ * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO sets
+ * or clears O_NONBLOCK on any file, as fcntl does; FIONREAD answers for
+ * sockets (the bytes a read would return now).
  */
 static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	unsigned cmd = (unsigned)args[1];
-	bool open;
+	void *arg = (void *)args[2];
+	struct vfs_file *f;
+	struct socket *s;
+	int32_t v = 0;
+	long rc = 0;
 
+	if ((cmd == LINUX_FIONBIO || cmd == LINUX_FIONREAD) &&
+	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), cmd == LINUX_FIONREAD))
+		return -EFAULT;
+	if (cmd == LINUX_FIONBIO && app_copy(&v, arg, sizeof(v)))
+		return -EFAULT;
 	files_lock();
-	open = vfs_fd_get(fdtable, (int)args[0]) != NULL;
+	if (!(f = vfs_fd_get(fdtable, (int)args[0]))) {
+		rc = -EBADF;
+	} else if (cmd == LINUX_FIONBIO) {
+		f->flags = v ? f->flags | VFS_O_NONBLOCK : f->flags & ~VFS_O_NONBLOCK;
+	} else if (cmd == LINUX_FIONREAD && (s = socket_of_file(f)) && s->ops->nread) {
+		rc = s->ops->nread(s);
+		v = (int32_t)(rc > INT32_MAX ? INT32_MAX : rc);
+		rc = rc < 0 ? rc : 0;
+	} else {
+		rc = -ENOTTY;
+	}
 	fs_unlock();
-	if (!open)
-		return -EBADF;
-	if (cmd == LINUX_FIONBIO)
-		return syscall_check_range(env, (uintptr_t)args[2], sizeof(int32_t), false);
-	return -ENOTTY;
+	if (cmd == LINUX_FIONREAD && rc == 0 && app_copy(arg, &v, sizeof(v)))
+		rc = -EFAULT;
+	return rc;
 }
 
 /* ---- names ---- */
@@ -747,4 +784,29 @@ struct vfs_fdtable *sys_files_lock(void)
 {
 	files_lock();
 	return fdtable;
+}
+
+/*
+ * Two new files (pipe2's ends, socketpair's sockets) into t, their numbers
+ * copied to ufds (checked by the table); our references go to the table.
+ * If the numbers cannot be delivered both are closed again (-EFAULT): the
+ * application could never know them.
+ */
+long sys_files_install_pair(struct vfs_fdtable *t, struct vfs_file *pair[2], bool cloexec,
+			    void *ufds)
+{
+	int32_t fds[2];
+	long rc;
+
+	rc = fds[0] = (int32_t)fs_app_fd_install(t, pair[0], cloexec);
+	if (rc < 0) {
+		vfs_file_put(pair[1]);
+	} else if ((rc = fds[1] = (int32_t)fs_app_fd_install(t, pair[1], cloexec)) < 0) {
+		vfs_fd_close(t, fds[0]);
+	} else if (app_copy(ufds, fds, sizeof(fds))) {
+		vfs_fd_close(t, fds[0]);
+		vfs_fd_close(t, fds[1]);
+		rc = -EFAULT;
+	}
+	return rc < 0 ? rc : 0;
 }

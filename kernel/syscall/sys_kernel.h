@@ -29,7 +29,28 @@ void sys_poll_register(syscall_handler_fn *table);
  * table (new files go in with fs_app_fd_install, carapace/fs.h).
  */
 struct vfs_fdtable;
+struct vfs_file;
 struct vfs_fdtable *sys_files_lock(void);
+/* Two new files into t, their numbers to ufds (pipe2, socketpair). */
+long sys_files_install_pair(struct vfs_fdtable *t, struct vfs_file *pair[2], bool cloexec,
+			    void *ufds);
+
+/*
+ * sys_net.c: the socket calls, and read/write/readv/writev on a socket
+ * (fs_lock held, f referenced; iov checked, changed as bytes go).
+ */
+struct socket_iov;
+void sys_net_register(syscall_handler_fn *table);
+void sys_epoll_register(syscall_handler_fn *table);
+long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool write);
+
+/*
+ * sys_signal.c: a write found no reader (EPIPE) and did not say
+ * MSG_NOSIGNAL: SIGPIPE. Ignored or blocked: nothing; a handler: see
+ * sys_signal.c; the default action ends the run (EXIT_SIGPIPE).
+ * Call without fs_lock.
+ */
+void sys_signal_pipe(void);
 
 /*
  * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the

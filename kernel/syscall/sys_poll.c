@@ -24,6 +24,7 @@
 
 #include <carapace/app_copy.h>
 #include <carapace/clock.h>
+#include <carapace/epoll.h>
 #include <carapace/fs.h>
 #include <carapace/memory.h>
 #include <carapace/vfs.h>
@@ -70,14 +71,27 @@ static bool changed_since(void *seen)
 	return __atomic_load_n(&changes, __ATOMIC_SEQ_CST) != *(uint64_t *)seen;
 }
 
+/*
+ * Every sleep ends at the next timerfd expiry at the latest (so a timer
+ * that expires wakes whoever may wait for it); a timer that expired
+ * already ends the wait at once. -ETIMEDOUT only for the caller's own
+ * deadline.
+ */
 int sys_poll_wait(uint64_t deadline_ns)
 {
 	uint64_t seen = __atomic_load_n(&changes, __ATOMIC_SEQ_CST);
+	bool fired;
+	uint64_t timer = timerfd_next_expiry(clock_ns(), &fired);
+	uint64_t until = timer && (!deadline_ns || timer < deadline_ns) ? timer : deadline_ns;
 	int rc;
 
+	if (fired)
+		return 0;
 	fs_unlock();
-	rc = waitqueue_wait_event(&changes_queue, changed_since, &seen, deadline_ns);
+	rc = waitqueue_wait_event(&changes_queue, changed_since, &seen, until);
 	fs_lock();
+	if (rc == -ETIMEDOUT && until != deadline_ns)
+		rc = 0;
 	return rc;
 }
 
@@ -90,32 +104,18 @@ int sys_poll_wait(uint64_t deadline_ns)
 static long sys_pipe2(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	int flags = (int)args[1];
-	struct vfs_file *rd, *wr;
+	struct vfs_file *ends[2];
 	struct vfs_fdtable *t;
-	int32_t fds[2];
 	long rc;
 
 	(void)env;
 	if (flags & (LINUX_O_DIRECT | VFS_O_EXCL))
 		return -EINVAL;
 	t = sys_files_lock();
-	if (!(rc = pipe_new(fs_vfs(), flags & VFS_O_NONBLOCK, &rd, &wr))) {
-		bool cloexec = flags & VFS_O_CLOEXEC;
-
-		rc = fds[0] = (int32_t)fs_app_fd_install(t, rd, cloexec);
-		if (rc < 0)
-			vfs_file_put(wr);
-		else if ((rc = fds[1] = (int32_t)fs_app_fd_install(t, wr, cloexec)) < 0)
-			vfs_fd_close(t, fds[0]);
-		else if (app_copy((void *)args[0], fds, sizeof(fds))) {
-			/* The array vanished: the application cannot know the fds. */
-			vfs_fd_close(t, fds[0]);
-			vfs_fd_close(t, fds[1]);
-			rc = -EFAULT;
-		}
-	}
+	if (!(rc = pipe_new(fs_vfs(), flags & VFS_O_NONBLOCK, &ends[0], &ends[1])))
+		rc = sys_files_install_pair(t, ends, flags & VFS_O_CLOEXEC, (void *)args[0]);
 	fs_unlock();
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 static long sys_pipe(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

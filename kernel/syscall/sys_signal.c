@@ -56,7 +56,42 @@ __attribute__((noreturn)) static void abort_application(void)
 	power_exit(EXIT_ABORT);
 }
 
-/* A signal sent to this process: 0 probes, SIGABRT aborts, the rest are refused. */
+/*
+ * SIGPIPE, raised synchronously by a write that found no reader. Its
+ * default action ends the run as Linux ends the process (EXIT_SIGPIPE,
+ * 145: Linux's 128 + 13 = 141 is taken by double-fault). Ignored, or
+ * blocked (Linux would keep it pending; nothing here would ever deliver
+ * it), the write's EPIPE is all that happens. A handler is not run:
+ * signal delivery (a frame on the application's stack, rt_sigreturn) does
+ * not exist yet, so the write returns EPIPE and one line says so; a
+ * program whose handler only notes the signal behaves as on Linux.
+ */
+void sys_signal_pipe(void)
+{
+	static bool told;
+	struct k_sigaction act;
+	bool is_blocked;
+
+	mutex_lock(&signal_lock);
+	act = actions[LINUX_SIGPIPE - 1];
+	is_blocked = blocked & (1ull << (LINUX_SIGPIPE - 1));
+	mutex_unlock(&signal_lock);
+	if (act.handler == LINUX_SIG_IGN || is_blocked)
+		return;
+	if (act.handler == LINUX_SIG_DFL) {
+		kprintf("carapace: SIGPIPE: a write to a socket or pipe without a reader "
+			"(the default action ends the run)\n");
+		power_exit(EXIT_SIGPIPE);
+	}
+	if (!told) {
+		told = true;
+		kprintf("carapace: SIGPIPE handler at %#lx not run (no signal delivery yet); "
+			"the write returns EPIPE\n", (unsigned long)act.handler);
+	}
+}
+
+/* A signal sent to this process: 0 probes, SIGABRT aborts, SIGPIPE as a
+ * write raises it, the rest are refused. */
 static long signal_self(int sig)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
@@ -65,6 +100,10 @@ static long signal_self(int sig)
 		return 0;
 	if (sig == LINUX_SIGABRT)
 		abort_application();
+	if (sig == LINUX_SIGPIPE) {
+		sys_signal_pipe();
+		return 0;
+	}
 	return -EPERM;
 }
 

@@ -63,6 +63,9 @@
 #define LINUX_SIGABRT        6
 #define LINUX_SIGKILL        9
 #define LINUX_SIGSTOP        19
+#define LINUX_SIGPIPE        13
+#define LINUX_SIG_DFL        0
+#define LINUX_SIG_IGN        1
 #define LINUX_NSIG           64
 #define LINUX_SIG_BLOCK      0
 #define LINUX_SIG_UNBLOCK    1
@@ -105,6 +108,18 @@
 #define LINUX_TCGETS     0x5401
 #define LINUX_TIOCGWINSZ 0x5413
 #define LINUX_FIONBIO    0x5421
+#define LINUX_FIONREAD   0x541b
+
+/* Sockets (sys_net.c; the rest is carapace/socket.h, shared with kernel/fs). */
+#define LINUX_AF_MAX         46
+#define LINUX_SOCK_MAX       11 /* types 1..10 exist (SOCK_PACKET is 10) */
+#define LINUX_MSG_WAITFORONE 0x10000
+
+/* timerfd (sys_epoll.c). */
+#define LINUX_CLOCK_REALTIME_ALARM 8
+#define LINUX_CLOCK_BOOTTIME_ALARM 9
+#define LINUX_TFD_TIMER_ABSTIME    1
+#define LINUX_TFD_TIMER_CANCEL_ON_SET 2
 
 /* Structure sizes of the x86_64 ABI, for the table. */
 #define LINUX_SIZEOF_STAT      144
@@ -119,6 +134,8 @@
 #define LINUX_SIZEOF_POLLFD    8
 #define LINUX_SIZEOF_SIGACTION 32 /* the kernel's, with an 8-byte mask */
 #define LINUX_SIZEOF_SIGSET    8
+#define LINUX_SIZEOF_EPOLL_EVENT 12 /* packed on x86_64 */
+#define LINUX_SIZEOF_ITIMERSPEC  32
 #define LINUX_SIZEOF_STACK_T   24
 #define LINUX_SIZEOF_SIGSET_ARG 16 /* pselect6's { sigset pointer, size } */
 

@@ -106,6 +106,26 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(35, nanosleep, sys_nanosleep, A_IN(LINUX_SIZEOF_TIMESPEC),
 	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(39, getpid, sys_getpid),
+	/*
+	 * Sockets (syscall/sys_net.c): addresses and option values come with
+	 * a length the handler checks first (Linux: a bad length is EINVAL
+	 * before a bad pointer is EFAULT), so they are plain addresses here.
+	 */
+	SYS(41, socket, NULL, A_INT, A_INT, A_INT),
+	SYS(42, connect, NULL, A_FD, A_ADDR, A_INT),
+	SYS(43, accept, NULL, A_FD, A_ADDR, A_ADDR),
+	SYS(44, sendto, NULL, A_FD, A_IN_SIZED(2), A_INT, A_INT, A_ADDR, A_INT),
+	SYS(45, recvfrom, NULL, A_FD, A_OUT_SIZED(2), A_INT, A_INT, A_ADDR, A_ADDR),
+	SYS(46, sendmsg, NULL, A_FD, A_ADDR, A_INT),
+	SYS(47, recvmsg, NULL, A_FD, A_ADDR, A_INT),
+	SYS(48, shutdown, NULL, A_FD, A_INT),
+	SYS(49, bind, NULL, A_FD, A_ADDR, A_INT),
+	SYS(50, listen, NULL, A_FD, A_INT),
+	SYS(51, getsockname, NULL, A_FD, A_ADDR, A_ADDR),
+	SYS(52, getpeername, NULL, A_FD, A_ADDR, A_ADDR),
+	SYS(53, socketpair, NULL, A_INT, A_INT, A_INT, A_OUT_IN_PLACE(2 * sizeof(int32_t))),
+	SYS(54, setsockopt, NULL, A_FD, A_INT, A_INT, A_ADDR, A_INT),
+	SYS(55, getsockopt, NULL, A_FD, A_INT, A_INT, A_ADDR, A_ADDR),
 	/* parent_tid, child_tid and tls matter only with some flags. */
 	SYS(56, clone, NULL, A_INT, A_ADDR, A_ADDR, A_ADDR, A_INT),
 	SYS(60, exit, NULL, A_INT),
@@ -150,6 +170,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(202, futex, NULL, A_ADDR, A_INT, A_INT, A_ADDR, A_ADDR, A_INT),
 	SYS(204, sched_getaffinity, sys_sched_getaffinity, A_INT, A_INT,
 	    A_OUT_SIZED(1)),
+	SYS(213, epoll_create, NULL, A_INT),
 	SYS(217, getdents64, NULL, A_FD, A_OUT_SIZED(2), A_INT),
 	/* Stored, not dereferenced until the thread exits. */
 	SYS(218, set_tid_address, sys_set_tid_address, A_ADDR),
@@ -160,6 +181,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(230, clock_nanosleep, sys_clock_nanosleep, A_INT, A_INT,
 	    A_IN(LINUX_SIZEOF_TIMESPEC), A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(231, exit_group, NULL, A_INT),
+	/* maxevents bounds the array: the handler checks it (EINVAL first). */
+	SYS(232, epoll_wait, NULL, A_FD, A_ADDR, A_INT, A_INT),
+	/* The event may be NULL for EPOLL_CTL_DEL: the handler checks. */
+	SYS(233, epoll_ctl, NULL, A_FD, A_INT, A_FD, A_IN_OPT(LINUX_SIZEOF_EPOLL_EVENT)),
 	SYS(234, tgkill, NULL, A_INT, A_INT, A_INT),
 	SYS(257, openat, NULL, A_DIRFD, A_PATH, A_INT, A_INT),
 	SYS(258, mkdirat, NULL, A_DIRFD, A_PATH, A_INT),
@@ -173,14 +198,25 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(271, ppoll, NULL,
 	    A_ARRAY(SYSCALL_ARG_OUT, 1, LINUX_SIZEOF_POLLFD, LINUX_NOFILE),
 	    A_INT, A_OUT_OPT(LINUX_SIZEOF_TIMESPEC), A_IN_OPT_SIZED(4), A_INT),
+	SYS(281, epoll_pwait, NULL, A_FD, A_ADDR, A_INT, A_INT,
+	    A_IN_OPT(LINUX_SIZEOF_SIGSET), A_INT),
+	SYS(283, timerfd_create, NULL, A_INT,
+	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK)),
+	SYS(286, timerfd_settime, NULL, A_FD, A_INT, A_IN(LINUX_SIZEOF_ITIMERSPEC),
+	    A_OUT_OPT(LINUX_SIZEOF_ITIMERSPEC)),
+	SYS(287, timerfd_gettime, NULL, A_FD, A_OUT(LINUX_SIZEOF_ITIMERSPEC)),
+	SYS(288, accept4, NULL, A_FD, A_ADDR, A_ADDR, A_INT),
 	SYS(290, eventfd2, NULL, A_INT,
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_EFD_SEMAPHORE)),
+	SYS(291, epoll_create1, NULL, A_FLAGS(LINUX_O_CLOEXEC)),
 	SYS(292, dup3, NULL, A_FD, A_FD, A_FLAGS(LINUX_O_CLOEXEC)),
 	SYS(293, pipe2, NULL, A_OUT_IN_PLACE(2 * sizeof(int32_t)),
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_O_DIRECT |
 		    LINUX_O_EXCL)),
+	SYS(299, recvmmsg, NULL, A_FD, A_ADDR, A_INT, A_INT, A_ADDR),
 	SYS(302, prlimit64, sys_prlimit64, A_INT, A_INT,
 	    A_IN_OPT(LINUX_SIZEOF_RLIMIT), A_OUT_OPT(LINUX_SIZEOF_RLIMIT)),
+	SYS(307, sendmmsg, NULL, A_FD, A_ADDR, A_INT, A_INT),
 	SYS(318, getrandom, sys_getrandom, A_OUT_SIZED(1), A_INT,
 	    A_FLAGS(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM |
 		    LINUX_GRND_INSECURE)),

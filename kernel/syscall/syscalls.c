@@ -204,6 +204,8 @@ void syscall_init_cpu(void)
 		sys_files_register(kernel_handlers);
 		sys_memory_register(kernel_handlers);
 		sys_poll_register(kernel_handlers);
+		sys_net_register(kernel_handlers);
+		sys_epoll_register(kernel_handlers);
 		sys_thread_register(kernel_handlers);
 		handlers_ready = true;
 	}

@@ -1,5 +1,6 @@
 /* <poll.h>: musl's, with fortified copies (carapace-fortify.h). */
 #include_next <poll.h>
+#include <stddef.h> /* size_t, which musl's <poll.h> does not define */
 #include <carapace-fortify.h>
 
 #if defined(CARAPACE_FORTIFY) && !defined(CARAPACE_FORTIFY_POLL_H)

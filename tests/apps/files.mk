@@ -58,3 +58,7 @@ apps-build: $(APP_GLIBC)
 $(BUILD)/apps/glibc_fortify_%.so: tests/apps/fortify_%.c
 	@mkdir -p $(dir $@)
 	gcc -shared -fPIC -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -o $@ $<
+
+# The socket tests (issue 14) share their one-line-per-call printer.
+$(BUILD)/apps/unix_sockets.so $(BUILD)/apps/epoll.so: tests/apps/show_result.h
+$(BUILD)/apps/inet_sockets.so: tests/apps/show_result.h

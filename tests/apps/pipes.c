@@ -173,8 +173,8 @@ static void statx_and_tkill(void)
 
 int main(void)
 {
-	/* Linux would end us with SIGPIPE at the EPIPE check; Carapace sends
-	 * no signal and only returns EPIPE. Ignored, both return EPIPE. */
+	/* Without this, Linux and Carapace end the run with SIGPIPE at the
+	 * EPIPE check (tests/apps/sigpipe.c); ignored, both return EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	data_and_ends();
 	nonblocking();

@@ -1,16 +1,27 @@
 #!/usr/bin/env python3
-"""The launcher's --forward: QEMU listens on 127.0.0.1 only. A guest with
+"""The launcher's --net user from the host's side, and a device
+configuration that lies.
+
+--forward: QEMU listens on 127.0.0.1 only. A guest with
 --net user and two forwards (TCP and UDP, on ports free right now) runs
 test=net-echo, which waits for a frame that never comes; meanwhile the
 host's TCP port must accept on 127.0.0.1 and refuse on any other address of
 the host, and the UDP port must be taken on 127.0.0.1.
 
+A multicast MAC in the device's configuration (QEMU's mac= property, set
+by a wrapper around QEMU) is refused with one warning, and a random
+locally administered unicast MAC takes its place.
+
 Run: python3 tests/net/test_launcher.py -v (build the kernel first).
 """
 
 import os
+import re
 import socket
+import stat
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -71,6 +82,45 @@ class Forward(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline, f"the guest has no device:\n"
                                 f"{guest.output}")
                 time.sleep(0.2)
+
+
+# Runs QEMU with mac=$BAD_MAC added to the virtio-net device.
+QEMU_WRAPPER = """#!/bin/bash
+args=()
+for a in "$@"; do
+  [[ $a == virtio-net-device,* || $a == virtio-net-pci,* ]] && a="$a,mac=$BAD_MAC"
+  args+=("$a")
+done
+exec qemu-system-x86_64 "${args[@]}"
+"""
+
+
+class LyingConfig(unittest.TestCase):
+    def boot_with_mac(self, machine, mac):
+        with tempfile.TemporaryDirectory() as tmp:
+            wrapper = os.path.join(tmp, "qemu")
+            with open(wrapper, "w") as f:
+                f.write(QEMU_WRAPPER)
+            os.chmod(wrapper, stat.S_IRWXU)
+            env = dict(os.environ, CARAPACE_QEMU=wrapper, BAD_MAC=mac)
+            proc = subprocess.run([frames.LAUNCHER, "run", "--timeout", "60", "--machine", machine,
+                                   "--accel", "tcg", "--net", "user", "--kernel-arg", "verbose"],
+                                  env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, errors="replace")
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def test_multicast_mac_refused(self):
+        if not frames.kernel_built():
+            self.skipTest("no build/carapace.bin (run make)")
+        for machine in ("microvm", "q35") if frames.pci_transport_present() else ("microvm",):
+            status, output = self.boot_with_mac(machine, "01:00:5e:00:00:01")
+            self.assertEqual(status, 0, output)
+            self.assertRegex(output, r"(?m)^carapace: warning: virtio-net \(.*\) gave a multicast "
+                                     r"MAC 01:00:5e:00:00:01: a random MAC is used$")
+            used = re.search(r"(?m)^virtio-net: .*, MAC ([0-9a-f:]{17}),", output)
+            self.assertIsNotNone(used, output)
+            first = int(used.group(1)[:2], 16)
+            self.assertEqual(first & 3, 2, f"{used.group(1)} is not unicast and local")
 
 
 if __name__ == "__main__":

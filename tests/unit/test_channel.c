@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -207,13 +208,14 @@ struct handle {
 static struct handle handles[FLOWS];
 static uint8_t frames[FLOWS][64];
 static size_t frame_len[FLOWS];
-static int stop;
+static int stop, readers_running;
 
 static void *reader(void *arg)
 {
 	struct classify_result res;
 	unsigned long i = (unsigned long)arg;
 
+	__atomic_fetch_add(&readers_running, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		int f = (int)(i++ % FLOWS);
 
@@ -240,9 +242,14 @@ static void test_open_close_under_lookups(void **state)
 		frame_len[i] = fr_tcp4(frames[i], 6000 + i, 80, FR_TCP_ACK, 0);
 	}
 	stop = 0;
+	readers_running = 0;
 	for (unsigned long i = 0; i < READERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, reader, (void *)(i * 3)), 0);
-	for (int round = 0; round < ROUNDS; round++) {
+	while (__atomic_load_n(&readers_running, __ATOMIC_ACQUIRE) < READERS)
+		sched_yield();
+	/* On a loaded machine the readers may hardly run: go on until one of
+	 * them has hit an open channel, within a bound. */
+	for (int round = 0; round < ROUNDS || (drained == 0 && round < 100 * ROUNDS); round++) {
 		int flow = round % FLOWS;
 		struct flow_key key = tcp_flow((uint16_t)(6000 + flow));
 		struct channel *ch = malloc(sizeof(*ch));

@@ -23,7 +23,12 @@
 	X(nanosleep) X(gettimeofday) X(time) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(prlimit64) \
 	X(getrlimit) X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
-	X(eventfd2) X(membarrier)
+	X(eventfd2) X(membarrier) \
+	X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) X(connect) \
+	X(getsockname) X(getpeername) X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) \
+	X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
+	X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
+	X(timerfd_create) X(timerfd_settime) X(timerfd_gettime)
 
 #define LINUX_CALL(name) { #name, __NR_##name },
 static const struct { const char *name; long nr; } linux_calls[] = {

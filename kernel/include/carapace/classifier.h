@@ -243,7 +243,8 @@ const char *classify_path_name(enum classify_path path);
 /*
  * Kernel only (kernel/net/classifier_kernel.c): classifier_init with a key
  * from the kernel's generator and the kernel's RCU (rcu_init is called
- * here). mtu 0 is 1500. 0 or a negative errno.
+ * here). mtu 0 is 1500. 0 or a negative errno. Once per boot: once it has
+ * succeeded, later calls return 0 and change nothing.
  */
 int classifier_kernel_init(size_t mtu, bool fragments_to_stack);
 /* The counters through kprintf, "classifier: name value" per line. */

@@ -35,6 +35,7 @@ enum exit_status {
 	EXIT_GUEST_VANISHED  = 142, /* launcher: guest reset or stopped, no status */
 	EXIT_UBSAN           = 143, /* violation=ubsan (SAN=ubsan builds) */
 	EXIT_LIBC_CRASH      = 144, /* violation=libc-crash (musl's a_crash hlt) */
+	EXIT_SIGPIPE         = 145, /* SIGPIPE's default action (a write without a reader) */
 };
 
 #endif

@@ -25,4 +25,8 @@ void net_init(const struct boot_options *options);
  */
 void net_start(void);
 
+/* AF_INET and AF_INET6 sockets on lwIP (inet_socket.c): registers their
+ * socket() with the socket layer. From net_init. */
+void inet_socket_register(void);
+
 #endif

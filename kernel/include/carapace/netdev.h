@@ -17,6 +17,7 @@
 #ifndef CARAPACE_NETDEV_H
 #define CARAPACE_NETDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,8 +50,10 @@ struct netdev {
 };
 
 /*
- * Takes dev into the stack as interface "enN" (N from 0, in order of
- * registration): its IPv6 link-local address at once, and IPv4 by DHCP, or
+ * Takes dev into the stack as interface "enN" (lwIP numbers interfaces
+ * in order after the loopback lo0: the first device is en1), starting the
+ * stack if it is not running: its IPv6 link-local address at once, and
+ * IPv4 by DHCP, or
  * for the first device from the boot options ip= and gw=. Returns 0;
  * -EINVAL for a bad MAC, MTU or a NULL transmit (nothing is kept);
  * -EEXIST when dev is registered already; -ENOSPC past NETDEV_MAX devices;
@@ -75,7 +78,7 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
 
 /* What happened to a device's frames since it registered. */
 struct netdev_stats {
-	uint64_t rx_frames;        /* handed to the classifier */
+	uint64_t rx_frames;        /* every frame netdev_receive was given */
 	uint64_t rx_to_stack;      /* queued for lwIP */
 	uint64_t rx_to_channel;    /* taken by a socket's channel */
 	uint64_t rx_bad_length;    /* shorter than a header or longer than mtu + 14 */
@@ -89,5 +92,14 @@ struct netdev_stats {
 
 /* Copies dev's counters (all zero before it is attached). */
 void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out);
+
+/*
+ * The same for one of lwIP's interfaces (struct netif, as lwIP's
+ * NETIF_FOREACH gives them; read under the core lock): true with its
+ * device's counters, false (all zero) for an interface with no device,
+ * such as the loopback.
+ */
+struct netif;
+bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out);
 
 #endif

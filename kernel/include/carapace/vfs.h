@@ -38,6 +38,8 @@
 #define VFS_S_IFCHR 0020000
 #define VFS_S_IFREG 0100000
 #define VFS_S_IFIFO 0010000
+#define VFS_S_IFSOCK 0140000
+#define VFS_S_ISSOCK(m) (((m) & VFS_S_IFMT) == VFS_S_IFSOCK)
 #define VFS_S_ISDIR(m) (((m) & VFS_S_IFMT) == VFS_S_IFDIR)
 #define VFS_S_ISREG(m) (((m) & VFS_S_IFMT) == VFS_S_IFREG)
 #define VFS_S_ISFIFO(m) (((m) & VFS_S_IFMT) == VFS_S_IFIFO)
@@ -58,6 +60,11 @@
 #define VFS_POLLNVAL   0x020
 #define VFS_POLLRDNORM 0x040
 #define VFS_POLLWRNORM 0x100
+#define VFS_POLLRDHUP  0x2000
+/* The bits a reader waits for, and the ones a writer does (epoll's edges). */
+#define VFS_POLL_IN_SIDE \
+	(VFS_POLLIN | VFS_POLLRDNORM | VFS_POLLPRI | VFS_POLLRDHUP | VFS_POLLHUP | VFS_POLLERR)
+#define VFS_POLL_OUT_SIDE (VFS_POLLOUT | VFS_POLLWRNORM | VFS_POLLERR | VFS_POLLHUP)
 /* What a file that never waits reports (Linux's DEFAULT_POLLMASK). */
 #define VFS_POLL_ALWAYS \
 	(VFS_POLLIN | VFS_POLLOUT | VFS_POLLRDNORM | VFS_POLLWRNORM)
@@ -123,6 +130,12 @@ struct vnode {
 	uint32_t refs;
 	uint64_t ino;
 	void *fs;       /* the filesystem instance, for its operations */
+	/*
+	 * Bumped on each event that may make a reader (in) or a writer (out)
+	 * go on: data or a hang-up, room. epoll's edge-triggered entries
+	 * report a ready bit only after its side's count moved.
+	 */
+	uint32_t events_in, events_out;
 };
 
 struct vfs_mount {
@@ -154,6 +167,7 @@ struct vfs_file {
 	uint64_t off;
 	int flags;      /* the open() flags, O_CLOEXEC included */
 	uint32_t refs;
+	uint32_t epoll_watches; /* epoll entries on this file (epoll.c) */
 };
 
 struct vfs_fd {
@@ -235,6 +249,9 @@ unsigned vfs_poll(struct vfs_file *f);
 bool vfs_file_is_stream(const struct vfs_file *f);
 int vfs_stream_getattr(struct vnode *vn, struct vfs_attr *out);
 void vfs_notify_changed(struct vfs *vfs);
+/* An event on vn (VFS_POLL_IN_SIDE and/or VFS_POLL_OUT_SIDE bits):
+ * counts it for epoll's edges, then vfs_notify_changed. */
+void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits);
 
 /* File-descriptor tables. Installing takes a reference on the file. */
 void vfs_fdtable_init(struct vfs_fdtable *t);
@@ -271,6 +288,8 @@ struct ramfs;
 int ramfs_new(const struct vfs_alloc *alloc, uint64_t max_bytes,
 	      struct ramfs **out);
 struct vnode *ramfs_root(struct ramfs *fs);
+/* Bytes counted against the limit, and the limit (0: none). */
+void ramfs_usage(const struct ramfs *fs, uint64_t *used, uint64_t *max);
 void ramfs_destroy(struct ramfs *fs);
 
 struct bootfs;

@@ -71,6 +71,14 @@ typedef void (*virtio_net_tap_fn)(struct netdev *dev, const void *frame, size_t 
 void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg);
 
 /*
+ * For in-kernel tests: resets the device, then writes the used entry a
+ * lying device would for the next receive buffer (its head plus
+ * id_offset, len bytes) and lets the driver find it. Whether the driver
+ * then refused the device (virtio_net.c says how).
+ */
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len);
+
+/*
  * Looks for a virtio-net device (virtio_find) and, when one answers,
  * starts its driver thread and registers it with the stack
  * (netdev_register). Call once, after sched_init.

@@ -3,6 +3,18 @@
 #define CARAPACE_FREESTANDING_ERRNO_H
 
 #define EPERM    1
+/* Sockets (kernel/fs/socket.c, unix_socket.c, syscall/sys_net.c). */
+#define EDOM            33
+#define ENOTSOCK        88
+#define EDESTADDRREQ    89
+#define EPROTOTYPE      91
+#define ENOPROTOOPT     92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
+#define EAFNOSUPPORT    97
+#define EADDRNOTAVAIL   99
+#define ENETUNREACH     101
+#define ECONNREFUSED    111
 #define ESRCH    3
 #define ENOENT   2
 #define EIO      5

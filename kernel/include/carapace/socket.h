@@ -1,0 +1,174 @@
+/*
+ * Sockets in the VFS: an open file whose vnode is a struct socket (mode
+ * S_IFSOCK). The syscall layer (syscall/sys_net.c) checks every pointer and
+ * length, copies addresses into the kernel, and calls a family's
+ * socket_ops; read/write on the file are recv/send with no flags.
+ *
+ * Like pipes, nothing here blocks: an operation that cannot go on returns
+ * -EAGAIN (connect of a TCP socket -EINPROGRESS), and the kernel waits for
+ * the change vfs_poll_event announces. Portable: kernel, host tests, fuzzers.
+ */
+#ifndef CARAPACE_SOCKET_H
+#define CARAPACE_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/vfs.h>
+
+/* Families, types and flags: the Linux x86_64 values. */
+#define SOCK_AF_UNSPEC 0
+#define SOCK_AF_UNIX   1
+#define SOCK_AF_INET   2
+#define SOCK_AF_INET6  10
+#define SOCK_STREAM    1
+#define SOCK_DGRAM     2
+#define SOCK_RAW       3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK  04000
+#define SOCK_CLOEXEC   02000000
+
+#define SOCK_MSG_OOB       0x1
+#define SOCK_MSG_PEEK      0x2
+#define SOCK_MSG_CTRUNC    0x8
+#define SOCK_MSG_TRUNC     0x20
+#define SOCK_MSG_DONTWAIT  0x40
+#define SOCK_MSG_EOR       0x80
+#define SOCK_MSG_WAITALL   0x100
+#define SOCK_MSG_NOSIGNAL  0x4000
+#define SOCK_MSG_CMSG_CLOEXEC 0x40000000
+
+#define SOCK_SHUT_RD   0
+#define SOCK_SHUT_WR   1
+#define SOCK_SHUT_RDWR 2
+
+#define SOCK_SOL_SOCKET   1
+#define SOCK_SO_REUSEADDR 2
+#define SOCK_SO_TYPE      3
+#define SOCK_SO_ERROR     4
+#define SOCK_SO_SNDBUF    7
+#define SOCK_SO_RCVBUF    8
+#define SOCK_SO_KEEPALIVE 9
+#define SOCK_SO_LINGER    13
+#define SOCK_SO_REUSEPORT 15
+#define SOCK_SO_RCVTIMEO  20
+#define SOCK_SO_SNDTIMEO  21
+#define SOCK_SO_ACCEPTCONN 30
+#define SOCK_SO_PROTOCOL  38
+#define SOCK_SO_DOMAIN    39
+
+/* The largest address any family takes (struct sockaddr_storage). */
+#define SOCK_ADDR_MAX 128
+/* struct sockaddr_un: the family, then 108 bytes of path. */
+#define SOCK_UNIX_PATH_MAX 108
+#define SOCK_UNIX_ADDR_MAX (2 + SOCK_UNIX_PATH_MAX)
+/* Linux's default buffer sizes (net.core.[rw]mem_default). */
+#define SOCK_BUF_DEFAULT 212992
+
+/* One application buffer of a send or a receive, already range-checked. */
+struct socket_iov {
+	void *base;
+	size_t len;
+};
+
+/*
+ * One send or receive. iov's buffers are application memory, checked by the
+ * caller and reached with app_copy only. addr is a kernel copy: send's
+ * destination (addrlen bytes, or none), or the room receive fills with the
+ * source (addrlen in: SOCK_ADDR_MAX; out: the source's length, 0 if none).
+ * msg_flags out: MSG_TRUNC when a datagram did not fit.
+ */
+struct socket_io {
+	const struct socket_iov *iov;
+	unsigned iovcnt;
+	int flags;
+	uint8_t *addr;
+	uint32_t addrlen;
+	int msg_flags;
+};
+
+struct socket;
+
+/*
+ * A family's operations. Errors are negative errno values; -EAGAIN means
+ * "would block" (the caller waits unless non-blocking). The caller holds
+ * the VFS lock. NULL: -EOPNOTSUPP.
+ */
+struct socket_ops {
+	int (*bind)(struct socket *s, const uint8_t *addr, uint32_t len);
+	int (*listen)(struct socket *s, int backlog);
+	/* A connected socket from the queue as a new open file (flags:
+	 * O_NONBLOCK), or -EAGAIN. */
+	int (*accept)(struct socket *s, int flags, struct vfs_file **out);
+	int (*connect)(struct socket *s, const uint8_t *addr, uint32_t len);
+	int64_t (*send)(struct socket *s, struct socket_io *io);
+	int64_t (*recv)(struct socket *s, struct socket_io *io);
+	int (*shutdown)(struct socket *s, int how);
+	/* The socket's (peer false) or its peer's address into addr (room
+	 * SOCK_ADDR_MAX); *len its full length. */
+	int (*getname)(struct socket *s, uint8_t *addr, uint32_t *len, bool peer);
+	unsigned (*poll)(struct socket *s);
+	/* Options the family acts on; *handled false: the generic layer's. */
+	int (*setopt)(struct socket *s, int level, int name, const void *val, uint32_t len,
+		      bool *handled);
+	int (*getopt)(struct socket *s, int level, int name, void *val, uint32_t *len,
+		      bool *handled);
+	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
+	int64_t (*nread)(struct socket *s);
+	void (*release)(struct socket *s);
+};
+
+/* Embedded first in each family's socket. */
+struct socket {
+	struct vnode vn;        /* mode S_IFSOCK; vn.fs points at this */
+	const struct socket_ops *ops;
+	struct vfs *vfs;
+	int family, type, protocol;
+	bool listening;
+	int error;              /* -errno for SO_ERROR: taken (and cleared) by getsockopt */
+	/* Options kept for getsockopt; the family may act on them. */
+	bool reuseaddr, reuseport, keepalive;
+	int linger_on, linger_sec;
+	int rcvbuf, sndbuf;
+	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
+};
+
+/* Sets up the generic part (socket_init) and opens a file on it (flags:
+ * O_NONBLOCK); a socket made by a connect gets its file at accept. */
+void socket_init(struct socket *s, struct vfs *vfs, const struct socket_ops *ops,
+		 int family, int type, int protocol);
+int socket_init_file(struct socket *s, struct vfs *vfs, const struct socket_ops *ops,
+		     int family, int type, int protocol, int flags, struct vfs_file **out);
+/* The socket behind an open file, or NULL when it is none (-ENOTSOCK). */
+struct socket *socket_of_file(struct vfs_file *f);
+
+/*
+ * SOL_SOCKET options the generic layer keeps (val: the option's bytes,
+ * already in the kernel). -ENOPROTOOPT for what nobody knows.
+ */
+int socket_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len);
+int socket_getsockopt(struct socket *s, int level, int name, void *val, uint32_t *len);
+
+/*
+ * Families other than AF_UNIX register their socket() here (AF_INET and
+ * AF_INET6: kernel/net/inet_socket.c, when the network stack is built in).
+ * create checks type and protocol itself (-ESOCKTNOSUPPORT,
+ * -EPROTONOSUPPORT); a family nobody registered is -EAFNOSUPPORT.
+ */
+typedef int (*socket_create_fn)(struct vfs *vfs, int family, int type, int protocol,
+				int flags, struct vfs_file **out);
+void socket_register_family(int family, socket_create_fn create);
+socket_create_fn socket_family(int family);
+
+/*
+ * AF_UNIX (unix_socket.c). socket() and socketpair() for SOCK_STREAM and
+ * SOCK_DGRAM. cwd: the directory relative paths in bind and connect start
+ * from (the caller's, under the VFS lock).
+ */
+int unix_socket_new(struct vfs *vfs, int type, int flags, struct vfs_file **out);
+int unix_socketpair(struct vfs *vfs, int type, int flags, struct vfs_file *out[2]);
+void unix_socket_set_cwd(const char *cwd);
+
+#endif

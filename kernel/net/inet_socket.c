@@ -1,0 +1,762 @@
+/*
+ * AF_INET and AF_INET6 sockets, SOCK_STREAM (TCP) and SOCK_DGRAM (UDP), on
+ * lwIP's netconn API (README.md, "Sockets"). Kernel only.
+ *
+ * Every netconn is non-blocking: an operation that cannot go on answers
+ * -EAGAIN (connect -EINPROGRESS) and the syscall layer waits for the next
+ * change, as for pipes. lwIP's event callback only announces that
+ * something changed (vfs_notify_changed: every waiter looks again); what
+ * is ready is found by trying: poll and recv fetch the next pbuf, datagram
+ * or connection without blocking and keep it until it is read. A fetch
+ * that finds something new counts an event on the vnode's reader side,
+ * which is what epoll's edges look at; room to send appearing counts one
+ * on the writer's side.
+ *
+ * The application's buffers are reached with app_copy only, through a
+ * bounce buffer: lwIP never reads or writes application memory. All of
+ * it runs under the VFS lock; lwIP calls take its core lock (never the
+ * other way round: lwIP's thread does not take the VFS lock).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/app_copy.h>
+#include <carapace/memory.h>
+#include <carapace/net.h>
+#include <carapace/socket.h>
+#include <carapace/vfs.h>
+#include <lwip/api.h>
+#include <lwip/ip.h>
+#include <lwip/tcp.h>
+#include <lwip/tcpip.h>
+
+#define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
+#define UDP_MAX       65507 /* the largest UDP payload over IPv4 */
+#define SIN_LEN       16    /* struct sockaddr_in */
+#define SIN6_LEN      28    /* struct sockaddr_in6 */
+#define SIN6_LEN_MIN  24    /* Linux accepts the RFC 2133 size without scope id */
+#define LX_IPPROTO_TCP  6
+#define LX_IPPROTO_UDP  17
+#define LX_IPPROTO_IPV6 41
+#define LX_TCP_NODELAY  1
+#define LX_IPV6_V6ONLY  26
+#define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
+
+struct inet_sock {
+	struct socket s;
+	struct netconn *conn;
+	/* What a fetch found and nobody read yet. */
+	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
+	size_t rx_off;
+	struct netbuf *dgram;     /* UDP: the next datagram */
+	struct netconn *pending;  /* listener: the next connection */
+	bool eof;                 /* TCP: the peer's FIN was fetched */
+	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
+	bool connecting, connected, was_writable;
+	bool shut_rd, shut_wr;
+};
+
+static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
+
+static struct inet_sock *inet_of(struct socket *s)
+{
+	return (struct inet_sock *)s;
+}
+
+/* lwIP's thread (or a caller under the core lock): something changed. */
+static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+	(void)conn, (void)evt, (void)len;
+	if (net_vfs)
+		vfs_notify_changed(net_vfs);
+}
+
+static int lwip_errno(err_t err)
+{
+	return err == ERR_OK ? 0 : -err_to_errno(err);
+}
+
+/* ---- addresses ---- */
+
+/*
+ * A sockaddr_in or sockaddr_in6 (len bytes, in the kernel) as lwIP's
+ * address and port. A v4-mapped IPv6 address becomes the IPv4 address.
+ */
+static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, ip_addr_t *ip,
+		   u16_t *port)
+{
+	uint16_t family;
+
+	if (len < sizeof(family))
+		return -EINVAL;
+	memcpy(&family, a, sizeof(family));
+	*port = (u16_t)(a[2] << 8 | a[3]);
+	if (is->s.family == SOCK_AF_INET) {
+		uint32_t v4;
+
+		if (len < SIN_LEN)
+			return -EINVAL;
+		if (family != SOCK_AF_INET)
+			return -EAFNOSUPPORT;
+		memcpy(&v4, a + 4, sizeof(v4));
+		ip_addr_set_ip4_u32(ip, v4);
+		return 0;
+	}
+	if (len < SIN6_LEN_MIN)
+		return -EINVAL;
+	if (family != SOCK_AF_INET6)
+		return -EAFNOSUPPORT;
+	{
+		uint32_t w[4];
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		memcpy(w, a + 8, sizeof(w));
+		if (!memcmp(a + 8, mapped, sizeof(mapped))) {
+			ip_addr_set_ip4_u32(ip, w[3]);
+			return 0;
+		}
+		IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
+		ip6_addr_clear_zone(ip_2_ip6(ip));
+	}
+	return 0;
+}
+
+/* lwIP's address and port as the socket's family's sockaddr; its length. */
+static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t port, uint8_t *a)
+{
+	uint16_t family = (uint16_t)is->s.family;
+
+	memset(a, 0, SIN6_LEN);
+	memcpy(a, &family, sizeof(family));
+	a[2] = (uint8_t)(port >> 8);
+	a[3] = (uint8_t)port;
+	if (is->s.family == SOCK_AF_INET) {
+		uint32_t v4 = IP_IS_V4(ip) ? ip4_addr_get_u32(ip_2_ip4(ip)) : 0;
+
+		memcpy(a + 4, &v4, sizeof(v4));
+		return SIN_LEN;
+	}
+	if (IP_IS_V4(ip)) {
+		uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(ip));
+
+		a[18] = a[19] = 0xff; /* ::ffff:a.b.c.d */
+		memcpy(a + 20, &v4, sizeof(v4));
+	} else {
+		memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
+	}
+	return SIN6_LEN;
+}
+
+/* ---- what is ready: fetched without blocking, kept until read ---- */
+
+static void fetch(struct inet_sock *is)
+{
+	err_t err;
+
+	if (is->s.listening) {
+		if (!is->pending && netconn_accept(is->conn, &is->pending) == ERR_OK)
+			is->s.vn.events_in++;
+		return;
+	}
+	if (is->s.type == SOCK_DGRAM) {
+		if (!is->dgram && !is->shut_rd && netconn_recv(is->conn, &is->dgram) == ERR_OK)
+			is->s.vn.events_in++;
+		return;
+	}
+	if (!is->connected || is->rx || is->eof || is->rx_err)
+		return;
+	err = netconn_recv_tcp_pbuf_flags(is->conn, &is->rx, NETCONN_DONTBLOCK);
+	if (err == ERR_WOULDBLOCK)
+		return;
+	is->s.vn.events_in++;
+	if (err == ERR_OK)
+		is->rx_off = 0;
+	else if (err == ERR_CLSD)
+		is->eof = true;
+	else
+		is->rx_err = lwip_errno(err);
+}
+
+/* A non-blocking connect that finished: connected, or its error in SO_ERROR. */
+static void connect_done(struct inet_sock *is)
+{
+	err_t err;
+
+	if (!is->connecting || is->conn->state == NETCONN_CONNECT)
+		return;
+	is->connecting = false;
+	err = netconn_err(is->conn);
+	if (err == ERR_OK)
+		is->connected = true;
+	else /* a reset answering the SYN is a refusal, as Linux says */
+		is->s.error = err == ERR_RST ? -ECONNREFUSED : lwip_errno(err);
+	is->s.vn.events_out++;
+}
+
+static bool writable(struct inet_sock *is)
+{
+	bool room;
+
+	if (is->s.type == SOCK_DGRAM)
+		return true;
+	if (!is->connected || is->shut_wr)
+		return !is->connecting; /* a send answers at once (an error) */
+	LOCK_TCPIP_CORE();
+	room = is->conn->pcb.tcp && tcp_sndbuf(is->conn->pcb.tcp) > 0 &&
+	       tcp_sndqueuelen(is->conn->pcb.tcp) < TCP_SND_QUEUELEN;
+	UNLOCK_TCPIP_CORE();
+	return room || !is->conn->pcb.tcp;
+}
+
+static unsigned inet_poll(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	unsigned mask = 0;
+	bool out;
+
+	connect_done(is);
+	fetch(is);
+	if (is->rx || is->dgram || is->pending || is->eof || is->rx_err)
+		mask |= VFS_POLLIN | VFS_POLLRDNORM;
+	if (is->eof)
+		mask |= VFS_POLLRDHUP;
+	if (s->error || is->rx_err)
+		mask |= VFS_POLLERR;
+	if ((is->eof && is->shut_wr) || is->rx_err)
+		mask |= VFS_POLLHUP;
+	out = writable(is);
+	if (out) {
+		mask |= VFS_POLLOUT | VFS_POLLWRNORM;
+		if (!is->was_writable)
+			s->vn.events_out++;
+	}
+	is->was_writable = out;
+	return mask;
+}
+
+/* ---- moving bytes ---- */
+
+/*
+ * Moves up to n bytes between the iovecs (from offset off) and the kernel
+ * buffer k: into the application (to_app) or out of it. The count moved
+ * (short where a page of the application vanished).
+ */
+static size_t move(const struct socket_io *io, size_t off, uint8_t *k, size_t n, bool to_app)
+{
+	size_t done = 0;
+
+	for (unsigned i = 0; i < io->iovcnt && done < n; i++) {
+		uint8_t *app = (uint8_t *)io->iov[i].base + off;
+		size_t len = io->iov[i].len;
+
+		if (off >= len) {
+			off -= len;
+			continue;
+		}
+		len = len - off < n - done ? len - off : n - done;
+		if (to_app ? app_copy(app, k + done, len) : app_copy(k + done, app, len))
+			break;
+		done += len;
+		off = 0;
+	}
+	return done;
+}
+
+static size_t io_total(const struct socket_io *io)
+{
+	size_t total = 0;
+
+	for (unsigned i = 0; i < io->iovcnt; i++)
+		total += io->iov[i].len;
+	return total;
+}
+
+/* A pbuf chain's bytes from off into the iovecs at at: the count copied. */
+static size_t pbuf_to_app(struct pbuf *p, size_t off, size_t n, const struct socket_io *io, size_t at)
+{
+	uint8_t bounce[BOUNCE];
+	size_t done = 0;
+
+	while (done < n) {
+		size_t chunk = n - done < BOUNCE ? n - done : BOUNCE;
+		size_t got = pbuf_copy_partial(p, bounce, (u16_t)chunk, (u16_t)(off + done));
+		size_t put = move(io, at + done, bounce, got, true);
+
+		done += put;
+		if (put < chunk)
+			break;
+	}
+	return done;
+}
+
+static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
+{
+	size_t total = io_total(io), done = 0;
+
+	if (is->s.listening || (!is->connected && !is->eof))
+		return -ENOTCONN;
+	while (done < total) {
+		size_t avail, n, copied;
+
+		fetch(is);
+		if (!is->rx)
+			break;
+		avail = is->rx->tot_len - is->rx_off;
+		n = avail < total - done ? avail : total - done;
+		copied = pbuf_to_app(is->rx, is->rx_off, n, io, done);
+		done += copied;
+		if (copied < n)
+			return done ? (int64_t)done : -EFAULT;
+		if (io->flags & SOCK_MSG_PEEK)
+			break; /* peeks at the first pbuf only */
+		is->rx_off += n;
+		if (is->rx_off == is->rx->tot_len) {
+			pbuf_free(is->rx);
+			is->rx = NULL;
+		}
+	}
+	if (done)
+		return (int64_t)done;
+	if (total == 0)
+		return 0;
+	if (is->rx_err) {
+		int err = is->rx_err;
+
+		is->rx_err = 0;
+		is->eof = true; /* after the reset: end of file */
+		return err;
+	}
+	return is->eof || is->shut_rd ? 0 : -EAGAIN;
+}
+
+static int64_t udp_recv(struct inet_sock *is, struct socket_io *io)
+{
+	size_t total = io_total(io), len, n, copied;
+	struct netbuf *d;
+
+	fetch(is);
+	if (!(d = is->dgram))
+		return is->shut_rd ? 0 : -EAGAIN;
+	len = netbuf_len(d);
+	n = len < total ? len : total;
+	copied = pbuf_to_app(d->p, 0, n, io, 0);
+	if (copied < n)
+		return -EFAULT; /* the datagram stays */
+	if (n < len)
+		io->msg_flags |= SOCK_MSG_TRUNC;
+	io->addrlen = addr_out(is, netbuf_fromaddr(d), netbuf_fromport(d), io->addr);
+	if (!(io->flags & SOCK_MSG_PEEK)) {
+		netbuf_delete(d);
+		is->dgram = NULL;
+	}
+	return (int64_t)((io->flags & SOCK_MSG_TRUNC) ? len : n);
+}
+
+static int64_t inet_recv(struct socket *s, struct socket_io *io)
+{
+	struct inet_sock *is = inet_of(s);
+
+	io->addrlen = 0;
+	if (io->flags & SOCK_MSG_OOB)
+		return -EOPNOTSUPP;
+	return s->type == SOCK_STREAM ? stream_recv(is, io) : udp_recv(is, io);
+}
+
+static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
+{
+	size_t total = io_total(io), done = 0;
+	uint8_t *bounce;
+	err_t err = ERR_OK;
+
+	if (io->addrlen)
+		return is->connected ? -EISCONN : -ENOTCONN;
+	if (is->shut_wr || is->eof || is->rx_err)
+		return is->rx_err ? is->rx_err : -EPIPE;
+	if (!is->connected)
+		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
+	if (!(bounce = kmalloc(BOUNCE * 8)))
+		return -ENOMEM;
+	while (done < total) {
+		size_t chunk = total - done < BOUNCE * 8 ? total - done : BOUNCE * 8;
+		size_t got = move(io, done, bounce, chunk, false), written = 0;
+
+		if (got == 0) {
+			err = ERR_ARG;
+			break;
+		}
+		err = netconn_write_partly(is->conn, bounce, got, NETCONN_COPY | NETCONN_DONTBLOCK,
+					   &written);
+		done += written;
+		if (err != ERR_OK || written < got)
+			break;
+	}
+	kfree(bounce);
+	if (done)
+		return (int64_t)done;
+	if (err == ERR_WOULDBLOCK || err == ERR_MEM)
+		return -EAGAIN;
+	if (err == ERR_ARG)
+		return -EFAULT;
+	return err == ERR_RST ? -ECONNRESET : -EPIPE;
+}
+
+static int64_t udp_send(struct inet_sock *is, struct socket_io *io)
+{
+	size_t total = io_total(io);
+	struct netbuf *b;
+	ip_addr_t ip;
+	u16_t port;
+	err_t err;
+	int rc;
+
+	if (total > UDP_MAX)
+		return -EMSGSIZE;
+	if (is->shut_wr)
+		return -EPIPE;
+	if (io->addrlen && (rc = addr_in(is, io->addr, io->addrlen, &ip, &port)))
+		return rc;
+	if (!io->addrlen && !is->connected)
+		return -EDESTADDRREQ;
+	if (!(b = netbuf_new()))
+		return -ENOBUFS;
+	if (!netbuf_alloc(b, (u16_t)total) && total) {
+		netbuf_delete(b);
+		return -ENOBUFS;
+	}
+	if (total && move(io, 0, b->p->payload, total, false) != total) {
+		netbuf_delete(b);
+		return -EFAULT;
+	}
+	err = io->addrlen ? netconn_sendto(is->conn, b, &ip, port) : netconn_send(is->conn, b);
+	netbuf_delete(b);
+	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
+}
+
+static int64_t inet_send(struct socket *s, struct socket_io *io)
+{
+	struct inet_sock *is = inet_of(s);
+
+	if (io->flags & SOCK_MSG_OOB)
+		return -EOPNOTSUPP;
+	connect_done(is);
+	return s->type == SOCK_STREAM ? stream_send(is, io) : udp_send(is, io);
+}
+
+/* ---- connections ---- */
+
+static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
+{
+	struct inet_sock *is = inet_of(s);
+	ip_addr_t ip;
+	u16_t port;
+	int rc;
+
+	if ((rc = addr_in(is, addr, len, &ip, &port)))
+		return rc;
+	return lwip_errno(netconn_bind(is->conn, &ip, port));
+}
+
+static int inet_listen(struct socket *s, int backlog)
+{
+	struct inet_sock *is = inet_of(s);
+	int rc;
+
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	if (is->connected || is->connecting)
+		return -EINVAL;
+	if (backlog < 0 || backlog > BACKLOG_MAX)
+		backlog = BACKLOG_MAX;
+	if ((rc = lwip_errno(netconn_listen_with_backlog(is->conn, (u8_t)backlog))))
+		return rc;
+	s->listening = true;
+	return 0;
+}
+
+static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int protocol);
+
+static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
+{
+	struct inet_sock *is = inet_of(s), *n;
+	int rc;
+
+	if (!s->listening)
+		return -EINVAL;
+	fetch(is);
+	if (!is->pending)
+		return -EAGAIN;
+	if (!(n = inet_alloc(s->vfs, s->family, s->type, s->protocol)))
+		return -ENOMEM;
+	if ((rc = vfs_file_new(s->vfs, &n->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
+		kfree(n);
+		return rc;
+	}
+	n->conn = is->pending;
+	is->pending = NULL;
+	netconn_set_nonblocking(n->conn, 1);
+	n->connected = true;
+	return 0;
+}
+
+static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
+{
+	struct inet_sock *is = inet_of(s);
+	ip_addr_t ip;
+	u16_t port;
+	err_t err;
+	int rc;
+
+	if (s->type == SOCK_DGRAM) {
+		uint16_t family = 0;
+
+		if (len >= sizeof(family))
+			memcpy(&family, addr, sizeof(family));
+		if (family == SOCK_AF_UNSPEC) {
+			is->connected = false;
+			return lwip_errno(netconn_disconnect(is->conn));
+		}
+		if ((rc = addr_in(is, addr, len, &ip, &port)))
+			return rc;
+		if ((rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0)
+			is->connected = true;
+		return rc;
+	}
+	connect_done(is);
+	if (s->listening)
+		return -EINVAL;
+	if (is->connecting)
+		return -EALREADY;
+	if (is->connected)
+		return -EISCONN;
+	if (s->error) {
+		rc = s->error; /* the last attempt's refusal, once */
+		s->error = 0;
+		return rc;
+	}
+	if ((rc = addr_in(is, addr, len, &ip, &port)))
+		return rc;
+	err = netconn_connect(is->conn, &ip, port);
+	if (err == ERR_OK) {
+		is->connected = true;
+		return 0;
+	}
+	if (err == ERR_INPROGRESS) {
+		is->connecting = true;
+		return -EINPROGRESS;
+	}
+	return lwip_errno(err);
+}
+
+static int inet_shutdown(struct socket *s, int how)
+{
+	struct inet_sock *is = inet_of(s);
+	bool rd = how == SOCK_SHUT_RD || how == SOCK_SHUT_RDWR;
+	bool wr = how == SOCK_SHUT_WR || how == SOCK_SHUT_RDWR;
+
+	if (how < SOCK_SHUT_RD || how > SOCK_SHUT_RDWR)
+		return -EINVAL;
+	if (s->type == SOCK_STREAM && !is->connected)
+		return -ENOTCONN;
+	if (s->type == SOCK_STREAM && wr && !is->shut_wr)
+		netconn_shutdown(is->conn, 0, 1);
+	is->shut_rd |= rd;
+	is->shut_wr |= wr;
+	vfs_poll_event(s->vfs, &s->vn, VFS_POLLIN | VFS_POLLOUT);
+	return 0;
+}
+
+static int inet_getname(struct socket *s, uint8_t *addr, uint32_t *len, bool peer)
+{
+	struct inet_sock *is = inet_of(s);
+	ip_addr_t ip;
+	u16_t port = 0;
+
+	if (peer && !is->connected)
+		return -ENOTCONN;
+	if (netconn_getaddr(is->conn, &ip, &port, peer ? 0 : 1) != ERR_OK) {
+		if (peer)
+			return -ENOTCONN;
+		ip_addr_set_any(s->family == SOCK_AF_INET6, &ip); /* not bound yet */
+	}
+	*len = addr_out(is, &ip, port, addr);
+	return 0;
+}
+
+static int64_t inet_nread(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+
+	fetch(is);
+	if (s->listening)
+		return -EINVAL;
+	if (is->dgram)
+		return netbuf_len(is->dgram);
+	return is->rx ? (int64_t)(is->rx->tot_len - is->rx_off) : 0;
+}
+
+static void inet_release(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+
+	if (is->rx)
+		pbuf_free(is->rx);
+	if (is->dgram)
+		netbuf_delete(is->dgram);
+	if (is->pending)
+		netconn_delete(is->pending);
+	if (is->conn)
+		netconn_delete(is->conn); /* TCP: closes (FIN), lwIP finishes it */
+	vfs_notify_changed(s->vfs);
+	kfree(is);
+}
+
+static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
+		       bool *handled);
+static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
+		       bool *handled);
+
+static const struct socket_ops inet_ops = {
+	.bind = inet_bind,
+	.listen = inet_listen,
+	.accept = inet_accept,
+	.connect = inet_connect,
+	.send = inet_send,
+	.recv = inet_recv,
+	.shutdown = inet_shutdown,
+	.getname = inet_getname,
+	.poll = inet_poll,
+	.setopt = inet_setopt,
+	.getopt = inet_getopt,
+	.nread = inet_nread,
+	.release = inet_release,
+};
+
+/* ---- options lwIP acts on ---- */
+
+/* TCP_NODELAY, IPV6_V6ONLY and SO_KEEPALIVE reach lwIP; the rest is kept
+ * (socket.c). *handled says whether this function answered. */
+static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
+		       bool *handled)
+{
+	struct inet_sock *is = inet_of(s);
+	int32_t v = 0;
+
+	*handled = false;
+	if (len >= sizeof(v))
+		memcpy(&v, val, sizeof(v));
+	if ((level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) ||
+	    (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY)) {
+		*handled = true;
+		if (len < sizeof(v))
+			return -EINVAL;
+		if (level == LX_IPPROTO_IPV6) {
+			if (s->family != SOCK_AF_INET6)
+				return -ENOPROTOOPT;
+			netconn_set_ipv6only(is->conn, v != 0);
+			return 0;
+		}
+		if (s->type != SOCK_STREAM)
+			return -EOPNOTSUPP;
+		LOCK_TCPIP_CORE();
+		if (is->conn->pcb.tcp) {
+			if (v)
+				tcp_nagle_disable(is->conn->pcb.tcp);
+			else
+				tcp_nagle_enable(is->conn->pcb.tcp);
+		}
+		UNLOCK_TCPIP_CORE();
+		return 0;
+	}
+	if (level == SOCK_SOL_SOCKET && name == SOCK_SO_KEEPALIVE && len >= sizeof(v) &&
+	    s->type == SOCK_STREAM) {
+		LOCK_TCPIP_CORE();
+		if (is->conn->pcb.tcp) {
+			if (v)
+				ip_set_option(is->conn->pcb.tcp, SOF_KEEPALIVE);
+			else
+				ip_reset_option(is->conn->pcb.tcp, SOF_KEEPALIVE);
+		}
+		UNLOCK_TCPIP_CORE();
+	}
+	return 0;
+}
+
+static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
+		       bool *handled)
+{
+	struct inet_sock *is = inet_of(s);
+	int32_t v;
+
+	*handled = true;
+	if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY && s->type == SOCK_STREAM) {
+		LOCK_TCPIP_CORE();
+		v = is->conn->pcb.tcp && tcp_nagle_disabled(is->conn->pcb.tcp);
+		UNLOCK_TCPIP_CORE();
+	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
+		v = netconn_get_ipv6only(is->conn) != 0;
+	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
+		connect_done(is);
+		v = -(s->error ? s->error : is->rx_err);
+		s->error = 0;
+	} else {
+		*handled = false;
+		return 0;
+	}
+	*len = *len < sizeof(v) ? *len : sizeof(v);
+	memcpy(val, &v, *len);
+	return 0;
+}
+
+/* ---- making them ---- */
+
+static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int protocol)
+{
+	struct inet_sock *is = kmalloc(sizeof(*is));
+
+	if (!is)
+		return NULL;
+	memset(is, 0, sizeof(*is));
+	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
+	return is;
+}
+
+static int inet_create(struct vfs *vfs, int family, int type, int protocol, int flags,
+		       struct vfs_file **out)
+{
+	enum netconn_type nt;
+	struct inet_sock *is;
+	int rc;
+
+	if (type == SOCK_STREAM && (protocol == 0 || protocol == LX_IPPROTO_TCP))
+		nt = family == SOCK_AF_INET6 ? NETCONN_TCP_IPV6 : NETCONN_TCP;
+	else if (type == SOCK_DGRAM && (protocol == 0 || protocol == LX_IPPROTO_UDP))
+		nt = family == SOCK_AF_INET6 ? NETCONN_UDP_IPV6 : NETCONN_UDP;
+	else if (type == SOCK_STREAM || type == SOCK_DGRAM)
+		return -EPROTONOSUPPORT;
+	else
+		return -ESOCKTNOSUPPORT; /* raw sockets are not offered */
+	net_start();
+	net_vfs = vfs;
+	if (!(is = inet_alloc(vfs, family, type, protocol ? protocol :
+				       type == SOCK_STREAM ? LX_IPPROTO_TCP : LX_IPPROTO_UDP)))
+		return -ENOMEM;
+	if (!(is->conn = netconn_new_with_callback(nt, on_event))) {
+		kfree(is);
+		return -ENOBUFS;
+	}
+	netconn_set_nonblocking(is->conn, 1);
+	if ((rc = vfs_file_new(vfs, &is->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
+		netconn_delete(is->conn);
+		kfree(is);
+	}
+	return rc;
+}
+
+void inet_socket_register(void)
+{
+	socket_register_family(SOCK_AF_INET, inet_create);
+	socket_register_family(SOCK_AF_INET6, inet_create);
+}

@@ -1,0 +1,799 @@
+/*
+ * The socket system calls: socket, socketpair, bind, listen, accept(4),
+ * connect, getsockname, getpeername, send/sendto/sendmsg/sendmmsg,
+ * recv/recvfrom/recvmsg/recvmmsg, shutdown, setsockopt, getsockopt; and
+ * read/write/readv/writev on a socket (sys_files.c sends them here).
+ *
+ * Every pointer the table could not check (addresses with a length the
+ * call gives, msghdrs, iovecs, option values) is checked here with
+ * syscall_check_range and copied with app_copy before the socket acts: a
+ * length outside 0..128 is -EINVAL, a bad address -EFAULT, as Linux's
+ * move_addr_to_kernel. Results (addresses, lengths, msghdr fields) are
+ * copied out the same way, after the socket acted.
+ *
+ * Waiting is the one of pipes (sys_poll.c): an operation that answers
+ * -EAGAIN is retried after the next change, unless the file is O_NONBLOCK,
+ * the call says MSG_DONTWAIT, or SO_RCVTIMEO/SO_SNDTIMEO passed (-EAGAIN).
+ * A blocking send on a stream goes on until every byte is in; a receive
+ * with MSG_WAITALL until the buffer is full (or end of file, or an error).
+ * A send that fails with EPIPE raises SIGPIPE unless MSG_NOSIGNAL
+ * (sys_signal.c decides what that does).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/app_copy.h>
+#include <carapace/clock.h>
+#include <carapace/fs.h>
+#include <carapace/memory.h>
+#include <carapace/socket.h>
+#include <carapace/vfs.h>
+
+#include "sys_kernel.h"
+
+#define NR_SOCKET      41
+#define NR_CONNECT     42
+#define NR_ACCEPT      43
+#define NR_SENDTO      44
+#define NR_RECVFROM    45
+#define NR_SENDMSG     46
+#define NR_RECVMSG     47
+#define NR_SHUTDOWN    48
+#define NR_BIND        49
+#define NR_LISTEN      50
+#define NR_GETSOCKNAME 51
+#define NR_GETPEERNAME 52
+#define NR_SOCKETPAIR  53
+#define NR_SETSOCKOPT  54
+#define NR_GETSOCKOPT  55
+#define NR_ACCEPT4     288
+#define NR_RECVMMSG    299
+#define NR_SENDMMSG    307
+
+#define OPT_MAX          64 /* bytes of an option value kept */
+#define SEND_FLAGS (SOCK_MSG_OOB | SOCK_MSG_DONTWAIT | SOCK_MSG_EOR | SOCK_MSG_NOSIGNAL | \
+		    0x4 /* DONTROUTE */ | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
+
+/* Linux's struct msghdr and struct mmsghdr (x86_64). */
+struct k_msghdr {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov, iovlen;
+	uint64_t control, controllen;
+	int32_t flags, pad1;
+};
+_Static_assert(sizeof(struct k_msghdr) == 56, "x86_64 struct msghdr is 56 bytes");
+
+struct k_mmsghdr {
+	struct k_msghdr hdr;
+	uint32_t len, pad;
+};
+_Static_assert(sizeof(struct k_mmsghdr) == 64, "x86_64 struct mmsghdr is 64 bytes");
+
+struct k_iovec {
+	uint64_t base, len;
+};
+
+/* ---- copying to and from the application ---- */
+
+static int copy_from_app(const struct syscall_env *env, void *dst, uint64_t src, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (syscall_check_range(env, (uintptr_t)src, n, false) || app_copy(dst, (const void *)src, n))
+		return -EFAULT;
+	return 0;
+}
+
+static int copy_to_app(const struct syscall_env *env, uint64_t dst, const void *src, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (syscall_check_range(env, (uintptr_t)dst, n, true) || app_copy((void *)dst, src, n))
+		return -EFAULT;
+	return 0;
+}
+
+/* An address from the application (Linux's move_addr_to_kernel). */
+static int addr_from_app(const struct syscall_env *env, uint64_t uaddr, long len, uint8_t *kaddr)
+{
+	if (len < 0 || len > SOCK_ADDR_MAX)
+		return -EINVAL;
+	return copy_from_app(env, kaddr, uaddr, (size_t)len);
+}
+
+/*
+ * An address to the application (Linux's move_addr_to_user): *ulen says
+ * the room (negative: -EINVAL); as much as fits is copied, and *ulen gets
+ * the full length. No ulen pointer: nothing is written.
+ */
+static int addr_to_app(const struct syscall_env *env, uint64_t uaddr, uint64_t ulen,
+		       const uint8_t *kaddr, uint32_t klen)
+{
+	int32_t room;
+
+	if (!ulen)
+		return 0;
+	if (copy_from_app(env, &room, ulen, sizeof(room)))
+		return -EFAULT;
+	if (room < 0)
+		return -EINVAL;
+	if ((uint32_t)room > klen)
+		room = (int32_t)klen;
+	if (room > 0 && (!uaddr || copy_to_app(env, uaddr, kaddr, (size_t)room)))
+		return -EFAULT;
+	return copy_to_app(env, ulen, &klen, sizeof(klen));
+}
+
+/*
+ * The socket behind fd, with a reference and fs_lock held (sock_put
+ * releases both); on failure (-EBADF, -ENOTSOCK) neither is held.
+ */
+static struct vfs_fdtable *files; /* the table sock_get looked in, under fs_lock */
+
+static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
+{
+	struct vfs_file *f = vfs_fd_get(files = sys_files_lock(), fd);
+
+	if (!f || !(*sp = socket_of_file(f))) {
+		fs_unlock();
+		return f ? -ENOTSOCK : -EBADF;
+	}
+	vfs_file_get(f);
+	*fp = f;
+	unix_socket_set_cwd(fs_app_cwd());
+	return 0;
+}
+
+/* Drops the reference and the lock. */
+static void sock_put(struct vfs_file *f)
+{
+	vfs_file_put(f);
+	fs_unlock();
+}
+
+static uint64_t deadline_after(uint64_t timeout_ns)
+{
+	return timeout_ns ? clock_ns() + timeout_ns : 0;
+}
+
+/* Sleeps until the next change (fs_lock dropped meanwhile): -EAGAIN once
+ * the deadline (0: none) has passed. */
+static int wait_change(uint64_t deadline)
+{
+	if (deadline && clock_ns() >= deadline)
+		return -EAGAIN;
+	return sys_poll_wait(deadline) == -ETIMEDOUT ? -EAGAIN : 0;
+}
+
+/* ---- sending and receiving ---- */
+
+static void iov_advance(struct socket_iov **iov, unsigned *cnt, size_t n)
+{
+	while (*cnt > 0 && n >= (*iov)->len) {
+		n -= (*iov)->len;
+		(*iov)++;
+		(*cnt)--;
+	}
+	if (*cnt > 0 && n > 0) {
+		(*iov)->base = (char *)(*iov)->base + n;
+		(*iov)->len -= n;
+	}
+}
+
+/*
+ * One send or receive with its waiting; fs_lock held, f referenced. iov
+ * (a kernel array, changed as bytes go) was checked. A stream's blocking
+ * send, and a receive with MSG_WAITALL, go on until every byte moved;
+ * after some bytes an error or a timeout ends the call with the count.
+ */
+static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io *io, bool send)
+{
+	bool nonblock = (f->flags & VFS_O_NONBLOCK) || (io->flags & SOCK_MSG_DONTWAIT);
+	bool stream = s->type == SOCK_STREAM;
+	bool whole = stream && !nonblock &&
+		     (send || ((io->flags & SOCK_MSG_WAITALL) && !(io->flags & SOCK_MSG_PEEK)));
+	uint64_t deadline = deadline_after(send ? s->sndtimeo_ns : s->rcvtimeo_ns);
+	struct socket_iov *iov = (struct socket_iov *)io->iov;
+	size_t total = 0;
+	long done = 0, rc;
+
+	if (!(send ? s->ops->send : s->ops->recv))
+		return -EOPNOTSUPP;
+	for (unsigned i = 0; i < io->iovcnt; i++)
+		total += iov[i].len;
+	for (;;) {
+		io->iov = iov;
+		rc = send ? s->ops->send(s, io) : s->ops->recv(s, io);
+		if (rc == -EAGAIN && !nonblock && (rc = wait_change(deadline)) == 0)
+			continue;
+		if (rc < 0 || !whole)
+			break;
+		done += rc;
+		if ((size_t)done >= total || rc == 0)
+			break;
+		iov_advance(&iov, &io->iovcnt, (size_t)rc);
+	}
+	if (rc < 0)
+		return done > 0 ? done : rc;
+	return whole ? done : rc;
+}
+
+/* SIGPIPE for a send that found no reader, unless the call said not to. */
+static long sent(long rc, int flags)
+{
+	if (rc == -EPIPE && !(flags & SOCK_MSG_NOSIGNAL))
+		sys_signal_pipe();
+	return rc;
+}
+
+/* read/write/readv/writev on a socket (sys_files.c, fs_lock held). */
+long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool write)
+{
+	struct socket_io io = { .iov = iov, .iovcnt = cnt };
+	uint8_t from[SOCK_ADDR_MAX];
+
+	io.addr = from;
+	return sock_transfer(f, socket_of_file(f), &io, write);
+}
+
+/*
+ * The iovecs of a msghdr into a kernel array (kmalloc'ed, freed by the
+ * caller), each buffer checked; their total must fit in ssize_t.
+ */
+static int iov_from_app(const struct syscall_env *env, uint64_t uiov, uint64_t n, bool write,
+			struct socket_iov **out)
+{
+	struct k_iovec *k;
+	struct socket_iov *iov;
+	uint64_t total = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (n > LINUX_UIO_MAXIOV)
+		return -EMSGSIZE;
+	if (!(iov = kmalloc((n ? n : 1) * sizeof(*iov))))
+		return -ENOMEM;
+	if (!(k = kmalloc((n ? n : 1) * sizeof(*k)))) {
+		kfree(iov);
+		return -ENOMEM;
+	}
+	if (n && copy_from_app(env, k, uiov, n * sizeof(*k)))
+		rc = -EFAULT;
+	for (uint64_t i = 0; !rc && i < n; i++) {
+		if (k[i].len > INT64_MAX - total)
+			rc = -EINVAL;
+		else if (syscall_check_range(env, (uintptr_t)k[i].base, k[i].len, write))
+			rc = -EFAULT;
+		total += k[i].len;
+		iov[i] = (struct socket_iov){ (void *)k[i].base, k[i].len };
+	}
+	kfree(k);
+	if (rc)
+		kfree(iov);
+	else
+		*out = iov;
+	return rc;
+}
+
+/* One sendmsg: the header is already in the kernel. */
+static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, int flags)
+{
+	uint8_t to[SOCK_ADDR_MAX];
+	struct socket_iov *iov;
+	struct socket_io io = { .flags = flags, .addr = to };
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (flags & ~SEND_FLAGS)
+		return -EOPNOTSUPP;
+	if (m->controllen)
+		return -EOPNOTSUPP; /* no ancillary data (SCM_RIGHTS, credentials) yet */
+	if (m->name) {
+		if (m->namelen > SOCK_ADDR_MAX)
+			return -EINVAL;
+		if ((rc = addr_from_app(env, m->name, m->namelen, to)))
+			return rc;
+		io.addrlen = m->namelen;
+	}
+	if ((rc = iov_from_app(env, m->iov, m->iovlen, false, &iov)))
+		return rc;
+	io.iov = iov;
+	io.iovcnt = (unsigned)m->iovlen;
+	if (!(rc = sock_get(fd, &f, &s))) {
+		rc = sock_transfer(f, s, &io, true);
+		sock_put(f);
+	}
+	kfree(iov);
+	return sent(rc, flags);
+}
+
+/* One recvmsg: the header is in the kernel; its out fields are updated
+ * there (the caller copies them back). */
+static long recv_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, int flags)
+{
+	uint8_t from[SOCK_ADDR_MAX];
+	struct socket_iov *iov;
+	struct socket_io io = { .flags = flags, .addr = from };
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if ((int32_t)m->namelen < 0)
+		return -EINVAL;
+	if ((rc = iov_from_app(env, m->iov, m->iovlen, true, &iov)))
+		return rc;
+	io.iov = iov;
+	io.iovcnt = (unsigned)m->iovlen;
+	if (!(rc = sock_get(fd, &f, &s))) {
+		rc = sock_transfer(f, s, &io, false);
+		sock_put(f);
+	}
+	kfree(iov);
+	if (rc < 0)
+		return rc;
+	if (m->name) {
+		uint32_t n = io.addrlen < m->namelen ? io.addrlen : m->namelen;
+
+		if (copy_to_app(env, m->name, from, n))
+			return -EFAULT;
+		m->namelen = io.addrlen;
+	} else {
+		m->namelen = 0;
+	}
+	m->controllen = 0;
+	m->flags = io.msg_flags;
+	return rc;
+}
+
+static long sys_sendto(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct socket_iov iov = { (void *)args[1], (size_t)args[2] };
+	uint8_t to[SOCK_ADDR_MAX];
+	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = to };
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (io.flags & ~SEND_FLAGS)
+		return -EOPNOTSUPP;
+	if (args[4]) {
+		if ((rc = addr_from_app(env, (uint64_t)args[4], (int)args[5], to)))
+			return rc;
+		io.addrlen = (uint32_t)args[5];
+	}
+	if ((rc = sock_get((int)args[0], &f, &s)))
+		return rc;
+	rc = sock_transfer(f, s, &io, true);
+	sock_put(f);
+	return sent(rc, io.flags);
+}
+
+static long sys_recvfrom(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct socket_iov iov = { (void *)args[1], (size_t)args[2] };
+	uint8_t from[SOCK_ADDR_MAX];
+	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = from };
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if ((rc = sock_get((int)args[0], &f, &s)))
+		return rc;
+	rc = sock_transfer(f, s, &io, false);
+	sock_put(f);
+	if (rc >= 0 && args[4]) {
+		int err = addr_to_app(env, (uint64_t)args[4], (uint64_t)args[5], from, io.addrlen);
+
+		if (err)
+			return err;
+	}
+	return rc;
+}
+
+static long sys_sendmsg(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct k_msghdr m;
+
+	if (copy_from_app(env, &m, (uint64_t)args[1], sizeof(m)))
+		return -EFAULT;
+	return send_msg(env, (int)args[0], &m, (int)args[2]);
+}
+
+/* The fields recvmsg changes, back into the application's msghdr. */
+static int msghdr_out(const struct syscall_env *env, uint64_t um, const struct k_msghdr *m)
+{
+	if (copy_to_app(env, um + offsetof(struct k_msghdr, namelen), &m->namelen, sizeof(m->namelen)) ||
+	    copy_to_app(env, um + offsetof(struct k_msghdr, controllen), &m->controllen,
+			sizeof(m->controllen)) ||
+	    copy_to_app(env, um + offsetof(struct k_msghdr, flags), &m->flags, sizeof(m->flags)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_recvmsg(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct k_msghdr m;
+	long rc;
+
+	if (copy_from_app(env, &m, (uint64_t)args[1], sizeof(m)))
+		return -EFAULT;
+	rc = recv_msg(env, (int)args[0], &m, (int)args[2]);
+	if (rc >= 0 && msghdr_out(env, (uint64_t)args[1], &m))
+		return -EFAULT;
+	return rc;
+}
+
+/*
+ * sendmmsg/recvmmsg: one message after another, each msg_len written
+ * back; an error after the first message ends the call with the count,
+ * as on Linux. recvmmsg's MSG_WAITFORONE makes every message after the
+ * first non-blocking; its timeout is honoured between messages only.
+ */
+static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool send)
+{
+	uint64_t um = (uint64_t)args[1];
+	unsigned vlen = (unsigned)args[2] > LINUX_UIO_MAXIOV ? LINUX_UIO_MAXIOV : (unsigned)args[2];
+	int flags = (int)args[3];
+	uint64_t deadline = 0;
+	long count = 0, rc = 0;
+
+	if (!send && args[4]) {
+		int64_t ts[2];
+		uint64_t ns;
+
+		if (copy_from_app(env, ts, (uint64_t)args[4], sizeof(ts)))
+			return -EFAULT;
+		if ((rc = sys_time_ns(ts, 1, &ns)))
+			return rc;
+		deadline = clock_ns() + ns;
+	}
+	for (unsigned i = 0; i < vlen; i++) {
+		struct k_mmsghdr mm;
+		uint64_t at = um + (uint64_t)i * sizeof(mm);
+
+		if (copy_from_app(env, &mm, at, sizeof(mm))) {
+			rc = -EFAULT;
+			break;
+		}
+		if (send) {
+			rc = send_msg(env, (int)args[0], &mm.hdr, flags);
+		} else {
+			rc = recv_msg(env, (int)args[0], &mm.hdr, flags & ~LINUX_MSG_WAITFORONE);
+			if (rc >= 0 && msghdr_out(env, at, &mm.hdr))
+				rc = -EFAULT;
+		}
+		if (rc < 0)
+			break;
+		mm.len = (uint32_t)rc;
+		if (copy_to_app(env, at + offsetof(struct k_mmsghdr, len), &mm.len, sizeof(mm.len))) {
+			rc = -EFAULT;
+			break;
+		}
+		count++;
+		if (!send && (flags & LINUX_MSG_WAITFORONE))
+			flags |= SOCK_MSG_DONTWAIT;
+		if (deadline && clock_ns() >= deadline)
+			break;
+	}
+	return count > 0 ? count : rc;
+}
+
+static long sys_sendmmsg(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return multi(env, args, true);
+}
+
+static long sys_recvmmsg(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return multi(env, args, false);
+}
+
+/* ---- making sockets ---- */
+
+/*
+ * socket() and socketpair()'s checks: -EINVAL, -EAFNOSUPPORT,
+ * -EPROTONOSUPPORT. Families other than AF_UNIX check their own type and
+ * protocol when they are made (socket_family).
+ */
+static int check_socket_args(int domain, int type, int protocol)
+{
+	int base = type & SOCK_TYPE_MASK;
+
+	if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (base < 1 || base >= LINUX_SOCK_MAX)
+		return -EINVAL;
+	if (domain < 0 || domain >= LINUX_AF_MAX)
+		return -EAFNOSUPPORT;
+	if (domain != SOCK_AF_UNIX)
+		return socket_family(domain) ? 0 : -EAFNOSUPPORT;
+	if (protocol != 0 && protocol != SOCK_AF_UNIX)
+		return -EPROTONOSUPPORT;
+	return 0;
+}
+
+/* AF_UNIX takes SOCK_RAW as SOCK_DGRAM, as Linux does. */
+static int unix_type(int type)
+{
+	int base = type & SOCK_TYPE_MASK;
+
+	return base == SOCK_RAW ? SOCK_DGRAM : base;
+}
+
+static long sys_socket(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int domain = (int)args[0], type = (int)args[1], protocol = (int)args[2];
+	struct vfs_fdtable *t;
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	if ((rc = check_socket_args(domain, type, protocol)))
+		return rc;
+	t = sys_files_lock();
+	if (domain == SOCK_AF_UNIX)
+		rc = unix_socket_new(fs_vfs(), unix_type(type), type & SOCK_NONBLOCK, &f);
+	else
+		rc = socket_family(domain)(fs_vfs(), domain, type & SOCK_TYPE_MASK, protocol,
+					   type & SOCK_NONBLOCK, &f);
+	if (!rc)
+		rc = fs_app_fd_install(t, f, (type & SOCK_CLOEXEC) != 0);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_socketpair(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int domain = (int)args[0], type = (int)args[1], protocol = (int)args[2];
+	struct vfs_file *pair[2];
+	struct vfs_fdtable *t;
+	long rc;
+
+	(void)env;
+	if ((rc = check_socket_args(domain, type, protocol)))
+		return rc;
+	if (domain != SOCK_AF_UNIX)
+		return -EOPNOTSUPP; /* as Linux: pairs are AF_UNIX's */
+	t = sys_files_lock();
+	if (!(rc = unix_socketpair(fs_vfs(), unix_type(type), type & SOCK_NONBLOCK, pair)))
+		rc = sys_files_install_pair(t, pair, type & SOCK_CLOEXEC, (void *)args[3]);
+	fs_unlock();
+	return rc;
+}
+
+/* ---- names and connections ---- */
+
+static long sys_bind(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint8_t addr[SOCK_ADDR_MAX];
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		/* A vanished page is -EFAULT under the lock too (app_copy). */
+		rc = addr_from_app(env, (uint64_t)args[1], (int)args[2], addr);
+		if (!rc)
+			rc = s->ops->bind ? s->ops->bind(s, addr, (uint32_t)args[2]) : -EOPNOTSUPP;
+		sock_put(f);
+	}
+	return rc;
+}
+
+static long sys_listen(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	(void)env;
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = s->ops->listen ? s->ops->listen(s, (int)args[1]) : -EOPNOTSUPP;
+		sock_put(f);
+	}
+	return rc;
+}
+
+/*
+ * A blocking connect that the family started (-EINPROGRESS, TCP): waits
+ * until the socket is writable or failed, then answers with SO_ERROR's
+ * value (taken), as Linux's blocking connect does. SO_SNDTIMEO bounds it.
+ */
+static long connect_wait(struct socket *s)
+{
+	uint64_t deadline = deadline_after(s->sndtimeo_ns);
+	long rc;
+
+	while (!(s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP)))
+		if (wait_change(deadline))
+			return -EINPROGRESS;
+	rc = s->error;
+	s->error = 0;
+	return rc;
+}
+
+static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint8_t addr[SOCK_ADDR_MAX];
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = addr_from_app(env, (uint64_t)args[1], (int)args[2], addr);
+		while (!rc) {
+			rc = s->ops->connect ? s->ops->connect(s, addr, (uint32_t)args[2]) : -EOPNOTSUPP;
+			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(0)))
+				break;
+		}
+		if (rc == -EINPROGRESS && !(f->flags & VFS_O_NONBLOCK))
+			rc = connect_wait(s);
+		sock_put(f);
+	}
+	return rc;
+}
+
+/* accept and accept4: the new socket's peer address goes out after it is
+ * installed; if that fails the descriptor is closed again (-EFAULT). */
+static long accept_flags(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], int flags)
+{
+	uint8_t addr[SOCK_ADDR_MAX];
+	uint32_t len = 0;
+	struct vfs_file *f, *nf;
+	struct socket *s;
+	long rc;
+
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if ((rc = sock_get((int)args[0], &f, &s)))
+		return rc;
+	for (;;) {
+		rc = s->ops->accept ? s->ops->accept(s, flags & SOCK_NONBLOCK, &nf) : -EOPNOTSUPP;
+		if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) ||
+		    (rc = wait_change(deadline_after(s->rcvtimeo_ns))))
+			break;
+	}
+	if (!rc) {
+		struct socket *ns = socket_of_file(nf);
+
+		if (ns->ops->getname(ns, addr, &len, true))
+			len = 0;
+		rc = fs_app_fd_install(files, nf, (flags & SOCK_CLOEXEC) != 0);
+	}
+	sock_put(f);
+	if (rc >= 0 && args[1]) {
+		int err = addr_to_app(env, (uint64_t)args[1], (uint64_t)args[2], addr, len);
+
+		if (err) {
+			vfs_fd_close(sys_files_lock(), (int)rc);
+			fs_unlock();
+			return err;
+		}
+	}
+	return rc;
+}
+
+static long sys_accept(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return accept_flags(env, args, 0);
+}
+
+static long sys_accept4(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return accept_flags(env, args, (int)args[3]);
+}
+
+static long getname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool peer)
+{
+	uint8_t addr[SOCK_ADDR_MAX];
+	uint32_t len = 0;
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = s->ops->getname(s, addr, &len, peer);
+		sock_put(f);
+	}
+	if (!rc)
+		rc = addr_to_app(env, (uint64_t)args[1], (uint64_t)args[2], addr, len);
+	return rc;
+}
+
+static long sys_getsockname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return getname(env, args, false);
+}
+
+static long sys_getpeername(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return getname(env, args, true);
+}
+
+static long sys_shutdown(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	(void)env;
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = s->ops->shutdown ? s->ops->shutdown(s, (int)args[1]) : -EOPNOTSUPP;
+		sock_put(f);
+	}
+	return rc;
+}
+
+/* ---- options ---- */
+
+static long sys_setsockopt(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int32_t len = (int32_t)args[4];
+	uint8_t val[OPT_MAX];
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (len < 0)
+		return -EINVAL;
+	if (len > OPT_MAX)
+		len = OPT_MAX; /* every option known is shorter */
+	if (copy_from_app(env, val, (uint64_t)args[3], (size_t)len))
+		return -EFAULT;
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = socket_setsockopt(s, (int)args[1], (int)args[2], val, (uint32_t)len);
+		sock_put(f);
+	}
+	return rc;
+}
+
+static long sys_getsockopt(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint8_t val[OPT_MAX];
+	int32_t room;
+	uint32_t len;
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if (copy_from_app(env, &room, (uint64_t)args[4], sizeof(room)))
+		return -EFAULT;
+	if (room < 0)
+		return -EINVAL;
+	len = (uint32_t)room > OPT_MAX ? OPT_MAX : (uint32_t)room;
+	if (!(rc = sock_get((int)args[0], &f, &s))) {
+		rc = socket_getsockopt(s, (int)args[1], (int)args[2], val, &len);
+		sock_put(f);
+	}
+	if (!rc && (copy_to_app(env, (uint64_t)args[3], val, len) ||
+		    copy_to_app(env, (uint64_t)args[4], &len, sizeof(len))))
+		rc = -EFAULT;
+	return rc;
+}
+
+void sys_net_register(syscall_handler_fn *table)
+{
+	table[NR_SOCKET] = sys_socket;
+	table[NR_SOCKETPAIR] = sys_socketpair;
+	table[NR_BIND] = sys_bind;
+	table[NR_LISTEN] = sys_listen;
+	table[NR_ACCEPT] = sys_accept;
+	table[NR_ACCEPT4] = sys_accept4;
+	table[NR_CONNECT] = sys_connect;
+	table[NR_GETSOCKNAME] = sys_getsockname;
+	table[NR_GETPEERNAME] = sys_getpeername;
+	table[NR_SENDTO] = sys_sendto;
+	table[NR_RECVFROM] = sys_recvfrom;
+	table[NR_SENDMSG] = sys_sendmsg;
+	table[NR_RECVMSG] = sys_recvmsg;
+	table[NR_SENDMMSG] = sys_sendmmsg;
+	table[NR_RECVMMSG] = sys_recvmmsg;
+	table[NR_SHUTDOWN] = sys_shutdown;
+	table[NR_SETSOCKOPT] = sys_setsockopt;
+	table[NR_GETSOCKOPT] = sys_getsockopt;
+}

@@ -1,0 +1,275 @@
+/*
+ * TCP and UDP over 127.0.0.1 and ::1 inside one program, run natively and
+ * in Carapace (lwIP) by tests/apps/differential: the output must be the
+ * same. An echo over TCP with a thread, a bulk transfer with its checksum
+ * (argv[1] MiB, 8 by default), UDP echo with the source address, a
+ * non-blocking connect, half-close, and the errors: ECONNREFUSED,
+ * EADDRINUSE, EINVAL, EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "show_result.h"
+
+static size_t bulk_bytes = 8u << 20;
+
+static struct sockaddr_in loop4(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+/* A listening TCP socket on 127.0.0.1 at an ephemeral port; *port gets it. */
+static int listen_any(int *port)
+{
+	struct sockaddr_in a = loop4(0);
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		printf("listen_any failed: %s\n", err_name(errno));
+	*port = ntohs(a.sin_port);
+	return l;
+}
+
+/* Accepts one connection and echoes it until end of file, then closes. */
+static void *echo_server(void *arg)
+{
+	int l = *(int *)arg, c = accept(l, NULL, NULL);
+	static char buf[65536];
+	ssize_t n;
+
+	while ((n = read(c, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(c, buf + off, (size_t)(n - off));
+
+			if (w <= 0)
+				break;
+			off += w;
+		}
+	}
+	close(c);
+	return NULL;
+}
+
+static void tcp_echo(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in a = loop4(port), peer;
+	socklen_t len = sizeof(peer);
+	pthread_t t;
+	char buf[64];
+
+	pthread_create(&t, NULL, echo_server, &l);
+	show("connect 127.0.0.1", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	show("setsockopt TCP_NODELAY", setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	getpeername(c, (struct sockaddr *)&peer, &len);
+	printf("getpeername: %s, same port: %s\n", inet_ntoa(peer.sin_addr),
+	       ntohs(peer.sin_port) == port ? "yes" : "no");
+	show("send hello", send(c, "hello", 5, 0));
+	show("recv the echo", recv(c, buf, 5, MSG_WAITALL));
+	printf("  %.5s\n", buf);
+	show("shutdown SHUT_WR", shutdown(c, SHUT_WR));
+	show("recv after the server closed", recv(c, buf, sizeof(buf), 0));
+	pthread_join(t, NULL);
+	close(c);
+	close(l);
+}
+
+struct bulk {
+	int fd;
+	uint64_t sum;
+	size_t got;
+};
+
+static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void *bulk_reader(void *arg)
+{
+	struct bulk *b = arg;
+	static unsigned char buf[65536];
+	ssize_t n;
+
+	b->sum = 0xcbf29ce484222325ull;
+	while ((n = read(b->fd, buf, sizeof(buf))) > 0) {
+		b->sum = fnv(b->sum, buf, (size_t)n);
+		b->got += (size_t)n;
+	}
+	return NULL;
+}
+
+static void tcp_bulk(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loop4(port);
+	static unsigned char chunk[65536];
+	struct bulk b = { 0 };
+	uint64_t sum = 0xcbf29ce484222325ull;
+	pthread_t t;
+
+	connect(c, (struct sockaddr *)&a, sizeof(a));
+	b.fd = accept(l, NULL, NULL);
+	pthread_create(&t, NULL, bulk_reader, &b);
+	for (size_t sent = 0; sent < bulk_bytes; sent += sizeof(chunk)) {
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (unsigned char)((sent + i) * 2654435761u >> 13);
+		sum = fnv(sum, chunk, sizeof(chunk));
+		if (write(c, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk)) {
+			printf("bulk: short write\n");
+			break;
+		}
+	}
+	close(c);
+	pthread_join(t, NULL);
+	printf("bulk: %zu MiB sent, %zu received, checksum %s\n", bulk_bytes >> 20, b.got,
+	       b.sum == sum ? "equal" : "DIFFERENT");
+	close(b.fd);
+	close(l);
+}
+
+static void udp(void)
+{
+	int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = loop4(0), sb = loop4(0), from;
+	socklen_t len = sizeof(sa);
+	char buf[16];
+	int flags;
+
+	bind(a, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(a, (struct sockaddr *)&sa, &len);
+	bind(b, (struct sockaddr *)&sb, sizeof(sb));
+	len = sizeof(sb);
+	getsockname(b, (struct sockaddr *)&sb, &len);
+	show("udp sendto", sendto(b, "datagram", 8, 0, (struct sockaddr *)&sa, sizeof(sa)));
+	len = sizeof(from);
+	show("udp recvfrom", recvfrom(a, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len));
+	printf("  from %s, the sender's port: %s, length %u\n", inet_ntoa(from.sin_addr),
+	       from.sin_port == sb.sin_port ? "yes" : "no", (unsigned)len);
+	show("udp sendto again", sendto(b, "0123456789", 10, 0, (struct sockaddr *)&sa, sizeof(sa)));
+	{
+		struct iovec iov = { buf, 4 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		show("recvmsg 4 of 10", recvmsg(a, &m, 0));
+		flags = m.msg_flags;
+	}
+	printf("  MSG_TRUNC: %d\n", !!(flags & MSG_TRUNC));
+	show("recv with none waiting (DONTWAIT)", recv(a, buf, sizeof(buf), MSG_DONTWAIT));
+	show("send on an unconnected udp socket", send(b, "x", 1, 0));
+	close(a);
+	close(b);
+}
+
+static void nonblocking_connect(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = -1;
+	struct sockaddr_in a = loop4(port);
+	struct pollfd p = { .fd = c, .events = POLLOUT };
+	socklen_t len = sizeof(err);
+	long rc = connect(c, (struct sockaddr *)&a, sizeof(a));
+
+	printf("non-blocking connect: %s\n", rc == 0 ? "at once" : errno == EINPROGRESS ? "EINPROGRESS" : err_name(errno));
+	show("poll for POLLOUT", poll(&p, 1, 5000));
+	getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+	printf("SO_ERROR %d\n", err);
+	close(c);
+	close(l);
+}
+
+/* TCP and UDP over ::1, and epoll's edge on a TCP socket. */
+static void ipv6_and_epoll(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT }, got;
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET6, SOCK_STREAM, 0), c = socket(AF_INET6, SOCK_STREAM, 0), s, one = 1;
+	int ep = epoll_create1(0), u, v;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	char buf[8], text[INET6_ADDRSTRLEN];
+
+	show("setsockopt IPV6_V6ONLY", setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)));
+	show("bind [::1]:0", bind(l, (struct sockaddr *)&a, sizeof(a)));
+	listen(l, 4);
+	getsockname(l, (struct sockaddr *)&a, &len);
+	show("connect [::1]", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	len = sizeof(got);
+	s = accept(l, (struct sockaddr *)&got, &len);
+	printf("accepted from %s (length %u)\n", inet_ntop(AF_INET6, &got.sin6_addr, text, sizeof(text)),
+	       (unsigned)len);
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+	printf("epoll ET before data: %d\n", epoll_wait(ep, &ev, 1, 0));
+	send(c, "six", 3, 0);
+	printf("epoll ET after data: %d\n", epoll_wait(ep, &ev, 1, 2000));
+	printf("epoll ET again: %d\n", epoll_wait(ep, &ev, 1, 0));
+	show("recv over ::1", recv(s, buf, sizeof(buf), 0));
+	close(c);
+	printf("epoll ET after the peer closed: %d\n", epoll_wait(ep, &ev, 1, 2000));
+	show("recv at the end", recv(s, buf, sizeof(buf), 0));
+	close(s);
+	close(l);
+	close(ep);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	v = socket(AF_INET6, SOCK_DGRAM, 0);
+	a.sin6_port = 0;
+	bind(u, (struct sockaddr *)&a, sizeof(a));
+	len = sizeof(a);
+	getsockname(u, (struct sockaddr *)&a, &len);
+	show("udp6 sendto [::1]", sendto(v, "v6", 2, 0, (struct sockaddr *)&a, sizeof(a)));
+	show("udp6 recv", recv(u, buf, sizeof(buf), 0));
+	close(u);
+	close(v);
+}
+
+static void errors(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
+	struct sockaddr_in a = loop4(port);
+
+	x = socket(AF_INET, SOCK_STREAM, 0);
+	show("bind to a port in use", bind(x, (struct sockaddr *)&a, sizeof(a)));
+	show("bind with length 8", bind(x, (struct sockaddr *)&a, 8));
+	close(x);
+	close(l);
+	show("connect to a closed port", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	close(c);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("send unconnected", send(c, "x", 1, MSG_NOSIGNAL));
+	show("getpeername unconnected", getpeername(c, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }));
+	show("socketpair(AF_INET)", socketpair(AF_INET, SOCK_STREAM, 0, (int[2]){ 0 }));
+	show("socket(AF_INET, stream, udp)", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
+	close(c);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1)
+		bulk_bytes = (size_t)atoi(argv[1]) << 20;
+	tcp_echo();
+	tcp_bulk();
+	udp();
+	nonblocking_connect();
+	ipv6_and_epoll();
+	errors();
+	printf("inet_sockets: done\n");
+	return 0;
+}
