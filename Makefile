@@ -4,6 +4,7 @@
 #   make test       host unit tests, QEMU integration tests, fuzz smoke runs
 #   make bench      benchmarks, as ratios measured side by side
 #   make bench-net [RUNS=N] [CONTROL=1]   network: Carapace against a Linux guest
+#   make bench-apps [RUNS=N]   memcached and redis: Carapace against a Linux guest
 #   make aslr-entropy [N=200]   ASLR entropy per region over N boots
 #   make audit      the security scorecard: every attack x every defence on/off
 #   make labs       run and check every command of papers/lab-manual.md
@@ -90,7 +91,7 @@ KERNEL_LDFLAGS := -nostdlib -static --no-pie -z max-page-size=4096 -z noexecstac
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_PORTABLE_SRCS) $(KERNEL_ONLY_SRCS)) \
 	$(LWIP_OBJS)
 
-.PHONY: all kernel san-ubsan bench-san bench-net test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
+.PHONY: all kernel san-ubsan bench-san bench-net bench-apps test unit-tests integration-tests fuzz-smoke bench aslr-entropy audit audit-test labs evaluate clean
 all: kernel kernel-libc
 kernel: $(BUILD)/carapace.bin
 
@@ -182,7 +183,7 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # make test boots the sanitized kernel too (tests/integration/cases, ubsan-*).
-test: kernel kernel-libc apps-build apps san-ubsan
+test: kernel kernel-libc apps-build apps-own san-ubsan
 	@scripts/run-tests
 
 bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
@@ -192,6 +193,13 @@ bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
 # make bench: each Linux boot takes seconds under TCG.
 bench-net: kernel-libc bench-net-build
 	@scripts/bench-net $(if $(RUNS),--runs $(RUNS)) $(if $(CONTROL),--control)
+
+# memcached and redis against a Linux guest running Debian's own binaries
+# (scripts/bench-apps, issue 16); the baseline column needs the baseline
+# image, built here with a recursive make.
+bench-apps: kernel-libc apps
+	@$(MAKE) --no-print-directory PROFILE=baseline kernel-libc
+	@scripts/bench-apps $(if $(RUNS),--runs $(RUNS))
 
 # Only the sanitizers' cost: plain against SAN=ubsan (scripts/bench, item 7).
 bench-san: kernel san-ubsan
@@ -226,4 +234,6 @@ audit-test:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not the copies of Debian's sources (scripts/build-apps): their .d files are
+# their own, and some are directories.
+-include $(shell find $(BUILD) -path $(BUILD)/apps/src -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -13,6 +13,7 @@
 
 #include <carapace/app_heap.h>
 #include <carapace/halloc.h>
+#include <carapace/shrinker.h>
 
 /* musl's own (hidden names, or renamed in the copy of libc.a). */
 void *__libc_malloc_impl(size_t size);
@@ -48,17 +49,32 @@ static void *nomem(void *p)
 	return p;
 }
 
+/*
+ * Before each allocation: the shrinkers (<carapace/shrinker.h>) are asked
+ * to give memory back when this one would leave free memory below the
+ * watermark, so a cache holding all free memory does not make it fail.
+ */
+static void reclaim_for(size_t size)
+{
+	shrinker_before_alloc(size);
+}
+
 void *malloc(size_t size)
 {
 	struct halloc *h = app_heap();
 
+	reclaim_for(size);
 	return h ? nomem(halloc_malloc(h, size)) : __libc_malloc_impl(size);
 }
 
 void *calloc(size_t nmemb, size_t size)
 {
 	struct halloc *h = app_heap();
+	size_t bytes;
 
+	/* An overflowing product fails anyway: no cache is emptied for it. */
+	if (!__builtin_mul_overflow(nmemb, size, &bytes))
+		reclaim_for(bytes);
 	return h ? nomem(halloc_calloc(h, nmemb, size)) : __libc_calloc(nmemb, size);
 }
 
@@ -66,6 +82,7 @@ void *realloc(void *ptr, size_t size)
 {
 	struct halloc *h = app_heap();
 
+	reclaim_for(size);
 	return h ? nomem(halloc_realloc(h, ptr, size)) : __libc_realloc(ptr, size);
 }
 
@@ -83,6 +100,7 @@ void *aligned_alloc(size_t align, size_t size)
 {
 	struct halloc *h = app_heap();
 
+	reclaim_for(size);
 	if (!h)
 		return __carapace_musl_aligned_alloc(align, size);
 	if (align == 0 || (align & (align - 1))) {
@@ -97,6 +115,7 @@ int posix_memalign(void **res, size_t align, size_t size)
 	struct halloc *h = app_heap();
 	void *p;
 
+	reclaim_for(size);
 	if (!h)
 		return __carapace_musl_posix_memalign(res, align, size);
 	if (align < sizeof(void *) || (align & (align - 1)))

@@ -79,3 +79,12 @@ $(KSYS_BINS): $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(HOST_POR
 	$(CC) $(HOST_SANFLAGS) $^ -lcmocka -lm -lpthread -o $@
 
 .SECONDARY: $(HOST_KCORE_OBJS)
+
+# Carapace's memcached core (apps/memcache, issue 16): its portable files
+# are linked into test_mc_proto alone (they are application code, not
+# kernel sources).
+MC_CORE_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,apps/memcache/mc_cache.c apps/memcache/mc_proto.c)
+$(BUILD)/host/tests/test_mc_proto: $(BUILD)/host/obj/tests/unit/test_mc_proto.o $(MC_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_SANFLAGS) $^ -lcmocka -o $@
+.SECONDARY: $(MC_CORE_OBJS)

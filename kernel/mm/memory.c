@@ -24,6 +24,7 @@
 #include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
+#include <carapace/shrinker.h>
 #include <carapace/spinlock.h>
 #include <carapace/tlb.h>
 
@@ -458,6 +459,12 @@ static void count_ram(void)
 	}
 }
 
+/* Free RAM, for the shrinkers' watermark (carapace/shrinker.h). */
+static size_t free_bytes(void)
+{
+	return (size_t)(__atomic_load_n(&pfa.free_frames, __ATOMIC_RELAXED) * PAGE_SIZE);
+}
+
 int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 {
 	uint64_t root, bitmap_phys, bitmap_bytes;
@@ -506,6 +513,12 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 			panic("aslr: cannot place the device window");
 	}
 	kernel_heap_init(); /* stacks are placed one by one (stack_place) */
+	/*
+	 * Shrinkers are asked for memory when an allocation would leave less
+	 * than 1/32 of usable RAM (at least 2 MiB) free: room for the kernel's
+	 * own allocations (stacks, page tables, network buffers) meanwhile.
+	 */
+	shrinker_init(free_bytes, usable_bytes / 32 > 2 * MIB ? usable_bytes / 32 : 2 * MIB);
 	return 0;
 }
 

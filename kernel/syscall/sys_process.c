@@ -46,6 +46,32 @@ long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]
 	return 0;
 }
 
+/*
+ * setuid, setgid: the one process is root and stays root. Becoming root
+ * again succeeds (daemons such as memcached -u root do it); any other id
+ * fails with EPERM, since the kernel has no other user to be.
+ */
+long sys_setuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return (uint32_t)args[0] == 0 ? 0 : -EPERM;
+}
+
+/*
+ * setgroups: dropping every supplementary group (size 0), what daemons do
+ * before they change user, succeeds: there are none. A list is refused
+ * with EPERM (no groups to join); a negative or huge size is EINVAL.
+ */
+long sys_setgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long size = (int)args[0];
+
+	(void)env;
+	if (size < 0 || size > 65536)
+		return -EINVAL;
+	return size == 0 ? 0 : -EPERM;
+}
+
 long sys_set_tid_address(const struct syscall_env *env,
 			 const long args[SYSCALL_MAX_ARGS])
 {

@@ -204,6 +204,8 @@ long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]
 long sys_getppid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_set_tid_address(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -36,6 +36,15 @@ static void test_ids(void **state)
 	assert_int_equal(sys(__NR_geteuid, 0, 0, 0, 0, 0, 0), 0);
 	assert_int_equal(sys(__NR_getgid, 0, 0, 0, 0, 0, 0), 0);
 	assert_int_equal(sys(__NR_getegid, 0, 0, 0, 0, 0, 0), 0);
+	/* Root may become root again and drop its (no) supplementary groups. */
+	assert_int_equal(sys(__NR_setuid, 0, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys(__NR_setgid, 0, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys(__NR_setuid, 1000, 0, 0, 0, 0, 0), -EPERM);
+	assert_int_equal(sys(__NR_setgid, 65534, 0, 0, 0, 0, 0), -EPERM);
+	assert_int_equal(sys(__NR_setgroups, 0, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sys(__NR_setgroups, 1, 0, 0, 0, 0, 0), -EPERM);
+	assert_int_equal(sys(__NR_setgroups, -1, 0, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(sys(__NR_setgroups, 65537, 0, 0, 0, 0, 0), -EINVAL);
 	/* Stored, not checked: Linux writes it only when the thread exits. */
 	assert_int_equal(sys(__NR_set_tid_address, 0x1234, 0, 0, 0, 0, 0), 42);
 	assert_int_equal(fx.clear_tid, 0x1234);

@@ -1,0 +1,246 @@
+/*
+ * The item store (mc_cache.h). Each item is one malloc'd block; the byte
+ * budget counts whole blocks, so what the shrinker is told it got back is
+ * what free() received.
+ */
+#include "mc_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define REL_TIME_MAX (60 * 60 * 24 * 30) /* memcached's 30 days */
+
+static uint64_t hash_key(const char *key, size_t n)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static size_t item_size(const struct mc_item *it)
+{
+	return sizeof(*it) + it->nkey + it->nbytes;
+}
+
+int mc_cache_init(struct mc_cache *c, size_t limit, int64_t (*now)(void))
+{
+	memset(c, 0, sizeof(*c));
+	c->nbuckets = 1024;
+	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
+	if (!c->buckets)
+		return -1;
+	c->limit = limit;
+	c->now = now;
+	c->flush_before = -1;
+	return 0;
+}
+
+static void lru_remove(struct mc_cache *c, struct mc_item *it)
+{
+	if (it->newer)
+		it->newer->older = it->older;
+	else
+		c->newest = it->older;
+	if (it->older)
+		it->older->newer = it->newer;
+	else
+		c->oldest = it->newer;
+	it->newer = it->older = NULL;
+}
+
+static void lru_push(struct mc_cache *c, struct mc_item *it)
+{
+	it->older = c->newest;
+	it->newer = NULL;
+	if (c->newest)
+		c->newest->newer = it;
+	c->newest = it;
+	if (!c->oldest)
+		c->oldest = it;
+}
+
+void mc_cache_touch_lru(struct mc_cache *c, struct mc_item *it)
+{
+	if (c->newest != it) {
+		lru_remove(c, it);
+		lru_push(c, it);
+	}
+}
+
+void mc_item_free(struct mc_cache *c, struct mc_item *it)
+{
+	(void)c;
+	free(it);
+}
+
+void mc_cache_unlink(struct mc_cache *c, struct mc_item *it)
+{
+	struct mc_item **p = &c->buckets[hash_key(it->data, it->nkey) & (c->nbuckets - 1)];
+
+	while (*p && *p != it)
+		p = &(*p)->hnext;
+	if (*p)
+		*p = it->hnext;
+	lru_remove(c, it);
+	c->used -= item_size(it);
+	c->stats.bytes -= it->nbytes;
+	c->stats.curr_items--;
+	free(it);
+}
+
+void mc_cache_destroy(struct mc_cache *c)
+{
+	while (c->oldest)
+		mc_cache_unlink(c, c->oldest);
+	free(c->buckets);
+	c->buckets = NULL;
+}
+
+int64_t mc_exptime(const struct mc_cache *c, int64_t exptime)
+{
+	if (exptime == 0)
+		return 0;
+	if (exptime < 0)
+		return 1; /* long past */
+	if (exptime > REL_TIME_MAX)
+		return exptime;
+	return c->now() + exptime;
+}
+
+static bool is_dead(const struct mc_cache *c, const struct mc_item *it, int64_t now)
+{
+	if (it->exptime != 0 && it->exptime <= now)
+		return true;
+	return c->flush_before >= 0 && now >= c->flush_before && it->set_time < c->flush_before;
+}
+
+struct mc_item *mc_cache_find(struct mc_cache *c, const char *key, size_t nkey)
+{
+	struct mc_item *it = c->buckets[hash_key(key, nkey) & (c->nbuckets - 1)];
+
+	for (; it; it = it->hnext) {
+		if (it->nkey == nkey && memcmp(it->data, key, nkey) == 0)
+			break;
+	}
+	if (it && is_dead(c, it, c->now())) {
+		mc_cache_unlink(c, it);
+		return NULL;
+	}
+	return it;
+}
+
+size_t mc_cache_shrink(struct mc_cache *c, size_t wanted)
+{
+	size_t freed = 0;
+	struct mc_item *it = c->oldest;
+
+	while (freed < wanted && it) {
+		struct mc_item *newer = it->newer;
+
+		if (it != c->pinned) {
+			freed += item_size(it);
+			mc_cache_unlink(c, it);
+			c->stats.evictions++;
+		}
+		it = newer;
+	}
+	c->stats.reclaimed += freed;
+	return freed;
+}
+
+struct mc_item *mc_item_new(struct mc_cache *c, const char *key, size_t nkey,
+			    uint32_t flags, int64_t exptime, size_t nbytes)
+{
+	size_t size = sizeof(struct mc_item) + nkey + nbytes;
+	struct mc_item *it;
+
+	if (nkey > MC_KEY_MAX || nbytes > MC_VALUE_MAX)
+		return NULL;
+	if (c->limit) {
+		if (size > c->limit)
+			return NULL;
+		while (c->used + size > c->limit && c->oldest) {
+			mc_cache_unlink(c, c->oldest);
+			c->stats.evictions++;
+		}
+	}
+	it = malloc(size);
+	/* Out of memory without a limit: the oldest items make room. */
+	while (!it && c->oldest) {
+		mc_cache_unlink(c, c->oldest);
+		c->stats.evictions++;
+		it = malloc(size);
+	}
+	if (!it)
+		return NULL;
+	memset(it, 0, sizeof(*it));
+	it->flags = flags;
+	it->exptime = exptime;
+	it->nkey = (uint32_t)nkey;
+	it->nbytes = (uint32_t)nbytes;
+	memcpy(it->data, key, nkey);
+	return it;
+}
+
+/* Doubles the table when chains grow past 1.5 items on average. */
+static void maybe_grow(struct mc_cache *c)
+{
+	size_t n = c->nbuckets * 2;
+	struct mc_item **b;
+
+	if (c->stats.curr_items * 2 <= c->nbuckets * 3)
+		return;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct mc_item *it = c->buckets[i], *next;
+
+		for (; it; it = next) {
+			size_t j = hash_key(it->data, it->nkey) & (n - 1);
+
+			next = it->hnext;
+			it->hnext = b[j];
+			b[j] = it;
+		}
+	}
+	free(c->buckets);
+	c->buckets = b;
+	c->nbuckets = n;
+}
+
+void mc_cache_link(struct mc_cache *c, struct mc_item *it)
+{
+	struct mc_item *old = mc_cache_find(c, it->data, it->nkey);
+	size_t i;
+
+	if (old)
+		mc_cache_unlink(c, old);
+	it->cas = ++c->next_cas;
+	it->set_time = c->now();
+	i = hash_key(it->data, it->nkey) & (c->nbuckets - 1);
+	it->hnext = c->buckets[i];
+	c->buckets[i] = it;
+	lru_push(c, it);
+	c->used += item_size(it);
+	c->stats.bytes += it->nbytes;
+	c->stats.curr_items++;
+	c->stats.total_items++;
+	maybe_grow(c);
+}
+
+void mc_cache_flush(struct mc_cache *c, int64_t delay)
+{
+	c->stats.flushes++;
+	if (delay <= 0) {
+		while (c->oldest)
+			mc_cache_unlink(c, c->oldest);
+		c->flush_before = -1;
+		return;
+	}
+	c->flush_before = c->now() + delay;
+}

@@ -1,0 +1,266 @@
+/*
+ * Carapace's own memcached (apps/README.md): the text protocol of
+ * mc_proto.c over TCP and UDP on one epoll loop, its cache given all free
+ * memory and shrunk through the shrinker API (<carapace/shrinker.h>) when
+ * another allocation needs memory. Built by `make apps` into
+ * build/apps/memcache/memcache.so.
+ *
+ *     memcache.so [-p TCP-PORT] [-U UDP-PORT]   (defaults 11211, 11211; 0: off)
+ *
+ * Off Carapace (no shrinker API: built with -DMC_NO_SHRINKER) the cache has
+ * no limit but what malloc gives, which is how the host tests and a native
+ * build run it.
+ */
+#define _GNU_SOURCE /* accept4, on a host's glibc too */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MC_NO_SHRINKER
+#include <carapace/shrinker.h>
+#endif
+
+#include "mc_proto.h"
+
+#define READ_CHUNK 16384
+#define UDP_MAX 1400 /* a response datagram's payload, header included */
+#define UDP_HEADER 8
+
+struct conn {
+	int fd;
+	char *in;
+	size_t in_len, in_cap;
+	struct mc_out out;
+	size_t out_sent;
+	struct mc_session s;
+};
+
+static struct mc_cache cache;
+static unsigned open_conns;
+
+static int64_t now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+#ifndef MC_NO_SHRINKER
+/* The shrinker: the oldest items go first. Runs in an allocating thread. */
+static size_t give_back(size_t wanted, void *arg)
+{
+	return mc_cache_shrink(arg, wanted);
+}
+#endif
+
+static int listen_on(int type, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void conn_close(int ep, struct conn *c)
+{
+	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->in);
+	mc_out_free(&c->out);
+	free(c);
+	open_conns--;
+}
+
+/* Sends what is pending; returns -1 when the connection is to be closed. */
+static int conn_flush(int ep, struct conn *c)
+{
+	while (c->out_sent < c->out.len) {
+		ssize_t n = send(c->fd, c->out.buf + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+
+			return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+		}
+		if (n <= 0)
+			return -1;
+		c->out_sent += (size_t)n;
+	}
+	c->out.len = c->out_sent = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+	return c->s.close ? -1 : 0;
+}
+
+static int conn_read(int ep, struct conn *c)
+{
+	for (;;) {
+		if (c->in_cap - c->in_len < READ_CHUNK) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK * 2;
+			char *p;
+
+			/* A request is at most a line and a value: more is an attack. */
+			if (cap > MC_LINE_MAX + MC_VALUE_MAX + READ_CHUNK * 4)
+				return -1;
+			if (!(p = realloc(c->in, cap)))
+				return -1;
+			c->in = p;
+			c->in_cap = cap;
+		}
+		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		c->in_len += (size_t)n;
+		c->s.connections = open_conns;
+		size_t used = mc_proto_process(&cache, &c->s, c->in, c->in_len, &c->out);
+
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+		if (c->out.failed || conn_flush(ep, c) < 0)
+			return -1;
+	}
+}
+
+/* One UDP request: its 8-byte frame header, then requests; replies split. */
+static void udp_request(int fd)
+{
+	char buf[65536];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+	struct mc_session s = { .connections = open_conns };
+	struct mc_out out = { 0 };
+
+	if (n < UDP_HEADER)
+		return;
+	mc_proto_process(&cache, &s, buf + UDP_HEADER, (size_t)n - UDP_HEADER, &out);
+	size_t per = UDP_MAX - UDP_HEADER, count = (out.len + per - 1) / per;
+
+	for (size_t i = 0; i < count && count <= 0xffff; i++) {
+		char dgram[UDP_MAX];
+		size_t len = out.len - i * per < per ? out.len - i * per : per;
+
+		memcpy(dgram, buf, 2); /* the request id */
+		dgram[2] = (char)(i >> 8), dgram[3] = (char)i;
+		dgram[4] = (char)(count >> 8), dgram[5] = (char)count;
+		dgram[6] = dgram[7] = 0;
+		memcpy(dgram + UDP_HEADER, out.buf + i * per, len);
+		sendto(fd, dgram, UDP_HEADER + len, 0, (struct sockaddr *)&from, flen);
+	}
+	mc_out_free(&out);
+}
+
+static int port_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) {
+		fprintf(stderr, "memcache: '%s' is not a port\n", s);
+		exit(2);
+	}
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	int tcp_port = 11211, udp_port = 11211, opt;
+	int ep, tcp = -1, udp = -1;
+
+	while ((opt = getopt(argc, argv, "p:U:")) != -1) {
+		if (opt == 'p')
+			tcp_port = port_arg(optarg);
+		else if (opt == 'U')
+			udp_port = port_arg(optarg);
+		else
+			return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (mc_cache_init(&cache, 0, now_seconds) < 0)
+		return 1;
+#ifndef MC_NO_SHRINKER
+	if (carapace_shrinker_register("memcache", give_back, &cache) < 0) {
+		perror("memcache: shrinker");
+		return 1;
+	}
+#endif
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		perror("memcache: epoll_create1");
+		return 1;
+	}
+	if (tcp_port && (tcp = listen_on(SOCK_STREAM, tcp_port)) < 0) {
+		perror("memcache: tcp");
+		return 1;
+	}
+	if (udp_port && (udp = listen_on(SOCK_DGRAM, udp_port)) < 0) {
+		perror("memcache: udp");
+		return 1;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tcp };
+
+	if (tcp >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, tcp, &ev);
+	ev.data.ptr = &udp;
+	if (udp >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, udp, &ev);
+	printf("memcache: listening on tcp %d, udp %d\n", tcp_port, udp_port);
+	fflush(stdout);
+	for (;;) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, -1);
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &udp) {
+				udp_request(udp);
+			} else if (evs[i].data.ptr == &tcp) {
+				int fd = accept4(tcp, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+				struct conn *c;
+				int one = 1;
+
+				if (fd < 0)
+					continue;
+				if (!(c = calloc(1, sizeof(*c)))) {
+					close(fd);
+					continue;
+				}
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				c->fd = fd;
+				open_conns++;
+				struct epoll_event cev = { .events = EPOLLIN, .data.ptr = c };
+
+				epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
+			} else {
+				struct conn *c = evs[i].data.ptr;
+				int r = (evs[i].events & EPOLLOUT) ? conn_flush(ep, c) : 0;
+
+				if (r == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+					r = conn_read(ep, c);
+				if (r < 0)
+					conn_close(ep, c);
+			}
+		}
+	}
+}
