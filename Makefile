@@ -106,16 +106,12 @@ $(BUILD)/kernel/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-# Link three times: the first image gives the symbol table, the second
-# carries it and its relocation records (--emit-relocs), from which
-# scripts/gen-relocs makes the table that slides the image at boot
-# (kernel/arch/x86_64/reloc.c); the third carries both. The tables are the
-# image's last sections, so no other symbol moves between the links.
-KERNEL_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
-
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk kernel/*/*/files.mk)
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/kernel/relocs-empty.o
-
+# One recipe links both images (link_image below): three times. The first
+# link gives the symbol table, the second carries it and its relocation
+# records (--emit-relocs), from which scripts/gen-relocs makes the table
+# that slides the image at boot (kernel/arch/x86_64/reloc.c); the third
+# carries both. The tables are the image's last sections, so no other
+# symbol moves between the links (checked).
 $(BUILD)/kernel/ksyms-empty.o: scripts/gen-ksyms
 	@mkdir -p $(dir $@)
 	$(PYTHON) scripts/gen-ksyms /dev/null > $(BUILD)/kernel/ksyms-empty.S
@@ -126,24 +122,59 @@ $(BUILD)/kernel/relocs-empty.o: scripts/gen-relocs
 	$(PYTHON) scripts/gen-relocs /dev/null > $(BUILD)/kernel/relocs-empty.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/relocs-empty.S -o $@
 
-$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms
-	$(NM) -n -S --defined-only $< | $(PYTHON) scripts/gen-ksyms - > $(BUILD)/kernel/ksyms.S
-	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
+# $(call link_image,ELF,DIR,VAR): the rules that link $(BUILD)/ELF.elf
+# (through ELF.pass1.elf and ELF.pass2.elf), its tables made in
+# $(BUILD)/DIR. VAR names the variables that describe the image:
+#   VAR_LINK          the link's inputs, in order
+#   VAR_DEPS          what every link depends on
+#   VAR_TABLES        tables made from the first link besides the symbols
+#                     (rules of their own), VAR_EMPTY_TABLES their stand-ins
+#   VAR_KSYMS_DEPS, VAR_KSYMS_PREP, VAR_KSYMS_FLAGS: gen-ksyms' extra
+#                     inputs, a command before it, its options
+#   VAR_TABLE_SYMS    the symbols the tables may move between the links
+#   VAR_CHECKS        what the last link is checked for besides that
+define link_image
+$(BUILD)/$(1).pass1.elf: $$($(3)_DEPS) $(BUILD)/kernel/ksyms-empty.o $$($(3)_EMPTY_TABLES) \
+		$(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
+	$$(LD) $$(KERNEL_LDFLAGS) $$($(3)_LINK) $(BUILD)/kernel/ksyms-empty.o \
+		$$($(3)_EMPTY_TABLES) $(BUILD)/kernel/relocs-empty.o -o $$@
 
-$(BUILD)/kernel.pass2.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
-	$(LD) $(KERNEL_LDFLAGS) --emit-relocs -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs-empty.o
+$(BUILD)/$(2)/ksyms.o: $(BUILD)/$(1).pass1.elf scripts/gen-ksyms $$($(3)_KSYMS_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$($(3)_KSYMS_PREP)
+	$$(NM) -n -S --defined-only $$< | \
+		$$(PYTHON) scripts/gen-ksyms $$($(3)_KSYMS_FLAGS) - > $(BUILD)/$(2)/ksyms.S
+	$$(CC) $$(KERNEL_ASFLAGS) -c $(BUILD)/$(2)/ksyms.S -o $$@
 
-$(BUILD)/kernel/relocs.o: $(BUILD)/kernel.pass2.elf scripts/gen-relocs
-	$(PYTHON) scripts/gen-relocs $< > $(BUILD)/kernel/relocs.S
-	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/kernel/relocs.S -o $@
+$(BUILD)/$(1).pass2.elf: $$($(3)_DEPS) $(BUILD)/$(2)/ksyms.o $$($(3)_TABLES) \
+		$(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
+	$$(LD) $$(KERNEL_LDFLAGS) --emit-relocs $$($(3)_LINK) $(BUILD)/$(2)/ksyms.o \
+		$$($(3)_TABLES) $(BUILD)/kernel/relocs-empty.o -o $$@
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o kernel/kernel.ld $(wildcard kernel/files.mk kernel/*/files.mk kernel/*/*/files.mk)
-	$(LD) $(KERNEL_LDFLAGS) --emit-relocs -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/ksyms.o $(BUILD)/kernel/relocs.o
-	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms1.txt
-	@$(NM) -n $@ | grep -Ev $(KERNEL_TABLE_SYMS) > $(BUILD)/kernel/syms2.txt
-	@cmp -s $(BUILD)/kernel/syms1.txt $(BUILD)/kernel/syms2.txt || \
-		{ echo "error: symbols moved between the kernel's links"; exit 1; }
-	$(PYTHON) scripts/gen-relocs --check $@ $(BUILD)/kernel/relocs.S
+$(BUILD)/$(2)/relocs.o: $(BUILD)/$(1).pass2.elf scripts/gen-relocs
+	$$(PYTHON) scripts/gen-relocs $$< > $(BUILD)/$(2)/relocs.S
+	$$(CC) $$(KERNEL_ASFLAGS) -c $(BUILD)/$(2)/relocs.S -o $$@
+
+$(BUILD)/$(1).elf: $$($(3)_DEPS) $(BUILD)/$(2)/ksyms.o $$($(3)_TABLES) $(BUILD)/$(2)/relocs.o \
+		kernel/kernel.ld
+	$$(LD) $$(KERNEL_LDFLAGS) --emit-relocs $$($(3)_LINK) $(BUILD)/$(2)/ksyms.o \
+		$$($(3)_TABLES) $(BUILD)/$(2)/relocs.o -o $$@
+	@$$(NM) -n $(BUILD)/$(1).pass1.elf | grep -Ev $$($(3)_TABLE_SYMS) > $(BUILD)/$(2)/syms1.txt
+	@$$(NM) -n $$@ | grep -Ev $$($(3)_TABLE_SYMS) > $(BUILD)/$(2)/syms2.txt
+	@cmp -s $(BUILD)/$(2)/syms1.txt $(BUILD)/$(2)/syms2.txt || \
+		{ echo "error: symbols moved between the links of $$@"; exit 1; }
+	$$(PYTHON) scripts/gen-relocs --check $$@ $(BUILD)/$(2)/relocs.S
+	$$($(3)_CHECKS)
+endef
+
+# The kernel alone (no libc): the image the in-kernel tests and the
+# boot-time benchmark boot.
+KERNEL_IMAGE_LINK = $(KERNEL_OBJS)
+KERNEL_IMAGE_DEPS = $(KERNEL_OBJS) $(wildcard kernel/files.mk kernel/*/files.mk kernel/*/*/files.mk)
+KERNEL_IMAGE_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
+
+$(eval $(call link_image,kernel,kernel,KERNEL_IMAGE))
+$(eval $(call link_image,carapace-libc,libc,LIBC_IMAGE))
 
 # QEMU boots a flat image through Multiboot's a.out kludge (a 64-bit ELF is
 # refused by QEMU's Multiboot loader).

@@ -25,6 +25,7 @@
 #include <carapace/aslr.h>
 #include <carapace/csprng.h>
 #include <carapace/halloc.h>
+#include <carapace/kheap.h>
 #include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>

@@ -16,5 +16,6 @@ include kernel/fs/files.mk
 include kernel/elf/files.mk
 include kernel/dev/files.mk
 include kernel/net/files.mk
+include kernel/api/files.mk
 include kernel/lib/files.mk
 include aslr/files.mk

@@ -44,13 +44,24 @@ include libc/fortify/files.mk
 
 LIBC_KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(LIBC_KERNEL_SRCS))
 LIBC_IMAGE_OBJS = $(KERNEL_OBJS) $(LIBC_KERNEL_OBJS) $(FORTIFY_OBJS)
-LIBC_LINK = $(LD) $(KERNEL_LDFLAGS) $(LIBC_IMAGE_OBJS) \
-	--whole-archive $(LIBC_KERNEL_A) --no-whole-archive $(LIBC_LIBGCC)
+# The image's link (the top-level Makefile's link_image, as for the kernel):
+# its inputs in order, what the links depend on, and the export table,
+# made from the first link beside the symbol table.
+LIBC_IMAGE_LINK = $(LIBC_IMAGE_OBJS) --whole-archive $(LIBC_KERNEL_A) --no-whole-archive \
+	$(LIBC_LIBGCC)
+LIBC_IMAGE_DEPS = $(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A)
+LIBC_IMAGE_TABLES := $(BUILD)/libc/kexports.o
+LIBC_IMAGE_EMPTY_TABLES := $(BUILD)/libc/kexports-empty.o
+# With the symbols, the list of musl's hlt instructions (carapace/libc_crash.h),
+# checked again on the last link.
+LIBC_IMAGE_KSYMS_DEPS := scripts/gen-libc-hlts
+LIBC_IMAGE_KSYMS_PREP = $(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $< > $(BUILD)/libc/hlts.txt
+LIBC_IMAGE_KSYMS_FLAGS = --libc-hlts $(BUILD)/libc/hlts.txt
 # The image's sections: what kernel/kernel.ld places (.got and .got.plt, for
 # musl's position-independent code, land in the text and data ranges).
 LIBC_IMAGE_SECTIONS := \.(boot|text|got|rodata|ro_after_init|libc_data|data|got\.plt|bss|ksyms|relocs|symtab|strtab|shstrtab|debug_.*|rela\..*)
 # Symbols the export table and the symbol table may move between the links.
-LIBC_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kexport_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
+LIBC_IMAGE_TABLE_SYMS := ' (\.L|ksym_|libc_hlt_|kexport_|kernel_relocs|__ksyms_end|__image_phys_end|__image_load_end)'
 
 .PHONY: kernel-libc
 kernel-libc: $(BUILD)/carapace-libc.bin
@@ -70,24 +81,6 @@ $(BUILD)/libc/kexports-empty.o: scripts/gen-kexports
 	$(PYTHON) scripts/gen-kexports /dev/null /dev/null /dev/null > $(BUILD)/libc/kexports-empty.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports-empty.S -o $@
 
-# Three links, as for the kernel: the tables of the second sit in .ksyms,
-# the relocation table made from the second in .relocs; both are the
-# image's last sections, so no other symbol moves.
-.SECONDEXPANSION:
-$(BUILD)/carapace-libc.pass1.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) \
-		$(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o \
-		$(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
-	$(LIBC_LINK) $(BUILD)/kernel/ksyms-empty.o $(BUILD)/libc/kexports-empty.o \
-		$(BUILD)/kernel/relocs-empty.o -o $@
-
-# With the symbols, the list of musl's hlt instructions (carapace/libc_crash.h),
-# checked again on the last link.
-$(BUILD)/libc/ksyms.o: $(BUILD)/carapace-libc.pass1.elf scripts/gen-ksyms scripts/gen-libc-hlts
-	$(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $< > $(BUILD)/libc/hlts.txt
-	$(NM) -n -S --defined-only $< | \
-		$(PYTHON) scripts/gen-ksyms --libc-hlts $(BUILD)/libc/hlts.txt - > $(BUILD)/libc/ksyms.S
-	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/ksyms.S -o $@
-
 $(BUILD)/libc/kexports.o: $(BUILD)/carapace-libc.pass1.elf $(BUILD)/libc/libc-names.txt \
 		libc/exports.txt scripts/gen-kexports
 	$(NM) -S --defined-only $< > $(BUILD)/libc/image-syms.txt
@@ -96,28 +89,14 @@ $(BUILD)/libc/kexports.o: $(BUILD)/carapace-libc.pass1.elf $(BUILD)/libc/libc-na
 		> $(BUILD)/libc/kexports.S
 	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/kexports.S -o $@
 
-$(BUILD)/carapace-libc.pass2.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/ksyms.o \
-		$(BUILD)/libc/kexports.o $(BUILD)/kernel/relocs-empty.o kernel/kernel.ld
-	$(LIBC_LINK) --emit-relocs $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o \
-		$(BUILD)/kernel/relocs-empty.o -o $@
-
-$(BUILD)/libc/relocs.o: $(BUILD)/carapace-libc.pass2.elf scripts/gen-relocs
-	$(PYTHON) scripts/gen-relocs $< > $(BUILD)/libc/relocs.S
-	$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/libc/relocs.S -o $@
-
-$(BUILD)/carapace-libc.elf: $$(LIBC_IMAGE_OBJS) $(LIBC_KERNEL_A) $(BUILD)/libc/ksyms.o \
-		$(BUILD)/libc/kexports.o $(BUILD)/libc/relocs.o kernel/kernel.ld
-	$(LIBC_LINK) --emit-relocs $(BUILD)/libc/ksyms.o $(BUILD)/libc/kexports.o \
-		$(BUILD)/libc/relocs.o -o $@
-	@$(NM) -n $(BUILD)/carapace-libc.pass1.elf | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms1.txt
-	@$(NM) -n $@ | grep -Ev $(LIBC_TABLE_SYMS) > $(BUILD)/libc/syms2.txt
-	@cmp -s $(BUILD)/libc/syms1.txt $(BUILD)/libc/syms2.txt || \
-		{ echo "error: symbols moved between the links of $@"; exit 1; }
-	$(PYTHON) scripts/gen-relocs --check $@ $(BUILD)/libc/relocs.S
-	@$(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $@ 2>/dev/null | \
-		cmp -s - $(BUILD)/libc/hlts.txt || { echo "error: musl's hlt list changed in $@"; exit 1; }
-	@! readelf -SW $@ | grep -oE '^ *\[ *[0-9]+\] \S+' | awk '{ print $$NF }' | \
-		grep -vxE '$(LIBC_IMAGE_SECTIONS)' | sed 's/^/error: unexpected section in the image: /' | grep .
+# What the last link is checked for besides what every image is: musl's
+# hlt list unchanged, and no section kernel/kernel.ld does not place.
+LIBC_HLTS_CHECK = $(PYTHON) scripts/gen-libc-hlts --objdump $(OBJDUMP) $@ 2>/dev/null | cmp -s - $(BUILD)/libc/hlts.txt || { echo "error: musl's hlt list changed in $@"; exit 1; }
+LIBC_SECTIONS_CHECK = ! readelf -SW $@ | grep -oE '^ *\[ *[0-9]+\] \S+' | awk '{ print $$NF }' | grep -vxE '$(LIBC_IMAGE_SECTIONS)' | sed 's/^/error: unexpected section in the image: /' | grep .
+define LIBC_IMAGE_CHECKS
+@$(LIBC_HLTS_CHECK)
+@$(LIBC_SECTIONS_CHECK)
+endef
 
 $(BUILD)/carapace-libc.bin: $(BUILD)/carapace-libc.elf
 	$(OBJCOPY) -O binary $< $@

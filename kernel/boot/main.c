@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/api.h>
 #include <carapace/app.h>
 #include <carapace/app_heap.h>
 #include <carapace/arch.h>
@@ -116,6 +117,9 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	net_init(&options); /* the stack starts on first need, with threads */
 	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
+	/* The REST API: nothing of it runs without api=on (kernel/api/README.md). */
+	if (options.api_on)
+		api_start(&options, cmdline_copy);
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
 	if (hardening->guards_show)

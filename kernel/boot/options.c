@@ -63,6 +63,17 @@ static int apply_ip(struct parser *p, struct boot_options *o,
 static int apply_gw(struct parser *p, struct boot_options *o,
 		    const char *word, const char *value);
 
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value);
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value);
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value);
+
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
 	{ "test", "test=NAME", true, apply_test },
@@ -79,6 +90,11 @@ static const struct option_def option_defs[] = {
 	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
 	{ "ip", "ip=ADDR/PREFIX", true, apply_ip },
 	{ "gw", "gw=ADDR", true, apply_gw },
+	{ "api", "api=on|off", true, apply_api },
+	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
+	{ "api.port", "api.port=N", true, apply_api_port },
+	{ "api.token-file", "api.token-file=PATH", true, apply_api_token_file },
+	{ "api.write", "api.write=on|off", true, apply_api_write },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -486,10 +502,79 @@ static int check_net(struct parser *p, const struct boot_options *o)
 	return 0;
 }
 
+/* api=on: the REST API starts (kernel/api/README.md); off is the default. */
+static int apply_api(struct parser *p, struct boot_options *o,
+		     const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api", names, &o->api_on);
+}
+
+/* api.write=on: the writing endpoints exist too. */
+static int apply_api_write(struct parser *p, struct boot_options *o,
+			   const char *word, const char *value)
+{
+	static const char *const names[] = { "off", "on" };
+
+	return choose_flag(p, word, value, "api.write", names, &o->api_write);
+}
+
+/* api.addr=ADDR: the IPv4 address the API binds (dotted quad, as ip=). */
+static int apply_api_addr(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	uint32_t a;
+	size_t n = parse_ipv4(value, &a);
+
+	if (n == 0 || value[n] != '\0')
+		return fail(p, -EINVAL, "boot option '%s' must be api.addr=A.B.C.D (IPv4, decimal)",
+			    word);
+	o->api_addr_set = true;
+	o->api_addr = a;
+	return 0;
+}
+
+/* api.port=N: 1 to 65535, decimal. */
+static int apply_api_port(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	unsigned n = 0;
+	const char *c = value;
+
+	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
+		n = n * 10 + (unsigned)(*c - '0');
+	if (*c != '\0' || n == 0 || n > 65535 || value[0] == '0')
+		return fail(p, -EINVAL, "boot option '%s': the port must be 1 to 65535", word);
+	o->api_port = (uint16_t)n;
+	return 0;
+}
+
+/* api.token-file=PATH: an absolute path in the boot filesystem. */
+static int apply_api_token_file(struct parser *p, struct boot_options *o,
+				const char *word, const char *value)
+{
+	if (value[0] != '/')
+		return fail(p, -EINVAL, "boot option '%s': the token file's path must be absolute",
+			    word);
+	o->api_token_file = value;
+	return 0;
+}
+
+/* The api.* options mean nothing without api=on: refused, not ignored. */
+static int check_api(struct parser *p, const struct boot_options *o)
+{
+	if (!o->api_on && (o->api_write || o->api_addr_set || o->api_port != 0 ||
+			   o->api_token_file != NULL))
+		return fail(p, -EINVAL,
+			    "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on");
+	return 0;
+}
+
 /* Names every option in the message, so a typo shows the right spelling. */
 static int fail_unknown(struct parser *p, const char *word)
 {
-	char known[384];
+	char known[512];
 	size_t len = 0;
 
 	known[0] = '\0';
@@ -583,6 +668,8 @@ int options_parse(char *cmdline, struct boot_options *out, char *err,
 	rc = parse_all(&p, out);
 	if (rc == 0)
 		rc = check_net(&p, out);
+	if (rc == 0)
+		rc = check_api(&p, out);
 	if (rc < 0)
 		memset(out, 0, sizeof(*out));
 	return rc;

@@ -83,10 +83,20 @@ void report_abort(const char *what)
 	power_exit(EXIT_PANIC);
 }
 
+/* Violations reported so far, by kind (most end the run; ubsan=recover's do not). */
+static uint64_t violation_counts[VIOLATION_COUNT];
+
+uint64_t violation_count(enum violation v)
+{
+	return v < VIOLATION_COUNT ? __atomic_load_n(&violation_counts[v], __ATOMIC_RELAXED) : 0;
+}
+
 void report_violation_line(enum violation v, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (v < VIOLATION_COUNT)
+		__atomic_fetch_add(&violation_counts[v], 1, __ATOMIC_RELAXED);
 	kprintf("carapace: violation=%s ", violation_name(v));
 	va_start(ap, fmt);
 	{

@@ -67,10 +67,21 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 	return rc;
 }
 
+static struct ramfs *tmp; /* /tmp, for fs_tmp_usage */
+
+void fs_tmp_usage(uint64_t *used, uint64_t *max)
+{
+	*used = *max = 0;
+	fs_lock();
+	if (tmp)
+		ramfs_usage(tmp, used, max);
+	fs_unlock();
+}
+
 int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t err_size)
 {
 	static const struct devfs_hooks hooks = { random_fill, dev_console_write, dev_console_read, NULL };
-	struct ramfs *tmp, *empty_root = NULL;
+	struct ramfs *empty_root = NULL;
 	struct bootfs *boot = NULL;
 	struct vnode *root;
 	int rc;

@@ -503,6 +503,12 @@ int ramfs_new(const struct vfs_alloc *alloc, uint64_t max_bytes,
 	return 0;
 }
 
+void ramfs_usage(const struct ramfs *fs, uint64_t *used, uint64_t *max)
+{
+	*used = fs->used_bytes;
+	*max = fs->max_bytes;
+}
+
 struct vnode *ramfs_root(struct ramfs *fs)
 {
 	return &fs->root->vn;

@@ -261,6 +261,17 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 	STAT_ADD(iface, rx_to_stack);
 }
 
+bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)
+{
+	/* Only device interfaces ("en") carry a struct net_iface as state. */
+	if (n->name[0] != 'e' || n->name[1] != 'n' || n->state == NULL) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	netdev_get_stats(((const struct net_iface *)n->state)->dev, out);
+	return true;
+}
+
 void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out)
 {
 	const struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);

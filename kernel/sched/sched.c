@@ -224,6 +224,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *
 	c->syscall_stack_top = next->syscall_stack_top;
 	c->current = next;
 	sc->switched_from = prev;
+	__atomic_add_fetch(&next->switches, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);
 	arch_switch(&prev->saved_rsp, next->saved_rsp);
 	sched_finish_switch();
@@ -234,6 +235,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *
 static void send_home(struct thread *t)
 {
 	t->cpu = t->home;
+	__atomic_add_fetch(&t->migrations, 1, __ATOMIC_RELAXED);
 	t->runtime = 0; /* another CPU's scale: start fair there */
 	t->runtime_gen = t->home->sched->epoch_gen;
 	__atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
@@ -308,6 +310,9 @@ void sched_schedule_locked(bool yield)
 		next = sc->idle;
 	}
 	if (state == THREAD_RUNNING && !prev->is_idle) {
+		/* Still runnable, switched out all the same (a yield counts too). */
+		if (next != sc->idle)
+			__atomic_add_fetch(&prev->preemptions, 1, __ATOMIC_RELAXED);
 		sched_enqueue_local(sc, prev);
 		nr_running_add(sc, -1); /* it was counted as running already */
 	} else if (!prev->is_idle) {

@@ -68,6 +68,12 @@ struct thread {
 	struct thread *spare_next;  /* in thread.c's spare_threads once freed */
 	uint64_t id;
 	char name[THREAD_NAME_MAX];
+	size_t stack_size;          /* 0: a stack the thread did not allocate (boot's) */
+	/* Counted for the REST API's /os/threads (atomic, relaxed). */
+	uint64_t switches;          /* times it was switched in */
+	uint64_t migrations;        /* times it moved to another CPU */
+	uint64_t preemptions;       /* times it was switched out while runnable */
+	struct thread *all_next, *all_prev; /* thread.c's list of live threads */
 };
 
 struct sched_cpu {

@@ -81,6 +81,70 @@ static void spare_put(struct thread *t)
 	spin_unlock_irqrestore(&spare_lock, flags);
 }
 
+/* Every live thread, for thread_for_each (the REST API's /os/threads). */
+static struct thread *all_threads;
+static struct spinlock all_lock = SPINLOCK_INIT;
+
+static void all_add(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+
+	t->all_prev = NULL;
+	t->all_next = all_threads;
+	if (all_threads)
+		all_threads->all_prev = t;
+	all_threads = t;
+	spin_unlock_irqrestore(&all_lock, flags);
+}
+
+static void all_remove(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+
+	if (t->all_prev)
+		t->all_prev->all_next = t->all_next;
+	else
+		all_threads = t->all_next;
+	if (t->all_next)
+		t->all_next->all_prev = t->all_prev;
+	spin_unlock_irqrestore(&all_lock, flags);
+}
+
+static const char *state_name(int state)
+{
+	static const char *const names[] = {
+		[THREAD_RUNNING] = "running", [THREAD_QUEUED] = "queued",
+		[THREAD_WAITING] = "waiting", [THREAD_WAKING] = "waking",
+		[THREAD_MIGRATING] = "migrating", [THREAD_DEAD] = "dead",
+	};
+
+	return state >= 0 && state <= THREAD_DEAD ? names[state] : "unknown";
+}
+
+/* fn runs with the list locked and interrupts off: it must not sleep. */
+void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		struct thread_info ti = {
+			.id = t->id,
+			.cpu = t->cpu ? t->cpu->id : 0,
+			.cpu_time_ns = __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED),
+			.stack_size = t->stack_size,
+			.switches = __atomic_load_n(&t->switches, __ATOMIC_RELAXED),
+			.migrations = __atomic_load_n(&t->migrations, __ATOMIC_RELAXED),
+			.preemptions = __atomic_load_n(&t->preemptions, __ATOMIC_RELAXED),
+			.state = state_name(__atomic_load_n(&t->state, __ATOMIC_RELAXED)),
+		};
+
+		memcpy(ti.name, t->name, sizeof(ti.name));
+		ti.name[sizeof(ti.name) - 1] = '\0';
+		fn(&ti, arg);
+	}
+	spin_unlock_irqrestore(&all_lock, flags);
+}
+
 /* A thread structure with its FPU area, but no stacks yet. */
 static struct thread *thread_alloc(const char *name)
 {
@@ -99,6 +163,7 @@ static struct thread *thread_alloc(const char *name)
 	minheap_node_init(&t->rq_node);
 	minheap_node_init(&t->timer_node);
 	t->id = __atomic_fetch_add(&next_thread_id, 1, __ATOMIC_RELAXED);
+	all_add(t);
 	return t;
 }
 
@@ -107,6 +172,7 @@ void thread_free(struct thread *t)
 	/* A CPU that is waking t (see JOIN_REAPABLE) finishes within a few instructions. */
 	while (__atomic_load_n(&t->pins, __ATOMIC_ACQUIRE))
 		cpu_pause();
+	all_remove(t);
 	if (t->stack_top)
 		memory_free_stack(t->stack_top);
 	if (t->irq_stack_top)
@@ -137,6 +203,7 @@ static int thread_alloc_stacks(struct thread *t, size_t stack_size)
 	t->stack_top = memory_alloc_stack(t->name, stack_size);
 	if (!t->stack_top)
 		return -ENOMEM;
+	t->stack_size = stack_size;
 	return thread_alloc_side_stacks(t);
 }
 
@@ -417,6 +484,7 @@ static void balance_once(void)
 		__atomic_sub_fetch(&sc->nr_running, 1, __ATOMIC_RELAXED);
 		sent[target->id]++;
 		t->cpu = target;
+		__atomic_add_fetch(&t->migrations, 1, __ATOMIC_RELAXED);
 		t->runtime = 0; /* another CPU's scale: start fair there */
 		t->runtime_gen = target->sched->epoch_gen;
 		sched_send_to(target, t);

@@ -10,7 +10,7 @@
  * gap (aslr_pick_base over a sorted table of reserved ranges), with an
  * unmapped guard page on both sides; freed ranges are reused. With
  * aslr=off both bases are the areas' starts and placement is first-fit.
- * Pages are fresh, zeroed frames (memory_map_anon, mm/memory.c).
+ * Pages are fresh, zeroed frames (memory_map_anon, kernel/mm/app_memory.c).
  *
  * W^X: write and execute together are refused (-EACCES) by mmap and
  * mprotect, unless the boot option `wx=allow` lifted it for the
@@ -25,7 +25,7 @@
  * [APP_AREA_START, LOW_HALF_END) (or wraps) fails with Linux's errno for
  * an address no process could map, changing nothing: -ENOMEM for mmap
  * (MAP_FIXED), mprotect, madvise, msync and mlock/munlock, -EINVAL for
- * munmap and mremap. mm/memory.c checks the same range again.
+ * munmap and mremap. kernel/mm/app_memory.c checks the same range again.
  * Nothing is ever paged out, so mlock and friends only check their
  * arguments; msync has nothing to write back (a file mapping is a copy).
  */

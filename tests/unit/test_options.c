@@ -21,7 +21,7 @@
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
 	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
-	"gw=ADDR"
+	"gw=ADDR, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, api.write=on|off"
 
 struct good_case {
 	const char *cmdline;
@@ -64,7 +64,7 @@ static void test_good(void **state)
 	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
 		const struct good_case *c = &good_cases[i];
 		struct boot_options o;
-		char line[256], err[256];
+		char line[256], err[512];
 		int argc = 0, envc = 0;
 
 		snprintf(line, sizeof(line), "%s", c->cmdline);
@@ -539,6 +539,68 @@ static void test_net(void **state)
 	}
 }
 
+/* The REST API's options (kernel/api/README.md): api.* needs api=on. */
+static void test_api(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		bool on, write, addr_set;
+		uint32_t addr;
+		uint16_t port;
+		const char *token_file;
+		const char *message;
+	} cases[] = {
+		{ "", 0, false, false, false, 0, 0, NULL, NULL },
+		{ "api=off", 0, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on", 0, true, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.write=on api.addr=10.0.2.15 api.port=8080 api.token-file=/etc/t",
+		  0, true, true, true, 0x0a00020f, 8080, "/etc/t", NULL },
+		{ "api.write=on api=on api.port=65535 api.write=off", 0, true, false, false, 0,
+		  65535, NULL, NULL },
+		{ "api=on api.addr=0.0.0.0 api.port=1", 0, true, false, true, 0, 1, NULL, NULL },
+		{ "api.write=on", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		{ "api.port=80 -- /app", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		{ "api=yes", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api=yes': api must be off or on" },
+		{ "api=on api.write=1", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.write=1': api.write must be off or on" },
+		{ "api=on api.port=0", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.port=0': the port must be 1 to 65535" },
+		{ "api=on api.port=65536", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=080", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=99999999999999999999", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.port=8x", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.addr=10.0.2' must be api.addr=A.B.C.D (IPv4, decimal)" },
+		{ "api=on api.addr=10.0.2.256", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2.015", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=10.0.2.1.5", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.addr=1000.0.2.1", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		{ "api=on api.token-file=etc/t", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.token-file=etc/t': the token file's path must be absolute" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[160], err[200];
+		struct boot_options o;
+		int rc;
+
+		snprintf(line, sizeof(line), "%s", cases[i].cmdline);
+		rc = options_parse(line, &o, err, sizeof(err));
+		if (rc != cases[i].rc || o.api_on != cases[i].on || o.api_write != cases[i].write ||
+		    o.api_addr_set != cases[i].addr_set || o.api_addr != cases[i].addr ||
+		    o.api_port != cases[i].port ||
+		    (cases[i].token_file == NULL) != (o.api_token_file == NULL) ||
+		    (cases[i].token_file && strcmp(o.api_token_file, cases[i].token_file) != 0) ||
+		    (cases[i].message && strcmp(err, cases[i].message) != 0))
+			fail_msg("case '%s': rc %d, message '%s'", cases[i].cmdline, rc, err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_tmp_size),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_ubsan),
+		cmocka_unit_test(test_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,10 @@ extern bool console_verbose;
 
 void console_init(void);
 void console_write(const char *s, size_t n);
+/* Prints s without keeping it in the log (a secret shown once: the API's token). */
+void console_write_unlogged(const char *s, size_t n);
+/* Copies the last bytes printed (at most size, at most 16 KiB) into buf. */
+size_t console_log_copy(char *buf, size_t size);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The boot log: silent unless "verbose", so a run prints only the program's output. */
 int klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

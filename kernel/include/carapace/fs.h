@@ -21,6 +21,8 @@ int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t er
 struct vfs *fs_vfs(void);
 void fs_lock(void);
 void fs_unlock(void);
+/* /tmp's bytes in use and its limit (tmp.size=), for the REST API's /fs/df. */
+void fs_tmp_usage(uint64_t *used, uint64_t *max);
 
 /*
  * The application's descriptor table and working directory

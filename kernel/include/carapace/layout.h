@@ -1,8 +1,10 @@
 /*
- * The kernel's virtual and physical layout. Shared by C, assembly and the
- * linker script (which includes it through the C preprocessor).
+ * The kernel's virtual and physical layout, for C and assembly alike
+ * (kernel/kernel.ld repeats KERNEL_VMA: it is not preprocessed). Defined by
+ * kernel/arch/x86_64, known to every folder.
  *
- *   0x0000000000000000 ...   low half: reserved for the application (later);
+ *   0x0000000000000000 ...   low half: the application's (its objects, heap,
+ *                            mappings and thread stacks, from APP_AREA_START);
  *                            page 0 is never mapped.
  *   DIRECT_MAP_BASE          every usable RAM frame, read-write, never
  *                            executable, from a random 2 MiB boundary of

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <carapace/boot.h>
+#include <carapace/kheap.h> /* kmalloc, kfree: its callers include this header */
 
 /* Less usable RAM than this and the boot stops with a clear message. */
 #define MEMORY_MIN_MIB 32
@@ -81,7 +82,7 @@ const struct vm_region *memory_region(uint64_t addr);
 /*
  * Maps physical memory that is not the kernel's RAM (device registers,
  * firmware tables) into a fresh virtual range, never executable. prot is
- * MAP_READ, MAP_WRITE, MAP_UNCACHED, MAP_LARGE (arch/x86_64/mmu.h; 2 MiB
+ * MAP_READ, MAP_WRITE, MAP_UNCACHED, MAP_LARGE (carapace/mmu.h; 2 MiB
  * pages where phys is aligned: one entry to write instead of 512). Returns
  * the virtual address of phys, or 0. Thread-safe.
  */
@@ -155,17 +156,11 @@ uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align);
 uint64_t memory_alloc_main_stack(size_t size);
 
 /*
- * The kernel heap, for kernel objects: the hardened allocator
- * (hardening/heaps.c), set up by memory_init on half the kernel heap area
- * from a random start, with pages from memory_kheap_map (fresh frames,
- * read-write; -EINVAL outside the area, -ENOMEM) and memory_kheap_unmap.
+ * The kernel heap's pages (kmalloc itself is hardening/heaps.c's,
+ * carapace/kheap.h): fresh frames, read-write, mapped by memory_kheap_map
+ * (-EINVAL outside the kernel heap area, -ENOMEM) and unmapped by
+ * memory_kheap_unmap.
  */
-void *kmalloc(size_t size);
-void *kcalloc(size_t nmemb, size_t size);
-void kfree(void *ptr);
-void kernel_heap_init(void);
-/* The kernel heap's live blocks, for leak tests. */
-size_t kernel_heap_blocks(void);
 int memory_kheap_map(uint64_t va, size_t len);
 void memory_kheap_unmap(uint64_t va, size_t len);
 

@@ -17,6 +17,7 @@
 #ifndef CARAPACE_NETDEV_H
 #define CARAPACE_NETDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,5 +92,14 @@ struct netdev_stats {
 
 /* Copies dev's counters (all zero before it is attached). */
 void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out);
+
+/*
+ * The same for one of lwIP's interfaces (struct netif, as lwIP's
+ * NETIF_FOREACH gives them; read under the core lock): true with its
+ * device's counters, false (all zero) for an interface with no device,
+ * such as the loopback.
+ */
+struct netif;
+bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out);
 
 #endif

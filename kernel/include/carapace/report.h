@@ -32,6 +32,8 @@ enum violation {
 
 const char *violation_name(enum violation v);
 int violation_exit_status(enum violation v);
+/* How many violations of kind v were reported since boot (the REST API's /hardening). */
+uint64_t violation_count(enum violation v);
 
 /*
  * Starts a report; returns nonzero when a report is already under way (a

@@ -38,6 +38,20 @@ void thread_detach(struct thread *t);
 __attribute__((noreturn)) void thread_exit(void);
 
 struct thread *thread_current(void);
+
+/* What thread_for_each tells of a thread: counters and names, no address. */
+struct thread_info {
+	uint64_t id;
+	unsigned cpu;
+	uint64_t cpu_time_ns;
+	size_t stack_size;
+	uint64_t switches, migrations, preemptions;
+	const char *state;  /* "running", "queued", "waiting", ... */
+	char name[THREAD_NAME_MAX];
+};
+
+/* Calls fn for every live thread, under a lock with interrupts off: fn must not sleep. */
+void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg);
 const char *thread_name(const struct thread *t);
 /* A number unique among all threads since boot (1: the first). */
 uint64_t thread_id(const struct thread *t);

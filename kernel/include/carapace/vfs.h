@@ -288,6 +288,8 @@ struct ramfs;
 int ramfs_new(const struct vfs_alloc *alloc, uint64_t max_bytes,
 	      struct ramfs **out);
 struct vnode *ramfs_root(struct ramfs *fs);
+/* Bytes counted against the limit, and the limit (0: none). */
+void ramfs_usage(const struct ramfs *fs, uint64_t *used, uint64_t *max);
 void ramfs_destroy(struct ramfs *fs);
 
 struct bootfs;

@@ -1,0 +1,195 @@
+/*
+ * api: throttle, authentication and routing of one request, and the
+ * response's head. The handlers are in api_handlers.c and api_files.c.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/api.h>
+#include <carapace/fmt.h>
+#include <carapace/http.h>
+#include <carapace/json.h>
+
+#include "api_impl.h"
+
+static void response_reset(struct api_response *resp)
+{
+	resp->status = 500;
+	resp->content_type = "application/json";
+	resp->body_len = 0;
+	resp->allow[0] = '\0';
+	resp->authenticate = false;
+	resp->retry_after = 0;
+	resp->after = API_AFTER_NOTHING;
+}
+
+void api_error_response(struct api_response *resp, int status, const char *message)
+{
+	struct json j;
+
+	response_reset(resp);
+	json_init(&j, resp->body, resp->body_size);
+	json_object_begin(&j);
+	json_kv_string(&j, "message", message);
+	json_kv_uint(&j, "code", (uint64_t)status);
+	json_object_end(&j);
+	resp->status = status;
+	resp->body_len = json_overflowed(&j) ? 0 : j.len;
+}
+
+void api_json_done(struct api_call *c, int status)
+{
+	if (json_overflowed(&c->json)) {
+		api_error_response(c->resp, 500, "the response does not fit the API's buffer");
+		return;
+	}
+	c->resp->status = status;
+	c->resp->content_type = "application/json";
+	c->resp->body_len = c->json.len;
+}
+
+void api_fail(struct api_call *c, int status, const char *message)
+{
+	api_error_response(c->resp, status, message);
+}
+
+int api_status_from_errno(int err)
+{
+	switch (err) {
+	case -ENOENT: return 404;
+	case -EACCES: case -EPERM: case -EROFS: return 403;
+	case -EEXIST: return 409;
+	case -EINVAL: case -EISDIR: case -ENOTDIR: case -ENAMETOOLONG: return 400;
+	case -ENOSYS: return 503;
+	case -ENOSPC: case -ENOMEM: return 507;
+	default: return 500;
+	}
+}
+
+/* "Bearer TOKEN": the scheme case-insensitive, one or more blanks, then the token. */
+static bool bearer_token(const struct http_request *req, struct http_str *token)
+{
+	const struct http_header *h = http_find_header(req, "authorization");
+	size_t i = 6;
+
+	if (h == NULL || h->value.n <= 7 ||
+	    !http_str_equal_nocase((struct http_str){ h->value.p, 6 }, "bearer"))
+		return false;
+	if (h->value.p[i] != ' ')
+		return false;
+	while (i < h->value.n && h->value.p[i] == ' ')
+		i++;
+	*token = (struct http_str){ h->value.p + i, h->value.n - i };
+	return token->n > 0;
+}
+
+static bool route_matches(const struct api_route *r, struct http_str path,
+			  struct http_str *rest)
+{
+	size_t n = strlen(r->path);
+
+	if (r->prefix) {
+		if (path.n < n || memcmp(path.p, r->path, n) != 0)
+			return false;
+		*rest = (struct http_str){ path.p + n, path.n - n };
+		return true;
+	}
+	*rest = (struct http_str){ path.p + path.n, 0 };
+	return http_str_equal(path, r->path);
+}
+
+/* Finds the route; 404 when no enabled route has the path, 405 when none has the method. */
+static void route(struct api_call *c)
+{
+	const struct api_route *found = NULL;
+	bool path_known = false;
+	size_t allow_len = 0;
+
+	c->resp->allow[0] = '\0';
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct api_route *r = &api_routes[i];
+		struct http_str rest;
+
+		if ((r->write && !c->api->write) || !route_matches(r, c->req->path, &rest))
+			continue;
+		path_known = true;
+		if (http_str_equal(c->req->method, r->method)) {
+			found = r;
+			c->rest = rest;
+			break;
+		}
+		int n = fmt_snprintf(c->resp->allow + allow_len,
+				     sizeof(c->resp->allow) - allow_len, "%s%s",
+				     allow_len > 0 ? ", " : "", r->method);
+		if (n > 0 && (size_t)n < sizeof(c->resp->allow) - allow_len)
+			allow_len += (size_t)n;
+	}
+	if (found == NULL) {
+		char allow[sizeof(c->resp->allow)];
+
+		memcpy(allow, c->resp->allow, sizeof(allow));
+		api_fail(c, path_known ? 405 : 404,
+			 path_known ? "method not allowed on this path" : "no such path");
+		memcpy(c->resp->allow, allow, sizeof(allow));
+		return;
+	}
+	json_init(&c->json, c->resp->body, c->resp->body_size);
+	found->handler(c);
+}
+
+void api_handle(struct api *api, const struct http_request *req,
+		const struct api_peer *peer, uint64_t now_ms,
+		struct api_response *resp)
+{
+	struct api_call c = { .api = api, .req = req, .now_ms = now_ms, .resp = resp };
+	struct http_str token;
+	unsigned wait_s;
+
+	response_reset(resp);
+	if (api_throttled(api, peer, now_ms, &wait_s)) {
+		api_error_response(resp, 429, "too many failed attempts: wait");
+		resp->retry_after = wait_s;
+		return;
+	}
+	if (!bearer_token(req, &token) || !api_token_matches(api, token.p, token.n)) {
+		api_throttle_failure(api, peer, now_ms);
+		api_error_response(resp, 401, "a valid 'Authorization: Bearer TOKEN' is required");
+		resp->authenticate = true;
+		return;
+	}
+	api_throttle_success(api, peer);
+	route(&c);
+}
+
+size_t api_format_head(const struct api_response *resp, bool keep_alive,
+		       char *buf, size_t size)
+{
+	char extra[128];
+	int n = 0;
+
+	extra[0] = '\0';
+	if (resp->status == 405 && resp->allow[0] != '\0')
+		n = fmt_snprintf(extra, sizeof(extra), "Allow: %s\r\n", resp->allow);
+	else if (resp->authenticate)
+		n = fmt_snprintf(extra, sizeof(extra),
+				 "WWW-Authenticate: Bearer realm=\"carapace\"\r\n");
+	else if (resp->status == 429)
+		n = fmt_snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+				 resp->retry_after);
+	if (n < 0 || (size_t)n >= sizeof(extra))
+		return 0;
+	n = fmt_snprintf(buf, size,
+			 "HTTP/1.1 %d %s\r\n"
+			 "Content-Type: %s\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Connection: %s\r\n"
+			 "Cache-Control: no-store\r\n"
+			 "X-Content-Type-Options: nosniff\r\n"
+			 "%s\r\n",
+			 resp->status, http_reason(resp->status), resp->content_type,
+			 resp->body_len, keep_alive ? "keep-alive" : "close", extra);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}

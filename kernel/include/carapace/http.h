@@ -1,0 +1,79 @@
+/*
+ * http: a strict HTTP/1.1 request parser for the REST API (kernel/api;
+ * portable: also built on the host, in the unit tests and the fuzzer).
+ *
+ * The parser is handed everything received so far on a connection and
+ * either finds one whole request at its start (head and body), asks for
+ * more bytes, or names the HTTP status that refuses it. It never writes to
+ * the buffer: the request's strings point into it, with their lengths.
+ *
+ * Strict means: CRLF line ends only, no obsolete line folding, header names
+ * made of RFC 9110 token characters, values without control characters,
+ * one Content-Length at most and no Transfer-Encoding (the API needs no
+ * chunked bodies), Host required in HTTP/1.1, versions 1.0 and 1.1 only.
+ */
+#ifndef CARAPACE_HTTP_H
+#define CARAPACE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_MAX_HEADERS 32
+
+struct http_limits {
+	size_t request_line; /* bytes of the request line, CRLF included */
+	size_t header_bytes; /* bytes of all header lines, CRLFs included */
+	size_t header_count;  /* at most HTTP_MAX_HEADERS */
+	size_t body;          /* bytes of the body (Content-Length) */
+};
+
+/* The API's limits (kernel/api/README.md, "Limits"). */
+extern const struct http_limits http_default_limits;
+
+struct http_str {
+	const char *p;
+	size_t n;
+};
+
+struct http_header {
+	struct http_str name;
+	struct http_str value; /* leading and trailing blanks removed */
+};
+
+struct http_request {
+	struct http_str method;
+	struct http_str target; /* origin-form: starts with '/' */
+	struct http_str path;   /* target up to '?' */
+	struct http_str query;  /* after '?', empty when none */
+	unsigned version_minor; /* 0 or 1 (HTTP/1.x) */
+	size_t nheaders;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	struct http_str body;
+	bool keep_alive;        /* HTTP/1.1 unless "close"; 1.0 only with "keep-alive" */
+};
+
+/*
+ * Parses the request at the start of buf[0..len). Returns the number of
+ * bytes it takes (head and body: the next request starts there), 0 when
+ * more bytes are needed, or minus an HTTP status: -400 malformed, -414
+ * request line too long, -431 header section too long or too many headers,
+ * -413 body too long, -501 a Transfer-Encoding, -505 a version other than
+ * 1.0/1.1. A limit is checked as soon as the bytes seen exceed it, so a
+ * sender cannot make the server hold more than the limits allow.
+ */
+long http_parse_request(const char *buf, size_t len,
+			const struct http_limits *lim, struct http_request *req);
+
+/* The first header named name (case-insensitive), or NULL. */
+const struct http_header *http_find_header(const struct http_request *req,
+					   const char *name);
+
+/* Case-insensitive comparison of s with the NUL-terminated lit. */
+bool http_str_equal_nocase(struct http_str s, const char *lit);
+bool http_str_equal(struct http_str s, const char *lit);
+
+/* The reason phrase of a status ("Not Found"), "Unknown" for others. */
+const char *http_reason(int status);
+
+#endif

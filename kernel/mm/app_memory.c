@@ -1,0 +1,128 @@
+/*
+ * Application memory, for mmap, brk and mprotect (kernel/syscall/sys_memory.c
+ * picks the addresses): fresh zeroed frames, 4 KiB pages, anywhere in the low
+ * half above its first 64 KiB. Nothing here ever touches kernel mappings:
+ * every range is checked to lie wholly in [APP_AREA_START, LOW_HALF_END)
+ * before anything is done (the system calls check it too).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carapace/layout.h>
+#include <carapace/memory.h>
+#include <carapace/mmu.h>
+#include <carapace/spinlock.h>
+#include <carapace/tlb.h>
+
+#include "mm_impl.h"
+
+bool memory_app_range(uint64_t va, size_t len)
+{
+	return len && !((va | len) & (PAGE_SIZE - 1)) && va >= APP_AREA_START &&
+	       va < LOW_HALF_END && len <= LOW_HALF_END - va;
+}
+
+static unsigned map_prot(unsigned prot)
+{
+	if (!(prot & (MEMORY_PROT_READ | MEMORY_PROT_WRITE | MEMORY_PROT_EXEC)))
+		return MAP_NOACCESS;
+	return ((prot & MEMORY_PROT_WRITE) ? MAP_WRITE : 0) |
+	       ((prot & MEMORY_PROT_EXEC) ? MAP_EXEC : 0);
+}
+
+/*
+ * Unmaps every page of the range that holds a frame (present or not) and
+ * frees it. Only pages that hold frames are visited (mmu_next_frame skips
+ * absent tables), so a huge empty range costs next to nothing with
+ * interrupts off.
+ */
+static void app_unmap_locked(uint64_t va, size_t len)
+{
+	uint64_t end = va + len;
+
+	for (uint64_t p = mmu_next_frame(mmu_root(), va, end); p < end;
+	     p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end)) {
+		uint64_t pte;
+
+		/* A MAP_NOACCESS page is made present first so that it can be found. */
+		if (mmu_protect(mmu_root(), p, PAGE_SIZE, MAP_READ) == 0 &&
+		    mmu_lookup(mmu_root(), p, &pte, NULL)) {
+			mmu_unmap(mmu_root(), p, PAGE_SIZE);
+			memory_free_frame(pte & PTE_ADDR);
+		}
+	}
+}
+
+int memory_map_anon(uint64_t va, size_t len, unsigned prot)
+{
+	uint64_t flags;
+	int err = 0;
+
+	if (!memory_app_range(va, len))
+		return -EINVAL;
+	if ((prot & MEMORY_PROT_WRITE) && (prot & MEMORY_PROT_EXEC) && !mmu_app_wx())
+		return -EACCES;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	/* More pages than there are free frames: refused before anything changes. */
+	if (len / PAGE_SIZE > memory_free_frames()) {
+		spin_unlock_irqrestore(&memory_lock, flags);
+		return -ENOMEM;
+	}
+	app_unmap_locked(va, len);
+	for (uint64_t p = va; !err && p < va + len; p += PAGE_SIZE) {
+		uint64_t phys;
+
+		err = memory_frame_alloc(&phys);
+		if (!err && (err = mmu_map(mmu_root(), p, phys, PAGE_SIZE, MAP_READ)))
+			memory_free_frame(phys);
+	}
+	if (!err)
+		err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+	if (err) {
+		app_unmap_locked(va, len);
+		err = -ENOMEM;
+	}
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
+}
+
+void memory_unmap(uint64_t va, size_t len)
+{
+	uint64_t flags;
+
+	if (!memory_app_range(va, len))
+		return;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	app_unmap_locked(va, len);
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+int memory_protect(uint64_t va, size_t len, unsigned prot)
+{
+	uint64_t flags;
+	int err;
+
+	if (!memory_app_range(va, len))
+		return -EINVAL;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
+}
+
+bool memory_app_mapped(uint64_t va, size_t len)
+{
+	uint64_t flags;
+	bool all = true;
+
+	if (!memory_app_range(va, len))
+		return false;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	/* Stops at the first hole: at most one step per page that holds a frame. */
+	for (uint64_t p = va; all && p < va + len; p += PAGE_SIZE)
+		all = mmu_next_frame(mmu_root(), p, p + PAGE_SIZE) == p;
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return all;
+}

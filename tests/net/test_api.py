@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""The REST API from the host (kernel/api/README.md), on microvm under TCG
+through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
+
+- off: without api=on nothing answers on the port (the guest runs
+  test=api-serve with its network up; the forwarded port gets no HTTP).
+- on, read-only (boot with layout=show and verbose, so the console log is
+  full of addresses): no token 401 with WWW-Authenticate, a wrong one 401,
+  the token 200 with the JSON shapes of every GET endpoint (curl), write
+  endpoints absent (404/405), traversal refused, 1,000 keep-alive requests
+  on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
+  served, and no address printed by layout=show (or any other 8+ hex
+  digit run of the boot log) in any response.
+- on, api.write=on, api.token-file: the token from the file (never
+  printed, never served by /file), files written under /tmp only, /env
+  set and removed, POST /os/poweroff ends the run with status 0.
+
+Run: python3 tests/net/test_api.py -v (build the kernel first).
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import frames  # noqa: E402
+
+READY_TIMEOUT = 90  # seconds for the boot, DHCP and the listener under TCG
+GETS = ["/os/name", "/os/version", "/os/vendor", "/os/uptime", "/os/date",
+        "/os/memory/total", "/os/memory/free", "/os/threads", "/os/cmdline",
+        "/os/dmesg", "/os/hostname", "/hardware/processor/count",
+        "/hardware/hypervisor", "/network/ifconfig", "/env/", "/fs/df",
+        "/api-doc", "/hardening", "/net/classifier"]
+THREAD_KEYS = {"id", "cpu", "cpu_ms", "switches", "migrations", "preemptions",
+               "priority", "stack_size", "name", "status"}
+
+
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind((frames.LOCALHOST, 0))
+        return s.getsockname()[1]
+
+
+def built():
+    return os.path.exists(os.path.join(frames.REPO, "build", "carapace.bin"))
+
+
+def curl(port, path, token=None, method="GET", data=None):
+    """(status, headers text, body) through curl; status 0 when no HTTP came back."""
+    args = ["curl", "-s", "--path-as-is", "-m", "20", "-D", "-", "-X", method,
+            f"http://{frames.LOCALHOST}:{port}{path}"]
+    if token is not None:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    if data is not None:
+        args += ["--data-binary", data]
+    out = subprocess.run(args, capture_output=True).stdout.decode(errors="replace")
+    head, _, body = out.partition("\r\n\r\n")
+    m = re.match(r"HTTP/1\.1 (\d{3})", head)
+    return (int(m.group(1)) if m else 0), head, body
+
+
+def wait_ready(guest, port, token):
+    """Polls until the API answers (the guest's DHCP takes a moment)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if guest.proc.poll() is not None:
+            raise AssertionError(f"the guest ended early:\n{guest.output}")
+        if curl(port, "/os/name", token)[0] == 200:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the API never answered:\n{guest.output}")
+
+
+def token_of(guest):
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        m = re.search(r"^api: token ([0-9a-f]{64})$", guest.output, re.M)
+        if m:
+            return m.group(1)
+        time.sleep(0.5)
+    raise AssertionError(f"no token line:\n{guest.output}")
+
+
+class Off(unittest.TestCase):
+    def test_off_refused(self):
+        if not built():
+            self.skipTest("no build/carapace.bin (run make)")
+        port = free_tcp_port()
+        with frames.Guest(["--machine", "microvm", "--accel", "tcg", "--net", "user",
+                           "--forward", f"tcp:{port}:8000", "--kernel-arg", "verbose",
+                           "--kernel-arg", "test=api-serve"], timeout=120) as guest:
+            deadline = time.monotonic() + READY_TIMEOUT
+            while "(DHCP)" not in guest.output and time.monotonic() < deadline:
+                time.sleep(1)
+            self.assertIn("(DHCP)", guest.output, "the guest's network never came up")
+            self.assertIn("api-serve: the API is off", guest.output)
+            for _ in range(3):
+                self.assertEqual(curl(port, "/os/name")[0], 0)
+            self.assertNotIn("api: ", guest.output)
+
+
+class ReadOnly(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not built():
+            raise unittest.SkipTest("no build/carapace.bin (run make)")
+        cls.port = free_tcp_port()
+        cls.guest = frames.Guest(["--machine", "microvm", "--accel", "tcg",
+                                  "--api", str(cls.port), "--kernel-arg", "layout=show",
+                                  "--kernel-arg", "verbose", "--kernel-arg", "guards=show",
+                                  "--kernel-arg", "test=api-serve"], timeout=400)
+        cls.token = token_of(cls.guest)
+        wait_ready(cls.guest, cls.port, cls.token)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+
+    def get(self, path):
+        status, _, body = curl(self.port, path, self.token)
+        self.assertEqual(status, 200, f"{path}: {body}")
+        return body
+
+    def test_a_unauthenticated(self):
+        for token in (None, "wrong", self.token[:-1]):
+            status, head, body = curl(self.port, "/os/name", token)
+            self.assertEqual(status, 401)
+            self.assertIn('WWW-Authenticate: Bearer realm="carapace"', head)
+            self.assertNotIn(self.token, head + body)
+        # Unauthenticated, an unknown path is 401 too: nothing to probe.
+        self.assertEqual(curl(self.port, "/nothing")[0], 401)
+
+    def test_shapes(self):
+        for path in GETS:
+            json.loads(self.get(path))
+        self.assertEqual(json.loads(self.get("/os/name")), "Carapace")
+        self.assertIsInstance(json.loads(self.get("/os/uptime")), int)
+        self.assertGreater(json.loads(self.get("/os/memory/total")), 0)
+        self.assertEqual(json.loads(self.get("/hardware/processor/count")), 1)
+        self.assertRegex(json.loads(self.get("/os/date")), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        threads = json.loads(self.get("/os/threads"))
+        self.assertIsInstance(threads["time_ms"], int)
+        self.assertTrue(any(t["name"] == "api-listen" for t in threads["list"]))
+        for t in threads["list"]:
+            self.assertEqual(set(t), THREAD_KEYS)
+        self.assertGreater(sum(t["switches"] for t in threads["list"]), 0)
+        ifs = json.loads(self.get("/network/ifconfig"))
+        self.assertIn("10.0.2.15", [i["config"]["addr"] for i in ifs])
+        hardening = json.loads(self.get("/hardening"))
+        self.assertTrue(hardening["defences"]["aslr"])
+        self.assertIn("stack-guard", hardening["violations"])
+        self.assertGreater(json.loads(self.get("/net/classifier"))["counters"]["frames"], 0)
+        doc = json.loads(self.get("/api-doc"))
+        self.assertNotIn("POST", [a["method"] for a in doc["apis"]])
+
+    def test_write_endpoints_absent(self):
+        self.assertEqual(curl(self.port, "/os/poweroff", self.token, "POST")[0], 404)
+        status, head, _ = curl(self.port, "/env/X", self.token, "PUT", "y")
+        self.assertEqual(status, 405)
+        self.assertIn("Allow: GET", head)
+        self.assertEqual(curl(self.port, "/file/tmp/x", self.token, "PUT", "y")[0], 405)
+        self.assertEqual(curl(self.port, "/env/X", self.token)[0], 404)
+
+    def test_traversal_refused(self):
+        for path in ("/file/tmp/%2e%2e/etc", "/file/%2E%2E%2Fdev%2Furandom",
+                     "/file//etc", "/file/tmp/./x", "/file/tmp%00"):
+            self.assertEqual(curl(self.port, path, self.token)[0], 400, path)
+        self.assertEqual(curl(self.port, "/file/dev/urandom", self.token)[0], 403)
+
+    def test_keep_alive_1000(self):
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        conn.connect()
+        local = conn.sock.getsockname()
+        for i in range(1000):
+            conn.request("GET", "/os/uptime", headers={"Authorization": f"Bearer {self.token}"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200, f"request {i}")
+            resp.read()
+            self.assertEqual(conn.sock.getsockname(), local, "the connection was reopened")
+        conn.close()
+
+    def test_slow_sender_cut_off(self):
+        slow = socket.create_connection((frames.LOCALHOST, self.port), timeout=30)
+        slow.sendall(b"GET /os/name HTTP/1.1\r\n")
+        start, served, answer = time.monotonic(), 0, b""
+        slow.settimeout(1)
+        while time.monotonic() - start < 25:
+            try:
+                slow.sendall(b"X")  # one byte a second: never a whole header line
+                chunk = slow.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            except socket.timeout:
+                pass
+            except OSError:
+                break
+            if curl(self.port, "/os/name", self.token)[0] == 200:
+                served += 1
+        slow.close()
+        self.assertIn(b"HTTP/1.1 408", answer)
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertGreater(served, 3, "other clients were not served meanwhile")
+
+    def test_connection_limit(self):
+        # Eight keep-alive connections, each answered once: the guest holds
+        # a thread for each (they idle for 30 s), so a ninth gets 503.
+        held = []
+        try:
+            for _ in range(8):
+                conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+                conn.request("GET", "/os/name", headers={"Authorization": f"Bearer {self.token}"})
+                resp = conn.getresponse()
+                resp.read()
+                self.assertEqual(resp.status, 200)
+                held.append(conn)
+            status, head, _ = curl(self.port, "/os/name", self.token)
+            self.assertEqual(status, 503)
+            self.assertIn("Retry-After: 1", head)
+        finally:
+            for conn in held:
+                conn.close()
+        deadline = time.monotonic() + 20
+        while curl(self.port, "/os/name", self.token)[0] != 200:
+            self.assertLess(time.monotonic(), deadline, "closed connections never freed their slots")
+            time.sleep(1)
+
+    def test_z_no_address_in_any_response(self):
+        boot = self.guest.output
+        addresses = {a.lower() for a in re.findall(r"0x([0-9a-fA-F]{8,16})", boot)}
+        layout = re.findall(r"^layout .* 0x([0-9a-f]+)", boot, re.M)
+        self.assertTrue(layout, f"layout=show printed no address:\n{boot[:2000]}")
+        bodies = "".join(curl(self.port, p, self.token)[2] for p in GETS).lower()
+        self.assertIn("layout", bodies, "/os/dmesg should carry the layout lines")
+        leaked = [a for a in addresses if a.lstrip("0") and a.lstrip("0") in bodies]
+        self.assertEqual(leaked, [], "addresses from the boot log in a response")
+        self.assertNotIn(self.token, bodies)
+
+
+class Write(unittest.TestCase):
+    def test_write_and_token_file(self):
+        if not built():
+            self.skipTest("no build/carapace.bin (run make)")
+        token = "file-token-" + os.urandom(12).hex()
+        port = free_tcp_port()
+        with tempfile.NamedTemporaryFile("w", suffix=".token") as f:
+            f.write(token + "\n")
+            f.flush()
+            with frames.Guest(["--machine", "microvm", "--accel", "tcg", "--api", str(port),
+                               "--file", f"{f.name}:/etc/api-token",
+                               "--kernel-arg", "api.token-file=/etc/api-token",
+                               "--kernel-arg", "api.write=on",
+                               "--kernel-arg", "test=api-serve"], timeout=300) as guest:
+                wait_ready(guest, port, token)
+                self.assertNotIn("api: token", guest.output)
+                self.assertEqual(curl(port, "/file/etc/api-token", token)[0], 403)
+                cmdline = json.loads(curl(port, "/os/cmdline", token)[2])
+                self.assertIn("api.token-file=<redacted>", cmdline)
+                self.assertEqual(curl(port, "/file/tmp/note", token, "PUT", "hello")[0], 200)
+                self.assertEqual(curl(port, "/file/tmp/note", token)[2], "hello")
+                self.assertEqual(curl(port, "/file/tmp/note", token, "POST", "x")[0], 409)
+                self.assertEqual(curl(port, "/file/etc/note", token, "PUT", "x")[0], 403)
+                self.assertEqual(curl(port, "/file/tmp/%2e%2e/etc/x", token, "PUT", "x")[0], 400)
+                self.assertEqual(curl(port, "/file/tmp/note", token, "DELETE")[0], 200)
+                self.assertEqual(curl(port, "/file/tmp/note", token)[0], 404)
+                self.assertEqual(curl(port, "/env/GREETING?val=hi%20there", token, "PUT")[0], 200)
+                self.assertEqual(json.loads(curl(port, "/env/GREETING", token)[2]), "hi there")
+                self.assertEqual(curl(port, "/env/GREETING", token, "DELETE")[0], 200)
+                self.assertEqual(curl(port, "/os/poweroff", token, "POST")[0], 200)
+                self.assertEqual(guest.wait(60), 0, guest.output)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,265 @@
+/*
+ * Tests for kernel/api/http.c (the request parser) and kernel/api/json.c
+ * (the JSON writer): tables of requests with what they parse to or the
+ * status that refuses them, limits at and one past each edge, every split
+ * point of a request fed in pieces, and escaping.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <carapace/http.h>
+#include <carapace/json.h>
+
+struct good_case {
+	const char *text;
+	const char *method, *path, *query, *body;
+	unsigned minor;
+	size_t nheaders;
+	bool keep_alive;
+};
+
+static const struct good_case good_cases[] = {
+	{ "GET /os/name HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/os/name", "", "", 1, 1, true },
+	{ "GET / HTTP/1.0\r\n\r\n", "GET", "/", "", "", 0, 0, false },
+	{ "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/", "", "", 0, 1, true },
+	{ "GET /a?b=c&d HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n",
+	  "GET", "/a", "b=c&d", "", 1, 2, false },
+	{ "PUT /env/A HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+	  "PUT", "/env/A", "", "hello", 1, 2, true },
+	{ "POST /x HTTP/1.1\r\nhost:x\r\ncontent-length:0\r\n\r\n", "POST", "/x", "", "", 1, 2, true },
+	{ "GET /x HTTP/1.1\r\nHost: \t x \t\r\nX-Empty:\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
+	{ "GET /x? HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
+};
+
+static void test_good(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
+		const struct good_case *g = &good_cases[i];
+		struct http_request req;
+		size_t len = strlen(g->text);
+		long rc = http_parse_request(g->text, len, &http_default_limits, &req);
+
+		if (rc != (long)len)
+			fail_msg("case %zu: %ld, expected %zu", i, rc, len);
+		assert_true(http_str_equal(req.method, g->method));
+		assert_true(http_str_equal(req.path, g->path));
+		assert_true(http_str_equal(req.query, g->query));
+		assert_true(http_str_equal(req.body, g->body));
+		assert_int_equal(req.version_minor, g->minor);
+		assert_int_equal(req.nheaders, g->nheaders);
+		assert_int_equal(req.keep_alive, g->keep_alive);
+	}
+}
+
+struct bad_case {
+	const char *text;
+	long status;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "GET /x HTTP/1.1\nHost: x\r\n\r\n", -400 },           /* bare LF */
+	{ "GET /x HTTP/1.1\r\nHost: x\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\rHost: x\r\n\r\n", -400 },           /* bare CR */
+	{ "GET  /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },        /* two spaces */
+	{ "GET x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },          /* not origin-form */
+	{ "GET http://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "G(T /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ " GET /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\n\r\n", -400 },                    /* no Host */
+	{ "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost : x\r\n\r\n", -400 },        /* blank before colon */
+	{ "GET /x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\x01y\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\x7f\r\n\r\n", -400 },
+	{ "GET /x\x01 HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", -413 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n", -413 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", -501 },
+	{ "GET /x HTTP/2.0\r\nHost: x\r\n\r\n", -505 },
+	{ "GET /x HTTP/1.2\r\nHost: x\r\n\r\n", -505 },
+	{ "GET /x HTTP/1.x\r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x HTTX/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET /x\r\nHost: x\r\n\r\n", -400 },                  /* HTTP/0.9 */
+	{ "\r\n", -400 },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct http_request req;
+		long rc = http_parse_request(bad_cases[i].text, strlen(bad_cases[i].text),
+					     &http_default_limits, &req);
+
+		if (rc != bad_cases[i].status)
+			fail_msg("case %zu: %ld, expected %ld", i, rc, bad_cases[i].status);
+	}
+}
+
+/* Every prefix of a good request asks for more; the whole is taken; a following request is left. */
+static void test_pieces(void **state)
+{
+	const char *text = "PUT /env/A HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /";
+	size_t whole = strlen(text) - 5;
+	struct http_request req;
+
+	(void)state;
+	for (size_t n = 0; n < whole; n++)
+		assert_int_equal(http_parse_request(text, n, &http_default_limits, &req), 0);
+	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req),
+			 (long)whole);
+	assert_true(http_str_equal(req.body, "hello"));
+}
+
+static char *repeat(const char *head, char c, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *s = malloc(hl + n + tl + 1);
+
+	memcpy(s, head, hl);
+	memset(s + hl, c, n);
+	memcpy(s + hl + n, tail, tl + 1);
+	return s;
+}
+
+/* The request line: exactly the limit passes, one more is 414, even before its end arrives. */
+static void test_request_line_limit(void **state)
+{
+	struct http_request req;
+	const size_t lim = http_default_limits.request_line;
+	/* "GET /" + n + " HTTP/1.1\r\n" = 16 + n bytes */
+	char *ok = repeat("GET /", 'a', lim - 16, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	char *big = repeat("GET /", 'a', lim - 15, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	char *endless = repeat("GET /", 'a', lim, "");
+
+	(void)state;
+	assert_true(http_parse_request(ok, strlen(ok), &http_default_limits, &req) > 0);
+	assert_int_equal(http_parse_request(big, strlen(big), &http_default_limits, &req), -414);
+	assert_int_equal(http_parse_request(endless, strlen(endless), &http_default_limits, &req), -414);
+	assert_int_equal(http_parse_request(endless, lim - 1, &http_default_limits, &req), 0);
+	free(ok);
+	free(big);
+	free(endless);
+}
+
+/* Header bytes and count: 431 at one past the limit, and without the end of the head. */
+static void test_header_limits(void **state)
+{
+	struct http_request req;
+	const size_t lim = http_default_limits.header_bytes;
+	/* "Host: x\r\n" (9) + "X: " (3) + n + "\r\n" (2) + "\r\n" (2) */
+	char *ok = repeat("GET / HTTP/1.1\r\nHost: x\r\nX: ", 'v', lim - 16, "\r\n\r\n");
+	char *big = repeat("GET / HTTP/1.1\r\nHost: x\r\nX: ", 'v', lim - 15, "\r\n\r\n");
+	char *endless = repeat("GET / HTTP/1.1\r\nHost: x\r\nX: ", 'v', lim, "");
+	char many[2048] = "GET / HTTP/1.1\r\nHost: x\r\n";
+
+	(void)state;
+	assert_true(http_parse_request(ok, strlen(ok), &http_default_limits, &req) > 0);
+	assert_int_equal(http_parse_request(big, strlen(big), &http_default_limits, &req), -431);
+	assert_int_equal(http_parse_request(endless, strlen(endless), &http_default_limits, &req), -431);
+	for (size_t i = 1; i < http_default_limits.header_count; i++)
+		strcat(many, "A: b\r\n");
+	strcat(many, "\r\n");
+	assert_true(http_parse_request(many, strlen(many), &http_default_limits, &req) > 0);
+	assert_int_equal(req.nheaders, http_default_limits.header_count);
+	strcpy(many + strlen(many) - 2, "A: b\r\n\r\n");
+	assert_int_equal(http_parse_request(many, strlen(many), &http_default_limits, &req), -431);
+	free(ok);
+	free(big);
+	free(endless);
+}
+
+static void test_body_limit(void **state)
+{
+	struct http_request req;
+	char head[128];
+	size_t lim = http_default_limits.body;
+
+	(void)state;
+	snprintf(head, sizeof(head), "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n", lim);
+	/* The head alone: waits for the body, which may be exactly the limit. */
+	assert_int_equal(http_parse_request(head, strlen(head), &http_default_limits, &req), 0);
+	snprintf(head, sizeof(head), "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n", lim + 1);
+	assert_int_equal(http_parse_request(head, strlen(head), &http_default_limits, &req), -413);
+}
+
+static void test_find_header_and_reason(void **state)
+{
+	const char *t = "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer abc\r\n\r\n";
+	struct http_request req;
+
+	(void)state;
+	assert_true(http_parse_request(t, strlen(t), &http_default_limits, &req) > 0);
+	assert_true(http_str_equal(http_find_header(&req, "AUTHORIZATION")->value, "Bearer abc"));
+	assert_null(http_find_header(&req, "cookie"));
+	assert_string_equal(http_reason(431), "Request Header Fields Too Large");
+	assert_string_equal(http_reason(299), "Unknown");
+}
+
+/* JSON: escaping, nesting and commas, numbers, invalid UTF-8, overflow. */
+static void test_json(void **state)
+{
+	char buf[256];
+	struct json j;
+
+	(void)state;
+	json_init(&j, buf, sizeof(buf));
+	json_object_begin(&j);
+	json_kv_string(&j, "s", "a\"b\\c\n\x01\x7f" "caf\xc3\xa9 \xff\xc0\xaf");
+	json_key(&j, "l");
+	json_array_begin(&j);
+	json_uint(&j, 0);
+	json_int(&j, -42);
+	json_int(&j, INT64_MIN);
+	json_uint(&j, UINT64_MAX);
+	json_bool(&j, true);
+	json_object_begin(&j);
+	json_object_end(&j);
+	json_array_end(&j);
+	json_kv_bool(&j, "f", false);
+	json_object_end(&j);
+	assert_false(json_overflowed(&j));
+	assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\u000a\\u0001\\u007fcaf\xc3\xa9 \\ufffd\\ufffd\\ufffd\","
+			    "\"l\":[0,-42,-9223372036854775808,18446744073709551615,true,{}],\"f\":false}");
+	assert_int_equal(j.len, strlen(buf));
+
+	json_init(&j, buf, 8);
+	json_string(&j, "0123456789");
+	assert_true(json_overflowed(&j));
+	assert_true(strlen(buf) < 8);
+
+	json_init(&j, buf, sizeof(buf));
+	json_object_end(&j); /* unbalanced: refused, not underflowed */
+	assert_true(json_overflowed(&j));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_request_line_limit),
+		cmocka_unit_test(test_header_limits),
+		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_find_header_and_reason),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
