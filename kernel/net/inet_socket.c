@@ -373,7 +373,9 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 
 	if (io->addrlen)
 		return is->connected ? -EISCONN : -ENOTCONN;
-	if (is->shut_wr || is->eof || is->rx_err)
+	/* The peer's FIN (eof) is no reason: a half-closed connection still
+	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
+	if (is->shut_wr || is->rx_err)
 		return is->rx_err ? is->rx_err : -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
