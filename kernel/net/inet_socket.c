@@ -373,7 +373,9 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 
 	if (io->addrlen)
 		return is->connected ? -EISCONN : -ENOTCONN;
-	if (is->shut_wr || is->eof || is->rx_err)
+	/* The peer's FIN (eof) is no reason: a half-closed connection still
+	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
+	if (is->shut_wr || is->rx_err)
 		return is->rx_err ? is->rx_err : -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
@@ -636,7 +638,30 @@ static const struct socket_ops inet_ops = {
 
 /* ---- options lwIP acts on ---- */
 
-/* TCP_NODELAY, IPV6_V6ONLY and SO_KEEPALIVE reach lwIP; the rest is kept
+/*
+ * SO_REUSEADDR and SO_REUSEPORT both become lwIP's one SOF_REUSEADDR (it
+ * has no separate port sharing): the pcb keeps it while either is set.
+ * socket.c stores the new value after this runs, so the other option's
+ * stored value decides.
+ */
+static void set_reuse(struct socket *s, struct inet_sock *is, int name, bool on)
+{
+	bool other = name == SOCK_SO_REUSEADDR ? s->reuseport : s->reuseaddr;
+	struct ip_pcb *pcb;
+
+	LOCK_TCPIP_CORE();
+	pcb = s->type == SOCK_STREAM ? (struct ip_pcb *)is->conn->pcb.tcp
+				     : (struct ip_pcb *)is->conn->pcb.udp;
+	if (pcb) {
+		if (on || other)
+			ip_set_option(pcb, SOF_REUSEADDR);
+		else
+			ip_reset_option(pcb, SOF_REUSEADDR);
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
+/* TCP_NODELAY, IPV6_V6ONLY, SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
  * (socket.c). *handled says whether this function answered. */
 static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
 		       bool *handled)
@@ -681,6 +706,9 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		}
 		UNLOCK_TCPIP_CORE();
 	}
+	if (level == SOCK_SOL_SOCKET && len >= sizeof(v) &&
+	    (name == SOCK_SO_REUSEADDR || name == SOCK_SO_REUSEPORT))
+		set_reuse(s, is, name, v != 0);
 	return 0;
 }
 

@@ -121,10 +121,12 @@ static long wait_events(const struct syscall_env *env, int epfd, long uevents, i
 	else {
 		vfs_file_get(epf); /* kept while the lock is dropped */
 		for (;;) {
+			uint64_t seen = sys_poll_changes();
+
 			rc = epoll_collect(ep, ev, n);
 			if (rc != 0 || timeout_ms == 0 || (deadline && clock_ns() >= deadline))
 				break;
-			sys_poll_wait(deadline);
+			sys_poll_wait_since(seen, deadline);
 		}
 		vfs_file_put(epf);
 	}

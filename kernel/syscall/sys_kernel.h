@@ -60,6 +60,10 @@ void sys_signal_pipe(void);
  */
 void sys_poll_changed(void *ctx);
 int sys_poll_wait(uint64_t deadline_ns);
+/* The changes count, read before looking, and the sleep that ends at once
+ * if it moved since: for what changes without fs_lock (sockets). */
+uint64_t sys_poll_changes(void);
+int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns);
 void sys_thread_register(syscall_handler_fn *table);
 
 /*

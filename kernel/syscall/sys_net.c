@@ -160,13 +160,14 @@ static uint64_t deadline_after(uint64_t timeout_ns)
 	return timeout_ns ? clock_ns() + timeout_ns : 0;
 }
 
-/* Sleeps until the next change (fs_lock dropped meanwhile): -EAGAIN once
- * the deadline (0: none) has passed. */
-static int wait_change(uint64_t deadline)
+/* Sleeps until the next change after seen, the count read before the
+ * last try (fs_lock dropped meanwhile): -EAGAIN once the deadline (0:
+ * none) has passed. */
+static int wait_change(uint64_t seen, uint64_t deadline)
 {
 	if (deadline && clock_ns() >= deadline)
 		return -EAGAIN;
-	return sys_poll_wait(deadline) == -ETIMEDOUT ? -EAGAIN : 0;
+	return sys_poll_wait_since(seen, deadline) == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
 /* ---- sending and receiving ---- */
@@ -206,9 +207,11 @@ static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io
 	for (unsigned i = 0; i < io->iovcnt; i++)
 		total += iov[i].len;
 	for (;;) {
+		uint64_t seen = sys_poll_changes();
+
 		io->iov = iov;
 		rc = send ? s->ops->send(s, io) : s->ops->recv(s, io);
-		if (rc == -EAGAIN && !nonblock && (rc = wait_change(deadline)) == 0)
+		if (rc == -EAGAIN && !nonblock && (rc = wait_change(seen, deadline)) == 0)
 			continue;
 		if (rc < 0 || !whole)
 			break;
@@ -609,9 +612,14 @@ static long connect_wait(struct socket *s)
 	uint64_t deadline = deadline_after(s->sndtimeo_ns);
 	long rc;
 
-	while (!(s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP)))
-		if (wait_change(deadline))
+	for (;;) {
+		uint64_t seen = sys_poll_changes();
+
+		if (s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP))
+			break;
+		if (wait_change(seen, deadline))
 			return -EINPROGRESS;
+	}
 	rc = s->error;
 	s->error = 0;
 	return rc;
@@ -627,8 +635,10 @@ static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_M
 	if (!(rc = sock_get((int)args[0], &f, &s))) {
 		rc = addr_from_app(env, (uint64_t)args[1], (int)args[2], addr);
 		while (!rc) {
+			uint64_t seen = sys_poll_changes();
+
 			rc = s->ops->connect ? s->ops->connect(s, addr, (uint32_t)args[2]) : -EOPNOTSUPP;
-			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(0)))
+			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(seen, 0)))
 				break;
 		}
 		if (rc == -EINPROGRESS && !(f->flags & VFS_O_NONBLOCK))
@@ -653,9 +663,11 @@ static long accept_flags(const struct syscall_env *env, const long args[SYSCALL_
 	if ((rc = sock_get((int)args[0], &f, &s)))
 		return rc;
 	for (;;) {
+		uint64_t seen = sys_poll_changes();
+
 		rc = s->ops->accept ? s->ops->accept(s, flags & SOCK_NONBLOCK, &nf) : -EOPNOTSUPP;
 		if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) ||
-		    (rc = wait_change(deadline_after(s->rcvtimeo_ns))))
+		    (rc = wait_change(seen, deadline_after(s->rcvtimeo_ns))))
 			break;
 	}
 	if (!rc) {

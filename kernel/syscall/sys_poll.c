@@ -77,9 +77,24 @@ static bool changed_since(void *seen)
  * already ends the wait at once. -ETIMEDOUT only for the caller's own
  * deadline.
  */
+uint64_t sys_poll_changes(void)
+{
+	return __atomic_load_n(&changes, __ATOMIC_SEQ_CST);
+}
+
 int sys_poll_wait(uint64_t deadline_ns)
 {
-	uint64_t seen = __atomic_load_n(&changes, __ATOMIC_SEQ_CST);
+	return sys_poll_wait_since(sys_poll_changes(), deadline_ns);
+}
+
+/*
+ * seen is the count the caller read before it looked for something ready:
+ * a socket changes in lwIP's thread without fs_lock, so a change between
+ * that look and this sleep must end the sleep, not be lost (a
+ * level-triggered epoll_wait then slept with data waiting).
+ */
+int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns)
+{
 	bool fired;
 	uint64_t timer = timerfd_next_expiry(clock_ns(), &fired);
 	uint64_t until = timer && (!deadline_ns || timer < deadline_ns) ? timer : deadline_ns;
@@ -192,10 +207,12 @@ static long wait_ready(long (*scan)(void *arg), void *arg, const struct deadline
 
 	files = sys_files_lock();
 	for (;;) {
+		uint64_t seen = sys_poll_changes();
+
 		rc = scan(arg);
 		if (rc != 0 || d->now || timed_out)
 			break;
-		timed_out = sys_poll_wait(d->forever ? 0 : d->at) == -ETIMEDOUT;
+		timed_out = sys_poll_wait_since(seen, d->forever ? 0 : d->at) == -ETIMEDOUT;
 	}
 	fs_unlock();
 	return rc;

@@ -3,7 +3,8 @@
  * in Carapace (lwIP) by tests/apps/differential: the output must be the
  * same. An echo over TCP with a thread, a bulk transfer with its checksum
  * (argv[1] MiB, 8 by default), UDP echo with the source address, a
- * non-blocking connect, half-close, and the errors: ECONNREFUSED,
+ * non-blocking connect, half-close, a restart on a port in TIME_WAIT
+ * (SO_REUSEADDR, SO_REUSEPORT), and the errors: ECONNREFUSED,
  * EADDRINUSE, EINVAL, EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
  */
 #define _GNU_SOURCE
@@ -259,6 +260,64 @@ static void errors(void)
 	close(c);
 }
 
+/*
+ * A server restarts on its port while its old connection is in TIME_WAIT
+ * (the server closed first): without SO_REUSEADDR the bind is EADDRINUSE,
+ * with it (or SO_REUSEPORT) the new server binds, listens and serves.
+ */
+static void restart_in_time_wait(void)
+{
+	int port, l, c = socket(AF_INET, SOCK_STREAM, 0), s, x, on = 1;
+	struct sockaddr_in a = loop4(0);
+	char byte;
+
+	/* The old server sets both options too, as Linux asks of the socket
+	 * left in TIME_WAIT (its accepted connection inherits them). */
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(l, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8) ||
+	    getsockname(l, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }))
+		printf("restart: no listener: %s\n", err_name(errno));
+	port = ntohs(a.sin_port);
+	a = loop4(port);
+	if (connect(c, (struct sockaddr *)&a, sizeof(a)) || (s = accept(l, NULL, NULL)) < 0) {
+		printf("restart: no connection: %s\n", err_name(errno));
+		return;
+	}
+	close(s);
+	show("restart: the client sees end of file", read(c, &byte, 1));
+	close(c);
+	close(l);
+	usleep(200 * 1000); /* the server's FIN_WAIT_2 becomes TIME_WAIT */
+	x = socket(AF_INET, SOCK_STREAM, 0);
+	show("restart without SO_REUSEADDR: bind", bind(x, (struct sockaddr *)&a, sizeof(a)));
+	close(x);
+	for (int opt = 0; opt < 2; opt++) {
+		const char *name = opt ? "SO_REUSEPORT" : "SO_REUSEADDR";
+
+		x = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(x, SOL_SOCKET, opt ? SO_REUSEPORT : SO_REUSEADDR, &on, sizeof(on));
+		if (bind(x, (struct sockaddr *)&a, sizeof(a))) {
+			printf("restart with %s: bind -1 %s\n", name, err_name(errno));
+			close(x);
+			continue;
+		}
+		printf("restart with %s: bind 0, listen %d", name, listen(x, 8));
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		printf(", connect %d", connect(c, (struct sockaddr *)&a, sizeof(a)));
+		s = accept(x, NULL, NULL);
+		printf(", accept %s\n", s >= 0 ? "ok" : err_name(errno));
+		/* The client closes first this time: no TIME_WAIT on the port. */
+		close(c);
+		if (s >= 0) {
+			read(s, &byte, 1);
+			close(s);
+		}
+		close(x);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -270,6 +329,7 @@ int main(int argc, char **argv)
 	nonblocking_connect();
 	ipv6_and_epoll();
 	errors();
+	restart_in_time_wait();
 	printf("inet_sockets: done\n");
 	return 0;
 }

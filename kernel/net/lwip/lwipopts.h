@@ -121,6 +121,13 @@ void kfree(void *ptr);
 #define LWIP_SO_RCVTIMEO                1
 #define LWIP_SO_SNDTIMEO                1
 #define LWIP_SO_RCVBUF                  1
+/*
+ * SO_REUSEADDR and SO_REUSEPORT (both map to lwIP's SOF_REUSEADDR on the
+ * pcb): a server that restarts binds its port again while the old
+ * connections sit in TIME_WAIT, as on Linux. lwIP's tcp_listen still
+ * refuses a second listener on the same address and port (EADDRINUSE).
+ */
+#define SO_REUSE                        1
 
 /*
  * Randomness from the kernel's ChaCha20 generator: the first ephemeral
