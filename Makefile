@@ -183,7 +183,7 @@ $(BUILD)/carapace.bin: $(BUILD)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # make test boots the sanitized kernel too (tests/integration/cases, ubsan-*).
-test: kernel kernel-libc apps-build apps-own san-ubsan
+test: kernel kernel-libc apps-build apps-own san-ubsan $(BUILD)/bench/net_echo.so
 	@scripts/run-tests
 
 bench: kernel kernel-libc bench-build $(BUILD)/apps/hello.so san-ubsan
