@@ -18,7 +18,7 @@
 	X(msync) X(mlock) X(munlock) X(mlock2) X(mlockall) X(munlockall) X(ftruncate) \
 	X(arch_prctl) X(set_tid_address) X(clone) X(futex) X(exit) \
 	X(exit_group) X(gettid) X(getpid) X(getppid) X(getuid) X(geteuid) \
-	X(getgid) X(getegid) X(uname) X(sched_yield) X(sched_getaffinity) \
+	X(getgid) X(getegid) X(setuid) X(setgid) X(setgroups) X(uname) X(sched_yield) X(sched_getaffinity) \
 	X(getrandom) X(clock_gettime) X(clock_getres) X(clock_nanosleep) \
 	X(nanosleep) X(gettimeofday) X(time) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(prlimit64) \
