@@ -66,7 +66,7 @@ else ifeq ($(PROFILE),baseline)
 KERNEL_PROFILE_FLAGS := -fno-stack-protector -DHARDENING_RO_AFTER_INIT=0
 # Default boot options baked into the image; the command line comes after
 # them, so it can still switch one defence back on.
-PROFILE_BOOT_OPTIONS := guards=off canary=constant heap=musl aslr=off wx=allow
+PROFILE_BOOT_OPTIONS := guards=off canary=constant heap=musl aslr=off wx=allow api.auth=off
 else
 $(error PROFILE must be hardened or baseline)
 endif
