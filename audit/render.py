@@ -26,7 +26,7 @@ def build_report(attacks, columns, results, problems, elapsed):
         defence = DEFENCES[attack["defence"]]
         rows.append({"attack": attack["name"], "what": attack["what"],
                      "defence": attack["defence"], "defence_title": defence["title"],
-                     "off_column": defence["column"], "note": attack.get("off_may_fail"),
+                     "off_column": defence["column"], "note": attack.get("off_may_fail") or attack.get("note"),
                      "osv": defence["osv"], "cells": results[attack["name"]]})
     return {"generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": _commit(), "seconds": round(elapsed), "seed": SEED,
