@@ -219,7 +219,7 @@ audit: audit-build audit-test
 # papers/evaluation.md from measured runs: ASLR entropy and brute force, the
 # audit, the benchmarks, the network and the applications against a Linux
 # guest (make apps builds Debian's memcached and redis once), fuzzing.
-evaluate: all audit-build bench-build bench-net-build apps $(BUILD)/apps/hello.so $(BUILD)/apps/aslr_addrs.so
+evaluate: all san-ubsan audit-build bench-build bench-net-build apps $(BUILD)/apps/hello.so $(BUILD)/apps/aslr_addrs.so
 	$(MAKE) PROFILE=baseline all
 	@$(PYTHON) papers/evaluate
 
