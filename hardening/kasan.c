@@ -69,6 +69,7 @@ uint64_t __asan_shadow_memory_dynamic_address;
 static int8_t early_shadow[BOOT_STACK_SIZE / GRANULE];
 static uint64_t shadow_base;
 static uint64_t shadow_offset; /* the real shadow's, once placed */
+static uint64_t direct_map;    /* where physical address 0 is mapped */
 static bool shadow_on;   /* the shadow is mapped: poisoning works */
 static bool checking;    /* and the checks are on */
 static bool reporting;   /* a finding is being reported: everything stops */
@@ -217,6 +218,18 @@ void kasan_heap_free(uint64_t block, uint64_t span)
 	}
 }
 
+void kasan_frames_used(uint64_t phys, uint64_t n)
+{
+	if (shadow_on)
+		kasan_unpoison(direct_map + phys, n * PAGE_SIZE);
+}
+
+void kasan_frames_freed(uint64_t phys, uint64_t n)
+{
+	if (shadow_on)
+		kasan_poison(direct_map + phys, n * PAGE_SIZE, KASAN_PAGE_FREE);
+}
+
 /* The free frames of the page allocator, in the direct map's shadow. */
 static void poison_free_frames(uint64_t direct_base)
 {
@@ -237,6 +250,7 @@ void kasan_init(uint64_t direct_base, uint64_t bytes)
 	if (aslr_pick_base("kasan-shadow", &q, NULL, 0, &shadow_base) < 0)
 		panic("kasan: cannot place the shadow");
 	shadow_offset = shadow_base - (HIGH_HALF >> 3);
+	direct_map = direct_base;
 	kasan_map_shadow((uint64_t)__text_start, (uint64_t)(__ksyms_end - __text_start));
 	kasan_map_shadow(direct_base, bytes);
 	/* From here on the boot stack's shadow is the real one (all accessible). */

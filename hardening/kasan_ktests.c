@@ -7,6 +7,8 @@
  *   kasan-use-after-free  a kfree'd block read                         kind=use-after-free
  *   kasan-stack        a local array read one element past its end     kind=out-of-bounds
  *   kasan-global       a global array read one byte past its end       kind=out-of-bounds
+ *   kasan-page-use-after-free  a frame read through the direct map after
+ *                      the page-frame allocator took it back          kind=use-after-free
  *
  * In a SAN=kasan kernel the access ends the run with violation=kasan
  * (146). In a kernel built without it nothing stops them: the test prints
@@ -17,6 +19,8 @@
 #include <carapace/console.h>
 #include <carapace/kheap.h>
 #include <carapace/ktests.h>
+#include <carapace/memory.h>
+#include <carapace/mmu.h>
 
 /* Hides a value from the compiler, so the bug happens at run time. */
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
@@ -82,8 +86,22 @@ __attribute__((noinline)) static int ktest_kasan_global(void)
 	return went_on("kasan-global", read_at(global_array, OPAQUE((long)HEAP_BLOCK)));
 }
 
+__attribute__((noinline)) static int ktest_kasan_page_use_after_free(void)
+{
+	uint64_t phys;
+	char *page;
+
+	if (memory_frame_alloc(&phys))
+		return 1;
+	page = mmu_phys_to_virt(phys);
+	page[0] = 'p';
+	memory_free_frame(phys);
+	return went_on("kasan-page-use-after-free", read_at(page, OPAQUE(0L)));
+}
+
 KTEST("kasan-heap-read", ktest_kasan_heap_read);
 KTEST("kasan-heap-write", ktest_kasan_heap_write);
 KTEST("kasan-use-after-free", ktest_kasan_use_after_free);
 KTEST("kasan-stack", ktest_kasan_stack);
 KTEST("kasan-global", ktest_kasan_global);
+KTEST("kasan-page-use-after-free", ktest_kasan_page_use_after_free);

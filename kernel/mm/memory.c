@@ -84,10 +84,8 @@ int memory_frame_alloc(uint64_t *phys)
 {
 	int err = pfa_alloc(&pfa, 1, 1, phys);
 
-	if (!err) {
-		kasan_unpoison((uint64_t)mmu_phys_to_virt(*phys), PAGE_SIZE);
+	if (!err)
 		memset(mmu_phys_to_virt(*phys), 0, PAGE_SIZE);
-	}
 	return err;
 }
 
@@ -96,7 +94,6 @@ void memory_free_frame(uint64_t phys)
 	if (pfa_free(&pfa, phys, 1))
 		panic("frame 0x%llx freed twice (or not a RAM frame): the page tables "
 		      "and the frame allocator disagree", (unsigned long long)phys);
-	kasan_poison((uint64_t)mmu_phys_to_virt(phys), PAGE_SIZE, KASAN_PAGE_FREE);
 }
 
 /*
@@ -644,7 +641,6 @@ void *memory_alloc_dma(size_t size, uint64_t *phys)
 	spin_unlock_irqrestore(&memory_lock, flags);
 	if (err)
 		return NULL;
-	kasan_unpoison((uint64_t)mmu_phys_to_virt(*phys), frames * PAGE_SIZE);
 	memset(mmu_phys_to_virt(*phys), 0, frames * PAGE_SIZE);
 	return mmu_phys_to_virt(*phys);
 }

@@ -38,6 +38,12 @@ void kasan_map_shadow(uint64_t va, uint64_t len);
 void kasan_poison(uint64_t va, uint64_t len, enum kasan_code code);
 /* Accessible: [va, va + len); a partial last granule says how much of it is. */
 void kasan_unpoison(uint64_t va, uint64_t len);
+/*
+ * Frames the page-frame allocator handed out or took back (kernel/mm/pfa.c),
+ * by physical address: their direct-map alias is accessible or poisoned.
+ */
+void kasan_frames_used(uint64_t phys, uint64_t n);
+void kasan_frames_freed(uint64_t phys, uint64_t n);
 /* A heap block handed out (size bytes; its slot spans span) or freed. */
 void kasan_heap_alloc(uint64_t block, uint64_t size, uint64_t span);
 void kasan_heap_free(uint64_t block, uint64_t span);
@@ -60,6 +66,8 @@ void *kasan_memcpy_unchecked(void *dst, const void *src, size_t n);
 #define kasan_map_shadow(va, len) ((void)0)
 #define kasan_poison(va, len, code) ((void)0)
 #define kasan_unpoison(va, len) ((void)0)
+#define kasan_frames_used(phys, n) ((void)0)
+#define kasan_frames_freed(phys, n) ((void)0)
 #define kasan_heap_alloc(block, size, span) ((void)0)
 #define kasan_heap_free(block, span) ((void)0)
 #define kasan_shadow_fault(addr, rip, rbp) (false)
