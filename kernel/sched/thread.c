@@ -226,6 +226,7 @@ static void thread_stack_init(struct thread *t)
 	*--sp = 0;                           /* r14 */
 	*--sp = 0;                           /* r15 */
 	t->saved_rsp = (uint64_t)sp;
+	t->switch_ret = (uint64_t)arch_thread_start;
 }
 
 /* Where every new thread begins (called from arch_thread_start). */
@@ -531,6 +532,7 @@ static struct thread *adopt_current(const char *name, bool idle)
 	t->cpu = this_cpu();
 	t->is_idle = idle;
 	t->state = THREAD_RUNNING;
+	t->on_cpu = this_cpu();
 	t->home = this_cpu();
 	t->run_start_ns = clock_ns();
 	return t;
