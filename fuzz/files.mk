@@ -47,6 +47,20 @@ FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
 # fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator library).
 FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c
 
+# AFL++'s custom mutator of a harness, when it has one: its sources, built
+# into build/fuzz/afl/NAME-mutator.so beside the AFL++ binary (scripts/fuzz
+# hands it to afl-fuzz as AFL_CUSTOM_MUTATOR_LIBRARY).
+FUZZ_AFL_MUTATOR_fuzz_net := fuzz/afl_net_mutator.c fuzz/net_frames.c
+FUZZ_AFL_MUTATORS := $(foreach h,$(FUZZ_HARNESSES),$(if $(FUZZ_AFL_MUTATOR_$(h)),$(BUILD)/fuzz/afl/$(h)-mutator.so))
+fuzz-build-afl: $(FUZZ_AFL_MUTATORS)
+define fuzz_afl_mutator_rule
+$(BUILD)/fuzz/afl/$(1)-mutator.so: $(FUZZ_AFL_MUTATOR_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FUZZ_BASE_CFLAGS) -O2 -fPIC -shared $$^ -o $$@
+$(BUILD)/fuzz/afl/$(1): | $(BUILD)/fuzz/afl/$(1)-mutator.so
+endef
+$(foreach h,$(FUZZ_HARNESSES),$(if $(FUZZ_AFL_MUTATOR_$(h)),$(eval $(call fuzz_afl_mutator_rule,$(h)))))
+
 # --- lwIP for the host harnesses (fuzz_net) ---
 # lwIP's own files, less the netconn API (threads), with the kernel's
 # options through fuzz/lwip/lwipopts.h; kernel/net/lwip comes after the
