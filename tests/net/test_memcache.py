@@ -15,6 +15,11 @@ memcached (build/apps/memcache/memcache.so, make apps-own) and, when
   by hand), 16 connections, a tenth of the gets verified: operations
   done, no error and no failed verification.
 
+- Carapace's memcached under memory pressure (a guest of 64 MiB): more
+  1 MiB values than memory holds are all stored, the oldest given back
+  through the shrinker API (the `reclaimed` statistic counts what the
+  shrinker freed), the newest read back intact, and the server answers on.
+
 One guest per server (microvm, TCG), reached through --net user
 --forward. Run: python3 tests/net/test_memcache.py -v.
 """
@@ -82,9 +87,9 @@ class MemcacheGuest:
     """Boots APP with ARGS in a guest serving 11211 on a free host port;
     ready once it answers `version`."""
 
-    def __init__(self, app, args):
+    def __init__(self, app, args, memory=256):
         self.port = free_tcp_port()
-        self.guest = frames.Guest(["--accel", "tcg", "--memory", "256", "--net", "user",
+        self.guest = frames.Guest(["--accel", "tcg", "--memory", str(memory), "--net", "user",
                                    "--forward", f"tcp:{self.port}:11211", app, *args], timeout=1200)
         deadline = time.monotonic() + LISTEN_TIMEOUT * 3
         while not self.answers():
@@ -183,6 +188,58 @@ class OwnMemcache(Checks, unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+
+class OwnMemcacheUnderPressure(unittest.TestCase):
+    MEMORY = 64    # MiB of guest memory
+    VALUES = 96    # values of 1 MiB: more than the guest has
+    MIB = 1 << 20
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(OWN):
+            raise unittest.SkipTest("no build/apps/memcache/memcache.so (make apps-own)")
+        cls.server = MemcacheGuest(OWN, ["-U", "0"], memory=cls.MEMORY)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def value(self, i):
+        return (b"%08d" % i) * (self.MIB // 8)
+
+    def stats(self, c):
+        c.sock.sendall(b"stats\r\n")
+        found = {}
+        while (line := c.line()) != b"END":
+            _, name, value = line.decode().split(" ", 2)
+            found[name] = value
+        return found
+
+    def test_more_values_than_memory(self):
+        c = Connection(self.server.port)
+        try:
+            for i in range(self.VALUES):
+                c.sock.sendall(b"set big:%d 0 0 %d\r\n%s\r\n" % (i, self.MIB, self.value(i)))
+                self.assertEqual(c.line(), b"STORED", f"big:{i}\n{self.server.guest.output[-2000:]}")
+            st = self.stats(c)
+            self.assertGreater(int(st["reclaimed"]), 0, st)  # the shrinker gave memory back
+            self.assertGreater(int(st["evictions"]), 0, st)
+            self.assertLess(int(st["curr_items"]), self.VALUES, st)
+            self.assertGreater(int(st["bytes"]), 16 * self.MIB, st)  # it grew into free memory
+            newest = self.VALUES - 1
+            c.sock.sendall(b"get big:0 big:%d\r\n" % newest)
+            self.assertEqual(c.line(), b"VALUE big:%d 0 %d" % (newest, self.MIB))
+            self.assertEqual(c.exact(self.MIB + 2), self.value(newest) + b"\r\n")
+            self.assertEqual(c.line(), b"END")  # big:0, the oldest, was given back
+            c.sock.sendall(b"set small 0 0 2\r\nok\r\nget small\r\n")
+            self.assertEqual(c.line(), b"STORED")
+            self.assertEqual(c.line(), b"VALUE small 0 2")
+            print(f"\n{self.VALUES} MiB stored in a {self.MEMORY} MiB guest: {st['curr_items']} "
+                  f"values kept ({int(st['bytes']) >> 20} MiB), {st['evictions']} evicted, "
+                  f"{int(st['reclaimed']) >> 20} MiB reclaimed by the shrinker", file=sys.stderr)
+        finally:
+            c.close()
 
 
 class DebianMemcached(Checks, unittest.TestCase):
