@@ -394,6 +394,15 @@ const char *thread_name(const struct thread *t)
 	return t->name;
 }
 
+/* Under all_lock: thread_for_each copies names under it and sees the old or the new one whole. */
+void thread_set_name(struct thread *t, const char *name)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+
+	copy_name(t->name, name);
+	spin_unlock_irqrestore(&all_lock, flags);
+}
+
 unsigned thread_cpu(const struct thread *t)
 {
 	return t->cpu->id;
