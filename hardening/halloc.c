@@ -137,6 +137,8 @@ int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t bas
 
 /* --- Slabs ------------------------------------------------------------ */
 
+static bool drop_cache(struct halloc *h);
+
 static struct slab_meta *slab_meta(struct halloc_area *a, uint32_t cell)
 {
 	return halloc_cell_meta(a, cell);
@@ -174,7 +176,8 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 
 	if (cell < 0)
 		return -1;
-	if (h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data)) {
+	if (h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data) &&
+	    (!drop_cache(h) || h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data))) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return -1;
 	}
@@ -334,6 +337,76 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 
 /* --- Large blocks ----------------------------------------------------- */
 
+/*
+ * Gives the cell's first pages, from its start, readable and writable
+ * zeroed pages: the pages a freed block left cached (inaccessible, zeroed
+ * when it was freed) are made accessible again, the rest are mapped.
+ */
+static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, size_t pages)
+{
+	size_t keep = m->cached_pages < pages ? m->cached_pages : pages;
+	size_t cached = (size_t)m->cached_pages * HALLOC_PAGE;
+
+	m->cached_pages = 0;
+	h->stats.cached -= cached;
+	if (cached > keep * HALLOC_PAGE) { /* more than needed: the rest goes */
+		h->be->unmap(h->be->ctx, start + keep * HALLOC_PAGE, cached - keep * HALLOC_PAGE);
+		h->stats.data_mapped -= cached - keep * HALLOC_PAGE;
+	}
+	if (keep && h->be->protect(h->be->ctx, start, keep * HALLOC_PAGE, true)) {
+		h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
+		h->stats.data_mapped -= keep * HALLOC_PAGE;
+		keep = 0;
+	}
+	if (pages > keep &&
+	    h->be->map(h->be->ctx, start + keep * HALLOC_PAGE, (pages - keep) * HALLOC_PAGE)) {
+		if (keep) {
+			h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
+			h->stats.data_mapped -= keep * HALLOC_PAGE;
+		}
+		return -1;
+	}
+	h->stats.data_mapped += (pages - keep) * HALLOC_PAGE;
+	return 0;
+}
+
+/* Unmaps the pages a freed cell keeps cached. */
+static void uncache(struct halloc *h, struct halloc_area *a, uint32_t cell)
+{
+	struct large_meta *m = halloc_cell_meta(a, cell);
+	size_t bytes = (size_t)m->cached_pages * HALLOC_PAGE;
+
+	if (!bytes)
+		return;
+	h->be->unmap(h->be->ctx, halloc_cell_base(a, cell), bytes);
+	h->stats.data_mapped -= bytes;
+	h->stats.cached -= bytes;
+	m->cached_pages = 0;
+}
+
+/* Gives every cached page back (a map failed: the memory may be needed elsewhere). */
+static bool drop_cache(struct halloc *h)
+{
+	if (!h->stats.cached)
+		return false;
+	for (int i = 0; i < h->nlarge_quarantine; i++) {
+		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
+
+		uncache(h, &h->areas[key >> 32], (uint32_t)key);
+	}
+	for (int i = HALLOC_SMALL_CLASSES; i < h->nareas; i++) {
+		struct halloc_area *a = &h->areas[i];
+
+		for (uint32_t c = a->free_cells; c;) {
+			struct large_meta *m = halloc_cell_meta(a, c - 1);
+
+			uncache(h, a, c - 1);
+			c = m->next;
+		}
+	}
+	return true;
+}
+
 static void *large_alloc(struct halloc *h, size_t size, size_t align)
 {
 	size_t extra = align > MIN_ALIGN ? align : 0;
@@ -354,13 +427,13 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 	if ((cell = halloc_take_cell(h, a)) < 0)
 		return NULL;
 	start = halloc_cell_base(a, (uint32_t)cell);
-	if (h->be->map(h->be->ctx, start, data)) {
+	m = halloc_cell_meta(a, (uint32_t)cell);
+	if (large_pages(h, start, m, pages) &&
+	    (!drop_cache(h) || large_pages(h, start, m, pages))) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return NULL;
 	}
-	h->stats.data_mapped += data;
 	end = start + data;
-	m = halloc_cell_meta(a, (uint32_t)cell);
 	/* The block ends where the mapping does (to the alignment): an overflow faults. */
 	m->ptr = (end - size) & ~(uintptr_t)((align > MIN_ALIGN ? align : MIN_ALIGN) - 1);
 	m->size = size;
@@ -387,7 +460,14 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
 	return true;
 }
 
-/* Unmaps the block at once; its addresses are reused only after the quarantine. */
+/*
+ * Takes a freed block's pages away at once, so that any access to it
+ * faults: while the cache has room they stay mapped, zeroed and
+ * inaccessible, to be given back by a later large_alloc of the cell
+ * (a change of protection instead of a new mapping: no frames to allocate
+ * and zero, no page tables to build); otherwise they are unmapped. Its
+ * addresses are reused only after the quarantine.
+ */
 static void large_free(struct halloc *h, const struct halloc_where *w)
 {
 	struct halloc_area *a = w->area;
@@ -395,8 +475,18 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	uintptr_t start = halloc_cell_base(a, w->cell);
 	size_t data = page_round_up(m->ptr + m->size) - start;
 
-	h->be->unmap(h->be->ctx, start, data);
-	h->stats.data_mapped -= data;
+	m->cached_pages = 0;
+	if (h->be->protect && h->stats.cached + data <= HALLOC_LARGE_CACHE) {
+		memset((void *)start, 0, data);
+		if (h->be->protect(h->be->ctx, start, data, false) == 0) {
+			m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
+			h->stats.cached += data;
+		}
+	}
+	if (!m->cached_pages) {
+		h->be->unmap(h->be->ctx, start, data);
+		h->stats.data_mapped -= data;
+	}
 	h->stats.requested -= m->size;
 	h->stats.blocks--;
 	m->state = CELL_QUARANTINED;
