@@ -184,6 +184,8 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 	h->stats.data_mapped += data;
 	m = slab_meta(a, (uint32_t)cell);
 	memset(m, 0, a->stride); /* every slot SLOT_FREE */
+	for (uint32_t s = 0; s < a->nslots; s++)
+		m->free_bits[s / 64] |= 1ull << (s % 64);
 	m->state = CELL_ACTIVE;
 	m->nfree = (uint16_t)a->nslots;
 	a->nempty++; /* until its first block is handed out */
@@ -208,18 +210,22 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 	halloc_give_cell(a, cell);
 }
 
-/* A random free slot of a slab with one. */
+/*
+ * A random free slot of a slab with one: the first free slot at or after a
+ * random start, wrapping (a word of the free bitmap at a time).
+ */
 static uint32_t pick_slot(struct halloc *h, struct halloc_area *a, struct slab_meta *m)
 {
-	uint8_t *st = slab_states(m);
 	/* A multiply, not a division: the bias is below 2^-55. */
 	uint32_t start = (uint32_t)(((unsigned __int128)random64(h) * a->nslots) >> 64);
+	uint32_t words = (a->nslots + 63) / 64, w = start / 64;
+	uint64_t bits = m->free_bits[w] & (~0ull << (start % 64));
 
-	for (uint32_t i = 0; i < a->nslots; i++) {
-		uint32_t s = start + i < a->nslots ? start + i : start + i - a->nslots;
-
-		if (st[s] == SLOT_FREE)
-			return s;
+	for (uint32_t i = 0; i <= words; i++) {
+		if (bits)
+			return w * 64 + (uint32_t)__builtin_ctzll(bits);
+		w = w + 1 < words ? w + 1 : 0;
+		bits = m->free_bits[w];
 	}
 	return 0; /* not reached: nfree > 0 */
 }
@@ -246,6 +252,7 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	if (m->nfree == a->nslots)
 		a->nempty--; /* a spare no more */
 	slab_states(m)[slot] = SLOT_USED;
+	m->free_bits[slot / 64] &= ~(1ull << (slot % 64));
 	slab_sizes(m, a->nslots)[slot] = (uint16_t)size;
 	if (--m->nfree == 0)
 		partial_remove(a, (uint32_t)cell);
@@ -267,6 +274,7 @@ static void slot_release(struct halloc *h, uint64_t key)
 	struct slab_meta *m = slab_meta(a, cell);
 
 	slab_states(m)[slot] = SLOT_FREE;
+	m->free_bits[slot / 64] |= 1ull << (slot % 64);
 	if (m->nfree++ == 0)
 		partial_push(a, cell);
 	if (m->nfree == a->nslots)

@@ -35,6 +35,8 @@ struct slab_meta {
 	uint16_t nfree;      /* SLOT_FREE slots */
 	uint8_t state;       /* enum cell_state */
 	uint8_t unused[5];
+	/* A bit per SLOT_FREE slot: a free slot is found a word at a time. */
+	uint64_t free_bits[SLAB_MAX_SLOTS / 64];
 };
 
 struct large_meta {
