@@ -18,6 +18,7 @@
 #include <carapace/thread.h>
 
 #include <carapace/arch.h>
+#include <carapace/boot.h>
 #include "sched_impl.h"
 
 #define IRQ_STACK_SIZE      (16 * 1024)
@@ -621,6 +622,7 @@ void sched_init(void)
 
 	sched_register_irqs();
 	sched_running = true;
+	boot_step("sched-threads");
 	smp_init(sched_ap_main);
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *ap = cpu_table[i];
