@@ -24,7 +24,7 @@
  *   carapace: violation=kasan kind=KIND access=read|write size=N addr=0x... at FUNCTION+0xOFF ...
  *
  * then, for a heap block, its allocation and free backtraces, and the
- * backtrace of the access; the run ends with status 146.
+ * backtrace of the access; the run ends with status 147.
  *
  * This file is built without the sanitizer (hardening/files.mk): the
  * runtime never checks itself.

@@ -11,7 +11,7 @@
  *                      the page-frame allocator took it back          kind=use-after-free
  *
  * In a SAN=kasan kernel the access ends the run with violation=kasan
- * (146). In a kernel built without it nothing stops them: the test prints
+ * (147). In a kernel built without it nothing stops them: the test prints
  * what it read and fails (status 1).
  */
 #include <stdint.h>

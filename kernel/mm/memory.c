@@ -175,16 +175,35 @@ static int build_kernel_tables(uint64_t *root)
 	return err;
 }
 
+/*
+ * Unmaps every page of [va, end) that holds a frame (present or not) and
+ * frees the frames, with one TLB shootdown per batch of pages instead of
+ * one per page (a shootdown is an IPI to every other CPU and a wait): the
+ * entries of a batch are cleared, then shot down, and only then are their
+ * frames freed, so that no CPU can reach a frame once it is reused.
+ * Only pages that hold frames are visited (mmu_next_frame skips absent
+ * tables). memory_lock held.
+ */
+void memory_unmap_frames_locked(uint64_t va, uint64_t end)
+{
+	uint64_t frames[UNMAP_BATCH];
+	uint64_t p = mmu_next_frame(mmu_root(), va, end);
+
+	while (p < end) {
+		unsigned n = 0;
+
+		for (; p < end && n < UNMAP_BATCH; p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end))
+			if ((frames[n] = mmu_clear_frame(mmu_root(), p)))
+				n++;
+		tlb_shootdown();
+		for (unsigned i = 0; i < n; i++)
+			memory_free_frame(frames[i]);
+	}
+}
+
 static void unmap_and_free(uint64_t va, uint64_t npages)
 {
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t pte;
-
-		if (mmu_lookup(mmu_root(), va + i * PAGE_SIZE, &pte, NULL)) {
-			mmu_unmap(mmu_root(), va + i * PAGE_SIZE, PAGE_SIZE);
-			memory_free_frame(pte & PTE_ADDR);
-		}
-	}
+	memory_unmap_frames_locked(va, va + npages * PAGE_SIZE);
 }
 
 /* Maps npages fresh frames at va, one by one (they need not be contiguous). */
@@ -453,6 +472,19 @@ void memory_kheap_unmap(uint64_t va, size_t len)
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	unmap_and_free(va, len / PAGE_SIZE);
 	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+int memory_kheap_protect_batched(uint64_t va, size_t len, bool access)
+{
+	uint64_t flags;
+	int err;
+
+	if ((va | len) & (PAGE_SIZE - 1) || va < KHEAP_BASE || len > KHEAP_LIMIT - va)
+		return -EINVAL;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	err = mmu_protect_local(mmu_root(), va, len, access ? MAP_READ | MAP_WRITE : MAP_NOACCESS);
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
 }
 
 static void count_ram(void)
