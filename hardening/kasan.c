@@ -29,6 +29,7 @@
  * This file is built without the sanitizer (hardening/files.mk): the
  * runtime never checks itself.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,12 +122,12 @@ void kasan_early_init(void)
 }
 
 /* Frames for the shadow of [va, va + len): zeroed, so accessible. */
-void kasan_map_shadow(uint64_t va, uint64_t len)
+int kasan_map_shadow(uint64_t va, uint64_t len)
 {
 	uint64_t start, end;
 
 	if (!shadow_base || va < HIGH_HALF || len == 0)
-		return;
+		return 0;
 	if (len > 0ull - va)
 		len = 0ull - va;
 	start = (uint64_t)shadow_of(va) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -136,11 +137,14 @@ void kasan_map_shadow(uint64_t va, uint64_t len)
 
 		if (mmu_lookup(mmu_root(), page, NULL, NULL))
 			continue;
-		if (memory_frame_alloc(&phys) ||
-		    mmu_map(mmu_root(), page, phys, PAGE_SIZE, MAP_READ | MAP_WRITE))
-			panic("kasan: no memory for the shadow of 0x%llx",
-			      (unsigned long long)va);
+		if (memory_frame_alloc(&phys))
+			return -ENOMEM;
+		if (mmu_map(mmu_root(), page, phys, PAGE_SIZE, MAP_READ | MAP_WRITE)) {
+			memory_free_frame(phys);
+			return -ENOMEM;
+		}
 	}
+	return 0;
 }
 
 void kasan_poison(uint64_t va, uint64_t len, enum kasan_code code)
@@ -251,8 +255,9 @@ void kasan_init(uint64_t direct_base, uint64_t bytes)
 		panic("kasan: cannot place the shadow");
 	shadow_offset = shadow_base - (HIGH_HALF >> 3);
 	direct_map = direct_base;
-	kasan_map_shadow((uint64_t)__text_start, (uint64_t)(__ksyms_end - __text_start));
-	kasan_map_shadow(direct_base, bytes);
+	if (kasan_map_shadow((uint64_t)__text_start, (uint64_t)(__ksyms_end - __text_start)) ||
+	    kasan_map_shadow(direct_base, bytes))
+		panic("kasan: no memory for the shadow of the image and the direct map");
 	/* From here on the boot stack's shadow is the real one (all accessible). */
 	__asan_shadow_memory_dynamic_address = shadow_offset;
 	shadow_on = true;

@@ -248,7 +248,10 @@ static uint64_t stack_place(uint64_t size)
 	if (aslr_pick_base(NULL, &q, stack_places, (size_t)nstacks, &base) < 0 ||
 	    map_fresh(base, size / PAGE_SIZE))
 		return 0;
-	kasan_map_shadow(base - guard_bytes(), size + 2 * guard_bytes());
+	if (kasan_map_shadow(base - guard_bytes(), size + 2 * guard_bytes())) {
+		unmap_and_free(base, size / PAGE_SIZE);
+		return 0;
+	}
 	for (i = nstacks; i > 0 && stack_places[i - 1].start > base; i--)
 		stack_places[i] = stack_places[i - 1];
 	stack_places[i] = (struct aslr_region){
@@ -457,8 +460,8 @@ int memory_kheap_map(uint64_t va, size_t len)
 		return -EINVAL;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	err = map_fresh(va, len / PAGE_SIZE);
-	if (!err)
-		kasan_map_shadow(va, len);
+	if (!err && (err = kasan_map_shadow(va, len)))
+		unmap_and_free(va, len / PAGE_SIZE);
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return err ? -ENOMEM : 0;
 }
@@ -619,12 +622,11 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 	/* 2 MiB pages need a 2 MiB-aligned address; the gap below is the guard. */
 	va = ALIGN_UP(phys_map_next + PAGE_SIZE, align);
 	if (len > PHYS_MAP_LIMIT - PAGE_SIZE - va ||
-	    mmu_map(mmu_root(), va, phys - off, len, prot)) {
+	    mmu_map(mmu_root(), va, phys - off, len, prot) || kasan_map_shadow(va, len)) {
 		mmu_unmap(mmu_root(), va, len); /* whatever part got mapped */
 		va = 0;
 	} else {
 		phys_map_next = va + len;
-		kasan_map_shadow(va, len);
 	}
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return va ? va + off : 0;

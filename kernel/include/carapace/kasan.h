@@ -33,8 +33,12 @@ void kasan_early_init(void);
  * checks start. Called by memory_init once frames can be allocated.
  */
 void kasan_init(uint64_t direct_base, uint64_t bytes);
-/* Maps (zeroed: accessible) the shadow of [va, va + len), as pages come. */
-void kasan_map_shadow(uint64_t va, uint64_t len);
+/*
+ * Maps (zeroed: accessible) the shadow of [va, va + len), as pages come:
+ * 0, or -ENOMEM (the caller gives the pages back and fails as it would
+ * without memory). The caller holds the memory lock.
+ */
+int kasan_map_shadow(uint64_t va, uint64_t len);
 void kasan_poison(uint64_t va, uint64_t len, enum kasan_code code);
 /* Accessible: [va, va + len); a partial last granule says how much of it is. */
 void kasan_unpoison(uint64_t va, uint64_t len);
@@ -63,7 +67,7 @@ void *kasan_memcpy_unchecked(void *dst, const void *src, size_t n);
 /* Macros, not inlines: their arguments are not even evaluated. */
 #define kasan_early_init() ((void)0)
 #define kasan_init(direct_base, bytes) ((void)0)
-#define kasan_map_shadow(va, len) ((void)0)
+#define kasan_map_shadow(va, len) 0
 #define kasan_poison(va, len, code) ((void)0)
 #define kasan_unpoison(va, len) ((void)0)
 #define kasan_frames_used(phys, n) ((void)0)
