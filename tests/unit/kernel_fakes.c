@@ -282,6 +282,11 @@ const char *thread_name(const struct thread *t)
 	return t->name;
 }
 
+void thread_set_name(struct thread *t, const char *name)
+{
+	snprintf(t->name, sizeof(t->name), "%s", name);
+}
+
 uint64_t thread_id(const struct thread *t)
 {
 	return t->id;
@@ -667,6 +672,18 @@ static void env_meminfo(void *ctx, uint64_t *total, uint64_t *free)
 	*free = (uint64_t)(FAKE_PAGES_MAX - npages) * PAGE_SIZE;
 }
 
+static void env_nofile_get(void *ctx, uint64_t *cur, uint64_t *max)
+{
+	(void)ctx;
+	sys_files_nofile(cur, max);
+}
+
+static int env_nofile_set(void *ctx, uint64_t cur, uint64_t max)
+{
+	(void)ctx;
+	return sys_files_set_nofile(cur, max);
+}
+
 static syscall_handler_fn handlers[SYSCALL_TABLE_SIZE];
 static struct syscall_log_limit log_limit;
 static const struct syscall_env env = {
@@ -678,6 +695,8 @@ static const struct syscall_env env = {
 	.gettid = env_gettid,
 	.set_clear_child_tid = env_set_clear_child_tid,
 	.meminfo = env_meminfo,
+	.nofile_get = env_nofile_get,
+	.nofile_set = env_nofile_set,
 	.kernel_handlers = handlers,
 	.log_limit = &log_limit,
 	.pid = 1,
@@ -715,4 +734,6 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_memory_register(handlers);
 	sys_poll_register(handlers);
 	sys_thread_register(handlers);
+	sys_itimer_register(handlers);
+	sys_prctl_register(handlers);
 }

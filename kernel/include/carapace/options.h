@@ -47,7 +47,10 @@
  *   api.token-file=PATH  the Bearer token, from the boot filesystem
  *                    (default: drawn from the CSPRNG, printed once)
  *   api.write=on|off on: the writing endpoints exist too
- *   (the api.* options are refused without api=on)
+ *   api.auth=on|off  off: no token asked, any peer is served (OSv's API;
+ *                    the audit's "API open" column, PROFILE=baseline)
+ *   (the api.* options but api.auth are refused without api=on: api.auth
+ *   alone is accepted so that a profile can bake it in)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -95,6 +98,7 @@ struct boot_options {
 	uint32_t api_addr;                   /* IPv4, host order */
 	uint16_t api_port;                   /* api.port=; 0: the default, 8000 */
 	const char *api_token_file;          /* api.token-file=; NULL: drawn */
+	bool api_open;                       /* api.auth=off */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */
