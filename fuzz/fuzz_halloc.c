@@ -49,6 +49,12 @@ static void fz_unmap(void *ctx, uintptr_t addr, size_t len)
 }
 
 /* Fixed bytes: a run depends on its input only. */
+static int fz_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	(void)ctx;
+	return mprotect((void *)addr, len, access ? PROT_READ | PROT_WRITE : PROT_NONE) ? -12 : 0;
+}
+
 static void fz_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -68,7 +74,8 @@ static void fz_report(void *ctx, const struct halloc_report *r)
 }
 
 static const struct halloc_backend backend = {
-	.map = fz_map, .unmap = fz_unmap, .random = fz_random, .layout_random = fz_random,
+	.map = fz_map, .unmap = fz_unmap, .protect = fz_protect,
+	.random = fz_random, .layout_random = fz_random,
 	.lock = fz_nolock, .unlock = fz_nolock, .report = fz_report,
 };
 

@@ -52,6 +52,12 @@ static void b_unmap(void *c, uintptr_t a, size_t n)
 	     -1, 0);
 }
 
+static int b_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	(void)ctx;
+	return mprotect((void *)addr, len, access ? PROT_READ | PROT_WRITE : PROT_NONE) ? -12 : 0;
+}
+
 static void b_random(void *c, void *buf, size_t n)
 {
 	(void)c;
@@ -82,7 +88,8 @@ static void b_report(void *c, const struct halloc_report *r)
 static void bench_init(void)
 {
 	static const struct halloc_backend be = {
-		.map = b_map, .unmap = b_unmap, .random = b_random, .layout_random = b_random,
+		.map = b_map, .unmap = b_unmap, .protect = b_protect,
+		.random = b_random, .layout_random = b_random,
 		.lock = b_lock, .unlock = b_unlock, .report = b_report,
 	};
 	void *area = mmap(NULL, RESERVE, PROT_NONE,

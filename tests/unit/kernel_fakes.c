@@ -28,10 +28,23 @@
 #include "kernel_fakes.h"
 #include <carapace/layout.h>
 #include <carapace/mmu.h>
+#include <carapace/net.h>
 #include "sys_kernel.h"
 #include <carapace/tlb.h>
 
 static enum fake_sched_mode mode;
+
+/* ---- the network's /etc files (kernel/net/net_names.c needs lwIP) ---- */
+
+int net_hosts_format(char *buf, size_t len)
+{
+	return snprintf(buf, len, "127.0.0.1\tlocalhost\n");
+}
+
+int net_resolv_conf_format(char *buf, size_t len)
+{
+	return snprintf(buf, len, "# no network in the host tests\n");
+}
 
 /* ---- heap, console, random, panic ---- */
 
