@@ -4,7 +4,10 @@ A cell is one of:
   succeeded  the attack printed its marker (AUDIT-SUCCESS: ...)
   stopped    the named defence stopped it: a violation of one of the
              attack's kinds, with that kind's status (for the ASLR row: a
-             fault at exactly the guessed address)
+             fault at exactly the guessed address); for a network row (a
+             host program), its "AUDIT-STOPPED: KIND ..." line naming one
+             of the row's kinds, printed only when it saw the defence's
+             own answer
   crashed    it ended otherwise: another violation, musl's own abort,
              a timeout, a reset
   survived   it ran to its end without reaching its goal or being stopped
@@ -22,6 +25,7 @@ STATUS = {
 LAUNCHER_STATUS = {124: "timeout", 125: "launcher failed", 126: "boot refused",
                    128: "kernel panic", 134: "abort()", 142: "guest reset, no status"}
 MARKER = re.compile(r"^AUDIT-SUCCESS: (.*)$", re.M)
+HOST_STOPPED = re.compile(r"^AUDIT-STOPPED: ([\w-]+) (.*)$", re.M)
 VIOLATION = re.compile(r"^carapace: (?:\S+ )*?violation=([\w-]+)(.*)$", re.M)
 
 
@@ -39,6 +43,9 @@ def classify(attack, output, status, guess=None):
     marker = MARKER.search(output)
     if marker:
         return "succeeded", marker.group(1)
+    stopped = HOST_STOPPED.search(output)
+    if stopped and stopped.group(1) in attack["kinds"] and attack.get("host"):
+        return "stopped", f"{stopped.group(1)}: {stopped.group(2)}"
     violation = VIOLATION.search(output)
     if violation:
         kind, rest = violation.group(1), violation.group(2)

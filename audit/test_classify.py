@@ -56,6 +56,17 @@ class Classify(unittest.TestCase):
         text_write = RO_AFTER_INIT.replace(" region=ro-after-init", "")
         self.assertEqual(classify(attack, text_write, 131)[0], "crashed")
 
+    def test_host_row_stopped_only_by_its_own_kind(self):
+        attack = BY_NAME["rest-api"]
+        out = ("audit: rest-api: GET /file/etc/secret without a token: HTTP/1.1 401 Unauthorized\n"
+               "AUDIT-STOPPED: api-auth 401 with WWW-Authenticate: Bearer\n## guest console\n")
+        self.assertEqual(classify(attack, out, 0),
+                         ("stopped", "api-auth: 401 with WWW-Authenticate: Bearer"))
+        self.assertEqual(classify(BY_NAME["frame-flood"], out, 0)[0], "survived")
+        # A guest program cannot claim a stop by printing the line.
+        self.assertEqual(classify(dict(BY_NAME["stack-smash"], kinds={"api-auth"}), out, 0)[0],
+                         "survived")
+
     def test_no_violation(self):
         attack = BY_NAME["use-after-free"]
         self.assertEqual(classify(attack, "audit: not stopped\n", 0)[0], "survived")
@@ -78,7 +89,8 @@ class Matrix(unittest.TestCase):
         root = os.path.dirname(os.path.abspath(__file__))
         for attack in ATTACKS:
             self.assertIn(attack["defence"], DEFENCES)
-            self.assertTrue(os.path.exists(os.path.join(root, "attacks", attack["program"] + ".c")))
+            program = attack.get("host") or attack["program"] + ".c"
+            self.assertTrue(os.path.exists(os.path.join(root, "attacks", program)))
 
 
 @unittest.skipUnless(os.environ.get("AUDIT_LIVE"), "set AUDIT_LIVE=1 to boot QEMU (needs make audit-build)")

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/kasan.h>
+
 #include "halloc_impl.h"
 
 #define MIN_ALIGN 16u
@@ -257,6 +259,7 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	if (--m->nfree == 0)
 		partial_remove(a, (uint32_t)cell);
 	write_canary(h, p, size);
+	kasan_heap_alloc(p, size, a->slot_bytes);
 	return (void *)p;
 }
 
@@ -337,6 +340,7 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 	struct slab_meta *m = slab_meta(a, w->cell);
 
 	memset((void *)p, 0, a->slot_bytes);
+	kasan_heap_free(p, a->slot_bytes);
 	slab_states(m)[slot] = SLOT_QUARANTINED;
 	h->stats.requested -= size;
 	h->stats.blocks--;
@@ -447,6 +451,7 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 	m->size = size;
 	m->next = 0;
 	m->state = CELL_ACTIVE;
+	kasan_heap_alloc(m->ptr, size, end - m->ptr);
 	return (void *)m->ptr;
 }
 
@@ -490,6 +495,8 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 			h->stats.cached += data;
 		}
 	}
+	/* Zeroed first: the sanitizer's poison forbids the kernel's own writes too. */
+	kasan_heap_free(m->ptr, start + data - m->ptr);
 	if (!m->cached_pages) {
 		h->be->unmap(h->be->ctx, start, data);
 		h->stats.data_mapped -= data;
@@ -626,6 +633,7 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
 			memset((char *)ptr + size, 0, old + HALLOC_CANARY - size);
 		slab_sizes(m, w.area->nslots)[slot] = (uint16_t)size;
 		write_canary(h, (uintptr_t)ptr, size);
+		kasan_heap_alloc((uintptr_t)ptr, size, w.area->slot_bytes);
 		h->stats.requested += size - old;
 		p = ptr;
 		goto out;

@@ -26,6 +26,7 @@
 #include <carapace/aslr.h>
 #include <carapace/csprng.h>
 #include <carapace/halloc.h>
+#include <carapace/kasan.h>
 #include <carapace/kheap.h>
 #include <carapace/layout.h>
 #include <carapace/memory.h>
@@ -69,16 +70,25 @@ static void app_unmap(void *ctx, uintptr_t addr, size_t len)
 	memory_unmap(addr, len);
 }
 
+/*
+ * In a SAN=kasan kernel fresh heap pages hold no block until the allocator
+ * hands one out, and unmapped ones are freed memory (carapace/kasan.h).
+ */
 static int kernel_map(void *ctx, uintptr_t addr, size_t len)
 {
+	int err = memory_kheap_map(addr, len);
+
 	(void)ctx;
-	return memory_kheap_map(addr, len);
+	if (!err)
+		kasan_poison(addr, len, KASAN_HEAP_UNALLOCATED);
+	return err;
 }
 
 static void kernel_unmap(void *ctx, uintptr_t addr, size_t len)
 {
 	(void)ctx;
 	memory_kheap_unmap(addr, len);
+	kasan_poison(addr, len, KASAN_HEAP_FREED);
 }
 
 /*

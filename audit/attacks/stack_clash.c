@@ -5,8 +5,11 @@
  * the stack. Built with -fstack-clash-protection (audit/Makefile.inc: the
  * compiler then touches every page on the way down, so the guard cannot be
  * jumped). Named defence: the stack's guard page (violation=stack-guard).
- * With guards=off the stack has no guard; what lies below it decides the
- * rest (with aslr=off another stack lies there: the write lands in it).
+ * With guards=off the stack has no guard, but with ASLR on nothing lies
+ * below it either (each stack is at a random page of a 2^32-page area):
+ * the first probe under the stack faults as a plain page fault. With
+ * aslr=off too the stacks are placed side by side and the write lands in
+ * the stack below (audit/matrix.py says why no variant does better).
  */
 #include <alloca.h>
 #include <stdint.h>

@@ -149,6 +149,10 @@ void api_handle(struct api *api, const struct http_request *req,
 	unsigned wait_s;
 
 	response_reset(resp);
+	if (api->open) {
+		route(&c);
+		return;
+	}
 	if (api_throttled(api, peer, now_ms, &wait_s)) {
 		api_error_response(resp, 429, "too many failed attempts: wait");
 		resp->retry_after = wait_s;

@@ -394,13 +394,16 @@ int api_start(const struct boot_options *o, const char *cmdline)
 		kprintf("api: not started: the token holds a blank or control character\n");
 		return rc;
 	}
-	if (o->api_token_file == NULL) {
+	if (o->api_token_file == NULL && !o->api_open) {
 		/* Printed once, and kept out of the console's log (/os/dmesg). */
 		console_write_unlogged("api: token ", 11);
 		console_write_unlogged(token, token_len);
 		console_write_unlogged("\n", 1);
 	}
 	memset(token, 0, sizeof(token));
+	api.open = o->api_open;
+	if (api.open)
+		kprintf("carapace: warning: api.auth=off: the REST API serves every peer without a token\n");
 	listen_config = (struct listen_config){ o->api_addr_set, o->api_addr,
 						o->api_port ? o->api_port : API_DEFAULT_PORT };
 	if (thread_create(listener_thread, NULL, &attr) == NULL) {

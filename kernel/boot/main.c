@@ -20,6 +20,7 @@
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/hardening.h>
+#include <carapace/kasan.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
@@ -146,14 +147,16 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 
 /*
  * No stack protector: the canary is set in here (hardening_init), and kmain
- * never returns.
+ * never returns. No SAN=kasan redzones: the boot stack has no shadow yet
+ * when it starts.
  */
-__no_stack_protector void kmain(void)
+__no_stack_protector __no_sanitize_address void kmain(void)
 {
 	uint64_t main_tsc = rdtsc();
 	char err[ERR_SIZE];
 	uint64_t stack_top;
 
+	kasan_early_init(); /* SAN=kasan: before any frame with redzones */
 	console_init();
 	cpu_init();
 	boot_step("console-cpu");

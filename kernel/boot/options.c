@@ -63,6 +63,8 @@ static int apply_ip(struct parser *p, struct boot_options *o,
 static int apply_gw(struct parser *p, struct boot_options *o,
 		    const char *word, const char *value);
 
+static int apply_netchannels(struct parser *p, struct boot_options *o,
+			     const char *word, const char *value);
 static int apply_api(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
 static int apply_api_addr(struct parser *p, struct boot_options *o,
@@ -73,6 +75,8 @@ static int apply_api_token_file(struct parser *p, struct boot_options *o,
 				const char *word, const char *value);
 static int apply_api_write(struct parser *p, struct boot_options *o,
 			   const char *word, const char *value);
+static int apply_api_auth(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
 
 static const struct option_def option_defs[] = {
 	{ "verbose", "verbose", false, apply_verbose },
@@ -90,11 +94,13 @@ static const struct option_def option_defs[] = {
 	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
 	{ "ip", "ip=ADDR/PREFIX", true, apply_ip },
 	{ "gw", "gw=ADDR", true, apply_gw },
+	{ "netchannels", "netchannels=on|off", true, apply_netchannels },
 	{ "api", "api=on|off", true, apply_api },
 	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
 	{ "api.port", "api.port=N", true, apply_api_port },
 	{ "api.token-file", "api.token-file=PATH", true, apply_api_token_file },
 	{ "api.write", "api.write=on|off", true, apply_api_write },
+	{ "api.auth", "api.auth=on|off", true, apply_api_auth },
 };
 
 #define NOPTIONS (sizeof(option_defs) / sizeof(option_defs[0]))
@@ -275,6 +281,15 @@ static int apply_ubsan(struct parser *p, struct boot_options *o,
 	static const char *const names[] = { "abort", "recover" };
 
 	return choose_flag(p, word, value, "ubsan", names, &o->ubsan_recover);
+}
+
+/* netchannels=off: the plain path through lwIP's thread, for comparison. */
+static int apply_netchannels(struct parser *p, struct boot_options *o,
+			     const char *word, const char *value)
+{
+	static const char *const names[] = { "on", "off" };
+
+	return choose_flag(p, word, value, "netchannels", names, &o->netchannels_off);
 }
 
 static int apply_aslr(struct parser *p, struct boot_options *o,
@@ -518,6 +533,18 @@ static int apply_api_write(struct parser *p, struct boot_options *o,
 	static const char *const names[] = { "off", "on" };
 
 	return choose_flag(p, word, value, "api.write", names, &o->api_write);
+}
+
+/*
+ * api.auth=off: the API asks for no token (OSv's). The defence's switch, as
+ * canary=constant is the canary's: for the audit and PROFILE=baseline.
+ */
+static int apply_api_auth(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	static const char *const names[] = { "on", "off" };
+
+	return choose_flag(p, word, value, "api.auth", names, &o->api_open);
 }
 
 /* api.addr=ADDR: the IPv4 address the API binds (dotted quad, as ip=). */

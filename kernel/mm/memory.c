@@ -19,6 +19,7 @@
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
+#include <carapace/kasan.h>
 #include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
@@ -83,8 +84,10 @@ int memory_frame_alloc(uint64_t *phys)
 {
 	int err = pfa_alloc(&pfa, 1, 1, phys);
 
-	if (!err)
+	if (!err) {
+		kasan_unpoison((uint64_t)mmu_phys_to_virt(*phys), PAGE_SIZE);
 		memset(mmu_phys_to_virt(*phys), 0, PAGE_SIZE);
+	}
 	return err;
 }
 
@@ -93,6 +96,7 @@ void memory_free_frame(uint64_t phys)
 	if (pfa_free(&pfa, phys, 1))
 		panic("frame 0x%llx freed twice (or not a RAM frame): the page tables "
 		      "and the frame allocator disagree", (unsigned long long)phys);
+	kasan_poison((uint64_t)mmu_phys_to_virt(phys), PAGE_SIZE, KASAN_PAGE_FREE);
 }
 
 /*
@@ -149,7 +153,7 @@ static int map_image_section(uint64_t root, char *start, char *end, unsigned pro
 static void place_direct_map(void)
 {
 	struct aslr_request q = {
-		.lo = DIRECT_MAP_BASE, .hi = KHEAP_BASE,
+		.lo = DIRECT_MAP_BASE, .hi = DIRECT_MAP_LIMIT,
 		.size = ALIGN_UP(phys_end, LARGE_PAGE_SIZE), .align = LARGE_PAGE_SIZE,
 	};
 
@@ -247,6 +251,7 @@ static uint64_t stack_place(uint64_t size)
 	if (aslr_pick_base(NULL, &q, stack_places, (size_t)nstacks, &base) < 0 ||
 	    map_fresh(base, size / PAGE_SIZE))
 		return 0;
+	kasan_map_shadow(base - guard_bytes(), size + 2 * guard_bytes());
 	for (i = nstacks; i > 0 && stack_places[i - 1].start > base; i--)
 		stack_places[i] = stack_places[i - 1];
 	stack_places[i] = (struct aslr_region){
@@ -316,8 +321,11 @@ static uint64_t stack_alloc(const char *name, size_t size, unsigned region_flags
 	uint64_t top = stack_alloc_locked(name, size, region_flags);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
-	if (top)
+	if (top) {
+		/* A reused stack keeps the redzones of its last owner's frames. */
+		kasan_unpoison(top - ALIGN_UP(size, PAGE_SIZE), ALIGN_UP(size, PAGE_SIZE));
 		stack_report(name, top - ALIGN_UP(size, PAGE_SIZE));
+	}
 	return top;
 }
 
@@ -452,6 +460,8 @@ int memory_kheap_map(uint64_t va, size_t len)
 		return -EINVAL;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	err = map_fresh(va, len / PAGE_SIZE);
+	if (!err)
+		kasan_map_shadow(va, len);
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return err ? -ENOMEM : 0;
 }
@@ -533,6 +543,8 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	pfa_reserve_range(&pfa, 0, early.next);
 	early_used = early.next - early.start;
 	mmu_init(direct_map_base, memory_frame_alloc);
+	/* SAN=kasan: the shadow, before the first stack or heap page is mapped. */
+	kasan_init(direct_map_base, phys_end);
 
 	/* The device window from a random page of its first half. */
 	{
@@ -615,6 +627,7 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 		va = 0;
 	} else {
 		phys_map_next = va + len;
+		kasan_map_shadow(va, len);
 	}
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return va ? va + off : 0;
@@ -663,6 +676,7 @@ void *memory_alloc_dma(size_t size, uint64_t *phys)
 	spin_unlock_irqrestore(&memory_lock, flags);
 	if (err)
 		return NULL;
+	kasan_unpoison((uint64_t)mmu_phys_to_virt(*phys), frames * PAGE_SIZE);
 	memset(mmu_phys_to_virt(*phys), 0, frames * PAGE_SIZE);
 	return mmu_phys_to_virt(*phys);
 }

@@ -32,6 +32,7 @@
 #include <lwip/ip.h>
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
+#include "inet_channel.h"
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
 #define UDP_MAX       65507 /* the largest UDP payload over IPv4 */
@@ -57,6 +58,7 @@ struct inet_sock {
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
+	struct inet_channel chan; /* TCP, connected: its frames (inet_channel.c) */
 };
 
 static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
@@ -72,6 +74,13 @@ static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	(void)conn, (void)evt, (void)len;
 	if (net_vfs)
 		vfs_notify_changed(net_vfs);
+}
+
+/* The driver's thread: a frame waits in a socket's net channel. */
+static void on_channel_frame(struct channel *ch)
+{
+	(void)ch;
+	on_event(NULL, NETCONN_EVT_RCVPLUS, 0);
 }
 
 static int lwip_errno(err_t err)
@@ -156,6 +165,7 @@ static void fetch(struct inet_sock *is)
 {
 	err_t err;
 
+	inet_channel_drain(&is->chan); /* this thread does the protocol's work */
 	if (is->s.listening) {
 		if (!is->pending && netconn_accept(is->conn, &is->pending) == ERR_OK)
 			is->s.vn.events_in++;
@@ -189,9 +199,10 @@ static void connect_done(struct inet_sock *is)
 		return;
 	is->connecting = false;
 	err = netconn_err(is->conn);
-	if (err == ERR_OK)
+	if (err == ERR_OK) {
 		is->connected = true;
-	else /* a reset answering the SYN is a refusal, as Linux says */
+		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
+	} else /* a reset answering the SYN is a refusal, as Linux says */
 		is->s.error = err == ERR_RST ? -ECONNREFUSED : lwip_errno(err);
 	is->s.vn.events_out++;
 }
@@ -443,6 +454,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
+	inet_channel_drain(&is->chan); /* acknowledgements make room */
 	connect_done(is);
 	return s->type == SOCK_STREAM ? stream_send(is, io) : udp_send(is, io);
 }
@@ -500,6 +512,7 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	netconn_set_nonblocking(n->conn, 1);
 	n->connected = true;
+	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
 	return 0;
 }
 
@@ -543,6 +556,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
 		is->connected = true;
+		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 		return 0;
 	}
 	if (err == ERR_INPROGRESS) {
@@ -603,6 +617,7 @@ static void inet_release(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
 
+	inet_channel_close(&is->chan); /* before the pcb goes: lwIP answers what is left */
 	if (is->rx)
 		pbuf_free(is->rx);
 	if (is->dgram)

@@ -98,6 +98,28 @@ static void test_auth(void **state)
 	free(f);
 }
 
+/*
+ * api.auth=off (the audit's "API open" column, OSv's API): every request is
+ * served without a token, however many fail; the rest of the API's rules
+ * (the token file never served, write routes absent) still hold.
+ */
+static void test_open(void **state)
+{
+	struct fixture *f = setup(false);
+
+	(void)state;
+	f->api.open = true;
+	for (int i = 0; i < 2 * API_FREE_FAILURES; i++)
+		assert_int_equal(call_as(f, "GET", "/os/name", i % 2 ? "Bearer no" : NULL, "", 1000),
+				 200);
+	assert_string_equal(f->body, "\"Carapace\"");
+	assert_null(strstr(f->head, "WWW-Authenticate"));
+	assert_int_equal(call_as(f, "GET", "/nope", NULL, "", 1000), 404);
+	assert_int_equal(call_as(f, "GET", "/file/etc/api-token", NULL, "", 1000), 403);
+	assert_int_equal(call_as(f, "PUT", "/file/tmp/x", NULL, "x", 1000), 405);
+	free(f);
+}
+
 /* Five failures are free; then 429 with Retry-After doubling, even for the right token. */
 static void test_throttle(void **state)
 {
@@ -475,6 +497,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_throttle_eviction),
 		cmocka_unit_test(test_token_rules),

@@ -21,7 +21,8 @@
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
 	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
-	"gw=ADDR, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, api.write=on|off"
+	"gw=ADDR, netchannels=on|off, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
+	"api.write=on|off, api.auth=on|off"
 
 struct good_case {
 	const char *cmdline;
@@ -384,29 +385,35 @@ static void test_guards_canary(void **state)
 	}
 }
 
-/* ubsan=abort|recover: the last one given wins; anything else is refused. */
-static void test_ubsan(void **state)
+/* ubsan=abort|recover and netchannels=on|off: the last one given wins;
+ * anything else is refused. */
+static void test_ubsan_netchannels(void **state)
 {
 	static const struct {
 		const char *cmdline;
 		int rc;
-		bool recover;
+		bool recover, channels_off;
 	} cases[] = {
-		{ "", 0, false },
-		{ "ubsan=recover", 0, true },
-		{ "ubsan=recover ubsan=abort", 0, false },
-		{ "ubsan=maybe", -EINVAL, false },
-		{ "ubsan", -EINVAL, false },
+		{ "", 0, false, false },
+		{ "ubsan=recover", 0, true, false },
+		{ "ubsan=recover ubsan=abort", 0, false, false },
+		{ "ubsan=maybe", -EINVAL, false, false },
+		{ "ubsan", -EINVAL, false, false },
+		{ "netchannels=off", 0, false, true },
+		{ "netchannels=off netchannels=on ubsan=recover", 0, true, false },
+		{ "netchannels=no", -EINVAL, false, false },
+		{ "netchannels", -EINVAL, false, false },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64], err[128];
+		char buf[64], err[512];
 		struct boot_options o;
 
 		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
 		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), cases[i].rc);
 		assert_int_equal(o.ubsan_recover, cases[i].recover);
+		assert_int_equal(o.netchannels_off, cases[i].channels_off);
 	}
 }
 
@@ -550,37 +557,44 @@ static void test_api(void **state)
 		uint16_t port;
 		const char *token_file;
 		const char *message;
+		bool open;
 	} cases[] = {
-		{ "", 0, false, false, false, 0, 0, NULL, NULL },
-		{ "api=off", 0, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on", 0, true, false, false, 0, 0, NULL, NULL },
+		{ "", 0, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=off", 0, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on", 0, true, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.write=on api.addr=10.0.2.15 api.port=8080 api.token-file=/etc/t",
-		  0, true, true, true, 0x0a00020f, 8080, "/etc/t", NULL },
+		  0, true, true, true, 0x0a00020f, 8080, "/etc/t", NULL, false },
 		{ "api.write=on api=on api.port=65535 api.write=off", 0, true, false, false, 0,
-		  65535, NULL, NULL },
-		{ "api=on api.addr=0.0.0.0 api.port=1", 0, true, false, true, 0, 1, NULL, NULL },
+		  65535, NULL, NULL, false },
+		{ "api=on api.addr=0.0.0.0 api.port=1", 0, true, false, true, 0, 1, NULL, NULL, false },
 		{ "api.write=on", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on", false },
 		{ "api.port=80 -- /app", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on" },
+		  "boot options api.addr=, api.port=, api.token-file= and api.write= need api=on", false },
 		{ "api=yes", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot option 'api=yes': api must be off or on" },
+		  "boot option 'api=yes': api must be off or on", false },
 		{ "api=on api.write=1", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot option 'api.write=1': api.write must be off or on" },
+		  "boot option 'api.write=1': api.write must be off or on", false },
 		{ "api=on api.port=0", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot option 'api.port=0': the port must be 1 to 65535" },
-		{ "api=on api.port=65536", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.port=080", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.port=99999999999999999999", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.port=8x", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		  "boot option 'api.port=0': the port must be 1 to 65535", false },
+		{ "api=on api.port=65536", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.port=080", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.port=99999999999999999999", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.port=8x", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.addr=10.0.2", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot option 'api.addr=10.0.2' must be api.addr=A.B.C.D (IPv4, decimal)" },
-		{ "api=on api.addr=10.0.2.256", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.addr=10.0.2.015", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.addr=10.0.2.1.5", -EINVAL, false, false, false, 0, 0, NULL, NULL },
-		{ "api=on api.addr=1000.0.2.1", -EINVAL, false, false, false, 0, 0, NULL, NULL },
+		  "boot option 'api.addr=10.0.2' must be api.addr=A.B.C.D (IPv4, decimal)", false },
+		{ "api=on api.addr=10.0.2.256", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.addr=10.0.2.015", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.addr=10.0.2.1.5", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.addr=1000.0.2.1", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.token-file=etc/t", -EINVAL, false, false, false, 0, 0, NULL,
-		  "boot option 'api.token-file=etc/t': the token file's path must be absolute" },
+		  "boot option 'api.token-file=etc/t': the token file's path must be absolute", false },
+		/* api.auth alone is accepted: PROFILE=baseline bakes api.auth=off in. */
+		{ "api.auth=off", 0, false, false, false, 0, 0, NULL, NULL, true },
+		{ "api=on api.auth=off", 0, true, false, false, 0, 0, NULL, NULL, true },
+		{ "api.auth=off api=on api.auth=on", 0, true, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.auth=no", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.auth=no': api.auth must be on or off", false },
 	};
 
 	(void)state;
@@ -592,6 +606,7 @@ static void test_api(void **state)
 		snprintf(line, sizeof(line), "%s", cases[i].cmdline);
 		rc = options_parse(line, &o, err, sizeof(err));
 		if (rc != cases[i].rc || o.api_on != cases[i].on || o.api_write != cases[i].write ||
+		    o.api_open != cases[i].open ||
 		    o.api_addr_set != cases[i].addr_set || o.api_addr != cases[i].addr ||
 		    o.api_port != cases[i].port ||
 		    (cases[i].token_file == NULL) != (o.api_token_file == NULL) ||
@@ -616,7 +631,7 @@ int main(void)
 		cmocka_unit_test(test_guards_canary),
 		cmocka_unit_test(test_tmp_size),
 		cmocka_unit_test(test_net),
-		cmocka_unit_test(test_ubsan),
+		cmocka_unit_test(test_ubsan_netchannels),
 		cmocka_unit_test(test_api),
 	};
 

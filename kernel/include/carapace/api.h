@@ -111,6 +111,7 @@ struct api_throttle_entry {
 struct api {
 	const struct api_platform *plat;
 	bool write;                     /* api.write=on */
+	bool open;                      /* api.auth=off: no token asked, no throttle */
 	char token[API_TOKEN_MAX + 1];
 	size_t token_len;
 	const char *token_file;         /* never served by /file; may be NULL */

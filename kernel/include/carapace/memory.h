@@ -179,6 +179,11 @@ int memory_kheap_protect_batched(uint64_t va, size_t len, bool access);
  * second owner of the frame.
  */
 void memory_free_frame(uint64_t phys);
+/*
+ * One zeroed frame: 0, or -ENOMEM. The caller holds the memory lock or runs
+ * alone at boot (kernel/mm/ and SAN=kasan's shadow, hardening/kasan.c).
+ */
+int memory_frame_alloc(uint64_t *phys);
 
 /* Frames free now and usable in all, for reports and tests. */
 uint64_t memory_free_frames(void);

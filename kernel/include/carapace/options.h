@@ -37,6 +37,9 @@
  *   ip=ADDR/PREFIX   a static IPv4 address for the first network device
  *                    (dotted quad, prefix 1-32); without it, DHCP
  *   gw=ADDR          the default gateway with ip= (inside its subnet)
+ *   netchannels=on|off  off: every received frame goes through lwIP's
+ *                    tcpip thread; on (the default): a connected TCP
+ *                    socket's frames are processed by its reader
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
  *   api.addr=A.B.C.D the address it binds (default: all the guest has)
@@ -44,7 +47,10 @@
  *   api.token-file=PATH  the Bearer token, from the boot filesystem
  *                    (default: drawn from the CSPRNG, printed once)
  *   api.write=on|off on: the writing endpoints exist too
- *   (the api.* options are refused without api=on)
+ *   api.auth=on|off  off: no token asked, any peer is served (OSv's API;
+ *                    the audit's "API open" column, PROFILE=baseline)
+ *   (the api.* options but api.auth are refused without api=on: api.auth
+ *   alone is accepted so that a profile can bake it in)
  *
  * An unknown option, a value given to a flag, a missing value or a malformed
  * one is an error: options_parse returns a negative errno and writes a
@@ -85,12 +91,14 @@ struct boot_options {
 	uint8_t net_prefix;                  /* 1..32 */
 	bool net_gw_set;                     /* gw= given */
 	uint32_t net_gw;                     /* host byte order */
+	bool netchannels_off;                /* netchannels=off */
 	bool api_on;                         /* api=on */
 	bool api_write;                      /* api.write=on */
 	bool api_addr_set;                   /* api.addr= given */
 	uint32_t api_addr;                   /* IPv4, host order */
 	uint16_t api_port;                   /* api.port=; 0: the default, 8000 */
 	const char *api_token_file;          /* api.token-file=; NULL: drawn */
+	bool api_open;                       /* api.auth=off */
 	const char *test;                    /* NULL: no in-kernel test */
 	int app_argc;                        /* 0: no application given */
 	const char *app_argv[OPTIONS_MAX_ARGS + 1]; /* NULL-terminated */
