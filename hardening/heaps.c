@@ -118,7 +118,6 @@ static int app_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 	if (!access)
 		memset((void *)addr, 0, len);
 	err = memory_protect_batched(addr, len, access ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : 0);
-
 	if (!err)
 		heap_protected(ctx, access);
 	return err;
@@ -131,7 +130,6 @@ static int kernel_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 	if (!access)
 		memset((void *)addr, 0, len);
 	err = memory_kheap_protect_batched(addr, len, access);
-
 	if (!err)
 		heap_protected(ctx, access);
 	return err;
