@@ -164,8 +164,8 @@ fuzz:
 		$(if $(JOBS),--jobs $(JOBS))
 
 # A live packet storm against a running guest (scripts/fuzz-net, fuzz/README.md):
-# COUNT frames (default 20,000) or FUZZ_S seconds, SEED; SAN=ubsan boots the
-# sanitized image ($(BUILD) is build/san-ubsan then).
+# COUNT frames (default 20,000) or FUZZ_S seconds, SEED; SAN=ubsan or kasan boots the
+# sanitized image ($(BUILD) is build/san-SAN then).
 fuzz-net: $(BUILD)/carapace.bin
 	@$(PYTHON) scripts/fuzz-net --kernel $(BUILD)/carapace.bin $(if $(COUNT),--count $(COUNT)) \
 		$(if $(FUZZ_S),--seconds $(FUZZ_S)) $(if $(SEED),--seed $(SEED))

@@ -279,7 +279,8 @@ static void udp_echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 		     u16_t port)
 {
 	(void)arg;
-	udp_sendto(pcb, p, addr, port);
+	if (port != 0) /* source port 0: "no reply expected" (RFC 768) */
+		udp_sendto(pcb, p, addr, port);
 	pbuf_free(p);
 }
 

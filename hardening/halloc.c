@@ -475,8 +475,8 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
 
 /*
  * Takes a freed block's pages away at once, so that any access to it
- * faults: while the cache has room they stay mapped, zeroed and
- * inaccessible, to be given back by a later large_alloc of the cell
+ * faults: while the cache has room they stay mapped, inaccessible (and
+ * zero when given back), to be given back by a later large_alloc of the cell
  * (a change of protection instead of a new mapping: no frames to allocate
  * and zero, no page tables to build); otherwise they are unmapped. Its
  * addresses are reused only after the quarantine.
@@ -490,7 +490,6 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 
 	m->cached_pages = 0;
 	if (h->be->protect && h->stats.cached + data <= HALLOC_LARGE_CACHE) {
-		memset((void *)start, 0, data);
 		if (h->be->protect(h->be->ctx, start, data, false) == 0) {
 			m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
 			h->stats.cached += data;

@@ -20,6 +20,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/app_heap.h>
 #include <carapace/aslr.h>
@@ -109,11 +110,14 @@ static void heap_protected(struct heap *hp, bool access)
 	}
 }
 
+/* Pages to be taken away are zeroed first: they come back zero (calloc's promise). */
 static int app_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 {
-	int err = memory_protect_batched(addr, len,
-					 access ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : 0);
+	int err;
 
+	if (!access)
+		memset((void *)addr, 0, len);
+	err = memory_protect_batched(addr, len, access ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : 0);
 	if (!err)
 		heap_protected(ctx, access);
 	return err;
@@ -121,8 +125,11 @@ static int app_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 
 static int kernel_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 {
-	int err = memory_kheap_protect_batched(addr, len, access);
+	int err;
 
+	if (!access)
+		memset((void *)addr, 0, len);
+	err = memory_kheap_protect_batched(addr, len, access);
 	if (!err)
 		heap_protected(ctx, access);
 	return err;

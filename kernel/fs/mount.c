@@ -92,20 +92,22 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 static struct ramfs *tmp; /* /tmp, for fs_tmp_usage */
 
 /*
- * /etc is the boot filesystem's when it has one (the application packed
- * its own files there with the launcher's --file): a mount would hide it.
+ * /etc: the generated files laid over the boot filesystem's /etc when it
+ * has one (the launcher packs passwd and group, an application its own
+ * files): a file packed there wins over a generated one of its name.
  */
 static int mount_etc(char *err, size_t err_size)
 {
-	struct linux_stat st;
+	struct vfs_file *packed = NULL;
 	int rc;
 
-	if (vfs_stat(&vfs, "/", "/etc", &st) != -ENOENT)
-		return 0;
 	if ((rc = procfs_init(&etcfs, etc_files, sizeof(etc_files) / sizeof(etc_files[0]), &heap))) {
 		fmt_snprintf(err, err_size, "the /etc table is not valid (error %d)", rc);
 		return rc;
 	}
+	/* The open file keeps the directory's vnode for good. */
+	if (vfs_open(&vfs, "/", "/etc", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &packed) == 0)
+		procfs_set_lower(&etcfs, packed->vn);
 	return mount_or_say("/etc", procfs_root(&etcfs), err, err_size);
 }
 

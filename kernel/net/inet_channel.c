@@ -11,6 +11,7 @@
  * has one consumer at a time, as it must.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <carapace/memory.h>
@@ -80,13 +81,15 @@ bool inet_channel_is_open(const struct inet_channel *c)
 	return c->slots != NULL;
 }
 
-/* The ring's frames through lwIP's input: what tcpip_thread would do. */
-static void run_frames(struct inet_channel *c)
+/* Up to max of the ring's frames through lwIP's input, as tcpip_thread
+ * would run them; the count run. */
+static size_t run_frames(struct inet_channel *c, size_t max)
 {
 	void *frame;
+	size_t n = 0;
 
-	if (!channel_pop(&c->ch, &frame))
-		return;
+	if (max == 0 || !channel_pop(&c->ch, &frame))
+		return 0;
 	LOCK_TCPIP_CORE();
 	do {
 		struct pbuf *p = frame;
@@ -96,14 +99,14 @@ static void run_frames(struct inet_channel *c)
 			ethernet_input(p, netif); /* takes p, always */
 		else
 			pbuf_free(p);
-	} while (channel_pop(&c->ch, &frame));
+	} while (++n < max && channel_pop(&c->ch, &frame));
 	UNLOCK_TCPIP_CORE();
+	return n;
 }
 
-void inet_channel_drain(struct inet_channel *c)
+size_t inet_channel_drain(struct inet_channel *c, size_t max)
 {
-	if (c->slots)
-		run_frames(c);
+	return c->slots ? run_frames(c, max) : 0;
 }
 
 void inet_channel_close(struct inet_channel *c)
@@ -113,7 +116,7 @@ void inet_channel_close(struct inet_channel *c)
 	channel_close(&c->ch);
 	/* No classify() can push now: what is left is this connection's last
 	 * acknowledgements and data, which lwIP still answers. */
-	run_frames(c);
+	run_frames(c, SIZE_MAX);
 	kfree(c->slots);
 	c->slots = NULL;
 }

@@ -8,6 +8,7 @@
 #define CARAPACE_INET_CHANNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <carapace/classifier.h>
 
@@ -28,8 +29,19 @@ struct inet_channel {
  */
 void inet_channel_open(struct inet_channel *c, struct netconn *conn, channel_wake_fn wake,
 		       void *owner);
-/* Runs the frames waiting in the channel through lwIP, in this thread. */
-void inet_channel_drain(struct inet_channel *c);
+/*
+ * Frames a receive runs before it looks for data again: under half of a
+ * connection's receive mailbox (128 pbufs, lwipopts.h), so that a batch of
+ * data frames never finds it full (lwIP would keep the refused data and
+ * drop the segments after it until TCP sends them again).
+ */
+#define INET_CHANNEL_BATCH 48
+
+/*
+ * Runs up to max of the frames waiting in the channel (SIZE_MAX: all)
+ * through lwIP, in this thread; the count run, 0 when it was empty.
+ */
+size_t inet_channel_drain(struct inet_channel *c, size_t max);
 /* Closes the channel (a grace period), then runs what was left in it. */
 void inet_channel_close(struct inet_channel *c);
 /* Whether c has an open channel. */

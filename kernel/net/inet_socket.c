@@ -52,6 +52,7 @@ struct inet_sock {
 	/* What a fetch found and nobody read yet. */
 	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
 	size_t rx_off;
+	size_t rx_consumed;       /* TCP: bytes read whose window lwIP has not reopened */
 	struct netbuf *dgram;     /* UDP: the next datagram */
 	struct netconn *pending;  /* listener: the next connection */
 	bool eof;                 /* TCP: the peer's FIN was fetched */
@@ -161,11 +162,21 @@ static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t 
 
 /* ---- what is ready: fetched without blocking, kept until read ---- */
 
+/*
+ * The next TCP pbuf lwIP queued for the socket. The window reopens when
+ * the bytes are read (stream_recv), not when they are fetched: one window
+ * update per read, not one per segment (each an ACK frame to send).
+ */
+static err_t recv_pbuf(struct inet_sock *is)
+{
+	return netconn_recv_tcp_pbuf_flags(is->conn, &is->rx,
+					   NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+}
+
 static void fetch(struct inet_sock *is)
 {
 	err_t err;
 
-	inet_channel_drain(&is->chan); /* this thread does the protocol's work */
 	if (is->s.listening) {
 		if (!is->pending && netconn_accept(is->conn, &is->pending) == ERR_OK)
 			is->s.vn.events_in++;
@@ -178,16 +189,25 @@ static void fetch(struct inet_sock *is)
 	}
 	if (!is->connected || is->rx || is->eof || is->rx_err)
 		return;
-	err = netconn_recv_tcp_pbuf_flags(is->conn, &is->rx, NETCONN_DONTBLOCK);
+	err = recv_pbuf(is);
+	/* Nothing queued: this thread does the protocol's work on the frames
+	 * its channel holds, then looks again. */
+	while (err == ERR_WOULDBLOCK && inet_channel_drain(&is->chan, INET_CHANNEL_BATCH))
+		err = recv_pbuf(is);
 	if (err == ERR_WOULDBLOCK)
 		return;
 	is->s.vn.events_in++;
-	if (err == ERR_OK)
+	if (err == ERR_OK) {
 		is->rx_off = 0;
-	else if (err == ERR_CLSD)
+	} else if (err == ERR_CLSD) {
+		/* The FIN took one unit of the window: give it back, or lwIP's
+		 * close finds the window short of full and resets the connection
+		 * instead of sending its FIN (tcp_close_shutdown). */
+		netconn_tcp_recvd(is->conn, 1);
 		is->eof = true;
-	else
+	} else {
 		is->rx_err = lwip_errno(err);
+	}
 }
 
 /* A non-blocking connect that finished: connected, or its error in SO_ERROR. */
@@ -228,6 +248,9 @@ static unsigned inet_poll(struct socket *s)
 	unsigned mask = 0;
 	bool out;
 
+	/* All of them: acknowledgements make room to send, even while data
+	 * waits unread (lwIP refuses data past a full mailbox, not them). */
+	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
 	if (is->rx || is->dgram || is->pending || is->eof || is->rx_err)
@@ -325,9 +348,15 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 			break; /* peeks at the first pbuf only */
 		is->rx_off += n;
 		if (is->rx_off == is->rx->tot_len) {
+			is->rx_consumed += is->rx->tot_len;
 			pbuf_free(is->rx);
 			is->rx = NULL;
 		}
+	}
+	if (is->rx_consumed) {
+		/* lwIP sends the window update (an ACK) when it has grown enough. */
+		netconn_tcp_recvd(is->conn, is->rx_consumed);
+		is->rx_consumed = 0;
 	}
 	if (done)
 		return (int64_t)done;
@@ -454,7 +483,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
-	inet_channel_drain(&is->chan); /* acknowledgements make room */
+	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements make room */
 	connect_done(is);
 	return s->type == SOCK_STREAM ? stream_send(is, io) : udp_send(is, io);
 }

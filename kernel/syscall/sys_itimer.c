@@ -20,6 +20,7 @@
 
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/mutex.h>
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
 #include <carapace/waitqueue.h>
@@ -113,18 +114,19 @@ static int set_real(uint64_t value, uint64_t interval, struct k_itimerval *old)
 	uint64_t flags;
 
 	if (value && !__atomic_load_n(&thread_started, __ATOMIC_ACQUIRE)) {
-		static struct spinlock start_lock = SPINLOCK_INIT;
+		/* A mutex, not a spinlock: thread_create allocates and may sleep. */
+		static struct mutex start_lock = MUTEX_INIT;
 		struct thread_attr attr = { .name = "itimer", .cpu = THREAD_ANY_CPU, .detached = true };
 		int rc = 0;
 
-		flags = spin_lock_irqsave(&start_lock);
+		mutex_lock(&start_lock);
 		if (!thread_started) {
 			if (thread_create(itimer_thread, NULL, &attr))
 				__atomic_store_n(&thread_started, true, __ATOMIC_RELEASE);
 			else
 				rc = -EAGAIN; /* no memory for the thread: the timer would never fire */
 		}
-		spin_unlock_irqrestore(&start_lock, flags);
+		mutex_unlock(&start_lock);
 		if (rc)
 			return rc;
 	}

@@ -6,10 +6,14 @@
  * address needs no lookup, and with the argument "dns" a name under
  * .invalid (RFC 6761) goes to that server through a UDP socket and comes
  * back as "Name does not resolve" (EAI_NONAME: an answer, not a time-out).
+ * The launcher's own /etc files stay there beside them: getpwnam finds
+ * root in its /etc/passwd, and /etc lists both kinds.
  * Prints one line a check; exits 0 when all pass.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,6 +89,21 @@ int main(int argc, char **argv)
 	check(rc == 0 && strcmp(text, "10.0.2.15") == 0, "carapace AF_INET", text);
 	rc = lookup("192.0.2.7", AF_UNSPEC, text, sizeof(text));
 	check(rc == 0 && strcmp(text, "192.0.2.7") == 0, "numeric", text);
+	{
+		struct passwd *pw = getpwnam("root");
+		DIR *etc = opendir("/etc");
+		struct dirent *d;
+		int seen = 0;
+
+		check(pw && pw->pw_uid == 0, "getpwnam root", pw ? "uid 0" : "none");
+		while (etc && (d = readdir(etc)) != NULL)
+			seen |= (!strcmp(d->d_name, "hosts") ? 1 : 0) |
+				(!strcmp(d->d_name, "resolv.conf") ? 2 : 0) |
+				(!strcmp(d->d_name, "passwd") ? 4 : 0);
+		if (etc)
+			closedir(etc);
+		check(seen == 7, "/etc lists hosts, resolv.conf and passwd", seen == 7 ? "yes" : "no");
+	}
 	if (argc > 1 && strcmp(argv[1], "dns") == 0) {
 		rc = lookup("carapace-resolve-test.invalid", AF_INET, text, sizeof(text));
 		check(rc == EAI_NONAME, "dns carapace-resolve-test.invalid", text);

@@ -4,10 +4,10 @@ has built build/apps/redis-server.so (make test does not build it: skipped
 then).
 
 - redis-cli ping, set and get; redis-benchmark -q -n 2000 -c 10 -t set,get
-  gives both rows. With its default 50 clients the benchmark stalled in
-  Carapace (2026-12-06: after about 1,500 SETs a few requests every 3 s,
-  lwIP's first retransmission time, then "Connection reset by peer"): open,
-  apps/README.md.
+  gives both rows. With its default 50 clients the benchmark stalled
+  (2026-12-06: after about 1,500 SETs a few requests every 3 s, then
+  "Connection reset by peer"), and so did it against Debian's redis in the
+  Linux guest under the same QEMU user networking: not Carapace's.
 - What redis asks of the kernel at start, now answered: its
   setrlimit(RLIMIT_NOFILE, 10032) succeeds (before, redis logged that it
   lowered maxclients to 992), and no "not implemented" line for umask,

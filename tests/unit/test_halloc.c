@@ -63,10 +63,15 @@ static void host_unmap(void *ctx, uintptr_t addr, size_t len)
 	h->mapped -= len;
 }
 
+/* Taken away: discarded (a fresh PROT_NONE mapping), so they come back zero. */
 static int host_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 {
 	(void)ctx;
-	return mprotect((void *)addr, len, access ? PROT_READ | PROT_WRITE : PROT_NONE) ? -12 : 0;
+	if (access)
+		return mprotect((void *)addr, len, PROT_READ | PROT_WRITE) ? -12 : 0;
+	return mmap((void *)addr, len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED
+		       ? -12 : 0;
 }
 
 static void host_random(void *ctx, void *buf, size_t len)

@@ -57,9 +57,12 @@ struct halloc_backend {
 	void (*unmap)(void *ctx, uintptr_t addr, size_t len);
 	/*
 	 * Mapped pages made inaccessible (access false: any access faults at
-	 * once on this CPU; the pages keep their contents) or accessible again,
-	 * readable and writable. A freed large block is kept so, zeroed, to be
-	 * reused without a new mapping. 0 or an error; NULL: no such cache.
+	 * once on this CPU, and the pages read as zero once accessible again)
+	 * or accessible again, readable and writable (true). A freed large
+	 * block is kept so, to be reused without a new mapping. The kernel
+	 * zeroes the pages and keeps their frames; the host discards them (a
+	 * host's page-table changes cost more than its fresh pages). 0 or an
+	 * error; NULL: no such cache, every freed large block is unmapped.
 	 */
 	int (*protect)(void *ctx, uintptr_t addr, size_t len, bool access);
 	/* Secrets (the canaries): never reproducible. */
