@@ -3,6 +3,9 @@
 # portable kernel source, and its own files (the rows of make fuzz-cov's
 # table and of the README's coverage figures).
 #   portable  every portable kernel source (KERNEL_PORTABLE_SRCS)
+#   lwip      those, plus lwIP (the kernel's list of its files, less the
+#             netconn API) built for the host with the kernel's options
+#             (fuzz/lwip/lwipopts.h), from the same Debian source cache
 #   kcore     those, plus the kernel's syscall handlers (kernel/syscall) on the fake kernel of
 #             tests/unit/kernel_fakes.c (KCORE_SRCS, tests/files.mk)
 # Each harness builds three times from the same source: libFuzzer with
@@ -30,6 +33,7 @@ $(eval $(call fuzz_harness,fuzz_classifier,portable,kernel/net/classifier.c kern
 $(eval $(call fuzz_harness,fuzz_sockets,portable,kernel/fs/unix_socket.c kernel/fs/socket.c kernel/fs/epoll.c kernel/fs/timerfd.c))
 $(eval $(call fuzz_harness,fuzz_http_api,portable,kernel/api/http.c kernel/api/api.c kernel/api/api_handlers.c))
 $(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
+$(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
 $(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
@@ -40,6 +44,31 @@ FUZZ_COV_BINS := $(patsubst %,$(BUILD)/fuzz/cov/%,$(FUZZ_HARNESSES))
 # (fuzz/prog/, shared with the in-guest fuzzer apps/fuzz_guest).
 FUZZ_PROG_SRCS := fuzz/prog/syscall_prog.c
 FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
+# fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator library).
+FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c
+
+# AFL++'s custom mutator of a harness, when it has one: its sources, built
+# into build/fuzz/afl/NAME-mutator.so beside the AFL++ binary (scripts/fuzz
+# hands it to afl-fuzz as AFL_CUSTOM_MUTATOR_LIBRARY).
+FUZZ_AFL_MUTATOR_fuzz_net := fuzz/afl_net_mutator.c fuzz/net_frames.c
+FUZZ_AFL_MUTATORS := $(foreach h,$(FUZZ_HARNESSES),$(if $(FUZZ_AFL_MUTATOR_$(h)),$(BUILD)/fuzz/afl/$(h)-mutator.so))
+fuzz-build-afl: $(FUZZ_AFL_MUTATORS)
+define fuzz_afl_mutator_rule
+$(BUILD)/fuzz/afl/$(1)-mutator.so: $(FUZZ_AFL_MUTATOR_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FUZZ_BASE_CFLAGS) -O2 -fPIC -shared $$^ -o $$@
+$(BUILD)/fuzz/afl/$(1): | $(BUILD)/fuzz/afl/$(1)-mutator.so
+endef
+$(foreach h,$(FUZZ_HARNESSES),$(if $(FUZZ_AFL_MUTATOR_$(h)),$(eval $(call fuzz_afl_mutator_rule,$(h)))))
+
+# --- lwIP for the host harnesses (fuzz_net) ---
+# lwIP's own files, less the netconn API (threads), with the kernel's
+# options through fuzz/lwip/lwipopts.h; kernel/net/lwip comes after the
+# system headers (-idirafter) so that its stdlib.h shim stays the kernel's.
+FUZZ_LWIP_SRCS = $(filter-out src/api/%,$(LWIP_SRCS))
+FUZZ_LWIP_INC = -Ifuzz/lwip -I$(LWIP_DIR)/src/include -idirafter kernel/net/lwip
+FUZZ_LWIP_WARNINGS_OFF := -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers -Wno-tautological-constant-out-of-range-compare
 
 FUZZ_SANFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -72,7 +101,7 @@ FUZZ_MAIN_libfuzzer :=
 FUZZ_MAIN_afl :=
 FUZZ_MAIN_cov = $(BUILD)/fuzz/cov/obj/fuzz/replay_main.o
 
-.PHONY: fuzz-build fuzz-build-afl fuzz-build-cov fuzz fuzz-cov fuzz-list
+.PHONY: fuzz-build fuzz-build-afl fuzz-build-cov fuzz fuzz-cov fuzz-list fuzz-net
 fuzz-build: $(FUZZ_BINS)
 fuzz-build-afl: $(FUZZ_AFL_BINS)
 fuzz-build-cov: $(FUZZ_COV_BINS)
@@ -88,9 +117,14 @@ $$(FUZZ_DIR_$(1))/obj-kcore/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(FUZZ_CC_$(1)) $$(KCORE_INC) $$(FUZZ_COMPILE_$(1)) -c $$< -o $$@
 
+$$(FUZZ_DIR_$(1))/lwip/%.o: $$(LWIP_SRC_VIEW)/%.c fuzz/lwip/lwipopts.h kernel/net/lwip/lwipopts.h | $$(LWIP_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC_$(1)) $$(FUZZ_LWIP_INC) $$(FUZZ_COMPILE_$(1)) $$(FUZZ_LWIP_WARNINGS_OFF) -c $$< -o $$@
+
+FUZZ_LWIP_OBJS_$(1) := $$(patsubst %.c,$$(FUZZ_DIR_$(1))/lwip/%.o,$$(FUZZ_LWIP_SRCS))
 FUZZ_PORTABLE_OBJS_$(1) := $$(patsubst %.c,$$(FUZZ_DIR_$(1))/obj/%.o,$$(KERNEL_PORTABLE_SRCS))
 FUZZ_KCORE_OBJS_$(1) := $$(patsubst %.c,$$(FUZZ_DIR_$(1))/obj-kcore/%.o,$$(KCORE_SRCS))
-.SECONDARY: $$(FUZZ_PORTABLE_OBJS_$(1)) $$(FUZZ_KCORE_OBJS_$(1))
+.SECONDARY: $$(FUZZ_PORTABLE_OBJS_$(1)) $$(FUZZ_KCORE_OBJS_$(1)) $$(FUZZ_LWIP_OBJS_$(1))
 endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
@@ -99,9 +133,14 @@ $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 define fuzz_binary_rule
 FUZZ_OBJS_$(1)_$(2) := $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o \
 	$$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))) \
-	$$(FUZZ_PORTABLE_OBJS_$(2)) $$(if $$(filter kcore,$$(FUZZ_LINK_$(1))),$$(FUZZ_KCORE_OBJS_$(2)))
+	$$(FUZZ_PORTABLE_OBJS_$(2)) $$(if $$(filter kcore,$$(FUZZ_LINK_$(1))),$$(FUZZ_KCORE_OBJS_$(2))) \
+	$$(if $$(filter lwip,$$(FUZZ_LINK_$(1))),$$(FUZZ_LWIP_OBJS_$(2)))
 ifeq ($$(FUZZ_LINK_$(1)),kcore)
 $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o $$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))): FUZZ_COMPILE_$(2) = $$(KCORE_INC) $$(FUZZ_COMPILE_$(2)_BASE)
+endif
+ifeq ($$(FUZZ_LINK_$(1)),lwip)
+$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o: FUZZ_COMPILE_$(2) = $$(FUZZ_LWIP_INC) $$(FUZZ_COMPILE_$(2)_BASE)
+$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o: | $$(LWIP_STAMP)
 endif
 .SECONDARY: $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o
 $$(FUZZ_DIR_$(2))/$(1): $$(FUZZ_OBJS_$(1)_$(2)) $$(FUZZ_MAIN_$(2))
@@ -123,6 +162,13 @@ fuzz:
 	@$(PYTHON) scripts/fuzz run $(if $(TARGET),--target $(TARGET)) \
 		$(if $(ENGINE),--engine $(ENGINE)) $(if $(FUZZ_S),--seconds $(FUZZ_S)) \
 		$(if $(JOBS),--jobs $(JOBS))
+
+# A live packet storm against a running guest (scripts/fuzz-net, fuzz/README.md):
+# COUNT frames (default 20,000) or FUZZ_S seconds, SEED; SAN=ubsan or kasan boots the
+# sanitized image ($(BUILD) is build/san-SAN then).
+fuzz-net: $(BUILD)/carapace.bin
+	@$(PYTHON) scripts/fuzz-net --kernel $(BUILD)/carapace.bin $(if $(COUNT),--count $(COUNT)) \
+		$(if $(FUZZ_S),--seconds $(FUZZ_S)) $(if $(SEED),--seed $(SEED))
 
 # Line coverage of a target's corpus (and crashes): llvm-cov HTML under
 # build/fuzz/cov/TARGET.report/html and a table of the target's own files.

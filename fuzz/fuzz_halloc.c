@@ -49,6 +49,15 @@ static void fz_unmap(void *ctx, uintptr_t addr, size_t len)
 }
 
 /* Fixed bytes: a run depends on its input only. */
+/* Taken away: discarded as by unmap, so they come back zero. */
+static int fz_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	if (access)
+		return fz_map(ctx, addr, len);
+	fz_unmap(ctx, addr, len);
+	return 0;
+}
+
 static void fz_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -68,7 +77,8 @@ static void fz_report(void *ctx, const struct halloc_report *r)
 }
 
 static const struct halloc_backend backend = {
-	.map = fz_map, .unmap = fz_unmap, .random = fz_random, .layout_random = fz_random,
+	.map = fz_map, .unmap = fz_unmap, .protect = fz_protect,
+	.random = fz_random, .layout_random = fz_random,
 	.lock = fz_nolock, .unlock = fz_nolock, .report = fz_report,
 };
 

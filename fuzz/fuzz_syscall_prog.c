@@ -14,8 +14,12 @@
  * are memory no call may touch, the read-only page memory no call may
  * write; the engine checks each call's result against them, and here
  * also that no handler asked the page map for memory outside the low half.
- * Each input starts from no descriptor, no mapping and the same files, so
- * that a crash replays from its input alone.
+ * Each input starts from the same process state — descriptors 0-2 only,
+ * no mapping, the same files, SIGPIPE ignored — so that a crash replays
+ * from its input alone. SIGPIPE is ignored as apps/fuzz_guest ignores it:
+ * its default action ends the run (status 145, kernel/syscall/sys_signal.c),
+ * which on the fake kernel is a panic, and a program may well write to a
+ * pipe whose read end it closed.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdbool.h>
@@ -25,7 +29,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <carapace/fs.h>
 #include <carapace/layout.h>
+#include <carapace/vfs.h>
 
 #include "kernel_fakes.h"
 #include "prog/syscall_prog.h"
@@ -51,15 +57,8 @@ static void failed(const char *what)
 	abort();
 }
 
-static struct prog_platform platform = {
-	.sys = fake_sys,
-	.scratch_len = SCRATCH_SIZE,
-	.no_access = no_access,
-	.n_no_access = sizeof(no_access) / sizeof(no_access[0]),
-	.no_write = no_write,
-	.n_no_write = sizeof(no_write) / sizeof(no_write[0]),
-	.failed = failed,
-};
+static struct prog_platform platform =
+	PROG_PLATFORM(fake_sys, failed, SCRATCH_SIZE, no_access, no_write);
 
 static void set_up(void)
 {
@@ -83,17 +82,91 @@ static void set_up(void)
 	fake_user_memory(scratch, SCRATCH_SIZE, ro, PAGE);
 }
 
-/* The files a program may have made, deepest first. */
+/*
+ * After prog_reset, the process must be back to descriptors 0-2: one the
+ * engine made and lost track of (a pipe2 into a buffer of its own, before
+ * that was fixed) would outlive its program, and the next program would
+ * start from a different state, so its crash would not replay alone.
+ */
+static void check_no_descriptor_left(void)
+{
+	struct vfs_fdtable *t = fs_app_files_lock();
+	int left = -1;
+
+	for (int fd = 3; fd < VFS_FD_MAX && left < 0; fd++)
+		if (vfs_fd_get(t, fd))
+			left = fd;
+	fs_unlock();
+	if (left >= 0) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "descriptor %d outlived its program", left);
+		failed(what);
+	}
+}
+
+/* SIGPIPE ignored (rt_sigaction 13: SIG_IGN, an 8-byte mask), for each program. */
+static void ignore_sigpipe(void)
+{
+	memset(scratch, 0, 32);
+	((uint64_t *)scratch)[0] = 1; /* SIG_IGN */
+	if (fake_sys(13 /* rt_sigaction */, 13 /* SIGPIPE */, (long)scratch, 0, 8, 0, 0) != 0)
+		failed("cannot ignore SIGPIPE");
+}
+
+/*
+ * Removes what is below the directory whose path fills the first len
+ * bytes of the scratch, one entry at a time (listed afresh each time, as
+ * removing changes the listing); the listing goes to the scratch's second
+ * page. Renames move the programs' directories into one another, so what
+ * is left under /tmp is not a fixed list of paths.
+ */
+static void remove_below(size_t len)
+{
+	char *path = (char *)scratch;
+
+	for (;;) {
+		long fd = fake_sys(2 /* open */, (long)path, VFS_O_RDONLY | VFS_O_DIRECTORY, 0, 0, 0, 0);
+		long n = fd < 0 ? 0 : fake_sys(217 /* getdents64 */, fd, (long)(scratch + PAGE), PAGE,
+					       0, 0, 0);
+		const char *name = NULL;
+		uint8_t type = 0;
+
+		if (fd >= 0)
+			fake_sys(3 /* close */, fd, 0, 0, 0, 0, 0);
+		/* struct linux_dirent64: ino, off (8 bytes each), reclen (2), type (1), name */
+		for (long at = 0; at + 19 < n && !name;) {
+			const char *d_name = (const char *)scratch + PAGE + at + 19;
+			uint16_t reclen;
+
+			memcpy(&reclen, scratch + PAGE + at + 16, sizeof(reclen));
+			if (strcmp(d_name, ".") && strcmp(d_name, "..")) {
+				name = d_name;
+				type = scratch[PAGE + at + 18];
+			}
+			at += reclen ? reclen : n;
+		}
+		if (!name)
+			return;
+		size_t add = strlen(name);
+
+		if (len + 1 + add >= PAGE)
+			failed("a path under /tmp too long for the harness to remove");
+		path[len] = '/';
+		memmove(path + len + 1, name, add + 1);
+		if (type == VFS_DT_DIR)
+			remove_below(len + 1 + add);
+		if (fake_sys(type == VFS_DT_DIR ? 84 /* rmdir */ : 87 /* unlink */, (long)path,
+			     0, 0, 0, 0, 0) != 0)
+			failed("cannot remove what a program left under /tmp");
+		path[len] = '\0';
+	}
+}
+
+/* The files and mappings a program left, and its working directory. */
 static void remove_files(void)
 {
-	static const char *const paths[] = { "/tmp/d/e/f", "/tmp/a/x", "/tmp/d/e", "/tmp/d",
-					     "/tmp/a", "/tmp/b" };
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		strcpy((char *)scratch, paths[i]);
-		fake_sys(87 /* unlink */, (long)scratch, 0, 0, 0, 0, 0);
-		fake_sys(84 /* rmdir */, (long)scratch, 0, 0, 0, 0, 0);
-	}
+	remove_below(strlen(strcpy((char *)scratch, "/tmp")));
 	fake_sys(80 /* chdir */, (long)strcpy((char *)scratch, "/"), 0, 0, 0, 0, 0);
 	/* What partial munmaps and mremaps left of the program's mappings. */
 	fake_sys(11 /* munmap */, (long)APP_MMAP_BASE, (long)(APP_MMAP_LIMIT - APP_MMAP_BASE),
@@ -104,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!scratch)
 		set_up();
-	prog_reset(&state);
+	ignore_sigpipe();
 	remove_files();
 	prog_init(&state, &platform);
 	if (!checked_trace) {
@@ -121,5 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fake_outside_requests() != 0)
 			failed("a handler asked the page map for memory outside the low half");
 	}
+	prog_reset(&state);
+	check_no_descriptor_left();
 	return 0;
 }

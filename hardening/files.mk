@@ -24,3 +24,22 @@ KERNEL_ONLY_SRCS += hardening/ubsan.c
 # checks' source locations among them) are slid.
 UBSAN_UNCHECKED_SRCS := hardening/ubsan.c kernel/arch/x86_64/reloc.c
 endif
+# SAN=kasan (README.md, "Sanitized builds"): Clang's kernel address
+# sanitizer, outline (every check a call to hardening/kasan.c), with the
+# shadow's offset read from a variable (__asan_shadow_memory_dynamic_address)
+# so that the shadow can sit at a random address. Stack redzones are set by
+# calls where Clang allows it (max-inline-poisoning-size=0); variable-length
+# arrays and use after return are not instrumented.
+KASAN_CFLAGS := -fsanitize=kernel-address -mllvm -asan-instrumentation-with-call-threshold=0 \
+	-mllvm -asan-stack=1 -mllvm -asan-globals=1 -mllvm -asan-max-inline-poisoning-size=0 \
+	-mllvm -asan-force-dynamic-shadow=1 -mllvm -asan-instrument-dynamic-allocas=0 \
+	-mllvm -asan-use-after-return=never -DCARAPACE_SAN_KASAN=1
+# Tests that commit each class of memory bug on purpose: in every kernel.
+KERNEL_ONLY_SRCS += hardening/kasan_ktests.c
+ifeq ($(SAN),kasan)
+KERNEL_ONLY_SRCS += hardening/kasan.c
+# Built without the checks: the runtime itself; reloc.c, which runs before
+# the image is slid; the allocator's core, which reads and writes its
+# blocks' redzones and freed slots (the canary, the zeroing) by design.
+KASAN_UNCHECKED_SRCS := hardening/kasan.c kernel/arch/x86_64/reloc.c $(HALLOC_SRCS)
+endif

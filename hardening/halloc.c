@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/kasan.h>
+
 #include "halloc_impl.h"
 
 #define MIN_ALIGN 16u
@@ -137,6 +139,8 @@ int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t bas
 
 /* --- Slabs ------------------------------------------------------------ */
 
+static bool drop_cache(struct halloc *h);
+
 static struct slab_meta *slab_meta(struct halloc_area *a, uint32_t cell)
 {
 	return halloc_cell_meta(a, cell);
@@ -174,13 +178,16 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 
 	if (cell < 0)
 		return -1;
-	if (h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data)) {
+	if (h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data) &&
+	    (!drop_cache(h) || h->be->map(h->be->ctx, halloc_cell_base(a, (uint32_t)cell), data))) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return -1;
 	}
 	h->stats.data_mapped += data;
 	m = slab_meta(a, (uint32_t)cell);
 	memset(m, 0, a->stride); /* every slot SLOT_FREE */
+	for (uint32_t s = 0; s < a->nslots; s++)
+		m->free_bits[s / 64] |= 1ull << (s % 64);
 	m->state = CELL_ACTIVE;
 	m->nfree = (uint16_t)a->nslots;
 	a->nempty++; /* until its first block is handed out */
@@ -205,18 +212,22 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 	halloc_give_cell(a, cell);
 }
 
-/* A random free slot of a slab with one. */
+/*
+ * A random free slot of a slab with one: the first free slot at or after a
+ * random start, wrapping (a word of the free bitmap at a time).
+ */
 static uint32_t pick_slot(struct halloc *h, struct halloc_area *a, struct slab_meta *m)
 {
-	uint8_t *st = slab_states(m);
 	/* A multiply, not a division: the bias is below 2^-55. */
 	uint32_t start = (uint32_t)(((unsigned __int128)random64(h) * a->nslots) >> 64);
+	uint32_t words = (a->nslots + 63) / 64, w = start / 64;
+	uint64_t bits = m->free_bits[w] & (~0ull << (start % 64));
 
-	for (uint32_t i = 0; i < a->nslots; i++) {
-		uint32_t s = start + i < a->nslots ? start + i : start + i - a->nslots;
-
-		if (st[s] == SLOT_FREE)
-			return s;
+	for (uint32_t i = 0; i <= words; i++) {
+		if (bits)
+			return w * 64 + (uint32_t)__builtin_ctzll(bits);
+		w = w + 1 < words ? w + 1 : 0;
+		bits = m->free_bits[w];
 	}
 	return 0; /* not reached: nfree > 0 */
 }
@@ -243,10 +254,12 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	if (m->nfree == a->nslots)
 		a->nempty--; /* a spare no more */
 	slab_states(m)[slot] = SLOT_USED;
+	m->free_bits[slot / 64] &= ~(1ull << (slot % 64));
 	slab_sizes(m, a->nslots)[slot] = (uint16_t)size;
 	if (--m->nfree == 0)
 		partial_remove(a, (uint32_t)cell);
 	write_canary(h, p, size);
+	kasan_heap_alloc(p, size, a->slot_bytes);
 	return (void *)p;
 }
 
@@ -264,6 +277,7 @@ static void slot_release(struct halloc *h, uint64_t key)
 	struct slab_meta *m = slab_meta(a, cell);
 
 	slab_states(m)[slot] = SLOT_FREE;
+	m->free_bits[slot / 64] |= 1ull << (slot % 64);
 	if (m->nfree++ == 0)
 		partial_push(a, cell);
 	if (m->nfree == a->nslots)
@@ -326,6 +340,7 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 	struct slab_meta *m = slab_meta(a, w->cell);
 
 	memset((void *)p, 0, a->slot_bytes);
+	kasan_heap_free(p, a->slot_bytes);
 	slab_states(m)[slot] = SLOT_QUARANTINED;
 	h->stats.requested -= size;
 	h->stats.blocks--;
@@ -333,6 +348,76 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 }
 
 /* --- Large blocks ----------------------------------------------------- */
+
+/*
+ * Gives the cell's first pages, from its start, readable and writable
+ * zeroed pages: the pages a freed block left cached (inaccessible, zeroed
+ * when it was freed) are made accessible again, the rest are mapped.
+ */
+static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, size_t pages)
+{
+	size_t keep = m->cached_pages < pages ? m->cached_pages : pages;
+	size_t cached = (size_t)m->cached_pages * HALLOC_PAGE;
+
+	m->cached_pages = 0;
+	h->stats.cached -= cached;
+	if (cached > keep * HALLOC_PAGE) { /* more than needed: the rest goes */
+		h->be->unmap(h->be->ctx, start + keep * HALLOC_PAGE, cached - keep * HALLOC_PAGE);
+		h->stats.data_mapped -= cached - keep * HALLOC_PAGE;
+	}
+	if (keep && h->be->protect(h->be->ctx, start, keep * HALLOC_PAGE, true)) {
+		h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
+		h->stats.data_mapped -= keep * HALLOC_PAGE;
+		keep = 0;
+	}
+	if (pages > keep &&
+	    h->be->map(h->be->ctx, start + keep * HALLOC_PAGE, (pages - keep) * HALLOC_PAGE)) {
+		if (keep) {
+			h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
+			h->stats.data_mapped -= keep * HALLOC_PAGE;
+		}
+		return -1;
+	}
+	h->stats.data_mapped += (pages - keep) * HALLOC_PAGE;
+	return 0;
+}
+
+/* Unmaps the pages a freed cell keeps cached. */
+static void uncache(struct halloc *h, struct halloc_area *a, uint32_t cell)
+{
+	struct large_meta *m = halloc_cell_meta(a, cell);
+	size_t bytes = (size_t)m->cached_pages * HALLOC_PAGE;
+
+	if (!bytes)
+		return;
+	h->be->unmap(h->be->ctx, halloc_cell_base(a, cell), bytes);
+	h->stats.data_mapped -= bytes;
+	h->stats.cached -= bytes;
+	m->cached_pages = 0;
+}
+
+/* Gives every cached page back (a map failed: the memory may be needed elsewhere). */
+static bool drop_cache(struct halloc *h)
+{
+	if (!h->stats.cached)
+		return false;
+	for (int i = 0; i < h->nlarge_quarantine; i++) {
+		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
+
+		uncache(h, &h->areas[key >> 32], (uint32_t)key);
+	}
+	for (int i = HALLOC_SMALL_CLASSES; i < h->nareas; i++) {
+		struct halloc_area *a = &h->areas[i];
+
+		for (uint32_t c = a->free_cells; c;) {
+			struct large_meta *m = halloc_cell_meta(a, c - 1);
+
+			uncache(h, a, c - 1);
+			c = m->next;
+		}
+	}
+	return true;
+}
 
 static void *large_alloc(struct halloc *h, size_t size, size_t align)
 {
@@ -354,18 +439,19 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 	if ((cell = halloc_take_cell(h, a)) < 0)
 		return NULL;
 	start = halloc_cell_base(a, (uint32_t)cell);
-	if (h->be->map(h->be->ctx, start, data)) {
+	m = halloc_cell_meta(a, (uint32_t)cell);
+	if (large_pages(h, start, m, pages) &&
+	    (!drop_cache(h) || large_pages(h, start, m, pages))) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return NULL;
 	}
-	h->stats.data_mapped += data;
 	end = start + data;
-	m = halloc_cell_meta(a, (uint32_t)cell);
 	/* The block ends where the mapping does (to the alignment): an overflow faults. */
 	m->ptr = (end - size) & ~(uintptr_t)((align > MIN_ALIGN ? align : MIN_ALIGN) - 1);
 	m->size = size;
 	m->next = 0;
 	m->state = CELL_ACTIVE;
+	kasan_heap_alloc(m->ptr, size, end - m->ptr);
 	return (void *)m->ptr;
 }
 
@@ -387,7 +473,14 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
 	return true;
 }
 
-/* Unmaps the block at once; its addresses are reused only after the quarantine. */
+/*
+ * Takes a freed block's pages away at once, so that any access to it
+ * faults: while the cache has room they stay mapped, inaccessible (and
+ * zero when given back), to be given back by a later large_alloc of the cell
+ * (a change of protection instead of a new mapping: no frames to allocate
+ * and zero, no page tables to build); otherwise they are unmapped. Its
+ * addresses are reused only after the quarantine.
+ */
 static void large_free(struct halloc *h, const struct halloc_where *w)
 {
 	struct halloc_area *a = w->area;
@@ -395,8 +488,19 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	uintptr_t start = halloc_cell_base(a, w->cell);
 	size_t data = page_round_up(m->ptr + m->size) - start;
 
-	h->be->unmap(h->be->ctx, start, data);
-	h->stats.data_mapped -= data;
+	m->cached_pages = 0;
+	if (h->be->protect && h->stats.cached + data <= HALLOC_LARGE_CACHE) {
+		if (h->be->protect(h->be->ctx, start, data, false) == 0) {
+			m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
+			h->stats.cached += data;
+		}
+	}
+	/* Zeroed first: the sanitizer's poison forbids the kernel's own writes too. */
+	kasan_heap_free(m->ptr, start + data - m->ptr);
+	if (!m->cached_pages) {
+		h->be->unmap(h->be->ctx, start, data);
+		h->stats.data_mapped -= data;
+	}
 	h->stats.requested -= m->size;
 	h->stats.blocks--;
 	m->state = CELL_QUARANTINED;
@@ -529,6 +633,7 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
 			memset((char *)ptr + size, 0, old + HALLOC_CANARY - size);
 		slab_sizes(m, w.area->nslots)[slot] = (uint16_t)size;
 		write_canary(h, (uintptr_t)ptr, size);
+		kasan_heap_alloc((uintptr_t)ptr, size, w.area->slot_bytes);
 		h->stats.requested += size - old;
 		p = ptr;
 		goto out;

@@ -8,6 +8,16 @@
 
 #include <carapace/halloc.h>
 
+#ifdef CARAPACE_SAN_KASAN
+/*
+ * SAN=kasan: the core writes canaries and zeroes freed slots, bytes the
+ * shadow marks inaccessible, by design; its copies go around the checks.
+ */
+#include <carapace/kasan.h>
+#define memset kasan_memset_unchecked
+#define memcpy kasan_memcpy_unchecked
+#endif
+
 #define SLAB_CELL_PAGES  32   /* a slab cell: up to 16 data pages, the rest guard */
 #define SLAB_MAX_PAGES   16
 #define SLAB_MAX_SLOTS   256
@@ -18,8 +28,8 @@
 enum cell_state {
 	CELL_UNUSED = 0,  /* never handed out (metadata pages are zeroed) */
 	CELL_ACTIVE,      /* small: a slab; large: a live block */
-	CELL_QUARANTINED, /* large: freed, unmapped, address not yet reusable */
-	CELL_RELEASED,    /* on the area's free-cell list, unmapped */
+	CELL_QUARANTINED, /* large: freed, address not yet reusable */
+	CELL_RELEASED,    /* on the area's free-cell list (a large one perhaps cached) */
 };
 
 /* A small slot's state. */
@@ -35,12 +45,15 @@ struct slab_meta {
 	uint16_t nfree;      /* SLOT_FREE slots */
 	uint8_t state;       /* enum cell_state */
 	uint8_t unused[5];
+	/* A bit per SLOT_FREE slot: a free slot is found a word at a time. */
+	uint64_t free_bits[SLAB_MAX_SLOTS / 64];
 };
 
 struct large_meta {
 	uintptr_t ptr;  /* the block (its end is the mapping's end, rounded to 16) */
 	size_t size;    /* requested */
 	uint32_t next;  /* free-cell list (index + 1) */
+	uint32_t cached_pages; /* freed: pages from the cell's start still mapped, inaccessible */
 	uint8_t state;  /* enum cell_state */
 };
 

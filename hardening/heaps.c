@@ -20,11 +20,13 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/app_heap.h>
 #include <carapace/aslr.h>
 #include <carapace/csprng.h>
 #include <carapace/halloc.h>
+#include <carapace/kasan.h>
 #include <carapace/kheap.h>
 #include <carapace/layout.h>
 #include <carapace/memory.h>
@@ -49,6 +51,7 @@ struct heap {
 	struct spinlock lock;
 	uint64_t flags; /* written only by the lock's holder */
 	const char *name;
+	unsigned unsynced; /* large frees whose remote shootdown is still owed */
 	bool on;
 };
 
@@ -67,16 +70,69 @@ static void app_unmap(void *ctx, uintptr_t addr, size_t len)
 	memory_unmap(addr, len);
 }
 
+/*
+ * In a SAN=kasan kernel fresh heap pages hold no block until the allocator
+ * hands one out, and unmapped ones are freed memory (carapace/kasan.h).
+ */
 static int kernel_map(void *ctx, uintptr_t addr, size_t len)
 {
+	int err = memory_kheap_map(addr, len);
+
 	(void)ctx;
-	return memory_kheap_map(addr, len);
+	if (!err)
+		kasan_poison(addr, len, KASAN_HEAP_UNALLOCATED);
+	return err;
 }
 
 static void kernel_unmap(void *ctx, uintptr_t addr, size_t len)
 {
 	(void)ctx;
 	memory_kheap_unmap(addr, len);
+	kasan_poison(addr, len, KASAN_HEAP_FREED);
+}
+
+/*
+ * A freed large block's pages become inaccessible on this CPU at once
+ * (invlpg): a read after free on the freeing thread's CPU faults on the
+ * next access. Other CPUs are shot down once per SHOOTDOWN_BATCH frees,
+ * not once per free: until then a thread on another CPU may still reach the
+ * block's zeroed pages. Its frames stay with the heap meanwhile, so no
+ * stale entry can reach memory given to anyone else (an unmap shoots down
+ * before it frees frames). Made accessible again: no shootdown needed.
+ */
+#define SHOOTDOWN_BATCH 16
+
+static void heap_protected(struct heap *hp, bool access)
+{
+	if (!access && ++hp->unsynced >= SHOOTDOWN_BATCH) {
+		hp->unsynced = 0;
+		tlb_shootdown();
+	}
+}
+
+/* Pages to be taken away are zeroed first: they come back zero (calloc's promise). */
+static int app_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	int err;
+
+	if (!access)
+		memset((void *)addr, 0, len);
+	err = memory_protect_batched(addr, len, access ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : 0);
+	if (!err)
+		heap_protected(ctx, access);
+	return err;
+}
+
+static int kernel_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	int err;
+
+	if (!access)
+		memset((void *)addr, 0, len);
+	err = memory_kheap_protect_batched(addr, len, access);
+	if (!err)
+		heap_protected(ctx, access);
+	return err;
 }
 
 static void heap_random(void *ctx, void *buf, size_t len)
@@ -152,12 +208,13 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 
 /* Each heap's hooks: const, so no write can redirect them. */
 static const struct halloc_backend app_backend = {
-	.map = app_map, .unmap = app_unmap, .random = heap_random,
+	.map = app_map, .unmap = app_unmap, .protect = app_protect, .random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &app,
 };
 static const struct halloc_backend kernel_backend = {
-	.map = kernel_map, .unmap = kernel_unmap, .random = heap_random,
+	.map = kernel_map, .unmap = kernel_unmap, .protect = kernel_protect,
+	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &kern,
 };

@@ -21,6 +21,7 @@
 #include <carapace/app.h>
 #include <carapace/app_load.h>
 #include <carapace/arch.h>
+#include <carapace/boot.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/elf.h>
@@ -88,6 +89,8 @@ static int app_main(int argc, char **argv, char **envp)
 
 	uint64_t ns = clock_ns();
 
+	boot_step("app-stack-libc-init");
+	boot_steps_print();
 	/* make bench reads this line (boot option verbose). */
 	klog("app: boot to main %llu.%03llu us\n", (unsigned long long)(ns / 1000),
 	     (unsigned long long)(ns % 1000));
@@ -230,6 +233,7 @@ int app_run(int argc, const char *const *argv, int envc, const char *const *envp
 	}
 	if ((rc = app_load(&app, &kernel_libc, argv[0], err, errlen)))
 		return rc;
+	boot_step("app-load");
 	top = memory_alloc_main_stack(APP_STACK_SIZE);
 	if (!top) {
 		fmt_snprintf(err, errlen, "no memory for the application's stack");

@@ -59,15 +59,8 @@ static void failed(const char *what)
 	exit(EXIT_CHECK_FAILED);
 }
 
-static struct prog_platform platform = {
-	.sys = real_sys,
-	.scratch_len = SCRATCH_SIZE,
-	.no_access = no_access,
-	.n_no_access = sizeof(no_access) / sizeof(no_access[0]),
-	.no_write = no_write,
-	.n_no_write = sizeof(no_write) / sizeof(no_write[0]),
-	.failed = failed,
-};
+static struct prog_platform platform =
+	PROG_PLATFORM(real_sys, failed, SCRATCH_SIZE, no_access, no_write);
 
 static uint64_t rdmsr(uint32_t msr)
 {

@@ -251,21 +251,45 @@ static long do_store(struct mc_cache *c, struct mc_session *s, enum store_op op,
 	return (long)(bytes + 2);
 }
 
-static void do_get(struct mc_cache *c, const struct token *t, size_t nt, bool with_cas,
+/* The next space-separated word of [*p, end): false when none is left. */
+static bool next_word(const char **p, const char *end, struct token *w)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+	if (*p == end)
+		return false;
+	w->p = *p;
+	while (*p < end && **p != ' ')
+		(*p)++;
+	w->n = (size_t)(*p - w->p);
+	return true;
+}
+
+/*
+ * get and gets take any number of keys (as many as fit in a line, as
+ * memcached does), so they read the line's words themselves rather than
+ * through the token array, which holds MAX_TOKENS.
+ */
+static void do_get(struct mc_cache *c, const char *keys, const char *end, bool with_cas,
 		   struct mc_out *o)
 {
-	if (nt < 2) {
-		out_str(o, "ERROR\r\n");
-		return;
-	}
-	for (size_t i = 1; i < nt; i++) {
-		if (!valid_key(&t[i])) {
+	const char *p = keys;
+	struct token k;
+	size_t count = 0;
+
+	while (next_word(&p, end, &k)) {
+		if (!valid_key(&k)) {
 			out_str(o, "CLIENT_ERROR bad command line format\r\n");
 			return;
 		}
+		count++;
 	}
-	for (size_t i = 1; i < nt; i++) {
-		struct mc_item *it = mc_cache_find(c, t[i].p, t[i].n);
+	if (count == 0) {
+		out_str(o, "ERROR\r\n");
+		return;
+	}
+	for (p = keys; next_word(&p, end, &k);) {
+		struct mc_item *it = mc_cache_find(c, k.p, k.n);
 
 		c->stats.cmd_get++;
 		if (!it) {
@@ -451,9 +475,15 @@ static void do_stats(struct mc_cache *c, struct mc_session *s, size_t nt, struct
 static long do_line(struct mc_cache *c, struct mc_session *s, const char *line, size_t n,
 		    const char *rest, size_t avail, struct mc_out *o)
 {
-	struct token t[MAX_TOKENS];
-	size_t nt = tokenize(line, n, t);
+	struct token t[MAX_TOKENS], first;
+	const char *p = line, *end = line + n;
+	size_t nt;
 
+	if (next_word(&p, end, &first) && (is(&first, "get") || is(&first, "gets"))) {
+		do_get(c, p, end, first.n == 4, o);
+		return 0;
+	}
+	nt = tokenize(line, n, t);
 	if (nt == 0 || nt > MAX_TOKENS) {
 		out_str(o, "ERROR\r\n");
 		return 0;
@@ -474,11 +504,7 @@ static long do_line(struct mc_cache *c, struct mc_session *s, const char *line, 
 			return do_store(c, s, stores[i].op, t, nt, rest, avail, o);
 		}
 	}
-	if (is(&t[0], "get")) {
-		do_get(c, t, nt, false, o);
-	} else if (is(&t[0], "gets")) {
-		do_get(c, t, nt, true, o);
-	} else if (is(&t[0], "delete")) {
+	if (is(&t[0], "delete")) {
 		do_delete(c, t, nt, o);
 	} else if (is(&t[0], "incr") || is(&t[0], "decr")) {
 		do_arith(c, t, nt, is(&t[0], "incr"), o);

@@ -32,6 +32,9 @@
 #include "mc_proto.h"
 
 #define READ_CHUNK 16384
+/* The input buffer's most: a command line and the largest value with its
+ * "\r\n" (a 1 MiB value must fit), and room for one more read. */
+#define IN_MAX (MC_LINE_MAX + MC_VALUE_MAX + 2 + READ_CHUNK)
 #define UDP_MAX 1400 /* a response datagram's payload, header included */
 #define UDP_HEADER 8
 
@@ -114,18 +117,21 @@ static int conn_flush(int ep, struct conn *c)
 static int conn_read(int ep, struct conn *c)
 {
 	for (;;) {
-		if (c->in_cap - c->in_len < READ_CHUNK) {
+		if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < IN_MAX) {
 			size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK * 2;
 			char *p;
 
-			/* A request is at most a line and a value: more is an attack. */
-			if (cap > MC_LINE_MAX + MC_VALUE_MAX + READ_CHUNK * 4)
-				return -1;
+			if (cap > IN_MAX)
+				cap = IN_MAX;
 			if (!(p = realloc(c->in, cap)))
 				return -1;
 			c->in = p;
 			c->in_cap = cap;
 		}
+		/* What stays buffered is one unfinished request (the rest was
+		 * processed): a full buffer is one longer than any valid request. */
+		if (c->in_len == c->in_cap)
+			return -1;
 		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 
 		if (n == 0)

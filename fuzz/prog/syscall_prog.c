@@ -455,15 +455,24 @@ static long c_getdents(struct call *c)
 static long c_pipe2(struct call *c)
 {
 	uint8_t sel = u8(c);
-	int *fds = (int *)(plat(c)->scratch + SCR_OUT);
-	uintptr_t where = sel < 0xe0 ? (uintptr_t)fds : pick_buf(c, 8, true);
+	uintptr_t where = sel < 0xe0 ? (uintptr_t)(plat(c)->scratch + SCR_OUT) : pick_buf(c, 8, true);
 	long r = sys(c, SYS_pipe2, (long)where, O_NONBLOCK | ((sel & 1) ? O_CLOEXEC : 0), 0, 0, 0, 0);
 
-	if (r == 0 && where == (uintptr_t)fds) {
-		if (fds[0] < 0 || fds[1] < 0 || fds[0] == fds[1])
-			fail(c->s, "call %ld: pipe2 gave descriptors %ld and ...", SYS_pipe2, fds[0]);
-		add_fd(c->s, fds[0], PROG_PIPE_READ);
-		add_fd(c->s, fds[1], PROG_PIPE_WRITE);
+	/*
+	 * The two descriptors go to the pool wherever they were written (a
+	 * call that wrote them succeeded on writable memory): a pipe the pool
+	 * does not know would outlive prog_reset, and the next program would
+	 * start with descriptors of its own. On memory no call may touch the
+	 * success is the failure prog_run_call reports; nothing is read there.
+	 */
+	if (r == 0 && where != 0 && !c->must_fail) {
+		int32_t got[2];
+
+		memcpy(got, (const void *)where, sizeof(got));
+		if (got[0] < 0 || got[1] < 0 || got[0] == got[1])
+			fail(c->s, "pipe2 gave descriptors %ld and %ld", got[0], got[1]);
+		add_fd(c->s, got[0], PROG_PIPE_READ);
+		add_fd(c->s, got[1], PROG_PIPE_WRITE);
 	}
 	return r;
 }

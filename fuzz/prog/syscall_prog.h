@@ -48,6 +48,22 @@ struct prog_platform {
 	void (*failed)(const char *what);
 };
 
+/*
+ * A platform's fixed part, for a static initializer: the two places that
+ * run programs (the host harness and the in-guest fuzzer) name their
+ * calls, their failure report, their scratch's size and their two address
+ * lists (arrays, counted here); the scratch's address comes at set-up.
+ */
+#define PROG_PLATFORM(sys_fn, failed_fn, scratch_size, no_access_list, no_write_list) \
+	{                                                                                     \
+		.sys = (sys_fn), .scratch_len = (scratch_size),                               \
+		.no_access = (no_access_list),                                                \
+		.n_no_access = sizeof(no_access_list) / sizeof((no_access_list)[0]),          \
+		.no_write = (no_write_list),                                                  \
+		.n_no_write = sizeof(no_write_list) / sizeof((no_write_list)[0]),             \
+		.failed = (failed_fn),                                                        \
+	}
+
 /* Resource kinds. Sockets and epoll sets come here (and in the table). */
 enum prog_kind {
 	PROG_FILE,

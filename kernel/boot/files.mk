@@ -6,6 +6,7 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/boot/kexports.c
 KERNEL_ONLY_SRCS += \
 	kernel/boot/main.c \
+	kernel/boot/boot_steps.c \
 	kernel/boot/console.c \
 	kernel/boot/report.c \
 	kernel/boot/images.c \

@@ -20,6 +20,7 @@
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/hardening.h>
+#include <carapace/kasan.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
@@ -112,16 +113,20 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 
 	(void)arg;
 	sched_init();
+	boot_step("aps-sched");
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
+	boot_step("fs");
 	net_init(&options); /* the stack starts on first need, with threads */
 	/* The network device's driver runs in a thread of its own. */
 	virtio_net_init();
+	boot_step("net");
 	/* The REST API: nothing of it runs without api=on (kernel/api/README.md). */
 	if (options.api_on)
 		api_start(&options, cmdline_copy);
 	/* Every CPU is up: what boot wrote once becomes read-only. */
 	hardening_seal();
+	boot_step("api-seal");
 	if (hardening->guards_show)
 		hardening_show_guards();
 	if (options.test) {
@@ -142,16 +147,19 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 
 /*
  * No stack protector: the canary is set in here (hardening_init), and kmain
- * never returns.
+ * never returns. No SAN=kasan redzones: the boot stack has no shadow yet
+ * when it starts.
  */
-__no_stack_protector void kmain(void)
+__no_stack_protector __no_sanitize_address void kmain(void)
 {
 	uint64_t main_tsc = rdtsc();
 	char err[ERR_SIZE];
 	uint64_t stack_top;
 
+	kasan_early_init(); /* SAN=kasan: before any frame with redzones */
 	console_init();
 	cpu_init();
+	boot_step("console-cpu");
 	if (multiboot_read(boot_multiboot_magic, boot_multiboot_info, &boot_info,
 			   err, sizeof(err)))
 		refuse_boot(err);
@@ -173,11 +181,14 @@ __no_stack_protector void kmain(void)
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
 	aslr_init(&options); /* seeds the random generators */
 	hardening_init(&options); /* the settings, and the stack canary from here on */
+	boot_step("options-aslr-hardening");
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
+	boot_step("clock");
 	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	boot_step("rtc-memory");
 	/* A device seed source needs mapped registers and DMA memory. */
 	pci_init();
 	virtio_pci_init();
@@ -185,6 +196,7 @@ __no_stack_protector void kmain(void)
 	random_boot_report();
 	aslr_reseed_layout(); /* what is placed from here on gets the device's bytes too */
 	app_heap_init(hardening->heap_musl);
+	boot_step("devices-random-app-heap");
 	install_guarded_ist_stacks();
 	print_boot_log(main_tsc);
 

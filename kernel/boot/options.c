@@ -63,6 +63,8 @@ static int apply_ip(struct parser *p, struct boot_options *o,
 static int apply_gw(struct parser *p, struct boot_options *o,
 		    const char *word, const char *value);
 
+static int apply_netchannels(struct parser *p, struct boot_options *o,
+			     const char *word, const char *value);
 static int apply_api(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
 static int apply_api_addr(struct parser *p, struct boot_options *o,
@@ -92,6 +94,7 @@ static const struct option_def option_defs[] = {
 	{ "ubsan", "ubsan=abort|recover", true, apply_ubsan },
 	{ "ip", "ip=ADDR/PREFIX", true, apply_ip },
 	{ "gw", "gw=ADDR", true, apply_gw },
+	{ "netchannels", "netchannels=on|off", true, apply_netchannels },
 	{ "api", "api=on|off", true, apply_api },
 	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
 	{ "api.port", "api.port=N", true, apply_api_port },
@@ -278,6 +281,15 @@ static int apply_ubsan(struct parser *p, struct boot_options *o,
 	static const char *const names[] = { "abort", "recover" };
 
 	return choose_flag(p, word, value, "ubsan", names, &o->ubsan_recover);
+}
+
+/* netchannels=off: the plain path through lwIP's thread, for comparison. */
+static int apply_netchannels(struct parser *p, struct boot_options *o,
+			     const char *word, const char *value)
+{
+	static const char *const names[] = { "on", "off" };
+
+	return choose_flag(p, word, value, "netchannels", names, &o->netchannels_off);
 }
 
 static int apply_aslr(struct parser *p, struct boot_options *o,

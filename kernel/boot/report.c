@@ -37,6 +37,7 @@ static const struct {
 	[VIOLATION_CPU_EXCEPTION] = { "cpu-exception", EXIT_CPU_EXCEPTION },
 	[VIOLATION_DOUBLE_FAULT] = { "double-fault", EXIT_DOUBLE_FAULT },
 	[VIOLATION_UBSAN] = { "ubsan", EXIT_UBSAN },
+	[VIOLATION_KASAN] = { "kasan", EXIT_KASAN },
 	[VIOLATION_LIBC_CRASH] = { "libc-crash", EXIT_LIBC_CRASH },
 };
 

@@ -13,6 +13,13 @@
 #include <carapace/fs.h>
 #include <carapace/vfs.h>
 
+/*
+ * RLIMIT_NOFILE's soft value at start, as Linux's: select's fd_set holds
+ * 1024 descriptors, so a program gets more only by asking (setrlimit, up
+ * to the hard value VFS_FD_MAX).
+ */
+#define APP_NOFILE_DEFAULT 1024
+
 static struct vfs_fdtable fdtable;
 static char cwd[VFS_PATH_MAX] = "/";
 static char path_buf[VFS_PATH_MAX]; /* chdir's scratch, under fs_lock */
@@ -27,6 +34,7 @@ struct vfs_fdtable *fs_app_files_lock(void)
 		return &fdtable;
 	files_ready = true;
 	vfs_fdtable_init(&fdtable);
+	vfs_fdtable_set_limit(&fdtable, APP_NOFILE_DEFAULT, VFS_FD_MAX);
 	if (vfs_open(fs_vfs(), "/", "/dev/console", VFS_O_RDWR, 0, &f) == 0) {
 		for (int fd = 0; fd < 3; fd++)
 			vfs_fd_install(&fdtable, f, false);

@@ -1,7 +1,8 @@
 /*
  * File-descriptor tables: a fixed array of VFS_FD_MAX slots, each holding a
  * reference on an open file and its close-on-exec flag. New descriptors
- * take the lowest free slot, as POSIX requires.
+ * take the lowest free slot below the table's limit (RLIMIT_NOFILE), as
+ * POSIX requires.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -12,6 +13,18 @@
 void vfs_fdtable_init(struct vfs_fdtable *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->limit = t->limit_max = VFS_FD_MAX;
+}
+
+int vfs_fdtable_set_limit(struct vfs_fdtable *t, uint64_t limit, uint64_t limit_max)
+{
+	if (limit > limit_max)
+		return -EINVAL;
+	if (limit_max > VFS_FD_MAX)
+		return -EPERM;
+	t->limit = (int)limit;
+	t->limit_max = (int)limit_max;
+	return 0;
 }
 
 static bool fd_valid(struct vfs_fdtable *t, int fd)
@@ -21,7 +34,7 @@ static bool fd_valid(struct vfs_fdtable *t, int fd)
 
 int vfs_fd_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec)
 {
-	for (int fd = 0; fd < VFS_FD_MAX; fd++) {
+	for (int fd = 0; fd < t->limit; fd++) {
 		if (t->fds[fd].file == NULL) {
 			vfs_file_get(f);
 			t->fds[fd].file = f;
@@ -68,7 +81,7 @@ int vfs_fd_dup3(struct vfs_fdtable *t, int oldfd, int newfd, int flags,
 
 	if (!is_dup2 && ((flags & ~VFS_O_CLOEXEC) != 0 || oldfd == newfd))
 		return -EINVAL;
-	if (!fd_valid(t, oldfd) || newfd < 0 || newfd >= VFS_FD_MAX)
+	if (!fd_valid(t, oldfd) || newfd < 0 || newfd >= t->limit)
 		return -EBADF;
 	if (oldfd == newfd)
 		return newfd;

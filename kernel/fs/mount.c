@@ -1,6 +1,7 @@
 /*
  * The kernel's side of the filesystem (kernel/fs/ is the portable part):
- * what is mounted where at boot (/, /tmp, /dev, /proc), memory from the
+ * what is mounted where at boot (/, /tmp, /dev, /proc, /etc's name
+ * resolution files unless the boot filesystem has an /etc), memory from the
  * kernel heap, the console and the random source behind devfs, /proc's
  * table, and one lock around the VFS.
  */
@@ -17,6 +18,7 @@
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
 #include <carapace/mutex.h>
+#include <carapace/net.h>
 #include <carapace/procfs.h>
 #include <carapace/random.h>
 
@@ -24,10 +26,21 @@ static struct vfs vfs;
 static struct mutex vfs_lock = MUTEX_INIT;
 static struct devfs devfs;
 static struct procfs procfs;
+static struct procfs etcfs;
 
 /* /proc's files: path under /proc, and the function that writes its text. */
 static const struct procfs_entry proc_files[] = {
 	{ "net/classifier", classifier_counters_format },
+};
+
+/*
+ * /etc's files for musl's name resolution (kernel/net/README.md, "Name
+ * resolution"), made at each read like /proc's: the addresses change
+ * when DHCP answers.
+ */
+static const struct procfs_entry etc_files[] = {
+	{ "hosts", net_hosts_format },
+	{ "resolv.conf", net_resolv_conf_format },
 };
 
 static void *heap_alloc(void *ctx, size_t size)
@@ -78,6 +91,26 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 
 static struct ramfs *tmp; /* /tmp, for fs_tmp_usage */
 
+/*
+ * /etc: the generated files laid over the boot filesystem's /etc when it
+ * has one (the launcher packs passwd and group, an application its own
+ * files): a file packed there wins over a generated one of its name.
+ */
+static int mount_etc(char *err, size_t err_size)
+{
+	struct vfs_file *packed = NULL;
+	int rc;
+
+	if ((rc = procfs_init(&etcfs, etc_files, sizeof(etc_files) / sizeof(etc_files[0]), &heap))) {
+		fmt_snprintf(err, err_size, "the /etc table is not valid (error %d)", rc);
+		return rc;
+	}
+	/* The open file keeps the directory's vnode for good. */
+	if (vfs_open(&vfs, "/", "/etc", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &packed) == 0)
+		procfs_set_lower(&etcfs, packed->vn);
+	return mount_or_say("/etc", procfs_root(&etcfs), err, err_size);
+}
+
 void fs_tmp_usage(uint64_t *used, uint64_t *max)
 {
 	*used = *max = 0;
@@ -119,7 +152,7 @@ int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t er
 		}
 		root = ramfs_root(empty_root);
 	}
-	if ((rc = mount_or_say("/", root, err, err_size)))
+	if ((rc = mount_or_say("/", root, err, err_size)) || (rc = mount_etc(err, err_size)))
 		return rc;
 	if ((rc = ramfs_new(&heap, tmp_bytes, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
 		return rc;

@@ -6,6 +6,7 @@
  * exists only while it is read.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -40,8 +41,13 @@ static int find_child(const struct procfs *p, int parent, const char *name, size
 static int procfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
 	struct procfs *p = procfs_of(dir);
-	int i = find_child(p, node_index(dir), name, strlen(name));
+	int i;
 
+	/* The lower directory's files win: an application's own /etc/hosts. */
+	if (node_index(dir) == 0 && p->lower && p->lower->ops->lookup &&
+	    p->lower->ops->lookup(p->lower, name, out) == 0)
+		return 0;
+	i = find_child(p, node_index(dir), name, strlen(name));
 	if (i < 0)
 		return -ENOENT;
 	*out = &p->nodes[i].vn;
@@ -92,13 +98,31 @@ static int procfs_getattr(struct vnode *vn, struct vfs_attr *a)
 	return 0;
 }
 
+/* Whether the lower directory has name (it then hides the table's). */
+static bool lower_has(struct procfs *p, const char *name)
+{
+	struct vnode *vn;
+
+	return p->lower && p->lower->ops->lookup && p->lower->ops->lookup(p->lower, name, &vn) == 0;
+}
+
 static int procfs_readdir(struct vnode *dir, uint64_t index, struct vfs_dirent *e)
 {
 	struct procfs *p = procfs_of(dir);
 	int parent = node_index(dir);
 
+	/* Under the root: the lower directory's entries, then the table's. */
+	if (parent == 0 && p->lower && p->lower->ops->readdir) {
+		uint64_t n = 0;
+
+		if (p->lower->ops->readdir(p->lower, index, e) == 0)
+			return 0;
+		while (n < index && p->lower->ops->readdir(p->lower, n, e) == 0)
+			n++;
+		index -= n;
+	}
 	for (int i = 1; i < p->count; i++) {
-		if (p->nodes[i].parent != parent)
+		if (p->nodes[i].parent != parent || (parent == 0 && lower_has(p, p->nodes[i].name)))
 			continue;
 		if (index-- == 0) {
 			e->ino = p->nodes[i].vn.ino;
@@ -183,4 +207,9 @@ int procfs_init(struct procfs *p, const struct procfs_entry *entries, size_t n,
 struct vnode *procfs_root(struct procfs *p)
 {
 	return &p->nodes[0].vn;
+}
+
+void procfs_set_lower(struct procfs *p, struct vnode *lower)
+{
+	p->lower = lower;
 }

@@ -2,7 +2,10 @@
  * The few string functions the freestanding kernel needs. The compiler may
  * also emit calls to memcpy, memmove, memset and memcmp on its own.
  * Byte loops on purpose: short, obviously correct, and the kernel copies
- * little. (rep movsb is fast on modern CPUs, so memcpy and memset use it.)
+ * little. memcpy and memset use rep movs/stos, eight bytes a step and the
+ * rest a byte at a time: as fast as the byte form on modern CPUs, and under
+ * QEMU's TCG, which runs one emulated step per element, eight times faster
+ * (the hardened heap zeroes every freed block; applications call these too).
  */
 #include <stdint.h>
 #include <string.h>
@@ -10,9 +13,14 @@
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *ret = dst;
+	size_t words = n / 8, bytes = n % 8;
 
+	__asm__ volatile("rep movsq"
+			 : "+D"(dst), "+S"(src), "+c"(words)
+			 :
+			 : "memory");
 	__asm__ volatile("rep movsb"
-			 : "+D"(dst), "+S"(src), "+c"(n)
+			 : "+D"(dst), "+S"(src), "+c"(bytes)
 			 :
 			 : "memory");
 	return ret;
@@ -35,10 +43,16 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
+	size_t words = n / 8, bytes = n % 8;
 
+	__asm__ volatile("rep stosq"
+			 : "+D"(dst), "+c"(words)
+			 : "a"(pattern)
+			 : "memory");
 	__asm__ volatile("rep stosb"
-			 : "+D"(dst), "+c"(n)
-			 : "a"(c)
+			 : "+D"(dst), "+c"(bytes)
+			 : "a"(pattern)
 			 : "memory");
 	return ret;
 }

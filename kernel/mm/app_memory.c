@@ -32,27 +32,10 @@ static unsigned map_prot(unsigned prot)
 	       ((prot & MEMORY_PROT_EXEC) ? MAP_EXEC : 0);
 }
 
-/*
- * Unmaps every page of the range that holds a frame (present or not) and
- * frees it. Only pages that hold frames are visited (mmu_next_frame skips
- * absent tables), so a huge empty range costs next to nothing with
- * interrupts off.
- */
+/* Unmaps every page of the range that holds a frame (present or not) and frees it. */
 static void app_unmap_locked(uint64_t va, size_t len)
 {
-	uint64_t end = va + len;
-
-	for (uint64_t p = mmu_next_frame(mmu_root(), va, end); p < end;
-	     p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end)) {
-		uint64_t pte;
-
-		/* A MAP_NOACCESS page is made present first so that it can be found. */
-		if (mmu_protect(mmu_root(), p, PAGE_SIZE, MAP_READ) == 0 &&
-		    mmu_lookup(mmu_root(), p, &pte, NULL)) {
-			mmu_unmap(mmu_root(), p, PAGE_SIZE);
-			memory_free_frame(pte & PTE_ADDR);
-		}
-	}
+	memory_unmap_frames_locked(va, va + len);
 }
 
 int memory_map_anon(uint64_t va, size_t len, unsigned prot)
@@ -78,8 +61,14 @@ int memory_map_anon(uint64_t va, size_t len, unsigned prot)
 		if (!err && (err = mmu_map(mmu_root(), p, phys, PAGE_SIZE, MAP_READ)))
 			memory_free_frame(phys);
 	}
+	/*
+	 * Fresh pages gain their permission: no other CPU can have cached them
+	 * (no shootdown), unless they are to lose the one they were mapped with.
+	 */
 	if (!err)
-		err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+		err = (map_prot(prot) & MAP_NOACCESS)
+			      ? mmu_protect(mmu_root(), va, len, map_prot(prot))
+			      : mmu_protect_local(mmu_root(), va, len, map_prot(prot));
 	if (err) {
 		app_unmap_locked(va, len);
 		err = -ENOMEM;
@@ -99,7 +88,8 @@ void memory_unmap(uint64_t va, size_t len)
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
-int memory_protect(uint64_t va, size_t len, unsigned prot)
+/* Changes the range's permissions; with shootdown false, only this CPU's entries go at once. */
+static int protect_range(uint64_t va, size_t len, unsigned prot, bool shootdown)
 {
 	uint64_t flags;
 	int err;
@@ -107,9 +97,20 @@ int memory_protect(uint64_t va, size_t len, unsigned prot)
 	if (!memory_app_range(va, len))
 		return -EINVAL;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
-	err = mmu_protect(mmu_root(), va, len, map_prot(prot));
+	err = shootdown ? mmu_protect(mmu_root(), va, len, map_prot(prot))
+			: mmu_protect_local(mmu_root(), va, len, map_prot(prot));
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return err;
+}
+
+int memory_protect(uint64_t va, size_t len, unsigned prot)
+{
+	return protect_range(va, len, prot, true);
+}
+
+int memory_protect_batched(uint64_t va, size_t len, unsigned prot)
+{
+	return protect_range(va, len, prot, false);
 }
 
 bool memory_app_mapped(uint64_t va, size_t len)

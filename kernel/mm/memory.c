@@ -19,6 +19,7 @@
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/hardening.h>
+#include <carapace/kasan.h>
 #include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/mmu.h>
@@ -149,7 +150,7 @@ static int map_image_section(uint64_t root, char *start, char *end, unsigned pro
 static void place_direct_map(void)
 {
 	struct aslr_request q = {
-		.lo = DIRECT_MAP_BASE, .hi = KHEAP_BASE,
+		.lo = DIRECT_MAP_BASE, .hi = DIRECT_MAP_LIMIT,
 		.size = ALIGN_UP(phys_end, LARGE_PAGE_SIZE), .align = LARGE_PAGE_SIZE,
 	};
 
@@ -174,16 +175,35 @@ static int build_kernel_tables(uint64_t *root)
 	return err;
 }
 
+/*
+ * Unmaps every page of [va, end) that holds a frame (present or not) and
+ * frees the frames, with one TLB shootdown per batch of pages instead of
+ * one per page (a shootdown is an IPI to every other CPU and a wait): the
+ * entries of a batch are cleared, then shot down, and only then are their
+ * frames freed, so that no CPU can reach a frame once it is reused.
+ * Only pages that hold frames are visited (mmu_next_frame skips absent
+ * tables). memory_lock held.
+ */
+void memory_unmap_frames_locked(uint64_t va, uint64_t end)
+{
+	uint64_t frames[UNMAP_BATCH];
+	uint64_t p = mmu_next_frame(mmu_root(), va, end);
+
+	while (p < end) {
+		unsigned n = 0;
+
+		for (; p < end && n < UNMAP_BATCH; p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end))
+			if ((frames[n] = mmu_clear_frame(mmu_root(), p)))
+				n++;
+		tlb_shootdown();
+		for (unsigned i = 0; i < n; i++)
+			memory_free_frame(frames[i]);
+	}
+}
+
 static void unmap_and_free(uint64_t va, uint64_t npages)
 {
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t pte;
-
-		if (mmu_lookup(mmu_root(), va + i * PAGE_SIZE, &pte, NULL)) {
-			mmu_unmap(mmu_root(), va + i * PAGE_SIZE, PAGE_SIZE);
-			memory_free_frame(pte & PTE_ADDR);
-		}
-	}
+	memory_unmap_frames_locked(va, va + npages * PAGE_SIZE);
 }
 
 /* Maps npages fresh frames at va, one by one (they need not be contiguous). */
@@ -228,6 +248,10 @@ static uint64_t stack_place(uint64_t size)
 	if (aslr_pick_base(NULL, &q, stack_places, (size_t)nstacks, &base) < 0 ||
 	    map_fresh(base, size / PAGE_SIZE))
 		return 0;
+	if (kasan_map_shadow(base - guard_bytes(), size + 2 * guard_bytes())) {
+		unmap_and_free(base, size / PAGE_SIZE);
+		return 0;
+	}
 	for (i = nstacks; i > 0 && stack_places[i - 1].start > base; i--)
 		stack_places[i] = stack_places[i - 1];
 	stack_places[i] = (struct aslr_region){
@@ -297,8 +321,11 @@ static uint64_t stack_alloc(const char *name, size_t size, unsigned region_flags
 	uint64_t top = stack_alloc_locked(name, size, region_flags);
 
 	spin_unlock_irqrestore(&memory_lock, flags);
-	if (top)
+	if (top) {
+		/* A reused stack keeps the redzones of its last owner's frames. */
+		kasan_unpoison(top - ALIGN_UP(size, PAGE_SIZE), ALIGN_UP(size, PAGE_SIZE));
 		stack_report(name, top - ALIGN_UP(size, PAGE_SIZE));
+	}
 	return top;
 }
 
@@ -433,6 +460,8 @@ int memory_kheap_map(uint64_t va, size_t len)
 		return -EINVAL;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	err = map_fresh(va, len / PAGE_SIZE);
+	if (!err && (err = kasan_map_shadow(va, len)))
+		unmap_and_free(va, len / PAGE_SIZE);
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return err ? -ENOMEM : 0;
 }
@@ -446,6 +475,19 @@ void memory_kheap_unmap(uint64_t va, size_t len)
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	unmap_and_free(va, len / PAGE_SIZE);
 	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+int memory_kheap_protect_batched(uint64_t va, size_t len, bool access)
+{
+	uint64_t flags;
+	int err;
+
+	if ((va | len) & (PAGE_SIZE - 1) || va < KHEAP_BASE || len > KHEAP_LIMIT - va)
+		return -EINVAL;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	err = mmu_protect_local(mmu_root(), va, len, access ? MAP_READ | MAP_WRITE : MAP_NOACCESS);
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return err;
 }
 
 static void count_ram(void)
@@ -501,6 +543,8 @@ int memory_init(const struct boot_info *bi, char *err, size_t err_size)
 	pfa_reserve_range(&pfa, 0, early.next);
 	early_used = early.next - early.start;
 	mmu_init(direct_map_base, memory_frame_alloc);
+	/* SAN=kasan: the shadow, before the first stack or heap page is mapped. */
+	kasan_init(direct_map_base, phys_end);
 
 	/* The device window from a random page of its first half. */
 	{
@@ -578,7 +622,7 @@ uint64_t memory_map_phys(uint64_t phys, size_t size, unsigned prot)
 	/* 2 MiB pages need a 2 MiB-aligned address; the gap below is the guard. */
 	va = ALIGN_UP(phys_map_next + PAGE_SIZE, align);
 	if (len > PHYS_MAP_LIMIT - PAGE_SIZE - va ||
-	    mmu_map(mmu_root(), va, phys - off, len, prot)) {
+	    mmu_map(mmu_root(), va, phys - off, len, prot) || kasan_map_shadow(va, len)) {
 		mmu_unmap(mmu_root(), va, len); /* whatever part got mapped */
 		va = 0;
 	} else {

@@ -18,4 +18,9 @@ extern struct spinlock memory_lock;
 /* A zeroed frame from the frame allocator, memory_lock held: 0 or -ENOMEM. */
 int memory_frame_alloc(uint64_t *phys);
 
+/* Pages whose frames memory_unmap_frames_locked frees after one TLB shootdown. */
+#define UNMAP_BATCH 64
+/* Unmaps and frees every frame of [va, end), memory_lock held (memory.c). */
+void memory_unmap_frames_locked(uint64_t va, uint64_t end);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/kasan.h>
 #include <carapace/pfa.h>
 
 #define BITS 64u
@@ -137,6 +138,7 @@ void pfa_reserve_range(struct pfa *pfa, uint64_t start, uint64_t end)
 	if (first >= last)
 		return;
 	pfa->free_frames -= change_range(pfa, first, last, 1);
+	kasan_frames_used(first * PFA_PAGE_SIZE, last - first);
 }
 
 /*
@@ -181,6 +183,7 @@ int pfa_alloc(struct pfa *pfa, uint64_t n, uint64_t align_frames,
 	pfa->free_frames -= n;
 	pfa->next = at + n;
 	*phys = at * PFA_PAGE_SIZE;
+	kasan_frames_used(*phys, n);
 	return 0;
 }
 
@@ -196,5 +199,6 @@ int pfa_free(struct pfa *pfa, uint64_t phys, uint64_t n)
 		return -EINVAL; /* part of it is free already: a double free */
 	change_range(pfa, first, first + n, 0);
 	pfa->free_frames += n;
+	kasan_frames_freed(phys, n);
 	return 0;
 }

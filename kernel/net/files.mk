@@ -43,7 +43,8 @@ LWIP_OBJS := $(patsubst %,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
 LWIP_PORT_SRCS := kernel/net/sys_arch.c kernel/net/net_init.c kernel/net/netdev.c \
 	kernel/net/net_input.c kernel/net/net_ktests.c \
 	kernel/net/netdev_ktests.c kernel/net/net_device_ktests.c \
-	kernel/net/inet_socket.c kernel/net/net_serve.c
+	kernel/net/inet_socket.c kernel/net/net_serve.c kernel/net/inet_channel.c \
+	kernel/net/net_names.c
 KERNEL_ONLY_SRCS += $(LWIP_PORT_SRCS)
 
 # lwIP's headers, then the port's (lwipopts.h, arch/, net_hooks.h, and the
@@ -52,14 +53,35 @@ LWIP_INCLUDES := -I$(LWIP_DIR)/src/include -Ikernel/net/lwip
 $(patsubst %,$(BUILD)/kernel/%.o,$(LWIP_PORT_SRCS)): KERNEL_CFLAGS += $(LWIP_INCLUDES)
 $(patsubst %,$(BUILD)/kernel/%.o,$(LWIP_PORT_SRCS)): | $(LWIP_STAMP)
 
+# Where lwIP's files are compiled from (below: Carapace's fixes to lwIP).
+LWIP_SRC_VIEW := $(BUILD)/lwip-src
+
 # lwIP with the kernel's own flags (freestanding, -mgeneral-regs-only, the
 # stack protector, SAN=ubsan's checks). Its code is not Carapace's: the
 # warnings -Wextra raises in it are not ours to fix, so they are off.
-$(BUILD)/lwip/%.c.o: $(LWIP_DIR)/%.c kernel/net/lwip/lwipopts.h | $(LWIP_STAMP)
+$(BUILD)/lwip/%.c.o: $(LWIP_SRC_VIEW)/%.c kernel/net/lwip/lwipopts.h | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) $(LWIP_INCLUDES) -Wno-unused-parameter \
 		-Wno-sign-compare -Wno-missing-field-initializers \
 		-Wno-tautological-constant-out-of-range-compare -c $< -o $@
+
+# --- Carapace's fixes to lwIP (fuzz/README.md, Findings) ---
+# lwIP's files compile from $(LWIP_SRC_VIEW): a link to the cache's file,
+# or, for a file named in LWIP_PATCHED, a copy with kernel/net/lwip/patches/
+# NAME.patch applied (NAME: the file's name without its folder). The cache
+# stays as Debian made it; the host harnesses (fuzz/files.mk) use the view too.
+LWIP_PATCHED := src/core/tcp_in.c src/core/tcp_out.c
+.PRECIOUS: $(LWIP_SRC_VIEW)/%.c
+$(LWIP_SRC_VIEW)/%.c: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	ln -sf $< $@
+define lwip_patch_rule
+$(LWIP_SRC_VIEW)/$(1): $(LWIP_DIR)/$(1) kernel/net/lwip/patches/$(notdir $(1)).patch | $(LWIP_STAMP)
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	patch -s -o $$@ $$< kernel/net/lwip/patches/$(notdir $(1)).patch
+endef
+$(foreach f,$(LWIP_PATCHED),$(eval $(call lwip_patch_rule,$(f))))
 
 $(LWIP_STAMP):
 	@echo "error: lwIP's sources are not in $(LWIP_DIR)" >&2

@@ -32,6 +32,7 @@
 #include <lwip/ip.h>
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
+#include "inet_channel.h"
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
 #define UDP_MAX       65507 /* the largest UDP payload over IPv4 */
@@ -51,12 +52,14 @@ struct inet_sock {
 	/* What a fetch found and nobody read yet. */
 	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
 	size_t rx_off;
+	size_t rx_consumed;       /* TCP: bytes read whose window lwIP has not reopened */
 	struct netbuf *dgram;     /* UDP: the next datagram */
 	struct netconn *pending;  /* listener: the next connection */
 	bool eof;                 /* TCP: the peer's FIN was fetched */
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
+	struct inet_channel chan; /* TCP, connected: its frames (inet_channel.c) */
 };
 
 static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
@@ -72,6 +75,13 @@ static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	(void)conn, (void)evt, (void)len;
 	if (net_vfs)
 		vfs_notify_changed(net_vfs);
+}
+
+/* The driver's thread: a frame waits in a socket's net channel. */
+static void on_channel_frame(struct channel *ch)
+{
+	(void)ch;
+	on_event(NULL, NETCONN_EVT_RCVPLUS, 0);
 }
 
 static int lwip_errno(err_t err)
@@ -152,6 +162,17 @@ static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t 
 
 /* ---- what is ready: fetched without blocking, kept until read ---- */
 
+/*
+ * The next TCP pbuf lwIP queued for the socket. The window reopens when
+ * the bytes are read (stream_recv), not when they are fetched: one window
+ * update per read, not one per segment (each an ACK frame to send).
+ */
+static err_t recv_pbuf(struct inet_sock *is)
+{
+	return netconn_recv_tcp_pbuf_flags(is->conn, &is->rx,
+					   NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+}
+
 static void fetch(struct inet_sock *is)
 {
 	err_t err;
@@ -168,16 +189,25 @@ static void fetch(struct inet_sock *is)
 	}
 	if (!is->connected || is->rx || is->eof || is->rx_err)
 		return;
-	err = netconn_recv_tcp_pbuf_flags(is->conn, &is->rx, NETCONN_DONTBLOCK);
+	err = recv_pbuf(is);
+	/* Nothing queued: this thread does the protocol's work on the frames
+	 * its channel holds, then looks again. */
+	while (err == ERR_WOULDBLOCK && inet_channel_drain(&is->chan, INET_CHANNEL_BATCH))
+		err = recv_pbuf(is);
 	if (err == ERR_WOULDBLOCK)
 		return;
 	is->s.vn.events_in++;
-	if (err == ERR_OK)
+	if (err == ERR_OK) {
 		is->rx_off = 0;
-	else if (err == ERR_CLSD)
+	} else if (err == ERR_CLSD) {
+		/* The FIN took one unit of the window: give it back, or lwIP's
+		 * close finds the window short of full and resets the connection
+		 * instead of sending its FIN (tcp_close_shutdown). */
+		netconn_tcp_recvd(is->conn, 1);
 		is->eof = true;
-	else
+	} else {
 		is->rx_err = lwip_errno(err);
+	}
 }
 
 /* A non-blocking connect that finished: connected, or its error in SO_ERROR. */
@@ -189,9 +219,10 @@ static void connect_done(struct inet_sock *is)
 		return;
 	is->connecting = false;
 	err = netconn_err(is->conn);
-	if (err == ERR_OK)
+	if (err == ERR_OK) {
 		is->connected = true;
-	else /* a reset answering the SYN is a refusal, as Linux says */
+		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
+	} else /* a reset answering the SYN is a refusal, as Linux says */
 		is->s.error = err == ERR_RST ? -ECONNREFUSED : lwip_errno(err);
 	is->s.vn.events_out++;
 }
@@ -217,6 +248,9 @@ static unsigned inet_poll(struct socket *s)
 	unsigned mask = 0;
 	bool out;
 
+	/* All of them: acknowledgements make room to send, even while data
+	 * waits unread (lwIP refuses data past a full mailbox, not them). */
+	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
 	if (is->rx || is->dgram || is->pending || is->eof || is->rx_err)
@@ -314,9 +348,15 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 			break; /* peeks at the first pbuf only */
 		is->rx_off += n;
 		if (is->rx_off == is->rx->tot_len) {
+			is->rx_consumed += is->rx->tot_len;
 			pbuf_free(is->rx);
 			is->rx = NULL;
 		}
+	}
+	if (is->rx_consumed) {
+		/* lwIP sends the window update (an ACK) when it has grown enough. */
+		netconn_tcp_recvd(is->conn, is->rx_consumed);
+		is->rx_consumed = 0;
 	}
 	if (done)
 		return (int64_t)done;
@@ -443,6 +483,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
+	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements make room */
 	connect_done(is);
 	return s->type == SOCK_STREAM ? stream_send(is, io) : udp_send(is, io);
 }
@@ -500,6 +541,7 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	netconn_set_nonblocking(n->conn, 1);
 	n->connected = true;
+	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
 	return 0;
 }
 
@@ -543,6 +585,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
 		is->connected = true;
+		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 		return 0;
 	}
 	if (err == ERR_INPROGRESS) {
@@ -603,6 +646,7 @@ static void inet_release(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
 
+	inet_channel_close(&is->chan); /* before the pcb goes: lwIP answers what is left */
 	if (is->rx)
 		pbuf_free(is->rx);
 	if (is->dgram)

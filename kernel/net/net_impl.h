@@ -55,5 +55,8 @@ unsigned netdev_count(void);
 struct net_iface *netdev_iface(unsigned index);
 /* Whether net_init has run, so that net_start may be called (net_init.c). */
 bool net_booted(void);
+/* The boot option netchannels= (on unless off): whether TCP sockets open
+ * net channels (net_init.c; inet_channel.c). */
+bool net_channels_enabled(void);
 
 #endif

@@ -26,11 +26,17 @@
 static struct net_static_config static_config;
 static bool booted;  /* net_init ran: threads can be made (atomic) */
 static bool started; /* under start_lock */
+static bool channels_off; /* netchannels=off; set before any socket exists */
 static struct mutex start_lock = MUTEX_INIT;
 
 bool net_booted(void)
 {
 	return __atomic_load_n(&booted, __ATOMIC_ACQUIRE);
+}
+
+bool net_channels_enabled(void)
+{
+	return !channels_off;
 }
 
 void net_init(const struct boot_options *options)
@@ -41,6 +47,7 @@ void net_init(const struct boot_options *options)
 		.gw = options->net_gw_set ? options->net_gw : 0,
 		.prefix = options->net_prefix,
 	};
+	channels_off = options->netchannels_off;
 	__atomic_store_n(&booted, true, __ATOMIC_RELEASE);
 	inet_socket_register(); /* socket(AF_INET/AF_INET6) starts the stack */
 	if (netdev_count() > 0)

@@ -243,6 +243,8 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		return;
 	}
 	memcpy(p->payload, frame, len);
+	/* A net channel's reader gives the frame to this interface's input. */
+	p->if_idx = netif_get_index(&iface->netif);
 	switch (net_input(dev, p)) {
 	case NET_PATH_DROP:
 		STAT_ADD(iface, rx_classifier_drops);

@@ -212,11 +212,40 @@ static void arm_timer(struct sched_cpu *sc, struct thread *cur, uint64_t now)
 	}
 }
 
+/* arch_switch's return address, above the six registers it pushes (switch.S). */
+#define SWITCH_RET_OFFSET (6 * 8)
+
+/*
+ * The scheduler's own integrity check, before next gets this CPU: next must
+ * be off every CPU, and its saved context as arch_switch left it. Either
+ * failing means two CPUs would run one stack, or a stack was written while
+ * its thread slept; the run ends here, with the facts, instead of later at
+ * a corrupted return address.
+ */
+static void check_switch_in(const struct thread *next, const struct cpu *c)
+{
+	struct cpu *other = __atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE);
+	uint64_t ret = *(const uint64_t *)(next->saved_rsp + SWITCH_RET_OFFSET);
+
+	if (other)
+		panic("scheduler: cpu %u switches to thread %s (state %d, queue of cpu %u) "
+		      "while cpu %u still runs it", c->id, next->name, next->state,
+		      next->cpu ? next->cpu->id : 0u, other->id);
+	if (ret != next->switch_ret)
+		panic("scheduler: thread %s's saved context was overwritten while it was "
+		      "switched out: return address %#llx at %#llx, saved %#llx", next->name,
+		      (unsigned long long)ret,
+		      (unsigned long long)(next->saved_rsp + SWITCH_RET_OFFSET),
+		      (unsigned long long)next->switch_ret);
+}
+
 /* Saves prev, switches to next; returns when prev runs again (maybe elsewhere). */
 static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *next)
 {
 	struct cpu *c = this_cpu();
 
+	check_switch_in(next, c);
+	__atomic_store_n(&next->on_cpu, c, __ATOMIC_RELEASE);
 	fpu_save(prev->fpu_area);
 	if (next->fs_base != prev->fs_base)
 		wrmsr(MSR_FS_BASE, next->fs_base);
@@ -227,6 +256,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev, struct thread *
 	__atomic_add_fetch(&next->switches, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sc->quiescent, 1, __ATOMIC_RELAXED);
 	arch_switch(&prev->saved_rsp, next->saved_rsp);
+	/* prev runs again here: its context was taken from what it saved. */
 	sched_finish_switch();
 	fpu_restore(this_cpu_current()->fpu_area);
 }
@@ -256,6 +286,9 @@ void sched_finish_switch(void)
 	sc->switched_from = NULL;
 	if (!from)
 		return;
+	/* from's context is saved: note where it returns to, then let it go. */
+	from->switch_ret = *(const uint64_t *)(from->saved_rsp + SWITCH_RET_OFFSET);
+	__atomic_store_n(&from->on_cpu, NULL, __ATOMIC_RELEASE);
 	state = __atomic_load_n(&from->state, __ATOMIC_ACQUIRE);
 	if (state == THREAD_MIGRATING) {
 		send_home(from);

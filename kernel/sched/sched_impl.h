@@ -43,6 +43,14 @@ enum thread_state {
 
 struct thread {
 	uint64_t saved_rsp;         /* arch_switch saves the stack pointer here */
+	/*
+	 * The return address arch_switch left at saved_rsp + SWITCH_RET_OFFSET,
+	 * and which CPU runs the thread now (NULL: none): checked at every
+	 * switch, so that a thread resumed twice, or a switched-out thread
+	 * whose stack was overwritten, is reported where it happens.
+	 */
+	uint64_t switch_ret;
+	struct cpu *on_cpu;         /* atomic */
 	uint64_t fs_base;           /* libc's thread pointer (arch_prctl, clone) */
 	uint64_t clear_child_tid;   /* set_tid_address: cleared and woken at exit */
 	void *fpu_area;             /* 64-byte aligned inside fpu_alloc */

@@ -18,6 +18,7 @@
 #include <carapace/thread.h>
 
 #include <carapace/arch.h>
+#include <carapace/boot.h>
 #include "sched_impl.h"
 
 #define IRQ_STACK_SIZE      (16 * 1024)
@@ -226,6 +227,7 @@ static void thread_stack_init(struct thread *t)
 	*--sp = 0;                           /* r14 */
 	*--sp = 0;                           /* r15 */
 	t->saved_rsp = (uint64_t)sp;
+	t->switch_ret = (uint64_t)arch_thread_start;
 }
 
 /* Where every new thread begins (called from arch_thread_start). */
@@ -393,6 +395,15 @@ const char *thread_name(const struct thread *t)
 	return t->name;
 }
 
+/* Under all_lock: thread_for_each copies names under it and sees the old or the new one whole. */
+void thread_set_name(struct thread *t, const char *name)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+
+	copy_name(t->name, name);
+	spin_unlock_irqrestore(&all_lock, flags);
+}
+
 unsigned thread_cpu(const struct thread *t)
 {
 	return t->cpu->id;
@@ -531,6 +542,7 @@ static struct thread *adopt_current(const char *name, bool idle)
 	t->cpu = this_cpu();
 	t->is_idle = idle;
 	t->state = THREAD_RUNNING;
+	t->on_cpu = this_cpu();
 	t->home = this_cpu();
 	t->run_start_ns = clock_ns();
 	return t;
@@ -610,6 +622,7 @@ void sched_init(void)
 
 	sched_register_irqs();
 	sched_running = true;
+	boot_step("sched-threads");
 	smp_init(sched_ap_main);
 	for (unsigned i = 0; i < cpu_count; i++) {
 		struct cpu *ap = cpu_table[i];

@@ -19,6 +19,8 @@ KERNEL_ONLY_SRCS += \
 	kernel/syscall/sys_net.c \
 	kernel/syscall/sys_epoll.c \
 	kernel/syscall/sys_thread.c \
+	kernel/syscall/sys_itimer.c \
+	kernel/syscall/sys_prctl.c \
 	kernel/syscall/sys_ktests.c \
 	kernel/syscall/sys_poll_ktests.c \
 	kernel/syscall/syscall_buffer_ktests.c

@@ -58,6 +58,7 @@
 #define NR_RMDIR     84
 #define NR_UNLINK    87
 #define NR_READLINK  89
+#define NR_UMASK     95
 #define NR_GETDENTS64 217
 #define NR_OPENAT    257
 #define NR_MKDIRAT   258
@@ -113,6 +114,8 @@ _Static_assert(sizeof(struct k_statx) == 256, "Linux's struct statx is 256 bytes
 
 /* The application's descriptor table (kernel/fs/app_files.c). */
 static struct vfs_fdtable *fdtable;
+/* The file mode creation mask (umask), under fs_lock; Linux's 022 at start. */
+static uint32_t creation_mask = 022;
 
 /*
  * Takes fs_lock, with the application's descriptor table in fdtable; the
@@ -331,7 +334,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 
 	files_lock();
 	if (!(rc = path_base(dirfd, path, &base)) &&
-	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777, &f)))
+	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777 & ~creation_mask, &f)))
 		rc = fs_app_fd_install(fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
 	return rc;
@@ -409,9 +412,9 @@ static long sys_dup3(const struct syscall_env *env, const long args[SYSCALL_MAX_
 /* F_DUPFD: the lowest free descriptor at or above min. */
 static long dup_from(int fd, long min, bool cloexec)
 {
-	if (min < 0 || min >= VFS_FD_MAX)
+	if (min < 0 || min >= fdtable->limit)
 		return -EINVAL;
-	for (int nfd = (int)min; nfd < VFS_FD_MAX; nfd++) {
+	for (int nfd = (int)min; nfd < fdtable->limit; nfd++) {
 		if (!fdtable->fds[nfd].file) {
 			long rc = vfs_fd_dup3(fdtable, fd, nfd, 0, true);
 
@@ -593,7 +596,7 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 	if (!(rc = path_base(dirfd, path, &base))) {
 		switch (op) {
 		case OP_MKDIR:
-			rc = vfs_mkdir(fs_vfs(), base, path, mode & 07777);
+			rc = vfs_mkdir(fs_vfs(), base, path, mode & 07777 & ~creation_mask);
 			break;
 		case OP_UNLINK:
 			rc = vfs_unlink(fs_vfs(), base, path);
@@ -749,8 +752,40 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
 	return rc;
 }
 
+/* umask: the new mask (its permission bits); the old one. Cannot fail. */
+static long sys_umask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long old;
+
+	(void)env;
+	files_lock();
+	old = creation_mask;
+	creation_mask = (uint32_t)args[0] & 0777;
+	fs_unlock();
+	return old;
+}
+
+void sys_files_nofile(uint64_t *cur, uint64_t *max)
+{
+	files_lock();
+	*cur = (uint64_t)fdtable->limit;
+	*max = (uint64_t)fdtable->limit_max;
+	fs_unlock();
+}
+
+int sys_files_set_nofile(uint64_t cur, uint64_t max)
+{
+	int rc;
+
+	files_lock();
+	rc = vfs_fdtable_set_limit(fdtable, cur, max);
+	fs_unlock();
+	return rc;
+}
+
 void sys_files_register(syscall_handler_fn *table)
 {
+	table[NR_UMASK] = sys_umask;
 	table[NR_READ] = sys_read;
 	table[NR_WRITE] = sys_write;
 	table[NR_OPEN] = sys_open;

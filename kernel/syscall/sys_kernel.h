@@ -31,6 +31,9 @@ void sys_poll_register(syscall_handler_fn *table);
 struct vfs_fdtable;
 struct vfs_file;
 struct vfs_fdtable *sys_files_lock(void);
+/* RLIMIT_NOFILE: the table's limits (the env's nofile_get and nofile_set). */
+void sys_files_nofile(uint64_t *cur, uint64_t *max);
+int sys_files_set_nofile(uint64_t cur, uint64_t max);
 /* Two new files into t, their numbers to ufds (pipe2, socketpair). */
 long sys_files_install_pair(struct vfs_fdtable *t, struct vfs_file *pair[2], bool cloexec,
 			    void *ufds);
@@ -51,6 +54,14 @@ long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool w
  * Call without fs_lock.
  */
 void sys_signal_pipe(void);
+/*
+ * sys_signal.c: the interval timer expired (sys_itimer.c's thread):
+ * SIGALRM. Ignored or blocked: nothing; a handler: not run (one line
+ * says so); the default action ends the run (EXIT_SIGALRM).
+ */
+void sys_signal_alarm(void);
+void sys_itimer_register(syscall_handler_fn *table);
+void sys_prctl_register(syscall_handler_fn *table);
 
 /*
  * sys_poll.c: waiting for pipes and eventfds. sys_poll_changed is the

@@ -1,6 +1,6 @@
 /*
  * Handlers that answer from the environment alone: process and user ids,
- * uname, sysinfo, resource limits, CPU affinity, set_tid_address.
+ * uname, sysinfo, resource limits and usage, CPU affinity, set_tid_address.
  * Carapace runs one process whose user is root; see README.md for the
  * values and why.
  */
@@ -121,18 +121,23 @@ long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS
 }
 
 /*
- * The fixed limits: RLIMIT_STACK is the main stack's size (it cannot
- * grow), RLIMIT_NOFILE the fd table's, everything else unlimited.
+ * The limits: RLIMIT_STACK is the main stack's size (it cannot grow),
+ * RLIMIT_NOFILE the descriptor table's (env->nofile_get: its soft value
+ * may be raised up to its hard one, and the hard one, the process being
+ * root, up to what the table holds), everything else unlimited.
  */
 static struct linux_rlimit limit_of(const struct syscall_env *env,
 				    unsigned resource)
 {
 	struct linux_rlimit rl = { LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
 
-	if (resource == LINUX_RLIMIT_STACK)
+	if (resource == LINUX_RLIMIT_STACK) {
 		rl.rlim_cur = rl.rlim_max = env->stack_limit;
-	else if (resource == LINUX_RLIMIT_NOFILE)
+	} else if (resource == LINUX_RLIMIT_NOFILE) {
 		rl.rlim_cur = rl.rlim_max = NOFILE_LIMIT;
+		if (env->nofile_get)
+			env->nofile_get(env->ctx, &rl.rlim_cur, &rl.rlim_max);
+	}
 	return rl;
 }
 
@@ -148,10 +153,26 @@ long sys_getrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_AR
 }
 
 /*
- * Only this process (pid 0 or its own). The limits are fixed: setting one
- * to its current value succeeds, any other value fails with -EPERM (a
- * lower limit would be a promise the kernel does not keep).
+ * A new value for a limit. RLIMIT_NOFILE goes to the descriptor table
+ * (env->nofile_set). The other limits are fixed: setting one to its
+ * current value succeeds, any other value fails with -EPERM (a lower
+ * limit would be a promise the kernel does not keep).
  */
+static long set_limit(const struct syscall_env *env, unsigned resource,
+		      const struct linux_rlimit *want)
+{
+	struct linux_rlimit cur = limit_of(env, resource);
+
+	if (want->rlim_cur > want->rlim_max)
+		return -EINVAL;
+	if (resource == LINUX_RLIMIT_NOFILE && env->nofile_set)
+		return env->nofile_set(env->ctx, want->rlim_cur, want->rlim_max);
+	if (want->rlim_cur != cur.rlim_cur || want->rlim_max != cur.rlim_max)
+		return -EPERM;
+	return 0;
+}
+
+/* Only this process (pid 0 or its own); the old value is read before the new is set. */
 long sys_prlimit64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	int pid = (int)args[0];
@@ -164,15 +185,53 @@ long sys_prlimit64(const struct syscall_env *env, const long args[SYSCALL_MAX_AR
 	struct linux_rlimit cur = limit_of(env, resource);
 	if (args[2]) {
 		struct linux_rlimit want;
+		long rc;
 
 		memcpy(&want, (const void *)args[2], sizeof(want));
-		if (want.rlim_cur > want.rlim_max)
-			return -EINVAL;
-		if (want.rlim_cur != cur.rlim_cur || want.rlim_max != cur.rlim_max)
-			return -EPERM;
+		if ((rc = set_limit(env, resource, &want)))
+			return rc;
 	}
 	if (args[3])
 		memcpy((void *)args[3], &cur, sizeof(cur));
+	return 0;
+}
+
+long sys_setrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	unsigned resource = (unsigned)args[0];
+	struct linux_rlimit want;
+
+	if (resource >= LINUX_RLIM_NLIMITS)
+		return -EINVAL;
+	memcpy(&want, (const void *)args[1], sizeof(want));
+	return set_limit(env, resource, &want);
+}
+
+static struct linux_timeval timeval_of(uint64_t ns)
+{
+	return (struct linux_timeval){ (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
+}
+
+/*
+ * getrusage: the CPU time the env's clocks give (the process's for
+ * RUSAGE_SELF, the thread's for RUSAGE_THREAD), all of it as user time:
+ * application and kernel run in one ring and the clocks do not split
+ * them. There are no children (RUSAGE_CHILDREN: zeros), and the counters
+ * (max RSS, faults, context switches) are not kept: zero.
+ */
+long sys_getrusage(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int who = (int)args[0];
+	struct linux_rusage ru;
+
+	memset(&ru, 0, sizeof(ru));
+	if (who == LINUX_RUSAGE_SELF)
+		ru.utime = timeval_of(env->clock_ns(env->ctx, SYSCALL_CLOCK_PROCESS));
+	else if (who == LINUX_RUSAGE_THREAD)
+		ru.utime = timeval_of(env->clock_ns(env->ctx, SYSCALL_CLOCK_THREAD));
+	else if (who != LINUX_RUSAGE_CHILDREN)
+		return -EINVAL;
+	memcpy((void *)args[1], &ru, sizeof(ru));
 	return 0;
 }
 

@@ -57,37 +57,49 @@ __attribute__((noreturn)) static void abort_application(void)
 }
 
 /*
- * SIGPIPE, raised synchronously by a write that found no reader. Its
- * default action ends the run as Linux ends the process (EXIT_SIGPIPE,
- * 145: Linux's 128 + 13 = 141 is taken by double-fault). Ignored, or
- * blocked (Linux would keep it pending; nothing here would ever deliver
- * it), the write's EPIPE is all that happens. A handler is not run:
- * signal delivery (a frame on the application's stack, rt_sigreturn) does
- * not exist yet, so the write returns EPIPE and one line says so; a
- * program whose handler only notes the signal behaves as on Linux.
+ * A signal the kernel raises itself: SIGPIPE, synchronously, by a write
+ * that found no reader; SIGALRM by the interval timer's thread
+ * (sys_itimer.c). The default action ends the run as Linux ends the
+ * process, with status (EXIT_SIGPIPE 145: Linux's 128 + 13 = 141 is taken
+ * by double-fault; EXIT_SIGALRM 146). Ignored, or blocked (Linux would
+ * keep it pending; nothing here would ever deliver it), nothing happens
+ * (a write's EPIPE is all). A handler is not run: signal delivery (a
+ * frame on the application's stack, rt_sigreturn) does not exist yet, so
+ * one line says so, once per signal; a program whose handler only notes
+ * the signal behaves as on Linux.
  */
-void sys_signal_pipe(void)
+static void raise_from_kernel(int sig, const char *name, const char *why, int status,
+			      const char *after)
 {
-	static bool told;
+	static uint64_t told;
+	uint64_t bit = 1ull << (sig - 1);
 	struct k_sigaction act;
 	bool is_blocked;
 
 	mutex_lock(&signal_lock);
-	act = actions[LINUX_SIGPIPE - 1];
-	is_blocked = blocked & (1ull << (LINUX_SIGPIPE - 1));
+	act = actions[sig - 1];
+	is_blocked = blocked & bit;
 	mutex_unlock(&signal_lock);
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
 		return;
 	if (act.handler == LINUX_SIG_DFL) {
-		kprintf("carapace: SIGPIPE: a write to a socket or pipe without a reader "
-			"(the default action ends the run)\n");
-		power_exit(EXIT_SIGPIPE);
+		kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
+		power_exit(status);
 	}
-	if (!told) {
-		told = true;
-		kprintf("carapace: SIGPIPE handler at %#lx not run (no signal delivery yet); "
-			"the write returns EPIPE\n", (unsigned long)act.handler);
-	}
+	if (!(__atomic_fetch_or(&told, bit, __ATOMIC_RELAXED) & bit))
+		kprintf("carapace: %s handler at %#lx not run (no signal delivery yet)%s\n", name,
+			(unsigned long)act.handler, after);
+}
+
+void sys_signal_pipe(void)
+{
+	raise_from_kernel(LINUX_SIGPIPE, "SIGPIPE", "a write to a socket or pipe without a reader",
+			  EXIT_SIGPIPE, "; the write returns EPIPE");
+}
+
+void sys_signal_alarm(void)
+{
+	raise_from_kernel(LINUX_SIGALRM, "SIGALRM", "the interval timer expired", EXIT_SIGALRM, "");
 }
 
 /* A signal sent to this process: 0 probes, SIGABRT aborts, SIGPIPE as a

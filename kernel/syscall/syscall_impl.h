@@ -64,6 +64,7 @@
 #define LINUX_SIGKILL        9
 #define LINUX_SIGSTOP        19
 #define LINUX_SIGPIPE        13
+#define LINUX_SIGALRM        14
 #define LINUX_SIG_DFL        0
 #define LINUX_SIG_IGN        1
 #define LINUX_NSIG           64
@@ -104,6 +105,11 @@
 #define LINUX_RLIM_NLIMITS  16
 #define LINUX_RLIM_INFINITY UINT64_MAX
 
+/* getrusage */
+#define LINUX_RUSAGE_SELF      0
+#define LINUX_RUSAGE_CHILDREN  (-1)
+#define LINUX_RUSAGE_THREAD    1
+
 /* ioctl requests on a terminal (sys_files.c) */
 #define LINUX_TCGETS     0x5401
 #define LINUX_TIOCGWINSZ 0x5413
@@ -130,6 +136,8 @@
 #define LINUX_SIZEOF_IOVEC     16
 #define LINUX_SIZEOF_UTSNAME   390
 #define LINUX_SIZEOF_RLIMIT    16
+#define LINUX_SIZEOF_RUSAGE    144
+#define LINUX_SIZEOF_ITIMERVAL 32
 #define LINUX_SIZEOF_SYSINFO   112
 #define LINUX_SIZEOF_POLLFD    8
 #define LINUX_SIZEOF_SIGACTION 32 /* the kernel's, with an 8-byte mask */
@@ -185,7 +193,15 @@ struct linux_sysinfo {
 	uint32_t mem_unit;
 };
 
+/* struct rusage: two times, then 14 counters (maxrss, ..., nivcsw). */
+struct linux_rusage {
+	struct linux_timeval utime;
+	struct linux_timeval stime;
+	int64_t counters[14];
+};
+
 _Static_assert(sizeof(struct linux_timespec) == LINUX_SIZEOF_TIMESPEC, "timespec");
+_Static_assert(sizeof(struct linux_rusage) == LINUX_SIZEOF_RUSAGE, "rusage");
 _Static_assert(sizeof(struct linux_timeval) == LINUX_SIZEOF_TIMEVAL, "timeval");
 _Static_assert(sizeof(struct linux_timezone) == LINUX_SIZEOF_TIMEZONE, "timezone");
 _Static_assert(sizeof(struct linux_utsname) == LINUX_SIZEOF_UTSNAME, "utsname");
@@ -211,6 +227,8 @@ long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_getrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_prlimit64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setrlimit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getrusage(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_sched_getaffinity(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_clock_gettime(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_clock_getres(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -105,6 +105,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(33, dup2, NULL, A_FD, A_FD),
 	SYS(35, nanosleep, sys_nanosleep, A_IN(LINUX_SIZEOF_TIMESPEC),
 	    A_OUT_OPT(LINUX_SIZEOF_TIMESPEC)),
+	SYS(36, getitimer, NULL, A_INT, A_OUT(LINUX_SIZEOF_ITIMERVAL)),
+	SYS(37, alarm, NULL, A_INT),
+	SYS(38, setitimer, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_ITIMERVAL),
+	    A_OUT_OPT(LINUX_SIZEOF_ITIMERVAL)),
 	SYS(39, getpid, sys_getpid),
 	/*
 	 * Sockets (syscall/sys_net.c): addresses and option values come with
@@ -140,9 +144,11 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(84, rmdir, NULL, A_PATH),
 	SYS(87, unlink, NULL, A_PATH),
 	SYS(89, readlink, NULL, A_PATH, A_OUT_SIZED(2), A_INT),
+	SYS(95, umask, NULL, A_INT),
 	SYS(96, gettimeofday, sys_gettimeofday, A_OUT_OPT(LINUX_SIZEOF_TIMEVAL),
 	    A_OUT_OPT(LINUX_SIZEOF_TIMEZONE)),
 	SYS(97, getrlimit, sys_getrlimit, A_INT, A_OUT(LINUX_SIZEOF_RLIMIT)),
+	SYS(98, getrusage, sys_getrusage, A_INT, A_OUT(LINUX_SIZEOF_RUSAGE)),
 	SYS(99, sysinfo, sys_sysinfo, A_OUT(LINUX_SIZEOF_SYSINFO)),
 	SYS(102, getuid, sys_getuid),
 	SYS(104, getgid, sys_getuid),
@@ -158,8 +164,11 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(150, munlock, NULL, A_ADDR, A_INT),
 	SYS(151, mlockall, NULL, A_INT),
 	SYS(152, munlockall, NULL),
+	/* The arguments' meaning depends on the option: the handler checks them. */
+	SYS(157, prctl, NULL, A_INT, A_INT, A_INT, A_INT, A_INT),
 	/* addr is a value or a pointer, depending on code. */
 	SYS(158, arch_prctl, NULL, A_INT, A_ADDR),
+	SYS(160, setrlimit, sys_setrlimit, A_INT, A_IN(LINUX_SIZEOF_RLIMIT)),
 	SYS(186, gettid, sys_gettid),
 	SYS(200, tkill, NULL, A_INT, A_INT),
 	SYS(201, time, sys_time, A_OUT_OPT(sizeof(int64_t))),

@@ -149,6 +149,18 @@ static void meminfo(void *ctx, uint64_t *total, uint64_t *free)
 	*free = memory_free_frames() * PAGE_SIZE;
 }
 
+static void nofile_get(void *ctx, uint64_t *cur, uint64_t *max)
+{
+	(void)ctx;
+	sys_files_nofile(cur, max);
+}
+
+static int nofile_set(void *ctx, uint64_t cur, uint64_t max)
+{
+	(void)ctx;
+	return sys_files_set_nofile(cur, max);
+}
+
 static struct syscall_log_limit log_limit;
 /*
  * The handlers that need the kernel's subsystems (sys_files.c,
@@ -168,6 +180,8 @@ static struct syscall_env env __ro_after_init = {
 	.gettid = current_tid,
 	.set_clear_child_tid = set_clear_child_tid,
 	.meminfo = meminfo,
+	.nofile_get = nofile_get,
+	.nofile_set = nofile_set,
 	.kernel_handlers = kernel_handlers,
 	.log_limit = &log_limit,
 	.pid = 1,
@@ -207,6 +221,8 @@ void syscall_init_cpu(void)
 		sys_net_register(kernel_handlers);
 		sys_epoll_register(kernel_handlers);
 		sys_thread_register(kernel_handlers);
+		sys_itimer_register(kernel_handlers);
+		sys_prctl_register(kernel_handlers);
 		handlers_ready = true;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);

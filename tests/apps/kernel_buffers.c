@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -73,6 +75,15 @@ static long c_sysinfo(void *p)    { return syscall(SYS_sysinfo, p); }
 static long c_sigprocmask(void *p) { return syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, p, 8); }
 static long c_prlimit(void *p)    { return syscall(SYS_prlimit64, 0, 3, NULL, p); }
 static long c_affinity(void *p)   { return syscall(SYS_sched_getaffinity, 0, SPAN, p); }
+static long c_getrusage(void *p)  { return syscall(SYS_getrusage, 0, p); }
+static long c_getitimer(void *p)  { return syscall(SYS_getitimer, 0, p); }
+static long c_setitimer_old(void *p)
+{
+	static const struct itimerval disarm;
+
+	return syscall(SYS_setitimer, 0, &disarm, p);
+}
+static long c_prctl_get_name(void *p) { return syscall(SYS_prctl, PR_GET_NAME, p, 0, 0, 0); }
 static long c_select(void *p)
 {
 	struct timeval none = { 0, 0 };
@@ -89,6 +100,8 @@ static long c_writev_from(void *p)
 	return syscall(SYS_writev, null_fd, &v, 1);
 }
 static long c_open(void *p)       { return syscall(SYS_open, p, O_RDONLY); }
+static long c_prctl_set_name(void *p) { return syscall(SYS_prctl, PR_SET_NAME, p, 0, 0, 0); }
+static long c_setrlimit(void *p)  { return syscall(SYS_setrlimit, RLIMIT_NOFILE, p); }
 static long c_futex(void *p)
 {
 	struct timespec ms = { 0, 1000000 };
@@ -120,6 +133,9 @@ static const struct call {
 	{ "poll array", c_poll, 0 }, { "write from", c_write, 1 },
 	{ "writev from", c_writev_from, 1 }, { "open path", c_open, 1 },
 	{ "futex wait", c_futex, 1 }, { "nanosleep rem", c_nanosleep_rem, 0 },
+	{ "getrusage", c_getrusage, 0 }, { "getitimer", c_getitimer, 0 },
+	{ "setitimer old", c_setitimer_old, 0 }, { "prctl PR_GET_NAME", c_prctl_get_name, 0 },
+	{ "prctl PR_SET_NAME", c_prctl_set_name, 1 }, { "setrlimit", c_setrlimit, 1 },
 };
 
 static void check(int ok, const char *what, const char *where)

@@ -52,6 +52,15 @@ static void b_unmap(void *c, uintptr_t a, size_t n)
 	     -1, 0);
 }
 
+/* Taken away: discarded as by unmap, so they come back zero. */
+static int b_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	if (access)
+		return b_map(ctx, addr, len);
+	b_unmap(ctx, addr, len);
+	return 0;
+}
+
 static void b_random(void *c, void *buf, size_t n)
 {
 	(void)c;
@@ -82,7 +91,8 @@ static void b_report(void *c, const struct halloc_report *r)
 static void bench_init(void)
 {
 	static const struct halloc_backend be = {
-		.map = b_map, .unmap = b_unmap, .random = b_random, .layout_random = b_random,
+		.map = b_map, .unmap = b_unmap, .protect = b_protect,
+		.random = b_random, .layout_random = b_random,
 		.lock = b_lock, .unlock = b_unlock, .report = b_report,
 	};
 	void *area = mmap(NULL, RESERVE, PROT_NONE,

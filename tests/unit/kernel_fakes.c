@@ -28,10 +28,23 @@
 #include "kernel_fakes.h"
 #include <carapace/layout.h>
 #include <carapace/mmu.h>
+#include <carapace/net.h>
 #include "sys_kernel.h"
 #include <carapace/tlb.h>
 
 static enum fake_sched_mode mode;
+
+/* ---- the network's /etc files (kernel/net/net_names.c needs lwIP) ---- */
+
+int net_hosts_format(char *buf, size_t len)
+{
+	return snprintf(buf, len, "127.0.0.1\tlocalhost\n");
+}
+
+int net_resolv_conf_format(char *buf, size_t len)
+{
+	return snprintf(buf, len, "# no network in the host tests\n");
+}
 
 /* ---- heap, console, random, panic ---- */
 
@@ -267,6 +280,11 @@ struct thread *thread_current(void)
 const char *thread_name(const struct thread *t)
 {
 	return t->name;
+}
+
+void thread_set_name(struct thread *t, const char *name)
+{
+	snprintf(t->name, sizeof(t->name), "%s", name);
 }
 
 uint64_t thread_id(const struct thread *t)
@@ -654,6 +672,18 @@ static void env_meminfo(void *ctx, uint64_t *total, uint64_t *free)
 	*free = (uint64_t)(FAKE_PAGES_MAX - npages) * PAGE_SIZE;
 }
 
+static void env_nofile_get(void *ctx, uint64_t *cur, uint64_t *max)
+{
+	(void)ctx;
+	sys_files_nofile(cur, max);
+}
+
+static int env_nofile_set(void *ctx, uint64_t cur, uint64_t max)
+{
+	(void)ctx;
+	return sys_files_set_nofile(cur, max);
+}
+
 static syscall_handler_fn handlers[SYSCALL_TABLE_SIZE];
 static struct syscall_log_limit log_limit;
 static const struct syscall_env env = {
@@ -665,6 +695,8 @@ static const struct syscall_env env = {
 	.gettid = env_gettid,
 	.set_clear_child_tid = env_set_clear_child_tid,
 	.meminfo = env_meminfo,
+	.nofile_get = env_nofile_get,
+	.nofile_set = env_nofile_set,
 	.kernel_handlers = handlers,
 	.log_limit = &log_limit,
 	.pid = 1,
@@ -702,4 +734,6 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_memory_register(handlers);
 	sys_poll_register(handlers);
 	sys_thread_register(handlers);
+	sys_itimer_register(handlers);
+	sys_prctl_register(handlers);
 }

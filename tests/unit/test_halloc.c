@@ -18,7 +18,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 
@@ -33,6 +35,7 @@ struct host {
 	struct halloc_report last;
 	int reports;
 	size_t mapped; /* bytes mapped now */
+	unsigned long maps; /* map calls so far */
 };
 
 static struct host host = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -46,6 +49,7 @@ static int host_map(void *ctx, uintptr_t addr, size_t len)
 	if (mprotect((void *)addr, len, PROT_READ | PROT_WRITE))
 		return -12;
 	h->mapped += len;
+	h->maps++;
 	return 0;
 }
 
@@ -57,6 +61,17 @@ static void host_unmap(void *ctx, uintptr_t addr, size_t len)
 
 	assert_true(p == (void *)addr);
 	h->mapped -= len;
+}
+
+/* Taken away: discarded (a fresh PROT_NONE mapping), so they come back zero. */
+static int host_protect(void *ctx, uintptr_t addr, size_t len, bool access)
+{
+	(void)ctx;
+	if (access)
+		return mprotect((void *)addr, len, PROT_READ | PROT_WRITE) ? -12 : 0;
+	return mmap((void *)addr, len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED
+		       ? -12 : 0;
 }
 
 static void host_random(void *ctx, void *buf, size_t len)
@@ -91,7 +106,8 @@ static void host_report(void *ctx, const struct halloc_report *r)
 }
 
 static const struct halloc_backend backend = {
-	.map = host_map, .unmap = host_unmap, .random = host_random,
+	.map = host_map, .unmap = host_unmap, .protect = host_protect,
+	.random = host_random,
 	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
 };
 
@@ -323,6 +339,53 @@ static void test_fault_explanations(void **state)
 	halloc_free(&heap, s);
 }
 
+/*
+ * A freed large block is taken away at once (its pages inaccessible: a
+ * read faults) but stays mapped, zeroed, in the cache: once its cell is
+ * reused, it comes back without a new mapping, all zero.
+ */
+static bool all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void test_large_cache(void **state)
+{
+	char *p = halloc_malloc(&heap, 100000);
+	unsigned long maps;
+	int fds[2];
+
+	(void)state;
+	memset(p, 0x5a, 100000);
+	halloc_free(&heap, p);
+	assert_int_equal(heap.stats.cached, 25 * 4096);
+	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)p), HALLOC_FAULT_FREED);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], p + 100, 1), -1); /* the kernel cannot read it either */
+	assert_int_equal(errno, EFAULT);
+	close(fds[0]);
+	close(fds[1]);
+	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE; i++) { /* every cell through the quarantine */
+		char *q = halloc_malloc(&heap, 100000);
+
+		memset(q, 0x5a, 100000);
+		halloc_free(&heap, q);
+	}
+	maps = host.maps;
+	for (int i = 0; i < 100; i++) {
+		char *q = halloc_malloc(&heap, 100000);
+
+		assert_true(all_zero(q, 100000));
+		memset(q, 0x5a, 100000);
+		halloc_free(&heap, q);
+	}
+	assert_int_equal(host.maps, maps); /* every block from the cache */
+	assert_int_equal(host.reports, 0);
+}
+
 /* A reference model: every slot's block, its size and the byte it was filled with. */
 struct model_slot {
 	unsigned char *p;
@@ -476,6 +539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fault_explanations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};

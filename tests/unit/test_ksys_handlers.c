@@ -22,6 +22,10 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <cmocka.h>
 
 #include <asm/prctl.h>
@@ -205,6 +209,94 @@ static void test_files(void **state)
 	assert_int_equal(got[21] & (O_CREAT | O_EXCL | O_TRUNC), 0);
 	assert_string_equal((char *)buf, "/");
 	assert_non_null(strstr(fake_console(), "on the console"));
+}
+
+/*
+ * What daemons call at start (issue 16): umask applied to new files and
+ * directories; RLIMIT_NOFILE raised (descriptors above the old soft limit
+ * handed out), lowered (EMFILE, dup2 above it EBADF) and refused past the
+ * table (EPERM); prctl's names and flags; the interval timer read and
+ * disarmed (arming needs the kernel's thread: tests/apps/process_calls.c).
+ */
+static void test_process_state(void **state)
+{
+	long st = room(160), rl = room(16), name = room(16), sig = room(4), itv = room(32);
+	long r4096 = room(16), r8 = room(16), rhuge = room(16), rbad = room(16), r1024 = room(16);
+	long idisarm = room(32), ibad = room(32), iarm = room(32);
+	long f = str("/tmp/masked"), d = str("/tmp/maskdir");
+	uint64_t *lim = (uint64_t *)rl;
+	const struct step steps[] = {
+		/* 0 */ { "umask 027", __NR_umask, { 027 }, 022 },
+		{ "umask back", __NR_umask, { 0777 | 027 }, 027 },
+		{ "umask 027 again", __NR_umask, { 027 }, 0777 },
+		{ "open O_CREAT 0666", __NR_open, { f, O_CREAT | O_RDWR, 0666 }, ANY },
+		{ "stat it", __NR_stat, { f, st }, 0 },
+		/* 5 */ { "mkdir 0777", __NR_mkdir, { d, 0777 }, 0 },
+		{ "close", __NR_close, { R(3) }, 0 },
+		{ "getrlimit NOFILE", __NR_getrlimit, { RLIMIT_NOFILE, rl }, 0 },
+		{ "prlimit64 NOFILE to 4096", __NR_prlimit64, { 0, RLIMIT_NOFILE, r4096, 0 }, 0 },
+		{ "dup2 to 3000", __NR_dup2, { 1, 3000 }, 3000 },
+		/* 10 */ { "F_DUPFD from 2000", __NR_fcntl, { 1, F_DUPFD, 2000 }, 2000 },
+		{ "close 3000", __NR_close, { 3000 }, 0 },
+		{ "close 2000", __NR_close, { 2000 }, 0 },
+		{ "setrlimit NOFILE to 8", __NR_setrlimit, { RLIMIT_NOFILE, r8 }, 0 },
+		{ "dup2 to 8", __NR_dup2, { 1, 8 }, -EBADF },
+		/* 15 */ { "F_DUPFD from 8", __NR_fcntl, { 1, F_DUPFD, 8 }, -EINVAL },
+		{ "setrlimit NOFILE past the table", __NR_setrlimit, { RLIMIT_NOFILE, rhuge }, -EPERM },
+		{ "setrlimit NOFILE soft above hard", __NR_setrlimit, { RLIMIT_NOFILE, rbad }, -EINVAL },
+		/* root lowered the hard value to 8; it may raise it again */
+		{ "prlimit64 NOFILE back to 1024", __NR_prlimit64, { 0, RLIMIT_NOFILE, r1024, rl }, 0 },
+		{ "PR_SET_NAME", __NR_prctl, { PR_SET_NAME, str("a-long-thread-name") }, 0 },
+		/* 20 */ { "PR_GET_NAME", __NR_prctl, { PR_GET_NAME, name }, 0 },
+		{ "PR_SET_NAME, bad pointer", __NR_prctl, { PR_SET_NAME, 16 }, -EFAULT },
+		{ "PR_GET_NAME, read-only", __NR_prctl, { PR_GET_NAME, (long)ro }, -EFAULT },
+		{ "PR_GET_DUMPABLE", __NR_prctl, { PR_GET_DUMPABLE }, 1 },
+		{ "PR_SET_DUMPABLE 2", __NR_prctl, { PR_SET_DUMPABLE, 2 }, -EINVAL },
+		/* 25 */ { "PR_SET_THP_DISABLE", __NR_prctl, { PR_SET_THP_DISABLE, 1 }, 0 },
+		{ "PR_GET_THP_DISABLE", __NR_prctl, { PR_GET_THP_DISABLE }, 1 },
+		{ "PR_SET_NO_NEW_PRIVS 0", __NR_prctl, { PR_SET_NO_NEW_PRIVS, 0 }, -EINVAL },
+		{ "PR_SET_NO_NEW_PRIVS", __NR_prctl, { PR_SET_NO_NEW_PRIVS, 1 }, 0 },
+		{ "PR_GET_NO_NEW_PRIVS", __NR_prctl, { PR_GET_NO_NEW_PRIVS }, 1 },
+		/* 30 */ { "PR_SET_PDEATHSIG 65", __NR_prctl, { PR_SET_PDEATHSIG, 65 }, -EINVAL },
+		{ "PR_SET_PDEATHSIG 15", __NR_prctl, { PR_SET_PDEATHSIG, 15 }, 0 },
+		{ "PR_GET_PDEATHSIG", __NR_prctl, { PR_GET_PDEATHSIG, sig }, 0 },
+		{ "PR_CAPBSET_READ 41", __NR_prctl, { PR_CAPBSET_READ, 41 }, -EINVAL },
+		{ "PR_SET_SECCOMP", __NR_prctl, { PR_SET_SECCOMP, 1 }, -EINVAL },
+		/* 35 */ { "prctl 9999", __NR_prctl, { 9999 }, -EINVAL },
+		{ "getitimer REAL", __NR_getitimer, { ITIMER_REAL, itv }, 0 },
+		{ "setitimer REAL disarm", __NR_setitimer, { ITIMER_REAL, idisarm, itv }, 0 },
+		{ "setitimer 3", __NR_setitimer, { 3, idisarm, 0 }, -EINVAL },
+		{ "setitimer, usec out of range", __NR_setitimer, { ITIMER_REAL, ibad, 0 }, -EINVAL },
+		/* 40 */ { "setitimer PROF armed", __NR_setitimer, { ITIMER_PROF, iarm, 0 }, -ENOSYS },
+		{ "setitimer PROF disarmed", __NR_setitimer, { ITIMER_PROF, idisarm, 0 }, 0 },
+		{ "getrusage SELF", __NR_getrusage, { RUSAGE_SELF, room(144) }, 0 },
+		{ "getrusage 5", __NR_getrusage, { 5, room(144) }, -EINVAL },
+	};
+	struct stat *sp = (struct stat *)st;
+
+	(void)state;
+	((uint64_t *)r4096)[0] = ((uint64_t *)r4096)[1] = 4096;
+	((uint64_t *)r8)[0] = ((uint64_t *)r8)[1] = 8;
+	((uint64_t *)rhuge)[0] = ((uint64_t *)rhuge)[1] = 1u << 30;
+	((uint64_t *)rbad)[0] = 9, ((uint64_t *)rbad)[1] = 8;
+	((uint64_t *)r1024)[0] = ((uint64_t *)r1024)[1] = 1024;
+	((int64_t *)ibad)[1] = 1000000; /* the interval's microseconds */
+	((int64_t *)iarm)[2] = 1;       /* the value's seconds */
+	run_steps(steps, 0, 5);
+	assert_int_equal(sp->st_mode & 0777, 0640);
+	run_steps(steps, 5, 6);
+	assert_int_equal(fake_syscall(__NR_stat, d, st, 0, 0, 0, 0), 0);
+	assert_int_equal(sp->st_mode & 0777, 0750);
+	run_steps(steps, 6, 8);
+	assert_int_equal(lim[0], 1024); /* the soft value at start, as Linux's */
+	assert_true(lim[1] >= 8192);    /* raising is allowed up to the table's size */
+	run_steps(steps, 8, 19);
+	assert_int_equal(lim[0], 8); /* the old value, read before the new was set */
+	run_steps(steps, 19, 21);
+	assert_string_equal((char *)name, "a-long-thread-n"); /* 15 bytes, as Linux */
+	run_steps(steps, 21, N(steps));
+	assert_int_equal(*(int32_t *)sig, 15);
+	assert_int_equal(fake_syscall(__NR_umask, 022, 0, 0, 0, 0, 0), 027);
 }
 
 /* ---- memory ---- */
@@ -523,6 +615,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_ioctl, setup),
 		cmocka_unit_test_setup(test_files, setup),
+		cmocka_unit_test_setup(test_process_state, setup),
 		cmocka_unit_test_setup(test_memory, setup),
 		cmocka_unit_test_setup(test_memory_file, setup),
 #if KERNEL_RANGE_CHECKS

@@ -85,6 +85,29 @@ static void test_get_many_and_missing(void **state)
 	talk(f, "get a b\r\n", "END\r\n");
 }
 
+/* get takes more keys than a command's token limit (24), as memcached does. */
+static void test_get_hundred_keys(void **state)
+{
+	struct fixture *f = *state;
+	char req[1024], want[4096];
+	size_t r = 0, w = 0;
+
+	talk(f, "set k7 0 0 2\r\nv7\r\nset k93 0 0 3\r\nv93\r\n", "STORED\r\nSTORED\r\n");
+	r += (size_t)snprintf(req + r, sizeof(req) - r, "gets");
+	for (int i = 0; i < 100; i++)
+		r += (size_t)snprintf(req + r, sizeof(req) - r, " k%d", i);
+	snprintf(req + r, sizeof(req) - r, "\r\n");
+	w += (size_t)snprintf(want + w, sizeof(want) - w, "VALUE k7 0 2 1\r\nv7\r\n");
+	w += (size_t)snprintf(want + w, sizeof(want) - w, "VALUE k93 0 3 2\r\nv93\r\nEND\r\n");
+	talk(f, req, want);
+	talk(f, "get  \r\n", "ERROR\r\n");
+	talk(f, "get k7 " "0123456789012345678901234567890123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"01234567890123456789012345678901234567890\r\n",
+	     "CLIENT_ERROR bad command line format\r\n");
+}
+
 static void test_add_replace_append_prepend(void **state)
 {
 	struct fixture *f = *state;
@@ -319,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_many_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_hundred_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_replace_append_prepend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incr_decr, setup, teardown),

@@ -21,8 +21,8 @@
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
 	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
-	"gw=ADDR, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, api.write=on|off, " \
-	"api.auth=on|off"
+	"gw=ADDR, netchannels=on|off, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
+	"api.write=on|off, api.auth=on|off"
 
 struct good_case {
 	const char *cmdline;
@@ -385,29 +385,35 @@ static void test_guards_canary(void **state)
 	}
 }
 
-/* ubsan=abort|recover: the last one given wins; anything else is refused. */
-static void test_ubsan(void **state)
+/* ubsan=abort|recover and netchannels=on|off: the last one given wins;
+ * anything else is refused. */
+static void test_ubsan_netchannels(void **state)
 {
 	static const struct {
 		const char *cmdline;
 		int rc;
-		bool recover;
+		bool recover, channels_off;
 	} cases[] = {
-		{ "", 0, false },
-		{ "ubsan=recover", 0, true },
-		{ "ubsan=recover ubsan=abort", 0, false },
-		{ "ubsan=maybe", -EINVAL, false },
-		{ "ubsan", -EINVAL, false },
+		{ "", 0, false, false },
+		{ "ubsan=recover", 0, true, false },
+		{ "ubsan=recover ubsan=abort", 0, false, false },
+		{ "ubsan=maybe", -EINVAL, false, false },
+		{ "ubsan", -EINVAL, false, false },
+		{ "netchannels=off", 0, false, true },
+		{ "netchannels=off netchannels=on ubsan=recover", 0, true, false },
+		{ "netchannels=no", -EINVAL, false, false },
+		{ "netchannels", -EINVAL, false, false },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64], err[128];
+		char buf[64], err[512];
 		struct boot_options o;
 
 		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
 		assert_int_equal(options_parse(buf, &o, err, sizeof(err)), cases[i].rc);
 		assert_int_equal(o.ubsan_recover, cases[i].recover);
+		assert_int_equal(o.netchannels_off, cases[i].channels_off);
 	}
 }
 
@@ -625,7 +631,7 @@ int main(void)
 		cmocka_unit_test(test_guards_canary),
 		cmocka_unit_test(test_tmp_size),
 		cmocka_unit_test(test_net),
-		cmocka_unit_test(test_ubsan),
+		cmocka_unit_test(test_ubsan_netchannels),
 		cmocka_unit_test(test_api),
 	};
 

@@ -3,7 +3,8 @@
  * directories from the table, text made at each read (a changing
  * generator shows its new value), reads at offsets and past the end, the
  * 4096-byte cut, a generator's error passed on, no writes (-EROFS), a
- * table refused for each bad path, and no memory left behind.
+ * table refused for each bad path, no memory left behind, and a root laid
+ * over a lower directory (/etc: its files win, readdir lists each name once).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -142,6 +143,79 @@ static void test_procfs_tree(void **state)
 	env_done(&e);
 }
 
+/* Writes text to a new file at path. */
+static void put_file(struct vfs *vfs, const char *path, const char *text)
+{
+	struct vfs_file *f;
+
+	assert_int_equal(vfs_open(vfs, "/", path, VFS_O_CREAT | VFS_O_WRONLY, 0644, &f), 0);
+	assert_int_equal(vfs_write(f, text, strlen(text)), (int64_t)strlen(text));
+	vfs_file_put(f);
+}
+
+static void test_procfs_lower(void **state)
+{
+	static const struct procfs_entry etc[] = {
+		{ "hosts", gen_counter },
+		{ "resolv.conf", gen_counter },
+	};
+	struct counting_alloc ca;
+	struct vfs_alloc alloc = counting_alloc_init(&ca);
+	struct vfs vfs;
+	struct ramfs *root;
+	struct procfs proc;
+	struct vfs_file *dir, *f;
+	char buf[64], dents[1024];
+	int64_t n;
+	int hosts = 0, resolv = 0, passwd = 0;
+
+	(void)state;
+	vfs_init(&vfs, &alloc);
+	assert_int_equal(ramfs_new(&alloc, 1 << 20, &root), 0);
+	assert_int_equal(vfs_mount(&vfs, "/", ramfs_root(root)), 0);
+	assert_int_equal(vfs_mkdir(&vfs, "/", "/etc", 0755), 0);
+	put_file(&vfs, "/etc/hosts", "packed\n");
+	put_file(&vfs, "/etc/passwd", "root:x:0:0::/:/bin/sh\n");
+	assert_int_equal(vfs_open(&vfs, "/", "/etc", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &dir), 0);
+	assert_int_equal(procfs_init(&proc, etc, 2, &alloc), 0);
+	procfs_set_lower(&proc, dir->vn);
+	assert_int_equal(vfs_mount(&vfs, "/etc", procfs_root(&proc)), 0);
+	calls = 0;
+	assert_int_equal(vfs_open(&vfs, "/", "/etc/hosts", VFS_O_RDONLY, 0, &f), 0);
+	n = vfs_pread(f, buf, sizeof(buf), 0);
+	vfs_file_put(f);
+	assert_int_equal(n, 7);
+	assert_memory_equal(buf, "packed\n", 7); /* the lower file, not the generator */
+	assert_int_equal(calls, 0);
+	assert_int_equal(vfs_open(&vfs, "/", "/etc/resolv.conf", VFS_O_RDONLY, 0, &f), 0);
+	n = vfs_pread(f, buf, sizeof(buf), 0);
+	vfs_file_put(f);
+	assert_int_equal(n, 8);
+	assert_memory_equal(buf, "calls 1\n", 8);
+	assert_int_equal(vfs_open(&vfs, "/", "/etc/passwd", VFS_O_RDONLY, 0, &f), 0);
+	vfs_file_put(f);
+	assert_int_equal(vfs_open(&vfs, "/", "/etc/missing", VFS_O_RDONLY, 0, &f), -ENOENT);
+	assert_int_equal(vfs_open(&vfs, "/", "/etc", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &f), 0);
+	while ((n = vfs_getdents64(f, dents, sizeof(dents))) > 0) {
+		for (int64_t off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(dents + off);
+
+			hosts += strcmp(d->d_name, "hosts") == 0;
+			resolv += strcmp(d->d_name, "resolv.conf") == 0;
+			passwd += strcmp(d->d_name, "passwd") == 0;
+			off += d->d_reclen;
+		}
+	}
+	vfs_file_put(f);
+	assert_int_equal(hosts, 1);
+	assert_int_equal(resolv, 1);
+	assert_int_equal(passwd, 1);
+	vfs_file_put(dir);
+	vfs_destroy(&vfs);
+	ramfs_destroy(root);
+	assert_int_equal(ca.outstanding, 0);
+}
+
 static void test_procfs_bad_tables(void **state)
 {
 	static const char *const bad[] = {
@@ -178,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procfs_reads),
 		cmocka_unit_test(test_procfs_tree),
+		cmocka_unit_test(test_procfs_lower),
 		cmocka_unit_test(test_procfs_bad_tables),
 	};
 

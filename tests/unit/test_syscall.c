@@ -22,7 +22,8 @@
 	X(getrandom) X(clock_gettime) X(clock_getres) X(clock_nanosleep) \
 	X(nanosleep) X(gettimeofday) X(time) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(prlimit64) \
-	X(getrlimit) X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
+	X(getrlimit) X(setrlimit) X(getrusage) X(umask) X(prctl) X(getitimer) X(setitimer) X(alarm) \
+	X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
 	X(eventfd2) X(membarrier) \
 	X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) X(connect) \
 	X(getsockname) X(getpeername) X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) \

@@ -321,6 +321,33 @@ static void test_prlimit64_set(void **state)
 	assert_int_equal(sys(__NR_prlimit64, 0, 7, at(RO, 0), 0, 0, 0), -EPERM);
 }
 
+/* getrusage: the process's or the thread's CPU clock as user time; no children. */
+static void test_getrusage(void **state)
+{
+	(void)state;
+	int64_t *ru = (int64_t *)fx.rw;
+
+	fx.now_ns = 2500001000ull; /* 2.500001 s */
+	memset(ru, 0x55, 144);
+	assert_int_equal(sys(__NR_getrusage, 0 /* RUSAGE_SELF */, (long)ru, 0, 0, 0, 0), 0);
+	assert_int_equal(ru[0], 2);      /* ru_utime: the process clock (+7 ns) */
+	assert_int_equal(ru[1], 500001);
+	assert_int_equal(ru[2], 0);      /* ru_stime */
+	assert_int_equal(ru[17], 0);     /* ru_nivcsw, the last counter */
+	assert_int_equal(sys(__NR_getrusage, 1 /* RUSAGE_THREAD */, (long)ru, 0, 0, 0, 0), 0);
+	assert_int_equal(ru[1], 500001);
+	assert_int_equal(sys(__NR_getrusage, -1 /* RUSAGE_CHILDREN */, (long)ru, 0, 0, 0, 0), 0);
+	assert_int_equal(ru[0] | ru[1], 0);
+	assert_int_equal(sys(__NR_getrusage, 2, (long)ru, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(sys(__NR_getrusage, 0 /* RUSAGE_SELF */, at(RO, 0), 0, 0, 0, 0), -EFAULT);
+	/* setrlimit: the fixed limits, as prlimit64 (this env has no descriptor table) */
+	ru[0] = ru[1] = 1024;
+	assert_int_equal(sys(__NR_setrlimit, 7, (long)ru, 0, 0, 0, 0), 0);
+	ru[0] = 4096;
+	assert_int_equal(sys(__NR_setrlimit, 7, (long)ru, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(sys(__NR_setrlimit, 16, (long)ru, 0, 0, 0, 0), -EINVAL);
+}
+
 /*
  * Fixed-size structures go through a kernel copy (syscall_dispatch): a
  * buffer that vanished after the check is -EFAULT, the handler never
@@ -405,6 +432,7 @@ int main(void)
 		T(test_sysinfo),
 		T(test_rlimits),
 		T(test_prlimit64_set),
+		T(test_getrusage),
 		T(test_bounced_structures),
 		T(test_copied_paths),
 	};

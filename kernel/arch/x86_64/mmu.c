@@ -235,7 +235,7 @@ uint64_t mmu_next_frame(uint64_t root, uint64_t va, uint64_t end)
 	return end;
 }
 
-int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
+int mmu_protect_local(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 {
 	uint64_t flags = (prot & MAP_NOACCESS) ? 0 : leaf_flags(prot);
 
@@ -253,9 +253,30 @@ int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 		if (root == active_root)
 			invlpg(p);
 	}
-	if (root == active_root)
-		tlb_shootdown();
 	return 0;
+}
+
+int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
+{
+	int err = mmu_protect_local(root, va, size, prot);
+
+	if (!err && root == active_root)
+		tlb_shootdown();
+	return err;
+}
+
+uint64_t mmu_clear_frame(uint64_t root, uint64_t va)
+{
+	uint64_t *e = CANONICAL(va) == va ? frame_entry(root, va) : NULL;
+	uint64_t frame;
+
+	if (!e)
+		return 0;
+	frame = *e & PTE_ADDR;
+	*e = 0;
+	if (root == active_root)
+		invlpg(va);
+	return frame;
 }
 
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)

@@ -24,6 +24,7 @@
 
 #include "ap_boot.h"
 #include <carapace/arch.h>
+#include <carapace/boot.h>
 #include "cpu.h"
 #include <carapace/ioapic.h>
 #include "irq.h"
@@ -297,9 +298,11 @@ unsigned smp_init(void (*ap_main)(struct cpu *cpu))
 	if (!lapic_tsc_deadline())
 		klog(" at %llu kHz", (unsigned long long)(lapic_timer_hz() / 1000));
 	klog("\n");
+	boot_step("lapic");
 
 	find_cpus();
 	ioapic_init(&firmware);
+	boot_step("acpi-ioapic");
 	ap_main_fn = ap_main;
 	if (firmware.count > 1 && trampoline_setup() == 0) {
 		start_aps();

@@ -10,6 +10,7 @@
 #include <carapace/console.h>
 #include <carapace/hardening.h>
 #include <carapace/images.h>
+#include <carapace/kasan.h>
 #include <carapace/libc_crash.h>
 #include <carapace/memory.h>
 #include <carapace/power.h>
@@ -239,6 +240,9 @@ void trap_handler(struct trap_frame *f)
 	}
 	if (trap_fix_app_access(f))
 		return;
+	/* SAN=kasan: a check that read the shadow of unmapped memory reports it. */
+	if (f->vector == VEC_PF)
+		kasan_shadow_fault(read_cr2(), f->rip, f->rbp);
 	trap_report(f);
 }
 

@@ -1,7 +1,12 @@
 /*
  * TSC calibration. In order of trust: CPUID leaf 0x15 (the exact crystal
  * ratio), KVM's paravirtual clock (the hypervisor's own scale factor), the
- * PIT counted for CALIBRATE_MS, and last CPUID leaf 0x16 (a nominal MHz).
+ * hypervisor's timing leaf 0x40000010 (VMware's, which QEMU offers with
+ * -cpu ...,vmware-cpuid-freq=on when it knows the TSC's rate: the TSC in
+ * kHz), the PIT counted for CALIBRATE_MS, and last CPUID leaf 0x16 (a
+ * nominal MHz). TCG offers none of the leaves: QEMU 7.2's TCG with -cpu
+ * max, even given tsc-frequency=2096000000 and vmware-cpuid-freq=on, still
+ * left the kernel to count the PIT (the TSC there is the host's own).
  *
  * The PIT is what TCG leaves (no leaf 0x15, no kvmclock), and its count
  * was the largest single cost of a boot to an application's main (10 of
@@ -31,6 +36,7 @@
 #define KVM_CPUID_SIGNATURE 0x40000000
 #define KVM_CPUID_FEATURES  0x40000001
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define HYPERVISOR_TIMING_LEAF 0x40000010
 
 extern uint64_t boot_entry_tsc; /* boot.S */
 
@@ -83,6 +89,21 @@ static int on_kvm(void)
 
 	cpuid(KVM_CPUID_SIGNATURE, 0, r);
 	return r[1] == 0x4b4d564b && r[2] == 0x564b4d56 && r[3] == 0x4d;
+}
+
+/* The hypervisor's timing leaf: eax is the TSC's rate in kHz. */
+static uint64_t from_hypervisor_leaf(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31))) /* no hypervisor: the 0x4000xxxx leaves are not its */
+		return 0;
+	cpuid(KVM_CPUID_SIGNATURE, 0, r); /* eax: the hypervisor's highest leaf */
+	if (r[0] < HYPERVISOR_TIMING_LEAF || r[0] > HYPERVISOR_TIMING_LEAF + 0xff)
+		return 0;
+	cpuid(HYPERVISOR_TIMING_LEAF, 0, r);
+	return (uint64_t)r[0] * 1000;
 }
 
 /* The hypervisor's scale factor: ns = (ticks << shift) * mul / 2^32. */
@@ -165,6 +186,7 @@ int clock_init(void)
 	} methods[] = {
 		{ "cpuid-15h", from_cpuid_15h },
 		{ "kvmclock", from_kvmclock },
+		{ "cpuid-40000010h", from_hypervisor_leaf },
 		{ "pit", from_pit },
 		{ "cpuid-16h", from_cpuid_16h },
 	};

@@ -31,4 +31,12 @@ struct boot_info {
 int multiboot_read(uint32_t magic, uint32_t info_phys, struct boot_info *bi,
 		   char *err, unsigned long err_size);
 
+/*
+ * A step of the boot ends (what: a string literal): its TSC is recorded;
+ * boot_steps_print prints each step's microseconds under boot option
+ * verbose (kernel/boot/boot_steps.c).
+ */
+void boot_step(const char *what);
+void boot_steps_print(void);
+
 #endif

@@ -36,6 +36,8 @@ enum exit_status {
 	EXIT_UBSAN           = 143, /* violation=ubsan (SAN=ubsan builds) */
 	EXIT_LIBC_CRASH      = 144, /* violation=libc-crash (musl's a_crash hlt) */
 	EXIT_SIGPIPE         = 145, /* SIGPIPE's default action (a write without a reader) */
+	EXIT_SIGALRM         = 146, /* SIGALRM's default action (setitimer's or alarm's timer expired) */
+	EXIT_KASAN           = 147, /* violation=kasan (SAN=kasan builds) */
 };
 
 #endif

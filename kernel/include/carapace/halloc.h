@@ -25,7 +25,8 @@
 #define HALLOC_MAX_SMALL     16376u /* the largest request a slab serves */
 #define HALLOC_CANARY        8u     /* bytes of canary after a small block */
 #define HALLOC_QUARANTINE    256    /* freed small blocks held back */
-#define HALLOC_LARGE_QUARANTINE 64  /* freed large mappings held unmapped */
+#define HALLOC_LARGE_QUARANTINE 64  /* freed large cells whose addresses are held back */
+#define HALLOC_LARGE_CACHE  (16u << 20) /* bytes of freed large blocks kept mapped, inaccessible */
 
 enum halloc_violation {
 	HALLOC_HEAP_OVERFLOW,   /* a small block's canary changed */
@@ -54,6 +55,16 @@ struct halloc_backend {
 	int (*map)(void *ctx, uintptr_t addr, size_t len);
 	/* Takes the pages away: any access faults; a later map gives zeroes. */
 	void (*unmap)(void *ctx, uintptr_t addr, size_t len);
+	/*
+	 * Mapped pages made inaccessible (access false: any access faults at
+	 * once on this CPU, and the pages read as zero once accessible again)
+	 * or accessible again, readable and writable (true). A freed large
+	 * block is kept so, to be reused without a new mapping. The kernel
+	 * zeroes the pages and keeps their frames; the host discards them (a
+	 * host's page-table changes cost more than its fresh pages). 0 or an
+	 * error; NULL: no such cache, every freed large block is unmapped.
+	 */
+	int (*protect)(void *ctx, uintptr_t addr, size_t len, bool access);
 	/* Secrets (the canaries): never reproducible. */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/*
@@ -92,6 +103,7 @@ struct halloc_stats {
 	size_t blocks;      /* blocks alive */
 	size_t data_mapped; /* bytes of slab and large-block pages mapped */
 	size_t meta_mapped; /* bytes of metadata pages mapped */
+	size_t cached;      /* of data_mapped: freed large blocks' pages, inaccessible */
 	uint64_t detected;  /* violations reported */
 };
 

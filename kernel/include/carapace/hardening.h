@@ -28,6 +28,8 @@ struct boot_options;
 
 /* Functions that run while the stack canary is not yet set, or changes. */
 #define __no_stack_protector __attribute__((no_stack_protector))
+/* No SAN=kasan checks or stack redzones (code that runs before the shadow). */
+#define __no_sanitize_address __attribute__((no_sanitize("address")))
 
 enum hardening_canary {
 	HARDENING_CANARY_RANDOM,   /* canary=random (default): from the CSPRNG, per boot */

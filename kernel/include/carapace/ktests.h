@@ -5,7 +5,8 @@
  * return 0 (passed) or 1 (failed).
  *
  * Any kernel file can add a test with KTEST(name, fn): the linker gathers
- * them all in the .ktests section.
+ * them all in the .ktests section (without SAN=kasan's redzones, which
+ * would break the array).
  */
 #ifndef CARAPACE_KTESTS_H
 #define CARAPACE_KTESTS_H
@@ -17,7 +18,8 @@ struct ktest {
 
 #define KTEST(test_name, fn)                                                  \
 	static const struct ktest ktest_entry_##fn                            \
-		__attribute__((section(".ktests"), used, aligned(8))) = {     \
+		__attribute__((section(".ktests"), used, aligned(8),          \
+			       no_sanitize("address"))) = {                   \
 			.name = test_name, .run = fn,                         \
 		}
 

@@ -11,6 +11,10 @@
  *                            this area (memory.c); the frames of the kernel
  *                            image are left out so that no writable alias
  *                            of its text exists.
+ *   KASAN_SHADOW_AREA        SAN=kasan kernels only: the upper half of the
+ *                            direct map's area holds the address
+ *                            sanitizer's shadow of the high half, 16 TiB
+ *                            from a random page (hardening/kasan.c).
  *   KHEAP_BASE               the kernel heap: the hardened allocator
  *                            (hardening/heaps.c) on half of the area from a
  *                            random start; slabs and large blocks between
@@ -57,6 +61,12 @@
 #define LOW_HALF_END       0x0000800000000000 /* first non-canonical address */
 
 #define DIRECT_MAP_BASE    0xffff800000000000
+#ifdef CARAPACE_SAN_KASAN
+#define KASAN_SHADOW_AREA  0xffffa00000000000
+#define DIRECT_MAP_LIMIT   KASAN_SHADOW_AREA
+#else
+#define DIRECT_MAP_LIMIT   KHEAP_BASE
+#endif
 #define KHEAP_BASE         0xffffc00000000000
 #define KHEAP_LIMIT        0xffffd00000000000
 /* 16 TiB: a base among 2^32 pages, less the image's own size. */

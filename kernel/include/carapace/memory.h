@@ -131,6 +131,10 @@ uint64_t memory_low_page(void);
  * or -ENOMEM (a page of it is not mapped; nothing changed).
  * memory_app_mapped: whether every page of the range holds a frame
  * (PROT_NONE pages included). Thread-safe; TLBs are shot down.
+ * memory_protect_batched is memory_protect that drops only this CPU's
+ * stale entries: other CPUs keep the old permission until the caller's
+ * next tlb_shootdown (the hardened heap's freed large blocks, one
+ * shootdown per batch of frees).
  */
 #define MEMORY_PROT_READ  0x1
 #define MEMORY_PROT_WRITE 0x2
@@ -138,6 +142,7 @@ uint64_t memory_low_page(void);
 int memory_map_anon(uint64_t va, size_t len, unsigned prot);
 void memory_unmap(uint64_t va, size_t len);
 int memory_protect(uint64_t va, size_t len, unsigned prot);
+int memory_protect_batched(uint64_t va, size_t len, unsigned prot);
 bool memory_app_range(uint64_t va, size_t len);
 bool memory_app_mapped(uint64_t va, size_t len);
 
@@ -159,10 +164,13 @@ uint64_t memory_alloc_main_stack(size_t size);
  * The kernel heap's pages (kmalloc itself is hardening/heaps.c's,
  * carapace/kheap.h): fresh frames, read-write, mapped by memory_kheap_map
  * (-EINVAL outside the kernel heap area, -ENOMEM) and unmapped by
- * memory_kheap_unmap.
+ * memory_kheap_unmap. memory_kheap_protect_batched makes mapped pages
+ * inaccessible (keeping their frames) or read-write again, as
+ * memory_protect_batched does: other CPUs see it at the next shootdown.
  */
 int memory_kheap_map(uint64_t va, size_t len);
 void memory_kheap_unmap(uint64_t va, size_t len);
+int memory_kheap_protect_batched(uint64_t va, size_t len, bool access);
 
 /*
  * Gives one frame back to the frame allocator. A frame that is free already
@@ -171,6 +179,11 @@ void memory_kheap_unmap(uint64_t va, size_t len);
  * second owner of the frame.
  */
 void memory_free_frame(uint64_t phys);
+/*
+ * One zeroed frame: 0, or -ENOMEM. The caller holds the memory lock or runs
+ * alone at boot (kernel/mm/ and SAN=kasan's shadow, hardening/kasan.c).
+ */
+int memory_frame_alloc(uint64_t *phys);
 
 /* Frames free now and usable in all, for reports and tests. */
 uint64_t memory_free_frames(void);

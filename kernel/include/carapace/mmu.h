@@ -71,6 +71,19 @@ bool mmu_is_noaccess(uint64_t root, uint64_t va);
  * 2 MiB page, else -ENOMEM and nothing changes. Returns 0.
  */
 int mmu_protect(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
+/*
+ * mmu_protect without the TLB shootdown: this CPU's entries are dropped
+ * (invlpg), other CPUs may use the old permission until the caller's next
+ * tlb_shootdown. For batches of changes that need one shootdown in all.
+ */
+int mmu_protect_local(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
+/*
+ * Clears va's 4 KiB entry if it holds a frame (present or MAP_NOACCESS) and
+ * returns the frame (0: none), dropping this CPU's entry but shooting down
+ * no other: the caller calls tlb_shootdown once for a batch of pages, and
+ * only then frees their frames.
+ */
+uint64_t mmu_clear_frame(uint64_t root, uint64_t va);
 
 /*
  * The first page in [va, end) whose 4 KiB entry holds a frame (present or

@@ -9,6 +9,7 @@
 #ifndef CARAPACE_NET_H
 #define CARAPACE_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct boot_options;
@@ -30,6 +31,15 @@ void net_start(void);
 /* AF_INET and AF_INET6 sockets on lwIP (inet_socket.c): registers their
  * socket() with the socket layer. From net_init. */
 void inet_socket_register(void);
+
+/*
+ * The text of /etc/hosts (localhost, and the first device's IPv4 address
+ * as "carapace") and /etc/resolv.conf (a nameserver line for each DNS
+ * server of the first device's DHCP lease), as snprintf: at most len-1
+ * characters and a NUL, the whole length returned (net_names.c).
+ */
+int net_hosts_format(char *buf, size_t len);
+int net_resolv_conf_format(char *buf, size_t len);
 
 /*
  * For test=net-serve: echo services on port (TCP: each connection's bytes

@@ -37,6 +37,9 @@
  *   ip=ADDR/PREFIX   a static IPv4 address for the first network device
  *                    (dotted quad, prefix 1-32); without it, DHCP
  *   gw=ADDR          the default gateway with ip= (inside its subnet)
+ *   netchannels=on|off  off: every received frame goes through lwIP's
+ *                    tcpip thread; on (the default): a connected TCP
+ *                    socket's frames are processed by its reader
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
  *   api.addr=A.B.C.D the address it binds (default: all the guest has)
@@ -88,6 +91,7 @@ struct boot_options {
 	uint8_t net_prefix;                  /* 1..32 */
 	bool net_gw_set;                     /* gw= given */
 	uint32_t net_gw;                     /* host byte order */
+	bool netchannels_off;                /* netchannels=off */
 	bool api_on;                         /* api=on */
 	bool api_write;                      /* api.write=on */
 	bool api_addr_set;                   /* api.addr= given */

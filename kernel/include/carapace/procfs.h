@@ -36,6 +36,7 @@ struct procfs_node {
 
 struct procfs {
 	const struct vfs_alloc *alloc;
+	struct vnode *lower; /* a directory under the root: its names first */
 	int count;
 	struct procfs_node nodes[PROCFS_NODES];
 };
@@ -48,5 +49,12 @@ struct procfs {
 int procfs_init(struct procfs *p, const struct procfs_entry *entries, size_t n,
 		const struct vfs_alloc *alloc);
 struct vnode *procfs_root(struct procfs *p);
+/*
+ * Lays the root over the directory lower (another filesystem's): a name
+ * lower has is lower's, the table's other files are the procfs's, and
+ * readdir lists both (/etc: the boot filesystem's files and the
+ * generated ones). lower must stay until the procfs goes.
+ */
+void procfs_set_lower(struct procfs *p, struct vnode *lower);
 
 #endif

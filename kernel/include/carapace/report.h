@@ -27,6 +27,7 @@ enum violation {
 	VIOLATION_DOUBLE_FAULT,
 	VIOLATION_UBSAN,     /* SAN=ubsan builds only (hardening/ubsan.c) */
 	VIOLATION_LIBC_CRASH, /* musl executed its crash hlt (carapace/libc_crash.h) */
+	VIOLATION_KASAN,     /* SAN=kasan builds only (hardening/kasan.c) */
 	VIOLATION_COUNT,
 };
 

@@ -139,6 +139,13 @@ struct syscall_env {
 	void (*set_clear_child_tid)(void *ctx, uintptr_t addr);
 	/* Total and free RAM in bytes. */
 	void (*meminfo)(void *ctx, uint64_t *total, uint64_t *free);
+	/*
+	 * Optional: RLIMIT_NOFILE, the descriptor table's limits, read and
+	 * set (0, or -EINVAL for cur above max, -EPERM for max above what
+	 * the table holds). NULL: fixed at 1024 both.
+	 */
+	void (*nofile_get)(void *ctx, uint64_t *cur, uint64_t *max);
+	int (*nofile_set)(void *ctx, uint64_t cur, uint64_t max);
 
 	/*
 	 * Optional: SYSCALL_TABLE_SIZE handlers indexed by number; a non-NULL

@@ -53,6 +53,8 @@ struct thread_info {
 /* Calls fn for every live thread, under a lock with interrupts off: fn must not sleep. */
 void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg);
 const char *thread_name(const struct thread *t);
+/* Renames t (cut to THREAD_NAME_MAX - 1 bytes); prctl(PR_SET_NAME) on the caller. */
+void thread_set_name(struct thread *t, const char *name);
 /* A number unique among all threads since boot (1: the first). */
 uint64_t thread_id(const struct thread *t);
 unsigned thread_cpu(const struct thread *t);

@@ -16,7 +16,8 @@
 
 #define VFS_PATH_MAX  4096 /* bytes, with the NUL */
 #define VFS_NAME_MAX  255  /* bytes of one component */
-#define VFS_FD_MAX    1024
+/* A descriptor table's slots: the most RLIMIT_NOFILE may be raised to (Linux's nr_open). */
+#define VFS_FD_MAX    16384
 #define VFS_MOUNT_MAX 16
 
 /* open() flags: the Linux x86_64 values. */
@@ -176,6 +177,8 @@ struct vfs_fd {
 };
 
 struct vfs_fdtable {
+	int limit;     /* descriptors at or above it are not handed out (RLIMIT_NOFILE's soft value) */
+	int limit_max; /* the most limit may be raised to (its hard value) */
 	struct vfs_fd fds[VFS_FD_MAX];
 };
 
@@ -253,8 +256,13 @@ void vfs_notify_changed(struct vfs *vfs);
  * counts it for epoll's edges, then vfs_notify_changed. */
 void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits);
 
-/* File-descriptor tables. Installing takes a reference on the file. */
+/* File-descriptor tables. Installing takes a reference on the file. A new
+ * table's limits are VFS_FD_MAX. */
 void vfs_fdtable_init(struct vfs_fdtable *t);
+/* RLIMIT_NOFILE: 0 <= limit <= limit_max <= VFS_FD_MAX, else -EINVAL
+ * (limit above limit_max) or -EPERM (limit_max above VFS_FD_MAX). Open
+ * descriptors at or above a lowered limit stay open, as on Linux. */
+int vfs_fdtable_set_limit(struct vfs_fdtable *t, uint64_t limit, uint64_t limit_max);
 int vfs_fd_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
 struct vfs_file *vfs_fd_get(struct vfs_fdtable *t, int fd);
 int vfs_fd_close(struct vfs_fdtable *t, int fd);
