@@ -370,6 +370,21 @@ void thread_set_fs_base(uint64_t base)
 	sched_preempt_enable();
 }
 
+void thread_signal_raise(int sig)
+{
+	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+uint64_t thread_signal_take(void)
+{
+	struct thread *t = thread_current();
+
+	/* Every system call's return asks: the common answer costs no atomic write. */
+	if (!__atomic_load_n(&t->signals_pending, __ATOMIC_RELAXED))
+		return 0;
+	return __atomic_exchange_n(&t->signals_pending, 0, __ATOMIC_RELAXED);
+}
+
 void thread_set_clear_child_tid(uint64_t addr)
 {
 	thread_current()->clear_child_tid = addr;

@@ -87,6 +87,14 @@ struct syscall_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/*
+ * Signals (sys_signal.c): the handlers of the signals the call raised run
+ * when it returns (f and the result become the handler's entry); the
+ * handler's rt_sigreturn puts back the call's frame and result.
+ */
+void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret);
+long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f);
+
 /* The calling thread's frame (only valid inside a system call). */
 const struct syscall_frame *syscall_current_frame(void);
 

@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_copy.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/mutex.h>
@@ -63,13 +65,13 @@ __attribute__((noreturn)) static void abort_application(void)
  * process, with status (EXIT_SIGPIPE 145: Linux's 128 + 13 = 141 is taken
  * by double-fault; EXIT_SIGALRM 146). Ignored, or blocked (Linux would
  * keep it pending; nothing here would ever deliver it), nothing happens
- * (a write's EPIPE is all). A handler is not run: signal delivery (a
- * frame on the application's stack, rt_sigreturn) does not exist yet, so
- * one line says so, once per signal; a program whose handler only notes
- * the signal behaves as on Linux.
+ * (a write's EPIPE is all). A handler of a synchronous signal runs when
+ * the raising call returns (sys_signal_deliver); SIGALRM comes from
+ * another thread, and asynchronous delivery (interrupting a thread
+ * between two calls) does not exist yet: one line says so, once.
  */
 static void raise_from_kernel(int sig, const char *name, const char *why, int status,
-			      const char *after)
+			      bool synchronous)
 {
 	static uint64_t told;
 	uint64_t bit = 1ull << (sig - 1);
@@ -86,20 +88,181 @@ static void raise_from_kernel(int sig, const char *name, const char *why, int st
 		kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
 		power_exit(status);
 	}
-	if (!(__atomic_fetch_or(&told, bit, __ATOMIC_RELAXED) & bit))
-		kprintf("carapace: %s handler at %#lx not run (no signal delivery yet)%s\n", name,
-			(unsigned long)act.handler, after);
+	if (synchronous)
+		thread_signal_raise(sig);
+	else if (!(__atomic_fetch_or(&told, bit, __ATOMIC_RELAXED) & bit))
+		kprintf("carapace: %s handler at %#lx not run (a signal from another thread "
+			"is not delivered yet)\n", name, (unsigned long)act.handler);
+}
+
+/*
+ * Delivery, as Linux's x86-64 does it: below the red zone of the stack the
+ * call was made on (or the alternate stack, SA_ONSTACK), a frame of the
+ * handler's return address (the restorer musl names, __restore_rt), a
+ * ucontext (Linux's layout: the registers the call returns with, the mask
+ * to restore) and a siginfo; the call then "returns" into the handler with
+ * (sig, &info, &uc), its mask widened by sa_mask and the signal itself. The
+ * handler's return reaches rt_sigreturn, which puts back what the ucontext
+ * holds. Only what a system call's return defines is saved (the argument
+ * registers and rax; the callee-saved ones are the handler's to keep), and
+ * no vector state: a call may clobber those anyway.
+ */
+#define LINUX_SA_SIGINFO   0x00000004u
+#define LINUX_SA_ONSTACK   0x08000000u
+#define LINUX_SA_RESTORER  0x04000000u
+#define LINUX_SA_NODEFER   0x40000000u
+#define LINUX_SA_RESETHAND 0x80000000u
+#define RED_ZONE           128
+#define SI_KERNEL          0x80
+/* The flags rt_sigreturn may give back: the arithmetic ones and DF; IF
+ * always on, nothing else (IOPL, AC, TF...) from the application. */
+#define RFLAGS_USER        0x0cd5u
+#define RFLAGS_IF          0x200u
+#define RFLAGS_DF          0x400u /* clear when a function is entered (the ABI) */
+
+struct k_mcontext { /* Linux's struct sigcontext, 256 bytes */
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+
+struct k_ucontext {
+	uint64_t flags, link;
+	struct k_stack stack;
+	struct k_mcontext mc;
+	uint64_t sigmask;
+};
+
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	uint8_t rest[112];
+};
+
+struct k_sigframe {
+	uint64_t restorer; /* the handler's return address */
+	struct k_ucontext uc;
+	struct k_siginfo info;
+};
+
+_Static_assert(sizeof(struct k_mcontext) == 256, "Linux's sigcontext");
+_Static_assert(sizeof(struct k_siginfo) == 128, "Linux's siginfo");
+
+static bool on_altstack(uint64_t sp)
+{
+	return !(altstack.flags & LINUX_SS_DISABLE) && sp - altstack.sp < altstack.size;
+}
+
+/* One signal into f; false when its frame cannot be written (then the run ends). */
+static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, long *ret,
+			int sig)
+{
+	struct k_sigframe frame;
+	struct k_sigaction act;
+	uint64_t sp, at, old_mask;
+
+	mutex_lock(&signal_lock);
+	act = actions[sig - 1];
+	old_mask = blocked;
+	if (act.handler == LINUX_SIG_IGN || act.handler == LINUX_SIG_DFL) {
+		mutex_unlock(&signal_lock); /* changed since it was raised */
+		return true;
+	}
+	blocked |= act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1));
+	blocked &= ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
+	if (act.flags & LINUX_SA_RESETHAND)
+		actions[sig - 1].handler = LINUX_SIG_DFL;
+	mutex_unlock(&signal_lock);
+	if (!(act.flags & LINUX_SA_RESTORER))
+		return false; /* no way back from the handler: musl always names one */
+	sp = f->rsp - RED_ZONE;
+	if ((act.flags & LINUX_SA_ONSTACK) && !(altstack.flags & LINUX_SS_DISABLE) &&
+	    !on_altstack(f->rsp))
+		sp = altstack.sp + altstack.size;
+	/* The handler starts as after a call: its return address at 8 mod 16. */
+	at = ((sp - sizeof(frame)) & ~15ull) - 8;
+	memset(&frame, 0, sizeof(frame));
+	frame.restorer = act.restorer;
+	frame.uc.stack = altstack;
+	frame.uc.mc = (struct k_mcontext){
+		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .rdi = f->rdi, .rsi = f->rsi,
+		.rdx = f->rdx, .rax = (uint64_t)*ret, .rsp = f->rsp, .rip = f->rip,
+		.eflags = f->rflags, .oldmask = old_mask,
+	};
+	frame.uc.sigmask = old_mask;
+	frame.info.signo = sig;
+	frame.info.code = SI_KERNEL;
+	if (syscall_check_range(env, at, sizeof(frame), true) ||
+	    app_copy((void *)at, &frame, sizeof(frame)))
+		return false;
+	f->rip = act.handler;
+	f->rflags &= ~(uint64_t)RFLAGS_DF;
+	f->rsp = at;
+	f->rdi = (uint64_t)sig;
+	f->rsi = at + offsetof(struct k_sigframe, info);
+	f->rdx = at + offsetof(struct k_sigframe, uc);
+	*ret = 0; /* rax: no vector arguments, as for a variadic call */
+	return true;
+}
+
+void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret)
+{
+	uint64_t pending = thread_signal_take();
+
+	while (pending) {
+		int sig = __builtin_ctzll(pending) + 1;
+
+		pending &= pending - 1;
+		if (!deliver_one(env, f, ret, sig)) {
+			kprintf("carapace: signal %d: its handler's frame cannot be written below "
+				"%#lx (a bad stack), or no restorer: the run ends\n", sig,
+				(unsigned long)f->rsp);
+			power_exit(EXIT_SIGPIPE);
+		}
+	}
+}
+
+/*
+ * rt_sigreturn: the handler returned through the restorer, so f->rsp
+ * points at the ucontext of its frame (the return address was popped).
+ * What it holds is the application's to change, but only within what a
+ * call may return with: rflags keeps IF on and takes no system flag.
+ */
+long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
+{
+	struct k_ucontext uc;
+
+	if (syscall_check_range(env, f->rsp, sizeof(uc), false) ||
+	    app_copy(&uc, (const void *)f->rsp, sizeof(uc))) {
+		kprintf("carapace: rt_sigreturn with no signal frame at %#lx: the run ends\n",
+			(unsigned long)f->rsp);
+		power_exit(EXIT_SIGPIPE);
+	}
+	mutex_lock(&signal_lock);
+	blocked = uc.sigmask & ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
+	mutex_unlock(&signal_lock);
+	f->r8 = uc.mc.r8;
+	f->r9 = uc.mc.r9;
+	f->r10 = uc.mc.r10;
+	f->rdi = uc.mc.rdi;
+	f->rsi = uc.mc.rsi;
+	f->rdx = uc.mc.rdx;
+	f->rsp = uc.mc.rsp;
+	f->rip = uc.mc.rip;
+	f->rflags = (uc.mc.eflags & RFLAGS_USER) | RFLAGS_IF | 0x2;
+	return (long)uc.mc.rax;
 }
 
 void sys_signal_pipe(void)
 {
 	raise_from_kernel(LINUX_SIGPIPE, "SIGPIPE", "a write to a socket or pipe without a reader",
-			  EXIT_SIGPIPE, "; the write returns EPIPE");
+			  EXIT_SIGPIPE, true);
 }
 
 void sys_signal_alarm(void)
 {
-	raise_from_kernel(LINUX_SIGALRM, "SIGALRM", "the interval timer expired", EXIT_SIGALRM, "");
+	raise_from_kernel(LINUX_SIGALRM, "SIGALRM", "the interval timer expired", EXIT_SIGALRM,
+			  false);
 }
 
 /* A signal sent to this process: 0 probes, SIGABRT aborts, SIGPIPE as a

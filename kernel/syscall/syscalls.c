@@ -198,10 +198,19 @@ const struct syscall_env *syscall_kernel_env(void)
 
 long syscall_from_entry(struct syscall_frame *f);
 
+#define NR_RT_SIGRETURN 15
+
 long syscall_from_entry(struct syscall_frame *f)
 {
-	return syscall_dispatch(&env, (long)f->nr, (long)f->rdi, (long)f->rsi, (long)f->rdx,
-				(long)f->r10, (long)f->r8, (long)f->r9);
+	long ret;
+
+	/* The one call that changes the frame it returns through. */
+	if (f->nr == NR_RT_SIGRETURN)
+		return sys_signal_return(&env, f);
+	ret = syscall_dispatch(&env, (long)f->nr, (long)f->rdi, (long)f->rsi, (long)f->rdx,
+			       (long)f->r10, (long)f->r8, (long)f->r9);
+	sys_signal_deliver(&env, f, &ret);
+	return ret;
 }
 
 /*

@@ -247,7 +247,7 @@ struct thread {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool woken;
-	uint64_t id, fs_base, clear_child_tid;
+	uint64_t id, fs_base, clear_child_tid, signals_pending;
 	char name[THREAD_NAME_MAX];
 };
 
@@ -379,6 +379,16 @@ void thread_set_fs_base(uint64_t base)
 uint64_t thread_fs_base(void)
 {
 	return thread_current()->fs_base;
+}
+
+void thread_signal_raise(int sig)
+{
+	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+uint64_t thread_signal_take(void)
+{
+	return __atomic_exchange_n(&thread_current()->signals_pending, 0, __ATOMIC_RELAXED);
 }
 
 void thread_set_clear_child_tid(uint64_t addr)

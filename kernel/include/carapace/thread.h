@@ -83,6 +83,13 @@ void thread_sleep_ns(uint64_t ns);
  * (set_tid_address, clone's CLONE_CHILD_CLEARTID): when the thread exits,
  * 0 is written there and a futex waiter woken (that is pthread_join).
  */
+/*
+ * Signals raised by the calling thread's own system call (SIGPIPE) whose
+ * handler runs when that call returns (kernel/syscall/sys_signal.c): raise
+ * marks one for the calling thread, take returns and clears them all.
+ */
+void thread_signal_raise(int sig);
+uint64_t thread_signal_take(void);
 void thread_set_clear_child_tid(uint64_t addr);
 uint64_t thread_clear_child_tid(void);
 
