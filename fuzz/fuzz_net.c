@@ -119,6 +119,20 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
 	return ISN_BASE + local_port;
 }
 
+/*
+ * The kernel's DHCP option hook (net_hooks.h; kernel/net/net_names.c keeps
+ * the DNS servers of the first device's lease). The harness starts no DHCP
+ * client, so lwIP's dhcp_recv, the hook's only caller, never runs here: it
+ * is defined for the link, and a call would be a harness bug.
+ */
+void net_dhcp_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len, struct pbuf *p,
+		     u16_t offset)
+{
+	(void)netif, (void)msg_type, (void)option, (void)len, (void)p, (void)offset;
+	fprintf(stderr, "fuzz_net: a DHCP answer was parsed, but no DHCP client was started\n");
+	abort();
+}
+
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -411,15 +411,47 @@ uint64_t sched_quiescent_count(unsigned cpu)
  * saying it waits and checking its condition (it would then sleep with no
  * one to wake it). sched_wait lets go of the CPU inside the section.
  */
+/*
+ * Takes in a wake-up that is on its way to this thread (WAKING: a waker won
+ * the compare-and-swap and is about to push the thread into its CPU's
+ * incoming queue, which is this CPU's while the thread runs in a wait
+ * section). Interrupts off.
+ */
+static void absorb_wake(struct thread *t)
+{
+	while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_RUNNING)
+		handle_incoming(this_sched());
+}
+
+/*
+ * The state goes RUNNING -> WAITING here, never WAKING -> WAITING: a wait
+ * loop that comes round again while a wake-up is still in flight (its
+ * waker preempted between its compare-and-swap and its push) must take
+ * that wake-up in first. Overwriting WAKING let a second waker succeed
+ * too: the thread was pushed twice, queued on one CPU while it ran on
+ * another, and resumed from a stale context (the crash at address 0x1 of
+ * app-inet-64mib, caught by check_switch_in on 2026-12-06).
+ */
 void sched_prepare_wait(void)
 {
 	struct thread *t = this_cpu_current();
+	int expected = THREAD_RUNNING;
 
 	if (!t->in_wait_section) {
 		sched_preempt_disable();
 		t->in_wait_section = true;
 	}
-	__atomic_store_n(&t->state, THREAD_WAITING, __ATOMIC_SEQ_CST);
+	while (!__atomic_compare_exchange_n(&t->state, &expected, THREAD_WAITING, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		uint64_t flags;
+
+		if (expected == THREAD_WAITING)
+			return; /* prepared already, and no wake-up since */
+		flags = irq_save();
+		absorb_wake(t);
+		irq_restore(flags);
+		expected = THREAD_RUNNING;
+	}
 }
 
 static void timer_cancel(struct sched_cpu *sc, struct thread *t)
@@ -466,8 +498,7 @@ void sched_finish_wait(void)
 		/* A wake-up is on its way through our own incoming queue: take it in. */
 		uint64_t flags = irq_save();
 
-		while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_RUNNING)
-			handle_incoming(this_sched());
+		absorb_wake(t);
 		irq_restore(flags);
 	}
 	t->in_wait_section = false;
