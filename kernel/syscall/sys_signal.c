@@ -48,6 +48,8 @@ struct k_stack {
  * copy is the same thing).
  */
 static struct mutex signal_lock = MUTEX_INIT;
+/* No mask may hold these (sigprocmask, a handler's sa_mask, rt_sigreturn). */
+#define UNBLOCKABLE ((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)))
 static struct k_sigaction actions[LINUX_NSIG];
 static uint64_t blocked;
 static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
@@ -169,7 +171,7 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 		return true;
 	}
 	blocked |= act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1));
-	blocked &= ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
+	blocked &= ~UNBLOCKABLE;
 	if (act.flags & LINUX_SA_RESETHAND)
 		actions[sig - 1].handler = LINUX_SIG_DFL;
 	mutex_unlock(&signal_lock);
@@ -239,7 +241,7 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 		power_exit(EXIT_SIGPIPE);
 	}
 	mutex_lock(&signal_lock);
-	blocked = uc.sigmask & ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
+	blocked = uc.sigmask & ~UNBLOCKABLE;
 	mutex_unlock(&signal_lock);
 	f->r8 = uc.mc.r8;
 	f->r9 = uc.mc.r9;
@@ -327,7 +329,6 @@ static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSC
 
 static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	const uint64_t unblockable = (1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1));
 	int how = (int)args[0];
 	uint64_t set = 0, old;
 
@@ -348,7 +349,7 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 			blocked &= ~set;
 		else
 			blocked = set;
-		blocked &= ~unblockable;
+		blocked &= ~UNBLOCKABLE;
 	}
 	mutex_unlock(&signal_lock);
 	if (args[2])
