@@ -2,12 +2,17 @@
  * bootfs-pack: the launcher's packer of the boot filesystem, in one process.
  *
  *   bootfs-pack OUTPUT ITEM...
+ *   bootfs-pack --new-dir TEMPLATE ITEM...
  *     HOST:/GUEST            the host file HOST at the path GUEST
  *     --libraries HOST       the libraries HOST needs, as /lib/NAME
  *
- * scripts/carapace runs it on every boot of an application. It replaces
- * what the launcher did with readelf, sed, head and scripts/mkbootfs: each
- * of those was a process of its own, and together they were most of a
+ * --new-dir makes a new directory from TEMPLATE (mkdtemp(3): it ends in
+ * XXXXXX), writes the image there as bootfs.img and prints the
+ * directory's path; on failure it leaves nothing behind.
+ *
+ * scripts/carapace runs it on every boot of an application, in place of
+ * mktemp: one process where there were readelf, sed, head, mktemp and
+ * scripts/mkbootfs, each a process of its own, and together most of a
  * whole run's time (kernel/boot/README.md, "Where a run's time goes").
  * The image is the format of kernel/fs/README.md, byte for byte what
  * scripts/mkbootfs writes for the same files in the same order
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <carapace/elf.h>
 #include <carapace/vfs.h>
@@ -46,6 +52,8 @@ struct item {
 
 static struct item *items;
 static size_t nitems, items_cap;
+static char *new_dir;   /* --new-dir: made here, removed on failure */
+static char *image;     /* the output, removed on failure */
 
 static _Noreturn void die(const char *fmt, ...)
 {
@@ -56,6 +64,10 @@ static _Noreturn void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (image != NULL)
+		unlink(image);
+	if (new_dir != NULL)
+		rmdir(new_dir);
 	exit(1);
 }
 
@@ -337,11 +349,16 @@ static void write_image(const char *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: bootfs-pack OUTPUT [HOST:/GUEST | --libraries HOST]...\n");
+	int first = 2;
+
+	if (argc >= 3 && strcmp(argv[1], "--new-dir") == 0)
+		first = 3;
+	else if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: bootfs-pack OUTPUT|--new-dir TEMPLATE "
+			"[HOST:/GUEST | --libraries HOST]...\n");
 		return 2;
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const char *sep;
 
 		if (strcmp(argv[i], "--libraries") == 0) {
@@ -361,6 +378,22 @@ int main(int argc, char **argv)
 		}
 	}
 	check_no_file_is_a_directory();
-	write_image(argv[1]);
+	if (first == 3) {
+		size_t n = strlen(argv[2]);
+
+		if (mkdtemp(argv[2]) == NULL)
+			die("cannot make a directory from %s: %s", argv[2], strerror(errno));
+		new_dir = argv[2];
+		image = malloc(n + sizeof("/bootfs.img"));
+		if (image == NULL)
+			die("out of memory");
+		memcpy(image, new_dir, n);
+		memcpy(image + n, "/bootfs.img", sizeof("/bootfs.img"));
+	} else {
+		image = argv[1];
+	}
+	write_image(image);
+	if (new_dir != NULL && (printf("%s\n", new_dir) < 0 || fflush(stdout) != 0))
+		die("cannot print the directory's path");
 	return 0;
 }

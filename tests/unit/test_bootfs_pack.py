@@ -136,6 +136,22 @@ class BootfsPackTest(unittest.TestCase):
                 self.assertIn(message, r.stderr)
                 self.assertFalse(os.path.exists(self.out))
 
+    def test_new_dir(self):
+        a = self.write("a", b"a")
+        template = os.path.join(self.dir, "run.XXXXXX")
+        r = pack("--new-dir", template, f"{a}:/a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        made = r.stdout.strip()
+        self.assertTrue(made.startswith(os.path.join(self.dir, "run.")) and made != template)
+        with open(os.path.join(made, "bootfs.img"), "rb") as f:
+            self.assertEqual(parse(f.read()), {"/a": (0o100644, b"a")})
+        # A failure leaves no directory behind.
+        before = set(os.listdir(self.dir))
+        r = pack("--new-dir", template, f"{a}:/a", f"{a}:/a")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(set(os.listdir(self.dir)), before)
+
     def test_usage(self):
         self.assertEqual(subprocess.run([PACK], capture_output=True).returncode, 2)
 
