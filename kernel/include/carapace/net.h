@@ -30,6 +30,15 @@ void net_init(const struct boot_options *options);
 void net_start(void);
 
 /*
+ * Waits, at most timeout_ns, until the first network device has its IPv4
+ * address: at once with no device or with ip=; with DHCP, until the lease.
+ * For the application's start, so that its first connect finds a route
+ * (kernel/net/README.md, "Before the application starts"). True when the
+ * address is there or none is awaited. Thread context, after net_init.
+ */
+bool net_wait_address(uint64_t timeout_ns);
+
+/*
  * Waits until the stack has delivered what it was given: every TCP
  * connection's data and FIN acknowledged by its peer, and every device's
  * transmit ring handed back; at most timeout_ns. True when it got there
