@@ -12,8 +12,11 @@
  * the table of bound sockets; a bind of the family alone picks one
  * ("\0" and five hex digits, Linux's autobind).
  *
- * Data. A stream socket receives into a ring of UNIX_RING bytes (allocated
- * at the first write), which the peer writes into. A datagram socket keeps
+ * Data. A stream socket receives into a ring of at most UNIX_RING bytes,
+ * which the peer writes into: allocated at the first write with
+ * UNIX_RING_FIRST bytes, and doubled while what waits in it needs more (a
+ * thousand connections that carry a line each cost 4 KiB apiece, not 128:
+ * a 500-client echo server ran out of 64 MiB with the whole ring at once). A datagram socket keeps
  * a queue of messages with their sender's name, at most its SO_RCVBUF
  * bytes. A connect to a listener makes the server's socket at once and
  * queues it (backlog: Linux lets backlog + 1 wait); accept gives it a file.
@@ -31,6 +34,7 @@
 #include <carapace/vfs.h>
 
 #define UNIX_RING      (128 * 1024) /* bytes a stream socket can hold unread */
+#define UNIX_RING_FIRST 4096        /* its ring's first size; doubled up to UNIX_RING */
 #define UNIX_SOMAXCONN 4096
 #define UNIX_DGRAM_OVERHEAD 32      /* Linux: a datagram may be sndbuf - 32 */
 #define SUN_PATH_OFF   2            /* offsetof(struct sockaddr_un, sun_path) */
@@ -63,7 +67,7 @@ struct unix_sock {
 	bool in_table;            /* name is in the bound table */
 	/* Stream: what the peer wrote, not yet read. */
 	uint8_t *ring;
-	size_t head, count;
+	size_t cap, head, count;  /* ring holds cap bytes (0: none yet) */
 	/* Datagram: the queue. */
 	struct unix_dgram *dq_head, *dq_tail;
 	size_t dq_bytes;
@@ -102,6 +106,34 @@ static void vfs_release_mem(struct vfs *vfs, void *p)
 {
 	if (p)
 		vfs->alloc.free(vfs->alloc.ctx, p);
+}
+
+/*
+ * Grows p's ring, if it can, so that want more bytes fit: doubled up to
+ * UNIX_RING, what waits moved to the start. -ENOMEM only when there is no
+ * ring at all; a ring that cannot grow is used as it is.
+ */
+static int ring_make_room(struct vfs *vfs, struct unix_sock *p, size_t want)
+{
+	size_t cap = p->cap ? p->cap : UNIX_RING_FIRST, first;
+	uint8_t *ring;
+
+	while (cap < UNIX_RING && cap - p->count < want)
+		cap *= 2;
+	if (cap == p->cap)
+		return 0;
+	if (!(ring = vfs->alloc.alloc(vfs->alloc.ctx, cap)))
+		return p->ring ? 0 : -ENOMEM;
+	first = p->count < p->cap - p->head ? p->count : p->cap - p->head;
+	if (p->ring) {
+		memcpy(ring, p->ring + p->head, first);
+		memcpy(ring + first, p->ring, p->count - first);
+		vfs->alloc.free(vfs->alloc.ctx, p->ring);
+	}
+	p->ring = ring;
+	p->cap = cap;
+	p->head = 0;
+	return 0;
 }
 
 static void event(struct unix_sock *u, unsigned bits)
@@ -406,13 +438,13 @@ static int64_t stream_send(struct socket *s, struct socket_io *io)
 		return -EPIPE;
 	if (total == 0)
 		return 0;
-	if (!p->ring && !(p->ring = s->vfs->alloc.alloc(s->vfs->alloc.ctx, UNIX_RING)))
+	if (ring_make_room(s->vfs, p, total))
 		return -ENOMEM;
-	room = UNIX_RING - p->count;
+	room = p->cap - p->count;
 	if (room == 0)
 		return -EAGAIN;
 	n = total < room ? total : room;
-	done = copy_iov(io, p->ring, UNIX_RING, (p->head + p->count) % UNIX_RING, n, false);
+	done = copy_iov(io, p->ring, p->cap, (p->head + p->count) % p->cap, n, false);
 	if (done == 0)
 		return -EFAULT;
 	p->count += done;
@@ -441,11 +473,11 @@ static int64_t stream_recv(struct socket *s, struct socket_io *io)
 	if (total == 0)
 		return 0;
 	n = total < u->count ? total : u->count;
-	done = copy_iov(io, u->ring, UNIX_RING, u->head, n, true);
+	done = copy_iov(io, u->ring, u->cap, u->head, n, true);
 	if (done == 0)
 		return -EFAULT;
 	if (!(io->flags & SOCK_MSG_PEEK)) {
-		u->head = (u->head + done) % UNIX_RING;
+		u->head = (u->head + done) % u->cap;
 		u->count -= done;
 		if (u->peer)
 			event(u->peer, VFS_POLLOUT);

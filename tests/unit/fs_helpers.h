@@ -16,6 +16,7 @@
 struct counting_alloc {
 	long outstanding;
 	long fail_after; /* allocations left before failing; < 0: never fail */
+	size_t largest;  /* the largest allocation asked for */
 };
 
 static inline void *counting_alloc_fn(void *ctx, size_t n)
@@ -30,6 +31,8 @@ static inline void *counting_alloc_fn(void *ctx, size_t n)
 	p = malloc(n);
 	if (p != NULL)
 		c->outstanding++;
+	if (n > c->largest)
+		c->largest = n;
 	return p;
 }
 
@@ -46,6 +49,7 @@ static inline struct vfs_alloc counting_alloc_init(struct counting_alloc *c)
 {
 	c->outstanding = 0;
 	c->fail_after = -1;
+	c->largest = 0;
 	return (struct vfs_alloc){ counting_alloc_fn, counting_free_fn, c };
 }
 

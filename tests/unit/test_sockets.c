@@ -101,6 +101,46 @@ static void test_stream_fill_and_drain(void **state)
 	env_done(&e);
 }
 
+/*
+ * The ring starts small and grows while data waits in it: bytes that wrap
+ * round the end of a small ring come out in order after it grew, and a
+ * byte at a time it still takes RING.
+ */
+static void test_stream_ring_grows(void **state)
+{
+	static uint8_t big[RING], back[RING];
+	struct vfs_file *p[2];
+	struct env e;
+	size_t sent = 0;
+
+	(void)state;
+	env_init(&e);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(unix_socketpair(&e.vfs, SOCK_STREAM, 0, p), 0);
+	/* 3000 in, 2000 out: what waits starts at 2000 of the first 4 KiB ring. */
+	assert_int_equal(tx(p[0], big, 3000), 3000);
+	assert_int_equal(rx(p[1], back, 2000, 0), 2000);
+	assert_memory_equal(back, big, 2000);
+	/* 3000 more wrap round its end; 5000 more need it larger. */
+	assert_int_equal(tx(p[0], big + 3000, 3000), 3000);
+	assert_int_equal(tx(p[0], big + 6000, 5000), 5000);
+	assert_int_equal(rx(p[1], back, sizeof(back), 0), 9000);
+	assert_memory_equal(back, big + 2000, 9000);
+	/* 9000 bytes waited at most: no ring of RING was made for them. */
+	assert_true(e.ca.largest <= 16384);
+	/* Small writes fill it to RING, then the writer waits. */
+	while (sent < RING && tx(p[0], big + sent, 100 < RING - sent ? 100 : RING - sent) > 0)
+		sent += 100 < RING - sent ? 100 : RING - sent;
+	assert_int_equal(sent, RING);
+	assert_int_equal(tx(p[0], big, 1), -EAGAIN);
+	assert_int_equal(rx(p[1], back, sizeof(back), 0), RING);
+	assert_memory_equal(back, big, RING);
+	vfs_file_put(p[0]);
+	vfs_file_put(p[1]);
+	env_done(&e);
+}
+
 static void test_stream_shutdown_and_reset(void **state)
 {
 	struct vfs_file *p[2];
@@ -404,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stream_fill_and_drain),
+		cmocka_unit_test(test_stream_ring_grows),
 		cmocka_unit_test(test_stream_shutdown_and_reset),
 		cmocka_unit_test(test_datagrams),
 		cmocka_unit_test(test_named),
