@@ -7,9 +7,11 @@
  * out, so a write after free is caught before the slot is reused); a used
  * small block of size n has its canary at block + n; a freed small block
  * is zeroed and held in the quarantine, and becomes SLOT_FREE only when
- * the quarantine evicts it (a random entry, once full); a freed large
- * block is unmapped at once and its address range is reused only after
- * HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_BYTES of empty
+ * the quarantine evicts it (a random entry, once full); a freed medium
+ * block (up to HALLOC_MEDIUM_MAX of pages) is zeroed and its pages stay
+ * accessible, checked all zero when the cell is reused; a larger one is
+ * made inaccessible or unmapped at once; a large cell's address range is
+ * reused only after HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_BYTES of empty
  * slabs per class (two at least) stay mapped; more are unmapped (and
  * their cells reused).
  */
@@ -415,21 +417,32 @@ static void uncache(struct halloc *h, struct halloc_area *a, uint32_t cell)
 }
 
 /*
- * Unmaps cached pages until the cache holds at most keep bytes: the
- * released cells' first, then the quarantined ones, oldest first.
+ * Unmaps the pages that released cells (those on the free-cell lists) of
+ * every large area but skip keep cached, until the cache holds at most
+ * keep bytes.
  */
-static void shrink_cache(struct halloc *h, size_t keep)
+static void uncache_released(struct halloc *h, const struct halloc_area *skip, size_t keep)
 {
 	for (int i = HALLOC_SMALL_CLASSES; i < h->nareas && h->stats.cached > keep; i++) {
 		struct halloc_area *a = &h->areas[i];
 
-		for (uint32_t c = a->free_cells; c && a->released_cached && h->stats.cached > keep;) {
+		for (uint32_t c = a->free_cells; c && a != skip && a->released_cached &&
+						  h->stats.cached > keep;) {
 			struct large_meta *m = halloc_cell_meta(a, c - 1);
 
 			uncache(h, a, c - 1);
 			c = m->next;
 		}
 	}
+}
+
+/*
+ * Unmaps cached pages until the cache holds at most keep bytes: the
+ * released cells' first, then the quarantined ones, oldest first.
+ */
+static void shrink_cache(struct halloc *h, size_t keep)
+{
+	uncache_released(h, NULL, keep);
 	for (int i = 0; i < h->nlarge_quarantine && h->stats.cached > keep; i++) {
 		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
 
@@ -465,18 +478,9 @@ size_t halloc_shrink(struct halloc *h, size_t wanted)
  */
 static bool cache_room(struct halloc *h, const struct halloc_area *own, size_t need)
 {
-	for (int i = HALLOC_SMALL_CLASSES;
-	     i < h->nareas && h->stats.cached + need > HALLOC_LARGE_CACHE; i++) {
-		struct halloc_area *a = &h->areas[i];
-
-		for (uint32_t c = a->free_cells; c && a != own && a->released_cached &&
-						  h->stats.cached + need > HALLOC_LARGE_CACHE;) {
-			struct large_meta *m = halloc_cell_meta(a, c - 1);
-
-			uncache(h, a, c - 1);
-			c = m->next;
-		}
-	}
+	if (need > HALLOC_LARGE_CACHE)
+		return false;
+	uncache_released(h, own, HALLOC_LARGE_CACHE - need);
 	return h->stats.cached + need <= HALLOC_LARGE_CACHE;
 }
 
