@@ -7,9 +7,11 @@
  * out, so a write after free is caught before the slot is reused); a used
  * small block of size n has its canary at block + n; a freed small block
  * is zeroed and held in the quarantine, and becomes SLOT_FREE only when
- * the quarantine evicts it (a random entry, once full); a freed large
- * block is unmapped at once and its address range is reused only after
- * HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_BYTES of empty
+ * the quarantine evicts it (a random entry, once full); a freed medium
+ * block (up to HALLOC_MEDIUM_MAX of pages) is zeroed and its pages stay
+ * accessible, checked all zero when the cell is reused; a larger one is
+ * made inaccessible or unmapped at once; a large cell's address range is
+ * reused only after HALLOC_LARGE_QUARANTINE later large frees. Up to SPARE_BYTES of empty
  * slabs per class (two at least) stay mapped; more are unmapped (and
  * their cells reused).
  */
@@ -100,16 +102,22 @@ static bool canary_intact(const struct halloc *h, uintptr_t block, size_t size)
 }
 
 /*
- * The first nonzero byte in [p, p+len) (len a multiple of 16), or 0. The
- * common case, all zero, ORs the words together with no branch per word.
+ * The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. The
+ * common case, all zero, ORs the words together, eight per loop step:
+ * under TCG (no SIMD in the kernel) every instruction is emulated, and
+ * the loop's own three per step were a third of the check's cost.
  */
 static uintptr_t first_nonzero(uintptr_t p, size_t len)
 {
 	const uint64_t *w = (const uint64_t *)p;
+	size_t n = len / 8, i = 0;
 	uint64_t any = 0;
 
-	for (size_t i = 0; i < len / 8; i += 2)
-		any |= w[i] | w[i + 1];
+	for (; i + 8 <= n; i += 8)
+		any |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
+		       w[i + 7];
+	for (; i < n; i++)
+		any |= w[i];
 	if (!any)
 		return 0;
 	for (size_t i = 0; i < len / 8; i++) {
@@ -358,14 +366,23 @@ static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, 
 {
 	size_t keep = m->cached_pages < pages ? m->cached_pages : pages;
 	size_t cached = (size_t)m->cached_pages * HALLOC_PAGE;
+	bool open = m->open;
+	uintptr_t bad;
 
+	/* A medium block's pages stayed writable: still all zero, or written after free. */
+	if (open && (bad = first_nonzero(start, cached))) {
+		violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
+			  "a freed heap block was written to after it was freed");
+		memset((void *)start, 0, cached); /* a host test carries on */
+	}
 	m->cached_pages = 0;
+	m->open = 0;
 	h->stats.cached -= cached;
 	if (cached > keep * HALLOC_PAGE) { /* more than needed: the rest goes */
 		h->be->unmap(h->be->ctx, start + keep * HALLOC_PAGE, cached - keep * HALLOC_PAGE);
 		h->stats.data_mapped -= cached - keep * HALLOC_PAGE;
 	}
-	if (keep && h->be->protect(h->be->ctx, start, keep * HALLOC_PAGE, true)) {
+	if (keep && !open && h->be->protect(h->be->ctx, start, keep * HALLOC_PAGE, true)) {
 		h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
 		h->stats.data_mapped -= keep * HALLOC_PAGE;
 		keep = 0;
@@ -390,10 +407,47 @@ static void uncache(struct halloc *h, struct halloc_area *a, uint32_t cell)
 
 	if (!bytes)
 		return;
+	if (m->state == CELL_RELEASED)
+		a->released_cached -= bytes;
 	h->be->unmap(h->be->ctx, halloc_cell_base(a, cell), bytes);
 	h->stats.data_mapped -= bytes;
 	h->stats.cached -= bytes;
 	m->cached_pages = 0;
+	m->open = 0;
+}
+
+/*
+ * Unmaps the pages that released cells (those on the free-cell lists) of
+ * every large area but skip keep cached, until the cache holds at most
+ * keep bytes.
+ */
+static void uncache_released(struct halloc *h, const struct halloc_area *skip, size_t keep)
+{
+	for (int i = HALLOC_SMALL_CLASSES; i < h->nareas && h->stats.cached > keep; i++) {
+		struct halloc_area *a = &h->areas[i];
+
+		for (uint32_t c = a->free_cells; c && a != skip && a->released_cached &&
+						  h->stats.cached > keep;) {
+			struct large_meta *m = halloc_cell_meta(a, c - 1);
+
+			uncache(h, a, c - 1);
+			c = m->next;
+		}
+	}
+}
+
+/*
+ * Unmaps cached pages until the cache holds at most keep bytes: the
+ * released cells' first, then the quarantined ones, oldest first.
+ */
+static void shrink_cache(struct halloc *h, size_t keep)
+{
+	uncache_released(h, NULL, keep);
+	for (int i = 0; i < h->nlarge_quarantine && h->stats.cached > keep; i++) {
+		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
+
+		uncache(h, &h->areas[key >> 32], (uint32_t)key);
+	}
 }
 
 /* Gives every cached page back (a map failed: the memory may be needed elsewhere). */
@@ -401,22 +455,33 @@ static bool drop_cache(struct halloc *h)
 {
 	if (!h->stats.cached)
 		return false;
-	for (int i = 0; i < h->nlarge_quarantine; i++) {
-		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
-
-		uncache(h, &h->areas[key >> 32], (uint32_t)key);
-	}
-	for (int i = HALLOC_SMALL_CLASSES; i < h->nareas; i++) {
-		struct halloc_area *a = &h->areas[i];
-
-		for (uint32_t c = a->free_cells; c;) {
-			struct large_meta *m = halloc_cell_meta(a, c - 1);
-
-			uncache(h, a, c - 1);
-			c = m->next;
-		}
-	}
+	shrink_cache(h, 0);
 	return true;
+}
+
+size_t halloc_shrink(struct halloc *h, size_t wanted)
+{
+	size_t before;
+
+	h->be->lock(h->be->ctx);
+	before = h->stats.cached;
+	shrink_cache(h, wanted < before ? before - wanted : 0);
+	h->be->unlock(h->be->ctx);
+	return before - h->stats.cached;
+}
+
+/*
+ * Makes room in the cache for need more bytes by unmapping the pages that
+ * released cells of other areas keep (a heap that moved on to other sizes
+ * would otherwise hold the cache with pages no one reuses). False if
+ * there is still no room.
+ */
+static bool cache_room(struct halloc *h, const struct halloc_area *own, size_t need)
+{
+	if (need > HALLOC_LARGE_CACHE)
+		return false;
+	uncache_released(h, own, HALLOC_LARGE_CACHE - need);
+	return h->stats.cached + need <= HALLOC_LARGE_CACHE;
 }
 
 static void *large_alloc(struct halloc *h, size_t size, size_t align)
@@ -440,6 +505,7 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 		return NULL;
 	start = halloc_cell_base(a, (uint32_t)cell);
 	m = halloc_cell_meta(a, (uint32_t)cell);
+	a->released_cached -= (size_t)m->cached_pages * HALLOC_PAGE; /* 0 for a fresh cell */
 	if (large_pages(h, start, m, pages) &&
 	    (!drop_cache(h) || large_pages(h, start, m, pages))) {
 		halloc_give_cell(a, (uint32_t)cell);
@@ -474,10 +540,14 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
 }
 
 /*
- * Takes a freed block's pages away at once, so that any access to it
- * faults: while the cache has room they stay mapped, inaccessible (and
- * zero when given back), to be given back by a later large_alloc of the cell
- * (a change of protection instead of a new mapping: no frames to allocate
+ * A freed medium block (pages up to HALLOC_MEDIUM_MAX) is zeroed and its
+ * pages stay as they are, in the cache while it has room: no page-table
+ * change, the cost of a slab's slot (a write after free is caught when
+ * the cell is used again; a read after free reads zeroes). A larger
+ * block's pages are taken away at once, so that any access to it faults:
+ * while the cache has room they stay mapped, inaccessible (and zero when
+ * given back), to be given back by a later large_alloc of the cell (a
+ * change of protection instead of a new mapping: no frames to allocate
  * and zero, no page tables to build); otherwise they are unmapped. Its
  * addresses are reused only after the quarantine.
  */
@@ -487,9 +557,17 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	struct large_meta *m = halloc_cell_meta(a, w->cell);
 	uintptr_t start = halloc_cell_base(a, w->cell);
 	size_t data = page_round_up(m->ptr + m->size) - start;
+	bool room = cache_room(h, a, data);
 
 	m->cached_pages = 0;
-	if (h->be->protect && h->stats.cached + data <= HALLOC_LARGE_CACHE) {
+	m->open = 0;
+
+	if (data <= HALLOC_MEDIUM_MAX && room) {
+		memset((void *)start, 0, data);
+		m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
+		m->open = 1;
+		h->stats.cached += data;
+	} else if (h->be->protect && room) {
 		if (h->be->protect(h->be->ctx, start, data, false) == 0) {
 			m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
 			h->stats.cached += data;
@@ -506,8 +584,11 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	m->state = CELL_QUARANTINED;
 	if (h->nlarge_quarantine == HALLOC_LARGE_QUARANTINE) {
 		uint64_t old = h->large_quarantine[h->large_head];
+		struct halloc_area *oa = &h->areas[old >> 32];
 
-		halloc_give_cell(&h->areas[old >> 32], (uint32_t)old);
+		oa->released_cached += (size_t)((struct large_meta *)halloc_cell_meta(
+					       oa, (uint32_t)old))->cached_pages * HALLOC_PAGE;
+		halloc_give_cell(oa, (uint32_t)old);
 		h->nlarge_quarantine--;
 		h->large_head = (h->large_head + 1) % HALLOC_LARGE_QUARANTINE;
 	}

@@ -53,8 +53,13 @@ struct large_meta {
 	uintptr_t ptr;  /* the block (its end is the mapping's end, rounded to 16) */
 	size_t size;    /* requested */
 	uint32_t next;  /* free-cell list (index + 1) */
-	uint32_t cached_pages; /* freed: pages from the cell's start still mapped, inaccessible */
+	uint32_t cached_pages; /* freed: pages from the cell's start still mapped */
 	uint8_t state;  /* enum cell_state */
+	/*
+	 * The cached pages are a medium block's, left accessible and zeroed
+	 * (checked all zero when the cell is used again), not made inaccessible.
+	 */
+	uint8_t open;
 };
 
 /* Where a pointer falls in the heap. */

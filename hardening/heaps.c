@@ -35,6 +35,7 @@
 #include <carapace/random.h>
 #include <carapace/report.h>
 #include <carapace/sched.h>
+#include <carapace/shrinker.h>
 #include <carapace/spinlock.h>
 #include <carapace/tlb.h>
 
@@ -236,10 +237,23 @@ static void heap_start(struct heap *hp, const struct halloc_backend *be, uint64_
 	hp->on = true;
 }
 
+/*
+ * Memory running short: the pages freed large blocks keep cached go back.
+ * Called from malloc before the heap's lock is taken (libc/malloc.c), never
+ * with it held.
+ */
+static size_t app_heap_shrink(size_t wanted, void *arg)
+{
+	return halloc_shrink(&((struct heap *)arg)->h, wanted);
+}
+
 void app_heap_init(bool use_musl)
 {
-	if (!use_musl)
-		heap_start(&app, &app_backend, APP_HEAP_BASE, APP_HEAP_LIMIT, app_explain);
+	if (use_musl)
+		return;
+	heap_start(&app, &app_backend, APP_HEAP_BASE, APP_HEAP_LIMIT, app_explain);
+	if (shrinker_register("app-heap-cache", app_heap_shrink, &app) < 0)
+		panic("cannot register the app-heap's shrinker");
 }
 
 struct halloc *app_heap(void)

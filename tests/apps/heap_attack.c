@@ -10,7 +10,12 @@
 #include <string.h>
 
 #define SMALL 24
-#define LARGE 100000 /* a multiple of 16: the block ends at its mapping's end */
+/*
+ * A multiple of 16 (the block ends at its mapping's end), and past
+ * HALLOC_MEDIUM_MAX (256 KiB): a freed block this large faults on any
+ * access; a medium one would read as zeroes.
+ */
+#define LARGE 300000
 #define CYCLES 20000 /* enough frees to cycle any quarantine */
 
 static int global_object;

@@ -352,16 +352,19 @@ static bool all_zero(const char *p, size_t n)
 	return true;
 }
 
+#define BIG 300000 /* past HALLOC_MEDIUM_MAX: 74 pages */
+
 static void test_large_cache(void **state)
 {
-	char *p = halloc_malloc(&heap, 100000);
+	char *p = halloc_malloc(&heap, BIG);
 	unsigned long maps;
+	size_t cached;
 	int fds[2];
 
 	(void)state;
-	memset(p, 0x5a, 100000);
+	memset(p, 0x5a, BIG);
 	halloc_free(&heap, p);
-	assert_int_equal(heap.stats.cached, 25 * 4096);
+	assert_int_equal(heap.stats.cached, 74 * 4096);
 	assert_int_equal(halloc_explain_fault(&heap, (uintptr_t)p), HALLOC_FAULT_FREED);
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(write(fds[1], p + 100, 1), -1); /* the kernel cannot read it either */
@@ -369,6 +372,44 @@ static void test_large_cache(void **state)
 	close(fds[0]);
 	close(fds[1]);
 	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE; i++) { /* every cell through the quarantine */
+		char *q = halloc_malloc(&heap, BIG);
+
+		memset(q, 0x5a, BIG);
+		halloc_free(&heap, q);
+	}
+	maps = host.maps;
+	for (int i = 0; i < 100; i++) {
+		char *q = halloc_malloc(&heap, BIG);
+
+		assert_true(all_zero(q, BIG));
+		memset(q, 0x5a, BIG);
+		halloc_free(&heap, q);
+	}
+	assert_int_equal(host.maps, maps); /* every block from the cache */
+	cached = heap.stats.cached;
+	assert_true(cached >= 74 * 4096 * (size_t)HALLOC_LARGE_QUARANTINE); /* the quarantine at least */
+	assert_int_equal(halloc_shrink(&heap, SIZE_MAX), cached);
+	assert_int_equal(heap.stats.cached, 0);
+	assert_int_equal(host.mapped, heap.stats.data_mapped + heap.stats.meta_mapped);
+	assert_int_equal(host.reports, 0);
+}
+
+/*
+ * A freed medium block (up to HALLOC_MEDIUM_MAX) is zeroed and stays
+ * mapped: its cell is reused with no page-table change, and a write after
+ * free is caught when the cell is handed out again.
+ */
+static void test_medium_blocks(void **state)
+{
+	char *p = halloc_malloc(&heap, 100000);
+	unsigned long maps;
+
+	(void)state;
+	memset(p, 0x5a, 100000);
+	halloc_free(&heap, p);
+	assert_int_equal(heap.stats.cached, 25 * 4096);
+	assert_true(all_zero(p, 100000)); /* readable, zero: nothing left to leak */
+	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE; i++) {
 		char *q = halloc_malloc(&heap, 100000);
 
 		memset(q, 0x5a, 100000);
@@ -382,8 +423,14 @@ static void test_large_cache(void **state)
 		memset(q, 0x5a, 100000);
 		halloc_free(&heap, q);
 	}
-	assert_int_equal(host.maps, maps); /* every block from the cache */
+	assert_int_equal(host.maps, maps); /* no page-table change */
 	assert_int_equal(host.reports, 0);
+	p = halloc_malloc(&heap, 100000);
+	halloc_free(&heap, p);
+	p[4000] = 'x'; /* a write after free */
+	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE && host.reports == 0; i++)
+		halloc_free(&heap, halloc_malloc(&heap, 100000));
+	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)p + 4000);
 }
 
 /* A reference model: every slot's block, its size and the byte it was filled with. */
@@ -487,8 +534,9 @@ static void test_stress_against_model(void **state)
 	assert_int_equal(heap.stats.blocks, 0);
 	assert_int_equal(heap.stats.requested, 0);
 	assert_int_equal(host.mapped, heap.stats.data_mapped + heap.stats.meta_mapped);
-	/* What stays mapped: at most a few slabs per class, not the peak. */
-	assert_true(heap.stats.data_mapped < ((size_t)32 << 20));
+	/* What stays mapped: at most a few slabs per class and the cache, not the peak. */
+	assert_true(heap.stats.cached <= HALLOC_LARGE_CACHE);
+	assert_true(heap.stats.data_mapped - heap.stats.cached < ((size_t)32 << 20));
 }
 
 static void *thread_churn(void *arg)
@@ -540,6 +588,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fault_explanations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};

@@ -26,7 +26,19 @@
 #define HALLOC_CANARY        8u     /* bytes of canary after a small block */
 #define HALLOC_QUARANTINE    256    /* freed small blocks held back */
 #define HALLOC_LARGE_QUARANTINE 64  /* freed large cells whose addresses are held back */
-#define HALLOC_LARGE_CACHE  (16u << 20) /* bytes of freed large blocks kept mapped, inaccessible */
+/*
+ * Bytes of freed large blocks kept mapped: room for a whole quarantine of
+ * the largest medium blocks (64 x 256 KiB) and more; halloc_shrink gives
+ * them back when memory runs short.
+ */
+#define HALLOC_LARGE_CACHE  (32u << 20)
+/*
+ * Medium blocks: large blocks of up to this many bytes of pages. Freed,
+ * they stay mapped and accessible, zeroed, and are checked all zero when
+ * their cell is used again (no page-table change per free); a read after
+ * free is not caught. Larger blocks are made inaccessible when freed.
+ */
+#define HALLOC_MEDIUM_MAX   (256u << 10)
 
 enum halloc_violation {
 	HALLOC_HEAP_OVERFLOW,   /* a small block's canary changed */
@@ -96,6 +108,7 @@ struct halloc_area {
 	uint32_t free_cells;   /* released cells (index + 1; 0: none) */
 	uint32_t partial;      /* small: slabs with a free slot (index + 1) */
 	uint32_t nempty;       /* small: slabs with every slot free, kept mapped */
+	size_t released_cached; /* large: bytes cached by cells on the free-cell list */
 };
 
 struct halloc_stats {
@@ -103,7 +116,7 @@ struct halloc_stats {
 	size_t blocks;      /* blocks alive */
 	size_t data_mapped; /* bytes of slab and large-block pages mapped */
 	size_t meta_mapped; /* bytes of metadata pages mapped */
-	size_t cached;      /* of data_mapped: freed large blocks' pages, inaccessible */
+	size_t cached;      /* of data_mapped: freed large blocks kept (medium: zeroed; larger: inaccessible) */
 	uint64_t detected;  /* violations reported */
 };
 
@@ -138,6 +151,12 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size);
 /* align: a power of two (else NULL); covers aligned_alloc, memalign, posix_memalign. */
 void *halloc_aligned(struct halloc *h, size_t align, size_t size);
 void halloc_free(struct halloc *h, void *ptr);
+/*
+ * Gives back (unmaps) up to about wanted bytes of the pages freed large
+ * blocks keep cached, the released cells' first; returns the bytes given
+ * back. For a shrinker: takes the heap's lock.
+ */
+size_t halloc_shrink(struct halloc *h, size_t wanted);
 /* The requested size of a live block (0 for NULL; an invalid pointer is reported). */
 size_t halloc_usable_size(struct halloc *h, const void *ptr);
 
