@@ -23,13 +23,16 @@
 #include <carapace/fmt.h>
 #include <carapace/mutex.h>
 #include <carapace/thread.h>
+#include <carapace/waitqueue.h>
 
 #include "sys_kernel.h"
 
 #define NR_RT_SIGACTION   13
 #define NR_RT_SIGPROCMASK 14
 #define NR_KILL           62
+#define NR_PAUSE          34
 #define NR_RT_SIGPENDING  127
+#define NR_RT_SIGSUSPEND  130
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
 
@@ -67,6 +70,18 @@ __attribute__((noreturn)) static void abort_application(void)
  * signals do not queue: one bit each, as Linux's). Under signal_lock. */
 static uint64_t pending_blocked;
 static const char *pending_why[LINUX_NSIG]; /* why each was raised, for its line */
+/*
+ * Signals from another thread (SIGALRM from the timer's) with a handler,
+ * not blocked when raised: the next system call of an application thread
+ * to return runs the handler (atomic; sys_signal_deliver). pause and
+ * rt_sigsuspend sleep on signal_wq until one comes.
+ */
+static uint64_t async_pending;
+static struct waitqueue signal_wq = WAITQUEUE_INIT;
+/* rt_sigsuspend's: the mask it replaced, which the handler's return puts
+ * back (the frame's ucontext holds it). Under signal_lock. */
+static bool suspend_active;
+static uint64_t suspend_mask;
 
 static const char *const signal_names[32] = {
 	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
@@ -123,41 +138,48 @@ static void default_action(int sig, const char *why)
  * no reader; SIGALRM by the interval timer's thread (sys_itimer.c); any
  * signal the application sends itself (kill, tkill, tgkill: musl's raise).
  * Ignored: nothing. Blocked: kept, and acted on when a mask lets it through
- * (sigprocmask, rt_sigreturn; musl's raise blocks every signal around its
- * tkill, so this is how raise works at all). Otherwise its default action,
- * or its handler: a synchronous signal's runs when the raising call
- * returns (sys_signal_deliver); SIGALRM comes from another thread, and
- * asynchronous delivery (interrupting a thread between two calls) does not
- * exist yet: one line says so, once.
+ * (sigprocmask, rt_sigreturn, rt_sigsuspend; musl's raise blocks every
+ * signal around its tkill, so this is how raise works at all). Otherwise
+ * its default action, or its handler: a synchronous signal's runs when the
+ * raising call returns; one from another thread when the next system call
+ * of an application thread returns, pause and rt_sigsuspend waking for it
+ * (sys_signal_deliver). A thread that makes no system call, or sleeps in
+ * another call (nanosleep, read), is not interrupted. True when a handler
+ * is to run.
  */
-static void raise_signal(int sig, const char *why, bool synchronous)
+static bool raise_signal(int sig, const char *why, bool synchronous)
 {
-	static uint64_t told;
 	struct k_sigaction act;
 	bool is_blocked;
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
 	is_blocked = blocked & BIT(sig);
-	if (is_blocked && act.handler != LINUX_SIG_IGN) {
-		pending_blocked |= BIT(sig);
+	if (act.handler != LINUX_SIG_IGN)
 		pending_why[sig - 1] = why;
-	}
+	if (is_blocked && act.handler != LINUX_SIG_IGN)
+		pending_blocked |= BIT(sig);
 	mutex_unlock(&signal_lock);
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
-		return;
-	if (act.handler == LINUX_SIG_DFL)
+		return false;
+	if (act.handler == LINUX_SIG_DFL) {
 		default_action(sig, why);
-	else if (synchronous)
+		return false;
+	}
+	if (synchronous) {
 		thread_signal_raise(sig);
-	else if (!(__atomic_fetch_or(&told, BIT(sig), __ATOMIC_RELAXED) & BIT(sig)))
-		kprintf("carapace: signal %d: handler at %#lx not run (a signal from another "
-			"thread is not delivered yet)\n", sig, (unsigned long)act.handler);
+	} else {
+		__atomic_fetch_or(&async_pending, BIT(sig), __ATOMIC_RELEASE);
+		waitqueue_wake_all(&signal_wq);
+	}
+	return true;
 }
 
-/* After the mask changed: what it now lets through is raised on this thread. */
-static void raise_unblocked(void)
+/* After the mask changed: what it now lets through is raised on this thread.
+ * True when a handler will run at this call's return. */
+static bool raise_unblocked(void)
 {
+	bool handler = false;
 	const char *why[LINUX_NSIG];
 	uint64_t now;
 
@@ -170,8 +192,9 @@ static void raise_unblocked(void)
 		int sig = __builtin_ctzll(now) + 1;
 
 		now &= now - 1;
-		raise_signal(sig, why[sig - 1], true);
+		handler |= raise_signal(sig, why[sig - 1], true);
 	}
+	return handler;
 }
 
 /*
@@ -247,6 +270,10 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 		mutex_unlock(&signal_lock); /* changed since it was raised */
 		return true;
 	}
+	if (suspend_active) { /* the handler's return puts back the mask sigsuspend replaced */
+		old_mask = suspend_mask;
+		suspend_active = false;
+	}
 	blocked |= act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1));
 	blocked &= ~UNBLOCKABLE;
 	if (act.flags & LINUX_SA_RESETHAND)
@@ -284,9 +311,25 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	return true;
 }
 
+/* The signals from other threads this thread may take now; those blocked
+ * since they were raised wait for the mask instead. */
+static uint64_t take_async(void)
+{
+	uint64_t sigs;
+
+	if (!__atomic_load_n(&async_pending, __ATOMIC_RELAXED))
+		return 0; /* every call's return asks: the common answer is one load */
+	mutex_lock(&signal_lock);
+	sigs = __atomic_exchange_n(&async_pending, 0, __ATOMIC_ACQUIRE);
+	pending_blocked |= sigs & blocked;
+	sigs &= ~blocked;
+	mutex_unlock(&signal_lock);
+	return sigs;
+}
+
 void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret)
 {
-	uint64_t pending = thread_signal_take();
+	uint64_t pending = thread_signal_take() | take_async();
 
 	while (pending) {
 		int sig = __builtin_ctzll(pending) + 1;
@@ -298,6 +341,14 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 				(unsigned long)f->rsp);
 			sys_app_exit(EXIT_SIGPIPE);
 		}
+	}
+	if (__atomic_load_n(&suspend_active, __ATOMIC_RELAXED)) {
+		/* rt_sigsuspend woke with no handler left to run: its mask goes back now. */
+		mutex_lock(&signal_lock);
+		if (suspend_active)
+			blocked = suspend_mask;
+		suspend_active = false;
+		mutex_unlock(&signal_lock);
 	}
 }
 
@@ -427,6 +478,48 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	return 0;
 }
 
+/* Whether a signal from another thread waits that the mask lets through. */
+static bool signal_came(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE) &
+	       ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);
+}
+
+/* pause: sleeps until a handler is to run, which it does as the call
+ * returns -EINTR. A signal whose default action ends the run ends it. */
+static long sys_pause(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+	return -EINTR;
+}
+
+/*
+ * rt_sigsuspend: pause with the mask replaced for the wait (the way to wait
+ * for a signal blocked until then, without a window); the handler's return
+ * puts the old mask back (deliver_one), as Linux's does.
+ */
+static long sys_rt_sigsuspend(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t mask;
+
+	(void)env;
+	if ((size_t)args[1] != sizeof(uint64_t))
+		return -EINVAL;
+	memcpy(&mask, (const void *)args[0], sizeof(mask));
+	mutex_lock(&signal_lock);
+	if (!suspend_active)
+		suspend_mask = blocked;
+	suspend_active = true;
+	blocked = mask & ~UNBLOCKABLE;
+	mutex_unlock(&signal_lock);
+	if (!raise_unblocked()) /* one kept while blocked runs at once */
+		waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+	return -EINTR;
+}
+
 /* rt_sigpending: what was raised while blocked and waits for the mask. */
 static long sys_rt_sigpending(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
@@ -485,6 +578,8 @@ void sys_signal_register(syscall_handler_fn *table)
 	table[NR_KILL] = sys_kill;
 	table[NR_SIGALTSTACK] = sys_sigaltstack;
 	table[NR_RT_SIGPENDING] = sys_rt_sigpending;
+	table[NR_PAUSE] = sys_pause;
+	table[NR_RT_SIGSUSPEND] = sys_rt_sigsuspend;
 	table[NR_TGKILL] = sys_tgkill;
 	table[NR_TKILL] = sys_tkill;
 }

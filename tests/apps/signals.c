@@ -6,11 +6,16 @@
  * SIGCHLD's default do nothing, a handler's sa_mask holds inside it. The
  * same output natively (tests/apps/differential). "default": raise(SIGTERM)
  * with the default action ends the run (Carapace: status 148 and a line
- * naming SIGTERM; Linux: killed by signal 15). Integration cases app-signals*.
+ * naming SIGTERM; Linux: killed by signal 15). "alarm": SIGALRM from the
+ * timer reaches its handler: in pause (EINTR), in rt_sigsuspend with
+ * SIGALRM blocked around it (the mask is back after), and in a loop of
+ * system calls. Integration cases app-signals*.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <errno.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t count[65], last_signo, usr2_blocked_inside;
@@ -37,6 +42,43 @@ static void install(int sig, int also_blocked)
 	sigaction(sig, &sa, NULL);
 }
 
+static int alarm_mode(void)
+{
+	struct itimerval every = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+	sigset_t alrm, none, now;
+	int rc, e;
+
+	install(SIGALRM, 0);
+	alarm(1);
+	rc = pause();
+	e = errno;
+	printf("signals: alarm: pause = %d %s, handler ran %d time(s)\n", rc,
+	       e == EINTR ? "EINTR" : "?", count[SIGALRM]);
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigemptyset(&none);
+	sigprocmask(SIG_BLOCK, &alrm, NULL);
+	setitimer(ITIMER_REAL, &every, NULL);
+	for (int i = 0; i < 3; i++) {
+		rc = sigsuspend(&none);
+		e = errno;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	printf("signals: alarm: sigsuspend x3 = %d %s, handler ran %d time(s), SIGALRM "
+	       "blocked after: %s\n", rc, e == EINTR ? "EINTR" : "?", count[SIGALRM],
+	       sigismember(&now, SIGALRM) ? "yes" : "no");
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+
+	alarm(1);
+	for (long calls = 0; count[SIGALRM] < 5; calls++)
+		getppid();
+	printf("signals: alarm: a loop of system calls saw the handler: %d time(s)\n",
+	       count[SIGALRM]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t set;
@@ -49,6 +91,8 @@ int main(int argc, char **argv)
 		printf("signals: default: raise returned\n");
 		return 1;
 	}
+	if (argc > 1 && strcmp(argv[1], "alarm") == 0)
+		return alarm_mode();
 	install(SIGUSR1, SIGUSR2);
 	install(SIGUSR2, 0);
 	install(SIGTERM, 0);
