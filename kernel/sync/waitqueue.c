@@ -148,8 +148,8 @@ bool waitqueue_wake_one(struct waitqueue *wq)
  * may cost an IPI, which under TCG waits for QEMU's big lock, and every
  * other CPU that wants this queue meanwhile spins with interrupts off. On
  * the syscall layer's one queue of pollers (sys_poll.c), woken at every
- * socket event, that made memcached with 2 threads on 2 CPUs 4 to 6 times
- * slower than on one (apps/README.md). Each thread stays pinned until its
+ * socket event, that slowed memcached with 2 threads on 2 CPUs (about
+ * x1.6 requests per second after this, apps/README.md). Each thread stays pinned until its
  * wake-up is done, since its wait may end, seeing woken, before that.
  * Only the entries queued at the call are woken.
  */
