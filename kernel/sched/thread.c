@@ -355,6 +355,16 @@ bool thread_running_elsewhere(const struct thread *t)
 	       c != this_cpu() && __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t;
 }
 
+void thread_pin(struct thread *t)
+{
+	__atomic_add_fetch(&t->pins, 1, __ATOMIC_ACQ_REL);
+}
+
+void thread_unpin(struct thread *t)
+{
+	__atomic_sub_fetch(&t->pins, 1, __ATOMIC_ACQ_REL);
+}
+
 uint64_t thread_cpu_time_ns(const struct thread *t)
 {
 	return __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED);

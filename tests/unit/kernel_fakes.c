@@ -360,6 +360,17 @@ bool thread_wake(struct thread *t)
 	return true;
 }
 
+/* The fake's threads live in a fixed pool for the whole run: a pin has nothing to hold. */
+void thread_pin(struct thread *t)
+{
+	(void)t;
+}
+
+void thread_unpin(struct thread *t)
+{
+	(void)t;
+}
+
 void thread_yield(void)
 {
 	sched_yield();

@@ -114,6 +114,15 @@ int sched_wait(uint64_t deadline_ns);
 void sched_finish_wait(void);
 /* Returns true when t was waiting (or about to) and is now runnable. */
 bool thread_wake(struct thread *t);
+/*
+ * Keeps t's structure from being freed (thread_free waits) until the
+ * matching thread_unpin: for a waker that wakes t after letting go of the
+ * lock that kept t's wait alive. Such a late wake-up may reach a later
+ * wait of t's; every wait loop re-checks its condition, so it costs t one
+ * more look.
+ */
+void thread_pin(struct thread *t);
+void thread_unpin(struct thread *t);
 
 /* Preemption off/on for this CPU (nests). RCU readers use this. */
 void sched_preempt_disable(void);
