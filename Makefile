@@ -254,7 +254,7 @@ audit: audit-build audit-test
 # guest (make apps builds Debian's memcached and redis once), fuzzing. The
 # builds run in the recipe, after its clock starts, so that the page can say
 # what the whole of make evaluate took.
-EVALUATE_BUILDS := all san-ubsan audit-build bench-build bench-net-build apps fuzz-build \
+EVALUATE_BUILDS := all san-ubsan san-kasan audit-build bench-build bench-net-build apps fuzz-build \
 	$(BUILD)/apps/hello.so $(BUILD)/apps/aslr_addrs.so
 evaluate:
 	@started=$$(date +%s) && \
