@@ -2,10 +2,12 @@
  * Signals: those a process sends itself, and the bookkeeping musl's
  * start-up and abort() do.
  *
- * There is one process (pid env->pid). No signal is ever delivered yet:
- * rt_sigaction, rt_sigprocmask and sigaltstack record what they are given
- * and hand it back, so libc sees a consistent state. kill/tgkill with
- * SIGABRT to oneself is abort(): a report and status 134. Threads, exit,
+ * There is one process (pid env->pid). rt_sigaction, rt_sigprocmask and
+ * sigaltstack keep what they are given; a signal the process raises itself
+ * (kill, tkill, tgkill, a write's SIGPIPE) takes its default action, or runs
+ * its handler when the raising call returns, or waits while blocked
+ * (raise_signal); SIGALRM from the timer's thread reaches no handler yet
+ * (no asynchronous delivery). Threads, exit,
  * futexes and the thread pointer (arch_prctl) are in sys_thread.c, the
  * sleeps in sys_time.c.
  */
@@ -18,8 +20,8 @@
 #include <carapace/app_copy.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
+#include <carapace/fmt.h>
 #include <carapace/mutex.h>
-#include <carapace/power.h>
 #include <carapace/thread.h>
 
 #include "sys_kernel.h"
@@ -27,6 +29,7 @@
 #define NR_RT_SIGACTION   13
 #define NR_RT_SIGPROCMASK 14
 #define NR_KILL           62
+#define NR_RT_SIGPENDING  127
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
 
@@ -57,44 +60,118 @@ static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 __attribute__((noreturn)) static void abort_application(void)
 {
 	kprintf("carapace: abort: the application called abort()\n");
-	power_exit(EXIT_ABORT);
+	sys_app_exit(EXIT_ABORT);
+}
+
+/* Signals sent while blocked, kept until a mask lets them through (standard
+ * signals do not queue: one bit each, as Linux's). Under signal_lock. */
+static uint64_t pending_blocked;
+static const char *pending_why[LINUX_NSIG]; /* why each was raised, for its line */
+
+static const char *const signal_names[32] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+	[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN", [22] = "SIGTTOU", [23] = "SIGURG", [24] = "SIGXCPU", [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [30] = "SIGPWR",
+	[31] = "SIGSYS",
+};
+
+/* Signals whose default action is to do nothing, and those that would stop the process. */
+#define BIT(sig) (1ull << ((sig) - 1))
+#define DEFAULT_IGNORED (BIT(17) | BIT(18) | BIT(23) | BIT(28)) /* CHLD CONT URG WINCH */
+#define DEFAULT_STOPS   (BIT(19) | BIT(20) | BIT(21) | BIT(22)) /* STOP TSTP TTIN TTOU */
+
+/*
+ * A signal's default action, as Linux's, where a unikernel can take it:
+ * SIGABRT is abort() (134); SIGPIPE (145: Linux's 128 + 13 = 141 is taken by
+ * double-fault) and SIGALRM (146) have their own statuses; SIGCHLD, SIGCONT,
+ * SIGURG and SIGWINCH do nothing; the stop signals would stop the run with
+ * nobody left to continue it, so they do nothing either, and one line says
+ * so; every other signal ends the run with status 148 (EXIT_SIGNAL), its
+ * name on the line.
+ */
+static void default_action(int sig, const char *why)
+{
+	static uint64_t told;
+	const char *name = sig < 32 ? signal_names[sig] : NULL;
+	char number[16];
+
+	if (BIT(sig) & DEFAULT_IGNORED)
+		return;
+	if (sig == LINUX_SIGABRT)
+		abort_application();
+	if (!name) {
+		fmt_snprintf(number, sizeof(number), "signal %d", sig);
+		name = number;
+	}
+	if (BIT(sig) & DEFAULT_STOPS) {
+		if (!(__atomic_fetch_or(&told, BIT(sig), __ATOMIC_RELAXED) & BIT(sig)))
+			kprintf("carapace: %s: %s: its default action would stop the run, and "
+				"nothing could continue it: ignored\n", name, why);
+		return;
+	}
+	kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
+	sys_app_exit(sig == LINUX_SIGPIPE   ? EXIT_SIGPIPE
+		     : sig == LINUX_SIGALRM ? EXIT_SIGALRM
+					    : EXIT_SIGNAL);
 }
 
 /*
- * A signal the kernel raises itself: SIGPIPE, synchronously, by a write
- * that found no reader; SIGALRM by the interval timer's thread
- * (sys_itimer.c). The default action ends the run as Linux ends the
- * process, with status (EXIT_SIGPIPE 145: Linux's 128 + 13 = 141 is taken
- * by double-fault; EXIT_SIGALRM 146). Ignored, or blocked (Linux would
- * keep it pending; nothing here would ever deliver it), nothing happens
- * (a write's EPIPE is all). A handler of a synchronous signal runs when
- * the raising call returns (sys_signal_deliver); SIGALRM comes from
- * another thread, and asynchronous delivery (interrupting a thread
- * between two calls) does not exist yet: one line says so, once.
+ * A signal for the process: SIGPIPE, synchronously, by a write that found
+ * no reader; SIGALRM by the interval timer's thread (sys_itimer.c); any
+ * signal the application sends itself (kill, tkill, tgkill: musl's raise).
+ * Ignored: nothing. Blocked: kept, and acted on when a mask lets it through
+ * (sigprocmask, rt_sigreturn; musl's raise blocks every signal around its
+ * tkill, so this is how raise works at all). Otherwise its default action,
+ * or its handler: a synchronous signal's runs when the raising call
+ * returns (sys_signal_deliver); SIGALRM comes from another thread, and
+ * asynchronous delivery (interrupting a thread between two calls) does not
+ * exist yet: one line says so, once.
  */
-static void raise_from_kernel(int sig, const char *name, const char *why, int status,
-			      bool synchronous)
+static void raise_signal(int sig, const char *why, bool synchronous)
 {
 	static uint64_t told;
-	uint64_t bit = 1ull << (sig - 1);
 	struct k_sigaction act;
 	bool is_blocked;
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
-	is_blocked = blocked & bit;
+	is_blocked = blocked & BIT(sig);
+	if (is_blocked && act.handler != LINUX_SIG_IGN) {
+		pending_blocked |= BIT(sig);
+		pending_why[sig - 1] = why;
+	}
 	mutex_unlock(&signal_lock);
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
 		return;
-	if (act.handler == LINUX_SIG_DFL) {
-		kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
-		power_exit(status);
-	}
-	if (synchronous)
+	if (act.handler == LINUX_SIG_DFL)
+		default_action(sig, why);
+	else if (synchronous)
 		thread_signal_raise(sig);
-	else if (!(__atomic_fetch_or(&told, bit, __ATOMIC_RELAXED) & bit))
-		kprintf("carapace: %s handler at %#lx not run (a signal from another thread "
-			"is not delivered yet)\n", name, (unsigned long)act.handler);
+	else if (!(__atomic_fetch_or(&told, BIT(sig), __ATOMIC_RELAXED) & BIT(sig)))
+		kprintf("carapace: signal %d: handler at %#lx not run (a signal from another "
+			"thread is not delivered yet)\n", sig, (unsigned long)act.handler);
+}
+
+/* After the mask changed: what it now lets through is raised on this thread. */
+static void raise_unblocked(void)
+{
+	const char *why[LINUX_NSIG];
+	uint64_t now;
+
+	mutex_lock(&signal_lock);
+	now = pending_blocked & ~blocked;
+	pending_blocked &= ~now;
+	memcpy(why, pending_why, sizeof(why));
+	mutex_unlock(&signal_lock);
+	while (now) {
+		int sig = __builtin_ctzll(now) + 1;
+
+		now &= now - 1;
+		raise_signal(sig, why[sig - 1], true);
+	}
 }
 
 /*
@@ -219,7 +296,7 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 			kprintf("carapace: signal %d: its handler's frame cannot be written below "
 				"%#lx (a bad stack), or no restorer: the run ends\n", sig,
 				(unsigned long)f->rsp);
-			power_exit(EXIT_SIGPIPE);
+			sys_app_exit(EXIT_SIGPIPE);
 		}
 	}
 }
@@ -238,11 +315,12 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 	    app_copy(&uc, (const void *)f->rsp, sizeof(uc))) {
 		kprintf("carapace: rt_sigreturn with no signal frame at %#lx: the run ends\n",
 			(unsigned long)f->rsp);
-		power_exit(EXIT_SIGPIPE);
+		sys_app_exit(EXIT_SIGPIPE);
 	}
 	mutex_lock(&signal_lock);
 	blocked = uc.sigmask & ~UNBLOCKABLE;
 	mutex_unlock(&signal_lock);
+	raise_unblocked(); /* delivered on top of the restored frame, as Linux does */
 	f->r8 = uc.mc.r8;
 	f->r9 = uc.mc.r9;
 	f->r10 = uc.mc.r10;
@@ -257,31 +335,22 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 
 void sys_signal_pipe(void)
 {
-	raise_from_kernel(LINUX_SIGPIPE, "SIGPIPE", "a write to a socket or pipe without a reader",
-			  EXIT_SIGPIPE, true);
+	raise_signal(LINUX_SIGPIPE, "a write to a socket or pipe without a reader", true);
 }
 
 void sys_signal_alarm(void)
 {
-	raise_from_kernel(LINUX_SIGALRM, "SIGALRM", "the interval timer expired", EXIT_SIGALRM,
-			  false);
+	raise_signal(LINUX_SIGALRM, "the interval timer expired", false);
 }
 
-/* A signal sent to this process: 0 probes, SIGABRT aborts, SIGPIPE as a
- * write raises it, the rest are refused. */
+/* A signal sent to this process by itself (kill, tkill, tgkill): 0 probes. */
 static long signal_self(int sig)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	if (sig == LINUX_SIGABRT)
-		abort_application();
-	if (sig == LINUX_SIGPIPE) {
-		sys_signal_pipe();
-		return 0;
-	}
-	return -EPERM;
+	if (sig != 0)
+		raise_signal(sig, "sent by the application to itself", true);
+	return 0;
 }
 
 static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -354,6 +423,22 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	mutex_unlock(&signal_lock);
 	if (args[2])
 		memcpy((void *)args[2], &old, sizeof(old));
+	raise_unblocked();
+	return 0;
+}
+
+/* rt_sigpending: what was raised while blocked and waits for the mask. */
+static long sys_rt_sigpending(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t set;
+
+	(void)env;
+	if ((size_t)args[1] != sizeof(uint64_t))
+		return -EINVAL;
+	mutex_lock(&signal_lock);
+	set = pending_blocked & blocked;
+	mutex_unlock(&signal_lock);
+	memcpy((void *)args[0], &set, sizeof(set));
 	return 0;
 }
 
@@ -399,6 +484,7 @@ void sys_signal_register(syscall_handler_fn *table)
 	table[NR_RT_SIGPROCMASK] = sys_rt_sigprocmask;
 	table[NR_KILL] = sys_kill;
 	table[NR_SIGALTSTACK] = sys_sigaltstack;
+	table[NR_RT_SIGPENDING] = sys_rt_sigpending;
 	table[NR_TGKILL] = sys_tgkill;
 	table[NR_TKILL] = sys_tkill;
 }

@@ -158,6 +158,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(108, getegid, sys_getuid),
 	SYS(110, getppid, sys_getppid),
 	SYS(116, setgroups, sys_setgroups, A_INT, A_ADDR),
+	SYS(127, rt_sigpending, NULL, A_OUT(LINUX_SIZEOF_SIGSET), A_INT),
 	SYS(131, sigaltstack, NULL, A_IN_OPT(LINUX_SIZEOF_STACK_T),
 	    A_OUT_OPT(LINUX_SIZEOF_STACK_T)),
 	SYS(149, mlock, NULL, A_ADDR, A_INT),

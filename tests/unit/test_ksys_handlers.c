@@ -446,7 +446,8 @@ static void test_process_and_futex(void **state)
 		{ "rt_sigaction bad size", __NR_rt_sigaction, { 10, 0, 0, 4 }, -EINVAL },
 		{ "kill(1, 0)", __NR_kill, { 1, 0 }, 0 },
 		{ "kill(2, 0)", __NR_kill, { 2, 0 }, -ESRCH },
-		{ "kill SIGTERM", __NR_kill, { 1, 15 }, -EPERM },
+		{ "kill SIGCHLD: its default does nothing", __NR_kill, { 1, 17 }, 0 },
+		{ "kill signal 65", __NR_kill, { 1, 65 }, -EINVAL },
 		/* 20 */ { "nanosleep", __NR_nanosleep, { ts, 0 }, 0 },
 		{ "membarrier query", __NR_membarrier, { 0, 0 }, 0x1f },
 		{ "membarrier global", __NR_membarrier, { 1, 0 }, 0 },
@@ -513,8 +514,15 @@ static void test_exits(void **state)
 	long tid = room(8);
 
 	(void)state;
+	/* An exit closes every descriptor, as a process's end does (a socket's
+	 * FIN goes out): the console's fd 1 too, so this test runs last. */
+	assert_int_equal(fake_syscall(__NR_fcntl, 1, F_GETFD, 0, 0, 0, 0), 0);
 	assert_int_equal(exit_status(__NR_exit_group, 0x103, 0), 3);
+	assert_int_equal(fake_syscall(__NR_fcntl, 1, F_GETFD, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(exit_status(__NR_kill, 1, 6), 134); /* SIGABRT: abort() */
+	/* Another signal's default action ends the run, naming it. */
+	assert_int_equal(exit_status(__NR_kill, 1, 15), 148);
+	assert_non_null(strstr(fake_console(), "SIGTERM: sent by the application to itself"));
 	assert_non_null(strstr(fake_console(), "abort"));
 	*(uint32_t *)tid = 77;
 	assert_int_equal(fake_syscall(__NR_set_tid_address, tid, 0, 0, 0, 0, 0),
@@ -623,9 +631,9 @@ int main(void)
 #endif
 		cmocka_unit_test_setup(test_process_and_futex, setup),
 		cmocka_unit_test_setup(test_futex_wake_a_waiter, setup),
-		cmocka_unit_test_setup(test_exits, setup),
 		cmocka_unit_test_setup(test_poll, setup),
 		cmocka_unit_test_setup(test_blocking_pipe, setup),
+		cmocka_unit_test_setup(test_exits, setup), /* last: it closes every descriptor */
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
