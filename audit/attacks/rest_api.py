@@ -28,6 +28,7 @@ import frames  # noqa: E402
 
 READY_TIMEOUT = 150   # seconds for the boot, DHCP and the listener under TCG, two guests at once
 SECRET_PATH = "/etc/secret"
+READY_LINE = "api-serve: the API is"   # kernel/api/api_server.c, on or off
 
 
 def request(port, method, path, headers=""):
@@ -52,15 +53,24 @@ def request(port, method, path, headers=""):
 
 
 def wait_for_api(guest, port):
-    """The first answer to GET /os/name without a token, once the API listens."""
+    """The first answer to GET /os/name without a token, once the API listens.
+    No request goes out before the guest's console says the API test runs:
+    QEMU accepts the host's connection at once, and a SYN it passes on
+    before the guest's network is up goes unanswered until TCP's
+    retransmission, seconds later (6 s measured under TCG). After that
+    line a request that finds no listener yet is refused at once."""
     deadline = time.monotonic() + READY_TIMEOUT
+    while READY_LINE not in guest.output:
+        if guest.proc.poll() is not None or time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
     while time.monotonic() < deadline:
         if guest.proc.poll() is not None:
             return None
         answer = request(port, "GET", "/os/name")
         if answer is not None:
             return answer
-        time.sleep(1)
+        time.sleep(0.5)
     return None
 
 
