@@ -105,6 +105,31 @@ __attribute__((weak)) int app_run(int argc, const char *const *argv, int envc,
 	return -ENOSYS;
 }
 
+/* net.wait='s default: long enough for a slow DHCP server, short for a wrong --net. */
+#define NET_WAIT_DEFAULT_S 10
+
+/*
+ * An application's first connect or sendto needs an address: with a
+ * network device on DHCP, its start waits for the lease (net.wait=), as a
+ * Linux guest's network-online target does. Nothing to wait for without a
+ * device or with ip=.
+ */
+static void wait_for_network(void)
+{
+	uint64_t s = options.net_wait_set ? options.net_wait_s : NET_WAIT_DEFAULT_S;
+	uint64_t t0 = clock_ns();
+
+	if (s == 0)
+		return;
+	if (!net_wait_address(s * 1000000000ull))
+		kprintf("carapace: warning: net.wait: no DHCP lease for the first network device "
+			"after %llu s: the application starts without an IPv4 address\n",
+			(unsigned long long)s);
+	else if (clock_ns() - t0 >= 1000000)
+		klog("net: the application's start waited %llu ms for the DHCP lease\n",
+		     (unsigned long long)((clock_ns() - t0) / 1000000));
+}
+
 /* Runs on the guard-paged main stack, as thread "main" once the scheduler is up. */
 static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 {
@@ -136,6 +161,8 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 		power_exit(status);
 	}
 	if (options.app_argc) {
+		wait_for_network();
+		boot_step("net-wait");
 		app_run(options.app_argc, options.app_argv, options.envc, options.envp, err,
 			sizeof(err));
 		kprintf("carapace: %s\n", err);

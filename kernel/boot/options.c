@@ -65,6 +65,8 @@ static int apply_gw(struct parser *p, struct boot_options *o,
 
 static int apply_netchannels(struct parser *p, struct boot_options *o,
 			     const char *word, const char *value);
+static int apply_net_wait(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value);
 static int apply_api(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
 static int apply_api_addr(struct parser *p, struct boot_options *o,
@@ -95,6 +97,7 @@ static const struct option_def option_defs[] = {
 	{ "ip", "ip=ADDR/PREFIX", true, apply_ip },
 	{ "gw", "gw=ADDR", true, apply_gw },
 	{ "netchannels", "netchannels=on|off", true, apply_netchannels },
+	{ "net.wait", "net.wait=SECONDS", true, apply_net_wait },
 	{ "api", "api=on|off", true, apply_api },
 	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
 	{ "api.port", "api.port=N", true, apply_api_port },
@@ -559,6 +562,23 @@ static int apply_api_addr(struct parser *p, struct boot_options *o,
 			    word);
 	o->api_addr_set = true;
 	o->api_addr = a;
+	return 0;
+}
+
+/* net.wait=SECONDS: 0 to 600, decimal. */
+static int apply_net_wait(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	unsigned n = 0;
+	const char *c = value;
+
+	for (; *c >= '0' && *c <= '9' && n <= 600; c++)
+		n = n * 10 + (unsigned)(*c - '0');
+	if (*c != '\0' || c == value || n > 600)
+		return fail(p, -EINVAL, "boot option '%s': the wait must be 0 to 600 seconds",
+			    word);
+	o->net_wait_set = true;
+	o->net_wait_s = (uint16_t)n;
 	return 0;
 }
 

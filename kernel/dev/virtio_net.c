@@ -64,6 +64,7 @@ struct virtio_net {
 	struct net_buf tx_bufs[TX_BUFS];
 	uint16_t tx_free[TX_BUFS]; /* indices of tx_bufs not on the ring */
 	unsigned tx_free_count;
+	unsigned tx_usable;         /* tx_bufs the ring has room for */
 	struct mutex tx_lock;      /* the transmit queue and tx_free */
 	struct thread *worker;
 	bool polled;               /* no interrupt: the worker polls */
@@ -196,6 +197,26 @@ static int reclaim_tx_locked(void)
 		net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
 	}
 	return rc == -EAGAIN ? 0 : rc;
+}
+
+/* netdev's tx_in_flight: frames on the transmit ring the device has not handed back. */
+static unsigned tx_in_flight(struct netdev *nd)
+{
+	unsigned n;
+	int rc;
+
+	(void)nd;
+	if (failed())
+		return 0; /* given up on: it sends nothing more */
+	mutex_lock(&net.tx_lock);
+	rc = reclaim_tx_locked();
+	n = net.tx_usable - net.tx_free_count;
+	mutex_unlock(&net.tx_lock);
+	if (rc) {
+		fail("broke the transmit queue's protocol");
+		return 0;
+	}
+	return n;
 }
 
 static void reclaim_tx(void)
@@ -346,6 +367,7 @@ static int setup_queues(void)
 			return -EIO;
 	for (unsigned i = 0; i < TX_BUFS && i < net.tx.size; i++)
 		net.tx_free[net.tx_free_count++] = (uint16_t)i;
+	net.tx_usable = net.tx_free_count;
 	return 0;
 }
 
@@ -369,6 +391,7 @@ void virtio_net_init(void)
 	read_mac(features);
 	net.netdev.mtu = ETH_MTU;
 	net.netdev.transmit = transmit;
+	net.netdev.tx_in_flight = tx_in_flight;
 	net.netdev.priv = &net;
 	net.polled = net.dev->ops->queue_irq(net.dev, RX_QUEUE, queue_interrupt, NULL) != 0 ||
 		     net.dev->ops->queue_irq(net.dev, TX_QUEUE, queue_interrupt, NULL) != 0;

@@ -50,6 +50,8 @@ struct net_static_config {
  */
 void netdev_start(const struct net_static_config *config);
 /* Devices registered so far (netdev.c). */
+/* Whether net_start has run: lwIP's core lock and lists exist. */
+bool net_started(void);
 unsigned netdev_count(void);
 /* The index-th registered device's side in the stack, or NULL (netdev.c). */
 struct net_iface *netdev_iface(unsigned index);

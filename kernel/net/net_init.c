@@ -61,6 +61,11 @@ static void print_counters_at_exit(int status)
 	classifier_print_counters();
 }
 
+bool net_started(void)
+{
+	return __atomic_load_n(&started, __ATOMIC_ACQUIRE);
+}
+
 void net_start(void)
 {
 	uint64_t t0;
@@ -79,7 +84,7 @@ void net_start(void)
 	 */
 	net_input_init();
 	tcpip_init(NULL, NULL);
-	started = true;
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 	if (console_verbose && !power_on_exit(print_counters_at_exit))
 		kprintf("net: no exit hook left: the classifier's counters will not be printed\n");
 	klog("net: lwIP %s up in %llu us: lo0 127.0.0.1 ::1\n", LWIP_VERSION_STRING,

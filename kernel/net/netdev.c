@@ -10,11 +10,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/memory.h>
 #include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
+#include <carapace/thread.h>
 
 #include <lwip/dhcp.h>
 #include <lwip/etharp.h>
@@ -286,4 +288,31 @@ void netdev_get_stats(const struct netdev *dev, struct netdev_stats *out)
 	from = (const uint64_t *)&iface->stats;
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+}
+
+/* How often net_wait_address looks again: a DHCP exchange takes milliseconds. */
+#define WAIT_POLL_NS 1000000ull
+
+bool net_wait_address(uint64_t timeout_ns)
+{
+	uint64_t deadline = clock_ns() + timeout_ns;
+	struct net_iface *iface = netdev_iface(0);
+
+	if (iface == NULL)
+		return true; /* no device: nothing to wait for */
+	for (;;) {
+		/* Before it is attached, lwIP's core lock may not exist yet. */
+		if (__atomic_load_n(&iface->attached, __ATOMIC_ACQUIRE)) {
+			bool have;
+
+			LOCK_TCPIP_CORE();
+			have = !ip4_addr_isany_val(*netif_ip4_addr(&iface->netif));
+			UNLOCK_TCPIP_CORE();
+			if (have)
+				return true;
+		}
+		if (clock_ns() >= deadline)
+			return false;
+		thread_sleep_ns(WAIT_POLL_NS);
+	}
 }

@@ -39,6 +39,16 @@ long sys_files_install_pair(struct vfs_fdtable *t, struct vfs_file *pair[2], boo
 			    void *ufds);
 
 /*
+ * sys_thread.c: the application ends with status (exit of its last
+ * thread, exit_group, a signal's default action, abort), as a Linux
+ * process does: its descriptors closed, then at most
+ * SYS_APP_EXIT_LINGER_NS for the network to deliver what it sent
+ * (net_quiesce), then the power. Call without fs_lock.
+ */
+#define SYS_APP_EXIT_LINGER_NS 2000000000ull
+__attribute__((noreturn)) void sys_app_exit(int status);
+
+/*
  * sys_net.c: the socket calls, and read/write/readv/writev on a socket
  * (fs_lock held, f referenced; iov checked, changed as bytes go).
  */

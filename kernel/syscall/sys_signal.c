@@ -19,7 +19,6 @@
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/mutex.h>
-#include <carapace/power.h>
 #include <carapace/thread.h>
 
 #include "sys_kernel.h"
@@ -57,7 +56,7 @@ static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 __attribute__((noreturn)) static void abort_application(void)
 {
 	kprintf("carapace: abort: the application called abort()\n");
-	power_exit(EXIT_ABORT);
+	sys_app_exit(EXIT_ABORT);
 }
 
 /*
@@ -88,7 +87,7 @@ static void raise_from_kernel(int sig, const char *name, const char *why, int st
 		return;
 	if (act.handler == LINUX_SIG_DFL) {
 		kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
-		power_exit(status);
+		sys_app_exit(status);
 	}
 	if (synchronous)
 		thread_signal_raise(sig);
@@ -219,7 +218,7 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 			kprintf("carapace: signal %d: its handler's frame cannot be written below "
 				"%#lx (a bad stack), or no restorer: the run ends\n", sig,
 				(unsigned long)f->rsp);
-			power_exit(EXIT_SIGPIPE);
+			sys_app_exit(EXIT_SIGPIPE);
 		}
 	}
 }
@@ -238,7 +237,7 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 	    app_copy(&uc, (const void *)f->rsp, sizeof(uc))) {
 		kprintf("carapace: rt_sigreturn with no signal frame at %#lx: the run ends\n",
 			(unsigned long)f->rsp);
-		power_exit(EXIT_SIGPIPE);
+		sys_app_exit(EXIT_SIGPIPE);
 	}
 	mutex_lock(&signal_lock);
 	blocked = uc.sigmask & ~UNBLOCKABLE;

@@ -18,9 +18,12 @@
 
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/fs.h>
 #include <carapace/memory.h>
+#include <carapace/net.h>
 #include <carapace/power.h>
 #include <carapace/thread.h>
+#include <carapace/vfs.h>
 
 #include "sys_kernel.h"
 #include <carapace/tlb.h>
@@ -157,6 +160,21 @@ static long sys_clone(const struct syscall_env *env, const long args[SYSCALL_MAX
 	return (long)tid;
 }
 
+void sys_app_exit(int status)
+{
+	struct vfs_fdtable *t = sys_files_lock();
+
+	/* A socket's close queues a FIN after its data, and ends its net channel:
+	 * the peer's acknowledgements then reach lwIP with no reader needed. */
+	vfs_fdtable_close_all(t);
+	fs_unlock();
+	if (!net_quiesce(SYS_APP_EXIT_LINGER_NS))
+		kprintf("carapace: warning: at exit, the network had not delivered everything "
+			"the application sent after %llu ms: the rest is lost\n",
+			(unsigned long long)(SYS_APP_EXIT_LINGER_NS / 1000000));
+	power_exit(status);
+}
+
 /* exit: this thread only. Its clear-child-tid word is zeroed and woken (join). */
 static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
@@ -167,14 +185,14 @@ static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_
 		futex_wake((uint32_t *)ctid, FUTEX_BITSET_ANY, 1);
 	}
 	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_ACQ_REL) == 0)
-		power_exit((int)(args[0] & 0xff));
+		sys_app_exit((int)(args[0] & 0xff));
 	thread_exit();
 }
 
 static long sys_exit_group(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	power_exit((int)(args[0] & 0xff));
+	sys_app_exit((int)(args[0] & 0xff));
 }
 
 /*

@@ -3,6 +3,9 @@
  * default), answers N requests (argv[2], 1 by default) with a fixed page
  * naming the path asked for, then exits 0. For curl on the host through
  * the launcher's --net user --forward tcp:HOSTPORT:PORT (tests/net/).
+ * GET /bytes/N answers N bytes (at most 64 MiB) of 'a'..'z' repeated
+ * instead: the last answer of a run, written just before the exit, is
+ * what the kernel must still deliver after the application has ended.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -10,6 +13,37 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* All of buf, through short writes. 0, or -1. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* N bytes of 'a'..'z' repeated, in 64 KiB writes, each starting at the pattern's phase. */
+static int write_pattern(int fd, size_t n)
+{
+	static char chunk[65536 + 26];
+
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)('a' + i % 26);
+	for (size_t sent = 0; sent < n;) {
+		size_t part = n - sent < 65536 ? n - sent : 65536;
+
+		if (write_all(fd, chunk + sent % 26, part))
+			return -1;
+		sent += part;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -26,6 +60,7 @@ int main(int argc, char **argv)
 	printf("http_server: listening on port %d\n", port);
 	for (int n = 0; n < requests; n++) {
 		char req[2048], path[256] = "?", body[512], head[256];
+		unsigned long long want = 0;
 		size_t got = 0;
 		ssize_t r;
 		int c = accept(l, NULL, NULL), blen, hlen;
@@ -43,6 +78,16 @@ int main(int argc, char **argv)
 		}
 		req[got] = '\0';
 		sscanf(req, "GET %255s", path);
+		if (sscanf(path, "/bytes/%llu", &want) == 1 && want <= 64ull << 20) {
+			hlen = snprintf(head, sizeof(head),
+					"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+					"Content-Length: %llu\r\nConnection: close\r\n\r\n", want);
+			if (write_all(c, head, (size_t)hlen) || write_pattern(c, (size_t)want))
+				perror("http_server: write");
+			close(c);
+			printf("http_server: answered GET %s\n", path);
+			continue;
+		}
 		blen = snprintf(body, sizeof(body), "Hello from Carapace: you asked for %s\n", path);
 		hlen = snprintf(head, sizeof(head),
 				"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"

@@ -46,6 +46,13 @@ int net_resolv_conf_format(char *buf, size_t len)
 	return snprintf(buf, len, "# no network in the host tests\n");
 }
 
+/* No network in the host tests: nothing is ever in flight. */
+bool net_quiesce(uint64_t timeout_ns)
+{
+	(void)timeout_ns;
+	return true;
+}
+
 /* ---- heap, console, random, panic ---- */
 
 /*

@@ -513,7 +513,11 @@ static void test_exits(void **state)
 	long tid = room(8);
 
 	(void)state;
+	/* An exit closes every descriptor, as a process's end does (a socket's
+	 * FIN goes out): the console's fd 1 too, so this test runs last. */
+	assert_int_equal(fake_syscall(__NR_fcntl, 1, F_GETFD, 0, 0, 0, 0), 0);
 	assert_int_equal(exit_status(__NR_exit_group, 0x103, 0), 3);
+	assert_int_equal(fake_syscall(__NR_fcntl, 1, F_GETFD, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(exit_status(__NR_kill, 1, 6), 134); /* SIGABRT: abort() */
 	assert_non_null(strstr(fake_console(), "abort"));
 	*(uint32_t *)tid = 77;
@@ -623,9 +627,9 @@ int main(void)
 #endif
 		cmocka_unit_test_setup(test_process_and_futex, setup),
 		cmocka_unit_test_setup(test_futex_wake_a_waiter, setup),
-		cmocka_unit_test_setup(test_exits, setup),
 		cmocka_unit_test_setup(test_poll, setup),
 		cmocka_unit_test_setup(test_blocking_pipe, setup),
+		cmocka_unit_test_setup(test_exits, setup), /* last: it closes every descriptor */
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
 	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
-	"gw=ADDR, netchannels=on|off, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
+	"gw=ADDR, netchannels=on|off, net.wait=SECONDS, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
 	"api.write=on|off, api.auth=on|off"
 
 struct good_case {
@@ -465,6 +465,42 @@ static void test_tmp_size(void **state)
 	}
 }
 
+/* net.wait=SECONDS: 0 to 600, decimal digits only. */
+static void test_net_wait(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		int rc;
+		bool set;
+		unsigned seconds;
+	} cases[] = {
+		{ "", 0, false, 0 },
+		{ "net.wait=0", 0, true, 0 },
+		{ "net.wait=10", 0, true, 10 },
+		{ "net.wait=600", 0, true, 600 },
+		{ "net.wait=601", -EINVAL, false, 0 },
+		{ "net.wait=99999999999", -EINVAL, false, 0 },
+		{ "net.wait=", -EINVAL, false, 0 },
+		{ "net.wait=-1", -EINVAL, false, 0 },
+		{ "net.wait=5s", -EINVAL, false, 0 },
+		{ "net.wait", -EINVAL, false, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64], err[256];
+		struct boot_options o;
+		int rc;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		rc = options_parse(buf, &o, err, sizeof(err));
+		if (rc != cases[i].rc || (rc == 0 && (o.net_wait_set != cases[i].set ||
+						      o.net_wait_s != cases[i].seconds)))
+			fail_msg("case '%s': rc %d, set %d, %u s, message '%s'", cases[i].cmdline, rc,
+				 o.net_wait_set, o.net_wait_s, err);
+	}
+}
+
 /* ip=ADDR/PREFIX and gw=ADDR: strict dotted quads, usable addresses, one subnet. */
 static void test_net(void **state)
 {
@@ -631,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_guards_canary),
 		cmocka_unit_test(test_tmp_size),
 		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_net_wait),
 		cmocka_unit_test(test_ubsan_netchannels),
 		cmocka_unit_test(test_api),
 	};

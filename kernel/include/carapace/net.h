@@ -9,6 +9,7 @@
 #ifndef CARAPACE_NET_H
 #define CARAPACE_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,25 @@ void net_init(const struct boot_options *options);
  * stack runs already. Thread context, after net_init.
  */
 void net_start(void);
+
+/*
+ * Waits, at most timeout_ns, until the first network device has its IPv4
+ * address: at once with no device or with ip=; with DHCP, until the lease.
+ * For the application's start, so that its first connect finds a route
+ * (kernel/net/README.md, "Before the application starts"). True when the
+ * address is there or none is awaited. Thread context, after net_init.
+ */
+bool net_wait_address(uint64_t timeout_ns);
+
+/*
+ * Waits until the stack has delivered what it was given: every TCP
+ * connection's data and FIN acknowledged by its peer, and every device's
+ * transmit ring handed back; at most timeout_ns. True when it got there
+ * (at once when the stack never started). For the application's exit,
+ * after its descriptors are closed (kernel/net/README.md, "At exit").
+ * Thread context.
+ */
+bool net_quiesce(uint64_t timeout_ns);
 
 /* AF_INET and AF_INET6 sockets on lwIP (inet_socket.c): registers their
  * socket() with the socket layer. From net_init. */

@@ -43,6 +43,13 @@ struct netdev {
 	 * sends it again.
 	 */
 	int (*transmit)(struct netdev *dev, const void *frame, size_t len);
+	/*
+	 * Optional (NULL: the driver cannot tell): how many frames transmit
+	 * queued that the device has not yet handed back as sent. At the
+	 * application's exit the stack waits for 0 before the power goes
+	 * (net_quiesce). Thread context, like transmit.
+	 */
+	unsigned (*tx_in_flight)(struct netdev *dev);
 	void *priv;                  /* the driver's own */
 
 	/* Set by netdev_register; the driver leaves it alone. */

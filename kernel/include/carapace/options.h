@@ -40,6 +40,8 @@
  *   netchannels=on|off  off: every received frame goes through lwIP's
  *                    tcpip thread; on (the default): a connected TCP
  *                    socket's frames are processed by its reader
+ *   net.wait=SECONDS  how long an application's start waits for the
+ *                    first device's DHCP lease (default 10, 0: no wait)
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
  *   api.addr=A.B.C.D the address it binds (default: all the guest has)
@@ -92,6 +94,8 @@ struct boot_options {
 	bool net_gw_set;                     /* gw= given */
 	uint32_t net_gw;                     /* host byte order */
 	bool netchannels_off;                /* netchannels=off */
+	bool net_wait_set;                   /* net.wait= given */
+	uint16_t net_wait_s;                 /* net.wait=, seconds */
 	bool api_on;                         /* api=on */
 	bool api_write;                      /* api.write=on */
 	bool api_addr_set;                   /* api.addr= given */
