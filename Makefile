@@ -56,6 +56,8 @@ include tests/bench/files.mk
 include tests/apps/files.mk
 include apps/files.mk
 include audit/files.mk
+# The launcher's boot filesystem packer (issue 19, boot to main).
+include scripts/files.mk
 
 ifeq ($(PROFILE),hardened)
 # The stack protector's canary is read from this CPU's struct cpu at

@@ -3,8 +3,9 @@
  *
  * ITIMER_REAL counts down on the monotonic clock; when it expires, a
  * kernel thread ("itimer", started at the first arming) raises SIGALRM
- * (sys_signal_alarm: ignored or blocked, nothing; the default action ends
- * the run, as on Linux; a handler is not run yet) and reloads the timer
+ * (sys_signal_alarm: ignored, nothing; blocked, kept; the default action
+ * ends the run, as on Linux; a handler runs at an application thread's
+ * next system call's return) and reloads the timer
  * with its interval. ITIMER_VIRTUAL and ITIMER_PROF (the CPU-time timers
  * of profilers) can be read and disarmed; arming one is -ENOSYS, said once
  * on the console, since nothing here counts CPU time against them.

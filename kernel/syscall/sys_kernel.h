@@ -66,8 +66,9 @@ long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool w
 void sys_signal_pipe(void);
 /*
  * sys_signal.c: the interval timer expired (sys_itimer.c's thread):
- * SIGALRM. Ignored or blocked: nothing; a handler: not run (one line
- * says so); the default action ends the run (EXIT_SIGALRM).
+ * SIGALRM. Ignored: nothing; blocked: kept; a handler runs when an
+ * application thread's next system call returns (pause and rt_sigsuspend
+ * wake for it); the default action ends the run (EXIT_SIGALRM).
  */
 void sys_signal_alarm(void);
 void sys_itimer_register(syscall_handler_fn *table);

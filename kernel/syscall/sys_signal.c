@@ -2,10 +2,12 @@
  * Signals: those a process sends itself, and the bookkeeping musl's
  * start-up and abort() do.
  *
- * There is one process (pid env->pid). No signal is ever delivered yet:
- * rt_sigaction, rt_sigprocmask and sigaltstack record what they are given
- * and hand it back, so libc sees a consistent state. kill/tgkill with
- * SIGABRT to oneself is abort(): a report and status 134. Threads, exit,
+ * There is one process (pid env->pid). rt_sigaction, rt_sigprocmask and
+ * sigaltstack keep what they are given; a signal the process raises itself
+ * (kill, tkill, tgkill, a write's SIGPIPE) takes its default action, or runs
+ * its handler when the raising call returns, or waits while blocked
+ * (raise_signal); SIGALRM from the timer's thread reaches no handler yet
+ * (no asynchronous delivery). Threads, exit,
  * futexes and the thread pointer (arch_prctl) are in sys_thread.c, the
  * sleeps in sys_time.c.
  */
@@ -18,14 +20,19 @@
 #include <carapace/app_copy.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
+#include <carapace/fmt.h>
 #include <carapace/mutex.h>
 #include <carapace/thread.h>
+#include <carapace/waitqueue.h>
 
 #include "sys_kernel.h"
 
 #define NR_RT_SIGACTION   13
 #define NR_RT_SIGPROCMASK 14
 #define NR_KILL           62
+#define NR_PAUSE          34
+#define NR_RT_SIGPENDING  127
+#define NR_RT_SIGSUSPEND  130
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
 
@@ -59,41 +66,135 @@ __attribute__((noreturn)) static void abort_application(void)
 	sys_app_exit(EXIT_ABORT);
 }
 
+/* Signals sent while blocked, kept until a mask lets them through (standard
+ * signals do not queue: one bit each, as Linux's). Under signal_lock. */
+static uint64_t pending_blocked;
+static const char *pending_why[LINUX_NSIG]; /* why each was raised, for its line */
 /*
- * A signal the kernel raises itself: SIGPIPE, synchronously, by a write
- * that found no reader; SIGALRM by the interval timer's thread
- * (sys_itimer.c). The default action ends the run as Linux ends the
- * process, with status (EXIT_SIGPIPE 145: Linux's 128 + 13 = 141 is taken
- * by double-fault; EXIT_SIGALRM 146). Ignored, or blocked (Linux would
- * keep it pending; nothing here would ever deliver it), nothing happens
- * (a write's EPIPE is all). A handler of a synchronous signal runs when
- * the raising call returns (sys_signal_deliver); SIGALRM comes from
- * another thread, and asynchronous delivery (interrupting a thread
- * between two calls) does not exist yet: one line says so, once.
+ * Signals from another thread (SIGALRM from the timer's) with a handler,
+ * not blocked when raised: the next system call of an application thread
+ * to return runs the handler (atomic; sys_signal_deliver). pause and
+ * rt_sigsuspend sleep on signal_wq until one comes.
  */
-static void raise_from_kernel(int sig, const char *name, const char *why, int status,
-			      bool synchronous)
+static uint64_t async_pending;
+static struct waitqueue signal_wq = WAITQUEUE_INIT;
+/* rt_sigsuspend's: the mask it replaced, which the handler's return puts
+ * back (the frame's ucontext holds it). Under signal_lock. */
+static bool suspend_active;
+static uint64_t suspend_mask;
+
+static const char *const signal_names[32] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+	[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN", [22] = "SIGTTOU", [23] = "SIGURG", [24] = "SIGXCPU", [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [30] = "SIGPWR",
+	[31] = "SIGSYS",
+};
+
+/* Signals whose default action is to do nothing, and those that would stop the process. */
+#define BIT(sig) (1ull << ((sig) - 1))
+#define DEFAULT_IGNORED (BIT(17) | BIT(18) | BIT(23) | BIT(28)) /* CHLD CONT URG WINCH */
+#define DEFAULT_STOPS   (BIT(19) | BIT(20) | BIT(21) | BIT(22)) /* STOP TSTP TTIN TTOU */
+
+/*
+ * A signal's default action, as Linux's, where a unikernel can take it:
+ * SIGABRT is abort() (134); SIGPIPE (145: Linux's 128 + 13 = 141 is taken by
+ * double-fault) and SIGALRM (146) have their own statuses; SIGCHLD, SIGCONT,
+ * SIGURG and SIGWINCH do nothing; the stop signals would stop the run with
+ * nobody left to continue it, so they do nothing either, and one line says
+ * so; every other signal ends the run with status 148 (EXIT_SIGNAL), its
+ * name on the line.
+ */
+static void default_action(int sig, const char *why)
 {
 	static uint64_t told;
-	uint64_t bit = 1ull << (sig - 1);
+	const char *name = sig < 32 ? signal_names[sig] : NULL;
+	char number[16];
+
+	if (BIT(sig) & DEFAULT_IGNORED)
+		return;
+	if (sig == LINUX_SIGABRT)
+		abort_application();
+	if (!name) {
+		fmt_snprintf(number, sizeof(number), "signal %d", sig);
+		name = number;
+	}
+	if (BIT(sig) & DEFAULT_STOPS) {
+		if (!(__atomic_fetch_or(&told, BIT(sig), __ATOMIC_RELAXED) & BIT(sig)))
+			kprintf("carapace: %s: %s: its default action would stop the run, and "
+				"nothing could continue it: ignored\n", name, why);
+		return;
+	}
+	kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
+	sys_app_exit(sig == LINUX_SIGPIPE   ? EXIT_SIGPIPE
+		     : sig == LINUX_SIGALRM ? EXIT_SIGALRM
+					    : EXIT_SIGNAL);
+}
+
+/*
+ * A signal for the process: SIGPIPE, synchronously, by a write that found
+ * no reader; SIGALRM by the interval timer's thread (sys_itimer.c); any
+ * signal the application sends itself (kill, tkill, tgkill: musl's raise).
+ * Ignored: nothing. Blocked: kept, and acted on when a mask lets it through
+ * (sigprocmask, rt_sigreturn, rt_sigsuspend; musl's raise blocks every
+ * signal around its tkill, so this is how raise works at all). Otherwise
+ * its default action, or its handler: a synchronous signal's runs when the
+ * raising call returns; one from another thread when the next system call
+ * of an application thread returns, pause and rt_sigsuspend waking for it
+ * (sys_signal_deliver). A thread that makes no system call, or sleeps in
+ * another call (nanosleep, read), is not interrupted. True when a handler
+ * is to run.
+ */
+static bool raise_signal(int sig, const char *why, bool synchronous)
+{
 	struct k_sigaction act;
 	bool is_blocked;
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
-	is_blocked = blocked & bit;
+	is_blocked = blocked & BIT(sig);
+	if (act.handler != LINUX_SIG_IGN)
+		pending_why[sig - 1] = why;
+	if (is_blocked && act.handler != LINUX_SIG_IGN)
+		pending_blocked |= BIT(sig);
 	mutex_unlock(&signal_lock);
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
-		return;
+		return false;
 	if (act.handler == LINUX_SIG_DFL) {
-		kprintf("carapace: %s: %s (the default action ends the run)\n", name, why);
-		sys_app_exit(status);
+		default_action(sig, why);
+		return false;
 	}
-	if (synchronous)
+	if (synchronous) {
 		thread_signal_raise(sig);
-	else if (!(__atomic_fetch_or(&told, bit, __ATOMIC_RELAXED) & bit))
-		kprintf("carapace: %s handler at %#lx not run (a signal from another thread "
-			"is not delivered yet)\n", name, (unsigned long)act.handler);
+	} else {
+		__atomic_fetch_or(&async_pending, BIT(sig), __ATOMIC_RELEASE);
+		waitqueue_wake_all(&signal_wq);
+	}
+	return true;
+}
+
+/* After the mask changed: what it now lets through is raised on this thread.
+ * True when a handler will run at this call's return. */
+static bool raise_unblocked(void)
+{
+	bool handler = false;
+	const char *why[LINUX_NSIG];
+	uint64_t now;
+
+	mutex_lock(&signal_lock);
+	now = pending_blocked & ~blocked;
+	pending_blocked &= ~now;
+	memcpy(why, pending_why, sizeof(why));
+	mutex_unlock(&signal_lock);
+	while (now) {
+		int sig = __builtin_ctzll(now) + 1;
+
+		now &= now - 1;
+		handler |= raise_signal(sig, why[sig - 1], true);
+	}
+	return handler;
 }
 
 /*
@@ -169,6 +270,10 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 		mutex_unlock(&signal_lock); /* changed since it was raised */
 		return true;
 	}
+	if (suspend_active) { /* the handler's return puts back the mask sigsuspend replaced */
+		old_mask = suspend_mask;
+		suspend_active = false;
+	}
 	blocked |= act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1));
 	blocked &= ~UNBLOCKABLE;
 	if (act.flags & LINUX_SA_RESETHAND)
@@ -206,9 +311,25 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	return true;
 }
 
+/* The signals from other threads this thread may take now; those blocked
+ * since they were raised wait for the mask instead. */
+static uint64_t take_async(void)
+{
+	uint64_t sigs;
+
+	if (!__atomic_load_n(&async_pending, __ATOMIC_RELAXED))
+		return 0; /* every call's return asks: the common answer is one load */
+	mutex_lock(&signal_lock);
+	sigs = __atomic_exchange_n(&async_pending, 0, __ATOMIC_ACQUIRE);
+	pending_blocked |= sigs & blocked;
+	sigs &= ~blocked;
+	mutex_unlock(&signal_lock);
+	return sigs;
+}
+
 void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret)
 {
-	uint64_t pending = thread_signal_take();
+	uint64_t pending = thread_signal_take() | take_async();
 
 	while (pending) {
 		int sig = __builtin_ctzll(pending) + 1;
@@ -220,6 +341,14 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 				(unsigned long)f->rsp);
 			sys_app_exit(EXIT_SIGPIPE);
 		}
+	}
+	if (__atomic_load_n(&suspend_active, __ATOMIC_RELAXED)) {
+		/* rt_sigsuspend woke with no handler left to run: its mask goes back now. */
+		mutex_lock(&signal_lock);
+		if (suspend_active)
+			blocked = suspend_mask;
+		suspend_active = false;
+		mutex_unlock(&signal_lock);
 	}
 }
 
@@ -242,6 +371,7 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 	mutex_lock(&signal_lock);
 	blocked = uc.sigmask & ~UNBLOCKABLE;
 	mutex_unlock(&signal_lock);
+	raise_unblocked(); /* delivered on top of the restored frame, as Linux does */
 	f->r8 = uc.mc.r8;
 	f->r9 = uc.mc.r9;
 	f->r10 = uc.mc.r10;
@@ -256,31 +386,22 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 
 void sys_signal_pipe(void)
 {
-	raise_from_kernel(LINUX_SIGPIPE, "SIGPIPE", "a write to a socket or pipe without a reader",
-			  EXIT_SIGPIPE, true);
+	raise_signal(LINUX_SIGPIPE, "a write to a socket or pipe without a reader", true);
 }
 
 void sys_signal_alarm(void)
 {
-	raise_from_kernel(LINUX_SIGALRM, "SIGALRM", "the interval timer expired", EXIT_SIGALRM,
-			  false);
+	raise_signal(LINUX_SIGALRM, "the interval timer expired", false);
 }
 
-/* A signal sent to this process: 0 probes, SIGABRT aborts, SIGPIPE as a
- * write raises it, the rest are refused. */
+/* A signal sent to this process by itself (kill, tkill, tgkill): 0 probes. */
 static long signal_self(int sig)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	if (sig == LINUX_SIGABRT)
-		abort_application();
-	if (sig == LINUX_SIGPIPE) {
-		sys_signal_pipe();
-		return 0;
-	}
-	return -EPERM;
+	if (sig != 0)
+		raise_signal(sig, "sent by the application to itself", true);
+	return 0;
 }
 
 static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -353,6 +474,64 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	mutex_unlock(&signal_lock);
 	if (args[2])
 		memcpy((void *)args[2], &old, sizeof(old));
+	raise_unblocked();
+	return 0;
+}
+
+/* Whether a signal from another thread waits that the mask lets through. */
+static bool signal_came(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE) &
+	       ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);
+}
+
+/* pause: sleeps until a handler is to run, which it does as the call
+ * returns -EINTR. A signal whose default action ends the run ends it. */
+static long sys_pause(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	(void)args;
+	waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+	return -EINTR;
+}
+
+/*
+ * rt_sigsuspend: pause with the mask replaced for the wait (the way to wait
+ * for a signal blocked until then, without a window); the handler's return
+ * puts the old mask back (deliver_one), as Linux's does.
+ */
+static long sys_rt_sigsuspend(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t mask;
+
+	(void)env;
+	if ((size_t)args[1] != sizeof(uint64_t))
+		return -EINVAL;
+	memcpy(&mask, (const void *)args[0], sizeof(mask));
+	mutex_lock(&signal_lock);
+	if (!suspend_active)
+		suspend_mask = blocked;
+	suspend_active = true;
+	blocked = mask & ~UNBLOCKABLE;
+	mutex_unlock(&signal_lock);
+	if (!raise_unblocked()) /* one kept while blocked runs at once */
+		waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+	return -EINTR;
+}
+
+/* rt_sigpending: what was raised while blocked and waits for the mask. */
+static long sys_rt_sigpending(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t set;
+
+	(void)env;
+	if ((size_t)args[1] != sizeof(uint64_t))
+		return -EINVAL;
+	mutex_lock(&signal_lock);
+	set = pending_blocked & blocked;
+	mutex_unlock(&signal_lock);
+	memcpy((void *)args[0], &set, sizeof(set));
 	return 0;
 }
 
@@ -398,6 +577,9 @@ void sys_signal_register(syscall_handler_fn *table)
 	table[NR_RT_SIGPROCMASK] = sys_rt_sigprocmask;
 	table[NR_KILL] = sys_kill;
 	table[NR_SIGALTSTACK] = sys_sigaltstack;
+	table[NR_RT_SIGPENDING] = sys_rt_sigpending;
+	table[NR_PAUSE] = sys_pause;
+	table[NR_RT_SIGSUSPEND] = sys_rt_sigsuspend;
 	table[NR_TGKILL] = sys_tgkill;
 	table[NR_TKILL] = sys_tkill;
 }

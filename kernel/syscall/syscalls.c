@@ -206,9 +206,11 @@ long syscall_from_entry(struct syscall_frame *f)
 
 	/* The one call that changes the frame it returns through. */
 	if (f->nr == NR_RT_SIGRETURN)
-		return sys_signal_return(&env, f);
-	ret = syscall_dispatch(&env, (long)f->nr, (long)f->rdi, (long)f->rsi, (long)f->rdx,
-			       (long)f->r10, (long)f->r8, (long)f->r9);
+		ret = sys_signal_return(&env, f);
+	else
+		ret = syscall_dispatch(&env, (long)f->nr, (long)f->rdi, (long)f->rsi,
+				       (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9);
+	/* A signal the call raised, or one its new mask let through. */
 	sys_signal_deliver(&env, f, &ret);
 	return ret;
 }

@@ -446,7 +446,8 @@ static void test_process_and_futex(void **state)
 		{ "rt_sigaction bad size", __NR_rt_sigaction, { 10, 0, 0, 4 }, -EINVAL },
 		{ "kill(1, 0)", __NR_kill, { 1, 0 }, 0 },
 		{ "kill(2, 0)", __NR_kill, { 2, 0 }, -ESRCH },
-		{ "kill SIGTERM", __NR_kill, { 1, 15 }, -EPERM },
+		{ "kill SIGCHLD: its default does nothing", __NR_kill, { 1, 17 }, 0 },
+		{ "kill signal 65", __NR_kill, { 1, 65 }, -EINVAL },
 		/* 20 */ { "nanosleep", __NR_nanosleep, { ts, 0 }, 0 },
 		{ "membarrier query", __NR_membarrier, { 0, 0 }, 0x1f },
 		{ "membarrier global", __NR_membarrier, { 1, 0 }, 0 },
@@ -519,6 +520,9 @@ static void test_exits(void **state)
 	assert_int_equal(exit_status(__NR_exit_group, 0x103, 0), 3);
 	assert_int_equal(fake_syscall(__NR_fcntl, 1, F_GETFD, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(exit_status(__NR_kill, 1, 6), 134); /* SIGABRT: abort() */
+	/* Another signal's default action ends the run, naming it. */
+	assert_int_equal(exit_status(__NR_kill, 1, 15), 148);
+	assert_non_null(strstr(fake_console(), "SIGTERM: sent by the application to itself"));
 	assert_non_null(strstr(fake_console(), "abort"));
 	*(uint32_t *)tid = 77;
 	assert_int_equal(fake_syscall(__NR_set_tid_address, tid, 0, 0, 0, 0, 0),

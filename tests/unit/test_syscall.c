@@ -21,7 +21,8 @@
 	X(getgid) X(getegid) X(setuid) X(setgid) X(setgroups) X(uname) X(sched_yield) X(sched_getaffinity) \
 	X(getrandom) X(clock_gettime) X(clock_getres) X(clock_nanosleep) \
 	X(nanosleep) X(gettimeofday) X(time) X(rt_sigaction) \
-	X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(prlimit64) \
+	X(rt_sigprocmask) X(rt_sigpending) X(rt_sigsuspend) X(pause) X(sigaltstack) X(kill) \
+	X(tkill) X(tgkill) X(prlimit64) \
 	X(getrlimit) X(setrlimit) X(getrusage) X(umask) X(prctl) X(getitimer) X(setitimer) X(alarm) \
 	X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
 	X(eventfd2) X(membarrier) \

@@ -38,6 +38,7 @@ enum exit_status {
 	EXIT_SIGPIPE         = 145, /* SIGPIPE's default action (a write without a reader) */
 	EXIT_SIGALRM         = 146, /* SIGALRM's default action (setitimer's or alarm's timer expired) */
 	EXIT_KASAN           = 147, /* violation=kasan (SAN=kasan builds) */
+	EXIT_SIGNAL          = 148, /* another signal's default action (the line names it) */
 };
 
 #endif
