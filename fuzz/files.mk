@@ -3,9 +3,10 @@
 # portable kernel source, and its own files (the rows of make fuzz-cov's
 # table and of the README's coverage figures).
 #   portable  every portable kernel source (KERNEL_PORTABLE_SRCS)
-#   lwip      those, plus lwIP (the kernel's list of its files, less the
-#             netconn API) built for the host with the kernel's options
-#             (fuzz/lwip/lwipopts.h), from the same Debian source cache
+#   lwip      those and kcore's, plus lwIP (the kernel's list of its files)
+#             built for the host with the kernel's options
+#             (fuzz/lwip/lwipopts.h), from the same Debian source cache, on
+#             a one-thread sys_arch (fuzz/lwip/sys_arch_host.c)
 #   kcore     those, plus the kernel's syscall handlers (kernel/syscall) on the fake kernel of
 #             tests/unit/kernel_fakes.c (KCORE_SRCS, tests/files.mk)
 # Each harness builds three times from the same source: libFuzzer with
@@ -33,7 +34,7 @@ $(eval $(call fuzz_harness,fuzz_classifier,portable,kernel/net/classifier.c kern
 $(eval $(call fuzz_harness,fuzz_sockets,portable,kernel/fs/unix_socket.c kernel/fs/socket.c kernel/fs/epoll.c kernel/fs/timerfd.c))
 $(eval $(call fuzz_harness,fuzz_http_api,portable,kernel/api/http.c kernel/api/api.c kernel/api/api_handlers.c))
 $(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
-$(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
+$(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c kernel/net/channel.c kernel/net/inet_socket.c kernel/net/inet_channel.c kernel/syscall/sys_net.c kernel/fs/socket.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
 $(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
@@ -44,8 +45,11 @@ FUZZ_COV_BINS := $(patsubst %,$(BUILD)/fuzz/cov/%,$(FUZZ_HARNESSES))
 # (fuzz/prog/, shared with the in-guest fuzzer apps/fuzz_guest).
 FUZZ_PROG_SRCS := fuzz/prog/syscall_prog.c
 FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
-# fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator library).
-FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c
+# fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator
+# library), the kernel's socket layer on lwIP (inet_socket.c, inet_channel.c)
+# and lwIP's one-thread operating-system layer.
+FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c kernel/net/inet_socket.c kernel/net/inet_channel.c \
+	fuzz/lwip/sys_arch_host.c
 
 # AFL++'s custom mutator of a harness, when it has one: its sources, built
 # into build/fuzz/afl/NAME-mutator.so beside the AFL++ binary (scripts/fuzz
@@ -62,10 +66,10 @@ endef
 $(foreach h,$(FUZZ_HARNESSES),$(if $(FUZZ_AFL_MUTATOR_$(h)),$(eval $(call fuzz_afl_mutator_rule,$(h)))))
 
 # --- lwIP for the host harnesses (fuzz_net) ---
-# lwIP's own files, less the netconn API (threads), with the kernel's
-# options through fuzz/lwip/lwipopts.h; kernel/net/lwip comes after the
-# system headers (-idirafter) so that its stdlib.h shim stays the kernel's.
-FUZZ_LWIP_SRCS = $(filter-out src/api/%,$(LWIP_SRCS))
+# lwIP's own files, the netconn API included, with the kernel's options
+# through fuzz/lwip/lwipopts.h; kernel/net/lwip comes after the system
+# headers (-idirafter) so that its stdlib.h shim stays the kernel's.
+FUZZ_LWIP_SRCS = $(LWIP_SRCS)
 FUZZ_LWIP_INC = -Ifuzz/lwip -I$(LWIP_DIR)/src/include -idirafter kernel/net/lwip
 FUZZ_LWIP_WARNINGS_OFF := -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Wno-tautological-constant-out-of-range-compare
@@ -133,14 +137,14 @@ $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 define fuzz_binary_rule
 FUZZ_OBJS_$(1)_$(2) := $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o \
 	$$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))) \
-	$$(FUZZ_PORTABLE_OBJS_$(2)) $$(if $$(filter kcore,$$(FUZZ_LINK_$(1))),$$(FUZZ_KCORE_OBJS_$(2))) \
+	$$(FUZZ_PORTABLE_OBJS_$(2)) $$(if $$(filter kcore lwip,$$(FUZZ_LINK_$(1))),$$(FUZZ_KCORE_OBJS_$(2))) \
 	$$(if $$(filter lwip,$$(FUZZ_LINK_$(1))),$$(FUZZ_LWIP_OBJS_$(2)))
 ifeq ($$(FUZZ_LINK_$(1)),kcore)
 $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o $$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))): FUZZ_COMPILE_$(2) = $$(KCORE_INC) $$(FUZZ_COMPILE_$(2)_BASE)
 endif
 ifeq ($$(FUZZ_LINK_$(1)),lwip)
-$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o: FUZZ_COMPILE_$(2) = $$(FUZZ_LWIP_INC) $$(FUZZ_COMPILE_$(2)_BASE)
-$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o: | $$(LWIP_STAMP)
+$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o $$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))): FUZZ_COMPILE_$(2) = $$(KCORE_INC) $$(FUZZ_LWIP_INC) $$(FUZZ_COMPILE_$(2)_BASE)
+$$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o $$(patsubst %.c,$$(FUZZ_DIR_$(2))/obj/%.o,$$(FUZZ_EXTRA_$(1))): | $$(LWIP_STAMP)
 endif
 .SECONDARY: $$(FUZZ_DIR_$(2))/obj/fuzz/$(1).o
 $$(FUZZ_DIR_$(2))/$(1): $$(FUZZ_OBJS_$(1)_$(2)) $$(FUZZ_MAIN_$(2))

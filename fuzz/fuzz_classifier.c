@@ -4,15 +4,26 @@
  * them, checked against a model of the channel table.
  *
  * Input: a mode byte (bit 0: stream; bit 1: fragments go to the stack;
- * bit 2: check the counters' text too, which halves the speed),
- * then in single mode the rest is one frame; in stream mode, operations:
+ * bit 2: check the counters' text too, which halves the speed; bit 3:
+ * a fake RCU, whose readers and grace periods are checked),
+ * then in single mode the rest is one frame; in stream mode, operations
+ * (the byte modulo 8):
  *   0 S F       open slot S on the flow of the last valid TCP/UDP frame;
  *               F: bit 0 wildcard remote, bit 1 any local (UDP), bits
- *               2-3 the ring's capacity (1, 2, 4, 8)
+ *               2-3 the ring's capacity (1, 2, 4, 8); bit 4 a capacity
+ *               open must refuse instead (bit 5: 3, else 0)
  *   1 S K[38]   open slot S on a raw key (usually refused: -EINVAL)
- *   2 S         close slot S
+ *   2 S         close slot S (a slot not open: -ENOENT)
  *   3 LL DATA   classify a frame of LL (big-endian, at most 2048) bytes
  *   4 S         pop one frame from slot S
+ *   5 S T       open slot S on slot T's key with another remote port,
+ *               the first whose flow lands in T's bucket: a chain of two,
+ *               as a sender who knew the key could make
+ *   6 MMM       classifier_init again with MTU MMM (24 bits, big-endian):
+ *               -EINVAL outside 68-65535 (0 is 1500), -EBUSY while a
+ *               channel is open, else the counters start again
+ *   7 S         slot S's channel is busy (another CPU is pushing) for the
+ *               next frame: a frame of its flow goes to the stack
  * Checked for every frame: the verdict, path and reason agree; a frame
  * that reaches the stack or a channel keeps its length fields inside the
  * frame (an oracle written apart from frame_check.c); a flow's frame goes
@@ -46,8 +57,36 @@ struct model_slot {
 };
 
 static struct model_slot model[SLOTS];
+static struct model_slot *busy_slot; /* its channel marked as producing */
 static uintptr_t next_handle;
-static uint64_t frames_seen, wakes, pushes;
+static uint64_t frames_seen, wakes, pushes, busy;
+
+/* The fake RCU: one reader at a time, never inside a grace period. */
+static int rcu_readers;
+static uint64_t rcu_grace_periods;
+
+static void fake_read_lock(void)
+{
+	CHECK(rcu_readers == 0);
+	rcu_readers++;
+}
+
+static void fake_read_unlock(void)
+{
+	CHECK(rcu_readers == 1);
+	rcu_readers--;
+}
+
+static void fake_synchronize(void)
+{
+	CHECK(rcu_readers == 0);
+	rcu_grace_periods++;
+}
+
+static const struct classifier_rcu fake_rcu = {
+	fake_read_lock, fake_read_unlock, fake_synchronize,
+};
+static bool rcu_on;
 
 /* Called once per frame pushed, with the channel it went into. */
 static void count_wake(struct channel *ch)
@@ -142,29 +181,52 @@ static void check_counters(bool with_text)
 		drops += c.drops[i];
 	CHECK(c.frames == paths && paths == frames_seen && drops == c.paths[CLASSIFY_PATH_DROP]);
 	CHECK(c.paths[CLASSIFY_PATH_CHANNEL] == pushes && wakes == pushes);
+	CHECK(c.paths[CLASSIFY_PATH_CHANNEL_BUSY] == busy);
+	CHECK(strcmp(classify_path_name(CLASSIFY_PATH_COUNT), "unknown") == 0);
+	CHECK(strcmp(classify_drop_name(CLASSIFY_DROP_COUNT), "unknown") == 0);
 	if (!with_text)
 		return;
 	len = classifier_counters_format(text, sizeof(text));
 	CHECK(len > 0 && (size_t)len < sizeof(text) && strlen(text) == (size_t)len);
 	snprintf(line, sizeof(line), "frames %llu\n", (unsigned long long)c.frames);
 	CHECK(strncmp(text, line, strlen(line)) == 0);
-	snprintf(line, sizeof(line), "\npath-drop %llu\n",
-		 (unsigned long long)c.paths[CLASSIFY_PATH_DROP]);
-	CHECK(strstr(text, line) != NULL);
+	/* Each counter's line, under the name the API reports it by. */
+	for (int i = 0; i < CLASSIFY_PATH_COUNT; i++) {
+		snprintf(line, sizeof(line), "\npath-%s %llu\n",
+			 classify_path_name((enum classify_path)i), (unsigned long long)c.paths[i]);
+		CHECK(strstr(text, line) != NULL);
+	}
+	for (int i = 0; i < CLASSIFY_DROP_COUNT; i++) {
+		snprintf(line, sizeof(line), "\ndrop-%s %llu\n",
+			 classify_drop_name((enum classify_drop)i), (unsigned long long)c.drops[i]);
+		CHECK(strstr(text, line) != NULL);
+	}
 }
 
 static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
 {
 	struct classify_result r;
 	uintptr_t handle = ++next_handle;
-	enum classify_verdict v = classify(f, len, (void *)handle, &r);
-	struct model_slot *want = NULL;
+	enum classify_verdict v;
+	struct model_slot *want = NULL, *marked = busy_slot;
 	bool candidate;
 
+	/* Another CPU in the middle of a push into the marked channel. */
+	if (marked)
+		marked->ch.producing = 1;
+	v = classify(f, len, (void *)handle, &r);
+	if (marked) {
+		CHECK(marked->ch.producing == 1);
+		marked->ch.producing = 0;
+		busy_slot = NULL;
+	}
+	CHECK(rcu_readers == 0);
 	frames_seen++;
 	CHECK(v == r.verdict && (unsigned)r.path < CLASSIFY_PATH_COUNT);
+	CHECK(strcmp(classify_path_name(r.path), "unknown") != 0);
 	if (v == CLASSIFY_DROP) {
 		CHECK(r.path == CLASSIFY_PATH_DROP && (unsigned)r.reason < CLASSIFY_DROP_COUNT);
+		CHECK(strcmp(classify_drop_name(r.reason), "unknown") != 0);
 		CHECK(r.channel == NULL);
 		return;
 	}
@@ -175,6 +237,9 @@ static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
 		want = model_lookup(&r.flow);
 	if (!want) {
 		CHECK(v == CLASSIFY_STACK && r.path == CLASSIFY_PATH_STACK && r.channel == NULL);
+	} else if (want == marked) {
+		CHECK(v == CLASSIFY_STACK && r.path == CLASSIFY_PATH_CHANNEL_BUSY && r.channel == NULL);
+		busy++;
 	} else if (want->fill == want->capacity) {
 		CHECK(v == CLASSIFY_STACK && r.path == CLASSIFY_PATH_CHANNEL_FULL);
 	} else {
@@ -188,7 +253,7 @@ static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
 
 static void do_open(struct model_slot *s, const struct flow_key *key, size_t capacity)
 {
-	bool taken = false;
+	bool taken = false, capacity_ok = capacity != 0 && (capacity & (capacity - 1)) == 0;
 	int ret;
 
 	if (s->open)
@@ -197,7 +262,8 @@ static void do_open(struct model_slot *s, const struct flow_key *key, size_t cap
 		taken |= model[i].open && memcmp(&model[i].key, key, sizeof(*key)) == 0;
 	ret = channel_open(&s->ch, key, s->slots, capacity, count_wake, s);
 	/* A key that is open was valid: the second open must say -EEXIST. */
-	CHECK(taken == (ret == -EEXIST));
+	CHECK((taken && capacity_ok) == (ret == -EEXIST));
+	CHECK(capacity_ok || ret == -EINVAL);
 	if (ret != 0) {
 		CHECK(ret == -EINVAL || ret == -EEXIST);
 		return;
@@ -211,10 +277,17 @@ static void do_open(struct model_slot *s, const struct flow_key *key, size_t cap
 static void do_close(struct model_slot *s)
 {
 	void *got;
+	uint64_t grace_periods = rcu_grace_periods;
 
-	if (!s->open)
+	if (!s->open) {
+		/* Not in the table (never opened, or closed): nothing changes. */
+		CHECK(channel_close(&s->ch) == -ENOENT);
+		CHECK(rcu_grace_periods == grace_periods);
 		return;
+	}
 	CHECK(channel_close(&s->ch) == 0);
+	/* The ring is the caller's again only after a grace period. */
+	CHECK(rcu_grace_periods == grace_periods + (rcu_on ? 1 : 0));
 	/* What the ring still holds is the caller's: drained in order. */
 	for (size_t i = 0; i < s->fill; i++)
 		CHECK(channel_pop(&s->ch, &got) && (uintptr_t)got == s->fifo[i]);
@@ -237,13 +310,62 @@ static void do_pop(struct model_slot *s)
 	s->fill--;
 }
 
+/* Slot s on t's key with the first other remote port of t's bucket. */
+static void do_open_same_bucket(struct model_slot *s, const struct model_slot *t)
+{
+	struct flow_key k;
+	unsigned bucket;
+
+	if (!t->open || t->key.remote_port == 0)
+		return;
+	k = t->key;
+	bucket = classifier_bucket(&k);
+	for (unsigned port = (unsigned)t->key.remote_port + 1; port < t->key.remote_port + 65536u; port++) {
+		k.remote_port = (uint16_t)port; /* every other port once, 0 skipped */
+		if (k.remote_port != 0 && classifier_bucket(&k) == bucket) {
+			do_open(s, &k, t->capacity);
+			return;
+		}
+	}
+}
+
+static bool any_open(void)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (model[i].open)
+			return true;
+	return false;
+}
+
+static struct classifier_config config = { .key = "fuzz-key-0123456" };
+
+/*
+ * classifier_init again: refused for a bad MTU (the argument is checked
+ * first) or while a channel is open.
+ */
+static void do_init(size_t mtu)
+{
+	int ret;
+
+	config.mtu = mtu;
+	ret = classifier_init(&config);
+	if (mtu != 0 && (mtu < 68 || mtu > 65535)) {
+		CHECK(ret == -EINVAL);
+	} else if (any_open()) {
+		CHECK(ret == -EBUSY);
+	} else {
+		CHECK(ret == 0);
+		frames_seen = wakes = pushes = busy = 0;
+	}
+}
+
 static void run_stream(struct input *in)
 {
 	struct classify_result last = { .has_flow = false };
-	uint8_t op, arg, flags, lenb[2];
+	uint8_t op, arg, flags, lenb[2], mtub[3];
 
 	while (take(in, &op, 1)) {
-		switch (op % 5) {
+		switch (op % 8) {
 		case 0: {
 			struct flow_key k = last.flow;
 
@@ -255,7 +377,10 @@ static void run_stream(struct input *in)
 			}
 			if (flags & 2)
 				memset(k.local_addr, 0, 16);
-			do_open(&model[arg % SLOTS], &k, (size_t)1 << ((flags >> 2) & 3));
+			if (flags & 0x10)
+				do_open(&model[arg % SLOTS], &k, flags & 0x20 ? 3 : 0);
+			else
+				do_open(&model[arg % SLOTS], &k, (size_t)1 << ((flags >> 2) & 3));
 			break;
 		}
 		case 1: {
@@ -291,6 +416,18 @@ static void run_stream(struct input *in)
 			if (take(in, &arg, 1))
 				do_pop(&model[arg % SLOTS]);
 			break;
+		case 5:
+			if (take(in, &arg, 1) && take(in, &flags, 1))
+				do_open_same_bucket(&model[arg % SLOTS], &model[flags % SLOTS]);
+			break;
+		case 6:
+			if (take(in, mtub, 3))
+				do_init((size_t)mtub[0] << 16 | (size_t)mtub[1] << 8 | mtub[2]);
+			break;
+		case 7:
+			if (take(in, &arg, 1) && model[arg % SLOTS].open)
+				busy_slot = &model[arg % SLOTS];
+			break;
 		}
 	}
 }
@@ -300,15 +437,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	struct classifier_config cfg = { .key = "fuzz-key-0123456" };
 	struct classify_result last;
 	uint8_t mode;
 
 	if (!take(&in, &mode, 1))
 		return 0;
-	cfg.fragments_to_stack = mode & 2;
-	CHECK(classifier_init(&cfg) == 0);
-	frames_seen = wakes = pushes = 0;
+	config.mtu = 0;
+	config.fragments_to_stack = mode & 2;
+	rcu_on = mode & 8;
+	config.rcu = rcu_on ? &fake_rcu : NULL;
+	rcu_readers = 0;
+	rcu_grace_periods = 0;
+	CHECK(classifier_init(&config) == 0);
+	frames_seen = wakes = pushes = busy = 0;
+	busy_slot = NULL;
 	memset(model, 0, sizeof(model));
 	if (mode & 1)
 		run_stream(&in);

@@ -7,10 +7,28 @@
  * after most mutations, so that frames get past the checks into ARP, ICMP,
  * neighbour discovery, UDP and TCP's states.
  *
- * What is listening, set up once: a TCP echo server on port 80 and a TCP
- * sink on 81 (it never opens its window again), both on IPv4 and IPv6, and
- * a UDP echo on 7. For each input, an active connection from port 40000
- * to 10.0.2.2:9000 opens too. The interface is 10.0.2.15/24 and fd00::15
+ * The application is the kernel's: its sockets are opened, read and
+ * written through the kernel's system calls (kernel/syscall/sys_net.c,
+ * sys_files.c, on the fake kernel of tests/unit/kernel_fakes.c), the
+ * kernel's socket layer (kernel/fs/socket.c, kernel/net/inet_socket.c) and
+ * lwIP's netconn API with core locking, as in the kernel; a connected TCP
+ * socket opens its net channel (kernel/net/inet_channel.c), so that the
+ * classifier puts its data and acknowledgements in the channel's ring and
+ * the socket's reads and writes run them through lwIP. One thread does
+ * everything (fuzz/lwip/sys_arch_host.c): lwIP's tcpip thread is not
+ * started, the harness runs its work (a frame the classifier sends to the
+ * stack, the timers) under the core lock.
+ *
+ * What is listening, set up once, all non-blocking dual-stack sockets
+ * ([::], IPV6_V6ONLY off): a TCP echo on port 80, a TCP sink on 81 (its
+ * connections are accepted and never read: the window closes), a UDP
+ * echo on 7. For each input, a socket bound to port 40000 connects to
+ * 10.0.2.2:9000 too. After each frame the application takes its turn:
+ * accepts what is waiting, the active side says hello once connected, the
+ * echo reads and writes back and closes at the peer's FIN or an error;
+ * the record's flags (net_frames.h) can make it leave the data unread,
+ * shut down the newest connection's sending side, or close the oldest
+ * connection. The interface is 10.0.2.15/24 and fd00::15
  * (and its link-local address), MAC 52:54:00:12:34:56; the peer 10.0.2.2
  * has a static ARP entry at 52:55:0a:00:02:02. Initial sequence numbers
  * are 0x10000000 plus the local port, so that seeds
@@ -18,14 +36,14 @@
  * take its sequence and acknowledgement numbers from what the stack sent.
  * Time moves only as the input says (each record's tick).
  *
- * Checked: lwIP's own assertions (a panic here), ASan and UBSan over lwIP
- * and the classifier, and every frame the stack sends: it must pass the
- * classifier's checks (fragments aside) and carry correct lengths and
- * checksums. After each input every connection is aborted and the caches
- * are emptied, so that an input replays alone.
- *
- * Not here: the kernel's socket layer (kernel/net/inet_socket.c, on
- * lwIP's netconn API and the kernel's threads) and the channels.
+ * Checked: lwIP's own assertions and its core lock (a panic here), ASan
+ * and UBSan over lwIP, the classifier, the socket layer and the syscall
+ * layer; every system call answers a count or -errno, no more than asked,
+ * never under the core lock; nothing is left for the tcpip thread; and
+ * every frame the stack sends must pass the classifier's checks
+ * (fragments aside) and carry correct lengths and checksums. After each
+ * input every socket is closed, every connection aborted and the caches
+ * emptied, so that an input replays alone.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,7 +52,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include <carapace/classifier.h>
+#include <carapace/net.h>
+#include <carapace/socket.h>
 
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
@@ -43,20 +65,38 @@
 #include <lwip/nd6.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/memp.h>
 #include <lwip/priv/nd6_priv.h>
 #include <lwip/priv/tcp_priv.h>
+#include <lwip/priv/tcpip_priv.h>
 #include <lwip/tcp.h>
+#include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
 #include <lwip/udp.h>
 #include <netif/ethernet.h>
 
+#include "kernel_fakes.h"
+#include "lwip/sys_arch_host.h"
 #include "net_frames.h"
+#include "sys_kernel.h"
 
 #define CHECK(cond, ...) do { if (!(cond)) panic(__VA_ARGS__); } while (0)
 #define MAX_FRAMES_PER_INPUT 256
 #define ISN_BASE 0x10000000u
 #define ACTIVE_PORT 40000
 #define FLOWS 16
+#define MAX_CONNS 16
+/* Linux's x86-64 system call numbers. */
+#define NR_CLOSE 3
+#define NR_SOCKET 41
+#define NR_CONNECT 42
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SHUTDOWN 48
+#define NR_BIND 49
+#define NR_LISTEN 50
+#define NR_SETSOCKOPT 54
+#define NR_ACCEPT4 288
 
 /* libFuzzer's; absent from the AFL++ and coverage builds, which never call the mutator. */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
@@ -66,7 +106,28 @@ static const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 }; /* QE
 static struct netif netif;
 static u32_t now_ms;
 static u32_t random_state;
-static struct tcp_pcb *active;
+
+enum conn_kind { CONN_ECHO, CONN_SINK, CONN_ACTIVE };
+
+struct conn {
+	int fd;
+	enum conn_kind kind;
+	bool hello_sent;
+};
+
+/*
+ * The application's sockets, and the memory its system calls name (the
+ * fake kernel takes it as the application's).
+ */
+static struct {
+	uint8_t buf[4096];
+	uint8_t addr[128];
+	uint32_t addrlen;
+	int32_t optval;
+	int echo, sink, udp;
+	struct conn conns[MAX_CONNS];
+	int nconns;
+} app;
 /* NET_TRACE=1 in the environment: each frame in and out on stderr. */
 static bool trace;
 
@@ -77,28 +138,15 @@ static struct flow {
 	bool used;
 } flows[FLOWS];
 
-/* lwIP's assertions (arch/cc.h) and the harness's own checks end here. */
-void panic(const char *fmt, ...)
+/* The stack is the harness's (set_up); a socket needs nothing started. */
+void net_start(void)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "fuzz_net: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	abort();
 }
 
-int kprintf(const char *fmt, ...)
+/* netchannels= is on, as by default: connected TCP sockets open channels. */
+bool net_channels_enabled(void)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	return n;
+	return true;
 }
 
 u32_t sys_now(void)
@@ -184,10 +232,14 @@ static void check_sent(const uint8_t *frame, size_t len)
 	struct classify_result res;
 
 	CHECK(len >= 14 && len <= NET_FRAME_MAX, "the stack sent a frame of %zu bytes", len);
-	if (classify(frame, len, NULL, &res) == CLASSIFY_DROP)
+	enum classify_verdict verdict = classify(frame, len, NULL, &res);
+
+	if (verdict == CLASSIFY_DROP)
 		CHECK(res.reason == CLASSIFY_DROP_IP_FRAGMENT,
 		      "the stack sent a frame the classifier drops (%s)",
 		      classify_drop_name(res.reason));
+	/* Its destination is the peer: no channel of ours has that address. */
+	CHECK(verdict != CLASSIFY_CHANNEL, "a frame the stack sent went into a socket's channel");
 	memcpy(fixed, frame, len);
 	net_frames_fix(fixed, len);
 	CHECK(memcmp(fixed, frame, len) == 0,
@@ -241,90 +293,195 @@ static err_t netif_setup(struct netif *nif)
 	return ERR_OK;
 }
 
-/* ---- what listens ---- */
+/* ---- the application: sockets through the kernel's system calls ---- */
 
-static err_t echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+/*
+ * A call through the kernel's syscall layer (sys_net.c, sys_files.c) on
+ * the fake kernel; every answer must be a count or -errno.
+ */
+static long call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	bool sink = arg != NULL;
+	long rc;
 
-	(void)err;
-	if (!p) {
-		if (pcb == active)
-			active = NULL; /* closed: lwIP frees it when it is done */
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		if (tcp_close(pcb) != ERR_OK) {
-			tcp_abort(pcb);
-			return ERR_ABRT;
-		}
-		return ERR_OK;
+	CHECK(!fuzz_sys_core_locked(), "a system call made under lwIP's core lock");
+	rc = fake_syscall(nr, a0, a1, a2, a3, a4, a5);
+	CHECK(rc >= -4095, "system call %ld answered %ld: neither a count nor -errno", nr, rc);
+	CHECK(!fuzz_sys_core_locked(), "system call %ld returned holding lwIP's core lock", nr);
+	return rc;
+}
+
+/* A sockaddr_in (family 2) or sockaddr_in6 (family 10) in app.addr; its length. */
+static long put_addr(int family, const uint8_t *ip, uint16_t port)
+{
+	uint16_t f = (uint16_t)family;
+
+	memset(app.addr, 0, sizeof(app.addr));
+	memcpy(app.addr, &f, sizeof(f));
+	app.addr[2] = (uint8_t)(port >> 8);
+	app.addr[3] = (uint8_t)port;
+	if (family == SOCK_AF_INET) {
+		memcpy(app.addr + 4, ip, 4);
+		return 16;
 	}
-	if (!sink) {
-		for (struct pbuf *q = p; q; q = q->next)
-			if (q->len && tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY) != ERR_OK)
-				break;
-		tcp_recved(pcb, p->tot_len);
-		tcp_output(pcb);
+	memcpy(app.addr + 8, ip, 16);
+	return 28;
+}
+
+static int open_socket(int family, int type)
+{
+	long fd = call(NR_SOCKET, family, type | SOCK_NONBLOCK, 0, 0, 0, 0);
+
+	CHECK(fd >= 0, "socket(%d, %d) failed: %ld", family, type, fd);
+	app.optval = 1;
+	CHECK(call(NR_SETSOCKOPT, fd, SOCK_SOL_SOCKET, SOCK_SO_REUSEADDR, (long)&app.optval,
+		   sizeof(app.optval), 0) == 0, "SO_REUSEADDR refused");
+	return (int)fd;
+}
+
+/* A dual-stack socket ([::], IPV6_V6ONLY off) bound to port; listening for TCP. */
+static int serve_on(int type, uint16_t port)
+{
+	static const uint8_t any6[16];
+	int fd = open_socket(SOCK_AF_INET6, type);
+	long len = put_addr(SOCK_AF_INET6, any6, port);
+
+	CHECK(call(NR_BIND, fd, (long)app.addr, len, 0, 0, 0) == 0, "cannot bind port %u", port);
+	if (type == SOCK_STREAM)
+		CHECK(call(NR_LISTEN, fd, 16, 0, 0, 0, 0) == 0, "cannot listen on port %u", port);
+	return fd;
+}
+
+static void add_conn(int fd, enum conn_kind kind)
+{
+	if (app.nconns == MAX_CONNS) {
+		call(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+		return;
 	}
-	pbuf_free(p);
-	return ERR_OK;
+	app.conns[app.nconns++] = (struct conn){ .fd = fd, .kind = kind };
 }
 
-static err_t accept_conn(void *arg, struct tcp_pcb *pcb, err_t err)
+static void close_conn(int i)
 {
-	if (err != ERR_OK || !pcb)
-		return ERR_VAL;
-	tcp_arg(pcb, arg);
-	tcp_recv(pcb, echo_recv);
-	return ERR_OK;
+	CHECK(call(NR_CLOSE, app.conns[i].fd, 0, 0, 0, 0, 0) == 0, "close failed");
+	app.conns[i] = app.conns[--app.nconns];
 }
 
-static void listen_on(u16_t port, void *arg)
-{
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-
-	if (!pcb || tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK || !(pcb = tcp_listen(pcb)))
-		panic("cannot listen on port %u", port);
-	tcp_arg(pcb, arg);
-	tcp_accept(pcb, accept_conn);
-}
-
-static void udp_echo(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-		     u16_t port)
-{
-	(void)arg;
-	if (port != 0) /* source port 0: "no reply expected" (RFC 768) */
-		udp_sendto(pcb, p, addr, port);
-	pbuf_free(p);
-}
-
-static void active_error(void *arg, err_t err)
-{
-	(void)arg, (void)err;
-	active = NULL; /* lwIP has freed it */
-}
-
-static err_t active_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	static const char hello[] = "hello from the active side\n";
-
-	(void)arg, (void)err;
-	tcp_write(pcb, hello, sizeof(hello) - 1, 0);
-	tcp_output(pcb);
-	return ERR_OK;
-}
-
+/* The active side: from port 40000 to 10.0.2.2:9000, non-blocking. */
 static void open_active(void)
 {
-	ip_addr_t peer = IPADDR4_INIT_BYTES(10, 0, 2, 2);
+	static const uint8_t any4[4], peer[4] = { 10, 0, 2, 2 };
+	int fd = open_socket(SOCK_AF_INET, SOCK_STREAM);
+	long len = put_addr(SOCK_AF_INET, any4, ACTIVE_PORT), rc;
 
-	active = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!active || tcp_bind(active, IP_ANY_TYPE, ACTIVE_PORT) != ERR_OK)
-		panic("cannot bind the active connection");
-	tcp_err(active, active_error);
-	tcp_recv(active, echo_recv);
-	if (tcp_connect(active, &peer, 9000, active_connected) != ERR_OK)
-		panic("cannot connect the active connection");
+	CHECK(call(NR_BIND, fd, (long)app.addr, len, 0, 0, 0) == 0, "cannot bind the active side");
+	len = put_addr(SOCK_AF_INET, peer, 9000);
+	rc = call(NR_CONNECT, fd, (long)app.addr, len, 0, 0, 0);
+	CHECK(rc == -EINPROGRESS, "connect answered %ld, not -EINPROGRESS", rc);
+	add_conn(fd, CONN_ACTIVE);
+}
+
+static void accept_all(int listener, enum conn_kind kind)
+{
+	for (int n = 0; n < MAX_CONNS; n++) {
+		long fd = call(NR_ACCEPT4, listener, 0, 0, SOCK_NONBLOCK, 0, 0);
+
+		if (fd < 0) {
+			CHECK(fd == -EAGAIN || fd == -ENOMEM, "accept4 answered %ld", fd);
+			return;
+		}
+		add_conn((int)fd, kind);
+	}
+}
+
+/*
+ * What a connection's application does after a frame: the active side
+ * says hello once it is connected; the echo reads what came and writes it
+ * back (unless told to leave it unread), and closes at the peer's FIN or
+ * an error; the sink never reads. Whether conns[i] is still there.
+ */
+static bool serve_conn(int i, uint8_t flags)
+{
+	static const char hello[] = "hello from the active side\n";
+	struct conn *c = &app.conns[i];
+	long n;
+
+	if (c->kind == CONN_ACTIVE && !c->hello_sent) {
+		memcpy(app.buf, hello, sizeof(hello) - 1);
+		n = call(NR_SENDTO, c->fd, (long)app.buf, sizeof(hello) - 1, SOCK_MSG_NOSIGNAL, 0, 0);
+		CHECK(n <= (long)sizeof(hello) - 1, "send wrote more than asked");
+		if (n > 0)
+			c->hello_sent = true;
+		else if (n != -EAGAIN) {
+			close_conn(i); /* refused, reset, or timed out */
+			return false;
+		}
+	}
+	if (c->kind == CONN_SINK || (flags & NET_APP_NO_READ))
+		return true;
+	for (int round = 0; round < 8; round++) {
+		n = call(NR_RECVFROM, c->fd, (long)app.buf, sizeof(app.buf), 0, 0, 0);
+		CHECK(n <= (long)sizeof(app.buf), "recv read more than asked");
+		if (n == -EAGAIN || (n == -ENOTCONN && c->kind == CONN_ACTIVE))
+			return true;
+		if (n <= 0) {
+			close_conn(i); /* the peer's FIN, or the connection's error */
+			return false;
+		}
+		long w = call(NR_SENDTO, c->fd, (long)app.buf, n, SOCK_MSG_NOSIGNAL, 0, 0);
+
+		CHECK(w <= n, "send wrote more than asked");
+	}
+	return true;
+}
+
+static void serve_udp(void)
+{
+	for (int round = 0; round < 8; round++) {
+		app.addrlen = sizeof(app.addr);
+		long n = call(NR_RECVFROM, app.udp, (long)app.buf, sizeof(app.buf), 0, (long)app.addr,
+			      (long)&app.addrlen);
+
+		if (n < 0) {
+			CHECK(n == -EAGAIN, "UDP recvfrom answered %ld", n);
+			return;
+		}
+		CHECK(app.addrlen == 28 && (app.addr[0] | app.addr[1] << 8) == SOCK_AF_INET6,
+		      "recvfrom gave an address of %u bytes", app.addrlen);
+		/* Source port 0: "no reply expected" (RFC 768). */
+		if (app.addr[2] | app.addr[3])
+			call(NR_SENDTO, app.udp, (long)app.buf, n, 0, (long)app.addr, app.addrlen);
+	}
+}
+
+/* The application's turn after a frame, as the record's flags say. */
+static void app_step(uint8_t flags)
+{
+	accept_all(app.echo, CONN_ECHO);
+	accept_all(app.sink, CONN_SINK);
+	for (int i = app.nconns - 1; i >= 0; i--)
+		serve_conn(i, flags);
+	serve_udp();
+	if ((flags & NET_APP_SHUT_WR) && app.nconns)
+		call(NR_SHUTDOWN, app.conns[app.nconns - 1].fd, SOCK_SHUT_WR, 0, 0, 0, 0);
+	if ((flags & NET_APP_CLOSE) && app.nconns)
+		close_conn(0); /* perhaps with data unread: lwIP resets */
+}
+
+/* Every socket of the input closed, what waits in the listeners and the UDP socket taken. */
+static void app_reset(void)
+{
+	while (app.nconns)
+		close_conn(app.nconns - 1);
+	for (int listener = 0; listener < 2; listener++) {
+		long fd;
+
+		while ((fd = call(NR_ACCEPT4, listener ? app.sink : app.echo, 0, 0, 0, 0, 0)) >= 0)
+			call(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+	}
+	app.addrlen = sizeof(app.addr);
+	while (call(NR_RECVFROM, app.udp, (long)app.buf, sizeof(app.buf), 0, (long)app.addr,
+		    (long)&app.addrlen) >= 0)
+		app.addrlen = sizeof(app.addr);
 }
 
 static void set_addresses(void)
@@ -350,14 +507,41 @@ static void set_addresses(void)
 	retrans_timer = LWIP_ND6_RETRANS_TIMER;
 }
 
+/*
+ * What the tcpip thread would do with the messages posted to it (the
+ * loopback interface's polls; tcpip_thread_handle_msg): with core locking
+ * every other kind runs in its caller, so another kind is a failure.
+ */
+static void run_tcpip_messages(void)
+{
+	void *m;
+
+	LOCK_TCPIP_CORE();
+	while (fuzz_sys_tcpip_fetch(&m)) {
+		struct tcpip_msg *msg = m;
+
+		CHECK(msg->type == TCPIP_MSG_CALLBACK || msg->type == TCPIP_MSG_CALLBACK_STATIC,
+		      "a message of kind %d for lwIP's tcpip thread", (int)msg->type);
+		msg->msg.cb.function(msg->msg.cb.ctx);
+		if (msg->type == TCPIP_MSG_CALLBACK)
+			memp_free(MEMP_TCPIP_MSG_API, msg);
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
 static void set_up(void)
 {
 	struct classifier_config cfg = { .key = { 1, 2, 3, 4 }, .mtu = 1500 };
 	ip4_addr_t ip, mask, gw;
 
+	fake_kernel_init(FAKE_SCHED_NEVER_BLOCK);
+	sys_net_register((syscall_handler_fn *)fake_env()->kernel_handlers);
+	inet_socket_register();
+	fake_user_memory(&app, sizeof(app), &app, sizeof(app));
 	if (classifier_init(&cfg))
 		panic("classifier_init failed");
-	lwip_init();
+	tcpip_init(NULL, NULL); /* lwip_init, the core lock; its thread is not run */
+	LOCK_TCPIP_CORE();
 	IP4_ADDR(&ip, 10, 0, 2, 15);
 	IP4_ADDR(&mask, 255, 255, 255, 0);
 	IP4_ADDR(&gw, 10, 0, 2, 2);
@@ -367,31 +551,29 @@ static void set_up(void)
 	netif_set_default(&netif);
 	netif_set_up(&netif);
 	set_addresses();
-	listen_on(80, NULL);
-	listen_on(81, &netif); /* any non-NULL argument: the sink */
-	struct udp_pcb *udp = udp_new_ip_type(IPADDR_TYPE_ANY);
-
-	if (!udp || udp_bind(udp, IP_ANY_TYPE, 7) != ERR_OK)
-		panic("cannot bind UDP port 7");
-	udp_recv(udp, udp_echo, NULL);
+	UNLOCK_TCPIP_CORE();
+	app.echo = serve_on(SOCK_STREAM, 80);
+	app.sink = serve_on(SOCK_STREAM, 81);
+	app.udp = serve_on(SOCK_DGRAM, 7);
 }
 
 /*
- * Back to the state after set_up: every connection aborted, the caches
- * emptied, the addresses and limits router advertisements may change put
- * back, the clock moved on past every timer, and TCP's timer at the same
- * phase (its slow half runs every other call: one more call when the
- * last one ran it, which tcp_ticks tells).
+ * Back to the state after set_up: every socket of the input closed, every
+ * connection aborted, the caches emptied, the addresses and limits router
+ * advertisements may change put back, the clock moved on past every
+ * timer, and TCP's timer at the same phase (its slow half runs every
+ * other call: one more call when the last one ran it, which tcp_ticks
+ * tells).
  */
 static void reset(void)
 {
+	app_reset();
+	run_tcpip_messages();
+	LOCK_TCPIP_CORE();
 	while (tcp_active_pcbs)
 		tcp_abort(tcp_active_pcbs);
 	while (tcp_tw_pcbs)
 		tcp_abort(tcp_tw_pcbs);
-	if (active) /* bound, never connected */
-		tcp_close(active);
-	active = NULL;
 	etharp_cleanup_netif(&netif);
 	nd6_cleanup_netif(&netif);
 	set_addresses();
@@ -402,6 +584,9 @@ static void reset(void)
 	tcp_tmr();
 	if (tcp_ticks != ticks)
 		tcp_tmr();
+	UNLOCK_TCPIP_CORE();
+	run_tcpip_messages();
+	CHECK(fuzz_sys_tcpip_pending() == 0, "work was left for lwIP's tcpip thread");
 	memset(flows, 0, sizeof(flows));
 	random_state = 1;
 }
@@ -429,33 +614,44 @@ static void fix_numbers(uint8_t *frame, size_t len, uint8_t flags)
 	}
 }
 
+/*
+ * A received frame as the kernel takes it (netdev.c, net_input.c): one
+ * flat pbuf, the classifier first; a connection's frame waits in its
+ * socket's channel, the others go to lwIP as the tcpip thread would run
+ * them. Then the clock, the timers, and the application's turn.
+ */
 static void receive(const struct net_record *r)
 {
-	static uint8_t frame[NET_FRAME_MAX];
 	struct classify_result res;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)r->len, PBUF_RAM);
 
-	memcpy(frame, r->frame, r->len);
-	fix_numbers(frame, r->len, r->flags);
-	enum classify_verdict verdict = classify(frame, r->len, NULL, &res);
+	if (!p)
+		panic("pbuf_alloc failed");
+	memcpy(p->payload, r->frame, r->len);
+	fix_numbers(p->payload, r->len, r->flags);
+	p->if_idx = netif_get_index(&netif);
+	enum classify_verdict verdict = classify(p->payload, r->len, p, &res);
 
 	if (trace) {
-		trace_frame("in", frame, r->len, net_frames_tcp_offset(frame, r->len));
+		trace_frame("in", p->payload, r->len, net_frames_tcp_offset(p->payload, r->len));
 		if (verdict == CLASSIFY_DROP)
 			fprintf(stderr, "in: dropped by the classifier: %s\n",
 				classify_drop_name(res.reason));
+		if (verdict == CLASSIFY_CHANNEL)
+			fprintf(stderr, "in: into a socket's channel\n");
 	}
-	if (verdict == CLASSIFY_STACK) {
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)r->len, PBUF_POOL);
-
-		if (!p)
-			panic("pbuf_alloc failed");
-		pbuf_take(p, frame, (u16_t)r->len);
-		if (netif.input(p, &netif) != ERR_OK)
-			pbuf_free(p);
-	}
+	if (verdict == CLASSIFY_DROP)
+		pbuf_free(p);
+	LOCK_TCPIP_CORE();
+	if (verdict == CLASSIFY_STACK && netif.input(p, &netif) != ERR_OK)
+		pbuf_free(p);
 	netif_poll(&netif);
 	now_ms += NET_TICK_MS[NET_TICK(r->flags)];
 	sys_check_timeouts();
+	UNLOCK_TCPIP_CORE();
+	run_tcpip_messages();
+	app_step(r->flags);
+	run_tcpip_messages();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -476,7 +672,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reset();
 	return 0;
 }
-
 static size_t libfuzzer_bytes(uint8_t *buf, size_t len, size_t cap, unsigned seed)
 {
 	(void)seed;

@@ -39,8 +39,8 @@ PEER4 = bytes([10, 0, 2, 2])
 GUEST6 = bytes.fromhex("fe80000000000000505400fffe123456")
 PEER6 = bytes.fromhex("fe80000000000000505500fffe0a0202")
 
-MODE_FRAME, MODE_STREAM, MODE_FRAGMENTS_TO_STACK, MODE_CHECK_TEXT = 0, 1, 2, 4
-OP_OPEN_LAST, OP_OPEN_RAW, OP_CLOSE, OP_FRAME, OP_POP = range(5)
+MODE_FRAME, MODE_STREAM, MODE_FRAGMENTS_TO_STACK, MODE_CHECK_TEXT, MODE_RCU = 0, 1, 2, 4, 8
+OP_OPEN_LAST, OP_OPEN_RAW, OP_CLOSE, OP_FRAME, OP_POP, OP_OPEN_SAME_BUCKET, OP_INIT, OP_BUSY = range(8)
 
 
 def eth(ethertype, payload, dst=GUEST_MAC):
@@ -155,9 +155,16 @@ def op_frame(frame):
     return bytes([OP_FRAME]) + struct.pack("!H", len(frame)) + frame
 
 
-def op_open_last(slot, wildcard_remote=False, any_local=False, capacity_log2=2):
+def op_open_last(slot, wildcard_remote=False, any_local=False, capacity_log2=2, bad_capacity=None):
+    """bad_capacity 0 or 3: a capacity channel_open must refuse."""
     flags = (1 if wildcard_remote else 0) | (2 if any_local else 0) | (capacity_log2 << 2)
+    if bad_capacity is not None:
+        flags |= 0x10 | (0x20 if bad_capacity == 3 else 0)
     return bytes([OP_OPEN_LAST, slot, flags])
+
+
+def op_init(mtu):
+    return bytes([OP_INIT]) + mtu.to_bytes(3, "big")
 
 
 def op_open_raw(slot, family, proto, local_port, remote_port, local, remote):
@@ -207,6 +214,35 @@ def seeds():
                                     op(OP_POP, 5), op(OP_CLOSE, 5))
     yield "stream_raw_open", stream(op_open_raw(6, 4, 17, 53, 0, GUEST4, b""),
                                     op_frame(query), op(OP_POP, 6), op(OP_CLOSE, 6))
+    # Each key breaks one of channel_open's rules: family, protocol, an IPv4
+    # address with bytes past 4, local port 0, a UDP remote with port 0 but an
+    # address, TCP to a wildcard remote, TCP from any local address.
+    yield "stream_raw_keys_refused", stream(
+        op_open_raw(0, 3, 17, 53, 5000, GUEST4, PEER4),
+        op_open_raw(0, 4, 1, 53, 5000, GUEST4, PEER4),
+        op_open_raw(0, 4, 17, 53, 5000, GUEST4 + b"\x01", PEER4),
+        op_open_raw(0, 4, 17, 0, 5000, GUEST4, PEER4),
+        op_open_raw(0, 4, 17, 53, 0, GUEST4, PEER4),
+        op_open_raw(0, 4, 6, 80, 0, GUEST4, b""),
+        op_open_raw(0, 4, 6, 80, 40000, b"", PEER4),
+        op_frame(query))
+    # Two channels in one bucket; the older is closed first (a walk down the chain).
+    yield "stream_channel_chain", stream(op_frame(data[0]), op_open_last(0),
+                                         bytes([OP_OPEN_SAME_BUCKET, 1, 0]), op_frame(data[1]),
+                                         op(OP_CLOSE, 0), op_frame(data[2]), op(OP_CLOSE, 1))
+    # Refusals: a key open twice, capacities 0 and 3, closing a slot never
+    # opened, classifier_init while a channel is open and with MTUs out of
+    # range, then a smaller MTU that takes.
+    yield "stream_refusals", stream(op_frame(query), op_open_last(0), op_open_last(1),
+                                    op_open_last(2, bad_capacity=0), op_open_last(2, bad_capacity=3),
+                                    op(OP_CLOSE, 7), op_init(1500), op(OP_CLOSE, 0),
+                                    op_init(67), op_init(65536), op_init(576), op_frame(data[0]),
+                                    op_init(0), op_frame(data[0]))
+    # The kernel's RCU hooks, and a channel another CPU is pushing into.
+    yield "stream_busy_rcu", stream(op_frame(data[0]), op_open_last(0), op(OP_BUSY, 0),
+                                    op_frame(data[1]), op_frame(data[2]), op(OP_POP, 0),
+                                    op(OP_CLOSE, 0), op_frame(data[3]),
+                                    mode=MODE_STREAM | MODE_RCU | MODE_CHECK_TEXT)
 
 
 def ext(next_header, body=bytes(6)):

@@ -8,7 +8,10 @@
  *                   sequence number the stack sent on that flow; bit 1: set
  *                   the TCP sequence number to the one it acknowledged last
  *                   (so a frame stays in the window after mutation);
- *                   bits 2-4: the clock moves on by TICK_MS[n] afterwards
+ *                   bits 2-4: the clock moves on by TICK_MS[n] afterwards;
+ *                   then the application's turn (fuzz_net.c), where bit 5
+ *                   leaves the data unread, bit 6 shuts down the newest
+ *                   connection's sending side, bit 7 closes the oldest
  *   length (2 bytes, little-endian, at most NET_FRAME_MAX)
  *   the frame (Ethernet header on)
  *
@@ -30,6 +33,9 @@
 #define NET_FIX_ACK        0x01
 #define NET_FIX_SEQ        0x02
 #define NET_TICK(flags)    (((flags) >> 2) & 7)
+#define NET_APP_NO_READ    0x20
+#define NET_APP_SHUT_WR    0x40
+#define NET_APP_CLOSE      0x80
 
 extern const uint32_t NET_TICK_MS[8];
 

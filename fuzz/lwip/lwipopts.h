@@ -3,30 +3,16 @@
  * (kernel/net/lwip/lwipopts.h, reached with #include_next: the harness's
  * include path has fuzz/lwip first and kernel/net/lwip last, after the
  * system headers, so that the kernel's stdlib.h shim is not seen), so the
- * protocols, windows, queue bounds and "no reassembly" fuzzed are the
- * kernel's. Only how lwIP runs differs: one thread, no operating system
- * (NO_SYS: the harness feeds frames and moves the clock itself), the C
- * library's heap (ASan watches every pbuf and segment), and no netconn
- * API, which needs threads (the kernel's socket layer above it is not in
- * this harness).
+ * protocols, windows, queue bounds, "no reassembly", the netconn API and
+ * core locking fuzzed are the kernel's. Only two things differ: the C
+ * library's heap (ASan watches every pbuf and segment), and lwIP's
+ * operating-system layer, which is fuzz/lwip/sys_arch_host.c (one thread,
+ * nothing waits) instead of the kernel's threads.
  */
 #ifndef CARAPACE_FUZZ_LWIPOPTS_H
 #define CARAPACE_FUZZ_LWIPOPTS_H
 
 #include_next <lwipopts.h>
-
-#undef NO_SYS
-#define NO_SYS 1
-/* Nothing runs beside the harness: no protection, no core lock to check. */
-#define SYS_LIGHTWEIGHT_PROT 0
-#undef LWIP_TCPIP_CORE_LOCKING
-#define LWIP_TCPIP_CORE_LOCKING 0
-#undef LWIP_ASSERT_CORE_LOCKED
-#undef LWIP_NETCONN
-#define LWIP_NETCONN 0
-#undef LWIP_SO_RCVTIMEO
-#undef LWIP_SO_SNDTIMEO
-#undef LWIP_SO_RCVBUF
 
 #undef mem_clib_malloc
 #undef mem_clib_free

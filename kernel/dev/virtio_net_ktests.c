@@ -206,6 +206,13 @@ static int ktest_net_serve(void)
 		(unsigned long long)ns.rx_frames, (unsigned long long)ns.rx_to_stack,
 		(unsigned long long)ns.rx_classifier_drops, (unsigned long long)ns.rx_bad_length,
 		(unsigned long long)ns.tx_frames, (unsigned long long)ns.tx_errors);
+	/* The rest of the frames in, so that a test can account for every one
+	 * (scripts/fuzz-net): a socket's net channel took them, or netdev
+	 * dropped them itself. */
+	kprintf("net-serve: to a net channel %llu, input queue full %llu, no memory %llu, "
+		"before the stack attached %llu\n",
+		(unsigned long long)ns.rx_to_channel, (unsigned long long)ns.rx_queue_full,
+		(unsigned long long)ns.rx_no_memory, (unsigned long long)ns.rx_not_attached);
 	if (!quit) {
 		kprintf("net-serve: no quit frame within 60 s\n");
 		return 1;
