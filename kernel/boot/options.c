@@ -565,16 +565,30 @@ static int apply_api_addr(struct parser *p, struct boot_options *o,
 	return 0;
 }
 
-/* net.wait=SECONDS: 0 to 600, decimal. */
-static int apply_net_wait(struct parser *p, struct boot_options *o,
-			  const char *word, const char *value)
+/*
+ * A decimal number of at most max (< UINT_MAX / 10) and nothing else: no
+ * sign, no space, no suffix. False for anything else, or an empty value.
+ */
+static bool parse_decimal(const char *value, unsigned max, unsigned *out)
 {
 	unsigned n = 0;
 	const char *c = value;
 
-	for (; *c >= '0' && *c <= '9' && n <= 600; c++)
+	for (; *c >= '0' && *c <= '9' && n <= max; c++)
 		n = n * 10 + (unsigned)(*c - '0');
-	if (*c != '\0' || c == value || n > 600)
+	if (*c != '\0' || c == value || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* net.wait=SECONDS: 0 to 600, decimal. */
+static int apply_net_wait(struct parser *p, struct boot_options *o,
+			  const char *word, const char *value)
+{
+	unsigned n;
+
+	if (!parse_decimal(value, 600, &n))
 		return fail(p, -EINVAL, "boot option '%s': the wait must be 0 to 600 seconds",
 			    word);
 	o->net_wait_set = true;
@@ -586,12 +600,9 @@ static int apply_net_wait(struct parser *p, struct boot_options *o,
 static int apply_api_port(struct parser *p, struct boot_options *o,
 			  const char *word, const char *value)
 {
-	unsigned n = 0;
-	const char *c = value;
+	unsigned n;
 
-	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
-		n = n * 10 + (unsigned)(*c - '0');
-	if (*c != '\0' || n == 0 || n > 65535 || value[0] == '0')
+	if (!parse_decimal(value, 65535, &n) || n == 0 || value[0] == '0')
 		return fail(p, -EINVAL, "boot option '%s': the port must be 1 to 65535", word);
 	o->api_port = (uint16_t)n;
 	return 0;
