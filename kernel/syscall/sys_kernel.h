@@ -67,10 +67,17 @@ void sys_signal_pipe(void);
 /*
  * sys_signal.c: the interval timer expired (sys_itimer.c's thread):
  * SIGALRM. Ignored: nothing; blocked: kept; a handler runs when an
- * application thread's next system call returns (pause and rt_sigsuspend
- * wake for it); the default action ends the run (EXIT_SIGALRM).
+ * application thread's next system call returns (pause, rt_sigsuspend and
+ * the sleeps are cut short by it); the default action ends the run
+ * (EXIT_SIGALRM).
  */
 void sys_signal_alarm(void);
+/*
+ * sys_signal.c: the syscall layer's sleeps (nanosleep, clock_nanosleep):
+ * ns, unless a signal from another thread with a handler comes first:
+ * then -EINTR and the time left in *left_ns.
+ */
+int sys_signal_sleep(uint64_t ns, uint64_t *left_ns);
 void sys_itimer_register(syscall_handler_fn *table);
 void sys_prctl_register(syscall_handler_fn *table);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <carapace/app_copy.h>
+#include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
@@ -142,10 +143,10 @@ static void default_action(int sig, const char *why)
  * signal around its tkill, so this is how raise works at all). Otherwise
  * its default action, or its handler: a synchronous signal's runs when the
  * raising call returns; one from another thread when the next system call
- * of an application thread returns, pause and rt_sigsuspend waking for it
- * (sys_signal_deliver). A thread that makes no system call, or sleeps in
- * another call (nanosleep, read), is not interrupted. True when a handler
- * is to run.
+ * of an application thread returns (sys_signal_deliver), or one asleep in
+ * pause, rt_sigsuspend or a sleep claims it (wait_for_signal). A thread
+ * that makes no system call, or blocks in another call (read, futex), is
+ * not interrupted. True when a handler is to run.
  */
 static bool raise_signal(int sig, const char *why, bool synchronous)
 {
@@ -478,12 +479,52 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	return 0;
 }
 
-/* Whether a signal from another thread waits that the mask lets through. */
-static bool signal_came(void *arg)
+/*
+ * For a thread asleep in pause, rt_sigsuspend or a sleep: takes the signals
+ * from other threads that the mask lets through (into *arg) so that one
+ * sleeper, not every one, is cut short, as Linux gives a process's signal
+ * to one thread. Called under the wait queue's lock.
+ */
+static bool signal_claimed(void *arg)
 {
-	(void)arg;
-	return __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE) &
-	       ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);
+	uint64_t *claimed = arg;
+	uint64_t pending = __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE), mine;
+
+	do {
+		mine = pending & ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);
+		if (!mine)
+			return false;
+	} while (!__atomic_compare_exchange_n(&async_pending, &pending, pending & ~mine, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	*claimed = mine;
+	return true;
+}
+
+/* Sleeps until this thread claimed a signal (its handler then runs as the
+ * call returns), or until deadline_ns (0: none). True when one came. */
+static bool wait_for_signal(uint64_t deadline_ns)
+{
+	uint64_t claimed = 0;
+
+	if (waitqueue_wait_event(&signal_wq, signal_claimed, &claimed, deadline_ns) != 0)
+		return false;
+	while (claimed) {
+		thread_signal_raise(__builtin_ctzll(claimed) + 1);
+		claimed &= claimed - 1;
+	}
+	return true;
+}
+
+int sys_signal_sleep(uint64_t ns, uint64_t *left_ns)
+{
+	uint64_t start = clock_ns();
+	uint64_t deadline = ns > UINT64_MAX - start ? UINT64_MAX : start + ns, now;
+
+	if (!wait_for_signal(deadline))
+		return 0; /* slept it all */
+	now = clock_ns();
+	*left_ns = deadline > now ? deadline - now : 0;
+	return -EINTR;
 }
 
 /* pause: sleeps until a handler is to run, which it does as the call
@@ -492,7 +533,7 @@ static long sys_pause(const struct syscall_env *env, const long args[SYSCALL_MAX
 {
 	(void)env;
 	(void)args;
-	waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+	wait_for_signal(0);
 	return -EINTR;
 }
 
@@ -516,7 +557,7 @@ static long sys_rt_sigsuspend(const struct syscall_env *env, const long args[SYS
 	blocked = mask & ~UNBLOCKABLE;
 	mutex_unlock(&signal_lock);
 	if (!raise_unblocked()) /* one kept while blocked runs at once */
-		waitqueue_wait_event(&signal_wq, signal_came, NULL, 0);
+		wait_for_signal(0);
 	return -EINTR;
 }
 

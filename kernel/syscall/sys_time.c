@@ -126,11 +126,24 @@ int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns)
 	return 0;
 }
 
-/* Sleeps ns, never interrupted (no signals are delivered): rem is not written. */
-static void sleep_for(const struct syscall_env *env, uint64_t ns)
+/*
+ * Sleeps ns. A signal whose handler is to run cuts it short (-EINTR), as
+ * on Linux; the time left goes to rem when the caller gave one. A sleep
+ * that ran out leaves rem alone.
+ */
+static long sleep_for(const struct syscall_env *env, uint64_t ns, long rem)
 {
-	if (ns)
-		env->sleep_ns(env->ctx, ns);
+	uint64_t left = 0;
+	struct linux_timespec ts;
+
+	if (!ns || env->sleep_ns(env->ctx, ns, &left) == 0)
+		return 0;
+	if (rem) {
+		ts.tv_sec = (int64_t)(left / NS_PER_SECOND);
+		ts.tv_nsec = (int64_t)(left % NS_PER_SECOND);
+		memcpy((void *)rem, &ts, sizeof(ts));
+	}
+	return -EINTR;
 }
 
 long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -140,8 +153,7 @@ long sys_nanosleep(const struct syscall_env *env, const long args[SYSCALL_MAX_AR
 
 	if (rc)
 		return rc;
-	sleep_for(env, ns);
-	return 0;
+	return sleep_for(env, ns, args[1]);
 }
 
 /*
@@ -166,6 +178,6 @@ long sys_clock_nanosleep(const struct syscall_env *env, const long args[SYSCALL_
 									 : SYSCALL_CLOCK_MONOTONIC);
 		ns = ns > now ? ns - now : 0;
 	}
-	sleep_for(env, ns);
-	return 0;
+	/* An absolute sleep is simply asked again: Linux writes no rem for it. */
+	return sleep_for(env, ns, flags & LINUX_TIMER_ABSTIME ? 0 : args[3]);
 }

@@ -118,10 +118,10 @@ static uint64_t read_clock(void *ctx, enum syscall_clock clock)
 	}
 }
 
-static void sleep_thread(void *ctx, uint64_t ns)
+static int sleep_thread(void *ctx, uint64_t ns, uint64_t *left_ns)
 {
 	(void)ctx;
-	thread_sleep_ns(ns);
+	return sys_signal_sleep(ns, left_ns);
 }
 
 static void random_for_syscalls(void *ctx, void *buf, size_t len)

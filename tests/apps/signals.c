@@ -8,8 +8,8 @@
  * with the default action ends the run (Carapace: status 148 and a line
  * naming SIGTERM; Linux: killed by signal 15). "alarm": SIGALRM from the
  * timer reaches its handler: in pause (EINTR), in rt_sigsuspend with
- * SIGALRM blocked around it (the mask is back after), and in a loop of
- * system calls. Integration cases app-signals*.
+ * SIGALRM blocked around it (the mask is back after), in a loop of
+ * system calls, and in sleep (cut short, the time left returned). Integration cases app-signals*.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +46,7 @@ static int alarm_mode(void)
 {
 	struct itimerval every = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
 	sigset_t alrm, none, now;
+	unsigned left;
 	int rc, e;
 
 	install(SIGALRM, 0);
@@ -76,6 +77,11 @@ static int alarm_mode(void)
 		getppid();
 	printf("signals: alarm: a loop of system calls saw the handler: %d time(s)\n",
 	       count[SIGALRM]);
+
+	alarm(1);
+	left = sleep(5);
+	printf("signals: alarm: sleep(5) cut short: %s, handler ran %d time(s)\n",
+	       left > 0 && left < 5 ? "yes" : "no", count[SIGALRM]);
 	return 0;
 }
 

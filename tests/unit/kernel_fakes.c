@@ -669,10 +669,12 @@ static uint64_t env_clock(void *ctx, enum syscall_clock c)
 	return clock_ns() + (c == SYSCALL_CLOCK_REALTIME ? 1700000000000000000ull : 0);
 }
 
-static void env_sleep(void *ctx, uint64_t ns)
+static int env_sleep(void *ctx, uint64_t ns, uint64_t *left_ns)
 {
 	(void)ctx;
-	thread_sleep_ns(ns);
+	(void)left_ns;
+	thread_sleep_ns(ns); /* no signal comes on the fake kernel */
+	return 0;
 }
 
 static void env_random(void *ctx, void *buf, size_t len)

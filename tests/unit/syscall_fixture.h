@@ -37,6 +37,7 @@ static struct {
 	uint8_t *rw, *ro, *guard;
 	uint64_t now_ns;     /* every clock reads this, plus an offset each */
 	uint64_t slept_ns;   /* what the sleeps asked for, in all */
+	uint64_t signal_after_ns; /* the next sleep is cut short after this (0: never) */
 	char lines[MAX_LINES][96];
 	int nlines;
 	uintptr_t clear_tid;
@@ -82,11 +83,21 @@ static uint64_t fake_clock(void *ctx, enum syscall_clock clock)
 }
 
 /* A sleep moves every clock on by the time asked. */
-static void fake_sleep(void *ctx, uint64_t ns)
+static int fake_sleep(void *ctx, uint64_t ns, uint64_t *left_ns)
 {
+	uint64_t after = fx.signal_after_ns;
+
 	(void)ctx;
+	fx.signal_after_ns = 0;
+	if (after && after < ns) {
+		fx.now_ns += after;
+		fx.slept_ns += after;
+		*left_ns = ns - after;
+		return -EINTR;
+	}
 	fx.now_ns += ns;
 	fx.slept_ns += ns;
+	return 0;
 }
 
 static void fake_random(void *ctx, void *buf, size_t len)

@@ -185,7 +185,7 @@ static void test_clocks(void **state)
 	assert_int_equal(sys(__NR_clock_gettime, 0, at(RW_END, 15), 0, 0, 0, 0),
 			 -EFAULT);
 
-	/* The sleeps (no signal interrupts them: rem is never written). */
+	/* The sleeps (rem written only when a signal cuts one short: below). */
 	ts[0] = 1;
 	ts[1] = 5;
 	assert_int_equal(sys(__NR_nanosleep, (long)ts, 0, 0, 0, 0, 0), 0);
@@ -212,6 +212,28 @@ static void test_clocks(void **state)
 	assert_int_equal(sys(__NR_clock_nanosleep, 3, 0, (long)ts, 0, 0, 0), -ENOTSUP);
 	assert_int_equal(sys(__NR_clock_nanosleep, 11, 0, (long)ts, 0, 0, 0), -EINVAL);
 	assert_int_equal(fx.slept_ns, 3000000012ull);
+
+	/* A signal 0.25 s into a 1 s sleep: -EINTR and 0.75 s in rem. */
+	ts[0] = 1;
+	ts[1] = 0;
+	ts[2] = ts[3] = -7;
+	fx.signal_after_ns = 250000000;
+	assert_int_equal(sys(__NR_nanosleep, (long)ts, (long)(ts + 2), 0, 0, 0, 0), -EINTR);
+	assert_int_equal(ts[2], 0);
+	assert_int_equal(ts[3], 750000000);
+	fx.signal_after_ns = 250000000;
+	assert_int_equal(sys(__NR_clock_nanosleep, 1, 0, (long)ts, (long)(ts + 2), 0, 0), -EINTR);
+	assert_int_equal(ts[3], 750000000);
+	/* No rem given, or an absolute sleep: nothing written. */
+	fx.signal_after_ns = 250000000;
+	assert_int_equal(sys(__NR_nanosleep, (long)ts, 0, 0, 0, 0, 0), -EINTR);
+	ts[0] = (int64_t)(fx.now_ns / 1000000000) + 2;
+	ts[1] = 0;
+	ts[2] = ts[3] = -7;
+	fx.signal_after_ns = 250000000;
+	assert_int_equal(sys(__NR_clock_nanosleep, 1, 1, (long)ts, (long)(ts + 2), 0, 0), -EINTR);
+	assert_int_equal(ts[2], -7);
+	assert_int_equal(ts[3], -7);
 }
 
 static void test_time_of_day(void **state)

@@ -129,8 +129,12 @@ struct syscall_env {
 	void (*log)(void *ctx, const char *line);
 	/* Reads a clock in nanoseconds. */
 	uint64_t (*clock_ns)(void *ctx, enum syscall_clock clock);
-	/* Puts the calling thread to sleep for ns > 0 nanoseconds. */
-	void (*sleep_ns)(void *ctx, uint64_t ns);
+	/*
+	 * Puts the calling thread to sleep for ns > 0 nanoseconds: 0; or
+	 * -EINTR when a signal's handler is to run first, the time left in
+	 * *left_ns.
+	 */
+	int (*sleep_ns)(void *ctx, uint64_t ns, uint64_t *left_ns);
 	/* Fills buf with len bytes from the kernel's random generator. */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* The calling thread's id. */
