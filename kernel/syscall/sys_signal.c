@@ -157,7 +157,7 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 	act = actions[sig - 1];
 	is_blocked = blocked & BIT(sig);
 	if (act.handler != LINUX_SIG_IGN)
-		pending_why[sig - 1] = why;
+		__atomic_store_n(&pending_why[sig - 1], why, __ATOMIC_RELAXED);
 	if (is_blocked && act.handler != LINUX_SIG_IGN)
 		pending_blocked |= BIT(sig);
 	mutex_unlock(&signal_lock);
@@ -181,19 +181,21 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 static bool raise_unblocked(void)
 {
 	bool handler = false;
-	const char *why[LINUX_NSIG];
 	uint64_t now;
 
+	/* Every rt_sigprocmask comes here (musl's raise and pthread calls make
+	 * many): with nothing let through, one look under the lock is all. */
 	mutex_lock(&signal_lock);
 	now = pending_blocked & ~blocked;
 	pending_blocked &= ~now;
-	memcpy(why, pending_why, sizeof(why));
 	mutex_unlock(&signal_lock);
 	while (now) {
 		int sig = __builtin_ctzll(now) + 1;
 
 		now &= now - 1;
-		handler |= raise_signal(sig, why[sig - 1], true);
+		/* Its reason stays put: it is rewritten only when the signal is raised again. */
+		handler |= raise_signal(sig, __atomic_load_n(&pending_why[sig - 1], __ATOMIC_RELAXED),
+					true);
 	}
 	return handler;
 }
