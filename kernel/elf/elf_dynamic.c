@@ -273,6 +273,12 @@ static int check_reloc(struct elf_object *obj, uint64_t i, char *err, size_t err
 	if (type == R_X86_64_COPY) {
 		struct elf64_sym s;
 		elf_read_sym(obj, sym, &s);
+		/* It copies another object's definition: a local symbol would have
+		 * the copy read this object's memory at any value it names. */
+		if (ELF_ST_BIND(s.info) == STB_LOCAL)
+			return elf_fail(err, errlen, -ENOEXEC,
+					"relocation %llu: COPY of a local symbol",
+					(unsigned long long)i);
 		seg = elf_segment_of(obj, r.offset, s.size);
 	} else {
 		seg = elf_segment_of(obj, r.offset, sizeof(uint64_t));
