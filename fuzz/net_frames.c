@@ -73,8 +73,11 @@ void net_frames_csum_update32(uint8_t csum[2], uint32_t old_value, uint32_t new_
 	put16(csum, fold(sum));
 }
 
-/* The checksum of an upper-layer message l4[0..n) with the pseudo-header's sum. */
-static void fix_l4(uint8_t *l4, size_t n, uint8_t proto, uint32_t pseudo, int v6)
+/*
+ * The checksum of an upper-layer message l4[0..n) with the pseudo-header's
+ * sum; where it is in l4 (0 for a message without one).
+ */
+static size_t fix_l4(uint8_t *l4, size_t n, uint8_t proto, uint32_t pseudo)
 {
 	size_t at;
 
@@ -85,32 +88,36 @@ static void fix_l4(uint8_t *l4, size_t n, uint8_t proto, uint32_t pseudo, int v6
 	else if ((proto == IP_ICMP || proto == IP6_ICMP) && n >= 4)
 		at = 2;
 	else
-		return;
+		return 0;
 	if (proto == IP_UDP)
 		put16(l4 + 4, (uint32_t)n);
 	put16(l4 + at, 0);
 	uint32_t sum = proto == IP_ICMP ? 0 : pseudo + proto + (uint32_t)(n >> 16) + (n & 0xffff);
 	uint16_t c = fold(sum16(l4, n, sum));
 
-	if (proto == IP_UDP && c == 0 && !v6)
-		c = 0xffff; /* 0 means "no checksum" in IPv4 UDP */
+	/* 0 means "no checksum" in IPv4 UDP; IPv6 forbids it (RFC 8200 8.1). */
+	if (proto == IP_UDP && c == 0)
+		c = 0xffff;
 	put16(l4 + at, c);
+	return at;
 }
 
-static void fix_ipv4(uint8_t *ip, size_t n)
+static size_t fix_ipv4(uint8_t *ip, size_t n)
 {
 	size_t ihl = (size_t)(ip[0] & 15) * 4;
 
 	if (ihl < 20 || ihl > n)
-		return;
+		return 0;
 	if (n > 65535)
 		n = 65535;
 	put16(ip + 2, (uint32_t)n);
 	put16(ip + 10, 0);
 	put16(ip + 10, fold(sum16(ip, ihl, 0)));
 	if (get16(ip + 6) & 0x3fff)
-		return; /* a fragment: its upper-layer checksum spans the others too */
-	fix_l4(ip + ihl, n - ihl, ip[9], sum16(ip + 12, 8, 0), 0);
+		return 0; /* a fragment: its upper-layer checksum spans the others too */
+	size_t at = fix_l4(ip + ihl, n - ihl, ip[9], sum16(ip + 12, 8, 0));
+
+	return at ? ihl + at : 0;
 }
 
 /* Where the upper-layer header of an IPv6 packet is (after the simple
@@ -132,29 +139,34 @@ static size_t ipv6_upper(const uint8_t *ip, size_t n, uint8_t *proto)
 	return at <= n ? at : 0;
 }
 
-static void fix_ipv6(uint8_t *ip, size_t n)
+static size_t fix_ipv6(uint8_t *ip, size_t n)
 {
 	uint8_t proto;
-	size_t at;
+	size_t at, csum_at;
 
 	if (n < 40)
-		return;
+		return 0;
 	put16(ip + 4, (uint32_t)(n - 40 > 65535 ? 65535 : n - 40));
 	at = ipv6_upper(ip, n, &proto);
-	if (at)
-		fix_l4(ip + at, n - at, proto, sum16(ip + 8, 32, 0), 1);
+	if (!at)
+		return 0;
+	csum_at = fix_l4(ip + at, n - at, proto, sum16(ip + 8, 32, 0));
+	return csum_at ? at + csum_at : 0;
 }
 
-void net_frames_fix(uint8_t *frame, size_t len)
+size_t net_frames_fix(uint8_t *frame, size_t len)
 {
+	size_t at = 0;
+
 	if (len < ETH_HLEN + 20)
-		return;
+		return 0;
 	uint16_t type = get16(frame + 12);
 
 	if (type == 0x0800 && (frame[ETH_HLEN] >> 4) == 4)
-		fix_ipv4(frame + ETH_HLEN, len - ETH_HLEN);
+		at = fix_ipv4(frame + ETH_HLEN, len - ETH_HLEN);
 	else if (type == 0x86dd && (frame[ETH_HLEN] >> 4) == 6)
-		fix_ipv6(frame + ETH_HLEN, len - ETH_HLEN);
+		at = fix_ipv6(frame + ETH_HLEN, len - ETH_HLEN);
+	return at ? ETH_HLEN + at : 0;
 }
 
 long net_frames_tcp_offset(const uint8_t *frame, size_t len)

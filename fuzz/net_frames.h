@@ -48,8 +48,12 @@ struct net_record {
 /* The next record at *at of data[0..size); 0 when none is left. */
 int net_record_next(const uint8_t *data, size_t size, size_t *at, struct net_record *out);
 
-/* Rewrites the lengths and checksums of frame[0..len) to match it. */
-void net_frames_fix(uint8_t *frame, size_t len);
+/*
+ * Rewrites the lengths and checksums of frame[0..len) to match it; returns
+ * where the upper-layer (TCP, UDP, ICMP, ICMPv6) checksum it wrote is in
+ * frame, or 0 when it wrote none.
+ */
+size_t net_frames_fix(uint8_t *frame, size_t len);
 
 /* Where frame's TCP header is, or -1 (IPv4 or IPv6 without extension headers). */
 long net_frames_tcp_offset(const uint8_t *frame, size_t len);
