@@ -51,7 +51,7 @@ const char *halloc_violation_name(enum halloc_violation v)
 		       ? violation_names[v] : "?";
 }
 
-static void violation(struct halloc *h, enum halloc_violation kind, uintptr_t addr,
+void halloc_violation(struct halloc *h, enum halloc_violation kind, uintptr_t addr,
 		      uintptr_t block, size_t size, const char *what)
 {
 	struct halloc_report r = { kind, addr, block, size, what };
@@ -76,61 +76,6 @@ static uint64_t random64(struct halloc *h)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
-}
-
-/* A block's canary: the secret mixed with its address; its first byte is never 0. */
-static uint64_t canary_of(const struct halloc *h, uintptr_t block)
-{
-	uint64_t c = h->canary_secret ^ ((uint64_t)block * 0xff51afd7ed558ccdull);
-
-	return c | 0x80;
-}
-
-static void write_canary(const struct halloc *h, uintptr_t block, size_t size)
-{
-	uint64_t c = canary_of(h, block);
-
-	memcpy((void *)(block + size), &c, sizeof(c));
-}
-
-static bool canary_intact(const struct halloc *h, uintptr_t block, size_t size)
-{
-	uint64_t c;
-
-	memcpy(&c, (const void *)(block + size), sizeof(c));
-	return c == canary_of(h, block);
-}
-
-/*
- * The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. The
- * common case, all zero, ORs the words together, eight per loop step:
- * under TCG (no SIMD in the kernel) every instruction is emulated, and
- * the loop's own three per step were a third of the check's cost.
- */
-static uintptr_t first_nonzero(uintptr_t p, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	size_t n = len / 8, i = 0;
-	uint64_t any = 0;
-
-	for (; i + 8 <= n; i += 8)
-		any |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
-		       w[i + 7];
-	for (; i < n; i++)
-		any |= w[i];
-	if (!any)
-		return 0;
-	for (size_t i = 0; i < len / 8; i++) {
-		if (w[i]) {
-			const uint8_t *b = (const uint8_t *)&w[i];
-			int j = 0;
-
-			while (!b[j])
-				j++;
-			return (uintptr_t)(b + j);
-		}
-	}
-	return 0;
 }
 
 int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t base,
@@ -254,7 +199,7 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	slot = pick_slot(h, a, m);
 	p = halloc_cell_base(a, (uint32_t)cell) + (uintptr_t)slot * a->slot_bytes;
 	if ((bad = first_nonzero(p, a->slot_bytes))) {
-		violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
+		halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
 			  "a freed heap block was written to after it was freed");
 		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
 		return NULL;
@@ -271,14 +216,28 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	return (void *)p;
 }
 
-/* Packs a quarantined slot as (area << 48) | (slot << 32) | cell. */
-static uint64_t slot_key(int area, uint32_t cell, uint32_t slot)
+int64_t halloc_slot_take(struct halloc *h, int area)
 {
-	return ((uint64_t)area << 48) | ((uint64_t)slot << 32) | cell;
+	struct halloc_area *a = &h->areas[area];
+	int64_t cell = a->partial ? (int64_t)a->partial - 1 : slab_new(h, a);
+	struct slab_meta *m;
+	uint32_t slot;
+
+	if (cell < 0)
+		return -1;
+	m = slab_meta(a, (uint32_t)cell);
+	slot = pick_slot(h, a, m);
+	if (m->nfree == a->nslots)
+		a->nempty--; /* a spare no more */
+	slab_states(m)[slot] = SLOT_CACHED;
+	m->free_bits[slot / 64] &= ~(1ull << (slot % 64));
+	if (--m->nfree == 0)
+		partial_remove(a, (uint32_t)cell);
+	return (int64_t)slot_key(area, (uint32_t)cell, slot);
 }
 
-/* A quarantined slot becomes free (it is checked when handed out again). */
-static void slot_release(struct halloc *h, uint64_t key)
+/* A quarantined or cached slot becomes free (it is checked when handed out again). */
+void halloc_slot_release(struct halloc *h, uint64_t key)
 {
 	struct halloc_area *a = &h->areas[key >> 48];
 	uint32_t cell = (uint32_t)key, slot = (uint32_t)(key >> 32) & 0xffff;
@@ -292,7 +251,7 @@ static void slot_release(struct halloc *h, uint64_t key)
 		slab_emptied(h, a, cell);
 }
 
-static void quarantine_small(struct halloc *h, uint64_t key)
+void halloc_quarantine_small(struct halloc *h, uint64_t key)
 {
 	if (h->nquarantine < HALLOC_QUARANTINE) {
 		h->quarantine[h->nquarantine++] = key;
@@ -301,7 +260,7 @@ static void quarantine_small(struct halloc *h, uint64_t key)
 		uint64_t old = h->quarantine[victim];
 
 		h->quarantine[victim] = key;
-		slot_release(h, old);
+		halloc_slot_release(h, old);
 	}
 }
 
@@ -317,24 +276,24 @@ static bool small_check(struct halloc *h, const struct halloc_where *w, uintptr_
 	uintptr_t off = p - halloc_cell_base(a, w->cell);
 
 	if (m->state == CELL_RELEASED) {
-		violation(h, HALLOC_DOUBLE_FREE, p, p, 0,
+		halloc_violation(h, HALLOC_DOUBLE_FREE, p, p, 0,
 			  "the block's slab was already emptied and released");
 		return false;
 	}
 	if (m->state != CELL_ACTIVE || off >= (uintptr_t)a->nslots * a->slot_bytes ||
 	    off % a->slot_bytes) {
-		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+		halloc_violation(h, HALLOC_INVALID_FREE, p, 0, 0,
 			  "not the start of a heap block (an interior or stray pointer)");
 		return false;
 	}
 	*slot = (uint32_t)(off / a->slot_bytes);
 	if (slab_states(m)[*slot] != SLOT_USED) {
-		violation(h, HALLOC_DOUBLE_FREE, p, p, 0, "the block is already free");
+		halloc_violation(h, HALLOC_DOUBLE_FREE, p, p, 0, "the block is already free");
 		return false;
 	}
 	*size = slab_sizes(m, a->nslots)[*slot];
 	if (!canary_intact(h, p, *size)) {
-		violation(h, HALLOC_HEAP_OVERFLOW, p + *size, p, *size,
+		halloc_violation(h, HALLOC_HEAP_OVERFLOW, p + *size, p, *size,
 			  "the canary after the block was overwritten");
 		return false;
 	}
@@ -352,7 +311,7 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 	slab_states(m)[slot] = SLOT_QUARANTINED;
 	h->stats.requested -= size;
 	h->stats.blocks--;
-	quarantine_small(h, slot_key((int)(a - h->areas), w->cell, slot));
+	halloc_quarantine_small(h, slot_key((int)(a - h->areas), w->cell, slot));
 }
 
 /* --- Large blocks ----------------------------------------------------- */
@@ -371,7 +330,7 @@ static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, 
 
 	/* A medium block's pages stayed writable: still all zero, or written after free. */
 	if (open && (bad = first_nonzero(start, cached))) {
-		violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
+		halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
 			  "a freed heap block was written to after it was freed");
 		memset((void *)start, 0, cached); /* a host test carries on */
 	}
@@ -527,11 +486,11 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
 	struct large_meta *m = halloc_cell_meta(w->area, w->cell);
 
 	if (m->ptr == p && (m->state == CELL_QUARANTINED || m->state == CELL_RELEASED)) {
-		violation(h, HALLOC_DOUBLE_FREE, p, p, m->size, "the block is already free");
+		halloc_violation(h, HALLOC_DOUBLE_FREE, p, p, m->size, "the block is already free");
 		return false;
 	}
 	if (m->ptr != p || m->state != CELL_ACTIVE) {
-		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+		halloc_violation(h, HALLOC_INVALID_FREE, p, 0, 0,
 			  "not the start of a heap block (an interior or stray pointer)");
 		return false;
 	}
@@ -626,7 +585,7 @@ static bool check_block(struct halloc *h, uintptr_t p, struct halloc_where *w, s
 {
 	halloc_locate(h, p, w);
 	if (!w->area || !w->in_cells) {
-		violation(h, HALLOC_INVALID_FREE, p, 0, 0,
+		halloc_violation(h, HALLOC_INVALID_FREE, p, 0, 0,
 			  w->area ? "not the start of a heap block (an interior or stray pointer)"
 				  : "not a heap pointer (stack, global or foreign memory)");
 		return false;
@@ -649,6 +608,8 @@ void *halloc_malloc(struct halloc *h, size_t size)
 {
 	void *p;
 
+	if (h->be->cache_get && size <= HALLOC_MAX_SMALL && halloc_cache_malloc(h, size, &p))
+		return p;
 	h->be->lock(h->be->ctx);
 	p = alloc_locked(h, size, MIN_ALIGN);
 	h->be->unlock(h->be->ctx);
@@ -681,7 +642,7 @@ void halloc_free(struct halloc *h, void *ptr)
 	uint32_t slot = 0;
 	size_t size;
 
-	if (!ptr)
+	if (!ptr || (h->be->cache_get && halloc_cache_free(h, (uintptr_t)ptr)))
 		return;
 	h->be->lock(h->be->ctx);
 	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot))

@@ -6,6 +6,10 @@
 #ifndef HALLOC_IMPL_H
 #define HALLOC_IMPL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
 #include <carapace/halloc.h>
 
 #ifdef CARAPACE_SAN_KASAN
@@ -37,6 +41,7 @@ enum slot_state {
 	SLOT_FREE = 0,    /* all zero, may be handed out */
 	SLOT_USED,
 	SLOT_QUARANTINED, /* freed and zeroed, not yet reusable */
+	SLOT_CACHED,      /* free, all zero, taken by a cache to be handed out without the lock */
 };
 
 /* Metadata of a slab; the slot states and sizes follow it. */
@@ -79,6 +84,80 @@ void *halloc_cell_meta(const struct halloc_area *a, uint32_t cell);
 /* A cell to use (a released one first, else a fresh one, metadata mapped): index, or -1. */
 int64_t halloc_take_cell(struct halloc *h, struct halloc_area *a);
 void halloc_give_cell(struct halloc_area *a, uint32_t cell);
+
+/* halloc.c */
+void halloc_violation(struct halloc *h, enum halloc_violation kind, uintptr_t addr,
+		      uintptr_t block, size_t size, const char *what);
+/* Takes a random free slot of a small area out of its slab, as SLOT_CACHED: its key, or -1. */
+int64_t halloc_slot_take(struct halloc *h, int area);
+void halloc_slot_release(struct halloc *h, uint64_t key);
+void halloc_quarantine_small(struct halloc *h, uint64_t key);
+
+/* halloc_cache.c: the operations served by a cache, or false (take the lock). */
+bool halloc_cache_malloc(struct halloc *h, size_t size, void **out);
+bool halloc_cache_free(struct halloc *h, uintptr_t p);
+
+/* A block's canary: the secret mixed with its address; its first byte is never 0. */
+static inline uint64_t canary_of(const struct halloc *h, uintptr_t block)
+{
+	uint64_t c = h->canary_secret ^ ((uint64_t)block * 0xff51afd7ed558ccdull);
+
+	return c | 0x80;
+}
+
+static inline void write_canary(const struct halloc *h, uintptr_t block, size_t size)
+{
+	uint64_t c = canary_of(h, block);
+
+	memcpy((void *)(block + size), &c, sizeof(c));
+}
+
+static inline bool canary_intact(const struct halloc *h, uintptr_t block, size_t size)
+{
+	uint64_t c;
+
+	memcpy(&c, (const void *)(block + size), sizeof(c));
+	return c == canary_of(h, block);
+}
+
+/*
+ * The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. The
+ * common case, all zero, ORs the words together, eight per loop step:
+ * under TCG (no SIMD in the kernel) every instruction is emulated, and
+ * the loop's own three per step were a third of the check's cost.
+ */
+static inline uintptr_t first_nonzero(uintptr_t p, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	size_t n = len / 8, i = 0;
+	uint64_t any = 0;
+
+	for (; i + 8 <= n; i += 8)
+		any |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
+		       w[i + 7];
+	for (; i < n; i++)
+		any |= w[i];
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < len / 8; i++) {
+		if (w[i]) {
+			const uint8_t *b = (const uint8_t *)&w[i];
+			int j = 0;
+
+			while (!b[j])
+				j++;
+			return (uintptr_t)(b + j);
+		}
+	}
+	return 0;
+}
+
+
+/* Packs a quarantined or cached slot as (area << 48) | (slot << 32) | cell. */
+static inline uint64_t slot_key(int area, uint32_t cell, uint32_t slot)
+{
+	return ((uint64_t)area << 48) | ((uint64_t)slot << 32) | cell;
+}
 
 static inline uint8_t *slab_states(struct slab_meta *m)
 {

@@ -45,6 +45,9 @@ static void area_setup(struct halloc_area *a, uintptr_t base, uintptr_t meta,
 
 	a->base = base;
 	a->meta = meta;
+	a->cell_shift = (uint32_t)__builtin_ctzll(a->cell_bytes); /* a power of two */
+	if (a->slot_bytes)
+		a->slot_recip = (uint32_t)((((uint64_t)1 << 32) + a->slot_bytes - 1) / a->slot_bytes);
 	a->ncells_max = (uint32_t)(by_space < by_meta ? by_space : by_meta);
 	if (a->ncells_max > UINT32_MAX - 1)
 		a->ncells_max = UINT32_MAX - 1;
@@ -82,6 +85,11 @@ int halloc_layout_init(struct halloc *h, uintptr_t base, size_t bytes)
 		area_setup(a, base + zone * (n + 1), base + meta_slice * n, zone, meta_slice);
 	}
 	h->nareas = n;
+	for (uint32_t i = 0, c = 0; i < sizeof(h->class_of); i++) {
+		while (slot_sizes[c] < i * 16)
+			c++;
+		h->class_of[i] = (uint8_t)c;
+	}
 	return 0;
 }
 
@@ -131,7 +139,7 @@ void halloc_locate(const struct halloc *h, uintptr_t p, struct halloc_where *w)
 	if (zone > (size_t)h->nareas)
 		return;
 	a = &h->areas[zone - 1];
-	cell = (p - a->base) / a->cell_bytes;
+	cell = (p - a->base) >> a->cell_shift;
 	w->area = (struct halloc_area *)a;
 	w->cell = (uint32_t)cell;
 	w->in_cells = cell < __atomic_load_n(&a->ncells, __ATOMIC_ACQUIRE);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <carapace/app_heap.h>
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/csprng.h>
 #include <carapace/halloc.h>
@@ -31,6 +32,7 @@
 #include <carapace/layout.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
+#include <carapace/percpu.h>
 #include <carapace/power.h>
 #include <carapace/random.h>
 #include <carapace/report.h>
@@ -54,6 +56,9 @@ struct heap {
 	const char *name;
 	unsigned unsynced; /* large frees whose remote shootdown is still owed */
 	bool on;
+	/* Each CPU's cache (halloc_cache.c), made on its first use; only that CPU writes its entries. */
+	struct halloc_cache *caches[MAX_CPUS];
+	bool making_cache[MAX_CPUS];
 };
 
 static struct heap app = { .lock = SPINLOCK_INIT, .name = "app-heap" };
@@ -164,6 +169,39 @@ static void heap_unlock(void *ctx)
 	spin_unlock_irqrestore(&hp->lock, hp->flags);
 }
 
+/*
+ * This CPU's cache, with interrupts off until heap_cache_put: the thread
+ * stays on this CPU, and no interrupt handler's kmalloc comes in between.
+ * Made from the kernel heap on the CPU's first use (the kernel heap's
+ * own: by a kcalloc that, nested, finds none and takes the lock).
+ */
+static struct halloc_cache *heap_cache_get(void *ctx, uint64_t *saved)
+{
+	struct heap *hp = ctx;
+	struct halloc_cache *c;
+	unsigned cpu;
+
+	*saved = irq_save();
+	cpu = this_cpu()->id;
+	if ((c = hp->caches[cpu]))
+		return c;
+	if (!hp->making_cache[cpu]) {
+		hp->making_cache[cpu] = true;
+		c = hp->caches[cpu] = kcalloc(1, sizeof(*c));
+		hp->making_cache[cpu] = false;
+		if (c)
+			return c;
+	}
+	irq_restore(*saved);
+	return NULL;
+}
+
+static void heap_cache_put(void *ctx, uint64_t saved)
+{
+	(void)ctx;
+	irq_restore(saved);
+}
+
 /* One line, the backtrace from here (through malloc or kfree to the caller), then off. */
 static void heap_report(void *ctx, const struct halloc_report *r)
 {
@@ -211,13 +249,15 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 static const struct halloc_backend app_backend = {
 	.map = app_map, .unmap = app_unmap, .protect = app_protect, .random = heap_random,
 	.layout_random = heap_layout_random,
-	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &app,
+	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,
+	.cache_get = heap_cache_get, .cache_put = heap_cache_put, .ctx = &app,
 };
 static const struct halloc_backend kernel_backend = {
 	.map = kernel_map, .unmap = kernel_unmap, .protect = kernel_protect,
 	.random = heap_random,
 	.layout_random = heap_layout_random,
-	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report, .ctx = &kern,
+	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,
+	.cache_get = heap_cache_get, .cache_put = heap_cache_put, .ctx = &kern,
 };
 
 /* Sets hp up on half of [lo, hi), from a random page. */
@@ -266,9 +306,18 @@ void kernel_heap_init(void)
 	heap_start(&kern, &kernel_backend, KHEAP_BASE, KHEAP_LIMIT, kernel_explain);
 }
 
+/* The heap's count and what each CPU's cache has not yet added to it (a glance: no lock). */
 size_t kernel_heap_blocks(void)
 {
-	return __atomic_load_n(&kern.h.stats.blocks, __ATOMIC_RELAXED);
+	size_t n = __atomic_load_n(&kern.h.stats.blocks, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct halloc_cache *c = __atomic_load_n(&kern.caches[i], __ATOMIC_RELAXED);
+
+		if (c)
+			n += (size_t)__atomic_load_n(&c->blocks, __ATOMIC_RELAXED);
+	}
+	return n;
 }
 
 void *kmalloc(size_t size)

@@ -104,17 +104,46 @@ static void b_report(void *c, const struct halloc_report *r)
 	abort();
 }
 
+/*
+ * Each thread's cache (the kernel's is per CPU), given back to the heap
+ * when the thread ends.
+ */
+static __thread struct halloc_cache thread_cache;
+static pthread_key_t cache_key;
+
+static void b_cache_flush(void *c)
+{
+	halloc_cache_flush(&heap, c);
+}
+
+static struct halloc_cache *b_cache_get(void *c, uint64_t *saved)
+{
+	(void)c;
+	(void)saved;
+	if (!thread_cache.heap)
+		pthread_setspecific(cache_key, &thread_cache);
+	return &thread_cache;
+}
+
+static void b_cache_put(void *c, uint64_t saved)
+{
+	(void)c;
+	(void)saved;
+}
+
 static void bench_init(void)
 {
 	static const struct halloc_backend be = {
 		.map = b_map, .unmap = b_unmap, .protect = b_protect,
 		.random = b_random, .layout_random = b_random,
 		.lock = b_lock, .unlock = b_unlock, .report = b_report,
+		.cache_get = b_cache_get, .cache_put = b_cache_put,
 	};
 	void *area = mmap(NULL, RESERVE, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (area == MAP_FAILED || halloc_init(&heap, &be, (uintptr_t)area, RESERVE))
+	if (pthread_key_create(&cache_key, b_cache_flush) || area == MAP_FAILED ||
+	    halloc_init(&heap, &be, (uintptr_t)area, RESERVE))
 		abort();
 }
 #define bench_malloc(n) halloc_malloc(&heap, (n))

@@ -111,21 +111,80 @@ static const struct halloc_backend backend = {
 	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
 };
 
-static int setup(void **state)
+/*
+ * The same heap with caches (hardening/halloc_cache.c): each thread's own,
+ * as the host's benchmark has them (the kernel's are per CPU), given back
+ * when the thread ends.
+ */
+static __thread struct halloc_cache thread_cache;
+static pthread_key_t cache_key;
+
+static void host_cache_flush(void *c)
 {
-	(void)state;
+	halloc_cache_flush(&heap, c);
+}
+
+static struct halloc_cache *host_cache_get(void *ctx, uint64_t *saved)
+{
+	(void)ctx;
+	(void)saved;
+	if (!thread_cache.heap)
+		pthread_setspecific(cache_key, &thread_cache);
+	return &thread_cache;
+}
+
+static void host_cache_put(void *ctx, uint64_t saved)
+{
+	(void)ctx;
+	(void)saved;
+}
+
+static const struct halloc_backend cached_backend = {
+	.map = host_map, .unmap = host_unmap, .protect = host_protect,
+	.random = host_random,
+	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report,
+	.cache_get = host_cache_get, .cache_put = host_cache_put, .ctx = &host,
+};
+
+/* Gives this thread's cache back, so that the heap's counts are exact. */
+static void settle(void)
+{
+	halloc_cache_flush(&heap, &thread_cache);
+}
+
+static const struct halloc_backend *current_backend;
+
+/* A fresh heap on a fresh reservation, this thread's cache empty. */
+static int start(const struct halloc_backend *be)
+{
 	reservation = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			   -1, 0);
 	assert_true(reservation != MAP_FAILED);
 	host.reports = 0;
 	host.mapped = 0;
-	assert_int_equal(halloc_init(&heap, &backend, (uintptr_t)reservation, RESERVE), 0);
+	memset(&thread_cache, 0, sizeof(thread_cache));
+	current_backend = be;
+	assert_int_equal(halloc_init(&heap, be, (uintptr_t)reservation, RESERVE), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return start(&backend);
+}
+
+static int setup_cached(void **state)
+{
+	(void)state;
+	return start(&cached_backend);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	settle();
+	memset(&thread_cache, 0, sizeof(thread_cache));
 	munmap(reservation, RESERVE);
 	return 0;
 }
@@ -155,6 +214,7 @@ static void test_sizes_and_alignment(void **state)
 	}
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		halloc_free(&heap, p[i]);
+	settle();
 	assert_int_equal(host.reports, 0);
 	assert_int_equal(heap.stats.blocks, 0);
 	assert_int_equal(heap.stats.requested, 0);
@@ -287,7 +347,7 @@ static void test_quarantine_and_random_slots(void **state)
 static void test_layout_repeats_with_the_layout_stream(void **state)
 {
 	static const size_t sizes[] = { 16, 100, 1000, 4000, 16000, 40000, 200000, 1 << 20 };
-	struct halloc_backend fixed = backend;
+	struct halloc_backend fixed = *current_backend;
 	struct halloc *twin = malloc(sizeof(*twin));
 	void *area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			  -1, 0);
@@ -302,6 +362,10 @@ static void test_layout_repeats_with_the_layout_stream(void **state)
 		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
 		int n = 0;
 
+		if (run) { /* the cache starts empty again, for the twin */
+			settle();
+			memset(&thread_cache, 0, sizeof(thread_cache));
+		}
 		assert_int_equal(halloc_init(h, &fixed, base, RESERVE), 0);
 		for (int round = 0; round < 3; round++) {
 			void *p[8][4];
@@ -561,6 +625,54 @@ static void *thread_churn(void *arg)
 	return NULL;
 }
 
+/*
+ * A slot a cache holds is the cache's: freed, it is already free; written
+ * to, the write is caught when it is handed out. A block freed by another
+ * thread than its own leaves as any other, and the counts add up once the
+ * caches are given back.
+ */
+static void *free_all(void *arg)
+{
+	void **blocks = arg;
+
+	for (int i = 0; i < 100; i++)
+		halloc_free(&heap, blocks[i]);
+	return NULL;
+}
+
+static void test_cache_slots_stay_owned(void **state)
+{
+	int area = heap.class_of[(32 + HALLOC_CANARY + 15) / 16];
+	struct halloc_area *a = &heap.areas[area];
+	void *first = halloc_malloc(&heap, 32), *blocks[100];
+	uint64_t key;
+	char *next;
+	pthread_t t;
+
+	(void)state;
+	assert_non_null(first);
+	assert_true(thread_cache.mag[area].n > 0);
+	key = thread_cache.mag[area].key[thread_cache.mag[area].n - 1];
+	next = (char *)(a->base + (uint32_t)key * a->cell_bytes +
+			((key >> 32) & 0xffff) * a->slot_bytes);
+	halloc_free(&heap, next);
+	expect_report(HALLOC_DOUBLE_FREE, (uintptr_t)next);
+	next[9] = 1;
+	assert_null(halloc_malloc(&heap, 32));
+	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)next + 9);
+	assert_true(halloc_malloc(&heap, 32) == next); /* zeroed, handed out now */
+	halloc_free(&heap, next);
+	halloc_free(&heap, first);
+	for (int i = 0; i < 100; i++)
+		assert_non_null(blocks[i] = halloc_malloc(&heap, 16 + i * 40));
+	assert_int_equal(pthread_create(&t, NULL, free_all, blocks), 0);
+	pthread_join(t, NULL);
+	settle();
+	assert_int_equal(host.reports, 0);
+	assert_int_equal(heap.stats.blocks, 0);
+	assert_int_equal(heap.stats.requested, 0);
+}
+
 static void test_threads(void **state)
 {
 	pthread_t t[4];
@@ -570,12 +682,14 @@ static void test_threads(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, thread_churn, (void *)(i + 1)), 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
+	settle();
 	assert_int_equal(host.reports, 0);
 	assert_int_equal(heap.stats.blocks, 0);
 }
 
 int main(void)
 {
+	assert_int_equal(pthread_key_create(&cache_key, host_cache_flush), 0);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sizes_and_alignment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calloc_and_aligned, setup, teardown),
@@ -591,6 +705,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		/* Again through the caches: every detection, the layout, the counts. */
+		cmocka_unit_test_setup_teardown(test_sizes_and_alignment, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_calloc_and_aligned, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_small_overflow, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_double_free, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_free, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_write_after_free, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine_and_random_slots, setup_cached,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream,
+						setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_slots_stay_owned, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup_cached, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,14 @@
  * free is not caught. Larger blocks are made inaccessible when freed.
  */
 #define HALLOC_MEDIUM_MAX   (256u << 10)
+/*
+ * A cache (one per CPU in the kernel, per thread on the host) holds up to
+ * HALLOC_MAGAZINE free slots of each small class, taken from the slabs in
+ * one batch under the lock, and up to HALLOC_FREE_BATCH freed (checked,
+ * zeroed, quarantined) slots, passed to the quarantine in one batch.
+ */
+#define HALLOC_MAGAZINE      16
+#define HALLOC_FREE_BATCH    32
 
 enum halloc_violation {
 	HALLOC_HEAP_OVERFLOW,   /* a small block's canary changed */
@@ -93,7 +101,31 @@ struct halloc_backend {
 	 * operation then does nothing more (free) or returns NULL.
 	 */
 	void (*report)(void *ctx, const struct halloc_report *r);
+	/*
+	 * Optional (NULL: every operation takes the lock). The cache of the
+	 * caller's CPU (kernel) or thread (host), kept the caller's (in the
+	 * kernel: interrupts off, saved in *saved) until cache_put; NULL:
+	 * none now (the operation takes the lock).
+	 */
+	struct halloc_cache *(*cache_get)(void *ctx, uint64_t *saved);
+	void (*cache_put)(void *ctx, uint64_t saved);
 	void *ctx;
+};
+
+/*
+ * One CPU's or thread's cache: only its owner reads or writes it (the
+ * heap's lock held or not); see HALLOC_MAGAZINE. Zeroed: empty.
+ */
+struct halloc_cache {
+	const struct halloc *heap; /* the heap whose slots it holds (NULL: none yet) */
+	struct {
+		uint32_t n;
+		uint64_t key[HALLOC_MAGAZINE]; /* SLOT_CACHED slots (packed: area, slot, cell) */
+	} mag[HALLOC_SMALL_CLASSES];
+	uint32_t nfreed;
+	uint64_t freed[HALLOC_FREE_BATCH]; /* freed slots not yet in the quarantine */
+	/* Blocks and bytes handed out less those freed, not yet added to the heap's stats. */
+	int64_t blocks, requested;
 };
 
 struct halloc_area {
@@ -101,6 +133,8 @@ struct halloc_area {
 	size_t cell_bytes;     /* slab cell, or a large area's power-of-two cell */
 	size_t meta_mapped;    /* bytes of the metadata slice mapped so far */
 	uint32_t slot_bytes;   /* small: the class size; 0 for a large area */
+	uint32_t slot_recip;   /* small: 2^32 / slot_bytes rounded up (off / slot_bytes as a multiply) */
+	uint32_t cell_shift;   /* log2(cell_bytes) */
 	uint32_t nslots;       /* small: slots per slab */
 	uint32_t data_pages;   /* small: pages mapped per slab */
 	uint32_t stride;       /* bytes of metadata per cell */
@@ -125,7 +159,9 @@ struct halloc {
 	const struct halloc_backend *be;
 	uintptr_t base, end;  /* the reserved range */
 	size_t zone_bytes;
-	int nareas;           /* small areas, then large ones */
+	int nareas;
+	/* (need + 15) / 16 for need up to 16 KiB: the first small class that fits it. */
+	uint8_t class_of[16384 / 16 + 1];           /* small areas, then large ones */
 	struct halloc_area areas[HALLOC_ZONES - 1];
 	uint64_t canary_secret;
 	uint64_t rng[2];      /* slot choice (reseeded from be->layout_random) */
@@ -157,6 +193,12 @@ void halloc_free(struct halloc *h, void *ptr);
  * back. For a shrinker: takes the heap's lock.
  */
 size_t halloc_shrink(struct halloc *h, size_t wanted);
+/*
+ * Gives everything a cache holds back to the heap (its free slots to
+ * their slabs, its freed ones to the quarantine, its counts to the stats)
+ * and empties it: for a thread that ends. Takes the heap's lock.
+ */
+void halloc_cache_flush(struct halloc *h, struct halloc_cache *c);
 /* The requested size of a live block (0 for NULL; an invalid pointer is reported). */
 size_t halloc_usable_size(struct halloc *h, const void *ptr);
 

@@ -1,0 +1,181 @@
+/*
+ * halloc's caches: small blocks handed out and freed without the heap's
+ * lock (see hardening/README.md, "Caches"). One cache per CPU in the
+ * kernel, per thread on the host; only its owner touches it.
+ *
+ * A magazine holds free slots of one class that a refill took from the
+ * slabs under the lock (SLOT_CACHED: no other cache or thread gets
+ * them), drawn from the layout stream as every slot is. Handing one out
+ * is what small_alloc does, without the lock: the slot checked all zero,
+ * its state, size and canary written. A free changes the slot's state
+ * from SLOT_USED to SLOT_QUARANTINED with one compare-and-swap (of two
+ * frees of one block, one only can win), then checks the canary, zeroes
+ * the block and keeps its key; every HALLOC_FREE_BATCH frees the batch
+ * goes to the quarantine under the lock. Whatever is not plain (a slot
+ * not SLOT_USED, a changed canary, a large block, a bad pointer) goes to
+ * the locked path, which checks it again and reports it.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/kasan.h>
+
+#include "halloc_impl.h"
+
+/* Free slots a refill takes: up to 32 KiB of them, 2 at least. */
+static uint32_t refill_count(const struct halloc_area *a)
+{
+	uint32_t n = (32u << 10) / a->slot_bytes;
+
+	return n < 2 ? 2 : n > HALLOC_MAGAZINE ? HALLOC_MAGAZINE : n;
+}
+
+static struct halloc_cache *cache_enter(struct halloc *h, uint64_t *saved)
+{
+	struct halloc_cache *c = h->be->cache_get(h->be->ctx, saved);
+
+	if (c && c->heap != h) {
+		if (c->heap) { /* another heap's: not for this one */
+			h->be->cache_put(h->be->ctx, *saved);
+			return NULL;
+		}
+		c->heap = h;
+	}
+	return c;
+}
+
+/* With the lock held: the cache's counts go into the heap's. */
+static void fold_stats(struct halloc *h, struct halloc_cache *c)
+{
+	h->stats.blocks += (size_t)c->blocks;
+	h->stats.requested += (size_t)c->requested;
+	c->blocks = c->requested = 0;
+}
+
+/* With the lock held: the freed slots go into the quarantine. */
+static void drain(struct halloc *h, struct halloc_cache *c)
+{
+	fold_stats(h, c);
+	for (uint32_t i = 0; i < c->nfreed; i++)
+		halloc_quarantine_small(h, c->freed[i]);
+	c->nfreed = 0;
+}
+
+/* Fills an empty magazine; false if no slot could be had (no memory). */
+static bool refill(struct halloc *h, struct halloc_cache *c, int area)
+{
+	uint32_t want = refill_count(&h->areas[area]);
+	__typeof__(c->mag[0]) *mag = &c->mag[area];
+
+	h->be->lock(h->be->ctx);
+	fold_stats(h, c);
+	while (mag->n < want) {
+		int64_t key = halloc_slot_take(h, area);
+
+		if (key < 0)
+			break;
+		mag->key[mag->n++] = (uint64_t)key;
+	}
+	h->be->unlock(h->be->ctx);
+	return mag->n > 0;
+}
+
+bool halloc_cache_malloc(struct halloc *h, size_t size, void **out)
+{
+	int area = h->class_of[(size + HALLOC_CANARY + 15) / 16];
+	struct halloc_area *a = &h->areas[area];
+	struct halloc_cache *c;
+	struct slab_meta *m;
+	uint64_t saved, key;
+	uint32_t cell, slot;
+	uintptr_t p, bad;
+
+	if (!(c = cache_enter(h, &saved)))
+		return false;
+	*out = NULL;
+	if (!c->mag[area].n && !refill(h, c, area))
+		goto out;
+	key = c->mag[area].key[c->mag[area].n - 1];
+	cell = (uint32_t)key;
+	slot = (uint32_t)(key >> 32) & 0xffff;
+	p = halloc_cell_base(a, cell) + (uintptr_t)slot * a->slot_bytes;
+	if ((bad = first_nonzero(p, a->slot_bytes))) {
+		h->be->lock(h->be->ctx);
+		halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, p, 0,
+				 "a freed heap block was written to after it was freed");
+		h->be->unlock(h->be->ctx);
+		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
+		goto out;
+	}
+	c->mag[area].n--;
+	m = halloc_cell_meta(a, cell);
+	slab_sizes(m, a->nslots)[slot] = (uint16_t)size;
+	write_canary(h, p, size);
+	/* Atomic: a racing free of another slot's byte, or a stray one of this, uses a CAS. */
+	__atomic_store_n(&slab_states(m)[slot], SLOT_USED, __ATOMIC_RELEASE);
+	kasan_heap_alloc(p, size, a->slot_bytes);
+	c->blocks++;
+	c->requested += (int64_t)size;
+	*out = (void *)p;
+out:
+	h->be->cache_put(h->be->ctx, saved);
+	return true;
+}
+
+bool halloc_cache_free(struct halloc *h, uintptr_t p)
+{
+	struct halloc_where w;
+	struct halloc_area *a;
+	struct halloc_cache *c;
+	struct slab_meta *m;
+	uint8_t used = SLOT_USED;
+	uint64_t saved;
+	uintptr_t off;
+	uint32_t slot;
+	size_t size;
+
+	halloc_locate(h, p, &w);
+	if (!w.area || !w.in_cells || !(a = w.area)->slot_bytes)
+		return false;
+	off = p - halloc_cell_base(a, w.cell); /* below 2^17: the division is exact */
+	slot = (uint32_t)(((uint64_t)off * a->slot_recip) >> 32);
+	if (slot >= a->nslots || (uintptr_t)slot * a->slot_bytes != off)
+		return false;
+	m = halloc_cell_meta(a, w.cell);
+	/* Only a block in use leaves this way, and only once. */
+	if (!__atomic_compare_exchange_n(&slab_states(m)[slot], &used, SLOT_QUARANTINED, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	size = slab_sizes(m, a->nslots)[slot];
+	if (!canary_intact(h, p, size) || !(c = cache_enter(h, &saved))) {
+		__atomic_store_n(&slab_states(m)[slot], SLOT_USED, __ATOMIC_RELAXED);
+		return false; /* the locked path reports it, or frees it */
+	}
+	memset((void *)p, 0, a->slot_bytes);
+	kasan_heap_free(p, a->slot_bytes);
+	c->blocks--;
+	c->requested -= (int64_t)size;
+	c->freed[c->nfreed++] = slot_key((int)(a - h->areas), w.cell, slot);
+	if (c->nfreed == HALLOC_FREE_BATCH) {
+		h->be->lock(h->be->ctx);
+		drain(h, c);
+		h->be->unlock(h->be->ctx);
+	}
+	h->be->cache_put(h->be->ctx, saved);
+	return true;
+}
+
+void halloc_cache_flush(struct halloc *h, struct halloc_cache *c)
+{
+	if (c->heap != h)
+		return;
+	h->be->lock(h->be->ctx);
+	drain(h, c);
+	for (int i = 0; i < HALLOC_SMALL_CLASSES; i++) {
+		while (c->mag[i].n)
+			halloc_slot_release(h, c->mag[i].key[--c->mag[i].n]);
+	}
+	h->be->unlock(h->be->ctx);
+}
