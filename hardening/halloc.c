@@ -317,11 +317,37 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 /* --- Large blocks ----------------------------------------------------- */
 
 /*
+ * A reused medium cell's pages to check all zero once the lock is
+ * dropped (len 0: none), so that other threads need not wait for a pass
+ * over up to 256 KiB; the cell is the allocating thread's meanwhile.
+ */
+struct zero_check {
+	uintptr_t start, old_ptr;
+	size_t len, old_size;
+};
+
+static void check_zero_later(struct halloc *h, const struct zero_check *zc)
+{
+	uintptr_t bad;
+
+	if (zc->len && (bad = first_nonzero(zc->start, zc->len))) {
+		h->be->lock(h->be->ctx);
+		halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, zc->old_ptr, zc->old_size,
+				 "a freed heap block was written to after it was freed");
+		h->be->unlock(h->be->ctx);
+		memset((void *)zc->start, 0, zc->len); /* a host test carries on */
+	}
+}
+
+/*
  * Gives the cell's first pages, from its start, readable and writable
  * zeroed pages: the pages a freed block left cached (inaccessible, zeroed
- * when it was freed) are made accessible again, the rest are mapped.
+ * when it was freed) are made accessible again, the rest are mapped. A
+ * medium block's pages that are kept are checked all zero now, or by the
+ * caller after the lock (zc not NULL).
  */
-static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, size_t pages)
+static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, size_t pages,
+		       struct zero_check *zc)
 {
 	size_t keep = m->cached_pages < pages ? m->cached_pages : pages;
 	size_t cached = (size_t)m->cached_pages * HALLOC_PAGE;
@@ -329,10 +355,16 @@ static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, 
 	uintptr_t bad;
 
 	/* A medium block's pages stayed writable: still all zero, or written after free. */
-	if (open && (bad = first_nonzero(start, cached))) {
-		halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
-			  "a freed heap block was written to after it was freed");
-		memset((void *)start, 0, cached); /* a host test carries on */
+	if (open) {
+		size_t later = zc ? keep * HALLOC_PAGE : 0;
+
+		if ((bad = first_nonzero(start + later, cached - later))) {
+			halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
+					 "a freed heap block was written to after it was freed");
+			memset((void *)(start + later), 0, cached - later); /* a host test carries on */
+		}
+		if (later)
+			*zc = (struct zero_check){ start, m->ptr, later, m->size };
 	}
 	m->cached_pages = 0;
 	m->open = 0;
@@ -352,6 +384,8 @@ static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, 
 			h->be->unmap(h->be->ctx, start, keep * HALLOC_PAGE);
 			h->stats.data_mapped -= keep * HALLOC_PAGE;
 		}
+		if (zc)
+			zc->len = 0; /* unmapped: nothing left to check */
 		return -1;
 	}
 	h->stats.data_mapped += (pages - keep) * HALLOC_PAGE;
@@ -443,7 +477,7 @@ static bool cache_room(struct halloc *h, const struct halloc_area *own, size_t n
 	return h->stats.cached + need <= HALLOC_LARGE_CACHE;
 }
 
-static void *large_alloc(struct halloc *h, size_t size, size_t align)
+static void *large_alloc(struct halloc *h, size_t size, size_t align, struct zero_check *zc)
 {
 	size_t extra = align > MIN_ALIGN ? align : 0;
 	size_t data, pages;
@@ -465,8 +499,8 @@ static void *large_alloc(struct halloc *h, size_t size, size_t align)
 	start = halloc_cell_base(a, (uint32_t)cell);
 	m = halloc_cell_meta(a, (uint32_t)cell);
 	a->released_cached -= (size_t)m->cached_pages * HALLOC_PAGE; /* 0 for a fresh cell */
-	if (large_pages(h, start, m, pages) &&
-	    (!drop_cache(h) || large_pages(h, start, m, pages))) {
+	if (large_pages(h, start, m, pages, zc) &&
+	    (!drop_cache(h) || large_pages(h, start, m, pages, zc))) {
 		halloc_give_cell(a, (uint32_t)cell);
 		return NULL;
 	}
@@ -510,7 +544,14 @@ static bool large_check(struct halloc *h, const struct halloc_where *w, uintptr_
  * and zero, no page tables to build); otherwise they are unmapped. Its
  * addresses are reused only after the quarantine.
  */
-static void large_free(struct halloc *h, const struct halloc_where *w)
+static void large_quarantine(struct halloc *h, const struct halloc_where *w);
+
+/*
+ * later: a medium block is zeroed by the caller once the lock is dropped
+ * (the size to zero is returned), then passed to large_quarantine; the
+ * cell, freed already, is in no list meanwhile. Otherwise all is done.
+ */
+static size_t large_free(struct halloc *h, const struct halloc_where *w, bool later)
 {
 	struct halloc_area *a = w->area;
 	struct large_meta *m = halloc_cell_meta(a, w->cell);
@@ -522,7 +563,8 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	m->open = 0;
 
 	if (data <= HALLOC_MEDIUM_MAX && room) {
-		memset((void *)start, 0, data);
+		if (!later)
+			memset((void *)start, 0, data);
 		m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
 		m->open = 1;
 		h->stats.cached += data;
@@ -532,8 +574,10 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 			h->stats.cached += data;
 		}
 	}
+	later = later && m->open;
 	/* Zeroed first: the sanitizer's poison forbids the kernel's own writes too. */
-	kasan_heap_free(m->ptr, start + data - m->ptr);
+	if (!later)
+		kasan_heap_free(m->ptr, start + data - m->ptr);
 	if (!m->cached_pages) {
 		h->be->unmap(h->be->ctx, start, data);
 		h->stats.data_mapped -= data;
@@ -541,6 +585,17 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 	h->stats.requested -= m->size;
 	h->stats.blocks--;
 	m->state = CELL_QUARANTINED;
+	if (later)
+		return data;
+	large_quarantine(h, w);
+	return 0;
+}
+
+/* The freed cell joins the large quarantine; the oldest one leaves it. */
+static void large_quarantine(struct halloc *h, const struct halloc_where *w)
+{
+	struct halloc_area *a = w->area;
+
 	if (h->nlarge_quarantine == HALLOC_LARGE_QUARANTINE) {
 		uint64_t old = h->large_quarantine[h->large_head];
 		struct halloc_area *oa = &h->areas[old >> 32];
@@ -558,7 +613,7 @@ static void large_free(struct halloc *h, const struct halloc_where *w)
 /* --- The operations --------------------------------------------------- */
 
 /* Allocates with the lock held. align: a power of two, at least MIN_ALIGN. */
-static void *alloc_locked(struct halloc *h, size_t size, size_t align)
+static void *alloc_locked(struct halloc *h, size_t size, size_t align, struct zero_check *zc)
 {
 	void *p = NULL;
 	int area = -1;
@@ -568,7 +623,7 @@ static void *alloc_locked(struct halloc *h, size_t size, size_t align)
 	if (area >= 0)
 		p = small_alloc(h, area, size);
 	else
-		p = large_alloc(h, size, align);
+		p = large_alloc(h, size, align, zc);
 	if (p) {
 		h->stats.requested += size;
 		h->stats.blocks++;
@@ -601,18 +656,20 @@ static void free_checked(struct halloc *h, struct halloc_where *w, uintptr_t p,
 	if (w->area->slot_bytes)
 		small_free(h, w, p, slot, size);
 	else
-		large_free(h, w);
+		large_free(h, w, false);
 }
 
 void *halloc_malloc(struct halloc *h, size_t size)
 {
+	struct zero_check zc = { 0 };
 	void *p;
 
 	if (h->be->cache_get && size <= HALLOC_MAX_SMALL && halloc_cache_malloc(h, size, &p))
 		return p;
 	h->be->lock(h->be->ctx);
-	p = alloc_locked(h, size, MIN_ALIGN);
+	p = alloc_locked(h, size, MIN_ALIGN, &zc);
 	h->be->unlock(h->be->ctx);
+	check_zero_later(h, &zc);
 	return p;
 }
 
@@ -626,13 +683,15 @@ void *halloc_calloc(struct halloc *h, size_t nmemb, size_t size)
 
 void *halloc_aligned(struct halloc *h, size_t align, size_t size)
 {
+	struct zero_check zc = { 0 };
 	void *p;
 
 	if (align == 0 || (align & (align - 1)))
 		return NULL;
 	h->be->lock(h->be->ctx);
-	p = alloc_locked(h, size, align < MIN_ALIGN ? MIN_ALIGN : align);
+	p = alloc_locked(h, size, align < MIN_ALIGN ? MIN_ALIGN : align, &zc);
 	h->be->unlock(h->be->ctx);
+	check_zero_later(h, &zc);
 	return p;
 }
 
@@ -645,8 +704,23 @@ void halloc_free(struct halloc *h, void *ptr)
 	if (!ptr || (h->be->cache_get && halloc_cache_free(h, (uintptr_t)ptr)))
 		return;
 	h->be->lock(h->be->ctx);
-	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot))
-		free_checked(h, &w, (uintptr_t)ptr, slot, size);
+	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot)) {
+		size_t zero = w.area->slot_bytes ? 0 : large_free(h, &w, true);
+
+		if (zero) { /* a medium block: zeroed without the lock */
+			uintptr_t start = halloc_cell_base(w.area, w.cell);
+			uintptr_t block = ((struct large_meta *)halloc_cell_meta(w.area, w.cell))->ptr;
+
+			h->be->unlock(h->be->ctx);
+			memset((void *)start, 0, zero);
+			kasan_heap_free(block, start + zero - block);
+			(void)block; /* read by SAN=kasan builds only */
+			h->be->lock(h->be->ctx);
+			large_quarantine(h, &w);
+		} else if (w.area->slot_bytes) {
+			small_free(h, &w, (uintptr_t)ptr, slot, size);
+		}
+	}
 	h->be->unlock(h->be->ctx);
 }
 
@@ -680,7 +754,7 @@ void *halloc_realloc(struct halloc *h, void *ptr, size_t size)
 		p = ptr;
 		goto out;
 	}
-	if ((p = alloc_locked(h, size, MIN_ALIGN))) {
+	if ((p = alloc_locked(h, size, MIN_ALIGN, NULL))) {
 		memcpy(p, ptr, old < size ? old : size);
 		free_checked(h, &w, (uintptr_t)ptr, slot, old);
 	}
