@@ -23,41 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "show_result.h"
+
 static char dir[] = "/tmp/posix_edges.XXXXXX";
-
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case EACCES: return "EACCES";
-	case EEXIST: return "EEXIST";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case ESPIPE: return "ESPIPE";
-	case EPIPE: return "EPIPE";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ENOTSOCK: return "ENOTSOCK";
-	case EBUSY: return "EBUSY";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case EFAULT: return "EFAULT";
-	default: return "another errno";
-	}
-}
-
-/* A call's answer: the value, or -1 and the errno's name. */
-static long show(const char *what, long ret)
-{
-	if (ret < 0)
-		printf("%s: -1 %s\n", what, err_name(errno));
-	else
-		printf("%s: %ld\n", what, ret);
-	return ret;
-}
 
 static char *at(const char *name)
 {
