@@ -148,7 +148,37 @@ static int64_t slab_new(struct halloc *h, struct halloc_area *a)
 	return cell;
 }
 
-/* A slab just emptied is kept as a spare, or goes back (pages unmapped). */
+/*
+ * Unmaps the emptied slabs waiting to go, all at once (one TLB shootdown
+ * in the kernel, instead of one per slab), and releases their cells.
+ */
+static void release_slabs(struct halloc *h)
+{
+	uint64_t addr[HALLOC_RELEASE_BATCH], len[HALLOC_RELEASE_BATCH];
+	int n = h->nreleasing;
+
+	for (int i = 0; i < n; i++) {
+		struct halloc_area *a = &h->areas[h->releasing[i] >> 32];
+
+		addr[i] = halloc_cell_base(a, (uint32_t)h->releasing[i]);
+		len[i] = (size_t)a->data_pages * HALLOC_PAGE;
+		h->stats.data_mapped -= len[i];
+	}
+	if (h->be->unmap_many)
+		h->be->unmap_many(h->be->ctx, addr, len, (unsigned)n);
+	else
+		for (int i = 0; i < n; i++)
+			h->be->unmap(h->be->ctx, addr[i], len[i]);
+	for (int i = 0; i < n; i++)
+		halloc_give_cell(&h->areas[h->releasing[i] >> 32], (uint32_t)h->releasing[i]);
+	h->nreleasing = 0;
+}
+
+/*
+ * A slab just emptied is kept as a spare, or goes back: its pages are
+ * unmapped with the next HALLOC_RELEASE_BATCH - 1 others (until then it
+ * stays mapped, all zero, in no list: a free into it is a double free).
+ */
 static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 {
 	size_t data = (size_t)a->data_pages * HALLOC_PAGE;
@@ -160,9 +190,9 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
 		return;
 	}
 	partial_remove(a, cell);
-	h->be->unmap(h->be->ctx, halloc_cell_base(a, cell), data);
-	h->stats.data_mapped -= data;
-	halloc_give_cell(a, cell);
+	h->releasing[h->nreleasing++] = ((uint64_t)(a - h->areas) << 32) | cell;
+	if (h->nreleasing == HALLOC_RELEASE_BATCH)
+		release_slabs(h);
 }
 
 /*
@@ -446,21 +476,27 @@ static void shrink_cache(struct halloc *h, size_t keep)
 /* Gives every cached page back (a map failed: the memory may be needed elsewhere). */
 static bool drop_cache(struct halloc *h)
 {
-	if (!h->stats.cached)
-		return false;
+	bool any = h->stats.cached || h->nreleasing;
+
+	if (h->nreleasing)
+		release_slabs(h);
 	shrink_cache(h, 0);
-	return true;
+	return any;
 }
 
 size_t halloc_shrink(struct halloc *h, size_t wanted)
 {
-	size_t before;
+	size_t before, mapped;
 
 	h->be->lock(h->be->ctx);
 	before = h->stats.cached;
+	mapped = h->stats.data_mapped;
+	if (h->nreleasing)
+		release_slabs(h);
 	shrink_cache(h, wanted < before ? before - wanted : 0);
+	mapped -= h->stats.data_mapped;
 	h->be->unlock(h->be->ctx);
-	return before - h->stats.cached;
+	return mapped;
 }
 
 /*

@@ -76,6 +76,12 @@ static void app_unmap(void *ctx, uintptr_t addr, size_t len)
 	memory_unmap(addr, len);
 }
 
+static void app_unmap_many(void *ctx, const uint64_t *addr, const uint64_t *len, unsigned n)
+{
+	(void)ctx;
+	memory_unmap_many(addr, len, n);
+}
+
 /*
  * In a SAN=kasan kernel fresh heap pages hold no block until the allocator
  * hands one out, and unmapped ones are freed memory (carapace/kasan.h).
@@ -95,6 +101,14 @@ static void kernel_unmap(void *ctx, uintptr_t addr, size_t len)
 	(void)ctx;
 	memory_kheap_unmap(addr, len);
 	kasan_poison(addr, len, KASAN_HEAP_FREED);
+}
+
+static void kernel_unmap_many(void *ctx, const uint64_t *addr, const uint64_t *len, unsigned n)
+{
+	(void)ctx;
+	memory_kheap_unmap_many(addr, len, n);
+	for (unsigned i = 0; i < n; i++)
+		kasan_poison(addr[i], len[i], KASAN_HEAP_FREED);
 }
 
 /*
@@ -247,13 +261,15 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 
 /* Each heap's hooks: const, so no write can redirect them. */
 static const struct halloc_backend app_backend = {
-	.map = app_map, .unmap = app_unmap, .protect = app_protect, .random = heap_random,
+	.map = app_map, .unmap = app_unmap, .unmap_many = app_unmap_many, .protect = app_protect,
+	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,
 	.cache_get = heap_cache_get, .cache_put = heap_cache_put, .ctx = &app,
 };
 static const struct halloc_backend kernel_backend = {
-	.map = kernel_map, .unmap = kernel_unmap, .protect = kernel_protect,
+	.map = kernel_map, .unmap = kernel_unmap, .unmap_many = kernel_unmap_many,
+	.protect = kernel_protect,
 	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,

@@ -88,6 +88,18 @@ void memory_unmap(uint64_t va, size_t len)
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
 
+void memory_unmap_many(const uint64_t *va, const uint64_t *len, unsigned n)
+{
+	uint64_t flags;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!memory_app_range(va[i], len[i]))
+			return;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	memory_unmap_ranges_locked(va, len, n);
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
 /* Changes the range's permissions; with shootdown false, only this CPU's entries go at once. */
 static int protect_range(uint64_t va, size_t len, unsigned prot, bool shootdown)
 {

@@ -186,19 +186,43 @@ static int build_kernel_tables(uint64_t *root)
  */
 void memory_unmap_frames_locked(uint64_t va, uint64_t end)
 {
+	uint64_t len = end - va;
+
+	memory_unmap_ranges_locked(&va, &len, 1);
+}
+
+/*
+ * The same for n ranges at once: the batches of pages run across the
+ * ranges, so a caller that unmaps many small ranges (the hardened heap's
+ * emptied slabs) pays one shootdown per UNMAP_BATCH pages, not one per
+ * range.
+ */
+static unsigned shoot_and_free(const uint64_t *frames, unsigned n)
+{
+	tlb_shootdown();
+	for (unsigned i = 0; i < n; i++)
+		memory_free_frame(frames[i]);
+	return 0;
+}
+
+void memory_unmap_ranges_locked(const uint64_t *va, const uint64_t *len, unsigned n)
+{
 	uint64_t frames[UNMAP_BATCH];
-	uint64_t p = mmu_next_frame(mmu_root(), va, end);
+	unsigned nframes = 0;
 
-	while (p < end) {
-		unsigned n = 0;
+	for (unsigned r = 0; r < n; r++) {
+		uint64_t end = va[r] + len[r];
 
-		for (; p < end && n < UNMAP_BATCH; p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end))
-			if ((frames[n] = mmu_clear_frame(mmu_root(), p)))
-				n++;
-		tlb_shootdown();
-		for (unsigned i = 0; i < n; i++)
-			memory_free_frame(frames[i]);
+		for (uint64_t p = mmu_next_frame(mmu_root(), va[r], end); p < end;
+		     p = mmu_next_frame(mmu_root(), p + PAGE_SIZE, end)) {
+			if ((frames[nframes] = mmu_clear_frame(mmu_root(), p)))
+				nframes++;
+			if (nframes == UNMAP_BATCH)
+				nframes = shoot_and_free(frames, nframes);
+		}
 	}
+	if (nframes)
+		shoot_and_free(frames, nframes);
 }
 
 static void unmap_and_free(uint64_t va, uint64_t npages)
@@ -484,6 +508,19 @@ void memory_kheap_unmap(uint64_t va, size_t len)
 		return;
 	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
 	unmap_and_free(va, len / PAGE_SIZE);
+	spin_unlock_irqrestore(&memory_lock, flags);
+}
+
+void memory_kheap_unmap_many(const uint64_t *va, const uint64_t *len, unsigned n)
+{
+	uint64_t flags;
+
+	for (unsigned i = 0; i < n; i++)
+		if ((va[i] | len[i]) & (PAGE_SIZE - 1) || va[i] < KHEAP_BASE ||
+		    len[i] > KHEAP_LIMIT - va[i])
+			return;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	memory_unmap_ranges_locked(va, len, n);
 	spin_unlock_irqrestore(&memory_lock, flags);
 }
 

@@ -22,5 +22,7 @@ int memory_frame_alloc(uint64_t *phys);
 #define UNMAP_BATCH 64
 /* Unmaps and frees every frame of [va, end), memory_lock held (memory.c). */
 void memory_unmap_frames_locked(uint64_t va, uint64_t end);
+/* The same for n ranges [va[i], va[i] + len[i]), the shootdowns shared (memory.c). */
+void memory_unmap_ranges_locked(const uint64_t *va, const uint64_t *len, unsigned n);
 
 #endif

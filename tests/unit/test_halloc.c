@@ -673,6 +673,43 @@ static void test_cache_slots_stay_owned(void **state)
 	assert_int_equal(heap.stats.requested, 0);
 }
 
+/* Emptied slabs go back HALLOC_RELEASE_BATCH at a time, through one unmap_many. */
+static unsigned long unmap_many_calls, ranges_unmapped;
+
+static void host_unmap_many(void *ctx, const uint64_t *addr, const uint64_t *len, unsigned n)
+{
+	unmap_many_calls++;
+	ranges_unmapped += n;
+	for (unsigned i = 0; i < n; i++)
+		host_unmap(ctx, addr[i], len[i]);
+}
+
+static void test_slabs_released_in_batches(void **state)
+{
+	struct halloc_backend batched = backend;
+	static void *p[64 * 16];
+	size_t pending;
+
+	(void)state;
+	batched.unmap_many = host_unmap_many;
+	assert_int_equal(halloc_init(&heap, &batched, (uintptr_t)reservation, RESERVE), 0);
+	unmap_many_calls = ranges_unmapped = 0;
+	for (int i = 0; i < 64 * 16; i++) /* 64 slabs of 16 slots of 4 KiB */
+		assert_non_null(p[i] = halloc_malloc(&heap, 4000));
+	for (int i = 0; i < 64 * 16; i++)
+		halloc_free(&heap, p[i]);
+	for (int i = 0; i < 4 * HALLOC_QUARANTINE; i++) /* the quarantine lets them go */
+		halloc_free(&heap, halloc_malloc(&heap, 16));
+	assert_true(unmap_many_calls >= 2);
+	assert_int_equal(ranges_unmapped, unmap_many_calls * HALLOC_RELEASE_BATCH);
+	assert_int_equal(host.mapped, heap.stats.data_mapped + heap.stats.meta_mapped);
+	pending = (size_t)heap.nreleasing; /* the shrinker does not wait for a batch */
+	assert_true(halloc_shrink(&heap, SIZE_MAX) >= pending * 4096);
+	assert_int_equal(heap.nreleasing, 0);
+	assert_int_equal(host.mapped, heap.stats.data_mapped + heap.stats.meta_mapped);
+	assert_int_equal(host.reports, 0);
+}
+
 static void test_threads(void **state)
 {
 	pthread_t t[4];
@@ -705,6 +742,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slabs_released_in_batches, setup, teardown),
 		/* Again through the caches: every detection, the layout, the counts. */
 		cmocka_unit_test_setup_teardown(test_sizes_and_alignment, setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_calloc_and_aligned, setup_cached, teardown),

@@ -46,6 +46,8 @@
  * zeroed, quarantined) slots, passed to the quarantine in one batch.
  */
 #define HALLOC_MAGAZINE      16
+/* Emptied slabs (past the spares) unmapped together, with one TLB shootdown. */
+#define HALLOC_RELEASE_BATCH 16
 #define HALLOC_FREE_BATCH    32
 
 enum halloc_violation {
@@ -75,6 +77,8 @@ struct halloc_backend {
 	int (*map)(void *ctx, uintptr_t addr, size_t len);
 	/* Takes the pages away: any access faults; a later map gives zeroes. */
 	void (*unmap)(void *ctx, uintptr_t addr, size_t len);
+	/* Optional: unmap of n ranges, one TLB shootdown for them all (NULL: one by one). */
+	void (*unmap_many)(void *ctx, const uint64_t *addr, const uint64_t *len, unsigned n);
 	/*
 	 * Mapped pages made inaccessible (access false: any access faults at
 	 * once on this CPU, and the pages read as zero once accessible again)
@@ -170,6 +174,9 @@ struct halloc {
 	int nquarantine;
 	uint64_t large_quarantine[HALLOC_LARGE_QUARANTINE]; /* a FIFO of large cells */
 	int large_head, nlarge_quarantine;
+	/* Emptied slabs to be unmapped (area << 32 | cell): all free, in no list meanwhile. */
+	uint64_t releasing[HALLOC_RELEASE_BATCH];
+	int nreleasing;
 	struct halloc_stats stats;
 };
 

@@ -127,7 +127,8 @@ uint64_t memory_low_page(void);
  * frames: 0, -EINVAL (bad range) or -ENOMEM (more pages than free frames:
  * nothing changed; or the frames ran out midway: the range is unmapped).
  * memory_unmap frees every frame in the range, visiting only the pages
- * that hold one. memory_protect changes the
+ * that hold one; memory_unmap_many does so for n ranges with one TLB
+ * shootdown per 64 pages of them all (nothing if any range is bad). memory_protect changes the
  * permissions of a range whose pages are all mapped: 0, -EINVAL, -EACCES
  * or -ENOMEM (a page of it is not mapped; nothing changed).
  * memory_app_mapped: whether every page of the range holds a frame
@@ -142,6 +143,7 @@ uint64_t memory_low_page(void);
 #define MEMORY_PROT_EXEC  0x4
 int memory_map_anon(uint64_t va, size_t len, unsigned prot);
 void memory_unmap(uint64_t va, size_t len);
+void memory_unmap_many(const uint64_t *va, const uint64_t *len, unsigned n);
 int memory_protect(uint64_t va, size_t len, unsigned prot);
 int memory_protect_batched(uint64_t va, size_t len, unsigned prot);
 bool memory_app_range(uint64_t va, size_t len);
@@ -165,12 +167,14 @@ uint64_t memory_alloc_main_stack(size_t size);
  * The kernel heap's pages (kmalloc itself is hardening/heaps.c's,
  * carapace/kheap.h): fresh frames, read-write, mapped by memory_kheap_map
  * (-EINVAL outside the kernel heap area, -ENOMEM) and unmapped by
- * memory_kheap_unmap. memory_kheap_protect_batched makes mapped pages
+ * memory_kheap_unmap (memory_kheap_unmap_many: n ranges, the shootdowns
+ * shared, as memory_unmap_many). memory_kheap_protect_batched makes mapped pages
  * inaccessible (keeping their frames) or read-write again, as
  * memory_protect_batched does: other CPUs see it at the next shootdown.
  */
 int memory_kheap_map(uint64_t va, size_t len);
 void memory_kheap_unmap(uint64_t va, size_t len);
+void memory_kheap_unmap_many(const uint64_t *va, const uint64_t *len, unsigned n);
 int memory_kheap_protect_batched(uint64_t va, size_t len, bool access);
 
 /*
