@@ -132,10 +132,18 @@ struct halloc_cache {
 	int64_t blocks, requested;
 };
 
+/*
+ * Bytes between what every operation reads and what the lock's holder
+ * writes, so that they never share a cache line: otherwise each refill
+ * or release by one CPU would take the line that every other CPU's
+ * lock-free malloc and free read next (the caches, halloc_cache.c).
+ */
+#define HALLOC_LINE_GAP 64
+
 struct halloc_area {
+	/* Read by every operation; written at init (ncells: rarely). */
 	uintptr_t base, meta;  /* the area's cells, and its metadata slice */
 	size_t cell_bytes;     /* slab cell, or a large area's power-of-two cell */
-	size_t meta_mapped;    /* bytes of the metadata slice mapped so far */
 	uint32_t slot_bytes;   /* small: the class size; 0 for a large area */
 	uint32_t slot_recip;   /* small: 2^32 / slot_bytes rounded up (off / slot_bytes as a multiply) */
 	uint32_t cell_shift;   /* log2(cell_bytes) */
@@ -143,10 +151,14 @@ struct halloc_area {
 	uint32_t data_pages;   /* small: pages mapped per slab */
 	uint32_t stride;       /* bytes of metadata per cell */
 	uint32_t ncells_max, ncells; /* cells possible, cells ever used */
+	uint8_t gap_before[HALLOC_LINE_GAP];
+	/* Written under the lock. */
+	size_t meta_mapped;    /* bytes of the metadata slice mapped so far */
 	uint32_t free_cells;   /* released cells (index + 1; 0: none) */
 	uint32_t partial;      /* small: slabs with a free slot (index + 1) */
 	uint32_t nempty;       /* small: slabs with every slot free, kept mapped */
 	size_t released_cached; /* large: bytes cached by cells on the free-cell list */
+	uint8_t gap_after[HALLOC_LINE_GAP]; /* from the next area's first fields */
 };
 
 struct halloc_stats {
@@ -161,13 +173,15 @@ struct halloc_stats {
 struct halloc {
 	/* Kept by pointer: the caller's backend can then be read-only (const). */
 	const struct halloc_backend *be;
+	/* Read by every operation (see HALLOC_LINE_GAP), written at init. */
 	uintptr_t base, end;  /* the reserved range */
 	size_t zone_bytes;
-	int nareas;
-	/* (need + 15) / 16 for need up to 16 KiB: the first small class that fits it. */
-	uint8_t class_of[16384 / 16 + 1];           /* small areas, then large ones */
-	struct halloc_area areas[HALLOC_ZONES - 1];
 	uint64_t canary_secret;
+	int nareas;           /* small areas, then large ones */
+	/* (need + 15) / 16 for need up to 16 KiB: the first small class that fits it. */
+	uint8_t class_of[16384 / 16 + 1];
+	struct halloc_area areas[HALLOC_ZONES - 1]; /* each with its own gaps */
+	/* Written under the lock. */
 	uint64_t rng[2];      /* slot choice (reseeded from be->layout_random) */
 	uint32_t rng_uses;
 	uint64_t quarantine[HALLOC_QUARANTINE]; /* small slots (packed) */
