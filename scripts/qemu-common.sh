@@ -12,6 +12,16 @@
 # shellcheck disable=SC2034 # qemu_accel, qemu_cpu, qemu_net: the caller's
 # shellcheck disable=SC2054 # commas inside QEMU's option values
 
+# QEMU's environment: glibc's malloc in QEMU asks for transparent huge
+# pages (glibc.malloc.hugetlb=1, glibc 2.35 and later; older ones and other
+# libcs ignore it; no effect where THP is "never"). QEMU allocates the
+# image it loads and TCG's tables with malloc, and on a host where each
+# page fault is costly (a PVM guest: some 40 us) a run of hello.so took
+# 2,300 more faults and 2.5 times the CPU time without it (kernel/boot/
+# README.md, "Where a run's time goes"). A GLIBC_TUNABLES of the caller's
+# comes after, so it wins (GLIBC_TUNABLES=glibc.malloc.hugetlb=0 undoes it).
+qemu_glibc_tunables=glibc.malloc.hugetlb=1${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}
+
 # Whether KVM can be used: /dev/kvm is a character device that opens
 # read-write. (A bare `<>/dev/kvm` would create a regular file where there
 # is no device, and every later check would then pick KVM.)
