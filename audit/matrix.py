@@ -21,7 +21,12 @@ DEFENCES = {
            "osv": "not documented in the seed"},
     "wx": {"title": "W^X: no writable+executable mapping", "column": "wx=allow",
            "osv": "not documented in the seed"},
+    # ASLR stops a stack clash too (the stack-clash row's note), so the
+    # guard's off-cell cannot show the attack succeeding: its proof is the
+    # pair of cells that differ by the guard alone, aslr=off (the guard
+    # stops it) and guards=off+aslr=off (it succeeds).
     "guards": {"title": "stack guard pages", "column": "guards=off",
+               "proof": {"column": "guards=off+aslr=off", "stopped_in": "aslr=off"},
                "osv": "thread stacks have guard pages (OSv issue 143, seed §3, Guard Pages); "
                       "stack probing not documented"},
     "page0": {"title": "page 0 never mapped", "column": None,
@@ -72,16 +77,22 @@ ATTACKS = [
     {"name": "wx-mprotect", "program": "wx_mprotect", "defence": "wx", "kinds": {"wx"},
      "what": "code written, mprotect(RWX), jumped to"},
     {"name": "stack-clash", "program": "stack_clash", "defence": "guards",
-     "kinds": {"stack-guard"},
-     "off_may_fail": "with ASLR on nothing is mapped next to the main stack, guard or no guard: "
-                     "every stack lies at its own random page of a 2^32-page area, so the "
-                     "compiler's probe of the first page below the stack faults "
-                     "(violation=page-fault, one page under the stack's bottom); guards=off only "
-                     "lets stacks lie side by side, which with ASLR happens with a chance of "
-                     "about (number of stacks)/2^32. Without the probes (no "
-                     "-fstack-clash-protection) the alloca jumps the guard and guards=on "
-                     "does not stop it either. With aslr=off too (baseline) another stack lies "
-                     "right below and the write lands there",
+     "kinds": {"stack-guard"}, "region": "main-stack",
+     "note": "ASLR stops this attack too, so the guard's proof is the pair of cells "
+             "that differ by the guard alone: aslr=off, stopped by the main stack's guard "
+             "(violation=stack-guard, region=main-stack), and guards=off+aslr=off (†), where "
+             "the stacks lie side by side and the write lands in the stack below. With ASLR "
+             "on, guards=off alone reads crashed: every stack lies at its own random page of "
+             "a 2^32-page area, so the compiler's probe of the first page below the stack "
+             "faults on unmapped memory (violation=page-fault, one page under the stack's "
+             "bottom); stacks touch only by a chance of about (number of stacks)/2^32. No "
+             "leak of addresses helps the attacker: what it would need is mapped memory right "
+             "below the stack, and an application can neither map anything in the stacks "
+             "area (mmap, MAP_FIXED included, stays in the low half: each cell's log shows "
+             "the attack asking for the pages below the main stack and the kernel refusing) "
+             "nor choose where the kernel places a stack. Without the probes (no "
+             "-fstack-clash-protection) the alloca jumps the guard and guards=on does not "
+             "stop it either",
      "what": "a 1 MiB + 8 KiB alloca past the main stack, then a write"},
     {"name": "null-deref", "program": "null_deref", "defence": "page0", "kinds": {"null-deref"},
      "what": "page 0 mapped by the attacker, a call through a NULL object"},
@@ -121,6 +132,9 @@ COLUMNS = [
     {"name": "hardened", "kernel": HARDENED},
     {"name": "aslr=off", "kernel": HARDENED, "options": ["aslr=off"]},
     {"name": "guards=off", "kernel": HARDENED, "options": ["guards=off"]},
+    # A defence's proof column (DEFENCES' "proof") boots that defence's rows only.
+    {"name": "guards=off+aslr=off", "kernel": HARDENED, "options": ["guards=off", "aslr=off"],
+     "proof_of": "guards"},
     {"name": "heap=musl", "kernel": HARDENED, "options": ["heap=musl"]},
     {"name": "canary=constant", "kernel": HARDENED, "options": ["canary=constant"]},
     {"name": "wx=allow", "kernel": HARDENED, "options": ["wx=allow"]},
@@ -128,3 +142,38 @@ COLUMNS = [
     {"name": "api.auth=off", "kernel": HARDENED, "options": ["api.auth=off"]},
     {"name": "baseline", "kernel": "build/baseline/carapace-libc.bin"},
 ]
+
+
+def boots(column, attack):
+    """Whether the cell is booted: a proof column only for its defence's rows."""
+    return column.get("proof_of") in (None, attack["defence"])
+
+
+def rule_failures(attacks, results):
+    """The scorecard's own rules, on {attack: {column: {"cell": ...}}} (cells
+    not run are not judged): every hardened cell is stopped; the off-cell of
+    each row's defence succeeded, or, for a defence with a proof, its proof
+    cell succeeded and the cell with only the proof's other switch off was
+    stopped by this defence (so that the two differ by this defence alone),
+    and its own off-cell, not judged otherwise, is not stopped by it."""
+    problems = []
+    for attack in attacks:
+        cells = results[attack["name"]]
+
+        def expect(column, wanted, why):
+            if column in cells and cells[column]["cell"] != wanted:
+                problems.append(f"{attack['name']}: {why} ({column}) is {cells[column]['cell']}")
+
+        expect("hardened", "stopped", "hardened cell")
+        defence = DEFENCES[attack["defence"]]
+        if defence.get("proof"):
+            expect(defence["proof"]["column"], "succeeded", "its defence's proof cell")
+            expect(defence["proof"]["stopped_in"], "stopped",
+                   "the proof's cell with its defence on")
+            off = cells.get(defence["column"])
+            if off and off["cell"] == "stopped":  # by the defence its switch turned off
+                problems.append(f"{attack['name']}: its defence's off-cell ({defence['column']}) "
+                                "is stopped by that defence")
+        elif defence["column"]:
+            expect(defence["column"], "succeeded", "its defence's off-cell")
+    return problems

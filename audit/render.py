@@ -26,12 +26,21 @@ def build_report(attacks, columns, results, problems, elapsed):
         defence = DEFENCES[attack["defence"]]
         rows.append({"attack": attack["name"], "what": attack["what"],
                      "defence": attack["defence"], "defence_title": defence["title"],
-                     "off_column": defence["column"], "note": attack.get("off_may_fail") or attack.get("note"),
+                     "off_column": defence["column"],
+                     "proof_column": (defence.get("proof") or {}).get("column"),
+                     "note": attack.get("note"),
                      "osv": defence["osv"], "cells": results[attack["name"]]})
     return {"generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": _commit(), "seconds": round(elapsed), "seed": SEED,
             "columns": [c["name"] for c in columns], "rows": rows,
             "rule_failures": problems}
+
+
+def _mark(row, column):
+    """* on the row's defence switched off alone, † on its proof cell."""
+    if column == row["off_column"]:
+        return "*"
+    return "†" if column == row.get("proof_column") else ""
 
 
 def markdown(report):
@@ -45,7 +54,11 @@ def markdown(report):
         "the network rows, run from the host, the defence's own answer, `AUDIT-STOPPED: KIND`), "
         "**crashed** (ended otherwise), **succeeded** (the attack printed its "
         "`AUDIT-SUCCESS` marker), **survived** (ran on without reaching its goal). "
-        "A cell marked * is the row's defence switched off alone. The OSv column is "
+        "A cell marked * is the row's defence switched off alone. A cell marked † is "
+        "the row's proof where that one cannot be: its defence switched off together with "
+        "another that stops the attack too, whose own column shows this row's defence "
+        "stopping it (the two cells differ by this defence alone; the row's note says why). "
+        "A proof column boots only its defence's rows (– elsewhere). The OSv column is "
         f"what the seed ({report['seed']}) documents, not a measurement.",
         "",
         "| attack | defence | " + " | ".join(columns) + " | OSv (seed) |",
@@ -58,7 +71,7 @@ def markdown(report):
             if cell is None:
                 cells.append("–")
                 continue
-            star = "*" if column == row["off_column"] else ""
+            star = _mark(row, column)
             cells.append(f"**{cell['cell']}**{star} <br>{cell['detail']}")
         lines.append(f"| {row['attack']}: {row['what']} | {row['defence_title']} | "
                      + " | ".join(cells) + f" | {row['osv']} |")
@@ -66,14 +79,16 @@ def markdown(report):
     for row in report["rows"]:
         if row["note"]:
             lines.append(f"- {row['attack']}: {row['note']}.")
-    lines.append("- Rows without a * have no switch of their own: "
-                 + ", ".join(sorted({r['defence_title'] for r in report['rows'] if not r['off_column']}))
-                 + " stay on in every column.")
+    unswitched = sorted({r['defence_title'] for r in report['rows'] if not r['off_column']})
+    if unswitched:
+        lines.append("- Rows without a * have no switch of their own: " + ", ".join(unswitched)
+                     + " stay on in every column.")
     if report["rule_failures"]:
         lines += ["", "## Rule failures", ""] + [f"- {p}" for p in report["rule_failures"]]
     else:
         lines += ["", "Rules: every hardened cell is stopped, and every defence's own off-cell "
-                  "succeeded (except the rows noted above)."]
+                  "(*) succeeded, or for a row with a proof (†), that cell succeeded and the one "
+                  "with only the other defence off was stopped by the row's defence."]
     return "\n".join(lines) + "\n"
 
 
@@ -89,14 +104,19 @@ def svg(report):
            f'({html.escape(report["generated"])}, {html.escape(report["commit"])})</text>']
     for i, column in enumerate(columns):
         x = label_w + i * cell_w + cell_w / 2
-        out.append(f'<text x="{x}" y="{top - 8}" text-anchor="middle">{html.escape(column)}</text>')
+        # A combination (a proof column) takes two lines, one switch each.
+        parts = column.split("+")
+        for j, part in enumerate(parts):
+            y = top - 8 - 13 * (len(parts) - 1 - j)
+            out.append(f'<text x="{x}" y="{y}" text-anchor="middle">'
+                       f'{html.escape(part)}</text>')
 
-    def cell(x, y, state, text, star=False):
+    def cell(x, y, state, text, mark=""):
         out.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
                    f'fill="{COLOURS[state]}"><title>{html.escape(text)}</title></rect>')
         colour = "#fff"
         out.append(f'<text x="{x + cell_w / 2 - 1}" y="{y + 15}" text-anchor="middle" '
-                   f'fill="{colour}">{html.escape(state + ("*" if star else ""))}</text>')
+                   f'fill="{colour}">{html.escape(state + mark)}</text>')
 
     y = top
     for row in rows:
@@ -104,8 +124,7 @@ def svg(report):
         for i, column in enumerate(report["columns"]):
             result = row["cells"].get(column)
             if result:
-                cell(label_w + i * cell_w, y, result["cell"], result["detail"],
-                     column == row["off_column"])
+                cell(label_w + i * cell_w, y, result["cell"], result["detail"], _mark(row, column))
         out.append(f'<text x="{label_w + len(report["columns"]) * cell_w + 4}" y="{y + 15}" '
                    f'font-size="9"><title>{html.escape(row["osv"])}</title>'
                    f'{html.escape(row["osv"][:16])}…</text>')
@@ -115,6 +134,8 @@ def svg(report):
         out.append(f'<rect x="{x}" y="{y + 15}" width="12" height="12" fill="{COLOURS[state]}"/>')
         out.append(f'<text x="{x + 16}" y="{y + 25}">{html.escape(text)}</text>')
         x += 16 + 6.2 * len(text) + 12
-    out.append(f'<text x="5" y="{y + 48}">* the row\'s defence switched off alone</text>')
+    out.append(f'<text x="5" y="{y + 48}">* the row\'s defence switched off alone; '
+               f'† its proof: its defence off with another that also stops the attack '
+               f'(report.md\'s notes)</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -415,11 +415,21 @@ const struct vm_region *memory_guard_region(uint64_t addr)
 	if (addr >= KHEAP_BASE && addr < KHEAP_LIMIT &&
 	    !mmu_lookup(mmu_root(), addr, NULL, NULL))
 		return &heap_area;
+	/*
+	 * Two stacks placed side by side (aslr=off) share a guard page: the one
+	 * above it is named, since stacks grow down and that is the stack that
+	 * ran into it; only then the guard above a stack (an underflow).
+	 */
 	for (int i = 0; i < n; i++) {
 		const struct vm_region *r = &stacks[i].region;
 
-		if ((addr >= r->start - r->guard && addr < r->start) ||
-		    (addr >= r->end && addr < r->end + r->guard))
+		if (addr >= r->start - r->guard && addr < r->start)
+			return r;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct vm_region *r = &stacks[i].region;
+
+		if (addr >= r->end && addr < r->end + r->guard)
 			return r;
 	}
 	return NULL;

@@ -1,5 +1,5 @@
 /*
- * For the differential socket tests (unix_sockets.c, epoll.c): one line per
+ * For the differential tests (unix_sockets.c, epoll.c, posix_edges.c): one line per
  * call, "what = N" or "what = -1 ENAME", the same natively and in Carapace.
  * Errno names, not strerror texts: musl's and glibc's texts differ.
  */
@@ -20,7 +20,9 @@ static const char *err_name(int e)
 		{ EAGAIN, "EAGAIN" }, { ECONNRESET, "ECONNRESET" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 		{ EMSGSIZE, "EMSGSIZE" }, { EPROTOTYPE, "EPROTOTYPE" }, { ENOPROTOOPT, "ENOPROTOOPT" },
 		{ EEXIST, "EEXIST" }, { EPERM, "EPERM" }, { EINPROGRESS, "EINPROGRESS" },
-		{ EDESTADDRREQ, "EDESTADDRREQ" },
+		{ EDESTADDRREQ, "EDESTADDRREQ" }, { EACCES, "EACCES" }, { ENOTDIR, "ENOTDIR" },
+		{ EISDIR, "EISDIR" }, { ESPIPE, "ESPIPE" }, { ENOTEMPTY, "ENOTEMPTY" },
+		{ EBUSY, "EBUSY" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -60,7 +60,8 @@ uint64_t memory_alloc_app_stack(const char *name, size_t size);
 /* Gives a stack back (by its top) for reuse; its guard pages stay. */
 void memory_free_stack(uint64_t top);
 
-/* The region whose guard pages contain addr, or NULL. */
+/* The region whose guard pages contain addr (of two stacks sharing one, the
+ * stack above it: the one that ran into it), or NULL. */
 const struct vm_region *memory_guard_region(uint64_t addr);
 /*
  * A hardened heap on [start, end) (hardening/heaps.c): memory_guard_region
