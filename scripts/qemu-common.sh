@@ -12,6 +12,18 @@
 # shellcheck disable=SC2034 # qemu_accel, qemu_cpu, qemu_net: the caller's
 # shellcheck disable=SC2054 # commas inside QEMU's option values
 
+# QEMU's environment: glibc's malloc in QEMU asks for transparent huge
+# pages (glibc.malloc.hugetlb=1, glibc 2.35 and later) and serves blocks of
+# up to 32 MiB from its heap rather than from mappings of their own
+# (glibc.malloc.mmap_threshold), so that the buffer QEMU reads the image
+# and the boot filesystem into lies in huge pages too. Older glibcs and
+# other libcs ignore it, and so do hosts where THP is "never"; guest RAM is
+# QEMU's own mapping either way. On a host where each page fault is costly
+# (a PVM guest: some 40 us) QEMU took 4,936 faults for a run of hello.so
+# without it and 2,501 with it (kernel/boot/README.md, "Where a run's time
+# goes"). A GLIBC_TUNABLES of the caller's comes after, so it wins.
+qemu_glibc_tunables=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}
+
 # Whether KVM can be used: /dev/kvm is a character device that opens
 # read-write. (A bare `<>/dev/kvm` would create a regular file where there
 # is no device, and every later check would then pick KVM.)

@@ -206,6 +206,13 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 			    "SAN=ubsan");
 #endif
 	fpu_allow_xsave(options.fpu != BOOT_FPU_FXSAVE);
+	/*
+	 * As soon as fpu= is known: under QEMU's TCG the FPU bits of CR0, CR4
+	 * and XCR0 are part of the key of each translated block, so all code
+	 * run before they change is translated again after (a fifth of the
+	 * boot's translations when this came with the scheduler).
+	 */
+	fpu_init_cpu();
 	aslr_init(&options); /* seeds the random generators */
 	hardening_init(&options); /* the settings, and the stack canary from here on */
 	boot_step("options-aslr-hardening");

@@ -624,7 +624,7 @@ void sched_init(void)
 	struct cpu *c = this_cpu();
 	struct thread *idle, *main_thread;
 
-	fpu_init_cpu();
+	/* kmain has called fpu_init_cpu for this CPU, before the first thread's area. */
 	c->sched = sched_cpu_alloc();
 	main_thread = adopt_current("main", false);
 	main_thread->home = NULL;

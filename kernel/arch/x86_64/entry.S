@@ -44,6 +44,16 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	/*
+	 * QEMU (TCG) enters every IST vector with a null SS, whose "32-bit"
+	 * bit is clear, and that bit is part of the key of each block it
+	 * translates: without this, code that interrupts and threads switched
+	 * to from them run (the timer's, the scheduler's, the heap's) would be
+	 * translated twice. The same selector as the rest of the kernel's;
+	 * hardware keeps SS on an interrupt without a change of ring anyway.
+	 */
+	mov $GDT_KERNEL_DATA, %eax
+	mov %eax, %ss
 	cld
 	mov %rsp, %rdi
 	call trap_handler
