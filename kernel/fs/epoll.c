@@ -13,6 +13,14 @@
  * every waiter here, more than one waiting epoll may report the event
  * (Linux promises "one or more").
  *
+ * Waking: each epoll has one of EPOLL_WAKE_SLOTS wake slots (given in turn
+ * as epolls are made), and each watched file's vnode the bit of that slot
+ * (vn->wake_slots), so an event on a file wakes only the threads waiting
+ * in the epolls that watch it (and in poll, select or a blocking call,
+ * which the kernel wakes for every file). Two epolls sharing a slot only
+ * wake each other for nothing. Nested epolls (an epoll watching another)
+ * have no slot of their own: their waiters are woken for every file.
+ *
  * An entry lives as long as its file (closing one descriptor of a dup'ed
  * file keeps it, as on Linux): vfs_file_put calls epoll_forget_file. An
  * LT scan that stops at maxevents starts after the last reported entry the
@@ -43,11 +51,14 @@ struct epoll {
 	struct vfs *vfs;
 	struct epoll_item *items;
 	struct epoll *all_next, *all_prev;
+	unsigned slot; /* its wake slot, < EPOLL_WAKE_SLOTS */
+	bool nested;   /* watches or is watched by another epoll: no slot */
 };
 
 static const struct vnode_ops epoll_ops;
 static struct epoll *all_epolls;
 static int poll_depth;
+static unsigned next_slot; /* the slot the next epoll gets */
 
 struct epoll *epoll_of_file(struct vfs_file *f)
 {
@@ -86,6 +97,30 @@ static bool reaches(struct epoll *from, struct epoll *target, int depth)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Events on file now wake ep's waiters: file's vnode gets ep's slot. An
+ * epoll inside another makes both wait as poll does (for every file).
+ * The bit is set before the caller's next scan (sequentially consistent,
+ * as the notifier's read of it), so an event either finds the bit or
+ * happened before that scan, which sees it.
+ */
+static void watch(struct epoll *ep, struct vfs_file *file)
+{
+	struct epoll *inner = epoll_of_file(file);
+
+	if (inner) {
+		inner->nested = true;
+		ep->nested = true;
+		return;
+	}
+	__atomic_or_fetch(&file->vn->wake_slots, 1ull << ep->slot, __ATOMIC_SEQ_CST);
+}
+
+int epoll_wake_slot(const struct epoll *ep)
+{
+	return ep->nested ? -1 : (int)ep->slot;
 }
 
 /* Makes the entry report once more if it is ready now (ADD and MOD). */
@@ -127,6 +162,7 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		it->events = events;
 		it->data = ev->data;
 		arm(it);
+		watch(ep, file);
 		file->epoll_watches++;
 		*at = it; /* at the end: entries report in the order they came */
 		break;
@@ -145,7 +181,8 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		item_free(ep, at);
 		break;
 	}
-	vfs_notify_changed(ep->vfs); /* a waiter may now have something to report */
+	/* A waiter may now have something to report: its own vnode has its slot. */
+	vfs_notify_vnode(ep->vfs, &ep->vn);
 	return 0;
 }
 
@@ -279,6 +316,8 @@ int epoll_new(struct vfs *vfs, int flags, struct vfs_file **out)
 	ep->vn.ino = 1;
 	ep->vn.fs = ep;
 	ep->vfs = vfs;
+	ep->slot = next_slot++ % EPOLL_WAKE_SLOTS;
+	ep->vn.wake_slots = 1ull << ep->slot; /* epoll_ctl wakes its own waiters */
 	if ((rc = vfs_file_new(vfs, &ep->vn, VFS_O_RDWR, out))) {
 		vfs->alloc.free(vfs->alloc.ctx, ep);
 		return rc;

@@ -64,13 +64,32 @@ void vfs_notify_changed(struct vfs *vfs)
 		vfs->notify.changed(vfs->notify.ctx);
 }
 
+void vfs_notify_slots(struct vfs *vfs, uint64_t wake_slots)
+{
+	if (vfs->notify.slots_changed != NULL)
+		vfs->notify.slots_changed(vfs->notify.ctx, wake_slots);
+	else
+		vfs_notify_changed(vfs);
+}
+
+/*
+ * The fence orders the change before the read of the slots, as epoll's
+ * setting of a slot bit comes before its scan: either the notifier sees
+ * the bit, or the scan sees the change.
+ */
+void vfs_notify_vnode(struct vfs *vfs, struct vnode *vn)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vfs_notify_slots(vfs, __atomic_load_n(&vn->wake_slots, __ATOMIC_SEQ_CST));
+}
+
 void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits)
 {
 	if (bits & VFS_POLL_IN_SIDE)
 		vn->events_in++;
 	if (bits & VFS_POLL_OUT_SIDE)
 		vn->events_out++;
-	vfs_notify_changed(vfs);
+	vfs_notify_vnode(vfs, vn);
 }
 
 void vfs_file_get(struct vfs_file *f)

@@ -4,9 +4,10 @@
  *
  * Every netconn is non-blocking: an operation that cannot go on answers
  * -EAGAIN (connect -EINPROGRESS) and the syscall layer waits for the next
- * change, as for pipes. lwIP's event callback only announces that
- * something changed (vfs_notify_changed: every waiter looks again); what
- * is ready is found by trying: poll and recv fetch the next pbuf, datagram
+ * change, as for pipes. lwIP's event callback only announces that its
+ * socket changed (vfs_notify_slots: the epolls watching it and poll's
+ * waiters look again; the socket found by its netconn); what is ready is
+ * found by trying: poll and recv fetch the next pbuf, datagram
  * or connection without blocking and keep it until it is read. A fetch
  * that finds something new counts an event on the vnode's reader side,
  * which is what epoll's edges look at; room to send appearing counts one
@@ -27,6 +28,7 @@
 #include <carapace/memory.h>
 #include <carapace/net.h>
 #include <carapace/socket.h>
+#include <carapace/spinlock.h>
 #include <carapace/vfs.h>
 #include <lwip/api.h>
 #include <lwip/ip.h>
@@ -60,6 +62,7 @@ struct inet_sock {
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
 	struct inet_channel chan; /* TCP, connected: its frames (inet_channel.c) */
+	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
 };
 
 static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
@@ -69,19 +72,80 @@ static struct inet_sock *inet_of(struct socket *s)
 	return (struct inet_sock *)s;
 }
 
-/* lwIP's thread (or a caller under the core lock): something changed. */
+/*
+ * lwIP's event callback names the netconn only: the sockets are found here
+ * by their netconn, so that an event wakes the waiters of its own socket
+ * (the epolls watching it) rather than every epoll of every thread. A
+ * netconn not found (one lwIP accepted that no accept has taken yet)
+ * wakes everyone. The lock keeps a socket from being freed while its
+ * wake slots are read (inet_release unmaps it first).
+ */
+#define CONN_BUCKETS 256
+
+static struct inet_sock *conn_buckets[CONN_BUCKETS];
+static struct spinlock conn_lock = SPINLOCK_INIT;
+
+static struct inet_sock **conn_bucket(const struct netconn *conn)
+{
+	return &conn_buckets[((uintptr_t)conn * 0x9e3779b97f4a7c15ull >> 32) % CONN_BUCKETS];
+}
+
+static void conn_map(struct inet_sock *is)
+{
+	struct inet_sock **b = conn_bucket(is->conn);
+	uint64_t flags = spin_lock_irqsave(&conn_lock);
+
+	is->conn_next = *b;
+	*b = is;
+	spin_unlock_irqrestore(&conn_lock, flags);
+}
+
+static void conn_unmap(struct inet_sock *is)
+{
+	uint64_t flags = spin_lock_irqsave(&conn_lock);
+
+	for (struct inet_sock **at = conn_bucket(is->conn); *at; at = &(*at)->conn_next) {
+		if (*at == is) {
+			*at = is->conn_next;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&conn_lock, flags);
+}
+
+/* lwIP's thread (or a caller under the core lock): conn changed. */
 static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
-	(void)conn, (void)evt, (void)len;
-	if (net_vfs)
+	uint64_t flags, slots = 0;
+	bool found = false;
+
+	(void)evt, (void)len;
+	if (!net_vfs)
+		return;
+	/* The change (lwIP's mailbox) before the slots are read: vfs_notify_vnode. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = spin_lock_irqsave(&conn_lock);
+	for (struct inet_sock *is = *conn_bucket(conn); is; is = is->conn_next) {
+		if (is->conn == conn) {
+			slots = __atomic_load_n(&is->s.vn.wake_slots, __ATOMIC_SEQ_CST);
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&conn_lock, flags);
+	if (found)
+		vfs_notify_slots(net_vfs, slots);
+	else
 		vfs_notify_changed(net_vfs);
 }
 
-/* The driver's thread: a frame waits in a socket's net channel. */
+/* The driver's thread: a frame waits in a socket's net channel. The
+ * socket outlives the call: channel_close waits for it. */
 static void on_channel_frame(struct channel *ch)
 {
-	(void)ch;
-	on_event(NULL, NETCONN_EVT_RCVPLUS, 0);
+	struct inet_sock *is = ch->owner;
+
+	vfs_notify_vnode(is->s.vfs, &is->s.vn);
 }
 
 static int lwip_errno(err_t err)
@@ -539,6 +603,7 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	}
 	n->conn = is->pending;
 	is->pending = NULL;
+	conn_map(n);
 	netconn_set_nonblocking(n->conn, 1);
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
@@ -646,6 +711,8 @@ static void inet_release(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
 
+	if (is->conn)
+		conn_unmap(is); /* its events now wake everyone, as for a netconn not accepted */
 	inet_channel_close(&is->chan); /* before the pcb goes: lwIP answers what is left */
 	if (is->rx)
 		pbuf_free(is->rx);
@@ -823,8 +890,10 @@ static int inet_create(struct vfs *vfs, int family, int type, int protocol, int 
 	if ((rc = vfs_file_new(vfs, &is->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
 		netconn_delete(is->conn);
 		kfree(is);
+		return rc;
 	}
-	return rc;
+	conn_map(is);
+	return 0;
 }
 
 void inet_socket_register(void)

@@ -1,8 +1,9 @@
 /*
  * epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait and
  * timerfd_create, timerfd_settime, timerfd_gettime, on the objects of
- * kernel/fs/epoll.c and timerfd.c. Waiting is sys_poll.c's: one counter of
- * changes, and every sleep ends at the next timerfd expiry at the latest.
+ * kernel/fs/epoll.c and timerfd.c. Waiting is sys_poll.c's: the counter of
+ * changes of the epoll's wake slot (the files it watches), and every sleep
+ * ends at the next timerfd expiry at the latest.
  *
  * epoll_pwait's signal mask is accepted and ignored (no signal is ever
  * delivered); its size must be 8. The fixed-size arguments (epoll_event,
@@ -121,12 +122,14 @@ static long wait_events(const struct syscall_env *env, int epfd, long uevents, i
 	else {
 		vfs_file_get(epf); /* kept while the lock is dropped */
 		for (;;) {
-			uint64_t seen = sys_poll_changes();
+			/* Read each time: an epoll that becomes nested waits as poll does. */
+			int slot = epoll_wake_slot(ep);
+			uint64_t seen = sys_poll_slot_changes(slot);
 
 			rc = epoll_collect(ep, ev, n);
 			if (rc != 0 || timeout_ms == 0 || (deadline && clock_ns() >= deadline))
 				break;
-			sys_poll_wait_since(seen, deadline);
+			sys_poll_slot_wait_since(slot, seen, deadline);
 		}
 		vfs_file_put(epf);
 	}

@@ -127,7 +127,8 @@ static void files_lock(void)
 
 	fdtable = fs_app_files_lock();
 	if (!notify_ready) {
-		fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, NULL };
+		fs_vfs()->notify = (struct vfs_notify){ sys_poll_changed, sys_poll_slots_changed,
+							NULL };
 		notify_ready = true;
 	}
 }

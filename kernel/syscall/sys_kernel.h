@@ -93,6 +93,13 @@ int sys_poll_wait(uint64_t deadline_ns);
  * if it moved since: for what changes without fs_lock (sockets). */
 uint64_t sys_poll_changes(void);
 int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns);
+/* Only files with these wake slots changed (the VFS's slots_changed
+ * hook): wakes the waiters of the epolls that watch them and poll's. */
+void sys_poll_slots_changed(void *ctx, uint64_t wake_slots);
+/* The same pair for an epoll's wake slot (epoll_wake_slot; -1: the
+ * counter of every change, as above). */
+uint64_t sys_poll_slot_changes(int slot);
+int sys_poll_slot_wait_since(int slot, uint64_t seen, uint64_t deadline_ns);
 void sys_thread_register(syscall_handler_fn *table);
 
 /*

@@ -5,12 +5,15 @@
  *
  * Readiness is the file's vfs_poll(): regular files, directories and /dev
  * are always ready; pipes and eventfds answer from their state. Waiting is
- * one counter of changes and one wait queue for the whole kernel: every
- * change of a pipe or an eventfd (made under fs_lock) bumps the counter and
- * wakes every waiter, which then looks again. With one application that
- * is simple and cannot lose a wake-up (the counter is read under fs_lock
- * before it is dropped, and compared under the queue's lock); a busy
- * system would want a queue per file.
+ * a counter of changes and a wait queue: every change of a file bumps the
+ * counter and wakes every waiter, which then looks again. A waiter reads
+ * the counter before it looks and sleeps only while it has not moved
+ * (compared under the queue's lock), so no wake-up is lost. There is one
+ * such pair for poll, select and the blocking calls, woken by every
+ * change, and one per epoll wake slot (kernel/fs/epoll.c): a change of
+ * one file (vfs_notify_vnode) wakes only the slots of the epolls that
+ * watch it, so the threads of a server, each in its own epoll_wait, are
+ * not all woken for every packet of every connection.
  *
  * No signals are delivered, so ppoll's and pselect6's masks are accepted
  * and ignored. The timeout written back is the time that was left, as
@@ -56,19 +59,65 @@ struct k_pollfd {
 	int16_t events, revents;
 };
 
-static struct waitqueue changes_queue = WAITQUEUE_INIT;
-static uint64_t changes;
+/* A counter of changes and the threads waiting for it to move. */
+struct changes {
+	struct waitqueue queue;
+	uint64_t count;
+};
 
+static struct changes every_file = { WAITQUEUE_INIT, 0 };
+static struct changes slots[EPOLL_WAKE_SLOTS] = {
+	[0 ... EPOLL_WAKE_SLOTS - 1] = { WAITQUEUE_INIT, 0 },
+};
+static uint64_t slots_waited; /* the slots a thread has slept on: worth waking */
+
+static void bump(struct changes *c)
+{
+	__atomic_add_fetch(&c->count, 1, __ATOMIC_SEQ_CST);
+	waitqueue_wake_all(&c->queue);
+}
+
+static void wake_slot_mask(uint64_t mask)
+{
+	mask &= __atomic_load_n(&slots_waited, __ATOMIC_SEQ_CST);
+	while (mask) {
+		bump(&slots[__builtin_ctzll(mask)]);
+		mask &= mask - 1;
+	}
+}
+
+/* Any file may have changed: every waiter looks again. */
 void sys_poll_changed(void *ctx)
 {
 	(void)ctx;
-	__atomic_add_fetch(&changes, 1, __ATOMIC_SEQ_CST);
-	waitqueue_wake_all(&changes_queue);
+	bump(&every_file);
+	wake_slot_mask(~0ull);
 }
 
-static bool changed_since(void *seen)
+/* Only files with these wake slots changed: the epolls that watch them,
+ * and poll's waiters. */
+void sys_poll_slots_changed(void *ctx, uint64_t wake_slots)
 {
-	return __atomic_load_n(&changes, __ATOMIC_SEQ_CST) != *(uint64_t *)seen;
+	(void)ctx;
+	bump(&every_file);
+	wake_slot_mask(wake_slots);
+}
+
+static struct changes *changes_of(int slot)
+{
+	return slot < 0 ? &every_file : &slots[slot];
+}
+
+struct since {
+	struct changes *c;
+	uint64_t seen;
+};
+
+static bool changed_since(void *arg)
+{
+	struct since *s = arg;
+
+	return __atomic_load_n(&s->c->count, __ATOMIC_SEQ_CST) != s->seen;
 }
 
 /*
@@ -79,12 +128,24 @@ static bool changed_since(void *seen)
  */
 uint64_t sys_poll_changes(void)
 {
-	return __atomic_load_n(&changes, __ATOMIC_SEQ_CST);
+	return sys_poll_slot_changes(-1);
 }
 
 int sys_poll_wait(uint64_t deadline_ns)
 {
 	return sys_poll_wait_since(sys_poll_changes(), deadline_ns);
+}
+
+int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns)
+{
+	return sys_poll_slot_wait_since(-1, seen, deadline_ns);
+}
+
+uint64_t sys_poll_slot_changes(int slot)
+{
+	if (slot >= 0) /* from now on, changes of the files it watches wake it */
+		__atomic_or_fetch(&slots_waited, 1ull << slot, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&changes_of(slot)->count, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -93,8 +154,9 @@ int sys_poll_wait(uint64_t deadline_ns)
  * that look and this sleep must end the sleep, not be lost (a
  * level-triggered epoll_wait then slept with data waiting).
  */
-int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns)
+int sys_poll_slot_wait_since(int slot, uint64_t seen, uint64_t deadline_ns)
 {
+	struct since since = { changes_of(slot), seen };
 	bool fired;
 	uint64_t timer = timerfd_next_expiry(clock_ns(), &fired);
 	uint64_t until = timer && (!deadline_ns || timer < deadline_ns) ? timer : deadline_ns;
@@ -103,7 +165,7 @@ int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns)
 	if (fired)
 		return 0;
 	fs_unlock();
-	rc = waitqueue_wait_event(&changes_queue, changed_since, &seen, until);
+	rc = waitqueue_wait_event(&since.c->queue, changed_since, &since, until);
 	fs_lock();
 	if (rc == -ETIMEDOUT && until != deadline_ns)
 		rc = 0;

@@ -35,7 +35,7 @@ static void env_init(struct env *e)
 {
 	e->alloc = counting_alloc_init(&e->ca);
 	vfs_init(&e->vfs, &e->alloc);
-	e->vfs.notify = (struct vfs_notify){ count_change, e };
+	e->vfs.notify = (struct vfs_notify){ .changed = count_change, .ctx = e };
 	e->changes = 0;
 }
 

@@ -42,6 +42,14 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		   const struct epoll_event_k *ev);
 /* Up to max ready entries into out; the count (0: none ready). */
 int epoll_collect(struct epoll *ep, struct epoll_event_k *out, int max);
+/*
+ * The wake slot ep's waiters sleep on (0 .. EPOLL_WAKE_SLOTS - 1): an
+ * event on a vnode wakes the slots of its wake_slots bits. -1: the epoll
+ * is nested (watches or is watched by another), and its waiters wait as
+ * poll's do, woken by every event.
+ */
+#define EPOLL_WAKE_SLOTS 64
+int epoll_wake_slot(const struct epoll *ep);
 /* f's last reference is going: every entry on it goes (file.c). */
 void epoll_forget_file(struct vfs_file *f);
 

@@ -137,6 +137,13 @@ struct vnode {
 	 * report a ready bit only after its side's count moved.
 	 */
 	uint32_t events_in, events_out;
+	/*
+	 * Which of the kernel's wake slots an event on this vnode wakes: one
+	 * bit per slot of an epoll that watches it (epoll.c sets them; a bit
+	 * left after the entry is gone only costs a spurious wake-up).
+	 * Written under the VFS lock, read without it by whoever notifies.
+	 */
+	uint64_t wake_slots;
 };
 
 struct vfs_mount {
@@ -146,11 +153,15 @@ struct vfs_mount {
 };
 
 /*
- * Called after a pipe or an eventfd changed state (data, space, an end
- * closed), so that the kernel can wake whoever waits for it.
+ * Called after a pipe, an eventfd or a socket changed state (data, space,
+ * an end closed), so that the kernel can wake whoever waits for it:
+ * changed when any file may have changed, slots_changed when only files
+ * with these wake slots did (a vnode's wake_slots; optional: changed is
+ * called instead when it is NULL).
  */
 struct vfs_notify {
 	void (*changed)(void *ctx);
+	void (*slots_changed)(void *ctx, uint64_t wake_slots);
 	void *ctx;
 };
 
@@ -252,6 +263,14 @@ unsigned vfs_poll(struct vfs_file *f);
 bool vfs_file_is_stream(const struct vfs_file *f);
 int vfs_stream_getattr(struct vnode *vn, struct vfs_attr *out);
 void vfs_notify_changed(struct vfs *vfs);
+/*
+ * Only vn changed: wakes its own waiters (and those of every file, poll's).
+ * Call it after the change: vn's wake slots are read after a full fence.
+ * vfs_notify_slots: the same with slots read before (a notifier that may
+ * not touch the vnode later, as lwIP's events under their socket's lock).
+ */
+void vfs_notify_vnode(struct vfs *vfs, struct vnode *vn);
+void vfs_notify_slots(struct vfs *vfs, uint64_t wake_slots);
 /* An event on vn (VFS_POLL_IN_SIDE and/or VFS_POLL_OUT_SIDE bits):
  * counts it for epoll's edges, then vfs_notify_changed. */
 void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits);
