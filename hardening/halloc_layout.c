@@ -114,37 +114,6 @@ int halloc_large_area(const struct halloc *h, size_t data_pages)
 	return -1;
 }
 
-uintptr_t halloc_cell_base(const struct halloc_area *a, uint32_t cell)
-{
-	return a->base + (uintptr_t)cell * a->cell_bytes;
-}
-
-void *halloc_cell_meta(const struct halloc_area *a, uint32_t cell)
-{
-	return (void *)(a->meta + (uintptr_t)cell * a->stride);
-}
-
-/* Lock-free: reads only fields fixed at init and counters that only grow. */
-void halloc_locate(const struct halloc *h, uintptr_t p, struct halloc_where *w)
-{
-	size_t zone, cell;
-	const struct halloc_area *a;
-
-	w->area = NULL;
-	w->cell = 0;
-	w->in_cells = false;
-	if (p < h->base + h->zone_bytes || p >= h->end)
-		return;
-	zone = (p - h->base) / h->zone_bytes;
-	if (zone > (size_t)h->nareas)
-		return;
-	a = &h->areas[zone - 1];
-	cell = (p - a->base) >> a->cell_shift;
-	w->area = (struct halloc_area *)a;
-	w->cell = (uint32_t)cell;
-	w->in_cells = cell < __atomic_load_n(&a->ncells, __ATOMIC_ACQUIRE);
-}
-
 /* Maps the metadata slice of a up to the entry of cell. */
 static int map_meta(struct halloc *h, struct halloc_area *a, uint32_t cell)
 {

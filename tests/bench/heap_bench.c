@@ -11,13 +11,15 @@
  *
  * Throughput: for each size from 16 B to 1 MiB, each thread keeps a window
  * of live blocks and replaces a random one per step (a free and a malloc,
- * the first byte written), after WARMUP untimed steps; printed as ns per
+ * the first byte written), after untimed warm-up steps (warmup_for); printed as ns per
  * step, all threads together.
  * Overhead: the memory in use before and after allocating 20000 blocks of
  * random sizes (16 B to 4 KiB), over the bytes asked for: resident pages
  * where /proc/self/statm exists, else sysinfo's used RAM (Carapace).
  *
  * Usage: heap_bench [THREADS...]    (default: 1 4)
+ * For profiling one row: HEAP_BENCH_SIZES=16,1024 measures only those
+ * sizes, HEAP_BENCH_STEPS=N takes N timed steps per thread at each.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -157,11 +159,13 @@ static void bench_init(void)
 #endif
 
 #define WINDOW     64
-#define WARMUP     512 /* untimed steps: see churn */
+#define WARMUP     512 /* untimed steps: see churn and warmup_for */
 #define OVERHEAD_BLOCKS 20000
 #define MAX_THREADS 8
 
-static const size_t sizes[] = { 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576 };
+static size_t sizes[16] = { 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576 };
+static size_t nsizes = 9;
+static long steps_wanted; /* HEAP_BENCH_STEPS, or 0: steps_for's */
 
 struct job {
 	size_t size;
@@ -198,7 +202,20 @@ static unsigned churn_steps(char **live, size_t size, long n, unsigned x)
 }
 
 /*
- * WARMUP steps first, untimed: the window fills and an allocator's caches
+ * Untimed steps before a size is timed. Small sizes take 8 x WARMUP: the
+ * hardened heap's small quarantine (256 entries, a random one leaves per
+ * free) still holds a share e^(-steps/256) of the blocks the step before
+ * freed (the overhead phase's, or the previous size's): 13% after 512
+ * steps, whose release (and their emptied slabs' unmapping) the timed
+ * steps then paid for; none after 4096.
+ */
+static long warmup_for(size_t size)
+{
+	return size <= 4096 ? 8 * WARMUP : WARMUP;
+}
+
+/*
+ * The warm-up first, untimed: the window fills and an allocator's caches
  * and quarantines reach their steady state (first touches of fresh pages
  * cost far more in a virtual machine than the steps that follow).
  */
@@ -206,7 +223,7 @@ static void *churn(void *arg)
 {
 	struct job *j = arg;
 	char *live[WINDOW] = { 0 };
-	unsigned x = churn_steps(live, j->size, WARMUP, j->seed);
+	unsigned x = churn_steps(live, j->size, warmup_for(j->size), j->seed);
 
 	__atomic_add_fetch(&warmed, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
@@ -220,6 +237,8 @@ static void *churn(void *arg)
 /* Fewer steps for big blocks: each maps and unmaps pages. */
 static long steps_for(size_t size)
 {
+	if (steps_wanted > 0)
+		return steps_wanted;
 	return size <= 4096 ? 20000 : size <= 65536 ? 4000 : 500;
 }
 
@@ -228,7 +247,7 @@ static int throughput(int threads)
 	pthread_t t[MAX_THREADS];
 	struct job jobs[MAX_THREADS];
 
-	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+	for (size_t s = 0; s < nsizes; s++) {
 		double start;
 
 		warmed = started = 0;
@@ -248,7 +267,7 @@ static int throughput(int threads)
 				pthread_join(t[i], NULL);
 		} else {
 			char *live[WINDOW] = { 0 };
-			unsigned x = churn_steps(live, sizes[s], WARMUP, jobs[0].seed);
+			unsigned x = churn_steps(live, sizes[s], warmup_for(sizes[s]), jobs[0].seed);
 
 			start = now_ns();
 			churn_steps(live, sizes[s], jobs[0].steps, x);
@@ -304,9 +323,33 @@ static void overhead(void)
 		bench_free(blocks[i]);
 }
 
+/* HEAP_BENCH_SIZES and HEAP_BENCH_STEPS (see the top of the file). */
+static void read_environment(void)
+{
+	const char *list = getenv("HEAP_BENCH_SIZES"), *steps = getenv("HEAP_BENCH_STEPS");
+	char *end;
+
+	if (steps)
+		steps_wanted = strtol(steps, NULL, 10);
+	if (!list)
+		return;
+	nsizes = 0;
+	while (*list && nsizes < sizeof(sizes) / sizeof(sizes[0])) {
+		unsigned long v = strtoul(list, &end, 10);
+
+		if (end == list)
+			break;
+		if (v >= 1 && v <= (64ul << 20))
+			sizes[nsizes++] = v;
+		list = *end == ',' ? end + 1 : end;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int counts[MAX_THREADS] = { 1, 4 }, n = 2;
+
+	read_environment();
 
 	if (argc > 1) {
 		n = 0;
