@@ -336,7 +336,7 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 	struct halloc_area *a = w->area;
 	struct slab_meta *m = slab_meta(a, w->cell);
 
-	memset((void *)p, 0, a->slot_bytes);
+	zero_slot(p, a->slot_bytes);
 	kasan_heap_free(p, a->slot_bytes);
 	slab_states(m)[slot] = SLOT_QUARANTINED;
 	h->stats.requested -= size;
@@ -695,18 +695,25 @@ static void free_checked(struct halloc *h, struct halloc_where *w, uintptr_t p,
 		large_free(h, w, false);
 }
 
-void *halloc_malloc(struct halloc *h, size_t size)
+/* The locked path of malloc (every size; the caches' fallback). */
+void *halloc_malloc_locked(struct halloc *h, size_t size)
 {
 	struct zero_check zc = { 0 };
 	void *p;
 
-	if (h->be->cache_get && size <= HALLOC_MAX_SMALL && halloc_cache_malloc(h, size, &p))
-		return p;
 	h->be->lock(h->be->ctx);
 	p = alloc_locked(h, size, MIN_ALIGN, &zc);
 	h->be->unlock(h->be->ctx);
 	check_zero_later(h, &zc);
 	return p;
+}
+
+/* A small block goes through the caller's cache, in a tail call: no frame of its own here. */
+void *halloc_malloc(struct halloc *h, size_t size)
+{
+	if (h->be->cache_get && size <= HALLOC_MAX_SMALL)
+		return halloc_cache_malloc(h, size);
+	return halloc_malloc_locked(h, size);
 }
 
 /* Every block comes zeroed (free slots are all zero, large mappings fresh). */
@@ -731,14 +738,13 @@ void *halloc_aligned(struct halloc *h, size_t align, size_t size)
 	return p;
 }
 
-void halloc_free(struct halloc *h, void *ptr)
+/* The locked path of free (the caches' fallback: it checks again and reports). */
+void halloc_free_locked(struct halloc *h, void *ptr)
 {
 	struct halloc_where w;
 	uint32_t slot = 0;
 	size_t size;
 
-	if (!ptr || (h->be->cache_get && halloc_cache_free(h, (uintptr_t)ptr)))
-		return;
 	h->be->lock(h->be->ctx);
 	if (check_block(h, (uintptr_t)ptr, &w, &size, &slot)) {
 		size_t zero = w.area->slot_bytes ? 0 : large_free(h, &w, true);
@@ -758,6 +764,16 @@ void halloc_free(struct halloc *h, void *ptr)
 		}
 	}
 	h->be->unlock(h->be->ctx);
+}
+
+void halloc_free(struct halloc *h, void *ptr)
+{
+	if (!ptr)
+		return;
+	if (h->be->cache_get)
+		halloc_cache_free(h, (uintptr_t)ptr);
+	else
+		halloc_free_locked(h, ptr);
 }
 
 /*

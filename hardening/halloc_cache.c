@@ -32,7 +32,7 @@ static uint32_t refill_count(const struct halloc_area *a)
 	return n < 2 ? 2 : n > HALLOC_MAGAZINE ? HALLOC_MAGAZINE : n;
 }
 
-static struct halloc_cache *cache_enter(struct halloc *h, uint64_t *saved)
+static inline __attribute__((always_inline)) struct halloc_cache *cache_enter(struct halloc *h, uint64_t *saved)
 {
 	struct halloc_cache *c = h->be->cache_get(h->be->ctx, saved);
 
@@ -82,7 +82,7 @@ static bool refill(struct halloc *h, struct halloc_cache *c, int area)
 	return mag->n > 0;
 }
 
-bool halloc_cache_malloc(struct halloc *h, size_t size, void **out)
+void *halloc_cache_malloc(struct halloc *h, size_t size)
 {
 	int area = h->class_of[(size + HALLOC_CANARY + 15) / 16];
 	struct halloc_area *a = &h->areas[area];
@@ -93,10 +93,11 @@ bool halloc_cache_malloc(struct halloc *h, size_t size, void **out)
 	uintptr_t p, bad;
 
 	if (!(c = cache_enter(h, &saved)))
-		return false;
-	*out = NULL;
-	if (!c->mag[area].n && !refill(h, c, area))
+		return halloc_malloc_locked(h, size);
+	if (!c->mag[area].n && !refill(h, c, area)) {
+		p = 0;
 		goto out;
+	}
 	key = c->mag[area].key[c->mag[area].n - 1];
 	cell = (uint32_t)key;
 	slot = (uint32_t)(key >> 32) & 0xffff;
@@ -107,6 +108,7 @@ bool halloc_cache_malloc(struct halloc *h, size_t size, void **out)
 				 "a freed heap block was written to after it was freed");
 		h->be->unlock(h->be->ctx);
 		memset((void *)p, 0, a->slot_bytes); /* a host test carries on */
+		p = 0;
 		goto out;
 	}
 	c->mag[area].n--;
@@ -118,13 +120,12 @@ bool halloc_cache_malloc(struct halloc *h, size_t size, void **out)
 	kasan_heap_alloc(p, size, a->slot_bytes);
 	c->blocks++;
 	c->requested += (int64_t)size;
-	*out = (void *)p;
 out:
 	h->be->cache_put(h->be->ctx, saved);
-	return true;
+	return (void *)p;
 }
 
-bool halloc_cache_free(struct halloc *h, uintptr_t p)
+void halloc_cache_free(struct halloc *h, uintptr_t p)
 {
 	struct halloc_where w;
 	struct halloc_area *a;
@@ -138,22 +139,22 @@ bool halloc_cache_free(struct halloc *h, uintptr_t p)
 
 	halloc_locate(h, p, &w);
 	if (!w.area || !w.in_cells || !(a = w.area)->slot_bytes)
-		return false;
+		goto locked;
 	off = p - halloc_cell_base(a, w.cell); /* below 2^17: the division is exact */
 	slot = (uint32_t)(((uint64_t)off * a->slot_recip) >> 32);
 	if (slot >= a->nslots || (uintptr_t)slot * a->slot_bytes != off)
-		return false;
+		goto locked;
 	m = halloc_cell_meta(a, w.cell);
 	/* Only a block in use leaves this way, and only once. */
 	if (!__atomic_compare_exchange_n(&slab_states(m)[slot], &used, SLOT_QUARANTINED, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return false;
+		goto locked;
 	size = slab_sizes(m, a->nslots)[slot];
 	if (!canary_intact(h, p, size) || !(c = cache_enter(h, &saved))) {
 		__atomic_store_n(&slab_states(m)[slot], SLOT_USED, __ATOMIC_RELAXED);
-		return false; /* the locked path reports it, or frees it */
+		goto locked; /* the locked path reports it, or frees it */
 	}
-	memset((void *)p, 0, a->slot_bytes);
+	zero_slot(p, a->slot_bytes);
 	kasan_heap_free(p, a->slot_bytes);
 	c->blocks--;
 	c->requested -= (int64_t)size;
@@ -164,7 +165,9 @@ bool halloc_cache_free(struct halloc *h, uintptr_t p)
 		h->be->unlock(h->be->ctx);
 	}
 	h->be->cache_put(h->be->ctx, saved);
-	return true;
+	return;
+locked:
+	halloc_free_locked(h, (void *)p);
 }
 
 void halloc_cache_flush(struct halloc *h, struct halloc_cache *c)
