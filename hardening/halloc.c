@@ -766,6 +766,13 @@ void halloc_free_locked(struct halloc *h, void *ptr)
 	h->be->unlock(h->be->ctx);
 }
 
+/*
+ * SAN=kasan keeps this frame (no tail call): its "freed by" backtraces
+ * name halloc_free, as the kasan-use-after-free case expects.
+ */
+#ifdef CARAPACE_SAN_KASAN
+__attribute__((disable_tail_calls))
+#endif
 void halloc_free(struct halloc *h, void *ptr)
 {
 	if (!ptr)
