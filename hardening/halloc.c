@@ -246,24 +246,37 @@ static void *small_alloc(struct halloc *h, int area, size_t size)
 	return (void *)p;
 }
 
-int64_t halloc_slot_take(struct halloc *h, int area)
+/*
+ * A refill's slots, all in one call: each slab's metadata is found once
+ * for all the slots taken from it. The slots and the layout stream's
+ * draws are those of one take at a time.
+ */
+uint32_t halloc_slots_take(struct halloc *h, int area, uint64_t *keys, uint32_t want)
 {
 	struct halloc_area *a = &h->areas[area];
-	int64_t cell = a->partial ? (int64_t)a->partial - 1 : slab_new(h, a);
-	struct slab_meta *m;
-	uint32_t slot;
+	uint32_t n = 0;
 
-	if (cell < 0)
-		return -1;
-	m = slab_meta(a, (uint32_t)cell);
-	slot = pick_slot(h, a, m);
-	if (m->nfree == a->nslots)
-		a->nempty--; /* a spare no more */
-	slab_states(m)[slot] = SLOT_CACHED;
-	m->free_bits[slot / 64] &= ~(1ull << (slot % 64));
-	if (--m->nfree == 0)
-		partial_remove(a, (uint32_t)cell);
-	return (int64_t)slot_key(area, (uint32_t)cell, slot);
+	while (n < want) {
+		int64_t cell = a->partial ? (int64_t)a->partial - 1 : slab_new(h, a);
+		struct slab_meta *m;
+
+		if (cell < 0)
+			break;
+		m = slab_meta(a, (uint32_t)cell);
+		if (m->nfree == a->nslots)
+			a->nempty--; /* a spare no more */
+		while (n < want && m->nfree) {
+			uint32_t slot = pick_slot(h, a, m);
+
+			slab_states(m)[slot] = SLOT_CACHED;
+			m->free_bits[slot / 64] &= ~(1ull << (slot % 64));
+			m->nfree--;
+			keys[n++] = slot_key(area, (uint32_t)cell, slot);
+		}
+		if (m->nfree == 0)
+			partial_remove(a, (uint32_t)cell);
+	}
+	return n;
 }
 
 /* A quarantined or cached slot becomes free (it is checked when handed out again). */
@@ -281,7 +294,7 @@ void halloc_slot_release(struct halloc *h, uint64_t key)
 		slab_emptied(h, a, cell);
 }
 
-void halloc_quarantine_small(struct halloc *h, uint64_t key)
+static void quarantine_small(struct halloc *h, uint64_t key)
 {
 	if (h->nquarantine < HALLOC_QUARANTINE) {
 		h->quarantine[h->nquarantine++] = key;
@@ -292,6 +305,13 @@ void halloc_quarantine_small(struct halloc *h, uint64_t key)
 		h->quarantine[victim] = key;
 		halloc_slot_release(h, old);
 	}
+}
+
+/* A cache's batch of freed slots into the quarantine, in one call. */
+void halloc_quarantine_many(struct halloc *h, const uint64_t *keys, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		quarantine_small(h, keys[i]);
 }
 
 /*
@@ -341,7 +361,7 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 	slab_states(m)[slot] = SLOT_QUARANTINED;
 	h->stats.requested -= size;
 	h->stats.blocks--;
-	halloc_quarantine_small(h, slot_key((int)(a - h->areas), w->cell, slot));
+	quarantine_small(h, slot_key((int)(a - h->areas), w->cell, slot));
 }
 
 /* --- Large blocks ----------------------------------------------------- */

@@ -58,8 +58,7 @@ static void fold_stats(struct halloc *h, struct halloc_cache *c)
 static void drain(struct halloc *h, struct halloc_cache *c)
 {
 	fold_stats(h, c);
-	for (uint32_t i = 0; i < c->nfreed; i++)
-		halloc_quarantine_small(h, c->freed[i]);
+	halloc_quarantine_many(h, c->freed, c->nfreed);
 	c->nfreed = 0;
 }
 
@@ -71,13 +70,8 @@ static bool refill(struct halloc *h, struct halloc_cache *c, int area)
 
 	h->be->lock(h->be->ctx);
 	fold_stats(h, c);
-	while (mag->n < want) {
-		int64_t key = halloc_slot_take(h, area);
-
-		if (key < 0)
-			break;
-		mag->key[mag->n++] = (uint64_t)key;
-	}
+	if (mag->n < want)
+		mag->n += halloc_slots_take(h, area, &mag->key[mag->n], want - mag->n);
 	h->be->unlock(h->be->ctx);
 	return mag->n > 0;
 }

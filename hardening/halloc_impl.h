@@ -85,10 +85,13 @@ void halloc_give_cell(struct halloc_area *a, uint32_t cell);
 /* halloc.c */
 void halloc_violation(struct halloc *h, enum halloc_violation kind, uintptr_t addr,
 		      uintptr_t block, size_t size, const char *what);
-/* Takes a random free slot of a small area out of its slab, as SLOT_CACHED: its key, or -1. */
-int64_t halloc_slot_take(struct halloc *h, int area);
+/*
+ * Takes up to want random free slots of a small area out of their slabs,
+ * as SLOT_CACHED, into keys: how many (fewer: no memory).
+ */
+uint32_t halloc_slots_take(struct halloc *h, int area, uint64_t *keys, uint32_t want);
 void halloc_slot_release(struct halloc *h, uint64_t key);
-void halloc_quarantine_small(struct halloc *h, uint64_t key);
+void halloc_quarantine_many(struct halloc *h, const uint64_t *keys, uint32_t n);
 
 void *halloc_malloc_locked(struct halloc *h, size_t size);
 void halloc_free_locked(struct halloc *h, void *ptr);
