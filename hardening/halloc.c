@@ -715,8 +715,11 @@ static void free_checked(struct halloc *h, struct halloc_where *w, uintptr_t p,
 		large_free(h, w, false);
 }
 
-/* The locked path of malloc (every size; the caches' fallback). */
-void *halloc_malloc_locked(struct halloc *h, size_t size)
+/*
+ * The locked path of malloc (every size; the caches' fallback). Not
+ * inlined: its frame would be set up on halloc_malloc's cached path too.
+ */
+__attribute__((noinline)) void *halloc_malloc_locked(struct halloc *h, size_t size)
 {
 	struct zero_check zc = { 0 };
 	void *p;
@@ -759,7 +762,7 @@ void *halloc_aligned(struct halloc *h, size_t align, size_t size)
 }
 
 /* The locked path of free (the caches' fallback: it checks again and reports). */
-void halloc_free_locked(struct halloc *h, void *ptr)
+__attribute__((noinline)) void halloc_free_locked(struct halloc *h, void *ptr)
 {
 	struct halloc_where w;
 	uint32_t slot = 0;
