@@ -219,9 +219,16 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
 	boot_step("clock");
-	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	/*
+	 * The calibrations count while the boot works: the PIT's count began
+	 * in clock_init and ends here; the LAPIC timer's begins here (its
+	 * registers need memory_init's mappings) and ends in smp_init.
+	 */
+	clock_init_finish();
+	lapic_calibration_start();
+	rtc_init();
 	boot_step("rtc-memory");
 	/* A device seed source needs mapped registers and DMA memory. */
 	pci_init();
