@@ -68,6 +68,23 @@ static void install_guarded_ist_stacks(void)
 	}
 }
 
+/*
+ * profile_cmdline = the profile's options, a space, the command line's
+ * (sized for both). Not fmt_snprintf: under QEMU's TCG, code that runs
+ * before fpu_init_cpu is translated again after it (the FPU bits are part
+ * of each translated block's key), and the formatter is large.
+ */
+static void join_profile_options(const char *cmdline)
+{
+	size_t profile_len = sizeof(PROFILE_BOOT_OPTIONS) - 1;
+	size_t len = strnlen(cmdline, BOOT_CMDLINE_MAX - 1);
+
+	memcpy(profile_cmdline, PROFILE_BOOT_OPTIONS, profile_len);
+	profile_cmdline[profile_len] = ' ';
+	memcpy(profile_cmdline + profile_len + 1, cmdline, len);
+	profile_cmdline[profile_len + 1 + len] = '\0';
+}
+
 static void print_boot_log(uint64_t main_tsc)
 {
 	uint64_t ns = clock_tsc_to_ns(main_tsc - boot_entry_tsc);
@@ -193,8 +210,7 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 	if (boot_info.cmdline_truncated)
 		refuse_boot("the command line is too long (at most 4095 bytes)");
 	memcpy(cmdline_copy, boot_info.cmdline, sizeof(cmdline_copy));
-	fmt_snprintf(profile_cmdline, sizeof(profile_cmdline), "%s %s", PROFILE_BOOT_OPTIONS,
-		     boot_info.cmdline);
+	join_profile_options(boot_info.cmdline);
 	if (options_parse(profile_cmdline, &options, err, sizeof(err)))
 		refuse_boot(err);
 	console_verbose = options.verbose;
