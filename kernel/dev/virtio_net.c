@@ -40,6 +40,8 @@
 #define TX_QUEUE            1
 #define RX_BUFS             128  /* receive buffers kept on the ring */
 #define TX_BUFS             64   /* frames in flight to the device */
+/* Frames queued untold at most: the device is told at once at the 16th. */
+#define TX_NOTIFY_BATCH     16
 #define BUF_STRIDE          2048 /* a receive or transmit buffer; two per page */
 #define PAGE_SIZE           4096
 #define BUFS_PER_PAGE       (PAGE_SIZE / BUF_STRIDE)
@@ -71,6 +73,7 @@ struct virtio_net {
 	bool work;                 /* set by the interrupt handler */
 	bool failed;               /* the device broke a rule: never touched again */
 	struct virtio_net_stats stats;
+	unsigned tx_unnotified;    /* frames queued that the device was not told of (atomic) */
 	virtio_net_tap_fn tap;     /* a test's, in place of the stack */
 	void *tap_arg;
 };
@@ -225,16 +228,24 @@ static void reclaim_tx(void)
 
 	mutex_lock(&net.tx_lock);
 	rc = reclaim_tx_locked();
-	virtqueue_enable_interrupts(&net.tx);
 	mutex_unlock(&net.tx_lock);
 	if (rc)
 		fail("broke the transmit queue's protocol");
+}
+
+/* netdev's flush: tells the device about the frames transmit queued. */
+static void flush_tx(struct netdev *nd)
+{
+	(void)nd;
+	if (__atomic_exchange_n(&net.tx_unnotified, 0, __ATOMIC_ACQ_REL) && !failed())
+		net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
 }
 
 static int transmit(struct netdev *nd, const void *frame, size_t len)
 {
 	struct virtqueue_buf vb;
 	struct net_buf *b;
+	bool added = false;
 	int rc;
 
 	(void)nd;
@@ -254,7 +265,7 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		rc = virtqueue_add(&net.tx, &vb, 1, b);
 		if (rc == 0) {
 			net.stats.tx_frames++;
-			net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+			added = true;
 		} else {
 			net.tx_free[net.tx_free_count++] = (uint16_t)(b - net.tx_bufs);
 		}
@@ -262,6 +273,18 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 	if (rc == -ENOBUFS)
 		net.stats.tx_dropped++;
 	mutex_unlock(&net.tx_lock);
+	/*
+	 * The device is told later (flush_tx), outside every lock: the notify is
+	 * an exit to the hypervisor (under TCG one that waits for QEMU's global
+	 * lock), and the threads waiting for tx_lock, or for the socket's
+	 * locks its caller holds, would spin all the while.
+	 */
+	if (added) {
+		if (__atomic_add_fetch(&net.tx_unnotified, 1, __ATOMIC_RELAXED) >= TX_NOTIFY_BATCH)
+			flush_tx(nd);
+		else
+			netdev_defer_notify();
+	}
 	if (rc == -EIO)
 		fail("broke the transmit queue's protocol");
 	return rc;
@@ -284,7 +307,7 @@ static void queue_interrupt(void *arg)
 static void check_interrupts(unsigned *quiet_checks, uint64_t *last_interrupts)
 {
 	uint64_t interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
-	bool waiting = virtqueue_has_used(&net.rx) || virtqueue_has_used(&net.tx);
+	bool waiting = virtqueue_has_used(&net.rx); /* sent buffers raise no interrupt */
 
 	*quiet_checks = interrupts == *last_interrupts && waiting ? *quiet_checks + 1 : 0;
 	*last_interrupts = interrupts;
@@ -392,6 +415,7 @@ void virtio_net_init(void)
 	net.netdev.mtu = ETH_MTU;
 	net.netdev.transmit = transmit;
 	net.netdev.tx_in_flight = tx_in_flight;
+	net.netdev.flush = flush_tx;
 	net.netdev.priv = &net;
 	net.polled = net.dev->ops->queue_irq(net.dev, RX_QUEUE, queue_interrupt, NULL) != 0 ||
 		     net.dev->ops->queue_irq(net.dev, TX_QUEUE, queue_interrupt, NULL) != 0;
@@ -401,7 +425,12 @@ void virtio_net_init(void)
 		return;
 	}
 	virtqueue_enable_interrupts(&net.rx);
-	virtqueue_enable_interrupts(&net.tx);
+	/*
+	 * No interrupt for sent buffers: transmit reclaims them before it takes
+	 * one, and the worker whenever it runs. An interrupt per sent frame cost
+	 * a wake-up of the worker for nothing else.
+	 */
+	virtqueue_disable_interrupts(&net.tx);
 	net.dev->ops->driver_ok(net.dev);
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
 	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",

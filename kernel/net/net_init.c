@@ -18,6 +18,7 @@
 #include <carapace/options.h>
 #include <carapace/panic.h>
 #include <carapace/power.h>
+#include <carapace/thread.h>
 
 #include <lwip/init.h>
 #include <lwip/tcpip.h>
@@ -50,6 +51,8 @@ void net_init(const struct boot_options *options)
 	channels_off = options->netchannels_off;
 	__atomic_store_n(&booted, true, __ATOMIC_RELEASE);
 	inet_socket_register(); /* socket(AF_INET/AF_INET6) starts the stack */
+	/* A thread that sent frames tells their device before it sleeps. */
+	sched_set_block_hook(netdev_flush);
 	if (netdev_count() > 0)
 		net_start();
 }

@@ -148,6 +148,31 @@ static int check_netdev(const struct netdev *dev)
 	return 0;
 }
 
+/* Whether some device has frames it was not told about (netdev_defer_notify). */
+static bool notify_deferred;
+
+void netdev_defer_notify(void)
+{
+	__atomic_store_n(&notify_deferred, true, __ATOMIC_RELEASE);
+}
+
+void netdev_flush(void)
+{
+	unsigned n;
+
+	if (!__atomic_load_n(&notify_deferred, __ATOMIC_ACQUIRE) ||
+	    !__atomic_exchange_n(&notify_deferred, false, __ATOMIC_ACQ_REL))
+		return;
+	/* ifaces only grows, and each entry is set before nifaces counts it. */
+	n = __atomic_load_n(&nifaces, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		struct netdev *dev = ifaces[i]->dev;
+
+		if (dev->flush)
+			dev->flush(dev);
+	}
+}
+
 int netdev_register(struct netdev *dev)
 {
 	struct net_iface *iface;
@@ -173,7 +198,9 @@ int netdev_register(struct netdev *dev)
 		rc = -ENOSPC;
 	if (rc == 0) {
 		iface->index = nifaces;
-		ifaces[nifaces++] = iface;
+		ifaces[nifaces] = iface;
+		/* netdev_flush reads nifaces without the lock. */
+		__atomic_store_n(&nifaces, nifaces + 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&dev->iface, iface, __ATOMIC_RELEASE);
 	}
 	attach_now = stack_up;

@@ -21,6 +21,9 @@
  *    `hlt`, which in ring 0 waits for an interrupt; tickless, a lone thread
  *    would wait forever. The interrupt path then reports it
  *    (carapace/libc_crash.h). Ten interrupts a second on a busy CPU.
+ *  - SCHED_KEEP_EARLY_NS: a programmed deadline earlier than needed stays
+ *    when it is at least this far ahead (arm_timer), rather than being
+ *    rewritten on every switch.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +31,7 @@
 
 #include <carapace/clock.h>
 #include <carapace/decay.h>
+#include <carapace/hardening.h>
 #include <carapace/memory.h>
 #include <carapace/panic.h>
 #include <carapace/percpu.h>
@@ -40,6 +44,7 @@
 #define SCHED_HYSTERESIS_NS 1000000ull /* 1 ms */
 #define SCHED_MIN_SLICE_NS  200000ull  /* 200 us */
 #define SCHED_LIBC_WATCH_NS 100000000ull /* 100 ms */
+#define SCHED_KEEP_EARLY_NS 1000000ull /* 1 ms */
 
 /* The number of musl's hlt instructions listed in the image (0: no musl). */
 extern const uint64_t libc_hlt_count;
@@ -206,6 +211,17 @@ static void arm_timer(struct sched_cpu *sc, struct thread *cur, uint64_t now)
 		else
 			when = now + SCHED_LIBC_WATCH_NS;
 	}
+	/*
+	 * A deadline already programmed that comes sooner than needed, but not
+	 * very soon, is kept: it costs at most one early interrupt, after which
+	 * the timer is armed for what is due. Each write of the timer is an exit
+	 * to the hypervisor (under TCG one that takes QEMU's global lock and
+	 * wakes its main loop), and without this a CPU going idle and back would
+	 * write it twice (disarm, then the watch again) for every request a
+	 * server answers.
+	 */
+	if (sc->armed_ns >= now + SCHED_KEEP_EARLY_NS && (!when || sc->armed_ns <= when))
+		when = sc->armed_ns;
 	if (when != sc->armed_ns) {
 		sc->armed_ns = when;
 		lapic_timer_set_deadline(when ? clock_ns_to_tsc(when) : 0);
@@ -460,9 +476,20 @@ static void timer_cancel(struct sched_cpu *sc, struct thread *t)
 		minheap_remove(&sc->timers, &t->timer_node);
 }
 
+static void (*block_hook)(void) __ro_after_init;
+
+void sched_set_block_hook(void (*fn)(void))
+{
+	block_hook = fn;
+}
+
 int sched_wait(uint64_t deadline_ns)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags;
+
+	if (block_hook)
+		block_hook();
+	flags = irq_save();
 	struct sched_cpu *sc = this_sched();
 	struct thread *t = this_cpu_current();
 	int ret = 0;

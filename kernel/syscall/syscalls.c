@@ -14,6 +14,7 @@
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
+#include <carapace/netdev.h>
 #include <carapace/percpu.h>
 #include <carapace/random.h>
 #include <carapace/syscall.h>
@@ -210,6 +211,8 @@ long syscall_from_entry(struct syscall_frame *f)
 	else
 		ret = syscall_dispatch(&env, (long)f->nr, (long)f->rdi, (long)f->rsi,
 				       (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9);
+	/* The frames the call sent, told to their device after its locks went. */
+	netdev_flush();
 	/* A signal the call raised, or one its new mask let through. */
 	sys_signal_deliver(&env, f, &ret);
 	return ret;

@@ -50,6 +50,15 @@ struct netdev {
 	 * (net_quiesce). Thread context, like transmit.
 	 */
 	unsigned (*tx_in_flight)(struct netdev *dev);
+	/*
+	 * Optional (NULL: transmit tells the device itself): transmit may queue
+	 * a frame without telling the device, each such telling being an exit
+	 * to the hypervisor, and call netdev_defer_notify; flush then tells the
+	 * device about every frame queued so far. netdev_flush calls it, in
+	 * thread context with or without interrupts: it must not sleep or take
+	 * a lock that an interrupt handler takes.
+	 */
+	void (*flush)(struct netdev *dev);
 	void *priv;                  /* the driver's own */
 
 	/* Set by netdev_register; the driver leaves it alone. */
@@ -82,6 +91,17 @@ int netdev_register(struct netdev *dev);
  * come from one thread at a time, to keep its frames in order.
  */
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
+
+/*
+ * Deferred transmit notifications (kernel/net/README.md, "Receiving and
+ * sending"). A driver whose transmit left the device untold calls
+ * netdev_defer_notify; netdev_flush tells every such device. The kernel
+ * flushes when a system call returns and before a thread blocks, so the
+ * frames one call sends (a batch of segments, a response and its ACKs)
+ * cost one exit, taken after the call has let its locks go.
+ */
+void netdev_defer_notify(void);
+void netdev_flush(void);
 
 /* What happened to a device's frames since it registered. */
 struct netdev_stats {

@@ -111,6 +111,12 @@ uint64_t thread_clear_child_tid(void);
  */
 void sched_prepare_wait(void);
 int sched_wait(uint64_t deadline_ns);
+/*
+ * Work a thread leaves to be done later, which must be done before it
+ * sleeps (the network's deferred transmit notifications: netdev_flush).
+ * sched_wait calls fn before it blocks. Set once at boot, before the seal.
+ */
+void sched_set_block_hook(void (*fn)(void));
 void sched_finish_wait(void);
 /* Returns true when t was waiting (or about to) and is now runnable. */
 bool thread_wake(struct thread *t);

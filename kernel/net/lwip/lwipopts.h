@@ -55,6 +55,13 @@ void *kmalloc(size_t size); /* carapace/memory.h */
 void *kcalloc(size_t nmemb, size_t size);
 void kfree(void *ptr);
 
+/*
+ * Checksums: Carapace's own sum, eight bytes a step (carapace/inet_sum.h),
+ * for lwIP's two bytes a step (its inet_chksum.c's algorithm 2).
+ */
+#include <carapace/inet_sum.h>
+#define LWIP_CHKSUM                     inet_sum
+
 /* Protocols: IPv4 and IPv6 both; ARP and Ethernet for virtio-net. */
 #define LWIP_IPV4                       1
 #define LWIP_IPV6                       1
