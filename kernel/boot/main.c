@@ -68,6 +68,23 @@ static void install_guarded_ist_stacks(void)
 	}
 }
 
+/*
+ * profile_cmdline = the profile's options, a space, the command line's
+ * (sized for both). Not fmt_snprintf: under QEMU's TCG, code that runs
+ * before fpu_init_cpu is translated again after it (the FPU bits are part
+ * of each translated block's key), and the formatter is large.
+ */
+static void join_profile_options(const char *cmdline)
+{
+	size_t profile_len = sizeof(PROFILE_BOOT_OPTIONS) - 1;
+	size_t len = strnlen(cmdline, BOOT_CMDLINE_MAX - 1);
+
+	memcpy(profile_cmdline, PROFILE_BOOT_OPTIONS, profile_len);
+	profile_cmdline[profile_len] = ' ';
+	memcpy(profile_cmdline + profile_len + 1, cmdline, len);
+	profile_cmdline[profile_len + 1 + len] = '\0';
+}
+
 static void print_boot_log(uint64_t main_tsc)
 {
 	uint64_t ns = clock_tsc_to_ns(main_tsc - boot_entry_tsc);
@@ -193,8 +210,7 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 	if (boot_info.cmdline_truncated)
 		refuse_boot("the command line is too long (at most 4095 bytes)");
 	memcpy(cmdline_copy, boot_info.cmdline, sizeof(cmdline_copy));
-	fmt_snprintf(profile_cmdline, sizeof(profile_cmdline), "%s %s", PROFILE_BOOT_OPTIONS,
-		     boot_info.cmdline);
+	join_profile_options(boot_info.cmdline);
 	if (options_parse(profile_cmdline, &options, err, sizeof(err)))
 		refuse_boot(err);
 	console_verbose = options.verbose;
@@ -219,9 +235,16 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");
 	boot_step("clock");
-	rtc_init();
 	if (memory_init(&boot_info, err, sizeof(err)))
 		refuse_boot(err);
+	/*
+	 * The calibrations count while the boot works: the PIT's count began
+	 * in clock_init and ends here; the LAPIC timer's begins here (its
+	 * registers need memory_init's mappings) and ends in smp_init.
+	 */
+	clock_init_finish();
+	lapic_calibration_start();
+	rtc_init();
 	boot_step("rtc-memory");
 	/* A device seed source needs mapped registers and DMA memory. */
 	pci_init();

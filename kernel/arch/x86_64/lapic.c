@@ -67,6 +67,9 @@
 #define PIC2_DATA            0xa1
 
 #define CALIBRATE_MS         1
+/* A TSC bracket around a register access wider than this is taken again. */
+#define BRACKET_US           10
+#define BRACKET_TRIES        8
 /* Count mode runs this much slower than calibrated, so it never fires early. */
 #define TIMER_MARGIN_SHIFT   6
 
@@ -196,27 +199,6 @@ void lapic_timer_set_deadline(uint64_t tsc_deadline)
 	lapic_write(REG_TIMER_INIT, counts > UINT32_MAX ? UINT32_MAX : (uint32_t)counts);
 }
 
-/* Counts the timer for CALIBRATE_MS of TSC time, masked, from the full count. */
-static int calibrate(void)
-{
-	uint64_t t0, t1, want = clock_tsc_hz() * CALIBRATE_MS / 1000;
-	uint32_t left;
-
-	lapic_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_16);
-	lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-	lapic_write(REG_TIMER_INIT, UINT32_MAX);
-	t0 = rdtsc();
-	do {
-		t1 = rdtsc();
-	} while (t1 - t0 < want);
-	left = lapic_read(REG_TIMER_CURRENT);
-	lapic_write(REG_TIMER_INIT, 0);
-	if (left == 0 || t1 == t0)
-		return -ENODEV; /* ran out, or did not run: not a timer to trust */
-	counts_per_tick_q32 = ((uint64_t)(UINT32_MAX - left) << 32) / (t1 - t0);
-	return counts_per_tick_q32 ? 0 : -ENODEV;
-}
-
 /* Enables the calling CPU's APIC: every LVT masked but the timer (and NMI on the BSP). */
 static void enable_this_cpu(bool bsp)
 {
@@ -244,14 +226,21 @@ static void enable_this_cpu(bool bsp)
 	}
 }
 
-int lapic_init(void)
+/*
+ * Finds the boot CPU's APIC, makes its registers reachable and enables it,
+ * once (lapic_calibration_start and lapic_init both need it).
+ */
+static int setup_bsp(void)
 {
+	static int result = 1; /* 1: not yet */
 	uint32_t r[4];
 	uint64_t phys;
 
+	if (result != 1)
+		return result;
 	cpuid(1, 0, r);
 	if (!(r[3] & CPUID1_EDX_APIC))
-		return -ENODEV;
+		return result = -ENODEV;
 	x2apic = r[2] & CPUID1_ECX_X2APIC;
 	deadline_mode = r[2] & CPUID1_ECX_DEADLINE;
 	deadline_margin = clock_tsc_hz() / 1000000 * DEADLINE_MARGIN_US;
@@ -263,9 +252,85 @@ int lapic_init(void)
 		phys = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR;
 		mmio = (volatile uint32_t *)memory_map_mmio(phys, PAGE_SIZE);
 		if (!mmio)
-			return -ENOMEM;
+			return result = -ENOMEM;
 	}
 	enable_this_cpu(true);
+	return result = 0;
+}
+
+/* The count lapic_calibration_start began: the TSC at its start, or 0. */
+static uint64_t count_start_tsc;
+
+/*
+ * Starts the timer counting down from the full count, masked; returns the
+ * TSC at the start: the middle of the closest pair of TSC reads around the
+ * write, of a few tries (the host may stop the guest between two reads).
+ */
+static uint64_t start_count(void)
+{
+	uint64_t before = 0, after = UINT64_MAX, width = clock_tsc_hz() / 1000000 * BRACKET_US;
+
+	lapic_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_16);
+	lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	for (int i = 0; i < BRACKET_TRIES && after - before > width; i++) {
+		before = rdtsc();
+		lapic_write(REG_TIMER_INIT, UINT32_MAX);
+		after = rdtsc();
+	}
+	return before + (after - before) / 2;
+}
+
+/* The timer's count now, and the TSC at its read (as start_count). */
+static uint32_t read_count(uint64_t *tsc)
+{
+	uint64_t before = 0, after = UINT64_MAX, width = clock_tsc_hz() / 1000000 * BRACKET_US;
+	uint32_t left = 0;
+
+	for (int i = 0; i < BRACKET_TRIES && after - before > width; i++) {
+		before = rdtsc();
+		left = lapic_read(REG_TIMER_CURRENT);
+		after = rdtsc();
+	}
+	*tsc = before + (after - before) / 2;
+	return left;
+}
+
+void lapic_calibration_start(void)
+{
+	if (setup_bsp() || deadline_mode)
+		return;
+	count_start_tsc = start_count();
+}
+
+/*
+ * The timer's rate against the TSC's: counted from count_start_tsc (or from
+ * now, when nothing started it) for at least CALIBRATE_MS, masked, from the
+ * full count. Started early, the count lasts the boot's work up to here
+ * (some 10 ms under TCG) and nothing waits.
+ */
+static int calibrate(void)
+{
+	uint64_t t0 = count_start_tsc ? count_start_tsc : start_count();
+	uint64_t t1, want = clock_tsc_hz() * CALIBRATE_MS / 1000;
+	uint32_t left;
+
+	count_start_tsc = 0;
+	while (rdtsc() - t0 < want)
+		cpu_pause();
+	left = read_count(&t1);
+	lapic_write(REG_TIMER_INIT, 0);
+	if (left == 0 || left == UINT32_MAX || t1 <= t0)
+		return -ENODEV; /* ran out, or did not run: not a timer to trust */
+	counts_per_tick_q32 = ((uint64_t)(UINT32_MAX - left) << 32) / (t1 - t0);
+	return counts_per_tick_q32 ? 0 : -ENODEV;
+}
+
+int lapic_init(void)
+{
+	int err = setup_bsp();
+
+	if (err)
+		return err;
 	if (!deadline_mode && calibrate())
 		return -ENODEV;
 	if (!deadline_mode)

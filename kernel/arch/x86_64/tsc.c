@@ -10,13 +10,15 @@
  *
  * The PIT is what TCG leaves (no leaf 0x15, no kvmclock), and its count
  * was the largest single cost of a boot to an application's main (10 of
- * 37 ms). Both ends of the count are now taken right at a change of the
- * PIT's counter, so the error is the jitter of one read (under a
- * microsecond), not up to a tick (838 ns) at each end, and 2 ms give what
- * 10 ms gave: TCG's boots measured the same spread of frequencies
- * (about 0.1%, the host's load) with either.
+ * 37 ms, then 2). It no longer waits: clock_init reads the counter and
+ * takes a 0.25 ms estimate, and clock_init_finish reads it again after
+ * memory_init, so the boot's own work fills the count (at least 2 ms,
+ * some 5 under TCG). Each end is the best of a few readings, the one the
+ * closest TSC reads bracket, so a host that stops the guest in the middle
+ * of one read does not skew the rate.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <carapace/clock.h>
@@ -31,6 +33,10 @@
 #define PIT_CH0_RATE_GEN   0x34 /* channel 0, lobyte/hibyte, mode 2, binary */
 #define PIT_CH0_LATCH      0x00
 #define CALIBRATE_MS       2
+#define PIT_FIRST_TICKS    300   /* 0.25 ms: clock_init's estimate */
+#define PIT_WRAP           65536 /* the counter's period, in ticks */
+#define PIT_LONGEST_COUNT_MS 1000
+#define PIT_SAMPLE_TRIES   8
 #define PIT_STUCK_READS    100000
 
 #define KVM_CPUID_SIGNATURE 0x40000000
@@ -42,6 +48,7 @@ extern uint64_t boot_entry_tsc; /* boot.S */
 
 static uint64_t tsc_hz;
 static uint64_t ns_per_tick_q32; /* nanoseconds per tick, 32.32 fixed point */
+static uint64_t ticks_per_ns_q32; /* ticks per nanosecond, 32.32 fixed point */
 static const char *source = "none";
 
 /* KVM's pvclock structure (the hypervisor fills it in). */
@@ -142,28 +149,66 @@ static uint16_t pit_read(void)
 	return (uint16_t)(hi << 8 | lo);
 }
 
+/* A reading of the PIT's counter, and the TSC when it was taken. */
+struct pit_sample {
+	uint64_t tsc;
+	uint16_t value;
+};
+
 /*
- * Counts PIT ticks (the counter runs down from 65536 and wraps) while the
- * TSC runs, for CALIBRATE_MS, from one change of the counter to another.
- * Interrupts are off, so IRQ 0 does no harm.
+ * The best of PIT_SAMPLE_TRIES readings: the one whose TSC reads before
+ * and after lie closest together (a read under TCG takes a microsecond or
+ * two, and the host may stop the guest in the middle of one), timed at its
+ * middle. The counter is latched inside that bracket, so the error is the
+ * bracket plus one tick (838 ns), not whatever time the host took.
  */
-static uint64_t from_pit(void)
+static struct pit_sample pit_sample(void)
 {
-	uint64_t want = (uint64_t)PIT_HZ * CALIBRATE_MS / 1000, got = 0;
-	uint64_t t0, t1;
-	uint16_t first, prev, now;
+	struct pit_sample best = { 0, 0 };
+	uint64_t best_width = UINT64_MAX;
+
+	for (int i = 0; i < PIT_SAMPLE_TRIES; i++) {
+		uint64_t before = rdtsc();
+		uint16_t value = pit_read();
+		uint64_t after = rdtsc();
+
+		if (after - before < best_width) {
+			best_width = after - before;
+			best = (struct pit_sample){ before + best_width / 2, value };
+		}
+	}
+	return best;
+}
+
+/*
+ * The PIT's count, begun by clock_init and ended by clock_init_finish:
+ * its first reading, and the frequency measured over the first
+ * PIT_FIRST_TICKS, which is what the clock runs on in between.
+ */
+static struct {
+	bool pending;
+	struct pit_sample first;
+	uint64_t estimate_hz;
+} pit_count;
+
+/*
+ * Programs the PIT (the counter runs down from 65536 and wraps) and counts
+ * it for `want` ticks (fewer than a wrap) against the TSC, from one
+ * reading to another. Interrupts are off, so IRQ 0 does no harm. Returns 0
+ * when the counter does not move (no PIT here).
+ */
+static uint64_t pit_window(uint16_t want)
+{
+	struct pit_sample last;
+	uint16_t ticks = 0, prev, now;
 	long same = 0;
 
 	outb(PIT_COMMAND, PIT_CH0_RATE_GEN);
 	outb(PIT_CHANNEL0, 0);
 	outb(PIT_CHANNEL0, 0);
-	first = pit_read();
-	while ((prev = pit_read()) == first)
-		if (++same > PIT_STUCK_READS)
-			return 0; /* no PIT here */
-	t0 = rdtsc();
-	same = 0;
-	while (got < want) {
+	pit_count.first = pit_sample();
+	prev = pit_count.first.value;
+	while (ticks < want) {
 		now = pit_read();
 		if (now == prev) {
 			if (++same > PIT_STUCK_READS)
@@ -171,11 +216,71 @@ static uint64_t from_pit(void)
 			continue;
 		}
 		same = 0;
-		got += (uint16_t)(prev - now);
 		prev = now;
+		ticks = (uint16_t)(pit_count.first.value - now);
 	}
-	t1 = rdtsc();
-	return (t1 - t0) * PIT_HZ / got;
+	last = pit_sample();
+	ticks = (uint16_t)(pit_count.first.value - last.value);
+	if (ticks == 0)
+		return 0;
+	return (last.tsc - pit_count.first.tsc) * PIT_HZ / ticks;
+}
+
+/*
+ * The first part of the PIT's count: a short window (PIT_FIRST_TICKS)
+ * gives the estimate the clock runs on until clock_init_finish, which
+ * ends the count at a later reading; the boot's work in between
+ * (memory_init) replaces what was a wait of CALIBRATE_MS.
+ */
+static uint64_t from_pit(void)
+{
+	uint64_t hz = pit_window(PIT_FIRST_TICKS);
+
+	pit_count.pending = hz != 0;
+	pit_count.estimate_hz = hz;
+	return hz;
+}
+
+/*
+ * The TSC's rate over the whole count, at least CALIBRATE_MS long. The
+ * counter wraps every 55 ms, so how many times it wrapped comes from the
+ * estimate (its error, about 1% at worst, is far less than half a wrap for
+ * any count shorter than PIT_LONGEST_COUNT_MS); a count longer than that
+ * (the host stopped the guest for a while) is not trusted, and a fresh
+ * window of CALIBRATE_MS is counted instead.
+ */
+static uint64_t pit_finish(void)
+{
+	uint64_t want = pit_count.estimate_hz * CALIBRATE_MS / 1000;
+	uint64_t elapsed, estimate_ticks, ticks;
+	struct pit_sample last;
+
+	while (rdtsc() - pit_count.first.tsc < want)
+		cpu_pause();
+	last = pit_sample();
+	elapsed = last.tsc - pit_count.first.tsc;
+	estimate_ticks = elapsed * PIT_HZ / pit_count.estimate_hz;
+	if (estimate_ticks > (uint64_t)PIT_HZ * PIT_LONGEST_COUNT_MS / 1000)
+		return pit_window((uint16_t)(PIT_HZ * CALIBRATE_MS / 1000));
+	ticks = (uint16_t)(pit_count.first.value - last.value);
+	if (estimate_ticks > ticks)
+		ticks += (estimate_ticks - ticks + PIT_WRAP / 2) / PIT_WRAP * PIT_WRAP;
+	if (ticks == 0)
+		return 0;
+	return elapsed * PIT_HZ / ticks;
+}
+
+static void use_hz(uint64_t hz, const char *name)
+{
+	tsc_hz = hz;
+	source = name;
+	ns_per_tick_q32 = (1000000000ull << 32) / hz;
+	/*
+	 * ns to ticks by a multiplication (a 128-bit division is a loop of 128
+	 * steps, and timers convert often), rounded up so that a deadline is
+	 * never earlier than the exact one.
+	 */
+	ticks_per_ns_q32 = (uint64_t)((((unsigned __int128)hz << 32) + 999999999u) / 1000000000u);
 }
 
 int clock_init(void)
@@ -195,13 +300,25 @@ int clock_init(void)
 		uint64_t hz = methods[i].measure();
 
 		if (hz >= 1000000) { /* at least 1 MHz, else not believable */
-			tsc_hz = hz;
-			source = methods[i].name;
-			ns_per_tick_q32 = (1000000000ull << 32) / hz;
+			use_hz(hz, methods[i].name);
 			return 0;
 		}
+		pit_count.pending = false;
 	}
 	return -ENODEV;
+}
+
+void clock_init_finish(void)
+{
+	uint64_t hz;
+
+	if (!pit_count.pending)
+		return;
+	pit_count.pending = false;
+	hz = pit_finish();
+	if (hz >= 1000000)
+		use_hz(hz, "pit");
+	/* else the PIT stopped: keep the estimate, which did count it. */
 }
 
 uint64_t clock_tsc_to_ns(uint64_t ticks)
@@ -211,7 +328,7 @@ uint64_t clock_tsc_to_ns(uint64_t ticks)
 
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	return boot_entry_tsc + (uint64_t)(((unsigned __int128)ns * tsc_hz) / 1000000000u);
+	return boot_entry_tsc + (uint64_t)(((unsigned __int128)ns * ticks_per_ns_q32) >> 32);
 }
 
 uint64_t clock_ns(void)

@@ -245,6 +245,14 @@ struct cpu;
 unsigned smp_init(void (*ap_main)(struct cpu *cpu));
 
 /*
+ * On the boot CPU, once memory is up and the TSC calibrated: enables the
+ * local APIC and, when its timer must be calibrated (no TSC-deadline mode),
+ * starts it counting, masked, for smp_init to read: the boot's work in
+ * between replaces a wait. Does nothing when there is no APIC.
+ */
+void lapic_calibration_start(void);
+
+/*
  * Sends VEC_IPI_STOP to every other online CPU: they stop at once
  * (interrupts off, halted). For the reporter, so that a report on one CPU
  * is not interleaved with the others' output.
