@@ -93,10 +93,17 @@ void *memset(void *dst, int c, size_t n)
 	return ret;
 }
 
+/*
+ * Eight bytes a step while they are equal (applications' key compares come
+ * here: memcached's and redis's), then byte by byte for the first
+ * difference and the rest. Never reads past n.
+ */
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *p = a, *q = b;
 
+	for (; n >= 8 && *(const word_u *)p == *(const word_u *)q; n -= 8, p += 8, q += 8)
+		;
 	for (; n; n--, p++, q++)
 		if (*p != *q)
 			return *p - *q;
