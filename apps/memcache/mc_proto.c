@@ -57,6 +57,22 @@ __attribute__((format(printf, 2, 3))) static void out_fmt(struct mc_out *o, cons
 		out_add(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* v in decimal at buf (20 bytes at most); returns the length. Replies
+ * are formatted by hand: snprintf costs more than the rest of a get. */
+static size_t format_u64(char *buf, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	return n;
+}
+
 void mc_out_free(struct mc_out *out)
 {
 	free(out->buf);
@@ -299,12 +315,24 @@ static void do_get(struct mc_cache *c, const char *keys, const char *end, bool w
 		c->stats.get_hits++;
 		mc_cache_touch_lru(c, it);
 		c->pinned = it; /* out_add's realloc may run the shrinker */
-		out_add(o, "VALUE ", 6);
-		out_add(o, it->data, it->nkey);
-		if (with_cas)
-			out_fmt(o, " %" PRIu32 " %" PRIu32 " %" PRIu64 "\r\n", it->flags, it->nbytes, it->cas);
-		else
-			out_fmt(o, " %" PRIu32 " %" PRIu32 "\r\n", it->flags, it->nbytes);
+		/* "VALUE key flags bytes[ cas]\r\n": three numbers of 20 digits at most. */
+		char head[sizeof("VALUE ") - 1 + MC_KEY_MAX + 3 * 21 + 2];
+		size_t h = sizeof("VALUE ") - 1;
+
+		memcpy(head, "VALUE ", h);
+		memcpy(head + h, it->data, it->nkey);
+		h += it->nkey;
+		head[h++] = ' ';
+		h += format_u64(head + h, it->flags);
+		head[h++] = ' ';
+		h += format_u64(head + h, it->nbytes);
+		if (with_cas) {
+			head[h++] = ' ';
+			h += format_u64(head + h, it->cas);
+		}
+		head[h++] = '\r';
+		head[h++] = '\n';
+		out_add(o, head, h);
 		out_add(o, mc_item_value(it), it->nbytes);
 		out_add(o, "\r\n", 2);
 		c->pinned = NULL;
@@ -381,7 +409,7 @@ static void do_arith(struct mc_cache *c, const struct token *t, size_t nt, bool 
 		value += delta; /* wraps at 2^64, as memcached's */
 	else
 		value = delta > value ? 0 : value - delta;
-	n = snprintf(digits, sizeof(digits), "%" PRIu64, value);
+	n = (int)format_u64(digits, value);
 	if ((size_t)n <= it->nbytes && !incr) {
 		/* Shorter after decr: padded in place, as memcached does. */
 		memcpy(mc_item_value(it), digits, (size_t)n);

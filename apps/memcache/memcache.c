@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +45,32 @@ struct conn {
 	size_t in_len, in_cap;
 	struct mc_out out;
 	size_t out_sent;
+	/* Replies wait for room to send: epoll asks for EPOLLOUT instead of EPOLLIN. */
+	bool waiting_to_send;
 	struct mc_session s;
 };
 
 static struct mc_cache cache;
 static unsigned open_conns;
 
+/*
+ * The cache's clock, read at most once per wake-up of the loop: a system
+ * call costs more than the rest of a request, and the protocol's times
+ * are whole seconds. Every epoll_wait return marks it stale.
+ */
+static int64_t clock_seconds;
+static bool clock_stale = true;
+
 static int64_t now_seconds(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	if (clock_stale) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_seconds = ts.tv_sec;
+		clock_stale = false;
+	}
+	return clock_seconds;
 }
 
 #ifndef MC_NO_SHRINKER
@@ -92,28 +107,46 @@ static void conn_close(int ep, struct conn *c)
 	open_conns--;
 }
 
-/* Sends what is pending; returns -1 when the connection is to be closed. */
+/* Asks epoll for readable or (replies pending) writable; -1 on failure. */
+static int conn_wait_for(int ep, struct conn *c, bool to_send)
+{
+	struct epoll_event ev = { .events = to_send ? EPOLLOUT : EPOLLIN, .data.ptr = c };
+
+	if (c->waiting_to_send == to_send)
+		return 0;
+	c->waiting_to_send = to_send;
+	return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/*
+ * Sends what is pending; returns -1 when the connection is to be closed.
+ * While replies wait for room, the connection is not read (epoll asks
+ * for EPOLLOUT only): a client that sends without reading cannot make
+ * the replies grow without end.
+ */
 static int conn_flush(int ep, struct conn *c)
 {
 	while (c->out_sent < c->out.len) {
 		ssize_t n = send(c->fd, c->out.buf + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
 
-		if (n < 0 && errno == EAGAIN) {
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
-
-			return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-		}
+		if (n < 0 && errno == EAGAIN)
+			return conn_wait_for(ep, c, true);
 		if (n <= 0)
 			return -1;
 		c->out_sent += (size_t)n;
 	}
 	c->out.len = c->out_sent = 0;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
-	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-	return c->s.close ? -1 : 0;
+	if (c->s.close)
+		return -1;
+	return conn_wait_for(ep, c, false);
 }
 
+/*
+ * Reads what has arrived, answers every complete request in it and sends
+ * the answers with one call. One read when it does not fill the buffer:
+ * epoll is level-triggered, so bytes that come later wake the loop again,
+ * and a second read would only find nothing (a system call for EAGAIN).
+ */
 static int conn_read(int ep, struct conn *c)
 {
 	for (;;) {
@@ -132,7 +165,8 @@ static int conn_read(int ep, struct conn *c)
 		 * processed): a full buffer is one longer than any valid request. */
 		if (c->in_len == c->in_cap)
 			return -1;
-		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		size_t room = c->in_cap - c->in_len;
+		ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
 
 		if (n == 0)
 			return -1;
@@ -146,6 +180,8 @@ static int conn_read(int ep, struct conn *c)
 		c->in_len -= used;
 		if (c->out.failed || conn_flush(ep, c) < 0)
 			return -1;
+		if ((size_t)n < room || c->waiting_to_send)
+			return 0;
 	}
 }
 
@@ -235,8 +271,15 @@ int main(int argc, char **argv)
 	printf("memcache: listening on tcp %d, udp %d\n", tcp_port, udp_port);
 	fflush(stdout);
 	for (;;) {
+		/*
+		 * One wake-up serves up to 64 ready connections. Not more: the
+		 * kernel allocates (and its heap zeroes) room for as many
+		 * events as asked for at every call.
+		 */
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, -1);
+		int n = epoll_wait(ep, evs, sizeof(evs) / sizeof(evs[0]), -1);
+
+		clock_stale = true;
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &udp) {
