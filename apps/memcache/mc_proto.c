@@ -107,7 +107,9 @@ static size_t tokenize(const char *line, size_t n, struct token *t)
 
 static bool is(const struct token *t, const char *word)
 {
-	return t->n == strlen(word) && memcmp(t->p, word, t->n) == 0;
+	size_t n = strlen(word); /* a constant once inlined: so is memcmp */
+
+	return t->n == n && memcmp(t->p, word, n) == 0;
 }
 
 /* A decimal number in [0, UINT64_MAX], digits only. */
@@ -267,17 +269,45 @@ static long do_store(struct mc_cache *c, struct mc_session *s, enum store_op op,
 	return (long)(bytes + 2);
 }
 
+/*
+ * The first c in [s, end), or NULL: memchr, eight bytes a step and
+ * inlined (a request's line and its keys are scanned for '\n' and ' ',
+ * and libc's memchr went byte by byte to its alignment first).
+ */
+static inline const char *find_byte(const char *s, const char *end, char c)
+{
+	const uint64_t ones = 0x0101010101010101ull, pattern = ones * (unsigned char)c;
+
+	for (; end - s >= 8; s += 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		w ^= pattern; /* a zero byte where s has c */
+		if ((w - ones) & ~w & (ones << 7))
+			break;
+	}
+	for (; s < end; s++) {
+		if (*s == c)
+			return s;
+	}
+	return NULL;
+}
+
 /* The next space-separated word of [*p, end): false when none is left. */
 static bool next_word(const char **p, const char *end, struct token *w)
 {
-	while (*p < end && **p == ' ')
-		(*p)++;
-	if (*p == end)
+	const char *s = *p, *e;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s == end)
 		return false;
-	w->p = *p;
-	while (*p < end && **p != ' ')
-		(*p)++;
-	w->n = (size_t)(*p - w->p);
+	e = find_byte(s, end, ' ');
+	if (!e)
+		e = end;
+	w->p = s;
+	w->n = (size_t)(e - s);
+	*p = e;
 	return true;
 }
 
@@ -584,7 +614,7 @@ size_t mc_proto_process(struct mc_cache *c, struct mc_session *s,
 			continue;
 		}
 		const char *line = in + pos;
-		const char *nl = memchr(line, '\n', len - pos);
+		const char *nl = find_byte(line, in + len, '\n');
 
 		if (!nl) {
 			if (len - pos > MC_LINE_MAX) {
