@@ -18,3 +18,10 @@ $(BOOTFS_PACK): $(BOOTFS_PACK_SRCS) scripts/files.mk $(wildcard kernel/include/c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ikernel/include -static-pie \
 		$(BOOTFS_PACK_SRCS) -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+# The guest profiler's QEMU plugin (scripts/guest-profile): not part of any
+# image, built on demand by the script.
+TBPROF := build/tools/tbprof.so
+$(TBPROF): scripts/tbprof.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC $< -lpthread -o $@

@@ -237,8 +237,10 @@ static void reclaim_tx(void)
 static void flush_tx(struct netdev *nd)
 {
 	(void)nd;
-	if (__atomic_exchange_n(&net.tx_unnotified, 0, __ATOMIC_ACQ_REL) && !failed())
+	if (__atomic_exchange_n(&net.tx_unnotified, 0, __ATOMIC_ACQ_REL) && !failed()) {
+		__atomic_fetch_add(&net.stats.tx_notifies, 1, __ATOMIC_RELAXED);
 		net.dev->ops->notify(net.dev, &net.tx, TX_QUEUE);
+	}
 }
 
 static int transmit(struct netdev *nd, const void *frame, size_t len)
@@ -449,6 +451,8 @@ void virtio_net_get_stats(struct virtio_net_stats *out)
 	out->tx_frames = __atomic_load_n(&net.stats.tx_frames, __ATOMIC_RELAXED);
 	out->tx_dropped = __atomic_load_n(&net.stats.tx_dropped, __ATOMIC_RELAXED);
 	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
+	out->tx_notifies = __atomic_load_n(&net.stats.tx_notifies, __ATOMIC_RELAXED);
+	out->tx_unnotified = __atomic_load_n(&net.tx_unnotified, __ATOMIC_RELAXED);
 	out->polled = net.polled;
 }
 

@@ -260,6 +260,50 @@ static int ktest_net_lie_id(void)
 {
 	return net_lie("net-lie-id", 1000, 64); /* past the queue: a buffer never given */
 }
+/*
+ * test=net-notify: transmit tells the device of its frames in batches
+ * (netdev_defer_notify), and a thread that blocks leaves none untold
+ * (the scheduler's block hook runs netdev_flush). 40 frames sent in a
+ * row must cost at most NOTIFY_MOST notifies (one per 16, plus what other
+ * threads' flushes add: lwIP's thread is sending too); after a 1 ms
+ * sleep no frame is untold, and the device hands every one back.
+ */
+#define NOTIFY_FRAMES  40
+#define NOTIFY_MOST    10
+#define NOTIFY_WAIT_NS (2000 * 1000 * 1000ull)
+
+static int ktest_net_notify(void)
+{
+	uint8_t frame[NETDEV_ETH_HLEN + 46] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct netdev *dev = virtio_net_device();
+	struct virtio_net_stats before, sent, slept;
+	uint64_t deadline = clock_ns() + NOTIFY_WAIT_NS;
+	int failed_sends = 0;
+
+	if (dev == NULL) {
+		kprintf("net-notify: no network device (the launcher's --net)\n");
+		return 1;
+	}
+	memcpy(frame + 6, dev->mac, 6);
+	frame[12] = ECHO_ETHERTYPE >> 8;
+	frame[13] = ECHO_ETHERTYPE & 0xff;
+	virtio_net_get_stats(&before);
+	for (int i = 0; i < NOTIFY_FRAMES; i++)
+		failed_sends += dev->transmit(dev, frame, sizeof(frame)) != 0;
+	virtio_net_get_stats(&sent);
+	thread_sleep_ns(1000 * 1000);
+	virtio_net_get_stats(&slept);
+	while (dev->tx_in_flight(dev) && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
+	kprintf("net-notify: %d frames, %d refused, %llu notifies while sending, %llu untold "
+		"after a sleep, %u in flight at the end\n", NOTIFY_FRAMES, failed_sends,
+		(unsigned long long)(sent.tx_notifies - before.tx_notifies),
+		(unsigned long long)slept.tx_unnotified, dev->tx_in_flight(dev));
+	return failed_sends == 0 && sent.tx_notifies - before.tx_notifies <= NOTIFY_MOST &&
+	       slept.tx_unnotified == 0 && dev->tx_in_flight(dev) == 0 ? 0 : 1;
+}
+KTEST("net-notify", ktest_net_notify);
+
 KTEST("net-lie-short", ktest_net_lie_short);
 KTEST("net-lie-long", ktest_net_lie_long);
 KTEST("net-lie-id", ktest_net_lie_id);

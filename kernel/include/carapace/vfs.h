@@ -190,6 +190,7 @@ struct vfs_fd {
 struct vfs_fdtable {
 	int limit;     /* descriptors at or above it are not handed out (RLIMIT_NOFILE's soft value) */
 	int limit_max; /* the most limit may be raised to (its hard value) */
+	int end;       /* one past the highest descriptor ever used: where scans stop */
 	struct vfs_fd fds[VFS_FD_MAX];
 };
 

@@ -51,6 +51,8 @@ struct virtio_net_stats {
 	uint64_t rx_frames, tx_frames;
 	uint64_t tx_dropped;  /* the transmit queue was full */
 	uint64_t interrupts;  /* taken for either queue */
+	uint64_t tx_notifies; /* the device told of sent frames (notify, see netdev_flush) */
+	uint64_t tx_unnotified; /* frames queued that it was not told of yet */
 	bool polled;          /* no interrupt: the driver polls */
 };
 
