@@ -23,6 +23,7 @@ struct mc_item {
 	int64_t set_time;
 	uint32_t flags;
 	uint32_t nkey, nbytes;
+	uint32_t hash; /* the key's: chains are searched and rebuilt without rehashing */
 	char data[]; /* key, then value */
 };
 

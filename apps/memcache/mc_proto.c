@@ -57,6 +57,22 @@ __attribute__((format(printf, 2, 3))) static void out_fmt(struct mc_out *o, cons
 		out_add(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* v in decimal at buf (20 bytes at most); returns the length. Replies
+ * are formatted by hand: snprintf costs more than the rest of a get. */
+static size_t format_u64(char *buf, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	return n;
+}
+
 void mc_out_free(struct mc_out *out)
 {
 	free(out->buf);
@@ -91,7 +107,9 @@ static size_t tokenize(const char *line, size_t n, struct token *t)
 
 static bool is(const struct token *t, const char *word)
 {
-	return t->n == strlen(word) && memcmp(t->p, word, t->n) == 0;
+	size_t n = strlen(word); /* a constant once inlined: so is memcmp */
+
+	return t->n == n && memcmp(t->p, word, n) == 0;
 }
 
 /* A decimal number in [0, UINT64_MAX], digits only. */
@@ -251,17 +269,45 @@ static long do_store(struct mc_cache *c, struct mc_session *s, enum store_op op,
 	return (long)(bytes + 2);
 }
 
+/*
+ * The first c in [s, end), or NULL: memchr, eight bytes a step and
+ * inlined (a request's line and its keys are scanned for '\n' and ' ',
+ * and libc's memchr went byte by byte to its alignment first).
+ */
+static inline const char *find_byte(const char *s, const char *end, char c)
+{
+	const uint64_t ones = 0x0101010101010101ull, pattern = ones * (unsigned char)c;
+
+	for (; end - s >= 8; s += 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		w ^= pattern; /* a zero byte where s has c */
+		if ((w - ones) & ~w & (ones << 7))
+			break;
+	}
+	for (; s < end; s++) {
+		if (*s == c)
+			return s;
+	}
+	return NULL;
+}
+
 /* The next space-separated word of [*p, end): false when none is left. */
 static bool next_word(const char **p, const char *end, struct token *w)
 {
-	while (*p < end && **p == ' ')
-		(*p)++;
-	if (*p == end)
+	const char *s = *p, *e;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s == end)
 		return false;
-	w->p = *p;
-	while (*p < end && **p != ' ')
-		(*p)++;
-	w->n = (size_t)(*p - w->p);
+	e = find_byte(s, end, ' ');
+	if (!e)
+		e = end;
+	w->p = s;
+	w->n = (size_t)(e - s);
+	*p = e;
 	return true;
 }
 
@@ -299,12 +345,24 @@ static void do_get(struct mc_cache *c, const char *keys, const char *end, bool w
 		c->stats.get_hits++;
 		mc_cache_touch_lru(c, it);
 		c->pinned = it; /* out_add's realloc may run the shrinker */
-		out_add(o, "VALUE ", 6);
-		out_add(o, it->data, it->nkey);
-		if (with_cas)
-			out_fmt(o, " %" PRIu32 " %" PRIu32 " %" PRIu64 "\r\n", it->flags, it->nbytes, it->cas);
-		else
-			out_fmt(o, " %" PRIu32 " %" PRIu32 "\r\n", it->flags, it->nbytes);
+		/* "VALUE key flags bytes[ cas]\r\n": three numbers of 20 digits at most. */
+		char head[sizeof("VALUE ") - 1 + MC_KEY_MAX + 3 * 21 + 2];
+		size_t h = sizeof("VALUE ") - 1;
+
+		memcpy(head, "VALUE ", h);
+		memcpy(head + h, it->data, it->nkey);
+		h += it->nkey;
+		head[h++] = ' ';
+		h += format_u64(head + h, it->flags);
+		head[h++] = ' ';
+		h += format_u64(head + h, it->nbytes);
+		if (with_cas) {
+			head[h++] = ' ';
+			h += format_u64(head + h, it->cas);
+		}
+		head[h++] = '\r';
+		head[h++] = '\n';
+		out_add(o, head, h);
 		out_add(o, mc_item_value(it), it->nbytes);
 		out_add(o, "\r\n", 2);
 		c->pinned = NULL;
@@ -381,7 +439,7 @@ static void do_arith(struct mc_cache *c, const struct token *t, size_t nt, bool 
 		value += delta; /* wraps at 2^64, as memcached's */
 	else
 		value = delta > value ? 0 : value - delta;
-	n = snprintf(digits, sizeof(digits), "%" PRIu64, value);
+	n = (int)format_u64(digits, value);
 	if ((size_t)n <= it->nbytes && !incr) {
 		/* Shorter after decr: padded in place, as memcached does. */
 		memcpy(mc_item_value(it), digits, (size_t)n);
@@ -556,7 +614,7 @@ size_t mc_proto_process(struct mc_cache *c, struct mc_session *s,
 			continue;
 		}
 		const char *line = in + pos;
-		const char *nl = memchr(line, '\n', len - pos);
+		const char *nl = find_byte(line, in + len, '\n');
 
 		if (!nl) {
 			if (len - pos > MC_LINE_MAX) {

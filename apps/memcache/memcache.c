@@ -5,7 +5,10 @@
  * another allocation needs memory. Built by `make apps` into
  * build/apps/memcache/memcache.so.
  *
- *     memcache.so [-p TCP-PORT] [-U UDP-PORT]   (defaults 11211, 11211; 0: off)
+ *     memcache.so [-p TCP-PORT] [-U UDP-PORT] [-t THREADS]
+ *
+ * Ports default to 11211 (0: off); THREADS (1 to 16, default 1) each wait
+ * on their own epoll set, the connections dealt to them in turn.
  *
  * Off Carapace (no shrinker API: built with -DMC_NO_SHRINKER) the cache has
  * no limit but what malloc gives, which is how the host tests and a native
@@ -16,7 +19,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,25 +49,75 @@ struct conn {
 	size_t in_len, in_cap;
 	struct mc_out out;
 	size_t out_sent;
+	/* Replies wait for room to send: epoll asks for EPOLLOUT instead of EPOLLIN. */
+	bool waiting_to_send;
 	struct mc_session s;
 };
 
+/*
+ * The cache is shared by the threads (-t): its lock is held while a
+ * thread runs requests, not while it reads or sends, and only when there
+ * is more than one thread (the shrinker runs in an allocating thread of
+ * the application: with one, there is nobody to exclude). Recursive: the
+ * shrinker takes it too, and may run inside a malloc of the thread that
+ * holds it (the pinned item is then left alone).
+ */
 static struct mc_cache cache;
-static unsigned open_conns;
+static pthread_mutex_t cache_lock;
+static unsigned open_conns, nthreads = 1;
+
+static void cache_lock_take(void)
+{
+	if (nthreads > 1)
+		pthread_mutex_lock(&cache_lock);
+}
+
+static void cache_lock_drop(void)
+{
+	if (nthreads > 1)
+		pthread_mutex_unlock(&cache_lock);
+}
+
+static size_t process_locked(struct mc_session *s, const char *in, size_t len, struct mc_out *out)
+{
+	size_t used;
+
+	cache_lock_take();
+	used = mc_proto_process(&cache, s, in, len, out);
+	cache_lock_drop();
+	return used;
+}
+
+/*
+ * The cache's clock, read at most once per wake-up of the loop: a system
+ * call costs more than the rest of a request, and the protocol's times
+ * are whole seconds. Every epoll_wait return marks it stale.
+ */
+static __thread int64_t clock_seconds;
+static __thread bool clock_stale = true;
 
 static int64_t now_seconds(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	if (clock_stale) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_seconds = ts.tv_sec;
+		clock_stale = false;
+	}
+	return clock_seconds;
 }
 
 #ifndef MC_NO_SHRINKER
 /* The shrinker: the oldest items go first. Runs in an allocating thread. */
 static size_t give_back(size_t wanted, void *arg)
 {
-	return mc_cache_shrink(arg, wanted);
+	size_t freed;
+
+	cache_lock_take();
+	freed = mc_cache_shrink(arg, wanted);
+	cache_lock_drop();
+	return freed;
 }
 #endif
 
@@ -89,31 +144,49 @@ static void conn_close(int ep, struct conn *c)
 	free(c->in);
 	mc_out_free(&c->out);
 	free(c);
-	open_conns--;
+	__atomic_sub_fetch(&open_conns, 1, __ATOMIC_RELAXED);
 }
 
-/* Sends what is pending; returns -1 when the connection is to be closed. */
+/* Asks epoll for readable or (replies pending) writable; -1 on failure. */
+static int conn_wait_for(int ep, struct conn *c, bool to_send)
+{
+	struct epoll_event ev = { .events = to_send ? EPOLLOUT : EPOLLIN, .data.ptr = c };
+
+	if (c->waiting_to_send == to_send)
+		return 0;
+	c->waiting_to_send = to_send;
+	return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/*
+ * Sends what is pending; returns -1 when the connection is to be closed.
+ * While replies wait for room, the connection is not read (epoll asks
+ * for EPOLLOUT only): a client that sends without reading cannot make
+ * the replies grow without end.
+ */
 static int conn_flush(int ep, struct conn *c)
 {
 	while (c->out_sent < c->out.len) {
 		ssize_t n = send(c->fd, c->out.buf + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
 
-		if (n < 0 && errno == EAGAIN) {
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
-
-			return epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-		}
+		if (n < 0 && errno == EAGAIN)
+			return conn_wait_for(ep, c, true);
 		if (n <= 0)
 			return -1;
 		c->out_sent += (size_t)n;
 	}
 	c->out.len = c->out_sent = 0;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
-	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-	return c->s.close ? -1 : 0;
+	if (c->s.close)
+		return -1;
+	return conn_wait_for(ep, c, false);
 }
 
+/*
+ * Reads what has arrived, answers every complete request in it and sends
+ * the answers with one call. One read when it does not fill the buffer:
+ * epoll is level-triggered, so bytes that come later wake the loop again,
+ * and a second read would only find nothing (a system call for EAGAIN).
+ */
 static int conn_read(int ep, struct conn *c)
 {
 	for (;;) {
@@ -132,20 +205,23 @@ static int conn_read(int ep, struct conn *c)
 		 * processed): a full buffer is one longer than any valid request. */
 		if (c->in_len == c->in_cap)
 			return -1;
-		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		size_t room = c->in_cap - c->in_len;
+		ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
 
 		if (n == 0)
 			return -1;
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		c->in_len += (size_t)n;
-		c->s.connections = open_conns;
-		size_t used = mc_proto_process(&cache, &c->s, c->in, c->in_len, &c->out);
+		c->s.connections = __atomic_load_n(&open_conns, __ATOMIC_RELAXED);
+		size_t used = process_locked(&c->s, c->in, c->in_len, &c->out);
 
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
 		if (c->out.failed || conn_flush(ep, c) < 0)
 			return -1;
+		if ((size_t)n < room || c->waiting_to_send)
+			return 0;
 	}
 }
 
@@ -156,12 +232,12 @@ static void udp_request(int fd)
 	struct sockaddr_in from;
 	socklen_t flen = sizeof(from);
 	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-	struct mc_session s = { .connections = open_conns };
+	struct mc_session s = { .connections = __atomic_load_n(&open_conns, __ATOMIC_RELAXED) };
 	struct mc_out out = { 0 };
 
 	if (n < UDP_HEADER)
 		return;
-	mc_proto_process(&cache, &s, buf + UDP_HEADER, (size_t)n - UDP_HEADER, &out);
+	process_locked(&s, buf + UDP_HEADER, (size_t)n - UDP_HEADER, &out);
 	size_t per = UDP_MAX - UDP_HEADER, count = (out.len + per - 1) / per;
 
 	for (size_t i = 0; i < count && count <= 0xffff; i++) {
@@ -178,13 +254,80 @@ static void udp_request(int fd)
 	mc_out_free(&out);
 }
 
-static int port_arg(const char *s)
+/* Each thread waits on its own epoll set; the first one holds the listeners. */
+struct worker {
+	int ep;
+	int tcp, udp; /* -1 in the other threads */
+	pthread_t thread;
+};
+
+#define THREADS_MAX 16
+static struct worker workers[THREADS_MAX];
+static unsigned next_worker;
+
+/* A new connection goes to the next thread in turn. */
+static void accept_one(int tcp)
+{
+	int fd = accept4(tcp, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct worker *w = &workers[next_worker++ % nthreads];
+	struct conn *c;
+	int one = 1;
+
+	if (fd < 0)
+		return;
+	if (!(c = calloc(1, sizeof(*c)))) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	__atomic_add_fetch(&open_conns, 1, __ATOMIC_RELAXED);
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = c };
+
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &cev) < 0)
+		conn_close(w->ep, c);
+}
+
+static void *serve(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		/*
+		 * One wake-up serves up to 64 ready connections. Not more: the
+		 * kernel allocates (and its heap zeroes) room for as many
+		 * events as asked for at every call.
+		 */
+		struct epoll_event evs[64];
+		int n = epoll_wait(w->ep, evs, sizeof(evs) / sizeof(evs[0]), -1);
+
+		clock_stale = true;
+		for (int i = 0; i < n; i++) {
+			if (w->udp >= 0 && evs[i].data.ptr == &w->udp) {
+				udp_request(w->udp);
+			} else if (w->tcp >= 0 && evs[i].data.ptr == &w->tcp) {
+				accept_one(w->tcp);
+			} else {
+				struct conn *c = evs[i].data.ptr;
+				int r = (evs[i].events & EPOLLOUT) ? conn_flush(w->ep, c) : 0;
+
+				if (r == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+					r = conn_read(w->ep, c);
+				if (r < 0)
+					conn_close(w->ep, c);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int number_arg(const char *s, long min, long max, const char *what)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (*s == '\0' || *end != '\0' || v < 0 || v > 65535) {
-		fprintf(stderr, "memcache: '%s' is not a port\n", s);
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "memcache: '%s' is not %s\n", s, what);
 		exit(2);
 	}
 	return (int)v;
@@ -193,17 +336,24 @@ static int port_arg(const char *s)
 int main(int argc, char **argv)
 {
 	int tcp_port = 11211, udp_port = 11211, opt;
-	int ep, tcp = -1, udp = -1;
+	struct worker *first = &workers[0];
 
-	while ((opt = getopt(argc, argv, "p:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:U:t:")) != -1) {
 		if (opt == 'p')
-			tcp_port = port_arg(optarg);
+			tcp_port = number_arg(optarg, 0, 65535, "a port");
 		else if (opt == 'U')
-			udp_port = port_arg(optarg);
+			udp_port = number_arg(optarg, 0, 65535, "a port");
+		else if (opt == 't')
+			nthreads = (unsigned)number_arg(optarg, 1, THREADS_MAX, "a thread count (1-16)");
 		else
 			return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	pthread_mutexattr_t recursive;
+
+	pthread_mutexattr_init(&recursive);
+	pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&cache_lock, &recursive);
 	if (mc_cache_init(&cache, 0, now_seconds) < 0)
 		return 1;
 #ifndef MC_NO_SHRINKER
@@ -212,61 +362,36 @@ int main(int argc, char **argv)
 		return 1;
 	}
 #endif
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0) {
-		perror("memcache: epoll_create1");
-		return 1;
+	for (unsigned i = 0; i < nthreads; i++) {
+		workers[i].tcp = workers[i].udp = -1;
+		if ((workers[i].ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+			perror("memcache: epoll_create1");
+			return 1;
+		}
 	}
-	if (tcp_port && (tcp = listen_on(SOCK_STREAM, tcp_port)) < 0) {
+	if (tcp_port && (first->tcp = listen_on(SOCK_STREAM, tcp_port)) < 0) {
 		perror("memcache: tcp");
 		return 1;
 	}
-	if (udp_port && (udp = listen_on(SOCK_DGRAM, udp_port)) < 0) {
+	if (udp_port && (first->udp = listen_on(SOCK_DGRAM, udp_port)) < 0) {
 		perror("memcache: udp");
 		return 1;
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tcp };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &first->tcp };
 
-	if (tcp >= 0)
-		epoll_ctl(ep, EPOLL_CTL_ADD, tcp, &ev);
-	ev.data.ptr = &udp;
-	if (udp >= 0)
-		epoll_ctl(ep, EPOLL_CTL_ADD, udp, &ev);
-	printf("memcache: listening on tcp %d, udp %d\n", tcp_port, udp_port);
-	fflush(stdout);
-	for (;;) {
-		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, -1);
-
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &udp) {
-				udp_request(udp);
-			} else if (evs[i].data.ptr == &tcp) {
-				int fd = accept4(tcp, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				struct conn *c;
-				int one = 1;
-
-				if (fd < 0)
-					continue;
-				if (!(c = calloc(1, sizeof(*c)))) {
-					close(fd);
-					continue;
-				}
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-				c->fd = fd;
-				open_conns++;
-				struct epoll_event cev = { .events = EPOLLIN, .data.ptr = c };
-
-				epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
-			} else {
-				struct conn *c = evs[i].data.ptr;
-				int r = (evs[i].events & EPOLLOUT) ? conn_flush(ep, c) : 0;
-
-				if (r == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-					r = conn_read(ep, c);
-				if (r < 0)
-					conn_close(ep, c);
-			}
+	if (first->tcp >= 0)
+		epoll_ctl(first->ep, EPOLL_CTL_ADD, first->tcp, &ev);
+	ev.data.ptr = &first->udp;
+	if (first->udp >= 0)
+		epoll_ctl(first->ep, EPOLL_CTL_ADD, first->udp, &ev);
+	for (unsigned i = 1; i < nthreads; i++) {
+		if ((errno = pthread_create(&workers[i].thread, NULL, serve, &workers[i]))) {
+			perror("memcache: pthread_create");
+			return 1;
 		}
 	}
+	printf("memcache: listening on tcp %d, udp %d, %u threads\n", tcp_port, udp_port, nthreads);
+	fflush(stdout);
+	serve(first);
+	return 0;
 }

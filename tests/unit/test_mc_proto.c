@@ -337,6 +337,35 @@ static void test_many_keys(void **state)
 	assert_int_equal(f->c.stats.curr_items, 20000);
 }
 
+/*
+ * Keys of every length from 1 to 250, each beside a sibling that differs
+ * only in one byte (moved along the key), with bytes whose top bit is set
+ * (0x8a is '\n' | 0x80, 0xa0 is ' ' | 0x80), asked for in one get with
+ * runs of spaces between: the word-at-a-time search for ' ' and "\r\n"
+ * must split every line right, and the hash with the key compare (which
+ * decides between keys of equal hashes) must mix up no two keys.
+ */
+static void test_keys_of_every_length(void **state)
+{
+	struct fixture *f = *state;
+	char key[MC_KEY_MAX + 1], sibling[MC_KEY_MAX + 1], req[4 * MC_KEY_MAX], want[4 * MC_KEY_MAX];
+
+	for (size_t len = 1; len <= MC_KEY_MAX; len++) {
+		for (size_t i = 0; i < len; i++)
+			key[i] = i % 5 == 3 ? (char)0x8a : i % 7 == 4 ? (char)0xa0 : (char)('a' + i % 26);
+		memcpy(sibling, key, len);
+		sibling[(len * 37 + 11) % len] ^= 1; /* 'a' <-> '`', 0x8a <-> 0x8b, ... */
+		key[len] = sibling[len] = '\0';
+		snprintf(req, sizeof(req), "set %s 1 0 1\r\nk\r\nset %s 2 0 1\r\ns\r\n", key, sibling);
+		talk(f, req, "STORED\r\nSTORED\r\n");
+		snprintf(req, sizeof(req), "get  %s   %s \r\n", sibling, key);
+		snprintf(want, sizeof(want), "VALUE %s 2 1\r\ns\r\nVALUE %s 1 1\r\nk\r\nEND\r\n",
+			 sibling, key);
+		talk(f, req, want);
+	}
+	assert_int_equal(f->c.stats.curr_items, 2 * MC_KEY_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_line_too_long_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_evicts_and_shrink_gives_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_of_every_length, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
