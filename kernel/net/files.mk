@@ -70,7 +70,7 @@ $(BUILD)/lwip/%.c.o: $(LWIP_SRC_VIEW)/%.c kernel/net/lwip/lwipopts.h | $(LWIP_ST
 # or, for a file named in LWIP_PATCHED, a copy with kernel/net/lwip/patches/
 # NAME.patch applied (NAME: the file's name without its folder). The cache
 # stays as Debian made it; the host harnesses (fuzz/files.mk) use the view too.
-LWIP_PATCHED := src/core/tcp_in.c src/core/tcp_out.c src/api/api_msg.c
+LWIP_PATCHED := src/core/tcp_in.c src/core/tcp_out.c src/api/api_msg.c src/core/ipv6/nd6.c
 .PRECIOUS: $(LWIP_SRC_VIEW)/%.c
 $(LWIP_SRC_VIEW)/%.c: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
