@@ -479,15 +479,23 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
 bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
 {
 	struct virtqueue *vq = &net.rx;
-	uint16_t slot = vq->last_used & (vq->size - 1);
 	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
+	uint16_t idx, slot;
 
 	if (net.worker == NULL || failed())
 		return false;
 	net.dev->ops->give_up(net.dev);
+	/*
+	 * After the reset, from the device's own index: frames it completed
+	 * that the worker has not taken yet stay before the forged entry.
+	 * (From last_used, an index behind the device's made the worker read
+	 * stale slots: a CI run saw "wrote 0 bytes" instead of this test's.)
+	 */
+	idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	slot = idx & (vq->size - 1);
 	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
 	vq->used->ring[slot].len = len;
-	__atomic_store_n(&vq->used->idx, (uint16_t)(vq->last_used + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&vq->used->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
 	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
 	thread_wake(net.worker);
 	while (!failed() && clock_ns() < deadline)
