@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #define SMALL 24
 /*
  * A multiple of 16 (the block ends at its mapping's end), and past
@@ -17,6 +19,13 @@
  */
 #define LARGE 300000
 #define CYCLES 20000 /* enough frees to cycle any quarantine */
+/*
+ * A medium block (16-256 KiB of pages): freed, it stays mapped and is
+ * zeroed where it was written, and checked all zero where it was written
+ * since, when its cell is reused (the kernel reads the pages' dirty bits).
+ */
+#define MEDIUM 65536
+#define MEDIUM_ROUNDS 300 /* more than the 64-entry large quarantine, many times */
 
 static int global_object;
 
@@ -63,6 +72,50 @@ static void write_after_free(void)
 	churn(SMALL);
 }
 
+/* A page the block never wrote before its free is written after it. */
+static void write_after_free_medium(void)
+{
+	char *p = do_malloc(MEDIUM);
+
+	p[0] = 1;
+	do_free(p);
+	p[40000] = 'X';
+	churn(MEDIUM);
+}
+
+/*
+ * Not an attack: every medium block handed out must be all zero, whatever
+ * the blocks freed before it in its cell wrote (every page, every other
+ * page, or one page then an mprotect to read-only and back, which must
+ * not make the heap forget that the page was written). Prints the bytes
+ * found nonzero.
+ */
+static void medium_zeroed(void)
+{
+	long nonzero = 0;
+
+	for (int round = 0; round < MEDIUM_ROUNDS; round++) {
+		unsigned char *p = do_malloc(MEDIUM);
+
+		if (!p) {
+			printf("heap: medium-zeroed: out of memory\n");
+			return;
+		}
+		for (size_t i = 0; i < MEDIUM; i++)
+			nonzero += p[i] != 0;
+		for (size_t page = 0; page < MEDIUM / 4096; page++)
+			if (round % 3 == 0 || (round % 3 == 1 && page % 2))
+				memset(p + page * 4096, 0x5a, 4096);
+		if (round % 3 == 2) {
+			p[5 * 4096 + 17] = 0x5a;
+			if (mprotect(p, MEDIUM, PROT_READ) || mprotect(p, MEDIUM, PROT_READ | PROT_WRITE))
+				printf("heap: medium-zeroed: mprotect failed\n");
+		}
+		do_free(p);
+	}
+	printf("heap: medium-zeroed: %d blocks, %ld bytes nonzero\n", MEDIUM_ROUNDS, nonzero);
+}
+
 static void read_after_free_large(void)
 {
 	volatile char *p = do_malloc(LARGE);
@@ -95,7 +148,12 @@ int main(int argc, char **argv)
 		do_free(&global_object);
 	else if (!strcmp(what, "write-after-free"))
 		write_after_free();
-	else if (!strcmp(what, "read-after-free-large"))
+	else if (!strcmp(what, "write-after-free-medium"))
+		write_after_free_medium();
+	else if (!strcmp(what, "medium-zeroed")) {
+		medium_zeroed();
+		return 0;
+	} else if (!strcmp(what, "read-after-free-large"))
 		read_after_free_large();
 	else {
 		printf("heap: unknown attack '%s'\n", what);

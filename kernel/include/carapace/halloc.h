@@ -89,6 +89,17 @@ struct halloc_backend {
 	 * error; NULL: no such cache, every freed large block is unmapped.
 	 */
 	int (*protect)(void *ctx, uintptr_t addr, size_t len, bool access);
+	/*
+	 * Optional (NULL: every page counts as written). The pages of a
+	 * medium block's [addr, addr + npages pages) (npages <= 64) written
+	 * since pages_clean last cleaned them: bit i for page i (a page it
+	 * cannot tell about counts as written). A freed medium block is
+	 * zeroed, and its cell checked all zero when reused, in those pages
+	 * only: a page written by no one since it was zeroed still is. The
+	 * kernel's app-heap reads the page tables' dirty bits.
+	 */
+	uint64_t (*pages_written)(void *ctx, uintptr_t addr, unsigned npages);
+	void (*pages_clean)(void *ctx, uintptr_t addr, unsigned npages, uint64_t mask);
 	/* Secrets (the canaries): never reproducible. */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/*
