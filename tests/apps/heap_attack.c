@@ -79,6 +79,8 @@ static void write_after_free_medium(void)
 
 	p[0] = 1;
 	do_free(p);
+	printf("heap: writing at %p\n", (void *)(p + 40000)); /* the address to be reported */
+	fflush(stdout);
 	p[40000] = 'X';
 	churn(MEDIUM);
 }
