@@ -367,6 +367,8 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 /* --- Large blocks ----------------------------------------------------- */
 
 _Static_assert(HALLOC_MEDIUM_MAX / HALLOC_PAGE <= 64, "a medium block's pages fit a mask");
+_Static_assert(HALLOC_CLEAN_BATCH < HALLOC_LARGE_QUARANTINE,
+	       "freed medium blocks are checked after a sync before they leave the quarantine");
 
 static uint64_t all_pages(size_t pages)
 {
@@ -402,7 +404,7 @@ static size_t next_run(uint64_t mask, size_t pages, size_t *i)
  * backend cannot tell), then has them marked clean: a page that no one
  * writes until the cell is reused still holds zeroes then.
  */
-static void zero_medium(struct halloc *h, uintptr_t start, size_t len)
+static uint64_t zero_medium(struct halloc *h, uintptr_t start, size_t len)
 {
 	size_t pages = len / HALLOC_PAGE, n;
 	uint64_t written = medium_written(h, start, pages);
@@ -415,6 +417,7 @@ static void zero_medium(struct halloc *h, uintptr_t start, size_t len)
 	}
 	if (h->be->pages_clean && written)
 		h->be->pages_clean(h->be->ctx, start, (unsigned)pages, written);
+	return written;
 }
 
 /* The first nonzero byte in the pages of written (from start), or 0; a host test's are zeroed. */
@@ -428,6 +431,45 @@ static uintptr_t medium_nonzero(uintptr_t start, uint64_t written, size_t pages)
 			memset((void *)(start + i * HALLOC_PAGE), 0, n * HALLOC_PAGE);
 	}
 	return bad;
+}
+
+/*
+ * The cleaned pages of the freed medium blocks gathered so far made clean
+ * on every CPU (pages_sync), then checked all zero again: a write after
+ * free through another CPU's stale entry, before the sync, is in the
+ * data. Before any of them can leave the large quarantine, and before
+ * their pages can be unmapped (the shrinker).
+ */
+static void clean_sync(struct halloc *h)
+{
+	int n = h->ncleaning;
+
+	h->ncleaning = 0;
+	h->clean_age = 0;
+	if (!n || !h->be->pages_sync(h->be->ctx))
+		return;
+	for (int i = 0; i < n; i++) {
+		struct halloc_area *a = &h->areas[h->cleaning[i] >> 32];
+		uint32_t cell = (uint32_t)h->cleaning[i];
+		struct large_meta *m = halloc_cell_meta(a, cell);
+		uintptr_t bad = medium_nonzero(halloc_cell_base(a, cell), h->cleaning_pages[i],
+					       m->cached_pages);
+
+		if (bad)
+			halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
+					 "a freed heap block was written to after it was freed");
+	}
+}
+
+/* A freed medium block's cleaned pages, to be checked after the next sync (lock held). */
+static void clean_later(struct halloc *h, const struct halloc_where *w, uint64_t written)
+{
+	if (!h->be->pages_sync || !written)
+		return;
+	h->cleaning[h->ncleaning] = ((uint64_t)(w->area - h->areas) << 32) | w->cell;
+	h->cleaning_pages[h->ncleaning++] = written;
+	if (h->ncleaning == HALLOC_CLEAN_BATCH)
+		clean_sync(h);
 }
 
 /*
@@ -559,6 +601,7 @@ static void uncache_released(struct halloc *h, const struct halloc_area *skip, s
  */
 static void shrink_cache(struct halloc *h, size_t keep)
 {
+	clean_sync(h); /* their pages may be unmapped below */
 	uncache_released(h, NULL, keep);
 	for (int i = 0; i < h->nlarge_quarantine && h->stats.cached > keep; i++) {
 		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
@@ -694,7 +737,7 @@ static size_t large_free(struct halloc *h, const struct halloc_where *w, bool la
 
 	if (data <= HALLOC_MEDIUM_MAX && room) {
 		if (!later)
-			zero_medium(h, start, data);
+			clean_later(h, w, zero_medium(h, start, data));
 		m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
 		m->open = 1;
 		h->stats.cached += data;
@@ -725,6 +768,9 @@ static size_t large_free(struct halloc *h, const struct halloc_where *w, bool la
 static void large_quarantine(struct halloc *h, const struct halloc_where *w)
 {
 	struct halloc_area *a = w->area;
+
+	if (h->ncleaning && ++h->clean_age >= HALLOC_CLEAN_BATCH)
+		clean_sync(h); /* long before the blocks gathered can leave the quarantine */
 
 	if (h->nlarge_quarantine == HALLOC_LARGE_QUARANTINE) {
 		uint64_t old = h->large_quarantine[h->large_head];
@@ -850,11 +896,14 @@ __attribute__((noinline)) void halloc_free_locked(struct halloc *h, void *ptr)
 			uintptr_t start = halloc_cell_base(w.area, w.cell);
 			uintptr_t block = ((struct large_meta *)halloc_cell_meta(w.area, w.cell))->ptr;
 
+			uint64_t written;
+
 			h->be->unlock(h->be->ctx);
-			zero_medium(h, start, zero);
+			written = zero_medium(h, start, zero);
 			kasan_heap_free(block, start + zero - block);
 			(void)block; /* read by SAN=kasan builds only */
 			h->be->lock(h->be->ctx);
+			clean_later(h, &w, written);
 			large_quarantine(h, &w);
 		} else if (w.area->slot_bytes) {
 			small_free(h, &w, (uintptr_t)ptr, slot, size);

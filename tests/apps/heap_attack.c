@@ -5,6 +5,8 @@
  * allocator has no such check; the program then says it was not stopped).
  */
 #include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,54 @@ static void write_after_free_medium(void)
 }
 
 /*
+ * The same from another thread, which wrote the page before the free (with
+ * --smp 2 most likely on the other CPU, whose TLB may then keep the entry
+ * dirty: its write after the free sets no dirty bit, and is caught when
+ * the heap shoots the batch down and checks the pages again).
+ */
+static char *volatile shared;
+static volatile int phase;
+
+static void wait_phase(int n)
+{
+	while (phase != n)
+		sched_yield();
+}
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	wait_phase(1);
+	shared[5000] = 1;
+	phase = 2;
+	wait_phase(3);
+	shared[5001] = 'X';
+	phase = 4;
+	return NULL;
+}
+
+static void write_after_free_medium_thread(void)
+{
+	pthread_t t;
+
+	shared = do_malloc(MEDIUM);
+	shared[0] = 1;
+	if (pthread_create(&t, NULL, writer, NULL)) {
+		printf("heap: no thread\n");
+		return;
+	}
+	phase = 1;
+	wait_phase(2);
+	do_free(shared);
+	printf("heap: writing at %p\n", (void *)(shared + 5001));
+	fflush(stdout);
+	phase = 3;
+	wait_phase(4);
+	churn(MEDIUM);
+	pthread_join(t, NULL);
+}
+
+/*
  * Not an attack: every medium block handed out must be all zero, whatever
  * the blocks freed before it in its cell wrote (every page, every other
  * page, or one page then an mprotect to read-only and back, which must
@@ -152,6 +202,8 @@ int main(int argc, char **argv)
 		write_after_free();
 	else if (!strcmp(what, "write-after-free-medium"))
 		write_after_free_medium();
+	else if (!strcmp(what, "write-after-free-medium-thread"))
+		write_after_free_medium_thread();
 	else if (!strcmp(what, "medium-zeroed")) {
 		medium_zeroed();
 		return 0;

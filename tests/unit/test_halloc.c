@@ -558,6 +558,74 @@ static int setup_marking(void **state)
 }
 
 /*
+ * The same, as with several CPUs: a cleaned page may still be written
+ * through another CPU's stale entry, unmarked, until pages_sync.
+ */
+static unsigned syncs;
+
+static bool counted_pages_sync(void *ctx)
+{
+	(void)ctx;
+	syncs++;
+	return true;
+}
+
+static const struct halloc_backend marking_sync_backend = {
+	.map = host_map, .unmap = host_unmap, .protect = host_protect,
+	.pages_written = marked_pages_written, .pages_clean = marked_pages_clean,
+	.pages_sync = counted_pages_sync,
+	.random = host_random,
+	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
+};
+
+static int setup_marking_sync(void **state)
+{
+	(void)state;
+	memset(page_written, 0, sizeof(page_written));
+	syncs = 0;
+	return start(&marking_sync_backend);
+}
+
+/*
+ * A write into a cleaned page of a freed medium block that sets no mark
+ * (another CPU's stale entry) is caught when the batch is synced and its
+ * pages checked again: within HALLOC_CLEAN_BATCH large frees, one sync
+ * for them all.
+ */
+static void test_medium_sync_rechecks(void **state)
+{
+	char *p = halloc_malloc(&heap, 100000);
+	uintptr_t cell = (uintptr_t)p & ~(uintptr_t)(HALLOC_PAGE - 1);
+	int frees = 0;
+
+	(void)state;
+	write_pages((char *)cell + 7 * HALLOC_PAGE, 100, 0x5a);
+	halloc_free(&heap, p);
+	((char *)cell)[7 * HALLOC_PAGE + 5] = 'x'; /* unmarked: before the sync */
+	while (host.reports == 0 && frees < HALLOC_CLEAN_BATCH) {
+		char *q = halloc_malloc(&heap, 100000);
+
+		write_pages(q, 10, 0x5a);
+		halloc_free(&heap, q);
+		frees++;
+	}
+	expect_report(HALLOC_USE_AFTER_FREE, cell + 7 * HALLOC_PAGE + 5);
+	assert_int_equal(syncs, 1);
+	assert_true(frees < HALLOC_CLEAN_BATCH);
+	/* Synced in batches from then on, the cells reused all zero. */
+	for (int i = 0; i < 4 * HALLOC_LARGE_QUARANTINE; i++) {
+		char *q = halloc_malloc(&heap, 100000);
+
+		assert_true(all_zero(q, 100000));
+		write_pages(q + (i % 20) * HALLOC_PAGE, 3000, 0x5a);
+		halloc_free(&heap, q);
+	}
+	assert_true(syncs >= 4 * HALLOC_LARGE_QUARANTINE / HALLOC_CLEAN_BATCH);
+	assert_true(syncs <= 4 * HALLOC_LARGE_QUARANTINE / HALLOC_CLEAN_BATCH + 2);
+	assert_int_equal(host.reports, 0);
+}
+
+/*
  * With a backend that tells which pages were written, a freed medium
  * block is zeroed in those pages only (and they are marked clean), and a
  * reused cell is checked in the pages written since its free: a write
@@ -841,6 +909,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_medium_written_pages, setup_marking, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_written_pages, setup_marking_sync, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_sync_rechecks, setup_marking_sync, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slabs_released_in_batches, setup, teardown),

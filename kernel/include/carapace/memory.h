@@ -152,9 +152,10 @@ bool memory_app_range(uint64_t va, size_t len);
  * since memory_pages_clean last cleaned them: bit i for page i (a page it
  * cannot tell about counts as written, and so does every page of a
  * range outside the application's). memory_pages_clean clears the record of the pages in
- * mask, on this CPU's TLB only: the caller must know that no other CPU
- * holds their entries (the hardened heap: one CPU online). The hardened
- * heap zeroes and checks only the pages a medium block had written.
+ * mask, on this CPU's TLB only: other CPUs may write through entries
+ * they cached dirty until the caller's next tlb_shootdown (the hardened
+ * heap, which zeroes and checks only the pages a medium block had
+ * written, shoots down once per batch and checks the pages again).
  */
 uint64_t memory_pages_written(uint64_t va, unsigned npages);
 void memory_pages_clean(uint64_t va, unsigned npages, uint64_t mask);
