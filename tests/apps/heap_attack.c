@@ -93,44 +93,52 @@ static void write_after_free_medium(void)
  * dirty: its write after the free sets no dirty bit, and is caught when
  * the heap shoots the batch down and checks the pages again).
  */
-static char *volatile shared;
-static volatile int phase;
+/*
+ * What the two threads share, on the main thread's stack: a new global
+ * would move global_object's neighbours, which heap-musl-free-global's
+ * expected crash in musl depends on.
+ */
+struct handoff {
+	char *volatile block;
+	volatile int phase;
+};
 
-static void wait_phase(int n)
+static void wait_phase(struct handoff *h, int n)
 {
-	while (phase != n)
+	while (h->phase != n)
 		sched_yield();
 }
 
 static void *writer(void *arg)
 {
-	(void)arg;
-	wait_phase(1);
-	shared[5000] = 1;
-	phase = 2;
-	wait_phase(3);
-	shared[5001] = 'X';
-	phase = 4;
+	struct handoff *h = arg;
+
+	wait_phase(h, 1);
+	h->block[5000] = 1;
+	h->phase = 2;
+	wait_phase(h, 3);
+	h->block[5001] = 'X';
+	h->phase = 4;
 	return NULL;
 }
 
 static void write_after_free_medium_thread(void)
 {
+	struct handoff h = { do_malloc(MEDIUM), 0 };
 	pthread_t t;
 
-	shared = do_malloc(MEDIUM);
-	shared[0] = 1;
-	if (pthread_create(&t, NULL, writer, NULL)) {
+	h.block[0] = 1;
+	if (pthread_create(&t, NULL, writer, &h)) {
 		printf("heap: no thread\n");
 		return;
 	}
-	phase = 1;
-	wait_phase(2);
-	do_free(shared);
-	printf("heap: writing at %p\n", (void *)(shared + 5001));
+	h.phase = 1;
+	wait_phase(&h, 2);
+	do_free(h.block);
+	printf("heap: writing at %p\n", (void *)(h.block + 5001));
 	fflush(stdout);
-	phase = 3;
-	wait_phase(4);
+	h.phase = 3;
+	wait_phase(&h, 4);
 	churn(MEDIUM);
 	pthread_join(t, NULL);
 }
