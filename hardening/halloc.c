@@ -366,6 +366,112 @@ static void small_free(struct halloc *h, const struct halloc_where *w, uintptr_t
 
 /* --- Large blocks ----------------------------------------------------- */
 
+_Static_assert(HALLOC_MEDIUM_MAX / HALLOC_PAGE <= 64, "a medium block's pages fit a mask");
+_Static_assert(HALLOC_CLEAN_BATCH < HALLOC_LARGE_QUARANTINE,
+	       "freed medium blocks are checked after a sync before they leave the quarantine");
+
+static uint64_t all_pages(size_t pages)
+{
+	return pages >= 64 ? ~0ull : (1ull << pages) - 1;
+}
+
+/*
+ * The pages of a medium cell (from start) that may hold anything but
+ * zeroes: those written since they were last zeroed, when the backend
+ * can tell (bit i: page i), else all.
+ */
+static uint64_t medium_written(const struct halloc *h, uintptr_t start, size_t pages)
+{
+	if (!h->be->pages_written)
+		return all_pages(pages);
+	return h->be->pages_written(h->be->ctx, start, (unsigned)pages) & all_pages(pages);
+}
+
+/* The next run of set bits in mask at or after page *i: its length (0: none left). */
+static size_t next_run(uint64_t mask, size_t pages, size_t *i)
+{
+	size_t j;
+
+	while (*i < pages && !(mask >> *i & 1))
+		(*i)++;
+	for (j = *i; j < pages && (mask >> j & 1); j++)
+		;
+	return j - *i;
+}
+
+/*
+ * Zeroes a freed medium block's written pages (all of them when the
+ * backend cannot tell), then has them marked clean: a page that no one
+ * writes until the cell is reused still holds zeroes then.
+ */
+static uint64_t zero_medium(struct halloc *h, uintptr_t start, size_t len)
+{
+	size_t pages = len / HALLOC_PAGE, n;
+	uint64_t written = medium_written(h, start, pages);
+
+	if (written == all_pages(pages)) {
+		memset((void *)start, 0, len);
+	} else {
+		for (size_t i = 0; (n = next_run(written, pages, &i)); i += n)
+			memset((void *)(start + i * HALLOC_PAGE), 0, n * HALLOC_PAGE);
+	}
+	if (h->be->pages_clean && written)
+		h->be->pages_clean(h->be->ctx, start, (unsigned)pages, written);
+	return written;
+}
+
+/* The first nonzero byte in the pages of written (from start), or 0; a host test's are zeroed. */
+static uintptr_t medium_nonzero(uintptr_t start, uint64_t written, size_t pages)
+{
+	uintptr_t bad = 0;
+	size_t n;
+
+	for (size_t i = 0; !bad && (n = next_run(written, pages, &i)); i += n) {
+		if ((bad = first_nonzero(start + i * HALLOC_PAGE, n * HALLOC_PAGE)))
+			memset((void *)(start + i * HALLOC_PAGE), 0, n * HALLOC_PAGE);
+	}
+	return bad;
+}
+
+/*
+ * The cleaned pages of the freed medium blocks gathered so far made clean
+ * on every CPU (pages_sync), then checked all zero again: a write after
+ * free through another CPU's stale entry, before the sync, is in the
+ * data. Before any of them can leave the large quarantine, and before
+ * their pages can be unmapped (the shrinker).
+ */
+static void clean_sync(struct halloc *h)
+{
+	int n = h->ncleaning;
+
+	h->ncleaning = 0;
+	h->clean_age = 0;
+	if (!n || !h->be->pages_sync(h->be->ctx))
+		return;
+	for (int i = 0; i < n; i++) {
+		struct halloc_area *a = &h->areas[h->cleaning[i] >> 32];
+		uint32_t cell = (uint32_t)h->cleaning[i];
+		struct large_meta *m = halloc_cell_meta(a, cell);
+		uintptr_t bad = medium_nonzero(halloc_cell_base(a, cell), h->cleaning_pages[i],
+					       m->cached_pages);
+
+		if (bad)
+			halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
+					 "a freed heap block was written to after it was freed");
+	}
+}
+
+/* A freed medium block's cleaned pages, to be checked after the next sync (lock held). */
+static void clean_later(struct halloc *h, const struct halloc_where *w, uint64_t written)
+{
+	if (!h->be->pages_sync || !written)
+		return;
+	h->cleaning[h->ncleaning] = ((uint64_t)(w->area - h->areas) << 32) | w->cell;
+	h->cleaning_pages[h->ncleaning++] = written;
+	if (h->ncleaning == HALLOC_CLEAN_BATCH)
+		clean_sync(h);
+}
+
 /*
  * A reused medium cell's pages to check all zero once the lock is
  * dropped (len 0: none), so that other threads need not wait for a pass
@@ -404,14 +510,24 @@ static int large_pages(struct halloc *h, uintptr_t start, struct large_meta *m, 
 	bool open = m->open;
 	uintptr_t bad;
 
-	/* A medium block's pages stayed writable: still all zero, or written after free. */
+	/*
+	 * A medium block's pages stayed writable: still all zero, or written
+	 * after free. Only the pages written since the free can be other
+	 * than zero: when the backend tells which, they alone are checked,
+	 * at once; else all are, the part to keep after the lock.
+	 */
 	if (open) {
-		size_t later = zc ? keep * HALLOC_PAGE : 0;
+		uint64_t written = medium_written(h, start, m->cached_pages);
+		bool all = written == all_pages(m->cached_pages);
+		size_t later = zc && all ? keep * HALLOC_PAGE : 0;
 
-		if ((bad = first_nonzero(start + later, cached - later))) {
+		bad = all ? first_nonzero(start + later, cached - later)
+			  : medium_nonzero(start, written, m->cached_pages);
+		if (bad) {
 			halloc_violation(h, HALLOC_USE_AFTER_FREE, bad, m->ptr, m->size,
 					 "a freed heap block was written to after it was freed");
-			memset((void *)(start + later), 0, cached - later); /* a host test carries on */
+			if (all) /* a host test carries on */
+				memset((void *)(start + later), 0, cached - later);
 		}
 		if (later)
 			*zc = (struct zero_check){ start, m->ptr, later, m->size };
@@ -485,6 +601,7 @@ static void uncache_released(struct halloc *h, const struct halloc_area *skip, s
  */
 static void shrink_cache(struct halloc *h, size_t keep)
 {
+	clean_sync(h); /* their pages may be unmapped below */
 	uncache_released(h, NULL, keep);
 	for (int i = 0; i < h->nlarge_quarantine && h->stats.cached > keep; i++) {
 		uint64_t key = h->large_quarantine[(h->large_head + i) % HALLOC_LARGE_QUARANTINE];
@@ -620,7 +737,7 @@ static size_t large_free(struct halloc *h, const struct halloc_where *w, bool la
 
 	if (data <= HALLOC_MEDIUM_MAX && room) {
 		if (!later)
-			memset((void *)start, 0, data);
+			clean_later(h, w, zero_medium(h, start, data));
 		m->cached_pages = (uint32_t)(data / HALLOC_PAGE);
 		m->open = 1;
 		h->stats.cached += data;
@@ -651,6 +768,9 @@ static size_t large_free(struct halloc *h, const struct halloc_where *w, bool la
 static void large_quarantine(struct halloc *h, const struct halloc_where *w)
 {
 	struct halloc_area *a = w->area;
+
+	if (h->ncleaning && ++h->clean_age >= HALLOC_CLEAN_BATCH)
+		clean_sync(h); /* long before the blocks gathered can leave the quarantine */
 
 	if (h->nlarge_quarantine == HALLOC_LARGE_QUARANTINE) {
 		uint64_t old = h->large_quarantine[h->large_head];
@@ -776,11 +896,14 @@ __attribute__((noinline)) void halloc_free_locked(struct halloc *h, void *ptr)
 			uintptr_t start = halloc_cell_base(w.area, w.cell);
 			uintptr_t block = ((struct large_meta *)halloc_cell_meta(w.area, w.cell))->ptr;
 
+			uint64_t written;
+
 			h->be->unlock(h->be->ctx);
-			memset((void *)start, 0, zero);
+			written = zero_medium(h, start, zero);
 			kasan_heap_free(block, start + zero - block);
 			(void)block; /* read by SAN=kasan builds only */
 			h->be->lock(h->be->ctx);
+			clean_later(h, &w, written);
 			large_quarantine(h, &w);
 		} else if (w.area->slot_bytes) {
 			small_free(h, &w, (uintptr_t)ptr, slot, size);

@@ -155,6 +155,38 @@ static int kernel_protect(void *ctx, uintptr_t addr, size_t len, bool access)
 	return err;
 }
 
+/*
+ * A medium block's pages that may hold data: those written since the heap
+ * last zeroed them (the page tables' dirty bits), so that a freed block
+ * is zeroed, and its cell checked all zero when reused, only there.
+ * Application pages are written only through their heap address (devices
+ * write into buffers of their own, memory_alloc_dma). Clearing a dirty
+ * bit drops this CPU's entry only; another CPU may still write through an
+ * entry it cached dirty, which sets no bit: app_pages_sync shoots them
+ * all down once per batch of frees, and the heap then checks the cleaned
+ * pages again (with one CPU online there is nothing to do).
+ */
+static uint64_t app_pages_written(void *ctx, uintptr_t addr, unsigned npages)
+{
+	(void)ctx;
+	return memory_pages_written(addr, npages);
+}
+
+static void app_pages_clean(void *ctx, uintptr_t addr, unsigned npages, uint64_t mask)
+{
+	(void)ctx;
+	memory_pages_clean(addr, npages, mask);
+}
+
+static bool app_pages_sync(void *ctx)
+{
+	(void)ctx;
+	if (cpu_count == 1)
+		return false;
+	tlb_shootdown();
+	return true;
+}
+
 static void heap_random(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -262,6 +294,8 @@ static enum vm_region_kind kernel_explain(uint64_t addr)
 /* Each heap's hooks: const, so no write can redirect them. */
 static const struct halloc_backend app_backend = {
 	.map = app_map, .unmap = app_unmap, .unmap_many = app_unmap_many, .protect = app_protect,
+	.pages_written = app_pages_written, .pages_clean = app_pages_clean,
+	.pages_sync = app_pages_sync,
 	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,

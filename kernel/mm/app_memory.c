@@ -139,3 +139,28 @@ bool memory_app_mapped(uint64_t va, size_t len)
 	spin_unlock_irqrestore(&memory_lock, flags);
 	return all;
 }
+
+uint64_t memory_pages_written(uint64_t va, unsigned npages)
+{
+	uint64_t flags, mask;
+
+	if (npages > 64 || !memory_app_range(va, (size_t)npages * PAGE_SIZE))
+		return ~0ull; /* nothing to tell: every page counts as written */
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	mask = mmu_written_pages(mmu_root(), va, npages);
+	spin_unlock_irqrestore(&memory_lock, flags);
+	return mask;
+}
+
+void memory_pages_clean(uint64_t va, unsigned npages, uint64_t mask)
+{
+	uint64_t flags;
+
+	if (npages > 64 || !memory_app_range(va, (size_t)npages * PAGE_SIZE))
+		return;
+	if (npages < 64)
+		mask &= (1ull << npages) - 1;
+	flags = spin_lock_irqsave_polling(&memory_lock, tlb_poll);
+	mmu_clear_written(mmu_root(), va, mask);
+	spin_unlock_irqrestore(&memory_lock, flags);
+}

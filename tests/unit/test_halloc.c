@@ -497,6 +497,174 @@ static void test_medium_blocks(void **state)
 	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)p + 4000);
 }
 
+/*
+ * A backend that tells which pages were written, as the kernel's app-heap
+ * does with the page tables' dirty bits: here the test marks what it
+ * writes (write_pages), and the heap clears the marks of the pages it
+ * zeroed (pages_clean).
+ */
+static uint8_t page_written[RESERVE / HALLOC_PAGE / 8];
+
+static size_t page_index(uintptr_t addr)
+{
+	return (addr - (uintptr_t)reservation) / HALLOC_PAGE;
+}
+
+static uint64_t marked_pages_written(void *ctx, uintptr_t addr, unsigned npages)
+{
+	uint64_t mask = 0;
+
+	(void)ctx;
+	for (unsigned i = 0; i < npages; i++) {
+		size_t k = page_index(addr) + i;
+
+		if (page_written[k / 8] & (1u << (k % 8)))
+			mask |= 1ull << i;
+	}
+	return mask;
+}
+
+static void marked_pages_clean(void *ctx, uintptr_t addr, unsigned npages, uint64_t mask)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < npages; i++) {
+		size_t k = page_index(addr) + i;
+
+		if (mask >> i & 1)
+			page_written[k / 8] &= (uint8_t)~(1u << (k % 8));
+	}
+}
+
+/* Fills [p, p + len) with v and marks its pages written. */
+static void write_pages(char *p, size_t len, char v)
+{
+	memset(p, v, len);
+	for (size_t k = page_index((uintptr_t)p); k <= page_index((uintptr_t)p + len - 1); k++)
+		page_written[k / 8] |= (uint8_t)(1u << (k % 8));
+}
+
+static const struct halloc_backend marking_backend = {
+	.map = host_map, .unmap = host_unmap, .protect = host_protect,
+	.pages_written = marked_pages_written, .pages_clean = marked_pages_clean,
+	.random = host_random,
+	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
+};
+
+static int setup_marking(void **state)
+{
+	(void)state;
+	memset(page_written, 0, sizeof(page_written));
+	return start(&marking_backend);
+}
+
+/*
+ * The same, as with several CPUs: a cleaned page may still be written
+ * through another CPU's stale entry, unmarked, until pages_sync.
+ */
+static unsigned syncs;
+
+static bool counted_pages_sync(void *ctx)
+{
+	(void)ctx;
+	syncs++;
+	return true;
+}
+
+static const struct halloc_backend marking_sync_backend = {
+	.map = host_map, .unmap = host_unmap, .protect = host_protect,
+	.pages_written = marked_pages_written, .pages_clean = marked_pages_clean,
+	.pages_sync = counted_pages_sync,
+	.random = host_random,
+	.layout_random = host_random, .lock = host_lock, .unlock = host_unlock, .report = host_report, .ctx = &host,
+};
+
+static int setup_marking_sync(void **state)
+{
+	(void)state;
+	memset(page_written, 0, sizeof(page_written));
+	syncs = 0;
+	return start(&marking_sync_backend);
+}
+
+/*
+ * A write into a cleaned page of a freed medium block that sets no mark
+ * (another CPU's stale entry) is caught when the batch is synced and its
+ * pages checked again: within HALLOC_CLEAN_BATCH large frees, one sync
+ * for them all.
+ */
+static void test_medium_sync_rechecks(void **state)
+{
+	char *p = halloc_malloc(&heap, 100000);
+	uintptr_t cell = (uintptr_t)p & ~(uintptr_t)(HALLOC_PAGE - 1);
+	int frees = 0;
+
+	(void)state;
+	write_pages((char *)cell + 7 * HALLOC_PAGE, 100, 0x5a);
+	halloc_free(&heap, p);
+	((char *)cell)[7 * HALLOC_PAGE + 5] = 'x'; /* unmarked: before the sync */
+	while (host.reports == 0 && frees < HALLOC_CLEAN_BATCH) {
+		char *q = halloc_malloc(&heap, 100000);
+
+		write_pages(q, 10, 0x5a);
+		halloc_free(&heap, q);
+		frees++;
+	}
+	expect_report(HALLOC_USE_AFTER_FREE, cell + 7 * HALLOC_PAGE + 5);
+	assert_int_equal(syncs, 1);
+	assert_true(frees < HALLOC_CLEAN_BATCH);
+	/* Synced in batches from then on, the cells reused all zero. */
+	for (int i = 0; i < 4 * HALLOC_LARGE_QUARANTINE; i++) {
+		char *q = halloc_malloc(&heap, 100000);
+
+		assert_true(all_zero(q, 100000));
+		write_pages(q + (i % 20) * HALLOC_PAGE, 3000, 0x5a);
+		halloc_free(&heap, q);
+	}
+	assert_true(syncs >= 4 * HALLOC_LARGE_QUARANTINE / HALLOC_CLEAN_BATCH);
+	assert_true(syncs <= 4 * HALLOC_LARGE_QUARANTINE / HALLOC_CLEAN_BATCH + 2);
+	assert_int_equal(host.reports, 0);
+}
+
+/*
+ * With a backend that tells which pages were written, a freed medium
+ * block is zeroed in those pages only (and they are marked clean), and a
+ * reused cell is checked in the pages written since its free: a write
+ * after free is still caught there, at its address.
+ */
+static void test_medium_written_pages(void **state)
+{
+	char *p = halloc_malloc(&heap, 100000); /* 25 pages: 24 whole, the block at the end */
+	uintptr_t cell = (uintptr_t)p & ~(uintptr_t)(HALLOC_PAGE - 1);
+	char *q;
+
+	(void)state;
+	write_pages((char *)cell + 3 * HALLOC_PAGE, 10, 0x5a);
+	write_pages((char *)cell + 20 * HALLOC_PAGE, HALLOC_PAGE, 0x5a);
+	((char *)cell)[11 * HALLOC_PAGE] = 0x77; /* unmarked: the backend says not written */
+	halloc_free(&heap, p);
+	assert_true(all_zero((char *)cell + 3 * HALLOC_PAGE, HALLOC_PAGE));
+	assert_true(all_zero((char *)cell + 20 * HALLOC_PAGE, HALLOC_PAGE));
+	assert_int_equal(((char *)cell)[11 * HALLOC_PAGE], 0x77); /* only written pages are zeroed */
+	((char *)cell)[11 * HALLOC_PAGE] = 0;
+	assert_int_equal(marked_pages_written(NULL, cell, 25), 0); /* marked clean */
+	/* Written after free, in a page the block never wrote: caught when the cell is reused. */
+	write_pages((char *)cell + 15 * HALLOC_PAGE + 100, 1, 'x');
+	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE && host.reports == 0; i++) {
+		q = halloc_malloc(&heap, 100000);
+		write_pages(q, 100000, 0x5a);
+		halloc_free(&heap, q);
+	}
+	expect_report(HALLOC_USE_AFTER_FREE, cell + 15 * HALLOC_PAGE + 100);
+	/* Every block handed out since is all zero. */
+	for (int i = 0; i < 2 * HALLOC_LARGE_QUARANTINE; i++) {
+		q = halloc_malloc(&heap, 100000);
+		assert_true(all_zero(q, 100000));
+		write_pages(q + (i % 25) * HALLOC_PAGE / 2, 5000, 0x5a);
+		halloc_free(&heap, q);
+	}
+	assert_int_equal(host.reports, 0);
+}
+
 /* A reference model: every slot's block, its size and the byte it was filled with. */
 struct model_slot {
 	unsigned char *p;
@@ -740,6 +908,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_explanations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_written_pages, setup_marking, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_written_pages, setup_marking_sync, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_sync_rechecks, setup_marking_sync, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slabs_released_in_batches, setup, teardown),

@@ -249,7 +249,12 @@ int mmu_protect_local(uint64_t root, uint64_t va, uint64_t size, unsigned prot)
 	for (uint64_t p = va; p < va + size; p += PAGE_SIZE) {
 		uint64_t *e = frame_entry(root, p);
 
-		*e = (*e & PTE_ADDR) | flags;
+		/*
+		 * The dirty bit stays: it tells the hardened heap which pages
+		 * were written (mmu_written_pages), also across an application's
+		 * mprotect of its heap.
+		 */
+		*e = (*e & (PTE_ADDR | PTE_D)) | flags;
 		if (root == active_root)
 			invlpg(p);
 	}
@@ -277,6 +282,33 @@ uint64_t mmu_clear_frame(uint64_t root, uint64_t va)
 	if (root == active_root)
 		invlpg(va);
 	return frame;
+}
+
+uint64_t mmu_written_pages(uint64_t root, uint64_t va, unsigned npages)
+{
+	uint64_t mask = 0;
+
+	for (unsigned i = 0; i < npages && i < 64; i++) {
+		uint64_t *e = frame_entry(root, va + (uint64_t)i * PAGE_SIZE);
+
+		if (!e || !(*e & PTE_P) || (*e & PTE_D))
+			mask |= 1ull << i;
+	}
+	return mask;
+}
+
+void mmu_clear_written(uint64_t root, uint64_t va, uint64_t mask)
+{
+	for (unsigned i = 0; i < 64 && (mask >> i); i++) {
+		uint64_t p = va + (uint64_t)i * PAGE_SIZE, *e;
+
+		if (!(mask >> i & 1) || !(e = frame_entry(root, p)))
+			continue;
+		/* Atomic: another CPU's walk may set the accessed bit meanwhile. */
+		__atomic_fetch_and(e, ~PTE_D, __ATOMIC_RELAXED);
+		if (root == active_root)
+			invlpg(p);
+	}
 }
 
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)

@@ -49,6 +49,8 @@
 /* Emptied slabs (past the spares) unmapped together, with one TLB shootdown. */
 #define HALLOC_RELEASE_BATCH 16
 #define HALLOC_FREE_BATCH    32
+/* Large frees between two pages_sync calls (fewer than HALLOC_LARGE_QUARANTINE). */
+#define HALLOC_CLEAN_BATCH   16
 
 enum halloc_violation {
 	HALLOC_HEAP_OVERFLOW,   /* a small block's canary changed */
@@ -89,6 +91,28 @@ struct halloc_backend {
 	 * error; NULL: no such cache, every freed large block is unmapped.
 	 */
 	int (*protect)(void *ctx, uintptr_t addr, size_t len, bool access);
+	/*
+	 * Optional (NULL: every page counts as written). The pages of a
+	 * medium block's [addr, addr + npages pages) (npages <= 64) written
+	 * since pages_clean last cleaned them: bit i for page i (a page it
+	 * cannot tell about counts as written). A freed medium block is
+	 * zeroed, and its cell checked all zero when reused, in those pages
+	 * only: a page written by no one since it was zeroed still is. The
+	 * kernel's app-heap reads the page tables' dirty bits.
+	 */
+	uint64_t (*pages_written)(void *ctx, uintptr_t addr, unsigned npages);
+	void (*pages_clean)(void *ctx, uintptr_t addr, unsigned npages, uint64_t mask);
+	/*
+	 * Optional, with pages_clean (NULL: what pages_clean does holds at
+	 * once). Makes the pages cleaned so far clean on every CPU (in the
+	 * kernel: one TLB shootdown, as another CPU may still write through
+	 * an entry it cached dirty, which sets no bit); true when it did, and
+	 * the pages must then be checked all zero again (a write before it
+	 * is in the data; one after it sets the dirty bit). The heap calls it
+	 * once per HALLOC_CLEAN_BATCH large frees with freed medium blocks
+	 * cleaned, before any of them can leave the large quarantine.
+	 */
+	bool (*pages_sync)(void *ctx);
 	/* Secrets (the canaries): never reproducible. */
 	void (*random)(void *ctx, void *buf, size_t len);
 	/*
@@ -191,6 +215,13 @@ struct halloc {
 	/* Emptied slabs to be unmapped (area << 32 | cell): all free, in no list meanwhile. */
 	uint64_t releasing[HALLOC_RELEASE_BATCH];
 	int nreleasing;
+	/*
+	 * Freed medium blocks whose written pages were zeroed and cleaned,
+	 * to be checked again after the next pages_sync (area << 32 | cell),
+	 * with those pages; large frees since the first of them.
+	 */
+	uint64_t cleaning[HALLOC_CLEAN_BATCH], cleaning_pages[HALLOC_CLEAN_BATCH];
+	int ncleaning, clean_age;
 	struct halloc_stats stats;
 };
 

@@ -147,6 +147,18 @@ void memory_unmap_many(const uint64_t *va, const uint64_t *len, unsigned n);
 int memory_protect(uint64_t va, size_t len, unsigned prot);
 int memory_protect_batched(uint64_t va, size_t len, unsigned prot);
 bool memory_app_range(uint64_t va, size_t len);
+/*
+ * The application pages of [va, va + npages pages) (npages <= 64) written
+ * since memory_pages_clean last cleaned them: bit i for page i (a page it
+ * cannot tell about counts as written, and so does every page of a
+ * range outside the application's). memory_pages_clean clears the record of the pages in
+ * mask, on this CPU's TLB only: other CPUs may write through entries
+ * they cached dirty until the caller's next tlb_shootdown (the hardened
+ * heap, which zeroes and checks only the pages a medium block had
+ * written, shoots down once per batch and checks the pages again).
+ */
+uint64_t memory_pages_written(uint64_t va, unsigned npages);
+void memory_pages_clean(uint64_t va, unsigned npages, uint64_t mask);
 bool memory_app_mapped(uint64_t va, size_t len);
 
 /*

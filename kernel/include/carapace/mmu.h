@@ -14,6 +14,7 @@
 #define PTE_U        (1ull << 2)
 #define PTE_PWT      (1ull << 3)
 #define PTE_PCD      (1ull << 4)
+#define PTE_D        (1ull << 6)  /* dirty: the CPU sets it on a write through the entry */
 #define PTE_PS       (1ull << 7)  /* a 2 MiB (or 1 GiB) page */
 #define PTE_G        (1ull << 8)
 #define PTE_NX       (1ull << 63)
@@ -84,6 +85,19 @@ int mmu_protect_local(uint64_t root, uint64_t va, uint64_t size, unsigned prot);
  * only then frees their frames.
  */
 uint64_t mmu_clear_frame(uint64_t root, uint64_t va);
+
+/*
+ * The pages of [va, va + npages pages) (npages <= 64) written since their
+ * dirty bits were last cleared: bit i for page i. A page whose entry is
+ * not a present 4 KiB page counts as written (nothing tells otherwise).
+ */
+uint64_t mmu_written_pages(uint64_t root, uint64_t va, unsigned npages);
+/*
+ * Clears the dirty bits of the pages in mask (bit i: page va + i pages),
+ * dropping this CPU's entries so that its next write sets them again;
+ * other CPUs may still write through entries they cached dirty.
+ */
+void mmu_clear_written(uint64_t root, uint64_t va, uint64_t mask);
 
 /*
  * The first page in [va, end) whose 4 KiB entry holds a frame (present or
