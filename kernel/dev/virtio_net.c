@@ -3,9 +3,14 @@
  *
  * Two queues: receive (0), kept full of buffers of one header and the
  * largest frame, and transmit (1), one buffer per frame copied in. Only
- * VIRTIO_F_VERSION_1 and the MAC are negotiated: no
- * mergeable buffers, no checksum or segmentation offload, so every frame is
- * whole in one buffer and its header is all zeros.
+ * VIRTIO_F_VERSION_1, the MAC and transmit checksum offload (VIRTIO_NET_F_CSUM,
+ * when offered) are negotiated: no mergeable buffers, no segmentation
+ * offload, no receive offload, so every frame is whole in one buffer and a
+ * received frame's header is all zeros. With VIRTIO_NET_F_CSUM, the
+ * header of a sent TCP or UDP packet asks the device to compute its
+ * checksum (virtio_net_tx_csum): lwIP skipped it (netdev.h,
+ * tx_csum_offload). QEMU offers the feature only with a backend that takes
+ * the header (tap, vhost), not with its user networking.
  *
  * Interrupts do no work: the handler sets a flag and wakes the driver's
  * thread, which takes received frames (handing them to the stack, then
@@ -72,6 +77,7 @@ struct virtio_net {
 	bool polled;               /* no interrupt: the worker polls */
 	bool work;                 /* set by the interrupt handler */
 	bool failed;               /* the device broke a rule: never touched again */
+	bool tx_csum;              /* VIRTIO_NET_F_CSUM negotiated */
 	struct virtio_net_stats stats;
 	unsigned tx_unnotified;    /* frames queued that the device was not told of (atomic) */
 	virtio_net_tap_fn tap;     /* a test's, in place of the stack */
@@ -263,6 +269,9 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		b = &net.tx_bufs[net.tx_free[--net.tx_free_count]];
 		memset(b->data, 0, VIRTIO_NET_HDR_SIZE);
 		memcpy(b->data + VIRTIO_NET_HDR_SIZE, frame, len);
+		if (net.tx_csum && virtio_net_tx_csum(b->data + VIRTIO_NET_HDR_SIZE, len,
+						      (struct virtio_net_hdr *)b->data))
+			net.stats.tx_csum_offloaded++;
 		vb = (struct virtqueue_buf){ b->phys, (uint32_t)(VIRTIO_NET_HDR_SIZE + len), false };
 		rc = virtqueue_add(&net.tx, &vb, 1, b);
 		if (rc == 0) {
@@ -405,10 +414,11 @@ void virtio_net_init(void)
 	if (virtio_find(VIRTIO_ID_NET, &net.dev))
 		return;
 	mutex_init(&net.tx_lock);
-	if (net.dev->ops->negotiate(net.dev, VIRTIO_NET_F_MAC, &features)) {
+	if (net.dev->ops->negotiate(net.dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_CSUM, &features)) {
 		fail("refused VIRTIO_F_VERSION_1");
 		return;
 	}
+	net.tx_csum = (features & VIRTIO_NET_F_CSUM) != 0;
 	if (setup_queues()) {
 		fail("has no usable queues (or no memory for them)");
 		return;
@@ -418,6 +428,7 @@ void virtio_net_init(void)
 	net.netdev.transmit = transmit;
 	net.netdev.tx_in_flight = tx_in_flight;
 	net.netdev.flush = flush_tx;
+	net.netdev.tx_csum_offload = net.tx_csum;
 	net.netdev.priv = &net;
 	net.polled = net.dev->ops->queue_irq(net.dev, RX_QUEUE, queue_interrupt, NULL) != 0 ||
 		     net.dev->ops->queue_irq(net.dev, TX_QUEUE, queue_interrupt, NULL) != 0;
@@ -435,10 +446,10 @@ void virtio_net_init(void)
 	virtqueue_disable_interrupts(&net.tx);
 	net.dev->ops->driver_ok(net.dev);
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
-	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",
+	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s%s\n",
 	     net.dev->name, net.netdev.mac[0], net.netdev.mac[1], net.netdev.mac[2],
 	     net.netdev.mac[3], net.netdev.mac[4], net.netdev.mac[5], net.rx.size, net.tx.size,
-	     net.polled ? "polled" : "interrupts");
+	     net.polled ? "polled" : "interrupts", net.tx_csum ? ", checksum offload" : "");
 	rc = netdev_register(&net.netdev);
 	if (rc)
 		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
@@ -453,6 +464,7 @@ void virtio_net_get_stats(struct virtio_net_stats *out)
 	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
 	out->tx_notifies = __atomic_load_n(&net.stats.tx_notifies, __ATOMIC_RELAXED);
 	out->tx_unnotified = __atomic_load_n(&net.tx_unnotified, __ATOMIC_RELAXED);
+	out->tx_csum_offloaded = __atomic_load_n(&net.stats.tx_csum_offloaded, __ATOMIC_RELAXED);
 	out->polled = net.polled;
 }
 

@@ -74,6 +74,10 @@ static err_t iface_netif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = iface_linkoutput;
+	/* The device sums TCP and UDP (netdev.h): lwIP still checks what comes in. */
+	if (iface->dev->tx_csum_offload)
+		NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL &
+					~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP));
 	netif_set_hostname(netif, "carapace");
 	return ERR_OK;
 }

@@ -59,6 +59,13 @@ struct netdev {
 	 * a lock that an interrupt handler takes.
 	 */
 	void (*flush)(struct netdev *dev);
+	/*
+	 * The device computes the TCP and UDP checksums of the whole packets
+	 * transmit hands it (the driver puts the pseudo-header sum in the
+	 * field, carapace/l4_csum.h): lwIP leaves those fields alone on this
+	 * interface. IP headers, ICMP and fragments are still summed by lwIP.
+	 */
+	bool tx_csum_offload;
 	void *priv;                  /* the driver's own */
 
 	/* Set by netdev_register; the driver leaves it alone. */
