@@ -94,15 +94,24 @@ void vfs_poll_event(struct vfs *vfs, struct vnode *vn, unsigned bits)
 
 void vfs_file_get(struct vfs_file *f)
 {
-	f->refs++;
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+bool vfs_file_drop(struct vfs_file *f)
+{
+	return __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0;
 }
 
 void vfs_file_put(struct vfs_file *f)
 {
+	if (vfs_file_drop(f))
+		vfs_file_release(f);
+}
+
+void vfs_file_release(struct vfs_file *f)
+{
 	struct vnode *vn = f->vn;
 
-	if (--f->refs > 0)
-		return;
 	if (f->epoll_watches > 0)
 		epoll_forget_file(f); /* as Linux: an entry lives as long as its file */
 	f->vfs->alloc.free(f->vfs->alloc.ctx, f);

@@ -14,9 +14,10 @@
  * on the writer's side.
  *
  * The application's buffers are reached with app_copy only, through a
- * bounce buffer: lwIP never reads or writes application memory. All of
- * it runs under the VFS lock; lwIP calls take its core lock (never the
- * other way round: lwIP's thread does not take the VFS lock).
+ * bounce buffer: lwIP never reads or writes application memory. Each
+ * operation runs under the socket's own lock, send and recv without the
+ * VFS lock, the others inside it (inet_ops); lwIP calls take its core
+ * lock (never the other way round: lwIP's thread takes neither).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@
 
 #include <carapace/app_copy.h>
 #include <carapace/memory.h>
+#include <carapace/mutex.h>
 #include <carapace/net.h>
 #include <carapace/socket.h>
 #include <carapace/spinlock.h>
@@ -58,6 +60,9 @@
 
 struct inet_sock {
 	struct socket s;
+	/* Taken by every operation (the *_locked ones in inet_ops): send and
+	 * recv run without the VFS lock, beside poll, options, ... */
+	struct mutex lock;
 	struct netconn *conn;
 	/* What a fetch found and nobody read yet. */
 	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
@@ -480,7 +485,7 @@ static int64_t inet_recv(struct socket *s, struct socket_io *io)
 static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), done = 0;
-	uint8_t *bounce;
+	uint8_t on_stack[BOUNCE], *bounce = on_stack;
 	err_t err = ERR_OK;
 
 	if (io->addrlen)
@@ -491,7 +496,9 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 		return is->rx_err ? is->rx_err : -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
-	if (!(bounce = kmalloc(total && total < SEND_BOUNCE_MAX ? total : SEND_BOUNCE_MAX)))
+	/* Most sends fit on the (syscall) stack: no allocation, no free. */
+	if (total > sizeof(on_stack) &&
+	    !(bounce = kmalloc(total < SEND_BOUNCE_MAX ? total : SEND_BOUNCE_MAX)))
 		return -ENOMEM;
 	while (done < total) {
 		size_t chunk = total - done < SEND_BOUNCE_MAX ? total - done : SEND_BOUNCE_MAX;
@@ -507,7 +514,8 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 		if (err != ERR_OK || written < got)
 			break;
 	}
-	kfree(bounce);
+	if (bounce != on_stack)
+		kfree(bounce);
 	if (done)
 		return (int64_t)done;
 	if (err == ERR_WOULDBLOCK || err == ERR_MEM)
@@ -739,20 +747,61 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
 		       bool *handled);
 
+/*
+ * Each operation under the socket's own lock (struct inet_sock's), so
+ * that the syscall layer calls send and recv without the VFS lock
+ * (self_locked): the one lock every file call took was held across a
+ * whole transfer, and two threads serving two connections waited for
+ * each other. Order: the VFS lock (the calls other than send and recv),
+ * the socket's, lwIP's core lock. release needs none: the last
+ * reference is gone.
+ */
+#define UNDER_SOCKET_LOCK(type, op, params, args)         \
+	static type op##_locked params                    \
+	{                                                 \
+		struct inet_sock *is = inet_of(s);        \
+		type rc;                                  \
+                                                          \
+		mutex_lock(&is->lock);                    \
+		rc = op args;                             \
+		mutex_unlock(&is->lock);                  \
+		return rc;                                \
+	}
+
+UNDER_SOCKET_LOCK(int, inet_bind, (struct socket *s, const uint8_t *a, uint32_t n), (s, a, n))
+UNDER_SOCKET_LOCK(int, inet_listen, (struct socket *s, int backlog), (s, backlog))
+UNDER_SOCKET_LOCK(int, inet_accept, (struct socket *s, int flags, struct vfs_file **out),
+		  (s, flags, out))
+UNDER_SOCKET_LOCK(int, inet_connect, (struct socket *s, const uint8_t *a, uint32_t n), (s, a, n))
+UNDER_SOCKET_LOCK(int64_t, inet_send, (struct socket *s, struct socket_io *io), (s, io))
+UNDER_SOCKET_LOCK(int64_t, inet_recv, (struct socket *s, struct socket_io *io), (s, io))
+UNDER_SOCKET_LOCK(int, inet_shutdown, (struct socket *s, int how), (s, how))
+UNDER_SOCKET_LOCK(int, inet_getname, (struct socket *s, uint8_t *a, uint32_t *n, bool peer),
+		  (s, a, n, peer))
+UNDER_SOCKET_LOCK(unsigned, inet_poll, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int, inet_setopt, (struct socket *s, int level, int name, const void *val,
+				     uint32_t len, bool *handled),
+		  (s, level, name, val, len, handled))
+UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void *val,
+				     uint32_t *len, bool *handled),
+		  (s, level, name, val, len, handled))
+UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+
 static const struct socket_ops inet_ops = {
-	.bind = inet_bind,
-	.listen = inet_listen,
-	.accept = inet_accept,
-	.connect = inet_connect,
-	.send = inet_send,
-	.recv = inet_recv,
-	.shutdown = inet_shutdown,
-	.getname = inet_getname,
-	.poll = inet_poll,
-	.setopt = inet_setopt,
-	.getopt = inet_getopt,
-	.nread = inet_nread,
+	.bind = inet_bind_locked,
+	.listen = inet_listen_locked,
+	.accept = inet_accept_locked,
+	.connect = inet_connect_locked,
+	.send = inet_send_locked,
+	.recv = inet_recv_locked,
+	.shutdown = inet_shutdown_locked,
+	.getname = inet_getname_locked,
+	.poll = inet_poll_locked,
+	.setopt = inet_setopt_locked,
+	.getopt = inet_getopt_locked,
+	.nread = inet_nread_locked,
 	.release = inet_release,
+	.self_locked = true,
 };
 
 /* ---- options lwIP acts on ---- */
@@ -866,6 +915,7 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 	if (!is)
 		return NULL;
 	memset(is, 0, sizeof(*is));
+	mutex_init(&is->lock);
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }

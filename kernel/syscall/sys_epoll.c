@@ -37,6 +37,7 @@
 #define EVENT_SIZE        12 /* the ABI's packed struct epoll_event */
 #define EP_MAX_EVENTS     (0x7fffffff / EVENT_SIZE)
 #define EVENTS_PER_WAIT   1024 /* at most this many per call (fewer is allowed) */
+#define EVENTS_ON_STACK   32   /* libevent's first size: no allocation per wait */
 #define NS_PER_SEC        1000000000ull
 #define NS_PER_MSEC       1000000ull
 
@@ -102,7 +103,7 @@ static long sys_epoll_ctl(const struct syscall_env *env, const long args[SYSCALL
 static long wait_events(const struct syscall_env *env, int epfd, long uevents, int max, int timeout_ms)
 {
 	uint64_t deadline = timeout_ms > 0 ? clock_ns() + (uint64_t)timeout_ms * NS_PER_MSEC : 0;
-	struct epoll_event_k *ev;
+	struct epoll_event_k on_stack[EVENTS_ON_STACK], *ev = on_stack;
 	struct vfs_file *epf;
 	struct epoll *ep;
 	int n = max < EVENTS_PER_WAIT ? max : EVENTS_PER_WAIT;
@@ -112,7 +113,7 @@ static long wait_events(const struct syscall_env *env, int epfd, long uevents, i
 		return -EINVAL;
 	if (syscall_check_range(env, (uintptr_t)uevents, (size_t)max * EVENT_SIZE, true))
 		return -EFAULT;
-	if (!(ev = kmalloc((size_t)n * sizeof(*ev))))
+	if (n > EVENTS_ON_STACK && !(ev = kmalloc((size_t)n * sizeof(*ev))))
 		return -ENOMEM;
 	epf = vfs_fd_get(sys_files_lock(), epfd);
 	if (!epf)
@@ -143,7 +144,8 @@ static long wait_events(const struct syscall_env *env, int epfd, long uevents, i
 			break;
 		}
 	}
-	kfree(ev);
+	if (ev != on_stack)
+		kfree(ev);
 	return rc;
 }
 

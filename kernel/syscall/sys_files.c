@@ -179,16 +179,11 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 	return whole ? done : rc;
 }
 
-/* One transfer on an open file; fs_lock held. Sockets: sys_net.c. */
+/* One transfer on an open file other than a socket; fs_lock held. */
 static long rw_file(struct vfs_file *f, void *buf, size_t n, bool write, bool positioned, int64_t off)
 {
 	if (positioned)
 		return write ? vfs_pwrite(f, buf, n, off) : vfs_pread(f, buf, n, off);
-	if (socket_of_file(f)) {
-		struct socket_iov iov = { buf, n };
-
-		return sys_net_rw(f, &iov, 1, write);
-	}
 	if (vfs_file_is_stream(f))
 		return rw_stream(f, buf, n, write);
 	return write ? vfs_write(f, buf, n) : vfs_read(f, buf, n);
@@ -201,8 +196,14 @@ static long rw(int fd, void *buf, size_t n, bool write, bool positioned, int64_t
 
 	files_lock();
 	f = vfs_fd_get(fdtable, fd);
-	rc = f ? rw_file(f, buf, n, write, positioned, off) : -EBADF;
-	fs_unlock();
+	if (f && !positioned && socket_of_file(f)) {
+		struct socket_iov iov = { buf, n };
+
+		rc = sys_net_rw(f, &iov, 1, write); /* releases fs_lock */
+	} else {
+		rc = f ? rw_file(f, buf, n, write, positioned, off) : -EBADF;
+		fs_unlock();
+	}
 	if (write && rc == -EPIPE)
 		sys_signal_pipe();
 	return rc;
@@ -246,6 +247,9 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
 	return rc;
 }
 
+/* readv/writev's iovecs up to this many: on the stack, no allocation. */
+#define RW_IOV_ON_STACK 8
+
 /*
  * readv/writev: the iovec array is copied once; every buffer is checked
  * and the total must fit in ssize_t before anything is read or written.
@@ -255,7 +259,7 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
 static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write)
 {
 	int count = (int)args[2];
-	struct k_iovec *iov;
+	struct k_iovec on_stack[RW_IOV_ON_STACK], *iov = on_stack;
 	struct vfs_file *f;
 	uint64_t total = 0;
 	long done = 0;
@@ -264,38 +268,42 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 		return -EINVAL;
 	if (count == 0)
 		return rw((int)args[0], NULL, 0, write, false, 0);
-	if (!(iov = kmalloc((size_t)count * sizeof(*iov))))
+	if (count > RW_IOV_ON_STACK && !(iov = kmalloc((size_t)count * sizeof(*iov))))
 		return -ENOMEM;
-	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov))) {
-		kfree(iov);
-		return -EFAULT;
-	}
-	for (int i = 0; i < count; i++) {
-		if (iov[i].len > SSIZE_LIMIT - total) {
-			kfree(iov);
-			return -EINVAL;
-		}
+	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov)))
+		done = -EFAULT;
+	for (int i = 0; done == 0 && i < count; i++) {
+		if (iov[i].len > SSIZE_LIMIT - total)
+			done = -EINVAL;
+		else if (syscall_check_range(env, (uintptr_t)iov[i].base, iov[i].len, !write) ||
+			 (iov[i].len && iov[i].base + iov[i].len < iov[i].base))
+			done = -EFAULT;
 		total += iov[i].len;
-		if (syscall_check_range(env, (uintptr_t)iov[i].base, iov[i].len, !write) ||
-		    (iov[i].len && iov[i].base + iov[i].len < iov[i].base)) {
+	}
+	if (done) {
+		if (iov != on_stack)
 			kfree(iov);
-			return -EFAULT;
-		}
+		return done;
 	}
 	/*
 	 * Under one lock: no other call's bytes land between two iovecs (but a
 	 * pipe that must be waited for drops it; our reference keeps f).
 	 */
 	files_lock();
-	if ((f = vfs_fd_get(fdtable, (int)args[0])))
-		vfs_file_get(f);
-	if (f && socket_of_file(f)) {
-		/* One message of all the buffers (a datagram is not split). */
+	if ((f = vfs_fd_get(fdtable, (int)args[0])) && socket_of_file(f)) {
+		/* One message of all the buffers (a datagram is not split);
+		 * sys_net_rw releases fs_lock. */
 		done = sys_net_rw(f, (struct socket_iov *)iov, (unsigned)count, write);
-		count = 0;
+		goto out;
 	}
+	if (!f) {
+		fs_unlock();
+		done = -EBADF;
+		goto out;
+	}
+	vfs_file_get(f);
 	for (int i = 0; i < count; i++) {
-		long rc = f ? rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0) : -EBADF;
+		long rc = rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0);
 
 		if (rc < 0) {
 			if (done == 0)
@@ -306,10 +314,11 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 		if ((uint64_t)rc < iov[i].len)
 			break;
 	}
-	if (f)
-		vfs_file_put(f);
+	vfs_file_put(f);
 	fs_unlock();
-	kfree(iov);
+out:
+	if (iov != on_stack)
+		kfree(iov);
 	if (write && done == -EPIPE)
 		sys_signal_pipe();
 	return done;

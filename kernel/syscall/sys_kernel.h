@@ -50,7 +50,8 @@ __attribute__((noreturn)) void sys_app_exit(int status);
 
 /*
  * sys_net.c: the socket calls, and read/write/readv/writev on a socket
- * (fs_lock held, f referenced; iov checked, changed as bytes go).
+ * (sys_net_rw: called with fs_lock held, f found under it; returns with
+ * fs_lock released; iov checked, changed as bytes go).
  */
 struct socket_iov;
 void sys_net_register(syscall_handler_fn *table);
@@ -93,6 +94,8 @@ int sys_poll_wait(uint64_t deadline_ns);
  * if it moved since: for what changes without fs_lock (sockets). */
 uint64_t sys_poll_changes(void);
 int sys_poll_wait_since(uint64_t seen, uint64_t deadline_ns);
+/* The same, called without fs_lock (a self-locked socket's transfer). */
+int sys_poll_wait_since_unlocked(uint64_t seen, uint64_t deadline_ns);
 /* Only files with these wake slots changed (the VFS's slots_changed
  * hook): wakes the waiters of the epolls that watch them and poll's. */
 void sys_poll_slots_changed(void *ctx, uint64_t wake_slots);

@@ -129,12 +129,13 @@ static int addr_to_app(const struct syscall_env *env, uint64_t uaddr, uint64_t u
 }
 
 /*
- * The socket behind fd, with a reference and fs_lock held (sock_put
- * releases both); on failure (-EBADF, -ENOTSOCK) neither is held.
+ * The socket behind fd, with fs_lock held; on failure (-EBADF,
+ * -ENOTSOCK) it is not held. sock_get adds a reference (sock_put
+ * releases both); a send or receive takes its own (sock_io_begin).
  */
-static struct vfs_fdtable *files; /* the table sock_get looked in, under fs_lock */
+static struct vfs_fdtable *files; /* the table sock_find looked in, under fs_lock */
 
-static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
+static int sock_find(int fd, struct vfs_file **fp, struct socket **sp)
 {
 	struct vfs_file *f = vfs_fd_get(files = sys_files_lock(), fd);
 
@@ -142,10 +143,18 @@ static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
 		fs_unlock();
 		return f ? -ENOTSOCK : -EBADF;
 	}
-	vfs_file_get(f);
 	*fp = f;
 	unix_socket_set_cwd(fs_app_cwd());
 	return 0;
+}
+
+static int sock_get(int fd, struct vfs_file **fp, struct socket **sp)
+{
+	int rc = sock_find(fd, fp, sp);
+
+	if (!rc)
+		vfs_file_get(*fp);
+	return rc;
 }
 
 /* Drops the reference and the lock. */
@@ -155,19 +164,50 @@ static void sock_put(struct vfs_file *f)
 	fs_unlock();
 }
 
+/*
+ * A send or a receive holds fs_lock only to find its file when the
+ * family locks each socket itself (socket_ops.self_locked, inet): one
+ * connection's transfer then does not hold up every other thread's file
+ * calls. With fs_lock held and f found under it: takes a reference and
+ * answers whether the transfer runs under fs_lock (false: released).
+ */
+static bool sock_io_begin(struct vfs_file *f, struct socket *s)
+{
+	vfs_file_get(f);
+	if (!s->ops->self_locked)
+		return true;
+	fs_unlock();
+	return false;
+}
+
+/* The end of sock_io_begin's transfer: the reference, then fs_lock. */
+static void sock_io_end(struct vfs_file *f, bool locked)
+{
+	if (locked) {
+		sock_put(f);
+	} else if (vfs_file_drop(f)) { /* closed meanwhile: the last reference */
+		fs_lock();
+		vfs_file_release(f);
+		fs_unlock();
+	}
+}
+
 static uint64_t deadline_after(uint64_t timeout_ns)
 {
 	return timeout_ns ? clock_ns() + timeout_ns : 0;
 }
 
 /* Sleeps until the next change after seen, the count read before the
- * last try (fs_lock dropped meanwhile): -EAGAIN once the deadline (0:
- * none) has passed. */
-static int wait_change(uint64_t seen, uint64_t deadline)
+ * last try (fs_lock, when held, dropped meanwhile): -EAGAIN once the
+ * deadline (0: none) has passed. */
+static int wait_change(uint64_t seen, uint64_t deadline, bool locked)
 {
+	int rc;
+
 	if (deadline && clock_ns() >= deadline)
 		return -EAGAIN;
-	return sys_poll_wait_since(seen, deadline) == -ETIMEDOUT ? -EAGAIN : 0;
+	rc = locked ? sys_poll_wait_since(seen, deadline) : sys_poll_wait_since_unlocked(seen, deadline);
+	return rc == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
 /* ---- sending and receiving ---- */
@@ -186,12 +226,14 @@ static void iov_advance(struct socket_iov **iov, unsigned *cnt, size_t n)
 }
 
 /*
- * One send or receive with its waiting; fs_lock held, f referenced. iov
- * (a kernel array, changed as bytes go) was checked. A stream's blocking
- * send, and a receive with MSG_WAITALL, go on until every byte moved;
- * after some bytes an error or a timeout ends the call with the count.
+ * One send or receive with its waiting; f referenced, fs_lock held when
+ * locked (sock_io_begin). iov (a kernel array, changed as bytes go) was
+ * checked. A stream's blocking send, and a receive with MSG_WAITALL, go
+ * on until every byte moved; after some bytes an error or a timeout ends
+ * the call with the count.
  */
-static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io *io, bool send)
+static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io *io, bool send,
+			  bool locked)
 {
 	bool nonblock = (f->flags & VFS_O_NONBLOCK) || (io->flags & SOCK_MSG_DONTWAIT);
 	bool stream = s->type == SOCK_STREAM;
@@ -211,7 +253,7 @@ static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io
 
 		io->iov = iov;
 		rc = send ? s->ops->send(s, io) : s->ops->recv(s, io);
-		if (rc == -EAGAIN && !nonblock && (rc = wait_change(seen, deadline)) == 0)
+		if (rc == -EAGAIN && !nonblock && (rc = wait_change(seen, deadline, locked)) == 0)
 			continue;
 		if (rc < 0 || !whole)
 			break;
@@ -233,60 +275,72 @@ static long sent(long rc, int flags)
 	return rc;
 }
 
-/* read/write/readv/writev on a socket (sys_files.c, fs_lock held). */
+/* read/write/readv/writev on a socket (sys_files.c: fs_lock held, f
+ * found under it; returns with fs_lock released). */
 long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool write)
 {
 	struct socket_io io = { .iov = iov, .iovcnt = cnt };
+	struct socket *s = socket_of_file(f);
 	uint8_t from[SOCK_ADDR_MAX];
+	bool locked = sock_io_begin(f, s);
+	long rc;
 
 	io.addr = from;
-	return sock_transfer(f, socket_of_file(f), &io, write);
+	rc = sock_transfer(f, s, &io, write, locked);
+	sock_io_end(f, locked);
+	return rc;
 }
 
 /*
- * The iovecs of a msghdr into a kernel array (kmalloc'ed, freed by the
- * caller), each buffer checked; their total must fit in ssize_t.
+ * The iovecs of a msghdr into a kernel array, each buffer checked; their
+ * total must fit in ssize_t. Up to IOV_ON_STACK of them go into the
+ * caller's array (most calls: no allocation, no free); more into a
+ * kmalloc'ed one, which iov_done frees.
  */
+#define IOV_ON_STACK 8
+_Static_assert(sizeof(struct k_iovec) == sizeof(struct socket_iov) &&
+	       offsetof(struct socket_iov, len) == offsetof(struct k_iovec, len),
+	       "an application iovec is copied into a socket_iov as it is");
+
 static int iov_from_app(const struct syscall_env *env, uint64_t uiov, uint64_t n, bool write,
-			struct socket_iov **out)
+			struct socket_iov on_stack[IOV_ON_STACK], struct socket_iov **out)
 {
-	struct k_iovec *k;
-	struct socket_iov *iov;
+	struct socket_iov *iov = on_stack;
 	uint64_t total = 0;
 	int rc = 0;
 
 	*out = NULL;
 	if (n > LINUX_UIO_MAXIOV)
 		return -EMSGSIZE;
-	if (!(iov = kmalloc((n ? n : 1) * sizeof(*iov))))
+	if (n > IOV_ON_STACK && !(iov = kmalloc(n * sizeof(*iov))))
 		return -ENOMEM;
-	if (!(k = kmalloc((n ? n : 1) * sizeof(*k)))) {
-		kfree(iov);
-		return -ENOMEM;
-	}
-	if (n && copy_from_app(env, k, uiov, n * sizeof(*k)))
+	if (n && copy_from_app(env, iov, uiov, n * sizeof(*iov)))
 		rc = -EFAULT;
 	for (uint64_t i = 0; !rc && i < n; i++) {
-		if (k[i].len > INT64_MAX - total)
+		if (iov[i].len > INT64_MAX - total)
 			rc = -EINVAL;
-		else if (syscall_check_range(env, (uintptr_t)k[i].base, k[i].len, write))
+		else if (syscall_check_range(env, (uintptr_t)iov[i].base, iov[i].len, write))
 			rc = -EFAULT;
-		total += k[i].len;
-		iov[i] = (struct socket_iov){ (void *)k[i].base, k[i].len };
+		total += iov[i].len;
 	}
-	kfree(k);
-	if (rc)
+	if (rc && iov != on_stack)
 		kfree(iov);
-	else
+	else if (!rc)
 		*out = iov;
 	return rc;
+}
+
+static void iov_done(struct socket_iov *iov, struct socket_iov on_stack[IOV_ON_STACK])
+{
+	if (iov != on_stack)
+		kfree(iov);
 }
 
 /* One sendmsg: the header is already in the kernel. */
 static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, int flags)
 {
 	uint8_t to[SOCK_ADDR_MAX];
-	struct socket_iov *iov;
+	struct socket_iov on_stack[IOV_ON_STACK], *iov;
 	struct socket_io io = { .flags = flags, .addr = to };
 	struct vfs_file *f;
 	struct socket *s;
@@ -303,15 +357,17 @@ static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 			return rc;
 		io.addrlen = m->namelen;
 	}
-	if ((rc = iov_from_app(env, m->iov, m->iovlen, false, &iov)))
+	if ((rc = iov_from_app(env, m->iov, m->iovlen, false, on_stack, &iov)))
 		return rc;
 	io.iov = iov;
 	io.iovcnt = (unsigned)m->iovlen;
-	if (!(rc = sock_get(fd, &f, &s))) {
-		rc = sock_transfer(f, s, &io, true);
-		sock_put(f);
+	if (!(rc = sock_find(fd, &f, &s))) {
+		bool locked = sock_io_begin(f, s);
+
+		rc = sock_transfer(f, s, &io, true, locked);
+		sock_io_end(f, locked);
 	}
-	kfree(iov);
+	iov_done(iov, on_stack);
 	return sent(rc, flags);
 }
 
@@ -320,7 +376,7 @@ static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 static long recv_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, int flags)
 {
 	uint8_t from[SOCK_ADDR_MAX];
-	struct socket_iov *iov;
+	struct socket_iov on_stack[IOV_ON_STACK], *iov;
 	struct socket_io io = { .flags = flags, .addr = from };
 	struct vfs_file *f;
 	struct socket *s;
@@ -328,15 +384,17 @@ static long recv_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 
 	if ((int32_t)m->namelen < 0)
 		return -EINVAL;
-	if ((rc = iov_from_app(env, m->iov, m->iovlen, true, &iov)))
+	if ((rc = iov_from_app(env, m->iov, m->iovlen, true, on_stack, &iov)))
 		return rc;
 	io.iov = iov;
 	io.iovcnt = (unsigned)m->iovlen;
-	if (!(rc = sock_get(fd, &f, &s))) {
-		rc = sock_transfer(f, s, &io, false);
-		sock_put(f);
+	if (!(rc = sock_find(fd, &f, &s))) {
+		bool locked = sock_io_begin(f, s);
+
+		rc = sock_transfer(f, s, &io, false, locked);
+		sock_io_end(f, locked);
 	}
-	kfree(iov);
+	iov_done(iov, on_stack);
 	if (rc < 0)
 		return rc;
 	if (m->name) {
@@ -360,6 +418,7 @@ static long sys_sendto(const struct syscall_env *env, const long args[SYSCALL_MA
 	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = to };
 	struct vfs_file *f;
 	struct socket *s;
+	bool locked;
 	long rc;
 
 	if (io.flags & ~SEND_FLAGS)
@@ -369,10 +428,11 @@ static long sys_sendto(const struct syscall_env *env, const long args[SYSCALL_MA
 			return rc;
 		io.addrlen = (uint32_t)args[5];
 	}
-	if ((rc = sock_get((int)args[0], &f, &s)))
+	if ((rc = sock_find((int)args[0], &f, &s)))
 		return rc;
-	rc = sock_transfer(f, s, &io, true);
-	sock_put(f);
+	locked = sock_io_begin(f, s);
+	rc = sock_transfer(f, s, &io, true, locked);
+	sock_io_end(f, locked);
 	return sent(rc, io.flags);
 }
 
@@ -383,12 +443,14 @@ static long sys_recvfrom(const struct syscall_env *env, const long args[SYSCALL_
 	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = from };
 	struct vfs_file *f;
 	struct socket *s;
+	bool locked;
 	long rc;
 
-	if ((rc = sock_get((int)args[0], &f, &s)))
+	if ((rc = sock_find((int)args[0], &f, &s)))
 		return rc;
-	rc = sock_transfer(f, s, &io, false);
-	sock_put(f);
+	locked = sock_io_begin(f, s);
+	rc = sock_transfer(f, s, &io, false, locked);
+	sock_io_end(f, locked);
 	if (rc >= 0 && args[4]) {
 		int err = addr_to_app(env, (uint64_t)args[4], (uint64_t)args[5], from, io.addrlen);
 
@@ -617,7 +679,7 @@ static long connect_wait(struct socket *s)
 
 		if (s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP))
 			break;
-		if (wait_change(seen, deadline))
+		if (wait_change(seen, deadline, true))
 			return -EINPROGRESS;
 	}
 	rc = s->error;
@@ -638,7 +700,7 @@ static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_M
 			uint64_t seen = sys_poll_changes();
 
 			rc = s->ops->connect ? s->ops->connect(s, addr, (uint32_t)args[2]) : -EOPNOTSUPP;
-			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(seen, 0)))
+			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(seen, 0, true)))
 				break;
 		}
 		if (rc == -EINPROGRESS && !(f->flags & VFS_O_NONBLOCK))
@@ -667,7 +729,7 @@ static long accept_flags(const struct syscall_env *env, const long args[SYSCALL_
 
 		rc = s->ops->accept ? s->ops->accept(s, flags & SOCK_NONBLOCK, &nf) : -EOPNOTSUPP;
 		if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) ||
-		    (rc = wait_change(seen, deadline_after(s->rcvtimeo_ns))))
+		    (rc = wait_change(seen, deadline_after(s->rcvtimeo_ns), true)))
 			break;
 	}
 	if (!rc) {

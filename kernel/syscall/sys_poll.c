@@ -172,6 +172,19 @@ int sys_poll_slot_wait_since(int slot, uint64_t seen, uint64_t deadline_ns)
 	return rc;
 }
 
+/*
+ * The same sleep for a caller that does not hold fs_lock (a socket's send
+ * or receive, sys_net.c): until the next change after seen or the
+ * deadline. Timerfds are not its business, so it does not look at them
+ * (that needs fs_lock).
+ */
+int sys_poll_wait_since_unlocked(uint64_t seen, uint64_t deadline_ns)
+{
+	struct since since = { changes_of(-1), seen };
+
+	return waitqueue_wait_event(&since.c->queue, changed_since, &since, deadline_ns);
+}
+
 /* ---- pipes and eventfds ---- */
 
 /*

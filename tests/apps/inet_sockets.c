@@ -4,7 +4,8 @@
  * same. An echo over TCP with a thread, a bulk transfer with its checksum
  * (argv[1] MiB, 8 by default), UDP echo with the source address, a
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
- * (SO_REUSEADDR, SO_REUSEPORT), and the errors: ECONNREFUSED,
+ * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
+ * thread's receive, and the errors: ECONNREFUSED,
  * EADDRINUSE, EINVAL, EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
  */
 #define _GNU_SOURCE
@@ -318,6 +319,54 @@ static void restart_in_time_wait(void)
 	}
 }
 
+/*
+ * A receive that another thread's close() overtakes: as on Linux the
+ * receive keeps its socket (its own reference) and gets the bytes sent
+ * after the close; when it returns, that last reference goes and the
+ * socket closes (the peer reads end of file). In Carapace the receive
+ * runs without the VFS lock, so it drops that reference itself.
+ */
+struct overtaken {
+	int fd;
+	volatile int receiving;
+	ssize_t got;
+	char buf[16];
+};
+
+static void *receive_overtaken(void *arg)
+{
+	struct overtaken *o = arg;
+
+	o->receiving = 1;
+	o->got = recv(o->fd, o->buf, sizeof(o->buf), 0);
+	return NULL;
+}
+
+static void close_while_receiving(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loop4(port);
+	struct timeval five = { .tv_sec = 5 };
+	struct overtaken o = { .got = -2 };
+	pthread_t t;
+	char buf[16];
+
+	connect(c, (struct sockaddr *)&a, sizeof(a));
+	o.fd = accept(l, NULL, NULL);
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof(five));
+	pthread_create(&t, NULL, receive_overtaken, &o);
+	while (!o.receiving)
+		usleep(1000);
+	usleep(200000); /* in recv, waiting */
+	show("close while another thread receives", close(o.fd));
+	show("send after that close", send(c, "late", 4, 0));
+	pthread_join(t, NULL);
+	printf("the receive got %zd bytes: %.*s\n", o.got, o.got > 0 ? (int)o.got : 0, o.buf);
+	show("then the peer reads", recv(c, buf, sizeof(buf), 0));
+	close(c);
+	close(l);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -330,6 +379,7 @@ int main(int argc, char **argv)
 	ipv6_and_epoll();
 	errors();
 	restart_in_time_wait();
+	close_while_receiving();
 	printf("inet_sockets: done\n");
 	return 0;
 }

@@ -94,7 +94,7 @@ struct socket;
 /*
  * A family's operations. Errors are negative errno values; -EAGAIN means
  * "would block" (the caller waits unless non-blocking). The caller holds
- * the VFS lock. NULL: -EOPNOTSUPP.
+ * the VFS lock, but see self_locked. NULL: -EOPNOTSUPP.
  */
 struct socket_ops {
 	int (*bind)(struct socket *s, const uint8_t *addr, uint32_t len);
@@ -118,6 +118,13 @@ struct socket_ops {
 	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
 	int64_t (*nread)(struct socket *s);
 	void (*release)(struct socket *s);
+	/*
+	 * true: every operation above locks the socket itself, so send and
+	 * recv are called without the VFS lock (the others still under it:
+	 * the VFS lock comes first, then the socket's). false: all under
+	 * the VFS lock, as the note above says.
+	 */
+	bool self_locked;
 };
 
 /* Embedded first in each family's socket. */

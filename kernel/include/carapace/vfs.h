@@ -178,7 +178,7 @@ struct vfs_file {
 	struct vnode *vn;
 	uint64_t off;
 	int flags;      /* the open() flags, O_CLOEXEC included */
-	uint32_t refs;
+	uint32_t refs;  /* atomic: vfs_file_get, vfs_file_drop */
 	uint32_t epoll_watches; /* epoll entries on this file (epoll.c) */
 };
 
@@ -247,8 +247,17 @@ int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,
 /* Open files. */
 int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
 		 struct vfs_file **out);
+/*
+ * A file's references are counted atomically, so that a call working on
+ * a file without the VFS lock (a socket's send or receive, sys_net.c)
+ * may drop its reference there: vfs_file_drop answers true when it was
+ * the last, and then the caller, under the lock, calls vfs_file_release.
+ * vfs_file_put is both, for a caller that holds the lock.
+ */
 void vfs_file_get(struct vfs_file *f);
 void vfs_file_put(struct vfs_file *f);
+bool vfs_file_drop(struct vfs_file *f);
+void vfs_file_release(struct vfs_file *f);
 int64_t vfs_read(struct vfs_file *f, void *buf, size_t n);
 int64_t vfs_write(struct vfs_file *f, const void *buf, size_t n);
 int64_t vfs_pread(struct vfs_file *f, void *buf, size_t n, int64_t off);
