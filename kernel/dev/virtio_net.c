@@ -43,6 +43,7 @@
 #include <carapace/mutex.h>
 #include <carapace/netdev.h>
 #include <carapace/random.h>
+#include <carapace/spinlock.h>
 #include <carapace/thread.h>
 #include <carapace/virtio.h>
 #include <carapace/virtio_net.h>
@@ -590,14 +591,19 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
  * driver's thread is woken to take it. Returns whether the driver then
  * failed the device within a second.
  */
-bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len, bool in_handler,
+				bool *by_handler)
 {
 	struct virtqueue *vq = &net.rx;
 	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
 	uint16_t idx, slot;
 
+	*by_handler = false;
 	if (net.worker == NULL || failed())
 		return false;
+	/* The handler takes frames only once the stack has pbufs ready. */
+	while (in_handler && !netdev_receive_ready(&net.netdev) && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
 	net.dev->ops->give_up(net.dev);
 	/*
 	 * After the reset, from the device's own index: frames it completed
@@ -610,9 +616,17 @@ bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
 	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
 	vq->used->ring[slot].len = len;
 	__atomic_store_n(&vq->used->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
-	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
-	thread_wake(net.worker);
+	if (in_handler) {
+		uint64_t flags = spin_irq_save(); /* as an interrupt would find it */
+
+		queue_interrupt(NULL);
+		spin_irq_restore(flags);
+	} else {
+		__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+		thread_wake(net.worker);
+	}
 	while (!failed() && clock_ns() < deadline)
 		thread_sleep_ns(1000 * 1000);
+	*by_handler = __atomic_load_n(&net.irq_broke, __ATOMIC_ACQUIRE);
 	return failed();
 }

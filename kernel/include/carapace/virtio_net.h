@@ -89,10 +89,14 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg);
 /*
  * For in-kernel tests: resets the device, then writes the used entry a
  * lying device would for the next receive buffer (its head plus
- * id_offset, len bytes) and lets the driver find it. Whether the driver
- * then refused the device (virtio_net.c says how).
+ * id_offset, len bytes) and lets the driver find it: its thread, or with
+ * in_handler its interrupt handler, called as the interrupt would (once
+ * the stack has pbufs ready for it). Whether the driver then refused the
+ * device (virtio_net.c says how); *by_handler: whether the handler was
+ * the one that saw the lie.
  */
-bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len);
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len, bool in_handler,
+				bool *by_handler);
 
 /*
  * Looks for a virtio-net device (virtio_find) and, when one answers,
