@@ -85,17 +85,20 @@ static void join_profile_options(const char *cmdline)
 	profile_cmdline[profile_len + 1 + len] = '\0';
 }
 
+/* Every line is klog's: without verbose, not even their arguments are computed. */
 static void print_boot_log(uint64_t main_tsc)
 {
-	uint64_t ns = clock_tsc_to_ns(main_tsc - boot_entry_tsc);
+	uint64_t ns;
 
+	if (!console_verbose)
+		return;
+	ns = clock_tsc_to_ns(main_tsc - boot_entry_tsc);
 	klog("boot: command line: %s\n", cmdline_copy);
 	klog("boot: entry to main %llu.%03llu us\n", (unsigned long long)(ns / 1000),
 	     (unsigned long long)(ns % 1000));
 	klog("clock: tsc %llu kHz (from %s)\n",
 	     (unsigned long long)(clock_tsc_hz() / 1000), clock_source());
-	if (console_verbose)
-		memory_print_summary();
+	memory_print_summary();
 	for (int i = 0; i < options.envc; i++)
 		klog("env: %s\n", options.envp[i]);
 	for (int i = 0; i < options.app_argc; i++)

@@ -261,7 +261,7 @@ void random_boot_report(void)
 	boot_reported = true;
 	if (weak_locked())
 		warn_if_weak_locked();
-	else
+	else if (console_verbose) /* klog's line: its name is not built for nothing */
 		klog("random: ChaCha20 generator seeded from %s\n", sources_name_locked());
 	spin_unlock_irqrestore(&random_lock, flags);
 }

@@ -63,6 +63,14 @@ struct inet_sock {
 	/* Taken by every operation (the *_locked ones in inet_ops): send and
 	 * recv run without the VFS lock, beside poll, options, ... */
 	struct mutex lock;
+	/*
+	 * poll's last answer, and whether it may be stale: set (atomically)
+	 * by every lwIP event and channel frame of the socket and by every
+	 * operation. An epoll looks at all its sockets at every wake-up; the
+	 * ones nothing happened to answer from here, without the stack.
+	 */
+	int changed;
+	unsigned poll_mask;
 	struct netconn *conn;
 	/* What a fetch found and nobody read yet. */
 	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
@@ -140,6 +148,7 @@ static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	flags = spin_lock_irqsave(&conn_lock);
 	for (struct inet_sock *is = *conn_bucket(conn); is; is = is->conn_next) {
 		if (is->conn == conn) {
+			__atomic_store_n(&is->changed, 1, __ATOMIC_SEQ_CST);
 			slots = __atomic_load_n(&is->s.vn.wake_slots, __ATOMIC_SEQ_CST);
 			found = true;
 			break;
@@ -158,6 +167,7 @@ static void on_channel_frame(struct channel *ch)
 {
 	struct inet_sock *is = ch->owner;
 
+	__atomic_store_n(&is->changed, 1, __ATOMIC_SEQ_CST);
 	vfs_notify_vnode(is->s.vfs, &is->s.vn);
 }
 
@@ -764,6 +774,7 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
                                                           \
 		mutex_lock(&is->lock);                    \
 		rc = op args;                             \
+		__atomic_store_n(&is->changed, 1, __ATOMIC_RELAXED); \
 		mutex_unlock(&is->lock);                  \
 		return rc;                                \
 	}
@@ -778,7 +789,26 @@ UNDER_SOCKET_LOCK(int64_t, inet_recv, (struct socket *s, struct socket_io *io), 
 UNDER_SOCKET_LOCK(int, inet_shutdown, (struct socket *s, int how), (s, how))
 UNDER_SOCKET_LOCK(int, inet_getname, (struct socket *s, uint8_t *a, uint32_t *n, bool peer),
 		  (s, a, n, peer))
-UNDER_SOCKET_LOCK(unsigned, inet_poll, (struct socket *s), (s))
+
+/*
+ * poll looks again only when something happened to the socket since its
+ * last look (an lwIP event, a frame in its channel, an operation: they
+ * set changed before they wake anyone); else its last answer stands.
+ * Under the lock, so that a second poller waits for a look in progress
+ * rather than take the answer before it.
+ */
+static unsigned inet_poll_locked(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	unsigned mask;
+
+	mutex_lock(&is->lock);
+	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST))
+		is->poll_mask = inet_poll(s);
+	mask = is->poll_mask;
+	mutex_unlock(&is->lock);
+	return mask;
+}
 UNDER_SOCKET_LOCK(int, inet_setopt, (struct socket *s, int level, int name, const void *val,
 				     uint32_t len, bool *handled),
 		  (s, level, name, val, len, handled))
@@ -916,6 +946,7 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 		return NULL;
 	memset(is, 0, sizeof(*is));
 	mutex_init(&is->lock);
+	is->changed = 1; /* no answer yet */
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }

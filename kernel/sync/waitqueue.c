@@ -126,10 +126,30 @@ int waitqueue_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *ar
 			waitqueue_unlock(wq, flags);
 			return ok ? 0 : -ETIMEDOUT;
 		}
+		/*
+		 * Queued, then the condition once more, with a full fence
+		 * between: a waker of waitqueue_wake_all_queued that changed it
+		 * after this second look finds the queue not empty. No waker
+		 * can reach the entry before the lock is let go.
+		 */
 		waitqueue_add_locked(wq, &e);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (done(arg)) {
+			unlink_entry(wq, &e);
+			waitqueue_unlock(wq, flags);
+			sched_finish_wait(); /* waitqueue_add_locked prepared the wait */
+			return 0;
+		}
 		waitqueue_unlock(wq, flags);
 		timed_out = waitqueue_sleep(wq, &e, deadline_ns) == -ETIMEDOUT;
 	}
+}
+
+unsigned waitqueue_wake_all_queued(struct waitqueue *wq)
+{
+	if (!__atomic_load_n(&wq->first, __ATOMIC_SEQ_CST))
+		return 0;
+	return waitqueue_wake_all(wq);
 }
 
 bool waitqueue_wake_one(struct waitqueue *wq)

@@ -71,10 +71,12 @@ static struct changes slots[EPOLL_WAKE_SLOTS] = {
 };
 static uint64_t slots_waited; /* the slots a thread has slept on: worth waking */
 
+/* Waiters wait with waitqueue_wait_event (changed_since): an empty
+ * queue, the common case at a socket's event, costs no lock. */
 static void bump(struct changes *c)
 {
 	__atomic_add_fetch(&c->count, 1, __ATOMIC_SEQ_CST);
-	waitqueue_wake_all(&c->queue);
+	waitqueue_wake_all_queued(&c->queue);
 }
 
 static void wake_slot_mask(uint64_t mask)

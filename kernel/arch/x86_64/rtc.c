@@ -1,7 +1,12 @@
 /*
- * The CMOS real-time clock (an MC146818 as QEMU models it), read once at
- * boot: the wall clock is that reading plus the monotonic clock since, so
- * it never steps backwards and costs no port I/O per call.
+ * The CMOS real-time clock (an MC146818 as QEMU models it), read once, at
+ * the first call that needs the wall clock (at boot under boot option
+ * verbose, which prints the date): the wall clock is that reading plus the
+ * monotonic clock since, so it never steps backwards and costs no port I/O
+ * per call. Not at every boot: most applications never ask for the date,
+ * and under QEMU's TCG the reading and its decoding are some 1,300
+ * operations translated once (kernel/boot/README.md, "Where a run's time
+ * goes").
  *
  * The RTC updates its registers once a second; during the update (flagged
  * by status register A's UIP bit) they may be half-changed. So wait for
@@ -17,6 +22,7 @@
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/date.h>
+#include <carapace/spinlock.h>
 
 #define CMOS_INDEX       0x70
 #define CMOS_DATA        0x71
@@ -38,8 +44,10 @@
 #define READ_TRIES  5
 #define NS_PER_SEC  1000000000ull
 
-static uint64_t epoch_at_boot_ns; /* the RTC's reading, in ns since 1970 */
+static uint64_t epoch_at_read_ns; /* the RTC's reading, in ns since 1970 */
 static uint64_t mono_at_read_ns;  /* clock_ns() when it was read */
+static bool was_read;             /* the two above are set (release/acquire) */
+static struct spinlock read_lock; /* one reader: the first callers wait for it */
 
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -61,7 +69,7 @@ static void read_regs(struct rtc_regs *r)
 	r->status_b = cmos_read(RTC_STATUS_B);
 }
 
-void rtc_init(void)
+static void read_clock(void)
 {
 	struct rtc_regs a, b;
 	struct date_time t;
@@ -81,12 +89,33 @@ void rtc_init(void)
 		     b.year, b.month, b.day, b.hour, b.minute, b.second);
 		return;
 	}
-	epoch_at_boot_ns = (uint64_t)secs * NS_PER_SEC;
+	epoch_at_read_ns = (uint64_t)secs * NS_PER_SEC;
 	klog("rtc: %04lld-%02u-%02u %02u:%02u:%02u UTC\n", (long long)t.year, t.month,
 	     t.day, t.hour, t.minute, t.second);
 }
 
+static void read_once(void)
+{
+	uint64_t flags;
+
+	if (__atomic_load_n(&was_read, __ATOMIC_ACQUIRE))
+		return;
+	flags = spin_lock_irqsave(&read_lock);
+	if (!was_read) {
+		read_clock();
+		__atomic_store_n(&was_read, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&read_lock, flags);
+}
+
+void rtc_init(void)
+{
+	if (console_verbose)
+		read_once();
+}
+
 uint64_t rtc_realtime_ns(void)
 {
-	return epoch_at_boot_ns + (clock_ns() - mono_at_read_ns);
+	read_once();
+	return epoch_at_read_ns + (clock_ns() - mono_at_read_ns);
 }

@@ -287,11 +287,15 @@ const char *fpu_method(void);
 void serial_init(void);
 void serial_write(const char *s, size_t n);
 
-/* Reads the RTC once; the wall clock then runs on the monotonic clock. */
+/* At boot: reads the RTC now under boot option verbose (which prints the
+ * date), else leaves it to the first rtc_realtime_ns. Needs the clock. */
 void rtc_init(void);
 
-/* Nanoseconds since 1970-01-01 UTC: the RTC's reading at boot plus the
- * monotonic time since. Without a valid RTC, the time since boot. */
+/* Nanoseconds since 1970-01-01 UTC: the RTC's reading (taken at the first
+ * call, or at boot under verbose) plus the monotonic time since. Without a
+ * valid RTC, the time since that reading. Any CPU, any thread; the first
+ * call reads the RTC (some 40 port reads, and up to 2 ms when the RTC is
+ * mid-update). */
 uint64_t rtc_realtime_ns(void);
 
 /* ---- where the kernel image runs (reloc.c) ---- */

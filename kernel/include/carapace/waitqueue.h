@@ -54,5 +54,13 @@ int waitqueue_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *ar
 bool waitqueue_wake_one(struct waitqueue *wq);
 /* Wakes every sleeper; returns how many. */
 unsigned waitqueue_wake_all(struct waitqueue *wq);
+/*
+ * The same, for a waker whose sleepers all wait with waitqueue_wait_event
+ * and who made their condition true with a sequentially consistent atomic
+ * operation: an empty queue is then seen without taking the lock (a
+ * sleeper queues itself, fences, then looks; the waker changes, then
+ * looks at the queue: one of the two sees the other).
+ */
+unsigned waitqueue_wake_all_queued(struct waitqueue *wq);
 
 #endif
