@@ -3,13 +3,24 @@
  *
  * Two queues: receive (0), kept full of buffers of one header and the
  * largest frame, and transmit (1), one buffer per frame copied in. Only
- * VIRTIO_F_VERSION_1 and the MAC are negotiated: no
- * mergeable buffers, no checksum or segmentation offload, so every frame is
- * whole in one buffer and its header is all zeros.
+ * VIRTIO_F_VERSION_1, the MAC and transmit checksum offload (VIRTIO_NET_F_CSUM,
+ * when offered) are negotiated: no mergeable buffers, no segmentation
+ * offload, no receive offload, so every frame is whole in one buffer and a
+ * received frame's header is all zeros. With VIRTIO_NET_F_CSUM, the
+ * header of a sent TCP or UDP packet asks the device to compute its
+ * checksum (virtio_net_tx_csum): lwIP skipped it (netdev.h,
+ * tx_csum_offload). QEMU offers the feature only with a backend that takes
+ * the header (tap, vhost), not with its user networking.
  *
- * Interrupts do no work: the handler sets a flag and wakes the driver's
- * thread, which takes received frames (handing them to the stack, then
- * giving the buffer back) and reclaims sent ones. Where the transport has no
+ * The interrupt handler takes received frames itself while the stack has
+ * pbufs made ahead for them (netdev_receive_irq): a frame for a socket's
+ * net channel wakes its reader from there, with no switch to the driver's
+ * thread. What it leaves (no pbuf ready, frames for lwIP's own input, a
+ * device that broke a rule) it hands to the driver's thread, which also
+ * makes the pbufs ahead, takes the frames of a test's tap, and reclaims
+ * sent buffers. One of the two takes the receive queue at a time
+ * (rx_busy): the handler never waits for it, the thread spins the short
+ * while the handler holds it on another CPU. Where the transport has no
  * interrupt for a queue, the thread polls every VIRTIO_NET_POLL_NS; where it
  * has one, the thread still looks every VIRTIO_NET_CHECK_NS, and falls back
  * to polling when buffers wait without an interrupt.
@@ -27,10 +38,12 @@
 
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/fmt.h>
 #include <carapace/memory.h>
 #include <carapace/mutex.h>
 #include <carapace/netdev.h>
 #include <carapace/random.h>
+#include <carapace/spinlock.h>
 #include <carapace/thread.h>
 #include <carapace/virtio.h>
 #include <carapace/virtio_net.h>
@@ -72,8 +85,12 @@ struct virtio_net {
 	bool polled;               /* no interrupt: the worker polls */
 	bool work;                 /* set by the interrupt handler */
 	bool failed;               /* the device broke a rule: never touched again */
+	bool tx_csum;              /* VIRTIO_NET_F_CSUM negotiated */
 	struct virtio_net_stats stats;
 	unsigned tx_unnotified;    /* frames queued that the device was not told of (atomic) */
+	bool rx_busy;              /* the receive queue is being taken: by the worker or the handler */
+	char irq_err[ERR_SIZE];    /* what the device did wrong, seen by the handler */
+	bool irq_broke;            /* irq_err is set: the worker fails the device */
 	virtio_net_tap_fn tap;     /* a test's, in place of the stack */
 	void *tap_arg;
 };
@@ -136,6 +153,77 @@ static bool rx_buf_valid(const struct net_buf *b)
 	return b >= net.rx_bufs && b < net.rx_bufs + RX_BUFS;
 }
 
+/* The receive queue to one taker at a time; false: the other has it. */
+static bool rx_try_take(void)
+{
+	return !__atomic_exchange_n(&net.rx_busy, true, __ATOMIC_ACQUIRE);
+}
+
+static void rx_give(void)
+{
+	__atomic_store_n(&net.rx_busy, false, __ATOMIC_RELEASE);
+}
+
+/*
+ * In the interrupt handler: takes received frames while the stack has
+ * pbufs made ahead for them (netdev_receive_irq: a frame for a socket's
+ * net channel wakes its reader from here), gives each buffer back, then
+ * asks for an interrupt and looks once more. Returns true when the queue
+ * is empty and nothing waits for the worker; false: the worker goes on (no
+ * pbuf ready, frames for lwIP's input, or the device broke a rule, said in
+ * irq_err for the worker to act on).
+ */
+static bool receive_in_interrupt(void)
+{
+	do {
+		unsigned reposted = 0;
+		uint32_t used_len;
+		void *cookie;
+		int rc = 0;
+
+		virtqueue_disable_interrupts(&net.rx);
+		while (netdev_receive_ready(&net.netdev) &&
+		       (rc = virtqueue_get_used(&net.rx, &cookie, &used_len)) == 0) {
+			struct net_buf *b = cookie;
+			size_t frame_len;
+
+			if (!rx_buf_valid(b)) {
+				fmt_snprintf(net.irq_err, sizeof(net.irq_err), "returned a receive "
+					     "buffer the driver does not know");
+				rc = -EIO;
+			} else if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len,
+						       net.irq_err, sizeof(net.irq_err))) {
+				rc = -EIO;
+			} else {
+				__atomic_fetch_add(&net.stats.rx_frames, 1, __ATOMIC_RELAXED);
+				netdev_receive_irq(&net.netdev, b->data + VIRTIO_NET_HDR_SIZE,
+						   frame_len);
+				if (post_rx(b)) {
+					fmt_snprintf(net.irq_err, sizeof(net.irq_err), "left no room "
+						     "for a receive buffer it gave back");
+					rc = -EIO;
+				}
+			}
+			if (rc)
+				break;
+			reposted++;
+		}
+		if (reposted)
+			net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
+		virtqueue_enable_interrupts(&net.rx);
+		if (rc == -EIO) {
+			if (net.irq_err[0] == '\0')
+				fmt_snprintf(net.irq_err, sizeof(net.irq_err), "broke the receive "
+					     "queue's protocol (an unknown buffer, or a length over it)");
+			__atomic_store_n(&net.irq_broke, true, __ATOMIC_RELEASE);
+			return false;
+		}
+		if (rc == 0)
+			return false; /* frames wait and no pbuf is ready */
+	} while (virtqueue_has_used(&net.rx));
+	return !netdev_receive_pending(&net.netdev);
+}
+
 /*
  * Takes every received frame, hands it to the stack and gives the buffer
  * back; then asks for an interrupt and looks once more, for a frame that
@@ -145,6 +233,14 @@ static void receive(void)
 {
 	char err[ERR_SIZE];
 
+	while (!rx_try_take())
+		__builtin_ia32_pause(); /* the handler, on another CPU: it is short */
+	if (__atomic_load_n(&net.irq_broke, __ATOMIC_ACQUIRE)) {
+		fail(net.irq_err);
+		rx_give();
+		return;
+	}
+	netdev_receive_thread(&net.netdev);
 	do {
 		unsigned reposted = 0;
 		uint32_t used_len;
@@ -158,30 +254,32 @@ static void receive(void)
 
 			if (!rx_buf_valid(b)) {
 				fail("returned a receive buffer the driver does not know");
-				return;
+				goto out;
 			}
 			if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len, err,
 						sizeof(err))) {
 				fail(err);
-				return;
+				goto out;
 			}
-			net.stats.rx_frames++;
+			__atomic_fetch_add(&net.stats.rx_frames, 1, __ATOMIC_RELAXED);
 			deliver(b->data + VIRTIO_NET_HDR_SIZE, frame_len);
 			if (post_rx(b)) {
 				fail("left no room for a receive buffer it gave back");
-				return;
+				goto out;
 			}
 			reposted++;
 		}
 		if (rc == -EIO) {
 			fail("broke the receive queue's protocol (an unknown buffer, or a length "
 			     "over it)");
-			return;
+			goto out;
 		}
 		if (reposted)
 			net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
 		virtqueue_enable_interrupts(&net.rx);
 	} while (virtqueue_has_used(&net.rx));
+out:
+	rx_give();
 }
 
 /* Puts the buffers of sent frames back on the free list. Under tx_lock. */
@@ -263,6 +361,9 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 		b = &net.tx_bufs[net.tx_free[--net.tx_free_count]];
 		memset(b->data, 0, VIRTIO_NET_HDR_SIZE);
 		memcpy(b->data + VIRTIO_NET_HDR_SIZE, frame, len);
+		if (net.tx_csum && virtio_net_tx_csum(b->data + VIRTIO_NET_HDR_SIZE, len,
+						      (struct virtio_net_hdr *)b->data))
+			net.stats.tx_csum_offloaded++;
 		vb = (struct virtqueue_buf){ b->phys, (uint32_t)(VIRTIO_NET_HDR_SIZE + len), false };
 		rc = virtqueue_add(&net.tx, &vb, 1, b);
 		if (rc == 0) {
@@ -292,11 +393,22 @@ static int transmit(struct netdev *nd, const void *frame, size_t len)
 	return rc;
 }
 
-/* In interrupt context: no work here, only a wake-up. */
+/*
+ * In interrupt context: received frames are taken here when the stack has
+ * pbufs ready for them and no test's tap is set (receive_in_interrupt);
+ * the worker is woken only for what is left.
+ */
 static void queue_interrupt(void *arg)
 {
 	(void)arg;
 	__atomic_fetch_add(&net.stats.interrupts, 1, __ATOMIC_RELAXED);
+	if (!failed() && __atomic_load_n(&net.tap, __ATOMIC_ACQUIRE) == NULL && rx_try_take()) {
+		bool done = receive_in_interrupt();
+
+		rx_give();
+		if (done)
+			return;
+	}
 	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
 	thread_wake(net.worker);
 }
@@ -405,10 +517,11 @@ void virtio_net_init(void)
 	if (virtio_find(VIRTIO_ID_NET, &net.dev))
 		return;
 	mutex_init(&net.tx_lock);
-	if (net.dev->ops->negotiate(net.dev, VIRTIO_NET_F_MAC, &features)) {
+	if (net.dev->ops->negotiate(net.dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_CSUM, &features)) {
 		fail("refused VIRTIO_F_VERSION_1");
 		return;
 	}
+	net.tx_csum = (features & VIRTIO_NET_F_CSUM) != 0;
 	if (setup_queues()) {
 		fail("has no usable queues (or no memory for them)");
 		return;
@@ -418,6 +531,7 @@ void virtio_net_init(void)
 	net.netdev.transmit = transmit;
 	net.netdev.tx_in_flight = tx_in_flight;
 	net.netdev.flush = flush_tx;
+	net.netdev.tx_csum_offload = net.tx_csum;
 	net.netdev.priv = &net;
 	net.polled = net.dev->ops->queue_irq(net.dev, RX_QUEUE, queue_interrupt, NULL) != 0 ||
 		     net.dev->ops->queue_irq(net.dev, TX_QUEUE, queue_interrupt, NULL) != 0;
@@ -435,10 +549,10 @@ void virtio_net_init(void)
 	virtqueue_disable_interrupts(&net.tx);
 	net.dev->ops->driver_ok(net.dev);
 	net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
-	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s\n",
+	klog("virtio-net: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, queues of %u and %u, %s%s\n",
 	     net.dev->name, net.netdev.mac[0], net.netdev.mac[1], net.netdev.mac[2],
 	     net.netdev.mac[3], net.netdev.mac[4], net.netdev.mac[5], net.rx.size, net.tx.size,
-	     net.polled ? "polled" : "interrupts");
+	     net.polled ? "polled" : "interrupts", net.tx_csum ? ", checksum offload" : "");
 	rc = netdev_register(&net.netdev);
 	if (rc)
 		kprintf("carapace: warning: virtio-net (%s): the stack refused it (%d)\n",
@@ -453,6 +567,7 @@ void virtio_net_get_stats(struct virtio_net_stats *out)
 	out->interrupts = __atomic_load_n(&net.stats.interrupts, __ATOMIC_RELAXED);
 	out->tx_notifies = __atomic_load_n(&net.stats.tx_notifies, __ATOMIC_RELAXED);
 	out->tx_unnotified = __atomic_load_n(&net.tx_unnotified, __ATOMIC_RELAXED);
+	out->tx_csum_offloaded = __atomic_load_n(&net.stats.tx_csum_offloaded, __ATOMIC_RELAXED);
 	out->polled = net.polled;
 }
 
@@ -476,14 +591,19 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg)
  * driver's thread is woken to take it. Returns whether the driver then
  * failed the device within a second.
  */
-bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len, bool in_handler,
+				bool *by_handler)
 {
 	struct virtqueue *vq = &net.rx;
 	uint64_t deadline = clock_ns() + 1000 * 1000 * 1000ull;
 	uint16_t idx, slot;
 
+	*by_handler = false;
 	if (net.worker == NULL || failed())
 		return false;
+	/* The handler takes frames only once the stack has pbufs ready. */
+	while (in_handler && !netdev_receive_ready(&net.netdev) && clock_ns() < deadline)
+		thread_sleep_ns(1000 * 1000);
 	net.dev->ops->give_up(net.dev);
 	/*
 	 * After the reset, from the device's own index: frames it completed
@@ -496,9 +616,17 @@ bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len)
 	vq->used->ring[slot].id = vq->avail->ring[slot] + id_offset;
 	vq->used->ring[slot].len = len;
 	__atomic_store_n(&vq->used->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
-	__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
-	thread_wake(net.worker);
+	if (in_handler) {
+		uint64_t flags = spin_irq_save(); /* as an interrupt would find it */
+
+		queue_interrupt(NULL);
+		spin_irq_restore(flags);
+	} else {
+		__atomic_store_n(&net.work, true, __ATOMIC_RELEASE);
+		thread_wake(net.worker);
+	}
 	while (!failed() && clock_ns() < deadline)
 		thread_sleep_ns(1000 * 1000);
+	*by_handler = __atomic_load_n(&net.irq_broke, __ATOMIC_ACQUIRE);
 	return failed();
 }

@@ -3,10 +3,13 @@
  * (or a hypervisor bug) is input like a packet. Portable: no device access.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/fmt.h>
+#include <carapace/l4_csum.h>
 #include <carapace/virtio_net.h>
 
 int virtio_net_rx_check(uint32_t used_len, uint32_t buf_size, size_t *frame_len, char *err,
@@ -42,4 +45,32 @@ int virtio_net_mac_check(const uint8_t mac[6], char *err, size_t err_size)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+#define ETH_HLEN      14
+#define ETHERTYPE_IP4 0x0800
+#define ETHERTYPE_IP6 0x86dd
+
+bool virtio_net_tx_csum(uint8_t *frame, size_t len, struct virtio_net_hdr *hdr)
+{
+	struct l4_csum c;
+	unsigned type, version;
+
+	if (len <= ETH_HLEN)
+		return false;
+	type = (unsigned)frame[12] << 8 | frame[13];
+	if (type == ETHERTYPE_IP4)
+		version = 4;
+	else if (type == ETHERTYPE_IP6)
+		version = 6;
+	else
+		return false;
+	if (frame[ETH_HLEN] >> 4 != version || !l4_csum_find(frame + ETH_HLEN, len - ETH_HLEN, &c))
+		return false;
+	/* The device adds the pseudo-header's sum it finds in the field (as Linux leaves it). */
+	memcpy(frame + ETH_HLEN + c.start + c.offset, &c.pseudo, sizeof(c.pseudo));
+	hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	hdr->csum_start = (uint16_t)(ETH_HLEN + c.start);
+	hdr->csum_offset = (uint16_t)c.offset;
+	return true;
 }

@@ -227,38 +227,57 @@ KTEST("net-serve", ktest_net_serve);
  * given. The driver must print one line, stop using the device (transmit
  * then fails with -EIO) and go on without a fault.
  */
-static int net_lie(const char *name, uint32_t id_offset, uint32_t len)
+static int net_lie(const char *name, uint32_t id_offset, uint32_t len, bool in_handler)
 {
 	static const uint8_t frame[NETDEV_ETH_HLEN + 46] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct netdev *dev = virtio_net_device();
-	bool refused;
+	bool refused, by_handler;
 	int rc;
 
 	if (dev == NULL) {
 		kprintf("%s: no network device (the launcher's --net)\n", name);
 		return 1;
 	}
-	refused = virtio_net_test_forge_used(id_offset, len);
+	refused = virtio_net_test_forge_used(id_offset, len, in_handler, &by_handler);
 	rc = dev->transmit(dev, frame, sizeof(frame));
-	kprintf("%s: device %s, transmit then %d, device %s\n", name,
+	kprintf("%s: device %s, transmit then %d, device %s%s\n", name,
 		refused ? "refused" : "NOT refused", rc,
-		virtio_net_device() ? "STILL LISTED" : "gone");
-	return refused && rc == -EIO && virtio_net_device() == NULL ? 0 : 1;
+		virtio_net_device() ? "STILL LISTED" : "gone",
+		!in_handler ? "" : by_handler ? ", seen by the interrupt handler" :
+		", NOT seen by the interrupt handler");
+	return refused && rc == -EIO && virtio_net_device() == NULL && by_handler == in_handler ?
+		       0 : 1;
 }
 
 static int ktest_net_lie_short(void)
 {
-	return net_lie("net-lie-short", 0, VIRTIO_NET_HDR_SIZE - 7);
+	return net_lie("net-lie-short", 0, VIRTIO_NET_HDR_SIZE - 7, false);
 }
 
 static int ktest_net_lie_long(void)
 {
-	return net_lie("net-lie-long", 0, VIRTIO_NET_RX_BUF_SIZE + 1);
+	return net_lie("net-lie-long", 0, VIRTIO_NET_RX_BUF_SIZE + 1, false);
 }
 
 static int ktest_net_lie_id(void)
 {
-	return net_lie("net-lie-id", 1000, 64); /* past the queue: a buffer never given */
+	return net_lie("net-lie-id", 1000, 64, false); /* past the queue: a buffer never given */
+}
+
+/* The same lies, found by the interrupt handler (it takes frames itself). */
+static int ktest_net_lie_irq_short(void)
+{
+	return net_lie("net-lie-irq-short", 0, VIRTIO_NET_HDR_SIZE - 7, true);
+}
+
+static int ktest_net_lie_irq_long(void)
+{
+	return net_lie("net-lie-irq-long", 0, VIRTIO_NET_RX_BUF_SIZE + 1, true);
+}
+
+static int ktest_net_lie_irq_id(void)
+{
+	return net_lie("net-lie-irq-id", 1000, 64, true);
 }
 /*
  * test=net-notify: transmit tells the device of its frames in batches
@@ -313,3 +332,6 @@ KTEST("net-notify", ktest_net_notify);
 KTEST("net-lie-short", ktest_net_lie_short);
 KTEST("net-lie-long", ktest_net_lie_long);
 KTEST("net-lie-id", ktest_net_lie_id);
+KTEST("net-lie-irq-short", ktest_net_lie_irq_short);
+KTEST("net-lie-irq-long", ktest_net_lie_irq_long);
+KTEST("net-lie-irq-id", ktest_net_lie_irq_id);

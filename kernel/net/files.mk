@@ -12,6 +12,10 @@ KERNEL_ONLY_SRCS += \
 	kernel/net/classifier_kernel.c \
 	kernel/net/classifier_ktests.c
 
+# Transmit checksum offload: where a TCP/UDP checksum lies, for a device
+# that computes it (README.md, "Checksum offload").
+KERNEL_PORTABLE_SRCS += kernel/net/l4_csum.c
+
 # --- The lwIP port (README.md, "The lwIP port") ---
 # lwIP itself is Debian's source package, fetched by scripts/setup
 # (scripts/fetch-source) into a cache outside the repository; no lwIP file
@@ -71,6 +75,8 @@ $(BUILD)/lwip/%.c.o: $(LWIP_SRC_VIEW)/%.c kernel/net/lwip/lwipopts.h | $(LWIP_ST
 # NAME.patch applied (NAME: the file's name without its folder). The cache
 # stays as Debian made it; the host harnesses (fuzz/files.mk) use the view too.
 LWIP_PATCHED := src/core/tcp_in.c src/core/tcp_out.c src/api/api_msg.c src/core/ipv6/nd6.c
+# Transmit checksum offload (README.md, "Checksum offload").
+LWIP_PATCHED += src/core/udp.c src/core/netif.c
 .PRECIOUS: $(LWIP_SRC_VIEW)/%.c
 $(LWIP_SRC_VIEW)/%.c: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)

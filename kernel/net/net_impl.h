@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <carapace/netdev.h>
+#include <carapace/spinlock.h>
 
 #include <lwip/netif.h>
 
@@ -21,6 +22,16 @@ struct net_iface {
 	uint8_t *tx_frame;        /* mtu + 14 bytes: a chained pbuf made flat */
 	uint32_t logged_ip;       /* the IPv4 address the boot log last showed */
 	struct netdev_stats stats; /* each counter bumped atomically */
+	/*
+	 * Receiving from an interrupt handler (netdev_receive_irq): pbufs made
+	 * ahead in thread context, and frames for lwIP's input waiting for the
+	 * driver's thread. Under rx_lock, interrupts off.
+	 */
+	struct spinlock rx_lock;
+	struct pbuf *rx_pool[NETDEV_RX_POOL];
+	unsigned rx_pool_count;
+	struct pbuf *rx_defer[NETDEV_RX_POOL];
+	unsigned rx_defer_count;
 };
 
 /* Where a received frame goes (the packet classifier's answer). */

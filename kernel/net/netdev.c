@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/classifier.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/memory.h>
@@ -74,6 +75,10 @@ static err_t iface_netif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = iface_linkoutput;
+	/* The device sums TCP and UDP (netdev.h): lwIP still checks what comes in. */
+	if (iface->dev->tx_csum_offload)
+		NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL &
+					~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP));
 	netif_set_hostname(netif, "carapace");
 	return ERR_OK;
 }
@@ -290,6 +295,120 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		return;
 	}
 	STAT_ADD(iface, rx_to_stack);
+}
+
+/* The stack's side of a device it has attached, else NULL. */
+static struct net_iface *rx_iface(struct netdev *dev)
+{
+	struct net_iface *iface = __atomic_load_n(&dev->iface, __ATOMIC_ACQUIRE);
+
+	return iface && __atomic_load_n(&iface->attached, __ATOMIC_ACQUIRE) ? iface : NULL;
+}
+
+bool netdev_receive_ready(struct netdev *dev)
+{
+	struct net_iface *iface = rx_iface(dev);
+
+	return iface && __atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) > 0;
+}
+
+void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
+{
+	struct net_iface *iface = rx_iface(dev);
+	struct classify_result res;
+	struct pbuf *p = NULL;
+	uint64_t flags;
+
+	if (iface == NULL)
+		return; /* netdev_receive_ready said no: not called */
+	STAT_ADD(iface, rx_frames);
+	if (len < NETDEV_ETH_HLEN || len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
+		STAT_ADD(iface, rx_bad_length);
+		return;
+	}
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	if (iface->rx_pool_count > 0)
+		p = iface->rx_pool[--iface->rx_pool_count];
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	if (p == NULL) {
+		STAT_ADD(iface, rx_no_memory);
+		return;
+	}
+	/* Made for the largest frame: this one is the pbuf's whole length. */
+	p->len = p->tot_len = (u16_t)len;
+	memcpy(p->payload, frame, len);
+	p->if_idx = netif_get_index(&iface->netif);
+	switch (classify(p->payload, p->len, p, &res)) {
+	case CLASSIFY_CHANNEL:
+		STAT_ADD(iface, rx_to_channel);
+		return;
+	case CLASSIFY_DROP:
+		STAT_ADD(iface, rx_classifier_drops);
+		break; /* the pbuf goes back to the pool */
+	case CLASSIFY_STACK:
+		flags = spin_lock_irqsave(&iface->rx_lock);
+		if (iface->rx_defer_count < NETDEV_RX_POOL) {
+			iface->rx_defer[iface->rx_defer_count++] = p;
+			p = NULL;
+		}
+		spin_unlock_irqrestore(&iface->rx_lock, flags);
+		if (p == NULL)
+			return;
+		STAT_ADD(iface, rx_queue_full);
+		break;
+	}
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	iface->rx_pool[iface->rx_pool_count++] = p; /* it came from there: room */
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+}
+
+bool netdev_receive_pending(struct netdev *dev)
+{
+	struct net_iface *iface = rx_iface(dev);
+
+	return iface && (__atomic_load_n(&iface->rx_defer_count, __ATOMIC_ACQUIRE) > 0 ||
+			 __atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) <
+				 NETDEV_RX_POOL / 2);
+}
+
+void netdev_receive_thread(struct netdev *dev)
+{
+	struct net_iface *iface = rx_iface(dev);
+	struct pbuf *waiting[NETDEV_RX_POOL];
+	unsigned n;
+	uint64_t flags;
+
+	if (iface == NULL)
+		return;
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	n = iface->rx_defer_count;
+	memcpy(waiting, iface->rx_defer, n * sizeof(waiting[0]));
+	iface->rx_defer_count = 0;
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	for (unsigned i = 0; i < n; i++) {
+		if (iface->netif.input(waiting[i], &iface->netif) != ERR_OK) {
+			pbuf_free(waiting[i]);
+			STAT_ADD(iface, rx_queue_full);
+		} else {
+			STAT_ADD(iface, rx_to_stack);
+		}
+	}
+	/* Made here, outside the lock: the allocation may take its time. */
+	while (__atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(dev->mtu + NETDEV_ETH_HLEN), PBUF_RAM);
+		bool kept = false;
+
+		if (p == NULL)
+			break;
+		flags = spin_lock_irqsave(&iface->rx_lock);
+		if (iface->rx_pool_count < NETDEV_RX_POOL) {
+			iface->rx_pool[iface->rx_pool_count++] = p;
+			kept = true;
+		}
+		spin_unlock_irqrestore(&iface->rx_lock, flags);
+		if (!kept)
+			pbuf_free(p);
+	}
 }
 
 bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)

@@ -59,6 +59,13 @@ struct netdev {
 	 * a lock that an interrupt handler takes.
 	 */
 	void (*flush)(struct netdev *dev);
+	/*
+	 * The device computes the TCP and UDP checksums of the whole packets
+	 * transmit hands it (the driver puts the pseudo-header sum in the
+	 * field, carapace/l4_csum.h): lwIP leaves those fields alone on this
+	 * interface. IP headers, ICMP and fragments are still summed by lwIP.
+	 */
+	bool tx_csum_offload;
 	void *priv;                  /* the driver's own */
 
 	/* Set by netdev_register; the driver leaves it alone. */
@@ -91,6 +98,29 @@ int netdev_register(struct netdev *dev);
  * come from one thread at a time, to keep its frames in order.
  */
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
+
+/*
+ * Receiving in a driver's interrupt handler, so that a frame for a
+ * socket's net channel wakes its reader with no switch to a driver thread
+ * (kernel/net/README.md, "Receiving and sending"). netdev_receive_irq
+ * copies the frame into a pbuf made ahead (no allocation, no lock but a
+ * spinlock, no call into lwIP) and classifies it: a channel takes it, a
+ * malformed frame is dropped, and one for lwIP's own input waits for
+ * netdev_receive_thread. Any context, interrupt handlers included, one
+ * caller per device at a time. It needs a pbuf made ahead:
+ * netdev_receive_ready says whether one is there (the caller being the
+ * only one to take them, it stays true until the call); without one the
+ * driver hands the frame to its thread and netdev_receive as before.
+ *
+ * netdev_receive_thread, in the driver's thread: hands the waiting frames
+ * to lwIP and makes pbufs ahead again. netdev_receive_pending (any
+ * context): whether it has work, frames waiting or pbufs running low.
+ */
+#define NETDEV_RX_POOL 32
+bool netdev_receive_ready(struct netdev *dev);
+void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len);
+void netdev_receive_thread(struct netdev *dev);
+bool netdev_receive_pending(struct netdev *dev);
 
 /*
  * Deferred transmit notifications (kernel/net/README.md, "Receiving and

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define VIRTIO_NET_F_CSUM      (1ull << 0)  /* the device completes TCP/UDP checksums */
 #define VIRTIO_NET_F_MAC       (1ull << 5)  /* the configuration holds a MAC */
 #define VIRTIO_NET_CONFIG_MAC  0            /* its offset in the configuration (5.1.4) */
 
@@ -28,6 +29,8 @@ struct virtio_net_hdr {
 };
 
 #define VIRTIO_NET_HDR_SIZE    12
+/* flags: sum from csum_start to the end, store at csum_start + csum_offset (5.1.6.2) */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 /* A receive buffer: the header and the largest frame (no mergeable buffers). */
 #define VIRTIO_NET_RX_BUF_SIZE (VIRTIO_NET_HDR_SIZE + 1514)
 
@@ -47,12 +50,23 @@ int virtio_net_rx_check(uint32_t used_len, uint32_t buf_size, size_t *frame_len,
  */
 int virtio_net_mac_check(const uint8_t mac[6], char *err, size_t err_size);
 
+/*
+ * For a frame of len bytes about to be sent with VIRTIO_NET_F_CSUM: when it
+ * is a whole TCP or UDP packet over IPv4 or IPv6 (carapace/l4_csum.h),
+ * writes the pseudo-header's sum into its checksum field, as the device
+ * wants it, and sets hdr (zeroed by the caller) to NEEDS_CSUM with the
+ * field's place; returns true. Anything else (ARP, ICMP, a fragment) is
+ * left as the stack summed it: false, frame and hdr untouched.
+ */
+bool virtio_net_tx_csum(uint8_t *frame, size_t len, struct virtio_net_hdr *hdr);
+
 struct virtio_net_stats {
 	uint64_t rx_frames, tx_frames;
 	uint64_t tx_dropped;  /* the transmit queue was full */
 	uint64_t interrupts;  /* taken for either queue */
 	uint64_t tx_notifies; /* the device told of sent frames (notify, see netdev_flush) */
 	uint64_t tx_unnotified; /* frames queued that it was not told of yet */
+	uint64_t tx_csum_offloaded; /* frames whose TCP/UDP checksum the device computed */
 	bool polled;          /* no interrupt: the driver polls */
 };
 
@@ -75,10 +89,14 @@ void virtio_net_set_tap(virtio_net_tap_fn fn, void *arg);
 /*
  * For in-kernel tests: resets the device, then writes the used entry a
  * lying device would for the next receive buffer (its head plus
- * id_offset, len bytes) and lets the driver find it. Whether the driver
- * then refused the device (virtio_net.c says how).
+ * id_offset, len bytes) and lets the driver find it: its thread, or with
+ * in_handler its interrupt handler, called as the interrupt would (once
+ * the stack has pbufs ready for it). Whether the driver then refused the
+ * device (virtio_net.c says how); *by_handler: whether the handler was
+ * the one that saw the lie.
  */
-bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len);
+bool virtio_net_test_forge_used(uint32_t id_offset, uint32_t len, bool in_handler,
+				bool *by_handler);
 
 /*
  * Looks for a virtio-net device (virtio_find) and, when one answers,

@@ -62,6 +62,35 @@ void kfree(void *ptr);
 #include <carapace/inet_sum.h>
 #define LWIP_CHKSUM                     inet_sum
 
+/*
+ * Transmit checksum offload (kernel/net/README.md, "Checksum offload"):
+ * checksums are chosen per interface, so that a device which computes TCP
+ * and UDP checksums (netdev.h, tx_csum_offload) gets those packets
+ * unsummed. lwIP's loopback lo0 then sums nothing at all, neither sent nor
+ * received (its netif_loopif_init): its packets never leave memory.
+ */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF    1
+/*
+ * Two patched places (kernel/net/lwip/patches). udp.c: a datagram IP will
+ * split (IPv4: over the interface's MTU; IPv6: over the least MTU, 1280,
+ * since the path's may be lower) is summed by lwIP, as a device sums one
+ * frame. netif.c: a packet to the interface's own address is looped back
+ * inside lwIP and checked on input, so it is summed there, whole, from
+ * memory; an interface that checks nothing (lo0) is left alone.
+ */
+#include <carapace/l4_csum.h>
+#define net_udp_will_fragment(netif, len, dst) \
+	((netif)->mtu != 0 && (u32_t)(len) + (IP_IS_V6(dst) ? IP6_HLEN : IP_HLEN) > \
+	 (IP_IS_V6(dst) ? IP6_MIN_MTU_LENGTH : (u32_t)(netif)->mtu))
+#define net_loop_output_checksum(netif, p) \
+	do { \
+		if (((netif)->chksum_flags & (NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP)) != \
+		    (NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP) && \
+		    ((netif)->chksum_flags & NETIF_CHECKSUM_CHECK_TCP) != 0 && \
+		    (p)->len == (p)->tot_len) \
+			l4_csum_fill((p)->payload, (p)->len); \
+	} while (0)
+
 /* Protocols: IPv4 and IPv6 both; ARP and Ethernet for virtio-net. */
 #define LWIP_IPV4                       1
 #define LWIP_IPV6                       1
