@@ -28,8 +28,10 @@ struct net_iface {
 	 * driver's thread. Under rx_lock, interrupts off.
 	 */
 	struct spinlock rx_lock;
-	struct pbuf *rx_pool[NETDEV_RX_POOL];
+	struct pbuf *rx_pool[NETDEV_RX_POOL];   /* for the largest frame */
 	unsigned rx_pool_count;
+	struct pbuf *rx_small[NETDEV_RX_POOL];  /* for a frame of NETDEV_RX_SMALL bytes or less */
+	unsigned rx_small_count;
 	struct pbuf *rx_defer[NETDEV_RX_POOL];
 	unsigned rx_defer_count;
 };

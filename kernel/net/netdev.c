@@ -318,6 +318,7 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 	struct classify_result res;
 	struct pbuf *p = NULL;
 	uint64_t flags;
+	bool small;
 
 	if (iface == NULL)
 		return; /* netdev_receive_ready said no: not called */
@@ -326,15 +327,18 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 		STAT_ADD(iface, rx_bad_length);
 		return;
 	}
+	small = len <= NETDEV_RX_SMALL;
 	flags = spin_lock_irqsave(&iface->rx_lock);
-	if (iface->rx_pool_count > 0)
-		p = iface->rx_pool[--iface->rx_pool_count];
+	if (small && iface->rx_small_count > 0)
+		p = iface->rx_small[--iface->rx_small_count];
+	else if (iface->rx_pool_count > 0)
+		p = iface->rx_pool[--iface->rx_pool_count], small = false;
 	spin_unlock_irqrestore(&iface->rx_lock, flags);
 	if (p == NULL) {
 		STAT_ADD(iface, rx_no_memory);
 		return;
 	}
-	/* Made for the largest frame: this one is the pbuf's whole length. */
+	/* Made for the largest frame of its pool: this one is its whole length. */
 	p->len = p->tot_len = (u16_t)len;
 	memcpy(p->payload, frame, len);
 	p->if_idx = netif_get_index(&iface->netif);
@@ -358,7 +362,10 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 		break;
 	}
 	flags = spin_lock_irqsave(&iface->rx_lock);
-	iface->rx_pool[iface->rx_pool_count++] = p; /* it came from there: room */
+	if (small) /* back where it came from: there is room */
+		iface->rx_small[iface->rx_small_count++] = p;
+	else
+		iface->rx_pool[iface->rx_pool_count++] = p;
 	spin_unlock_irqrestore(&iface->rx_lock, flags);
 }
 
@@ -368,7 +375,31 @@ bool netdev_receive_pending(struct netdev *dev)
 
 	return iface && (__atomic_load_n(&iface->rx_defer_count, __ATOMIC_ACQUIRE) > 0 ||
 			 __atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) <
+				 NETDEV_RX_POOL / 2 ||
+			 __atomic_load_n(&iface->rx_small_count, __ATOMIC_ACQUIRE) <
 				 NETDEV_RX_POOL / 2);
+}
+
+/* Fills one pool (pool, its count) with pbufs for frames of up to size bytes. */
+static void refill(struct net_iface *iface, struct pbuf **pool, unsigned *count, size_t size)
+{
+	/* Made here, outside the lock: the allocation may take its time. */
+	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)size, PBUF_RAM);
+		bool kept = false;
+		uint64_t flags;
+
+		if (p == NULL)
+			break;
+		flags = spin_lock_irqsave(&iface->rx_lock);
+		if (*count < NETDEV_RX_POOL) {
+			pool[(*count)++] = p;
+			kept = true;
+		}
+		spin_unlock_irqrestore(&iface->rx_lock, flags);
+		if (!kept)
+			pbuf_free(p);
+	}
 }
 
 void netdev_receive_thread(struct netdev *dev)
@@ -393,22 +424,8 @@ void netdev_receive_thread(struct netdev *dev)
 			STAT_ADD(iface, rx_to_stack);
 		}
 	}
-	/* Made here, outside the lock: the allocation may take its time. */
-	while (__atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL) {
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(dev->mtu + NETDEV_ETH_HLEN), PBUF_RAM);
-		bool kept = false;
-
-		if (p == NULL)
-			break;
-		flags = spin_lock_irqsave(&iface->rx_lock);
-		if (iface->rx_pool_count < NETDEV_RX_POOL) {
-			iface->rx_pool[iface->rx_pool_count++] = p;
-			kept = true;
-		}
-		spin_unlock_irqrestore(&iface->rx_lock, flags);
-		if (!kept)
-			pbuf_free(p);
-	}
+	refill(iface, iface->rx_pool, &iface->rx_pool_count, (size_t)dev->mtu + NETDEV_ETH_HLEN);
+	refill(iface, iface->rx_small, &iface->rx_small_count, NETDEV_RX_SMALL);
 }
 
 bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)

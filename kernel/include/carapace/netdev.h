@@ -117,6 +117,13 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
  * context): whether it has work, frames waiting or pbufs running low.
  */
 #define NETDEV_RX_POOL 32
+/*
+ * Frames up to this long (requests, acknowledgements) get a pbuf of their
+ * own size class from a second pool: the hardened heap zeroes a block at
+ * its free and checks it at its reuse, and a pbuf for the largest frame
+ * made every 60-byte frame pay for 1.5 KiB twice.
+ */
+#define NETDEV_RX_SMALL 256
 bool netdev_receive_ready(struct netdev *dev);
 void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len);
 void netdev_receive_thread(struct netdev *dev);
