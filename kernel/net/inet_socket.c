@@ -182,8 +182,32 @@ static int lwip_errno(err_t err)
  * A sockaddr_in or sockaddr_in6 (len bytes, in the kernel) as lwIP's
  * address and port. A v4-mapped IPv6 address becomes the IPv4 address.
  */
+/*
+ * A link-local IPv6 address (or another scoped one) names its interface by
+ * the scope id: Linux's interface index, here lwIP's netif index (the
+ * loopback 1, the first device 2). Without one (0), bind and connect
+ * answer -EINVAL as Linux does, and a send (may_pick) takes the default
+ * interface, as Linux's route lookup takes the first with a link-local
+ * route. A scope id that names no interface: -ENODEV.
+ */
+static int addr_zone(ip6_addr_t *a6, uint32_t scope, bool may_pick)
+{
+	struct netif *n;
+
+	if (!ip6_addr_lacks_zone(a6, IP6_UNKNOWN))
+		return 0;
+	if (scope == 0 && !may_pick)
+		return -EINVAL;
+	LOCK_TCPIP_CORE();
+	n = scope == 0 ? netif_default : scope <= 255 ? netif_get_by_index((u8_t)scope) : NULL;
+	if (n)
+		ip6_addr_assign_zone(a6, IP6_UNKNOWN, n);
+	UNLOCK_TCPIP_CORE();
+	return n ? 0 : scope ? -ENODEV : -ENETUNREACH;
+}
+
 static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, ip_addr_t *ip,
-		   u16_t *port)
+		   u16_t *port, bool may_pick)
 {
 	uint16_t family;
 
@@ -207,7 +231,7 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 	if (family != SOCK_AF_INET6)
 		return -EAFNOSUPPORT;
 	{
-		uint32_t w[4];
+		uint32_t w[4], scope = 0;
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 		memcpy(w, a + 8, sizeof(w));
@@ -217,8 +241,10 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 		}
 		IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
 		ip6_addr_clear_zone(ip_2_ip6(ip));
+		if (len >= SIN6_LEN)
+			memcpy(&scope, a + 24, sizeof(scope));
+		return addr_zone(ip_2_ip6(ip), scope, may_pick);
 	}
-	return 0;
 }
 
 /* lwIP's address and port as the socket's family's sockaddr; its length. */
@@ -242,7 +268,10 @@ static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t 
 		a[18] = a[19] = 0xff; /* ::ffff:a.b.c.d */
 		memcpy(a + 20, &v4, sizeof(v4));
 	} else {
+		uint32_t scope = ip6_addr_has_zone(ip_2_ip6(ip)) ? ip6_addr_zone(ip_2_ip6(ip)) : 0;
+
 		memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
+		memcpy(a + 24, &scope, sizeof(scope)); /* sin6_scope_id */
 	}
 	return SIN6_LEN;
 }
@@ -548,7 +577,7 @@ static int64_t udp_send(struct inet_sock *is, struct socket_io *io)
 		return -EMSGSIZE;
 	if (is->shut_wr)
 		return -EPIPE;
-	if (io->addrlen && (rc = addr_in(is, io->addr, io->addrlen, &ip, &port)))
+	if (io->addrlen && (rc = addr_in(is, io->addr, io->addrlen, &ip, &port, true)))
 		return rc;
 	if (!io->addrlen && !is->connected)
 		return -EDESTADDRREQ;
@@ -587,7 +616,7 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 	u16_t port;
 	int rc;
 
-	if ((rc = addr_in(is, addr, len, &ip, &port)))
+	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
 	return lwip_errno(netconn_bind(is->conn, &ip, port));
 }
@@ -653,7 +682,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			is->connected = false;
 			return lwip_errno(netconn_disconnect(is->conn));
 		}
-		if ((rc = addr_in(is, addr, len, &ip, &port)))
+		if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 			return rc;
 		if ((rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0)
 			is->connected = true;
@@ -671,7 +700,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		s->error = 0;
 		return rc;
 	}
-	if ((rc = addr_in(is, addr, len, &ip, &port)))
+	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {

@@ -241,6 +241,21 @@ static void ipv6_and_epoll(void)
 	close(v);
 }
 
+/* A link-local address names no interface by itself: Linux wants the
+ * scope id (sin6_scope_id) for bind and connect. */
+static void link_local_without_scope(void)
+{
+	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	int u = socket(AF_INET6, SOCK_DGRAM, 0), t = socket(AF_INET6, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr);
+	show("udp6 connect to fe80::1 without a scope id", connect(u, (struct sockaddr *)&ll, sizeof(ll)));
+	show("tcp6 connect to fe80::1 without a scope id", connect(t, (struct sockaddr *)&ll, sizeof(ll)));
+	show("udp6 bind to fe80::1 without a scope id", bind(u, (struct sockaddr *)&ll, sizeof(ll)));
+	close(u);
+	close(t);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -259,6 +274,7 @@ static void errors(void)
 	show("socketpair(AF_INET)", socketpair(AF_INET, SOCK_STREAM, 0, (int[2]){ 0 }));
 	show("socket(AF_INET, stream, udp)", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
 	close(c);
+	link_local_without_scope();
 }
 
 /*
