@@ -165,6 +165,44 @@ static void rx_give(void)
 }
 
 /*
+ * Takes the next used receive buffer: checks it, hands its frame on (from
+ * the interrupt handler to netdev_receive_irq, else to deliver) and gives
+ * the buffer back. 0: one taken; -EAGAIN: none used; -EIO: the device
+ * broke a rule, said in err. The handler's loop and the thread's share it.
+ */
+static int take_frame(bool in_handler, char *err, size_t size)
+{
+	struct net_buf *b;
+	uint32_t used_len;
+	size_t frame_len;
+	void *cookie;
+	int rc = virtqueue_get_used(&net.rx, &cookie, &used_len);
+
+	if (rc == -EIO)
+		fmt_snprintf(err, size, "broke the receive queue's protocol (an unknown buffer, "
+			     "or a length over it)");
+	if (rc)
+		return rc;
+	b = cookie;
+	if (!rx_buf_valid(b)) {
+		fmt_snprintf(err, size, "returned a receive buffer the driver does not know");
+		return -EIO;
+	}
+	if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len, err, size))
+		return -EIO;
+	__atomic_fetch_add(&net.stats.rx_frames, 1, __ATOMIC_RELAXED);
+	if (in_handler)
+		netdev_receive_irq(&net.netdev, b->data + VIRTIO_NET_HDR_SIZE, frame_len);
+	else
+		deliver(b->data + VIRTIO_NET_HDR_SIZE, frame_len);
+	if (post_rx(b)) {
+		fmt_snprintf(err, size, "left no room for a receive buffer it gave back");
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
  * In the interrupt handler: takes received frames while the stack has
  * pbufs made ahead for them (netdev_receive_irq: a frame for a socket's
  * net channel wakes its reader from here), gives each buffer back, then
@@ -177,44 +215,16 @@ static bool receive_in_interrupt(void)
 {
 	do {
 		unsigned reposted = 0;
-		uint32_t used_len;
-		void *cookie;
 		int rc = 0;
 
 		virtqueue_disable_interrupts(&net.rx);
 		while (netdev_receive_ready(&net.netdev) &&
-		       (rc = virtqueue_get_used(&net.rx, &cookie, &used_len)) == 0) {
-			struct net_buf *b = cookie;
-			size_t frame_len;
-
-			if (!rx_buf_valid(b)) {
-				fmt_snprintf(net.irq_err, sizeof(net.irq_err), "returned a receive "
-					     "buffer the driver does not know");
-				rc = -EIO;
-			} else if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len,
-						       net.irq_err, sizeof(net.irq_err))) {
-				rc = -EIO;
-			} else {
-				__atomic_fetch_add(&net.stats.rx_frames, 1, __ATOMIC_RELAXED);
-				netdev_receive_irq(&net.netdev, b->data + VIRTIO_NET_HDR_SIZE,
-						   frame_len);
-				if (post_rx(b)) {
-					fmt_snprintf(net.irq_err, sizeof(net.irq_err), "left no room "
-						     "for a receive buffer it gave back");
-					rc = -EIO;
-				}
-			}
-			if (rc)
-				break;
+		       (rc = take_frame(true, net.irq_err, sizeof(net.irq_err))) == 0)
 			reposted++;
-		}
 		if (reposted)
 			net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
 		virtqueue_enable_interrupts(&net.rx);
 		if (rc == -EIO) {
-			if (net.irq_err[0] == '\0')
-				fmt_snprintf(net.irq_err, sizeof(net.irq_err), "broke the receive "
-					     "queue's protocol (an unknown buffer, or a length over it)");
 			__atomic_store_n(&net.irq_broke, true, __ATOMIC_RELEASE);
 			return false;
 		}
@@ -243,42 +253,19 @@ static void receive(void)
 	netdev_receive_thread(&net.netdev);
 	do {
 		unsigned reposted = 0;
-		uint32_t used_len;
-		void *cookie;
 		int rc;
 
 		virtqueue_disable_interrupts(&net.rx);
-		while ((rc = virtqueue_get_used(&net.rx, &cookie, &used_len)) == 0) {
-			struct net_buf *b = cookie;
-			size_t frame_len;
-
-			if (!rx_buf_valid(b)) {
-				fail("returned a receive buffer the driver does not know");
-				goto out;
-			}
-			if (virtio_net_rx_check(used_len, VIRTIO_NET_RX_BUF_SIZE, &frame_len, err,
-						sizeof(err))) {
-				fail(err);
-				goto out;
-			}
-			__atomic_fetch_add(&net.stats.rx_frames, 1, __ATOMIC_RELAXED);
-			deliver(b->data + VIRTIO_NET_HDR_SIZE, frame_len);
-			if (post_rx(b)) {
-				fail("left no room for a receive buffer it gave back");
-				goto out;
-			}
+		while ((rc = take_frame(false, err, sizeof(err))) == 0)
 			reposted++;
-		}
 		if (rc == -EIO) {
-			fail("broke the receive queue's protocol (an unknown buffer, or a length "
-			     "over it)");
-			goto out;
+			fail(err);
+			break;
 		}
 		if (reposted)
 			net.dev->ops->notify(net.dev, &net.rx, RX_QUEUE);
 		virtqueue_enable_interrupts(&net.rx);
 	} while (virtqueue_has_used(&net.rx));
-out:
 	rx_give();
 }
 
