@@ -174,58 +174,69 @@ static inline bool canary_intact(const struct halloc *h, uintptr_t block, size_t
 }
 
 /*
- * Zeroes a freed slot (len a multiple of 16) with inline stores, eight
- * words a step, then two: the kernel's memset is a call and rep stos,
- * which TCG emulates one word at a time (a 1 KiB slot: 160 steps, here
- * 20). On the host the compiler makes the loops a memset call again.
+ * Zeroes a freed slot (len a multiple of 16) with inline stores: 32 words
+ * a loop step, then 8, then 2. The kernel's memset is a call and rep
+ * stos, which TCG emulates one word at a time, each step a pass through
+ * the translated block's entry; a loop step of 32 stores is one block
+ * with its exit and entry paid once per 256 bytes (a 4112-byte slot: 17
+ * loop steps, where 8 stores a step took 65). Small slots take the 8-
+ * and 2-word steps. On the host the compiler makes the loops a memset
+ * call again.
  */
 static inline __attribute__((always_inline)) void zero_slot(uintptr_t p, size_t len)
 {
-	uint64_t *w = (uint64_t *)p;
-	size_t n = len / 8, i = 0;
+	uint64_t *w = (uint64_t *)p, *end = w + len / 8;
 
-	for (; i + 8 <= n; i += 8) {
-		w[i] = 0;
-		w[i + 1] = 0;
-		w[i + 2] = 0;
-		w[i + 3] = 0;
-		w[i + 4] = 0;
-		w[i + 5] = 0;
-		w[i + 6] = 0;
-		w[i + 7] = 0;
+	for (; w + 32 <= end; w += 32) {
+#pragma clang loop unroll(full)
+		for (int k = 0; k < 32; k++)
+			w[k] = 0;
 	}
-	for (; i < n; i += 2) {
-		w[i] = 0;
-		w[i + 1] = 0;
+	for (; w + 8 <= end; w += 8) {
+#pragma clang loop unroll(full)
+		for (int k = 0; k < 8; k++)
+			w[k] = 0;
+	}
+	for (; w < end; w += 2) {
+		w[0] = 0;
+		w[1] = 0;
 	}
 }
 
 /*
  * The first nonzero byte in [p, p+len) (len a multiple of 8), or 0. The
- * common case, all zero, ORs the words together, eight per loop step:
- * under TCG (no SIMD in the kernel) every instruction is emulated, and
- * the loop's own three per step were a third of the check's cost. The
- * rest (a slot is a multiple of 16 bytes: most small slots are all rest)
- * goes two words a step, not vectorised: on the host the compiler's
- * vector loop and its set-up cost a 32-byte slot more instructions than
- * its whole check.
+ * common case, all zero, ORs the words together, 32 per loop step, then
+ * 8, then 2 (as zero_slot, and for the same reason: under TCG, with no
+ * SIMD in the kernel, every instruction is emulated and each loop step
+ * enters a translated block again). Not vectorised as a loop: on the
+ * host the compiler's vector loop and its set-up cost a 32-byte slot
+ * more instructions than its whole check.
  */
 static inline uintptr_t first_nonzero(uintptr_t p, size_t len)
 {
-	const uint64_t *w = (const uint64_t *)p;
-	size_t n = len / 8, i = 0;
+	const uint64_t *w = (const uint64_t *)p, *end = w + len / 8;
 	uint64_t any = 0;
 
-	for (; i + 8 <= n; i += 8)
-		any |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
-		       w[i + 7];
 #pragma clang loop vectorize(disable) interleave(disable)
-	for (; i + 2 <= n; i += 2)
-		any |= w[i] | w[i + 1];
-	if (i < n)
-		any |= w[i];
+	for (; w + 32 <= end; w += 32) {
+#pragma clang loop unroll(full)
+		for (int k = 0; k < 32; k++)
+			any |= w[k];
+	}
+#pragma clang loop vectorize(disable) interleave(disable)
+	for (; w + 8 <= end; w += 8) {
+#pragma clang loop unroll(full)
+		for (int k = 0; k < 8; k++)
+			any |= w[k];
+	}
+#pragma clang loop vectorize(disable) interleave(disable)
+	for (; w + 2 <= end; w += 2)
+		any |= w[0] | w[1];
+	if (w < end)
+		any |= w[0];
 	if (!any)
 		return 0;
+	w = (const uint64_t *)p;
 	for (size_t i = 0; i < len / 8; i++) {
 		if (w[i]) {
 			const uint8_t *b = (const uint8_t *)&w[i];

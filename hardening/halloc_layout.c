@@ -15,12 +15,16 @@
  * Slot sizes of the small areas: four classes per doubling, so a block
  * wastes at most a quarter of its slot. Each slot carries the block and an
  * 8-byte canary, so a request may use a slot's size less HALLOC_CANARY.
+ * Two more fit the powers of two that programs ask for most, 1 KiB and
+ * 4 KiB, with their canary: a slot is zeroed whole when freed and read
+ * whole when handed out again, so a 1024-byte request in a 1280-byte
+ * slot (4096 in 5120) made both passes a quarter longer than needed.
  */
 static const uint16_t slot_sizes[HALLOC_SMALL_CLASSES] = {
 	16, 32, 48, 64, 80, 96, 112, 128,
 	160, 192, 224, 256, 320, 384, 448, 512,
-	640, 768, 896, 1024, 1280, 1536, 1792, 2048,
-	2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
+	640, 768, 896, 1024, 1040, 1280, 1536, 1792, 2048,
+	2560, 3072, 3584, 4096, 4112, 5120, 6144, 7168, 8192,
 	10240, 12288, 14336, 16384,
 };
 

@@ -21,7 +21,7 @@
 
 #define HALLOC_PAGE          4096u
 #define HALLOC_ZONES         64    /* zone 0: metadata; 1..63: areas */
-#define HALLOC_SMALL_CLASSES 36    /* 16 B ... 16 KiB slots */
+#define HALLOC_SMALL_CLASSES 38    /* 16 B ... 16 KiB slots */
 #define HALLOC_MAX_SMALL     16376u /* the largest request a slab serves */
 #define HALLOC_CANARY        8u     /* bytes of canary after a small block */
 #define HALLOC_QUARANTINE    256    /* freed small blocks held back */
