@@ -199,7 +199,9 @@ static void slab_emptied(struct halloc *h, struct halloc_area *a, uint32_t cell)
  * A random free slot of a slab with one: the first free slot at or after a
  * random start, wrapping (a word of the free bitmap at a time).
  */
-static uint32_t pick_slot(struct halloc *h, struct halloc_area *a, struct slab_meta *m)
+static inline __attribute__((always_inline)) uint32_t pick_slot(struct halloc *h,
+								  struct halloc_area *a,
+								  struct slab_meta *m)
 {
 	/* A multiply, not a division: the bias is below 2^-55. */
 	uint32_t start = (uint32_t)(((unsigned __int128)random64(h) * a->nslots) >> 64);
@@ -279,8 +281,12 @@ uint32_t halloc_slots_take(struct halloc *h, int area, uint64_t *keys, uint32_t 
 	return n;
 }
 
-/* A quarantined or cached slot becomes free (it is checked when handed out again). */
-void halloc_slot_release(struct halloc *h, uint64_t key)
+/*
+ * A quarantined or cached slot becomes free (it is checked when handed
+ * out again). Inline where the quarantine lets one go, once per free: a
+ * call and its return are two lookups of a translated block under TCG.
+ */
+static inline __attribute__((always_inline)) void slot_release(struct halloc *h, uint64_t key)
 {
 	struct halloc_area *a = &h->areas[key >> 48];
 	uint32_t cell = (uint32_t)key, slot = (uint32_t)(key >> 32) & 0xffff;
@@ -294,6 +300,11 @@ void halloc_slot_release(struct halloc *h, uint64_t key)
 		slab_emptied(h, a, cell);
 }
 
+void halloc_slot_release(struct halloc *h, uint64_t key)
+{
+	slot_release(h, key);
+}
+
 static void quarantine_small(struct halloc *h, uint64_t key)
 {
 	if (h->nquarantine < HALLOC_QUARANTINE) {
@@ -303,7 +314,7 @@ static void quarantine_small(struct halloc *h, uint64_t key)
 		uint64_t old = h->quarantine[victim];
 
 		h->quarantine[victim] = key;
-		halloc_slot_release(h, old);
+		slot_release(h, old);
 	}
 }
 
