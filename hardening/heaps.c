@@ -39,6 +39,7 @@
 #include <carapace/sched.h>
 #include <carapace/shrinker.h>
 #include <carapace/spinlock.h>
+#include <carapace/thread.h>
 #include <carapace/tlb.h>
 
 /*
@@ -248,6 +249,42 @@ static void heap_cache_put(void *ctx, uint64_t saved)
 	irq_restore(saved);
 }
 
+/*
+ * The app-heap's caches are per thread, not per CPU: no interrupt
+ * handler calls malloc (signals are delivered when a system call
+ * returns, and the cache path makes none), so a thread's own cache needs
+ * neither interrupts nor preemption off (the host harnesses' caches are
+ * per thread too). Interrupts off and on again, an sti, ends a
+ * translated block under TCG and makes the next one a single
+ * instruction: twice per malloc/free pair. Made on the thread's first
+ * malloc, given back when the thread is freed (app_heap_thread_gone).
+ */
+static struct halloc_cache *app_cache_get(void *ctx, uint64_t *saved)
+{
+	struct thread_public *tp = thread_public(this_cpu_current());
+
+	(void)ctx;
+	*saved = 0;
+	if (!tp->app_heap_cache)
+		tp->app_heap_cache = kcalloc(1, sizeof(*tp->app_heap_cache));
+	return tp->app_heap_cache;
+}
+
+static void app_cache_put(void *ctx, uint64_t saved)
+{
+	(void)ctx;
+	(void)saved;
+}
+
+void app_heap_thread_gone(struct thread_public *tp)
+{
+	if (!tp->app_heap_cache)
+		return;
+	halloc_cache_flush(&app.h, tp->app_heap_cache);
+	kfree(tp->app_heap_cache);
+	tp->app_heap_cache = NULL;
+}
+
 /* One line, the backtrace from here (through malloc or kfree to the caller), then off. */
 static void heap_report(void *ctx, const struct halloc_report *r)
 {
@@ -299,7 +336,7 @@ static const struct halloc_backend app_backend = {
 	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,
-	.cache_get = heap_cache_get, .cache_put = heap_cache_put, .ctx = &app,
+	.cache_get = app_cache_get, .cache_put = app_cache_put, .ctx = &app,
 };
 static const struct halloc_backend kernel_backend = {
 	.map = kernel_map, .unmap = kernel_unmap, .unmap_many = kernel_unmap_many,

@@ -42,6 +42,7 @@ enum thread_state {
 #define JOIN_REAPABLE  3
 
 struct thread {
+	struct thread_public pub;   /* first: thread_public() (carapace/thread.h) */
 	uint64_t saved_rsp;         /* arch_switch saves the stack pointer here */
 	/*
 	 * The return address arch_switch left at saved_rsp + SWITCH_RET_OFFSET,

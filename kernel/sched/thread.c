@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/app_heap.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
@@ -181,8 +182,11 @@ void thread_free(struct thread *t)
 	if (t->syscall_stack_top)
 		memory_free_stack(t->syscall_stack_top);
 	kfree(t->fpu_alloc);
+	app_heap_thread_gone(&t->pub);
 	spare_put(t);
 }
+
+_Static_assert(__builtin_offsetof(struct thread, pub) == 0, "thread_public() casts the thread");
 
 /*
  * The stacks every thread has besides its own: one for the interrupts taken

@@ -18,4 +18,11 @@ void app_heap_init(bool use_musl);
 /* The application's hardened heap, or NULL under heap=musl. */
 struct halloc *app_heap(void);
 
+struct thread_public;
+/*
+ * A thread is freed (kernel/sched/thread.c): its app-heap cache, if it
+ * has one, goes back to the heap (its slots and freed blocks) and is freed.
+ */
+void app_heap_thread_gone(struct thread_public *tp);
+
 #endif

@@ -15,6 +15,22 @@
 
 struct thread;
 
+/*
+ * The part of a thread that other subsystems keep in it and reach
+ * without a call (struct thread, private to kernel/sched, begins with
+ * it): on the path of every malloc, a call and its return cost two
+ * lookups of a translated block under TCG.
+ */
+struct thread_public {
+	/* hardening/heaps.c: this thread's cache of the app-heap, or NULL */
+	struct halloc_cache *app_heap_cache;
+};
+
+static inline struct thread_public *thread_public(struct thread *t)
+{
+	return (struct thread_public *)(void *)t;
+}
+
 #define THREAD_NAME_MAX      32
 #define THREAD_STACK_DEFAULT (64 * 1024)
 #define THREAD_ANY_CPU       (-1)
