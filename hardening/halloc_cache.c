@@ -32,13 +32,20 @@ static uint32_t refill_count(const struct halloc_area *a)
 	return n < 2 ? 2 : n > HALLOC_MAGAZINE ? HALLOC_MAGAZINE : n;
 }
 
+/* The cache given back (a backend whose cache stays its caller's has nothing to undo). */
+static inline __attribute__((always_inline)) void cache_leave(struct halloc *h, uint64_t saved)
+{
+	if (h->be->cache_put)
+		h->be->cache_put(h->be->ctx, saved);
+}
+
 static inline __attribute__((always_inline)) struct halloc_cache *cache_enter(struct halloc *h, uint64_t *saved)
 {
 	struct halloc_cache *c = h->be->cache_get(h->be->ctx, saved);
 
 	if (c && c->heap != h) {
 		if (c->heap) { /* another heap's: not for this one */
-			h->be->cache_put(h->be->ctx, *saved);
+			cache_leave(h, *saved);
 			return NULL;
 		}
 		c->heap = h;
@@ -115,7 +122,7 @@ void *halloc_cache_malloc(struct halloc *h, size_t size)
 	c->blocks++;
 	c->requested += (int64_t)size;
 out:
-	h->be->cache_put(h->be->ctx, saved);
+	cache_leave(h, saved);
 	return (void *)p;
 }
 
@@ -158,7 +165,7 @@ void halloc_cache_free(struct halloc *h, uintptr_t p)
 		drain(h, c);
 		h->be->unlock(h->be->ctx);
 	}
-	h->be->cache_put(h->be->ctx, saved);
+	cache_leave(h, saved);
 	return;
 locked:
 	halloc_free_locked(h, (void *)p);

@@ -270,12 +270,6 @@ static struct halloc_cache *app_cache_get(void *ctx, uint64_t *saved)
 	return tp->app_heap_cache;
 }
 
-static void app_cache_put(void *ctx, uint64_t saved)
-{
-	(void)ctx;
-	(void)saved;
-}
-
 void app_heap_thread_gone(struct thread_public *tp)
 {
 	if (!tp->app_heap_cache)
@@ -336,7 +330,7 @@ static const struct halloc_backend app_backend = {
 	.random = heap_random,
 	.layout_random = heap_layout_random,
 	.lock = heap_lock, .unlock = heap_unlock, .report = heap_report,
-	.cache_get = app_cache_get, .cache_put = app_cache_put, .ctx = &app,
+	.cache_get = app_cache_get, .ctx = &app, /* no cache_put: nothing to undo */
 };
 static const struct halloc_backend kernel_backend = {
 	.map = kernel_map, .unmap = kernel_unmap, .unmap_many = kernel_unmap_many,

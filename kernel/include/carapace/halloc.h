@@ -133,7 +133,9 @@ struct halloc_backend {
 	 * Optional (NULL: every operation takes the lock). The cache of the
 	 * caller's CPU (kernel) or thread (host), kept the caller's (in the
 	 * kernel: interrupts off, saved in *saved) until cache_put; NULL:
-	 * none now (the operation takes the lock).
+	 * none now (the operation takes the lock). cache_put may be NULL
+	 * when there is nothing to undo (a cache per thread): under TCG an
+	 * indirect call and its return are two lookups of a translated block.
 	 */
 	struct halloc_cache *(*cache_get)(void *ctx, uint64_t *saved);
 	void (*cache_put)(void *ctx, uint64_t saved);
