@@ -305,7 +305,7 @@ void halloc_slot_release(struct halloc *h, uint64_t key)
 	slot_release(h, key);
 }
 
-static void quarantine_small(struct halloc *h, uint64_t key)
+static inline __attribute__((always_inline)) void quarantine_small(struct halloc *h, uint64_t key)
 {
 	if (h->nquarantine < HALLOC_QUARANTINE) {
 		h->quarantine[h->nquarantine++] = key;
