@@ -32,20 +32,30 @@ static uint32_t refill_count(const struct halloc_area *a)
 	return n < 2 ? 2 : n > HALLOC_MAGAZINE ? HALLOC_MAGAZINE : n;
 }
 
-/* The cache given back (a backend whose cache stays its caller's has nothing to undo). */
-static inline __attribute__((always_inline)) void cache_leave(struct halloc *h, uint64_t saved)
+/*
+ * The cache given back (own: the caller's, given; a backend whose cache
+ * stays its caller's has nothing to undo either).
+ */
+static inline __attribute__((always_inline)) void cache_leave(struct halloc *h,
+							      struct halloc_cache *own,
+							      uint64_t saved)
 {
-	if (h->be->cache_put)
+	if (!own && h->be->cache_put)
 		h->be->cache_put(h->be->ctx, saved);
 }
 
-static inline __attribute__((always_inline)) struct halloc_cache *cache_enter(struct halloc *h, uint64_t *saved)
+/* The cache to use: own if given (the caller's), else the backend's; NULL: none. */
+static inline __attribute__((always_inline)) struct halloc_cache *
+cache_enter(struct halloc *h, struct halloc_cache *own, uint64_t *saved)
 {
-	struct halloc_cache *c = h->be->cache_get(h->be->ctx, saved);
+	struct halloc_cache *c = own;
 
+	*saved = 0;
+	if (!c)
+		c = h->be->cache_get(h->be->ctx, saved);
 	if (c && c->heap != h) {
 		if (c->heap) { /* another heap's: not for this one */
-			cache_leave(h, *saved);
+			cache_leave(h, own, *saved);
 			return NULL;
 		}
 		c->heap = h;
@@ -83,7 +93,9 @@ static bool refill(struct halloc *h, struct halloc_cache *c, int area)
 	return mag->n > 0;
 }
 
-void *halloc_cache_malloc(struct halloc *h, size_t size)
+static inline __attribute__((always_inline)) void *cache_malloc(struct halloc *h,
+								  struct halloc_cache *own,
+								  size_t size)
 {
 	int area = h->class_of[(size + HALLOC_CANARY + 15) / 16];
 	struct halloc_area *a = &h->areas[area];
@@ -93,7 +105,7 @@ void *halloc_cache_malloc(struct halloc *h, size_t size)
 	uint32_t cell, slot;
 	uintptr_t p, bad;
 
-	if (!(c = cache_enter(h, &saved)))
+	if (!(c = cache_enter(h, own, &saved)))
 		return halloc_malloc_locked(h, size);
 	if (!c->mag[area].n && !refill(h, c, area)) {
 		p = 0;
@@ -122,11 +134,24 @@ void *halloc_cache_malloc(struct halloc *h, size_t size)
 	c->blocks++;
 	c->requested += (int64_t)size;
 out:
-	cache_leave(h, saved);
+	cache_leave(h, own, saved);
 	return (void *)p;
 }
 
-void halloc_cache_free(struct halloc *h, uintptr_t p)
+void *halloc_cache_malloc(struct halloc *h, size_t size)
+{
+	return cache_malloc(h, NULL, size);
+}
+
+void *halloc_malloc_cached(struct halloc *h, struct halloc_cache *c, size_t size)
+{
+	if (size > HALLOC_MAX_SMALL)
+		return halloc_malloc_locked(h, size);
+	return cache_malloc(h, c, size);
+}
+
+static inline __attribute__((always_inline)) void cache_free(struct halloc *h,
+							     struct halloc_cache *own, uintptr_t p)
 {
 	struct halloc_where w;
 	struct halloc_area *a;
@@ -151,7 +176,7 @@ void halloc_cache_free(struct halloc *h, uintptr_t p)
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		goto locked;
 	size = slab_sizes(m, a->nslots)[slot];
-	if (!canary_intact(h, p, size) || !(c = cache_enter(h, &saved))) {
+	if (!canary_intact(h, p, size) || !(c = cache_enter(h, own, &saved))) {
 		__atomic_store_n(&slab_states(m)[slot], SLOT_USED, __ATOMIC_RELAXED);
 		goto locked; /* the locked path reports it, or frees it */
 	}
@@ -165,10 +190,21 @@ void halloc_cache_free(struct halloc *h, uintptr_t p)
 		drain(h, c);
 		h->be->unlock(h->be->ctx);
 	}
-	cache_leave(h, saved);
+	cache_leave(h, own, saved);
 	return;
 locked:
 	halloc_free_locked(h, (void *)p);
+}
+
+void halloc_cache_free(struct halloc *h, uintptr_t p)
+{
+	cache_free(h, NULL, p);
+}
+
+void halloc_free_cached(struct halloc *h, struct halloc_cache *c, void *ptr)
+{
+	if (ptr)
+		cache_free(h, c, (uintptr_t)ptr);
 }
 
 void halloc_cache_flush(struct halloc *h, struct halloc_cache *c)

@@ -59,12 +59,21 @@ static void reclaim_for(size_t size)
 	shrinker_before_alloc(size);
 }
 
+/*
+ * The thread's own cache, when it has one, is read here (a load) and
+ * handed to the heap: the heap would ask its backend for it with an
+ * indirect call.
+ */
 void *malloc(size_t size)
 {
 	struct halloc *h = app_heap();
+	struct halloc_cache *c;
 
 	reclaim_for(size);
-	return h ? nomem(halloc_malloc(h, size)) : __libc_malloc_impl(size);
+	if (!h)
+		return __libc_malloc_impl(size);
+	c = app_heap_thread_cache();
+	return nomem(c ? halloc_malloc_cached(h, c, size) : halloc_malloc(h, size));
 }
 
 void *calloc(size_t nmemb, size_t size)
@@ -89,11 +98,14 @@ void *realloc(void *ptr, size_t size)
 void free(void *ptr)
 {
 	struct halloc *h = app_heap();
+	struct halloc_cache *c;
 
-	if (h)
-		halloc_free(h, ptr);
-	else
+	if (!h)
 		__libc_free(ptr);
+	else if ((c = app_heap_thread_cache()))
+		halloc_free_cached(h, c, ptr);
+	else
+		halloc_free(h, ptr);
 }
 
 void *aligned_alloc(size_t align, size_t size)

@@ -315,6 +315,43 @@ static void test_write_after_free(void **state)
 	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)p + 5);
 }
 
+/*
+ * halloc_malloc_cached and halloc_free_cached, with a cache the caller
+ * owns (the app-heap's per-thread cache, read by libc/malloc.c): the same
+ * checks as through a backend's cache or the lock.
+ */
+static void test_given_cache(void **state)
+{
+	struct halloc_cache own = { 0 };
+	char *p = halloc_malloc_cached(&heap, &own, 40), *q, *l;
+
+	(void)state;
+	assert_non_null(p);
+	assert_true(own.heap == &heap);
+	memset(p, 0x5a, 40);
+	halloc_free_cached(&heap, &own, p);
+	for (unsigned i = 0; i < 40 + HALLOC_CANARY; i++)
+		assert_int_equal(p[i], 0);
+	halloc_free_cached(&heap, &own, p);
+	expect_report(HALLOC_DOUBLE_FREE, (uintptr_t)p);
+	q = halloc_malloc_cached(&heap, &own, 24);
+	q[24] = 0;
+	halloc_free_cached(&heap, &own, q);
+	expect_report(HALLOC_HEAP_OVERFLOW, (uintptr_t)q + 24);
+	halloc_free_cached(&heap, &own, q + 8);
+	expect_report(HALLOC_INVALID_FREE, (uintptr_t)q + 8);
+	l = halloc_malloc_cached(&heap, &own, 100000); /* a large block: the locked path */
+	assert_non_null(l);
+	halloc_free_cached(&heap, &own, l);
+	halloc_free_cached(&heap, &own, NULL);
+	assert_int_equal(host.reports, 0);
+	p[5] = 'x';
+	for (int i = 0; i < 5000 && host.reports == 0; i++)
+		halloc_free_cached(&heap, &own, halloc_malloc_cached(&heap, &own, 40));
+	expect_report(HALLOC_USE_AFTER_FREE, (uintptr_t)p + 5);
+	halloc_cache_flush(&heap, &own);
+}
+
 /* A freed block is not handed out again until many frees later. */
 static void test_quarantine_and_random_slots(void **state)
 {
@@ -926,6 +963,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream,
 						setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_slots_stay_owned, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_given_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup_cached, teardown),
 	};
 

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 
 #include <carapace/halloc.h>
+#include <carapace/percpu.h>
+#include <carapace/thread.h>
 
 /*
  * Called once at boot, after memory_init: sets up the hardened heap and
@@ -18,7 +20,16 @@ void app_heap_init(bool use_musl);
 /* The application's hardened heap, or NULL under heap=musl. */
 struct halloc *app_heap(void);
 
-struct thread_public;
+/*
+ * The running thread's app-heap cache, or NULL before its first malloc
+ * (halloc_malloc makes it): for halloc_malloc_cached and
+ * halloc_free_cached (libc/malloc.c).
+ */
+static inline struct halloc_cache *app_heap_thread_cache(void)
+{
+	return thread_public(this_cpu_current())->app_heap_cache;
+}
+
 /*
  * A thread is freed (kernel/sched/thread.c): its app-heap cache, if it
  * has one, goes back to the heap (its slots and freed blocks) and is freed.

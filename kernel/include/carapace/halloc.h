@@ -253,6 +253,15 @@ size_t halloc_shrink(struct halloc *h, size_t wanted);
  * and empties it: for a thread that ends. Takes the heap's lock.
  */
 void halloc_cache_flush(struct halloc *h, struct halloc_cache *c);
+/*
+ * malloc and free through c, the caller's own cache (one that only this
+ * thread uses, as a backend's without cache_put hands out): what
+ * halloc_malloc and halloc_free do, without asking the backend for it
+ * (under TCG an indirect call and its return are two lookups of a
+ * translated block). What c cannot serve takes the locked path.
+ */
+void *halloc_malloc_cached(struct halloc *h, struct halloc_cache *c, size_t size);
+void halloc_free_cached(struct halloc *h, struct halloc_cache *c, void *ptr);
 /* The requested size of a live block (0 for NULL; an invalid pointer is reported). */
 size_t halloc_usable_size(struct halloc *h, const void *ptr);
 
