@@ -24,6 +24,7 @@ struct classifier_state {
 
 	uint64_t paths[CLASSIFY_PATH_COUNT];
 	uint64_t drops[CLASSIFY_DROP_COUNT];
+	uint64_t channel_drops[CHANNEL_DROP_COUNT];
 };
 
 extern struct classifier_state classifier;

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""UDP sockets on net channels (kernel/net/README.md, "Net channels"),
+both ways: channels on (the default) and netchannels=off. The guest runs
+tests/apps/udp_peer.c with verbose, reached through --net user --forward
+udp:PORT:7:
+
+1. 100 datagrams of 1 to 1,400 bytes from one host socket, each echo
+   checked (the first peeked, then read; a 1-byte peek says its whole
+   length);
+2. "connect": the guest connects its socket to that sender; another host
+   socket then sends 3 datagrams, which must not be delivered; 20 more
+   from the peer are echoed; "quit" ends the guest with status 0.
+
+The classifier's counters at exit must say where the datagrams went: with
+channels, every one of the socket's through its channel (path-channel),
+the stranger's dropped by the reader (channel-drop-udp-not-peer) and
+every channel closed (channels-open 0); with netchannels=off, none
+through a channel.
+
+Run: python3 tests/net/test_udp_channels.py -v (make the kernel and
+make apps-build first).
+"""
+
+import os
+import re
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import frames  # noqa: E402
+from test_tcp import free_tcp_port, LISTEN_TIMEOUT  # noqa: E402
+
+APP = os.path.join(frames.REPO, "build", "apps", "udp_peer.so")
+UNCONNECTED = 100
+CONNECTED = 20
+STRANGER = 3
+RUN_TIMEOUT = 240
+COUNTER = re.compile(r"^classifier: ([a-z-]+) (\d+)\s*$", re.M)
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def echo(sock, port, data):
+    sock.sendto(data, ("127.0.0.1", port))
+    got, _ = sock.recvfrom(4096)
+    if got != data:
+        raise AssertionError(f"echo of {len(data)} bytes: got {len(got)} bytes, {got[:20]!r}")
+
+
+class UdpChannels(unittest.TestCase):
+    def serve(self, mode):
+        if not os.path.exists(APP):
+            self.skipTest("no build/apps/udp_peer.so (make apps-build builds it)")
+        port = free_udp_port()
+        with frames.Guest(["--accel", "tcg", "--kernel-arg", "verbose", "--kernel-arg",
+                           f"netchannels={mode}", "--net", "user", "--forward",
+                           f"udp:{port}:7", APP, "7"],
+                          timeout=RUN_TIMEOUT + LISTEN_TIMEOUT) as guest:
+            deadline = time.monotonic() + LISTEN_TIMEOUT
+            while "udp_peer: bound to port 7" not in guest.output:
+                self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
+                self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
+                time.sleep(0.1)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+                a.settimeout(60)
+                for i in range(UNCONNECTED):
+                    size = 1 + (i * 379) % 1400
+                    echo(a, port, bytes((i + k) % 251 for k in range(max(size, 2))))
+                a.sendto(b"connect", ("127.0.0.1", port))
+                self.assertEqual(a.recvfrom(64)[0], b"connected")
+                for i in range(STRANGER):
+                    b.sendto(b"stranger %d" % i, ("127.0.0.1", port))
+                time.sleep(1)
+                for i in range(CONNECTED):
+                    echo(a, port, b"peer %d " % i + b"y" * i * 50)
+                a.sendto(b"quit", ("127.0.0.1", port))
+            self.assertEqual(guest.wait(RUN_TIMEOUT), 0, guest.output[-3000:])
+        out = guest.output
+        self.assertIn("udp_peer: peek equal", out)
+        self.assertNotIn("MSG_TRUNC did not", out)
+        self.assertIn(f"udp_peer: echoed {UNCONNECTED} unconnected", out)
+        self.assertIn(f"udp_peer: echoed {CONNECTED} connected, 0 from strangers", out)
+        c = {name: int(value) for name, value in COUNTER.findall(out)}
+        self.assertIn("path-channel", c, f"no classifier counters:\n{out[-3000:]}")
+        print(f"\nnetchannels={mode}: frames {c['frames']}, path-channel {c['path-channel']}, "
+              f"path-stack {c['path-stack']}, not-peer {c['channel-drop-udp-not-peer']}",
+              file=sys.stderr)
+        self.assertEqual(c["channels-open"], 0, "a channel outlived its socket")
+        return c
+
+    def test_channels_on(self):
+        c = self.serve("on")
+        # Every datagram to the socket: the unconnected ones, "connect",
+        # the stranger's, the peer's and "quit".
+        self.assertGreaterEqual(c["path-channel"], UNCONNECTED + STRANGER + CONNECTED + 2, c)
+        self.assertEqual(c["channel-drop-udp-not-peer"], STRANGER, c)
+        self.assertEqual(c["channel-drop-udp-bad-checksum"], 0, c)
+
+    def test_channels_off(self):
+        c = self.serve("off")
+        self.assertEqual(c["path-channel"], 0, c)
+        self.assertGreater(c["path-stack"], UNCONNECTED + CONNECTED, c)
+
+
+if __name__ == "__main__":
+    unittest.main()
