@@ -626,8 +626,7 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	if (!is->conn->pcb.udp)
 		err = ERR_CONN;
 	else if (!io->addrlen || ip_addr_isany_val(ip) || IP_IS_ANY_TYPE_VAL(ip))
-		err = is->connected || !io->addrlen ? udp_send(is->conn->pcb.udp, p)
-						    : udp_sendto(is->conn->pcb.udp, p, &ip, port);
+		err = udp_send(is->conn->pcb.udp, p);
 	else
 		err = udp_sendto(is->conn->pcb.udp, p, &ip, port);
 	UNLOCK_TCPIP_CORE();
