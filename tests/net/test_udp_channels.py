@@ -17,6 +17,11 @@ the stranger's dropped by the reader (channel-drop-udp-not-peer) and
 every channel closed (channels-open 0); with netchannels=off, none
 through a channel.
 
+And over a raw link (--net dgram, frames built here), both ways: a
+datagram whose UDP checksum is wrong is not delivered (with channels,
+the reader drops it: channel-drop-udp-bad-checksum 1), one without a
+checksum (0, which IPv4 allows) is.
+
 Run: python3 tests/net/test_udp_channels.py -v (make the kernel and
 make apps-build first).
 """
@@ -94,6 +99,63 @@ class UdpChannels(unittest.TestCase):
               file=sys.stderr)
         self.assertEqual(c["channels-open"], 0, "a channel outlived its socket")
         return c
+
+    def raw_frames(self, mode):
+        """The guest on a raw link (--net dgram, ip=): good datagrams are
+        echoed, one whose UDP checksum is wrong is not, one without a
+        checksum (0, allowed over IPv4) is; the classifier's counters."""
+        if not os.path.exists(APP):
+            self.skipTest("no build/apps/udp_peer.so (make apps-build builds it)")
+        guest_ip, host_ip, peer_mac, sport = "10.0.2.15", "10.0.2.2", frames.mac("52:54:00:aa:bb:cc"), 40002
+
+        def datagram(data, csum=True, corrupt=False):
+            udp = bytearray(frames.udp_datagram(host_ip, guest_ip, sport, 7, data))
+            if not csum:
+                udp[6:8] = b"\0\0"
+            if corrupt:
+                udp[-1] ^= 0x20  # after the sum: it no longer holds
+            return frames.ethernet(frames.QEMU_MAC, peer_mac, frames.ETH_IPV4,
+                                   frames.ipv4_packet(host_ip, guest_ip, frames.IP_UDP, bytes(udp)))
+
+        def echo_of(link, data):
+            frame, _ = link.recv_until(
+                lambda f: (frames.parse_udp(f) or (0,) * 5)[2:4] == (7, sport), 10)
+            return frame is not None and frames.parse_udp(frame)[4] == data
+
+        with frames.DgramLink() as link, frames.Guest(
+                ["--machine", "microvm", "--accel", "tcg", "--net", link.launcher_arg,
+                 "--kernel-arg", f"ip={guest_ip}/24", "--kernel-arg", f"gw={host_ip}",
+                 "--kernel-arg", "verbose", "--kernel-arg", f"netchannels={mode}", APP, "7"],
+                timeout=RUN_TIMEOUT) as guest:
+            if frames.arp_until_reply(link, peer_mac, host_ip, guest_ip, LISTEN_TIMEOUT) is None:
+                self.fail(f"no ARP reply:\n{guest.output}")
+            deadline = time.monotonic() + LISTEN_TIMEOUT
+            while "udp_peer: bound to port 7" not in guest.output:
+                self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
+                time.sleep(0.1)
+            link.send(datagram(b"first datagram"))
+            self.assertTrue(echo_of(link, b"first datagram"), guest.output)
+            link.send(datagram(b"a corrupted datagram", corrupt=True))
+            link.send(datagram(b"no checksum at all", csum=False))
+            self.assertTrue(echo_of(link, b"no checksum at all"), guest.output)
+            link.send(datagram(b"connect"))
+            self.assertTrue(echo_of(link, b"connected"), guest.output)
+            link.send(datagram(b"quit"))
+            self.assertEqual(guest.wait(RUN_TIMEOUT), 0, guest.output[-3000:])
+            out = guest.output
+        self.assertNotIn("corrupted", out)
+        self.assertIn("udp_peer: echoed 2 unconnected", out)
+        return {name: int(value) for name, value in COUNTER.findall(out)}
+
+    def test_raw_frames_on(self):
+        c = self.raw_frames("on")
+        self.assertEqual(c["channel-drop-udp-bad-checksum"], 1, c)
+        self.assertGreaterEqual(c["path-channel"], 5, c)
+
+    def test_raw_frames_off(self):
+        c = self.raw_frames("off")
+        self.assertEqual(c["channel-drop-udp-bad-checksum"], 0, c)
+        self.assertEqual(c["path-channel"], 0, c)
 
     def test_channels_on(self):
         c = self.serve("on")
