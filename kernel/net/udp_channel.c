@@ -25,6 +25,8 @@
 #include <carapace/memory.h>
 
 #include <lwip/api.h>
+#include <lwip/ip4.h>
+#include <lwip/ip6.h>
 #include <lwip/ip_addr.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
@@ -55,39 +57,70 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* The flow the classifier matches for pcb, or false when none can be
- * opened (unbound, or a loopback address: those frames never pass it). */
+/*
+ * The address a connected socket bound to the any address sends from, as
+ * Linux fills it in at connect: the routed interface's (IPv6: the source
+ * lwIP would pick). Under lwIP's core lock.
+ */
+static bool route_source(const ip_addr_t *remote, ip_addr_t *local)
+{
+	struct netif *n;
+	const ip_addr_t *src;
+
+	if (IP_IS_V4(remote)) {
+		n = ip4_route(ip_2_ip4(remote));
+		if (!n || ip4_addr_isany_val(*netif_ip4_addr(n)))
+			return false;
+		ip_addr_copy_from_ip4(*local, *netif_ip4_addr(n));
+		return true;
+	}
+	n = ip6_route(IP6_ADDR_ANY6, ip_2_ip6(remote));
+	if (!n || !(src = ip6_select_source_address(n, ip_2_ip6(remote))))
+		return false;
+	ip_addr_copy(*local, *src);
+	return true;
+}
+
+static void key_addr(uint8_t *to, const ip_addr_t *a)
+{
+	if (IP_IS_V4(a))
+		memcpy(to, &ip_2_ip4(a)->addr, 4);
+	else
+		memcpy(to, ip_2_ip6(a)->addr, 16);
+}
+
+/*
+ * The flow the classifier matches for pcb, or false when none can be
+ * opened (unbound, or a loopback address: those frames never pass it).
+ * Under lwIP's core lock.
+ */
 static bool udp_flow_of(const struct udp_pcb *pcb, struct flow_key *key)
 {
 	bool connected = (pcb->flags & UDP_FLAGS_CONNECTED) != 0;
-	bool local_any = ip_addr_isany(&pcb->local_ip);
-	const ip_addr_t *fam = connected ? &pcb->remote_ip : &pcb->local_ip;
+	ip_addr_t local = pcb->local_ip;
+	bool local_any = ip_addr_isany(&local);
 
 	memset(key, 0, sizeof(*key));
-	if (pcb->local_port == 0 || ip_addr_isloopback(&pcb->local_ip))
+	if (pcb->local_port == 0)
+		return false;
+	/* Connected: the exact flow, so that it wins over another socket's
+	 * bound to the port; without a route, the port's datagrams, of which
+	 * the reader keeps the peer's. */
+	if (connected && local_any && route_source(&pcb->remote_ip, &local))
+		local_any = false;
+	if (!local_any && (ip_addr_isloopback(&local) ||
+			   (connected && IP_IS_V4(&local) != IP_IS_V4(&pcb->remote_ip))))
 		return false;
 	key->protocol = FLOW_UDP;
 	key->local_port = pcb->local_port;
 	/* A dual-stack socket bound to :: (IP_ANY_TYPE) gets the IPv6 flow;
 	 * its IPv4 datagrams keep lwIP's path. */
-	key->family = IP_IS_V4(fam) ? FLOW_IPV4 : FLOW_IPV6;
-	if (!local_any) {
-		if (IP_IS_V4(&pcb->local_ip) != (key->family == FLOW_IPV4))
-			return false;
-		if (key->family == FLOW_IPV4)
-			memcpy(key->local_addr, &ip_2_ip4(&pcb->local_ip)->addr, 4);
-		else
-			memcpy(key->local_addr, ip_2_ip6(&pcb->local_ip)->addr, 16);
-	}
-	/* A connected socket bound to the any address has no exact flow (the
-	 * classifier needs the local address with a remote one): it takes the
-	 * port's datagrams and the reader keeps the peer's. */
+	key->family = IP_IS_V4(connected ? &pcb->remote_ip : &local) ? FLOW_IPV4 : FLOW_IPV6;
+	if (!local_any)
+		key_addr(key->local_addr, &local);
 	if (connected && !local_any) {
 		key->remote_port = pcb->remote_port;
-		if (key->family == FLOW_IPV4)
-			memcpy(key->remote_addr, &ip_2_ip4(&pcb->remote_ip)->addr, 4);
-		else
-			memcpy(key->remote_addr, ip_2_ip6(&pcb->remote_ip)->addr, 16);
+		key_addr(key->remote_addr, &pcb->remote_ip);
 	}
 	return true;
 }
