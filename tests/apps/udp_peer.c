@@ -12,7 +12,8 @@
  *    other sender must not be delivered; each is printed if one is).
  * 3. Prints what it saw and exits 0.
  *
- * Usage: udp_peer [PORT]
+ * Usage: udp_peer [PORT [6]]: with 6, an AF_INET6 socket bound to ::, which
+ * takes IPv4 too (IPV6_V6ONLY off).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +24,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Whether a and b are the same sender (address and port). */
+static int same_sender(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *x6 = (const void *)a, *y6 = (const void *)b;
+	const struct sockaddr_in *x4 = (const void *)a, *y4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return x4->sin_port == y4->sin_port && x4->sin_addr.s_addr == y4->sin_addr.s_addr;
+	return x6->sin6_port == y6->sin6_port && !memcmp(&x6->sin6_addr, &y6->sin6_addr, 16);
+}
+
 static int wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -32,15 +46,26 @@ static int wait_readable(int fd)
 
 int main(int argc, char **argv)
 {
-	int port = argc > 1 ? atoi(argv[1]) : 7, fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct sockaddr_in from, peeked;
-	socklen_t flen;
+	int port = argc > 1 ? atoi(argv[1]) : 7, v6 = argc > 2 && !strcmp(argv[2], "6");
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0), off = 0;
+	struct sockaddr_storage a, from, peeked;
+	struct sockaddr_in *a4 = (void *)&a;
+	struct sockaddr_in6 *a6 = (void *)&a;
+	socklen_t flen, alen = v6 ? sizeof(*a6) : sizeof(*a4);
 	char buf[2048], peek[2048];
 	long echoed = 0, strangers = 0;
 	int first = 1;
 
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	memset(&a, 0, sizeof(a));
+	if (v6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	} else {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+	}
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, alen)) {
 		perror("udp_peer: bind");
 		return 1;
 	}
@@ -64,7 +89,7 @@ int main(int argc, char **argv)
 			return 3;
 		if (first) {
 			printf("udp_peer: peek %s\n",
-			       memcmp(peek, buf, (size_t)n) == 0 && peeked.sin_port == from.sin_port
+			       memcmp(peek, buf, (size_t)n) == 0 && same_sender(&peeked, &from)
 				       ? "equal" : "differs");
 			first = 0;
 		}
@@ -89,7 +114,7 @@ int main(int argc, char **argv)
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&a, &flen);
 		if (n < 0)
 			return 6;
-		if (a.sin_port != from.sin_port || a.sin_addr.s_addr != from.sin_addr.s_addr) {
+		if (!same_sender(&a, &from)) {
 			printf("udp_peer: delivered from a stranger: %.*s\n", (int)n, buf);
 			strangers++;
 		}

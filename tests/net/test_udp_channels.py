@@ -22,6 +22,12 @@ datagram whose UDP checksum is wrong is not delivered (with channels,
 the reader drops it: channel-drop-udp-bad-checksum 1), one without a
 checksum (0, which IPv4 allows) is.
 
+And IPv6 (root, a tap of its own as tests/net/test_csum_offload.py makes;
+skipped otherwise): udp_peer's socket AF_INET6 bound to ::, 10 datagrams
+over IPv4 (lwIP's path) and 10 over IPv6 to the guest's link-local
+address echoed, then connected over IPv6, 20 more: every IPv6 datagram
+through the channel.
+
 Run: python3 tests/net/test_udp_channels.py -v (make the kernel and
 make apps-build first).
 """
@@ -36,6 +42,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import frames  # noqa: E402
 from test_tcp import free_tcp_port, LISTEN_TIMEOUT  # noqa: E402
+import test_csum_offload as tap_net  # noqa: E402
 
 APP = os.path.join(frames.REPO, "build", "apps", "udp_peer.so")
 UNCONNECTED = 100
@@ -156,6 +163,70 @@ class UdpChannels(unittest.TestCase):
         c = self.raw_frames("off")
         self.assertEqual(c["channel-drop-udp-bad-checksum"], 0, c)
         self.assertEqual(c["path-channel"], 0, c)
+
+    def test_tap_ipv6(self):
+        """IPv6 through the channel: the guest on a tap of its own (root),
+        udp_peer's socket AF_INET6 bound to :: (dual stack). The host
+        sends over IPv4 (lwIP's path: the key is IPv6's) and over IPv6 to
+        the guest's link-local address (the channel's), then connects
+        over IPv6; every echo checked."""
+        if not os.path.exists(APP):
+            self.skipTest("no build/apps/udp_peer.so (make apps-build builds it)")
+        if not tap_net.can_make_tap():
+            self.skipTest("needs root, /dev/net/tun and ip(8) for a tap device")
+        import tempfile
+        with tap_net.Tap() as tap, tempfile.TemporaryDirectory() as tmp:
+            wrapper = os.path.join(tmp, "qemu")
+            with open(wrapper, "w") as f:
+                f.write(tap_net.WRAPPER.format(tap=tap.name))
+            os.chmod(wrapper, 0o755)
+            os.environ["CARAPACE_QEMU"] = wrapper
+            try:
+                guest = frames.Guest(["--accel", "tcg", "--net", "user", "--kernel-arg",
+                                      "ip=%s/24" % tap_net.GUEST_IP, "--kernel-arg",
+                                      "gw=" + tap_net.HOST_IP, "--kernel-arg", "verbose",
+                                      APP, "7", "6"], timeout=RUN_TIMEOUT)
+            finally:
+                del os.environ["CARAPACE_QEMU"]
+            with guest:
+                deadline = time.monotonic() + LISTEN_TIMEOUT
+                while "udp_peer: bound to port 7" not in guest.output:
+                    self.assertIsNone(guest.proc.poll(), f"ended early:\n{guest.output}")
+                    self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
+                    time.sleep(0.1)
+                tap.wait_carrier()
+                time.sleep(2)  # the guest's link-local address past its DAD
+                v6 = (tap_net.guest_link_local(frames.QEMU_MAC) + "%" + tap.name, 7, 0,
+                      socket.if_nametoindex(tap.name))
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u4, \
+                        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as u6:
+                    u4.settimeout(20)
+                    u6.settimeout(20)
+                    for i in range(10):
+                        data = b"v4 %d " % i + b"x" * (i * 100)
+                        u4.sendto(data, (tap_net.GUEST_IP, 7))
+                        self.assertEqual(u4.recvfrom(4096)[0], data)
+                        data = b"v6 %d " % i + b"y" * (i * 130)
+                        u6.sendto(data, v6)
+                        got, sender = u6.recvfrom(4096)
+                        self.assertEqual(got, data)
+                        self.assertEqual(sender[1], 7)
+                    u6.sendto(b"connect", v6)
+                    self.assertEqual(u6.recvfrom(64)[0], b"connected")
+                    for i in range(CONNECTED):
+                        data = b"peer6 %d" % i
+                        u6.sendto(data, v6)
+                        self.assertEqual(u6.recvfrom(64)[0], data)
+                    u6.sendto(b"quit", v6)
+                self.assertEqual(guest.wait(RUN_TIMEOUT), 0, guest.output[-3000:])
+                out = guest.output
+        self.assertIn("udp_peer: echoed 20 unconnected", out)
+        self.assertIn(f"udp_peer: echoed {CONNECTED} connected, 0 from strangers", out)
+        c = {name: int(value) for name, value in COUNTER.findall(out)}
+        print(f"\ntap: frames {c['frames']}, path-channel {c['path-channel']}", file=sys.stderr)
+        # The IPv6 datagrams (10, "connect", the peer's, "quit"), not the IPv4 ones.
+        self.assertGreaterEqual(c["path-channel"], 10 + 1 + CONNECTED + 1, c)
+        self.assertEqual(c["channels-open"], 0, c)
 
     def test_channels_on(self):
         c = self.serve("on")
