@@ -309,7 +309,11 @@ bool netdev_receive_ready(struct netdev *dev)
 {
 	struct net_iface *iface = rx_iface(dev);
 
-	return iface && __atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) > 0;
+	/* And room to queue a frame for lwIP: a burst of frames for the stack
+	 * (40 datagrams sent at once) stays in the device's ring for the
+	 * worker once the queue is full, instead of being dropped here. */
+	return iface && __atomic_load_n(&iface->rx_pool_count, __ATOMIC_ACQUIRE) > 0 &&
+	       __atomic_load_n(&iface->rx_defer_count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL;
 }
 
 void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)

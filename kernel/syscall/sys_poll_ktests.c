@@ -99,7 +99,8 @@ static int ktest_sys_poll(void)
 	long rc;
 	struct helper h;
 
-	expect("pipe", sys_raw_syscall(SYS_pipe, (long)fds, 0, 0, 0, 0, 0), true);
+	rc = sys_raw_syscall(SYS_pipe, (long)fds, 0, 0, 0, 0, 0);
+	expect("pipe", rc, rc == 0);
 	h = (struct helper){ WRITE_PING, fds[1], 0 };
 	rc = with_helper(&h, SYS_read, fds[0], (long)buf, sizeof(buf), &ms);
 	expect("read sleeps until a write", rc, rc == 4 && ms >= DELAY_MS / 2);

@@ -20,6 +20,10 @@ memcached (build/apps/memcache/memcache.so, make apps-own) and, when
   through the shrinker API (the `reclaimed` statistic counts what the
   shrinker freed), the newest read back intact, and the server answers on.
 
+- Carapace's memcached over UDP (memcached's frame header): a burst of
+  40 requests answered each under its id, a reply of 5 datagrams
+  reassembled, bad datagrams survived, memaslap --udp with no miss.
+
 One guest per server (microvm, TCG), reached through --net user
 --forward. Run: python3 tests/net/test_memcache.py -v.
 """
@@ -87,10 +91,12 @@ class MemcacheGuest:
     """Boots APP with ARGS in a guest serving 11211 on a free host port;
     ready once it answers `version`."""
 
-    def __init__(self, app, args, memory=256):
+    def __init__(self, app, args, memory=256, udp=False):
         self.port = free_tcp_port()
+        udp_forward = ["--forward", f"udp:{self.port}:11211"] if udp else []
         self.guest = frames.Guest(["--accel", "tcg", "--memory", str(memory), "--net", "user",
-                                   "--forward", f"tcp:{self.port}:11211", app, *args], timeout=1200)
+                                   "--forward", f"tcp:{self.port}:11211", *udp_forward,
+                                   app, *args], timeout=1200)
         deadline = time.monotonic() + LISTEN_TIMEOUT * 3
         while not self.answers():
             if self.guest.proc.poll() is not None:
@@ -240,6 +246,109 @@ class OwnMemcacheUnderPressure(unittest.TestCase):
                   f"{int(st['reclaimed']) >> 20} MiB reclaimed by the shrinker", file=sys.stderr)
         finally:
             c.close()
+
+
+class OwnMemcacheUdp(unittest.TestCase):
+    """Carapace's memcached over UDP (memcached's frame header: request id,
+    sequence number, datagram count, reserved; replies of at most 1400
+    bytes), its requests read in batches (recvmmsg) and answered in
+    batches (sendmmsg)."""
+
+    PAYLOAD = 1400 - 8  # reply bytes per datagram
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(OWN):
+            raise unittest.SkipTest("no build/apps/memcache/memcache.so (make apps-own)")
+        cls.server = MemcacheGuest(OWN, ["-U", "11211"], udp=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def setUp(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(IO_TIMEOUT)
+        self.sock.connect(("127.0.0.1", self.server.port))
+
+    def tearDown(self):
+        self.sock.close()
+
+    @staticmethod
+    def frame(request_id, body):
+        return request_id.to_bytes(2, "big") + b"\0\0\0\1\0\0" + body
+
+    def replies(self, wanted):
+        """Reads until every request id in WANTED (id -> None) has all its
+        datagrams; returns id -> the reply's bytes, in sequence order."""
+        parts = {}
+        done = {}
+        while len(done) < len(wanted):
+            d = self.sock.recv(65536)
+            rid, seq, count = (int.from_bytes(d[i:i + 2], "big") for i in (0, 2, 4))
+            self.assertIn(rid, wanted, "a reply to no request")
+            self.assertEqual(d[6:8], b"\0\0")
+            self.assertLessEqual(len(d), 1400)
+            got = parts.setdefault(rid, {})
+            self.assertNotIn(seq, got, f"request {rid}: datagram {seq} twice")
+            got[seq] = (count, d[8:])
+            if len(got) == count:
+                self.assertTrue(all(c == count for c, _ in got.values()))
+                done[rid] = b"".join(got[i][1] for i in range(count))
+        return done
+
+    def test_set_and_get_in_one_batch(self):
+        # 40 requests sent back to back: the server reads them in batches
+        # of up to 16 and must answer each under its own id.
+        n = 40
+        for i in range(n):
+            self.sock.send(self.frame(i, b"set u:%d 0 0 %d\r\n%s\r\n" % (i, len(b"v%d" % i), b"v%d" % i)))
+        self.assertEqual(self.replies(dict.fromkeys(range(n))), dict.fromkeys(range(n), b"STORED\r\n"))
+        for i in range(n):
+            self.sock.send(self.frame(1000 + i, b"get u:%d\r\n" % i))
+        got = self.replies(dict.fromkeys(range(1000, 1000 + n)))
+        for i in range(n):
+            self.assertEqual(got[1000 + i], b"VALUE u:%d 0 %d\r\nv%d\r\nEND\r\n" % (i, len(b"v%d" % i), i))
+
+    def test_reply_over_many_datagrams(self):
+        # A value set over TCP, read over UDP: 5 datagrams, in order once sorted.
+        value = bytes(range(256)) * 24  # 6144 bytes
+        c = Connection(self.server.port)
+        try:
+            c.sock.sendall(b"set big 7 0 %d\r\n%s\r\n" % (len(value), value))
+            self.assertEqual(c.line(), b"STORED")
+        finally:
+            c.close()
+        self.sock.send(self.frame(0xbeef, b"get big\r\n"))
+        want = b"VALUE big 7 %d\r\n%s\r\nEND\r\n" % (len(value), value)
+        self.assertEqual(self.replies({0xbeef: None})[0xbeef], want)
+        self.assertEqual(-(-len(want) // self.PAYLOAD), 5)
+
+    def test_bad_datagrams_then_an_answer(self):
+        # Shorter than the frame header: ignored; a bad command: an error
+        # under its id; then the server answers on.
+        self.sock.send(b"abc")
+        self.sock.send(self.frame(7, b"bogus\r\n"))
+        self.sock.send(self.frame(8, b"version\r\n"))
+        got = self.replies({7: None, 8: None})
+        self.assertEqual(got[7], b"ERROR\r\n")
+        self.assertTrue(got[8].startswith(b"VERSION "), got[8])
+
+    def test_memaslap_udp(self):
+        if not MEMASLAP:
+            self.skipTest("memcaslap not installed (libmemcached-tools, scripts/setup)")
+        run = subprocess.run([MEMASLAP, "-s", f"127.0.0.1:{self.server.port}", "--udp",
+                              "-t", f"{MEMASLAP_SECONDS}s", "-T", "1", "-c", "16"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=MEMASLAP_SECONDS + 300)
+        out = run.stdout.decode(errors="replace")
+        tps = re.findall(r"TPS: (\d+)", out)
+        self.assertEqual(run.returncode, 0, out)
+        self.assertTrue(tps and int(tps[-1]) > 0, out)
+        self.assertNotRegex(out, r"(?i)error|failed to", out)
+        self.assertEqual(re.findall(r"get_misses: (\d+)", out), ["0"], out)
+        print(f"\nmemaslap --udp {MEMASLAP_SECONDS} s: {tps[-1]} operations per second",
+              file=sys.stderr)
 
 
 class DebianMemcached(Checks, unittest.TestCase):

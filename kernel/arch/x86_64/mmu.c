@@ -334,6 +334,46 @@ bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
 	return false;
 }
 
+size_t mmu_present_run(uint64_t root, uint64_t va, size_t max_pages, uint64_t bits)
+{
+	size_t run = 0;
+
+	va &= ~(uint64_t)(PAGE_SIZE - 1);
+	while (run < max_pages && CANONICAL(va) == va) {
+		uint64_t *table = table_at(root), e = 0;
+		int level;
+
+		/* Down to the entry that maps va: a 4 KiB page's table, or a large page. */
+		for (level = 3; level >= 0; level--) {
+			e = table[INDEX(va, level)];
+			if (!(e & PTE_P) || level == 0 || (e & PTE_PS))
+				break;
+			table = table_at(e);
+		}
+		if ((e & (bits | PTE_P)) != (bits | PTE_P))
+			return run;
+		if (level > 0) { /* a large page: all of its pages from va on */
+			uint64_t end = (va | ((1ull << LEVEL_SHIFT(level)) - 1)) + 1;
+
+			run += (end - va) / PAGE_SIZE;
+			if (end == 0)
+				break; /* the last page of the address space */
+			va = end;
+			continue;
+		}
+		/* The rest of this leaf table, one entry a page, without walking again. */
+		for (unsigned i = INDEX(va, 0); run < max_pages; i++) {
+			if (i == ENTRIES)
+				break;
+			if ((table[i] & (bits | PTE_P)) != (bits | PTE_P))
+				return run;
+			run++;
+			va += PAGE_SIZE;
+		}
+	}
+	return run < max_pages ? run : max_pages;
+}
+
 bool mmu_is_noaccess(uint64_t root, uint64_t va)
 {
 	uint64_t *e = CANONICAL(va) == va ? frame_entry(root, va) : NULL;

@@ -7,6 +7,7 @@
 #define CARAPACE_MMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PTE_P        (1ull << 0)
@@ -60,6 +61,13 @@ uint64_t mmu_unmap(uint64_t root, uint64_t va, uint64_t size);
  * size of the page) when it is mapped.
  */
 bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size);
+/*
+ * How many 4 KiB pages from va's on (at most max_pages) are mapped present
+ * with every bit of bits set in their leaf entry (PTE_W: writable): one
+ * walk down, then the leaf table's entries in turn. For checking a long
+ * buffer without a lookup per page.
+ */
+size_t mmu_present_run(uint64_t root, uint64_t va, size_t max_pages, uint64_t bits);
 /* Whether va's 4 KiB page holds a frame but is not present (MAP_NOACCESS: PROT_NONE). */
 bool mmu_is_noaccess(uint64_t root, uint64_t va);
 

@@ -108,9 +108,10 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
  * malformed frame is dropped, and one for lwIP's own input waits for
  * netdev_receive_thread. Any context, interrupt handlers included, one
  * caller per device at a time. It needs a pbuf made ahead:
- * netdev_receive_ready says whether one is there (the caller being the
- * only one to take them, it stays true until the call); without one the
- * driver hands the frame to its thread and netdev_receive as before.
+ * netdev_receive_ready says whether one is there and the queue for lwIP
+ * has room (the caller being the only one to take them, it stays true
+ * until the call); without, the driver leaves the frame in its ring for
+ * its thread and netdev_receive as before.
  *
  * netdev_receive_thread, in the driver's thread: hands the waiting frames
  * to lwIP and makes pbufs ahead again. netdev_receive_pending (any
