@@ -606,6 +606,7 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	ip_addr_t ip;
 	u16_t port;
 	err_t err;
+	bool was_bound = true;
 	int rc;
 
 	if (total > UDP_MAX)
@@ -623,6 +624,8 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 		return -EFAULT;
 	}
 	LOCK_TCPIP_CORE();
+	if (is->conn->pcb.udp)
+		was_bound = is->conn->pcb.udp->local_port != 0;
 	if (!is->conn->pcb.udp)
 		err = ERR_CONN;
 	else if (!io->addrlen || ip_addr_isany_val(ip) || IP_IS_ANY_TYPE_VAL(ip))
@@ -631,8 +634,9 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 		err = udp_sendto(is->conn->pcb.udp, p, &ip, port);
 	UNLOCK_TCPIP_CORE();
 	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
-	/* The first send bound the pcb to a port: its channel opens now. */
-	if (!inet_channel_is_open(&is->chan))
+	/* This send bound the pcb to a port: its channel opens now (looked at
+	 * once: a socket that gets none keeps lwIP's path at no cost a send). */
+	if (!was_bound)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
 }
