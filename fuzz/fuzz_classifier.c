@@ -232,7 +232,9 @@ static void do_frame(const uint8_t *f, size_t len, struct classify_result *last)
 	}
 	check_lengths(f, len, &r);
 	CHECK(!r.has_flow || (!r.fragment && (r.flow.protocol == 6 || r.flow.protocol == 17)));
-	candidate = r.has_flow && (r.flow.protocol == FLOW_UDP || (f[r.l4_offset + 13] & 7) == 0);
+	/* TCP without SYN, FIN, RST; UDP to a unicast MAC (a group MAC's is the stack's). */
+	candidate = r.has_flow && (r.flow.protocol == FLOW_UDP ? (f[0] & 1) == 0
+							   : (f[r.l4_offset + 13] & 7) == 0);
 	if (candidate)
 		want = model_lookup(&r.flow);
 	if (!want) {

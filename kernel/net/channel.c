@@ -89,20 +89,42 @@ static struct channel *find_in_bucket(const struct flow_key *key)
 	return NULL;
 }
 
+/* The lookup step that finds a UDP key: classifier.udp_keys' index. */
+enum { UDP_KEY_EXACT, UDP_KEY_LOCAL, UDP_KEY_ANY };
+
+static unsigned udp_key_kind(const struct flow_key *key)
+{
+	if (!remote_is_wildcard(key))
+		return UDP_KEY_EXACT;
+	return memcmp(key->local_addr, zero_addr, 16) ? UDP_KEY_LOCAL : UDP_KEY_ANY;
+}
+
+static bool udp_keys_of(unsigned kind)
+{
+	return __atomic_load_n(&classifier.udp_keys[kind], __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * A step is skipped while no channel of its kind is open: a server bound
+ * to the any address costs one hash a datagram, not three. A channel
+ * opening meanwhile may miss a frame or two, which take the stack's path.
+ */
 struct channel *channel_lookup(const struct flow_key *flow)
 {
 	struct flow_key any;
-	struct channel *ch = find_in_bucket(flow);
+	struct channel *ch;
 
-	if (ch || flow->protocol != FLOW_UDP ||
-	    __atomic_load_n(&classifier.wildcards, __ATOMIC_RELAXED) == 0)
+	if (flow->protocol != FLOW_UDP)
+		return find_in_bucket(flow);
+	if (udp_keys_of(UDP_KEY_EXACT) && (ch = find_in_bucket(flow)))
 		return ch;
 	any = *flow;
 	any.remote_port = 0;
 	memset(any.remote_addr, 0, sizeof(any.remote_addr));
-	ch = find_in_bucket(&any);
-	if (ch)
+	if (udp_keys_of(UDP_KEY_LOCAL) && (ch = find_in_bucket(&any)))
 		return ch;
+	if (!udp_keys_of(UDP_KEY_ANY))
+		return NULL;
 	memset(any.local_addr, 0, sizeof(any.local_addr));
 	return find_in_bucket(&any);
 }
@@ -128,8 +150,8 @@ int channel_open(struct channel *ch, const struct flow_key *key, void **slots,
 	ch->next = *head;
 	__atomic_store_n(head, ch, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&classifier.channels, 1, __ATOMIC_RELEASE);
-	if (key->protocol == FLOW_UDP && remote_is_wildcard(key))
-		__atomic_fetch_add(&classifier.wildcards, 1, __ATOMIC_RELAXED);
+	if (key->protocol == FLOW_UDP)
+		__atomic_fetch_add(&classifier.udp_keys[udp_key_kind(key)], 1, __ATOMIC_RELAXED);
 	spin_unlock(&classifier.lock);
 	return 0;
 }
@@ -148,8 +170,8 @@ int channel_close(struct channel *ch)
 	}
 	__atomic_store_n(link, ch->next, __ATOMIC_RELEASE);
 	__atomic_fetch_sub(&classifier.channels, 1, __ATOMIC_RELEASE);
-	if (ch->key.protocol == FLOW_UDP && remote_is_wildcard(&ch->key))
-		__atomic_fetch_sub(&classifier.wildcards, 1, __ATOMIC_RELAXED);
+	if (ch->key.protocol == FLOW_UDP)
+		__atomic_fetch_sub(&classifier.udp_keys[udp_key_kind(&ch->key)], 1, __ATOMIC_RELAXED);
 	spin_unlock(&classifier.lock);
 	if (classifier.rcu)
 		classifier.rcu->synchronize();

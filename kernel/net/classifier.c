@@ -18,6 +18,7 @@
 
 #define TCP_FLAGS_OFFSET 13
 #define TCP_FIN_SYN_RST 0x07
+#define ETH_GROUP_BIT 0x01 /* in the destination MAC's first byte */
 #define IP_MIN_MTU 68 /* RFC 791: every host takes 68-byte packets */
 #define IP_MAX_MTU 65535
 
@@ -32,6 +33,9 @@ static const char *const drop_names[CLASSIFY_DROP_COUNT] = {
 };
 static const char *const path_names[CLASSIFY_PATH_COUNT] = {
 	CLASSIFY_PATHS(NAME_OF)
+};
+static const char *const channel_drop_names[CHANNEL_DROP_COUNT] = {
+	CHANNEL_DROP_REASONS(NAME_OF)
 };
 #undef NAME_OF
 
@@ -61,6 +65,8 @@ int classifier_init(const struct classifier_config *cfg)
 		__atomic_store_n(&classifier.paths[i], 0, __ATOMIC_RELAXED);
 	for (size_t i = 0; i < CLASSIFY_DROP_COUNT; i++)
 		__atomic_store_n(&classifier.drops[i], 0, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < CHANNEL_DROP_COUNT; i++)
+		__atomic_store_n(&classifier.channel_drops[i], 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -92,7 +98,9 @@ static bool channel_candidate(const uint8_t *frame, const struct classify_result
 		return false;
 	if (out->flow.protocol == FLOW_TCP)
 		return (frame[out->l4_offset + TCP_FLAGS_OFFSET] & TCP_FIN_SYN_RST) == 0;
-	return true;
+	/* UDP to a group MAC (broadcast, multicast): the stack's, which knows
+	 * the groups joined and which sockets share the datagram. */
+	return (frame[0] & ETH_GROUP_BIT) == 0;
 }
 
 /* A valid frame: its path, pushed into a channel when it has one. */
@@ -149,6 +157,14 @@ void classifier_counters_read(struct classifier_counters *c)
 	for (size_t i = 0; i < CLASSIFY_DROP_COUNT; i++)
 		c->drops[i] = __atomic_load_n(&classifier.drops[i], __ATOMIC_RELAXED);
 	c->channels_open = __atomic_load_n(&classifier.channels, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < CHANNEL_DROP_COUNT; i++)
+		c->channel_drops[i] = __atomic_load_n(&classifier.channel_drops[i], __ATOMIC_RELAXED);
+}
+
+void classifier_count_channel_drop(enum channel_drop reason)
+{
+	if ((unsigned)reason < CHANNEL_DROP_COUNT)
+		__atomic_fetch_add(&classifier.channel_drops[reason], 1, __ATOMIC_RELAXED);
 }
 
 /* Appends one line; *used grows by the line's whole length even past len. */
@@ -176,5 +192,7 @@ int classifier_counters_format(char *buf, size_t len)
 		format_line(buf, len, &used, "path-", path_names[i], c.paths[i]);
 	for (size_t i = 0; i < CLASSIFY_DROP_COUNT; i++)
 		format_line(buf, len, &used, "drop-", drop_names[i], c.drops[i]);
+	for (size_t i = 0; i < CHANNEL_DROP_COUNT; i++)
+		format_line(buf, len, &used, "channel-drop-", channel_drop_names[i], c.channel_drops[i]);
 	return (int)used;
 }

@@ -20,10 +20,13 @@ struct classifier_state {
 	struct spinlock lock; /* channel_open and channel_close */
 	struct channel *buckets[CLASSIFIER_BUCKETS];
 	unsigned channels;    /* open channels, read without the lock */
-	unsigned wildcards;   /* of which UDP channels with a wildcard remote */
+	/* Of which UDP channels, by the lookup step that finds them
+	 * (UDP_KEY_*): a step with none is skipped, and its SipHash with it. */
+	unsigned udp_keys[3];
 
 	uint64_t paths[CLASSIFY_PATH_COUNT];
 	uint64_t drops[CLASSIFY_DROP_COUNT];
+	uint64_t channel_drops[CHANNEL_DROP_COUNT];
 };
 
 extern struct classifier_state classifier;

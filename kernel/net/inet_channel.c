@@ -106,7 +106,7 @@ static size_t run_frames(struct inet_channel *c, size_t max)
 
 size_t inet_channel_drain(struct inet_channel *c, size_t max)
 {
-	return c->slots ? run_frames(c, max) : 0;
+	return c->slots && !c->datagrams ? run_frames(c, max) : 0;
 }
 
 void inet_channel_close(struct inet_channel *c)

@@ -11,12 +11,14 @@
 #include <stddef.h>
 
 #include <carapace/classifier.h>
+#include <lwip/ip_addr.h>
 
 struct netconn;
 
 struct inet_channel {
 	struct channel ch;
 	void **slots;  /* the ring's memory; NULL while no channel is open */
+	bool datagrams; /* a UDP socket's (udp_channel.c): never run by drain */
 };
 
 /*
@@ -46,5 +48,37 @@ size_t inet_channel_drain(struct inet_channel *c, size_t max);
 void inet_channel_close(struct inet_channel *c);
 /* Whether c has an open channel. */
 bool inet_channel_is_open(const struct inet_channel *c);
+
+/*
+ * UDP (udp_channel.c). A datagram taken straight from its frame: the
+ * payload is len bytes at off in p, which the socket frees once read.
+ */
+struct udp_datagram {
+	struct pbuf *p;  /* NULL: none */
+	uint16_t off, len;
+	ip_addr_t from;
+	uint16_t port;
+};
+
+/*
+ * Opens, or moves to its new flow, the channel of conn's UDP pcb as it is
+ * bound and connected now: a bound socket's datagrams (from anyone, or
+ * from its peer once connected) reach the ring. Call after a bind, a
+ * connect or disconnect, and a send that bound the pcb. Frames the old
+ * flow's ring held go through lwIP's input. Nothing when netchannels=off,
+ * unbound, on a loopback address, when another socket has the flow, or
+ * memory is short: the socket keeps lwIP's path.
+ */
+void udp_channel_update(struct inet_channel *c, struct netconn *conn, channel_wake_fn wake,
+			void *owner);
+/*
+ * The next datagram for conn from the ring, true when d was filled in.
+ * Frames this path does not take run through lwIP's input (they may then
+ * wait in conn's mailbox); a bad checksum, or a connected socket's
+ * datagram from another peer, is dropped and counted.
+ */
+bool udp_channel_next(struct inet_channel *c, struct netconn *conn, struct udp_datagram *d);
+/* Closes the channel (a grace period) and frees the frames left in it. */
+void udp_channel_close(struct inet_channel *c);
 
 #endif

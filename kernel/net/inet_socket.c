@@ -36,6 +36,7 @@
 #include <lwip/ip.h>
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
+#include <lwip/udp.h>
 #include "inet_channel.h"
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
@@ -76,13 +77,15 @@ struct inet_sock {
 	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
 	size_t rx_off;
 	size_t rx_consumed;       /* TCP: bytes read whose window lwIP has not reopened */
-	struct netbuf *dgram;     /* UDP: the next datagram */
+	struct netbuf *dgram;     /* UDP: the next datagram, from lwIP */
+	struct udp_datagram udp;  /* UDP: or from the channel, straight from its frame */
 	struct netconn *pending;  /* listener: the next connection */
 	bool eof;                 /* TCP: the peer's FIN was fetched */
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
-	struct inet_channel chan; /* TCP, connected: its frames (inet_channel.c) */
+	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
+				     udp_channel.c) */
 	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
 };
 
@@ -299,7 +302,12 @@ static void fetch(struct inet_sock *is)
 		return;
 	}
 	if (is->s.type == SOCK_DGRAM) {
-		if (!is->dgram && !is->shut_rd && netconn_recv(is->conn, &is->dgram) == ERR_OK)
+		if (is->dgram || is->udp.p || is->shut_rd)
+			return;
+		/* The channel's ring first: lwIP's mailbox holds only what the
+		 * ring had no room for, or what the fast path left to lwIP. */
+		if (udp_channel_next(&is->chan, is->conn, &is->udp) ||
+		    netconn_recv(is->conn, &is->dgram) == ERR_OK)
 			is->s.vn.events_in++;
 		return;
 	}
@@ -369,7 +377,7 @@ static unsigned inet_poll(struct socket *s)
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->pending || is->eof || is->rx_err)
+	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->rx_err)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
 	if (is->eof)
 		mask |= VFS_POLLRDHUP;
@@ -488,12 +496,33 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
 
-static int64_t udp_recv(struct inet_sock *is, struct socket_io *io)
+/* A datagram the channel took, read straight from its frame (no bounce:
+ * app_copy from the frame, which only this socket holds). */
+static int64_t dgram_recv_frame(struct inet_sock *is, struct socket_io *io)
+{
+	struct udp_datagram *d = &is->udp;
+	size_t total = io_total(io), n = d->len < total ? d->len : total;
+
+	if (move(io, 0, (uint8_t *)d->p->payload + d->off, n, true) < n)
+		return -EFAULT; /* the datagram stays */
+	if (n < d->len)
+		io->msg_flags |= SOCK_MSG_TRUNC;
+	io->addrlen = addr_out(is, &d->from, d->port, io->addr);
+	if (!(io->flags & SOCK_MSG_PEEK)) {
+		pbuf_free(d->p);
+		d->p = NULL;
+	}
+	return (int64_t)((io->flags & SOCK_MSG_TRUNC) ? d->len : n);
+}
+
+static int64_t dgram_recv(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), len, n, copied;
 	struct netbuf *d;
 
 	fetch(is);
+	if (is->udp.p)
+		return dgram_recv_frame(is, io);
 	if (!(d = is->dgram))
 		return is->shut_rd ? 0 : -EAGAIN;
 	len = netbuf_len(d);
@@ -518,7 +547,7 @@ static int64_t inet_recv(struct socket *s, struct socket_io *io)
 	io->addrlen = 0;
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
-	return s->type == SOCK_STREAM ? stream_recv(is, io) : udp_recv(is, io);
+	return s->type == SOCK_STREAM ? stream_recv(is, io) : dgram_recv(is, io);
 }
 
 static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
@@ -564,13 +593,20 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 	return err == ERR_RST ? -ECONNRESET : -EPIPE;
 }
 
-static int64_t udp_send(struct inet_sock *is, struct socket_io *io)
+/*
+ * One pbuf with room for the headers, the application's bytes copied in,
+ * and lwIP's raw udp_sendto under the core lock: no netbuf, no netconn
+ * message. As lwIP's netconn send: an any address means the connected
+ * peer (udp_send).
+ */
+static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io);
-	struct netbuf *b;
+	struct pbuf *p;
 	ip_addr_t ip;
 	u16_t port;
 	err_t err;
+	bool was_bound = true;
 	int rc;
 
 	if (total > UDP_MAX)
@@ -581,18 +617,27 @@ static int64_t udp_send(struct inet_sock *is, struct socket_io *io)
 		return rc;
 	if (!io->addrlen && !is->connected)
 		return -EDESTADDRREQ;
-	if (!(b = netbuf_new()))
+	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)total, PBUF_RAM)))
 		return -ENOBUFS;
-	if (!netbuf_alloc(b, (u16_t)total) && total) {
-		netbuf_delete(b);
-		return -ENOBUFS;
-	}
-	if (total && move(io, 0, b->p->payload, total, false) != total) {
-		netbuf_delete(b);
+	if (total && move(io, 0, p->payload, total, false) != total) {
+		pbuf_free(p);
 		return -EFAULT;
 	}
-	err = io->addrlen ? netconn_sendto(is->conn, b, &ip, port) : netconn_send(is->conn, b);
-	netbuf_delete(b);
+	LOCK_TCPIP_CORE();
+	if (is->conn->pcb.udp)
+		was_bound = is->conn->pcb.udp->local_port != 0;
+	if (!is->conn->pcb.udp)
+		err = ERR_CONN;
+	else if (!io->addrlen || ip_addr_isany_val(ip) || IP_IS_ANY_TYPE_VAL(ip))
+		err = udp_send(is->conn->pcb.udp, p);
+	else
+		err = udp_sendto(is->conn->pcb.udp, p, &ip, port);
+	UNLOCK_TCPIP_CORE();
+	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
+	/* This send bound the pcb to a port: its channel opens now (looked at
+	 * once: a socket that gets none keeps lwIP's path at no cost a send). */
+	if (!was_bound)
+		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
 }
 
@@ -604,7 +649,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 		return -EOPNOTSUPP;
 	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements make room */
 	connect_done(is);
-	return s->type == SOCK_STREAM ? stream_send(is, io) : udp_send(is, io);
+	return s->type == SOCK_STREAM ? stream_send(is, io) : dgram_send(is, io);
 }
 
 /* ---- connections ---- */
@@ -618,7 +663,9 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
-	return lwip_errno(netconn_bind(is->conn, &ip, port));
+	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))) == 0 && s->type == SOCK_DGRAM)
+		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
+	return rc;
 }
 
 static int inet_listen(struct socket *s, int backlog)
@@ -680,12 +727,14 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			memcpy(&family, addr, sizeof(family));
 		if (family == SOCK_AF_UNSPEC) {
 			is->connected = false;
-			return lwip_errno(netconn_disconnect(is->conn));
-		}
-		if ((rc = addr_in(is, addr, len, &ip, &port, false)))
-			return rc;
-		if ((rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0)
+			rc = lwip_errno(netconn_disconnect(is->conn));
+		} else if ((rc = addr_in(is, addr, len, &ip, &port, false)) == 0 &&
+			   (rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0) {
 			is->connected = true;
+		}
+		/* The flow changed: the channel follows (and is opened when the
+		 * connect bound the pcb). */
+		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 		return rc;
 	}
 	connect_done(is);
@@ -759,6 +808,8 @@ static int64_t inet_nread(struct socket *s)
 		return -EINVAL;
 	if (is->dgram)
 		return netbuf_len(is->dgram);
+	if (is->udp.p)
+		return is->udp.len;
 	return is->rx ? (int64_t)(is->rx->tot_len - is->rx_off) : 0;
 }
 
@@ -768,7 +819,12 @@ static void inet_release(struct socket *s)
 
 	if (is->conn)
 		conn_unmap(is); /* its events now wake everyone, as for a netconn not accepted */
-	inet_channel_close(&is->chan); /* before the pcb goes: lwIP answers what is left */
+	if (s->type == SOCK_DGRAM)
+		udp_channel_close(&is->chan); /* frees what is left: nobody reads it now */
+	else
+		inet_channel_close(&is->chan); /* before the pcb goes: lwIP answers what is left */
+	if (is->udp.p)
+		pbuf_free(is->udp.p);
 	if (is->rx)
 		pbuf_free(is->rx);
 	if (is->dgram)

@@ -132,3 +132,17 @@ void l4_csum_fill(void *ip, size_t len)
 	if (l4_csum_find(ip, len, &c))
 		l4_csum_complete(ip, &c);
 }
+
+bool l4_csum_udp_ok(const uint8_t *ip, const uint8_t *udp, size_t udp_len)
+{
+	bool v6 = ip[0] >> 4 == 6;
+	uint32_t sum;
+
+	if (udp[L4_CSUM_OFFSET_UDP] == 0 && udp[L4_CSUM_OFFSET_UDP + 1] == 0)
+		return !v6; /* no checksum: allowed over IPv4 only (RFC 768, RFC 8200 8.1) */
+	sum = v6 ? inet_sum(ip + 8, 32) : inet_sum(ip + 12, 8); /* source and destination */
+	sum += as_mem_word(PROTO_UDP) + as_mem_word((uint16_t)udp_len);
+	sum += inet_sum(udp, (int)udp_len);
+	/* With its checksum field the sum is all ones (negative zero). */
+	return fold(sum) == 0xffff;
+}

@@ -5,7 +5,8 @@
  * the Ethernet header and the device's MTU, and copied it into p.
  *
  * The pbuf is the classifier's frame handle: on CLASSIFY_CHANNEL the
- * channel's ring owns it and the socket's reader runs it through lwIP; on
+ * channel's ring owns it and the socket's reader runs it through lwIP
+ * (TCP) or reads the datagram from it (UDP, udp_channel.c); on
  * CLASSIFY_DROP it is freed here; on CLASSIFY_STACK the caller queues it
  * for lwIP's tcpip thread.
  */

@@ -554,6 +554,41 @@ static void test_udp_channels(void **state)
 	assert_int_equal(classify(f, fr_udp4(f, 5000, 53, 4), f, &res), CLASSIFY_STACK);
 }
 
+/*
+ * A UDP channel bound to the port on any address: a TCP frame to that port
+ * never matches it, nor does a UDP datagram to a group MAC (broadcast,
+ * multicast: the stack's); the exact flow still wins over it.
+ */
+static void test_udp_wildcard_limits(void **state)
+{
+	struct flow_key any = flow4(FLOW_UDP, 53, 0), exact = flow4(FLOW_UDP, 53, 5000);
+	struct channel ch_any, ch_exact;
+	void *s1[4], *s2[4];
+	uint8_t f[FR_MAX];
+	struct classify_result res;
+	size_t len;
+
+	(void)state;
+	memset(any.local_addr, 0, 16);
+	assert_int_equal(channel_open(&ch_any, &any, s1, 4, NULL, NULL), 0);
+	assert_int_equal(classify(f, fr_tcp4(f, 5000, 53, FR_TCP_ACK, 4), f, &res), CLASSIFY_STACK);
+	assert_int_equal(res.path, CLASSIFY_PATH_STACK);
+	len = fr_udp4(f, 5000, 53, 4);
+	f[0] = 0xff, f[1] = 0xff, f[2] = 0xff, f[3] = 0xff, f[4] = 0xff, f[5] = 0xff;
+	assert_int_equal(classify(f, len, f, &res), CLASSIFY_STACK);
+	f[0] = 0x01, f[1] = 0x00, f[2] = 0x5e; /* an IPv4 multicast MAC */
+	assert_int_equal(classify(f, len, f, &res), CLASSIFY_STACK);
+	assert_int_equal(classify(f, fr_udp4(f, 5000, 53, 4), f, &res), CLASSIFY_CHANNEL);
+	assert_ptr_equal(res.channel, &ch_any);
+	assert_int_equal(channel_open(&ch_exact, &exact, s2, 4, NULL, NULL), 0);
+	assert_int_equal(classify(f, fr_udp4(f, 5000, 53, 4), f, &res), CLASSIFY_CHANNEL);
+	assert_ptr_equal(res.channel, &ch_exact);
+	assert_int_equal(classify(f, fr_udp4(f, 5002, 53, 4), f, &res), CLASSIFY_CHANNEL);
+	assert_ptr_equal(res.channel, &ch_any);
+	assert_int_equal(channel_close(&ch_exact), 0);
+	assert_int_equal(channel_close(&ch_any), 0);
+}
+
 /* A full ring and a busy producer: the stack instead, counted as such. */
 static void test_full_and_busy(void **state)
 {
@@ -616,7 +651,15 @@ static void test_counters_text(void **state)
 	assert_non_null(strstr(text, "\ndrop-eth-short 0\n"));
 	for (const char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 2 + CLASSIFY_PATH_COUNT + CLASSIFY_DROP_COUNT);
+	assert_int_equal(lines, 2 + CLASSIFY_PATH_COUNT + CLASSIFY_DROP_COUNT + CHANNEL_DROP_COUNT);
+	/* A reader's drops: their own lines, after the classifier's. */
+	classifier_count_channel_drop(CHANNEL_DROP_UDP_BAD_CHECKSUM);
+	classifier_count_channel_drop(CHANNEL_DROP_COUNT); /* ignored */
+	classifier_counters_format(text, sizeof(text));
+	assert_non_null(strstr(text, "\nchannel-drop-udp-bad-checksum 1\n"));
+	assert_non_null(strstr(text, "\nchannel-drop-udp-not-peer 0\n"));
+	assert_non_null(strstr(text, "frames 3\n"));
+	len = classifier_counters_format(text, sizeof(text));
 	assert_int_equal(classifier_counters_format(small, sizeof(small)), len);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, text, sizeof(small) - 1);
@@ -635,6 +678,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mtu, setup),
 		cmocka_unit_test_setup(test_tcp_channel, setup),
 		cmocka_unit_test_setup(test_udp_channels, setup),
+		cmocka_unit_test_setup(test_udp_wildcard_limits, setup),
 		cmocka_unit_test_setup(test_full_and_busy, setup),
 		cmocka_unit_test_setup(test_counters_text, setup),
 	};

@@ -189,6 +189,38 @@ static void test_fill(void **state)
 	assert_int_equal(field_at(f + 60), reference(f + ETH_HLEN, 40, 8 + 77, 17, 6));
 }
 
+/* A received UDP datagram's checksum, checked by a channel's reader. */
+static void test_udp_received(void **state)
+{
+	uint8_t f[2048];
+	size_t len;
+
+	(void)state;
+	len = udp6_frame(f, 77);
+	l4_csum_fill(f + ETH_HLEN, len - ETH_HLEN);
+	assert_true(l4_csum_udp_ok(f + ETH_HLEN, f + 54, 8 + 77));
+	f[62 + 10] ^= 0x40; /* one bit of the payload */
+	assert_false(l4_csum_udp_ok(f + ETH_HLEN, f + 54, 8 + 77));
+	f[62 + 10] ^= 0x40;
+	f[23] ^= 1; /* the source address: the pseudo-header counts */
+	assert_false(l4_csum_udp_ok(f + ETH_HLEN, f + 54, 8 + 77));
+	f[23] ^= 1;
+	f[60] = f[61] = 0; /* none: refused over IPv6 */
+	assert_false(l4_csum_udp_ok(f + ETH_HLEN, f + 54, 8 + 77));
+	/* IPv4 (the TCP frame made UDP): a sum, then none, which IPv4 allows. */
+	len = tcp4_frame(f, 40);
+	f[23] = 17;
+	f[38] = 0, f[39] = 60; /* UDP length: the IP payload, 20 + 40 */
+	f[40] = f[41] = 0;
+	l4_csum_fill(f + ETH_HLEN, len - ETH_HLEN);
+	assert_int_equal(field_at(f + 40), reference(f + ETH_HLEN, 20, 60, 17, 6));
+	assert_true(l4_csum_udp_ok(f + ETH_HLEN, f + 34, 60));
+	f[80] ^= 1;
+	assert_false(l4_csum_udp_ok(f + ETH_HLEN, f + 34, 60));
+	f[40] = f[41] = 0;
+	assert_true(l4_csum_udp_ok(f + ETH_HLEN, f + 34, 60));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_udp6_header),
 		cmocka_unit_test(test_not_offloaded),
 		cmocka_unit_test(test_fill),
+		cmocka_unit_test(test_udp_received),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,23 @@ enum classify_path {
 };
 #undef CLASSIFY_PATH_ENUM
 
+/*
+ * Frames a channel took (counted under path-channel) that its reader then
+ * dropped: a UDP checksum that does not hold (the classifier leaves
+ * checksums to the reader), a connected socket's datagram from another
+ * peer. X(ENUM_SUFFIX, "counter-name"), stable names as above.
+ */
+#define CHANNEL_DROP_REASONS(X)                   \
+	X(UDP_BAD_CHECKSUM, "udp-bad-checksum")   \
+	X(UDP_NOT_PEER, "udp-not-peer")
+
+#define CHANNEL_DROP_ENUM(suffix, name) CHANNEL_DROP_##suffix,
+enum channel_drop {
+	CHANNEL_DROP_REASONS(CHANNEL_DROP_ENUM)
+	CHANNEL_DROP_COUNT
+};
+#undef CHANNEL_DROP_ENUM
+
 #define FLOW_IPV4 4
 #define FLOW_IPV6 6
 #define FLOW_TCP 6
@@ -223,14 +240,18 @@ struct classifier_counters {
 	uint64_t paths[CLASSIFY_PATH_COUNT];
 	uint64_t drops[CLASSIFY_DROP_COUNT]; /* sums to paths[DROP] */
 	uint64_t channels_open;
+	uint64_t channel_drops[CHANNEL_DROP_COUNT]; /* after path-channel */
 };
+
+/* A channel's reader dropped a frame it had popped (any context). */
+void classifier_count_channel_drop(enum channel_drop reason);
 
 /* A snapshot of the counters (each read atomically, not all at once). */
 void classifier_counters_read(struct classifier_counters *c);
 /*
  * The counters as text, one "name value" line each: frames, channels-open,
- * path-NAME for each path, drop-NAME for each reason (every line, zeros
- * too, in the enum's order). As snprintf: writes at most len-1 characters
+ * path-NAME for each path, drop-NAME for each reason, channel-drop-NAME
+ * for each reader's reason (every line, zeros too, in the enums' order). As snprintf: writes at most len-1 characters
  * and a NUL, returns the length the whole text has.
  */
 int classifier_counters_format(char *buf, size_t len);

@@ -41,4 +41,13 @@ void l4_csum_complete(uint8_t *ip, const struct l4_csum *c);
 /* Both: the TCP or UDP checksum of the len-byte packet at ip, when it has one. */
 void l4_csum_fill(void *ip, size_t len);
 
+/*
+ * Whether a received UDP datagram's checksum holds. ip is its IPv4 or IPv6
+ * header (for the pseudo-header's addresses), udp its UDP header, udp_len
+ * the UDP length (header and payload; the caller checked they lie in the
+ * frame). A zero checksum field means none: valid over IPv4, refused over
+ * IPv6.
+ */
+bool l4_csum_udp_ok(const uint8_t *ip, const uint8_t *udp, size_t udp_len);
+
 #endif
