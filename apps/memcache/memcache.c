@@ -336,7 +336,8 @@ static void udp_serve(int fd, struct udp_batch *b)
 /* Each thread waits on its own epoll set; the first one holds the listeners. */
 struct worker {
 	int ep;
-	int tcp, udp; /* -1 in the other threads */
+	int tcp; /* the listener: the first thread's, -1 in the others */
+	int udp; /* the UDP socket, in every thread */
 	struct udp_batch *batch; /* with udp */
 	pthread_t thread;
 };
@@ -453,9 +454,7 @@ int main(int argc, char **argv)
 		perror("memcache: tcp");
 		return 1;
 	}
-	if (udp_port && ((first->udp = listen_on(SOCK_DGRAM, udp_port)) < 0 ||
-			 !(first->batch = calloc(1, sizeof(*first->batch))) ||
-			 !(first->batch->in = malloc((size_t)UDP_BATCH * UDP_IN_MAX)))) {
+	if (udp_port && (first->udp = listen_on(SOCK_DGRAM, udp_port)) < 0) {
 		perror("memcache: udp");
 		return 1;
 	}
@@ -463,9 +462,20 @@ int main(int argc, char **argv)
 
 	if (first->tcp >= 0)
 		epoll_ctl(first->ep, EPOLL_CTL_ADD, first->tcp, &ev);
-	ev.data.ptr = &first->udp;
-	if (first->udp >= 0)
-		epoll_ctl(first->ep, EPOLL_CTL_ADD, first->udp, &ev);
+	/* Every thread reads the UDP socket (as memcached's do), each with its
+	 * own batch: whichever is free takes what came. */
+	for (unsigned i = 0; first->udp >= 0 && i < nthreads; i++) {
+		struct worker *w = &workers[i];
+
+		w->udp = first->udp;
+		ev.data.ptr = &w->udp;
+		if (!(w->batch = calloc(1, sizeof(*w->batch))) ||
+		    !(w->batch->in = malloc((size_t)UDP_BATCH * UDP_IN_MAX)) ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->udp, &ev) < 0) {
+			perror("memcache: udp");
+			return 1;
+		}
+	}
 	for (unsigned i = 1; i < nthreads; i++) {
 		if ((errno = pthread_create(&workers[i].thread, NULL, serve, &workers[i]))) {
 			perror("memcache: pthread_create");
