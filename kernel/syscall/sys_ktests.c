@@ -27,6 +27,7 @@ enum {
 	SYS_lseek = 8, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11, SYS_brk = 12,
 	SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14, SYS_ioctl = 16, SYS_pread64 = 17, SYS_pwrite64 = 18,
 	SYS_writev = 20, SYS_sched_yield = 24, SYS_dup = 32, SYS_dup2 = 33, SYS_nanosleep = 35,
+	SYS_sendto = 44, SYS_recvmsg = 47, SYS_socketpair = 53,
 	SYS_kill = 62, SYS_fcntl = 72, SYS_getcwd = 79, SYS_chdir = 80, SYS_rename = 82,
 	SYS_mkdir = 83, SYS_rmdir = 84, SYS_unlink = 87, SYS_sigaltstack = 131,
 	SYS_arch_prctl = 158, SYS_gettid = 186, SYS_getdents64 = 217, SYS_clock_nanosleep = 230,
@@ -270,6 +271,42 @@ static void memory_ranges(const char *T)
 	sc(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+/*
+ * recvmsg with its msghdr in a read-only page: EFAULT before a message is
+ * taken (the msghdr is checked writable first), so the datagram is still
+ * there for the next call (Linux would take it, then fail on msg_flags).
+ */
+static void memory_recvmsg(const char *T)
+{
+	long p = map_anon(0, 8192, PROT_READ | PROT_WRITE, 0);
+	int32_t fds[2] = { -1, -1 };
+	uint64_t *msg, *iov;
+	char *buf;
+
+	if (p < 0)
+		return;
+	expect_rc(T, "socketpair(AF_UNIX, SOCK_DGRAM)",
+		  sc(SYS_socketpair, 1, 2, 0, (long)fds, 0, 0), 0);
+	expect_rc(T, "send 3 bytes", sc(SYS_sendto, fds[1], (long)"abc", 3, 0, 0, 0), 3);
+	msg = (uint64_t *)p;         /* struct msghdr: 56 bytes */
+	iov = (uint64_t *)(p + 4096); /* one iovec, and the buffer, in a writable page */
+	buf = (char *)(p + 4096 + 64);
+	memset(msg, 0, 56);
+	iov[0] = (uint64_t)buf;
+	iov[1] = 16;
+	msg[2] = (uint64_t)iov;      /* msg_iov */
+	msg[3] = 1;                  /* msg_iovlen */
+	sc(SYS_mprotect, p, 4096, PROT_READ, 0, 0, 0);
+	expect_rc(T, "recvmsg, msghdr read-only: EFAULT", sc(SYS_recvmsg, fds[0], p, 0x40 /* MSG_DONTWAIT */, 0, 0, 0),
+		  -EFAULT);
+	sc(SYS_mprotect, p, 4096, PROT_READ | PROT_WRITE, 0, 0, 0);
+	expect_rc(T, "recvmsg again: the datagram was kept", sc(SYS_recvmsg, fds[0], p, 0x40 /* MSG_DONTWAIT */, 0, 0, 0), 3);
+	expect(T, "its bytes", buf[0], memcmp(buf, "abc", 3) == 0);
+	sc(SYS_close, fds[0], 0, 0, 0, 0, 0);
+	sc(SYS_close, fds[1], 0, 0, 0, 0, 0);
+	sc(SYS_munmap, p, 8192, 0, 0, 0, 0);
+}
+
 static void memory_brk(const char *T)
 {
 	long b0 = sc(SYS_brk, 0, 0, 0, 0, 0, 0), b;
@@ -326,6 +363,7 @@ static int ktest_sys_memory(void)
 	failed = 0;
 	memory_mmap("sys-memory");
 	memory_ranges("sys-memory");
+	memory_recvmsg("sys-memory");
 	memory_brk("sys-memory");
 	memory_file("sys-memory");
 	memory_leaks("sys-memory");

@@ -469,13 +469,28 @@ static long sys_sendmsg(const struct syscall_env *env, const long args[SYSCALL_M
 	return send_msg(env, (int)args[0], &m, (int)args[2]);
 }
 
-/* The fields recvmsg changes, back into the application's msghdr. */
-static int msghdr_out(const struct syscall_env *env, uint64_t um, const struct k_msghdr *m)
+/*
+ * A receive's msghdr (n bytes at um: a msghdr, or recvmmsg's mmsghdr)
+ * into the kernel, checked writable as well: the fields the call changes
+ * go back with msghdr_out without a check each, and a msghdr the
+ * application cannot have written fails before a message is taken from
+ * the socket rather than after (where Linux loses it).
+ */
+static int msghdr_in(const struct syscall_env *env, void *m, uint64_t um, size_t n)
 {
-	if (copy_to_app(env, um + offsetof(struct k_msghdr, namelen), &m->namelen, sizeof(m->namelen)) ||
-	    copy_to_app(env, um + offsetof(struct k_msghdr, controllen), &m->controllen,
-			sizeof(m->controllen)) ||
-	    copy_to_app(env, um + offsetof(struct k_msghdr, flags), &m->flags, sizeof(m->flags)))
+	if (syscall_check_range(env, (uintptr_t)um, n, true) || app_copy(m, (void *)um, n))
+		return -EFAULT;
+	return 0;
+}
+
+/* The fields recvmsg changes, back into the msghdr msghdr_in checked. */
+static int msghdr_out(uint64_t um, const struct k_msghdr *m)
+{
+	if (app_copy((void *)(um + offsetof(struct k_msghdr, namelen)), &m->namelen,
+		     sizeof(m->namelen)) ||
+	    app_copy((void *)(um + offsetof(struct k_msghdr, controllen)), &m->controllen,
+		     sizeof(m->controllen)) ||
+	    app_copy((void *)(um + offsetof(struct k_msghdr, flags)), &m->flags, sizeof(m->flags)))
 		return -EFAULT;
 	return 0;
 }
@@ -485,10 +500,10 @@ static long sys_recvmsg(const struct syscall_env *env, const long args[SYSCALL_M
 	struct k_msghdr m;
 	long rc;
 
-	if (copy_from_app(env, &m, (uint64_t)args[1], sizeof(m)))
+	if (msghdr_in(env, &m, (uint64_t)args[1], sizeof(m)))
 		return -EFAULT;
 	rc = recv_msg(env, (int)args[0], &m, (int)args[2]);
-	if (rc >= 0 && msghdr_out(env, (uint64_t)args[1], &m))
+	if (rc >= 0 && msghdr_out((uint64_t)args[1], &m))
 		return -EFAULT;
 	return rc;
 }
@@ -521,7 +536,9 @@ static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARG
 		struct k_mmsghdr mm;
 		uint64_t at = um + (uint64_t)i * sizeof(mm);
 
-		if (copy_from_app(env, &mm, at, sizeof(mm))) {
+		/* A receive checks the whole mmsghdr writable once (msghdr_in);
+		 * a send only reads it, and writes msg_len. */
+		if (send ? copy_from_app(env, &mm, at, sizeof(mm)) : msghdr_in(env, &mm, at, sizeof(mm))) {
 			rc = -EFAULT;
 			break;
 		}
@@ -529,13 +546,14 @@ static long multi(const struct syscall_env *env, const long args[SYSCALL_MAX_ARG
 			rc = send_msg(env, (int)args[0], &mm.hdr, flags);
 		} else {
 			rc = recv_msg(env, (int)args[0], &mm.hdr, flags & ~LINUX_MSG_WAITFORONE);
-			if (rc >= 0 && msghdr_out(env, at, &mm.hdr))
+			if (rc >= 0 && msghdr_out(at, &mm.hdr))
 				rc = -EFAULT;
 		}
 		if (rc < 0)
 			break;
 		mm.len = (uint32_t)rc;
-		if (copy_to_app(env, at + offsetof(struct k_mmsghdr, len), &mm.len, sizeof(mm.len))) {
+		if (send ? copy_to_app(env, at + offsetof(struct k_mmsghdr, len), &mm.len, sizeof(mm.len))
+			 : app_copy((void *)(at + offsetof(struct k_mmsghdr, len)), &mm.len, sizeof(mm.len))) {
 			rc = -EFAULT;
 			break;
 		}
