@@ -22,7 +22,8 @@ memcached (build/apps/memcache/memcache.so, make apps-own) and, when
 
 - Carapace's memcached over UDP (memcached's frame header): a burst of
   40 requests answered each under its id, a reply of 5 datagrams
-  reassembled, bad datagrams survived, memaslap --udp with no miss.
+  reassembled, bad datagrams survived, memaslap --udp with every verified
+  value right (a miss only after a lost datagram).
 
 One guest per server (microvm, TCG), reached through --net user
 --forward. Run: python3 tests/net/test_memcache.py -v.
@@ -338,7 +339,8 @@ class OwnMemcacheUdp(unittest.TestCase):
         if not MEMASLAP:
             self.skipTest("memcaslap not installed (libmemcached-tools, scripts/setup)")
         run = subprocess.run([MEMASLAP, "-s", f"127.0.0.1:{self.server.port}", "--udp",
-                              "-t", f"{MEMASLAP_SECONDS}s", "-T", "1", "-c", "16"],
+                              "-t", f"{MEMASLAP_SECONDS}s", "-T", "1", "-c", "16",
+                              "--verify=0.1"],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=MEMASLAP_SECONDS + 300)
         out = run.stdout.decode(errors="replace")
@@ -346,9 +348,17 @@ class OwnMemcacheUdp(unittest.TestCase):
         self.assertEqual(run.returncode, 0, out)
         self.assertTrue(tps and int(tps[-1]) > 0, out)
         self.assertNotRegex(out, r"(?i)error|failed to", out)
-        self.assertEqual(re.findall(r"get_misses: (\d+)", out), ["0"], out)
-        print(f"\nmemaslap --udp {MEMASLAP_SECONDS} s: {tps[-1]} operations per second",
-              file=sys.stderr)
+        # Every value read back is the one set (a tenth verified). UDP may
+        # lose a datagram on a loaded host (memaslap counts its timeouts and
+        # drops); a get that misses is only allowed once one was lost (a
+        # lost set), never without.
+        field = {k: int(v) for k, v in re.findall(r"^(\w+): (\d+)$", out, re.M)}
+        self.assertEqual(field.get("verify_failed"), 0, out)
+        lost = field.get("udp_timeout", 0) + field.get("packet_drop", 0)
+        if field.get("get_misses", 0):
+            self.assertGreater(lost, 0, "gets missed with no datagram lost:\n" + out)
+        print(f"\nmemaslap --udp {MEMASLAP_SECONDS} s: {tps[-1]} operations per second, "
+              f"{field.get('get_misses', 0)} misses, {lost} datagrams lost", file=sys.stderr)
 
 
 class DebianMemcached(Checks, unittest.TestCase):
