@@ -258,9 +258,9 @@ static void udp_flush(int fd, struct udp_batch *b)
 	for (unsigned sent = 0; sent < b->ntx;) {
 		int n = sendmmsg(fd, b->tx + sent, b->ntx - sent, 0);
 
-		if (n <= 0)
-			break; /* no room: UDP's replies may be lost, as memcached's */
-		sent += (unsigned)n;
+		/* The datagram that failed (no room, a peer unreachable) is lost,
+		 * as memcached's would be; the others are still sent. */
+		sent += n > 0 ? (unsigned)n : 1;
 	}
 	b->ntx = 0;
 }
