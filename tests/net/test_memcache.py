@@ -344,6 +344,12 @@ class OwnMemcacheUdp(unittest.TestCase):
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=MEMASLAP_SECONDS + 300)
         out = run.stdout.decode(errors="replace")
+        if "getaddrinfo()" in out and run.returncode != 0:
+            # memaslap's UDP path resolves the server with AI_ADDRCONFIG,
+            # which finds nothing on a host whose only interface is the
+            # loopback (CI's: `unshare -n`); its TCP path does not.
+            self.skipTest("memcaslap --udp cannot resolve 127.0.0.1 on a host with no "
+                          "network interface but lo")
         tps = re.findall(r"TPS: (\d+)", out)
         self.assertEqual(run.returncode, 0, out)
         self.assertTrue(tps and int(tps[-1]) > 0, out)
