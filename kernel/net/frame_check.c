@@ -11,14 +11,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/wire.h>
+
 #include "classifier_impl.h"
 
-#define ETH_HLEN 14
 #define ETH_SRC 6
 #define ETH_TYPE 12
-#define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100   /* 802.1Q */
 #define ETHERTYPE_QINQ 0x88a8   /* 802.1ad */
 #define ETHERTYPE_QINQ_OLD 0x9100
@@ -28,17 +27,13 @@
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
 
-#define IPV4_MIN_HLEN 20
 #define IPV4_FLAG_MF 0x2000
 #define IPV4_OFFSET_MASK 0x1fff
-#define IPV6_HLEN 40
 #define IP_MAX_PACKET 65535
 
 #define PROTO_HOPOPTS 0
 #define PROTO_ICMP 1
 #define PROTO_IGMP 2
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 #define PROTO_ROUTING 43
 #define PROTO_FRAGMENT 44
 #define PROTO_ICMPV6 58
@@ -46,8 +41,6 @@
 
 #define ICMP_MIN_LEN 8   /* type, code, checksum and 4 bytes: every message */
 #define IGMP_MIN_LEN 8
-#define UDP_HLEN 8
-#define TCP_MIN_HLEN 20
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -59,18 +52,13 @@
 #define TCPOPT_SACK_OK 4
 #define TCPOPT_TIMESTAMP 8
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* The ones' complement sum of a header: 0xffff when its checksum is right. */
 static uint16_t ones_sum(const uint8_t *p, size_t len)
 {
 	uint32_t sum = 0;
 
 	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
+		sum += wire_get16(p + i);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
@@ -80,10 +68,10 @@ static enum classify_drop check_arp(const uint8_t *p, size_t n)
 {
 	if (n < ARP_LEN)
 		return CLASSIFY_DROP_ARP_SHORT;
-	if (get16(p) != ARP_HTYPE_ETHERNET || get16(p + 2) != ETHERTYPE_IPV4 ||
+	if (wire_get16(p) != ARP_HTYPE_ETHERNET || wire_get16(p + 2) != ETHERTYPE_IPV4 ||
 	    p[4] != 6 || p[5] != 4)
 		return CLASSIFY_DROP_ARP_BAD_HEADER;
-	if (get16(p + 6) != ARP_OP_REQUEST && get16(p + 6) != ARP_OP_REPLY)
+	if (wire_get16(p + 6) != ARP_OP_REQUEST && wire_get16(p + 6) != ARP_OP_REPLY)
 		return CLASSIFY_DROP_ARP_BAD_OP;
 	return FRAME_VALID;
 }
@@ -129,7 +117,7 @@ static enum classify_drop check_tcp(const uint8_t *p, size_t n)
 	flags = p[13];
 	if ((flags & TCP_SYN) && (flags & (TCP_FIN | TCP_RST)))
 		return CLASSIFY_DROP_TCP_BAD_FLAGS;
-	if (get16(p) == 0 || get16(p + 2) == 0)
+	if (wire_get16(p) == 0 || wire_get16(p + 2) == 0)
 		return CLASSIFY_DROP_PORT_ZERO;
 	return check_tcp_options(p + TCP_MIN_HLEN, hlen - TCP_MIN_HLEN);
 }
@@ -141,10 +129,10 @@ static enum classify_drop check_udp(const uint8_t *p, size_t n, bool whole)
 
 	if (n < UDP_HLEN)
 		return CLASSIFY_DROP_UDP_SHORT;
-	ulen = get16(p + 4);
+	ulen = wire_get16(p + 4);
 	if (ulen < UDP_HLEN || (whole && ulen > n))
 		return CLASSIFY_DROP_UDP_BAD_LENGTH;
-	if (get16(p + 2) == 0)
+	if (wire_get16(p + 2) == 0)
 		return CLASSIFY_DROP_PORT_ZERO;
 	return FRAME_VALID;
 }
@@ -174,8 +162,8 @@ static void fill_flow(struct classify_result *out, const uint8_t *l4, uint8_t fa
 	memset(&out->flow, 0, sizeof(out->flow));
 	out->flow.family = family;
 	out->flow.protocol = out->protocol;
-	out->flow.remote_port = get16(l4);
-	out->flow.local_port = get16(l4 + 2);
+	out->flow.remote_port = wire_get16(l4);
+	out->flow.local_port = wire_get16(l4 + 2);
 	memcpy(out->flow.remote_addr, src, addr_len);
 	memcpy(out->flow.local_addr, dst, addr_len);
 	out->has_flow = true;
@@ -195,7 +183,7 @@ static enum classify_drop check_ipv4(const uint8_t *frame, size_t len, struct cl
 	hlen = (size_t)(p[0] & 0xf) * 4;
 	if (hlen < IPV4_MIN_HLEN || hlen > n)
 		return CLASSIFY_DROP_IPV4_BAD_IHL;
-	total = get16(p + 2);
+	total = wire_get16(p + 2);
 	if (total < hlen || total > n)
 		return CLASSIFY_DROP_IPV4_BAD_TOTAL_LENGTH;
 	if (ones_sum(p, hlen) != 0xffff)
@@ -206,7 +194,7 @@ static enum classify_drop check_ipv4(const uint8_t *frame, size_t len, struct cl
 	out->protocol = p[9];
 	out->l4_offset = ETH_HLEN + hlen;
 	out->packet_end = ETH_HLEN + total;
-	frag = get16(p + 6);
+	frag = wire_get16(p + 6);
 	offset = (size_t)(frag & IPV4_OFFSET_MASK) * 8;
 	out->fragment = offset != 0 || (frag & IPV4_FLAG_MF);
 	if (out->protocol != PROTO_TCP && out->protocol != PROTO_UDP &&
@@ -256,7 +244,7 @@ static enum classify_drop walk_ipv6_ext(const uint8_t *p, size_t end, uint8_t *n
 		if (end - pos < 8)
 			return CLASSIFY_DROP_IPV6_BAD_EXT_HEADER;
 		if (nh == PROTO_FRAGMENT) {
-			uint16_t offset = get16(p + pos + 2) & 0xfff8;
+			uint16_t offset = wire_get16(p + pos + 2) & 0xfff8;
 
 			if (out->fragment) /* a second Fragment header */
 				return CLASSIFY_DROP_IPV6_BAD_EXT_HEADER;
@@ -297,7 +285,7 @@ static enum classify_drop check_ipv6(const uint8_t *frame, size_t len, struct cl
 		return CLASSIFY_DROP_IPV6_SHORT;
 	if (p[0] >> 4 != 6)
 		return CLASSIFY_DROP_IPV6_BAD_VERSION;
-	end = IPV6_HLEN + (size_t)get16(p + 4);
+	end = IPV6_HLEN + (size_t)wire_get16(p + 4);
 	if (end > n)
 		return CLASSIFY_DROP_IPV6_BAD_PAYLOAD_LENGTH;
 	if (p[8] == 0xff) /* a multicast source */
@@ -335,7 +323,7 @@ enum classify_drop frame_check(const uint8_t *frame, size_t len, size_t mtu,
 		return CLASSIFY_DROP_ETH_TOO_LONG;
 	if (frame[ETH_SRC] & 1)
 		return CLASSIFY_DROP_ETH_SRC_MULTICAST;
-	out->ethertype = get16(frame + ETH_TYPE);
+	out->ethertype = wire_get16(frame + ETH_TYPE);
 	switch (out->ethertype) {
 	case ETHERTYPE_ARP:
 		out->packet_end = ETH_HLEN + ARP_LEN;

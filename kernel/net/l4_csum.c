@@ -12,19 +12,9 @@
 
 #include <carapace/inet_sum.h>
 #include <carapace/l4_csum.h>
+#include <carapace/wire.h>
 
-#define IPV4_MIN_HLEN 20
-#define IPV6_HLEN     40
-#define PROTO_TCP     6
-#define PROTO_UDP     17
-#define TCP_MIN_HLEN  20
-#define UDP_HLEN      8
 #define IPV4_FRAG_MASK 0x3fff /* more fragments and the offset */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* A 16-bit value in network order as inet_sum sees it (words as in memory). */
 static uint32_t as_mem_word(uint16_t host)
@@ -67,8 +57,8 @@ static bool find_v4(const uint8_t *ip, size_t len, struct l4_csum *out)
 	if (len < IPV4_MIN_HLEN)
 		return false;
 	hlen = (size_t)(ip[0] & 0xf) * 4;
-	total = get16(ip + 2);
-	if (hlen < IPV4_MIN_HLEN || total > len || (get16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
+	total = wire_get16(ip + 2);
+	if (hlen < IPV4_MIN_HLEN || total > len || (wire_get16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
 	    !l4_proto(ip[9], &out->offset, &min_len) || total < hlen + min_len)
 		return false;
 	out->start = hlen;
@@ -86,7 +76,7 @@ static bool find_v6(const uint8_t *ip, size_t len, struct l4_csum *out)
 
 	if (len < IPV6_HLEN)
 		return false;
-	payload = get16(ip + 4);
+	payload = wire_get16(ip + 4);
 	/* Next header: TCP or UDP itself; an extension header (a fragment) is not ours. */
 	if (IPV6_HLEN + payload > len || !l4_proto(ip[6], &out->offset, &min_len) ||
 	    payload < min_len)

@@ -23,6 +23,7 @@
 
 #include <carapace/l4_csum.h>
 #include <carapace/memory.h>
+#include <carapace/wire.h>
 
 #include <lwip/api.h>
 #include <lwip/ip4.h>
@@ -45,17 +46,6 @@
  */
 #define UDP_CHANNEL_SLOTS 256
 
-#define ETH_HLEN       14
-#define ETHTYPE_IPV4   0x0800
-#define ETHTYPE_IPV6   0x86dd
-#define IPV6_HLEN      40
-#define UDP_HLEN       8
-#define PROTO_UDP      17
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /*
  * The address a connected socket bound to the any address sends from, as
@@ -231,7 +221,7 @@ static int parse(struct pbuf *p, const struct udp_pcb *pcb, struct udp_datagram 
 	if (!n || p->len < ETH_HLEN)
 		return 0;
 	room = p->len - ETH_HLEN;
-	if (get16(f + 12) == ETHTYPE_IPV4) {
+	if (wire_get16(f + 12) == ETHERTYPE_IPV4) {
 		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
 		uint32_t dst;
 
@@ -239,12 +229,12 @@ static int parse(struct pbuf *p, const struct udp_pcb *pcb, struct udp_datagram 
 		if (ip[9] != PROTO_UDP || ihl + UDP_HLEN > room || dst != ip4_addr_get_u32(netif_ip4_addr(n)))
 			return 0;
 		udp = ip + ihl;
-		ulen = get16(udp + 4);
-		if (ulen < UDP_HLEN || ihl + ulen > get16(ip + 2) || get16(ip + 2) > room)
+		ulen = wire_get16(udp + 4);
+		if (ulen < UDP_HLEN || ihl + ulen > wire_get16(ip + 2) || wire_get16(ip + 2) > room)
 			return 0;
 		memcpy(&dst, ip + 12, 4);
 		ip_addr_set_ip4_u32(&d->from, dst);
-	} else if (get16(f + 12) == ETHTYPE_IPV6) {
+	} else if (wire_get16(f + 12) == ETHERTYPE_IPV6) {
 		ip6_addr_t dst;
 		uint32_t w[4];
 
@@ -256,8 +246,8 @@ static int parse(struct pbuf *p, const struct udp_pcb *pcb, struct udp_datagram 
 		if (!is_ours6(n, &dst))
 			return 0;
 		udp = ip + IPV6_HLEN;
-		ulen = get16(udp + 4);
-		if (ulen < UDP_HLEN || ulen > get16(ip + 4) || IPV6_HLEN + (size_t)get16(ip + 4) > room)
+		ulen = wire_get16(udp + 4);
+		if (ulen < UDP_HLEN || ulen > wire_get16(ip + 4) || IPV6_HLEN + (size_t)wire_get16(ip + 4) > room)
 			return 0;
 		memcpy(w, ip + 8, sizeof(w));
 		IP_ADDR6(&d->from, w[0], w[1], w[2], w[3]);
@@ -266,7 +256,7 @@ static int parse(struct pbuf *p, const struct udp_pcb *pcb, struct udp_datagram 
 	} else {
 		return 0;
 	}
-	d->port = get16(udp);
+	d->port = wire_get16(udp);
 	if (!l4_csum_udp_ok(ip, udp, ulen)) {
 		classifier_count_channel_drop(CHANNEL_DROP_UDP_BAD_CHECKSUM);
 		return -1;
