@@ -67,18 +67,37 @@ void inet_channel_open(struct inet_channel *c, struct netconn *conn, channel_wak
 	usable = conn->pcb.tcp && conn->pcb.tcp->state == ESTABLISHED &&
 		 flow_of(conn->pcb.tcp, &key);
 	UNLOCK_TCPIP_CORE();
-	if (!usable || !(c->slots = kmalloc(INET_CHANNEL_SLOTS * sizeof(void *))))
-		return;
-	/* -EEXIST: an older socket of the same four-tuple still has one. */
-	if (channel_open(&c->ch, &key, c->slots, INET_CHANNEL_SLOTS, wake, owner)) {
+	/* Not opened (-EEXIST): an older socket of the same four-tuple still has one. */
+	if (usable)
+		inet_channel_start(c, &key, INET_CHANNEL_SLOTS, wake, owner);
+}
+
+bool inet_channel_start(struct inet_channel *c, const struct flow_key *key, size_t slots,
+			channel_wake_fn wake, void *owner)
+{
+	if (!(c->slots = kmalloc(slots * sizeof(void *))))
+		return false;
+	if (channel_open(&c->ch, key, c->slots, slots, wake, owner)) {
 		kfree(c->slots);
 		c->slots = NULL;
+		return false;
 	}
+	return true;
 }
 
 bool inet_channel_is_open(const struct inet_channel *c)
 {
 	return c->slots != NULL;
+}
+
+void inet_channel_input_locked(struct pbuf *p)
+{
+	struct netif *netif = netif_get_by_index(p->if_idx);
+
+	if (netif)
+		ethernet_input(p, netif); /* takes p, always */
+	else
+		pbuf_free(p);
 }
 
 /* Up to max of the ring's frames through lwIP's input, as tcpip_thread
@@ -92,13 +111,7 @@ static size_t run_frames(struct inet_channel *c, size_t max)
 		return 0;
 	LOCK_TCPIP_CORE();
 	do {
-		struct pbuf *p = frame;
-		struct netif *netif = netif_get_by_index(p->if_idx);
-
-		if (netif)
-			ethernet_input(p, netif); /* takes p, always */
-		else
-			pbuf_free(p);
+		inet_channel_input_locked(frame);
 	} while (++n < max && channel_pop(&c->ch, &frame));
 	UNLOCK_TCPIP_CORE();
 	return n;
@@ -109,14 +122,25 @@ size_t inet_channel_drain(struct inet_channel *c, size_t max)
 	return c->slots && !c->datagrams ? run_frames(c, max) : 0;
 }
 
-void inet_channel_close(struct inet_channel *c)
+void inet_channel_stop(struct inet_channel *c, bool to_lwip)
 {
+	void *frame;
+
 	if (!c->slots)
 		return;
 	channel_close(&c->ch);
-	/* No classify() can push now: what is left is this connection's last
-	 * acknowledgements and data, which lwIP still answers. */
-	run_frames(c, SIZE_MAX);
+	/* No classify() can push now. */
+	if (to_lwip)
+		run_frames(c, SIZE_MAX);
+	while (channel_pop(&c->ch, &frame))
+		pbuf_free(frame);
 	kfree(c->slots);
 	c->slots = NULL;
+}
+
+void inet_channel_close(struct inet_channel *c)
+{
+	/* What is left is this connection's last acknowledgements and data,
+	 * which lwIP still answers. */
+	inet_channel_stop(c, true);
 }

@@ -46,6 +46,19 @@ void inet_channel_open(struct inet_channel *c, struct netconn *conn, channel_wak
 size_t inet_channel_drain(struct inet_channel *c, size_t max);
 /* Closes the channel (a grace period), then runs what was left in it. */
 void inet_channel_close(struct inet_channel *c);
+/*
+ * For both kinds of socket's channels. inet_channel_start opens c's
+ * channel for key with a ring of slots frames: false (the frames keep the
+ * normal path) when memory is short or the flow has a channel already.
+ * inet_channel_stop closes it (a grace period), then runs what was left
+ * through lwIP's input (to_lwip) or frees it. inet_channel_input_locked
+ * hands one frame to lwIP's input in this thread, under the core lock.
+ */
+struct pbuf;
+bool inet_channel_start(struct inet_channel *c, const struct flow_key *key, size_t slots,
+			channel_wake_fn wake, void *owner);
+void inet_channel_stop(struct inet_channel *c, bool to_lwip);
+void inet_channel_input_locked(struct pbuf *p);
 /* Whether c has an open channel. */
 bool inet_channel_is_open(const struct inet_channel *c);
 

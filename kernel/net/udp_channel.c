@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include <carapace/l4_csum.h>
-#include <carapace/memory.h>
 #include <carapace/wire.h>
 
 #include <lwip/api.h>
@@ -118,38 +117,9 @@ static bool udp_flow_of(const struct udp_pcb *pcb, struct flow_key *key)
 /* A frame the fast path leaves to lwIP: its input, in this thread. */
 static void to_lwip(struct pbuf *p)
 {
-	struct netif *netif;
-
 	LOCK_TCPIP_CORE();
-	netif = netif_get_by_index(p->if_idx);
-	if (netif)
-		ethernet_input(p, netif); /* takes p, always */
-	else
-		pbuf_free(p);
+	inet_channel_input_locked(p);
 	UNLOCK_TCPIP_CORE();
-}
-
-/* Runs every frame left in the ring through lwIP (keep) or frees it. */
-static void empty_ring(struct inet_channel *c, bool keep)
-{
-	void *frame;
-
-	while (channel_pop(&c->ch, &frame)) {
-		if (keep)
-			to_lwip(frame);
-		else
-			pbuf_free(frame);
-	}
-}
-
-static void udp_channel_close_as(struct inet_channel *c, bool keep)
-{
-	if (!c->slots)
-		return;
-	channel_close(&c->ch);
-	empty_ring(c, keep);
-	kfree(c->slots);
-	c->slots = NULL;
 }
 
 void udp_channel_update(struct inet_channel *c, struct netconn *conn, channel_wake_fn wake,
@@ -167,21 +137,17 @@ void udp_channel_update(struct inet_channel *c, struct netconn *conn, channel_wa
 		return;
 	/* Another flow now (a connect, a disconnect): what the old one took
 	 * goes through lwIP, whose pcb has the new binding and filters. */
-	udp_channel_close_as(c, true);
+	inet_channel_stop(c, true);
 	c->datagrams = true;
-	if (!usable || !(c->slots = kmalloc(UDP_CHANNEL_SLOTS * sizeof(void *))))
-		return;
-	/* -EEXIST: another socket (SO_REUSEADDR) has the flow; this one keeps
-	 * lwIP's path. */
-	if (channel_open(&c->ch, &key, c->slots, UDP_CHANNEL_SLOTS, wake, owner)) {
-		kfree(c->slots);
-		c->slots = NULL;
-	}
+	/* Not opened (-EEXIST): another socket (SO_REUSEADDR) has the flow;
+	 * this one keeps lwIP's path. */
+	if (usable)
+		inet_channel_start(c, &key, UDP_CHANNEL_SLOTS, wake, owner);
 }
 
 void udp_channel_close(struct inet_channel *c)
 {
-	udp_channel_close_as(c, false);
+	inet_channel_stop(c, false);
 }
 
 /* The receiving interface, found without lwIP's lock (netif_get_by_index
