@@ -361,10 +361,11 @@ size_t mmu_present_run(uint64_t root, uint64_t va, size_t max_pages, uint64_t bi
 			va = end;
 			continue;
 		}
-		/* The rest of this leaf table, one entry a page, without walking again. */
-		for (unsigned i = INDEX(va, 0); run < max_pages; i++) {
-			if (i == ENTRIES)
-				break;
+		/* va's entry passed above; then the rest of this leaf table, one
+		 * entry a page, without walking again. */
+		run++;
+		va += PAGE_SIZE;
+		for (unsigned i = INDEX(va - PAGE_SIZE, 0) + 1; i < ENTRIES && run < max_pages; i++) {
 			if ((table[i] & (bits | PTE_P)) != (bits | PTE_P))
 				return run;
 			run++;
