@@ -259,19 +259,25 @@ static bool bounced(const struct syscall_arg *arg)
 	       !(arg->attrs & SYSCALL_ATTR_IN_PLACE);
 }
 
-/* Copies each bounced argument in; valid[] then points at the copies. */
+/*
+ * Copies in the arguments of mask (bit i: argument i is bounced() and not
+ * NULL); valid[] then points at the copies. Those that do not fit are left
+ * in place and taken out of *mask.
+ */
 static int bounce_in(const struct syscall_desc *desc, long valid[SYSCALL_MAX_ARGS],
-		     struct bounce b[SYSCALL_MAX_ARGS], uint8_t *area)
+		     struct bounce b[SYSCALL_MAX_ARGS], uint8_t *area, unsigned *mask)
 {
 	size_t used = 0;
 
-	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+	for (unsigned left = *mask; left; left &= left - 1) {
+		int i = __builtin_ctz(left);
 		const struct syscall_arg *arg = &desc->args[i];
 		size_t len = arg->size, need = ALIGN16(len) * (arg->kind == SYSCALL_ARG_OUT ? 2 : 1);
 
-		b[i].app = NULL;
-		if (!bounced(arg) || valid[i] == 0 || len == 0 || need > BOUNCE_BYTES - used)
-			continue; /* a NULL optional pointer, or no room: left in place */
+		if (need > BOUNCE_BYTES - used) {
+			*mask &= ~(1u << i); /* no room: left in place */
+			continue;
+		}
 		b[i] = (struct bounce){ (uint8_t *)valid[i], area + used, NULL, (uint32_t)len };
 		if (arg->kind == SYSCALL_ARG_OUT)
 			b[i].before = area + used + ALIGN16(len);
@@ -285,15 +291,18 @@ static int bounce_in(const struct syscall_desc *desc, long valid[SYSCALL_MAX_ARG
 	return 0;
 }
 
-/* Writes back what the handler changed in each OUT copy: -EFAULT if that fails. */
-static int bounce_out(const struct bounce b[SYSCALL_MAX_ARGS])
+/* Writes back what the handler changed in each OUT copy of mask: -EFAULT if that fails. */
+static int bounce_out(const struct bounce b[SYSCALL_MAX_ARGS], unsigned mask)
 {
 	int err = 0;
 
-	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
-		if (b[i].app && b[i].before && memcmp(b[i].before, b[i].copy, b[i].len) != 0 &&
+	for (; mask; mask &= mask - 1) {
+		int i = __builtin_ctz(mask);
+
+		if (b[i].before && memcmp(b[i].before, b[i].copy, b[i].len) != 0 &&
 		    app_copy(b[i].app, b[i].copy, b[i].len))
 			err = -EFAULT;
+	}
 	return err;
 }
 
@@ -350,14 +359,6 @@ call_with_strings(const struct syscall_env *env, const struct syscall_desc *desc
 	return handler(env, valid);
 }
 
-static bool takes_strings(const struct syscall_desc *desc)
-{
-	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
-		if (desc->args[i].kind == SYSCALL_ARG_STRING)
-			return true;
-	return false;
-}
-
 long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		      long a1, long a2, long a3, long a4, long a5)
 {
@@ -376,13 +377,36 @@ long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		report_unimplemented(env, nr, desc);
 		return -ENOSYS;
 	}
-	int err = syscall_validate_args(env, desc, raw, valid);
-	if (!err)
-		err = bounce_in(desc, valid, b, area);
-	if (err)
-		return err;
-	rc = takes_strings(desc) ? call_with_strings(env, desc, handler, valid)
-				 : handler(env, valid);
-	err = bounce_out(b);
-	return err && rc >= 0 ? err : rc;
+	/*
+	 * syscall_validate_args' checks, one pass that also notes the
+	 * arguments to bounce and whether any is a path: the later steps then
+	 * visit only those (a call with none skips them).
+	 */
+	unsigned to_bounce = 0;
+	bool strings = false;
+
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+		const struct syscall_arg *arg = &desc->args[i];
+		int err = check_arg(env, arg, raw, raw[i], &valid[i]);
+
+		if (err)
+			return err;
+		strings |= arg->kind == SYSCALL_ARG_STRING;
+		if (bounced(arg) && valid[i] != 0 && arg->size != 0)
+			to_bounce |= 1u << i;
+	}
+	if (to_bounce) {
+		int err = bounce_in(desc, valid, b, area, &to_bounce);
+
+		if (err)
+			return err;
+	}
+	rc = strings ? call_with_strings(env, desc, handler, valid) : handler(env, valid);
+	if (to_bounce) {
+		int err = bounce_out(b, to_bounce);
+
+		if (err && rc >= 0)
+			return err;
+	}
+	return rc;
 }
