@@ -96,6 +96,13 @@ static bool check_user_range(void *ctx, uintptr_t addr, size_t len, bool want_wr
 
 		if (run == 0)
 			return false;
+		/* The low half is the application's, page after page. */
+		if (last < LOW_HALF_END) {
+			if (page + (run - 1) * PAGE_SIZE == last)
+				return true;
+			page += run * PAGE_SIZE;
+			continue;
+		}
 		for (size_t i = 0; i < run; i++, page += PAGE_SIZE) {
 			if (!app_may_use(page, want_write))
 				return false;
