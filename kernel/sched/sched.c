@@ -37,6 +37,7 @@
 #include <carapace/percpu.h>
 #include <carapace/sched.h>
 #include <carapace/thread.h>
+#include <carapace/tlb.h>
 
 #include <carapace/arch.h>
 #include "sched_impl.h"
@@ -577,6 +578,7 @@ static void timer_irq(struct trap_frame *f)
 	uint64_t now = clock_ns();
 
 	(void)f;
+	tlb_refresh(now); /* lets QEMU's TCG size its TLB (carapace/tlb.h) */
 	sc->armed_ns = 0;
 	while ((first = minheap_min(&sc->timers)) && first->key <= now) {
 		struct thread *t = timer_thread(first);

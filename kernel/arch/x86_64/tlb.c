@@ -26,6 +26,7 @@
 
 static uint64_t requested;            /* the newest generation asked for */
 static uint64_t flushed[MAX_CPUS];    /* per CPU: the newest it has flushed for */
+static uint64_t refreshed[MAX_CPUS];  /* per CPU: the clock at its last tlb_refresh flush */
 static bool ready;
 
 void tlb_poll(void)
@@ -37,6 +38,36 @@ void tlb_poll(void)
 		return;
 	write_cr3(read_cr3()); /* CR4.PGE is off: this drops every entry */
 	__atomic_store_n(&flushed[me], want, __ATOMIC_RELEASE);
+}
+
+/*
+ * QEMU's TCG translates each guest access through a software TLB per CPU
+ * (direct-mapped), and adapts its size only when the guest drops the
+ * whole TLB: then it doubles it when more than 70% of its entries were
+ * filled since the last such flush, and halves it when fewer than 30%
+ * were for 100 ms. Carapace's one address space never reloads CR3 after
+ * boot (a shootdown does, on the other CPUs only), so TCG kept the size
+ * it had at boot: a program that touches more pages than that took a miss
+ * (QEMU walks the page tables) on most accesses to them. The hardened
+ * heap's 4 KiB blocks (a window of live blocks, 256 quarantined, each in
+ * its own pages) were the first seen: host samples (perf) in QEMU's
+ * TLB-fill code in a run of 3 million steps of heap_bench's 4 KiB row,
+ * 1250 of 23355 without this, 69 of 19979 with it (musl's mallocng,
+ * whose blocks are not quarantined: 76 of 8523, 46 of 7972;
+ * hardening/README.md, "4 KiB: the sixth round"). One
+ * flush every TLB_REFRESH_NS on each CPU that takes timer interrupts (a
+ * CPU that runs a thread takes one at least every 100 ms): the refill
+ * it costs is a few hundred misses, once. Under KVM a CR3 reload is as
+ * cheap and as harmless.
+ */
+void tlb_refresh(uint64_t now_ns)
+{
+	unsigned me = this_cpu()->id;
+
+	if (now_ns - refreshed[me] < TLB_REFRESH_NS)
+		return;
+	refreshed[me] = now_ns;
+	write_cr3(read_cr3()); /* CR4.PGE is off: this drops every entry */
 }
 
 static void tlb_ipi(struct trap_frame *f)
