@@ -36,6 +36,7 @@ struct host {
 	int reports;
 	size_t mapped; /* bytes mapped now */
 	unsigned long maps; /* map calls so far */
+	unsigned long locks; /* lock calls so far */
 };
 
 static struct host host = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -90,6 +91,7 @@ static void fixed_layout_random(void *ctx, void *buf, size_t len)
 static void host_lock(void *ctx)
 {
 	pthread_mutex_lock(&((struct host *)ctx)->lock);
+	((struct host *)ctx)->locks++;
 }
 
 static void host_unlock(void *ctx)
@@ -360,7 +362,7 @@ static void test_quarantine_and_random_slots(void **state)
 
 	(void)state;
 	halloc_free(&heap, first);
-	for (int i = 0; i < HALLOC_QUARANTINE / 2; i++) {
+	for (int i = 0; i < HALLOC_QUARANTINE - 1; i++) { /* as many frees as it holds */
 		void *q = halloc_malloc(&heap, 48);
 
 		assert_true(q != first);
@@ -878,6 +880,86 @@ static void test_cache_slots_stay_owned(void **state)
 	assert_int_equal(heap.stats.requested, 0);
 }
 
+/*
+ * Through a cache, a program that frees as much as it allocates takes no
+ * lock: a slot out of the cache's quarantine goes to its magazine. The
+ * slots still quarantined when the cache is given back stay quarantined,
+ * in the heap's quarantine.
+ */
+static void churn_window(void **live, int window, size_t size, int steps, uint64_t *x)
+{
+	for (int i = 0; i < steps; i++) {
+		int k = (int)((*x = *x * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
+			window;
+
+		halloc_free(&heap, live[k]);
+		assert_non_null(live[k] = halloc_malloc(&heap, size));
+		memset(live[k], 0x77, size);
+	}
+}
+
+static void test_cache_steady_state_takes_no_lock(void **state)
+{
+	void *live[64];
+	uint64_t x = 12345;
+	unsigned long locks;
+
+	(void)state;
+	for (int k = 0; k < 64; k++)
+		assert_non_null(live[k] = halloc_malloc(&heap, 100));
+	churn_window(live, 64, 100, 4 * HALLOC_QUARANTINE, &x); /* the quarantine full */
+	locks = host.locks;
+	churn_window(live, 64, 100, 20000, &x);
+	assert_true(host.locks - locks <= 1);
+	for (int k = 0; k < 64; k++)
+		halloc_free(&heap, live[k]);
+	settle();
+	assert_int_equal(heap.nquarantine, HALLOC_QUARANTINE);
+	assert_int_equal(heap.stats.blocks, 0);
+	assert_int_equal(host.reports, 0);
+}
+
+/*
+ * A cache's quarantine holds HALLOC_CACHE_QUARANTINE_BYTES of slots at
+ * most: 32 of 4000 bytes (4096-byte slots), each held until 31 more have
+ * come in; the bytes and slots it counts are those it holds.
+ */
+static void test_cache_quarantine_bounded_in_bytes(void **state)
+{
+	uint32_t slot = heap.areas[heap.class_of[(4000 + HALLOC_CANARY + 15) / 16]].slot_bytes;
+	uint32_t most = HALLOC_CACHE_QUARANTINE_BYTES / slot;
+	void *first = halloc_malloc(&heap, 4000), *small[40];
+	uint64_t bytes = 0;
+
+	(void)state;
+	halloc_free(&heap, first);
+	for (uint32_t i = 0; i + 1 < most; i++) {
+		void *q = halloc_malloc(&heap, 4000);
+
+		assert_true(q != first);
+		halloc_free(&heap, q);
+	}
+	for (int i = 0; i < 200; i++) {
+		halloc_free(&heap, halloc_malloc(&heap, 4000));
+		assert_true(thread_cache.nquarantine <= most);
+		assert_true(thread_cache.quarantine_bytes <= HALLOC_CACHE_QUARANTINE_BYTES);
+	}
+	assert_int_equal(thread_cache.nquarantine, most);
+	for (int i = 0; i < 40; i++) /* small ones come in, 4 KiB ones leave */
+		assert_non_null(small[i] = halloc_malloc(&heap, 100));
+	for (int i = 0; i < 40; i++)
+		halloc_free(&heap, small[i]);
+	for (uint32_t i = 0; i < thread_cache.nquarantine; i++) {
+		uint64_t key = thread_cache.quarantine[i];
+
+		bytes += heap.areas[key >> 48].slot_bytes;
+	}
+	assert_int_equal(bytes, thread_cache.quarantine_bytes);
+	assert_int_equal(slot, 4096);
+	assert_true(bytes + slot > HALLOC_CACHE_QUARANTINE_BYTES); /* full: none left early */
+	assert_int_equal(host.reports, 0);
+}
+
 /* Emptied slabs go back HALLOC_RELEASE_BATCH at a time, through one unmap_many. */
 static unsigned long unmap_many_calls, ranges_unmapped;
 
@@ -963,6 +1045,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream,
 						setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_slots_stay_owned, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_steady_state_takes_no_lock, setup_cached,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_quarantine_bounded_in_bytes, setup_cached,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_given_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup_cached, teardown),
 	};
