@@ -12,11 +12,11 @@
  * Throughput: for each size from 16 B to 1 MiB, each thread keeps a window
  * of live blocks and replaces a random one per step (a free and a malloc,
  * the first byte written), after untimed warm-up steps (warmup_for); printed as ns per
- * step, all threads together; then the process's CPU time per step
- * (a `heapbench: cpu` line, where the system has a CPU clock): on a shared
- * machine the wall clock also counts the time other programs' threads
- * held the cores, the CPU clock only this program's (its lock waits, a
- * sleep, are not in it).
+ * step, all threads together; on the host (glibc) then the process's CPU
+ * time per step too (a `heapbench: cpu` line): on a shared machine the
+ * wall clock also counts the time other programs' threads held the cores,
+ * the CPU clock only this program's (its lock waits, a sleep, are not in
+ * it). Not in Carapace, whose CPU clocks are the calling thread's alone.
  * Overhead: the memory in use before and after allocating 20000 blocks of
  * random sizes (16 B to 4 KiB), over the bytes asked for: resident pages
  * where /proc/self/statm exists, else sysinfo's used RAM (Carapace).
@@ -283,9 +283,11 @@ static int throughput(int threads)
 		steps = (double)jobs[0].steps * threads;
 		printf("heapbench: threads=%d size=%zu ns=%.1f\n", threads, sizes[s],
 		       (now_ns() - start) / steps);
+#ifdef __GLIBC__
 		if (cpu >= 0)
 			printf("heapbench: cpu threads=%d size=%zu ns=%.1f\n", threads, sizes[s],
 			       (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu) / steps);
+#endif
 	}
 	return 0;
 }
