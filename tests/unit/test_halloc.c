@@ -921,8 +921,9 @@ static void test_cache_steady_state_takes_no_lock(void **state)
 
 /*
  * A cache's quarantine holds HALLOC_CACHE_QUARANTINE_BYTES of slots at
- * most: 32 of 4000 bytes (4096-byte slots), each held until 31 more have
- * come in; the bytes and slots it counts are those it holds.
+ * most: 32 of 4000 bytes (4096-byte slots); one freed into an empty
+ * quarantine stays through the next 31 frees; the bytes and slots it
+ * counts are those it holds.
  */
 static void test_cache_quarantine_bounded_in_bytes(void **state)
 {
