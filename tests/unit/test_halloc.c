@@ -379,6 +379,22 @@ static void test_quarantine_and_random_slots(void **state)
 }
 
 /*
+ * For the layout tests: a second heap's state and reservation, and a
+ * backend whose layout bytes repeat (fixed_layout_random).
+ */
+static struct halloc *twin_heap(struct halloc_backend *fixed, void **area)
+{
+	struct halloc *twin = malloc(sizeof(*twin));
+
+	assert_non_null(twin);
+	*area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(*area != MAP_FAILED);
+	*fixed = *current_backend;
+	fixed->layout_random = fixed_layout_random;
+	return twin;
+}
+
+/*
  * The layout follows the layout stream alone: two heaps given the same
  * layout bytes place every block at the same offset (small slots, large
  * cells, blocks after frees), while their canary secrets stay random.
@@ -386,16 +402,12 @@ static void test_quarantine_and_random_slots(void **state)
 static void test_layout_repeats_with_the_layout_stream(void **state)
 {
 	static const size_t sizes[] = { 16, 100, 1000, 4000, 16000, 40000, 200000, 1 << 20 };
-	struct halloc_backend fixed = *current_backend;
-	struct halloc *twin = malloc(sizeof(*twin));
-	void *area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			  -1, 0);
+	struct halloc_backend fixed;
+	void *area;
+	struct halloc *twin = twin_heap(&fixed, &area);
 	uintptr_t offsets[2][3 * 8 * 4];
 
 	(void)state;
-	assert_non_null(twin);
-	assert_true(area != MAP_FAILED);
-	fixed.layout_random = fixed_layout_random;
 	for (int run = 0; run < 2; run++) {
 		struct halloc *h = run ? twin : &heap;
 		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
@@ -422,6 +434,51 @@ static void test_layout_repeats_with_the_layout_stream(void **state)
 	}
 	assert_memory_equal(offsets[0], offsets[1], sizeof(offsets[0]));
 	assert_true(heap.canary_secret != twin->canary_secret);
+	assert_int_equal(host.reports, 0);
+	munmap(area, RESERVE);
+	free(twin);
+}
+
+/*
+ * Through a cache, the slot that leaves its quarantine (and is handed out
+ * next) follows the layout stream too: two heaps given the same layout
+ * bytes hand out the same offsets over a run of frees and mallocs long
+ * enough to fill the cache's quarantine many times.
+ */
+static void test_cache_layout_repeats(void **state)
+{
+	struct halloc_backend fixed;
+	void *area;
+	struct halloc *twin = twin_heap(&fixed, &area);
+	static uintptr_t offsets[2][2000];
+
+	(void)state;
+	for (int run = 0; run < 2; run++) {
+		struct halloc *h = run ? twin : &heap;
+		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
+		uint64_t x = 99;
+		void *live[16];
+
+		settle(); /* the cache starts empty, for each heap */
+		memset(&thread_cache, 0, sizeof(thread_cache));
+		assert_int_equal(halloc_init(h, &fixed, base, RESERVE), 0);
+		for (int k = 0; k < 16; k++)
+			assert_non_null(live[k] = halloc_malloc(h, 48 + 16 * (k % 3)));
+		for (int i = 0; i < 2000; i++) {
+			int k = (int)((x = x * 6364136223846793005ull + 1) >> 60);
+
+			halloc_free(h, live[k]);
+			assert_non_null(live[k] = halloc_malloc(h, 48 + 16 * (k % 3)));
+			offsets[run][i] = (uintptr_t)live[k] - base;
+		}
+		for (int k = 0; k < 16; k++)
+			halloc_free(h, live[k]);
+		if (run)
+			halloc_cache_flush(twin, &thread_cache);
+	}
+	assert_memory_equal(offsets[0], offsets[1], sizeof(offsets[0]));
+	assert_true(thread_cache.rng_uses > 0); /* slots did leave the cache's quarantine */
+	memset(&thread_cache, 0, sizeof(thread_cache));
 	assert_int_equal(host.reports, 0);
 	munmap(area, RESERVE);
 	free(twin);
@@ -1052,6 +1109,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cache_quarantine_bounded_in_bytes, setup_cached,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_layout_repeats, setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_given_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stress_against_model, setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup_cached, teardown),
