@@ -318,7 +318,7 @@ static inline __attribute__((always_inline)) void quarantine_small(struct halloc
 	}
 }
 
-/* A cache's batch of freed slots into the quarantine, in one call. */
+/* The slots a cache given back still held quarantined, into the heap's quarantine. */
 void halloc_quarantine_many(struct halloc *h, const uint64_t *keys, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
