@@ -60,11 +60,9 @@ void halloc_violation(struct halloc *h, enum halloc_violation kind, uintptr_t ad
 	h->be->report(h->be->ctx, &r);
 }
 
-/* splitmix64 steps, reseeded from the backend's layout stream every 64 Ki uses. */
+/* The heap's stream, reseeded from the backend's layout stream every 64 Ki uses. */
 static uint64_t random64(struct halloc *h)
 {
-	uint64_t z;
-
 	if (h->rng_uses++ % 65536 == 0) {
 		uint64_t fresh[2];
 
@@ -72,10 +70,12 @@ static uint64_t random64(struct halloc *h)
 		h->rng[0] ^= fresh[0];
 		h->rng[1] ^= fresh[1] | 1;
 	}
-	z = (h->rng[0] += 0x9e3779b97f4a7c15ull) ^ h->rng[1];
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(h->rng);
+}
+
+uint64_t halloc_random64(struct halloc *h)
+{
+	return random64(h);
 }
 
 int halloc_init(struct halloc *h, const struct halloc_backend *be, uintptr_t base,
@@ -318,7 +318,7 @@ static inline __attribute__((always_inline)) void quarantine_small(struct halloc
 	}
 }
 
-/* A cache's batch of freed slots into the quarantine, in one call. */
+/* The slots a cache given back still held quarantined, into the heap's quarantine. */
 void halloc_quarantine_many(struct halloc *h, const uint64_t *keys, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)

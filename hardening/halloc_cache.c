@@ -3,17 +3,22 @@
  * lock (see hardening/README.md, "Caches"). One cache per CPU in the
  * kernel, per thread on the host; only its owner touches it.
  *
- * A magazine holds free slots of one class that a refill took from the
- * slabs under the lock (SLOT_CACHED: no other cache or thread gets
- * them), drawn from the layout stream as every slot is. Handing one out
- * is what small_alloc does, without the lock: the slot checked all zero,
- * its state, size and canary written. A free changes the slot's state
- * from SLOT_USED to SLOT_QUARANTINED with one compare-and-swap (of two
- * frees of one block, one only can win), then checks the canary, zeroes
- * the block and keeps its key; every HALLOC_FREE_BATCH frees the batch
- * goes to the quarantine under the lock. Whatever is not plain (a slot
- * not SLOT_USED, a changed canary, a large block, a bad pointer) goes to
- * the locked path, which checks it again and reports it.
+ * A magazine holds free slots of one class (SLOT_CACHED: no other cache
+ * or thread gets them): slots that a refill took from the slabs under the
+ * lock, drawn from the layout stream as every slot is, and slots that
+ * left this cache's quarantine. Handing one out is what small_alloc
+ * does, without the lock: the slot checked all zero, its state, size and
+ * canary written. A free changes the slot's state from SLOT_USED to
+ * SLOT_QUARANTINED with one compare-and-swap (of two frees of one block,
+ * one only can win), then checks the canary, zeroes the block and puts
+ * its key in the cache's quarantine, from which a random one leaves
+ * (once it is full) into its class's magazine. So a program that frees
+ * as much as it allocates takes no lock: the lock (and the heap's shared
+ * lines: its quarantine, the slabs' free bitmaps and lists) was a third
+ * of a small pair's time on one thread, and serialised the threads.
+ * Whatever is not plain (a slot not SLOT_USED, a changed canary, a large
+ * block, a bad pointer) goes to the locked path, which checks it again
+ * and reports it.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,10 +29,12 @@
 
 #include "halloc_impl.h"
 
-/* Free slots a refill takes: up to 32 KiB of them, 2 at least. */
+#define REFILL_BYTES (32u << 10)
+
+/* Free slots a refill takes: up to REFILL_BYTES of them, 2 at least. */
 static uint32_t refill_count(const struct halloc_area *a)
 {
-	uint32_t n = (32u << 10) / a->slot_bytes;
+	uint32_t n = REFILL_BYTES / a->slot_bytes;
 
 	return n < 2 ? 2 : n > HALLOC_MAGAZINE ? HALLOC_MAGAZINE : n;
 }
@@ -71,12 +78,85 @@ static void fold_stats(struct halloc *h, struct halloc_cache *c)
 	c->blocks = c->requested = 0;
 }
 
-/* With the lock held: the freed slots go into the quarantine. */
+/* With the lock held: the slots out of the quarantine whose magazine was full go back to their slabs. */
 static void drain(struct halloc *h, struct halloc_cache *c)
 {
 	fold_stats(h, c);
-	halloc_quarantine_many(h, c->freed, c->nfreed);
+	for (uint32_t i = 0; i < c->nfreed; i++)
+		halloc_slot_release(h, c->freed[i]);
 	c->nfreed = 0;
+}
+
+/*
+ * The cache's stream seeded (on its first use) and reseeded every 64 Ki
+ * draws from the heap's layout stream, under the lock: a single-threaded
+ * program repeats its layout under aslr=off and aslr.seed=N.
+ */
+static __attribute__((noinline)) void cache_reseed(struct halloc *h, struct halloc_cache *c)
+{
+	h->be->lock(h->be->ctx);
+	fold_stats(h, c);
+	c->rng[0] ^= halloc_random64(h);
+	c->rng[1] ^= halloc_random64(h) | 1;
+	h->be->unlock(h->be->ctx);
+}
+
+/*
+ * A slot out of the quarantine, zeroed when it was freed: to its class's
+ * magazine (while it holds fewer than a refill takes), handed out next
+ * (checked all zero first, as every slot is), or, the magazine full, to
+ * the batch for the slabs.
+ */
+static inline __attribute__((always_inline)) void cache_reuse(struct halloc *h,
+							      struct halloc_cache *c, uint64_t key)
+{
+	int area = (int)(key >> 48);
+	const struct halloc_area *a = &h->areas[area];
+	__typeof__(c->mag[0]) *mag = &c->mag[area];
+	uint32_t n = mag->n;
+
+	/* n < refill_count(a), without its division */
+	if (n < HALLOC_MAGAZINE && (n < 2 || (n + 1) * a->slot_bytes <= REFILL_BYTES)) {
+		struct slab_meta *m = halloc_cell_meta(a, (uint32_t)key);
+
+		/* Atomic: a racing free of this block (a double free) reads it. */
+		__atomic_store_n(&slab_states(m)[(key >> 32) & 0xffff], SLOT_CACHED,
+				 __ATOMIC_RELAXED);
+		mag->key[mag->n++] = key;
+		return;
+	}
+	c->freed[c->nfreed++] = key;
+	if (c->nfreed == HALLOC_FREE_BATCH) {
+		h->be->lock(h->be->ctx);
+		drain(h, c);
+		h->be->unlock(h->be->ctx);
+	}
+}
+
+/*
+ * A freed slot of bytes into the cache's quarantine, after random ones
+ * leave while it is full (of slots or of bytes).
+ */
+static inline __attribute__((always_inline)) void cache_quarantine(struct halloc *h,
+								   struct halloc_cache *c,
+								   uint64_t key, uint32_t bytes)
+{
+	while (c->nquarantine == HALLOC_QUARANTINE ||
+	       (c->nquarantine && c->quarantine_bytes + bytes > HALLOC_CACHE_QUARANTINE_BYTES)) {
+		uint32_t victim;
+		uint64_t old;
+
+		if (c->rng_uses++ % 65536 == 0)
+			cache_reseed(h, c);
+		/* A multiply, not a division: the bias is below 2^-55. */
+		victim = (uint32_t)(((unsigned __int128)splitmix64(c->rng) * c->nquarantine) >> 64);
+		old = c->quarantine[victim];
+		c->quarantine[victim] = c->quarantine[--c->nquarantine];
+		c->quarantine_bytes -= h->areas[old >> 48].slot_bytes;
+		cache_reuse(h, c, old);
+	}
+	c->quarantine[c->nquarantine++] = key;
+	c->quarantine_bytes += bytes;
 }
 
 /* Fills an empty magazine; false if no slot could be had (no memory). */
@@ -184,12 +264,7 @@ static inline __attribute__((always_inline)) void cache_free(struct halloc *h,
 	kasan_heap_free(p, a->slot_bytes);
 	c->blocks--;
 	c->requested -= (int64_t)size;
-	c->freed[c->nfreed++] = slot_key((int)(a - h->areas), w.cell, slot);
-	if (c->nfreed == HALLOC_FREE_BATCH) {
-		h->be->lock(h->be->ctx);
-		drain(h, c);
-		h->be->unlock(h->be->ctx);
-	}
+	cache_quarantine(h, c, slot_key((int)(a - h->areas), w.cell, slot), a->slot_bytes);
 	cache_leave(h, own, saved);
 	return;
 locked:
@@ -213,6 +288,10 @@ void halloc_cache_flush(struct halloc *h, struct halloc_cache *c)
 		return;
 	h->be->lock(h->be->ctx);
 	drain(h, c);
+	/* Still quarantined: into the heap's quarantine. */
+	halloc_quarantine_many(h, c->quarantine, c->nquarantine);
+	c->nquarantine = 0;
+	c->quarantine_bytes = 0;
 	for (int i = 0; i < HALLOC_SMALL_CLASSES; i++) {
 		while (c->mag[i].n)
 			halloc_slot_release(h, c->mag[i].key[--c->mag[i].n]);

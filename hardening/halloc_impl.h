@@ -91,6 +91,8 @@ void halloc_violation(struct halloc *h, enum halloc_violation kind, uintptr_t ad
  */
 uint32_t halloc_slots_take(struct halloc *h, int area, uint64_t *keys, uint32_t want);
 void halloc_slot_release(struct halloc *h, uint64_t key);
+/* A draw from the heap's layout stream (lock held): seeds a cache's own. */
+uint64_t halloc_random64(struct halloc *h);
 void halloc_quarantine_many(struct halloc *h, const uint64_t *keys, uint32_t n);
 
 void *halloc_malloc_locked(struct halloc *h, size_t size);
@@ -248,6 +250,16 @@ static inline uintptr_t first_nonzero(uintptr_t p, size_t len)
 		}
 	}
 	return 0;
+}
+
+/* A step of splitmix64 on rng (a counter and a key): the heap's and each cache's stream. */
+static inline uint64_t splitmix64(uint64_t rng[2])
+{
+	uint64_t z = (rng[0] += 0x9e3779b97f4a7c15ull) ^ rng[1];
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
 }
 
 /* Packs a quarantined or cached slot as (area << 48) | (slot << 32) | cell. */

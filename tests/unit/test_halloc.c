@@ -36,6 +36,7 @@ struct host {
 	int reports;
 	size_t mapped; /* bytes mapped now */
 	unsigned long maps; /* map calls so far */
+	unsigned long locks; /* lock calls so far */
 };
 
 static struct host host = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -90,6 +91,7 @@ static void fixed_layout_random(void *ctx, void *buf, size_t len)
 static void host_lock(void *ctx)
 {
 	pthread_mutex_lock(&((struct host *)ctx)->lock);
+	((struct host *)ctx)->locks++;
 }
 
 static void host_unlock(void *ctx)
@@ -360,7 +362,7 @@ static void test_quarantine_and_random_slots(void **state)
 
 	(void)state;
 	halloc_free(&heap, first);
-	for (int i = 0; i < HALLOC_QUARANTINE / 2; i++) {
+	for (int i = 0; i < HALLOC_QUARANTINE - 1; i++) { /* as many frees as it holds */
 		void *q = halloc_malloc(&heap, 48);
 
 		assert_true(q != first);
@@ -377,6 +379,22 @@ static void test_quarantine_and_random_slots(void **state)
 }
 
 /*
+ * For the layout tests: a second heap's state and reservation, and a
+ * backend whose layout bytes repeat (fixed_layout_random).
+ */
+static struct halloc *twin_heap(struct halloc_backend *fixed, void **area)
+{
+	struct halloc *twin = malloc(sizeof(*twin));
+
+	assert_non_null(twin);
+	*area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(*area != MAP_FAILED);
+	*fixed = *current_backend;
+	fixed->layout_random = fixed_layout_random;
+	return twin;
+}
+
+/*
  * The layout follows the layout stream alone: two heaps given the same
  * layout bytes place every block at the same offset (small slots, large
  * cells, blocks after frees), while their canary secrets stay random.
@@ -384,16 +402,12 @@ static void test_quarantine_and_random_slots(void **state)
 static void test_layout_repeats_with_the_layout_stream(void **state)
 {
 	static const size_t sizes[] = { 16, 100, 1000, 4000, 16000, 40000, 200000, 1 << 20 };
-	struct halloc_backend fixed = *current_backend;
-	struct halloc *twin = malloc(sizeof(*twin));
-	void *area = mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			  -1, 0);
+	struct halloc_backend fixed;
+	void *area;
+	struct halloc *twin = twin_heap(&fixed, &area);
 	uintptr_t offsets[2][3 * 8 * 4];
 
 	(void)state;
-	assert_non_null(twin);
-	assert_true(area != MAP_FAILED);
-	fixed.layout_random = fixed_layout_random;
 	for (int run = 0; run < 2; run++) {
 		struct halloc *h = run ? twin : &heap;
 		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
@@ -420,6 +434,51 @@ static void test_layout_repeats_with_the_layout_stream(void **state)
 	}
 	assert_memory_equal(offsets[0], offsets[1], sizeof(offsets[0]));
 	assert_true(heap.canary_secret != twin->canary_secret);
+	assert_int_equal(host.reports, 0);
+	munmap(area, RESERVE);
+	free(twin);
+}
+
+/*
+ * Through a cache, the slot that leaves its quarantine (and is handed out
+ * next) follows the layout stream too: two heaps given the same layout
+ * bytes hand out the same offsets over a run of frees and mallocs long
+ * enough to fill the cache's quarantine many times.
+ */
+static void test_cache_layout_repeats(void **state)
+{
+	struct halloc_backend fixed;
+	void *area;
+	struct halloc *twin = twin_heap(&fixed, &area);
+	static uintptr_t offsets[2][2000];
+
+	(void)state;
+	for (int run = 0; run < 2; run++) {
+		struct halloc *h = run ? twin : &heap;
+		uintptr_t base = run ? (uintptr_t)area : (uintptr_t)reservation;
+		uint64_t x = 99;
+		void *live[16];
+
+		settle(); /* the cache starts empty, for each heap */
+		memset(&thread_cache, 0, sizeof(thread_cache));
+		assert_int_equal(halloc_init(h, &fixed, base, RESERVE), 0);
+		for (int k = 0; k < 16; k++)
+			assert_non_null(live[k] = halloc_malloc(h, 48 + 16 * (k % 3)));
+		for (int i = 0; i < 2000; i++) {
+			int k = (int)((x = x * 6364136223846793005ull + 1) >> 60);
+
+			halloc_free(h, live[k]);
+			assert_non_null(live[k] = halloc_malloc(h, 48 + 16 * (k % 3)));
+			offsets[run][i] = (uintptr_t)live[k] - base;
+		}
+		for (int k = 0; k < 16; k++)
+			halloc_free(h, live[k]);
+		if (run)
+			halloc_cache_flush(twin, &thread_cache);
+	}
+	assert_memory_equal(offsets[0], offsets[1], sizeof(offsets[0]));
+	assert_true(thread_cache.rng_uses > 0); /* slots did leave the cache's quarantine */
+	memset(&thread_cache, 0, sizeof(thread_cache));
 	assert_int_equal(host.reports, 0);
 	munmap(area, RESERVE);
 	free(twin);
@@ -791,14 +850,16 @@ static void test_stress_against_model(void **state)
 		m->size = size;
 		m->fill = (unsigned char)next_random();
 		memset(m->p, m->fill, size);
-		assert_int_equal(heap.stats.blocks, live);
-		assert_int_equal(heap.stats.requested, requested);
+		/* With a cache, its share is not yet in the heap's counts. */
+		assert_int_equal(heap.stats.blocks + (size_t)thread_cache.blocks, live);
+		assert_int_equal(heap.stats.requested + (size_t)thread_cache.requested, requested);
 	}
 	for (int i = 0; i < MODEL_SLOTS; i++) {
 		check_slot(&slot[i]);
 		halloc_free(&heap, slot[i].p);
 		slot[i].p = NULL;
 	}
+	settle();
 	assert_int_equal(host.reports, 0);
 	assert_int_equal(heap.stats.blocks, 0);
 	assert_int_equal(heap.stats.requested, 0);
@@ -876,6 +937,87 @@ static void test_cache_slots_stay_owned(void **state)
 	assert_int_equal(host.reports, 0);
 	assert_int_equal(heap.stats.blocks, 0);
 	assert_int_equal(heap.stats.requested, 0);
+}
+
+/*
+ * Through a cache, a program that frees as much as it allocates takes no
+ * lock: a slot out of the cache's quarantine goes to its magazine. The
+ * slots still quarantined when the cache is given back stay quarantined,
+ * in the heap's quarantine.
+ */
+static void churn_window(void **live, int window, size_t size, int steps, uint64_t *x)
+{
+	for (int i = 0; i < steps; i++) {
+		int k = (int)((*x = *x * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
+			window;
+
+		halloc_free(&heap, live[k]);
+		assert_non_null(live[k] = halloc_malloc(&heap, size));
+		memset(live[k], 0x77, size);
+	}
+}
+
+static void test_cache_steady_state_takes_no_lock(void **state)
+{
+	void *live[64];
+	uint64_t x = 12345;
+	unsigned long locks;
+
+	(void)state;
+	for (int k = 0; k < 64; k++)
+		assert_non_null(live[k] = halloc_malloc(&heap, 100));
+	churn_window(live, 64, 100, 4 * HALLOC_QUARANTINE, &x); /* the quarantine full */
+	locks = host.locks;
+	churn_window(live, 64, 100, 20000, &x);
+	assert_true(host.locks - locks <= 1);
+	for (int k = 0; k < 64; k++)
+		halloc_free(&heap, live[k]);
+	settle();
+	assert_int_equal(heap.nquarantine, HALLOC_QUARANTINE);
+	assert_int_equal(heap.stats.blocks, 0);
+	assert_int_equal(host.reports, 0);
+}
+
+/*
+ * A cache's quarantine holds HALLOC_CACHE_QUARANTINE_BYTES of slots at
+ * most: 32 of 4000 bytes (4096-byte slots); one freed into an empty
+ * quarantine stays through the next 31 frees; the bytes and slots it
+ * counts are those it holds.
+ */
+static void test_cache_quarantine_bounded_in_bytes(void **state)
+{
+	uint32_t slot = heap.areas[heap.class_of[(4000 + HALLOC_CANARY + 15) / 16]].slot_bytes;
+	uint32_t most = HALLOC_CACHE_QUARANTINE_BYTES / slot;
+	void *first = halloc_malloc(&heap, 4000), *small[40];
+	uint64_t bytes = 0;
+
+	(void)state;
+	halloc_free(&heap, first);
+	for (uint32_t i = 0; i + 1 < most; i++) {
+		void *q = halloc_malloc(&heap, 4000);
+
+		assert_true(q != first);
+		halloc_free(&heap, q);
+	}
+	for (int i = 0; i < 200; i++) {
+		halloc_free(&heap, halloc_malloc(&heap, 4000));
+		assert_true(thread_cache.nquarantine <= most);
+		assert_true(thread_cache.quarantine_bytes <= HALLOC_CACHE_QUARANTINE_BYTES);
+	}
+	assert_int_equal(thread_cache.nquarantine, most);
+	for (int i = 0; i < 40; i++) /* small ones come in, 4 KiB ones leave */
+		assert_non_null(small[i] = halloc_malloc(&heap, 100));
+	for (int i = 0; i < 40; i++)
+		halloc_free(&heap, small[i]);
+	for (uint32_t i = 0; i < thread_cache.nquarantine; i++) {
+		uint64_t key = thread_cache.quarantine[i];
+
+		bytes += heap.areas[key >> 48].slot_bytes;
+	}
+	assert_int_equal(bytes, thread_cache.quarantine_bytes);
+	assert_int_equal(slot, 4096);
+	assert_true(bytes + slot > HALLOC_CACHE_QUARANTINE_BYTES); /* full: none left early */
+	assert_int_equal(host.reports, 0);
 }
 
 /* Emptied slabs go back HALLOC_RELEASE_BATCH at a time, through one unmap_many. */
@@ -963,7 +1105,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_repeats_with_the_layout_stream,
 						setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_slots_stay_owned, setup_cached, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_steady_state_takes_no_lock, setup_cached,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_quarantine_bounded_in_bytes, setup_cached,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_layout_repeats, setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_given_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stress_against_model, setup_cached, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup_cached, teardown),
 	};
 

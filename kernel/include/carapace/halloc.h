@@ -41,11 +41,24 @@
 #define HALLOC_MEDIUM_MAX   (256u << 10)
 /*
  * A cache (one per CPU in the kernel, per thread on the host) holds up to
- * HALLOC_MAGAZINE free slots of each small class, taken from the slabs in
- * one batch under the lock, and up to HALLOC_FREE_BATCH freed (checked,
- * zeroed, quarantined) slots, passed to the quarantine in one batch.
+ * HALLOC_MAGAZINE free slots of each small class (32 KiB of them at
+ * most, 2 at least), and a quarantine of its own: the slots its owner
+ * freed (checked, zeroed), up to HALLOC_QUARANTINE of them and
+ * HALLOC_CACHE_QUARANTINE_BYTES of slots. A slot leaving that quarantine
+ * (a random one, for each that comes in once it is full) goes to its
+ * class's magazine, to be handed out again by this cache without the
+ * lock; when the magazine is full, to a batch of up to HALLOC_FREE_BATCH
+ * slots given back to their slabs under the lock. An empty magazine takes
+ * free slots from the slabs, in one batch.
  */
 #define HALLOC_MAGAZINE      16
+/*
+ * A bound on the memory a thread's (or CPU's) quarantine holds: the full
+ * 256 slots of every class up to 512 bytes; 126 of 1 KiB, 31 of 4 KiB,
+ * 8 of 16 KiB. More held the host's 4-thread benchmark's working set
+ * past the caches of the CPU (hardening/README.md, "Caches").
+ */
+#define HALLOC_CACHE_QUARANTINE_BYTES (128u << 10)
 /* Emptied slabs (past the spares) unmapped together, with one TLB shootdown. */
 #define HALLOC_RELEASE_BATCH 16
 #define HALLOC_FREE_BATCH    32
@@ -153,9 +166,18 @@ struct halloc_cache {
 		uint64_t key[HALLOC_MAGAZINE]; /* SLOT_CACHED slots (packed: area, slot, cell) */
 	} mag[HALLOC_SMALL_CLASSES];
 	uint32_t nfreed;
-	uint64_t freed[HALLOC_FREE_BATCH]; /* freed slots not yet in the quarantine */
+	uint64_t freed[HALLOC_FREE_BATCH]; /* out of the quarantine, magazine full: to the slabs */
 	/* Blocks and bytes handed out less those freed, not yet added to the heap's stats. */
 	int64_t blocks, requested;
+	/*
+	 * The slots this cache's owner freed, SLOT_QUARANTINED, in no order
+	 * (the one leaving is drawn from this cache's stream, seeded from the
+	 * heap's layout stream), and their slots' bytes.
+	 */
+	uint32_t nquarantine, rng_uses;
+	uint64_t quarantine_bytes;
+	uint64_t rng[2];
+	uint64_t quarantine[HALLOC_QUARANTINE];
 };
 
 /*
