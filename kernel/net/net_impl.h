@@ -68,6 +68,13 @@ bool net_started(void);
 unsigned netdev_count(void);
 /* The index-th registered device's side in the stack, or NULL (netdev.c). */
 struct net_iface *netdev_iface(unsigned index);
+/*
+ * A whole Ethernet frame of len bytes to iface's driver, under lwIP's core
+ * lock (which also guards iface->tx_frame, a frame's room that a caller
+ * may build in): 0, or -EIO when it is too long or the driver refused it
+ * (counted in tx_errors). lwIP's own frames go this way too.
+ */
+int netdev_output_locked(struct net_iface *iface, const void *frame, size_t len);
 /* Whether net_init has run, so that net_start may be called (net_init.c). */
 bool net_booted(void);
 /* The boot option netchannels= (on unless off): whether TCP sockets open

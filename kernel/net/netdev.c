@@ -37,28 +37,30 @@ static unsigned nifaces;
 static bool stack_up;
 static struct net_static_config static_config;
 
+int netdev_output_locked(struct net_iface *iface, const void *frame, size_t len)
+{
+	struct netdev *dev = iface->dev;
+
+	if (len > (size_t)dev->mtu + NETDEV_ETH_HLEN || dev->transmit(dev, frame, len) != 0) {
+		STAT_ADD(iface, tx_errors);
+		return -EIO;
+	}
+	STAT_ADD(iface, tx_frames);
+	return 0;
+}
+
 /* lwIP sends a frame: flat already, or copied flat, then to the driver. */
 static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct net_iface *iface = netif->state;
-	struct netdev *dev = iface->dev;
 	const void *frame = p->payload;
 
-	if (p->tot_len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
-		STAT_ADD(iface, tx_errors);
-		return ERR_IF;
-	}
 	/* linkoutput runs under the core lock: one user of tx_frame at a time. */
-	if (p->next != NULL) {
+	if (p->next != NULL && p->tot_len <= (size_t)iface->dev->mtu + NETDEV_ETH_HLEN) {
 		pbuf_copy_partial(p, iface->tx_frame, p->tot_len, 0);
 		frame = iface->tx_frame;
 	}
-	if (dev->transmit(dev, frame, p->tot_len) != 0) {
-		STAT_ADD(iface, tx_errors);
-		return ERR_IF;
-	}
-	STAT_ADD(iface, tx_frames);
-	return ERR_OK;
+	return netdev_output_locked(iface, frame, p->tot_len) ? ERR_IF : ERR_OK;
 }
 
 static err_t iface_netif_init(struct netif *netif)

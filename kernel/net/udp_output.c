@@ -1,0 +1,127 @@
+/*
+ * A UDP socket's datagram sent as one frame built here (README.md, "The
+ * datagram API"): the Ethernet, IPv4 and UDP headers written from the
+ * socket's addresses and the peer's, the application's payload copied
+ * (app_copy) behind them, the checksums summed, and the frame handed to
+ * the driver. lwIP's udp_sendto would do the same through a pbuf,
+ * ip4_output, etharp_output and the link output; this is the part of
+ * that path a reply to a peer on a known route needs, nothing else.
+ *
+ * Whatever it does not know how to send plainly (IPv6, a broadcast or
+ * multicast destination, a socket bound to a device or to an address that
+ * is not the route's, a next hop whose Ethernet address ARP does not hold
+ * yet, a datagram over the MTU) it leaves to lwIP: the caller then sends
+ * the datagram the usual way, and lwIP resolves, fragments or refuses.
+ *
+ * Kernel only; under lwIP's core lock, which also guards the interface's
+ * tx_frame, the room the frame is built in.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <carapace/app_copy.h>
+#include <carapace/inet_sum.h>
+#include <carapace/l4_csum.h>
+#include <carapace/wire.h>
+
+#include <lwip/etharp.h>
+#include <lwip/ip4.h>
+#include <lwip/ip_addr.h>
+#include <lwip/netif.h>
+#include <lwip/prot/ip4.h>
+#include <lwip/udp.h>
+
+#include "inet_channel.h"
+#include "net_impl.h"
+
+#define IPV4_DF 0x4000 /* don't fragment: the frame fits the MTU */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * The interface and the next hop's Ethernet address for pcb's datagram to
+ * to, or NULL when lwIP must decide. Under the core lock.
+ */
+static struct netif *route(const struct udp_pcb *pcb, const ip4_addr_t *to,
+			   const struct eth_addr **mac)
+{
+	const ip4_addr_t *hop = to, *found_ip;
+	struct eth_addr *found;
+	struct netif *n;
+
+	if (pcb->netif_idx != NETIF_NO_INDEX || ip4_addr_ismulticast(to) ||
+	    ip4_addr_isany(to) || ip4_addr_isloopback(to))
+		return NULL;
+	n = ip4_route(to);
+	if (!n || !netif_is_up(n) || !netif_is_link_up(n) || !(n->flags & NETIF_FLAG_ETHARP) ||
+	    ip4_addr_isany_val(*netif_ip4_addr(n)) || ip4_addr_isbroadcast(to, n))
+		return NULL;
+	/* A socket bound to an address sends from it: only when it is the
+	 * interface's own (lwIP checks the rest). */
+	if (!ip_addr_isany(&pcb->local_ip) &&
+	    (!IP_IS_V4(&pcb->local_ip) || !ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), netif_ip4_addr(n))))
+		return NULL;
+	if (!ip4_addr_netcmp(to, netif_ip4_addr(n), netif_ip4_netmask(n)))
+		hop = netif_ip4_gw(n);
+	if (ip4_addr_isany(hop) || etharp_find_addr(n, hop, &found, &found_ip) < 0)
+		return NULL;
+	*mac = found;
+	return n;
+}
+
+int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, const void *app,
+		     size_t len)
+{
+	static uint16_t ip_id; /* under the core lock */
+	const struct eth_addr *mac;
+	struct net_iface *iface;
+	struct netif *n;
+	uint8_t *f, *ip, *udp;
+	size_t ip_len = IPV4_MIN_HLEN + UDP_HLEN + len;
+
+	if (!IP_IS_V4(to) || pcb->local_port == 0 || port == 0 ||
+	    !(n = route(pcb, ip_2_ip4(to), &mac)))
+		return 0;
+	iface = n->state;
+	if (ip_len > n->mtu || ip_len + ETH_HLEN > (size_t)iface->dev->mtu + ETH_HLEN)
+		return 0; /* lwIP fragments it */
+	f = iface->tx_frame;
+	ip = f + ETH_HLEN;
+	udp = ip + IPV4_MIN_HLEN;
+	/* The payload first: a copy that faults leaves nothing half sent. */
+	if (len && app_copy(udp + UDP_HLEN, app, len))
+		return -EFAULT;
+	memcpy(f, mac->addr, ETH_HWADDR_LEN);
+	memcpy(f + ETH_HWADDR_LEN, n->hwaddr, ETH_HWADDR_LEN);
+	put16(f + 12, ETHERTYPE_IPV4);
+	ip[0] = 0x45; /* version 4, five words of header */
+	ip[1] = pcb->tos;
+	put16(ip + 2, (uint16_t)ip_len);
+	put16(ip + 4, ip_id++);
+	put16(ip + 6, IPV4_DF);
+	ip[8] = pcb->ttl;
+	ip[9] = PROTO_UDP;
+	memset(ip + 10, 0, 2);
+	memcpy(ip + 12, &netif_ip4_addr(n)->addr, 4);
+	memcpy(ip + 16, &ip_2_ip4(to)->addr, 4);
+	{
+		uint16_t sum = (uint16_t)~inet_sum(ip, IPV4_MIN_HLEN);
+
+		memcpy(ip + 10, &sum, 2);
+	}
+	put16(udp, pcb->local_port);
+	put16(udp + 2, port);
+	put16(udp + 4, (uint16_t)(UDP_HLEN + len));
+	memset(udp + 6, 0, 2);
+	/* A device that sums UDP itself gets the field as lwIP leaves it. */
+	if (!iface->dev->tx_csum_offload)
+		l4_csum_fill(ip, ip_len);
+	return netdev_output_locked(iface, f, ETH_HLEN + ip_len) ? -EIO : 1;
+}
