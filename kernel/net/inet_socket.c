@@ -255,26 +255,26 @@ static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t 
 {
 	uint16_t family = (uint16_t)is->s.family;
 
-	memset(a, 0, SIN6_LEN);
-	memcpy(a, &family, sizeof(family));
+	__builtin_memset(a, 0, SIN6_LEN); /* stores: -fno-builtin made these calls */
+	__builtin_memcpy(a, &family, sizeof(family));
 	a[2] = (uint8_t)(port >> 8);
 	a[3] = (uint8_t)port;
 	if (is->s.family == SOCK_AF_INET) {
 		uint32_t v4 = IP_IS_V4(ip) ? ip4_addr_get_u32(ip_2_ip4(ip)) : 0;
 
-		memcpy(a + 4, &v4, sizeof(v4));
+		__builtin_memcpy(a + 4, &v4, sizeof(v4));
 		return SIN_LEN;
 	}
 	if (IP_IS_V4(ip)) {
 		uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(ip));
 
 		a[18] = a[19] = 0xff; /* ::ffff:a.b.c.d */
-		memcpy(a + 20, &v4, sizeof(v4));
+		__builtin_memcpy(a + 20, &v4, sizeof(v4));
 	} else {
 		uint32_t scope = ip6_addr_has_zone(ip_2_ip6(ip)) ? ip6_addr_zone(ip_2_ip6(ip)) : 0;
 
-		memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
-		memcpy(a + 24, &scope, sizeof(scope)); /* sin6_scope_id */
+		__builtin_memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
+		__builtin_memcpy(a + 24, &scope, sizeof(scope)); /* sin6_scope_id */
 	}
 	return SIN6_LEN;
 }
