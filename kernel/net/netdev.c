@@ -37,8 +37,18 @@ static unsigned nifaces;
 static bool stack_up;
 static struct net_static_config static_config;
 
-int netdev_output_locked(struct net_iface *iface, const void *frame, size_t len)
+uint8_t *netdev_tx_room(struct netif *netif, size_t *room, bool *csum_offload)
 {
+	struct net_iface *iface = netif->state;
+
+	*room = (size_t)iface->dev->mtu + NETDEV_ETH_HLEN;
+	*csum_offload = iface->dev->tx_csum_offload;
+	return iface->tx_frame;
+}
+
+int netdev_output_locked(struct netif *netif, const void *frame, size_t len)
+{
+	struct net_iface *iface = netif->state;
 	struct netdev *dev = iface->dev;
 
 	if (len > (size_t)dev->mtu + NETDEV_ETH_HLEN || dev->transmit(dev, frame, len) != 0) {
@@ -60,7 +70,7 @@ static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 		pbuf_copy_partial(p, iface->tx_frame, p->tot_len, 0);
 		frame = iface->tx_frame;
 	}
-	return netdev_output_locked(iface, frame, p->tot_len) ? ERR_IF : ERR_OK;
+	return netdev_output_locked(netif, frame, p->tot_len) ? ERR_IF : ERR_OK;
 }
 
 static err_t iface_netif_init(struct netif *netif)

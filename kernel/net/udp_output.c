@@ -13,8 +13,9 @@
  * yet, a datagram over the MTU) it leaves to lwIP: the caller then sends
  * the datagram the usual way, and lwIP resolves, fragments or refuses.
  *
- * Kernel only; under lwIP's core lock, which also guards the interface's
- * tx_frame, the room the frame is built in.
+ * Under lwIP's core lock, which also guards the room the frame is built
+ * in (netdev_tx_room). Kernel, and the host harness fuzz_net, which has
+ * its own netdev_tx_room and netdev_output_locked.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -87,18 +88,17 @@ int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, co
 {
 	static uint16_t ip_id; /* under the core lock */
 	const struct eth_addr *mac;
-	struct net_iface *iface;
 	struct netif *n;
 	uint8_t *f, *ip, *udp;
-	size_t ip_len = IPV4_MIN_HLEN + UDP_HLEN + len;
+	size_t ip_len = IPV4_MIN_HLEN + UDP_HLEN + len, room;
+	bool csum_offload;
 
 	if (!IP_IS_V4(to) || pcb->local_port == 0 || port == 0 ||
 	    !(n = route(pcb, ip_2_ip4(to), &mac)))
 		return 0;
-	iface = n->state;
-	if (ip_len > n->mtu || ip_len + ETH_HLEN > (size_t)iface->dev->mtu + ETH_HLEN)
+	f = netdev_tx_room(n, &room, &csum_offload);
+	if (ip_len > n->mtu || ETH_HLEN + ip_len > room)
 		return 0; /* lwIP fragments it */
-	f = iface->tx_frame;
 	ip = f + ETH_HLEN;
 	udp = ip + IPV4_MIN_HLEN;
 	/* The payload first: a copy that faults leaves nothing half sent. */
@@ -127,7 +127,7 @@ int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, co
 	put16(udp + 4, (uint16_t)(UDP_HLEN + len));
 	udp[6] = udp[7] = 0;
 	/* A device that sums UDP itself gets the field as lwIP leaves it. */
-	if (!iface->dev->tx_csum_offload)
+	if (!csum_offload)
 		l4_csum_fill(ip, ip_len);
-	return netdev_output_locked(iface, f, ETH_HLEN + ip_len) ? -EIO : 1;
+	return netdev_output_locked(n, f, ETH_HLEN + ip_len) ? -EIO : 1;
 }
