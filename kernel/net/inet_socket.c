@@ -214,9 +214,11 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 {
 	uint16_t family;
 
+	/* __builtin_memcpy: moves, where -fno-builtin makes memcpy a call
+	 * (every datagram a server sends comes here). */
 	if (len < sizeof(family))
 		return -EINVAL;
-	memcpy(&family, a, sizeof(family));
+	__builtin_memcpy(&family, a, sizeof(family));
 	*port = (u16_t)(a[2] << 8 | a[3]);
 	if (is->s.family == SOCK_AF_INET) {
 		uint32_t v4;
@@ -225,7 +227,7 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 			return -EINVAL;
 		if (family != SOCK_AF_INET)
 			return -EAFNOSUPPORT;
-		memcpy(&v4, a + 4, sizeof(v4));
+		__builtin_memcpy(&v4, a + 4, sizeof(v4));
 		ip_addr_set_ip4_u32(ip, v4);
 		return 0;
 	}
@@ -237,15 +239,15 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 		uint32_t w[4], scope = 0;
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-		memcpy(w, a + 8, sizeof(w));
-		if (!memcmp(a + 8, mapped, sizeof(mapped))) {
+		__builtin_memcpy(w, a + 8, sizeof(w));
+		if (!__builtin_memcmp(a + 8, mapped, sizeof(mapped))) {
 			ip_addr_set_ip4_u32(ip, w[3]);
 			return 0;
 		}
 		IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
 		ip6_addr_clear_zone(ip_2_ip6(ip));
 		if (len >= SIN6_LEN)
-			memcpy(&scope, a + 24, sizeof(scope));
+			__builtin_memcpy(&scope, a + 24, sizeof(scope));
 		return addr_zone(ip_2_ip6(ip), scope, may_pick);
 	}
 }
