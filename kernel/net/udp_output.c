@@ -33,6 +33,7 @@
 #include <lwip/ip_addr.h>
 #include <lwip/netif.h>
 #include <lwip/prot/ip4.h>
+#include <lwip/sys.h>
 #include <lwip/udp.h>
 
 #include "inet_channel.h"
@@ -83,6 +84,30 @@ static struct netif *route(const struct udp_pcb *pcb, const ip4_addr_t *to,
 	return n;
 }
 
+/*
+ * An ARP entry's age grows while only frames built here use it; lwIP asks
+ * again for one it still uses only in the last 30 s of its 5 minutes
+ * (etharp.c, ARP_AGE_REREQUEST_USED_*), and only when one of its own
+ * frames goes out. So one datagram every LWIP_EVERY_MS takes lwIP's path:
+ * the entry is renewed before it expires, rather than lost, with the
+ * replies sent while ARP asks (lwIP keeps one of them). Under the core lock.
+ */
+#define LWIP_EVERY_MS 10000
+
+static bool lwip_turn(void)
+{
+	static u32_t due;
+	u32_t now = sys_now();
+
+	if (due && (int32_t)(now - due) >= 0) {
+		due = now + LWIP_EVERY_MS;
+		return true;
+	}
+	if (!due)
+		due = now + LWIP_EVERY_MS;
+	return false;
+}
+
 int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, const void *app,
 		     size_t len)
 {
@@ -94,7 +119,7 @@ int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, co
 	bool csum_offload;
 
 	if (!IP_IS_V4(to) || pcb->local_port == 0 || port == 0 ||
-	    !(n = route(pcb, ip_2_ip4(to), &mac)))
+	    !(n = route(pcb, ip_2_ip4(to), &mac)) || lwip_turn())
 		return 0;
 	f = netdev_tx_room(n, &room, &csum_offload);
 	if (ip_len > n->mtu || ETH_HLEN + ip_len > room)

@@ -12,7 +12,9 @@ datagram API"), with the guest tests/apps/dgram_api.c:
 2. Over a raw link (--net dgram, frames read here): the echo's frame is
    the one udp_output.c builds (IPv4 with Don't Fragment, which lwIP's
    own output does not set), addressed to the sender's Ethernet address,
-   with sound IP and UDP checksums.
+   with sound IP and UDP checksums; 11 s later one echo goes through
+   lwIP (no DF: the datagram that lets lwIP renew its ARP entry), the
+   next is built again.
 
 Run: python3 tests/net/test_dgram_api.py -v (make the kernel and
 make apps-build first).
@@ -36,6 +38,7 @@ RUN_TIMEOUT = 240
 ECHOES = 100
 CHECKS = 38  # the "dgram: NAME ok" lines dgram_api.c prints
 IP_DF = 0x4000
+LWIP_EVERY = 10  # s: udp_output.c's LWIP_EVERY_MS
 
 
 def wait_bound(test, guest):
@@ -91,7 +94,8 @@ class DgramApi(unittest.TestCase):
             if frames.arp_until_reply(link, peer_mac, host_ip, guest_ip, LISTEN_TIMEOUT) is None:
                 self.fail(f"no ARP reply:\n{guest.output}")
             wait_bound(self, guest)
-            for data in (b"built by the kernel", b"x" * 1400):
+            def echo_flags(data):
+                """The echo of data checked; its IP flags and fragment offset."""
                 link.send(datagram(data))
                 frame, _ = link.recv_until(
                     lambda f: (frames.parse_udp(f) or (0,) * 5)[2:4] == (7, sport), 10)
@@ -100,8 +104,16 @@ class DgramApi(unittest.TestCase):
                                  (guest_ip, host_ip, 7, sport, data))
                 self.assertEqual(frame[0:6], peer_mac)
                 self.assertEqual(frame[6:12], frames.QEMU_MAC)
-                flags = struct.unpack("!H", frame[frames.ETH_HEADER + 6:frames.ETH_HEADER + 8])[0]
-                self.assertEqual(flags, IP_DF, "not udp_output.c's frame (lwIP's sets no DF)")
+                return struct.unpack("!H", frame[frames.ETH_HEADER + 6:frames.ETH_HEADER + 8])[0]
+
+            for data in (b"built by the kernel", b"x" * 1400):
+                self.assertEqual(echo_flags(data), IP_DF,
+                                 "not udp_output.c's frame (lwIP's sets no DF)")
+            # 10 s on, one datagram takes lwIP's path (which renews the
+            # ARP entry the built frames use), the next is built again.
+            time.sleep(LWIP_EVERY + 1)
+            self.assertEqual(echo_flags(b"lwIP's turn"), 0, "no datagram went through lwIP")
+            self.assertEqual(echo_flags(b"built again"), IP_DF)
             link.send(datagram(b"quit"))
             self.assertEqual(guest.wait(RUN_TIMEOUT), 0, guest.output[-3000:])
 
