@@ -49,7 +49,7 @@ FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
 # library), the kernel's socket layer on lwIP (inet_socket.c, inet_channel.c)
 # and lwIP's one-thread operating-system layer.
 FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c kernel/net/inet_socket.c kernel/net/inet_channel.c \
-	kernel/net/udp_channel.c kernel/net/l4_csum.c \
+	kernel/net/udp_channel.c kernel/net/udp_output.c kernel/net/l4_csum.c \
 	fuzz/lwip/sys_arch_host.c
 
 # AFL++'s custom mutator of a harness, when it has one: its sources, built

@@ -17,7 +17,7 @@
 
 #define MAX_TOKENS 24
 
-static void out_add(struct mc_out *o, const char *p, size_t n)
+void mc_out_add(struct mc_out *o, const char *p, size_t n)
 {
 	if (o->failed)
 		return;
@@ -41,7 +41,7 @@ static void out_add(struct mc_out *o, const char *p, size_t n)
 
 static void out_str(struct mc_out *o, const char *s)
 {
-	out_add(o, s, strlen(s));
+	mc_out_add(o, s, strlen(s));
 }
 
 __attribute__((format(printf, 2, 3))) static void out_fmt(struct mc_out *o, const char *fmt, ...)
@@ -54,7 +54,7 @@ __attribute__((format(printf, 2, 3))) static void out_fmt(struct mc_out *o, cons
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		out_add(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		mc_out_add(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* v in decimal at buf (20 bytes at most); returns the length. Replies
@@ -362,9 +362,9 @@ static void do_get(struct mc_cache *c, const char *keys, const char *end, bool w
 		}
 		head[h++] = '\r';
 		head[h++] = '\n';
-		out_add(o, head, h);
-		out_add(o, mc_item_value(it), it->nbytes);
-		out_add(o, "\r\n", 2);
+		mc_out_add(o, head, h);
+		mc_out_add(o, mc_item_value(it), it->nbytes);
+		mc_out_add(o, "\r\n", 2);
 		c->pinned = NULL;
 	}
 	out_str(o, "END\r\n");
@@ -459,8 +459,8 @@ static void do_arith(struct mc_cache *c, const struct token *t, size_t nt, bool 
 		mc_cache_link(c, nit);
 	}
 	if (!noreply) {
-		out_add(o, digits, (size_t)n);
-		out_add(o, "\r\n", 2);
+		mc_out_add(o, digits, (size_t)n);
+		mc_out_add(o, "\r\n", 2);
 	}
 }
 

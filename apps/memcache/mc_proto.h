@@ -35,6 +35,8 @@ size_t mc_proto_process(struct mc_cache *c, struct mc_session *s,
 			const char *in, size_t len, struct mc_out *out);
 
 void mc_out_free(struct mc_out *out);
+/* Appends n bytes at p to out (on failure out->failed is set, nothing kept). */
+void mc_out_add(struct mc_out *out, const char *p, size_t n);
 
 #define MC_VERSION "1.6.18-carapace"
 

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/wire.h>
+
 #include "classifier_impl.h"
 
 _Static_assert(sizeof(struct flow_key) == 38, "struct flow_key has padding");
@@ -40,8 +42,8 @@ uint64_t classifier_flow_hash(const struct flow_key *key)
 	buf[3] = (uint8_t)key->local_port;
 	buf[4] = (uint8_t)(key->remote_port >> 8);
 	buf[5] = (uint8_t)key->remote_port;
-	memcpy(buf + FLOW_HASH_HEADER, key->local_addr, alen);
-	memcpy(buf + FLOW_HASH_HEADER + alen, key->remote_addr, alen);
+	wire_copy_addr(buf + FLOW_HASH_HEADER, key->local_addr, alen);
+	wire_copy_addr(buf + FLOW_HASH_HEADER + alen, key->remote_addr, alen);
 	return siphash24(classifier.key, buf, FLOW_HASH_HEADER + 2 * alen);
 }
 

@@ -159,13 +159,13 @@ static enum classify_drop check_l4(uint8_t protocol, const uint8_t *p, size_t n,
 static void fill_flow(struct classify_result *out, const uint8_t *l4, uint8_t family,
 		      const uint8_t *src, const uint8_t *dst, size_t addr_len)
 {
-	memset(&out->flow, 0, sizeof(out->flow));
+	__builtin_memset(&out->flow, 0, sizeof(out->flow)); /* stores, not a call */
 	out->flow.family = family;
 	out->flow.protocol = out->protocol;
 	out->flow.remote_port = wire_get16(l4);
 	out->flow.local_port = wire_get16(l4 + 2);
-	memcpy(out->flow.remote_addr, src, addr_len);
-	memcpy(out->flow.local_addr, dst, addr_len);
+	wire_copy_addr(out->flow.remote_addr, src, addr_len);
+	wire_copy_addr(out->flow.local_addr, dst, addr_len);
 	out->has_flow = true;
 }
 

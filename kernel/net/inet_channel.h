@@ -94,4 +94,16 @@ bool udp_channel_next(struct inet_channel *c, struct netconn *conn, struct udp_d
 /* Closes the channel (a grace period) and frees the frames left in it. */
 void udp_channel_close(struct inet_channel *c);
 
+/*
+ * udp_output.c: pcb's datagram of len bytes at app (application memory,
+ * range-checked by the caller) to to:port as one frame built here and
+ * handed to the driver, under lwIP's core lock. 1 sent; 0 not this
+ * path's (IPv6, not unicast, ARP has no entry yet, over the MTU, a socket
+ * bound to another address or a device): send it through lwIP; -EFAULT
+ * the copy faulted, -EIO the driver refused it (nothing sent either way).
+ */
+struct udp_pcb;
+int udp_output_frame(struct udp_pcb *pcb, const ip_addr_t *to, uint16_t port, const void *app,
+		     size_t len);
+
 #endif

@@ -214,9 +214,11 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 {
 	uint16_t family;
 
+	/* __builtin_memcpy: moves, where -fno-builtin makes memcpy a call
+	 * (every datagram a server sends comes here). */
 	if (len < sizeof(family))
 		return -EINVAL;
-	memcpy(&family, a, sizeof(family));
+	__builtin_memcpy(&family, a, sizeof(family));
 	*port = (u16_t)(a[2] << 8 | a[3]);
 	if (is->s.family == SOCK_AF_INET) {
 		uint32_t v4;
@@ -225,7 +227,7 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 			return -EINVAL;
 		if (family != SOCK_AF_INET)
 			return -EAFNOSUPPORT;
-		memcpy(&v4, a + 4, sizeof(v4));
+		__builtin_memcpy(&v4, a + 4, sizeof(v4));
 		ip_addr_set_ip4_u32(ip, v4);
 		return 0;
 	}
@@ -237,15 +239,15 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 		uint32_t w[4], scope = 0;
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-		memcpy(w, a + 8, sizeof(w));
-		if (!memcmp(a + 8, mapped, sizeof(mapped))) {
+		__builtin_memcpy(w, a + 8, sizeof(w));
+		if (!__builtin_memcmp(a + 8, mapped, sizeof(mapped))) {
 			ip_addr_set_ip4_u32(ip, w[3]);
 			return 0;
 		}
 		IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
 		ip6_addr_clear_zone(ip_2_ip6(ip));
 		if (len >= SIN6_LEN)
-			memcpy(&scope, a + 24, sizeof(scope));
+			__builtin_memcpy(&scope, a + 24, sizeof(scope));
 		return addr_zone(ip_2_ip6(ip), scope, may_pick);
 	}
 }
@@ -255,26 +257,26 @@ static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t 
 {
 	uint16_t family = (uint16_t)is->s.family;
 
-	memset(a, 0, SIN6_LEN);
-	memcpy(a, &family, sizeof(family));
+	__builtin_memset(a, 0, SIN6_LEN); /* stores: -fno-builtin made these calls */
+	__builtin_memcpy(a, &family, sizeof(family));
 	a[2] = (uint8_t)(port >> 8);
 	a[3] = (uint8_t)port;
 	if (is->s.family == SOCK_AF_INET) {
 		uint32_t v4 = IP_IS_V4(ip) ? ip4_addr_get_u32(ip_2_ip4(ip)) : 0;
 
-		memcpy(a + 4, &v4, sizeof(v4));
+		__builtin_memcpy(a + 4, &v4, sizeof(v4));
 		return SIN_LEN;
 	}
 	if (IP_IS_V4(ip)) {
 		uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(ip));
 
 		a[18] = a[19] = 0xff; /* ::ffff:a.b.c.d */
-		memcpy(a + 20, &v4, sizeof(v4));
+		__builtin_memcpy(a + 20, &v4, sizeof(v4));
 	} else {
 		uint32_t scope = ip6_addr_has_zone(ip_2_ip6(ip)) ? ip6_addr_zone(ip_2_ip6(ip)) : 0;
 
-		memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
-		memcpy(a + 24, &scope, sizeof(scope)); /* sin6_scope_id */
+		__builtin_memcpy(a + 8, ip_2_ip6(ip)->addr, 16);
+		__builtin_memcpy(a + 24, &scope, sizeof(scope)); /* sin6_scope_id */
 	}
 	return SIN6_LEN;
 }
@@ -593,30 +595,63 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 	return err == ERR_RST ? -ECONNRESET : -EPIPE;
 }
 
-/*
- * One pbuf with room for the headers, the application's bytes copied in,
- * and lwIP's raw udp_sendto under the core lock: no netbuf, no netconn
- * message. As lwIP's netconn send: an any address means the connected
- * peer (udp_send).
- */
-static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
-{
-	size_t total = io_total(io);
-	struct pbuf *p;
+/* Where a datagram goes: ip:port, or (to_peer) the connected peer. */
+struct dgram_dest {
 	ip_addr_t ip;
 	u16_t port;
-	err_t err;
-	bool was_bound = true;
+	bool to_peer;
+};
+
+/* A send's checks: its size, the socket's state, the address (-errno). */
+static int dgram_dest(struct inet_sock *is, const uint8_t *addr, uint32_t addrlen, size_t total,
+		      struct dgram_dest *to)
+{
 	int rc;
 
 	if (total > UDP_MAX)
 		return -EMSGSIZE;
 	if (is->shut_wr)
 		return -EPIPE;
-	if (io->addrlen && (rc = addr_in(is, io->addr, io->addrlen, &ip, &port, true)))
+	if (addrlen && (rc = addr_in(is, addr, addrlen, &to->ip, &to->port, true)))
 		return rc;
-	if (!io->addrlen && !is->connected)
+	if (!addrlen && !is->connected)
 		return -EDESTADDRREQ;
+	/* As lwIP's netconn send: an any address means the connected peer. */
+	to->to_peer = !addrlen || ip_addr_isany_val(to->ip) || IP_IS_ANY_TYPE_VAL(to->ip);
+	return 0;
+}
+
+/* p's datagram to lwIP's raw udp_send(to), under the core lock. */
+static err_t dgram_out_locked(struct inet_sock *is, struct pbuf *p, const struct dgram_dest *to)
+{
+	if (!is->conn->pcb.udp)
+		return ERR_CONN;
+	return to->to_peer ? udp_send(is->conn->pcb.udp, p)
+			   : udp_sendto(is->conn->pcb.udp, p, &to->ip, to->port);
+}
+
+/* Whether a send leaves the pcb's port as it is (no pcb: nothing to bind). */
+static bool pcb_bound(const struct inet_sock *is)
+{
+	return !is->conn->pcb.udp || is->conn->pcb.udp->local_port != 0;
+}
+
+/*
+ * One pbuf with room for the headers, the application's bytes copied in,
+ * and lwIP's raw udp_sendto under the core lock: no netbuf, no netconn
+ * message.
+ */
+static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
+{
+	size_t total = io_total(io);
+	struct dgram_dest to;
+	struct pbuf *p;
+	err_t err;
+	bool was_bound;
+	int rc;
+
+	if ((rc = dgram_dest(is, io->addr, io->addrlen, total, &to)))
+		return rc;
 	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)total, PBUF_RAM)))
 		return -ENOBUFS;
 	if (total && move(io, 0, p->payload, total, false) != total) {
@@ -624,14 +659,8 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 		return -EFAULT;
 	}
 	LOCK_TCPIP_CORE();
-	if (is->conn->pcb.udp)
-		was_bound = is->conn->pcb.udp->local_port != 0;
-	if (!is->conn->pcb.udp)
-		err = ERR_CONN;
-	else if (!io->addrlen || ip_addr_isany_val(ip) || IP_IS_ANY_TYPE_VAL(ip))
-		err = udp_send(is->conn->pcb.udp, p);
-	else
-		err = udp_sendto(is->conn->pcb.udp, p, &ip, port);
+	was_bound = pcb_bound(is);
+	err = dgram_out_locked(is, p, &to);
 	UNLOCK_TCPIP_CORE();
 	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
 	/* This send bound the pcb to a port: its channel opens now (looked at
@@ -639,6 +668,115 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	if (!was_bound)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
+}
+
+/*
+ * The datagram API's receive (<carapace/dgram.h>): up to n datagrams, each
+ * buffer checked for the bytes it gets (the datagram's, at most its room)
+ * just before they are copied. The count, or -EAGAIN when none waits
+ * (0 once the socket is shut down for reading).
+ */
+static int64_t dgram_recv_batch(struct inet_sock *is, struct socket_dgram *d, unsigned n,
+				socket_range_fn check, const void *ctx)
+{
+	unsigned got;
+	int64_t rc = 0;
+
+	for (got = 0; got < n; got++) {
+		struct socket_dgram *g = &d[got];
+		struct socket_iov iov = { g->buf, 0 };
+		struct socket_io io = { .iov = &iov, .iovcnt = 1, .addr = g->addr };
+		size_t len;
+
+		fetch(is);
+		if (!is->udp.p && !is->dgram) {
+			rc = is->shut_rd ? 0 : -EAGAIN;
+			break;
+		}
+		len = is->udp.p ? is->udp.len : netbuf_len(is->dgram);
+		iov.len = len < g->len ? len : g->len;
+		if (iov.len && (rc = check(ctx, (uintptr_t)iov.base, iov.len, true)))
+			break;
+		if ((rc = dgram_recv(is, &io)) < 0)
+			break;
+		g->len = (uint32_t)len;
+		g->flags = (uint32_t)(io.msg_flags & SOCK_MSG_TRUNC);
+		g->addrlen = io.addrlen;
+	}
+	return got ? (int64_t)got : rc;
+}
+
+/*
+ * One datagram of the API's send, under the core lock: the frame built
+ * straight from the application's bytes when udp_output.c can, else a
+ * pbuf through lwIP. 0 or -errno.
+ */
+static int dgram_send_one_locked(struct inet_sock *is, const struct socket_dgram *g,
+				 const struct dgram_dest *to)
+{
+	struct pbuf *p;
+	err_t err;
+	int rc = 0;
+
+	if (!is->conn->pcb.udp)
+		return -ENOTCONN;
+	if (!to->to_peer &&
+	    (rc = udp_output_frame(is->conn->pcb.udp, &to->ip, to->port, g->buf, g->len)) != 0)
+		return rc < 0 ? rc : 0;
+	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)g->len, PBUF_RAM)))
+		return -ENOBUFS;
+	if (g->len && app_copy(p->payload, g->buf, g->len)) {
+		pbuf_free(p);
+		return -EFAULT;
+	}
+	err = dgram_out_locked(is, p, to);
+	pbuf_free(p);
+	return err == ERR_OK ? 0 : lwip_errno(err);
+}
+
+/*
+ * The datagram API's send: every datagram's size, address and buffer
+ * checked first (seL4's shape), then those that passed sent under one
+ * core lock. The count sent, or the first one's error.
+ */
+static int64_t dgram_send_batch(struct inet_sock *is, struct socket_dgram *d, unsigned n,
+				socket_range_fn check, const void *ctx)
+{
+	struct dgram_dest to[SOCK_DGRAM_BATCH];
+	unsigned ok, sent;
+	bool was_bound;
+	int64_t rc = 0;
+
+	if (n > SOCK_DGRAM_BATCH)
+		n = SOCK_DGRAM_BATCH;
+	for (ok = 0; ok < n; ok++)
+		if ((rc = dgram_dest(is, d[ok].addr, d[ok].addrlen, d[ok].len, &to[ok])) ||
+		    (d[ok].len && (rc = check(ctx, (uintptr_t)d[ok].buf, d[ok].len, false))))
+			break;
+	LOCK_TCPIP_CORE();
+	was_bound = pcb_bound(is);
+	for (sent = 0; sent < ok; sent++) {
+		int r = dgram_send_one_locked(is, &d[sent], &to[sent]);
+
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+	}
+	UNLOCK_TCPIP_CORE();
+	if (!was_bound)
+		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
+	return sent ? (int64_t)sent : rc;
+}
+
+static int64_t inet_dgram_batch(struct socket *s, struct socket_dgram *d, unsigned n, bool send,
+				socket_range_fn check, const void *ctx)
+{
+	struct inet_sock *is = inet_of(s);
+
+	if (s->type != SOCK_DGRAM)
+		return -EOPNOTSUPP;
+	return send ? dgram_send_batch(is, d, n, check, ctx) : dgram_recv_batch(is, d, n, check, ctx);
 }
 
 static int64_t inet_send(struct socket *s, struct socket_io *io)
@@ -901,6 +1039,9 @@ UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void
 				     uint32_t *len, bool *handled),
 		  (s, level, name, val, len, handled))
 UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int64_t, inet_dgram_batch, (struct socket *s, struct socket_dgram *d, unsigned n,
+					     bool send, socket_range_fn check, const void *ctx),
+		  (s, d, n, send, check, ctx))
 
 static const struct socket_ops inet_ops = {
 	.bind = inet_bind_locked,
@@ -915,6 +1056,7 @@ static const struct socket_ops inet_ops = {
 	.setopt = inet_setopt_locked,
 	.getopt = inet_getopt_locked,
 	.nread = inet_nread_locked,
+	.dgram_batch = inet_dgram_batch_locked,
 	.release = inet_release,
 	.self_locked = true,
 };

@@ -68,6 +68,17 @@ bool net_started(void);
 unsigned netdev_count(void);
 /* The index-th registered device's side in the stack, or NULL (netdev.c). */
 struct net_iface *netdev_iface(unsigned index);
+/*
+ * Sending a frame built whole, under lwIP's core lock (netdev.c; the host
+ * harness fuzz/fuzz_net.c has its own). netdev_tx_room: where a frame for
+ * netif may be built (the core lock guards it; *room bytes, the MTU and
+ * the Ethernet header) and whether the device sums TCP and UDP itself.
+ * netdev_output_locked: len bytes of frame to netif's driver, 0 or -EIO
+ * when it is too long or the driver refused it (counted in tx_errors);
+ * lwIP's own frames go this way too.
+ */
+uint8_t *netdev_tx_room(struct netif *netif, size_t *room, bool *csum_offload);
+int netdev_output_locked(struct netif *netif, const void *frame, size_t len);
 /* Whether net_init has run, so that net_start may be called (net_init.c). */
 bool net_booted(void);
 /* The boot option netchannels= (on unless off): whether TCP sockets open

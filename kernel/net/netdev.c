@@ -37,28 +37,40 @@ static unsigned nifaces;
 static bool stack_up;
 static struct net_static_config static_config;
 
+uint8_t *netdev_tx_room(struct netif *netif, size_t *room, bool *csum_offload)
+{
+	struct net_iface *iface = netif->state;
+
+	*room = (size_t)iface->dev->mtu + NETDEV_ETH_HLEN;
+	*csum_offload = iface->dev->tx_csum_offload;
+	return iface->tx_frame;
+}
+
+int netdev_output_locked(struct netif *netif, const void *frame, size_t len)
+{
+	struct net_iface *iface = netif->state;
+	struct netdev *dev = iface->dev;
+
+	if (len > (size_t)dev->mtu + NETDEV_ETH_HLEN || dev->transmit(dev, frame, len) != 0) {
+		STAT_ADD(iface, tx_errors);
+		return -EIO;
+	}
+	STAT_ADD(iface, tx_frames);
+	return 0;
+}
+
 /* lwIP sends a frame: flat already, or copied flat, then to the driver. */
 static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct net_iface *iface = netif->state;
-	struct netdev *dev = iface->dev;
 	const void *frame = p->payload;
 
-	if (p->tot_len > (size_t)dev->mtu + NETDEV_ETH_HLEN) {
-		STAT_ADD(iface, tx_errors);
-		return ERR_IF;
-	}
 	/* linkoutput runs under the core lock: one user of tx_frame at a time. */
-	if (p->next != NULL) {
+	if (p->next != NULL && p->tot_len <= (size_t)iface->dev->mtu + NETDEV_ETH_HLEN) {
 		pbuf_copy_partial(p, iface->tx_frame, p->tot_len, 0);
 		frame = iface->tx_frame;
 	}
-	if (dev->transmit(dev, frame, p->tot_len) != 0) {
-		STAT_ADD(iface, tx_errors);
-		return ERR_IF;
-	}
-	STAT_ADD(iface, tx_frames);
-	return ERR_OK;
+	return netdev_output_locked(netif, frame, p->tot_len) ? ERR_IF : ERR_OK;
 }
 
 static err_t iface_netif_init(struct netif *netif)

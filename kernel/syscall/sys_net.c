@@ -576,6 +576,110 @@ static long sys_recvmmsg(const struct syscall_env *env, const long args[SYSCALL_
 	return multi(env, args, false);
 }
 
+/*
+ * The datagram API (<carapace/dgram.h>, kernel/net/README.md "The
+ * datagram API"): a batch of datagrams received from or sent on a UDP
+ * socket in one call, each described by a struct carapace_dgram (48
+ * bytes: its buffer, length, flags, address). The array is checked and
+ * copied in once; each buffer is checked by the socket for the bytes it
+ * moves, just before it moves them (not a 64 KiB room a page at a time,
+ * as recvmmsg's iovecs are); a receive writes back every field but buf.
+ */
+struct k_dgram {
+	uint64_t buf;
+	uint32_t len, flags, addrlen;
+	uint8_t addr[SOCK_DGRAM_ADDR_MAX];
+};
+_Static_assert(sizeof(struct k_dgram) == 48, "struct carapace_dgram is 48 bytes");
+
+static int dgram_range(const void *ctx, uintptr_t addr, size_t len, bool write)
+{
+	return syscall_check_range(ctx, addr, len, write);
+}
+
+static long dgram_calls(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool send)
+{
+	uint64_t ud = (uint64_t)args[1];
+	unsigned n = (unsigned)args[2];
+	int flags = (int)args[3];
+	struct k_dgram k[SOCK_DGRAM_BATCH];
+	struct socket_dgram d[SOCK_DGRAM_BATCH];
+	struct vfs_file *f;
+	struct socket *s;
+	bool locked;
+	long rc;
+
+	if ((unsigned long)args[2] == 0 || (unsigned long)args[2] > SOCK_DGRAM_BATCH ||
+	    (flags & ~SOCK_MSG_DONTWAIT) || (send && flags))
+		return -EINVAL;
+	if (syscall_check_range(env, (uintptr_t)ud, n * sizeof(k[0]), !send) ||
+	    app_copy(k, (const void *)ud, n * sizeof(k[0])))
+		return -EFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		d[i].buf = (void *)k[i].buf;
+		d[i].len = k[i].len;
+		d[i].flags = d[i].addrlen = 0;
+		if (send) {
+			/* A bad address ends the batch before it: the ones before go. */
+			if (k[i].addrlen > sizeof(k[i].addr)) {
+				if (i == 0)
+					return -EINVAL;
+				n = i;
+				break;
+			}
+			/* (The kernel's -fno-builtin makes memcpy a call: a move here.) */
+			__builtin_memcpy(d[i].addr, k[i].addr, sizeof(d[i].addr));
+			d[i].addrlen = k[i].addrlen;
+		} else {
+			/* Copied back whole: no byte of this stack's past goes out. */
+			__builtin_memset(d[i].addr, 0, sizeof(d[i].addr));
+		}
+	}
+	if ((rc = sock_find((int)args[0], &f, &s)))
+		return rc;
+	locked = sock_io_begin(f, s);
+	if (!s->ops->dgram_batch) {
+		rc = -EOPNOTSUPP;
+	} else if (send) {
+		rc = s->ops->dgram_batch(s, d, n, true, dgram_range, env);
+	} else {
+		bool nonblock = (f->flags & VFS_O_NONBLOCK) || (flags & SOCK_MSG_DONTWAIT);
+		uint64_t deadline = deadline_after(s->rcvtimeo_ns);
+
+		for (;;) {
+			uint64_t seen = sys_poll_changes();
+
+			rc = s->ops->dgram_batch(s, d, n, false, dgram_range, env);
+			if (rc == -EAGAIN && !nonblock && (rc = wait_change(seen, deadline, locked)) == 0)
+				continue;
+			break;
+		}
+	}
+	sock_io_end(f, locked);
+	/* The array was checked writable on entry; a page unmapped since is
+	 * -EFAULT (the datagrams taken are lost, as Linux's recvmmsg's). */
+	for (long i = 0; !send && i < rc; i++) {
+		k[i].len = d[i].len;
+		k[i].flags = d[i].flags;
+		k[i].addrlen = d[i].addrlen;
+		__builtin_memcpy(k[i].addr, d[i].addr, sizeof(k[i].addr));
+		if (app_copy((uint8_t *)ud + i * sizeof(k[0]) + offsetof(struct k_dgram, len),
+			     &k[i].len, sizeof(k[0]) - offsetof(struct k_dgram, len)))
+			return -EFAULT;
+	}
+	return rc;
+}
+
+static long sys_carapace_dgram_recv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return dgram_calls(env, args, false);
+}
+
+static long sys_carapace_dgram_send(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return dgram_calls(env, args, true);
+}
+
 /* ---- making sockets ---- */
 
 /*
@@ -885,6 +989,8 @@ void sys_net_register(syscall_handler_fn *table)
 	table[NR_RECVMSG] = sys_recvmsg;
 	table[NR_SENDMMSG] = sys_sendmmsg;
 	table[NR_RECVMMSG] = sys_recvmmsg;
+	table[SYSCALL_NR_CARAPACE_DGRAM_RECV] = sys_carapace_dgram_recv;
+	table[SYSCALL_NR_CARAPACE_DGRAM_SEND] = sys_carapace_dgram_send;
 	table[NR_SHUTDOWN] = sys_shutdown;
 	table[NR_SETSOCKOPT] = sys_setsockopt;
 	table[NR_GETSOCKOPT] = sys_getsockopt;

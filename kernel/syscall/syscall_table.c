@@ -239,6 +239,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
 	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),
 	    A_OUT(LINUX_SIZEOF_STATX)),
+	/* Carapace's own datagram API (<carapace/dgram.h>): fd, the array,
+	 * its count, flags; sys_net.c checks the array and every buffer. */
+	SYS(SYSCALL_NR_CARAPACE_DGRAM_RECV, carapace_dgram_recv, NULL, A_FD, A_ADDR, A_INT, A_INT),
+	SYS(SYSCALL_NR_CARAPACE_DGRAM_SEND, carapace_dgram_send, NULL, A_FD, A_ADDR, A_INT, A_INT),
 };
 
 const struct syscall_desc *syscall_lookup(long nr)

@@ -252,16 +252,23 @@ class OwnMemcacheUnderPressure(unittest.TestCase):
 class OwnMemcacheUdp(unittest.TestCase):
     """Carapace's memcached over UDP (memcached's frame header: request id,
     sequence number, datagram count, reserved; replies of at most 1400
-    bytes), its requests read in batches (recvmmsg) and answered in
-    batches (sendmmsg)."""
+    bytes), its requests read in batches and answered in batches, through
+    Carapace's datagram API (<carapace/dgram.h>); OwnMemcacheUdpPosix runs
+    the same with -P (recvmmsg and sendmmsg)."""
 
     PAYLOAD = 1400 - 8  # reply bytes per datagram
+    ARGS = ["-U", "11211"]
+    PATH = "the datagram API"
 
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(OWN):
             raise unittest.SkipTest("no build/apps/memcache/memcache.so (make apps-own)")
-        cls.server = MemcacheGuest(OWN, ["-U", "11211"], udp=True)
+        cls.server = MemcacheGuest(OWN, cls.ARGS, udp=True)
+        if f"udp 11211 ({cls.PATH})" not in cls.server.guest.output:
+            cls.server.stop()
+            raise AssertionError(f"not serving UDP through {cls.PATH}:\n"
+                                 f"{cls.server.guest.output[-2000:]}")
 
     @classmethod
     def tearDownClass(cls):
@@ -365,6 +372,11 @@ class OwnMemcacheUdp(unittest.TestCase):
             self.assertGreater(lost, 0, "gets missed with no datagram lost:\n" + out)
         print(f"\nmemaslap --udp {MEMASLAP_SECONDS} s: {tps[-1]} operations per second, "
               f"{field.get('get_misses', 0)} misses, {lost} datagrams lost", file=sys.stderr)
+
+
+class OwnMemcacheUdpPosix(OwnMemcacheUdp):
+    ARGS = ["-U", "11211", "-P"]
+    PATH = "recvmmsg"
 
 
 class DebianMemcached(Checks, unittest.TestCase):

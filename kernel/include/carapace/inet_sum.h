@@ -22,6 +22,35 @@ static inline uint16_t inet_sum(const void *data, int len)
 	const unsigned char *p = (const unsigned char *)data;
 	uint64_t sum = 0;
 
+#if defined(__x86_64__)
+	/*
+	 * 32 bytes a step as four 64-bit adds, each carry added back by the
+	 * next (adc; lea and dec leave the carry alone): a ones' complement
+	 * sum modulo 2^64 - 1, which 0xffff divides, so it folds to the same
+	 * 16 bits. Under TCG seven instructions where the C loop below takes
+	 * about twenty (a reply's UDP checksum was 865 instructions).
+	 */
+	if (len >= 32) {
+		uint64_t blocks = (uint64_t)len / 32;
+
+		__asm__("clc\n"
+			"1:\n\t"
+			"adcq 0(%[p]), %[sum]\n\t"
+			"adcq 8(%[p]), %[sum]\n\t"
+			"adcq 16(%[p]), %[sum]\n\t"
+			"adcq 24(%[p]), %[sum]\n\t"
+			"leaq 32(%[p]), %[p]\n\t"
+			"decq %[n]\n\t"
+			"jnz 1b\n\t"
+			"adcq $0, %[sum]"
+			: [sum] "+r"(sum), [p] "+r"(p), [n] "+r"(blocks)
+			:
+			: "cc", "memory");
+		len %= 32;
+		/* Room for the tail's additions below: 33 bits at most. */
+		sum = (sum & 0xffffffffu) + (sum >> 32);
+	}
+#else
 	for (; len >= 32; p += 32, len -= 32) {
 		for (int i = 0; i < 4; i++) {
 			uint64_t w = ((const inet_sum_u64 *)p)[i];
@@ -30,6 +59,7 @@ static inline uint16_t inet_sum(const void *data, int len)
 			sum += w >> 32;
 		}
 	}
+#endif
 	for (; len >= 8; p += 8, len -= 8) {
 		uint64_t w = *(const inet_sum_u64 *)p;
 

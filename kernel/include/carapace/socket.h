@@ -89,6 +89,27 @@ struct socket_io {
 	int msg_flags;
 };
 
+/*
+ * One datagram of a batch (<carapace/dgram.h>, sys_net.c's
+ * carapace_dgram_recv and carapace_dgram_send). buf is application memory
+ * that nobody has checked: the family calls check on the bytes it is
+ * about to copy (recv: as many as the datagram has, at most len), then
+ * app_copy. addr is a kernel copy: the destination (addrlen bytes, send)
+ * or the room for the source (recv: addrlen out).
+ */
+#define SOCK_DGRAM_ADDR_MAX 28 /* struct sockaddr_in6 */
+#define SOCK_DGRAM_BATCH    16 /* datagrams a dgram_batch call takes at most */
+struct socket_dgram {
+	void *buf;
+	uint32_t len;    /* recv: the room in, the datagram's length out; send: its length */
+	uint32_t flags;  /* recv out: SOCK_MSG_TRUNC when it did not fit in the room */
+	uint8_t addr[SOCK_DGRAM_ADDR_MAX];
+	uint32_t addrlen;
+};
+
+/* 0 when [addr, addr+len) is the application's (write: and writable), else -EFAULT. */
+typedef int (*socket_range_fn)(const void *ctx, uintptr_t addr, size_t len, bool write);
+
 struct socket;
 
 /*
@@ -117,6 +138,14 @@ struct socket_ops {
 		      bool *handled);
 	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
 	int64_t (*nread)(struct socket *s);
+	/*
+	 * Optional (NULL: -EOPNOTSUPP): up to n (at most SOCK_DGRAM_BATCH) datagrams received into d
+	 * (recv: -EAGAIN when none waits) or sent from it; the count, or the
+	 * first datagram's error. A datagram that fails after the first ends
+	 * the batch. check(ctx, ...) vets every buffer before it is copied.
+	 */
+	int64_t (*dgram_batch)(struct socket *s, struct socket_dgram *d, unsigned n, bool send,
+			       socket_range_fn check, const void *ctx);
 	void (*release)(struct socket *s);
 	/*
 	 * true: every operation above locks the socket itself, so send and
