@@ -312,6 +312,16 @@ class Guest:
         with self._lock:
             return "".join(self._chunks)
 
+    def wait_for(self, test, text, timeout, what=None):
+        """Waits until the guest has printed text; the test fails, showing
+        the output, if the guest ends first or timeout seconds pass."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            test.assertIsNone(self.proc.poll(), f"the guest ended early:\n{self.output}")
+            test.assertLess(time.monotonic(), deadline,
+                            f"{what or 'never printed ' + repr(text)}:\n{self.output}")
+            time.sleep(0.1)
+
     def wait(self, timeout=None):
         """The launcher's status (None if it is still running after timeout)."""
         try:

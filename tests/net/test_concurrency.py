@@ -58,11 +58,7 @@ class Concurrency(unittest.TestCase):
         with frames.Guest(["--accel", "tcg", "--memory", "512", "--net", "user",
                            "--forward", f"tcp:{port}:7", APP, "7", str(CONNECTIONS)],
                           timeout=DEADLINE + 120) as guest:
-            deadline = time.monotonic() + LISTEN_TIMEOUT
-            while "net_echo: listening on port 7" not in guest.output:
-                self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-                self.assertLess(time.monotonic(), deadline, f"never listened:\n{guest.output}")
-                time.sleep(0.1)
+            guest.wait_for(self, "net_echo: listening on port 7", LISTEN_TIMEOUT, "never listened")
             start = time.monotonic()
             end = start + DEADLINE
             conns = []

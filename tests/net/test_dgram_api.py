@@ -41,14 +41,6 @@ IP_DF = 0x4000
 LWIP_EVERY = 10  # s: udp_output.c's LWIP_EVERY_MS
 
 
-def wait_bound(test, guest):
-    deadline = time.monotonic() + LISTEN_TIMEOUT
-    while "dgram: bound to port 7" not in guest.output:
-        test.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-        test.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
-        time.sleep(0.1)
-
-
 class DgramApi(unittest.TestCase):
     def setUp(self):
         if not os.path.exists(APP):
@@ -59,7 +51,7 @@ class DgramApi(unittest.TestCase):
         with frames.Guest(["--accel", "tcg", "--kernel-arg", "verbose", "--net", "user",
                            "--forward", f"udp:{port}:7", APP, "7"],
                           timeout=RUN_TIMEOUT + LISTEN_TIMEOUT) as guest:
-            wait_bound(self, guest)
+            guest.wait_for(self, "dgram: bound to port 7", LISTEN_TIMEOUT, "never bound")
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
                 a.settimeout(60)
                 for i in range(ECHOES):
@@ -93,7 +85,7 @@ class DgramApi(unittest.TestCase):
                 timeout=RUN_TIMEOUT) as guest:
             if frames.arp_until_reply(link, peer_mac, host_ip, guest_ip, LISTEN_TIMEOUT) is None:
                 self.fail(f"no ARP reply:\n{guest.output}")
-            wait_bound(self, guest)
+            guest.wait_for(self, "dgram: bound to port 7", LISTEN_TIMEOUT, "never bound")
             def echo_flags(data):
                 """The echo of data checked; its IP flags and fragment offset."""
                 link.send(datagram(data))

@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,11 +33,7 @@ class HttpServer(unittest.TestCase):
             self.skipTest("no curl on the host")
 
     def wait_listening(self, guest):
-        deadline = time.monotonic() + LISTEN_TIMEOUT
-        while "http_server: listening on port 80" not in guest.output:
-            self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-            self.assertLess(time.monotonic(), deadline, f"never listened:\n{guest.output}")
-            time.sleep(0.1)
+        guest.wait_for(self, "http_server: listening on port 80", LISTEN_TIMEOUT, "never listened")
 
     def test_curl_through_forward(self):
         port = free_tcp_port()

@@ -115,11 +115,7 @@ class NetChannels(unittest.TestCase):
                            f"netchannels={mode}", "--net", "user", "--forward",
                            f"tcp:{port}:7", APP, "7", "2"],
                           timeout=RUN_TIMEOUT + LISTEN_TIMEOUT) as guest:
-            deadline = time.monotonic() + LISTEN_TIMEOUT
-            while "net_echo: listening on port 7" not in guest.output:
-                self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-                self.assertLess(time.monotonic(), deadline, f"never listened:\n{guest.output}")
-                time.sleep(0.1)
+            guest.wait_for(self, "net_echo: listening on port 7", LISTEN_TIMEOUT, "never listened")
             rtt = round_trips(port)
             equal, mib_s = bulk(port)
             self.assertTrue(equal, "the echo of the 2 MiB differs from what was sent")

@@ -13,7 +13,6 @@ import os
 import socket
 import sys
 import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -61,11 +60,7 @@ class TcpEcho(unittest.TestCase):
         with frames.Guest(["--machine", machine, "--accel", "tcg", "--net", "user",
                            "--forward", f"tcp:{port}:7",
                            "--kernel-arg", "test=net-tcp-echo"], timeout=180) as guest:
-            deadline = time.monotonic() + LISTEN_TIMEOUT
-            while "net-tcp-echo: listening" not in guest.output:
-                self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-                self.assertLess(time.monotonic(), deadline, f"the guest never listened:\n{guest.output}")
-                time.sleep(0.1)
+            guest.wait_for(self, "net-tcp-echo: listening", LISTEN_TIMEOUT, "the guest never listened")
             sent, received = echo_through(port)
             self.assertEqual(len(received), len(sent), guest.output)
             self.assertEqual(hashlib.sha256(received).hexdigest(),

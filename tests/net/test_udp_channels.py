@@ -74,11 +74,7 @@ class UdpChannels(unittest.TestCase):
                            f"netchannels={mode}", "--net", "user", "--forward",
                            f"udp:{port}:7", APP, "7"],
                           timeout=RUN_TIMEOUT + LISTEN_TIMEOUT) as guest:
-            deadline = time.monotonic() + LISTEN_TIMEOUT
-            while "udp_peer: bound to port 7" not in guest.output:
-                self.assertIsNone(guest.proc.poll(), f"the guest ended early:\n{guest.output}")
-                self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
-                time.sleep(0.1)
+            guest.wait_for(self, "udp_peer: bound to port 7", LISTEN_TIMEOUT, "never bound")
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
                     socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
                 a.settimeout(60)
@@ -136,10 +132,7 @@ class UdpChannels(unittest.TestCase):
                 timeout=RUN_TIMEOUT) as guest:
             if frames.arp_until_reply(link, peer_mac, host_ip, guest_ip, LISTEN_TIMEOUT) is None:
                 self.fail(f"no ARP reply:\n{guest.output}")
-            deadline = time.monotonic() + LISTEN_TIMEOUT
-            while "udp_peer: bound to port 7" not in guest.output:
-                self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
-                time.sleep(0.1)
+            guest.wait_for(self, "udp_peer: bound to port 7", LISTEN_TIMEOUT, "never bound")
             link.send(datagram(b"first datagram"))
             self.assertTrue(echo_of(link, b"first datagram"), guest.output)
             link.send(datagram(b"a corrupted datagram", corrupt=True))
@@ -189,11 +182,7 @@ class UdpChannels(unittest.TestCase):
             finally:
                 del os.environ["CARAPACE_QEMU"]
             with guest:
-                deadline = time.monotonic() + LISTEN_TIMEOUT
-                while "udp_peer: bound to port 7" not in guest.output:
-                    self.assertIsNone(guest.proc.poll(), f"ended early:\n{guest.output}")
-                    self.assertLess(time.monotonic(), deadline, f"never bound:\n{guest.output}")
-                    time.sleep(0.1)
+                guest.wait_for(self, "udp_peer: bound to port 7", LISTEN_TIMEOUT, "never bound")
                 tap.wait_carrier()
                 time.sleep(2)  # the guest's link-local address past its DAD
                 v6 = (tap_net.guest_link_local(frames.QEMU_MAC) + "%" + tap.name, 7, 0,
