@@ -26,7 +26,8 @@
  * 10.0.2.2:9000 too. After each frame the application takes its turn:
  * accepts what is waiting, the active side says hello once connected, the
  * echo reads and writes back and closes at the peer's FIN or an error;
- * the record's flags (net_frames.h) can make it leave the data unread,
+ * the record's flags (net_frames.h) can make it leave the data unread
+ * (the UDP echo then uses the datagram API, <carapace/dgram.h>),
  * shut down the newest connection's sending side, or close the oldest
  * connection. The interface is 10.0.2.15/24 and fd00::15
  * (and its link-local address), MAC 52:54:00:12:34:56; the peer 10.0.2.2
@@ -57,6 +58,7 @@
 #include <carapace/classifier.h>
 #include <carapace/net.h>
 #include <carapace/socket.h>
+#include <carapace/syscall.h>
 
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
@@ -119,12 +121,28 @@ struct conn {
  * The application's sockets, and the memory its system calls name (the
  * fake kernel takes it as the application's).
  */
+/*
+ * The datagram API's struct carapace_dgram (libc/include/carapace/dgram.h),
+ * as the application passes it: 48 bytes.
+ */
+struct app_dgram {
+	uint64_t buf;
+	uint32_t len, flags, addrlen;
+	uint8_t addr[28];
+};
+_Static_assert(sizeof(struct app_dgram) == 48, "struct carapace_dgram is 48 bytes");
+
+#define DGRAM_BATCH 4
+
 static struct {
 	uint8_t buf[4096];
 	uint8_t addr[128];
 	uint32_t addrlen;
 	int32_t optval;
 	int echo, sink, udp;
+	/* serve_udp_batch's datagrams (the application's memory is this struct) */
+	struct app_dgram dgram[DGRAM_BATCH];
+	uint8_t dgram_buf[DGRAM_BATCH][1500];
 	struct conn conns[MAX_CONNS];
 	int nconns;
 } app;
@@ -473,6 +491,43 @@ static bool serve_conn(int i, uint8_t flags)
 	return true;
 }
 
+/*
+ * The UDP echo through the datagram API (Carapace's calls 500 and 501):
+ * up to DGRAM_BATCH datagrams taken in one call, those with a source port
+ * sent back in one, each answer checked against what the call promises.
+ */
+static void serve_udp_batch(void)
+{
+	uint8_t (*bufs)[1500] = app.dgram_buf;
+	struct app_dgram *d = app.dgram;
+	long n, m = 0;
+
+	for (int i = 0; i < DGRAM_BATCH; i++)
+		d[i] = (struct app_dgram){ .buf = (uint64_t)(uintptr_t)bufs[i], .len = sizeof(bufs[i]) };
+	n = call(SYSCALL_NR_CARAPACE_DGRAM_RECV, app.udp, (long)d, DGRAM_BATCH, 0, 0, 0);
+	if (n < 0) {
+		CHECK(n == -EAGAIN, "the datagram API's receive answered %ld", n);
+		return;
+	}
+	CHECK(n >= 1 && n <= DGRAM_BATCH, "the datagram API's receive took %ld of %d", n,
+	      DGRAM_BATCH);
+	for (long i = 0; i < n; i++) {
+		CHECK(d[i].len <= sizeof(bufs[i]) || (d[i].flags & SOCK_MSG_TRUNC),
+		      "a datagram of %u bytes in %zu without MSG_TRUNC", d[i].len, sizeof(bufs[i]));
+		CHECK(d[i].addrlen == 28 && (d[i].addr[0] | d[i].addr[1] << 8) == SOCK_AF_INET6,
+		      "the datagram API gave an address of %u bytes", d[i].addrlen);
+		if (d[i].len > sizeof(bufs[i]))
+			d[i].len = sizeof(bufs[i]);
+		if (d[i].addr[2] | d[i].addr[3]) /* source port 0: no reply (RFC 768) */
+			d[m++] = d[i];
+	}
+	if (m) {
+		long sent = call(SYSCALL_NR_CARAPACE_DGRAM_SEND, app.udp, (long)d, m, 0, 0, 0);
+
+		CHECK(sent <= m, "the datagram API sent %ld of %ld", sent, m);
+	}
+}
+
 static void serve_udp(void)
 {
 	for (int round = 0; round < 8; round++) {
@@ -499,7 +554,12 @@ static void app_step(uint8_t flags)
 	accept_all(app.sink, CONN_SINK);
 	for (int i = app.nconns - 1; i >= 0; i--)
 		serve_conn(i, flags);
-	serve_udp();
+	/* NET_APP_NO_READ, which leaves TCP's data unread, sends UDP's
+	 * datagrams through the datagram API. */
+	if (flags & NET_APP_NO_READ)
+		serve_udp_batch();
+	else
+		serve_udp();
 	if ((flags & NET_APP_SHUT_WR) && app.nconns)
 		call(NR_SHUTDOWN, app.conns[app.nconns - 1].fd, SOCK_SHUT_WR, 0, 0, 0, 0);
 	if ((flags & NET_APP_CLOSE) && app.nconns)

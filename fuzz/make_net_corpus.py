@@ -28,6 +28,7 @@ ISN_BASE = 0x10000000
 RST = 0x04
 FIX_ACK, FIX_SEQ = 0x01, 0x02
 TICK_10MS, TICK_250MS, TICK_1S, TICK_5S = 2 << 2, 4 << 2, 6 << 2, 7 << 2
+APP_NO_READ = 0x20  # net_frames.h NET_APP_NO_READ
 
 
 def record(frame, flags=0):
@@ -116,6 +117,12 @@ def seeds():
     yield "tcp4-active", active_side()
     yield "udp-echo", record(ipv4(17, udp(5000, 7, b"ping over udp"))) + \
         record(ipv6(17, udp(5000, 7, b"ping over udp6", src=PEER6, dst=GUEST6)))
+    # The application's NO_READ flag: the UDP echo answers through the
+    # datagram API (fuzz_net.c, serve_udp_batch).
+    yield "udp-echo-dgram-api", record(ipv4(17, udp(5000, 7, b"over the api")), APP_NO_READ) + \
+        record(ipv4(17, udp(5001, 7, b"x" * 1400)), APP_NO_READ) + \
+        record(ipv4(17, udp(0, 7, b"no reply: source port 0")), APP_NO_READ) + \
+        record(ipv6(17, udp(5000, 7, b"over the api, udp6", src=PEER6, dst=GUEST6)), APP_NO_READ)
     yield "arp-icmp", record(arp_request()) + record(icmp_echo(), TICK_1S)
     yield "nd-ra", record(neighbour_solicitation()) + record(router_advertisement(), TICK_1S) + \
         record(icmpv6(128, struct.pack("!HH", 7, 1) + b"ping6"))

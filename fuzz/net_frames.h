@@ -10,7 +10,8 @@
  *                   (so a frame stays in the window after mutation);
  *                   bits 2-4: the clock moves on by TICK_MS[n] afterwards;
  *                   then the application's turn (fuzz_net.c), where bit 5
- *                   leaves the data unread, bit 6 shuts down the newest
+ *                   leaves the data unread (and UDP's echo answers through
+ *                   the datagram API), bit 6 shuts down the newest
  *                   connection's sending side, bit 7 closes the oldest
  *   length (2 bytes, little-endian, at most NET_FRAME_MAX)
  *   the frame (Ethernet header on)
