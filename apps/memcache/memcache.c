@@ -388,12 +388,12 @@ static int udp_receive(int fd, struct udp_batch *b)
 	}
 #endif
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
-			b->rx_iov[i] = (struct iovec){ b->in + (size_t)i * UDP_IN_MAX, UDP_IN_MAX };
-			b->rx[i].msg_hdr = (struct msghdr){
-				.msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
-				.msg_iov = &b->rx_iov[i], .msg_iovlen = 1,
-			};
-		}
+		b->rx_iov[i] = (struct iovec){ b->in + (size_t)i * UDP_IN_MAX, UDP_IN_MAX };
+		b->rx[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
+			.msg_iov = &b->rx_iov[i], .msg_iovlen = 1,
+		};
+	}
 	return recvmmsg(fd, b->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
 }
 
