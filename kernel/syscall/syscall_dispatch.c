@@ -152,41 +152,17 @@ static int check_arg(const struct syscall_env *env,
 	return -EINVAL;
 }
 
-static bool bounced(const struct syscall_arg *arg);
-
-/*
- * Every argument checked in turn (the first failure is the answer); on the
- * way, *to_bounce gets bit i for each argument bounce_in copies and
- * *strings whether any is a path, so that the dispatcher's later steps
- * visit only those (a call with none skips them).
- */
-static inline __attribute__((always_inline)) int
-validate(const struct syscall_env *env, const struct syscall_desc *desc,
-	 const long raw[SYSCALL_MAX_ARGS], long valid[SYSCALL_MAX_ARGS],
-	 unsigned *to_bounce, bool *strings)
-{
-	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
-		const struct syscall_arg *arg = &desc->args[i];
-		int err = check_arg(env, arg, raw, raw[i], &valid[i]);
-
-		if (err)
-			return err;
-		*strings |= arg->kind == SYSCALL_ARG_STRING;
-		if (bounced(arg) && valid[i] != 0 && arg->size != 0)
-			*to_bounce |= 1u << i;
-	}
-	return 0;
-}
-
 int syscall_validate_args(const struct syscall_env *env,
 			  const struct syscall_desc *desc,
 			  const long raw[SYSCALL_MAX_ARGS],
 			  long valid[SYSCALL_MAX_ARGS])
 {
-	unsigned to_bounce = 0;
-	bool strings = false;
-
-	return validate(env, desc, raw, valid, &to_bounce, &strings);
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+		int err = check_arg(env, &desc->args[i], raw, raw[i], &valid[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* True the first time nr is seen here (numbers in and outside the table). */
@@ -401,15 +377,36 @@ long syscall_dispatch(const struct syscall_env *env, long nr, long a0,
 		report_unimplemented(env, nr, desc);
 		return -ENOSYS;
 	}
+	/*
+	 * syscall_validate_args' checks, one pass that also notes the
+	 * arguments to bounce and whether any is a path: the later steps then
+	 * visit only those (a call with none skips them).
+	 */
 	unsigned to_bounce = 0;
 	bool strings = false;
-	int err = validate(env, desc, raw, valid, &to_bounce, &strings);
 
-	if (!err && to_bounce)
-		err = bounce_in(desc, valid, b, area, &to_bounce);
-	if (err)
-		return err;
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+		const struct syscall_arg *arg = &desc->args[i];
+		int err = check_arg(env, arg, raw, raw[i], &valid[i]);
+
+		if (err)
+			return err;
+		strings |= arg->kind == SYSCALL_ARG_STRING;
+		if (bounced(arg) && valid[i] != 0 && arg->size != 0)
+			to_bounce |= 1u << i;
+	}
+	if (to_bounce) {
+		int err = bounce_in(desc, valid, b, area, &to_bounce);
+
+		if (err)
+			return err;
+	}
 	rc = strings ? call_with_strings(env, desc, handler, valid) : handler(env, valid);
-	err = to_bounce ? bounce_out(b, to_bounce) : 0;
-	return err && rc >= 0 ? err : rc;
+	if (to_bounce) {
+		int err = bounce_out(b, to_bounce);
+
+		if (err && rc >= 0)
+			return err;
+	}
+	return rc;
 }
