@@ -24,6 +24,7 @@ void console_init(void)
 static char log_ring[CONSOLE_LOG_SIZE];
 static uint64_t log_total;
 static int log_busy; /* atomic: 1 while a writer or console_log_copy holds the ring */
+static bool log_stopped; /* console_stop_logging */
 
 /*
  * Takes the ring, giving up after a bounded spin: a crash report printed
@@ -45,11 +46,16 @@ static void log_give(void)
 	__atomic_store_n(&log_busy, 0, __ATOMIC_RELEASE);
 }
 
+void console_stop_logging(void)
+{
+	__atomic_store_n(&log_stopped, true, __ATOMIC_RELEASE);
+}
+
 void console_write(const char *s, size_t n)
 {
 	uint64_t flags = spin_irq_save();
 
-	if (log_take()) {
+	if (!__atomic_load_n(&log_stopped, __ATOMIC_ACQUIRE) && log_take()) {
 		for (size_t i = 0; i < n; i++)
 			log_ring[(log_total + i) % CONSOLE_LOG_SIZE] = s[i];
 		log_total += n;

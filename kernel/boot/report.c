@@ -78,6 +78,11 @@ int report_enter(void)
 	cpu_halt_forever();
 }
 
+bool report_under_way(void)
+{
+	return __atomic_load_n(&reporting_cpu, __ATOMIC_ACQUIRE) != 0;
+}
+
 void report_abort(const char *what)
 {
 	kprintf("carapace: panic: %s while reporting an earlier fault\n", what);

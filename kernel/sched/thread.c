@@ -12,8 +12,10 @@
 #include <carapace/console.h>
 #include <carapace/fmt.h>
 #include <carapace/memory.h>
+#include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/percpu.h>
+#include <carapace/report.h>
 #include <carapace/sched.h>
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
@@ -145,6 +147,60 @@ void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *
 		fn(&ti, arg);
 	}
 	spin_unlock_irqrestore(&all_lock, flags);
+}
+
+/*
+ * arch_switch's frame (switch.S) at a switched-out thread's saved_rsp:
+ * r15, r14, r13, r12, rbx, then rbp, then the return address.
+ */
+#define SWITCH_RBP_AT (5 * 8)
+#define SWITCH_RET_AT (6 * 8)
+
+static bool mapped(uint64_t va)
+{
+	return mmu_lookup(mmu_root(), va, NULL, NULL);
+}
+
+/*
+ * The hang report's thread list (kernel/arch/x86_64/nmi.c). Only if the
+ * list's lock is free: the NMI may have stopped its holder for good. A
+ * thread that is not on a CPU shows where it switched out, which names
+ * what it waits for (a sleep, a futex, a socket's wait queue).
+ */
+bool thread_report_all(void)
+{
+	unsigned n = 0;
+
+	if (!spin_trylock(&all_lock))
+		return false;
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		n++;
+	kprintf("carapace: hang report: %u threads\n", n);
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		struct cpu *on = __atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED);
+		uint64_t rsp = t->saved_rsp;
+
+		kprintf("thread %llu \"%s\"%s: %s", (unsigned long long)t->id, t->name,
+			t->is_idle ? " (idle)" : "",
+			state_name(__atomic_load_n(&t->state, __ATOMIC_RELAXED)));
+		if (on)
+			kprintf(" on cpu %u (its registers above)", on->id);
+		else
+			kprintf(", cpu %u", t->cpu ? t->cpu->id : 0);
+		kprintf(", %llu switches, %llu ms of CPU\n",
+			(unsigned long long)__atomic_load_n(&t->switches, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED) / 1000000);
+		if (!on && rsp && mapped(rsp + SWITCH_RBP_AT) && mapped(rsp + SWITCH_RET_AT))
+			report_backtrace(*(const uint64_t *)(rsp + SWITCH_RET_AT),
+					 *(const uint64_t *)(rsp + SWITCH_RBP_AT));
+	}
+	spin_unlock(&all_lock);
+	return true;
+}
+
+bool thread_is_idle(const struct thread *t)
+{
+	return t->is_idle;
 }
 
 /* A thread structure with its FPU area, but no stacks yet. */

@@ -8,6 +8,7 @@ KERNEL_ONLY_SRCS += \
 	kernel/arch/x86_64/tlb.c \
 	kernel/arch/x86_64/multiboot.c \
 	kernel/arch/x86_64/traps.c \
+	kernel/arch/x86_64/nmi.c \
 	kernel/arch/x86_64/serial.c \
 	kernel/arch/x86_64/power.c \
 	kernel/arch/x86_64/tsc.c \

@@ -56,6 +56,7 @@
 #define TIMER_DIVISOR        16
 
 #define ICR_FIXED            (0u << 8)
+#define ICR_NMI              (4u << 8)
 #define ICR_INIT             (5u << 8)
 #define ICR_STARTUP          (6u << 8)
 #define ICR_DELIVERY_PENDING (1u << 12)
@@ -163,6 +164,11 @@ void lapic_send_ipi_all_others(uint8_t vector)
 	send_icr(0, ICR_ALL_BUT_SELF | ICR_FIXED | ICR_ASSERT | vector);
 }
 
+void lapic_send_nmi(uint32_t apic_id)
+{
+	send_icr(apic_id, ICR_NMI | ICR_ASSERT);
+}
+
 void lapic_send_init(uint32_t apic_id)
 {
 	send_icr(apic_id, ICR_INIT | ICR_ASSERT);
@@ -199,8 +205,13 @@ void lapic_timer_set_deadline(uint64_t tsc_deadline)
 	lapic_write(REG_TIMER_INIT, counts > UINT32_MAX ? UINT32_MAX : (uint32_t)counts);
 }
 
-/* Enables the calling CPU's APIC: every LVT masked but the timer (and NMI on the BSP). */
-static void enable_this_cpu(bool bsp)
+/*
+ * Enables the calling CPU's APIC: every LVT masked but the timer and LINT1,
+ * which is NMI on every CPU: QEMU's inject-nmi (the launcher's --timeout,
+ * kernel/arch/x86_64/nmi.c) comes in through each CPU's LINT1, so every
+ * CPU stops where it is and shows it in the hang report.
+ */
+static void enable_this_cpu(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
@@ -210,7 +221,7 @@ static void enable_this_cpu(bool bsp)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
 	lapic_write(REG_TPR, 0);
 	lapic_write(REG_LVT_LINT0, LVT_MASKED); /* the 8259 PIC's input */
-	lapic_write(REG_LVT_LINT1, bsp ? LVT_NMI : LVT_MASKED);
+	lapic_write(REG_LVT_LINT1, LVT_NMI);
 	lapic_write(REG_LVT_ERROR, LVT_MASKED);
 	lapic_write(REG_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	lapic_write(REG_ESR, 0);
@@ -254,7 +265,7 @@ static int setup_bsp(void)
 		if (!mmio)
 			return result = -ENOMEM;
 	}
-	enable_this_cpu(true);
+	enable_this_cpu();
 	return result = 0;
 }
 
@@ -341,5 +352,5 @@ int lapic_init(void)
 
 void lapic_init_ap(void)
 {
-	enable_this_cpu(false);
+	enable_this_cpu();
 }

@@ -25,6 +25,8 @@ void lapic_eoi(void);
 /* A fixed interrupt for vector on every CPU but this one (lapic_send_ipi:
  * carapace/arch.h). */
 void lapic_send_ipi_all_others(uint8_t vector);
+/* An NMI for the CPU apic_id (the hang report's call to a CPU that missed it). */
+void lapic_send_nmi(uint32_t apic_id);
 /* Starting a CPU: INIT, then STARTUP at the real-mode page page_phys. */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t page_phys);

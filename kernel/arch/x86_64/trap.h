@@ -29,6 +29,8 @@ struct trap_frame {
 #define PF_FETCH   0x10
 
 void trap_handler(struct trap_frame *f);
+/* An NMI: the hang report (nmi.c); returns only while another report is printed. */
+void nmi_handler(struct trap_frame *f);
 /* Reports f as a CPU exception (or an unexpected interrupt) and powers off. */
 __attribute__((noreturn)) void trap_report(struct trap_frame *f);
 

@@ -227,11 +227,15 @@ static void __attribute__((noreturn)) report_libc_crash(const struct trap_frame 
 
 /*
  * Interrupts go to their handlers, but for one that woke musl's crash hlt;
- * every exception ends in a report, but for the fault of an application
- * copy.
+ * an NMI prints the hang report (nmi.c); every exception ends in a report,
+ * but for the fault of an application copy.
  */
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == VEC_NMI) {
+		nmi_handler(f);
+		return;
+	}
 	if (f->vector >= VEC_IRQ_BASE) {
 		if (interrupted_libc_crash(f))
 			report_libc_crash(f);

@@ -12,6 +12,12 @@ void console_init(void);
 void console_write(const char *s, size_t n);
 /* Prints s without keeping it in the log (a secret shown once: the API's token). */
 void console_write_unlogged(const char *s, size_t n);
+/*
+ * From now on, prints to the serial port only, not the log: for a report
+ * printed while other CPUs are stopped wherever they were, one of them
+ * perhaps holding the log (each print would otherwise spin for it).
+ */
+void console_stop_logging(void);
 /* Copies the last bytes printed (at most size, at most 16 KiB) into buf. */
 size_t console_log_copy(char *buf, size_t size);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #ifndef CARAPACE_REPORT_H
 #define CARAPACE_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum violation {
@@ -43,6 +44,8 @@ uint64_t violation_count(enum violation v);
  */
 int report_enter(void);
 __attribute__((noreturn)) void report_abort(const char *what);
+/* Whether some CPU has begun a report (report_enter) that has not ended. */
+bool report_under_way(void);
 
 /* Prints the first line: "carapace: violation=KIND " and the details. */
 void report_violation_line(enum violation v, const char *fmt, ...)

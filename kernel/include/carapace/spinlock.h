@@ -7,6 +7,7 @@
 #ifndef CARAPACE_SPINLOCK_H
 #define CARAPACE_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct spinlock {
@@ -51,6 +52,19 @@ static inline void spin_lock(struct spinlock *l)
 
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
 		__builtin_ia32_pause();
+}
+
+/*
+ * Takes l only if it is free, without waiting: true when taken. For code
+ * that may have interrupted the holder (the NMI's hang report).
+ */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint16_t ticket = owner;
+
+	return __atomic_compare_exchange_n(&l->next, &ticket, (uint16_t)(owner + 1), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)

@@ -69,6 +69,13 @@ struct thread_info {
 /* Calls fn for every live thread, under a lock with interrupts off: fn must not sleep. */
 void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg);
 const char *thread_name(const struct thread *t);
+bool thread_is_idle(const struct thread *t);
+/*
+ * For the NMI's hang report: prints every thread (state, CPU, counters and,
+ * for one not on a CPU, the backtrace where it switched out). Returns false,
+ * printing nothing, when the list's lock is held (by a stopped CPU, maybe).
+ */
+bool thread_report_all(void);
 /* Renames t (cut to THREAD_NAME_MAX - 1 bytes); prctl(PR_SET_NAME) on the caller. */
 void thread_set_name(struct thread *t, const char *name);
 /* A number unique among all threads since boot (1: the first). */
