@@ -123,7 +123,8 @@ void nmi_handler(struct trap_frame *f)
 		report_abort("nmi");
 	console_stop_logging();
 	n = online_cpus();
-	kprintf("carapace: hang report: an NMI (the launcher's --timeout sends one): %u CPU%s\n",
+	/* After a blank line: the interrupted code may have been mid-line. */
+	kprintf("\ncarapace: hang report: an NMI (the launcher's --timeout sends one): %u CPU%s\n",
 		n, n == 1 ? "" : "s");
 	for (unsigned i = 0; i < n; i++)
 		report_cpu(i);
