@@ -1,0 +1,24 @@
+/*
+ * The stream API as applications see it (libc/include/carapace/stream.h):
+ * two system calls of Carapace's own numbers (kernel/syscall/sys_net.c),
+ * made through musl's syscall(), which turns -errno into -1 and errno, as
+ * the datagram API's (libc/dgram.c).
+ */
+#include <carapace/syscall.h>
+
+long syscall(long number, ...);
+
+struct carapace_stream;
+
+int carapace_stream_recv(struct carapace_stream *s, unsigned n, int flags);
+int carapace_stream_send(struct carapace_stream *s, unsigned n, int flags);
+
+int carapace_stream_recv(struct carapace_stream *s, unsigned n, int flags)
+{
+	return (int)syscall(SYSCALL_NR_CARAPACE_STREAM_RECV, s, n, flags);
+}
+
+int carapace_stream_send(struct carapace_stream *s, unsigned n, int flags)
+{
+	return (int)syscall(SYSCALL_NR_CARAPACE_STREAM_SEND, s, n, flags);
+}
