@@ -14,6 +14,12 @@ memcached (build/apps/memcache/memcache.so, make apps-own) and, when
 - memaslap (memcaslap in Debian) for MEMASLAP_SECONDS (10; the issue's 60
   by hand), 16 connections, a tenth of the gets verified: operations
   done, no error and no failed verification.
+- a value of 1,000,000 bytes set and read back (reads that fill the
+  server's buffer, a reply larger than the socket's send buffer), then
+  requests on 8 connections at once, each answered on its own.
+The own server runs them twice: through Carapace's stream API
+(<carapace/stream.h>, which it must say it uses) and, -P, through recv
+and send.
 
 - Carapace's memcached under memory pressure (a guest of 64 MiB): more
   1 MiB values than memory holds are all stored, the oldest given back
