@@ -36,7 +36,8 @@ LIBC_RENAME_PREFIX := __carapace_musl_
 # Kernel-only sources of the libc image (the export lookup, portable, is
 # kernel/boot/kexports.c).
 LIBC_KERNEL_SRCS := libc/abort.c libc/kexports_find.c \
-	libc/libc_ktests.c libc/app.c libc/malloc.c libc/shrinker.c libc/dgram.c
+	libc/libc_ktests.c libc/app.c libc/malloc.c libc/shrinker.c libc/dgram.c \
+	libc/stream.c
 # The application's loader (kernel/elf/files.mk): it binds applications to
 # this image's musl, so only this image carries it.
 LIBC_KERNEL_SRCS += $(ELF_LOADER_SRCS)

@@ -11,8 +11,10 @@
  * on their own epoll set, the connections dealt to them in turn; the
  * first one also reads the UDP socket. UDP goes
  * through Carapace's datagram API (<carapace/dgram.h>) where there is
- * one; -P keeps to recvmmsg and sendmmsg (the portable path, which a
- * kernel without the API also falls back to).
+ * one, and TCP through its stream API (<carapace/stream.h>: the
+ * connections one wake-up found ready read with one call, their replies
+ * sent with another); -P keeps to recvmmsg and sendmmsg, recv and send
+ * (the portable path, which a kernel without the APIs also falls back to).
  *
  * Off Carapace (no shrinker API: built with -DMC_NO_SHRINKER) the cache has
  * no limit but what malloc gives, which is how the host tests and a native
@@ -41,6 +43,10 @@
 #if __has_include(<carapace/dgram.h>)
 #include <carapace/dgram.h>
 #define MC_DGRAM_API 1
+#endif
+#if __has_include(<carapace/stream.h>)
+#include <carapace/stream.h>
+#define MC_STREAM_API 1
 #endif
 #endif
 
@@ -191,6 +197,41 @@ static int conn_flush(int ep, struct conn *c)
 	return conn_wait_for(ep, c, false);
 }
 
+/* Makes room for a read of READ_CHUNK (the buffer grows up to IN_MAX):
+ * the room, or 0 when the buffer is full (a request longer than any valid
+ * one) or cannot grow: the connection is to be closed. */
+static size_t conn_room(struct conn *c)
+{
+	if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < IN_MAX) {
+		size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK * 2;
+		char *p;
+
+		if (cap > IN_MAX)
+			cap = IN_MAX;
+		if (!(p = realloc(c->in, cap)))
+			return 0;
+		c->in = p;
+		c->in_cap = cap;
+	}
+	/* What stays buffered is one unfinished request (the rest was
+	 * processed): a full buffer is one longer than any valid request. */
+	return c->in_cap - c->in_len;
+}
+
+/* Answers every complete request in the input, n bytes of which just
+ * arrived, into out; -1 when out of memory (close). */
+static int conn_process(struct conn *c, size_t n)
+{
+	size_t used;
+
+	c->in_len += n;
+	c->s.connections = __atomic_load_n(&open_conns, __ATOMIC_RELAXED);
+	used = process_locked(&c->s, c->in, c->in_len, &c->out);
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	return c->out.failed ? -1 : 0;
+}
+
 /*
  * Reads what has arrived, answers every complete request in it and sends
  * the answers with one call. One read when it does not fill the buffer:
@@ -200,40 +241,109 @@ static int conn_flush(int ep, struct conn *c)
 static int conn_read(int ep, struct conn *c)
 {
 	for (;;) {
-		if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < IN_MAX) {
-			size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK * 2;
-			char *p;
+		size_t room = conn_room(c);
+		ssize_t n;
 
-			if (cap > IN_MAX)
-				cap = IN_MAX;
-			if (!(p = realloc(c->in, cap)))
-				return -1;
-			c->in = p;
-			c->in_cap = cap;
-		}
-		/* What stays buffered is one unfinished request (the rest was
-		 * processed): a full buffer is one longer than any valid request. */
-		if (c->in_len == c->in_cap)
+		if (room == 0)
 			return -1;
-		size_t room = c->in_cap - c->in_len;
-		ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
-
+		n = recv(c->fd, c->in + c->in_len, room, 0);
 		if (n == 0)
 			return -1;
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
-		c->in_len += (size_t)n;
-		c->s.connections = __atomic_load_n(&open_conns, __ATOMIC_RELAXED);
-		size_t used = process_locked(&c->s, c->in, c->in_len, &c->out);
-
-		memmove(c->in, c->in + used, c->in_len - used);
-		c->in_len -= used;
-		if (c->out.failed || conn_flush(ep, c) < 0)
+		if (conn_process(c, (size_t)n) < 0 || conn_flush(ep, c) < 0)
 			return -1;
 		if ((size_t)n < room || c->waiting_to_send)
 			return 0;
 	}
 }
+
+#ifdef MC_STREAM_API
+/*
+ * TCP through Carapace's stream API (<carapace/stream.h>): the
+ * connections that one wake-up found readable are read with one call, and
+ * their replies sent with another, where conn_read makes a recv and a
+ * send for each (apps/README.md has what it saves). What the calls leave
+ * (a read that filled the buffer, a reply partly sent) goes on the
+ * portable way.
+ */
+static bool stream_api = true;
+
+static void streams_serve(int ep, struct conn **ready, unsigned n)
+{
+	struct carapace_stream io[CARAPACE_STREAM_BATCH];
+	bool filled[CARAPACE_STREAM_BATCH];
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		io[i] = (struct carapace_stream){ ready[i]->in + ready[i]->in_len,
+						  (uint32_t)(ready[i]->in_cap - ready[i]->in_len),
+						  ready[i]->fd, 0 };
+	if (carapace_stream_recv(io, n, 0) < 0) {
+		if (errno == ENOSYS)
+			stream_api = false; /* a kernel without it: recv and send from now on */
+		for (unsigned i = 0; i < n; i++)
+			if (conn_read(ep, ready[i]) < 0)
+				conn_close(ep, ready[i]);
+		return;
+	}
+	/* Each read's requests answered; the connections still open move to
+	 * the front of ready (m <= i: nothing unread is overwritten). */
+	for (unsigned i = 0; i < n; i++) {
+		struct conn *c = ready[i];
+		int64_t got = io[i].result;
+
+		if (got == -EAGAIN)
+			continue;
+		if (got <= 0 || conn_process(c, (size_t)got) < 0) {
+			conn_close(ep, c);
+			continue;
+		}
+		filled[m] = (uint64_t)got == io[i].len;
+		ready[m++] = c;
+	}
+	/* The replies, one call for all: io[k] is ready[at[k]]'s. */
+	unsigned char at[CARAPACE_STREAM_BATCH];
+	bool failed[CARAPACE_STREAM_BATCH] = { false };
+	unsigned k = 0;
+
+	for (unsigned j = 0; j < m; j++) {
+		if (ready[j]->out.len == 0)
+			continue;
+		at[k] = (unsigned char)j;
+		io[k++] = (struct carapace_stream){ ready[j]->out.buf, (uint32_t)ready[j]->out.len,
+						    ready[j]->fd, 0 };
+	}
+	if (k && carapace_stream_send(io, k, 0) < 0)
+		for (unsigned j = 0; j < k; j++)
+			io[j].result = -EAGAIN; /* conn_flush sends them */
+	for (unsigned j = 0; j < k; j++) {
+		struct conn *c = ready[at[j]];
+
+		if (io[j].result > 0)
+			c->out_sent = (size_t)io[j].result;
+		else if (io[j].result != -EAGAIN)
+			failed[at[j]] = true; /* the peer is gone */
+	}
+	for (unsigned j = 0; j < m; j++) {
+		struct conn *c = ready[j];
+
+		/* The rest of a reply (all sent: the close a quit asked for),
+		 * then what a read that filled its room left. */
+		if (failed[j] || conn_flush(ep, c) < 0 ||
+		    (filled[j] && !c->waiting_to_send && conn_read(ep, c) < 0))
+			conn_close(ep, c);
+	}
+}
+#else
+static const bool stream_api = false;
+static void streams_serve(int ep, struct conn **ready, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (conn_read(ep, ready[i]) < 0)
+			conn_close(ep, ready[i]);
+}
+#endif
 
 /*
  * UDP. A request is one datagram: memcached's 8-byte frame header (request
@@ -441,6 +551,11 @@ struct worker {
 };
 
 #define THREADS_MAX 16
+#ifdef MC_STREAM_API
+#define STREAM_BATCH CARAPACE_STREAM_BATCH
+#else
+#define STREAM_BATCH 32
+#endif
 static struct worker workers[THREADS_MAX];
 static unsigned next_worker;
 
@@ -480,6 +595,9 @@ static void *serve(void *arg)
 		struct epoll_event evs[64];
 		int n = epoll_wait(w->ep, evs, sizeof(evs) / sizeof(evs[0]), -1);
 
+		struct conn *ready[STREAM_BATCH];
+		unsigned nready = 0;
+
 		clock_stale = true;
 		for (int i = 0; i < n; i++) {
 			if (w->udp >= 0 && evs[i].data.ptr == &w->udp) {
@@ -490,12 +608,26 @@ static void *serve(void *arg)
 				struct conn *c = evs[i].data.ptr;
 				int r = (evs[i].events & EPOLLOUT) ? conn_flush(w->ep, c) : 0;
 
-				if (r == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				if (r < 0 || !(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+					/* closed, or only writable */
+				} else if (!stream_api || c->waiting_to_send) {
 					r = conn_read(w->ep, c);
+				} else if (conn_room(c) == 0) {
+					r = -1;
+				} else {
+					/* Read with the others that are ready (the stream API). */
+					ready[nready++] = c;
+					if (nready == STREAM_BATCH) {
+						streams_serve(w->ep, ready, nready);
+						nready = 0;
+					}
+				}
 				if (r < 0)
 					conn_close(w->ep, c);
 			}
 		}
+		if (nready)
+			streams_serve(w->ep, ready, nready);
 	}
 	return NULL;
 }
@@ -524,12 +656,14 @@ int main(int argc, char **argv)
 			udp_port = number_arg(optarg, 0, 65535, "a port");
 		else if (opt == 't')
 			nthreads = (unsigned)number_arg(optarg, 1, THREADS_MAX, "a thread count (1-16)");
-		else if (opt == 'P')
+		else if (opt == 'P') {
 #ifdef MC_DGRAM_API
 			dgram_api = false;
-#else
-			;
 #endif
+#ifdef MC_STREAM_API
+			stream_api = false;
+#endif
+		}
 		else
 			return 2;
 	}
@@ -590,7 +724,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("memcache: listening on tcp %d, udp %d (%s), %u threads\n", tcp_port, udp_port,
+	printf("memcache: listening on tcp %d (%s), udp %d (%s), %u threads\n", tcp_port,
+	       stream_api ? "the stream API" : "recv and send", udp_port,
 	       dgram_api ? "the datagram API" : "recvmmsg", nthreads);
 	fflush(stdout);
 	serve(first);

@@ -680,6 +680,79 @@ static long sys_carapace_dgram_send(const struct syscall_env *env, const long ar
 	return dgram_calls(env, args, true);
 }
 
+/*
+ * The stream API (<carapace/stream.h>, kernel/net/README.md "The stream
+ * API"): one non-blocking receive from, or send on, each of up to
+ * SYSCALL_STREAM_BATCH stream sockets in one call, each described by a
+ * struct carapace_stream (24 bytes: buffer, length, descriptor, result).
+ * A server that found several connections ready makes one call for all
+ * their requests and one for all their replies, not one each. Each entry
+ * is what recv (or send with MSG_NOSIGNAL) with MSG_DONTWAIT would do,
+ * its buffer checked as theirs are; its outcome (bytes moved, 0 at the
+ * end of a receive's stream, or -errno) is written into its result.
+ */
+#define SYSCALL_STREAM_BATCH 32
+
+struct k_stream {
+	uint64_t buf;
+	uint32_t len;
+	int32_t fd;
+	int64_t result;
+};
+_Static_assert(sizeof(struct k_stream) == 24, "struct carapace_stream is 24 bytes");
+
+static long stream_one(const struct syscall_env *env, const struct k_stream *k, bool send)
+{
+	struct socket_iov iov = { (void *)k->buf, k->len };
+	uint8_t addr[SOCK_ADDR_MAX];
+	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = SOCK_MSG_DONTWAIT, .addr = addr };
+	struct vfs_file *f;
+	struct socket *s;
+	bool locked;
+	long rc;
+
+	if (syscall_check_range(env, (uintptr_t)k->buf, k->len, !send))
+		return -EFAULT;
+	if ((rc = sock_find(k->fd, &f, &s)))
+		return rc;
+	locked = sock_io_begin(f, s);
+	rc = s->type == SOCK_STREAM ? sock_transfer(f, s, &io, send, locked) : -EOPNOTSUPP;
+	sock_io_end(f, locked);
+	return rc;
+}
+
+static long stream_calls(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool send)
+{
+	uint64_t ua = (uint64_t)args[0];
+	unsigned n = (unsigned)args[1];
+	struct k_stream k[SYSCALL_STREAM_BATCH];
+
+	if ((unsigned long)args[1] == 0 || (unsigned long)args[1] > SYSCALL_STREAM_BATCH || args[2])
+		return -EINVAL;
+	/* Writable: every entry's result is written back. */
+	if (syscall_check_range(env, (uintptr_t)ua, n * sizeof(k[0]), true) ||
+	    app_copy(k, (const void *)ua, n * sizeof(k[0])))
+		return -EFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		k[i].result = stream_one(env, &k[i], send);
+		/* A page unmapped since the check: -EFAULT (what moved, moved). */
+		if (app_copy((uint8_t *)ua + i * sizeof(k[0]) + offsetof(struct k_stream, result),
+			     &k[i].result, sizeof(k[i].result)))
+			return -EFAULT;
+	}
+	return n;
+}
+
+static long sys_carapace_stream_recv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return stream_calls(env, args, false);
+}
+
+static long sys_carapace_stream_send(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return stream_calls(env, args, true);
+}
+
 /* ---- making sockets ---- */
 
 /*
@@ -991,6 +1064,8 @@ void sys_net_register(syscall_handler_fn *table)
 	table[NR_RECVMMSG] = sys_recvmmsg;
 	table[SYSCALL_NR_CARAPACE_DGRAM_RECV] = sys_carapace_dgram_recv;
 	table[SYSCALL_NR_CARAPACE_DGRAM_SEND] = sys_carapace_dgram_send;
+	table[SYSCALL_NR_CARAPACE_STREAM_RECV] = sys_carapace_stream_recv;
+	table[SYSCALL_NR_CARAPACE_STREAM_SEND] = sys_carapace_stream_send;
 	table[NR_SHUTDOWN] = sys_shutdown;
 	table[NR_SETSOCKOPT] = sys_setsockopt;
 	table[NR_GETSOCKOPT] = sys_getsockopt;

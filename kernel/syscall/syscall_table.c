@@ -243,6 +243,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	 * its count, flags; sys_net.c checks the array and every buffer. */
 	SYS(SYSCALL_NR_CARAPACE_DGRAM_RECV, carapace_dgram_recv, NULL, A_FD, A_ADDR, A_INT, A_INT),
 	SYS(SYSCALL_NR_CARAPACE_DGRAM_SEND, carapace_dgram_send, NULL, A_FD, A_ADDR, A_INT, A_INT),
+	/* The stream API (<carapace/stream.h>): the array, its count, flags;
+	 * sys_net.c checks the array and every buffer. */
+	SYS(SYSCALL_NR_CARAPACE_STREAM_RECV, carapace_stream_recv, NULL, A_ADDR, A_INT, A_INT),
+	SYS(SYSCALL_NR_CARAPACE_STREAM_SEND, carapace_stream_send, NULL, A_ADDR, A_INT, A_INT),
 };
 
 const struct syscall_desc *syscall_lookup(long nr)

@@ -14,6 +14,12 @@ memcached (build/apps/memcache/memcache.so, make apps-own) and, when
 - memaslap (memcaslap in Debian) for MEMASLAP_SECONDS (10; the issue's 60
   by hand), 16 connections, a tenth of the gets verified: operations
   done, no error and no failed verification.
+- a value of 1,000,000 bytes set and read back (reads that fill the
+  server's buffer, a reply larger than the socket's send buffer), then
+  requests on 8 connections at once, each answered on its own.
+The own server runs them twice: through Carapace's stream API
+(<carapace/stream.h>, which it must say it uses) and, -P, through recv
+and send.
 
 - Carapace's memcached under memory pressure (a guest of 64 MiB): more
   1 MiB values than memory holds are all stored, the oldest given back
@@ -154,6 +160,38 @@ class Checks:
             self.assertEqual(int(failed), 0, out)
         print(f"\nmemaslap {MEMASLAP_SECONDS} s: {tps[-1]} operations per second", file=sys.stderr)
 
+    def test_megabyte_value_and_many_connections(self):
+        # A value of 1,000,000 bytes (under both servers' 1 MiB item
+        # limit): its set fills the server's reads (32 KiB at first) and
+        # its get's reply outgrows the socket's send buffer, so that
+        # both go on the way a full read and a partial send go on. Then 8
+        # connections whose requests arrive together (one epoll wake-up,
+        # one stream API call for all of them), each answered on its own.
+        big = bytes((i * 7 + 3) % 251 for i in range(1000000))
+        c = Connection(self.server.port)
+        conns = [Connection(self.server.port) for _ in range(8)]
+        try:
+            c.sock.sendall(b"set big 5 0 %d\r\n%s\r\nget big\r\n" % (len(big), big))
+            self.assertEqual(c.line(), b"STORED")
+            self.assertEqual(c.line(), b"VALUE big 5 %d" % len(big))
+            self.assertEqual(c.exact(len(big) + 2), big + b"\r\n", "the 1,000,000-byte value")
+            self.assertEqual(c.line(), b"END")
+            for k, d in enumerate(conns):
+                d.sock.sendall(b"set many:%d 0 0 4\r\nv%03d\r\n" % (k, k))
+            for d in conns:
+                self.assertEqual(d.line(), b"STORED")
+            for round_ in range(20):
+                for k, d in enumerate(conns):
+                    d.sock.sendall(b"get many:%d\r\n" % k)
+                for k, d in enumerate(conns):
+                    self.assertEqual(d.line(), b"VALUE many:%d 0 4" % k, f"round {round_}")
+                    self.assertEqual(d.exact(6), b"v%03d\r\n" % k)
+                    self.assertEqual(d.line(), b"END")
+        finally:
+            c.close()
+            for d in conns:
+                d.close()
+
     def test_hundred_thousand_keys(self):
         c = Connection(self.server.port)
         try:
@@ -186,15 +224,31 @@ class Checks:
 
 
 class OwnMemcache(Checks, unittest.TestCase):
+    """Carapace's memcached over TCP, through Carapace's stream API
+    (<carapace/stream.h>); OwnMemcachePosix runs the same with -P (recv
+    and send)."""
+
+    ARGS = ["-U", "0"]
+    PATH = "the stream API"
+
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(OWN):
             raise unittest.SkipTest("no build/apps/memcache/memcache.so (make apps-own)")
-        cls.server = MemcacheGuest(OWN, ["-U", "0"])
+        cls.server = MemcacheGuest(OWN, cls.ARGS)
+        if f"tcp 11211 ({cls.PATH})" not in cls.server.guest.output:
+            cls.server.stop()
+            raise AssertionError(f"not serving TCP through {cls.PATH}:\n"
+                                 f"{cls.server.guest.output[-2000:]}")
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+
+class OwnMemcachePosix(OwnMemcache):
+    ARGS = ["-U", "0", "-P"]
+    PATH = "recv and send"
 
 
 class OwnMemcacheUnderPressure(unittest.TestCase):

@@ -52,6 +52,8 @@ static void test_numbers_and_names(void **state)
 	static const struct { const char *name; long nr; } own_calls[] = {
 		{ "carapace_dgram_recv", SYSCALL_NR_CARAPACE_DGRAM_RECV },
 		{ "carapace_dgram_send", SYSCALL_NR_CARAPACE_DGRAM_SEND },
+		{ "carapace_stream_recv", SYSCALL_NR_CARAPACE_STREAM_RECV },
+		{ "carapace_stream_send", SYSCALL_NR_CARAPACE_STREAM_SEND },
 	};
 	for (size_t i = 0; i < sizeof(own_calls) / sizeof(own_calls[0]); i++) {
 		const struct syscall_desc *d = syscall_lookup(own_calls[i].nr);

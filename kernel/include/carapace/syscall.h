@@ -20,10 +20,12 @@
 #define SYSCALL_MAX_ARGS 6
 /* Table size: every number below this has a slot (most are empty). */
 #define SYSCALL_TABLE_SIZE 512
-/* Carapace's own calls (the datagram API, <carapace/dgram.h>), above
- * every number Linux x86_64 uses. */
+/* Carapace's own calls (the datagram API, <carapace/dgram.h>, and the
+ * stream API, <carapace/stream.h>), above every number Linux x86_64 uses. */
 #define SYSCALL_NR_CARAPACE_DGRAM_RECV 500
 #define SYSCALL_NR_CARAPACE_DGRAM_SEND 501
+#define SYSCALL_NR_CARAPACE_STREAM_RECV 502
+#define SYSCALL_NR_CARAPACE_STREAM_SEND 503
 /* Granularity at which strings are validated. */
 #define SYSCALL_PAGE_SIZE 4096
 /* Longest path accepted, including its NUL (Linux PATH_MAX). */
