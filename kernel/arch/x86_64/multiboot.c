@@ -40,7 +40,17 @@ struct mb_module {
 	uint32_t reserved;
 } __attribute__((packed));
 
-extern char __image_phys_start[], __image_phys_end[];
+/*
+ * The image's physical bounds: absolute symbols of kernel/kernel.ld, which
+ * stay where they are when the image slides. Loaded as immediates: the
+ * kernel addresses its own symbols RIP-relative (no GOT), which would move
+ * these with the image.
+ */
+#define ABSOLUTE_SYMBOL(name) ({ \
+	uint64_t value_; \
+	__asm__("movabs $" #name ", %0" : "=r"(value_)); \
+	value_; \
+})
 
 /* A pointer to loader memory, or NULL when [phys, phys+size) is not mapped. */
 static const void *boot_ptr(uint64_t phys, uint64_t size)
@@ -78,8 +88,8 @@ int multiboot_read(uint32_t magic, uint32_t info_phys, struct boot_info *bi,
 	uint64_t off;
 
 	memset(bi, 0, sizeof(*bi));
-	bi->image_phys_start = (uint64_t)__image_phys_start;
-	bi->image_phys_end = (uint64_t)__image_phys_end;
+	bi->image_phys_start = ABSOLUTE_SYMBOL(__image_phys_start);
+	bi->image_phys_end = ABSOLUTE_SYMBOL(__image_phys_end);
 	if (magic != MB_LOADER_MAGIC || !mb) {
 		fmt_snprintf(err, err_size, "not started by a Multiboot loader (magic 0x%x)", magic);
 		return -EINVAL;
