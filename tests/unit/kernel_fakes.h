@@ -54,6 +54,9 @@ void fake_set_app_wx(bool allow);
 extern jmp_buf *fake_exit_jump;
 extern int fake_exit_status; /* -1 until power_exit; thread_exit: -2 */
 
+/* The largest size kmalloc was asked for since the last call (then 0). */
+size_t fake_kmalloc_largest(void);
+
 /* What kprintf and the console received, NUL-terminated (the last 4 KiB). */
 const char *fake_console(void);
 void fake_console_clear(void);
