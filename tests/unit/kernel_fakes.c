@@ -775,5 +775,9 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_thread_register(handlers);
 	sys_itimer_register(handlers);
 	sys_prctl_register(handlers);
+}
+
+void fake_register_epoll(void)
+{
 	sys_epoll_register(handlers);
 }

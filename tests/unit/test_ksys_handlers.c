@@ -48,6 +48,7 @@ static int setup(void **state)
 	(void)state;
 	if (!ready) {
 		fake_kernel_init(FAKE_SCHED_REAL);
+		fake_register_epoll();
 		m = mmap(NULL, RW_LEN + 3 * PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		assert_true(m != MAP_FAILED);
 		rw = m + PAGE_SIZE;
