@@ -25,3 +25,11 @@ TBPROF := build/tools/tbprof.so
 $(TBPROF): scripts/tbprof.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC $< -lpthread -o $@
+
+# scripts/bench-apps' pacing of redis-benchmark's connects (scripts/connect-pace.c:
+# QEMU's user networking listens with a backlog of 1): a host LD_PRELOAD
+# library, built on demand by the script.
+CONNECT_PACE := build/tools/connect-pace.so
+$(CONNECT_PACE): scripts/connect-pace.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC $< -ldl -o $@

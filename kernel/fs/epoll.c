@@ -50,6 +50,7 @@ struct epoll {
 	struct vnode vn;
 	struct vfs *vfs;
 	struct epoll_item *items;
+	int entries; /* how many items */
 	struct epoll *all_next, *all_prev;
 	unsigned slot; /* its wake slot, < EPOLL_WAKE_SLOTS */
 	bool nested;   /* watches or is watched by another epoll: no slot */
@@ -79,6 +80,7 @@ static void item_free(struct epoll *ep, struct epoll_item **at)
 	struct epoll_item *it = *at;
 
 	*at = it->next;
+	ep->entries--;
 	it->file->epoll_watches--;
 	ep->vfs->alloc.free(ep->vfs->alloc.ctx, it);
 }
@@ -116,6 +118,11 @@ static void watch(struct epoll *ep, struct vfs_file *file)
 		return;
 	}
 	__atomic_or_fetch(&file->vn->wake_slots, 1ull << ep->slot, __ATOMIC_SEQ_CST);
+}
+
+int epoll_entries(const struct epoll *ep)
+{
+	return ep->entries;
 }
 
 int epoll_wake_slot(const struct epoll *ep)
@@ -164,6 +171,7 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		arm(it);
 		watch(ep, file);
 		file->epoll_watches++;
+		ep->entries++;
 		*at = it; /* at the end: entries report in the order they came */
 		break;
 	case EPOLL_CTL_MOD:

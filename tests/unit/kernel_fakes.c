@@ -62,12 +62,21 @@ bool net_quiesce(uint64_t timeout_ns)
  */
 #define KHEAP_ONE_MAX  (16u << 20)
 #define KHEAP_ALL_MAX  (256u << 20)
-static size_t kheap_used;
+static size_t kheap_used, kheap_largest;
+
+size_t fake_kmalloc_largest(void)
+{
+	return __atomic_exchange_n(&kheap_largest, 0, __ATOMIC_RELAXED);
+}
 
 void *kmalloc(size_t size)
 {
 	void *p;
+	size_t was = __atomic_load_n(&kheap_largest, __ATOMIC_RELAXED);
 
+	while (size > was && !__atomic_compare_exchange_n(&kheap_largest, &was, size, false,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	if (size > KHEAP_ONE_MAX || __atomic_load_n(&kheap_used, __ATOMIC_RELAXED) > KHEAP_ALL_MAX)
 		return NULL;
 	if ((p = malloc(size ? size : 1)))
@@ -766,4 +775,9 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_thread_register(handlers);
 	sys_itimer_register(handlers);
 	sys_prctl_register(handlers);
+}
+
+void fake_register_epoll(void)
+{
+	sys_epoll_register(handlers);
 }

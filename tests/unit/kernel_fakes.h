@@ -54,6 +54,13 @@ void fake_set_app_wx(bool allow);
 extern jmp_buf *fake_exit_jump;
 extern int fake_exit_status; /* -1 until power_exit; thread_exit: -2 */
 
+/* epoll's handlers too: not by fake_kernel_init, since the syscall
+ * fuzzers tame only poll's and select's timeouts, not epoll_wait's. */
+void fake_register_epoll(void);
+
+/* The largest size kmalloc was asked for since the last call (then 0). */
+size_t fake_kmalloc_largest(void);
+
 /* What kprintf and the console received, NUL-terminated (the last 4 KiB). */
 const char *fake_console(void);
 void fake_console_clear(void);

@@ -42,6 +42,8 @@ int epoll_ctl_file(struct epoll *ep, int op, int fd, struct vfs_file *file,
 		   const struct epoll_event_k *ev);
 /* Up to max ready entries into out; the count (0: none ready). */
 int epoll_collect(struct epoll *ep, struct epoll_event_k *out, int max);
+/* How many entries ep has: a collect reports no more. */
+int epoll_entries(const struct epoll *ep);
 /*
  * The wake slot ep's waiters sleep on (0 .. EPOLL_WAKE_SLOTS - 1): an
  * event on a vnode wakes the slots of its wake_slots bits. -1: the epoll
