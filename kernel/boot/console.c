@@ -7,6 +7,7 @@
 #include <carapace/spinlock.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 bool console_verbose;
 
@@ -51,18 +52,26 @@ void console_stop_logging(void)
 	__atomic_store_n(&log_stopped, true, __ATOMIC_RELEASE);
 }
 
+/*
+ * One write reaches the log and the serial port whole: the ring is held,
+ * with interrupts off, until the last byte is out, so that neither another
+ * CPU's write nor a thread preempting this one lands in the middle of it
+ * (kprintf makes one write of each line, up to KPRINTF_CHUNK bytes).
+ */
 void console_write(const char *s, size_t n)
 {
 	uint64_t flags = spin_irq_save();
+	bool held = !__atomic_load_n(&log_stopped, __ATOMIC_ACQUIRE) && log_take();
 
-	if (!__atomic_load_n(&log_stopped, __ATOMIC_ACQUIRE) && log_take()) {
+	if (held) {
 		for (size_t i = 0; i < n; i++)
 			log_ring[(log_total + i) % CONSOLE_LOG_SIZE] = s[i];
 		log_total += n;
-		log_give();
 	}
-	spin_irq_restore(flags);
 	serial_write(s, n);
+	if (held)
+		log_give();
+	spin_irq_restore(flags);
 }
 
 void console_write_unlogged(const char *s, size_t n)
@@ -86,10 +95,51 @@ size_t console_log_copy(char *buf, size_t size)
 	return (size_t)n;
 }
 
-static void console_sink(void *ctx, const char *s, size_t n)
+/*
+ * kprintf's output gathered into one console_write per KPRINTF_CHUNK
+ * bytes: the formatter hands over a line in pieces (each conversion, each
+ * run of literal text), and written one by one they let another thread's
+ * line in between (a device's warning cut in two by a test's line).
+ */
+#define KPRINTF_CHUNK 256
+
+struct chunk {
+	size_t n;
+	char buf[KPRINTF_CHUNK];
+};
+
+static void chunk_flush(struct chunk *c)
 {
-	(void)ctx;
-	console_write(s, n);
+	if (c->n)
+		console_write(c->buf, c->n);
+	c->n = 0;
+}
+
+static void chunk_sink(void *ctx, const char *s, size_t n)
+{
+	struct chunk *c = ctx;
+
+	while (n) {
+		size_t room = KPRINTF_CHUNK - c->n, take = n < room ? n : room;
+
+		memcpy(c->buf + c->n, s, take);
+		c->n += take;
+		s += take;
+		n -= take;
+		if (c->n == KPRINTF_CHUNK)
+			chunk_flush(c);
+	}
+}
+
+static int console_vprintf(const char *fmt, va_list ap)
+{
+	struct chunk c;
+	int n;
+
+	c.n = 0;
+	n = fmt_vformat(chunk_sink, &c, fmt, ap);
+	chunk_flush(&c);
+	return n;
 }
 
 int kprintf(const char *fmt, ...)
@@ -98,7 +148,7 @@ int kprintf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = fmt_vformat(console_sink, NULL, fmt, ap);
+	n = console_vprintf(fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -111,7 +161,7 @@ int klog(const char *fmt, ...)
 	if (!console_verbose)
 		return 0;
 	va_start(ap, fmt);
-	n = fmt_vformat(console_sink, NULL, fmt, ap);
+	n = console_vprintf(fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -13,6 +13,8 @@
 #include <carapace/mmu.h>
 #include <carapace/panic.h>
 #include <carapace/pfa.h>
+#include <carapace/percpu.h>
+#include <carapace/thread.h>
 
 /* Keeps the compiler from deciding what a deliberately bad access does. */
 #define OPAQUE(x) ({ __typeof__(x) v_ = (x); __asm__ volatile("" : "+r"(v_)); v_; })
@@ -228,12 +230,79 @@ KTEST("ist-guard", ktest_ist_guard);
 KTEST("double-fault", ktest_double_fault);
 KTEST("gp", ktest_gp);
 KTEST("panic", ktest_panic);
+/*
+ * test=console-lines: one writer per CPU prints lines that kprintf
+ * formats in pieces (literal runs and conversions); every line must reach
+ * the console whole. Before kprintf gathered a line into one
+ * console_write, another CPU's piece (or a thread preempting the writer)
+ * could land in the middle of it. Checked in the console's log, which
+ * holds the same bytes as the serial port.
+ */
+#define CONSOLE_LINES 30
+#define CONSOLE_WRITERS_MAX 4
+
+static char console_fill[CONSOLE_WRITERS_MAX][41];
+
+static void console_writer(void *arg)
+{
+	unsigned w = (unsigned)(uintptr_t)arg;
+
+	for (unsigned i = 0; i < CONSOLE_LINES; i++)
+		kprintf("console-lines: writer %u line %u: %s%s end\n", w, i, console_fill[w], "|");
+}
+
+static bool console_log_has(const char *log, size_t n, const char *line, size_t len)
+{
+	for (size_t i = 0; i + len <= n; i++)
+		if (!memcmp(log + i, line, len))
+			return true;
+	return false;
+}
+
+static int ktest_console_lines(void)
+{
+	unsigned writers = cpu_count < CONSOLE_WRITERS_MAX ? cpu_count : CONSOLE_WRITERS_MAX;
+	struct thread *t[CONSOLE_WRITERS_MAX];
+	size_t size = 16384, n, whole = 0;
+	char *log, line[96];
+
+	if (writers < 2)
+		writers = 2; /* on one CPU, preemption between the pieces */
+	for (unsigned w = 0; w < writers; w++) {
+		memset(console_fill[w], 'a' + (int)w, 40);
+		console_fill[w][40] = '\0';
+	}
+	for (unsigned w = 0; w < writers; w++) {
+		struct thread_attr attr = { .name = "console-writer", .cpu = (int)(w % cpu_count) };
+
+		if (!(t[w] = thread_create(console_writer, (void *)(uintptr_t)w, &attr)))
+			return 1;
+	}
+	for (unsigned w = 0; w < writers; w++)
+		thread_join(t[w]);
+	if (!(log = kmalloc(size)))
+		return 1;
+	n = console_log_copy(log, size);
+	for (unsigned w = 0; w < writers; w++) {
+		for (unsigned i = 0; i < CONSOLE_LINES; i++) {
+			int len = fmt_snprintf(line, sizeof(line), "console-lines: writer %u line %u: %s| end\n",
+					       w, i, console_fill[w]);
+
+			whole += console_log_has(log, n, line, (size_t)len);
+		}
+	}
+	kfree(log);
+	kprintf("console-lines: %zu of %u lines whole\n", whole, writers * CONSOLE_LINES);
+	return whole == writers * CONSOLE_LINES ? 0 : 1;
+}
+
 KTEST("hang", ktest_hang);
 KTEST("wx-audit", ktest_wx_audit);
 KTEST("pfa", ktest_pfa);
 KTEST("pfa-double-free", ktest_pfa_double_free);
 KTEST("kheap", ktest_kheap);
 KTEST("clock", ktest_clock);
+KTEST("console-lines", ktest_console_lines);
 
 /* The linker script gathers every KTEST between these two symbols. */
 extern const struct ktest __ktests_start[], __ktests_end[];
