@@ -792,6 +792,24 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 
 /* ---- connections ---- */
 
+/*
+ * Whether the socket has a local port already (a bind, a listen, a
+ * connect, a send gave it one). TCP's and UDP's pcbs keep the port at
+ * different places: pcb_bound is UDP's.
+ */
+static bool has_port(const struct inet_sock *is)
+{
+	bool bound = false;
+
+	LOCK_TCPIP_CORE();
+	if (is->s.type == SOCK_STREAM)
+		bound = is->conn->pcb.tcp && is->conn->pcb.tcp->local_port != 0;
+	else if (is->s.type == SOCK_DGRAM)
+		bound = is->conn->pcb.udp && is->conn->pcb.udp->local_port != 0;
+	UNLOCK_TCPIP_CORE();
+	return bound;
+}
+
 static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
@@ -801,6 +819,13 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
+	/*
+	 * A second bind is EINVAL, as Linux. lwIP's tcp_bind would put the
+	 * pcb on its bound list a second time (a loop in the list: the next
+	 * close that walks it never ends; found by the in-guest fuzzer).
+	 */
+	if (has_port(is))
+		return -EINVAL;
 	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))) == 0 && s->type == SOCK_DGRAM)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 	return rc;
