@@ -767,3 +767,9 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_itimer_register(handlers);
 	sys_prctl_register(handlers);
 }
+
+void fake_kernel_add_sockets(void)
+{
+	sys_net_register(handlers);
+	sys_epoll_register(handlers);
+}
