@@ -409,13 +409,16 @@ static size_t move(const struct socket_io *io, size_t off, uint8_t *k, size_t n,
 	size_t done = 0;
 
 	for (unsigned i = 0; i < io->iovcnt && done < n; i++) {
-		uint8_t *app = (uint8_t *)io->iov[i].base + off;
 		size_t len = io->iov[i].len;
+		uint8_t *app;
 
 		if (off >= len) {
 			off -= len;
 			continue;
 		}
+		/* Only now: an empty iovec's base may be NULL, where even + 0
+		 * is undefined (found by the in-guest fuzzer under UBSan). */
+		app = (uint8_t *)io->iov[i].base + off;
 		len = len - off < n - done ? len - off : n - done;
 		if (to_app ? app_copy(app, k + done, len) : app_copy(k + done, app, len))
 			break;
