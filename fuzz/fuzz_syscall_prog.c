@@ -79,6 +79,7 @@ static void set_up(void)
 	no_access[5] = (uintptr_t)&state;                   /* the "kernel's" own memory */
 	no_write[0] = (uintptr_t)ro;
 	fake_kernel_init(FAKE_SCHED_NEVER_BLOCK);
+	fake_kernel_add_sockets(); /* AF_UNIX and epoll; no other family here */
 	fake_user_memory(scratch, SCRATCH_SIZE, ro, PAGE);
 }
 

@@ -9,7 +9,9 @@
  * (kernel text, this CPU's struct cpu), which the application can name
  * because it shares ring 0 with the kernel.
  *
- *   fuzz_guest --seed N --seconds S [--calls C]   a seeded run
+ *   fuzz_guest --seed N --seconds S [--calls C] [--show-from K]
+ *                                                  a seeded run (from call K on,
+ *                                                  each call, its result and the pool)
  *   fuzz_guest --replay FILE                       the records of FILE
  *
  * The seed's stream of records is splitmix64's output, 16 bytes a record;
@@ -41,7 +43,7 @@
 #define EXIT_CHECK_FAILED 3
 #define SHOW_CALLS_MAX 200 /* a replay this short prints each call and its result */
 
-static uint64_t seed, calls;
+static uint64_t seed, calls, show_from = UINT64_MAX;
 static uintptr_t no_access[5], no_write[2];
 
 static long real_sys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -126,7 +128,20 @@ static int run_seeded(uint64_t seconds, uint64_t max_calls)
 
 		memcpy(rec, &a, 8);
 		memcpy(rec + 8, &b, 8);
-		prog_run_call(&s, rec);
+		if (calls >= show_from) {
+			printf("fuzz-guest: pool:");
+			for (unsigned i = 0; i < s.nfds; i++)
+				printf(" %d/%d", s.fds[i].fd, (int)s.fds[i].kind);
+			printf(" (next victim %u)\nfuzz-guest: call %llu %s ...\n", s.fd_victim % PROG_MAX_FDS,
+			       (unsigned long long)calls, prog_call_name(rec));
+			fflush(stdout);
+		}
+		long r = prog_run_call(&s, rec);
+
+		if (calls >= show_from) {
+			printf("fuzz-guest: call %llu -> %ld\n", (unsigned long long)calls, r);
+			fflush(stdout);
+		}
 		calls++;
 		if (now_ns() >= next) {
 			report("");
@@ -176,6 +191,8 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = strtoull(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--show-from"))
+			show_from = strtoull(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--calls"))
 			max_calls = strtoull(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--replay"))

@@ -41,13 +41,26 @@ struct call {
 	const uint8_t *rec;
 	unsigned at;
 	bool must_fail; /* an argument no call may accept */
+	bool extend;    /* past the record: bytes from extra's generator (extend()) */
+	uint64_t extra;
 };
 
 static const struct prog_platform *plat(struct call *c) { return c->s->p; }
 
+static uint8_t more(struct call *c)
+{
+	uint64_t z = (c->extra += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint8_t)(z ^ (z >> 31));
+}
+
 static uint8_t u8(struct call *c)
 {
-	return c->at < PROG_RECORD ? c->rec[c->at++] : 0;
+	if (c->at < PROG_RECORD)
+		return c->rec[c->at++];
+	return c->extend ? more(c) : 0;
 }
 
 static uint16_t u16(struct call *c)
@@ -452,28 +465,35 @@ static long c_getdents(struct call *c)
 	return r;
 }
 
+/*
+ * The two descriptors pipe2 or socketpair wrote at where go to the pool
+ * wherever they were written (a call that wrote them succeeded on
+ * writable memory): a pair the pool does not know would outlive
+ * prog_reset, and the next program would start with descriptors of its
+ * own. On memory no call may touch the success is the failure
+ * prog_run_call reports; nothing is read there.
+ */
+static void add_pair(struct call *c, uintptr_t where, enum prog_kind k0, enum prog_kind k1)
+{
+	int32_t got[2];
+
+	if (where == 0 || c->must_fail)
+		return;
+	memcpy(got, (const void *)where, sizeof(got));
+	if (got[0] < 0 || got[1] < 0 || got[0] == got[1])
+		fail(c->s, "a pair of descriptors %ld and %ld", got[0], got[1]);
+	add_fd(c->s, got[0], k0);
+	add_fd(c->s, got[1], k1);
+}
+
 static long c_pipe2(struct call *c)
 {
 	uint8_t sel = u8(c);
 	uintptr_t where = sel < 0xe0 ? (uintptr_t)(plat(c)->scratch + SCR_OUT) : pick_buf(c, 8, true);
 	long r = sys(c, SYS_pipe2, (long)where, O_NONBLOCK | ((sel & 1) ? O_CLOEXEC : 0), 0, 0, 0, 0);
 
-	/*
-	 * The two descriptors go to the pool wherever they were written (a
-	 * call that wrote them succeeded on writable memory): a pipe the pool
-	 * does not know would outlive prog_reset, and the next program would
-	 * start with descriptors of its own. On memory no call may touch the
-	 * success is the failure prog_run_call reports; nothing is read there.
-	 */
-	if (r == 0 && where != 0 && !c->must_fail) {
-		int32_t got[2];
-
-		memcpy(got, (const void *)where, sizeof(got));
-		if (got[0] < 0 || got[1] < 0 || got[0] == got[1])
-			fail(c->s, "pipe2 gave descriptors %ld and %ld", got[0], got[1]);
-		add_fd(c->s, got[0], PROG_PIPE_READ);
-		add_fd(c->s, got[1], PROG_PIPE_WRITE);
-	}
+	if (r == 0)
+		add_pair(c, where, PROG_PIPE_READ, PROG_PIPE_WRITE);
 	return r;
 }
 
@@ -749,8 +769,696 @@ static long c_ioctl(struct call *c)
 	int fd = pick_fd(c, ~0u);
 	long req = reqs[u8(c) % (sizeof(reqs) / sizeof(reqs[0]))];
 
-	return sys(c, SYS_ioctl, fd, req, (long)pick_buf(c, 64, true), 0, 0, 0);
+	/* FIONREAD writes an int (on a socket; the others answer ENOTTY). */
+	return sys(c, SYS_ioctl, fd, req, (long)pick_buf(c, req == 0x541b ? 4 : 64, true), 0, 0, 0);
 }
+
+/* ---- sockets, epoll and the datagram API ---- */
+
+/*
+ * Records carry 15 bytes of arguments; a call with arrays (msghdrs, a
+ * datagram batch) reads more. Past the record's end, a call that set
+ * c->extend draws its bytes from a generator seeded by the record, so a
+ * record still says all of its call (the older calls read zeros there,
+ * and keep doing so: their kept programs replay the same).
+ */
+static void extend(struct call *c)
+{
+	c->extend = true;
+	for (unsigned i = 0; i < PROG_RECORD; i++)
+		c->extra = c->extra * 131 + c->rec[i];
+}
+
+#define PROG_AF_UNIX  1
+#define PROG_AF_INET  2
+#define PROG_AF_INET6 10
+#define SOCK_NONBLOCK_FLAG 04000 /* SOCK_NONBLOCK = O_NONBLOCK */
+#define MSG_DONTWAIT_FLAG  0x40
+#define SCR_ADDR      (SCR_PATH_B)       /* a socket address the call passes */
+#define SCR_ADDR_OUT  (SCR_PATH_B + 256) /* one the kernel writes, 128 bytes and a canary */
+#define ADDR_OUT_ROOM 128
+#define CANARY        0xa5
+#define DGRAM_SIZE    48 /* struct carapace_dgram */
+#define DGRAM_BATCH   16
+#define DGRAM_RECV    500
+#define DGRAM_SEND    501
+
+/*
+ * The bytes from a that the program may surely read (write false) or
+ * write: the rest of the scratch; unknown (SIZE_MAX) in a mapping of its
+ * own (which may be unmapped or read-only by now); none elsewhere (NULL,
+ * guard pages, kernel memory; kernel text and struct cpu may be read).
+ */
+static size_t room_at(struct call *c, uintptr_t a, bool write)
+{
+	const struct prog_platform *p = plat(c);
+	uintptr_t start = (uintptr_t)p->scratch, end = start + p->scratch_len;
+
+	if (a >= start && a < end)
+		return end - a;
+	for (unsigned i = 0; i < c->s->nmaps; i++)
+		if (a >= c->s->maps[i].addr && a - c->s->maps[i].addr < c->s->maps[i].len)
+			return SIZE_MAX;
+	for (size_t i = 0; !write && i < p->n_no_write; i++)
+		if (a == p->no_write[i])
+			return SIZE_MAX;
+	return 0;
+}
+
+/* A socket of the program's (or, now and then, any descriptor or an edge value). */
+static int sock_fd(struct call *c)
+{
+	return u8(c) < 0x20 ? pick_fd(c, ~0u) : pick_fd(c, 1u << PROG_SOCKET);
+}
+
+/*
+ * Addresses from a small set, so that binds and connects of the same
+ * program meet: 127.0.0.1 and ::1 on two ports (or port 0), two AF_UNIX
+ * path names and two abstract ones; or one no family takes (a bad family,
+ * a short or long length, no NUL in a unix name). Written at SCR_ADDR (or
+ * at to, when given); *len gets the length to pass.
+ */
+static uintptr_t put_addr(struct call *c, uint8_t *to, long *len)
+{
+	static const uint16_t ports[] = { 0x7a79, 0x7b79, 0 }; /* 31098, 31099 in network order */
+	static const char *const unix_names[] = { "/tmp/s0", "/tmp/s1", "/tmp/a", "/nonexistent/s" };
+	static const long odd_lens[] = { 0, 1, 2, 3, 15, 17, 27, 29, 110, 111, 128, 129, -1, INT_MAX };
+	const struct prog_platform *p = plat(c);
+	uint8_t *a = to ? to : p->scratch + SCR_ADDR;
+	uint8_t sel = u8(c), port = u8(c);
+
+	memset(a, 0, 112);
+	switch (sel % 8) {
+	case 0:
+	case 1:
+	case 2: /* struct sockaddr_in */
+		a[0] = PROG_AF_INET;
+		memcpy(a + 2, &ports[port % 3], 2);
+		a[4] = 127;
+		a[7] = (sel & 0x80) ? 2 : 1; /* 127.0.0.2 now and then: nobody there */
+		*len = 16;
+		break;
+	case 3:
+	case 4: /* struct sockaddr_in6 */
+		a[0] = PROG_AF_INET6;
+		memcpy(a + 2, &ports[port % 3], 2);
+		a[23] = 1; /* ::1 */
+		if (sel & 0x80) { /* ::ffff:127.0.0.1 */
+			a[18] = a[19] = 0xff;
+			a[20] = 127;
+			a[23] = 1;
+		}
+		*len = 28;
+		break;
+	case 5:
+	case 6: /* struct sockaddr_un: a path, an abstract name, or none (autobind) */
+		a[0] = PROG_AF_UNIX;
+		if (port & 0x40) {
+			a[3] = 's';
+			a[4] = (uint8_t)('0' + (port & 1));
+			*len = 5;
+		} else if (port & 0x20) {
+			*len = 2;
+		} else {
+			strcpy((char *)a + 2, unix_names[port % 4]);
+			*len = 2 + (long)strlen((char *)a + 2) + ((port & 0x80) ? 1 : 0);
+		}
+		break;
+	default: /* odd: any family, any length; a unix name without its NUL */
+		a[0] = (uint8_t)(sel >> 3);
+		a[1] = (sel & 0x40) ? 0xff : 0;
+		memset(a + 2, 'u', 108);
+		*len = odd_lens[port % (sizeof(odd_lens) / sizeof(odd_lens[0]))];
+		break;
+	}
+	if (!to && (sel & 0xf0) == 0x60) { /* a pointer no call may follow */
+		c->must_fail |= *len != 0;
+		return pick_from(c, p->no_access, p->n_no_access);
+	}
+	return (uintptr_t)a;
+}
+
+/* An address out: the room at SCR_ADDR_OUT's length word, a canary past it. */
+static uintptr_t addr_out(struct call *c, uintptr_t *ulen, int32_t *room)
+{
+	static const int32_t rooms[] = { ADDR_OUT_ROOM, 16, 28, 2, 0, 110, -1, 1 };
+	uint8_t *a = plat(c)->scratch + SCR_ADDR_OUT, sel = u8(c);
+
+	memset(a, CANARY, ADDR_OUT_ROOM + 16);
+	*room = rooms[sel % 8];
+	memcpy(a + ADDR_OUT_ROOM + 8, room, sizeof(*room));
+	*ulen = (uintptr_t)(a + ADDR_OUT_ROOM + 8);
+	if (sel >= 0xf0) { /* no length word the kernel may read */
+		c->must_fail = true;
+		*ulen = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	}
+	return (sel & 0x70) == 0x60 ? 0 : (uintptr_t)a;
+}
+
+/* After a call that wrote an address: no byte past the room, a length that fits. */
+static void addr_out_check(struct call *c, long nr, uintptr_t addr, int32_t room)
+{
+	const uint8_t *a = plat(c)->scratch + SCR_ADDR_OUT;
+	uint32_t got;
+
+	if (!addr)
+		room = 0;
+	for (int i = room > 0 ? room : 0; i < ADDR_OUT_ROOM + 8; i++)
+		if (a[i] != CANARY)
+			fail(c->s, "call %ld: wrote an address past its room (%ld)", nr, room);
+	memcpy(&got, a + ADDR_OUT_ROOM + 8, sizeof(got));
+	if (addr && got > ADDR_OUT_ROOM)
+		fail(c->s, "call %ld: an address length of %ld", nr, (long)got);
+}
+
+static long c_socket(struct call *c)
+{
+	static const int families[] = { PROG_AF_INET, PROG_AF_INET6, PROG_AF_UNIX, PROG_AF_INET,
+					PROG_AF_INET6, PROG_AF_UNIX, 0, 16 /* NETLINK */, 17 /* PACKET */,
+					44, 46, -1, 1000, 3 };
+	static const int types[] = { 1, 2, 1, 2, 5 /* SEQPACKET */, 3 /* RAW */, 0, 4, 10, 11, 15 };
+	static const int protos[] = { 0, 0, 0, 0, 6 /* TCP */, 17 /* UDP */, 1, 255, -1, 132, 2 };
+	uint8_t f = u8(c), t = u8(c), pr = u8(c);
+	int family = families[f % (sizeof(families) / sizeof(families[0]))];
+	/* Always non-blocking: no call on it may wait for ever. */
+	int type = types[t % (sizeof(types) / sizeof(types[0]))] | SOCK_NONBLOCK_FLAG |
+		   ((t & 0x80) ? O_CLOEXEC : 0) | ((t & 0x70) == 0x70 ? 0x100 : 0);
+	int proto = (pr & 0x80) ? protos[pr % (sizeof(protos) / sizeof(protos[0]))] : 0;
+	long r = sys(c, SYS_socket, family, type, proto, 0, 0, 0);
+
+	if (r >= 0)
+		add_fd(c->s, r, PROG_SOCKET);
+	return r;
+}
+
+static long c_socketpair(struct call *c)
+{
+	static const int types[] = { 1, 2, 5, 3, 0, 4 };
+	uint8_t sel = u8(c), t = u8(c);
+	int family = (sel & 0x0f) == 0x0f ? PROG_AF_INET : PROG_AF_UNIX;
+	int type = types[t % (sizeof(types) / sizeof(types[0]))] | SOCK_NONBLOCK_FLAG;
+	uintptr_t where = sel < 0xe0 ? (uintptr_t)(plat(c)->scratch + SCR_OUT) : pick_buf(c, 8, true);
+	long r = sys(c, SYS_socketpair, family, type, (t & 0x80) ? 6 : 0, (long)where, 0, 0);
+
+	if (r == 0)
+		add_pair(c, where, PROG_SOCKET, PROG_SOCKET);
+	return r;
+}
+
+static long c_bind(struct call *c)
+{
+	int fd = sock_fd(c);
+	long len;
+	uintptr_t a = put_addr(c, NULL, &len);
+
+	return sys(c, SYS_bind, fd, (long)a, len, 0, 0, 0);
+}
+
+static long c_connect(struct call *c)
+{
+	int fd = sock_fd(c);
+	long len;
+	uintptr_t a = put_addr(c, NULL, &len);
+
+	return sys(c, SYS_connect, fd, (long)a, len, 0, 0, 0);
+}
+
+static long c_listen(struct call *c)
+{
+	static const long backlogs[] = { 4, 1, 0, 16, 128, -1, INT_MAX, 4096 };
+	int fd = sock_fd(c);
+
+	return sys(c, SYS_listen, fd, backlogs[u8(c) % 8], 0, 0, 0, 0);
+}
+
+static long c_accept4(struct call *c)
+{
+	int fd = sock_fd(c);
+	uint8_t sel = u8(c);
+	/* Non-blocking always (the new socket too); a bad flag now and then. */
+	long flags = SOCK_NONBLOCK_FLAG | ((sel & 1) ? O_CLOEXEC : 0) | ((sel & 0x0e) == 0x0e ? 1 : 0);
+	uintptr_t ulen = 0, a = 0;
+	int32_t room = 0;
+
+	if (sel & 0x80)
+		a = addr_out(c, &ulen, &room);
+	long r = sys(c, SYS_accept4, fd, (long)a, (long)ulen, flags, 0, 0);
+
+	if (r >= 0) {
+		add_fd(c->s, r, PROG_SOCKET);
+		if (ulen == (uintptr_t)(plat(c)->scratch + SCR_ADDR_OUT + ADDR_OUT_ROOM + 8))
+			addr_out_check(c, SYS_accept4, a, room);
+	}
+	return r;
+}
+
+/*
+ * A listener and a connection to it in one record, so that programs have
+ * connected sockets often: socket, bind and listen on one of put_addr's
+ * addresses (or on port 0, the port then read with getsockname), a
+ * second socket's connect to it, then an accept (which may find nothing
+ * yet: a later accept4 takes it). TCP over IPv4 or IPv6, a unix stream or
+ * seqpacket; or a UDP pair, where the second socket sends the first a
+ * datagram instead (for recvfrom, recvmmsg and dgram_recv to take).
+ * Every descriptor made goes to the pool.
+ */
+static long c_connect_pair(struct call *c)
+{
+	static const int families[] = { PROG_AF_INET, PROG_AF_INET6, PROG_AF_UNIX };
+	uint8_t sel = u8(c), *a = plat(c)->scratch + SCR_ADDR;
+	int family = families[sel % 3];
+	bool inet = family != PROG_AF_UNIX, udp = inet && (sel & 0x40);
+	int type = (udp ? 2 : (sel & 0x40) ? 5 /* SEQPACKET */ : 1) | SOCK_NONBLOCK_FLAG;
+	int32_t *alen = (int32_t *)(plat(c)->scratch + SCR_OUT + 64);
+	long len, lst, cli, r;
+
+	lst = sys(c, SYS_socket, family, type, 0, 0, 0, 0);
+	if (lst < 0)
+		return lst;
+	add_fd(c->s, lst, PROG_SOCKET);
+	put_addr(c, a, &len); /* any family: mostly one that does not match */
+	if (inet) { /* make it match: loopback, a port of the set or 0 */
+		memset(a, 0, 28);
+		a[0] = (uint8_t)family;
+		if (!(sel & 0x20))
+			memcpy(a + 2, (sel & 0x80) ? "\x79\x7a" : "\x79\x7b", 2);
+		if (family == PROG_AF_INET) {
+			memcpy(a + 4, "\x7f\0\0\x01", 4);
+			len = 16;
+		} else {
+			a[23] = 1;
+			len = 28;
+		}
+	} else if (a[0] != PROG_AF_UNIX || len <= 2) {
+		a[0] = PROG_AF_UNIX;
+		a[1] = 0;
+		strcpy((char *)a + 2, (sel & 0x80) ? "/tmp/s2" : "/tmp/s3");
+		len = 10;
+	}
+	if ((r = sys(c, SYS_bind, lst, (long)a, len, 0, 0, 0)) < 0)
+		return r;
+	*alen = (int32_t)len;
+	if (inet && (sel & 0x20) && (r = sys(c, SYS_getsockname, lst, (long)a, (long)alen, 0, 0, 0)) < 0)
+		return r;
+	if (!udp && (r = sys(c, SYS_listen, lst, 4, 0, 0, 0, 0)) < 0)
+		return r;
+	cli = sys(c, SYS_socket, family, type, 0, 0, 0, 0);
+	if (cli < 0)
+		return cli;
+	add_fd(c->s, cli, PROG_SOCKET);
+	r = sys(c, SYS_connect, cli, (long)a, len, 0, 0, 0);
+	if (udp)
+		return r < 0 ? r : sys(c, SYS_sendto, cli, (long)(plat(c)->scratch + SCR_DATA),
+				       1 + u8(c) % 64, MSG_DONTWAIT_FLAG, 0, 0);
+	if (r < 0 && r != -EINPROGRESS && r != -EAGAIN)
+		return r;
+	r = sys(c, SYS_accept4, lst, 0, 0, SOCK_NONBLOCK_FLAG, 0, 0);
+	if (r >= 0)
+		add_fd(c->s, r, PROG_SOCKET);
+	return r;
+}
+
+/* Flags of a send or a receive: odd ones, and MSG_DONTWAIT mostly. */
+static long msg_flags(struct call *c)
+{
+	static const long odd[] = { 0, 0, 0, 1 /* OOB */, 2 /* PEEK */, 0x20 /* TRUNC */,
+				    0x100 /* WAITALL */, 0x4000 /* NOSIGNAL */, 0x8000 /* MORE */,
+				    0x800 /* CONFIRM */, 0x2000 /* ERRQUEUE */, 0x10000 /* WAITFORONE */,
+				    0x40000000 /* CMSG_CLOEXEC */, 0x80 /* EOR */, -1, 0x4 };
+	uint8_t sel = u8(c);
+
+	/* The socket is non-blocking anyway: MSG_DONTWAIT is not what keeps it from waiting. */
+	return odd[sel % 16] | ((sel & 0x10) ? 0 : MSG_DONTWAIT_FLAG) | ((sel & 0x20) ? 0x4000 : 0);
+}
+
+static long c_sendrecv(struct call *c)
+{
+	uint8_t sel = u8(c);
+	int fd = sock_fd(c);
+	size_t len = (sel & 0x40) ? pick_len(c) : (size_t)(u8(c) % 3 == 0 ? 1 : u8(c) * 7);
+	bool send = sel & 1;
+	uintptr_t buf = pick_buf(c, len, !send);
+	long flags = msg_flags(c), r, alen = 0;
+	uintptr_t a = 0, ulen = 0;
+	int32_t room = 0;
+
+	if (send) {
+		if (sel & 2)
+			a = put_addr(c, NULL, &alen);
+		r = sys(c, SYS_sendto, fd, (long)buf, (long)len, flags, (long)a, alen);
+	} else {
+		if (sel & 2)
+			a = addr_out(c, &ulen, &room);
+		r = sys(c, SYS_recvfrom, fd, (long)buf, (long)len, flags, (long)a, (long)ulen);
+		if (r >= 0 && ulen == (uintptr_t)(plat(c)->scratch + SCR_ADDR_OUT + ADDR_OUT_ROOM + 8))
+			addr_out_check(c, SYS_recvfrom, a, room);
+	}
+	/* A receive of 0 bytes (end of file, an empty datagram) wrote nothing. */
+	if (r > 0 && (size_t)r > len && !(flags & 0x20))
+		fail(c->s, "call %ld: moved %ld bytes, more than asked", send ? SYS_sendto : SYS_recvfrom, r);
+	return r;
+}
+
+/*
+ * sendmsg, recvmsg, sendmmsg, recvmmsg: up to 3 headers (struct mmsghdr,
+ * 64 bytes) at SCR_ARRAYS, up to 4 iovecs each after them, names after
+ * those; each buffer from pick_buf. A header with a buffer no call may
+ * touch (length > 0) must not have been moved: the single calls must
+ * fail, the multiple ones must stop before it.
+ */
+#define MSG_HDRS    3
+#define MSG_IOVS    4
+#define SCR_IOVS    (SCR_ARRAYS + 192)
+#define SCR_NAMES   (SCR_ARRAYS + 192 + MSG_HDRS * MSG_IOVS * 16)
+
+static long c_msg(struct call *c)
+{
+	static const unsigned long vlens[] = { 1, 2, 3, 0, 1, 1, 1025, 1ul << 32 };
+	uint8_t sel = u8(c), *arr = plat(c)->scratch + SCR_ARRAYS;
+	int fd = sock_fd(c);
+	bool send = sel & 1, multi = sel & 2, bad[MSG_HDRS] = { false };
+	unsigned long vlen = multi ? vlens[u8(c) % 8] : 1;
+	long flags, r, nr;
+	uintptr_t hdrs = (uintptr_t)arr;
+
+	extend(c);
+	memset(arr, 0, 192);
+	for (unsigned m = 0; m < MSG_HDRS; m++) {
+		uint64_t *h = (uint64_t *)(arr + 64 * m);
+		uint8_t *iov = plat(c)->scratch + SCR_IOVS + m * MSG_IOVS * 16;
+		uint8_t shape = u8(c);
+		unsigned niov = shape % (MSG_IOVS + 1);
+		bool saved = c->must_fail;
+
+		c->must_fail = false;
+		for (unsigned i = 0; i < niov; i++) {
+			uint64_t l = (u8(c) & 0x80) ? pick_len(c) : u8(c) * 3u;
+			uint64_t b = pick_buf(c, l, !send);
+
+			memcpy(iov + 16 * i, &b, 8);
+			memcpy(iov + 16 * i + 8, &l, 8);
+		}
+		bad[m] = c->must_fail;
+		c->must_fail = saved;
+		h[2] = (uint64_t)(uintptr_t)iov;                                     /* msg_iov */
+		h[3] = (shape & 0x18) == 0x18 ? (shape & 0x20 ? 1025 : SIZE_MAX) : niov; /* msg_iovlen */
+		if (shape & 0x40) {                                                  /* msg_name */
+			uint8_t *name = plat(c)->scratch + SCR_NAMES + 128 * (m % 2);
+			long len = ADDR_OUT_ROOM;
+
+			if (send)
+				put_addr(c, name, &len);
+			h[0] = (uint64_t)(uintptr_t)name;
+			h[1] = (uint32_t)len; /* msg_namelen */
+		}
+		if ((shape & 0x81) == 0x81) { /* ancillary data: none is supported */
+			h[4] = (uint64_t)(uintptr_t)(plat(c)->scratch + SCR_DATA);
+			h[5] = (shape & 2) ? 24 : 1ul << 40;
+		}
+		h[6] = 0x5a5a5a5a; /* msg_flags in: ignored */
+	}
+	if ((sel & 0xe0) == 0xe0) { /* a header array no call may read */
+		c->must_fail = (uint32_t)vlen > 0; /* the kernel takes vlen's low 32 bits */
+		hdrs = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	} else if ((sel & 0xe0) == 0xc0 && !send) { /* one it may read but not write */
+		c->must_fail = (uint32_t)vlen > 0 && plat(c)->n_no_write > 0;
+		hdrs = pick_from(c, plat(c)->no_write, plat(c)->n_no_write);
+	}
+	flags = msg_flags(c);
+	if (!multi) {
+		nr = send ? SYS_sendmsg : SYS_recvmsg;
+		c->must_fail |= bad[0];
+		r = sys(c, nr, fd, (long)hdrs, flags, 0, 0, 0);
+		return r;
+	}
+	nr = send ? SYS_sendmmsg : SYS_recvmmsg;
+	if (send)
+		r = sys(c, nr, fd, (long)hdrs, (long)vlen, flags, 0, 0);
+	else
+		r = sys(c, nr, fd, (long)hdrs, (long)vlen, flags, (sel & 4) ? (long)short_timespec(c) : 0, 0);
+	if (r > (long)vlen)
+		fail(c->s, "call %ld: %ld messages, more than given", nr, r);
+	if (c->must_fail)
+		return r;
+	for (long m = 0; m < r && m < MSG_HDRS; m++)
+		if (bad[m])
+			fail(c->s, "call %ld: message %ld moved with a buffer no call may touch", nr, m);
+	/* Messages past the third are zeros from SCR_IOVS on: none can succeed but with 0 iovecs. */
+	return r;
+}
+
+static long c_getname(struct call *c)
+{
+	uint8_t sel = u8(c);
+	int fd = sock_fd(c);
+	uintptr_t ulen, a;
+	int32_t room;
+	long nr = (sel & 1) ? SYS_getpeername : SYS_getsockname;
+
+	a = addr_out(c, &ulen, &room);
+	long r = sys(c, nr, fd, (long)a, (long)ulen, 0, 0, 0);
+
+	if (r == 0 && ulen == (uintptr_t)(plat(c)->scratch + SCR_ADDR_OUT + ADDR_OUT_ROOM + 8))
+		addr_out_check(c, nr, a, room);
+	return r;
+}
+
+static long c_shutdown(struct call *c)
+{
+	static const long hows[] = { 0, 1, 2, 2, 3, -1, 1000 };
+	int fd = sock_fd(c);
+
+	return sys(c, SYS_shutdown, fd, hows[u8(c) % 7], 0, 0, 0, 0);
+}
+
+/* get/setsockopt: levels and names Carapace knows, and any other. */
+static long c_sockopt(struct call *c)
+{
+	static const int levels[] = { 1 /* SOL_SOCKET */, 6 /* TCP */, 0 /* IP */, 41 /* IPV6 */,
+				      17 /* UDP */, 1, 1, 6, 255, -1, 0x7fffffff, 263 };
+	static const int names[] = { 2 /* REUSEADDR */, 3 /* TYPE */, 4 /* ERROR */, 7 /* SNDBUF */,
+				     8 /* RCVBUF */, 9 /* KEEPALIVE */, 13 /* LINGER */, 20 /* RCVTIMEO */,
+				     21 /* SNDTIMEO */, 15 /* REUSEPORT */, 6 /* BROADCAST */,
+				     30 /* ACCEPTCONN */, 38 /* PROTOCOL */, 39 /* DOMAIN */,
+				     1 /* TCP_NODELAY, SO_DEBUG */, 0, -1, 10 /* OOBINLINE */,
+				     26 /* IPV6_V6ONLY */, 5 /* TCP_KEEPINTVL... */ };
+	static const int32_t lens[] = { 4, 4, 8, 16, 0, 1, 3, 64, 65, 1 << 20, -1, 2 };
+	uint8_t sel = u8(c), *val = plat(c)->scratch + SCR_DATA;
+	int fd = sock_fd(c);
+	int level = levels[u8(c) % (sizeof(levels) / sizeof(levels[0]))];
+	int name = (sel & 0x80) ? (int)u8(c) : names[u8(c) % (sizeof(names) / sizeof(names[0]))];
+	int32_t len = lens[u8(c) % (sizeof(lens) / sizeof(lens[0]))];
+	uintptr_t v = (uintptr_t)val;
+
+	if (sel & 1) { /* set: a value of random bytes (a timeval, a linger, an int) */
+		for (int i = 0; i < 16; i++)
+			val[i] = (sel & 2) ? u8(c) : (i == 0);
+		if ((sel & 0x0c) == 0x0c)
+			v = pick_buf(c, len > 0 ? (size_t)(len > 64 ? 64 : len) : 0, false);
+		return sys(c, SYS_setsockopt, fd, level, name, (long)v, len, 0);
+	}
+	/* get: the room in a word at SCR_OUT + 64; the value at SCR_DATA, a canary past it */
+	uint8_t *lenp = plat(c)->scratch + SCR_OUT + 64;
+	uintptr_t ul = (uintptr_t)lenp;
+
+	memset(val, CANARY, 128);
+	memcpy(lenp, &len, sizeof(len));
+	if ((sel & 0x0c) == 0x0c) {
+		bool saved = c->must_fail;
+
+		v = pick_buf(c, len > 0 ? (size_t)len : 0, true);
+		c->must_fail = saved; /* checked below by what was written */
+	} else if ((sel & 0x0c) == 0x08) {
+		c->must_fail = true;
+		ul = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	}
+	long r = sys(c, SYS_getsockopt, fd, level, name, (long)v, (long)ul, 0);
+
+	if (r == 0 && ul == (uintptr_t)lenp) {
+		int32_t got;
+
+		memcpy(&got, lenp, sizeof(got));
+		if (got < 0 || got > len)
+			fail(c->s, "call %ld: an option of %ld bytes, more than its room", SYS_getsockopt, got);
+		if (got > 0 && (size_t)got > room_at(c, v, true))
+			fail(c->s, "call %ld: wrote an option value where no call may (%ld bytes)",
+			     SYS_getsockopt, got);
+		for (int i = len > 0 ? (len > 64 ? 64 : len) : 0; v == (uintptr_t)val && i < 128; i++)
+			if (val[i] != CANARY)
+				fail(c->s, "call %ld: wrote an option value past its room (%ld)", SYS_getsockopt, len);
+	}
+	return r;
+}
+
+static long c_epoll_create(struct call *c)
+{
+	uint8_t sel = u8(c);
+	long r = (sel & 0x80) ? sys(c, SYS_epoll_create, (sel & 0x40) ? 1 : pick_int(c), 0, 0, 0, 0, 0)
+			      : sys(c, SYS_epoll_create1, (sel & 1) ? O_CLOEXEC : (sel & 2) ? pick_int(c) : 0,
+				    0, 0, 0, 0, 0);
+
+	if (r >= 0)
+		add_fd(c->s, r, PROG_EPOLL);
+	return r;
+}
+
+static long c_epoll_ctl(struct call *c)
+{
+	static const long ops[] = { 1 /* ADD */, 1, 2 /* DEL */, 3 /* MOD */, 1, 0, 4, -1 };
+	/* EPOLLIN, OUT, ERR, HUP, RDHUP, PRI, ET, ONESHOT, EXCLUSIVE, WAKEUP, any bit */
+	static const uint32_t bits[] = { 0x1, 0x4, 0x8, 0x10, 0x2000, 0x2, 0x80000000u, 0x40000000,
+					 0x10000000, 0x20000000, 0x800, 0xffffffffu };
+	int ep = pick_fd(c, 1u << PROG_EPOLL);
+	long op = ops[u8(c) % 8];
+	int fd = pick_fd(c, ~0u);
+	uint8_t *ev = plat(c)->scratch + SCR_OUT + 96, sel = u8(c);
+	uint32_t events = 0;
+	uintptr_t e = (uintptr_t)ev;
+
+	for (int i = 0; i < 3; i++)
+		events |= bits[u8(c) % (sizeof(bits) / sizeof(bits[0]))];
+	memcpy(ev, &events, 4);
+	memcpy(ev + 4, &fd, 4); /* data: the descriptor, twice */
+	memcpy(ev + 8, &fd, 4);
+	if (sel >= 0xe0) {
+		e = 0;
+	} else if (sel >= 0xc0) {
+		c->must_fail = op == 1 || op == 3; /* ADD and MOD read it */
+		e = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	}
+	return sys(c, SYS_epoll_ctl, ep, op, fd, (long)e, 0, 0);
+}
+
+static long c_epoll_wait(struct call *c, bool pwait)
+{
+	static const long maxes[] = { 8, 1, 2, 16, 0, -1, 1024, 0x7fffffff / 12 + 1 };
+	int ep = pick_fd(c, 1u << PROG_EPOLL);
+	long max = maxes[u8(c) % 8];
+	size_t room = max > 0 && max <= 16 ? (size_t)max * 12 : 12;
+	uintptr_t buf = pick_buf(c, room, true);
+	long timeout = u8(c) % 3; /* milliseconds */
+	long r;
+
+	if (pwait) {
+		uint64_t *mask = (uint64_t *)(plat(c)->scratch + SCR_OUT + 112);
+		uint8_t sel = u8(c);
+
+		*mask = ~0ull;
+		r = sys(c, SYS_epoll_pwait, ep, (long)buf, max, timeout, (sel & 1) ? (long)mask : 0,
+			(sel & 2) ? 8 : (sel & 4) ? 16 : 8);
+	} else {
+		r = sys(c, SYS_epoll_wait, ep, (long)buf, max, timeout, 0, 0);
+	}
+	if (r > 0 && r > max)
+		fail(c->s, "call %ld: %ld events, more than the room", SYS_epoll_wait, r);
+	if (r == 0) /* no event: nothing written (Linux checks the room the same way) */
+		c->must_fail = false;
+	return r;
+}
+
+static long c_epoll_wait1(struct call *c) { return c_epoll_wait(c, false); }
+static long c_epoll_pwait(struct call *c) { return c_epoll_wait(c, true); }
+
+/*
+ * carapace_dgram_recv/send (500, 501) called raw: n entries (struct
+ * carapace_dgram, 48 bytes) at SCR_ARRAYS, or an array no call may
+ * touch; n of 0 or past 16 must fail; buffers from pick_buf, the same
+ * one twice, one inside the array itself. After the call, each datagram
+ * counted must have moved its bytes only where the program may.
+ */
+static long c_dgram(struct call *c, bool send)
+{
+	static const long counts[] = { 1, 2, 3, 4, 8, 16, 1, 2, 0, 17, 1000, -1 };
+	static const uint32_t lens[] = { 64, 16, 1, 0, 512, 1472, 65507, 65508, 4096, 0xffffffffu };
+	uint8_t *arr = plat(c)->scratch + SCR_ARRAYS, sel = u8(c);
+	int fd = sock_fd(c);
+	long n = counts[u8(c) % (sizeof(counts) / sizeof(counts[0]))];
+	unsigned k = n > 0 ? (unsigned)(n < DGRAM_BATCH ? n : DGRAM_BATCH) : 0;
+	uintptr_t bufs[DGRAM_BATCH], ud = (uintptr_t)arr;
+	uint32_t rooms[DGRAM_BATCH];
+	bool in_array = false;
+	long flags = 0, r;
+
+	extend(c);
+	memset(arr, 0, DGRAM_SIZE * DGRAM_BATCH);
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t *d = arr + DGRAM_SIZE * i, how = u8(c);
+		uint32_t len = lens[how % (sizeof(lens) / sizeof(lens[0]))];
+
+		if (how >= 0xf0 && i > 0) {
+			bufs[i] = bufs[i - 1]; /* the same buffer as the one before */
+		} else if (how >= 0xe8) {
+			bufs[i] = (uintptr_t)arr + (how & 7) * 8; /* inside the array */
+			in_array = true;
+		} else {
+			bool saved = c->must_fail;
+
+			bufs[i] = pick_buf(c, len > 0x10000 ? 0x10000 : len, !send);
+			c->must_fail = saved; /* the check below is per datagram */
+		}
+		rooms[i] = len;
+		memcpy(d, &bufs[i], 8);
+		memcpy(d + 8, &len, 4);
+		if ((how & 0x60) == 0x60)
+			memset(d + 12, 0xff, 4); /* flags in: must be refused or ignored */
+		if (send) {
+			long alen = 0;
+
+			put_addr(c, d + 20, &alen);
+			if (alen > 28 || alen < 0 || (how & 0x0c) == 0x0c)
+				alen = (how & 0x10) ? 29 : alen < 0 || alen > 28 ? 16 : 0;
+			if (i == 0 && alen > 28)
+				c->must_fail = true; /* the first datagram's address is too long */
+			memcpy(d + 16, &alen, 4);
+		}
+	}
+	if ((sel & 0x0f) == 0x0f) { /* an array no call may touch */
+		c->must_fail = true;
+		ud = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	} else if ((sel & 0x0f) == 0x0e && !send && plat(c)->n_no_write) { /* or write */
+		c->must_fail = true;
+		ud = pick_from(c, plat(c)->no_write, plat(c)->n_no_write);
+	} else if ((sel & 0x0f) == 0x0d) {
+		ud = 0;
+		c->must_fail = true;
+	}
+	if (sel & 0x10)
+		flags = send ? MSG_DONTWAIT_FLAG : (sel & 0x20) ? 0x2 : MSG_DONTWAIT_FLAG;
+	if (n <= 0 || n > DGRAM_BATCH || (send && flags) || (!send && (flags & ~MSG_DONTWAIT_FLAG)))
+		c->must_fail = true; /* out of the API's range: EINVAL */
+	/* Flags 0 on a receive: the socket is non-blocking, so it does not wait either. */
+	r = sys(c, send ? DGRAM_SEND : DGRAM_RECV, fd, (long)ud, n, flags, 0, 0);
+	if (r > (long)k)
+		fail(c->s, "call %ld: %ld datagrams, more than given", send ? DGRAM_SEND : DGRAM_RECV, r);
+	for (long i = 0; i < r && ud == (uintptr_t)arr; i++) {
+		const uint8_t *d = arr + DGRAM_SIZE * i;
+		uint32_t len, dflags, alen;
+		uintptr_t buf;
+
+		memcpy(&buf, d, 8);
+		memcpy(&len, d + 8, 4);
+		memcpy(&dflags, d + 12, 4);
+		memcpy(&alen, d + 16, 4);
+		if (send) {
+			if (rooms[i] > room_at(c, bufs[i], false))
+				fail(c->s, "call %ld: sent datagram %ld from memory no call may read",
+				     DGRAM_SEND, i);
+			continue;
+		}
+		size_t moved = len < rooms[i] ? len : rooms[i];
+
+		if (moved > room_at(c, bufs[i], true))
+			fail(c->s, "call %ld: received datagram %ld into memory no call may write",
+			     DGRAM_RECV, i);
+		if (!in_array && (buf != bufs[i] || dflags & ~0x20u || alen > 28))
+			fail(c->s, "call %ld: datagram %ld came back with a changed buffer, odd flags "
+			     "or a long address", DGRAM_RECV, i);
+	}
+	return r;
+}
+
+static long c_dgram_recv(struct call *c) { return c_dgram(c, false); }
+static long c_dgram_send(struct call *c) { return c_dgram(c, true); }
 
 /*
  * Calls the table has no row for: a number the kernel must answer, from
@@ -787,10 +1495,8 @@ static long c_raw(struct call *c)
 /*
  * The table, by id (a record's first byte modulo PROG_CALL_IDS). Ids are
  * stable, so kept programs keep their meaning: a new call takes a free id.
- * Reserved: 40-47 sockets (socket, bind, listen, connect, accept4,
- * sendto/recvfrom, shutdown, get/setsockopt: resource kind PROG_SOCKET),
- * 48-51 epoll (epoll_create1, epoll_ctl, epoll_wait, epoll_pwait:
- * PROG_EPOLL). A free id runs c_raw.
+ * 40-47 and 53-58 are sockets (resource kind PROG_SOCKET) and the
+ * datagram API, 48-51 epoll (PROG_EPOLL). A free id runs c_raw.
  */
 static const struct {
 	const char *name;
@@ -817,7 +1523,16 @@ static const struct {
 	[34] = { "read", c_read },        [35] = { "write", c_write },
 	[36] = { "pipe2", c_pipe2 },      [37] = { "mmap", c_mmap },
 	[38] = { "open", c_open },        [39] = { "futex", c_futex },
+	[40] = { "socket", c_socket },    [41] = { "bind", c_bind },
+	[42] = { "listen", c_listen },    [43] = { "connect", c_connect },
+	[44] = { "accept4", c_accept4 },  [45] = { "sendrecv", c_sendrecv },
+	[46] = { "shutdown", c_shutdown }, [47] = { "sockopt", c_sockopt },
+	[48] = { "epoll_create", c_epoll_create }, [49] = { "epoll_ctl", c_epoll_ctl },
+	[50] = { "epoll_wait", c_epoll_wait1 }, [51] = { "epoll_pwait", c_epoll_pwait },
 	[52] = { "mlock", c_mlock },
+	[53] = { "msg", c_msg },          [54] = { "dgram_recv", c_dgram_recv },
+	[55] = { "dgram_send", c_dgram_send }, [56] = { "socketpair", c_socketpair },
+	[57] = { "getname", c_getname },  [58] = { "connect_pair", c_connect_pair },
 };
 
 const char *prog_call_name(const uint8_t record[PROG_RECORD])

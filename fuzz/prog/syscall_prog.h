@@ -64,13 +64,15 @@ struct prog_platform {
 		.failed = (failed_fn),                                                        \
 	}
 
-/* Resource kinds. Sockets and epoll sets come here (and in the table). */
+/* Resource kinds. */
 enum prog_kind {
 	PROG_FILE,
 	PROG_DIR,
 	PROG_PIPE_READ,
 	PROG_PIPE_WRITE,
 	PROG_EVENTFD,
+	PROG_SOCKET, /* any family and type; always O_NONBLOCK */
+	PROG_EPOLL,
 	PROG_KINDS,
 };
 

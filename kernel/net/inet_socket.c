@@ -409,13 +409,16 @@ static size_t move(const struct socket_io *io, size_t off, uint8_t *k, size_t n,
 	size_t done = 0;
 
 	for (unsigned i = 0; i < io->iovcnt && done < n; i++) {
-		uint8_t *app = (uint8_t *)io->iov[i].base + off;
 		size_t len = io->iov[i].len;
+		uint8_t *app;
 
 		if (off >= len) {
 			off -= len;
 			continue;
 		}
+		/* Only now: an empty iovec's base may be NULL, where even + 0
+		 * is undefined (found by the in-guest fuzzer under UBSan). */
+		app = (uint8_t *)io->iov[i].base + off;
 		len = len - off < n - done ? len - off : n - done;
 		if (to_app ? app_copy(app, k + done, len) : app_copy(k + done, app, len))
 			break;
@@ -792,6 +795,24 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 
 /* ---- connections ---- */
 
+/*
+ * Whether the socket has a local port already (a bind, a listen, a
+ * connect, a send gave it one). TCP's and UDP's pcbs keep the port at
+ * different places: pcb_bound is UDP's.
+ */
+static bool has_port(const struct inet_sock *is)
+{
+	bool bound = false;
+
+	LOCK_TCPIP_CORE();
+	if (is->s.type == SOCK_STREAM)
+		bound = is->conn->pcb.tcp && is->conn->pcb.tcp->local_port != 0;
+	else if (is->s.type == SOCK_DGRAM)
+		bound = is->conn->pcb.udp && is->conn->pcb.udp->local_port != 0;
+	UNLOCK_TCPIP_CORE();
+	return bound;
+}
+
 static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
@@ -801,6 +822,13 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
+	/*
+	 * A second bind is EINVAL, as Linux. lwIP's tcp_bind would put the
+	 * pcb on its bound list a second time (a loop in the list: the next
+	 * close that walks it never ends; found by the in-guest fuzzer).
+	 */
+	if (has_port(is))
+		return -EINVAL;
 	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))) == 0 && s->type == SOCK_DGRAM)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 	return rc;

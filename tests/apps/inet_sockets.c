@@ -6,7 +6,7 @@
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
  * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
  * thread's receive, and the errors: ECONNREFUSED,
- * EADDRINUSE, EINVAL, EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
+ * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -256,6 +256,33 @@ static void link_local_without_scope(void)
 	close(t);
 }
 
+/*
+ * A socket bound once is EINVAL to a second bind, to another port or to
+ * port 0 (lwIP's tcp_bind had put the pcb on its bound list twice: the
+ * next close that walked the list never ended). The first port still
+ * answers.
+ */
+static void bind_twice(int type, const char *name)
+{
+	int x = socket(AF_INET, type, 0), port;
+	struct sockaddr_in a = loop4(0), got;
+	socklen_t len = sizeof(got);
+	char what[64];
+
+	bind(x, (struct sockaddr *)&a, sizeof(a));
+	getsockname(x, (struct sockaddr *)&got, &len);
+	port = ntohs(got.sin_port);
+	snprintf(what, sizeof(what), "%s bind again to port 0", name);
+	show(what, bind(x, (struct sockaddr *)&a, sizeof(a)));
+	a = loop4(port == 65535 ? port - 1 : port + 1);
+	snprintf(what, sizeof(what), "%s bind again to another port", name);
+	show(what, bind(x, (struct sockaddr *)&a, sizeof(a)));
+	len = sizeof(got);
+	getsockname(x, (struct sockaddr *)&got, &len);
+	printf("%s still on its first port: %s\n", name, ntohs(got.sin_port) == port ? "yes" : "no");
+	close(x);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -265,6 +292,8 @@ static void errors(void)
 	show("bind to a port in use", bind(x, (struct sockaddr *)&a, sizeof(a)));
 	show("bind with length 8", bind(x, (struct sockaddr *)&a, 8));
 	close(x);
+	bind_twice(SOCK_STREAM, "tcp");
+	bind_twice(SOCK_DGRAM, "udp");
 	close(l);
 	show("connect to a closed port", connect(c, (struct sockaddr *)&a, sizeof(a)));
 	close(c);

@@ -781,3 +781,9 @@ void fake_register_epoll(void)
 {
 	sys_epoll_register(handlers);
 }
+
+void fake_kernel_add_sockets(void)
+{
+	sys_net_register(handlers);
+	sys_epoll_register(handlers);
+}

@@ -40,6 +40,12 @@ enum fake_sched_mode {
  * the application's buffers, besides backed pages of the page map.
  */
 void fake_kernel_init(enum fake_sched_mode mode);
+/*
+ * Adds the socket calls (sys_net.c) and epoll's (sys_epoll.c) to the
+ * handlers, for a test that makes sockets: AF_UNIX only, as no other
+ * family is registered on the host (socket() answers EAFNOSUPPORT).
+ */
+void fake_kernel_add_sockets(void);
 void fake_user_memory(void *rw, size_t rw_len, const void *ro, size_t ro_len);
 const struct syscall_env *fake_env(void);
 long fake_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
