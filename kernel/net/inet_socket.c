@@ -84,6 +84,7 @@ struct inet_sock {
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
+	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
 	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
@@ -873,6 +874,13 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	conn_map(n);
 	netconn_set_nonblocking(n->conn, 1);
+	if (is->nodelay) { /* the listener's TCP_NODELAY, inherited */
+		n->nodelay = true;
+		LOCK_TCPIP_CORE();
+		if (n->conn->pcb.tcp)
+			tcp_nagle_disable(n->conn->pcb.tcp);
+		UNLOCK_TCPIP_CORE();
+	}
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
 	return 0;
@@ -1138,8 +1146,17 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		}
 		if (s->type != SOCK_STREAM)
 			return -EOPNOTSUPP;
+		/*
+		 * A listener's pcb is lwIP's smaller tcp_pcb_listen, which has no
+		 * flags: where tcp_pcb keeps them it keeps the accept callback, so
+		 * tcp_nagle_disable there bent that pointer and the next handshake
+		 * jumped through it (found by the in-guest fuzzer, seed 9). The
+		 * listener keeps the option; accept gives it to each connection,
+		 * as Linux's do inherit it.
+		 */
+		is->nodelay = v != 0;
 		LOCK_TCPIP_CORE();
-		if (is->conn->pcb.tcp) {
+		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state != LISTEN) {
 			if (v)
 				tcp_nagle_disable(is->conn->pcb.tcp);
 			else
@@ -1174,7 +1191,10 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 	*handled = true;
 	if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY && s->type == SOCK_STREAM) {
 		LOCK_TCPIP_CORE();
-		v = is->conn->pcb.tcp && tcp_nagle_disabled(is->conn->pcb.tcp);
+		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state == LISTEN)
+			v = is->nodelay; /* no flags in a listen pcb (inet_setopt) */
+		else
+			v = is->conn->pcb.tcp && tcp_nagle_disabled(is->conn->pcb.tcp);
 		UNLOCK_TCPIP_CORE();
 	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
 		v = netconn_get_ipv6only(is->conn) != 0;

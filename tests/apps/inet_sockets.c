@@ -283,6 +283,36 @@ static void bind_twice(int type, const char *name)
 	close(x);
 }
 
+/*
+ * TCP_NODELAY on a listening socket: kept by the listener and inherited by
+ * what it accepts, as on Linux. lwIP's listen pcb has no flags where a
+ * connection's pcb has them (its accept callback is there): setting the
+ * option on it bent that pointer, and the next connection's handshake
+ * jumped through it (a page fault in lwIP's thread; the fuzzer's seed 9).
+ */
+static void nodelay_listener(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a, one = 1, v = 0;
+	struct sockaddr_in to = loop4(port);
+	socklen_t len = sizeof(v);
+	char byte = 0;
+
+	show("listener setsockopt TCP_NODELAY", setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	getsockopt(l, IPPROTO_TCP, TCP_NODELAY, &v, &len);
+	printf("listener TCP_NODELAY = %d\n", v);
+	show("connect to the NODELAY listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	a = accept(l, NULL, NULL);
+	v = 0;
+	len = sizeof(v);
+	getsockopt(a, IPPROTO_TCP, TCP_NODELAY, &v, &len);
+	printf("accepted TCP_NODELAY = %d\n", v);
+	send(c, "x", 1, 0);
+	show("accepted recv", recv(a, &byte, 1, MSG_WAITALL));
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -425,6 +455,7 @@ int main(int argc, char **argv)
 	errors();
 	restart_in_time_wait();
 	close_while_receiving();
+	nodelay_listener();
 	printf("inet_sockets: done\n");
 	return 0;
 }
