@@ -401,11 +401,6 @@ void thread_detach(struct thread *t)
 		thread_free(t);
 }
 
-struct thread *thread_current(void)
-{
-	return this_cpu_current();
-}
-
 /* t may have exited and been freed meanwhile: its structure stays a thread's (spare_threads). */
 bool thread_running_elsewhere(const struct thread *t)
 {

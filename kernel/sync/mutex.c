@@ -144,8 +144,3 @@ void mutex_unlock(struct mutex *m)
 					 __ATOMIC_RELAXED))
 		unlock_slow(m, self);
 }
-
-bool mutex_owned_by_me(const struct mutex *m)
-{
-	return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) == me();
-}

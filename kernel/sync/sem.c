@@ -19,7 +19,7 @@ int sem_down_until(struct sem *s, uint64_t deadline_ns)
 	uint64_t flags = waitqueue_lock(&s->waiters);
 
 	if (s->count > 0) {
-		s->count--;
+		__atomic_store_n(&s->count, s->count - 1, __ATOMIC_RELAXED);
 		waitqueue_unlock(&s->waiters, flags);
 		return 0;
 	}
@@ -36,11 +36,20 @@ void sem_down(struct sem *s)
 
 bool sem_try_down(struct sem *s)
 {
-	uint64_t flags = waitqueue_lock(&s->waiters);
-	bool taken = s->count > 0;
+	uint64_t flags;
+	bool taken;
 
+	/*
+	 * Empty: answer without the lock (lwIP polls its mailboxes until one is
+	 * empty, twice a request). A count read as 0 was 0 at that moment, as
+	 * the lock would have said; every write below is an atomic store.
+	 */
+	if (__atomic_load_n(&s->count, __ATOMIC_RELAXED) == 0)
+		return false;
+	flags = waitqueue_lock(&s->waiters);
+	taken = s->count > 0;
 	if (taken)
-		s->count--;
+		__atomic_store_n(&s->count, s->count - 1, __ATOMIC_RELAXED);
 	waitqueue_unlock(&s->waiters, flags);
 	return taken;
 }
@@ -52,7 +61,9 @@ void sem_up(struct sem *s)
 
 	if (e)
 		waitqueue_wake_locked(&s->waiters, e);
-	else if (++s->count == 0)
+	else if (s->count == UINT64_MAX)
 		panic("sem %p: count overflowed", (void *)s);
+	else
+		__atomic_store_n(&s->count, s->count + 1, __ATOMIC_RELAXED);
 	waitqueue_unlock(&s->waiters, flags);
 }

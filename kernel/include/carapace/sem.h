@@ -16,7 +16,7 @@
 
 struct sem {
 	struct waitqueue waiters;
-	uint64_t count; /* under waiters.lock */
+	uint64_t count; /* written under waiters.lock, atomically: sem_try_down reads it without */
 };
 
 #define SEM_INIT(n) { WAITQUEUE_INIT, (n) }
