@@ -103,13 +103,13 @@ void report_violation_line(enum violation v, const char *fmt, ...)
 
 	if (v < VIOLATION_COUNT)
 		__atomic_fetch_add(&violation_counts[v], 1, __ATOMIC_RELAXED);
-	kprintf("carapace: violation=%s ", violation_name(v));
 	va_start(ap, fmt);
 	{
 		char line[256];
 
 		fmt_vsnprintf(line, sizeof(line), fmt, ap);
-		kprintf("%s\n", line);
+		/* One kprintf, one console_write: another CPU's line cannot cut it. */
+		kprintf("carapace: violation=%s %s\n", violation_name(v), line);
 	}
 	va_end(ap);
 }
