@@ -45,6 +45,9 @@ endif
 # builds the kernel.
 .DEFAULT_GOAL := all
 
+# Written by the rule "$(KERNEL_FLAGS_FILE): FORCE" below; named here, before
+# the folders' rules that list it.
+KERNEL_FLAGS_FILE := $(BUILD)/kernel/flags.txt
 include kernel/files.mk
 include hardening/files.mk
 include libc/files.mk
@@ -119,11 +122,22 @@ san-ubsan:
 san-kasan:
 	$(MAKE) SAN=kasan all
 
-$(BUILD)/kernel/%.c.o: %.c
+# The flags the kernel's objects (lwIP's too) were compiled with: the file
+# is rewritten only when they change, and every object depends on it, so a
+# change of flags (here, a profile's, a sanitizer's) rebuilds them all
+# instead of leaving objects of the old flags in an incremental build.
+KERNEL_FLAGS_NOW := $(CC) $(KERNEL_CFLAGS) | $(KERNEL_ASFLAGS)
+$(KERNEL_FLAGS_FILE): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(KERNEL_FLAGS_NOW)' | cmp -s - $@ || printf '%s\n' '$(KERNEL_FLAGS_NOW)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/kernel/%.c.o: %.c $(KERNEL_FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel/%.S.o: %.S
+$(BUILD)/kernel/%.S.o: %.S $(KERNEL_FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 

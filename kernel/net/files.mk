@@ -64,7 +64,7 @@ LWIP_SRC_VIEW := $(BUILD)/lwip-src
 # lwIP with the kernel's own flags (freestanding, -mgeneral-regs-only, the
 # stack protector, SAN=ubsan's checks). Its code is not Carapace's: the
 # warnings -Wextra raises in it are not ours to fix, so they are off.
-$(BUILD)/lwip/%.c.o: $(LWIP_SRC_VIEW)/%.c kernel/net/lwip/lwipopts.h | $(LWIP_STAMP)
+$(BUILD)/lwip/%.c.o: $(LWIP_SRC_VIEW)/%.c kernel/net/lwip/lwipopts.h $(KERNEL_FLAGS_FILE) | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) $(LWIP_INCLUDES) -Wno-unused-parameter \
 		-Wno-sign-compare -Wno-missing-field-initializers \
