@@ -28,25 +28,12 @@
 
 #include <carapace/stream.h>
 
+#define CHECK_PREFIX "stream"
+#include "check.h"
+
 #define STACK_SIZE (16 * 1024) /* inside a syscall stack (kernel/sched/thread.c) */
 #define SPAN 64
 #define CONNS 3
-
-static int failures;
-
-static uint64_t gs_word(unsigned offset)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%gs:(%1), %0" : "=r"(v) : "r"((uint64_t)offset));
-	return v;
-}
-
-static void check(const char *name, int ok)
-{
-	printf("stream: %s %s\n", name, ok ? "ok" : "FAILED");
-	failures += !ok;
-}
 
 /* The call fails as a whole with errno want. */
 static void expect_errno(const char *name, int rc, int want)
