@@ -360,6 +360,8 @@ static bool writable(struct inet_sock *is)
 
 	if (is->s.type == SOCK_DGRAM)
 		return true;
+	if (is->s.listening)
+		return false; /* as Linux: a listener is never writable */
 	if (!is->connected || is->shut_wr)
 		return !is->connecting; /* a send answers at once (an error) */
 	LOCK_TCPIP_CORE();
@@ -854,6 +856,25 @@ static int inet_listen(struct socket *s, int backlog)
 
 static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int protocol);
 
+/*
+ * The options the socket layer keeps, from a listener to what it accepts,
+ * as Linux's accepted socket is a copy of its listener. lwIP's pcb inherits
+ * SO_KEEPALIVE and SO_REUSEADDR itself (SOF_INHERITED): the socket's record
+ * of them now says the same.
+ */
+static void inherit_options(struct socket *to, const struct socket *from)
+{
+	to->reuseaddr = from->reuseaddr;
+	to->reuseport = from->reuseport;
+	to->keepalive = from->keepalive;
+	to->linger_on = from->linger_on;
+	to->linger_sec = from->linger_sec;
+	to->rcvbuf = from->rcvbuf;
+	to->sndbuf = from->sndbuf;
+	to->rcvtimeo_ns = from->rcvtimeo_ns;
+	to->sndtimeo_ns = from->sndtimeo_ns;
+}
+
 static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 {
 	struct inet_sock *is = inet_of(s), *n;
@@ -874,6 +895,7 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	conn_map(n);
 	netconn_set_nonblocking(n->conn, 1);
+	inherit_options(&n->s, s);
 	if (is->nodelay) { /* the listener's TCP_NODELAY, inherited */
 		n->nodelay = true;
 		LOCK_TCPIP_CORE();
@@ -913,7 +935,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	}
 	connect_done(is);
 	if (s->listening)
-		return -EINVAL;
+		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
 	if (is->connecting)
 		return -EALREADY;
 	if (is->connected)

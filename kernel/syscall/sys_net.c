@@ -275,20 +275,39 @@ static long sent(long rc, int flags)
 	return rc;
 }
 
+/*
+ * A send or receive on s (f's), fs_lock held and f found under it:
+ * sock_io_begin, sock_transfer, sock_io_end. Returns with fs_lock released.
+ */
+static long sock_io(struct vfs_file *f, struct socket *s, struct socket_io *io, bool send)
+{
+	bool locked = sock_io_begin(f, s);
+	long rc = sock_transfer(f, s, io, send, locked);
+
+	sock_io_end(f, locked);
+	return rc;
+}
+
+/* sock_io on fd's socket (-EBADF, -ENOTSOCK: none). */
+static long sock_fd_io(int fd, struct socket_io *io, bool send)
+{
+	struct vfs_file *f;
+	struct socket *s;
+	long rc;
+
+	if ((rc = sock_find(fd, &f, &s)))
+		return rc;
+	return sock_io(f, s, io, send);
+}
+
 /* read/write/readv/writev on a socket (sys_files.c: fs_lock held, f
  * found under it; returns with fs_lock released). */
 long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool write)
 {
-	struct socket_io io = { .iov = iov, .iovcnt = cnt };
-	struct socket *s = socket_of_file(f);
 	uint8_t from[SOCK_ADDR_MAX];
-	bool locked = sock_io_begin(f, s);
-	long rc;
+	struct socket_io io = { .iov = iov, .iovcnt = cnt, .addr = from };
 
-	io.addr = from;
-	rc = sock_transfer(f, s, &io, write, locked);
-	sock_io_end(f, locked);
-	return rc;
+	return sock_io(f, socket_of_file(f), &io, write);
 }
 
 /*
@@ -342,8 +361,6 @@ static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 	uint8_t to[SOCK_ADDR_MAX];
 	struct socket_iov on_stack[IOV_ON_STACK], *iov;
 	struct socket_io io = { .flags = flags, .addr = to };
-	struct vfs_file *f;
-	struct socket *s;
 	long rc;
 
 	if (flags & ~SEND_FLAGS)
@@ -361,12 +378,7 @@ static long send_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 		return rc;
 	io.iov = iov;
 	io.iovcnt = (unsigned)m->iovlen;
-	if (!(rc = sock_find(fd, &f, &s))) {
-		bool locked = sock_io_begin(f, s);
-
-		rc = sock_transfer(f, s, &io, true, locked);
-		sock_io_end(f, locked);
-	}
+	rc = sock_fd_io(fd, &io, true);
 	iov_done(iov, on_stack);
 	return sent(rc, flags);
 }
@@ -378,8 +390,6 @@ static long recv_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 	uint8_t from[SOCK_ADDR_MAX];
 	struct socket_iov on_stack[IOV_ON_STACK], *iov;
 	struct socket_io io = { .flags = flags, .addr = from };
-	struct vfs_file *f;
-	struct socket *s;
 	long rc;
 
 	if ((int32_t)m->namelen < 0)
@@ -388,12 +398,7 @@ static long recv_msg(const struct syscall_env *env, int fd, struct k_msghdr *m, 
 		return rc;
 	io.iov = iov;
 	io.iovcnt = (unsigned)m->iovlen;
-	if (!(rc = sock_find(fd, &f, &s))) {
-		bool locked = sock_io_begin(f, s);
-
-		rc = sock_transfer(f, s, &io, false, locked);
-		sock_io_end(f, locked);
-	}
+	rc = sock_fd_io(fd, &io, false);
 	iov_done(iov, on_stack);
 	if (rc < 0)
 		return rc;
@@ -416,9 +421,6 @@ static long sys_sendto(const struct syscall_env *env, const long args[SYSCALL_MA
 	struct socket_iov iov = { (void *)args[1], (size_t)args[2] };
 	uint8_t to[SOCK_ADDR_MAX];
 	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = to };
-	struct vfs_file *f;
-	struct socket *s;
-	bool locked;
 	long rc;
 
 	if (io.flags & ~SEND_FLAGS)
@@ -428,12 +430,7 @@ static long sys_sendto(const struct syscall_env *env, const long args[SYSCALL_MA
 			return rc;
 		io.addrlen = (uint32_t)args[5];
 	}
-	if ((rc = sock_find((int)args[0], &f, &s)))
-		return rc;
-	locked = sock_io_begin(f, s);
-	rc = sock_transfer(f, s, &io, true, locked);
-	sock_io_end(f, locked);
-	return sent(rc, io.flags);
+	return sent(sock_fd_io((int)args[0], &io, true), io.flags);
 }
 
 static long sys_recvfrom(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -441,16 +438,8 @@ static long sys_recvfrom(const struct syscall_env *env, const long args[SYSCALL_
 	struct socket_iov iov = { (void *)args[1], (size_t)args[2] };
 	uint8_t from[SOCK_ADDR_MAX];
 	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = (int)args[3], .addr = from };
-	struct vfs_file *f;
-	struct socket *s;
-	bool locked;
-	long rc;
+	long rc = sock_fd_io((int)args[0], &io, false);
 
-	if ((rc = sock_find((int)args[0], &f, &s)))
-		return rc;
-	locked = sock_io_begin(f, s);
-	rc = sock_transfer(f, s, &io, false, locked);
-	sock_io_end(f, locked);
 	if (rc >= 0 && args[4]) {
 		int err = addr_to_app(env, (uint64_t)args[4], (uint64_t)args[5], from, io.addrlen);
 
@@ -708,17 +697,17 @@ static long stream_one(const struct syscall_env *env, const struct k_stream *k, 
 	struct socket_io io = { .iov = &iov, .iovcnt = 1, .flags = SOCK_MSG_DONTWAIT, .addr = addr };
 	struct vfs_file *f;
 	struct socket *s;
-	bool locked;
 	long rc;
 
 	if (syscall_check_range(env, (uintptr_t)k->buf, k->len, !send))
 		return -EFAULT;
 	if ((rc = sock_find(k->fd, &f, &s)))
 		return rc;
-	locked = sock_io_begin(f, s);
-	rc = s->type == SOCK_STREAM ? sock_transfer(f, s, &io, send, locked) : -EOPNOTSUPP;
-	sock_io_end(f, locked);
-	return rc;
+	if (s->type != SOCK_STREAM) {
+		fs_unlock(); /* sock_find took no reference */
+		return -EOPNOTSUPP;
+	}
+	return sock_io(f, s, &io, send);
 }
 
 static long stream_calls(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool send)

@@ -32,18 +32,11 @@
 
 #include <carapace/dgram.h>
 
+#define CHECK_PREFIX "dgram"
+#include "check.h"
+
 #define STACK_SIZE (16 * 1024) /* a syscall stack (kernel/sched/thread.c) */
 #define SPAN 64
-
-static int failures;
-
-static uint64_t gs_word(unsigned offset)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%gs:(%1), %0" : "=r"(v) : "r"((uint64_t)offset));
-	return v;
-}
 
 static void expect(const char *name, int rc, int want_rc, int want_errno)
 {
@@ -56,12 +49,6 @@ static void expect(const char *name, int rc, int want_rc, int want_errno)
 	printf("dgram: %s FAILED: %d (%s), wanted %d (%s)\n", name, rc, rc < 0 ? strerror(e) : "-",
 	       want_rc, want_rc < 0 ? strerror(want_errno) : "-");
 	failures++;
-}
-
-static void check(const char *name, int ok)
-{
-	printf("dgram: %s %s\n", name, ok ? "ok" : "FAILED");
-	failures += !ok;
 }
 
 static int udp_socket(uint32_t addr, int port, struct sockaddr_in *bound)

@@ -7,7 +7,7 @@ APP_BINS := $(patsubst tests/apps/%.c,$(BUILD)/apps/%.so,$(APP_SRCS))
 .PHONY: apps-build
 apps-build: $(APP_BINS)
 
-$(BUILD)/apps/%.so: tests/apps/%.c scripts/carapace
+$(BUILD)/apps/%.so: tests/apps/%.c $(wildcard tests/apps/*.h) scripts/carapace
 	@mkdir -p $(dir $@)
 	scripts/carapace cc -o $@ $< $(APP_LDFLAGS)
 

@@ -5,7 +5,7 @@
  * (argv[1] MiB, 8 by default), UDP echo with the source address, a
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
  * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
- * thread's receive, and the errors: ECONNREFUSED,
+ * thread's receive, every call on a listening socket, and the errors: ECONNREFUSED,
  * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
  */
 #define _GNU_SOURCE
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -313,6 +314,58 @@ static void nodelay_listener(void)
 	close(l);
 }
 
+/*
+ * Every call on a listening socket answers as Linux's does, and the
+ * listener still accepts afterwards. lwIP's listen pcb is shorter than a
+ * connection's: a call that reached a connection's field through it wrote
+ * over other memory (TCP_NODELAY bent its accept callback). Options set on
+ * the listener are the accepted socket's too, as Linux copies them.
+ */
+static void listener_calls(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a, one = 1, v = 0;
+	struct sockaddr_in to = loop4(port), got;
+	struct pollfd p = { .fd = l, .events = POLLIN | POLLOUT };
+	struct linger lg = { 1, 5 };
+	socklen_t len = sizeof(got);
+	char byte = 0;
+
+	show("listener recv", recv(l, &byte, 1, MSG_DONTWAIT));
+	show("listener send", send(l, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL));
+	show("listener FIONREAD", ioctl(l, FIONREAD, &v));
+	show("listener getpeername", getpeername(l, (struct sockaddr *)&got, &len));
+	show("listener connect", connect(l, (struct sockaddr *)&to, sizeof(to)));
+	show("listener bind again", bind(l, (struct sockaddr *)&to, sizeof(to)));
+	show("listener listen again", listen(l, 2));
+	show("listener poll", poll(&p, 1, 0));
+	show("listener SO_KEEPALIVE", setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	show("listener SO_REUSEADDR", setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	show("listener SO_LINGER", setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	len = sizeof(v);
+	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
+	printf("listener SO_ACCEPTCONN = %d\n", v);
+	show("connect to the listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show("poll the listener with a connection", poll(&p, 1, 5000));
+	printf("listener poll events: %s%s\n", p.revents & POLLIN ? "IN" : "", p.revents & POLLOUT ? " OUT" : "");
+	a = accept(l, NULL, NULL);
+	v = 0;
+	len = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_KEEPALIVE, &v, &len);
+	printf("accepted SO_KEEPALIVE = %d\n", v);
+	len = sizeof(v);
+	getsockopt(a, SOL_SOCKET, SO_REUSEADDR, &v, &len);
+	printf("accepted SO_REUSEADDR = %d\n", v);
+	lg.l_onoff = lg.l_linger = 0;
+	len = sizeof(lg);
+	getsockopt(a, SOL_SOCKET, SO_LINGER, &lg, &len);
+	printf("accepted SO_LINGER = %d %d\n", lg.l_onoff, lg.l_linger);
+	send(c, "y", 1, 0);
+	show("accepted recv from the listener's connection", recv(a, &byte, 1, MSG_WAITALL));
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -456,6 +509,7 @@ int main(int argc, char **argv)
 	restart_in_time_wait();
 	close_while_receiving();
 	nodelay_listener();
+	listener_calls();
 	printf("inet_sockets: done\n");
 	return 0;
 }

@@ -28,12 +28,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_PREFIX "kbuf"
+#define CHECK_FAILURES_ONLY
+#include "check.h"
+
 #define MSR_GS_BASE  0xc0000101u
 #define SPAN         64   /* bytes each call is given */
 #define STACK_SIZE   (16 * 1024) /* a syscall stack (kernel/sched/thread.c) */
 #define FUTEX_WAIT   0
 
-static int failures, zero_fd, null_fd, dir_fd, file_fd;
+static int zero_fd, null_fd, dir_fd, file_fd;
 
 static uint64_t rdmsr(uint32_t msr)
 {
@@ -41,14 +45,6 @@ static uint64_t rdmsr(uint32_t msr)
 
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t gs_word(unsigned offset)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%gs:(%1), %0" : "=r"(v) : "r"((uint64_t)offset));
-	return v;
 }
 
 /* One call on [p, p+SPAN): its raw result (-1 and errno on failure). */
@@ -138,12 +134,13 @@ static const struct call {
 	{ "prctl PR_SET_NAME", c_prctl_set_name, 1 }, { "setrlimit", c_setrlimit, 1 },
 };
 
-static void check(int ok, const char *what, const char *where)
+/* A check of what on where: printed ("kbuf: WHAT on WHERE FAILED") when it failed. */
+static void check_on(int ok, const char *what, const char *where)
 {
-	if (!ok) {
-		printf("kbuf: %s on %s FAILED\n", what, where);
-		failures++;
-	}
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s on %s", what, where);
+	check(name, ok);
 }
 
 /* Every call on target: -1/EFAULT, and target's bytes as they were. */
@@ -160,11 +157,11 @@ static void try_all(const char *where, void *target, int text, int stable)
 			continue;
 		errno = 0;
 		rc = calls[i].fn(target);
-		check(rc == -1 && errno == EFAULT, calls[i].name, where);
+		check_on(rc == -1 && errno == EFAULT, calls[i].name, where);
 		tried++;
 	}
 	if (stable)
-		check(memcmp(before, target, SPAN) == 0, "memory unchanged", where);
+		check_on(memcmp(before, target, SPAN) == 0, "memory unchanged", where);
 	printf("kbuf: %s: %d calls tried\n", where, tried);
 }
 
@@ -203,22 +200,22 @@ static void try_top(void)
 	memcpy(before, (void *)heap, SPAN);
 	errno = 0;
 	rc = syscall(SYS_read, zero_fd, heap, -heap); /* the read(fd, A, -A) */
-	check(rc == -1 && errno == EFAULT, "read(fd, A, -A)", "a sleeping struct thread");
+	check_on(rc == -1 && errno == EFAULT, "read(fd, A, -A)", "a sleeping struct thread");
 	errno = 0;
 	rc = syscall(SYS_getrandom, heap, -heap, 0);
-	check(rc == -1 && errno == EFAULT, "getrandom(A, -A)", "a sleeping struct thread");
+	check_on(rc == -1 && errno == EFAULT, "getrandom(A, -A)", "a sleeping struct thread");
 	errno = 0;
 	rc = syscall(SYS_write, null_fd, heap, -heap);
-	check(rc == -1 && errno == EFAULT, "write(fd, A, -A)", "a sleeping struct thread");
-	check(memcmp(before, (void *)heap, SPAN) == 0, "memory unchanged", "a sleeping struct thread");
+	check_on(rc == -1 && errno == EFAULT, "write(fd, A, -A)", "a sleeping struct thread");
+	check_on(memcmp(before, (void *)heap, SPAN) == 0, "memory unchanged", "a sleeping struct thread");
 	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
 		errno = 0;
 		rc = syscall(SYS_read, zero_fd, tops[i].addr, -tops[i].addr);
-		check(rc == -1 && errno == EFAULT, tops[i].what, "the top");
+		check_on(rc == -1 && errno == EFAULT, tops[i].what, "the top");
 	}
 	errno = 0;
 	rc = syscall(SYS_read, zero_fd, heap, -heap + 4096); /* wraps to page 0 */
-	check(rc == -1 && errno == EFAULT, "read wrapping past 2^64", "a sleeping struct thread");
+	check_on(rc == -1 && errno == EFAULT, "read wrapping past 2^64", "a sleeping struct thread");
 	printf("kbuf: ranges reaching 2^64 tried\n");
 }
 

@@ -12,7 +12,8 @@
  * written with one call and read with another, a batch whose bad entry
  * leaves the others alone, the peer's close as 0, and a send after
  * shutdown(SHUT_WR) answered EPIPE without SIGPIPE (whose default action
- * would end the run). Each check prints "stream: NAME ok" or "stream:
+ * would end the run); on a listening socket ENOTCONN and EPIPE, and the
+ * listener accepts after them. Each check prints "stream: NAME ok" or "stream:
  * NAME FAILED ..."; the last line is "stream: N failed", and the status 0
  * only when none did.
  */
@@ -28,25 +29,12 @@
 
 #include <carapace/stream.h>
 
+#define CHECK_PREFIX "stream"
+#include "check.h"
+
 #define STACK_SIZE (16 * 1024) /* inside a syscall stack (kernel/sched/thread.c) */
 #define SPAN 64
 #define CONNS 3
-
-static int failures;
-
-static uint64_t gs_word(unsigned offset)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%gs:(%1), %0" : "=r"(v) : "r"((uint64_t)offset));
-	return v;
-}
-
-static void check(const char *name, int ok)
-{
-	printf("stream: %s %s\n", name, ok ? "ok" : "FAILED");
-	failures += !ok;
-}
 
 /* The call fails as a whole with errno want. */
 static void expect_errno(const char *name, int rc, int want)
@@ -79,12 +67,13 @@ static struct carapace_stream entry(int fd, void *buf, uint32_t len)
 	return (struct carapace_stream){ .buf = buf, .len = len, .fd = fd, .result = 12345 };
 }
 
-/* Connections on 127.0.0.1: client[i] connected to server[i]. */
-static int connections(int client[CONNS], int server[CONNS])
+/* Connections on 127.0.0.1: client[i] connected to server[i]; *lp their
+ * listener, left listening. */
+static int connections(int client[CONNS], int server[CONNS], int *lp)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
+	int l = *lp = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, CONNS) ||
 	    getsockname(l, (struct sockaddr *)&a, &len))
@@ -95,7 +84,6 @@ static int connections(int client[CONNS], int server[CONNS])
 		    (server[i] = accept(l, NULL, NULL)) < 0)
 			return -1;
 	}
-	close(l);
 	return 0;
 }
 
@@ -235,18 +223,42 @@ static void batches(int client[CONNS], int server[CONNS])
 	expect_result("send after SHUT_WR (no SIGPIPE)", carapace_stream_send(s, 1, 0), s, -EPIPE);
 }
 
+/*
+ * Entries on a listening socket answer before lwIP is called (its pcb is
+ * lwIP's shorter listen pcb: kernel/net/README.md), as recv and send with
+ * MSG_NOSIGNAL would; the listener still accepts after them.
+ */
+static void listener_entries(int l)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char buf[SPAN];
+	struct carapace_stream s = entry(l, buf, sizeof(buf));
+	int c = socket(AF_INET, SOCK_STREAM, 0), n = -1;
+
+	expect_result("recv on a listener", carapace_stream_recv(&s, 1, 0), &s, -ENOTCONN);
+	s = entry(l, "x", 1);
+	expect_result("send on a listener (no SIGPIPE)", carapace_stream_send(&s, 1, 0), &s, -EPIPE);
+	check("the listener accepts after them",
+	      getsockname(l, (struct sockaddr *)&a, &len) == 0 &&
+	      connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 && (n = accept(l, NULL, NULL)) >= 0);
+	close(n);
+	close(c);
+}
+
 int main(void)
 {
-	int client[CONNS], server[CONNS];
+	int client[CONNS], server[CONNS], listener;
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes: a hang shows where */
-	if (connections(client, server)) {
+	if (connections(client, server, &listener)) {
 		printf("stream: setup failed: %s\n", strerror(errno));
 		return 1;
 	}
 	bad_arguments(server[0]);
 	bad_entries(client[0], server[0]);
 	batches(client, server);
+	listener_entries(listener);
 	printf("stream: %d failed\n", failures);
 	return failures != 0;
 }
