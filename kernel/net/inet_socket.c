@@ -835,6 +835,28 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 	return rc;
 }
 
+/*
+ * A TCP socket that listens without a port gets one first, any address
+ * and a free port, as Linux's listen autobinds: lwIP's listen pcb kept
+ * port 0 (getsockname said 0, and only a connect to port 0 reached it).
+ * No pcb (a refused connect freed it): lwIP's listen answers for it.
+ */
+static int autobind(struct inet_sock *is)
+{
+	ip_addr_t any;
+	bool unbound;
+
+	LOCK_TCPIP_CORE();
+	unbound = is->conn->pcb.tcp && is->conn->pcb.tcp->state == CLOSED &&
+		  is->conn->pcb.tcp->local_port == 0;
+	UNLOCK_TCPIP_CORE();
+	if (!unbound)
+		return 0;
+	/* netconn_bind makes IPv6's any address both families' unless V6ONLY. */
+	ip_addr_set_any(is->s.family == SOCK_AF_INET6, &any);
+	return lwip_errno(netconn_bind(is->conn, &any, 0));
+}
+
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet_sock *is = inet_of(s);
@@ -846,6 +868,8 @@ static int inet_listen(struct socket *s, int backlog)
 		return -EINVAL;
 	if (backlog < 0 || backlog > BACKLOG_MAX)
 		backlog = BACKLOG_MAX;
+	if (!s->listening && (rc = autobind(is)))
+		return rc;
 	if ((rc = lwip_errno(netconn_listen_with_backlog(is->conn, (u8_t)backlog))))
 		return rc;
 	s->listening = true;

@@ -6,7 +6,8 @@
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
  * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
  * thread's receive, and the errors: ECONNREFUSED,
- * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
+ * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP;
+ * listen() on an unbound socket takes a port.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -313,6 +314,31 @@ static void nodelay_listener(void)
 	close(l);
 }
 
+/*
+ * listen() on a socket that was never bound takes a free port first, as
+ * Linux's does (autobind): lwIP's listener had kept port 0, which
+ * getsockname named and where no connect but one to port 0 arrived. A
+ * bind afterwards is EINVAL, as for any socket with a port.
+ */
+static void listen_unbound(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), a;
+	struct sockaddr_in got, to = loop4(0);
+	socklen_t len = sizeof(got);
+
+	show("listen unbound", listen(l, 4));
+	getsockname(l, (struct sockaddr *)&got, &len);
+	printf("unbound listener's port nonzero: %s\n", got.sin_port ? "yes" : "no");
+	show("bind after listen", bind(l, (struct sockaddr *)&to, sizeof(to)));
+	to.sin_port = got.sin_port;
+	show("connect to the unbound listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	a = accept(l, NULL, NULL);
+	printf("unbound listener accepted: %s\n", a >= 0 ? "yes" : "no");
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -456,6 +482,7 @@ int main(int argc, char **argv)
 	restart_in_time_wait();
 	close_while_receiving();
 	nodelay_listener();
+	listen_unbound();
 	printf("inet_sockets: done\n");
 	return 0;
 }
