@@ -253,6 +253,31 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 	}
 }
 
+/*
+ * Whether an AF_INET6 socket may send to or connect to `to` (addr_in's:
+ * a v4-mapped address is IPv4 there), as Linux decides: an IPv4 peer
+ * needs a socket that is not IPV6_V6ONLY and not bound to an IPv6
+ * address (-ENETUNREACH); an IPv6 peer one not bound to a v4-mapped
+ * address (-EAFNOSUPPORT). lwIP would send from the bound address of the
+ * other family, its bytes taken as this one's (a TCP SYN from 7f00:1::).
+ */
+static int peer_family(const struct inet_sock *is, const ip_addr_t *to)
+{
+	const struct ip_pcb *pcb;
+	int rc = 0;
+
+	if (is->s.family != SOCK_AF_INET6)
+		return 0;
+	if (IP_IS_V4(to) && netconn_get_ipv6only(is->conn))
+		return -ENETUNREACH;
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.ip;
+	if (pcb && !ip_addr_isany(&pcb->local_ip) && IP_IS_V4(to) != IP_IS_V4(&pcb->local_ip))
+		rc = IP_IS_V4(to) ? -ENETUNREACH : -EAFNOSUPPORT;
+	UNLOCK_TCPIP_CORE();
+	return rc;
+}
+
 /* lwIP's address and port as the socket's family's sockaddr; its length. */
 static uint32_t addr_out(const struct inet_sock *is, const ip_addr_t *ip, u16_t port, uint8_t *a)
 {
@@ -616,7 +641,8 @@ static int dgram_dest(struct inet_sock *is, const uint8_t *addr, uint32_t addrle
 		return -EMSGSIZE;
 	if (is->shut_wr)
 		return -EPIPE;
-	if (addrlen && (rc = addr_in(is, addr, addrlen, &to->ip, &to->port, true)))
+	if (addrlen && ((rc = addr_in(is, addr, addrlen, &to->ip, &to->port, true)) ||
+			(rc = peer_family(is, &to->ip))))
 		return rc;
 	if (!addrlen && !is->connected)
 		return -EDESTADDRREQ;
@@ -823,6 +849,9 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
+	/* A v4-mapped address on an IPv6-only socket: Linux's EINVAL. */
+	if (s->family == SOCK_AF_INET6 && IP_IS_V4(&ip) && netconn_get_ipv6only(is->conn))
+		return -EINVAL;
 	/*
 	 * A second bind is EINVAL, as Linux. lwIP's tcp_bind would put the
 	 * pcb on its bound list a second time (a loop in the list: the next
@@ -927,6 +956,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
 		} else if ((rc = addr_in(is, addr, len, &ip, &port, false)) == 0 &&
+			   (rc = peer_family(is, &ip)) == 0 &&
 			   (rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0) {
 			is->connected = true;
 		}
@@ -947,7 +977,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		s->error = 0;
 		return rc;
 	}
-	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
+	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
