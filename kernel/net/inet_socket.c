@@ -85,6 +85,7 @@ struct inet_sock {
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
+	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
 	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
@@ -263,19 +264,11 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
  */
 static int peer_family(const struct inet_sock *is, const ip_addr_t *to)
 {
-	const struct ip_pcb *pcb;
-	int rc = 0;
-
 	if (is->s.family != SOCK_AF_INET6)
 		return 0;
-	if (IP_IS_V4(to) && netconn_get_ipv6only(is->conn))
-		return -ENETUNREACH;
-	LOCK_TCPIP_CORE();
-	pcb = is->conn->pcb.ip;
-	if (pcb && !ip_addr_isany(&pcb->local_ip) && IP_IS_V4(to) != IP_IS_V4(&pcb->local_ip))
-		rc = IP_IS_V4(to) ? -ENETUNREACH : -EAFNOSUPPORT;
-	UNLOCK_TCPIP_CORE();
-	return rc;
+	if (IP_IS_V4(to))
+		return netconn_get_ipv6only(is->conn) || is->bound_to == 6 ? -ENETUNREACH : 0;
+	return is->bound_to == 4 ? -EAFNOSUPPORT : 0;
 }
 
 /* lwIP's address and port as the socket's family's sockaddr; its length. */
@@ -859,9 +852,13 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 	 */
 	if (has_port(is))
 		return -EINVAL;
-	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))) == 0 && s->type == SOCK_DGRAM)
+	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))))
+		return rc;
+	if (!ip_addr_isany(&ip)) /* the family the socket sends from (peer_family) */
+		is->bound_to = IP_IS_V4(&ip) ? 4 : 6;
+	if (s->type == SOCK_DGRAM)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
-	return rc;
+	return 0;
 }
 
 /*
