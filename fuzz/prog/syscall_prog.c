@@ -1360,6 +1360,49 @@ static long c_epoll_wait1(struct call *c) { return c_epoll_wait(c, false); }
 static long c_epoll_pwait(struct call *c) { return c_epoll_wait(c, true); }
 
 /*
+ * An entry's buffer in a batch of the datagram or stream API (len bytes,
+ * written by the kernel on a receive): the same one as entry i-1's, one
+ * inside the array at arr itself (*in_array set), or pick_buf's; the
+ * call's checks of it are per entry, so pick_buf's must_fail is undone.
+ */
+static uintptr_t entry_buf(struct call *c, uint8_t how, unsigned i, const uintptr_t *bufs,
+			   uint8_t *arr, uint32_t len, bool recv, bool *in_array)
+{
+	bool saved = c->must_fail;
+	uintptr_t b;
+
+	if (how >= 0xf0 && i > 0)
+		return bufs[i - 1];
+	if (how >= 0xe8) {
+		*in_array = true;
+		return (uintptr_t)arr + (how & 7) * 8;
+	}
+	b = pick_buf(c, len > 0x10000 ? 0x10000 : len, recv);
+	c->must_fail = saved;
+	return b;
+}
+
+/* Where a batch's array goes (sel's low bits): arr, or now and then
+ * memory no call may touch, or write (written: a receive's or the
+ * results), or NULL; those must fail. */
+static uintptr_t array_at(struct call *c, uint8_t sel, uint8_t *arr, bool written)
+{
+	if ((sel & 0x0f) == 0x0f) {
+		c->must_fail = true;
+		return pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
+	}
+	if ((sel & 0x0f) == 0x0e && written && plat(c)->n_no_write) {
+		c->must_fail = true;
+		return pick_from(c, plat(c)->no_write, plat(c)->n_no_write);
+	}
+	if ((sel & 0x0f) == 0x0d) {
+		c->must_fail = true;
+		return 0;
+	}
+	return (uintptr_t)arr;
+}
+
+/*
  * carapace_dgram_recv/send (500, 501) called raw: n entries (struct
  * carapace_dgram, 48 bytes) at SCR_ARRAYS, or an array no call may
  * touch; n of 0 or past 16 must fail; buffers from pick_buf, the same
@@ -1374,7 +1417,7 @@ static long c_dgram(struct call *c, bool send)
 	int fd = sock_fd(c);
 	long n = counts[u8(c) % (sizeof(counts) / sizeof(counts[0]))];
 	unsigned k = n > 0 ? (unsigned)(n < DGRAM_BATCH ? n : DGRAM_BATCH) : 0;
-	uintptr_t bufs[DGRAM_BATCH], ud = (uintptr_t)arr;
+	uintptr_t bufs[DGRAM_BATCH], ud;
 	uint32_t rooms[DGRAM_BATCH];
 	bool in_array = false;
 	long flags = 0, r;
@@ -1385,17 +1428,7 @@ static long c_dgram(struct call *c, bool send)
 		uint8_t *d = arr + DGRAM_SIZE * i, how = u8(c);
 		uint32_t len = lens[how % (sizeof(lens) / sizeof(lens[0]))];
 
-		if (how >= 0xf0 && i > 0) {
-			bufs[i] = bufs[i - 1]; /* the same buffer as the one before */
-		} else if (how >= 0xe8) {
-			bufs[i] = (uintptr_t)arr + (how & 7) * 8; /* inside the array */
-			in_array = true;
-		} else {
-			bool saved = c->must_fail;
-
-			bufs[i] = pick_buf(c, len > 0x10000 ? 0x10000 : len, !send);
-			c->must_fail = saved; /* the check below is per datagram */
-		}
+		bufs[i] = entry_buf(c, how, i, bufs, arr, len, !send, &in_array);
 		rooms[i] = len;
 		memcpy(d, &bufs[i], 8);
 		memcpy(d + 8, &len, 4);
@@ -1412,16 +1445,7 @@ static long c_dgram(struct call *c, bool send)
 			memcpy(d + 16, &alen, 4);
 		}
 	}
-	if ((sel & 0x0f) == 0x0f) { /* an array no call may touch */
-		c->must_fail = true;
-		ud = pick_from(c, plat(c)->no_access, plat(c)->n_no_access);
-	} else if ((sel & 0x0f) == 0x0e && !send && plat(c)->n_no_write) { /* or write */
-		c->must_fail = true;
-		ud = pick_from(c, plat(c)->no_write, plat(c)->n_no_write);
-	} else if ((sel & 0x0f) == 0x0d) {
-		ud = 0;
-		c->must_fail = true;
-	}
+	ud = array_at(c, sel, arr, !send);
 	if (sel & 0x10)
 		flags = send ? MSG_DONTWAIT_FLAG : (sel & 0x20) ? 0x2 : MSG_DONTWAIT_FLAG;
 	if (n <= 0 || n > DGRAM_BATCH || (send && flags) || (!send && (flags & ~MSG_DONTWAIT_FLAG)))
@@ -1460,6 +1484,84 @@ static long c_dgram(struct call *c, bool send)
 static long c_dgram_recv(struct call *c) { return c_dgram(c, false); }
 static long c_dgram_send(struct call *c) { return c_dgram(c, true); }
 
+#define STREAM_SIZE  24 /* struct carapace_stream: buf, len, fd, result */
+#define STREAM_BATCH 32
+#define STREAM_RECV  502
+#define STREAM_SEND  503
+
+/*
+ * carapace_stream_recv/send (502, 503) called raw: n entries at
+ * SCR_ARRAYS (or an array no call may touch or write, or NULL); n of 0
+ * or past 32, or a third argument, must fail. Each entry names a
+ * descriptor of the pool (a socket mostly: TCP, unix, UDP, listeners)
+ * and a buffer from pick_buf, the same one as the entry before, or one
+ * inside the array itself. After the call: the count is n; each entry's
+ * result is -errno or a count no larger than its length, and a count
+ * (0 too: the buffer was checked first) on memory no call may use is a
+ * failure; the kernel wrote nothing but the results.
+ */
+static long c_stream(struct call *c, bool send)
+{
+	static const long counts[] = { 1, 2, 3, 4, 8, 32, 1, 2, 0, 33, 1000, -1 };
+	static const uint32_t lens[] = { 64, 16, 1, 0, 512, 4096, 1u << 16, 1u << 20,
+					 0x7fffffffu, 0xffffffffu };
+	uint8_t *arr = plat(c)->scratch + SCR_ARRAYS, sel = u8(c);
+	long n = counts[u8(c) % (sizeof(counts) / sizeof(counts[0]))];
+	unsigned k = n > 0 ? (unsigned)(n < STREAM_BATCH ? n : STREAM_BATCH) : 0;
+	uintptr_t bufs[STREAM_BATCH], ua;
+	uint32_t lens_in[STREAM_BATCH];
+	int32_t fds[STREAM_BATCH];
+	bool in_array = false;
+	long third = (sel & 0x30) == 0x30 ? 1 : 0, r;
+
+	extend(c);
+	memset(arr, 0, STREAM_SIZE * STREAM_BATCH);
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t *e = arr + STREAM_SIZE * i, how = u8(c);
+		uint32_t len = lens[how % (sizeof(lens) / sizeof(lens[0]))];
+		int64_t junk = -0x5a5a5a5a; /* the result in: overwritten */
+
+		fds[i] = sock_fd(c);
+		bufs[i] = entry_buf(c, how, i, bufs, arr, len, !send, &in_array);
+		lens_in[i] = len;
+		memcpy(e, &bufs[i], 8);
+		memcpy(e + 8, &len, 4);
+		memcpy(e + 12, &fds[i], 4);
+		memcpy(e + 16, &junk, 8);
+	}
+	ua = array_at(c, sel, arr, true); /* the results are written back */
+	if (n <= 0 || n > STREAM_BATCH || third)
+		c->must_fail = true; /* out of the API's range: EINVAL */
+	r = sys(c, send ? STREAM_SEND : STREAM_RECV, (long)ua, n, third, 0, 0, 0);
+	if (r >= 0 && r != n)
+		fail(c->s, "call %ld: answered %ld for the entries given", send ? STREAM_SEND : STREAM_RECV,
+		     r);
+	for (long i = 0; r > 0 && i < r && i < (long)k && ua == (uintptr_t)arr && !in_array; i++) {
+		const uint8_t *e = arr + STREAM_SIZE * i;
+		uintptr_t buf;
+		uint32_t len;
+		int32_t fd;
+		int64_t res;
+
+		memcpy(&buf, e, 8);
+		memcpy(&len, e + 8, 4);
+		memcpy(&fd, e + 12, 4);
+		memcpy(&res, e + 16, 8);
+		if (buf != bufs[i] || len != lens_in[i] || fd != fds[i])
+			fail(c->s, "call %ld: entry %ld came back changed", send ? STREAM_SEND : STREAM_RECV, i);
+		if (res < -4095 || res > (int64_t)len)
+			fail(c->s, "call %ld: a result of %ld, neither -errno nor a count of the length",
+			     send ? STREAM_SEND : STREAM_RECV, (long)res);
+		if (res >= 0 && len > 0 && len > room_at(c, buf, !send))
+			fail(c->s, "call %ld: entry %ld succeeded on memory no call may touch",
+			     send ? STREAM_SEND : STREAM_RECV, i);
+	}
+	return r;
+}
+
+static long c_stream_recv(struct call *c) { return c_stream(c, false); }
+static long c_stream_send(struct call *c) { return c_stream(c, true); }
+
 /*
  * Calls the table has no row for: a number the kernel must answer, from
  * a list of calls that cannot end or stop the program, or one it has
@@ -1496,7 +1598,8 @@ static long c_raw(struct call *c)
  * The table, by id (a record's first byte modulo PROG_CALL_IDS). Ids are
  * stable, so kept programs keep their meaning: a new call takes a free id.
  * 40-47 and 53-58 are sockets (resource kind PROG_SOCKET) and the
- * datagram API, 48-51 epoll (PROG_EPOLL). A free id runs c_raw.
+ * datagram API, 48-51 epoll (PROG_EPOLL), 59-60 the stream API. A free
+ * id runs c_raw.
  */
 static const struct {
 	const char *name;
@@ -1533,6 +1636,7 @@ static const struct {
 	[53] = { "msg", c_msg },          [54] = { "dgram_recv", c_dgram_recv },
 	[55] = { "dgram_send", c_dgram_send }, [56] = { "socketpair", c_socketpair },
 	[57] = { "getname", c_getname },  [58] = { "connect_pair", c_connect_pair },
+	[59] = { "stream_recv", c_stream_recv }, [60] = { "stream_send", c_stream_send },
 };
 
 const char *prog_call_name(const uint8_t record[PROG_RECORD])

@@ -85,6 +85,7 @@ struct inet_sock {
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
+	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
 	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
@@ -251,6 +252,23 @@ static int addr_in(const struct inet_sock *is, const uint8_t *a, uint32_t len, i
 			__builtin_memcpy(&scope, a + 24, sizeof(scope));
 		return addr_zone(ip_2_ip6(ip), scope, may_pick);
 	}
+}
+
+/*
+ * Whether an AF_INET6 socket may send to or connect to `to` (addr_in's:
+ * a v4-mapped address is IPv4 there), as Linux decides: an IPv4 peer
+ * needs a socket that is not IPV6_V6ONLY and not bound to an IPv6
+ * address (-ENETUNREACH); an IPv6 peer one not bound to a v4-mapped
+ * address (-EAFNOSUPPORT). lwIP would send from the bound address of the
+ * other family, its bytes taken as this one's (a TCP SYN from 7f00:1::).
+ */
+static int peer_family(const struct inet_sock *is, const ip_addr_t *to)
+{
+	if (is->s.family != SOCK_AF_INET6)
+		return 0;
+	if (IP_IS_V4(to))
+		return netconn_get_ipv6only(is->conn) || is->bound_to == 6 ? -ENETUNREACH : 0;
+	return is->bound_to == 4 ? -EAFNOSUPPORT : 0;
 }
 
 /* lwIP's address and port as the socket's family's sockaddr; its length. */
@@ -618,7 +636,8 @@ static int dgram_dest(struct inet_sock *is, const uint8_t *addr, uint32_t addrle
 		return -EMSGSIZE;
 	if (is->shut_wr)
 		return -EPIPE;
-	if (addrlen && (rc = addr_in(is, addr, addrlen, &to->ip, &to->port, true)))
+	if (addrlen && ((rc = addr_in(is, addr, addrlen, &to->ip, &to->port, true)) ||
+			(rc = peer_family(is, &to->ip))))
 		return rc;
 	if (!addrlen && !is->connected)
 		return -EDESTADDRREQ;
@@ -825,6 +844,9 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
 		return rc;
+	/* A v4-mapped address on an IPv6-only socket: Linux's EINVAL. */
+	if (s->family == SOCK_AF_INET6 && IP_IS_V4(&ip) && netconn_get_ipv6only(is->conn))
+		return -EINVAL;
 	/*
 	 * A second bind is EINVAL, as Linux. lwIP's tcp_bind would put the
 	 * pcb on its bound list a second time (a loop in the list: the next
@@ -832,9 +854,35 @@ static int inet_bind(struct socket *s, const uint8_t *addr, uint32_t len)
 	 */
 	if (has_port(is))
 		return -EINVAL;
-	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))) == 0 && s->type == SOCK_DGRAM)
+	if ((rc = lwip_errno(netconn_bind(is->conn, &ip, port))))
+		return rc;
+	if (!ip_addr_isany(&ip)) /* the family the socket sends from (peer_family) */
+		is->bound_to = IP_IS_V4(&ip) ? 4 : 6;
+	if (s->type == SOCK_DGRAM)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
-	return rc;
+	return 0;
+}
+
+/*
+ * A TCP socket that listens without a port gets one first, any address
+ * and a free port, as Linux's listen autobinds: lwIP's listen pcb kept
+ * port 0 (getsockname said 0, and only a connect to port 0 reached it).
+ * No pcb (a refused connect freed it): lwIP's listen answers for it.
+ */
+static int autobind(struct inet_sock *is)
+{
+	ip_addr_t any;
+	bool unbound;
+
+	LOCK_TCPIP_CORE();
+	unbound = is->conn->pcb.tcp && is->conn->pcb.tcp->state == CLOSED &&
+		  is->conn->pcb.tcp->local_port == 0;
+	UNLOCK_TCPIP_CORE();
+	if (!unbound)
+		return 0;
+	/* netconn_bind makes IPv6's any address both families' unless V6ONLY. */
+	ip_addr_set_any(is->s.family == SOCK_AF_INET6, &any);
+	return lwip_errno(netconn_bind(is->conn, &any, 0));
 }
 
 static int inet_listen(struct socket *s, int backlog)
@@ -848,6 +896,8 @@ static int inet_listen(struct socket *s, int backlog)
 		return -EINVAL;
 	if (backlog < 0 || backlog > BACKLOG_MAX)
 		backlog = BACKLOG_MAX;
+	if (!s->listening && (rc = autobind(is)))
+		return rc;
 	if ((rc = lwip_errno(netconn_listen_with_backlog(is->conn, (u8_t)backlog))))
 		return rc;
 	s->listening = true;
@@ -925,6 +975,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
 		} else if ((rc = addr_in(is, addr, len, &ip, &port, false)) == 0 &&
+			   (rc = peer_family(is, &ip)) == 0 &&
 			   (rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0) {
 			is->connected = true;
 		}
@@ -945,7 +996,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		s->error = 0;
 		return rc;
 	}
-	if ((rc = addr_in(is, addr, len, &ip, &port, false)))
+	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {

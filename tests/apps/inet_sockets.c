@@ -6,7 +6,9 @@
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
  * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
  * thread's receive, every call on a listening socket, and the errors: ECONNREFUSED,
- * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP.
+ * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP;
+ * listen() on an unbound socket takes a port; an AF_INET6 socket and
+ * addresses of the other family (v4-mapped, IPV6_V6ONLY).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -366,6 +368,90 @@ static void listener_calls(void)
 	close(l);
 }
 
+/*
+ * listen() on a socket that was never bound takes a free port first, as
+ * Linux's does (autobind): lwIP's listener had kept port 0, which
+ * getsockname named and where no connect but one to port 0 arrived. A
+ * bind afterwards is EINVAL, as for any socket with a port.
+ */
+static void listen_unbound(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), a;
+	struct sockaddr_in got, to = loop4(0);
+	socklen_t len = sizeof(got);
+
+	show("listen unbound", listen(l, 4));
+	getsockname(l, (struct sockaddr *)&got, &len);
+	printf("unbound listener's port nonzero: %s\n", got.sin_port ? "yes" : "no");
+	show("bind after listen", bind(l, (struct sockaddr *)&to, sizeof(to)));
+	to.sin_port = got.sin_port;
+	show("connect to the unbound listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	a = accept(l, NULL, NULL);
+	printf("unbound listener accepted: %s\n", a >= 0 ? "yes" : "no");
+	close(a);
+	close(c);
+	close(l);
+}
+
+/* [::1] (mapped false) or [::ffff:127.0.0.1] at port. */
+static struct sockaddr_in6 loop6(int port, int mapped)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+
+	if (mapped) {
+		a.sin6_addr.s6_addr[10] = a.sin6_addr.s6_addr[11] = 0xff;
+		a.sin6_addr.s6_addr[12] = 127;
+	}
+	a.sin6_addr.s6_addr[15] = 1;
+	return a;
+}
+
+/*
+ * An AF_INET6 socket meets an address of the other family: bound to
+ * ::ffff:127.0.0.1 it may not reach ::1 (EAFNOSUPPORT), bound to ::1 not
+ * 127.0.0.1 (ENETUNREACH), and IPV6_V6ONLY refuses v4-mapped addresses
+ * (bind EINVAL, connect ENETUNREACH). lwIP had taken the bound address's
+ * bytes as the other family's: a TCP connect sent its SYN from 7f00:1::
+ * (EINPROGRESS for ever), and a v6-only socket bound and listened on
+ * 127.0.0.1.
+ */
+static void mixed_families(void)
+{
+	struct sockaddr_in6 mapped = loop6(0, 1), six = loop6(0, 0), to;
+	int t = socket(AF_INET6, SOCK_STREAM, 0), u = socket(AF_INET6, SOCK_DGRAM, 0), one = 1;
+
+	bind(t, (struct sockaddr *)&mapped, sizeof(mapped));
+	bind(u, (struct sockaddr *)&mapped, sizeof(mapped));
+	to = loop6(9, 0);
+	show("tcp from ::ffff:127.0.0.1 connect [::1]", connect(t, (struct sockaddr *)&to, sizeof(to)));
+	show("udp from ::ffff:127.0.0.1 sendto [::1]",
+	     sendto(u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)));
+	show("udp from ::ffff:127.0.0.1 connect [::1]", connect(u, (struct sockaddr *)&to, sizeof(to)));
+	close(t);
+	close(u);
+	t = socket(AF_INET6, SOCK_STREAM, 0);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	bind(t, (struct sockaddr *)&six, sizeof(six));
+	bind(u, (struct sockaddr *)&six, sizeof(six));
+	to = loop6(9, 1);
+	show("tcp from [::1] connect ::ffff:127.0.0.1", connect(t, (struct sockaddr *)&to, sizeof(to)));
+	show("udp from [::1] sendto ::ffff:127.0.0.1",
+	     sendto(u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)));
+	close(t);
+	close(u);
+	t = socket(AF_INET6, SOCK_STREAM, 0);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	setsockopt(t, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(u, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	show("v6only bind ::ffff:127.0.0.1", bind(t, (struct sockaddr *)&mapped, sizeof(mapped)));
+	show("v6only tcp connect ::ffff:127.0.0.1", connect(t, (struct sockaddr *)&to, sizeof(to)));
+	show("v6only udp connect ::ffff:127.0.0.1", connect(u, (struct sockaddr *)&to, sizeof(to)));
+	show("v6only udp sendto ::ffff:127.0.0.1",
+	     sendto(u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)));
+	close(t);
+	close(u);
+}
+
 static void errors(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), x;
@@ -510,6 +596,8 @@ int main(int argc, char **argv)
 	close_while_receiving();
 	nodelay_listener();
 	listener_calls();
+	listen_unbound();
+	mixed_families();
 	printf("inet_sockets: done\n");
 	return 0;
 }

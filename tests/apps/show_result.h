@@ -23,6 +23,7 @@ static const char *err_name(int e)
 		{ EDESTADDRREQ, "EDESTADDRREQ" }, { EACCES, "EACCES" }, { ENOTDIR, "ENOTDIR" },
 		{ EISDIR, "EISDIR" }, { ESPIPE, "ESPIPE" }, { ENOTEMPTY, "ENOTEMPTY" },
 		{ EBUSY, "EBUSY" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ENETUNREACH, "ENETUNREACH" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
