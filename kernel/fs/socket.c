@@ -159,6 +159,19 @@ static int buf_size(int v, int min)
 	return d < min ? min : (int)d;
 }
 
+void socket_inherit_options(struct socket *to, const struct socket *from)
+{
+	to->reuseaddr = from->reuseaddr;
+	to->reuseport = from->reuseport;
+	to->keepalive = from->keepalive;
+	to->linger_on = from->linger_on;
+	to->linger_sec = from->linger_sec;
+	to->rcvbuf = from->rcvbuf;
+	to->sndbuf = from->sndbuf;
+	to->rcvtimeo_ns = from->rcvtimeo_ns;
+	to->sndtimeo_ns = from->sndtimeo_ns;
+}
+
 int socket_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len)
 {
 	struct k_linger lg;

@@ -906,25 +906,6 @@ static int inet_listen(struct socket *s, int backlog)
 
 static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int protocol);
 
-/*
- * The options the socket layer keeps, from a listener to what it accepts,
- * as Linux's accepted socket is a copy of its listener. lwIP's pcb inherits
- * SO_KEEPALIVE and SO_REUSEADDR itself (SOF_INHERITED): the socket's record
- * of them now says the same.
- */
-static void inherit_options(struct socket *to, const struct socket *from)
-{
-	to->reuseaddr = from->reuseaddr;
-	to->reuseport = from->reuseport;
-	to->keepalive = from->keepalive;
-	to->linger_on = from->linger_on;
-	to->linger_sec = from->linger_sec;
-	to->rcvbuf = from->rcvbuf;
-	to->sndbuf = from->sndbuf;
-	to->rcvtimeo_ns = from->rcvtimeo_ns;
-	to->sndtimeo_ns = from->sndtimeo_ns;
-}
-
 static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 {
 	struct inet_sock *is = inet_of(s), *n;
@@ -945,7 +926,9 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	conn_map(n);
 	netconn_set_nonblocking(n->conn, 1);
-	inherit_options(&n->s, s);
+	/* lwIP's pcb inherits SO_KEEPALIVE and SO_REUSEADDR itself (SOF_INHERITED):
+	 * the socket's record of them now says the same. */
+	socket_inherit_options(&n->s, s);
 	if (is->nodelay) { /* the listener's TCP_NODELAY, inherited */
 		n->nodelay = true;
 		LOCK_TCPIP_CORE();

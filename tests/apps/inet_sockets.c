@@ -293,22 +293,27 @@ static void bind_twice(int type, const char *name)
  * option on it bent that pointer, and the next connection's handshake
  * jumped through it (a page fault in lwIP's thread; the fuzzer's seed 9).
  */
+/* Prints "WHAT = V", V the int option's value (0 when getsockopt fails). */
+static void show_int_option(const char *what, int fd, int level, int name)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	getsockopt(fd, level, name, &v, &len);
+	printf("%s = %d\n", what, v);
+}
+
 static void nodelay_listener(void)
 {
-	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a, one = 1, v = 0;
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a, one = 1;
 	struct sockaddr_in to = loop4(port);
-	socklen_t len = sizeof(v);
 	char byte = 0;
 
 	show("listener setsockopt TCP_NODELAY", setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
-	getsockopt(l, IPPROTO_TCP, TCP_NODELAY, &v, &len);
-	printf("listener TCP_NODELAY = %d\n", v);
+	show_int_option("listener TCP_NODELAY", l, IPPROTO_TCP, TCP_NODELAY);
 	show("connect to the NODELAY listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
 	a = accept(l, NULL, NULL);
-	v = 0;
-	len = sizeof(v);
-	getsockopt(a, IPPROTO_TCP, TCP_NODELAY, &v, &len);
-	printf("accepted TCP_NODELAY = %d\n", v);
+	show_int_option("accepted TCP_NODELAY", a, IPPROTO_TCP, TCP_NODELAY);
 	send(c, "x", 1, 0);
 	show("accepted recv", recv(a, &byte, 1, MSG_WAITALL));
 	close(a);
@@ -343,20 +348,13 @@ static void listener_calls(void)
 	show("listener SO_KEEPALIVE", setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
 	show("listener SO_REUSEADDR", setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	show("listener SO_LINGER", setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
-	len = sizeof(v);
-	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
-	printf("listener SO_ACCEPTCONN = %d\n", v);
+	show_int_option("listener SO_ACCEPTCONN", l, SOL_SOCKET, SO_ACCEPTCONN);
 	show("connect to the listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
 	show("poll the listener with a connection", poll(&p, 1, 5000));
 	printf("listener poll events: %s%s\n", p.revents & POLLIN ? "IN" : "", p.revents & POLLOUT ? " OUT" : "");
 	a = accept(l, NULL, NULL);
-	v = 0;
-	len = sizeof(v);
-	getsockopt(a, SOL_SOCKET, SO_KEEPALIVE, &v, &len);
-	printf("accepted SO_KEEPALIVE = %d\n", v);
-	len = sizeof(v);
-	getsockopt(a, SOL_SOCKET, SO_REUSEADDR, &v, &len);
-	printf("accepted SO_REUSEADDR = %d\n", v);
+	show_int_option("accepted SO_KEEPALIVE", a, SOL_SOCKET, SO_KEEPALIVE);
+	show_int_option("accepted SO_REUSEADDR", a, SOL_SOCKET, SO_REUSEADDR);
 	lg.l_onoff = lg.l_linger = 0;
 	len = sizeof(lg);
 	getsockopt(a, SOL_SOCKET, SO_LINGER, &lg, &len);

@@ -186,6 +186,8 @@ struct socket *socket_of_file(struct vfs_file *f);
  */
 int socket_setsockopt(struct socket *s, int level, int name, const void *val, uint32_t len);
 int socket_getsockopt(struct socket *s, int level, int name, void *val, uint32_t *len);
+/* A connection accepted from a listener takes the options the listener keeps, as Linux's copy does. */
+void socket_inherit_options(struct socket *to, const struct socket *from);
 
 /*
  * Families other than AF_UNIX register their socket() here (AF_INET and
