@@ -171,7 +171,12 @@ bool waitqueue_wake_one(struct waitqueue *wq)
  * socket event, that slowed memcached with 2 threads on 2 CPUs (about
  * x1.6 requests per second after this, apps/README.md). Each thread stays pinned until its
  * wake-up is done, since its wait may end, seeing woken, before that.
- * Only the entries queued at the call are woken.
+ * Only the entries queued at the call are woken. No preemption while any is
+ * pinned: thread_wake would otherwise switch to a woken thread of this CPU,
+ * which could run, exit, and on the way back have its freeing spin for
+ * the pin this frame still holds, interrupts off, for ever (a hang report
+ * of inet_sockets: thread_free <- sched_schedule_locked <- thread_wake <-
+ * waitqueue_wake_all, one run in 223).
  */
 unsigned waitqueue_wake_all(struct waitqueue *wq)
 {
@@ -194,11 +199,13 @@ unsigned waitqueue_wake_all(struct waitqueue *wq)
 			__atomic_store_n(&e->woken, 1, __ATOMIC_SEQ_CST);
 			/* e belongs to its sleeper from here: it may return at once. */
 		}
+		sched_preempt_disable();
 		waitqueue_unlock(wq, flags);
 		for (unsigned i = 0; i < taken; i++) {
 			thread_wake(batch[i]);
 			thread_unpin(batch[i]);
 		}
+		sched_preempt_enable(); /* a switch the wake-ups asked for happens here */
 		n += taken;
 		/* Fewer than a full batch: the queue ran out (sleepers time out too). */
 		left = taken == WAKE_BATCH ? left - taken : 0;

@@ -369,6 +369,15 @@ bool thread_wake(struct thread *t)
 	return true;
 }
 
+/* The fake's threads are host threads, which the host schedules: nothing to hold off. */
+void sched_preempt_disable(void)
+{
+}
+
+void sched_preempt_enable(void)
+{
+}
+
 /* The fake's threads live in a fixed pool for the whole run: a pin has nothing to hold. */
 void thread_pin(struct thread *t)
 {
