@@ -885,6 +885,59 @@ static int autobind(struct inet_sock *is)
 	return lwip_errno(netconn_bind(is->conn, &any, 0));
 }
 
+/*
+ * A TCP socket back to a new socket's state, as Linux's tcp_disconnect
+ * leaves one in TCP_CLOSE: for a listener that shutdown stops, and for a
+ * connect after a refused one (lwIP freed that pcb; the netconn cannot
+ * connect again). The old netconn goes (lwIP resets the connections its
+ * backlog held), a new one takes its place with the socket's options, and
+ * the local address stays where the old pcb had one (Linux keeps an
+ * explicit bind). A refused connect's pcb is gone, its address with it:
+ * that socket starts unbound.
+ */
+static int inet_renew(struct inet_sock *is)
+{
+	struct socket *s = &is->s;
+	struct netconn *old = is->conn, *n;
+	ip_addr_t ip;
+	u16_t port = 0;
+	bool bound;
+
+	if (!(n = netconn_new_with_callback(netconn_type(old), on_event)))
+		return -ENOBUFS;
+	bound = netconn_getaddr(old, &ip, &port, 1) == ERR_OK && port != 0;
+	netconn_set_nonblocking(n, 1);
+	if (s->family == SOCK_AF_INET6)
+		netconn_set_ipv6only(n, netconn_get_ipv6only(old));
+	conn_unmap(is);
+	if (is->pending) {
+		netconn_delete(is->pending);
+		is->pending = NULL;
+	}
+	netconn_delete(old);
+	is->conn = n;
+	conn_map(is);
+	s->listening = is->connecting = false;
+	LOCK_TCPIP_CORE();
+	if (s->keepalive)
+		ip_set_option(n->pcb.tcp, SOF_KEEPALIVE);
+	if (is->nodelay)
+		tcp_nagle_disable(n->pcb.tcp);
+	/*
+	 * The port again, past the listener's own closed connections in
+	 * TIME_WAIT (Linux's never left it): reuse for this bind only. An
+	 * open connection of the old listener that had no reuse keeps the
+	 * port busy; the socket then stays unbound.
+	 */
+	ip_set_option(n->pcb.tcp, SOF_REUSEADDR);
+	if (bound)
+		tcp_bind(n->pcb.tcp, &ip, port);
+	if (!s->reuseaddr && !s->reuseport)
+		ip_reset_option(n->pcb.tcp, SOF_REUSEADDR);
+	UNLOCK_TCPIP_CORE();
+	return 0;
+}
+
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet_sock *is = inet_of(s);
@@ -981,6 +1034,8 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	}
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
+	if (!is->conn->pcb.tcp && (rc = inet_renew(is))) /* a refused connect's: try again */
+		return rc;
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
 		is->connected = true;
@@ -1002,6 +1057,17 @@ static int inet_shutdown(struct socket *s, int how)
 
 	if (how < SOCK_SHUT_RD || how > SOCK_SHUT_RDWR)
 		return -EINVAL;
+	if (s->listening) {
+		/*
+		 * As Linux: SHUT_WR leaves a listener alone; SHUT_RD stops it
+		 * (its backlog reset, an accept waiting in another thread woken
+		 * with EINVAL), and the socket may listen again on its address.
+		 */
+		int rc = rd ? inet_renew(is) : 0;
+
+		vfs_poll_event(s->vfs, &s->vn, VFS_POLLIN | VFS_POLLOUT);
+		return rc;
+	}
 	if (s->type == SOCK_STREAM && !is->connected)
 		return -ENOTCONN;
 	if (s->type == SOCK_STREAM && wr && !is->shut_wr)

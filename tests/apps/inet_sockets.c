@@ -8,7 +8,8 @@
  * thread's receive, every call on a listening socket, and the errors: ECONNREFUSED,
  * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP;
  * listen() on an unbound socket takes a port; an AF_INET6 socket and
- * addresses of the other family (v4-mapped, IPV6_V6ONLY).
+ * addresses of the other family (v4-mapped, IPV6_V6ONLY); shutdown() of a
+ * listener, and a connect tried again after a refusal.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -579,6 +580,56 @@ static void close_while_receiving(void)
 	close(l);
 }
 
+static void *accept_waiting(void *arg)
+{
+	int *fd = arg;
+
+	*fd = accept(*fd, NULL, NULL) < 0 ? -errno : 0;
+	return NULL;
+}
+
+/*
+ * shutdown() of a listener: SHUT_WR leaves it listening; SHUT_RD stops it,
+ * wakes an accept that waits in another thread (EINVAL) and refuses
+ * connections, keeping its port. A connect refused once may be tried again
+ * on the same socket, and succeeds once something listens.
+ */
+static void listener_shutdown_and_retry(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a = l, again;
+	struct sockaddr_in to = loop4(port), got;
+	socklen_t len = sizeof(got);
+	pthread_t t;
+
+	show("listener shutdown SHUT_WR", shutdown(l, SHUT_WR));
+	show("connect after SHUT_WR", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	close(c);
+	close(accept(l, NULL, NULL));
+	pthread_create(&t, NULL, accept_waiting, &a);
+	usleep(200000); /* in accept, waiting */
+	show("listener shutdown SHUT_RD", shutdown(l, SHUT_RD));
+	pthread_join(t, NULL);
+	printf("the waiting accept: %s\n", a < 0 ? err_name(-a) : "a connection");
+	show("accept after SHUT_RD", accept(l, NULL, NULL));
+	getsockname(l, (struct sockaddr *)&got, &len);
+	printf("stopped listener keeps its port: %s\n", ntohs(got.sin_port) == port ? "yes" : "no");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect to the stopped listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	close(l);
+
+	show("connect again to the closed port", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	again = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(again, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	if (bind(again, (struct sockaddr *)&to, sizeof(to)) || listen(again, 4))
+		printf("listening on the refused port failed: %s\n", err_name(errno));
+	show("connect again on the refused socket", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	a = accept(again, NULL, NULL);
+	printf("the retried connect accepted: %s\n", a >= 0 ? "yes" : "no");
+	close(a);
+	close(c);
+	close(again);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -596,6 +647,7 @@ int main(int argc, char **argv)
 	listener_calls();
 	listen_unbound();
 	mixed_families();
+	listener_shutdown_and_retry();
 	printf("inet_sockets: done\n");
 	return 0;
 }
