@@ -26,6 +26,7 @@
 #include <netif/ethernet.h>
 
 #include "inet_channel.h"
+#include "net_hooks.h"
 #include "net_impl.h"
 
 /*
@@ -68,8 +69,8 @@ void inet_channel_open(struct inet_channel *c, struct netconn *conn, channel_wak
 		 flow_of(conn->pcb.tcp, &key);
 	UNLOCK_TCPIP_CORE();
 	/* Not opened (-EEXIST): an older socket of the same four-tuple still has one. */
-	if (usable)
-		inet_channel_start(c, &key, INET_CHANNEL_SLOTS, wake, owner);
+	if (usable && inet_channel_start(c, &key, INET_CHANNEL_SLOTS, wake, owner))
+		c->conn = conn;
 }
 
 bool inet_channel_start(struct inet_channel *c, const struct flow_key *key, size_t slots,
@@ -100,8 +101,14 @@ void inet_channel_input_locked(struct pbuf *p)
 		pbuf_free(p);
 }
 
-/* Up to max of the ring's frames through lwIP's input, as tcpip_thread
- * would run them; the count run. */
+/*
+ * Up to max of the ring's frames through lwIP's input, as tcpip_thread
+ * would run them; the count run. Each frame is the channel's connection's:
+ * tcp_input looks at that pcb first (tcp_input_hint, kernel/net/lwip/
+ * patches/tcp_in.c.patch) rather than walk every active connection. The
+ * hint is read again for each frame: one may have ended the connection
+ * (lwIP then cleared the netconn's pcb).
+ */
 static size_t run_frames(struct inet_channel *c, size_t max)
 {
 	void *frame;
@@ -111,8 +118,10 @@ static size_t run_frames(struct inet_channel *c, size_t max)
 		return 0;
 	LOCK_TCPIP_CORE();
 	do {
+		tcp_input_hint = c->conn ? c->conn->pcb.tcp : NULL;
 		inet_channel_input_locked(frame);
 	} while (++n < max && channel_pop(&c->ch, &frame));
+	tcp_input_hint = NULL;
 	UNLOCK_TCPIP_CORE();
 	return n;
 }
@@ -136,6 +145,7 @@ void inet_channel_stop(struct inet_channel *c, bool to_lwip)
 		pbuf_free(frame);
 	kfree(c->slots);
 	c->slots = NULL;
+	c->conn = NULL;
 }
 
 void inet_channel_close(struct inet_channel *c)

@@ -19,6 +19,7 @@ struct inet_channel {
 	struct channel ch;
 	void **slots;  /* the ring's memory; NULL while no channel is open */
 	bool datagrams; /* a UDP socket's (udp_channel.c): never run by drain */
+	struct netconn *conn; /* TCP: the connection whose frames these are */
 };
 
 /*
