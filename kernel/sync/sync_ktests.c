@@ -1,9 +1,9 @@
 /*
  * In-kernel tests of the synchronisation primitives (boot option
- * test=NAME): mutex, cond, sem, waitqueue-timeout, rcu. Each prints one
- * line and returns 0 when it passed. Threads are spread over the CPUs so
- * that wake-ups cross CPUs; clock_ns() is read only at the ends, since
- * under KVM on some hosts the TSC read traps.
+ * test=NAME): mutex, cond, sem, waitqueue-timeout, waitqueue-wake-exit,
+ * rcu. Each prints one line and returns 0 when it passed. Threads are
+ * spread over the CPUs so that wake-ups cross CPUs; clock_ns() is read
+ * only at the ends, since under KVM on some hosts the TSC read traps.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +20,8 @@
 #include <carapace/sem.h>
 #include <carapace/thread.h>
 #include <carapace/waitqueue.h>
+
+#include "waitqueue_impl.h"
 
 #define MS 1000000ull
 #define MAX_WORKERS 8
@@ -267,6 +269,165 @@ static int ktest_waitqueue_timeout(void)
 	return timed != -ETIMEDOUT || slept < 5 * MS || woken != 0 || left != 0;
 }
 KTEST("waitqueue-timeout", ktest_waitqueue_timeout);
+
+/* ---- waitqueue-wake-exit: woken threads that exit before their waker is done ---- */
+
+/*
+ * The pattern of a hang fixed on 2026-12-07: waitqueue_wake_all pins the
+ * threads it wakes; thread_wake may switch at once to a woken thread of
+ * its own CPU that has run less than the waker; that thread returns,
+ * exits, and the next thread's sched_finish_switch frees it, which waits
+ * for the pin the waker (switched out inside waitqueue_wake_all) still
+ * holds: interrupts off, for ever. Here one waker per CPU, pinned there,
+ * first burns CPU time (so that a fresh thread has run less and
+ * thread_wake switches to it), then round after round starts detached
+ * sleepers on its own CPU, yields until they are all queued, and wakes
+ * them; each sleeper exits as soon as its wait ends. Right after
+ * waitqueue_wake_all returns, the waker counts which sleepers had already
+ * exited and been freed (thread_free takes a thread off the list
+ * thread_for_each walks). Odd rounds' sleepers wait with
+ * waitqueue_wait_event, as the poll system calls do.
+ */
+enum { WAKE_EXIT_ROUNDS = 3000, WAKE_EXIT_MAX = 17, WAKE_EXIT_BURN_MS = 20 };
+
+struct wake_exit_cpu {
+	struct waitqueue wq;
+	int cpu;
+	bool use_event;     /* this round's sleepers use waitqueue_wait_event */
+	int go;             /* their condition, set just before the wake-up */
+	unsigned exited;    /* atomic: sleepers of this round past their wait */
+	uint64_t ids[WAKE_EXIT_MAX];
+	unsigned woken, exited_at_once, freed_at_once, wrong;
+};
+
+static struct wake_exit_cpu wake_exit[MAX_WORKERS];
+
+/* Sleepers of a round: 1 to 3, every 32nd round 17 (more than one batch). */
+static unsigned wake_exit_sleepers(int round)
+{
+	return round % 32 == 31 ? WAKE_EXIT_MAX : 1 + (unsigned)round % 3;
+}
+
+static void wake_exit_sleeper(void *arg)
+{
+	struct wake_exit_cpu *w = arg;
+	int ret = w->use_event ? waitqueue_wait_event(&w->wq, flag_set, &w->go, 0) :
+				 waitqueue_wait(&w->wq, 0);
+
+	if (ret)
+		__atomic_add_fetch(&w->wrong, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->exited, 1, __ATOMIC_SEQ_CST);
+	/* returns: thread_exit, and the next thread on this CPU frees it */
+}
+
+static unsigned queued(struct waitqueue *wq)
+{
+	uint64_t flags = waitqueue_lock(wq);
+	unsigned n = 0;
+
+	for (struct wait_entry *e = waitqueue_first_locked(wq); e; e = e->next)
+		n++;
+	waitqueue_unlock(wq, flags);
+	return n;
+}
+
+struct id_search {
+	const uint64_t *ids;
+	unsigned n, listed;
+};
+
+static void count_listed(const struct thread_info *ti, void *arg)
+{
+	struct id_search *s = arg;
+
+	for (unsigned i = 0; i < s->n; i++)
+		s->listed += ti->id == s->ids[i];
+}
+
+/* How many of the n threads are not freed yet. */
+static unsigned still_listed(const uint64_t *ids, unsigned n)
+{
+	struct id_search s = { ids, n, 0 };
+
+	thread_for_each(count_listed, &s);
+	return s.listed;
+}
+
+static void wake_exit_waker(void *arg)
+{
+	struct wake_exit_cpu *w = arg;
+	uint64_t burn_end = clock_ns() + WAKE_EXIT_BURN_MS * MS;
+
+	while (clock_ns() < burn_end)
+		__builtin_ia32_pause();
+	for (int round = 0; round < WAKE_EXIT_ROUNDS; round++) {
+		unsigned k = wake_exit_sleepers(round), n, started;
+
+		w->use_event = round % 2;
+		w->go = 0;
+		__atomic_store_n(&w->exited, 0, __ATOMIC_SEQ_CST);
+		for (started = 0; started < k; started++) {
+			struct thread_attr attr = { .name = "wake-exit", .cpu = w->cpu,
+						    .pinned = true, .detached = true,
+						    .stack_size = 16 * 1024,
+						    .id_out = &w->ids[started] };
+
+			if (!thread_create(wake_exit_sleeper, w, &attr))
+				break;
+		}
+		while (queued(&w->wq) < started)
+			thread_yield();
+		__atomic_store_n(&w->go, 1, __ATOMIC_SEQ_CST);
+		n = waitqueue_wake_all(&w->wq);
+		w->exited_at_once += __atomic_load_n(&w->exited, __ATOMIC_SEQ_CST);
+		w->freed_at_once += started - still_listed(w->ids, started);
+		w->woken += n;
+		if (n != k)
+			w->wrong++; /* woke too few, or thread_create failed */
+		while (still_listed(w->ids, started))
+			thread_yield();
+		if (started < k)
+			return;
+	}
+}
+
+static int ktest_waitqueue_wake_exit(void)
+{
+	struct thread *t[MAX_WORKERS];
+	unsigned ncpu = cpu_count < MAX_WORKERS ? cpu_count : MAX_WORKERS;
+	unsigned woken = 0, exited = 0, freed = 0, wrong = 0, want = 0;
+	uint64_t t0 = clock_ns();
+
+	for (int round = 0; round < WAKE_EXIT_ROUNDS; round++)
+		want += wake_exit_sleepers(round);
+	want *= ncpu;
+	for (unsigned i = 0; i < ncpu; i++) {
+		struct thread_attr attr = { .name = "waker", .cpu = (int)i, .pinned = true };
+
+		waitqueue_init(&wake_exit[i].wq);
+		wake_exit[i].cpu = (int)i;
+		t[i] = thread_create(wake_exit_waker, &wake_exit[i], &attr);
+		if (!t[i])
+			return 1;
+	}
+	join_workers(t, (int)ncpu);
+	for (unsigned i = 0; i < ncpu; i++) {
+		woken += wake_exit[i].woken;
+		exited += wake_exit[i].exited_at_once;
+		freed += wake_exit[i].freed_at_once;
+		wrong += wake_exit[i].wrong;
+	}
+	kprintf("waitqueue-wake-exit: %u wake-ups of exiting threads of %u (%u cpus x %d "
+		"rounds): %u exited and %u were freed before waitqueue_wake_all returned, "
+		"%u wrong, %llu ms\n", woken, want, ncpu, WAKE_EXIT_ROUNDS, exited, freed, wrong,
+		ms_since(t0));
+	/* Most must switch at once, else the test no longer drives the pattern. */
+	if (freed * 10 < woken * 9)
+		kprintf("waitqueue-wake-exit: fewer than 9 in 10 woken threads ran before "
+			"their waker went on: the pattern is not tested\n");
+	return woken != want || wrong || freed * 10 < woken * 9;
+}
+KTEST("waitqueue-wake-exit", ktest_waitqueue_wake_exit);
 
 /* ---- rcu: readers never see a freed object ---- */
 
