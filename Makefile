@@ -253,7 +253,7 @@ bench-instructions: kernel-libc apps
 # or the canary's report).
 SAN_TEST_CASES := boot verbose null-deref* write-text exec-data ist-guard double-fault gp \
 	panic wx-audit pfa pfa-double-free clock smp-4 cpus-online lapic-timer stack-overflow \
-	waitqueue-timeout classifier syscall* sys-* abort fs fs-file libc-* app-* fortify-* \
+	waitqueue-timeout waitqueue-wake-exit* classifier syscall* sys-* abort fs fs-file libc-* app-* fortify-* \
 	csprng csprng-seeded csprng-layout* aslr-app* heap-* kheap-double-free wx-app-* \
 	wx-lib-text wx-musl-* ro-after-init* guards-show* stack-* net-loopback* \
 	net-netdev* fuzz-guest-* shrinker-cache*
