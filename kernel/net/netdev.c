@@ -79,6 +79,7 @@ static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 static err_t iface_netif_init(struct netif *netif)
 {
 	struct net_iface *iface = netif->state;
+	u16_t checksums;
 
 	netif->name[0] = 'e';
 	netif->name[1] = 'n';
@@ -90,10 +91,17 @@ static err_t iface_netif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = iface_linkoutput;
-	/* The device sums TCP and UDP (netdev.h): lwIP still checks what comes in. */
+	/*
+	 * Every frame this interface takes in was classified first
+	 * (netdev_receive, netdev_receive_irq, a channel's reader), and the
+	 * classifier dropped any whose IPv4 header checksum was wrong
+	 * (frame_check.c): lwIP does not sum the header a second time. The
+	 * device sums TCP and UDP (netdev.h): lwIP still checks what comes in.
+	 */
+	checksums = NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_CHECK_IP;
 	if (iface->dev->tx_csum_offload)
-		NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL &
-					~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP));
+		checksums &= ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP);
+	NETIF_SET_CHECKSUM_CTRL(netif, checksums);
 	netif_set_hostname(netif, "carapace");
 	return ERR_OK;
 }
