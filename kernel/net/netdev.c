@@ -16,6 +16,9 @@
 #include <carapace/memory.h>
 #include <carapace/net.h>
 #include <carapace/netdev.h>
+#include <carapace/power.h>
+#include <carapace/report.h>
+#include <carapace/sched.h>
 #include <carapace/spinlock.h>
 #include <carapace/thread.h>
 
@@ -76,6 +79,7 @@ static err_t iface_linkoutput(struct netif *netif, struct pbuf *p)
 static err_t iface_netif_init(struct netif *netif)
 {
 	struct net_iface *iface = netif->state;
+	u16_t checksums;
 
 	netif->name[0] = 'e';
 	netif->name[1] = 'n';
@@ -87,10 +91,17 @@ static err_t iface_netif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = iface_linkoutput;
-	/* The device sums TCP and UDP (netdev.h): lwIP still checks what comes in. */
+	/*
+	 * Every frame this interface takes in was classified first
+	 * (netdev_receive, netdev_receive_irq, a channel's reader), and the
+	 * classifier dropped any whose IPv4 header checksum was wrong
+	 * (frame_check.c): lwIP does not sum the header a second time. The
+	 * device sums TCP and UDP (netdev.h): lwIP still checks what comes in.
+	 */
+	checksums = NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_CHECK_IP;
 	if (iface->dev->tx_csum_offload)
-		NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL &
-					~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP));
+		checksums &= ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP);
+	NETIF_SET_CHECKSUM_CTRL(netif, checksums);
 	netif_set_hostname(netif, "carapace");
 	return ERR_OK;
 }
@@ -328,13 +339,99 @@ bool netdev_receive_ready(struct netdev *dev)
 	       __atomic_load_n(&iface->rx_defer_count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL;
 }
 
+static void rx_buf_free(struct pbuf *p);
+
+/* A zeroed buffer of size bytes (rounded up to 8), or NULL. */
+static struct rx_buf *rx_buf_new(struct net_iface *iface, size_t size, bool small)
+{
+	size_t rounded = (size + 7) & ~(size_t)7;
+	struct rx_buf *b = kcalloc(1, sizeof(*b) + rounded);
+
+	if (b == NULL)
+		return NULL;
+	b->pc.custom_free_function = rx_buf_free;
+	b->iface = iface;
+	b->size = (uint16_t)rounded;
+	b->small = small;
+	return b;
+}
+
+/*
+ * b back in its pool, zeroed where its frame wrote, while the pool holds
+ * fewer than limit buffers; else back to the heap.
+ */
+static void rx_buf_put(struct rx_buf *b, unsigned limit)
+{
+	struct net_iface *iface = b->iface;
+	struct rx_buf **pool = b->small ? iface->rx_small : iface->rx_pool;
+	unsigned *count = b->small ? &iface->rx_small_count : &iface->rx_pool_count;
+	bool kept = false;
+	uint64_t flags;
+
+	memset(b->data, 0, b->written);
+	b->written = 0;
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	if (*count < limit) {
+		pool[(*count)++] = b;
+		kept = true;
+	}
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	if (!kept)
+		kfree(b);
+}
+
+/* The stack freed the pbuf (its last reference): any thread. */
+static void rx_buf_free(struct pbuf *p)
+{
+	rx_buf_put((struct rx_buf *)p, NETDEV_RX_KEEP);
+}
+
+/* Reports a pooled buffer written to after it came back (never returns). */
+static __attribute__((noinline, noreturn)) void rx_buf_written(const struct rx_buf *b,
+							       size_t at)
+{
+	if (report_enter())
+		report_abort("network receive buffer report");
+	report_violation_line(VIOLATION_USE_AFTER_FREE,
+			      "addr=0x%llx block=0x%llx size=%u heap=net-rx thread=%s: "
+			      "a received frame's buffer was written to after the stack freed it",
+			      (unsigned long long)(uintptr_t)&b->data[at],
+			      (unsigned long long)(uintptr_t)b->data, b->size,
+			      sched_current_name());
+	report_backtrace((uint64_t)rx_buf_written, (uint64_t)__builtin_frame_address(0));
+	power_exit(violation_exit_status(VIOLATION_USE_AFTER_FREE));
+}
+
+/* The frame copied into b, whose data is checked all zero first: b's pbuf. */
+static struct pbuf *rx_buf_fill(struct rx_buf *b, const void *frame, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)b->data;
+	uint64_t any = 0;
+	struct pbuf *p;
+
+	for (size_t i = 0; i < b->size / 8; i++)
+		any |= w[i];
+	if (any != 0) {
+		size_t at = 0;
+
+		while (b->data[at] == 0)
+			at++;
+		rx_buf_written(b, at);
+	}
+	/* len <= b->size: the pool was chosen for it, so this cannot fail. */
+	p = pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_RAM, &b->pc, b->data, b->size);
+	b->written = (uint16_t)len;
+	memcpy(b->data, frame, len);
+	return p;
+}
+
 void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 {
 	struct net_iface *iface = rx_iface(dev);
 	struct classify_result res;
-	struct pbuf *p = NULL;
+	struct rx_buf *b = NULL;
+	struct pbuf *p;
 	uint64_t flags;
-	bool small;
 
 	if (iface == NULL)
 		return; /* netdev_receive_ready said no: not called */
@@ -343,20 +440,17 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 		STAT_ADD(iface, rx_bad_length);
 		return;
 	}
-	small = len <= NETDEV_RX_SMALL;
 	flags = spin_lock_irqsave(&iface->rx_lock);
-	if (small && iface->rx_small_count > 0)
-		p = iface->rx_small[--iface->rx_small_count];
+	if (len <= NETDEV_RX_SMALL && iface->rx_small_count > 0)
+		b = iface->rx_small[--iface->rx_small_count];
 	else if (iface->rx_pool_count > 0)
-		p = iface->rx_pool[--iface->rx_pool_count], small = false;
+		b = iface->rx_pool[--iface->rx_pool_count];
 	spin_unlock_irqrestore(&iface->rx_lock, flags);
-	if (p == NULL) {
+	if (b == NULL) {
 		STAT_ADD(iface, rx_no_memory);
 		return;
 	}
-	/* Made for the largest frame of its pool: this one is its whole length. */
-	p->len = p->tot_len = (u16_t)len;
-	memcpy(p->payload, frame, len);
+	p = rx_buf_fill(b, frame, len);
 	p->if_idx = netif_get_index(&iface->netif);
 	switch (classify(p->payload, p->len, p, &res)) {
 	case CLASSIFY_CHANNEL:
@@ -364,7 +458,7 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 		return;
 	case CLASSIFY_DROP:
 		STAT_ADD(iface, rx_classifier_drops);
-		break; /* the pbuf goes back to the pool */
+		break; /* the buffer goes back to its pool */
 	case CLASSIFY_STACK:
 		flags = spin_lock_irqsave(&iface->rx_lock);
 		if (iface->rx_defer_count < NETDEV_RX_POOL) {
@@ -377,12 +471,12 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 		STAT_ADD(iface, rx_queue_full);
 		break;
 	}
-	flags = spin_lock_irqsave(&iface->rx_lock);
-	if (small) /* back where it came from: there is room */
-		iface->rx_small[iface->rx_small_count++] = p;
-	else
-		iface->rx_pool[iface->rx_pool_count++] = p;
-	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	/*
+	 * Back where it came from. There is room: the pools are kept to
+	 * NETDEV_RX_KEEP, their arrays NETDEV_RX_POOL more, and only a
+	 * buffer taken out (at most one per CPU) goes over.
+	 */
+	rx_buf_put(b, NETDEV_RX_ROOM);
 }
 
 bool netdev_receive_pending(struct netdev *dev)
@@ -396,25 +490,18 @@ bool netdev_receive_pending(struct netdev *dev)
 				 NETDEV_RX_POOL / 2);
 }
 
-/* Fills one pool (pool, its count) with pbufs for frames of up to size bytes. */
-static void refill(struct net_iface *iface, struct pbuf **pool, unsigned *count, size_t size)
+/* Fills one pool with buffers for frames of up to size bytes. */
+static void refill(struct net_iface *iface, bool small, size_t size)
 {
+	unsigned *count = small ? &iface->rx_small_count : &iface->rx_pool_count;
+
 	/* Made here, outside the lock: the allocation may take its time. */
 	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < NETDEV_RX_POOL) {
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)size, PBUF_RAM);
-		bool kept = false;
-		uint64_t flags;
+		struct rx_buf *b = rx_buf_new(iface, size, small);
 
-		if (p == NULL)
+		if (b == NULL)
 			break;
-		flags = spin_lock_irqsave(&iface->rx_lock);
-		if (*count < NETDEV_RX_POOL) {
-			pool[(*count)++] = p;
-			kept = true;
-		}
-		spin_unlock_irqrestore(&iface->rx_lock, flags);
-		if (!kept)
-			pbuf_free(p);
+		rx_buf_put(b, NETDEV_RX_KEEP);
 	}
 }
 
@@ -440,8 +527,8 @@ void netdev_receive_thread(struct netdev *dev)
 			STAT_ADD(iface, rx_to_stack);
 		}
 	}
-	refill(iface, iface->rx_pool, &iface->rx_pool_count, (size_t)dev->mtu + NETDEV_ETH_HLEN);
-	refill(iface, iface->rx_small, &iface->rx_small_count, NETDEV_RX_SMALL);
+	refill(iface, false, (size_t)dev->mtu + NETDEV_ETH_HLEN);
+	refill(iface, true, NETDEV_RX_SMALL);
 }
 
 bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)

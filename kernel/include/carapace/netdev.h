@@ -114,15 +114,18 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len);
  * its thread and netdev_receive as before.
  *
  * netdev_receive_thread, in the driver's thread: hands the waiting frames
- * to lwIP and makes pbufs ahead again. netdev_receive_pending (any
- * context): whether it has work, frames waiting or pbufs running low.
+ * to lwIP and makes pbufs ahead again, up to NETDEV_RX_POOL a pool (a
+ * pbuf lwIP frees goes back to its pool, zeroed, up to twice that, rather
+ * than to the heap). netdev_receive_pending (any context): whether it has
+ * work, frames waiting or pbufs running low.
  */
 #define NETDEV_RX_POOL 32
 /*
  * Frames up to this long (requests, acknowledgements) get a pbuf of their
- * own size class from a second pool: the hardened heap zeroes a block at
- * its free and checks it at its reuse, and a pbuf for the largest frame
- * made every 60-byte frame pay for 1.5 KiB twice.
+ * own size from a second pool: a pooled buffer is checked all zero, whole,
+ * before each frame is copied in (as the hardened heap checks a block at
+ * its reuse), and a buffer for the largest frame would make every 60-byte
+ * frame pay for 1.5 KiB.
  */
 #define NETDEV_RX_SMALL 256
 bool netdev_receive_ready(struct netdev *dev);
