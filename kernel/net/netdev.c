@@ -17,6 +17,7 @@
 #include <carapace/net.h>
 #include <carapace/netdev.h>
 #include <carapace/power.h>
+#include <carapace/random.h>
 #include <carapace/report.h>
 #include <carapace/sched.h>
 #include <carapace/spinlock.h>
@@ -201,6 +202,9 @@ void netdev_flush(void)
 	}
 }
 
+/* The receive buffers' canary secret (rx_canary, below). */
+static uint64_t rx_canary_secret;
+
 int netdev_register(struct netdev *dev)
 {
 	struct net_iface *iface;
@@ -210,6 +214,8 @@ int netdev_register(struct netdev *dev)
 
 	if (rc)
 		return rc;
+	if (rx_canary_secret == 0) /* drivers register one at a time, at boot */
+		rx_canary_secret = random_u64() | 1;
 	iface = kcalloc(1, sizeof(*iface));
 	if (iface == NULL)
 		return -ENOMEM;
@@ -341,11 +347,24 @@ bool netdev_receive_ready(struct netdev *dev)
 
 static void rx_buf_free(struct pbuf *p);
 
-/* A zeroed buffer of size bytes (rounded up to 8), or NULL. */
+/*
+ * The canary after each buffer's data, as the heap puts one after each
+ * block (the heap's own, after the whole rx_buf, is checked only when the
+ * buffer goes back to the heap, which a pooled one rarely does): a secret
+ * drawn at the first registration, mixed with the buffer's address;
+ * checked each time the buffer comes back (rx_buf_put).
+ */
+static uint64_t rx_canary(const struct rx_buf *b)
+{
+	return rx_canary_secret ^ ((uint64_t)(uintptr_t)b->data * 0xff51afd7ed558ccdull);
+}
+
+/* A zeroed buffer of size bytes (rounded up to 8), its canary after it, or NULL. */
 static struct rx_buf *rx_buf_new(struct net_iface *iface, size_t size, bool small)
 {
 	size_t rounded = (size + 7) & ~(size_t)7;
-	struct rx_buf *b = kcalloc(1, sizeof(*b) + rounded);
+	struct rx_buf *b = kcalloc(1, sizeof(*b) + rounded + sizeof(uint64_t));
+	uint64_t canary;
 
 	if (b == NULL)
 		return NULL;
@@ -353,7 +372,24 @@ static struct rx_buf *rx_buf_new(struct net_iface *iface, size_t size, bool smal
 	b->iface = iface;
 	b->size = (uint16_t)rounded;
 	b->small = small;
+	canary = rx_canary(b);
+	__builtin_memcpy(&b->data[rounded], &canary, sizeof(canary));
 	return b;
+}
+
+/* Reports a buffer whose canary was overwritten (never returns). */
+static __attribute__((noinline, noreturn)) void rx_buf_overflowed(const struct rx_buf *b)
+{
+	if (report_enter())
+		report_abort("network receive buffer report");
+	report_violation_line(VIOLATION_HEAP_OVERFLOW,
+			      "addr=0x%llx block=0x%llx size=%u heap=net-rx thread=%s: "
+			      "a received frame's buffer was written past its end (its canary)",
+			      (unsigned long long)(uintptr_t)&b->data[b->size],
+			      (unsigned long long)(uintptr_t)b->data, b->size,
+			      sched_current_name());
+	report_backtrace((uint64_t)rx_buf_overflowed, (uint64_t)__builtin_frame_address(0));
+	power_exit(violation_exit_status(VIOLATION_HEAP_OVERFLOW));
 }
 
 /*
@@ -366,8 +402,11 @@ static void rx_buf_put(struct rx_buf *b, unsigned limit)
 	struct rx_buf **pool = b->small ? iface->rx_small : iface->rx_pool;
 	unsigned *count = b->small ? &iface->rx_small_count : &iface->rx_pool_count;
 	bool kept = false;
-	uint64_t flags;
+	uint64_t flags, canary;
 
+	__builtin_memcpy(&canary, &b->data[b->size], sizeof(canary));
+	if (canary != rx_canary(b))
+		rx_buf_overflowed(b);
 	memset(b->data, 0, b->written);
 	b->written = 0;
 	flags = spin_lock_irqsave(&iface->rx_lock);

@@ -291,7 +291,11 @@ static bool rx_small_on_top(struct net_iface *iface, unsigned want, const struct
 	}
 }
 
-static int ktest_net_rx_reuse(void)
+/*
+ * The receive-pool tests' fake device, registered and its pools filled;
+ * *top: the small pool's top buffer. NULL (a FAILED line for test) if not.
+ */
+static struct fake_dev *rx_pool_device(const char *test, struct rx_buf **top)
 {
 	static struct fake_dev fake = {
 		.dev = { .mac = { 0x02, 0, 0, 0, 0, 0x01 }, .mtu = 1500,
@@ -299,22 +303,33 @@ static int ktest_net_rx_reuse(void)
 		.lock = SPINLOCK_INIT,
 	};
 	struct net_iface *iface;
-	struct rx_buf *top, *b;
 
 	sem_init(&fake.second_discover, 0);
 	sem_init(&fake.arp_reply, 0);
 	if (netdev_register(&fake.dev) != 0) {
-		kprintf("net-rx-reuse: register FAILED\n");
-		return 1;
+		kprintf("%s: register FAILED\n", test);
+		return NULL;
 	}
 	iface = fake.dev.iface;
 	netdev_receive_thread(&fake.dev); /* fills the pools */
-	top = iface->rx_small_count == NETDEV_RX_POOL ? iface->rx_small[NETDEV_RX_POOL - 1] : NULL;
-	if (top == NULL || !netdev_receive_ready(&fake.dev)) {
-		kprintf("net-rx-reuse: the pools were not filled FAILED\n");
-		return 1;
+	*top = iface->rx_small_count == NETDEV_RX_POOL ? iface->rx_small[NETDEV_RX_POOL - 1] : NULL;
+	if (*top == NULL || !netdev_receive_ready(&fake.dev)) {
+		kprintf("%s: the pools were not filled FAILED\n", test);
+		return NULL;
 	}
-	netdev_receive_irq(&fake.dev, bad_ihl, sizeof(bad_ihl));
+	return &fake;
+}
+
+static int ktest_net_rx_reuse(void)
+{
+	struct fake_dev *dev;
+	struct net_iface *iface;
+	struct rx_buf *top, *b;
+
+	if (!(dev = rx_pool_device("net-rx-reuse", &top)))
+		return 1;
+	iface = dev->dev.iface;
+	netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
 	b = top;
 	if (!rx_small_on_top(iface, NETDEV_RX_POOL, b) || !rx_buf_zero(b) ||
 	    iface->stats.rx_classifier_drops != 1) {
@@ -322,12 +337,12 @@ static int ktest_net_rx_reuse(void)
 		return 1;
 	}
 	kprintf("net-rx-reuse: a dropped frame's buffer back in its pool, zeroed\n");
-	netdev_receive_irq(&fake.dev, arp_request, sizeof(arp_request));
+	netdev_receive_irq(&dev->dev, arp_request, sizeof(arp_request));
 	/*
 	 * To lwIP's input, and the pool filled again; whether lwIP freed the
 	 * frame before or after the refill, its buffer ends on top.
 	 */
-	netdev_receive_thread(&fake.dev);
+	netdev_receive_thread(&dev->dev);
 	if (!rx_small_on_top(iface, 0, b) || !rx_buf_zero(b) || iface->stats.rx_to_stack != 1) {
 		kprintf("net-rx-reuse: the stack's frame's buffer not back zeroed FAILED\n");
 		return 1;
@@ -335,8 +350,33 @@ static int ktest_net_rx_reuse(void)
 	kprintf("net-rx-reuse: a frame the stack freed back in its pool, zeroed\n");
 	kprintf("net-rx-reuse: writing at %p\n", (void *)&b->data[17]);
 	__atomic_store_n(&b->data[17], 0x5a, __ATOMIC_RELAXED);
-	netdev_receive_irq(&fake.dev, arp_request, sizeof(arp_request));
+	netdev_receive_irq(&dev->dev, arp_request, sizeof(arp_request));
 	kprintf("net-rx-reuse: the write into a pooled buffer was not seen FAILED\n");
 	return 1;
 }
 KTEST("net-rx-reuse", ktest_net_rx_reuse);
+
+/*
+ * test=net-rx-overflow: a write one byte past a receive buffer's data (its
+ * canary, netdev.c rx_buf_new) is reported as a heap overflow when the
+ * buffer comes back to its pool. The small pool's top buffer gets the
+ * byte, as from code that wrote past a frame, then takes a frame the
+ * classifier drops (a bad IPv4 header): its buffer goes back at once, and
+ * the kernel must stop with violation=heap-overflow (exit 135). 1 when it
+ * carries on.
+ */
+static int ktest_net_rx_overflow(void)
+{
+	struct fake_dev *dev;
+	struct rx_buf *top;
+
+	if (!(dev = rx_pool_device("net-rx-overflow", &top)))
+		return 1;
+	kprintf("net-rx-overflow: writing at %p, the end of a %u-byte buffer\n",
+		(void *)&top->data[top->size], top->size);
+	__atomic_store_n(&top->data[top->size], 0x5a ^ top->data[top->size], __ATOMIC_RELAXED);
+	netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
+	kprintf("net-rx-overflow: the write past a buffer was not seen FAILED\n");
+	return 1;
+}
+KTEST("net-rx-overflow", ktest_net_rx_overflow);
