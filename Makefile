@@ -255,7 +255,7 @@ SAN_TEST_CASES := boot verbose null-deref* write-text exec-data ist-guard double
 	panic wx-audit pfa pfa-double-free clock smp-4 cpus-online lapic-timer stack-overflow \
 	waitqueue-timeout waitqueue-wake-exit* classifier syscall* sys-* abort fs fs-file libc-* app-* fortify-* \
 	csprng csprng-seeded csprng-layout* aslr-app* heap-* kheap-double-free wx-app-* \
-	wx-lib-text wx-musl-* ro-after-init* guards-show* stack-* net-loopback* \
+	wx-lib-text wx-musl-* ro-after-init* guards-show* stack-* net-loopback* net-rx-* \
 	net-netdev* fuzz-guest-* shrinker-cache*
 test-san:
 	@test -n "$(SAN)" || { echo "make test-san needs SAN=kasan or SAN=ubsan"; exit 2; }
