@@ -201,6 +201,7 @@ static struct {
 	struct app_stream streams[4];
 	uint8_t sigaction[32];
 	bool hold; /* app_call's "hold": the servers neither accept nor read (app_step) */
+	bool servers_changed; /* an option set or a shutdown on a server's socket: made anew */
 } app;
 /* NET_TRACE=1 in the environment: each frame in and out on stderr. */
 static bool trace;
@@ -565,6 +566,8 @@ static void serve_udp_batch(void)
 		CHECK(n == -EAGAIN, "the datagram API's receive answered %ld", n);
 		return;
 	}
+	if (n == 0)
+		return; /* shut down for reading (app_call) */
 	CHECK(n >= 1 && n <= DGRAM_BATCH, "the datagram API's receive took %ld of %d", n,
 	      DGRAM_BATCH);
 	for (long i = 0; i < n; i++) {
@@ -595,6 +598,8 @@ static void serve_udp(void)
 			CHECK(n == -EAGAIN, "UDP recvfrom answered %ld", n);
 			return;
 		}
+		if (n == 0 && app.addrlen == 0)
+			return; /* shut down for reading (app_call): the end, no datagram */
 		CHECK(app.addrlen == 28 && (app.addr[0] | app.addr[1] << 8) == SOCK_AF_INET6,
 		      "recvfrom gave an address of %u bytes", app.addrlen);
 		/* Source port 0: "no reply expected" (RFC 768). */
@@ -835,6 +840,9 @@ static void app_call(const uint8_t *frame, size_t len)
 
 	memcpy(b, frame, len);
 	fd = app_target(b[1]);
+	/* The servers' sockets outlive the input: changed, they are made anew (reset) */
+	if ((b[0] % 14 == 1 || b[0] % 14 == 7) && (fd == app.echo || fd == app.sink || fd == app.udp))
+		app.servers_changed = true;
 	switch (b[0] % 14) {
 	case 0:
 		app_option(fd, b[2], b[3], false);
@@ -910,12 +918,30 @@ static void app_call(const uint8_t *frame, size_t len)
 	}
 }
 
-/* Every socket of the input closed, what waits in the listeners and the UDP socket taken. */
+static void open_servers(void)
+{
+	app.echo = serve_on(SOCK_STREAM, 80);
+	app.sink = serve_on(SOCK_STREAM, 81);
+	app.udp = serve_on(SOCK_DGRAM, 7);
+}
+
+/*
+ * Every socket of the input closed, what waits in the listeners and the
+ * UDP socket taken (or, when the input set an option of theirs or shut one
+ * down, the servers made anew, so that the next input finds them as
+ * set_up made them).
+ */
 static void app_reset(void)
 {
 	app.hold = false;
 	while (app.nconns)
 		close_conn(app.nconns - 1);
+	if (app.servers_changed) { /* what waits in them goes with them */
+		CHECK(call(NR_CLOSE, app.echo, 0, 0, 0, 0, 0) == 0 &&
+		      call(NR_CLOSE, app.sink, 0, 0, 0, 0, 0) == 0 &&
+		      call(NR_CLOSE, app.udp, 0, 0, 0, 0, 0) == 0, "cannot close the servers");
+		return; /* reset opens them again, once every connection is gone */
+	}
 	for (int listener = 0; listener < 2; listener++) {
 		long fd;
 
@@ -1000,9 +1026,7 @@ static void set_up(void)
 	netif_set_up(&netif);
 	set_addresses();
 	UNLOCK_TCPIP_CORE();
-	app.echo = serve_on(SOCK_STREAM, 80);
-	app.sink = serve_on(SOCK_STREAM, 81);
-	app.udp = serve_on(SOCK_DGRAM, 7);
+	open_servers();
 }
 
 /*
@@ -1034,6 +1058,11 @@ static void reset(void)
 		tcp_tmr();
 	UNLOCK_TCPIP_CORE();
 	run_tcpip_messages();
+	if (app.servers_changed) {
+		open_servers();
+		app.servers_changed = false;
+		run_tcpip_messages();
+	}
 	CHECK(fuzz_sys_tcpip_pending() == 0, "work was left for lwIP's tcpip thread");
 	memset(flows, 0, sizeof(flows));
 	random_state = 1;

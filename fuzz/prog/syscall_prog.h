@@ -73,6 +73,7 @@ enum prog_kind {
 	PROG_EVENTFD,
 	PROG_SOCKET, /* any family and type; always O_NONBLOCK */
 	PROG_EPOLL,
+	PROG_TIMERFD, /* always TFD_NONBLOCK */
 	PROG_KINDS,
 };
 
