@@ -104,7 +104,11 @@ static size_t pick_len(struct call *c)
 	return lens[u8(c) % (sizeof(lens) / sizeof(lens[0]))];
 }
 
-/* A descriptor of one of the kinds in mask (1 << kind), or an edge value. */
+/*
+ * A descriptor of one of the kinds in mask (1 << kind), or an edge value:
+ * among them the number the last close freed (a closed file's number:
+ * EBADF, or the file that took the number since; -2 before any close).
+ */
 static int pick_fd(struct call *c, unsigned mask)
 {
 	static const int edges[] = { -1, -100, 1000, INT_MAX, 1023, 1024, -2, 65536 };
@@ -112,6 +116,8 @@ static int pick_fd(struct call *c, unsigned mask)
 	uint8_t sel = u8(c);
 	unsigned match[PROG_MAX_FDS], n = 0;
 
+	if ((sel >= 0xf0 || s->nfds == 0) && sel % 8 == 6)
+		return s->last_closed;
 	if (sel >= 0xf0 || s->nfds == 0)
 		return edges[sel % (sizeof(edges) / sizeof(edges[0]))];
 	for (unsigned i = 0; i < s->nfds; i++)
@@ -226,6 +232,7 @@ static void add_fd(struct prog_state *s, long fd, enum prog_kind kind)
 
 static void drop_fd(struct prog_state *s, long fd)
 {
+	s->last_closed = (int)fd;
 	for (unsigned i = 0; i < s->nfds; i++)
 		if (s->fds[i].fd == fd)
 			s->fds[i--] = s->fds[--s->nfds];
@@ -1705,6 +1712,7 @@ void prog_init(struct prog_state *s, const struct prog_platform *p)
 {
 	memset(s, 0, sizeof(*s));
 	s->p = p;
+	s->last_closed = -2;
 	memset(p->scratch, 0, p->scratch_len);
 }
 
@@ -1732,4 +1740,5 @@ void prog_reset(struct prog_state *s)
 		s->p->sys(SYS_munmap, (long)m->addr, (long)m->len, 0, 0, 0, 0);
 	}
 	s->calls = 0;
+	s->last_closed = -2;
 }

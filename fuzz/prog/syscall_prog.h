@@ -97,6 +97,7 @@ struct prog_state {
 	/* Which resource a full pool gives up next: in turn, so that only calls
 	   that make or drop resources change which ones later calls get. */
 	unsigned fd_victim, map_victim;
+	int last_closed; /* the descriptor number a close freed last (pick_fd's edge), or -2 */
 };
 
 void prog_init(struct prog_state *s, const struct prog_platform *p);
