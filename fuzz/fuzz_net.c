@@ -195,7 +195,8 @@ static struct {
 	/* app_call's memory: option values, names, iovecs, headers, control data */
 	uint8_t opt[64 + 16];
 	uint32_t optlen;
-	struct app_iovec iov[4];
+	struct app_iovec iov[20];
+	int64_t timeout[2];
 	struct app_mmsghdr msgs[2];
 	uint8_t control[64];
 	struct app_stream streams[4];
@@ -776,7 +777,10 @@ static void app_msg(int fd, const uint8_t *b, bool send)
 			      "recvmsg answered a name of %u bytes, control data of %lu",
 			      app.msgs[0].hdr.namelen, (unsigned long)app.msgs[0].hdr.controllen);
 	} else {
-		r = call(send ? NR_SENDMMSG : NR_RECVMMSG, fd, (long)app.msgs, nmsgs, flag, 0, 0);
+		app.timeout[0] = 0;
+		app.timeout[1] = (b[5] & 4) ? 1000000 : -1; /* recvmmsg's: 1 ms, or a bad one */
+		r = call(send ? NR_SENDMMSG : NR_RECVMMSG, fd, (long)app.msgs, nmsgs, flag,
+			 !send && (b[5] & 2) ? (long)app.timeout : 0, 0);
 		CHECK(r <= nmsgs, "%s answered %ld of %d messages", send ? "sendmmsg" : "recvmmsg",
 		      r, nmsgs);
 	}
@@ -867,14 +871,19 @@ static void app_call(const uint8_t *frame, size_t len)
 	case 7:
 		call(NR_SHUTDOWN, fd, b[2] % 4, 0, 0, 0, 0);
 		break;
-	case 8: /* read, write, readv, writev */
+	case 8: { /* read, write, readv, writev: 2 iovecs, or 20 of 4 KiB (more than TCP_SND_BUF) */
+		int n = (b[2] & 4) ? 20 : 2;
+
 		app.iov[0] = (struct app_iovec){ (uint64_t)(uintptr_t)app.buf, 100 };
 		app.iov[1] = (struct app_iovec){ (uint64_t)(uintptr_t)(app.buf + 1024), 2000 };
-		r = b[2] & 2 ? call((b[2] & 1) ? NR_WRITEV : NR_READV, fd, (long)app.iov, 2, 0, 0, 0)
+		for (int i = 0; n == 20 && i < n; i++)
+			app.iov[i] = (struct app_iovec){ (uint64_t)(uintptr_t)app.buf, sizeof(app.buf) };
+		r = b[2] & 2 ? call((b[2] & 1) ? NR_WRITEV : NR_READV, fd, (long)app.iov, n, 0, 0, 0)
 			     : call((b[2] & 1) ? NR_WRITE : NR_READ, fd, (long)app.buf,
 				    (b[2] & 4) ? 3000 : 10, 0, 0, 0);
-		CHECK(r <= 3000, "read or write moved %ld bytes", r);
+		CHECK(r <= (n == 20 ? 20 * (long)sizeof(app.buf) : 3000), "read or write moved %ld bytes", r);
 		break;
+	}
 	case 9: { /* accept (a blocking connection) or accept4 with flags, the peer's address out */
 		int listener = (b[1] & 1) ? app.sink : app.echo;
 

@@ -181,6 +181,7 @@ def app_udp_calls():
     out.append(record(ipv6(17, udp(5000, 7, b"datagram over udp6", src=PEER6, dst=GUEST6))))
     out += [call(RECVMSG, u, 0x01, 2, 0x01, 0), call(RECVMSG, u, 0x01, 0x20, 0x01, 1),
             call(RECVMSG, u, 0x81, 0, 0x01, 0), call(RECVMSG, u, 0x91, 0, 0x05, 0),
+            call(RECVMSG, u, 0x81, 0, 0x01, 0x06), call(RECVMSG, u, 0x81, 0, 0x01, 0x02),
             call(SENDMSG, u, 0x01, 0, 0x03, 0x01), call(SENDMSG, u, 0x03, 0, 0x0f, 0x09),
             call(SENDMSG, u, 0x81, 0, 0x05, 0x02), call(SENDMSG, u, 0x11, 0, 0x05, 0x01),
             call(SENDMSG, u, 0x00, 0, 0x05),
@@ -202,7 +203,8 @@ def app_accept_connect():
             call(ACCEPT, 0, 0x08 | 0x10), call(ACCEPT, 0, 0x08 | 0x20 | 0x03),
             call(ACCEPT, 0, 0x40)]
     b = 1  # the blocking connection (accept, not accept4)
-    out += [call(RW, b, 0), call(RW, b, 4), call(RW, b, 5), call(RW, b, 3),
+    out += [call(RW, b, 0), call(RW, b, 4), call(RW, b, 5), call(RW, b, 3), call(RW, b, 7),
+            call(RW, b, 7), call(RW, 2, 7),  # 80 KiB writev: more than the send buffer takes
             call(RECVMSG, b, 0x01, 0, 0x04, 0), call(SENDMSG, b, 0x07, 0, 0xff)]
     out += [call(CONNECT, 0, 0x00, 0x04), call(CONNECT, 0, 0x20, 0x04), call(CONNECT, 0, 0x08, 0x0c),
             call(CONNECT, 0, 0x05, 0x04), call(CONNECT, 0, 0x01, 0x04), call(CONNECT, 0, 0x12, 0x00),
@@ -210,6 +212,16 @@ def app_accept_connect():
     out.append(record(arp_request(), TICK_1S))
     out += [call(GETOPT, 6, 2, 0), call(GETOPT, 7, 2, 0), call(CLOSE, 6), call(HOLD, 0)]
     return b"".join(out)
+
+
+def app_blocking_send_full_buffer():
+    """Regression (session 21): a blocking connection whose peer never
+    acknowledges, written 80 KiB at a time, more than its send buffer takes:
+    each write that found the buffer full woke the writer at once (lwIP's
+    SENDMINUS), so a blocking send retried for ever (the kernel: a busy loop
+    until the peer acknowledged; here, a hang)."""
+    return b"".join([call(HOLD, 1), handshake(80, 50020), call(ACCEPT, 0, 0x04),
+                     call(RW, 1, 7), call(RW, 1, 7)])
 
 
 def router_advertisement():
@@ -243,6 +255,7 @@ def seeds():
     yield "app-tcp-calls", app_tcp_calls()
     yield "app-udp-calls", app_udp_calls()
     yield "app-accept-connect", app_accept_connect()
+    yield "app-blocking-send-full-buffer", app_blocking_send_full_buffer()
     yield "arp-icmp", record(arp_request()) + record(icmp_echo(), TICK_1S)
     yield "nd-ra", record(neighbour_solicitation()) + record(router_advertisement(), TICK_1S) + \
         record(icmpv6(128, struct.pack("!HH", 7, 1) + b"ping6"))
