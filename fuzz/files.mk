@@ -35,7 +35,7 @@ $(eval $(call fuzz_harness,fuzz_sockets,portable,kernel/fs/unix_socket.c kernel/
 $(eval $(call fuzz_harness,fuzz_http_api,portable,kernel/api/http.c kernel/api/api.c kernel/api/api_handlers.c))
 $(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
 $(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c kernel/net/channel.c kernel/net/inet_socket.c kernel/net/inet_channel.c kernel/syscall/sys_net.c kernel/fs/socket.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
-$(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c))
+$(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c kernel/syscall/sys_net.c kernel/fs/socket.c kernel/fs/unix_socket.c kernel/syscall/sys_epoll.c kernel/fs/epoll.c kernel/fs/timerfd.c))
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
 FUZZ_AFL_BINS := $(patsubst %,$(BUILD)/fuzz/afl/%,$(FUZZ_HARNESSES))

@@ -89,16 +89,35 @@
 #define FLOWS 16
 #define MAX_CONNS 16
 /* Linux's x86-64 system call numbers. */
+#define NR_READ 0
+#define NR_WRITE 1
 #define NR_CLOSE 3
+#define NR_RT_SIGACTION 13
+#define NR_READV 19
+#define NR_WRITEV 20
 #define NR_SOCKET 41
 #define NR_CONNECT 42
+#define NR_ACCEPT 43
 #define NR_SENDTO 44
 #define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
 #define NR_SHUTDOWN 48
 #define NR_BIND 49
 #define NR_LISTEN 50
+#define NR_GETSOCKNAME 51
+#define NR_GETPEERNAME 52
 #define NR_SETSOCKOPT 54
+#define NR_GETSOCKOPT 55
 #define NR_ACCEPT4 288
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+/* Linux's option levels and names besides SOL_SOCKET's (carapace/socket.h) */
+#define LX_IPPROTO_IP 0
+#define LX_IPPROTO_TCP 6
+#define LX_IPPROTO_IPV6 41
+#define LX_TCP_NODELAY 1
+#define LX_IPV6_V6ONLY 26
 
 /* libFuzzer's; absent from the AFL++ and coverage builds, which never call the mutator. */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
@@ -115,6 +134,7 @@ struct conn {
 	int fd;
 	enum conn_kind kind;
 	bool hello_sent;
+	bool blocking; /* made by app_call without O_NONBLOCK: its waits have a time limit */
 };
 
 /*
@@ -132,6 +152,33 @@ struct app_dgram {
 };
 _Static_assert(sizeof(struct app_dgram) == 48, "struct carapace_dgram is 48 bytes");
 
+/* The stream API's struct carapace_stream (<carapace/stream.h>): 24 bytes. */
+struct app_stream {
+	uint64_t buf;
+	uint32_t len;
+	int32_t fd;
+	int64_t result;
+};
+
+/* Linux's struct iovec, struct msghdr and struct mmsghdr, as the application passes them. */
+struct app_iovec {
+	uint64_t base, len;
+};
+
+struct app_msghdr {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov, iovlen, control, controllen;
+	int32_t flags, pad1;
+};
+
+struct app_mmsghdr {
+	struct app_msghdr hdr;
+	uint32_t len, pad;
+};
+_Static_assert(sizeof(struct app_msghdr) == 56 && sizeof(struct app_mmsghdr) == 64,
+	       "Linux's msghdr is 56 bytes, mmsghdr 64");
+
 #define DGRAM_BATCH 4
 
 static struct {
@@ -145,6 +192,17 @@ static struct {
 	uint8_t dgram_buf[DGRAM_BATCH][1500];
 	struct conn conns[MAX_CONNS];
 	int nconns;
+	/* app_call's memory: option values, names, iovecs, headers, control data */
+	uint8_t opt[64 + 16];
+	uint32_t optlen;
+	struct app_iovec iov[20];
+	int64_t timeout[2];
+	struct app_mmsghdr msgs[2];
+	uint8_t control[64];
+	struct app_stream streams[4];
+	uint8_t sigaction[32];
+	bool hold; /* app_call's "hold": the servers neither accept nor read (app_step) */
+	bool servers_changed; /* an option set or a shutdown on a server's socket: made anew */
 } app;
 /* NET_TRACE=1 in the environment: each frame in and out on stderr. */
 static bool trace;
@@ -509,6 +567,8 @@ static void serve_udp_batch(void)
 		CHECK(n == -EAGAIN, "the datagram API's receive answered %ld", n);
 		return;
 	}
+	if (n == 0)
+		return; /* shut down for reading (app_call) */
 	CHECK(n >= 1 && n <= DGRAM_BATCH, "the datagram API's receive took %ld of %d", n,
 	      DGRAM_BATCH);
 	for (long i = 0; i < n; i++) {
@@ -539,6 +599,8 @@ static void serve_udp(void)
 			CHECK(n == -EAGAIN, "UDP recvfrom answered %ld", n);
 			return;
 		}
+		if (n == 0 && app.addrlen == 0)
+			return; /* shut down for reading (app_call): the end, no datagram */
 		CHECK(app.addrlen == 28 && (app.addr[0] | app.addr[1] << 8) == SOCK_AF_INET6,
 		      "recvfrom gave an address of %u bytes", app.addrlen);
 		/* Source port 0: "no reply expected" (RFC 768). */
@@ -550,6 +612,8 @@ static void serve_udp(void)
 /* The application's turn after a frame, as the record's flags say. */
 static void app_step(uint8_t flags)
 {
+	if (app.hold)
+		return;
 	accept_all(app.echo, CONN_ECHO);
 	accept_all(app.sink, CONN_SINK);
 	for (int i = app.nconns - 1; i >= 0; i--)
@@ -566,11 +630,327 @@ static void app_step(uint8_t flags)
 		close_conn(0); /* perhaps with data unread: lwIP resets */
 }
 
-/* Every socket of the input closed, what waits in the listeners and the UDP socket taken. */
+/*
+ * A record of fewer than 14 bytes carries no Ethernet header: it is one
+ * more call of the application instead of a frame (NET_APP_CALL_MAX,
+ * net_frames.h), on one of its sockets — a connection, a listener or the
+ * UDP socket, as its second byte says. These are the calls the servers
+ * above never make: options of each level with valid lengths, names,
+ * msg calls with iovecs, names and control data, the stream API, reads
+ * and writes, shutdowns each way, accept and accept4 with flags, and
+ * connects of their own (blocking or not). Each answer must keep to its
+ * room; the sockets made here are connections, closed with the rest.
+ */
+static int app_target(uint8_t sel)
+{
+	int n = app.nconns + 3;
+	int i = sel % n;
+
+	if (i < app.nconns)
+		return app.conns[i].fd;
+	i -= app.nconns;
+	return i == 0 ? app.echo : i == 1 ? app.sink : app.udp;
+}
+
+/*
+ * A blocking socket's waits end at its SO_RCVTIMEO/SO_SNDTIMEO: the fake
+ * kernel's waits never block, but one without a deadline has no end
+ * (waitqueue_sleep), as in the kernel when nothing would ever come: so
+ * every blocking socket of app_call's gets 2 ms each way, and keeps a
+ * limit (app_option).
+ */
+static void limit_waits(int fd)
+{
+	static const int64_t tv[2] = { 0, 2000 };
+
+	memcpy(app.opt, tv, sizeof(tv));
+	CHECK(call(NR_SETSOCKOPT, fd, SOCK_SOL_SOCKET, SOCK_SO_RCVTIMEO, (long)app.opt, 16, 0) == 0 &&
+	      call(NR_SETSOCKOPT, fd, SOCK_SOL_SOCKET, SOCK_SO_SNDTIMEO, (long)app.opt, 16, 0) == 0,
+	      "cannot limit a blocking socket's waits");
+}
+
+static bool is_blocking(int fd)
+{
+	for (int i = 0; i < app.nconns; i++)
+		if (app.conns[i].fd == fd)
+			return app.conns[i].blocking;
+	return false;
+}
+
+static void app_option(int fd, uint8_t which, uint8_t how, bool set)
+{
+	static const struct { int level, name; } opts[] = {
+		{ SOCK_SOL_SOCKET, SOCK_SO_REUSEADDR }, { SOCK_SOL_SOCKET, SOCK_SO_TYPE },
+		{ SOCK_SOL_SOCKET, SOCK_SO_ERROR },     { SOCK_SOL_SOCKET, SOCK_SO_SNDBUF },
+		{ SOCK_SOL_SOCKET, SOCK_SO_RCVBUF },    { SOCK_SOL_SOCKET, SOCK_SO_KEEPALIVE },
+		{ SOCK_SOL_SOCKET, SOCK_SO_LINGER },    { SOCK_SOL_SOCKET, SOCK_SO_REUSEPORT },
+		{ SOCK_SOL_SOCKET, SOCK_SO_RCVTIMEO },  { SOCK_SOL_SOCKET, SOCK_SO_SNDTIMEO },
+		{ SOCK_SOL_SOCKET, SOCK_SO_ACCEPTCONN }, { SOCK_SOL_SOCKET, SOCK_SO_PROTOCOL },
+		{ SOCK_SOL_SOCKET, SOCK_SO_DOMAIN },    { LX_IPPROTO_TCP, LX_TCP_NODELAY },
+		{ LX_IPPROTO_IPV6, LX_IPV6_V6ONLY },    { LX_IPPROTO_IP, 1 /* IP_TOS */ },
+		{ SOCK_SOL_SOCKET, 6 /* SO_BROADCAST */ }, { 17 /* UDP */, 1 },
+	};
+	/* the value: an int (0, 1, -1, large), a timeval, a linger */
+	static const int64_t vals[][2] = {
+		{ 1, 0 }, { 0, 0 }, { -1, 0 }, { 1 << 30, 0 }, { 0, 1000 }, { 2, 500000 },
+		{ -1, 0 }, { 0, 1000000 }, { 1 | 5ll << 32, 0 }, { 4096, 0 },
+	};
+	static const uint32_t rooms[] = { 4, 8, 16, 2, 0, 64 };
+	int level = opts[which % (sizeof(opts) / sizeof(opts[0]))].level;
+	int name = opts[which % (sizeof(opts) / sizeof(opts[0]))].name;
+	uint32_t room = rooms[(how >> 4) % (sizeof(rooms) / sizeof(rooms[0]))];
+
+	if (set) {
+		memcpy(app.opt, vals[how % (sizeof(vals) / sizeof(vals[0]))], 16);
+		call(NR_SETSOCKOPT, fd, level, name, (long)app.opt, room, 0);
+		if (level == SOCK_SOL_SOCKET && (name == SOCK_SO_RCVTIMEO || name == SOCK_SO_SNDTIMEO) &&
+		    is_blocking(fd))
+			limit_waits(fd); /* perhaps "forever" now */
+		return;
+	}
+	memset(app.opt, 0xa5, sizeof(app.opt));
+	app.optlen = room;
+	if (call(NR_GETSOCKOPT, fd, level, name, (long)app.opt, (long)&app.optlen, 0) == 0)
+		CHECK(app.optlen <= room, "getsockopt(%d, %d) answered %u bytes in %u", level, name,
+		      app.optlen, room);
+	for (size_t i = room; i < sizeof(app.opt); i++)
+		CHECK(app.opt[i] == 0xa5, "getsockopt(%d, %d) wrote past its room of %u", level, name,
+		      room);
+}
+
+/* A peer's address for a message or a connect: 10.0.2.2 or fd00::2, ports 7-10 and 9000. */
+static long app_peer(uint8_t sel)
+{
+	static const uint8_t peer4[4] = { 10, 0, 2, 2 };
+	static const uint8_t peer6[16] = { 0xfd, [15] = 2 };
+	uint16_t port = (sel & 4) ? 9000 : 7 + (sel & 3);
+
+	return (sel & 8) ? put_addr(SOCK_AF_INET6, peer6, port) : put_addr(SOCK_AF_INET, peer4, port);
+}
+
+static void app_msg(int fd, const uint8_t *b, bool send)
+{
+	static const int flags[] = { 0, SOCK_MSG_DONTWAIT, SOCK_MSG_PEEK, SOCK_MSG_TRUNC,
+				     SOCK_MSG_WAITALL, SOCK_MSG_NOSIGNAL, SOCK_MSG_OOB, 0x8000 /* MORE */ };
+	int nmsgs = (b[2] & 0x80) ? 2 : 1;
+	int flag = flags[b[3] % (sizeof(flags) / sizeof(flags[0]))] |
+		   (send ? SOCK_MSG_NOSIGNAL : SOCK_MSG_DONTWAIT);
+	uint32_t namelen = 0;
+
+	memset(app.msgs, 0, sizeof(app.msgs));
+	for (int i = 0; i < 4; i++) /* iovecs of the buffer: 0, 1, 100 or 1400 bytes each */
+		app.iov[i] = (struct app_iovec){ (uint64_t)(uintptr_t)(app.buf + i * 1024),
+						 (uint64_t[]){ 0, 1, 100, 1400 }[(b[4] >> (2 * i)) & 3] };
+	if (send) {
+		for (size_t i = 0; i < sizeof(app.buf); i++)
+			app.buf[i] = (uint8_t)i;
+		if (b[2] & 1)
+			namelen = (uint32_t)app_peer(b[5]);
+	} else if (b[2] & 1) {
+		namelen = (b[5] & 1) ? 8 : sizeof(app.addr); /* room for the name: short, or all */
+	}
+	for (int m = 0; m < nmsgs; m++) {
+		struct app_msghdr *h = &app.msgs[m].hdr;
+
+		h->iov = (uint64_t)(uintptr_t)app.iov;
+		h->iovlen = 1 + ((b[2] >> 1) & 3);
+		if (namelen) {
+			h->name = (uint64_t)(uintptr_t)app.addr;
+			h->namelen = namelen;
+		}
+		if (b[2] & 0x10) { /* control data: an SCM_RIGHTS header, or room for one */
+			uint64_t cm[2] = { 20, (uint64_t)1 | (uint64_t)1 << 32 }; /* len, SOL_SOCKET, SCM_RIGHTS */
+
+			memcpy(app.control, cm, sizeof(cm));
+			memcpy(app.control + 16, &fd, sizeof(fd));
+			h->control = (uint64_t)(uintptr_t)app.control;
+			h->controllen = (b[2] & 0x20) ? sizeof(app.control) : 24;
+		}
+	}
+	long r;
+
+	if (nmsgs == 1) {
+		r = call(send ? NR_SENDMSG : NR_RECVMSG, fd, (long)&app.msgs[0].hdr, flag, 0, 0, 0);
+		if (r >= 0 && !send)
+			CHECK(app.msgs[0].hdr.namelen <= SOCK_ADDR_MAX &&
+			      app.msgs[0].hdr.controllen <= sizeof(app.control),
+			      "recvmsg answered a name of %u bytes, control data of %lu",
+			      app.msgs[0].hdr.namelen, (unsigned long)app.msgs[0].hdr.controllen);
+	} else {
+		app.timeout[0] = 0;
+		app.timeout[1] = (b[5] & 4) ? 1000000 : -1; /* recvmmsg's: 1 ms, or a bad one */
+		r = call(send ? NR_SENDMMSG : NR_RECVMMSG, fd, (long)app.msgs, nmsgs, flag,
+			 !send && (b[5] & 2) ? (long)app.timeout : 0, 0);
+		CHECK(r <= nmsgs, "%s answered %ld of %d messages", send ? "sendmmsg" : "recvmmsg",
+		      r, nmsgs);
+	}
+}
+
+static void app_streams(const uint8_t *b, bool send)
+{
+	int n = 1 + (b[2] & 3);
+
+	for (int i = 0; i < n; i++) {
+		int fd = (b[3] >> i) & 1 ? app_target(b[4 + i]) : (int)(b[4 + i] % 40) - 2;
+
+		app.streams[i] = (struct app_stream){ (uint64_t)(uintptr_t)(app.buf + i * 1024),
+						      (uint32_t[]){ 0, 1, 512, 1024 }[(b[8] >> (2 * i)) & 3],
+						      fd, 0x7777 };
+	}
+	long r = call(send ? SYSCALL_NR_CARAPACE_STREAM_SEND : SYSCALL_NR_CARAPACE_STREAM_RECV,
+		      (long)app.streams, n, 0, 0, 0, 0);
+
+	if (r < 0)
+		return;
+	CHECK(r == n, "the stream API answered %ld of %d", r, n);
+	for (int i = 0; i < n; i++)
+		CHECK(app.streams[i].result <= (int64_t)app.streams[i].len &&
+		      app.streams[i].result >= -4095,
+		      "the stream API's entry %d answered %ld for %u bytes", i,
+		      (long)app.streams[i].result, app.streams[i].len);
+}
+
+/* A connection of the application's own, to the peer: non-blocking or not, IPv4 or IPv6. */
+static void app_connect(const uint8_t *b)
+{
+	int family = (b[2] & 8) ? SOCK_AF_INET6 : SOCK_AF_INET;
+	int type = (b[2] & 0x10) ? SOCK_DGRAM : SOCK_STREAM;
+	long fd = call(NR_SOCKET, family, type | ((b[2] & 1) ? 0 : SOCK_NONBLOCK) |
+				  ((b[2] & 2) ? SOCK_CLOEXEC : 0), 0, 0, 0, 0);
+
+	if (fd < 0)
+		return;
+	if (app.nconns == MAX_CONNS) {
+		call(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+		return;
+	}
+	add_conn((int)fd, CONN_ACTIVE);
+	if (b[2] & 1) {
+		app.conns[app.nconns - 1].blocking = true;
+		limit_waits((int)fd);
+	}
+	long len = app_peer(b[3] ^ (family == SOCK_AF_INET6 ? 8 : 0));
+
+	call(NR_CONNECT, fd, (long)app.addr, len, 0, 0, 0);
+	if (b[2] & 0x20) /* again: EALREADY, EISCONN, or the error */
+		call(NR_CONNECT, fd, (long)app.addr, len, 0, 0, 0);
+}
+
+static void app_call(const uint8_t *frame, size_t len)
+{
+	uint8_t b[NET_APP_CALL_MAX] = { 0 };
+	int fd;
+	long r;
+
+	memcpy(b, frame, len);
+	fd = app_target(b[1]);
+	/* The servers' sockets outlive the input: changed, they are made anew (reset) */
+	if ((b[0] % 14 == 1 || b[0] % 14 == 7) && (fd == app.echo || fd == app.sink || fd == app.udp))
+		app.servers_changed = true;
+	switch (b[0] % 14) {
+	case 0:
+		app_option(fd, b[2], b[3], false);
+		break;
+	case 1:
+		app_option(fd, b[2], b[3], true);
+		break;
+	case 2: /* getsockname, getpeername, with a room of 128, 16, 2 or 0 bytes */
+		app.addrlen = (uint32_t[]){ sizeof(app.addr), 16, 2, 0 }[b[2] & 3];
+		r = call((b[2] & 4) ? NR_GETPEERNAME : NR_GETSOCKNAME, fd, (long)app.addr,
+			 (long)&app.addrlen, 0, 0, 0);
+		CHECK(r != 0 || app.addrlen <= SOCK_ADDR_MAX, "a name of %u bytes", app.addrlen);
+		break;
+	case 3:
+	case 4:
+		app_msg(fd, b, b[0] % 14 == 3);
+		break;
+	case 5:
+	case 6:
+		app_streams(b, b[0] % 14 == 5);
+		break;
+	case 7:
+		call(NR_SHUTDOWN, fd, b[2] % 4, 0, 0, 0, 0);
+		break;
+	case 8: { /* read, write, readv, writev: 2 iovecs, or 20 of 4 KiB (more than TCP_SND_BUF) */
+		int n = (b[2] & 4) ? 20 : 2;
+
+		app.iov[0] = (struct app_iovec){ (uint64_t)(uintptr_t)app.buf, 100 };
+		app.iov[1] = (struct app_iovec){ (uint64_t)(uintptr_t)(app.buf + 1024), 2000 };
+		for (int i = 0; n == 20 && i < n; i++)
+			app.iov[i] = (struct app_iovec){ (uint64_t)(uintptr_t)app.buf, sizeof(app.buf) };
+		r = b[2] & 2 ? call((b[2] & 1) ? NR_WRITEV : NR_READV, fd, (long)app.iov, n, 0, 0, 0)
+			     : call((b[2] & 1) ? NR_WRITE : NR_READ, fd, (long)app.buf,
+				    (b[2] & 4) ? 3000 : 10, 0, 0, 0);
+		CHECK(r <= (n == 20 ? 20 * (long)sizeof(app.buf) : 3000), "read or write moved %ld bytes", r);
+		break;
+	}
+	case 9: { /* accept (a blocking connection) or accept4 with flags, the peer's address out */
+		int listener = (b[1] & 1) ? app.sink : app.echo;
+
+		app.addrlen = (uint32_t[]){ sizeof(app.addr), 16, 0, 3 }[b[2] & 3];
+		r = (b[2] & 4) ? call(NR_ACCEPT, listener, (long)app.addr, (long)&app.addrlen, 0, 0, 0)
+			       : call(NR_ACCEPT4, listener, (b[2] & 8) ? (long)app.addr : 0,
+				      (b[2] & 8) ? (long)&app.addrlen : 0,
+				      (b[2] & 0x10 ? SOCK_NONBLOCK : 0) | (b[2] & 0x20 ? SOCK_CLOEXEC : 0) |
+				      (b[2] & 0x40 ? 1 : 0), 0, 0);
+		if (r >= 0 && app.nconns < MAX_CONNS && (b[2] & 4 || !(b[2] & 0x10))) {
+			add_conn((int)r, (b[1] & 1) ? CONN_SINK : CONN_ECHO);
+			app.conns[app.nconns - 1].blocking = true;
+			limit_waits((int)r);
+		} else if (r >= 0) {
+			add_conn((int)r, (b[1] & 1) ? CONN_SINK : CONN_ECHO);
+		}
+		break;
+	}
+	case 10:
+		app_connect(b);
+		break;
+	case 11: /* sendto a peer's address, recvfrom with the source out */
+		if (b[2] & 1) {
+			long alen = app_peer(b[3]);
+
+			call(NR_SENDTO, fd, (long)app.buf, (b[2] & 2) ? 1400 : 5, SOCK_MSG_NOSIGNAL,
+			     (long)app.addr, alen);
+		} else {
+			app.addrlen = (b[2] & 2) ? 4 : sizeof(app.addr);
+			call(NR_RECVFROM, fd, (long)app.buf, (b[2] & 4) ? 1 : sizeof(app.buf),
+			     (b[2] & 8) ? SOCK_MSG_PEEK : 0, (long)app.addr, (long)&app.addrlen);
+		}
+		break;
+	case 12: /* close a connection the application made or took */
+		if (app.nconns)
+			close_conn(b[1] % app.nconns);
+		break;
+	case 13: /* hold the servers (what comes waits: connections, data, datagrams), or let go */
+		app.hold = b[1] & 1;
+		break;
+	}
+}
+
+static void open_servers(void)
+{
+	app.echo = serve_on(SOCK_STREAM, 80);
+	app.sink = serve_on(SOCK_STREAM, 81);
+	app.udp = serve_on(SOCK_DGRAM, 7);
+}
+
+/*
+ * Every socket of the input closed, what waits in the listeners and the
+ * UDP socket taken (or, when the input set an option of theirs or shut one
+ * down, the servers made anew, so that the next input finds them as
+ * set_up made them).
+ */
 static void app_reset(void)
 {
+	app.hold = false;
 	while (app.nconns)
 		close_conn(app.nconns - 1);
+	if (app.servers_changed) { /* what waits in them goes with them */
+		CHECK(call(NR_CLOSE, app.echo, 0, 0, 0, 0, 0) == 0 &&
+		      call(NR_CLOSE, app.sink, 0, 0, 0, 0, 0) == 0 &&
+		      call(NR_CLOSE, app.udp, 0, 0, 0, 0, 0) == 0, "cannot close the servers");
+		return; /* reset opens them again, once every connection is gone */
+	}
 	for (int listener = 0; listener < 2; listener++) {
 		long fd;
 
@@ -637,6 +1017,10 @@ static void set_up(void)
 	sys_net_register((syscall_handler_fn *)fake_env()->kernel_handlers);
 	inet_socket_register();
 	fake_user_memory(&app, sizeof(app), &app, sizeof(app));
+	/* SIGPIPE ignored, as in fuzz_syscall_prog: app_call's writes have no MSG_NOSIGNAL */
+	app.sigaction[0] = 1; /* SIG_IGN */
+	if (call(NR_RT_SIGACTION, 13, (long)app.sigaction, 0, 8, 0, 0) != 0)
+		panic("cannot ignore SIGPIPE");
 	if (classifier_init(&cfg))
 		panic("classifier_init failed");
 	tcpip_init(NULL, NULL); /* lwip_init, the core lock; its thread is not run */
@@ -651,9 +1035,7 @@ static void set_up(void)
 	netif_set_up(&netif);
 	set_addresses();
 	UNLOCK_TCPIP_CORE();
-	app.echo = serve_on(SOCK_STREAM, 80);
-	app.sink = serve_on(SOCK_STREAM, 81);
-	app.udp = serve_on(SOCK_DGRAM, 7);
+	open_servers();
 }
 
 /*
@@ -685,6 +1067,11 @@ static void reset(void)
 		tcp_tmr();
 	UNLOCK_TCPIP_CORE();
 	run_tcpip_messages();
+	if (app.servers_changed) {
+		open_servers();
+		app.servers_changed = false;
+		run_tcpip_messages();
+	}
 	CHECK(fuzz_sys_tcpip_pending() == 0, "work was left for lwIP's tcpip thread");
 	memset(flows, 0, sizeof(flows));
 	random_state = 1;
@@ -722,7 +1109,16 @@ static void fix_numbers(uint8_t *frame, size_t len, uint8_t flags)
 static void receive(const struct net_record *r)
 {
 	struct classify_result res;
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)r->len, PBUF_RAM);
+	struct pbuf *p;
+
+	if (r->len <= NET_APP_CALL_MAX) {
+		if (trace)
+			fprintf(stderr, "app: call %u\n", r->len ? r->frame[0] % 14 : 0);
+		app_call(r->frame, r->len);
+		run_tcpip_messages();
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)r->len, PBUF_RAM);
 
 	if (!p)
 		panic("pbuf_alloc failed");

@@ -14,7 +14,11 @@
  *                   the datagram API), bit 6 shuts down the newest
  *                   connection's sending side, bit 7 closes the oldest
  *   length (2 bytes, little-endian, at most NET_FRAME_MAX)
- *   the frame (Ethernet header on)
+ *   the frame (Ethernet header on); a "frame" of at most NET_APP_CALL_MAX
+ *                   bytes (no room for an Ethernet header) is no frame but
+ *                   one more call of the application (fuzz_net.c, app_call:
+ *                   its first byte the call, the others its arguments), the
+ *                   flags byte then unused
  *
  * A last record cut short is ignored. net_frames_fix rewrites a frame's
  * IPv4 total length and header checksum, IPv6 payload length, UDP length
@@ -37,6 +41,7 @@
 #define NET_APP_NO_READ    0x20
 #define NET_APP_SHUT_WR    0x40
 #define NET_APP_CLOSE      0x80
+#define NET_APP_CALL_MAX   13
 
 extern const uint32_t NET_TICK_MS[8];
 

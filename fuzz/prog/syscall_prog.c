@@ -104,7 +104,11 @@ static size_t pick_len(struct call *c)
 	return lens[u8(c) % (sizeof(lens) / sizeof(lens[0]))];
 }
 
-/* A descriptor of one of the kinds in mask (1 << kind), or an edge value. */
+/*
+ * A descriptor of one of the kinds in mask (1 << kind), or an edge value:
+ * among them the number the last close freed (a closed file's number:
+ * EBADF, or the file that took the number since; -2 before any close).
+ */
 static int pick_fd(struct call *c, unsigned mask)
 {
 	static const int edges[] = { -1, -100, 1000, INT_MAX, 1023, 1024, -2, 65536 };
@@ -112,6 +116,8 @@ static int pick_fd(struct call *c, unsigned mask)
 	uint8_t sel = u8(c);
 	unsigned match[PROG_MAX_FDS], n = 0;
 
+	if ((sel >= 0xf0 || s->nfds == 0) && sel % 8 == 6)
+		return s->last_closed;
 	if (sel >= 0xf0 || s->nfds == 0)
 		return edges[sel % (sizeof(edges) / sizeof(edges[0]))];
 	for (unsigned i = 0; i < s->nfds; i++)
@@ -226,6 +232,7 @@ static void add_fd(struct prog_state *s, long fd, enum prog_kind kind)
 
 static void drop_fd(struct prog_state *s, long fd)
 {
+	s->last_closed = (int)fd;
 	for (unsigned i = 0; i < s->nfds; i++)
 		if (s->fds[i].fd == fd)
 			s->fds[i--] = s->fds[--s->nfds];
@@ -1360,6 +1367,57 @@ static long c_epoll_wait1(struct call *c) { return c_epoll_wait(c, false); }
 static long c_epoll_pwait(struct call *c) { return c_epoll_wait(c, true); }
 
 /*
+ * timerfd_create, timerfd_settime, timerfd_gettime (ids 61-63): every
+ * clock Linux names (and bad ones), always TFD_NONBLOCK (a read of a timer
+ * that never fires must not wait for ever); times of 0, 1 ms, 2 ms and 1 s
+ * (no shorter period: in the guest a timer fires for real), relative or
+ * absolute, and the bad ones (a negative second, 10^9 ns); the new value
+ * from pick_buf now and then, the old one out or not.
+ */
+#define TFD_NONBLOCK_FLAG 04000
+static long c_timerfd_create(struct call *c)
+{
+	static const long clocks[] = { 1 /* MONOTONIC */, 0 /* REALTIME */, 7 /* BOOTTIME */,
+				       8 /* REALTIME_ALARM */, 9 /* BOOTTIME_ALARM */, 1, 2, -1, 1000 };
+	uint8_t sel = u8(c);
+	long flags = TFD_NONBLOCK_FLAG | ((sel & 0x10) ? O_CLOEXEC : 0) | ((sel & 0x60) == 0x60 ? 1 : 0);
+	long r = sys(c, SYS_timerfd_create, clocks[sel % 9], flags, 0, 0, 0, 0);
+
+	if (r >= 0)
+		add_fd(c->s, r, PROG_TIMERFD);
+	return r;
+}
+
+static long c_timerfd_settime(struct call *c)
+{
+	static const int64_t times[][2] = { { 0, 0 }, { 0, 1000000 }, { 0, 2000000 }, { 1, 0 },
+					    { -1, 0 }, { 0, 1000000000 }, { 0, -1 },
+					    { INT64_MAX, 999999999 } };
+	static const long flags[] = { 0, 1 /* ABSTIME */, 2 /* CANCEL_ON_SET */, 3, 4, 0 };
+	int fd = pick_fd(c, 1u << PROG_TIMERFD);
+	uint8_t sel = u8(c), t = u8(c);
+	int64_t *its = (int64_t *)(plat(c)->scratch + SCR_OUT + 16); /* interval, value */
+	uintptr_t v = (uintptr_t)its, old = 0;
+
+	memcpy(its, times[(t >> 3) % 8], 16);
+	memcpy(its + 2, times[t % 8], 16);
+	if ((sel & 0xc0) == 0xc0)
+		v = pick_buf(c, 32, false);
+	if (sel & 0x20)
+		old = (sel & 0x10) ? pick_buf(c, 32, true) : (uintptr_t)(plat(c)->scratch + SCR_OUT + 48);
+	return sys(c, SYS_timerfd_settime, fd, flags[sel % 6], (long)v, (long)old, 0, 0);
+}
+
+static long c_timerfd_gettime(struct call *c)
+{
+	int fd = pick_fd(c, 1u << PROG_TIMERFD);
+	uint8_t sel = u8(c);
+	uintptr_t cur = (sel & 1) ? pick_buf(c, 32, true) : (uintptr_t)(plat(c)->scratch + SCR_OUT + 48);
+
+	return sys(c, SYS_timerfd_gettime, fd, (long)cur, 0, 0, 0, 0);
+}
+
+/*
  * An entry's buffer in a batch of the datagram or stream API (len bytes,
  * written by the kernel on a receive): the same one as entry i-1's, one
  * inside the array at arr itself (*in_array set), or pick_buf's; the
@@ -1598,7 +1656,8 @@ static long c_raw(struct call *c)
  * The table, by id (a record's first byte modulo PROG_CALL_IDS). Ids are
  * stable, so kept programs keep their meaning: a new call takes a free id.
  * 40-47 and 53-58 are sockets (resource kind PROG_SOCKET) and the
- * datagram API, 48-51 epoll (PROG_EPOLL), 59-60 the stream API. A free
+ * datagram API, 48-51 epoll (PROG_EPOLL), 59-60 the stream API, 61-63
+ * timerfd (PROG_TIMERFD). A free
  * id runs c_raw.
  */
 static const struct {
@@ -1637,6 +1696,9 @@ static const struct {
 	[55] = { "dgram_send", c_dgram_send }, [56] = { "socketpair", c_socketpair },
 	[57] = { "getname", c_getname },  [58] = { "connect_pair", c_connect_pair },
 	[59] = { "stream_recv", c_stream_recv }, [60] = { "stream_send", c_stream_send },
+	[61] = { "timerfd_create", c_timerfd_create },
+	[62] = { "timerfd_settime", c_timerfd_settime },
+	[63] = { "timerfd_gettime", c_timerfd_gettime },
 };
 
 const char *prog_call_name(const uint8_t record[PROG_RECORD])
@@ -1650,6 +1712,7 @@ void prog_init(struct prog_state *s, const struct prog_platform *p)
 {
 	memset(s, 0, sizeof(*s));
 	s->p = p;
+	s->last_closed = -2;
 	memset(p->scratch, 0, p->scratch_len);
 }
 
@@ -1677,4 +1740,5 @@ void prog_reset(struct prog_state *s)
 		s->p->sys(SYS_munmap, (long)m->addr, (long)m->len, 0, 0, 0, 0);
 	}
 	s->calls = 0;
+	s->last_closed = -2;
 }

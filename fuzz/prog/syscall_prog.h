@@ -73,6 +73,7 @@ enum prog_kind {
 	PROG_EVENTFD,
 	PROG_SOCKET, /* any family and type; always O_NONBLOCK */
 	PROG_EPOLL,
+	PROG_TIMERFD, /* always TFD_NONBLOCK */
 	PROG_KINDS,
 };
 
@@ -96,6 +97,7 @@ struct prog_state {
 	/* Which resource a full pool gives up next: in turn, so that only calls
 	   that make or drop resources change which ones later calls get. */
 	unsigned fd_victim, map_victim;
+	int last_closed; /* the descriptor number a close freed last (pick_fd's edge), or -2 */
 };
 
 void prog_init(struct prog_state *s, const struct prog_platform *p);

@@ -139,13 +139,20 @@ static void conn_unmap(struct inet_sock *is)
 	spin_unlock_irqrestore(&conn_lock, flags);
 }
 
-/* lwIP's thread (or a caller under the core lock): conn changed. */
+/*
+ * lwIP's thread (or a caller under the core lock): conn changed. Poll
+ * looks again after every event (changed), but only those that can make
+ * the socket readier wake anyone: SENDMINUS and RCVMINUS take readiness
+ * away. lwIP posts SENDMINUS on every write that finds the send buffer
+ * full, so waking on it made a blocking send on a full buffer retry at
+ * once, for ever: a busy loop until the peer acknowledged (fuzz_net).
+ */
 static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
 	uint64_t flags, slots = 0;
-	bool found = false;
+	bool found = false, wake = evt != NETCONN_EVT_SENDMINUS && evt != NETCONN_EVT_RCVMINUS;
 
-	(void)evt, (void)len;
+	(void)len;
 	if (!net_vfs)
 		return;
 	/* The change (lwIP's mailbox) before the slots are read: vfs_notify_vnode. */
@@ -160,6 +167,8 @@ static void on_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 		}
 	}
 	spin_unlock_irqrestore(&conn_lock, flags);
+	if (!wake)
+		return;
 	if (found)
 		vfs_notify_slots(net_vfs, slots);
 	else

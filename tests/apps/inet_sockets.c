@@ -5,7 +5,8 @@
  * (argv[1] MiB, 8 by default), UDP echo with the source address, a
  * non-blocking connect, half-close, a restart on a port in TIME_WAIT
  * (SO_REUSEADDR, SO_REUSEPORT), a close() that overtakes another
- * thread's receive, every call on a listening socket, and the errors: ECONNREFUSED,
+ * thread's receive, every call on a listening socket, a blocking send on
+ * full buffers (it must sleep, not spin), and the errors: ECONNREFUSED,
  * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP;
  * listen() on an unbound socket takes a port; an AF_INET6 socket and
  * addresses of the other family (v4-mapped, IPV6_V6ONLY); shutdown() of a
@@ -25,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "show_result.h"
@@ -630,6 +632,51 @@ static void listener_shutdown_and_retry(void)
 	close(again);
 }
 
+static uint64_t ns_of(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A blocking send to a peer that never reads, with SO_SNDTIMEO: once the
+ * window and the send buffer are full, the send must sleep until its time
+ * limit, not spin. Carapace's waits woke on lwIP's SENDMINUS, which every
+ * write that finds the buffer full posts: the send retried for ever, a
+ * busy loop (found by fuzz_net). Measured on the last send, which moves
+ * nothing: the thread's CPU time against the wall time it waited.
+ */
+static void blocking_send_sleeps(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in a = loop4(port);
+	struct timeval limit = { 0, 300000 };
+	static unsigned char chunk[65536];
+	uint64_t wall, cpu;
+	ssize_t n;
+	int rounds = 0;
+
+	connect(c, (struct sockaddr *)&a, sizeof(a));
+	p = accept(l, NULL, NULL);
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+	do /* until a send moves nothing: the buffers are full */
+		n = send(c, chunk, sizeof(chunk), MSG_NOSIGNAL);
+	while (n > 0 && ++rounds < 2000);
+	wall = ns_of(CLOCK_MONOTONIC);
+	cpu = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	n = send(c, chunk, sizeof(chunk), MSG_NOSIGNAL);
+	wall = ns_of(CLOCK_MONOTONIC) - wall;
+	cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - cpu;
+	show("blocked send on full buffers", n);
+	printf("blocked send waited its time: %s, slept: %s\n", wall >= 250000000u ? "yes" : "no",
+	       cpu * 4 < wall ? "yes" : "no");
+	close(c);
+	close(p);
+	close(l);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -648,6 +695,7 @@ int main(int argc, char **argv)
 	listen_unbound();
 	mixed_families();
 	listener_shutdown_and_retry();
+	blocking_send_sleeps();
 	printf("inet_sockets: done\n");
 	return 0;
 }
