@@ -26,7 +26,6 @@
 #include <netif/ethernet.h>
 
 #include "inet_channel.h"
-#include "net_hooks.h"
 #include "net_impl.h"
 
 /*

@@ -27,6 +27,15 @@
  * the heap reports one (a double free is lwIP's assertion on the pbuf's
  * reference count).
  */
+/*
+ * The pcb whose frames the kernel is running through lwIP's input (a
+ * connection's net channel, inet_channel.c), which tcp_input looks at
+ * before its walk of every active connection; NULL otherwise. Under the
+ * core lock. Defined in lwIP's tcp_in.c (lwip/patches/tcp_in.c.patch).
+ */
+struct tcp_pcb;
+extern struct tcp_pcb *tcp_input_hint;
+
 struct rx_buf {
 	struct pbuf_custom pc;    /* first: the pbuf the stack frees */
 	struct net_iface *iface;

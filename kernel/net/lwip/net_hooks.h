@@ -29,14 +29,4 @@ void net_dhcp_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len, 
 		net_dhcp_option(ip_current_input_netif(), msg_type, option, len, pbuf, offset);    \
 	} while (0)
 
-/*
- * Not a hook of lwIP's: the pcb whose frames the kernel is running through
- * lwIP's input (a connection's net channel, kernel/net/inet_channel.c),
- * which tcp_input looks at before its walk of every active connection
- * (kernel/net/lwip/patches/tcp_in.c.patch); NULL otherwise. Under the core
- * lock.
- */
-struct tcp_pcb;
-extern struct tcp_pcb *tcp_input_hint;
-
 #endif
