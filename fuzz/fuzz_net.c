@@ -501,7 +501,9 @@ static void accept_all(int listener, enum conn_kind kind)
 		long fd = call(NR_ACCEPT4, listener, 0, 0, SOCK_NONBLOCK, 0, 0);
 
 		if (fd < 0) {
-			CHECK(fd == -EAGAIN || fd == -ENOMEM, "accept4 answered %ld", fd);
+			/* EINVAL: the input stopped the listener (shutdown SHUT_RD, as Linux) */
+			CHECK(fd == -EAGAIN || fd == -ENOMEM || (fd == -EINVAL && app.servers_changed),
+			      "accept4 answered %ld", fd);
 			return;
 		}
 		add_conn((int)fd, kind);
