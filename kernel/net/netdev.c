@@ -377,19 +377,24 @@ static struct rx_buf *rx_buf_new(struct net_iface *iface, size_t size, bool smal
 	return b;
 }
 
-/* Reports a buffer whose canary was overwritten (never returns). */
-static __attribute__((noinline, noreturn)) void rx_buf_overflowed(const struct rx_buf *b)
+/*
+ * Reports what was written where it should not have been in b, at addr,
+ * as the heap reports it (never returns): a write past its data (its
+ * canary: heap-overflow) or into it while pooled (use-after-free).
+ */
+static __attribute__((noinline, noreturn)) void rx_buf_report(const struct rx_buf *b,
+							      enum violation kind,
+							      const void *addr, const char *what)
 {
 	if (report_enter())
 		report_abort("network receive buffer report");
-	report_violation_line(VIOLATION_HEAP_OVERFLOW,
-			      "addr=0x%llx block=0x%llx size=%u heap=net-rx thread=%s: "
-			      "a received frame's buffer was written past its end (its canary)",
-			      (unsigned long long)(uintptr_t)&b->data[b->size],
+	report_violation_line(kind, "addr=0x%llx block=0x%llx size=%u heap=net-rx thread=%s: "
+			      "a received frame's buffer was %s",
+			      (unsigned long long)(uintptr_t)addr,
 			      (unsigned long long)(uintptr_t)b->data, b->size,
-			      sched_current_name());
-	report_backtrace((uint64_t)rx_buf_overflowed, (uint64_t)__builtin_frame_address(0));
-	power_exit(violation_exit_status(VIOLATION_HEAP_OVERFLOW));
+			      sched_current_name(), what);
+	report_backtrace((uint64_t)rx_buf_report, (uint64_t)__builtin_frame_address(0));
+	power_exit(violation_exit_status(kind));
 }
 
 /*
@@ -406,7 +411,8 @@ static void rx_buf_put(struct rx_buf *b, unsigned limit)
 
 	__builtin_memcpy(&canary, &b->data[b->size], sizeof(canary));
 	if (canary != rx_canary(b))
-		rx_buf_overflowed(b);
+		rx_buf_report(b, VIOLATION_HEAP_OVERFLOW, &b->data[b->size],
+			      "written past its end (its canary)");
 	memset(b->data, 0, b->written);
 	b->written = 0;
 	flags = spin_lock_irqsave(&iface->rx_lock);
@@ -425,22 +431,6 @@ static void rx_buf_free(struct pbuf *p)
 	rx_buf_put((struct rx_buf *)p, NETDEV_RX_KEEP);
 }
 
-/* Reports a pooled buffer written to after it came back (never returns). */
-static __attribute__((noinline, noreturn)) void rx_buf_written(const struct rx_buf *b,
-							       size_t at)
-{
-	if (report_enter())
-		report_abort("network receive buffer report");
-	report_violation_line(VIOLATION_USE_AFTER_FREE,
-			      "addr=0x%llx block=0x%llx size=%u heap=net-rx thread=%s: "
-			      "a received frame's buffer was written to after the stack freed it",
-			      (unsigned long long)(uintptr_t)&b->data[at],
-			      (unsigned long long)(uintptr_t)b->data, b->size,
-			      sched_current_name());
-	report_backtrace((uint64_t)rx_buf_written, (uint64_t)__builtin_frame_address(0));
-	power_exit(violation_exit_status(VIOLATION_USE_AFTER_FREE));
-}
-
 /* The frame copied into b, whose data is checked all zero first: b's pbuf. */
 static struct pbuf *rx_buf_fill(struct rx_buf *b, const void *frame, size_t len)
 {
@@ -455,7 +445,8 @@ static struct pbuf *rx_buf_fill(struct rx_buf *b, const void *frame, size_t len)
 
 		while (b->data[at] == 0)
 			at++;
-		rx_buf_written(b, at);
+		rx_buf_report(b, VIOLATION_USE_AFTER_FREE, &b->data[at],
+			      "written to after the stack freed it");
 	}
 	/* len <= b->size: the pool was chosen for it, so this cannot fail. */
 	p = pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_RAM, &b->pc, b->data, b->size);
