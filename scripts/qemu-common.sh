@@ -57,7 +57,7 @@ qemu_machine_opt() { # MACHINE
 	if [ "$1" = microvm ]; then echo microvm,pit=on,rtc=on; else echo "$1"; fi
 }
 
-# --- networking: --net none|user|dgram:L:R and --forward tcp|udp:H:G ----
+# --- networking: --net none|user|tap:IF|dgram:L:R, --forward tcp|udp:H:G --
 
 # Checks one port of OPTION's VALUE: 1 to 65535, in decimal without a
 # leading zero; exits through die when it is not.
@@ -71,9 +71,19 @@ qemu_check_port() { # OPTION VALUE PORT
 qemu_check_net() { # VALUE
 	case $1 in
 	none | user) return 0 ;;
+	tap:*)
+		# An interface name as Linux takes it: 1 to 15 characters, no
+		# slash, colon or space; the tap must exist (ip tuntap add).
+		local ifname=${1#tap:}
+		[[ $ifname =~ ^[A-Za-z0-9_.-]{1,15}$ ]] ||
+			die "option --net: '$1': '$ifname' is not an interface name (1 to 15 of A-Z a-z 0-9 _ . -)"
+		[ -e "/sys/class/net/$ifname/tun_flags" ] ||
+			die "option --net: '$1': no tap device '$ifname' (as root: ip tuntap add dev $ifname mode tap)"
+		return 0
+		;;
 	dgram:*:*)
 		local rest=${1#dgram:}
-		[[ $rest == *:* && ${rest#*:} != *:* ]] || die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT"
+		[[ $rest == *:* && ${rest#*:} != *:* ]] || die "option --net: '$1' is not none, user, tap:IFNAME or dgram:LOCALPORT:REMOTEPORT"
 		qemu_check_port --net "$1" "${rest%%:*}"
 		qemu_check_port --net "$1" "${rest#*:}"
 		((10#${rest%%:*} != 10#${rest#*:})) ||
@@ -81,7 +91,7 @@ qemu_check_net() { # VALUE
 		return 0
 		;;
 	esac
-	die "option --net: '$1' is not none, user or dgram:LOCALPORT:REMOTEPORT"
+	die "option --net: '$1' is not none, user, tap:IFNAME or dgram:LOCALPORT:REMOTEPORT"
 }
 
 # Checks a --forward value (tcp:HOSTPORT:GUESTPORT or udp:...), and that
@@ -118,6 +128,12 @@ qemu_net_args() { # MACHINE NET FORWARD...
 			local proto=${f%%:*} rest=${f#*:}
 			netdev+=",hostfwd=$proto:127.0.0.1:$((10#${rest%%:*}))-:$((10#${rest#*:}))"
 		done
+		;;
+	tap:*)
+		# vnet_hdr: the device offers checksum offload, as a host's tap
+		# (or vhost-net under KVM) does; no script: the tap is set up.
+		[ $# -eq 0 ] || die "option --forward needs --net user (it is '$net')"
+		netdev="tap,id=net0,ifname=${net#tap:},script=no,downscript=no,vnet_hdr=on"
 		;;
 	dgram:*)
 		[ $# -eq 0 ] || die "option --forward needs --net user (it is '$net')"

@@ -28,7 +28,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -47,19 +46,6 @@ VNET_HDR_LEN = 10   # Linux's struct virtio_net_hdr, without num_buffers
 NEEDS_CSUM = 1
 ETH_IPV4, ETH_IPV6 = 0x0800, 0x86DD
 TCP, UDP = 6, 17
-
-WRAPPER = """#!/bin/sh
-# QEMU with the launcher's user network replaced by the tap {tap}.
-for a in "$@"; do
-  shift
-  case $a in
-  user,id=net0*) set -- "$@" "tap,id=net0,ifname={tap},script=no,downscript=no,vnet_hdr=on" ;;
-  *) set -- "$@" "$a" ;;
-  esac
-done
-exec qemu-system-x86_64 "$@"
-"""
-
 
 def ones_sum(data):
     if len(data) % 2:
@@ -170,19 +156,11 @@ class CsumOffload(unittest.TestCase):
             self.skipTest("needs root, /dev/net/tun and ip(8) for a tap device")
         if machine == "q35" and not frames.pci_transport_present():
             self.skipTest("no virtio-pci transport")
-        with Tap() as tap, tempfile.TemporaryDirectory() as tmp:
-            wrapper = os.path.join(tmp, "qemu")
-            with open(wrapper, "w") as f:
-                f.write(WRAPPER.format(tap=tap.name))
-            os.chmod(wrapper, 0o755)
-            os.environ["CARAPACE_QEMU"] = wrapper
-            try:
-                guest = frames.Guest(["--machine", machine, "--accel", "tcg", "--net", "user",
-                                      "--kernel-arg", "ip=%s/24" % GUEST_IP, "--kernel-arg",
-                                      "gw=" + HOST_IP, "--kernel-arg", "verbose",
-                                      "--kernel-arg", "test=net-serve"], timeout=BOOT_TIMEOUT)
-            finally:
-                del os.environ["CARAPACE_QEMU"]
+        with Tap() as tap:
+            guest = frames.Guest(["--machine", machine, "--accel", "tcg", "--net", "tap:" + tap.name,
+                                  "--kernel-arg", "ip=%s/24" % GUEST_IP, "--kernel-arg",
+                                  "gw=" + HOST_IP, "--kernel-arg", "verbose",
+                                  "--kernel-arg", "test=net-serve"], timeout=BOOT_TIMEOUT)
             with guest:
                 deadline = time.time() + BOOT_TIMEOUT
                 while "serving" not in guest.output and time.time() < deadline:

@@ -167,20 +167,11 @@ class UdpChannels(unittest.TestCase):
             self.skipTest("no build/apps/udp_peer.so (make apps-build builds it)")
         if not tap_net.can_make_tap():
             self.skipTest("needs root, /dev/net/tun and ip(8) for a tap device")
-        import tempfile
-        with tap_net.Tap() as tap, tempfile.TemporaryDirectory() as tmp:
-            wrapper = os.path.join(tmp, "qemu")
-            with open(wrapper, "w") as f:
-                f.write(tap_net.WRAPPER.format(tap=tap.name))
-            os.chmod(wrapper, 0o755)
-            os.environ["CARAPACE_QEMU"] = wrapper
-            try:
-                guest = frames.Guest(["--accel", "tcg", "--net", "user", "--kernel-arg",
-                                      "ip=%s/24" % tap_net.GUEST_IP, "--kernel-arg",
-                                      "gw=" + tap_net.HOST_IP, "--kernel-arg", "verbose",
-                                      APP, "7", "6"], timeout=RUN_TIMEOUT)
-            finally:
-                del os.environ["CARAPACE_QEMU"]
+        with tap_net.Tap() as tap:
+            guest = frames.Guest(["--accel", "tcg", "--net", "tap:" + tap.name, "--kernel-arg",
+                                  "ip=%s/24" % tap_net.GUEST_IP, "--kernel-arg",
+                                  "gw=" + tap_net.HOST_IP, "--kernel-arg", "verbose",
+                                  APP, "7", "6"], timeout=RUN_TIMEOUT)
             with guest:
                 guest.wait_for(self, "udp_peer: bound to port 7", LISTEN_TIMEOUT, "never bound")
                 tap.wait_carrier()
