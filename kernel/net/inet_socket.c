@@ -13,8 +13,9 @@
  * which is what epoll's edges look at; room to send appearing counts one
  * on the writer's side.
  *
- * The application's buffers are reached with app_copy only, through a
- * bounce buffer: lwIP never reads or writes application memory. Each
+ * The application's buffers are reached with app_copy only: a send
+ * through a bounce buffer, a receive from the pbufs the socket took out
+ * of lwIP's mailbox; lwIP never reads or writes application memory. Each
  * operation runs under the socket's own lock, send and recv without the
  * VFS lock, the others inside it (inet_ops); lwIP calls take its core
  * lock (never the other way round: lwIP's thread takes neither).
@@ -467,20 +468,29 @@ static size_t io_total(const struct socket_io *io)
 	return total;
 }
 
-/* A pbuf chain's bytes from off into the iovecs at at: the count copied. */
+/*
+ * A pbuf chain's bytes from off into the iovecs at at: the count copied.
+ * Straight from each pbuf's payload with app_copy (move), no bounce: the
+ * pbuf is this socket's alone (taken out of lwIP's mailbox), so nothing
+ * of lwIP's changes it while it is copied.
+ */
 static size_t pbuf_to_app(struct pbuf *p, size_t off, size_t n, const struct socket_io *io, size_t at)
 {
-	uint8_t bounce[BOUNCE];
 	size_t done = 0;
 
-	while (done < n) {
-		size_t chunk = n - done < BOUNCE ? n - done : BOUNCE;
-		size_t got = pbuf_copy_partial(p, bounce, (u16_t)chunk, (u16_t)(off + done));
-		size_t put = move(io, at + done, bounce, got, true);
+	for (; p && done < n; p = p->next) {
+		size_t chunk, put;
 
+		if (off >= p->len) {
+			off -= p->len;
+			continue;
+		}
+		chunk = p->len - off < n - done ? p->len - off : n - done;
+		put = move(io, at + done, (uint8_t *)p->payload + off, chunk, true);
 		done += put;
 		if (put < chunk)
 			break;
+		off = 0;
 	}
 	return done;
 }
