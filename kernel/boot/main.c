@@ -159,6 +159,11 @@ static __attribute__((noreturn)) void kmain_on_stack(void *arg)
 	(void)arg;
 	sched_init();
 	boot_step("aps-sched");
+	if (options.irq_cpu_set && options.irq_cpu >= cpu_count) {
+		fmt_snprintf(err, sizeof(err), "boot option 'irq.cpu=%u': the guest has %u CPU%s (0 to %u)",
+			     options.irq_cpu, cpu_count, cpu_count == 1 ? "" : "s", cpu_count - 1);
+		refuse_boot(err);
+	}
 	if (fs_init(&boot_info, options.tmp_size, err, sizeof(err)))
 		refuse_boot(err);
 	boot_step("fs");
@@ -234,6 +239,8 @@ __no_stack_protector __no_sanitize_address void kmain(void)
 	fpu_init_cpu();
 	aslr_init(&options); /* seeds the random generators */
 	hardening_init(&options); /* the settings, and the stack canary from here on */
+	if (options.irq_cpu_set)
+		irq_set_device_cpu(options.irq_cpu); /* checked below, once the CPUs are up */
 	boot_step("options-aslr-hardening");
 	if (clock_init())
 		panic("cannot calibrate the TSC: no CPUID leaf 0x15/0x16, kvmclock or PIT");

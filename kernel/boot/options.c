@@ -67,6 +67,8 @@ static int apply_netchannels(struct parser *p, struct boot_options *o,
 			     const char *word, const char *value);
 static int apply_net_wait(struct parser *p, struct boot_options *o,
 			  const char *word, const char *value);
+static int apply_irq_cpu(struct parser *p, struct boot_options *o,
+			 const char *word, const char *value);
 static int apply_api(struct parser *p, struct boot_options *o,
 		     const char *word, const char *value);
 static int apply_api_addr(struct parser *p, struct boot_options *o,
@@ -98,6 +100,7 @@ static const struct option_def option_defs[] = {
 	{ "gw", "gw=ADDR", true, apply_gw },
 	{ "netchannels", "netchannels=on|off", true, apply_netchannels },
 	{ "net.wait", "net.wait=SECONDS", true, apply_net_wait },
+	{ "irq.cpu", "irq.cpu=N", true, apply_irq_cpu },
 	{ "api", "api=on|off", true, apply_api },
 	{ "api.addr", "api.addr=ADDR", true, apply_api_addr },
 	{ "api.port", "api.port=N", true, apply_api_port },
@@ -593,6 +596,20 @@ static int apply_net_wait(struct parser *p, struct boot_options *o,
 			    word);
 	o->net_wait_set = true;
 	o->net_wait_s = (uint16_t)n;
+	return 0;
+}
+
+/* irq.cpu=N: a CPU number, decimal (whether the guest has it is checked
+ * once the CPUs are up: kernel/boot/main.c). */
+static int apply_irq_cpu(struct parser *p, struct boot_options *o,
+			 const char *word, const char *value)
+{
+	unsigned n;
+
+	if (!parse_decimal(value, 255, &n))
+		return fail(p, -EINVAL, "boot option '%s': the CPU must be a number, 0 to 255", word);
+	o->irq_cpu_set = true;
+	o->irq_cpu = (uint8_t)n;
 	return 0;
 }
 

@@ -89,7 +89,7 @@ static int msix_start(struct pci_device *d)
 
 int pci_msix_enable(struct pci_device *d, unsigned entry, void (*handler)(void *), void *arg)
 {
-	uint32_t apic_id = boot_apic_id();
+	uint32_t apic_id = irq_device_apic_id(boot_apic_id());
 	volatile uint32_t *e;
 	int vector, rc;
 

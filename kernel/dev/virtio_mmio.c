@@ -309,11 +309,12 @@ static void mmio_interrupt(struct trap_frame *f)
 	}
 }
 
-/* Routes the device's GSI to a vector of its own, on this CPU. */
+/* Routes the device's GSI to a vector of its own, on the CPU for device interrupts. */
 static int route_interrupt(struct mmio_device *dev)
 {
 	bool ioapic2 = ioapic_gsi_end() > MICROVM_IRQ_BASE_IOAPIC2;
 	uint32_t gsi = dev->slot + (ioapic2 ? MICROVM_IRQ_BASE_IOAPIC2 : MICROVM_IRQ_BASE_IOAPIC1);
+	uint32_t apic_id = irq_device_apic_id(lapic_id());
 	int vector;
 
 	if (!ioapic2 && dev->slot >= MICROVM_IOAPIC1_SLOTS)
@@ -322,13 +323,14 @@ static int route_interrupt(struct mmio_device *dev)
 	if (vector < 0)
 		return -ENOTSUP;
 	__atomic_store_n(&by_vector[vector], dev, __ATOMIC_RELEASE);
-	if (ioapic_route(gsi, (uint8_t)vector, lapic_id(), IOAPIC_LEVEL)) {
+	if (ioapic_route(gsi, (uint8_t)vector, apic_id, IOAPIC_LEVEL)) {
 		irq_register((uint8_t)vector, NULL);
 		return -ENOTSUP;
 	}
 	dev->vector = (uint8_t)vector;
 	dev->gsi = gsi;
-	klog("virtio-mmio: %s raises GSI %u, vector 0x%x\n", dev->vdev.name, gsi, vector);
+	klog("virtio-mmio: %s raises GSI %u, vector 0x%x, on APIC %u\n", dev->vdev.name, gsi, vector,
+	     apic_id);
 	return 0;
 }
 

@@ -21,7 +21,7 @@
 #define KNOWN "verbose, test=NAME, env=KEY=VALUE, fpu=xsave|fxsave, aslr=on|off, " \
 	"aslr.seed=N, layout=show, wx=deny|allow, heap=hardened|musl, guards=on|off|show, " \
 	"canary=random|constant, tmp.size=N[K|M|G], ubsan=abort|recover, ip=ADDR/PREFIX, " \
-	"gw=ADDR, netchannels=on|off, net.wait=SECONDS, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
+	"gw=ADDR, netchannels=on|off, net.wait=SECONDS, irq.cpu=N, api=on|off, api.addr=ADDR, api.port=N, api.token-file=PATH, " \
 	"api.write=on|off, api.auth=on|off"
 
 struct good_case {
@@ -465,15 +465,45 @@ static void test_tmp_size(void **state)
 	}
 }
 
+/* A numeric option's cases: the command line, options_parse's answer, and
+ * whether the option is then set, with which value. */
+struct number_case {
+	const char *cmdline;
+	int rc;
+	bool set;
+	unsigned value;
+};
+
+static void check_numbers(const struct number_case *cases, size_t n,
+			  void (*get)(const struct boot_options *o, bool *set, unsigned *value))
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[64], err[256];
+		struct boot_options o;
+		unsigned value = 0;
+		bool set = false;
+		int rc;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
+		rc = options_parse(buf, &o, err, sizeof(err));
+		if (rc == 0)
+			get(&o, &set, &value);
+		if (rc != cases[i].rc || (rc == 0 && (set != cases[i].set || value != cases[i].value)))
+			fail_msg("case '%s': rc %d, set %d, value %u, message '%s'", cases[i].cmdline,
+				 rc, set, value, err);
+	}
+}
+
+static void get_net_wait(const struct boot_options *o, bool *set, unsigned *value)
+{
+	*set = o->net_wait_set;
+	*value = o->net_wait_s;
+}
+
 /* net.wait=SECONDS: 0 to 600, decimal digits only. */
 static void test_net_wait(void **state)
 {
-	static const struct {
-		const char *cmdline;
-		int rc;
-		bool set;
-		unsigned seconds;
-	} cases[] = {
+	static const struct number_case cases[] = {
 		{ "", 0, false, 0 },
 		{ "net.wait=0", 0, true, 0 },
 		{ "net.wait=10", 0, true, 10 },
@@ -487,18 +517,32 @@ static void test_net_wait(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64], err[256];
-		struct boot_options o;
-		int rc;
+	check_numbers(cases, sizeof(cases) / sizeof(cases[0]), get_net_wait);
+}
 
-		snprintf(buf, sizeof(buf), "%s", cases[i].cmdline);
-		rc = options_parse(buf, &o, err, sizeof(err));
-		if (rc != cases[i].rc || (rc == 0 && (o.net_wait_set != cases[i].set ||
-						      o.net_wait_s != cases[i].seconds)))
-			fail_msg("case '%s': rc %d, set %d, %u s, message '%s'", cases[i].cmdline, rc,
-				 o.net_wait_set, o.net_wait_s, err);
-	}
+static void get_irq_cpu(const struct boot_options *o, bool *set, unsigned *value)
+{
+	*set = o->irq_cpu_set;
+	*value = o->irq_cpu;
+}
+
+/* irq.cpu=N: 0 to 255, decimal digits only (the CPU's presence is the boot's check). */
+static void test_irq_cpu(void **state)
+{
+	static const struct number_case cases[] = {
+		{ "", 0, false, 0 },
+		{ "irq.cpu=0", 0, true, 0 },
+		{ "irq.cpu=1", 0, true, 1 },
+		{ "irq.cpu=255", 0, true, 255 },
+		{ "irq.cpu=256", -EINVAL, false, 0 },
+		{ "irq.cpu=", -EINVAL, false, 0 },
+		{ "irq.cpu=-1", -EINVAL, false, 0 },
+		{ "irq.cpu=1x", -EINVAL, false, 0 },
+		{ "irq.cpu", -EINVAL, false, 0 },
+	};
+
+	(void)state;
+	check_numbers(cases, sizeof(cases) / sizeof(cases[0]), get_irq_cpu);
 }
 
 /* ip=ADDR/PREFIX and gw=ADDR: strict dotted quads, usable addresses, one subnet. */
@@ -668,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_tmp_size),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_net_wait),
+		cmocka_unit_test(test_irq_cpu),
 		cmocka_unit_test(test_ubsan_netchannels),
 		cmocka_unit_test(test_api),
 	};

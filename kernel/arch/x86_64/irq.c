@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carapace/hardening.h>
+#include <carapace/percpu.h>
 #include <carapace/sched.h>
 
 #include "irq.h"
@@ -10,6 +12,25 @@
 #include "trap.h"
 
 static irq_handler_fn handlers[256];
+
+/*
+ * The CPU that takes device interrupts (irq.cpu=N; the boot CPU by
+ * default): kernel/dev/README.md, "Which CPU takes a device's interrupts".
+ */
+static unsigned device_cpu __ro_after_init;
+
+void irq_set_device_cpu(unsigned cpu)
+{
+	device_cpu = cpu;
+}
+
+uint32_t irq_device_apic_id(uint32_t boot_id)
+{
+	unsigned n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+
+	/* Before the other CPUs are up, or without them: the boot CPU. */
+	return device_cpu == 0 || device_cpu >= n ? boot_id : cpu_table[device_cpu]->apic_id;
+}
 
 irq_handler_fn irq_register(uint8_t vector, irq_handler_fn handler)
 {

@@ -199,6 +199,16 @@ uint8_t irq_frame_vector(const struct trap_frame *f);
 /* This CPU's local APIC ID (where a device interrupt may be aimed). */
 uint32_t lapic_id(void);
 
+/*
+ * The local APIC ID that a device interrupt set up now is aimed at: that
+ * of the CPU of the boot option irq.cpu=N (irq_set_device_cpu(N), early
+ * at boot) once it is online, else boot_id, the caller's own reading of
+ * the boot CPU's ID (CPU 0 is the default, and the only CPU before
+ * smp_init: a device probed then gets the boot CPU).
+ */
+uint32_t irq_device_apic_id(uint32_t boot_id);
+void irq_set_device_cpu(unsigned cpu);
+
 static inline void irq_enable(void)
 {
 	__asm__ volatile("sti" : : : "memory");

@@ -42,6 +42,9 @@
  *                    socket's frames are processed by its reader
  *   net.wait=SECONDS  how long an application's start waits for the
  *                    first device's DHCP lease (default 10, 0: no wait)
+ *   irq.cpu=N        the CPU that takes the devices' interrupts (default
+ *                    0, the boot CPU); refused at boot when the guest has
+ *                    no CPU N
  *   api=on|off       on: start the REST API (kernel/api/README.md); off,
  *                    the default, runs none of its code
  *   api.addr=A.B.C.D the address it binds (default: all the guest has)
@@ -96,6 +99,8 @@ struct boot_options {
 	bool netchannels_off;                /* netchannels=off */
 	bool net_wait_set;                   /* net.wait= given */
 	uint16_t net_wait_s;                 /* net.wait=, seconds */
+	bool irq_cpu_set;                    /* irq.cpu= given */
+	uint8_t irq_cpu;                     /* irq.cpu=N, 0 to 255 */
 	bool api_on;                         /* api=on */
 	bool api_write;                      /* api.write=on */
 	bool api_addr_set;                   /* api.addr= given */
