@@ -82,6 +82,7 @@ struct inet_sock {
 	struct netconn *pending;  /* listener: the next connection */
 	bool eof;                 /* TCP: the peer's FIN was fetched */
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
+	bool failed;              /* TCP: the connection ended by an error (a reset) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
@@ -361,6 +362,7 @@ static void fetch(struct inet_sock *is)
 		is->eof = true;
 	} else {
 		is->rx_err = lwip_errno(err);
+		is->failed = true;
 	}
 }
 
@@ -411,11 +413,18 @@ static unsigned inet_poll(struct socket *s)
 	fetch(is);
 	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->rx_err)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
-	if (is->eof)
+	if (is->eof || is->failed) /* a reset shuts both ways, as Linux's tcp_done */
 		mask |= VFS_POLLRDHUP;
 	if (s->error || is->rx_err)
 		mask |= VFS_POLLERR;
-	if ((is->eof && is->shut_wr) || is->rx_err)
+	/*
+	 * Hung up, as Linux's tcp_poll says it: both directions shut, or a
+	 * TCP socket in TCP_CLOSE: never connected nor listening (a new
+	 * socket, a stopped listener, a refused connect) or its connection
+	 * ended by an error (a reset, its error read or not).
+	 */
+	if ((is->eof && is->shut_wr) || is->rx_err || is->failed ||
+	    (s->type == SOCK_STREAM && !s->listening && !is->connected && !is->connecting))
 		mask |= VFS_POLLHUP;
 	out = writable(is);
 	if (out) {
@@ -1193,7 +1202,13 @@ static unsigned inet_poll_locked(struct socket *s)
 	unsigned mask;
 
 	mutex_lock(&is->lock);
-	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST))
+	/*
+	 * Also when the answer says POLLERR but the error is gone: a blocking
+	 * connect takes SO_ERROR's value itself (sys_net.c connect_wait),
+	 * which marks nothing changed.
+	 */
+	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST) ||
+	    ((is->poll_mask & VFS_POLLERR) && !s->error && !is->rx_err))
 		is->poll_mask = inet_poll(s);
 	mask = is->poll_mask;
 	mutex_unlock(&is->lock);
