@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <carapace/halloc.h>
+#include <carapace/splitmix64.h> /* the heap's and each cache's stream */
 
 #ifdef CARAPACE_SAN_KASAN
 /*
@@ -250,16 +251,6 @@ static inline uintptr_t first_nonzero(uintptr_t p, size_t len)
 		}
 	}
 	return 0;
-}
-
-/* A step of splitmix64 on rng (a counter and a key): the heap's and each cache's stream. */
-static inline uint64_t splitmix64(uint64_t rng[2])
-{
-	uint64_t z = (rng[0] += 0x9e3779b97f4a7c15ull) ^ rng[1];
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
 }
 
 /* Packs a quarantined or cached slot as (area << 48) | (slot << 32) | cell. */

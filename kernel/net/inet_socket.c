@@ -83,6 +83,7 @@ struct inet_sock {
 	struct netconn *pending;  /* listener: the next connection */
 	bool eof;                 /* TCP: the peer's FIN was fetched */
 	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
+	bool failed;              /* TCP: the connection ended by an error (a reset) */
 	bool connecting, connected, was_writable;
 	bool shut_rd, shut_wr;
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
@@ -362,6 +363,7 @@ static void fetch(struct inet_sock *is)
 		is->eof = true;
 	} else {
 		is->rx_err = lwip_errno(err);
+		is->failed = true;
 	}
 }
 
@@ -412,11 +414,18 @@ static unsigned inet_poll(struct socket *s)
 	fetch(is);
 	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->rx_err)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
-	if (is->eof)
+	if (is->eof || is->failed) /* a reset shuts both ways, as Linux's tcp_done */
 		mask |= VFS_POLLRDHUP;
 	if (s->error || is->rx_err)
 		mask |= VFS_POLLERR;
-	if ((is->eof && is->shut_wr) || is->rx_err)
+	/*
+	 * Hung up, as Linux's tcp_poll says it: both directions shut, or a
+	 * TCP socket in TCP_CLOSE: never connected nor listening (a new
+	 * socket, a stopped listener, a refused connect) or its connection
+	 * ended by an error (a reset, its error read or not).
+	 */
+	if ((is->eof && is->shut_wr) || is->rx_err || is->failed ||
+	    (s->type == SOCK_STREAM && !s->listening && !is->connected && !is->connecting))
 		mask |= VFS_POLLHUP;
 	out = writable(is);
 	if (out) {
@@ -905,6 +914,47 @@ static int autobind(struct inet_sock *is)
 }
 
 /*
+ * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
+ * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
+ * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), and
+ * TCP_NODELAY (is->nodelay) unless pcb is a listener's. lwIP's smaller
+ * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
+ * accept callback, so tcp_nagle_disable there bent that pointer and the
+ * next handshake jumped through it (found by the in-guest fuzzer, seed
+ * 9); the listener keeps the option and accept gives it to each
+ * connection, as Linux's do inherit it. keepalive and reuse are the
+ * callers': socket.c stores a new value only after inet_setopt has run.
+ * For inet_setopt, inet_renew (a stopped listener's or a refused
+ * connect's new pcb) and inet_accept (a connection inherits the
+ * listener's options).
+ */
+static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keepalive, bool reuse)
+{
+	if (!pcb)
+		return;
+	if (keepalive)
+		ip_set_option(pcb, SOF_KEEPALIVE);
+	else
+		ip_reset_option(pcb, SOF_KEEPALIVE);
+	if (reuse)
+		ip_set_option(pcb, SOF_REUSEADDR);
+	else
+		ip_reset_option(pcb, SOF_REUSEADDR);
+	if (pcb->state == LISTEN)
+		return;
+	if (is->nodelay)
+		tcp_nagle_disable(pcb);
+	else
+		tcp_nagle_enable(pcb);
+}
+
+/* Whether the socket asked for SOF_REUSEADDR: either option (inet_setopt). */
+static bool wants_reuse(const struct socket *s)
+{
+	return s->reuseaddr || s->reuseport;
+}
+
+/*
  * A TCP socket back to a new socket's state, as Linux's tcp_disconnect
  * leaves one in TCP_CLOSE: for a listener that shutdown stops, and for a
  * connect after a refused one (lwIP freed that pcb; the netconn cannot
@@ -938,10 +988,6 @@ static int inet_renew(struct inet_sock *is)
 	conn_map(is);
 	s->listening = is->connecting = false;
 	LOCK_TCPIP_CORE();
-	if (s->keepalive)
-		ip_set_option(n->pcb.tcp, SOF_KEEPALIVE);
-	if (is->nodelay)
-		tcp_nagle_disable(n->pcb.tcp);
 	/*
 	 * The port again, past the listener's own closed connections in
 	 * TIME_WAIT (Linux's never left it): reuse for this bind only. An
@@ -951,8 +997,7 @@ static int inet_renew(struct inet_sock *is)
 	ip_set_option(n->pcb.tcp, SOF_REUSEADDR);
 	if (bound)
 		tcp_bind(n->pcb.tcp, &ip, port);
-	if (!s->reuseaddr && !s->reuseport)
-		ip_reset_option(n->pcb.tcp, SOF_REUSEADDR);
+	tcp_pcb_options(is, n->pcb.tcp, s->keepalive, wants_reuse(s));
 	UNLOCK_TCPIP_CORE();
 	return 0;
 }
@@ -998,16 +1043,13 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	is->pending = NULL;
 	conn_map(n);
 	netconn_set_nonblocking(n->conn, 1);
-	/* lwIP's pcb inherits SO_KEEPALIVE and SO_REUSEADDR itself (SOF_INHERITED):
-	 * the socket's record of them now says the same. */
+	/* lwIP's pcb inherits SO_KEEPALIVE and SO_REUSEADDR itself (SOF_INHERITED),
+	 * not TCP_NODELAY (a listen pcb has no flags): the listener's options. */
 	socket_inherit_options(&n->s, s);
-	if (is->nodelay) { /* the listener's TCP_NODELAY, inherited */
-		n->nodelay = true;
-		LOCK_TCPIP_CORE();
-		if (n->conn->pcb.tcp)
-			tcp_nagle_disable(n->conn->pcb.tcp);
-		UNLOCK_TCPIP_CORE();
-	}
+	n->nodelay = is->nodelay;
+	LOCK_TCPIP_CORE();
+	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
+	UNLOCK_TCPIP_CORE();
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
 	return 0;
@@ -1203,7 +1245,13 @@ static unsigned inet_poll_locked(struct socket *s)
 	unsigned mask;
 
 	mutex_lock(&is->lock);
-	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST))
+	/*
+	 * Also when the answer says POLLERR but the error is gone: a blocking
+	 * connect takes SO_ERROR's value itself (sys_net.c connect_wait),
+	 * which marks nothing changed.
+	 */
+	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST) ||
+	    ((is->poll_mask & VFS_POLLERR) && !s->error && !is->rx_err))
 		is->poll_mask = inet_poll(s);
 	mask = is->poll_mask;
 	mutex_unlock(&is->lock);
@@ -1240,35 +1288,13 @@ static const struct socket_ops inet_ops = {
 
 /* ---- options lwIP acts on ---- */
 
-/*
- * SO_REUSEADDR and SO_REUSEPORT both become lwIP's one SOF_REUSEADDR (it
- * has no separate port sharing): the pcb keeps it while either is set.
- * socket.c stores the new value after this runs, so the other option's
- * stored value decides.
- */
-static void set_reuse(struct socket *s, struct inet_sock *is, int name, bool on)
-{
-	bool other = name == SOCK_SO_REUSEADDR ? s->reuseport : s->reuseaddr;
-	struct ip_pcb *pcb;
-
-	LOCK_TCPIP_CORE();
-	pcb = s->type == SOCK_STREAM ? (struct ip_pcb *)is->conn->pcb.tcp
-				     : (struct ip_pcb *)is->conn->pcb.udp;
-	if (pcb) {
-		if (on || other)
-			ip_set_option(pcb, SOF_REUSEADDR);
-		else
-			ip_reset_option(pcb, SOF_REUSEADDR);
-	}
-	UNLOCK_TCPIP_CORE();
-}
-
 /* TCP_NODELAY, IPV6_V6ONLY, SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
  * (socket.c). *handled says whether this function answered. */
 static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
 		       bool *handled)
 {
 	struct inet_sock *is = inet_of(s);
+	bool keepalive = s->keepalive, reuse = wants_reuse(s);
 	int32_t v = 0;
 
 	*handled = false;
@@ -1287,39 +1313,30 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		}
 		if (s->type != SOCK_STREAM)
 			return -EOPNOTSUPP;
+		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
+	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
+		return 0;
+	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
+		keepalive = v != 0;
+	} else if (name == SOCK_SO_REUSEADDR || name == SOCK_SO_REUSEPORT) {
 		/*
-		 * A listener's pcb is lwIP's smaller tcp_pcb_listen, which has no
-		 * flags: where tcp_pcb keeps them it keeps the accept callback, so
-		 * tcp_nagle_disable there bent that pointer and the next handshake
-		 * jumped through it (found by the in-guest fuzzer, seed 9). The
-		 * listener keeps the option; accept gives it to each connection,
-		 * as Linux's do inherit it.
+		 * Both become lwIP's one SOF_REUSEADDR (it has no separate port
+		 * sharing): the pcb keeps it while either is set. socket.c
+		 * stores the new value after this runs, so the other option's
+		 * stored value decides.
 		 */
-		is->nodelay = v != 0;
-		LOCK_TCPIP_CORE();
-		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state != LISTEN) {
-			if (v)
-				tcp_nagle_disable(is->conn->pcb.tcp);
-			else
-				tcp_nagle_enable(is->conn->pcb.tcp);
-		}
-		UNLOCK_TCPIP_CORE();
+		reuse = v != 0 || (name == SOCK_SO_REUSEADDR ? s->reuseport : s->reuseaddr);
+	} else {
 		return 0;
 	}
-	if (level == SOCK_SOL_SOCKET && name == SOCK_SO_KEEPALIVE && len >= sizeof(v) &&
-	    s->type == SOCK_STREAM) {
-		LOCK_TCPIP_CORE();
-		if (is->conn->pcb.tcp) {
-			if (v)
-				ip_set_option(is->conn->pcb.tcp, SOF_KEEPALIVE);
-			else
-				ip_reset_option(is->conn->pcb.tcp, SOF_KEEPALIVE);
-		}
-		UNLOCK_TCPIP_CORE();
-	}
-	if (level == SOCK_SOL_SOCKET && len >= sizeof(v) &&
-	    (name == SOCK_SO_REUSEADDR || name == SOCK_SO_REUSEPORT))
-		set_reuse(s, is, name, v != 0);
+	LOCK_TCPIP_CORE();
+	if (s->type == SOCK_STREAM)
+		tcp_pcb_options(is, is->conn->pcb.tcp, keepalive, reuse);
+	else if (is->conn->pcb.udp && reuse)
+		ip_set_option(is->conn->pcb.udp, SOF_REUSEADDR);
+	else if (is->conn->pcb.udp)
+		ip_reset_option(is->conn->pcb.udp, SOF_REUSEADDR);
+	UNLOCK_TCPIP_CORE();
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <carapace/csprng.h>
 #include <carapace/netdev.h>
 #include <carapace/spinlock.h>
 
@@ -74,6 +75,16 @@ struct net_iface {
 	unsigned rx_pool_count;
 	struct rx_buf *rx_small[NETDEV_RX_ROOM]; /* for a frame of NETDEV_RX_SMALL bytes or less */
 	unsigned rx_small_count;
+	/*
+	 * Which pooled buffer the next frame takes: a random one, as the
+	 * heap draws its slots (netdev.c rx_take). A splitmix64 stream under
+	 * rx_lock, seeded from rx_layout (aslr_stream_*: repeated by aslr=off
+	 * and aslr.seed=N) at registration and again every RX_RESEED takes
+	 * by the driver's thread, which alone touches rx_layout.
+	 */
+	uint64_t rx_rng[2];
+	uint32_t rx_rng_uses;
+	struct csprng rx_layout;
 	struct pbuf *rx_defer[NETDEV_RX_POOL];
 	unsigned rx_defer_count;
 };

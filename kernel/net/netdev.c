@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/aslr.h>
 #include <carapace/classifier.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
@@ -21,6 +22,7 @@
 #include <carapace/report.h>
 #include <carapace/sched.h>
 #include <carapace/spinlock.h>
+#include <carapace/splitmix64.h>
 #include <carapace/thread.h>
 
 #include <lwip/dhcp.h>
@@ -225,6 +227,8 @@ int netdev_register(struct netdev *dev)
 		return -ENOMEM;
 	}
 	iface->dev = dev;
+	aslr_stream_init(&iface->rx_layout);
+	aslr_stream_bytes(&iface->rx_layout, iface->rx_rng, sizeof(iface->rx_rng));
 	flags = spin_lock_irqsave(&ifaces_lock);
 	if (dev->iface != NULL)
 		rc = -EEXIST;
@@ -455,6 +459,23 @@ static struct pbuf *rx_buf_fill(struct rx_buf *b, const void *frame, size_t len)
 	return p;
 }
 
+/*
+ * A random buffer out of a pool of count > 0, under rx_lock: the heap
+ * hands a block out at a random place (hardening/), and a pool that
+ * handed out the last buffer back would give the next frame the very
+ * buffer the stack freed last, whose address a stale pointer holds. The
+ * last one takes the chosen one's place.
+ */
+static struct rx_buf *rx_take(struct net_iface *iface, struct rx_buf **pool, unsigned *count)
+{
+	uint32_t i = splitmix64_below(iface->rx_rng, *count);
+	struct rx_buf *b = pool[i];
+
+	pool[i] = pool[--*count];
+	iface->rx_rng_uses++;
+	return b;
+}
+
 void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 {
 	struct net_iface *iface = rx_iface(dev);
@@ -472,9 +493,9 @@ void netdev_receive_irq(struct netdev *dev, const void *frame, size_t len)
 	}
 	flags = spin_lock_irqsave(&iface->rx_lock);
 	if (len <= NETDEV_RX_SMALL && iface->rx_small_count > 0)
-		b = iface->rx_small[--iface->rx_small_count];
+		b = rx_take(iface, iface->rx_small, &iface->rx_small_count);
 	else if (iface->rx_pool_count > 0)
-		b = iface->rx_pool[--iface->rx_pool_count];
+		b = rx_take(iface, iface->rx_pool, &iface->rx_pool_count);
 	spin_unlock_irqrestore(&iface->rx_lock, flags);
 	if (b == NULL) {
 		STAT_ADD(iface, rx_no_memory);
@@ -520,6 +541,29 @@ bool netdev_receive_pending(struct netdev *dev)
 				 NETDEV_RX_POOL / 2);
 }
 
+/*
+ * The pools' stream mixed with fresh bytes of its layout stream every
+ * RX_RESEED takes, as the heap reseeds its own (thread context: the
+ * layout stream may call random_bytes).
+ */
+#define RX_RESEED 65536
+
+static void rx_reseed(struct net_iface *iface)
+{
+	uint64_t fresh[2], flags = spin_lock_irqsave(&iface->rx_lock);
+	bool due = iface->rx_rng_uses >= RX_RESEED;
+
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	if (!due)
+		return;
+	aslr_stream_bytes(&iface->rx_layout, fresh, sizeof(fresh));
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	iface->rx_rng[0] ^= fresh[0];
+	iface->rx_rng[1] ^= fresh[1];
+	iface->rx_rng_uses = 0;
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+}
+
 /* Fills one pool with buffers for frames of up to size bytes. */
 static void refill(struct net_iface *iface, bool small, size_t size)
 {
@@ -559,6 +603,7 @@ void netdev_receive_thread(struct netdev *dev)
 	}
 	refill(iface, false, (size_t)dev->mtu + NETDEV_ETH_HLEN);
 	refill(iface, true, NETDEV_RX_SMALL);
+	rx_reseed(iface);
 }
 
 bool netdev_get_stats_of_netif(const struct netif *n, struct netdev_stats *out)

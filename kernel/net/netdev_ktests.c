@@ -252,14 +252,16 @@ KTEST("net-netdev", ktest_net_netdev);
 /*
  * test=net-rx-reuse: the interrupt path's receive buffers (struct rx_buf,
  * netdev.c) go back to their pool zeroed, and a write into a pooled one
- * is reported as a use after free when the next frame takes it. A fake
- * device's frames go through netdev_receive_irq: a bad IPv4 header
- * (dropped by the classifier: its buffer goes back at once) and an ARP
- * request (queued for lwIP, whose free sends the buffer back); each must
- * be on top of its pool, all zero. Then one byte of the pooled ARP buffer
- * is written, as through a pointer kept after the free, and a third frame
- * received: the kernel must stop with violation=use-after-free (exit
- * 138). 1 when it carries on or a check fails.
+ * is reported as a use after free when a frame takes it. A fake device's
+ * frames go through netdev_receive_irq: a bad IPv4 header (dropped by the
+ * classifier: its buffer goes back at once, on top of its pool) and an
+ * ARP request (queued for lwIP, whose free sends the buffer back); each
+ * buffer must be back, all zero. Then one byte of the pooled ARP buffer
+ * is written, as through a pointer kept after the free, and frames the
+ * classifier drops are received until one takes that buffer (a random
+ * one of the pool each time, rx_take): the kernel must stop with
+ * violation=use-after-free (exit 138). 1 when it carries on or a check
+ * fails.
  */
 static bool rx_buf_zero(const struct rx_buf *b)
 {
@@ -270,6 +272,17 @@ static bool rx_buf_zero(const struct rx_buf *b)
 			return false;
 	}
 	return true;
+}
+
+/* The small pool's top buffer (the last one back), or NULL when it is empty. */
+static struct rx_buf *rx_small_top(struct net_iface *iface)
+{
+	uint64_t flags = spin_lock_irqsave(&iface->rx_lock);
+	unsigned n = iface->rx_small_count;
+	struct rx_buf *b = n > 0 ? iface->rx_small[n - 1] : NULL;
+
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	return b;
 }
 
 /* Whether the small pool holds want buffers (0: any), b on top, within 1 s. */
@@ -292,10 +305,10 @@ static bool rx_small_on_top(struct net_iface *iface, unsigned want, const struct
 }
 
 /*
- * The receive-pool tests' fake device, registered and its pools filled;
- * *top: the small pool's top buffer. NULL (a FAILED line for test) if not.
+ * The receive-pool tests' fake device, registered and its pools filled.
+ * NULL (a FAILED line for test) if not.
  */
-static struct fake_dev *rx_pool_device(const char *test, struct rx_buf **top)
+static struct fake_dev *rx_pool_device(const char *test)
 {
 	static struct fake_dev fake = {
 		.dev = { .mac = { 0x02, 0, 0, 0, 0, 0x01 }, .mtu = 1500,
@@ -312,32 +325,54 @@ static struct fake_dev *rx_pool_device(const char *test, struct rx_buf **top)
 	}
 	iface = fake.dev.iface;
 	netdev_receive_thread(&fake.dev); /* fills the pools */
-	*top = iface->rx_small_count == NETDEV_RX_POOL ? iface->rx_small[NETDEV_RX_POOL - 1] : NULL;
-	if (*top == NULL || !netdev_receive_ready(&fake.dev)) {
+	if (iface->rx_small_count != NETDEV_RX_POOL || !netdev_receive_ready(&fake.dev)) {
 		kprintf("%s: the pools were not filled FAILED\n", test);
 		return NULL;
 	}
 	return &fake;
 }
 
+/*
+ * Frames the classifier drops, received one by one (each takes a random
+ * buffer of the small pool, which comes back at once), up to RX_DRAWS of
+ * them: one of them takes a buffer marked bad, and the report stops the
+ * kernel. Past that: each buffer missed RX_DRAWS times, 31/32 a time.
+ */
+#define RX_DRAWS 4096
+
+static void rx_receive_drops(struct fake_dev *dev)
+{
+	for (unsigned i = 0; i < RX_DRAWS; i++)
+		netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
+}
+
 static int ktest_net_rx_reuse(void)
 {
 	struct fake_dev *dev;
 	struct net_iface *iface;
-	struct rx_buf *top, *b;
+	struct rx_buf *b;
+	uint64_t flags;
 
-	if (!(dev = rx_pool_device("net-rx-reuse", &top)))
+	if (!(dev = rx_pool_device("net-rx-reuse")))
 		return 1;
 	iface = dev->dev.iface;
 	netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
-	b = top;
-	if (!rx_small_on_top(iface, NETDEV_RX_POOL, b) || !rx_buf_zero(b) ||
+	b = rx_small_top(iface); /* the dropped frame's, back on top */
+	if (b == NULL || !rx_small_on_top(iface, NETDEV_RX_POOL, b) || !rx_buf_zero(b) ||
 	    iface->stats.rx_classifier_drops != 1) {
 		kprintf("net-rx-reuse: the dropped frame's buffer not back zeroed FAILED\n");
 		return 1;
 	}
 	kprintf("net-rx-reuse: a dropped frame's buffer back in its pool, zeroed\n");
 	netdev_receive_irq(&dev->dev, arp_request, sizeof(arp_request));
+	/* Queued for the driver's thread: its pbuf is its rx_buf (pc first). */
+	flags = spin_lock_irqsave(&iface->rx_lock);
+	b = iface->rx_defer_count == 1 ? (struct rx_buf *)iface->rx_defer[0] : NULL;
+	spin_unlock_irqrestore(&iface->rx_lock, flags);
+	if (b == NULL) {
+		kprintf("net-rx-reuse: the ARP request was not queued for lwIP FAILED\n");
+		return 1;
+	}
 	/*
 	 * To lwIP's input, and the pool filled again; whether lwIP freed the
 	 * frame before or after the refill, its buffer ends on top.
@@ -350,7 +385,7 @@ static int ktest_net_rx_reuse(void)
 	kprintf("net-rx-reuse: a frame the stack freed back in its pool, zeroed\n");
 	kprintf("net-rx-reuse: writing at %p\n", (void *)&b->data[17]);
 	__atomic_store_n(&b->data[17], 0x5a, __ATOMIC_RELAXED);
-	netdev_receive_irq(&dev->dev, arp_request, sizeof(arp_request));
+	rx_receive_drops(dev);
 	kprintf("net-rx-reuse: the write into a pooled buffer was not seen FAILED\n");
 	return 1;
 }
@@ -360,23 +395,75 @@ KTEST("net-rx-reuse", ktest_net_rx_reuse);
  * test=net-rx-overflow: a write one byte past a receive buffer's data (its
  * canary, netdev.c rx_buf_new) is reported as a heap overflow when the
  * buffer comes back to its pool. The small pool's top buffer gets the
- * byte, as from code that wrote past a frame, then takes a frame the
- * classifier drops (a bad IPv4 header): its buffer goes back at once, and
- * the kernel must stop with violation=heap-overflow (exit 135). 1 when it
- * carries on.
+ * byte, as from code that wrote past a frame, then frames the classifier
+ * drops (a bad IPv4 header) are received until one takes that buffer: it
+ * goes back at once, and the kernel must stop with violation=heap-overflow
+ * (exit 135). 1 when it carries on.
  */
 static int ktest_net_rx_overflow(void)
 {
 	struct fake_dev *dev;
 	struct rx_buf *top;
 
-	if (!(dev = rx_pool_device("net-rx-overflow", &top)))
+	if (!(dev = rx_pool_device("net-rx-overflow")))
 		return 1;
+	top = rx_small_top(dev->dev.iface);
 	kprintf("net-rx-overflow: writing at %p, the end of a %u-byte buffer\n",
 		(void *)&top->data[top->size], top->size);
 	__atomic_store_n(&top->data[top->size], 0x5a ^ top->data[top->size], __ATOMIC_RELAXED);
-	netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
+	rx_receive_drops(dev);
 	kprintf("net-rx-overflow: the write past a buffer was not seen FAILED\n");
 	return 1;
 }
 KTEST("net-rx-overflow", ktest_net_rx_overflow);
+
+/*
+ * test=net-rx-random: a pool hands out a random one of its buffers, not
+ * the last one back. RX_TRIALS frames the classifier drops, one by one:
+ * each one's buffer comes back on top of the small pool, so a pool that
+ * is a stack gives the next frame that same buffer every time (1
+ * distinct buffer, RX_TRIALS - 1 repeats). A random choice among 32
+ * repeats the last buffer about RX_TRIALS / 32 times and takes nearly
+ * all 32. Passes when no more than a quarter of the frames took the
+ * previous frame's buffer and at least half of the pool was used (either
+ * fails by chance with a probability far below 2^-60). 1 when not.
+ */
+#define RX_TRIALS 256
+
+static int ktest_net_rx_random(void)
+{
+	struct rx_buf *seen[NETDEV_RX_POOL], *last = NULL;
+	unsigned nseen = 0, repeats = 0;
+	struct fake_dev *dev;
+	struct net_iface *iface;
+	bool ok;
+
+	if (!(dev = rx_pool_device("net-rx-random")))
+		return 1;
+	iface = dev->dev.iface;
+	for (unsigned t = 0; t < RX_TRIALS; t++) {
+		struct rx_buf *b;
+		unsigned i;
+
+		netdev_receive_irq(&dev->dev, bad_ihl, sizeof(bad_ihl));
+		b = rx_small_top(iface); /* the one this frame took, back on top */
+		if (b == NULL || iface->rx_small_count != NETDEV_RX_POOL) {
+			kprintf("net-rx-random: the dropped frame's buffer not back FAILED\n");
+			return 1;
+		}
+		repeats += b == last;
+		last = b;
+		for (i = 0; i < nseen && seen[i] != b; i++)
+			;
+		if (i == nseen && nseen < NETDEV_RX_POOL)
+			seen[nseen++] = b;
+	}
+	ok = repeats <= RX_TRIALS / 4 && nseen >= NETDEV_RX_POOL / 2 &&
+	     iface->stats.rx_classifier_drops == RX_TRIALS;
+	kprintf("net-rx-random: %u frames took %u distinct buffers of %u; "
+		"%u took the previous frame's%s\n",
+		RX_TRIALS, nseen, NETDEV_RX_POOL, repeats, ok ? "" : " FAILED");
+	kprintf("net-rx-random: %s\n", ok ? "passed" : "FAILED");
+	return ok ? 0 : 1;
+}
+KTEST("net-rx-random", ktest_net_rx_random);

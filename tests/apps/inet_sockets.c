@@ -10,7 +10,9 @@
  * EADDRINUSE, EINVAL (a second bind too), EAFNOSUPPORT, ENOTCONN, EOPNOTSUPP;
  * listen() on an unbound socket takes a port; an AF_INET6 socket and
  * addresses of the other family (v4-mapped, IPV6_V6ONLY); shutdown() of a
- * listener, and a connect tried again after a refusal.
+ * listener, and a connect tried again after a refusal; what poll says of
+ * a TCP socket in TCP_CLOSE (POLLHUP: new, stopped listener, refused,
+ * reset by its peer).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -596,6 +598,17 @@ static void *accept_waiting(void *arg)
  * connections, keeping its port. A connect refused once may be tried again
  * on the same socket, and succeeds once something listens.
  */
+/* poll's answer for fd, at once: "what poll: IN OUT RDHUP HUP ERR" (those set). */
+static void show_poll(const char *what, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
+
+	poll(&p, 1, 0);
+	printf("%s poll:%s%s%s%s%s\n", what, p.revents & POLLIN ? " IN" : "",
+	       p.revents & POLLOUT ? " OUT" : "", p.revents & POLLRDHUP ? " RDHUP" : "",
+	       p.revents & POLLHUP ? " HUP" : "", p.revents & POLLERR ? " ERR" : "");
+}
+
 static void listener_shutdown_and_retry(void)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a = l, again;
@@ -613,10 +626,12 @@ static void listener_shutdown_and_retry(void)
 	pthread_join(t, NULL);
 	printf("the waiting accept: %s\n", a < 0 ? err_name(-a) : "a connection");
 	show("accept after SHUT_RD", accept(l, NULL, NULL));
+	show_poll("stopped listener", l);
 	getsockname(l, (struct sockaddr *)&got, &len);
 	printf("stopped listener keeps its port: %s\n", ntohs(got.sin_port) == port ? "yes" : "no");
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	show("connect to the stopped listener", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_poll("refused socket", c);
 	close(l);
 
 	show("connect again to the closed port", connect(c, (struct sockaddr *)&to, sizeof(to)));
@@ -630,6 +645,33 @@ static void listener_shutdown_and_retry(void)
 	close(a);
 	close(c);
 	close(again);
+}
+
+/*
+ * POLLHUP, as Linux's tcp_poll gives it to a TCP socket in TCP_CLOSE: one
+ * never connected nor listening (OUT HUP), and one whose peer reset the
+ * connection (closing with a byte unread): IN OUT RDHUP HUP ERR until the
+ * error is read, then IN OUT RDHUP HUP. A connected one: OUT.
+ */
+static void poll_closed_sockets(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	char byte;
+
+	show_poll("new tcp socket", c);
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	show_poll("connected socket", c);
+	send(c, "x", 1, 0);
+	usleep(100000); /* the byte there, unread */
+	close(p);
+	usleep(200000); /* the reset here */
+	show_poll("reset socket", c);
+	show("recv after the reset", recv(c, &byte, 1, 0));
+	show_poll("reset socket, its error read", c);
+	close(c);
+	close(l);
 }
 
 static uint64_t ns_of(clockid_t clock)
@@ -695,6 +737,7 @@ int main(int argc, char **argv)
 	listen_unbound();
 	mixed_families();
 	listener_shutdown_and_retry();
+	poll_closed_sockets();
 	blocking_send_sleeps();
 	printf("inet_sockets: done\n");
 	return 0;
