@@ -235,10 +235,16 @@ static int unset_env(void *ctx, const char *name)
 #define S_IFMT_BITS 0170000
 #define S_IFREG_BITS 0100000
 
+/*
+ * The whole file, read until its end rather than for st_size bytes: the
+ * files /proc and /etc make when they are read report size 0 (as on
+ * Linux). -EFBIG when it does not fit size.
+ */
 static long file_read(void *ctx, const char *path, char *buf, size_t size)
 {
 	struct vfs_file *f;
 	struct linux_stat st;
+	size_t got = 0;
 	long rc;
 
 	(void)ctx;
@@ -248,14 +254,24 @@ static long file_read(void *ctx, const char *path, char *buf, size_t size)
 		rc = vfs_fstat(f, &st);
 		if (rc == 0 && (st.st_mode & S_IFMT_BITS) != S_IFREG_BITS)
 			rc = -EISDIR;
-		else if (rc == 0 && (uint64_t)st.st_size > size)
-			rc = -EFBIG;
-		else if (rc == 0)
-			rc = (long)vfs_pread(f, buf, (size_t)st.st_size, 0);
+		while (rc == 0) {
+			char probe;
+			int64_t n = got < size ? vfs_pread(f, buf + got, size - got, (int64_t)got)
+					       : vfs_pread(f, &probe, 1, (int64_t)got);
+
+			if (n < 0)
+				rc = (long)n;
+			else if (n > 0 && got == size)
+				rc = -EFBIG;
+			else if (n == 0)
+				break;
+			else
+				got += (size_t)n;
+		}
 		vfs_file_put(f);
 	}
 	fs_unlock();
-	return rc;
+	return rc < 0 ? rc : (long)got;
 }
 
 static int file_write(void *ctx, const char *path, const char *data, size_t n,
