@@ -157,7 +157,8 @@ static bool send_response(struct netconn *nc, const struct api_response *resp, b
 	char head[512];
 	size_t hl = api_format_head(resp, keep, head, sizeof(head));
 
-	return hl > 0 && send_all(nc, head, hl) && send_all(nc, resp->body, resp->body_len);
+	return hl > 0 && send_all(nc, head, hl) &&
+	       (resp->head_only || send_all(nc, resp->body, resp->body_len));
 }
 
 static void send_error(struct netconn *nc, struct api_response *resp, int status,
@@ -291,16 +292,25 @@ static void connection_thread(void *arg)
 	thread_exit();
 }
 
-/* Too many connections: a short 503 and close, in the listener's thread. */
+/*
+ * Too many connections: a short 503 and close, in the listener's thread.
+ * Head and body go in one write: the close right after it resets the
+ * connection (its request is unread), and a second segment held back for
+ * the first one's acknowledgement would be lost with it.
+ */
 static void refuse_busy(struct netconn *nc)
 {
-	static const char busy[] =
-		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		"Content-Length: 55\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
-		"{\"message\":\"too many connections: retry\",\"code\":503}\n";
+	char body[96], out[512 + sizeof(body)];
+	struct api_response resp = { .body = body, .body_size = sizeof(body) };
+	size_t hl;
 
+	api_error_response(&resp, 503, "too many connections: retry");
+	resp.retry_after = 1;
+	hl = api_format_head(&resp, false, out, sizeof(out) - sizeof(body));
+	memcpy(out + hl, body, resp.body_len);
 	netconn_set_sendtimeout(nc, 1000);
-	send_all(nc, busy, sizeof(busy) - 1);
+	if (hl > 0)
+		send_all(nc, out, hl + resp.body_len);
 	netconn_close(nc);
 	netconn_delete(nc);
 }

@@ -7,7 +7,8 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
 - on, read-only (boot with layout=show and verbose, so the console log is
   full of addresses): no token 401 with WWW-Authenticate, a wrong one 401,
   the token 200 with the JSON shapes of every GET endpoint (curl), write
-  endpoints absent (404/405), traversal refused, 1,000 keep-alive requests
+  endpoints absent (404/405), HEAD (no body, whatever the status),
+  /proc's and /etc's generated files served whole, traversal refused, 1,000 keep-alive requests
   on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
   served, and no address printed by layout=show (or any other 8+ hex
   digit run of the boot log) in any response.
@@ -174,6 +175,33 @@ class ReadOnly(unittest.TestCase):
             self.assertEqual(curl(self.port, path, self.token)[0], 400, path)
         self.assertEqual(curl(self.port, "/file/dev/urandom", self.token)[0], 403)
 
+    def test_head(self):
+        # HEAD is GET without the body (RFC 9110), and no answer to HEAD, an
+        # error's neither, has a body: the next answer on the connection
+        # must start where the client expects it.
+        auth = {"Authorization": f"Bearer {self.token}"}
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        for path, status in (("/os/name", 200), ("/nothing", 404), ("/os/poweroff", 404)):
+            conn.request("HEAD", path, headers=auth)
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, status, path)
+            self.assertEqual(resp.read(), b"")
+            conn.request("GET", "/os/name", headers=auth)
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, resp.read()), (200, b'"Carapace"'), f"after HEAD {path}")
+        conn.request("HEAD", "/os/name", headers=auth)
+        self.assertEqual(conn.getresponse().getheader("Content-Length"), str(len('"Carapace"')))
+        conn.close()
+        status, head, _ = curl(self.port, "/os/name", self.token, "POST")
+        self.assertEqual(status, 405)
+        self.assertIn("Allow: GET, HEAD", head)
+
+    def test_generated_files(self):
+        # /proc and /etc's files are made when read and stat as size 0:
+        # /file served them empty.
+        self.assertIn("frames ", self.get("/file/proc/net/classifier"))
+        self.assertIn("localhost", self.get("/file/etc/hosts"))
+
     def test_keep_alive_1000(self):
         conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
         conn.connect()
@@ -224,6 +252,13 @@ class ReadOnly(unittest.TestCase):
             status, head, _ = curl(self.port, "/os/name", self.token)
             self.assertEqual(status, 503)
             self.assertIn("Retry-After: 1", head)
+            # Read by a client that trusts Content-Length (it had said 55 for 53 bytes).
+            conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+            conn.request("GET", "/os/name", headers={"Authorization": f"Bearer {self.token}"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 503)
+            self.assertEqual(json.loads(resp.read())["code"], 503)
+            conn.close()
         finally:
             for conn in held:
                 conn.close()
