@@ -236,18 +236,17 @@ static int unset_env(void *ctx, const char *name)
 #define S_IFREG_BITS 0100000
 
 /*
- * The whole file, read until its end rather than for st_size bytes: the
- * files /proc and /etc make when they are read report size 0 (as on
- * Linux). -EFBIG when it does not fit size.
+ * A regular file's first bytes, read until its end or until buf is full
+ * rather than for st_size bytes: the files /proc and /etc make when they
+ * are read report size 0 (as on Linux). whole: -EFBIG when more follows.
  */
-static long file_read(void *ctx, const char *path, char *buf, size_t size)
+static long read_file(const char *path, char *buf, size_t size, bool whole)
 {
 	struct vfs_file *f;
 	struct linux_stat st;
 	size_t got = 0;
 	long rc;
 
-	(void)ctx;
 	fs_lock();
 	rc = vfs_open(fs_vfs(), "/", path, VFS_O_RDONLY, 0, &f);
 	if (rc == 0) {
@@ -257,7 +256,7 @@ static long file_read(void *ctx, const char *path, char *buf, size_t size)
 		while (rc == 0) {
 			char probe;
 			int64_t n = got < size ? vfs_pread(f, buf + got, size - got, (int64_t)got)
-					       : vfs_pread(f, &probe, 1, (int64_t)got);
+					       : whole ? vfs_pread(f, &probe, 1, (int64_t)got) : 0;
 
 			if (n < 0)
 				rc = (long)n;
@@ -272,6 +271,17 @@ static long file_read(void *ctx, const char *path, char *buf, size_t size)
 	}
 	fs_unlock();
 	return rc < 0 ? rc : (long)got;
+}
+
+static long file_read(void *ctx, const char *path, char *buf, size_t size)
+{
+	(void)ctx;
+	return read_file(path, buf, size, true);
+}
+
+long api_kernel_file_head(const char *path, char *buf, size_t size)
+{
+	return read_file(path, buf, size, false);
 }
 
 static int file_write(void *ctx, const char *path, const char *data, size_t n,

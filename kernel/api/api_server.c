@@ -359,7 +359,7 @@ static void listener_thread(void *arg)
 static int read_token_file(const char *path, char *token, size_t *len)
 {
 	char buf[API_TOKEN_MAX + 3];
-	long n = platform.file_read(NULL, path, buf, sizeof(buf) - 1);
+	long n = api_kernel_file_head(path, buf, sizeof(buf) - 1);
 	size_t i = 0;
 
 	if (n < 0)

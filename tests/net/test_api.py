@@ -286,7 +286,9 @@ class Write(unittest.TestCase):
         token = "file-token-" + os.urandom(12).hex()
         port = free_tcp_port()
         with tempfile.NamedTemporaryFile("w", suffix=".token") as f:
-            f.write(token + "\n")
+            # Only the first line counts: a longer file than the token's
+            # buffer had been refused as unreadable.
+            f.write(token + "\n# rotated by the operator; " + "." * 200 + "\n")
             f.flush()
             with frames.Guest(["--machine", "microvm", "--accel", "tcg", "--api", str(port),
                                "--file", f"{f.name}:/etc/api-token",
