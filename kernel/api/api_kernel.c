@@ -326,11 +326,18 @@ void api_kernel_platform(struct api_platform *p, const struct boot_options *o,
 		char name[ENV_NAME_MAX];
 		size_t nl = (size_t)(eq - o->envp[i]);
 
+		bool kept = false;
+
 		if (nl < sizeof(name)) {
 			memcpy(name, o->envp[i], nl);
 			name[nl] = '\0';
-			set_env(NULL, name, eq + 1);
+			kept = set_env(NULL, name, eq + 1) == 0;
 		}
+		/* The application still gets it; only the API's copy lacks it (no value printed). */
+		if (!kept)
+			kprintf("api: warning: env= option %d does not fit GET /env/ (names up to %d, "
+				"values up to %d bytes): not listed\n", i + 1, ENV_NAME_MAX - 1,
+				ENV_VALUE_MAX - 1);
 	}
 	*p = (struct api_platform){
 		.version = "0.1",

@@ -423,6 +423,18 @@ static void test_env_writes(void **state)
 	assert_int_equal(call(f, "PUT", "/env/A%3DB", "x"), 400);
 	assert_int_equal(call(f, "PUT", "/env/?val=x", ""), 400);
 	assert_int_equal(call(f, "PUT", "/env/C?val=%00", ""), 400);
+	/* Too long: said so, not blamed on a NUL or an '='. */
+	char big[2048], path[400];
+
+	memset(big, 'v', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(call(f, "PUT", "/env/C", big), 400);
+	assert_non_null(strstr(f->body, "the value is too long"));
+	assert_int_equal(call(f, "PUT", "/env/C", big + sizeof(big) - 200), 400);
+	assert_non_null(strstr(f->body, "the name or the value is too long"));
+	snprintf(path, sizeof(path), "/file/tmp/%.300s", big);
+	assert_int_equal(call(f, "PUT", path, ""), 400);
+	assert_non_null(strstr(f->body, "the path is too long"));
 	assert_int_equal(call(f, "DELETE", "/env/B", ""), 200);
 	assert_int_equal(call(f, "GET", "/env/B", ""), 404);
 	assert_int_equal(call(f, "DELETE", "/env/B", ""), 404);
