@@ -172,6 +172,7 @@ struct conn_buffers {
 	char *in;
 	size_t in_size;
 	char *body;
+	bool continued; /* "100 Continue" sent for the request at the front of in */
 };
 
 /*
@@ -186,8 +187,15 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 		long rc = http_parse_request(b->in, *len, &http_default_limits, &req);
 		bool keep;
 
-		if (rc == 0)
+		if (rc == 0) {
+			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+			if (req.expect_continue && !b->continued) {
+				b->continued = true;
+				return send_all(nc, cont, sizeof(cont) - 1);
+			}
 			return true;
+		}
 		if (rc < 0) {
 			send_error(nc, resp, (int)-rc, http_reason((int)-rc));
 			return false;
@@ -207,6 +215,7 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 		}
 		memmove(b->in, b->in + rc, *len - (size_t)rc);
 		*len -= (size_t)rc;
+		b->continued = false;
 		if (!keep)
 			return false;
 	}
@@ -280,6 +289,7 @@ static void connection_thread(void *arg)
 
 	b.in_size = http_default_limits.request_line + http_default_limits.header_bytes +
 		    http_default_limits.body + 1;
+	b.continued = false;
 	b.in = kmalloc(b.in_size);
 	b.body = kmalloc(API_BODY_SIZE);
 	if (b.in != NULL && b.body != NULL)

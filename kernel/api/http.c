@@ -203,8 +203,20 @@ long http_parse_request(const char *buf, size_t len,
 	eol = find_crlf(buf, 0, len);
 	if (eol == -2)
 		return -400;
-	if (eol == -1)
+	if (eol == -1) {
+		/*
+		 * A method is tchars and a blank: refused at its first wrong
+		 * byte (a TLS handshake, a binary probe), not after the
+		 * request timeout.
+		 */
+		size_t m = 0;
+
+		while (m < len && is_tchar(buf[m]))
+			m++;
+		if (m < len && buf[m] != ' ')
+			return -400;
 		return len >= lim->request_line ? -414 : 0;
+	}
 	if ((size_t)eol + 2 > lim->request_line)
 		return -414;
 	rc = parse_request_line(buf, (size_t)eol, req);
@@ -233,8 +245,13 @@ long http_parse_request(const char *buf, size_t len,
 	rc = check_headers(req, lim, &body_len);
 	if (rc < 0)
 		return rc;
-	if (len - pos < body_len)
+	if (len - pos < body_len) {
+		const struct http_header *e = http_find_header(req, "expect");
+
+		req->expect_continue = req->version_minor == 1 && e != NULL &&
+				       http_str_equal_nocase(e->value, "100-continue");
 		return 0;
+	}
 	req->body = (struct http_str){ buf + pos, body_len };
 	return (long)(pos + body_len);
 }

@@ -8,7 +8,8 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
   full of addresses): no token 401 with WWW-Authenticate, a wrong one 401,
   the token 200 with the JSON shapes of every GET endpoint (curl), write
   endpoints absent (404/405), HEAD (no body, whatever the status),
-  /proc's and /etc's generated files served whole, traversal refused, 1,000 keep-alive requests
+  /proc's and /etc's generated files served whole, a binary probe refused
+  at its first byte, Expect: 100-continue, pipelining, malformed requests' statuses, traversal refused, 1,000 keep-alive requests
   on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
   served, and no address printed by layout=show (or any other 8+ hex
   digit run of the boot log) in any response.
@@ -195,6 +196,60 @@ class ReadOnly(unittest.TestCase):
         status, head, _ = curl(self.port, "/os/name", self.token, "POST")
         self.assertEqual(status, 405)
         self.assertIn("Allow: GET, HEAD", head)
+
+    def raw(self, data, timeout=20):
+        """Everything the server sends for data until it closes."""
+        with socket.create_connection((frames.LOCALHOST, self.port), timeout=timeout) as s:
+            s.sendall(data)
+            out = b""
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except (socket.timeout, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+
+    def test_binary_probe_refused_at_once(self):
+        # A TLS ClientHello's first bytes: 400 at the first byte no method
+        # has, not a 408 after the 10 s request timeout.
+        start = time.monotonic()
+        out = self.raw(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(32))
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertLess(time.monotonic() - start, 5)
+
+    def test_pipelined_and_malformed(self):
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw((f"GET /os/name HTTP/1.1\r\n{auth}\r\n"
+                        f"GET /os/vendor HTTP/1.1\r\n{auth}\r\n"
+                        f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n").encode())
+        # A body ends without a line end: the next status line follows it directly.
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200"] * 3)
+        self.assertIn(b'"Carapace"HTTP/1.1 200 OK\r\n', out)
+        self.assertTrue(out.endswith(b'"Carapace"'))
+        for request, status in ((f"GET /os/name HTTP/1.1\r\n{auth}Transfer-Encoding: chunked\r\n\r\n", 501),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Content-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400),
+                                (f"GET /os/name HTTP/2.0\r\n{auth}\r\n", 505),
+                                ("GET /" + "a" * 2000 + " HTTP/1.1\r\n\r\n", 414),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}" + "X: y\r\n" * 30 + "\r\n", 431),
+                                (f"PUT /env/A HTTP/1.1\r\n{auth}Content-Length: 70000\r\n\r\n", 413),
+                                (f"GET /os/name HTTP/1.1\n{auth}\r\n", 400)):
+            out = self.raw(request.encode())
+            self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), (request[:40], out[:80]))
+            self.assertIn(f'"code":{status}'.encode(), out)
+
+    def test_expect_continue(self):
+        # curl -T sends "Expect: 100-continue" and waited a second for a 100
+        # that never came (RFC 9110, 10.1.1: the server MUST send one or a
+        # final status).
+        with socket.create_connection((frames.LOCALHOST, self.port), timeout=5) as s:
+            s.sendall(f"PUT /env/A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+                      "Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n".encode())
+            self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(b"hello")
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 405 "))
 
     def test_generated_files(self):
         # /proc and /etc's files are made when read and stat as size 0:
