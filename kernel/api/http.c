@@ -155,11 +155,14 @@ static int parse_content_length(struct http_str v, size_t limit, size_t *out)
 	return 0;
 }
 
-/* The headers' meaning: length, Host, keep-alive; a second Content-Length is refused. */
+/*
+ * The headers' meaning: length, Host, keep-alive; a second Content-Length,
+ * Host or Authorization is refused.
+ */
 static int check_headers(struct http_request *req, const struct http_limits *lim,
 			 size_t *body_len)
 {
-	bool have_length = false, have_host = false;
+	bool have_length = false, have_host = false, have_auth = false;
 	int rc;
 
 	*body_len = 0;
@@ -180,6 +183,11 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 			if (have_host)
 				return -400;
 			have_host = true;
+		} else if (http_str_equal_nocase(h->name, "authorization")) {
+			/* Two credentials: which one counts would be a guess. */
+			if (have_auth)
+				return -400;
+			have_auth = true;
 		} else if (http_str_equal_nocase(h->name, "connection")) {
 			if (http_str_equal_nocase(h->value, "close"))
 				req->keep_alive = false;

@@ -235,7 +235,8 @@ class ReadOnly(unittest.TestCase):
                                 ("GET /" + "a" * 2000 + " HTTP/1.1\r\n\r\n", 414),
                                 (f"GET /os/name HTTP/1.1\r\n{auth}" + "X: y\r\n" * 30 + "\r\n", 431),
                                 (f"PUT /env/A HTTP/1.1\r\n{auth}Content-Length: 70000\r\n\r\n", 413),
-                                (f"GET /os/name HTTP/1.1\n{auth}\r\n", 400)):
+                                (f"GET /os/name HTTP/1.1\n{auth}\r\n", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Authorization: Bearer x\r\n\r\n", 400)):
             out = self.raw(request.encode())
             self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), (request[:40], out[:80]))
             self.assertIn(f'"code":{status}'.encode(), out)

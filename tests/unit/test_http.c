@@ -76,6 +76,7 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n\r\n", -400 },                    /* no Host */
 	{ "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nauthorization: Bearer b\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost : x\r\n\r\n", -400 },        /* blank before colon */
 	{ "GET /x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n", -400 },
