@@ -113,7 +113,6 @@ static void route(struct api_call *c)
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct api_route *r = &api_routes[i];
 		struct http_str rest;
-
 		bool is_get = strcmp(r->method, "GET") == 0;
 
 		if ((r->write && !c->api->write) || !route_matches(r, c->req->path, &rest))

@@ -325,7 +325,6 @@ void api_kernel_platform(struct api_platform *p, const struct boot_options *o,
 		const char *eq = strchr(o->envp[i], '=');
 		char name[ENV_NAME_MAX];
 		size_t nl = (size_t)(eq - o->envp[i]);
-
 		bool kept = false;
 
 		if (nl < sizeof(name)) {

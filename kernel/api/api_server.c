@@ -317,10 +317,11 @@ static void refuse_busy(struct netconn *nc)
 	api_error_response(&resp, 503, "too many connections: retry");
 	resp.retry_after = 1;
 	hl = api_format_head(&resp, false, out, sizeof(out) - sizeof(body));
-	memcpy(out + hl, body, resp.body_len);
 	netconn_set_sendtimeout(nc, 1000);
-	if (hl > 0)
+	if (hl > 0) {
+		memcpy(out + hl, body, resp.body_len);
 		send_all(nc, out, hl + resp.body_len);
+	}
 	netconn_close(nc);
 	netconn_delete(nc);
 }
