@@ -412,7 +412,8 @@ int api_start(const struct boot_options *o, const char *cmdline)
 	}
 	rc = api_init(&api, &platform, o->api_write, token, token_len, o->api_token_file);
 	if (rc < 0) {
-		kprintf("api: not started: the token holds a blank or control character\n");
+		kprintf("api: not started: the token holds a character other than visible ASCII "
+			"(a blank, a control, a byte over 0x7e)\n");
 		return rc;
 	}
 	if (o->api_token_file == NULL && !o->api_open) {
