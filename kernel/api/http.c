@@ -155,6 +155,30 @@ static int parse_content_length(struct http_str v, size_t limit, size_t *out)
 	return 0;
 }
 
+/* Whether the comma-separated list v (Connection: TE, close) holds the token lit. */
+static bool has_token(struct http_str v, const char *lit)
+{
+	size_t i = 0;
+
+	while (i < v.n) {
+		size_t start, end;
+
+		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+			i++;
+		start = i;
+		while (i < v.n && v.p[i] != ',')
+			i++;
+		end = i;
+		while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+			end--;
+		struct http_str t = { v.p + start, end - start };
+
+		if (t.n > 0 && http_str_equal_nocase(t, lit))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The headers' meaning: length, Host, keep-alive; a second Content-Length,
  * Host or Authorization is refused.
@@ -189,9 +213,9 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 				return -400;
 			have_auth = true;
 		} else if (http_str_equal_nocase(h->name, "connection")) {
-			if (http_str_equal_nocase(h->value, "close"))
+			if (has_token(h->value, "close"))
 				req->keep_alive = false;
-			else if (http_str_equal_nocase(h->value, "keep-alive"))
+			else if (has_token(h->value, "keep-alive"))
 				req->keep_alive = true;
 		}
 	}

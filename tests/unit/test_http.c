@@ -36,6 +36,11 @@ static const struct good_case good_cases[] = {
 	{ "POST /x HTTP/1.1\r\nhost:x\r\ncontent-length:0\r\n\r\n", "POST", "/x", "", "", 1, 2, true },
 	{ "GET /x HTTP/1.1\r\nHost: \t x \t\r\nX-Empty:\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
 	{ "GET /x? HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
+	/* Connection is a list (RFC 9110, 7.6.1): "close" among others still closes. */
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nConnection: TE, close\r\n\r\n",
+	  "GET", "/x", "", "", 1, 2, false },
+	{ "GET /x HTTP/1.0\r\nConnection: Keep-Alive ,x\r\n\r\n", "GET", "/x", "", "", 0, 1, true },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
 };
 
 static void test_good(void **state)
@@ -76,7 +81,8 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n\r\n", -400 },                    /* no Host */
 	{ "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", -400 },
-	{ "GET /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nauthorization: Bearer b\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\n"
+	  "authorization: Bearer b\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost : x\r\n\r\n", -400 },        /* blank before colon */
 	{ "GET /x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n", -400 },
