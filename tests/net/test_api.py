@@ -9,7 +9,8 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
   the token 200 with the JSON shapes of every GET endpoint (curl), write
   endpoints absent (404/405), HEAD (no body, whatever the status),
   /proc's and /etc's generated files served whole, a binary probe refused
-  at its first byte, Expect: 100-continue, pipelining, malformed requests' statuses, traversal refused, 1,000 keep-alive requests
+  at its first byte, Expect: 100-continue, pipelining, /os/cmdline's
+  secrets redacted in the launcher's quoted words, malformed requests' statuses, traversal refused, 1,000 keep-alive requests
   on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
   served, and no address printed by layout=show (or any other 8+ hex
   digit run of the boot log) in any response.
@@ -117,6 +118,7 @@ class ReadOnly(unittest.TestCase):
         cls.guest = frames.Guest(["--machine", "microvm", "--accel", "tcg",
                                   "--api", str(cls.port), "--kernel-arg", "layout=show",
                                   "--kernel-arg", "verbose", "--kernel-arg", "guards=show",
+                                  "--env", "DB_PASSWORD=hunter2 x", "--kernel-arg", "aslr.seed=7654321",
                                   "--kernel-arg", "test=api-serve"], timeout=400)
         cls.token = token_of(cls.guest)
         wait_ready(cls.guest, cls.port, cls.token)
@@ -251,6 +253,16 @@ class ReadOnly(unittest.TestCase):
             self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
             s.sendall(b"hello")
             self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 405 "))
+
+    def test_cmdline_redacted(self):
+        # The launcher quotes every word ("env=DB_PASSWORD=hunter2 x"): the
+        # secret had been served as it was, and aslr.seed's closing quote eaten.
+        cmdline = json.loads(self.get("/os/cmdline"))
+        self.assertNotIn("hunter2", cmdline)
+        self.assertNotIn("7654321", cmdline)
+        self.assertIn('"env=DB_PASSWORD=<redacted>"', cmdline)
+        self.assertIn('"aslr.seed=<redacted>"', cmdline)
+        self.assertEqual(cmdline.count('"') % 2, 0, cmdline)
 
     def test_generated_files(self):
         # /proc and /etc's files are made when read and stat as size 0:

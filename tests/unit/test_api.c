@@ -504,6 +504,12 @@ static const struct redact_case redact_cases[] = {
 	{ "api.token=a\\ b x", "api.token=<redacted> x" },
 	{ "-- token=x", "-- token=x" },
 	{ "token", "token" },
+	/* The launcher quotes every word: the key is read decoded, the quote closed. */
+	{ "\"env=DB_PASSWORD=hunter2 x\" \"aslr.seed=4660\" \"verbose\"",
+	  "\"env=DB_PASSWORD=<redacted>\" \"aslr.seed=<redacted>\" \"verbose\"" },
+	{ "\"env=MY_KEY=\\\"q\\\"\" \"env=HOME=/\"", "\"env=MY_KEY=<redacted>\" \"env=HOME=/\"" },
+	{ "e\"nv=TOK\"EN=x api.tok\\en=y", "e\"nv=TOK\"EN=<redacted> api.tok\\en=<redacted>" },
+	{ "\"env=A=b=token\"", "\"env=A=b=token\"" },
 };
 
 static void test_redaction(void **state)
