@@ -23,6 +23,7 @@ static void response_reset(struct api_response *resp)
 	resp->allow[0] = '\0';
 	resp->authenticate = false;
 	resp->retry_after = 0;
+	resp->head_only = false;
 	resp->after = API_AFTER_NOTHING;
 }
 
@@ -112,18 +113,22 @@ static void route(struct api_call *c)
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct api_route *r = &api_routes[i];
 		struct http_str rest;
+		bool is_get = strcmp(r->method, "GET") == 0;
 
 		if ((r->write && !c->api->write) || !route_matches(r, c->req->path, &rest))
 			continue;
 		path_known = true;
-		if (http_str_equal(c->req->method, r->method)) {
+		/* HEAD is GET without the body (RFC 9110, 9.3.2). */
+		if (http_str_equal(c->req->method, r->method) ||
+		    (is_get && http_str_equal(c->req->method, "HEAD"))) {
 			found = r;
 			c->rest = rest;
 			break;
 		}
 		int n = fmt_snprintf(c->resp->allow + allow_len,
-				     sizeof(c->resp->allow) - allow_len, "%s%s",
-				     allow_len > 0 ? ", " : "", r->method);
+				     sizeof(c->resp->allow) - allow_len, "%s%s%s",
+				     allow_len > 0 ? ", " : "", r->method,
+				     is_get ? ", HEAD" : "");
 		if (n > 0 && (size_t)n < sizeof(c->resp->allow) - allow_len)
 			allow_len += (size_t)n;
 	}
@@ -140,9 +145,9 @@ static void route(struct api_call *c)
 	found->handler(c);
 }
 
-void api_handle(struct api *api, const struct http_request *req,
-		const struct api_peer *peer, uint64_t now_ms,
-		struct api_response *resp)
+static void handle(struct api *api, const struct http_request *req,
+		   const struct api_peer *peer, uint64_t now_ms,
+		   struct api_response *resp)
 {
 	struct api_call c = { .api = api, .req = req, .now_ms = now_ms, .resp = resp };
 	struct http_str token;
@@ -168,6 +173,15 @@ void api_handle(struct api *api, const struct http_request *req,
 	route(&c);
 }
 
+void api_handle(struct api *api, const struct http_request *req,
+		const struct api_peer *peer, uint64_t now_ms,
+		struct api_response *resp)
+{
+	handle(api, req, peer, now_ms, resp);
+	/* Whatever the answer, one to HEAD has no body: the client reads none. */
+	resp->head_only = http_str_equal(req->method, "HEAD");
+}
+
 size_t api_format_head(const struct api_response *resp, bool keep_alive,
 		       char *buf, size_t size)
 {
@@ -180,7 +194,7 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 	else if (resp->authenticate)
 		n = fmt_snprintf(extra, sizeof(extra),
 				 "WWW-Authenticate: Bearer realm=\"carapace\"\r\n");
-	else if (resp->status == 429)
+	else if (resp->retry_after > 0)
 		n = fmt_snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
 				 resp->retry_after);
 	if (n < 0 || (size_t)n >= sizeof(extra))

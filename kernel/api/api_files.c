@@ -28,7 +28,9 @@ static int env_name(struct api_call *c, char *name, size_t size)
 	if (n == 0 || (n > 0 && strchr(name, '=') != NULL))
 		n = -EINVAL;
 	if (n < 0) {
-		api_fail(c, api_status_from_errno((int)n), "a variable's name is required, without '='");
+		api_fail(c, api_status_from_errno((int)n),
+			 n == -ENAMETOOLONG ? "the name is too long"
+					    : "a variable's name is required, without '=' or control characters");
 		return -1;
 	}
 	return 0;
@@ -98,12 +100,15 @@ void api_env_put(struct api_call *c)
 		return;
 	n = env_value(c, value, sizeof(value));
 	if (n < 0) {
-		api_fail(c, 400, "the value must be ?val=VALUE or the body, without NUL");
+		api_fail(c, 400, n == -ENAMETOOLONG ? "the value is too long"
+			 : "the value must be ?val=VALUE (no control characters) or the body (no NUL)");
 		return;
 	}
 	rc = plat(c)->set_env(plat(c)->ctx, name, value);
 	if (rc < 0) {
-		api_fail(c, api_status_from_errno(rc), "the variable cannot be set");
+		api_fail(c, api_status_from_errno(rc),
+			 rc == -ENAMETOOLONG ? "the name or the value is too long"
+			 : rc == -ENOSPC ? "no room for another variable" : "the variable cannot be set");
 		return;
 	}
 	json_string(&c->json, "set");
@@ -136,6 +141,7 @@ static int file_path(struct api_call *c, bool write, char *path, size_t size)
 	api_fail(c, api_status_from_errno(rc),
 		 rc == -EACCES ? (write ? "files may be written under /tmp/ only"
 					: "this path may not be read through the API")
+		 : rc == -ENAMETOOLONG ? "the path is too long"
 			       : "a path without empty, '.' or '..' components is required");
 	return -1;
 }

@@ -235,27 +235,53 @@ static int unset_env(void *ctx, const char *name)
 #define S_IFMT_BITS 0170000
 #define S_IFREG_BITS 0100000
 
-static long file_read(void *ctx, const char *path, char *buf, size_t size)
+/*
+ * A regular file's first bytes, read until its end or until buf is full
+ * rather than for st_size bytes: the files /proc and /etc make when they
+ * are read report size 0 (as on Linux). whole: -EFBIG when more follows.
+ */
+static long read_file(const char *path, char *buf, size_t size, bool whole)
 {
 	struct vfs_file *f;
 	struct linux_stat st;
+	size_t got = 0;
 	long rc;
 
-	(void)ctx;
 	fs_lock();
 	rc = vfs_open(fs_vfs(), "/", path, VFS_O_RDONLY, 0, &f);
 	if (rc == 0) {
 		rc = vfs_fstat(f, &st);
 		if (rc == 0 && (st.st_mode & S_IFMT_BITS) != S_IFREG_BITS)
 			rc = -EISDIR;
-		else if (rc == 0 && (uint64_t)st.st_size > size)
-			rc = -EFBIG;
-		else if (rc == 0)
-			rc = (long)vfs_pread(f, buf, (size_t)st.st_size, 0);
+		while (rc == 0) {
+			char probe;
+			int64_t n = got < size ? vfs_pread(f, buf + got, size - got, (int64_t)got)
+					       : whole ? vfs_pread(f, &probe, 1, (int64_t)got) : 0;
+
+			if (n < 0)
+				rc = (long)n;
+			else if (n > 0 && got == size)
+				rc = -EFBIG;
+			else if (n == 0)
+				break;
+			else
+				got += (size_t)n;
+		}
 		vfs_file_put(f);
 	}
 	fs_unlock();
-	return rc;
+	return rc < 0 ? rc : (long)got;
+}
+
+static long file_read(void *ctx, const char *path, char *buf, size_t size)
+{
+	(void)ctx;
+	return read_file(path, buf, size, true);
+}
+
+long api_kernel_file_head(const char *path, char *buf, size_t size)
+{
+	return read_file(path, buf, size, false);
 }
 
 static int file_write(void *ctx, const char *path, const char *data, size_t n,
@@ -299,12 +325,18 @@ void api_kernel_platform(struct api_platform *p, const struct boot_options *o,
 		const char *eq = strchr(o->envp[i], '=');
 		char name[ENV_NAME_MAX];
 		size_t nl = (size_t)(eq - o->envp[i]);
+		bool kept = false;
 
 		if (nl < sizeof(name)) {
 			memcpy(name, o->envp[i], nl);
 			name[nl] = '\0';
-			set_env(NULL, name, eq + 1);
+			kept = set_env(NULL, name, eq + 1) == 0;
 		}
+		/* The application still gets it; only the API's copy lacks it (no value printed). */
+		if (!kept)
+			kprintf("api: warning: env= option %d does not fit GET /env/ (names up to %d, "
+				"values up to %d bytes): not listed\n", i + 1, ENV_NAME_MAX - 1,
+				ENV_VALUE_MAX - 1);
 	}
 	*p = (struct api_platform){
 		.version = "0.1",

@@ -10,4 +10,7 @@ struct boot_options;
 void api_kernel_platform(struct api_platform *p, const struct boot_options *o,
 			 const char *cmdline);
 
+/* Up to size bytes from the start of the file at path (the token file's first line). */
+long api_kernel_file_head(const char *path, char *buf, size_t size);
+
 #endif

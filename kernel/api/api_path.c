@@ -135,11 +135,60 @@ static void emit(struct out *o, const char *s, size_t n)
 	}
 }
 
+/* A word's KEY=VALUE split, decoded as the boot option parser decodes it. */
+struct word_split {
+	char key[192];       /* the decoded word up to its last '=' we need */
+	size_t key_n;        /* decoded bytes kept in key (more were cut: full) */
+	bool full;
+	size_t eq_dec[2];    /* decoded offsets of the first two '=' (0: none) */
+	size_t eq_raw[2];    /* their raw offsets in the line */
+	bool eq_quoted[2];   /* inside double quotes there */
+};
+
 /*
- * Words are split as the boot option parser splits them (blanks outside
- * double quotes; a backslash escapes the next character). In a word
- * KEY=VALUE, or env=KEY=VALUE, whose KEY names a secret, VALUE becomes
- * <redacted>. Everything after "--" is the application's and is kept.
+ * Reads one raw word from in[i] (blanks outside double quotes end it; a
+ * backslash keeps the next character) and returns where it ends.
+ */
+static size_t split_word(const char *in, size_t i, size_t n, struct word_split *w)
+{
+	bool quoted = false;
+	size_t dec = 0;
+
+	memset(w, 0, sizeof(*w));
+	for (; i < n && (quoted || (in[i] != ' ' && in[i] != '\t')); i++) {
+		char c = in[i];
+
+		if (c == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (c == '\\' && i + 1 < n)
+			c = in[++i];
+		else if (c == '=' && dec > 0) {
+			for (int k = 0; k < 2; k++) {
+				if (w->eq_dec[k] == 0) {
+					w->eq_dec[k] = dec;
+					w->eq_raw[k] = i;
+					w->eq_quoted[k] = quoted;
+					break;
+				}
+			}
+		}
+		if (w->key_n < sizeof(w->key))
+			w->key[w->key_n++] = c;
+		else
+			w->full = true;
+		dec++;
+	}
+	return i;
+}
+
+/*
+ * Words are split and decoded as the boot option parser does it (the
+ * launcher quotes every word: "env=DB_PASSWORD=x y"). In a word KEY=VALUE,
+ * or env=KEY=VALUE, whose KEY names a secret, VALUE becomes <redacted>;
+ * the raw text before it is kept, and a quote open there is closed.
+ * Everything after "--" is the application's and is kept.
  */
 size_t api_redact_cmdline(const char *in, char *out, size_t size)
 {
@@ -147,35 +196,31 @@ size_t api_redact_cmdline(const char *in, char *out, size_t size)
 	size_t i = 0, n = strlen(in);
 
 	while (i < n) {
-		size_t start = i, eq = 0, eq2 = 0;
-		bool quoted = false;
+		size_t start = i;
+		struct word_split w;
 
 		if (in[i] == ' ' || in[i] == '\t') {
 			emit(&o, in + i++, 1);
 			continue;
 		}
-		for (; i < n && (quoted || (in[i] != ' ' && in[i] != '\t')); i++) {
-			if (in[i] == '\\' && i + 1 < n) {
-				i++;
-				continue;
-			}
-			if (in[i] == '"')
-				quoted = !quoted;
-			else if (in[i] == '=' && eq == 0)
-				eq = i;
-			else if (in[i] == '=' && eq2 == 0)
-				eq2 = i;
-		}
+		i = split_word(in, i, n, &w);
 		if (i - start == 2 && in[start] == '-' && in[start + 1] == '-') {
 			emit(&o, in + start, n - start);
 			break;
 		}
-		bool env = eq != 0 && eq - start == 3 && strncmp(in + start, "env", 3) == 0;
-		size_t key_start = env ? eq + 1 : start, key_end = env ? eq2 : eq;
+		bool env = w.eq_dec[0] == 3 && strncmp(w.key, "env", 3) == 0;
+		int k = env ? 1 : 0;
+		size_t key_start = env ? 4 : 0, key_end = w.eq_dec[k];
+		/* A key too long to hold is redacted rather than guessed about. */
+		bool secret = key_end != 0 &&
+			      (key_end > w.key_n || is_secret_key(w.key + key_start,
+								  key_end - key_start));
 
-		if (key_end != 0 && is_secret_key(in + key_start, key_end - key_start)) {
-			emit(&o, in + start, key_end + 1 - start);
+		if (secret) {
+			emit(&o, in + start, w.eq_raw[k] + 1 - start);
 			emit(&o, "<redacted>", 10);
+			if (w.eq_quoted[k])
+				emit(&o, "\"", 1);
 		} else {
 			emit(&o, in + start, i - start);
 		}

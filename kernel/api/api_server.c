@@ -157,7 +157,8 @@ static bool send_response(struct netconn *nc, const struct api_response *resp, b
 	char head[512];
 	size_t hl = api_format_head(resp, keep, head, sizeof(head));
 
-	return hl > 0 && send_all(nc, head, hl) && send_all(nc, resp->body, resp->body_len);
+	return hl > 0 && send_all(nc, head, hl) &&
+	       (resp->head_only || send_all(nc, resp->body, resp->body_len));
 }
 
 static void send_error(struct netconn *nc, struct api_response *resp, int status,
@@ -171,6 +172,7 @@ struct conn_buffers {
 	char *in;
 	size_t in_size;
 	char *body;
+	bool continued; /* "100 Continue" sent for the request at the front of in */
 };
 
 /*
@@ -185,8 +187,15 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 		long rc = http_parse_request(b->in, *len, &http_default_limits, &req);
 		bool keep;
 
-		if (rc == 0)
+		if (rc == 0) {
+			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+			if (req.expect_continue && !b->continued) {
+				b->continued = true;
+				return send_all(nc, cont, sizeof(cont) - 1);
+			}
 			return true;
+		}
 		if (rc < 0) {
 			send_error(nc, resp, (int)-rc, http_reason((int)-rc));
 			return false;
@@ -206,6 +215,7 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 		}
 		memmove(b->in, b->in + rc, *len - (size_t)rc);
 		*len -= (size_t)rc;
+		b->continued = false;
 		if (!keep)
 			return false;
 	}
@@ -279,6 +289,7 @@ static void connection_thread(void *arg)
 
 	b.in_size = http_default_limits.request_line + http_default_limits.header_bytes +
 		    http_default_limits.body + 1;
+	b.continued = false;
 	b.in = kmalloc(b.in_size);
 	b.body = kmalloc(API_BODY_SIZE);
 	if (b.in != NULL && b.body != NULL)
@@ -291,16 +302,26 @@ static void connection_thread(void *arg)
 	thread_exit();
 }
 
-/* Too many connections: a short 503 and close, in the listener's thread. */
+/*
+ * Too many connections: a short 503 and close, in the listener's thread.
+ * Head and body go in one write: the close right after it resets the
+ * connection (its request is unread), and a second segment held back for
+ * the first one's acknowledgement would be lost with it.
+ */
 static void refuse_busy(struct netconn *nc)
 {
-	static const char busy[] =
-		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		"Content-Length: 55\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
-		"{\"message\":\"too many connections: retry\",\"code\":503}\n";
+	char body[96], out[512 + sizeof(body)];
+	struct api_response resp = { .body = body, .body_size = sizeof(body) };
+	size_t hl;
 
+	api_error_response(&resp, 503, "too many connections: retry");
+	resp.retry_after = 1;
+	hl = api_format_head(&resp, false, out, sizeof(out) - sizeof(body));
 	netconn_set_sendtimeout(nc, 1000);
-	send_all(nc, busy, sizeof(busy) - 1);
+	if (hl > 0) {
+		memcpy(out + hl, body, resp.body_len);
+		send_all(nc, out, hl + resp.body_len);
+	}
 	netconn_close(nc);
 	netconn_delete(nc);
 }
@@ -349,7 +370,7 @@ static void listener_thread(void *arg)
 static int read_token_file(const char *path, char *token, size_t *len)
 {
 	char buf[API_TOKEN_MAX + 3];
-	long n = platform.file_read(NULL, path, buf, sizeof(buf) - 1);
+	long n = api_kernel_file_head(path, buf, sizeof(buf) - 1);
 	size_t i = 0;
 
 	if (n < 0)
@@ -391,7 +412,8 @@ int api_start(const struct boot_options *o, const char *cmdline)
 	}
 	rc = api_init(&api, &platform, o->api_write, token, token_len, o->api_token_file);
 	if (rc < 0) {
-		kprintf("api: not started: the token holds a blank or control character\n");
+		kprintf("api: not started: the token holds a character other than visible ASCII "
+			"(a blank, a control, a byte over 0x7e)\n");
 		return rc;
 	}
 	if (o->api_token_file == NULL && !o->api_open) {

@@ -155,11 +155,38 @@ static int parse_content_length(struct http_str v, size_t limit, size_t *out)
 	return 0;
 }
 
-/* The headers' meaning: length, Host, keep-alive; a second Content-Length is refused. */
+/* Whether the comma-separated list v (Connection: TE, close) holds the token lit. */
+static bool has_token(struct http_str v, const char *lit)
+{
+	size_t i = 0;
+
+	while (i < v.n) {
+		size_t start, end;
+
+		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+			i++;
+		start = i;
+		while (i < v.n && v.p[i] != ',')
+			i++;
+		end = i;
+		while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+			end--;
+		struct http_str t = { v.p + start, end - start };
+
+		if (t.n > 0 && http_str_equal_nocase(t, lit))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The headers' meaning: length, Host, keep-alive; a second Content-Length,
+ * Host or Authorization is refused.
+ */
 static int check_headers(struct http_request *req, const struct http_limits *lim,
 			 size_t *body_len)
 {
-	bool have_length = false, have_host = false;
+	bool have_length = false, have_host = false, have_auth = false;
 	int rc;
 
 	*body_len = 0;
@@ -180,10 +207,15 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 			if (have_host)
 				return -400;
 			have_host = true;
+		} else if (http_str_equal_nocase(h->name, "authorization")) {
+			/* Two credentials: which one counts would be a guess. */
+			if (have_auth)
+				return -400;
+			have_auth = true;
 		} else if (http_str_equal_nocase(h->name, "connection")) {
-			if (http_str_equal_nocase(h->value, "close"))
+			if (has_token(h->value, "close"))
 				req->keep_alive = false;
-			else if (http_str_equal_nocase(h->value, "keep-alive"))
+			else if (has_token(h->value, "keep-alive"))
 				req->keep_alive = true;
 		}
 	}
@@ -203,8 +235,20 @@ long http_parse_request(const char *buf, size_t len,
 	eol = find_crlf(buf, 0, len);
 	if (eol == -2)
 		return -400;
-	if (eol == -1)
+	if (eol == -1) {
+		/*
+		 * A method is tchars and a blank: refused at its first wrong
+		 * byte (a TLS handshake, a binary probe), not after the
+		 * request timeout.
+		 */
+		size_t m = 0;
+
+		while (m < len && is_tchar(buf[m]))
+			m++;
+		if (m < len && buf[m] != ' ')
+			return -400;
 		return len >= lim->request_line ? -414 : 0;
+	}
 	if ((size_t)eol + 2 > lim->request_line)
 		return -414;
 	rc = parse_request_line(buf, (size_t)eol, req);
@@ -233,8 +277,13 @@ long http_parse_request(const char *buf, size_t len,
 	rc = check_headers(req, lim, &body_len);
 	if (rc < 0)
 		return rc;
-	if (len - pos < body_len)
+	if (len - pos < body_len) {
+		const struct http_header *e = http_find_header(req, "expect");
+
+		req->expect_continue = req->version_minor == 1 && e != NULL &&
+				       http_str_equal_nocase(e->value, "100-continue");
 		return 0;
+	}
 	req->body = (struct http_str){ buf + pos, body_len };
 	return (long)(pos + body_len);
 }

@@ -563,6 +563,9 @@ static int apply_api_addr(struct parser *p, struct boot_options *o,
 	if (n == 0 || value[n] != '\0')
 		return fail(p, -EINVAL, "boot option '%s' must be api.addr=A.B.C.D (IPv4, decimal)",
 			    word);
+	/* 0.0.0.0 is every address, 127.x the guest's loopback; no listener has the others. */
+	if (a != 0 && a >> 24 != 127 && ipv4_unusable(a) != NULL)
+		return fail(p, -EINVAL, "boot option '%s': the address %s", word, ipv4_unusable(a));
 	o->api_addr_set = true;
 	o->api_addr = a;
 	return 0;

@@ -7,7 +7,10 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
 - on, read-only (boot with layout=show and verbose, so the console log is
   full of addresses): no token 401 with WWW-Authenticate, a wrong one 401,
   the token 200 with the JSON shapes of every GET endpoint (curl), write
-  endpoints absent (404/405), traversal refused, 1,000 keep-alive requests
+  endpoints absent (404/405), HEAD (no body, whatever the status),
+  /proc's and /etc's generated files served whole, a binary probe refused
+  at its first byte, Expect: 100-continue, pipelining, /os/cmdline's
+  secrets redacted in the launcher's quoted words, malformed requests' statuses, traversal refused, 1,000 keep-alive requests
   on one connection, the 9th connection at once answered 503, a slow sender cut off (408) while another client is
   served, and no address printed by layout=show (or any other 8+ hex
   digit run of the boot log) in any response.
@@ -115,6 +118,7 @@ class ReadOnly(unittest.TestCase):
         cls.guest = frames.Guest(["--machine", "microvm", "--accel", "tcg",
                                   "--api", str(cls.port), "--kernel-arg", "layout=show",
                                   "--kernel-arg", "verbose", "--kernel-arg", "guards=show",
+                                  "--env", "DB_PASSWORD=hunter2 x", "--kernel-arg", "aslr.seed=7654321",
                                   "--kernel-arg", "test=api-serve"], timeout=400)
         cls.token = token_of(cls.guest)
         wait_ready(cls.guest, cls.port, cls.token)
@@ -174,6 +178,98 @@ class ReadOnly(unittest.TestCase):
             self.assertEqual(curl(self.port, path, self.token)[0], 400, path)
         self.assertEqual(curl(self.port, "/file/dev/urandom", self.token)[0], 403)
 
+    def test_head(self):
+        # HEAD is GET without the body (RFC 9110), and no answer to HEAD, an
+        # error's neither, has a body: the next answer on the connection
+        # must start where the client expects it.
+        auth = {"Authorization": f"Bearer {self.token}"}
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        for path, status in (("/os/name", 200), ("/nothing", 404), ("/os/poweroff", 404)):
+            conn.request("HEAD", path, headers=auth)
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, status, path)
+            self.assertEqual(resp.read(), b"")
+            conn.request("GET", "/os/name", headers=auth)
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, resp.read()), (200, b'"Carapace"'), f"after HEAD {path}")
+        conn.request("HEAD", "/os/name", headers=auth)
+        self.assertEqual(conn.getresponse().getheader("Content-Length"), str(len('"Carapace"')))
+        conn.close()
+        status, head, _ = curl(self.port, "/os/name", self.token, "POST")
+        self.assertEqual(status, 405)
+        self.assertIn("Allow: GET, HEAD", head)
+
+    def raw(self, data, timeout=20):
+        """Everything the server sends for data until it closes."""
+        with socket.create_connection((frames.LOCALHOST, self.port), timeout=timeout) as s:
+            s.sendall(data)
+            out = b""
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except (socket.timeout, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+
+    def test_binary_probe_refused_at_once(self):
+        # A TLS ClientHello's first bytes: 400 at the first byte no method
+        # has, not a 408 after the 10 s request timeout.
+        start = time.monotonic()
+        out = self.raw(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(32))
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertLess(time.monotonic() - start, 5)
+
+    def test_pipelined_and_malformed(self):
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw((f"GET /os/name HTTP/1.1\r\n{auth}\r\n"
+                        f"GET /os/vendor HTTP/1.1\r\n{auth}\r\n"
+                        f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n").encode())
+        # A body ends without a line end: the next status line follows it directly.
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200"] * 3)
+        self.assertIn(b'"Carapace"HTTP/1.1 200 OK\r\n', out)
+        self.assertTrue(out.endswith(b'"Carapace"'))
+        for request, status in ((f"GET /os/name HTTP/1.1\r\n{auth}Transfer-Encoding: chunked\r\n\r\n", 501),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Content-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400),
+                                (f"GET /os/name HTTP/2.0\r\n{auth}\r\n", 505),
+                                ("GET /" + "a" * 2000 + " HTTP/1.1\r\n\r\n", 414),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}" + "X: y\r\n" * 30 + "\r\n", 431),
+                                (f"PUT /env/A HTTP/1.1\r\n{auth}Content-Length: 70000\r\n\r\n", 413),
+                                (f"GET /os/name HTTP/1.1\n{auth}\r\n", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Authorization: Bearer x\r\n\r\n", 400)):
+            out = self.raw(request.encode())
+            self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), (request[:40], out[:80]))
+            self.assertIn(f'"code":{status}'.encode(), out)
+
+    def test_expect_continue(self):
+        # curl -T sends "Expect: 100-continue" and waited a second for a 100
+        # that never came (RFC 9110, 10.1.1: the server MUST send one or a
+        # final status).
+        with socket.create_connection((frames.LOCALHOST, self.port), timeout=5) as s:
+            s.sendall(f"PUT /env/A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+                      "Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n".encode())
+            self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(b"hello")
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 405 "))
+
+    def test_cmdline_redacted(self):
+        # The launcher quotes every word ("env=DB_PASSWORD=hunter2 x"): the
+        # secret had been served as it was, and aslr.seed's closing quote eaten.
+        cmdline = json.loads(self.get("/os/cmdline"))
+        self.assertNotIn("hunter2", cmdline)
+        self.assertNotIn("7654321", cmdline)
+        self.assertIn('"env=DB_PASSWORD=<redacted>"', cmdline)
+        self.assertIn('"aslr.seed=<redacted>"', cmdline)
+        self.assertEqual(cmdline.count('"') % 2, 0, cmdline)
+
+    def test_generated_files(self):
+        # /proc and /etc's files are made when read and stat as size 0:
+        # /file served them empty.
+        self.assertIn("frames ", self.get("/file/proc/net/classifier"))
+        self.assertIn("localhost", self.get("/file/etc/hosts"))
+
     def test_keep_alive_1000(self):
         conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
         conn.connect()
@@ -224,6 +320,13 @@ class ReadOnly(unittest.TestCase):
             status, head, _ = curl(self.port, "/os/name", self.token)
             self.assertEqual(status, 503)
             self.assertIn("Retry-After: 1", head)
+            # Read by a client that trusts Content-Length (it had said 55 for 53 bytes).
+            conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+            conn.request("GET", "/os/name", headers={"Authorization": f"Bearer {self.token}"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 503)
+            self.assertEqual(json.loads(resp.read())["code"], 503)
+            conn.close()
         finally:
             for conn in held:
                 conn.close()
@@ -251,7 +354,9 @@ class Write(unittest.TestCase):
         token = "file-token-" + os.urandom(12).hex()
         port = free_tcp_port()
         with tempfile.NamedTemporaryFile("w", suffix=".token") as f:
-            f.write(token + "\n")
+            # Only the first line counts: a longer file than the token's
+            # buffer had been refused as unreadable.
+            f.write(token + "\n# rotated by the operator; " + "." * 200 + "\n")
             f.flush()
             with frames.Guest(["--machine", "microvm", "--accel", "tcg", "--api", str(port),
                                "--file", f"{f.name}:/etc/api-token",

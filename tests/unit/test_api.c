@@ -206,15 +206,18 @@ static const struct route_case route_cases[] = {
 	{ false, "GET", "/nope", 404, NULL },
 	{ false, "GET", "/os/name/", 404, NULL },
 	{ false, "GET", "/OS/NAME", 404, NULL },
-	{ false, "POST", "/os/name", 405, "GET" },
-	{ false, "HEAD", "/os/name", 405, "GET" },
+	{ false, "POST", "/os/name", 405, "GET, HEAD" },
+	{ false, "HEAD", "/os/name", 200, NULL },
+	{ false, "HEAD", "/nope", 404, NULL },
+	{ false, "get", "/os/name", 405, "GET, HEAD" },
 	/* Write routes do not exist without api.write=on. */
 	{ false, "POST", "/os/poweroff", 404, NULL },
-	{ false, "PUT", "/env/A", 405, "GET" },
-	{ false, "DELETE", "/file/tmp/a", 405, "GET" },
+	{ false, "PUT", "/env/A", 405, "GET, HEAD" },
+	{ false, "DELETE", "/file/tmp/a", 405, "GET, HEAD" },
 	{ true, "GET", "/os/poweroff", 405, "POST" },
-	{ true, "PATCH", "/env/A", 405, "GET, PUT, DELETE" },
-	{ true, "PATCH", "/file/tmp/a", 405, "GET, POST, PUT, DELETE" },
+	{ true, "HEAD", "/os/poweroff", 405, "POST" },
+	{ true, "PATCH", "/env/A", 405, "GET, HEAD, PUT, DELETE" },
+	{ true, "PATCH", "/file/tmp/a", 405, "GET, HEAD, POST, PUT, DELETE" },
 	{ false, "GET", "/os/name?x=1", 200, NULL },
 };
 
@@ -228,6 +231,8 @@ static void test_routes(void **state)
 
 		if (call(f, r->method, r->target, "") != r->status)
 			fail_msg("case %zu: %d, expected %d", i, f->resp.status, r->status);
+		/* Any answer to HEAD, an error's too, goes without its body. */
+		assert_int_equal(f->resp.head_only, strcmp(r->method, "HEAD") == 0);
 		if (r->allow != NULL) {
 			snprintf(allow, sizeof(allow), "Allow: %s\r\n", r->allow);
 			if (strstr(f->head, allow) == NULL)
@@ -291,6 +296,11 @@ static void test_gets(void **state)
 		if (strcmp(f->body, get_cases[i].body) != 0)
 			fail_msg("%s:\n got  %s\n want %s", get_cases[i].target, f->body,
 				 get_cases[i].body);
+		assert_false(f->resp.head_only);
+		/* HEAD: GET's status and Content-Length, marked to go without the body. */
+		assert_int_equal(call(f, "HEAD", get_cases[i].target, ""), 200);
+		assert_int_equal(f->resp.body_len, strlen(get_cases[i].body));
+		assert_true(f->resp.head_only);
 		free(f);
 	}
 }
@@ -413,6 +423,18 @@ static void test_env_writes(void **state)
 	assert_int_equal(call(f, "PUT", "/env/A%3DB", "x"), 400);
 	assert_int_equal(call(f, "PUT", "/env/?val=x", ""), 400);
 	assert_int_equal(call(f, "PUT", "/env/C?val=%00", ""), 400);
+	/* Too long: said so, not blamed on a NUL or an '='. */
+	char big[2048], path[400];
+
+	memset(big, 'v', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(call(f, "PUT", "/env/C", big), 400);
+	assert_non_null(strstr(f->body, "the value is too long"));
+	assert_int_equal(call(f, "PUT", "/env/C", big + sizeof(big) - 200), 400);
+	assert_non_null(strstr(f->body, "the name or the value is too long"));
+	snprintf(path, sizeof(path), "/file/tmp/%.300s", big);
+	assert_int_equal(call(f, "PUT", path, ""), 400);
+	assert_non_null(strstr(f->body, "the path is too long"));
 	assert_int_equal(call(f, "DELETE", "/env/B", ""), 200);
 	assert_int_equal(call(f, "GET", "/env/B", ""), 404);
 	assert_int_equal(call(f, "DELETE", "/env/B", ""), 404);
@@ -447,7 +469,7 @@ static void test_small_buffer(void **state)
 
 static void test_head_and_errors(void **state)
 {
-	char body[128], head[256];
+	char body[128], head[256], length[32];
 	struct api_response resp = { .body = body, .body_size = sizeof(body) };
 
 	(void)state;
@@ -458,6 +480,14 @@ static void test_head_and_errors(void **state)
 	assert_non_null(strstr(head, "Connection: close\r\n"));
 	assert_non_null(strstr(head, "Content-Length: 41\r\n"));
 	assert_int_equal(api_format_head(&resp, false, head, 40), 0);
+	/* The server's 503 for a ninth connection: Retry-After, and a length that matches. */
+	api_error_response(&resp, 503, "too many connections: retry");
+	resp.retry_after = 1;
+	assert_true(api_format_head(&resp, false, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "HTTP/1.1 503 Service Unavailable\r\n"));
+	assert_non_null(strstr(head, "Retry-After: 1\r\n"));
+	snprintf(length, sizeof(length), "Content-Length: %zu\r\n", strlen(body));
+	assert_non_null(strstr(head, length));
 }
 
 struct redact_case {
@@ -474,6 +504,12 @@ static const struct redact_case redact_cases[] = {
 	{ "api.token=a\\ b x", "api.token=<redacted> x" },
 	{ "-- token=x", "-- token=x" },
 	{ "token", "token" },
+	/* The launcher quotes every word: the key is read decoded, the quote closed. */
+	{ "\"env=DB_PASSWORD=hunter2 x\" \"aslr.seed=4660\" \"verbose\"",
+	  "\"env=DB_PASSWORD=<redacted>\" \"aslr.seed=<redacted>\" \"verbose\"" },
+	{ "\"env=MY_KEY=\\\"q\\\"\" \"env=HOME=/\"", "\"env=MY_KEY=<redacted>\" \"env=HOME=/\"" },
+	{ "e\"nv=TOK\"EN=x api.tok\\en=y", "e\"nv=TOK\"EN=<redacted> api.tok\\en=<redacted>" },
+	{ "\"env=A=b=token\"", "\"env=A=b=token\"" },
 };
 
 static void test_redaction(void **state)

@@ -36,6 +36,11 @@ static const struct good_case good_cases[] = {
 	{ "POST /x HTTP/1.1\r\nhost:x\r\ncontent-length:0\r\n\r\n", "POST", "/x", "", "", 1, 2, true },
 	{ "GET /x HTTP/1.1\r\nHost: \t x \t\r\nX-Empty:\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
 	{ "GET /x? HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
+	/* Connection is a list (RFC 9110, 7.6.1): "close" among others still closes. */
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nConnection: TE, close\r\n\r\n",
+	  "GET", "/x", "", "", 1, 2, false },
+	{ "GET /x HTTP/1.0\r\nConnection: Keep-Alive ,x\r\n\r\n", "GET", "/x", "", "", 0, 1, true },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
 };
 
 static void test_good(void **state)
@@ -76,6 +81,8 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n\r\n", -400 },                    /* no Host */
 	{ "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\n"
+	  "authorization: Bearer b\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost : x\r\n\r\n", -400 },        /* blank before colon */
 	{ "GET /x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n", -400 },
@@ -96,6 +103,10 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTX/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x\r\nHost: x\r\n\r\n", -400 },                  /* HTTP/0.9 */
 	{ "\r\n", -400 },
+	/* A wrong byte in the method is refused before the line ends. */
+	{ "\x16\x03\x01\x02\x00\x01", -400 },                 /* a TLS ClientHello's start */
+	{ "GE\x01", -400 },
+	{ "GET\t", -400 },
 };
 
 static void test_bad(void **state)
@@ -109,6 +120,30 @@ static void test_bad(void **state)
 		if (rc != bad_cases[i].status)
 			fail_msg("case %zu: %ld, expected %ld", i, rc, bad_cases[i].status);
 	}
+}
+
+/* Expect: 100-continue is reported once the head is whole and the body is not. */
+static void test_expect_continue(void **state)
+{
+	const char *text = "PUT /env/A HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n"
+			   "Content-Length: 5\r\n\r\nhello";
+	size_t head = strlen(text) - 5;
+	struct http_request req;
+
+	(void)state;
+	assert_int_equal(http_parse_request(text, head - 1, &http_default_limits, &req), 0);
+	assert_false(req.expect_continue);
+	for (size_t n = head; n < strlen(text); n++) {
+		assert_int_equal(http_parse_request(text, n, &http_default_limits, &req), 0);
+		assert_true(req.expect_continue);
+	}
+	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req),
+			 (long)strlen(text));
+	assert_false(req.expect_continue);
+	/* HTTP/1.0 ignores it (RFC 9110); so does an empty body, which is whole at once. */
+	text = "PUT /env/A HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req), 0);
+	assert_false(req.expect_continue);
 }
 
 /* Every prefix of a good request asks for more; the whole is taken; a following request is left. */
@@ -254,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_request_line_limit),
 		cmocka_unit_test(test_header_limits),
 		cmocka_unit_test(test_body_limit),

@@ -666,6 +666,12 @@ static void test_api(void **state)
 		{ "api=on api.addr=10.0.2.256", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.addr=10.0.2.015", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.addr=10.0.2.1.5", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		/* A TCP listener cannot have a multicast, reserved or 0/8 address (it had said listening). */
+		{ "api=on api.addr=224.0.0.1", -EINVAL, false, false, false, 0, 0, NULL,
+		  "boot option 'api.addr=224.0.0.1': the address is a multicast address (224.0.0.0/4)", false },
+		{ "api=on api.addr=255.255.255.255", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.addr=0.0.0.1", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
+		{ "api=on api.addr=127.0.0.1", 0, true, false, true, 0x7f000001, 0, NULL, NULL, false },
 		{ "api=on api.addr=1000.0.2.1", -EINVAL, false, false, false, 0, 0, NULL, NULL, false },
 		{ "api=on api.token-file=etc/t", -EINVAL, false, false, false, 0, 0, NULL,
 		  "boot option 'api.token-file=etc/t': the token file's path must be absolute", false },

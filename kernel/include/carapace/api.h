@@ -130,9 +130,10 @@ struct api_response {
 	char *body;           /* the caller's buffer */
 	size_t body_size;
 	size_t body_len;
-	char allow[32];       /* for 405: the methods the path has */
+	char allow[48];       /* for 405: the methods the path has */
 	bool authenticate;    /* 401: add WWW-Authenticate */
-	unsigned retry_after; /* 429: seconds */
+	unsigned retry_after; /* 429, 503: seconds for Retry-After (0: none) */
+	bool head_only;       /* a HEAD request: send the head, never the body */
 	enum api_after after;
 };
 

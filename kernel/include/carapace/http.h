@@ -51,6 +51,12 @@ struct http_request {
 	struct http_header headers[HTTP_MAX_HEADERS];
 	struct http_str body;
 	bool keep_alive;        /* HTTP/1.1 unless "close"; 1.0 only with "keep-alive" */
+	/*
+	 * Set when 0 is returned for a whole, valid HTTP/1.1 head that asks
+	 * "Expect: 100-continue" and whose body has not all arrived: the
+	 * server answers "100 Continue" (RFC 9110, 10.1.1) once.
+	 */
+	bool expect_continue;
 };
 
 /*
