@@ -440,6 +440,14 @@ void thread_signal_raise(int sig)
 	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
 }
 
+/* The calling thread's signal mask (rt_sigprocmask's), which Linux keeps per
+ * thread: musl's pthread_create and pthread_exit block every signal around
+ * their work, and one mask for all would leave the others blocked. */
+uint64_t *thread_signal_mask(void)
+{
+	return &thread_current()->signal_mask;
+}
+
 uint64_t thread_signal_take(void)
 {
 	struct thread *t = thread_current();

@@ -67,6 +67,8 @@
 #define NR_RENAMEAT  264
 #define NR_FACCESSAT 269
 #define NR_DUP3      292
+#define NR_PREADV    295
+#define NR_PWRITEV   296
 #define NR_STATX     332
 
 #define F_DUPFD         0
@@ -75,6 +77,15 @@
 #define F_GETFL         3
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK         5
+#define F_SETLK         6
+#define F_SETLKW        7
+#define F_OFD_GETLK     36
+#define F_OFD_SETLK     37
+#define F_OFD_SETLKW    38
+#define F_RDLCK         0
+#define F_WRLCK         1
+#define F_UNLCK         2
 #define FD_CLOEXEC      1
 /*
  * What F_GETFL reports: the access mode and the status flags a file keeps
@@ -256,7 +267,8 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
  * A short transfer or an error after some bytes ends the call with the
  * bytes done so far, as Linux does.
  */
-static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write)
+static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write,
+		      bool positioned, int64_t off)
 {
 	int count = (int)args[2];
 	struct k_iovec on_stack[RW_IOV_ON_STACK], *iov = on_stack;
@@ -266,8 +278,10 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 	if (count < 0)
 		return -EINVAL;
+	if (positioned && off < 0)
+		return -EINVAL;
 	if (count == 0)
-		return rw((int)args[0], NULL, 0, write, false, 0);
+		return rw((int)args[0], NULL, 0, write, positioned, off);
 	if (count > RW_IOV_ON_STACK && !(iov = kmalloc((size_t)count * sizeof(*iov))))
 		return -ENOMEM;
 	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov)))
@@ -290,7 +304,7 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	 * pipe that must be waited for drops it; our reference keeps f).
 	 */
 	files_lock();
-	if ((f = vfs_fd_get(fdtable, (int)args[0])) && socket_of_file(f)) {
+	if ((f = vfs_fd_get(fdtable, (int)args[0])) && socket_of_file(f) && !positioned) {
 		/* One message of all the buffers (a datagram is not split);
 		 * sys_net_rw releases fs_lock. */
 		done = sys_net_rw(f, (struct socket_iov *)iov, (unsigned)count, write);
@@ -303,7 +317,7 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	}
 	vfs_file_get(f);
 	for (int i = 0; i < count; i++) {
-		long rc = rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0);
+		long rc = rw_file(f, (void *)iov[i].base, iov[i].len, write, positioned, off + done);
 
 		if (rc < 0) {
 			if (done == 0)
@@ -326,12 +340,25 @@ out:
 
 static long sys_readv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	return rw_vector(env, args, false);
+	return rw_vector(env, args, false, false, 0);
 }
 
 static long sys_writev(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	return rw_vector(env, args, true);
+	return rw_vector(env, args, true, false, 0);
+}
+
+/* preadv, pwritev: at an offset (argument 3: the whole offset on x86_64;
+ * argument 4, its high half on 32-bit systems, is ignored), the file's own
+ * offset unchanged; a stream is -ESPIPE, a negative offset -EINVAL. */
+static long sys_preadv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, false, true, args[3]);
+}
+
+static long sys_pwritev(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, true, true, args[3]);
 }
 
 /* ---- opening, closing, descriptors ---- */
@@ -436,6 +463,47 @@ static long dup_from(int fd, long min, bool cloexec)
 	return -EMFILE;
 }
 
+struct k_flock { /* Linux's struct flock on x86_64 */
+	int16_t type, whence;
+	int32_t pad;
+	int64_t start, len;
+	int32_t pid, pad2;
+};
+
+/*
+ * Record locks (fcntl F_SETLK and friends, lockf): a process's own locks
+ * never conflict with each other on Linux, and there is one process, so
+ * every lock is granted and F_GETLK finds none (F_UNLCK). The request is
+ * checked as Linux checks it: the type and whence (-EINVAL), a read lock
+ * on a file not open for reading or a write lock on one not open for
+ * writing (-EBADF). The struct is copied in (-EFAULT).
+ */
+static long record_lock(struct vfs_file *f, int cmd, struct k_flock *user)
+{
+	int mode = f->flags & VFS_O_ACCMODE;
+	struct k_flock fl;
+
+	if (syscall_check_range(syscall_kernel_env(), (uintptr_t)user, sizeof(fl), false) ||
+	    app_copy(&fl, user, sizeof(fl)))
+		return -EFAULT;
+	if ((fl.type != F_RDLCK && fl.type != F_WRLCK && fl.type != F_UNLCK) ||
+	    fl.whence < 0 || fl.whence > 2)
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		if (fl.type == F_UNLCK)
+			return -EINVAL;
+		fl.type = F_UNLCK;
+		if (syscall_check_range(syscall_kernel_env(), (uintptr_t)user, sizeof(fl), true) ||
+		    app_copy(user, &fl, sizeof(fl)))
+			return -EFAULT;
+		return 0;
+	}
+	if ((fl.type == F_RDLCK && mode == VFS_O_WRONLY) ||
+	    (fl.type == F_WRLCK && mode == VFS_O_RDONLY))
+		return -EBADF;
+	return 0;
+}
+
 static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	const int changeable = VFS_O_APPEND | LINUX_O_NONBLOCK;
@@ -465,6 +533,14 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		break;
 	case F_SETFL:
 		f->flags = (f->flags & ~changeable) | ((int)arg & changeable);
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		rc = record_lock(f, cmd, (struct k_flock *)arg);
 		break;
 	default:
 		rc = -EINVAL;
@@ -829,6 +905,8 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_RENAMEAT] = sys_renameat;
 	table[NR_FACCESSAT] = sys_faccessat;
 	table[NR_DUP3] = sys_dup3;
+	table[NR_PREADV] = sys_preadv;
+	table[NR_PWRITEV] = sys_pwritev;
 	table[NR_STATX] = sys_statx;
 }
 

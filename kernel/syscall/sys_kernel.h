@@ -19,6 +19,7 @@
 
 /* Each file puts its handlers into the table, indexed by Linux number. */
 void sys_files_register(syscall_handler_fn *table);
+void sys_file_sync_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
 void sys_signal_register(syscall_handler_fn *table);
 void sys_poll_register(syscall_handler_fn *table);

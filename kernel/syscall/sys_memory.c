@@ -17,7 +17,8 @@
  * application's mappings (mmu_map and mmu_protect check the same switch,
  * and never accept such pages in the kernel's half). A file mapping is a copy of the file's bytes; MAP_SHARED of a
  * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
- * file. madvise is accepted and ignored (MADV_DONTNEED does not zero).
+ * file. madvise is checked; MADV_DONTNEED zeroes the range (the pages of a
+ * private mapping read as fresh ones next, as Linux's), the rest is ignored.
  * mremap only keeps or shrinks a mapping in place (else -ENOMEM).
  *
  * Only application memory: every call decodes and checks all of its
@@ -32,6 +33,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/aslr.h>
 #include <carapace/memory.h>
@@ -321,8 +323,35 @@ static bool advice_known(long advice)
 	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25);
 }
 
+#define MADV_DONTNEED 4
+
 /*
- * Checked as Linux does, then ignored: -EINVAL for unknown advice, an
+ * MADV_DONTNEED: the next read of a private anonymous page finds zeros, a
+ * promise allocators build on (they give memory back this way and count
+ * on it reading as new). Each frame is zeroed through the direct map, so
+ * read-only pages are zeroed too; a private file mapping
+ * also reads zeros (Linux would read the file again: here a mapping is a
+ * copy), and so does a MAP_SHARED anonymous one (Linux keeps its bytes).
+ * Under vm_lock: no munmap frees a frame under the memset. The range was
+ * checked to be mapped application memory; PROT_NONE pages (not present)
+ * keep their bytes.
+ */
+static void drop_pages(uint64_t va, uint64_t len)
+{
+	mutex_lock(&vm_lock);
+	for (uint64_t at = va; at < va + len; at += PAGE_SIZE) {
+		uint64_t pte, size;
+
+		if (mmu_lookup(mmu_root(), at, &pte, &size)) /* a PROT_NONE page is not present */
+			memset(mmu_phys_to_virt((pte & PTE_ADDR & ~(size - 1)) + (at & (size - 1))), 0,
+			       PAGE_SIZE);
+	}
+	mutex_unlock(&vm_lock);
+}
+
+/*
+ * Checked as Linux does, then MADV_DONTNEED
+ * zeroes (drop_pages) and the rest is ignored: -EINVAL for unknown advice, an
  * unaligned start or a length that wraps; 0 for an empty range; -ENOMEM
  * unless every page of the range is application memory that is mapped.
  */
@@ -336,7 +365,11 @@ static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_M
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return memory_app_mapped(va, len) ? 0 : -ENOMEM;
+	if (!memory_app_mapped(va, len))
+		return -ENOMEM;
+	if (args[2] == MADV_DONTNEED)
+		drop_pages(va, len);
+	return 0;
 }
 
 /* msync: nothing to write back (a file mapping is a copy); the range is checked. */

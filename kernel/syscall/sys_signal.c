@@ -50,15 +50,16 @@ struct k_stack {
 };
 
 /*
- * The recorded signal state, one for the process (the mask and alternate
- * stack are per thread in Linux; with one application thread so far, one
- * copy is the same thing).
+ * The recorded signal state: the actions and the alternate stack, one for
+ * the process (Linux keeps the alternate stack per thread); the mask is
+ * each thread's own (`blocked` names the calling thread's), as Linux's: a
+ * new thread starts with its parent's (sys_thread.c).
  */
 static struct mutex signal_lock = MUTEX_INIT;
 /* No mask may hold these (sigprocmask, a handler's sa_mask, rt_sigreturn). */
 #define UNBLOCKABLE ((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)))
 static struct k_sigaction actions[LINUX_NSIG];
-static uint64_t blocked;
+#define blocked (*thread_signal_mask())
 static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 
 __attribute__((noreturn)) static void abort_application(void)

@@ -222,6 +222,26 @@ long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]
 long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_setuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_setgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+/* sys_sched.c */
+long sys_getgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpgid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpgrp(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setsid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setpgid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getresuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setreuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setresuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpriority(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setpriority(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_get_priority_max(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_get_priority_min(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_getscheduler(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_getparam(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setscheduler(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setparam(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setaffinity(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_set_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_get_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_set_tid_address(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -263,7 +263,7 @@ struct thread {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool woken;
-	uint64_t id, fs_base, clear_child_tid, signals_pending;
+	uint64_t id, fs_base, clear_child_tid, signals_pending, signal_mask;
 	char name[THREAD_NAME_MAX];
 };
 
@@ -420,6 +420,11 @@ uint64_t thread_fs_base(void)
 void thread_signal_raise(int sig)
 {
 	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+uint64_t *thread_signal_mask(void)
+{
+	return &thread_current()->signal_mask;
 }
 
 uint64_t thread_signal_take(void)
@@ -626,6 +631,25 @@ bool fake_page(uint64_t va, unsigned *prot, bool *backed)
 	return found;
 }
 
+/*
+ * No page tables here (mmu_phys_to_virt panics): MADV_DONTNEED finds no
+ * page to zero on the host; the guest's zeroing is tested by
+ * tests/apps/posix_more.c (differential).
+ */
+uint64_t mmu_root(void)
+{
+	return 0;
+}
+
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
+{
+	(void)root;
+	(void)va;
+	(void)pte;
+	(void)page_size;
+	return false;
+}
+
 uint64_t fake_pages(void)
 {
 	return npages;
@@ -779,6 +803,7 @@ void fake_kernel_init(enum fake_sched_mode m)
 		panic("fs_init: %s", err);
 	sys_signal_register(handlers);
 	sys_files_register(handlers);
+	sys_file_sync_register(handlers);
 	sys_memory_register(handlers);
 	sys_poll_register(handlers);
 	sys_thread_register(handlers);

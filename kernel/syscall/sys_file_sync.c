@@ -1,0 +1,172 @@
+/*
+ * The file calls that ask for durability, space or locks: fsync, fdatasync,
+ * syncfs, fadvise64, fallocate, flock, and truncate by path. Every file
+ * lives in memory (ramfs, bootfs, devfs), so there is nothing to write
+ * back and no space to reserve ahead; what is left is Linux's answer to
+ * each argument, which programs do look at (a failed fsync is a failed
+ * save).
+ *
+ * Locks: there is one process, and Linux never lets a process's own
+ * record locks (fcntl F_SETLK, lockf) conflict with each other, so those
+ * always succeed (sys_files.c). flock locks belong to an open file and
+ * two opens of one file in one process can conflict on Linux; here they
+ * do not (flock only checks its arguments).
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include <carapace/fs.h>
+#include <carapace/vfs.h>
+
+#include "sys_kernel.h"
+
+#define NR_FLOCK      73
+#define NR_FSYNC      74
+#define NR_FDATASYNC  75
+#define NR_TRUNCATE   76
+#define NR_FADVISE64  221
+#define NR_FALLOCATE  285
+#define NR_SYNCFS     306
+
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+#define POSIX_FADV_NOREUSE 5 /* the highest advice */
+
+/* The file type of fd's file, or -EBADF. Called with fs_lock held. */
+static long file_type(struct vfs_fdtable *t, int fd, struct vfs_file **out)
+{
+	struct linux_stat st;
+	struct vfs_file *f = vfs_fd_get(t, fd);
+
+	if (!f)
+		return -EBADF;
+	*out = f;
+	if (vfs_file_is_stream(f))
+		return 0; /* pipes, sockets, eventfds, epolls: no file type to ask */
+	return vfs_fstat(f, &st) ? 0 : (long)(st.st_mode & VFS_S_IFMT);
+}
+
+/* fsync, fdatasync: regular files and directories have nothing to write
+ * back (0); pipes, sockets and devices cannot be synced (-EINVAL). */
+static long sync_file(int fd)
+{
+	struct vfs_file *f;
+	long type = file_type(sys_files_lock(), fd, &f);
+
+	fs_unlock();
+	if (type < 0)
+		return type;
+	return type == VFS_S_IFREG || type == VFS_S_IFDIR ? 0 : -EINVAL;
+}
+
+static long sys_fsync(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return sync_file((int)args[0]);
+}
+
+/* syncfs: any open descriptor names a filesystem; nothing to write back. */
+static long sys_syncfs(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long rc;
+
+	(void)env;
+	rc = vfs_fd_get(sys_files_lock(), (int)args[0]) ? 0 : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+/* posix_fadvise: advice 0..5 on a file (a stream: -ESPIPE); ignored. */
+static long sys_fadvise64(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long type = file_type(sys_files_lock(), (int)args[0], &f);
+
+	(void)env;
+	fs_unlock();
+	if (type < 0)
+		return type;
+	if (vfs_file_is_stream(f))
+		return -ESPIPE;
+	if (args[2] < 0 || (int)args[3] < 0 || (int)args[3] > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * fallocate with mode 0 (posix_fallocate): the file grows to offset + len
+ * when it is shorter, as ftruncate would make it (ramfs allocates what is
+ * written, and refuses a size past its limit with -EFBIG). Other modes
+ * (punching holes, keeping the size) are -EOPNOTSUPP, as on a
+ * filesystem without them.
+ */
+static long sys_fallocate(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int64_t off = args[2], len = args[3];
+	struct linux_stat st;
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (off > INT64_MAX - len)
+		return -EFBIG;
+	rc = file_type(sys_files_lock(), (int)args[0], &f);
+	if (rc >= 0 && (f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
+		rc = -EBADF;
+	else if (rc >= 0 && vfs_file_is_stream(f))
+		rc = -ESPIPE;
+	else if (rc == VFS_S_IFDIR)
+		rc = -EISDIR;
+	else if (rc >= 0 && rc != VFS_S_IFREG)
+		rc = -ENODEV;
+	else if (rc >= 0 && (int)args[1] != 0)
+		rc = -EOPNOTSUPP;
+	else if (rc >= 0 && !(rc = vfs_fstat(f, &st)) && st.st_size < off + len)
+		rc = vfs_ftruncate(f, off + len);
+	fs_unlock();
+	return rc < 0 ? rc : 0;
+}
+
+/* flock: the operation is checked, the descriptor must be open. */
+static long sys_flock(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int op = (int)args[1] & ~LOCK_NB;
+	long rc;
+
+	(void)env;
+	rc = vfs_fd_get(sys_files_lock(), (int)args[0]) ? 0 : -EBADF;
+	fs_unlock();
+	if (rc == 0 && op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
+		rc = -EINVAL;
+	return rc;
+}
+
+/* truncate: by path, as ftruncate on the file (a negative size -EINVAL). */
+static long sys_truncate(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long rc;
+
+	(void)env;
+	if (args[1] < 0)
+		return -EINVAL;
+	sys_files_lock();
+	rc = vfs_truncate(fs_vfs(), fs_app_cwd(), (const char *)args[0], (uint64_t)args[1]);
+	fs_unlock();
+	return rc;
+}
+
+void sys_file_sync_register(syscall_handler_fn *table)
+{
+	table[NR_FSYNC] = sys_fsync;
+	table[NR_FDATASYNC] = sys_fsync;
+	table[NR_SYNCFS] = sys_syncfs;
+	table[NR_FADVISE64] = sys_fadvise64;
+	table[NR_FALLOCATE] = sys_fallocate;
+	table[NR_FLOCK] = sys_flock;
+	table[NR_TRUNCATE] = sys_truncate;
+}

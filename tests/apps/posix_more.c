@@ -1,0 +1,203 @@
+/*
+ * More of what ordinary C programs ask of the system, each answer printed
+ * as one line (a value or an errno's name) so that tests/apps/differential
+ * can compare the run natively and in Carapace: the signal mask after a
+ * thread came and went, MADV_DONTNEED, the file calls a careful tool makes
+ * (fsync, truncate, preadv/pwritev, record locks, flock, posix_fallocate,
+ * posix_fadvise), and the calls about the process's group, ids, priority
+ * and scheduling. No address, pid or time is printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "show_result.h"
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* musl's pthread_create and pthread_exit block every signal around their
+ * work: the mask must be each thread's own, or raise finds it blocked. */
+static void signals_after_threads(void)
+{
+	pthread_t t;
+	pthread_attr_t detached;
+	sigset_t pending;
+
+	signal(SIGUSR1, on_signal);
+	pthread_create(&t, NULL, nothing, NULL);
+	pthread_join(t, NULL);
+	show("raise SIGUSR1 after a joined thread", raise(SIGUSR1));
+	printf("its handler ran: %d\n", caught == SIGUSR1);
+	pthread_attr_init(&detached);
+	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &detached, nothing, NULL);
+	usleep(20000);
+	caught = 0;
+	show("raise SIGUSR1 after a detached thread", raise(SIGUSR1));
+	printf("its handler ran: %d\n", caught == SIGUSR1);
+	sigpending(&pending);
+	printf("SIGUSR1 left pending: %d\n", sigismember(&pending, SIGUSR1));
+}
+
+static void memory(void)
+{
+	char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		printf("mmap failed\n");
+		return;
+	}
+	memset(p, 'x', 2 * 4096);
+	show("madvise MADV_DONTNEED the first page", madvise(p, 4096, MADV_DONTNEED));
+	printf("first page reads zero: %d, second kept: %d\n", p[0] == 0 && p[4095] == 0,
+	       p[4096] == 'x');
+	show("madvise MADV_WILLNEED", madvise(p, 2 * 4096, MADV_WILLNEED));
+	munmap(p, 2 * 4096);
+}
+
+static void files(void)
+{
+	char dir[] = "/tmp/posix_more.XXXXXX", path[64], buf[16] = { 0 };
+	struct iovec iov[2];
+	struct stat st;
+	int fd, p[2];
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = show("open", open(path, O_CREAT | O_RDWR, 0644));
+	show("write 12", write(fd, "hello world\n", 12));
+	show("fsync", fsync(fd));
+	show("fdatasync", fdatasync(fd));
+	show("fsync of a closed descriptor", fsync(99));
+	show("pipe", pipe(p));
+	show("fsync of a pipe", fsync(p[1]));
+	close(p[0]);
+	close(p[1]);
+	show("truncate to 5", truncate(path, 5));
+	show("size", stat(path, &st) == 0 ? st.st_size : -1);
+	show("truncate negative", truncate(path, -1));
+	show("truncate a directory", truncate(dir, 0));
+	show("truncate a missing file", truncate("/tmp/posix_more.missing/f", 0));
+
+	iov[0] = (struct iovec){ "ab", 2 };
+	iov[1] = (struct iovec){ "cde", 3 };
+	show("pwritev 2+3 at 10", pwritev(fd, iov, 2, 10));
+	show("the offset is unchanged", lseek(fd, 0, SEEK_CUR));
+	iov[0] = (struct iovec){ buf, 3 };
+	iov[1] = (struct iovec){ buf + 3, 4 };
+	show("preadv 3+4 at 9", preadv(fd, iov, 2, 9));
+	printf("read: %d %.6s\n", buf[0], buf + 1);
+	show("preadv at -1", preadv(fd, iov, 2, -1));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 0 };
+
+	show("fcntl F_SETLK write lock", fcntl(fd, F_SETLK, &lock));
+	show("fcntl F_SETLKW write lock", fcntl(fd, F_SETLKW, &lock));
+	lock.l_type = F_RDLCK;
+	show("fcntl F_GETLK", fcntl(fd, F_GETLK, &lock));
+	printf("F_GETLK finds no other lock: %d\n", lock.l_type == F_UNLCK);
+	lock.l_type = 7;
+	show("fcntl F_SETLK type 7", fcntl(fd, F_SETLK, &lock));
+	lock.l_type = F_UNLCK;
+	show("fcntl F_SETLK unlock", fcntl(fd, F_SETLK, &lock));
+	show("lockf F_TLOCK", lockf(fd, F_TLOCK, 0));
+	show("lockf F_ULOCK", lockf(fd, F_ULOCK, 0));
+	show("flock LOCK_EX", flock(fd, LOCK_EX));
+	show("flock LOCK_SH|LOCK_NB", flock(fd, LOCK_SH | LOCK_NB));
+	show("flock LOCK_UN", flock(fd, LOCK_UN));
+	show("flock 0", flock(fd, 0));
+	show("flock of a closed descriptor", flock(99, LOCK_EX));
+
+	int ro = open(path, O_RDONLY);
+
+	lock.l_type = F_WRLCK;
+	show("write lock on a read-only descriptor", fcntl(ro, F_SETLK, &lock));
+	printf("posix_fallocate to 8192: %s\n", err_name(posix_fallocate(fd, 0, 8192)));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	printf("posix_fallocate inside: %s\n", err_name(posix_fallocate(fd, 0, 100)));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	printf("posix_fallocate on O_RDONLY: %s\n", err_name(posix_fallocate(ro, 0, 100)));
+	printf("posix_fallocate length 0: %s\n", err_name(posix_fallocate(fd, 0, 0)));
+	printf("posix_fadvise SEQUENTIAL: %s\n",
+	       err_name(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)));
+	printf("posix_fadvise advice 99: %s\n", err_name(posix_fadvise(fd, 0, 0, 99)));
+	printf("posix_fadvise of a closed descriptor: %s\n",
+	       err_name(posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL)));
+	close(ro);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void process(void)
+{
+	gid_t groups[8];
+	uid_t r = 9, e = 9, s = 9;
+	struct sched_param param = { .sched_priority = 5 };
+	pthread_mutexattr_t attr;
+
+	show("getgroups", getgroups(8, groups));
+	show("getgroups -1", getgroups(-1, groups));
+	printf("getpgrp, getsid positive: %d %d\n", getpgrp() > 0, getsid(0) > 0);
+	show("getpgid of pid 0 is getpgrp", getpgid(0) == getpgrp());
+	show("getsid of no such process", getsid(999999));
+	show("getresuid", getresuid(&r, &e, &s));
+	printf("ids: %d %d %d\n", (int)r, (int)e, (int)s);
+	show("setreuid(-1, 0)", setreuid(-1, 0));
+	show("setresgid(0, 0, 0)", setresgid(0, 0, 0));
+	show("setpriority to 5", setpriority(PRIO_PROCESS, 0, 5));
+	show("getpriority", getpriority(PRIO_PROCESS, 0));
+	show("getpriority which 9", getpriority(9, 0));
+	show("sched_getscheduler", sched_getscheduler(0));
+	show("sched_get_priority_max SCHED_FIFO", sched_get_priority_max(SCHED_FIFO));
+	show("sched_get_priority_min SCHED_RR", sched_get_priority_min(SCHED_RR));
+	show("sched_get_priority_max SCHED_OTHER", sched_get_priority_max(SCHED_OTHER));
+	show("sched_get_priority_max 42", sched_get_priority_max(42));
+	show("sched_getparam", sched_getparam(0, &param));
+	printf("priority: %d\n", param.sched_priority);
+	show("sched_setscheduler SCHED_OTHER 0", sched_setscheduler(0, SCHED_OTHER, &param));
+	param.sched_priority = 200;
+	show("sched_setscheduler SCHED_FIFO 200", sched_setscheduler(0, SCHED_FIFO, &param));
+
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	show("sched_setaffinity CPU 0", sched_setaffinity(0, sizeof(cpus), &cpus));
+	pthread_mutexattr_init(&attr);
+	printf("pthread_mutexattr_setrobust: %s\n",
+	       err_name(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)));
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signals_after_threads();
+	memory();
+	files();
+	process();
+	return 0;
+}
