@@ -74,6 +74,10 @@ void sys_signal_pipe(void);
  * (EXIT_SIGALRM).
  */
 void sys_signal_alarm(void);
+/* sys_signal.c: an application thread's mask at its start (clone: the
+ * parent's) and its end, for the count of threads a signal may reach. */
+void sys_signal_thread_start(uint64_t mask);
+void sys_signal_thread_exit(void);
 /*
  * sys_signal.c: the syscall layer's sleeps (nanosleep, clock_nanosleep):
  * ns, unless a signal from another thread with a handler comes first:

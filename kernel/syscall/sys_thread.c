@@ -102,7 +102,7 @@ static __attribute__((noreturn)) void app_thread_main(void *arg)
 	uint64_t tid = thread_id(thread_current());
 
 	kfree(arg);
-	*thread_signal_mask() = cs.signal_mask;
+	sys_signal_thread_start(cs.signal_mask);
 	if (cs.flags & CLONE_SETTLS)
 		thread_set_fs_base(cs.tls);
 	/* Set before any application code runs, in the child as Linux does. */
@@ -189,6 +189,7 @@ static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	}
 	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_ACQ_REL) == 0)
 		sys_app_exit((int)(args[0] & 0xff));
+	sys_signal_thread_exit();
 	thread_exit();
 }
 

@@ -178,6 +178,9 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(121, getpgid, sys_getpgid, A_INT),
 	SYS(124, getsid, sys_getpgid, A_INT),
 	SYS(127, rt_sigpending, NULL, A_OUT(LINUX_SIZEOF_SIGSET), A_INT),
+	/* The handler checks sigsetsize == 8 and the timeout (-EINVAL). */
+	SYS(128, rt_sigtimedwait, NULL, A_IN(LINUX_SIZEOF_SIGSET), A_OUT_OPT(LINUX_SIZEOF_SIGINFO),
+	    A_IN_OPT(LINUX_SIZEOF_TIMESPEC), A_INT),
 	SYS(130, rt_sigsuspend, NULL, A_IN(LINUX_SIZEOF_SIGSET), A_INT),
 	SYS(131, sigaltstack, NULL, A_IN_OPT(LINUX_SIZEOF_STACK_T),
 	    A_OUT_OPT(LINUX_SIZEOF_STACK_T)),

@@ -2,7 +2,7 @@
  * More of what ordinary C programs ask of the system, each answer printed
  * as one line (a value or an errno's name) so that tests/apps/differential
  * can compare the run natively and in Carapace: the signal mask after a
- * thread came and went, MADV_DONTNEED, the file calls a careful tool makes
+ * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file calls a careful tool makes
  * (fsync, truncate, preadv/pwritev, record locks, flock, posix_fallocate,
  * posix_fadvise), and the calls about the process's group, ids, priority
  * and scheduling. No address, pid or time is printed.
@@ -58,6 +58,47 @@ static void signals_after_threads(void)
 	printf("its handler ran: %d\n", caught == SIGUSR1);
 	sigpending(&pending);
 	printf("SIGUSR1 left pending: %d\n", sigismember(&pending, SIGUSR1));
+}
+
+static void *send_usr2(void *arg)
+{
+	usleep(30000);
+	kill(getpid(), SIGUSR2);
+	return arg;
+}
+
+/* sigwait and friends take a blocked signal instead of running a handler:
+ * one raised before, the interval timer's SIGALRM (blocked by this thread,
+ * which then must not end the run), and one another thread sends. */
+static void waiting_for_signals(void)
+{
+	sigset_t set, old;
+	siginfo_t info = { 0 };
+	pthread_t t;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR2);
+	raise(SIGUSR1);
+	printf("sigwait: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	show("sigwaitinfo", sigwaitinfo(&set, &info));
+	printf("si_signo: %d\n", info.si_signo);
+	show("sigtimedwait 20 ms, none pending",
+	     sigtimedwait(&set, &info, &(struct timespec){ 0, 20000000 }));
+	show("sigtimedwait with 2e9 ns", sigtimedwait(&set, &info, &(struct timespec){ 0, 2000000000 }));
+	alarm(1);
+	printf("sigwait for the alarm: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	pthread_create(&t, NULL, send_usr2, NULL);
+	printf("sigwait for another thread's kill: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	pthread_join(t, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void memory(void)
@@ -196,6 +237,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signals_after_threads();
+	waiting_for_signals();
 	memory();
 	files();
 	process();

@@ -37,7 +37,7 @@
 	X(setresgid) X(getpriority) X(setpriority) X(sched_getscheduler) \
 	X(sched_setscheduler) X(sched_getparam) X(sched_setparam) \
 	X(sched_get_priority_max) X(sched_get_priority_min) X(sched_setaffinity) \
-	X(set_robust_list) X(get_robust_list)
+	X(set_robust_list) X(get_robust_list) X(rt_sigtimedwait)
 
 #define LINUX_CALL(name) { #name, __NR_##name },
 static const struct { const char *name; long nr; } linux_calls[] = {
