@@ -479,6 +479,30 @@ static int do_truncate(struct vfs *vfs, struct walk *w, uint64_t size)
 	return w->vn->ops->truncate(w->vn, size);
 }
 
+/*
+ * chmod, fchmod: the permission bits (07777) of a node whose filesystem
+ * makes nodes (ramfs); any other is read-only here (-EROFS). Nothing
+ * checks them against a user: the process is root.
+ */
+int vfs_vnode_chmod(struct vnode *vn, uint32_t mode)
+{
+	if (vn->ops->create == NULL)
+		return -EROFS;
+	vn->mode = (vn->mode & VFS_S_IFMT) | (mode & 07777);
+	return 0;
+}
+
+static int do_chmod(struct vfs *vfs, struct walk *w, uint64_t mode)
+{
+	(void)vfs;
+	return w->vn ? vfs_vnode_chmod(w->vn, (uint32_t)mode) : -ENOENT;
+}
+
+int vfs_chmod(struct vfs *vfs, const char *cwd, const char *path, uint32_t mode)
+{
+	return on_path(vfs, cwd, path, do_chmod, mode);
+}
+
 int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,
 		 uint64_t size)
 {

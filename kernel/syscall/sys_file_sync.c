@@ -1,6 +1,8 @@
 /*
- * The file calls that ask for durability, space or locks: fsync, fdatasync,
- * syncfs, fadvise64, fallocate, flock, and truncate by path. Every file
+ * The file calls that ask for durability, space, locks or a file's owner
+ * and mode: fsync, fdatasync, syncfs, fadvise64, fallocate, flock,
+ * truncate by path, chmod, fchmod, fchmodat, chown, fchown, lchown,
+ * fchownat. Every file
  * lives in memory (ramfs, bootfs, devfs), so there is nothing to write
  * back and no space to reserve ahead; what is left is Linux's answer to
  * each argument, which programs do look at (a failed fsync is a failed
@@ -27,6 +29,13 @@
 #define NR_FADVISE64  221
 #define NR_FALLOCATE  285
 #define NR_SYNCFS     306
+#define NR_CHMOD      90
+#define NR_FCHMOD     91
+#define NR_CHOWN      92
+#define NR_FCHOWN     93
+#define NR_LCHOWN     94
+#define NR_FCHOWNAT   260
+#define NR_FCHMODAT   268
 
 #define LOCK_SH 1
 #define LOCK_EX 2
@@ -160,8 +169,99 @@ static long sys_truncate(const struct syscall_env *env, const long args[SYSCALL_
 	return rc;
 }
 
+/* chmod, fchmodat: the permission bits of a node on ramfs (others -EROFS). */
+static long chmod_at(int dirfd, const char *path, uint32_t mode)
+{
+	const char *base;
+	long rc;
+
+	sys_files_lock();
+	if (!(rc = sys_files_path_base(dirfd, path, &base)))
+		rc = vfs_chmod(fs_vfs(), base, path, mode);
+	fs_unlock();
+	return rc;
+}
+
+static long sys_chmod(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return chmod_at(LINUX_AT_FDCWD, (const char *)args[0], (uint32_t)args[1]);
+}
+
+static long sys_fchmodat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return chmod_at((int)args[0], (const char *)args[1], (uint32_t)args[2]);
+}
+
+static long sys_fchmod(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	f = vfs_fd_get(sys_files_lock(), (int)args[0]);
+	rc = f ? vfs_vnode_chmod(f->vn, (uint32_t)args[1]) : -EBADF;
+	fs_unlock();
+	return rc;
+}
+
+/*
+ * chown and friends: every file belongs to root and there is no other
+ * user or group to give it to, so root (0) or -1 (unchanged) succeeds once
+ * the file is found, and any other id is -EPERM (Linux, as root, would
+ * record it).
+ */
+static long owner_ok(long uid, long gid)
+{
+	return ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) &&
+	       ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX) ? 0 : -EPERM;
+}
+
+static long chown_at(int dirfd, const char *path, long uid, long gid)
+{
+	struct linux_stat st;
+	const char *base;
+	long rc;
+
+	sys_files_lock();
+	if (!(rc = sys_files_path_base(dirfd, path, &base)))
+		rc = vfs_stat(fs_vfs(), base, path, &st);
+	fs_unlock();
+	return rc ? rc : owner_ok(uid, gid);
+}
+
+static long sys_chown(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return chown_at(LINUX_AT_FDCWD, (const char *)args[0], args[1], args[2]);
+}
+
+static long sys_fchownat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return chown_at((int)args[0], (const char *)args[1], args[2], args[3]);
+}
+
+static long sys_fchown(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	long rc;
+
+	(void)env;
+	rc = vfs_fd_get(sys_files_lock(), (int)args[0]) ? 0 : -EBADF;
+	fs_unlock();
+	return rc ? rc : owner_ok(args[1], args[2]);
+}
+
 void sys_file_sync_register(syscall_handler_fn *table)
 {
+	table[NR_CHMOD] = sys_chmod;
+	table[NR_FCHMOD] = sys_fchmod;
+	table[NR_FCHMODAT] = sys_fchmodat;
+	table[NR_CHOWN] = sys_chown;
+	table[NR_LCHOWN] = sys_chown; /* no symbolic links: lchown is chown */
+	table[NR_FCHOWN] = sys_fchown;
+	table[NR_FCHOWNAT] = sys_fchownat;
 	table[NR_FSYNC] = sys_fsync;
 	table[NR_FDATASYNC] = sys_fsync;
 	table[NR_SYNCFS] = sys_syncfs;

@@ -148,7 +148,7 @@ static void files_lock(void)
  * The directory a path is relative to: the cwd for AT_FDCWD or an absolute
  * path; an open directory fd is not supported yet.
  */
-static int path_base(int dirfd, const char *path, const char **base)
+int sys_files_path_base(int dirfd, const char *path, const char **base)
 {
 	*base = fs_app_cwd();
 	if (path[0] == '\0')
@@ -370,7 +370,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(dirfd, path, &base)) &&
+	if (!(rc = sys_files_path_base(dirfd, path, &base)) &&
 	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777 & ~creation_mask, &f)))
 		rc = fs_app_fd_install(fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
@@ -604,7 +604,7 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 		rc = f ? vfs_fstat(f, &st) : -EBADF;
 	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
 		rc = vfs_stat(fs_vfs(), fs_app_cwd(), ".", &st);
-	} else if (!(rc = path_base(dirfd, path, &base))) {
+	} else if (!(rc = sys_files_path_base(dirfd, path, &base))) {
 		rc = vfs_stat(fs_vfs(), base, path, &st);
 	}
 	fs_unlock();
@@ -679,7 +679,7 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(dirfd, path, &base))) {
+	if (!(rc = sys_files_path_base(dirfd, path, &base))) {
 		switch (op) {
 		case OP_MKDIR:
 			rc = vfs_mkdir(fs_vfs(), base, path, mode & 07777 & ~creation_mask);
@@ -758,8 +758,8 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(olddirfd, oldpath, &obase)) &&
-	    !(rc = path_base(newdirfd, newpath, &nbase)))
+	if (!(rc = sys_files_path_base(olddirfd, oldpath, &obase)) &&
+	    !(rc = sys_files_path_base(newdirfd, newpath, &nbase)))
 		rc = vfs_rename(fs_vfs(), fs_app_cwd(), oldpath, newpath);
 	fs_unlock();
 	return rc;

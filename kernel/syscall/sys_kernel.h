@@ -32,6 +32,9 @@ void sys_poll_register(syscall_handler_fn *table);
 struct vfs_fdtable;
 struct vfs_file;
 struct vfs_fdtable *sys_files_lock(void);
+/* The directory a *at() call's path is relative to (fs_lock held): the cwd
+ * for AT_FDCWD or an absolute path; an open directory fd is -ENOTSUP. */
+int sys_files_path_base(int dirfd, const char *path, const char **base);
 /* RLIMIT_NOFILE: the table's limits (the env's nofile_get and nofile_set). */
 void sys_files_nofile(uint64_t *cur, uint64_t *max);
 int sys_files_set_nofile(uint64_t cur, uint64_t max);

@@ -2,10 +2,11 @@
  * More of what ordinary C programs ask of the system, each answer printed
  * as one line (a value or an errno's name) so that tests/apps/differential
  * can compare the run natively and in Carapace: the signal mask after a
- * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file calls a careful tool makes
- * (fsync, truncate, preadv/pwritev, record locks, flock, posix_fallocate,
- * posix_fadvise), and the calls about the process's group, ids, priority
- * and scheduling. No address, pid or time is printed.
+ * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file
+ * calls a careful tool makes (fsync, truncate, preadv/pwritev, record
+ * locks, flock, posix_fallocate, posix_fadvise, chmod, chown), and the
+ * calls about the process's group, ids, priority and scheduling. No
+ * address, pid or time is printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -171,6 +172,22 @@ static void files(void)
 	show("flock LOCK_UN", flock(fd, LOCK_UN));
 	show("flock 0", flock(fd, 0));
 	show("flock of a closed descriptor", flock(99, LOCK_EX));
+
+	show("fchmod 0600", fchmod(fd, 0600));
+	printf("mode: %o\n", stat(path, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod 04751", chmod(path, 04751));
+	printf("mode: %o\n", stat(path, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("fchmodat 0640", fchmodat(AT_FDCWD, path, 0640, 0));
+	printf("mode: %o\n", fstat(fd, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod the directory 0711", chmod(dir, 0711));
+	printf("mode: %o\n", stat(dir, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod a missing file", chmod("/tmp/posix_more.missing", 0600));
+	show("fchmod of a closed descriptor", fchmod(99, 0600));
+	show("chown to root", chown(path, 0, 0));
+	show("chown unchanged", chown(path, -1, -1));
+	show("fchown to root", fchown(fd, 0, -1));
+	show("chown a missing file", chown("/tmp/posix_more.missing", 0, 0));
+	show("fchown of a closed descriptor", fchown(99, 0, 0));
 
 	int ro = open(path, O_RDONLY);
 

@@ -243,6 +243,8 @@ int vfs_stat(struct vfs *vfs, const char *cwd, const char *path,
 	     struct linux_stat *st);
 int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,
 		 uint64_t size);
+int vfs_chmod(struct vfs *vfs, const char *cwd, const char *path, uint32_t mode);
+int vfs_vnode_chmod(struct vnode *vn, uint32_t mode);
 
 /* Open files. */
 int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
