@@ -128,9 +128,9 @@ void vfs_stat_fill(const struct vfs_attr *a, struct linux_stat *st)
 	st->st_size = (int64_t)a->size;
 	st->st_blksize = VFS_BLKSIZE;
 	st->st_blocks = (int64_t)((a->size + 511) / 512);
-	st->st_atime_sec = a->mtime_sec;
+	st->st_atime_sec = a->atime_sec ? a->atime_sec : a->mtime_sec;
 	st->st_mtime_sec = a->mtime_sec;
-	st->st_ctime_sec = a->mtime_sec;
+	st->st_ctime_sec = a->ctime_sec ? a->ctime_sec : a->mtime_sec;
 }
 
 int vfs_fstat(struct vfs_file *f, struct linux_stat *st)

@@ -492,6 +492,34 @@ int vfs_vnode_chmod(struct vnode *vn, uint32_t mode)
 	return 0;
 }
 
+/* utimensat: a filesystem that keeps no times is read-only here (-EROFS). */
+int vfs_vnode_set_times(struct vnode *vn, int64_t atime, int64_t mtime)
+{
+	if (vn->ops->set_times == NULL)
+		return -EROFS;
+	return vn->ops->set_times(vn, atime, mtime);
+}
+
+struct times_arg {
+	int64_t atime, mtime;
+};
+
+static int do_set_times(struct vfs *vfs, struct walk *w, uint64_t arg)
+{
+	const struct times_arg *t = (const struct times_arg *)(uintptr_t)arg;
+
+	(void)vfs;
+	return w->vn ? vfs_vnode_set_times(w->vn, t->atime, t->mtime) : -ENOENT;
+}
+
+int vfs_set_times(struct vfs *vfs, const char *cwd, const char *path, int64_t atime,
+		  int64_t mtime)
+{
+	struct times_arg t = { atime, mtime };
+
+	return on_path(vfs, cwd, path, do_set_times, (uint64_t)(uintptr_t)&t);
+}
+
 static int do_chmod(struct vfs *vfs, struct walk *w, uint64_t mode)
 {
 	(void)vfs;

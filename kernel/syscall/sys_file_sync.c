@@ -2,7 +2,7 @@
  * The file calls that ask for durability, space, locks or a file's owner
  * and mode: fsync, fdatasync, syncfs, fadvise64, fallocate, flock,
  * truncate by path, chmod, fchmod, fchmodat, chown, fchown, lchown,
- * fchownat. Every file
+ * fchownat, utimensat. Every file
  * lives in memory (ramfs, bootfs, devfs), so there is nothing to write
  * back and no space to reserve ahead; what is left is Linux's answer to
  * each argument, which programs do look at (a failed fsync is a failed
@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/fs.h>
 #include <carapace/vfs.h>
@@ -36,6 +37,11 @@
 #define NR_LCHOWN     94
 #define NR_FCHOWNAT   260
 #define NR_FCHMODAT   268
+#define NR_UTIMENSAT  280
+
+#define UTIME_NOW  ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define NS_PER_SEC 1000000000l
 
 #define LOCK_SH 1
 #define LOCK_EX 2
@@ -253,8 +259,57 @@ static long sys_fchown(const struct syscall_env *env, const long args[SYSCALL_MA
 	return rc ? rc : owner_ok(args[1], args[2]);
 }
 
+/* One of utimensat's times: its seconds, now, or VFS_TIME_OMIT; -EINVAL
+ * for nanoseconds outside 0..999999999 that are neither UTIME_ flag. */
+static int pick_time(const struct linux_timespec *ts, int64_t now_sec, int64_t *out)
+{
+	if (ts->tv_nsec == UTIME_NOW)
+		*out = now_sec;
+	else if (ts->tv_nsec == UTIME_OMIT)
+		*out = VFS_TIME_OMIT;
+	else if (ts->tv_nsec < 0 || ts->tv_nsec >= NS_PER_SEC)
+		return -EINVAL;
+	else
+		*out = ts->tv_sec;
+	return 0;
+}
+
+/*
+ * utimensat (utime, utimes, futimens): sets a file's access and
+ * modification times (whole seconds: ramfs keeps no fraction); no times
+ * means now for both. A NULL path names dirfd's own file (futimens).
+ * Filesystems that keep no times (bootfs, devfs, procfs, pipes) -EROFS.
+ */
+static long sys_utimensat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	const char *path = (const char *)args[1], *base;
+	int64_t now_sec = (int64_t)(env->clock_ns(env->ctx, SYSCALL_CLOCK_REALTIME) / NS_PER_SEC);
+	int64_t atime = now_sec, mtime = now_sec;
+	struct linux_timespec ts[2];
+	struct vfs_file *f;
+	struct vfs_fdtable *t;
+	long rc;
+
+	if (args[2]) {
+		memcpy(ts, (const void *)args[2], sizeof(ts));
+		if (pick_time(&ts[0], now_sec, &atime) || pick_time(&ts[1], now_sec, &mtime))
+			return -EINVAL;
+	}
+	t = sys_files_lock();
+	if (!path) {
+		f = vfs_fd_get(t, (int)args[0]);
+		rc = (int)args[0] == LINUX_AT_FDCWD ? -EFAULT
+		     : f ? vfs_vnode_set_times(f->vn, atime, mtime) : -EBADF;
+	} else if (!(rc = sys_files_path_base((int)args[0], path, &base))) {
+		rc = vfs_set_times(fs_vfs(), base, path, atime, mtime);
+	}
+	fs_unlock();
+	return rc;
+}
+
 void sys_file_sync_register(syscall_handler_fn *table)
 {
+	table[NR_UTIMENSAT] = sys_utimensat;
 	table[NR_CHMOD] = sys_chmod;
 	table[NR_FCHMOD] = sys_fchmod;
 	table[NR_FCHMODAT] = sys_fchmodat;

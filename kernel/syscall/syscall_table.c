@@ -253,6 +253,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(273, set_robust_list, sys_set_robust_list, A_ADDR, A_INT),
 	SYS(274, get_robust_list, sys_get_robust_list, A_INT, A_OUT(sizeof(uint64_t)),
 	    A_OUT(sizeof(uint64_t))),
+	/* A NULL path names dirfd's file (futimens); times NULL: now. */
+	SYS(280, utimensat, NULL, A_DIRFD,
+	    { .kind = SYSCALL_ARG_STRING, .size = SYSCALL_PATH_MAX, .attrs = SYSCALL_ATTR_OPTIONAL },
+	    A_IN_OPT(2 * LINUX_SIZEOF_TIMESPEC), A_FLAGS(LINUX_AT_SYMLINK_NOFOLLOW)),
 	SYS(281, epoll_pwait, NULL, A_FD, A_ADDR, A_INT, A_INT,
 	    A_IN_OPT(LINUX_SIZEOF_SIGSET), A_INT),
 	SYS(283, timerfd_create, NULL, A_INT,

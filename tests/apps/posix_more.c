@@ -4,7 +4,8 @@
  * can compare the run natively and in Carapace: the signal mask after a
  * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file
  * calls a careful tool makes (fsync, truncate, preadv/pwritev, record
- * locks, flock, posix_fallocate, posix_fadvise, chmod, chown), and the
+ * locks, flock, posix_fallocate, posix_fadvise, chmod, chown, the times
+ * utime and utimensat set), and the
  * calls about the process's group, ids, priority and scheduling. No
  * address, pid or time is printed.
  */
@@ -21,7 +22,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "show_result.h"
 
@@ -118,9 +121,18 @@ static void memory(void)
 	munmap(p, 2 * 4096);
 }
 
+/* After a stat or fstat (rc): the access and modification times. */
+static void show_times(int rc, const struct stat *st)
+{
+	if (rc == 0)
+		printf("atime %ld mtime %ld\n", (long)st->st_atime, (long)st->st_mtime);
+	else
+		printf("stat: %s\n", err_name(errno));
+}
+
 static void files(void)
 {
-	char dir[] = "/tmp/posix_more.XXXXXX", path[64], buf[16] = { 0 };
+	char dir[] = "/tmp/posix_more.XXXXXX", path[64], path2[64], buf[16] = { 0 };
 	struct iovec iov[2];
 	struct stat st;
 	int fd, p[2];
@@ -188,6 +200,36 @@ static void files(void)
 	show("fchown to root", fchown(fd, 0, -1));
 	show("chown a missing file", chown("/tmp/posix_more.missing", 0, 0));
 	show("fchown of a closed descriptor", fchown(99, 0, 0));
+
+	/* Times: now for a new or written file, what utime and utimensat set. */
+	time_t now = time(NULL);
+
+	show("stat", stat(path, &st));
+	printf("mtime, ctime, atime of a new file are now: %d %d %d\n",
+	       st.st_mtime - now < 100 && now - st.st_mtime < 100,
+	       st.st_ctime - now < 100 && now - st.st_ctime < 100,
+	       st.st_atime - now < 100 && now - st.st_atime < 100);
+	show("utime 1000 2000", utime(path, &(struct utimbuf){ 1000, 2000 }));
+	show_times(stat(path, &st), &st);
+	show("utimensat mtime 3000, atime omitted",
+	     utimensat(AT_FDCWD, path, (struct timespec[2]){ { 9, UTIME_OMIT }, { 3000, 0 } }, 0));
+	show_times(stat(path, &st), &st);
+	show("futimens 4000 5000", futimens(fd, (struct timespec[2]){ { 4000, 0 }, { 5000, 0 } }));
+	show_times(fstat(fd, &st), &st);
+	show("write 1", pwrite(fd, "!", 1, 0));
+	printf("the write made mtime now: %d\n",
+	       fstat(fd, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+	show("utimensat nanoseconds 2e9",
+	     utimensat(AT_FDCWD, path, (struct timespec[2]){ { 1, 0 }, { 1, 2000000000 } }, 0));
+	show("utimensat a missing file", utimensat(AT_FDCWD, "/tmp/posix_more.missing", NULL, 0));
+	show("utime of the directory to 7", utime(dir, &(struct utimbuf){ 7, 7 }));
+	snprintf(path2, sizeof(path2), "%s/g", dir);
+	close(open(path2, O_CREAT | O_WRONLY, 0600));
+	printf("a new entry made the directory's mtime now: %d\n",
+	       stat(dir, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+	unlink(path2);
+	show("utimensat NULL times", utimensat(AT_FDCWD, path, NULL, 0));
+	printf("now: %d\n", stat(path, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
 
 	int ro = open(path, O_RDONLY);
 

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
@@ -252,6 +253,15 @@ static uint64_t host_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The wall clock (ramfs's times, through mount.c): the host's. */
+uint64_t rtc_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t clock_ns(void)
