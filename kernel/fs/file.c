@@ -233,6 +233,21 @@ int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence)
 		base = (int64_t)a.size;
 		break;
 	}
+	case VFS_SEEK_DATA:
+	case VFS_SEEK_HOLE: {
+		/* No file here has holes: data up to the size, then the hole
+		 * every file has at its end (Linux's default for such a file). */
+		int rc = f->vn->ops->getattr(f->vn, &a);
+
+		if (rc < 0)
+			return rc;
+		if (!VFS_S_ISREG(a.mode))
+			return -EINVAL;
+		if (off < 0 || (uint64_t)off >= a.size)
+			return -ENXIO;
+		f->off = whence == VFS_SEEK_DATA ? (uint64_t)off : a.size;
+		return (int64_t)f->off;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -2,7 +2,8 @@
  * The file calls that ask for durability, space, locks or a file's owner
  * and mode: fsync, fdatasync, syncfs, fadvise64, fallocate, flock,
  * truncate by path, chmod, fchmod, fchmodat, chown, fchown, lchown,
- * fchownat, utimensat. Every file
+ * fchownat, utimensat; link and symlink, which no filesystem here
+ * offers. Every file
  * lives in memory (ramfs, bootfs, devfs), so there is nothing to write
  * back and no space to reserve ahead; what is left is Linux's answer to
  * each argument, which programs do look at (a failed fsync is a failed
@@ -38,6 +39,10 @@
 #define NR_FCHOWNAT   260
 #define NR_FCHMODAT   268
 #define NR_UTIMENSAT  280
+#define NR_LINK       86
+#define NR_SYMLINK    88
+#define NR_LINKAT     265
+#define NR_SYMLINKAT  266
 
 #define UTIME_NOW  ((1l << 30) - 1)
 #define UTIME_OMIT ((1l << 30) - 2)
@@ -307,8 +312,66 @@ static long sys_utimensat(const struct syscall_env *env, const long args[SYSCALL
 	return rc;
 }
 
+/*
+ * link, linkat, symlink, symlinkat: no filesystem here has hard or
+ * symbolic links, so after Linux's checks (the target of a link must
+ * exist, -ENOENT; the new name must not, -EEXIST) the answer is -EPERM,
+ * Linux's for a filesystem that does not support them.
+ */
+static long exists_at(int dirfd, const char *path)
+{
+	struct linux_stat st;
+	const char *base;
+	long rc;
+
+	sys_files_lock();
+	if (!(rc = sys_files_path_base(dirfd, path, &base)))
+		rc = vfs_stat(fs_vfs(), base, path, &st);
+	fs_unlock();
+	return rc;
+}
+
+static long no_links(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	long rc = oldpath ? exists_at(olddirfd, oldpath) : 0;
+
+	if (rc)
+		return rc;
+	rc = exists_at(newdirfd, newpath);
+	return rc == 0 ? -EEXIST : rc == -ENOENT ? -EPERM : rc;
+}
+
+static long sys_link(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return no_links(LINUX_AT_FDCWD, (const char *)args[0], LINUX_AT_FDCWD,
+			(const char *)args[1]);
+}
+
+static long sys_linkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return no_links((int)args[0], (const char *)args[1], (int)args[2], (const char *)args[3]);
+}
+
+static long sys_symlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return no_links(LINUX_AT_FDCWD, NULL, LINUX_AT_FDCWD, (const char *)args[1]);
+}
+
+static long sys_symlinkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return no_links(LINUX_AT_FDCWD, NULL, (int)args[1], (const char *)args[2]);
+}
+
 void sys_file_sync_register(syscall_handler_fn *table)
 {
+	table[NR_LINK] = sys_link;
+	table[NR_LINKAT] = sys_linkat;
+	table[NR_SYMLINK] = sys_symlink;
+	table[NR_SYMLINKAT] = sys_symlinkat;
 	table[NR_UTIMENSAT] = sys_utimensat;
 	table[NR_CHMOD] = sys_chmod;
 	table[NR_FCHMOD] = sys_fchmod;

@@ -12,7 +12,8 @@
  * Limits, for now: a *at() call takes AT_FDCWD or an absolute path; a
  * directory fd with a relative path is -ENOTSUP (an open file does not
  * record its path yet). There are no symbolic links (readlink: -EINVAL).
- * access() checks existence only.
+ * access() checks existence, and X_OK an execute bit on a regular file
+ * (the process is root).
  *
  * Pipes and eventfds (kernel/fs/pipe.c, eventfd.c; made in sys_poll.c)
  * never block by themselves: they answer -EAGAIN, and rw_file waits for
@@ -691,7 +692,12 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 			rc = vfs_rmdir(fs_vfs(), base, path);
 			break;
 		case OP_ACCESS:
+			/* Root may read and write anything, but execute only
+			 * a file with an execute bit (Linux's rule for root). */
 			rc = vfs_stat(fs_vfs(), base, path, &st);
+			if (rc == 0 && (mode & LINUX_X_OK) && VFS_S_ISREG(st.st_mode) &&
+			    !(st.st_mode & 0111))
+				rc = -EACCES;
 			break;
 		case OP_READLINK:
 			rc = vfs_stat(fs_vfs(), base, path, &st);
@@ -737,13 +743,13 @@ static long sys_unlinkat(const struct syscall_env *env, const long args[SYSCALL_
 static long sys_access(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, (uint32_t)args[1]);
 }
 
 static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, 0);
+	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, (uint32_t)args[2]);
 }
 
 static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

@@ -23,6 +23,7 @@
 
 /* *at flags */
 #define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_SYMLINK_FOLLOW   0x400
 #define LINUX_AT_REMOVEDIR        0x200
 #define LINUX_AT_NO_AUTOMOUNT     0x800
 #define LINUX_AT_EMPTY_PATH       0x1000
@@ -31,6 +32,7 @@
 
 /* access modes */
 #define LINUX_ACCESS_MODES 07 /* R_OK | W_OK | X_OK */
+#define LINUX_X_OK 01
 
 /* mmap protections and mremap flags */
 #define LINUX_PROT_RWX       0x7

@@ -5,7 +5,7 @@
  * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file
  * calls a careful tool makes (fsync, truncate, preadv/pwritev, record
  * locks, flock, posix_fallocate, posix_fadvise, chmod, chown, the times
- * utime and utimensat set), and the
+ * utime and utimensat set, access X_OK, SEEK_DATA/SEEK_HOLE), and the
  * calls about the process's group, ids, priority and scheduling. No
  * address, pid or time is printed.
  */
@@ -230,6 +230,20 @@ static void files(void)
 	unlink(path2);
 	show("utimensat NULL times", utimensat(AT_FDCWD, path, NULL, 0));
 	printf("now: %d\n", stat(path, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+
+	/* Root may execute only a file with an execute bit. */
+	show("chmod 0644", chmod(path, 0644));
+	show("access X_OK without an execute bit", access(path, X_OK));
+	show("access R_OK|W_OK", access(path, R_OK | W_OK));
+	show("chmod 0744", chmod(path, 0744));
+	show("access X_OK", access(path, X_OK));
+	show("access X_OK of a directory", access(dir, X_OK));
+	/* No holes: data up to the size, the hole at the end. */
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	show("lseek SEEK_DATA 3", lseek(fd, 3, SEEK_DATA));
+	show("lseek SEEK_HOLE 3", lseek(fd, 3, SEEK_HOLE));
+	show("lseek SEEK_DATA at the size", lseek(fd, st.st_size, SEEK_DATA));
+	show("lseek SEEK_HOLE -1", lseek(fd, -1, SEEK_HOLE));
 
 	int ro = open(path, O_RDONLY);
 

@@ -51,6 +51,8 @@
 #define VFS_SEEK_SET 0
 #define VFS_SEEK_CUR 1
 #define VFS_SEEK_END 2
+#define VFS_SEEK_DATA 3 /* a regular file is all data: the offset, if inside it */
+#define VFS_SEEK_HOLE 4 /* and its one hole starts at its end */
 
 /* poll() event bits: the Linux values. */
 #define VFS_POLLIN     0x001
