@@ -229,7 +229,8 @@ static long owner_ok(long uid, long gid)
 	       ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX) ? 0 : -EPERM;
 }
 
-static long chown_at(int dirfd, const char *path, long uid, long gid)
+/* 0 when path (relative to dirfd) names a file, else why not. */
+static long exists_at(int dirfd, const char *path)
 {
 	struct linux_stat st;
 	const char *base;
@@ -239,6 +240,13 @@ static long chown_at(int dirfd, const char *path, long uid, long gid)
 	if (!(rc = sys_files_path_base(dirfd, path, &base)))
 		rc = vfs_stat(fs_vfs(), base, path, &st);
 	fs_unlock();
+	return rc;
+}
+
+static long chown_at(int dirfd, const char *path, long uid, long gid)
+{
+	long rc = exists_at(dirfd, path);
+
 	return rc ? rc : owner_ok(uid, gid);
 }
 
@@ -318,19 +326,6 @@ static long sys_utimensat(const struct syscall_env *env, const long args[SYSCALL
  * exist, -ENOENT; the new name must not, -EEXIST) the answer is -EPERM,
  * Linux's for a filesystem that does not support them.
  */
-static long exists_at(int dirfd, const char *path)
-{
-	struct linux_stat st;
-	const char *base;
-	long rc;
-
-	sys_files_lock();
-	if (!(rc = sys_files_path_base(dirfd, path, &base)))
-		rc = vfs_stat(fs_vfs(), base, path, &st);
-	fs_unlock();
-	return rc;
-}
-
 static long no_links(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
 	long rc = oldpath ? exists_at(olddirfd, oldpath) : 0;
