@@ -2,12 +2,12 @@
  * More of what ordinary C programs ask of the system, each answer printed
  * as one line (a value or an errno's name) so that tests/apps/differential
  * can compare the run natively and in Carapace: the signal mask after a
- * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, the file
- * calls a careful tool makes (fsync, truncate, preadv/pwritev, record
- * locks, flock, posix_fallocate, posix_fadvise, chmod, chown, the times
- * utime and utimensat set, access X_OK, SEEK_DATA/SEEK_HOLE), and the
- * calls about the process's group, ids, priority and scheduling. No
- * address, pid or time is printed.
+ * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, mremap
+ * MREMAP_MAYMOVE, the file calls a careful tool makes (fsync, truncate,
+ * preadv/pwritev, record locks, flock, posix_fallocate, posix_fadvise,
+ * chmod, chown, the times utime and utimensat set, access X_OK,
+ * SEEK_DATA/SEEK_HOLE), and the calls about the process's group, ids,
+ * priority and scheduling. No address, pid or time is printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -118,7 +118,21 @@ static void memory(void)
 	printf("first page reads zero: %d, second kept: %d\n", p[0] == 0 && p[4095] == 0,
 	       p[4096] == 'x');
 	show("madvise MADV_WILLNEED", madvise(p, 2 * 4096, MADV_WILLNEED));
-	munmap(p, 2 * 4096);
+
+	/* A mapping grown by mremap, which may move it: the bytes go along. */
+	p[4096] = 'y';
+	char *q = mremap(p, 2 * 4096, 5 * 4096, MREMAP_MAYMOVE);
+
+	printf("mremap MREMAP_MAYMOVE to 5 pages: %s\n", q == MAP_FAILED ? err_name(errno) : "0");
+	if (q == MAP_FAILED) {
+		munmap(p, 2 * 4096);
+		return;
+	}
+	printf("the bytes moved: %d, the new pages zero: %d\n", q[4096] == 'y' && q[8191] == 'x',
+	       q[8192] == 0 && q[5 * 4096 - 1] == 0);
+	q[5 * 4096 - 1] = 'z';
+	show("mremap shrink to 1 page", mremap(q, 5 * 4096, 4096, 0) == q);
+	show("munmap", munmap(q, 4096));
 }
 
 /* After a stat or fstat (rc): the access and modification times. */

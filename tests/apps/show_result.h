@@ -24,7 +24,7 @@ static const char *err_name(int e)
 		{ EISDIR, "EISDIR" }, { ESPIPE, "ESPIPE" }, { ENOTEMPTY, "ENOTEMPTY" },
 		{ EBUSY, "EBUSY" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" },
 		{ ENETUNREACH, "ENETUNREACH" }, { ENOSYS, "ENOSYS" }, { ESRCH, "ESRCH" },
-		{ EFBIG, "EFBIG" }, { ENODEV, "ENODEV" }, { EDEADLK, "EDEADLK" }, { ENXIO, "ENXIO" },
+		{ EFBIG, "EFBIG" }, { ENODEV, "ENODEV" }, { EDEADLK, "EDEADLK" }, { ENXIO, "ENXIO" }, { ENOMEM, "ENOMEM" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
