@@ -114,6 +114,8 @@ void vfs_file_release(struct vfs_file *f)
 
 	if (f->epoll_watches > 0)
 		epoll_forget_file(f); /* as Linux: an entry lives as long as its file */
+	if (f->dir_path)
+		f->vfs->alloc.free(f->vfs->alloc.ctx, f->dir_path);
 	f->vfs->alloc.free(f->vfs->alloc.ctx, f);
 	if (--vn->refs == 0 && vn->ops->release != NULL)
 		vn->ops->release(vn);

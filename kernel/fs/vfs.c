@@ -291,6 +291,7 @@ int vfs_open(struct vfs *vfs, const char *cwd, const char *path, int flags,
 {
 	struct walk w;
 	struct vfs_file *f;
+	char *dir_path;
 	int rc;
 
 	if ((flags & VFS_O_ACCMODE) == 3)
@@ -316,12 +317,22 @@ int vfs_open(struct vfs *vfs, const char *cwd, const char *path, int flags,
 	} else {
 		rc = open_existing(w.vn, flags, w.trailing_slash);
 	}
+	/* A directory keeps its path: the *at() calls and fchdir start there
+	 * (a rename of it later is not seen). */
+	dir_path = NULL;
+	if (rc == 0 && VFS_S_ISDIR(w.vn->mode)) {
+		if ((dir_path = vfs->alloc.alloc(vfs->alloc.ctx, w.len + 1)))
+			memcpy(dir_path, w.path, w.len + 1);
+		else
+			rc = -ENOMEM;
+	}
 	walk_done(vfs, &w);
 	if (rc < 0) {
 		vfs->alloc.free(vfs->alloc.ctx, f);
 		return rc;
 	}
 	memset(f, 0, sizeof(*f));
+	f->dir_path = dir_path;
 	f->vfs = vfs;
 	f->vn = w.vn;
 	f->flags = flags;

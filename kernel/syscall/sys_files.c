@@ -9,9 +9,8 @@
  * pointers (readv/writev's iovecs) copy the array once, check every
  * buffer, and only then act.
  *
- * Limits, for now: a *at() call takes AT_FDCWD or an absolute path; a
- * directory fd with a relative path is -ENOTSUP (an open file does not
- * record its path yet). There are no symbolic links (readlink: -EINVAL).
+ * A *at() call's directory fd stands for the path the directory had when
+ * it was opened (a rename of it since is not seen). There are no symbolic links (readlink: -EINVAL).
  * access() checks existence, and X_OK an execute bit on a regular file
  * (the process is root).
  *
@@ -54,6 +53,7 @@
 #define NR_FTRUNCATE 77
 #define NR_GETCWD    79
 #define NR_CHDIR     80
+#define NR_FCHDIR    81
 #define NR_RENAME    82
 #define NR_MKDIR     83
 #define NR_RMDIR     84
@@ -147,16 +147,24 @@ static void files_lock(void)
 
 /*
  * The directory a path is relative to: the cwd for AT_FDCWD or an absolute
- * path; an open directory fd is not supported yet.
+ * path, else the path an open directory had when it was opened
+ * (vfs_file's dir_path); another file is -ENOTDIR.
  */
 int sys_files_path_base(int dirfd, const char *path, const char **base)
 {
+	struct vfs_file *f;
+
 	*base = fs_app_cwd();
 	if (path[0] == '\0')
 		return -ENOENT;
 	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
 		return 0;
-	return vfs_fd_get(fdtable, dirfd) ? -ENOTSUP : -EBADF;
+	if (!(f = vfs_fd_get(fdtable, dirfd)))
+		return -EBADF;
+	if (!f->dir_path)
+		return -ENOTDIR;
+	*base = f->dir_path;
+	return 0;
 }
 
 /* ---- reading and writing ---- */
@@ -845,6 +853,20 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
 }
 
 /* umask: the new mask (its permission bits); the old one. Cannot fail. */
+/* fchdir: to the path the directory had when it was opened. */
+static long sys_fchdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(fdtable, (int)args[0]);
+	rc = !f ? -EBADF : !f->dir_path ? -ENOTDIR : fs_app_chdir(f->dir_path);
+	fs_unlock();
+	return rc;
+}
+
 static long sys_umask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	long old;
@@ -898,6 +920,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_FTRUNCATE] = sys_ftruncate;
 	table[NR_GETCWD] = sys_getcwd;
 	table[NR_CHDIR] = sys_chdir;
+	table[NR_FCHDIR] = sys_fchdir;
 	table[NR_RENAME] = sys_rename;
 	table[NR_MKDIR] = sys_mkdir;
 	table[NR_RMDIR] = sys_rmdir;

@@ -144,6 +144,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(77, ftruncate, NULL, A_FD, A_INT),
 	SYS(79, getcwd, NULL, A_OUT_SIZED(1), A_INT),
 	SYS(80, chdir, NULL, A_PATH),
+	SYS(81, fchdir, NULL, A_FD),
 	SYS(82, rename, NULL, A_PATH, A_PATH),
 	SYS(83, mkdir, NULL, A_PATH, A_INT),
 	SYS(84, rmdir, NULL, A_PATH),

@@ -6,7 +6,7 @@
  * MREMAP_MAYMOVE, the file calls a careful tool makes (fsync, truncate,
  * preadv/pwritev, record locks, flock, posix_fallocate, posix_fadvise,
  * chmod, chown, the times utime and utimensat set, access X_OK,
- * SEEK_DATA/SEEK_HOLE), and the calls about the process's group, ids,
+ * SEEK_DATA/SEEK_HOLE, *at() calls on a directory descriptor, fchdir), and the calls about the process's group, ids,
  * priority and scheduling. No address, pid or time is printed.
  */
 #define _GNU_SOURCE
@@ -146,7 +146,7 @@ static void show_times(int rc, const struct stat *st)
 
 static void files(void)
 {
-	char dir[] = "/tmp/posix_more.XXXXXX", path[64], path2[64], buf[16] = { 0 };
+	char dir[] = "/tmp/posix_more.XXXXXX", path[64], path2[64], buf[16] = { 0 }, buf2[64];
 	struct iovec iov[2];
 	struct stat st;
 	int fd, p[2];
@@ -258,6 +258,24 @@ static void files(void)
 	show("lseek SEEK_HOLE 3", lseek(fd, 3, SEEK_HOLE));
 	show("lseek SEEK_DATA at the size", lseek(fd, st.st_size, SEEK_DATA));
 	show("lseek SEEK_HOLE -1", lseek(fd, -1, SEEK_HOLE));
+
+	/* A directory descriptor as the base of *at() calls, and fchdir. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), in;
+
+	in = show("openat the directory's f", openat(dfd, "f", O_RDONLY));
+	close(in);
+	show("fstatat the directory's f: size", fstatat(dfd, "f", &st, 0) == 0 ? st.st_size : -1);
+	show("mkdirat sub", mkdirat(dfd, "sub", 0700));
+	show("faccessat sub", faccessat(dfd, "sub", F_OK, 0));
+	show("unlinkat sub AT_REMOVEDIR", unlinkat(dfd, "sub", AT_REMOVEDIR));
+	show("openat relative to a file", openat(fd, "f", O_RDONLY));
+	show("openat relative to a closed descriptor", openat(99, "f", O_RDONLY));
+	show("fchdir", fchdir(dfd));
+	printf("getcwd is the directory: %d\n", getcwd(buf2, sizeof(buf2)) && strcmp(buf2, dir) == 0);
+	show("stat f from there: size", stat("f", &st) == 0 ? st.st_size : -1);
+	show("fchdir to a file", fchdir(fd));
+	show("chdir /", chdir("/"));
+	close(dfd);
 
 	int ro = open(path, O_RDONLY);
 

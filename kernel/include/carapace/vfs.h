@@ -188,6 +188,7 @@ struct vfs_file {
 	int flags;      /* the open() flags, O_CLOEXEC included */
 	uint32_t refs;  /* atomic: vfs_file_get, vfs_file_drop */
 	uint32_t epoll_watches; /* epoll entries on this file (epoll.c) */
+	char *dir_path; /* a directory's absolute path at its open (openat's base), else NULL */
 };
 
 struct vfs_fd {
