@@ -67,6 +67,7 @@
 #define NR_UNLINKAT  263
 #define NR_RENAMEAT  264
 #define NR_FACCESSAT 269
+#define NR_FACCESSAT2 439
 #define NR_DUP3      292
 #define NR_PREADV    295
 #define NR_PWRITEV   296
@@ -933,6 +934,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_UNLINKAT] = sys_unlinkat;
 	table[NR_RENAMEAT] = sys_renameat;
 	table[NR_FACCESSAT] = sys_faccessat;
+	table[NR_FACCESSAT2] = sys_faccessat; /* the flags change nothing for root */
 	table[NR_DUP3] = sys_dup3;
 	table[NR_PREADV] = sys_preadv;
 	table[NR_PWRITEV] = sys_pwritev;

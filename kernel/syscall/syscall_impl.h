@@ -24,6 +24,7 @@
 /* *at flags */
 #define LINUX_AT_SYMLINK_NOFOLLOW 0x100
 #define LINUX_AT_SYMLINK_FOLLOW   0x400
+#define LINUX_AT_EACCESS          0x200
 #define LINUX_AT_REMOVEDIR        0x200
 #define LINUX_AT_NO_AUTOMOUNT     0x800
 #define LINUX_AT_EMPTY_PATH       0x1000
@@ -245,6 +246,9 @@ long sys_sched_setparam(const struct syscall_env *env, const long args[SYSCALL_M
 long sys_sched_setaffinity(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_set_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_get_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_times(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getcpu(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sync(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_set_tid_address(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -163,6 +163,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(97, getrlimit, sys_getrlimit, A_INT, A_OUT(LINUX_SIZEOF_RLIMIT)),
 	SYS(98, getrusage, sys_getrusage, A_INT, A_OUT(LINUX_SIZEOF_RUSAGE)),
 	SYS(99, sysinfo, sys_sysinfo, A_OUT(LINUX_SIZEOF_SYSINFO)),
+	SYS(100, times, sys_times, A_OUT_OPT(4 * sizeof(int64_t))),
 	SYS(102, getuid, sys_getuid),
 	SYS(104, getgid, sys_getuid),
 	SYS(105, setuid, sys_setuid, A_INT),
@@ -210,6 +211,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	/* addr is a value or a pointer, depending on code. */
 	SYS(158, arch_prctl, NULL, A_INT, A_ADDR),
 	SYS(160, setrlimit, sys_setrlimit, A_INT, A_IN(LINUX_SIZEOF_RLIMIT)),
+	SYS(162, sync, sys_sync),
 	SYS(186, gettid, sys_gettid),
 	SYS(200, tkill, NULL, A_INT, A_INT),
 	SYS(201, time, sys_time, A_OUT_OPT(sizeof(int64_t))),
@@ -290,6 +292,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_IN_OPT(LINUX_SIZEOF_RLIMIT), A_OUT_OPT(LINUX_SIZEOF_RLIMIT)),
 	SYS(306, syncfs, NULL, A_FD),
 	SYS(307, sendmmsg, NULL, A_FD, A_ADDR, A_INT, A_INT),
+	SYS(309, getcpu, sys_getcpu, A_OUT_OPT(sizeof(uint32_t)), A_OUT_OPT(sizeof(uint32_t)), A_ADDR),
 	SYS(318, getrandom, sys_getrandom, A_OUT_SIZED(1), A_INT,
 	    A_FLAGS(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM |
 		    LINUX_GRND_INSECURE)),
@@ -300,6 +303,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
 	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),
 	    A_OUT(LINUX_SIZEOF_STATX)),
+	SYS(439, faccessat2, NULL, A_DIRFD, A_PATH, A_FLAGS(LINUX_ACCESS_MODES),
+	    A_FLAGS(LINUX_AT_EACCESS | LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH)),
 	/* Carapace's own datagram API (<carapace/dgram.h>): fd, the array,
 	 * its count, flags; sys_net.c checks the array and every buffer. */
 	SYS(SYSCALL_NR_CARAPACE_DGRAM_RECV, carapace_dgram_recv, NULL, A_FD, A_ADDR, A_INT, A_INT),

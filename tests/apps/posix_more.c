@@ -7,7 +7,8 @@
  * preadv/pwritev, record locks, flock, posix_fallocate, posix_fadvise,
  * chmod, chown, the times utime and utimensat set, access X_OK,
  * SEEK_DATA/SEEK_HOLE, *at() calls on a directory descriptor, fchdir), and the calls about the process's group, ids,
- * priority and scheduling. No address, pid or time is printed.
+ * priority and scheduling, times, sched_getcpu. No address, pid or time
+ * is printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -333,6 +335,20 @@ static void process(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	show("sched_setaffinity CPU 0", sched_setaffinity(0, sizeof(cpus), &cpus));
+	struct tms usage;
+	clock_t t0 = times(&usage), t1;
+
+	/* Spin until a tick of user time shows (at most some 100 million steps). */
+	do {
+		for (volatile long i = 0; i < 2000000; i++)
+			;
+		t1 = times(&usage);
+	} while (usage.tms_utime == 0 && t1 - t0 < 500);
+	printf("times: a clock that moves forward %d, user time counted %d\n", t0 != (clock_t)-1 &&
+	       t1 >= t0, usage.tms_utime > 0);
+	printf("sched_getcpu: a CPU %d\n", sched_getcpu() >= 0);
+	sync();
+	show("faccessat AT_EACCESS", faccessat(AT_FDCWD, "/", R_OK, AT_EACCESS));
 	pthread_mutexattr_init(&attr);
 	printf("pthread_mutexattr_setrobust: %s\n",
 	       err_name(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)));

@@ -39,7 +39,8 @@
 	X(sched_get_priority_max) X(sched_get_priority_min) X(sched_setaffinity) \
 	X(set_robust_list) X(get_robust_list) X(rt_sigtimedwait) \
 	X(chmod) X(fchmod) X(fchmodat) X(chown) X(fchown) X(lchown) X(fchownat) X(utimensat) \
-	X(link) X(linkat) X(symlink) X(symlinkat) X(fchdir)
+	X(link) X(linkat) X(symlink) X(symlinkat) X(fchdir) \
+	X(times) X(sync) X(getcpu) X(faccessat2)
 
 #define LINUX_CALL(name) { #name, __NR_##name },
 static const struct { const char *name; long nr; } linux_calls[] = {
