@@ -375,7 +375,15 @@ static uint64_t take_async(void)
 
 void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret)
 {
-	uint64_t pending = thread_signal_take() | take_async();
+	uint64_t own = thread_signal_take(), pending;
+
+	if (own & blocked) { /* sent by another thread while this one blocks it */
+		mutex_lock(&signal_lock);
+		pending_blocked |= own & blocked;
+		mutex_unlock(&signal_lock);
+		own &= ~blocked;
+	}
+	pending = own | take_async();
 
 	while (pending) {
 		int sig = __builtin_ctzll(pending) + 1;
@@ -460,14 +468,48 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	return signal_self((int)args[1]);
 }
 
+/*
+ * A signal for another thread of the process (pthread_kill, musl's
+ * pthread_cancel): ignored, nothing; a default action that ends the run
+ * ends it (Linux ends the process); a handler is marked pending on that
+ * thread and runs when its next system call returns (a sleep is cut short
+ * for it: sys_signal_sleep's wait looks at the thread's own signals too;
+ * a thread blocked in another call runs it when that call returns). 0
+ * probes. No such thread: -ESRCH.
+ */
+static long signal_thread(int tid, int sig)
+{
+	struct k_sigaction act;
+
+	if (sig < 0 || sig > LINUX_NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+	mutex_lock(&signal_lock);
+	act = actions[sig - 1];
+	mutex_unlock(&signal_lock);
+	if (act.handler == LINUX_SIG_DFL && !(BIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOPS))) {
+		default_action(sig, "sent by the application to one of its threads");
+		return 0;
+	}
+	if (act.handler == LINUX_SIG_IGN || act.handler == LINUX_SIG_DFL)
+		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+	if (!thread_signal_raise_id((uint64_t)tid, sig))
+		return -ESRCH;
+	waitqueue_wake_all(&signal_wq);
+	return 0;
+}
+
 static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	int tgid = (int)args[0], tid = (int)args[1];
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != env->pid || tid != env->gettid(env->ctx))
+	if (tgid != env->pid)
 		return -ESRCH;
+	if (tid != env->gettid(env->ctx))
+		return signal_thread(tid, (int)args[2]);
 	return signal_self((int)args[2]);
 }
 
@@ -529,6 +571,10 @@ static bool signal_claimed(void *arg)
 {
 	uint64_t *claimed = arg;
 	uint64_t pending = __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE), mine;
+
+	/* One sent to this thread (another's tgkill): its return runs it. */
+	if (thread_signal_peek() & ~__atomic_load_n(&blocked, __ATOMIC_RELAXED))
+		return true;
 
 	do {
 		mine = pending & ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);

@@ -2,13 +2,14 @@
  * More of what ordinary C programs ask of the system, each answer printed
  * as one line (a value or an errno's name) so that tests/apps/differential
  * can compare the run natively and in Carapace: the signal mask after a
- * thread came and went, sigwait and sigtimedwait, MADV_DONTNEED, mremap
- * MREMAP_MAYMOVE, the file calls a careful tool makes (fsync, truncate,
- * preadv/pwritev, record locks, flock, posix_fallocate, posix_fadvise,
- * chmod, chown, the times utime and utimensat set, access X_OK,
- * SEEK_DATA/SEEK_HOLE, *at() calls on a directory descriptor, fchdir), and the calls about the process's group, ids,
- * priority and scheduling, times, sched_getcpu. No address, pid or time
- * is printed.
+ * thread came and went, sigwait and sigtimedwait, pthread_kill and
+ * pthread_cancel, MADV_DONTNEED, mremap MREMAP_MAYMOVE, the file calls a
+ * careful tool makes (fsync, truncate, preadv/pwritev, record locks, flock,
+ * posix_fallocate, posix_fadvise, chmod, chown, the times utime and
+ * utimensat set, access X_OK, SEEK_DATA/SEEK_HOLE, *at() calls on a
+ * directory descriptor, fchdir), and the calls about the process's group,
+ * ids, priority and scheduling, times, sched_getcpu. No address, pid or
+ * time is printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -105,6 +106,56 @@ static void waiting_for_signals(void)
 	printf(", signal %d\n", sig);
 	pthread_join(t, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	usr1_seen = sig;
+}
+
+static void *wait_for_usr1(void *arg)
+{
+	for (int i = 0; i < 5000 && !usr1_seen; i++)
+		usleep(1000);
+	return arg;
+}
+
+static void *sleep_forever(void *arg)
+{
+	for (;;)
+		sleep(1);
+	return arg;
+}
+
+static void *spin_until_cancelled(void *arg)
+{
+	for (;;)
+		pthread_testcancel();
+	return arg;
+}
+
+/* Signals for another thread: pthread_kill, and pthread_cancel's. */
+static void other_threads(void)
+{
+	pthread_t t;
+	void *ret;
+
+	signal(SIGUSR1, on_usr1);
+	pthread_create(&t, NULL, wait_for_usr1, NULL);
+	printf("pthread_kill SIGUSR1: %s\n", err_name(pthread_kill(t, SIGUSR1)));
+	pthread_join(t, NULL);
+	printf("the other thread's handler ran: %d\n", usr1_seen == SIGUSR1);
+	pthread_create(&t, NULL, spin_until_cancelled, NULL);
+	printf("pthread_cancel a spinning thread: %s\n", err_name(pthread_cancel(t)));
+	pthread_join(t, &ret);
+	printf("it ended cancelled: %d\n", ret == PTHREAD_CANCELED);
+	pthread_create(&t, NULL, sleep_forever, NULL);
+	usleep(20000);
+	printf("pthread_cancel a sleeping thread: %s\n", err_name(pthread_cancel(t)));
+	pthread_join(t, &ret);
+	printf("it ended cancelled: %d\n", ret == PTHREAD_CANCELED);
 }
 
 static void memory(void)
@@ -359,6 +410,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signals_after_threads();
 	waiting_for_signals();
+	other_threads();
 	memory();
 	files();
 	process();

@@ -432,6 +432,23 @@ void thread_signal_raise(int sig)
 	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
 }
 
+bool thread_signal_raise_id(uint64_t id, int sig)
+{
+	for (unsigned i = 0; i < nthreads; i++)
+		if (threads[i].id == id) {
+			if (sig > 0)
+				__atomic_fetch_or(&threads[i].signals_pending, 1ull << (sig - 1),
+						  __ATOMIC_RELAXED);
+			return true;
+		}
+	return false;
+}
+
+uint64_t thread_signal_peek(void)
+{
+	return __atomic_load_n(&thread_current()->signals_pending, __ATOMIC_RELAXED);
+}
+
 uint64_t *thread_signal_mask(void)
 {
 	return &thread_current()->signal_mask;
