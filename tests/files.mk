@@ -58,7 +58,7 @@ $(BUILD)/host/tests/%_tsan: $(BUILD)/host/obj-tsan/tests/unit/%.o \
 # CARAPACE_HOST_IRQS (spinlock.h's _irq variants then leave the interrupt
 # flag alone: CLI faults outside ring 0). The test_ksys_* programs and
 # fuzz_syscall link them.
-KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_memory.c \
+KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_file_sync.c kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c kernel/syscall/sys_thread.c kernel/sync/futex.c \
 	kernel/syscall/sys_itimer.c kernel/syscall/sys_prctl.c \
 	kernel/syscall/sys_poll.c kernel/syscall/sys_net.c kernel/syscall/sys_epoll.c \

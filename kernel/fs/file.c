@@ -114,6 +114,8 @@ void vfs_file_release(struct vfs_file *f)
 
 	if (f->epoll_watches > 0)
 		epoll_forget_file(f); /* as Linux: an entry lives as long as its file */
+	if (f->dir_path)
+		f->vfs->alloc.free(f->vfs->alloc.ctx, f->dir_path);
 	f->vfs->alloc.free(f->vfs->alloc.ctx, f);
 	if (--vn->refs == 0 && vn->ops->release != NULL)
 		vn->ops->release(vn);
@@ -128,9 +130,9 @@ void vfs_stat_fill(const struct vfs_attr *a, struct linux_stat *st)
 	st->st_size = (int64_t)a->size;
 	st->st_blksize = VFS_BLKSIZE;
 	st->st_blocks = (int64_t)((a->size + 511) / 512);
-	st->st_atime_sec = a->mtime_sec;
+	st->st_atime_sec = a->atime_sec ? a->atime_sec : a->mtime_sec;
 	st->st_mtime_sec = a->mtime_sec;
-	st->st_ctime_sec = a->mtime_sec;
+	st->st_ctime_sec = a->ctime_sec ? a->ctime_sec : a->mtime_sec;
 }
 
 int vfs_fstat(struct vfs_file *f, struct linux_stat *st)
@@ -232,6 +234,21 @@ int64_t vfs_lseek(struct vfs_file *f, int64_t off, int whence)
 			return rc;
 		base = (int64_t)a.size;
 		break;
+	}
+	case VFS_SEEK_DATA:
+	case VFS_SEEK_HOLE: {
+		/* No file here has holes: data up to the size, then the hole
+		 * every file has at its end (Linux's default for such a file). */
+		int rc = f->vn->ops->getattr(f->vn, &a);
+
+		if (rc < 0)
+			return rc;
+		if (!VFS_S_ISREG(a.mode))
+			return -EINVAL;
+		if (off < 0 || (uint64_t)off >= a.size)
+			return -ENXIO;
+		f->off = whence == VFS_SEEK_DATA ? (uint64_t)off : a.size;
+		return (int64_t)f->off;
 	}
 	default:
 		return -EINVAL;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <carapace/arch.h>
 #include <carapace/classifier.h>
 #include <carapace/console.h>
 #include <carapace/fmt.h>
@@ -91,6 +92,13 @@ static int mount_or_say(const char *path, struct vnode *root, char *err, size_t 
 
 static struct ramfs *tmp; /* /tmp, for fs_tmp_usage */
 
+/* ramfs's clock: the wall clock's seconds (the CMOS date at boot, then the
+ * monotonic clock; arch/x86_64/rtc.c), as stat's times on Linux. */
+static int64_t wall_clock_sec(void)
+{
+	return (int64_t)(rtc_realtime_ns() / 1000000000);
+}
+
 /*
  * /etc: the generated files laid over the boot filesystem's /etc when it
  * has one (the launcher packs passwd and group, an application its own
@@ -150,12 +158,14 @@ int fs_init(const struct boot_info *bi, uint64_t tmp_bytes, char *err, size_t er
 			fmt_snprintf(err, err_size, "no memory for the root filesystem");
 			return rc;
 		}
+		ramfs_set_clock(empty_root, wall_clock_sec);
 		root = ramfs_root(empty_root);
 	}
 	if ((rc = mount_or_say("/", root, err, err_size)) || (rc = mount_etc(err, err_size)))
 		return rc;
 	if ((rc = ramfs_new(&heap, tmp_bytes, &tmp)) || (rc = mount_or_say("/tmp", ramfs_root(tmp), err, err_size)))
 		return rc;
+	ramfs_set_clock(tmp, wall_clock_sec);
 	devfs_init(&devfs, &hooks);
 	if ((rc = mount_or_say("/dev", devfs_root(&devfs), err, err_size)))
 		return rc;

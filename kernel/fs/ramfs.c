@@ -42,6 +42,7 @@ struct ramfs_node {
 	uint8_t **chunks;         /* regular files */
 	size_t nchunks;
 	uint64_t size;
+	int64_t atime, mtime, ctime; /* seconds since the epoch (the fs's clock) */
 };
 
 struct ramfs {
@@ -50,9 +51,22 @@ struct ramfs {
 	uint64_t used_bytes;
 	uint64_t next_ino;
 	struct ramfs_node *root;
+	int64_t (*now_sec)(void); /* the wall clock; NULL: every time is 0 */
 };
 
 static const struct vnode_ops ramfs_ops;
+
+static int64_t now(const struct ramfs *fs)
+{
+	return fs->now_sec ? fs->now_sec() : 0;
+}
+
+/* The node's contents changed (a write, a truncate, an entry added or
+ * removed): its modification and change times are now. */
+static void touch(const struct ramfs *fs, struct ramfs_node *n)
+{
+	n->mtime = n->ctime = now(fs);
+}
 
 /* The largest size a file of fs may have. */
 static uint64_t max_file(const struct ramfs *fs)
@@ -104,6 +118,7 @@ static struct ramfs_node *node_new(struct ramfs *fs, uint32_t mode)
 	n->vn.ino = fs->next_ino++;
 	n->vn.fs = fs;
 	n->linked = true;
+	n->atime = n->mtime = n->ctime = now(fs);
 	return n;
 }
 
@@ -213,6 +228,7 @@ static int make_node(struct vnode *dir, const char *name, uint32_t mode,
 		node_free(fs, n);
 		return rc;
 	}
+	touch(fs, d);
 	if (out != NULL)
 		*out = &n->vn;
 	return 0;
@@ -244,6 +260,7 @@ static int remove_entry(struct vnode *dir, const char *name, bool want_dir)
 		return -ENOTEMPTY;
 	dir_remove(fs_of(dir), d, (size_t)i);
 	node_unlink(fs_of(dir), n);
+	touch(fs_of(dir), d);
 	return 0;
 }
 
@@ -295,6 +312,8 @@ static int ramfs_rename(struct vnode *odir, const char *oname,
 		dir_remove(fs, od, (size_t)dir_find(od, oname));
 		if (VFS_S_ISDIR(src->vn.mode))
 			src->parent = nd;
+		touch(fs, od);
+		touch(fs, nd);
 		return 0;
 	}
 	dst = nd->ents[ni].node;
@@ -407,6 +426,7 @@ static int64_t ramfs_write(struct vnode *vn, const void *buf, size_t n,
 		return -ENOSPC;
 	if (off + done > f->size)
 		f->size = off + done;
+	touch(fs, f);
 	return (int64_t)done;
 }
 
@@ -431,6 +451,20 @@ static int ramfs_truncate(struct vnode *vn, uint64_t size)
 			       RAMFS_CHUNK - size % RAMFS_CHUNK);
 	}
 	f->size = size;
+	touch(fs, f);
+	return 0;
+}
+
+/* utimensat: each time given (VFS_TIME_OMIT leaves it); the change time is now. */
+static int ramfs_set_times(struct vnode *vn, int64_t atime, int64_t mtime)
+{
+	struct ramfs_node *n = node_of(vn);
+
+	if (atime != VFS_TIME_OMIT)
+		n->atime = atime;
+	if (mtime != VFS_TIME_OMIT)
+		n->mtime = mtime;
+	n->ctime = now(fs_of(vn));
 	return 0;
 }
 
@@ -442,6 +476,9 @@ static int ramfs_getattr(struct vnode *vn, struct vfs_attr *a)
 	a->mode = vn->mode;
 	a->ino = vn->ino;
 	a->size = n->size;
+	a->atime_sec = n->atime;
+	a->mtime_sec = n->mtime;
+	a->ctime_sec = n->ctime;
 	if (VFS_S_ISDIR(vn->mode))
 		a->nlink = n->linked ? 2 + n->subdirs : 0;
 	else
@@ -479,9 +516,16 @@ static const struct vnode_ops ramfs_ops = {
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
 	.getattr = ramfs_getattr,
+	.set_times = ramfs_set_times,
 	.readdir = ramfs_readdir,
 	.release = ramfs_release,
 };
+
+void ramfs_set_clock(struct ramfs *fs, int64_t (*now_sec)(void))
+{
+	fs->now_sec = now_sec;
+	fs->root->atime = fs->root->mtime = fs->root->ctime = now(fs);
+}
 
 int ramfs_new(const struct vfs_alloc *alloc, uint64_t max_bytes,
 	      struct ramfs **out)

@@ -291,6 +291,7 @@ int vfs_open(struct vfs *vfs, const char *cwd, const char *path, int flags,
 {
 	struct walk w;
 	struct vfs_file *f;
+	char *dir_path;
 	int rc;
 
 	if ((flags & VFS_O_ACCMODE) == 3)
@@ -316,12 +317,22 @@ int vfs_open(struct vfs *vfs, const char *cwd, const char *path, int flags,
 	} else {
 		rc = open_existing(w.vn, flags, w.trailing_slash);
 	}
+	/* A directory keeps its path: the *at() calls and fchdir start there
+	 * (a rename of it later is not seen). */
+	dir_path = NULL;
+	if (rc == 0 && VFS_S_ISDIR(w.vn->mode)) {
+		if ((dir_path = vfs->alloc.alloc(vfs->alloc.ctx, w.len + 1)))
+			memcpy(dir_path, w.path, w.len + 1);
+		else
+			rc = -ENOMEM;
+	}
 	walk_done(vfs, &w);
 	if (rc < 0) {
 		vfs->alloc.free(vfs->alloc.ctx, f);
 		return rc;
 	}
 	memset(f, 0, sizeof(*f));
+	f->dir_path = dir_path;
 	f->vfs = vfs;
 	f->vn = w.vn;
 	f->flags = flags;
@@ -477,6 +488,58 @@ static int do_truncate(struct vfs *vfs, struct walk *w, uint64_t size)
 	if (w->vn->ops->truncate == NULL)
 		return -EROFS;
 	return w->vn->ops->truncate(w->vn, size);
+}
+
+/*
+ * chmod, fchmod: the permission bits (07777) of a node whose filesystem
+ * makes nodes (ramfs); any other is read-only here (-EROFS). Nothing
+ * checks them against a user: the process is root.
+ */
+int vfs_vnode_chmod(struct vnode *vn, uint32_t mode)
+{
+	if (vn->ops->create == NULL)
+		return -EROFS;
+	vn->mode = (vn->mode & VFS_S_IFMT) | (mode & 07777);
+	return 0;
+}
+
+/* utimensat: a filesystem that keeps no times is read-only here (-EROFS). */
+int vfs_vnode_set_times(struct vnode *vn, int64_t atime, int64_t mtime)
+{
+	if (vn->ops->set_times == NULL)
+		return -EROFS;
+	return vn->ops->set_times(vn, atime, mtime);
+}
+
+struct times_arg {
+	int64_t atime, mtime;
+};
+
+static int do_set_times(struct vfs *vfs, struct walk *w, uint64_t arg)
+{
+	const struct times_arg *t = (const struct times_arg *)(uintptr_t)arg;
+
+	(void)vfs;
+	return w->vn ? vfs_vnode_set_times(w->vn, t->atime, t->mtime) : -ENOENT;
+}
+
+int vfs_set_times(struct vfs *vfs, const char *cwd, const char *path, int64_t atime,
+		  int64_t mtime)
+{
+	struct times_arg t = { atime, mtime };
+
+	return on_path(vfs, cwd, path, do_set_times, (uint64_t)(uintptr_t)&t);
+}
+
+static int do_chmod(struct vfs *vfs, struct walk *w, uint64_t mode)
+{
+	(void)vfs;
+	return w->vn ? vfs_vnode_chmod(w->vn, (uint32_t)mode) : -ENOENT;
+}
+
+int vfs_chmod(struct vfs *vfs, const char *cwd, const char *path, uint32_t mode)
+{
+	return on_path(vfs, cwd, path, do_chmod, mode);
 }
 
 int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,

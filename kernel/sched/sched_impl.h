@@ -64,6 +64,7 @@ struct thread {
 	bool in_wait_section;       /* between sched_prepare_wait and sched_finish_wait */
 	uintptr_t join;             /* atomic: JOIN_*, or the joining thread */
 	uint64_t signals_pending;   /* atomic: bit sig-1, to run at this system call's return */
+	uint64_t signal_mask;       /* the application's blocked signals: this thread's own */
 	int pins;                   /* atomic: a waker still holds it; do not free */
 	void (*fn)(void *);
 	void *arg;

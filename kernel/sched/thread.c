@@ -440,6 +440,39 @@ void thread_signal_raise(int sig)
 	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
 }
 
+/* The calling thread's signal mask (rt_sigprocmask's), which Linux keeps per
+ * thread: musl's pthread_create and pthread_exit block every signal around
+ * their work, and one mask for all would leave the others blocked. */
+uint64_t *thread_signal_mask(void)
+{
+	return &thread_current()->signal_mask;
+}
+
+/* sig for the thread whose id is id (tgkill to another thread): taken at
+ * that thread's next system call return (sig 0: nothing). False when no
+ * thread has that id. */
+bool thread_signal_raise_id(uint64_t id, int sig)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+	bool found = false;
+
+	for (struct thread *t = all_threads; t && !found; t = t->all_next)
+		if (t->id == id) {
+			if (sig > 0) /* 0: only whether it exists */
+				__atomic_fetch_or(&t->signals_pending, 1ull << (sig - 1),
+						  __ATOMIC_RELAXED);
+			found = true;
+		}
+	spin_unlock_irqrestore(&all_lock, flags);
+	return found;
+}
+
+/* The calling thread's pending signals, left pending. */
+uint64_t thread_signal_peek(void)
+{
+	return __atomic_load_n(&thread_current()->signals_pending, __ATOMIC_RELAXED);
+}
+
 uint64_t thread_signal_take(void)
 {
 	struct thread *t = thread_current();

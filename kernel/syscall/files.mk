@@ -4,6 +4,7 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/syscall/syscall_table.c \
 	kernel/syscall/syscall_dispatch.c \
 	kernel/syscall/sys_process.c \
+	kernel/syscall/sys_sched.c \
 	kernel/syscall/sys_time.c \
 	kernel/syscall/sys_device.c
 # The handlers that need the kernel's subsystems (files, memory, signals,
@@ -13,6 +14,7 @@ KERNEL_PORTABLE_SRCS += \
 KERNEL_ONLY_SRCS += \
 	kernel/syscall/syscalls.c \
 	kernel/syscall/sys_files.c \
+	kernel/syscall/sys_file_sync.c \
 	kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c \
 	kernel/syscall/sys_poll.c \

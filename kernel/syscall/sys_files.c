@@ -9,10 +9,10 @@
  * pointers (readv/writev's iovecs) copy the array once, check every
  * buffer, and only then act.
  *
- * Limits, for now: a *at() call takes AT_FDCWD or an absolute path; a
- * directory fd with a relative path is -ENOTSUP (an open file does not
- * record its path yet). There are no symbolic links (readlink: -EINVAL).
- * access() checks existence only.
+ * A *at() call's directory fd stands for the path the directory had when
+ * it was opened (a rename of it since is not seen). There are no symbolic links (readlink: -EINVAL).
+ * access() checks existence, and X_OK an execute bit on a regular file
+ * (the process is root).
  *
  * Pipes and eventfds (kernel/fs/pipe.c, eventfd.c; made in sys_poll.c)
  * never block by themselves: they answer -EAGAIN, and rw_file waits for
@@ -53,6 +53,7 @@
 #define NR_FTRUNCATE 77
 #define NR_GETCWD    79
 #define NR_CHDIR     80
+#define NR_FCHDIR    81
 #define NR_RENAME    82
 #define NR_MKDIR     83
 #define NR_RMDIR     84
@@ -66,7 +67,10 @@
 #define NR_UNLINKAT  263
 #define NR_RENAMEAT  264
 #define NR_FACCESSAT 269
+#define NR_FACCESSAT2 439
 #define NR_DUP3      292
+#define NR_PREADV    295
+#define NR_PWRITEV   296
 #define NR_STATX     332
 
 #define F_DUPFD         0
@@ -75,6 +79,15 @@
 #define F_GETFL         3
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK         5
+#define F_SETLK         6
+#define F_SETLKW        7
+#define F_OFD_GETLK     36
+#define F_OFD_SETLK     37
+#define F_OFD_SETLKW    38
+#define F_RDLCK         0
+#define F_WRLCK         1
+#define F_UNLCK         2
 #define FD_CLOEXEC      1
 /*
  * What F_GETFL reports: the access mode and the status flags a file keeps
@@ -135,16 +148,24 @@ static void files_lock(void)
 
 /*
  * The directory a path is relative to: the cwd for AT_FDCWD or an absolute
- * path; an open directory fd is not supported yet.
+ * path, else the path an open directory had when it was opened
+ * (vfs_file's dir_path); another file is -ENOTDIR.
  */
-static int path_base(int dirfd, const char *path, const char **base)
+int sys_files_path_base(int dirfd, const char *path, const char **base)
 {
+	struct vfs_file *f;
+
 	*base = fs_app_cwd();
 	if (path[0] == '\0')
 		return -ENOENT;
 	if (path[0] == '/' || dirfd == LINUX_AT_FDCWD)
 		return 0;
-	return vfs_fd_get(fdtable, dirfd) ? -ENOTSUP : -EBADF;
+	if (!(f = vfs_fd_get(fdtable, dirfd)))
+		return -EBADF;
+	if (!f->dir_path)
+		return -ENOTDIR;
+	*base = f->dir_path;
+	return 0;
 }
 
 /* ---- reading and writing ---- */
@@ -256,7 +277,8 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
  * A short transfer or an error after some bytes ends the call with the
  * bytes done so far, as Linux does.
  */
-static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write)
+static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write,
+		      bool positioned, int64_t off)
 {
 	int count = (int)args[2];
 	struct k_iovec on_stack[RW_IOV_ON_STACK], *iov = on_stack;
@@ -266,8 +288,10 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 
 	if (count < 0)
 		return -EINVAL;
+	if (positioned && off < 0)
+		return -EINVAL;
 	if (count == 0)
-		return rw((int)args[0], NULL, 0, write, false, 0);
+		return rw((int)args[0], NULL, 0, write, positioned, off);
 	if (count > RW_IOV_ON_STACK && !(iov = kmalloc((size_t)count * sizeof(*iov))))
 		return -ENOMEM;
 	if (app_copy(iov, (const void *)args[1], (size_t)count * sizeof(*iov)))
@@ -290,7 +314,7 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	 * pipe that must be waited for drops it; our reference keeps f).
 	 */
 	files_lock();
-	if ((f = vfs_fd_get(fdtable, (int)args[0])) && socket_of_file(f)) {
+	if ((f = vfs_fd_get(fdtable, (int)args[0])) && socket_of_file(f) && !positioned) {
 		/* One message of all the buffers (a datagram is not split);
 		 * sys_net_rw releases fs_lock. */
 		done = sys_net_rw(f, (struct socket_iov *)iov, (unsigned)count, write);
@@ -303,7 +327,7 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 	}
 	vfs_file_get(f);
 	for (int i = 0; i < count; i++) {
-		long rc = rw_file(f, (void *)iov[i].base, iov[i].len, write, false, 0);
+		long rc = rw_file(f, (void *)iov[i].base, iov[i].len, write, positioned, off + done);
 
 		if (rc < 0) {
 			if (done == 0)
@@ -326,12 +350,25 @@ out:
 
 static long sys_readv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	return rw_vector(env, args, false);
+	return rw_vector(env, args, false, false, 0);
 }
 
 static long sys_writev(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
-	return rw_vector(env, args, true);
+	return rw_vector(env, args, true, false, 0);
+}
+
+/* preadv, pwritev: at an offset (argument 3: the whole offset on x86_64;
+ * argument 4, its high half on 32-bit systems, is ignored), the file's own
+ * offset unchanged; a stream is -ESPIPE, a negative offset -EINVAL. */
+static long sys_preadv(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, false, true, args[3]);
+}
+
+static long sys_pwritev(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	return rw_vector(env, args, true, true, args[3]);
 }
 
 /* ---- opening, closing, descriptors ---- */
@@ -343,7 +380,7 @@ static long open_at(int dirfd, const char *path, int flags, uint32_t mode)
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(dirfd, path, &base)) &&
+	if (!(rc = sys_files_path_base(dirfd, path, &base)) &&
 	    !(rc = vfs_open(fs_vfs(), base, path, flags, mode & 07777 & ~creation_mask, &f)))
 		rc = fs_app_fd_install(fdtable, f, (flags & VFS_O_CLOEXEC) != 0);
 	fs_unlock();
@@ -436,6 +473,47 @@ static long dup_from(int fd, long min, bool cloexec)
 	return -EMFILE;
 }
 
+struct k_flock { /* Linux's struct flock on x86_64 */
+	int16_t type, whence;
+	int32_t pad;
+	int64_t start, len;
+	int32_t pid, pad2;
+};
+
+/*
+ * Record locks (fcntl F_SETLK and friends, lockf): a process's own locks
+ * never conflict with each other on Linux, and there is one process, so
+ * every lock is granted and F_GETLK finds none (F_UNLCK). The request is
+ * checked as Linux checks it: the type and whence (-EINVAL), a read lock
+ * on a file not open for reading or a write lock on one not open for
+ * writing (-EBADF). The struct is copied in (-EFAULT).
+ */
+static long record_lock(struct vfs_file *f, int cmd, struct k_flock *user)
+{
+	int mode = f->flags & VFS_O_ACCMODE;
+	struct k_flock fl;
+
+	if (syscall_check_range(syscall_kernel_env(), (uintptr_t)user, sizeof(fl), false) ||
+	    app_copy(&fl, user, sizeof(fl)))
+		return -EFAULT;
+	if ((fl.type != F_RDLCK && fl.type != F_WRLCK && fl.type != F_UNLCK) ||
+	    fl.whence < 0 || fl.whence > 2)
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		if (fl.type == F_UNLCK)
+			return -EINVAL;
+		fl.type = F_UNLCK;
+		if (syscall_check_range(syscall_kernel_env(), (uintptr_t)user, sizeof(fl), true) ||
+		    app_copy(user, &fl, sizeof(fl)))
+			return -EFAULT;
+		return 0;
+	}
+	if ((fl.type == F_RDLCK && mode == VFS_O_WRONLY) ||
+	    (fl.type == F_WRLCK && mode == VFS_O_RDONLY))
+		return -EBADF;
+	return 0;
+}
+
 static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	const int changeable = VFS_O_APPEND | LINUX_O_NONBLOCK;
@@ -465,6 +543,14 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		break;
 	case F_SETFL:
 		f->flags = (f->flags & ~changeable) | ((int)arg & changeable);
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		rc = record_lock(f, cmd, (struct k_flock *)arg);
 		break;
 	default:
 		rc = -EINVAL;
@@ -528,7 +614,7 @@ static long stat_at(int dirfd, const char *path, struct linux_stat *out, int fla
 		rc = f ? vfs_fstat(f, &st) : -EBADF;
 	} else if ((flags & LINUX_AT_EMPTY_PATH) && path[0] == '\0') {
 		rc = vfs_stat(fs_vfs(), fs_app_cwd(), ".", &st);
-	} else if (!(rc = path_base(dirfd, path, &base))) {
+	} else if (!(rc = sys_files_path_base(dirfd, path, &base))) {
 		rc = vfs_stat(fs_vfs(), base, path, &st);
 	}
 	fs_unlock();
@@ -603,7 +689,7 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(dirfd, path, &base))) {
+	if (!(rc = sys_files_path_base(dirfd, path, &base))) {
 		switch (op) {
 		case OP_MKDIR:
 			rc = vfs_mkdir(fs_vfs(), base, path, mode & 07777 & ~creation_mask);
@@ -615,7 +701,12 @@ static long name_at(int dirfd, const char *path, enum name_op op, uint32_t mode)
 			rc = vfs_rmdir(fs_vfs(), base, path);
 			break;
 		case OP_ACCESS:
+			/* Root may read and write anything, but execute only
+			 * a file with an execute bit (Linux's rule for root). */
 			rc = vfs_stat(fs_vfs(), base, path, &st);
+			if (rc == 0 && (mode & LINUX_X_OK) && VFS_S_ISREG(st.st_mode) &&
+			    !(st.st_mode & 0111))
+				rc = -EACCES;
 			break;
 		case OP_READLINK:
 			rc = vfs_stat(fs_vfs(), base, path, &st);
@@ -661,13 +752,13 @@ static long sys_unlinkat(const struct syscall_env *env, const long args[SYSCALL_
 static long sys_access(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, 0);
+	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_ACCESS, (uint32_t)args[1]);
 }
 
 static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, 0);
+	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, (uint32_t)args[2]);
 }
 
 static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -682,8 +773,8 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 	long rc;
 
 	files_lock();
-	if (!(rc = path_base(olddirfd, oldpath, &obase)) &&
-	    !(rc = path_base(newdirfd, newpath, &nbase)))
+	if (!(rc = sys_files_path_base(olddirfd, oldpath, &obase)) &&
+	    !(rc = sys_files_path_base(newdirfd, newpath, &nbase)))
 		rc = vfs_rename(fs_vfs(), fs_app_cwd(), oldpath, newpath);
 	fs_unlock();
 	return rc;
@@ -763,6 +854,20 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
 }
 
 /* umask: the new mask (its permission bits); the old one. Cannot fail. */
+/* fchdir: to the path the directory had when it was opened. */
+static long sys_fchdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	files_lock();
+	f = vfs_fd_get(fdtable, (int)args[0]);
+	rc = !f ? -EBADF : !f->dir_path ? -ENOTDIR : fs_app_chdir(f->dir_path);
+	fs_unlock();
+	return rc;
+}
+
 static long sys_umask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	long old;
@@ -816,6 +921,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_FTRUNCATE] = sys_ftruncate;
 	table[NR_GETCWD] = sys_getcwd;
 	table[NR_CHDIR] = sys_chdir;
+	table[NR_FCHDIR] = sys_fchdir;
 	table[NR_RENAME] = sys_rename;
 	table[NR_MKDIR] = sys_mkdir;
 	table[NR_RMDIR] = sys_rmdir;
@@ -828,7 +934,10 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_UNLINKAT] = sys_unlinkat;
 	table[NR_RENAMEAT] = sys_renameat;
 	table[NR_FACCESSAT] = sys_faccessat;
+	table[NR_FACCESSAT2] = sys_faccessat; /* the flags change nothing for root */
 	table[NR_DUP3] = sys_dup3;
+	table[NR_PREADV] = sys_preadv;
+	table[NR_PWRITEV] = sys_pwritev;
 	table[NR_STATX] = sys_statx;
 }
 

@@ -19,6 +19,7 @@
 
 /* Each file puts its handlers into the table, indexed by Linux number. */
 void sys_files_register(syscall_handler_fn *table);
+void sys_file_sync_register(syscall_handler_fn *table);
 void sys_memory_register(syscall_handler_fn *table);
 void sys_signal_register(syscall_handler_fn *table);
 void sys_poll_register(syscall_handler_fn *table);
@@ -31,6 +32,9 @@ void sys_poll_register(syscall_handler_fn *table);
 struct vfs_fdtable;
 struct vfs_file;
 struct vfs_fdtable *sys_files_lock(void);
+/* The directory a *at() call's path is relative to (fs_lock held): the cwd
+ * for AT_FDCWD or an absolute path; an open directory fd is -ENOTSUP. */
+int sys_files_path_base(int dirfd, const char *path, const char **base);
 /* RLIMIT_NOFILE: the table's limits (the env's nofile_get and nofile_set). */
 void sys_files_nofile(uint64_t *cur, uint64_t *max);
 int sys_files_set_nofile(uint64_t cur, uint64_t max);
@@ -73,6 +77,10 @@ void sys_signal_pipe(void);
  * (EXIT_SIGALRM).
  */
 void sys_signal_alarm(void);
+/* sys_signal.c: an application thread's mask at its start (clone: the
+ * parent's) and its end, for the count of threads a signal may reach. */
+void sys_signal_thread_start(uint64_t mask);
+void sys_signal_thread_exit(void);
 /*
  * sys_signal.c: the syscall layer's sleeps (nanosleep, clock_nanosleep):
  * ns, unless a signal from another thread with a handler comes first:

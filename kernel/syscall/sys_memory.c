@@ -17,8 +17,10 @@
  * application's mappings (mmu_map and mmu_protect check the same switch,
  * and never accept such pages in the kernel's half). A file mapping is a copy of the file's bytes; MAP_SHARED of a
  * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
- * file. madvise is accepted and ignored (MADV_DONTNEED does not zero).
- * mremap only keeps or shrinks a mapping in place (else -ENOMEM).
+ * file. madvise is checked; MADV_DONTNEED zeroes the range (the pages of a
+ * private mapping read as fresh ones next, as Linux's), the rest is ignored.
+ * mremap shrinks a mapping in place, and with MREMAP_MAYMOVE grows it by
+ * moving it (move_grown); growing in place is -ENOMEM.
  *
  * Only application memory: every call decodes and checks all of its
  * arguments before it acts, and a range that is not wholly inside
@@ -32,6 +34,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <carapace/aslr.h>
 #include <carapace/memory.h>
@@ -321,8 +324,35 @@ static bool advice_known(long advice)
 	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25);
 }
 
+#define MADV_DONTNEED 4
+
 /*
- * Checked as Linux does, then ignored: -EINVAL for unknown advice, an
+ * MADV_DONTNEED: the next read of a private anonymous page finds zeros, a
+ * promise allocators build on (they give memory back this way and count
+ * on it reading as new). Each frame is zeroed through the direct map, so
+ * read-only pages are zeroed too; a private file mapping
+ * also reads zeros (Linux would read the file again: here a mapping is a
+ * copy), and so does a MAP_SHARED anonymous one (Linux keeps its bytes).
+ * Under vm_lock: no munmap frees a frame under the memset. The range was
+ * checked to be mapped application memory; PROT_NONE pages (not present)
+ * keep their bytes.
+ */
+static void drop_pages(uint64_t va, uint64_t len)
+{
+	mutex_lock(&vm_lock);
+	for (uint64_t at = va; at < va + len; at += PAGE_SIZE) {
+		uint64_t pte, size;
+
+		if (mmu_lookup(mmu_root(), at, &pte, &size)) /* a PROT_NONE page is not present */
+			memset(mmu_phys_to_virt((pte & PTE_ADDR & ~(size - 1)) + (at & (size - 1))), 0,
+			       PAGE_SIZE);
+	}
+	mutex_unlock(&vm_lock);
+}
+
+/*
+ * Checked as Linux does, then MADV_DONTNEED
+ * zeroes (drop_pages) and the rest is ignored: -EINVAL for unknown advice, an
  * unaligned start or a length that wraps; 0 for an empty range; -ENOMEM
  * unless every page of the range is application memory that is mapped.
  */
@@ -336,7 +366,11 @@ static long sys_madvise(const struct syscall_env *env, const long args[SYSCALL_M
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return memory_app_mapped(va, len) ? 0 : -ENOMEM;
+	if (!memory_app_mapped(va, len))
+		return -ENOMEM;
+	if (args[2] == MADV_DONTNEED)
+		drop_pages(va, len);
+	return 0;
 }
 
 /* msync: nothing to write back (a file mapping is a copy); the range is checked. */
@@ -406,12 +440,55 @@ static long sys_munlockall(const struct syscall_env *env, const long args[SYSCAL
 }
 
 /*
- * Only in place: the same size, or smaller (the tail is unmapped). Every
+ * The same size, or smaller (the tail is unmapped), in place; larger only
+ * with MREMAP_MAYMOVE, by a move (move_grown). Every
  * argument is checked first: unknown flags, an unaligned address, a
  * length whose rounding overflows or a new length of 0 are -EINVAL, as is
  * a range that is not wholly application memory; an old range with a page
  * that is not mapped is -EFAULT (Linux: no mapping there).
  */
+/*
+ * mremap with MREMAP_MAYMOVE growing a mapping of the mmap area: a new
+ * range anywhere (as mmap places one), the old bytes copied in, the old
+ * range's protection given to the whole new one, the old range unmapped;
+ * *va becomes the new address. The old pages must all be accessible (a
+ * PROT_NONE page cannot be read to be copied) and share one protection:
+ * else -ENOMEM, as when there is no room. vm_lock held.
+ */
+static int move_grown(uint64_t *va, uint64_t old_len, uint64_t new_len)
+{
+	uint64_t from = *va, to, pte, first_pte = 0;
+	unsigned prot;
+	int rc;
+
+	if (!in_mmap_area(from, from + old_len) || new_len / PAGE_SIZE > memory_free_frames())
+		return -ENOMEM;
+	for (uint64_t at = from; at < from + old_len; at += PAGE_SIZE) {
+		if (!mmu_lookup(mmu_root(), at, &pte, NULL))
+			return -ENOMEM;
+		if (at == from)
+			first_pte = pte;
+		else if ((pte ^ first_pte) & (PTE_W | PTE_NX))
+			return -ENOMEM;
+	}
+	prot = MEMORY_PROT_READ | (first_pte & PTE_W ? MEMORY_PROT_WRITE : 0) |
+	       (first_pte & PTE_NX ? 0 : MEMORY_PROT_EXEC);
+	if (!(to = ranges_find(new_len)) || ranges_insert(to, to + new_len))
+		return -ENOMEM;
+	if ((rc = memory_map_anon(to, new_len, MEMORY_PROT_READ | MEMORY_PROT_WRITE))) {
+		unmap_locked(to, to + new_len);
+		return -ENOMEM;
+	}
+	memcpy((void *)to, (const void *)from, old_len);
+	if (prot != (MEMORY_PROT_READ | MEMORY_PROT_WRITE) && memory_protect(to, new_len, prot)) {
+		unmap_locked(to, to + new_len);
+		return -ENOMEM;
+	}
+	unmap_locked(from, from + old_len);
+	*va = to;
+	return 0;
+}
+
 static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	uint64_t va = (uint64_t)args[0], old_len, new_len;
@@ -427,7 +504,7 @@ static long sys_mremap(const struct syscall_env *env, const long args[SYSCALL_MA
 	if (!memory_app_mapped(va, old_len))
 		rc = -EFAULT;
 	else if (new_len > old_len)
-		rc = -ENOMEM;
+		rc = (args[3] & LINUX_MREMAP_MAYMOVE) ? move_grown(&va, old_len, new_len) : -ENOMEM;
 	else if (new_len < old_len)
 		rc = unmap_locked(va + new_len, va + old_len);
 	mutex_unlock(&vm_lock);

@@ -34,6 +34,7 @@
 #define NR_PAUSE          34
 #define NR_RT_SIGPENDING  127
 #define NR_RT_SIGSUSPEND  130
+#define NR_RT_SIGTIMEDWAIT 128
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
 
@@ -50,15 +51,55 @@ struct k_stack {
 };
 
 /*
- * The recorded signal state, one for the process (the mask and alternate
- * stack are per thread in Linux; with one application thread so far, one
- * copy is the same thing).
+ * The recorded signal state: the actions and the alternate stack, one for
+ * the process (Linux keeps the alternate stack per thread); the mask is
+ * each thread's own (`blocked` names the calling thread's), as Linux's: a
+ * new thread starts with its parent's (sys_thread.c).
  */
 static struct mutex signal_lock = MUTEX_INIT;
 /* No mask may hold these (sigprocmask, a handler's sa_mask, rt_sigreturn). */
 #define UNBLOCKABLE ((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)))
 static struct k_sigaction actions[LINUX_NSIG];
-static uint64_t blocked;
+#define blocked (*thread_signal_mask()) /* read it here; change it with set_blocked */
+/*
+ * For a signal from another thread (SIGALRM), which Linux gives the
+ * process: it is blocked only when every application thread blocks it.
+ * threads_open[sig - 1] counts the threads whose mask lets it through
+ * (the main thread's starts empty); set_blocked keeps the counts.
+ */
+static int threads_open[LINUX_NSIG] = { [0 ... LINUX_NSIG - 1] = 1 };
+
+/* The calling thread's mask becomes mask; from counts the old one in. */
+static void mask_change(uint64_t from, uint64_t mask)
+{
+	uint64_t changed = from ^ mask;
+
+	while (changed) {
+		int bit = __builtin_ctzll(changed);
+
+		changed &= changed - 1;
+		__atomic_add_fetch(&threads_open[bit], mask & (1ull << bit) ? -1 : 1,
+				   __ATOMIC_RELAXED);
+	}
+	blocked = mask;
+}
+
+static void set_blocked(uint64_t mask)
+{
+	mask_change(blocked, mask & ~UNBLOCKABLE);
+}
+
+/* A new application thread's mask (its parent's, from clone). */
+void sys_signal_thread_start(uint64_t mask)
+{
+	mask_change(~0ull, mask & ~UNBLOCKABLE);
+}
+
+/* An application thread ends: it lets nothing through any more. */
+void sys_signal_thread_exit(void)
+{
+	mask_change(blocked, ~0ull);
+}
 static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 
 __attribute__((noreturn)) static void abort_application(void)
@@ -155,12 +196,15 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
-	is_blocked = blocked & BIT(sig);
+	is_blocked = synchronous ? (blocked & BIT(sig)) != 0
+				 : __atomic_load_n(&threads_open[sig - 1], __ATOMIC_RELAXED) == 0;
 	if (act.handler != LINUX_SIG_IGN)
 		__atomic_store_n(&pending_why[sig - 1], why, __ATOMIC_RELAXED);
 	if (is_blocked && act.handler != LINUX_SIG_IGN)
 		pending_blocked |= BIT(sig);
 	mutex_unlock(&signal_lock);
+	if (is_blocked && act.handler != LINUX_SIG_IGN)
+		waitqueue_wake_all(&signal_wq); /* a thread in sigtimedwait may want it */
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
 		return false;
 	if (act.handler == LINUX_SIG_DFL) {
@@ -277,8 +321,7 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 		old_mask = suspend_mask;
 		suspend_active = false;
 	}
-	blocked |= act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1));
-	blocked &= ~UNBLOCKABLE;
+	set_blocked(blocked | act.mask | (act.flags & LINUX_SA_NODEFER ? 0 : 1ull << (sig - 1)));
 	if (act.flags & LINUX_SA_RESETHAND)
 		actions[sig - 1].handler = LINUX_SIG_DFL;
 	mutex_unlock(&signal_lock);
@@ -332,7 +375,15 @@ static uint64_t take_async(void)
 
 void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, long *ret)
 {
-	uint64_t pending = thread_signal_take() | take_async();
+	uint64_t own = thread_signal_take(), pending;
+
+	if (own & blocked) { /* sent by another thread while this one blocks it */
+		mutex_lock(&signal_lock);
+		pending_blocked |= own & blocked;
+		mutex_unlock(&signal_lock);
+		own &= ~blocked;
+	}
+	pending = own | take_async();
 
 	while (pending) {
 		int sig = __builtin_ctzll(pending) + 1;
@@ -349,7 +400,7 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 		/* rt_sigsuspend woke with no handler left to run: its mask goes back now. */
 		mutex_lock(&signal_lock);
 		if (suspend_active)
-			blocked = suspend_mask;
+			set_blocked(suspend_mask);
 		suspend_active = false;
 		mutex_unlock(&signal_lock);
 	}
@@ -372,7 +423,7 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 		sys_app_exit(EXIT_SIGPIPE);
 	}
 	mutex_lock(&signal_lock);
-	blocked = uc.sigmask & ~UNBLOCKABLE;
+	set_blocked(uc.sigmask);
 	mutex_unlock(&signal_lock);
 	raise_unblocked(); /* delivered on top of the restored frame, as Linux does */
 	f->r8 = uc.mc.r8;
@@ -417,14 +468,48 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	return signal_self((int)args[1]);
 }
 
+/*
+ * A signal for another thread of the process (pthread_kill, musl's
+ * pthread_cancel): ignored, nothing; a default action that ends the run
+ * ends it (Linux ends the process); a handler is marked pending on that
+ * thread and runs when its next system call returns (a sleep is cut short
+ * for it: sys_signal_sleep's wait looks at the thread's own signals too;
+ * a thread blocked in another call runs it when that call returns). 0
+ * probes. No such thread: -ESRCH.
+ */
+static long signal_thread(int tid, int sig)
+{
+	struct k_sigaction act;
+
+	if (sig < 0 || sig > LINUX_NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+	mutex_lock(&signal_lock);
+	act = actions[sig - 1];
+	mutex_unlock(&signal_lock);
+	if (act.handler == LINUX_SIG_DFL && !(BIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOPS))) {
+		default_action(sig, "sent by the application to one of its threads");
+		return 0;
+	}
+	if (act.handler == LINUX_SIG_IGN || act.handler == LINUX_SIG_DFL)
+		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+	if (!thread_signal_raise_id((uint64_t)tid, sig))
+		return -ESRCH;
+	waitqueue_wake_all(&signal_wq);
+	return 0;
+}
+
 static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	int tgid = (int)args[0], tid = (int)args[1];
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != env->pid || tid != env->gettid(env->ctx))
+	if (tgid != env->pid)
 		return -ESRCH;
+	if (tid != env->gettid(env->ctx))
+		return signal_thread(tid, (int)args[2]);
 	return signal_self((int)args[2]);
 }
 
@@ -465,15 +550,10 @@ static long sys_rt_sigprocmask(const struct syscall_env *env, const long args[SY
 	}
 	mutex_lock(&signal_lock);
 	old = blocked;
-	if (args[1]) {
-		if (how == LINUX_SIG_BLOCK)
-			blocked |= set;
-		else if (how == LINUX_SIG_UNBLOCK)
-			blocked &= ~set;
-		else
-			blocked = set;
-		blocked &= ~UNBLOCKABLE;
-	}
+	if (args[1])
+		set_blocked(how == LINUX_SIG_BLOCK     ? old | set
+			    : how == LINUX_SIG_UNBLOCK ? old & ~set
+						       : set);
 	mutex_unlock(&signal_lock);
 	if (args[2])
 		memcpy((void *)args[2], &old, sizeof(old));
@@ -491,6 +571,10 @@ static bool signal_claimed(void *arg)
 {
 	uint64_t *claimed = arg;
 	uint64_t pending = __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE), mine;
+
+	/* One sent to this thread (another's tgkill): its return runs it. */
+	if (thread_signal_peek() & ~__atomic_load_n(&blocked, __ATOMIC_RELAXED))
+		return true;
 
 	do {
 		mine = pending & ~__atomic_load_n(&blocked, __ATOMIC_RELAXED);
@@ -556,11 +640,78 @@ static long sys_rt_sigsuspend(const struct syscall_env *env, const long args[SYS
 	if (!suspend_active)
 		suspend_mask = blocked;
 	suspend_active = true;
-	blocked = mask & ~UNBLOCKABLE;
+	set_blocked(mask);
 	mutex_unlock(&signal_lock);
 	if (!raise_unblocked()) /* one kept while blocked runs at once */
 		wait_for_signal(0);
 	return -EINTR;
+}
+
+/*
+ * rt_sigtimedwait (sigwait, sigtimedwait, sigwaitinfo): takes one signal of
+ * the set that is pending (raised while blocked, or from another thread),
+ * the lowest first, and returns its number with its siginfo; none pending:
+ * waits until one is or the timeout passes (-EAGAIN; a timeout of 0 only
+ * looks). The set's signals should be blocked, as POSIX asks; a signal
+ * outside the set does not cut the wait short (its handler runs when the
+ * next call returns).
+ */
+static bool wanted_pending(void *arg)
+{
+	uint64_t set = *(const uint64_t *)arg;
+
+	return ((__atomic_load_n(&pending_blocked, __ATOMIC_RELAXED) |
+		 __atomic_load_n(&async_pending, __ATOMIC_RELAXED)) & set) != 0;
+}
+
+/* The lowest signal of set pending, taken (0: none). */
+static int take_pending(uint64_t set)
+{
+	uint64_t mine;
+	int sig = 0;
+
+	mutex_lock(&signal_lock);
+	mine = (pending_blocked | __atomic_load_n(&async_pending, __ATOMIC_ACQUIRE)) & set;
+	if (mine) {
+		sig = __builtin_ctzll(mine) + 1;
+		pending_blocked &= ~BIT(sig);
+		__atomic_fetch_and(&async_pending, ~BIT(sig), __ATOMIC_ACQ_REL);
+	}
+	mutex_unlock(&signal_lock);
+	return sig;
+}
+
+static long sys_rt_sigtimedwait(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	uint64_t set, timeout_ns = 0, deadline = 0;
+	struct k_siginfo info;
+	int sig;
+
+	(void)env;
+	if ((size_t)args[3] != sizeof(uint64_t))
+		return -EINVAL;
+	memcpy(&set, (const void *)args[0], sizeof(set));
+	set &= ~UNBLOCKABLE;
+	if (args[2]) {
+		if (sys_time_ns((const void *)args[2], 1, &timeout_ns))
+			return -EINVAL;
+		deadline = clock_ns() + (timeout_ns ? timeout_ns : 1);
+		if (deadline < timeout_ns)
+			deadline = UINT64_MAX;
+	}
+	while (!(sig = take_pending(set))) {
+		if (args[2] && (timeout_ns == 0 || clock_ns() >= deadline))
+			return -EAGAIN;
+		if (waitqueue_wait_event(&signal_wq, wanted_pending, &set, deadline) != 0)
+			timeout_ns = 0; /* the deadline passed: one more look, then -EAGAIN */
+	}
+	if (args[1]) {
+		memset(&info, 0, sizeof(info));
+		info.signo = sig;
+		info.code = SI_KERNEL;
+		memcpy((void *)args[1], &info, sizeof(info));
+	}
+	return sig;
 }
 
 /* rt_sigpending: what was raised while blocked and waits for the mask. */
@@ -623,6 +774,7 @@ void sys_signal_register(syscall_handler_fn *table)
 	table[NR_RT_SIGPENDING] = sys_rt_sigpending;
 	table[NR_PAUSE] = sys_pause;
 	table[NR_RT_SIGSUSPEND] = sys_rt_sigsuspend;
+	table[NR_RT_SIGTIMEDWAIT] = sys_rt_sigtimedwait;
 	table[NR_TGKILL] = sys_tgkill;
 	table[NR_TKILL] = sys_tkill;
 }

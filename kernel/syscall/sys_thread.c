@@ -84,6 +84,7 @@ const struct syscall_frame *syscall_current_frame(void)
 struct clone_start {
 	struct syscall_frame frame;
 	uint64_t flags, tls, ptid, ctid;
+	uint64_t signal_mask; /* the parent's, as Linux's clone gives it */
 };
 
 /* Writes tid to the application's int at addr, if that is writable memory. */
@@ -101,6 +102,7 @@ static __attribute__((noreturn)) void app_thread_main(void *arg)
 	uint64_t tid = thread_id(thread_current());
 
 	kfree(arg);
+	sys_signal_thread_start(cs.signal_mask);
 	if (cs.flags & CLONE_SETTLS)
 		thread_set_fs_base(cs.tls);
 	/* Set before any application code runs, in the child as Linux does. */
@@ -148,6 +150,7 @@ static long sys_clone(const struct syscall_env *env, const long args[SYSCALL_MAX
 	cs->tls = (uint64_t)args[4];
 	cs->ptid = (uint64_t)args[2];
 	cs->ctid = (uint64_t)args[3];
+	cs->signal_mask = *thread_signal_mask();
 	__atomic_fetch_add(&app_threads, 1, __ATOMIC_RELAXED);
 	if (!thread_create(app_thread_main, cs, &attr)) {
 		__atomic_fetch_sub(&app_threads, 1, __ATOMIC_RELAXED);
@@ -186,6 +189,7 @@ static long sys_exit(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	}
 	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_ACQ_REL) == 0)
 		sys_app_exit((int)(args[0] & 0xff));
+	sys_signal_thread_exit();
 	thread_exit();
 }
 

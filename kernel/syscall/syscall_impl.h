@@ -23,6 +23,8 @@
 
 /* *at flags */
 #define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_SYMLINK_FOLLOW   0x400
+#define LINUX_AT_EACCESS          0x200
 #define LINUX_AT_REMOVEDIR        0x200
 #define LINUX_AT_NO_AUTOMOUNT     0x800
 #define LINUX_AT_EMPTY_PATH       0x1000
@@ -31,6 +33,7 @@
 
 /* access modes */
 #define LINUX_ACCESS_MODES 07 /* R_OK | W_OK | X_OK */
+#define LINUX_X_OK 01
 
 /* mmap protections and mremap flags */
 #define LINUX_PROT_RWX       0x7
@@ -131,6 +134,7 @@
 #define LINUX_SIZEOF_STAT      144
 #define LINUX_SIZEOF_STATX     256
 #define LINUX_SIZEOF_TIMESPEC  16
+#define LINUX_SIZEOF_SIGINFO   128
 #define LINUX_SIZEOF_TIMEVAL   16
 #define LINUX_SIZEOF_TIMEZONE  8
 #define LINUX_SIZEOF_IOVEC     16
@@ -222,6 +226,29 @@ long sys_gettid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]
 long sys_getuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_setuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_setgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+/* sys_sched.c */
+long sys_getgroups(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpgid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpgrp(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setsid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setpgid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getresuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setreuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setresuid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getpriority(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_setpriority(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_get_priority_max(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_get_priority_min(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_getscheduler(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_getparam(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setscheduler(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setparam(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sched_setaffinity(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_set_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_get_robust_list(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_times(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_getcpu(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
+long sys_sync(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_set_tid_address(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_uname(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);
 long sys_sysinfo(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -243,6 +243,7 @@ void syscall_init_cpu(void)
 	if (!handlers_ready) {
 		sys_signal_register(kernel_handlers);
 		sys_files_register(kernel_handlers);
+		sys_file_sync_register(kernel_handlers);
 		sys_memory_register(kernel_handlers);
 		sys_poll_register(kernel_handlers);
 		sys_net_register(kernel_handlers);

@@ -23,13 +23,14 @@ static const char *err_name(int e)
 		{ EDESTADDRREQ, "EDESTADDRREQ" }, { EACCES, "EACCES" }, { ENOTDIR, "ENOTDIR" },
 		{ EISDIR, "EISDIR" }, { ESPIPE, "ESPIPE" }, { ENOTEMPTY, "ENOTEMPTY" },
 		{ EBUSY, "EBUSY" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-		{ ENETUNREACH, "ENETUNREACH" },
+		{ ENETUNREACH, "ENETUNREACH" }, { ENOSYS, "ENOSYS" }, { ESRCH, "ESRCH" },
+		{ EFBIG, "EFBIG" }, { ENODEV, "ENODEV" }, { EDEADLK, "EDEADLK" }, { ENXIO, "ENXIO" }, { ENOMEM, "ENOMEM" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].e == e)
 			return names[i].name;
-	return "other";
+	return e == 0 ? "0" : "other";
 }
 
 static long show(const char *what, long rc)

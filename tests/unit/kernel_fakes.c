@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <carapace/arch.h>
 #include <carapace/aslr.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
@@ -254,6 +255,15 @@ static uint64_t host_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The wall clock (ramfs's times, through mount.c): the host's. */
+uint64_t rtc_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t clock_ns(void)
 {
 	return mode == FAKE_SCHED_REAL ? host_ns() : __atomic_load_n(&virtual_now, __ATOMIC_RELAXED);
@@ -263,7 +273,7 @@ struct thread {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool woken;
-	uint64_t id, fs_base, clear_child_tid, signals_pending;
+	uint64_t id, fs_base, clear_child_tid, signals_pending, signal_mask;
 	char name[THREAD_NAME_MAX];
 };
 
@@ -420,6 +430,28 @@ uint64_t thread_fs_base(void)
 void thread_signal_raise(int sig)
 {
 	__atomic_fetch_or(&thread_current()->signals_pending, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+bool thread_signal_raise_id(uint64_t id, int sig)
+{
+	for (unsigned i = 0; i < nthreads; i++)
+		if (threads[i].id == id) {
+			if (sig > 0)
+				__atomic_fetch_or(&threads[i].signals_pending, 1ull << (sig - 1),
+						  __ATOMIC_RELAXED);
+			return true;
+		}
+	return false;
+}
+
+uint64_t thread_signal_peek(void)
+{
+	return __atomic_load_n(&thread_current()->signals_pending, __ATOMIC_RELAXED);
+}
+
+uint64_t *thread_signal_mask(void)
+{
+	return &thread_current()->signal_mask;
 }
 
 uint64_t thread_signal_take(void)
@@ -626,6 +658,25 @@ bool fake_page(uint64_t va, unsigned *prot, bool *backed)
 	return found;
 }
 
+/*
+ * No page tables here (mmu_phys_to_virt panics): MADV_DONTNEED finds no
+ * page to zero on the host; the guest's zeroing is tested by
+ * tests/apps/posix_more.c (differential).
+ */
+uint64_t mmu_root(void)
+{
+	return 0;
+}
+
+bool mmu_lookup(uint64_t root, uint64_t va, uint64_t *pte, uint64_t *page_size)
+{
+	(void)root;
+	(void)va;
+	(void)pte;
+	(void)page_size;
+	return false;
+}
+
 uint64_t fake_pages(void)
 {
 	return npages;
@@ -779,6 +830,7 @@ void fake_kernel_init(enum fake_sched_mode m)
 		panic("fs_init: %s", err);
 	sys_signal_register(handlers);
 	sys_files_register(handlers);
+	sys_file_sync_register(handlers);
 	sys_memory_register(handlers);
 	sys_poll_register(handlers);
 	sys_thread_register(handlers);

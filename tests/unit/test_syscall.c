@@ -30,7 +30,17 @@
 	X(getsockname) X(getpeername) X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) \
 	X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
 	X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
-	X(timerfd_create) X(timerfd_settime) X(timerfd_gettime)
+	X(timerfd_create) X(timerfd_settime) X(timerfd_gettime) \
+	X(flock) X(fsync) X(fdatasync) X(syncfs) X(truncate) X(fadvise64) X(fallocate) \
+	X(preadv) X(pwritev) X(getgroups) X(getpgid) X(getpgrp) X(getsid) X(setsid) \
+	X(setpgid) X(getresuid) X(getresgid) X(setreuid) X(setregid) X(setresuid) \
+	X(setresgid) X(getpriority) X(setpriority) X(sched_getscheduler) \
+	X(sched_setscheduler) X(sched_getparam) X(sched_setparam) \
+	X(sched_get_priority_max) X(sched_get_priority_min) X(sched_setaffinity) \
+	X(set_robust_list) X(get_robust_list) X(rt_sigtimedwait) \
+	X(chmod) X(fchmod) X(fchmodat) X(chown) X(fchown) X(lchown) X(fchownat) X(utimensat) \
+	X(link) X(linkat) X(symlink) X(symlinkat) X(fchdir) \
+	X(times) X(sync) X(getcpu) X(faccessat2)
 
 #define LINUX_CALL(name) { #name, __NR_##name },
 static const struct { const char *name; long nr; } linux_calls[] = {

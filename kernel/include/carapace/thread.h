@@ -123,6 +123,9 @@ void thread_sleep_ns(uint64_t ns);
  */
 void thread_signal_raise(int sig);
 uint64_t thread_signal_take(void);
+uint64_t *thread_signal_mask(void);
+bool thread_signal_raise_id(uint64_t id, int sig);
+uint64_t thread_signal_peek(void);
 void thread_set_clear_child_tid(uint64_t addr);
 uint64_t thread_clear_child_tid(void);
 

@@ -51,6 +51,8 @@
 #define VFS_SEEK_SET 0
 #define VFS_SEEK_CUR 1
 #define VFS_SEEK_END 2
+#define VFS_SEEK_DATA 3 /* a regular file is all data: the offset, if inside it */
+#define VFS_SEEK_HOLE 4 /* and its one hole starts at its end */
 
 /* poll() event bits: the Linux values. */
 #define VFS_POLLIN     0x001
@@ -84,7 +86,11 @@ struct vfs_attr {
 	uint64_t ino;
 	uint64_t size;
 	int64_t mtime_sec; /* 0 where the filesystem keeps no time */
+	int64_t atime_sec, ctime_sec; /* 0: the same as mtime_sec */
 };
+
+/* set_times: a time the call leaves as it is. */
+#define VFS_TIME_OMIT INT64_MIN
 
 /* One directory entry, as a filesystem's readdir reports it. */
 struct vfs_dirent {
@@ -116,6 +122,8 @@ struct vnode_ops {
 			 uint64_t off);
 	int (*truncate)(struct vnode *vn, uint64_t size);
 	int (*getattr)(struct vnode *vn, struct vfs_attr *out);
+	/* Access and modification times in seconds (VFS_TIME_OMIT: kept). */
+	int (*set_times)(struct vnode *vn, int64_t atime, int64_t mtime);
 	/* Entry number index (0, 1, ...; no "." or ".."); -ENOENT past the end. */
 	int (*readdir)(struct vnode *dir, uint64_t index, struct vfs_dirent *out);
 	/* The last open reference is gone (refs just fell to 0). */
@@ -180,6 +188,7 @@ struct vfs_file {
 	int flags;      /* the open() flags, O_CLOEXEC included */
 	uint32_t refs;  /* atomic: vfs_file_get, vfs_file_drop */
 	uint32_t epoll_watches; /* epoll entries on this file (epoll.c) */
+	char *dir_path; /* a directory's absolute path at its open (openat's base), else NULL */
 };
 
 struct vfs_fd {
@@ -243,6 +252,11 @@ int vfs_stat(struct vfs *vfs, const char *cwd, const char *path,
 	     struct linux_stat *st);
 int vfs_truncate(struct vfs *vfs, const char *cwd, const char *path,
 		 uint64_t size);
+int vfs_chmod(struct vfs *vfs, const char *cwd, const char *path, uint32_t mode);
+int vfs_vnode_chmod(struct vnode *vn, uint32_t mode);
+int vfs_vnode_set_times(struct vnode *vn, int64_t atime, int64_t mtime);
+int vfs_set_times(struct vfs *vfs, const char *cwd, const char *path, int64_t atime,
+		  int64_t mtime);
 
 /* Open files. */
 int vfs_file_new(struct vfs *vfs, struct vnode *vn, int flags,
@@ -328,6 +342,8 @@ struct vnode *ramfs_root(struct ramfs *fs);
 /* Bytes counted against the limit, and the limit (0: none). */
 void ramfs_usage(const struct ramfs *fs, uint64_t *used, uint64_t *max);
 void ramfs_destroy(struct ramfs *fs);
+/* The wall clock (seconds) that stamps the times of ramfs's nodes. */
+void ramfs_set_clock(struct ramfs *fs, int64_t (*now_sec)(void));
 
 struct bootfs;
 int bootfs_mount(const void *image, size_t size, const struct vfs_alloc *alloc,

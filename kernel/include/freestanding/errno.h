@@ -18,6 +18,7 @@
 #define ESRCH    3
 #define ENOENT   2
 #define EIO      5
+#define ENXIO    6
 #define E2BIG    7
 #define ENOEXEC  8
 #define EBADF    9

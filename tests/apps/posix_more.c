@@ -1,0 +1,418 @@
+/*
+ * More of what ordinary C programs ask of the system, each answer printed
+ * as one line (a value or an errno's name) so that tests/apps/differential
+ * can compare the run natively and in Carapace: the signal mask after a
+ * thread came and went, sigwait and sigtimedwait, pthread_kill and
+ * pthread_cancel, MADV_DONTNEED, mremap MREMAP_MAYMOVE, the file calls a
+ * careful tool makes (fsync, truncate, preadv/pwritev, record locks, flock,
+ * posix_fallocate, posix_fadvise, chmod, chown, the times utime and
+ * utimensat set, access X_OK, SEEK_DATA/SEEK_HOLE, *at() calls on a
+ * directory descriptor, fchdir), and the calls about the process's group,
+ * ids, priority and scheduling, times, sched_getcpu. No address, pid or
+ * time is printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/times.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "show_result.h"
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* musl's pthread_create and pthread_exit block every signal around their
+ * work: the mask must be each thread's own, or raise finds it blocked. */
+static void signals_after_threads(void)
+{
+	pthread_t t;
+	pthread_attr_t detached;
+	sigset_t pending;
+
+	signal(SIGUSR1, on_signal);
+	pthread_create(&t, NULL, nothing, NULL);
+	pthread_join(t, NULL);
+	show("raise SIGUSR1 after a joined thread", raise(SIGUSR1));
+	printf("its handler ran: %d\n", caught == SIGUSR1);
+	pthread_attr_init(&detached);
+	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &detached, nothing, NULL);
+	usleep(20000);
+	caught = 0;
+	show("raise SIGUSR1 after a detached thread", raise(SIGUSR1));
+	printf("its handler ran: %d\n", caught == SIGUSR1);
+	sigpending(&pending);
+	printf("SIGUSR1 left pending: %d\n", sigismember(&pending, SIGUSR1));
+}
+
+static void *send_usr2(void *arg)
+{
+	usleep(30000);
+	kill(getpid(), SIGUSR2);
+	return arg;
+}
+
+/* sigwait and friends take a blocked signal instead of running a handler:
+ * one raised before, the interval timer's SIGALRM (blocked by this thread,
+ * which then must not end the run), and one another thread sends. */
+static void waiting_for_signals(void)
+{
+	sigset_t set, old;
+	siginfo_t info = { 0 };
+	pthread_t t;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	raise(SIGUSR2);
+	raise(SIGUSR1);
+	printf("sigwait: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	show("sigwaitinfo", sigwaitinfo(&set, &info));
+	printf("si_signo: %d\n", info.si_signo);
+	show("sigtimedwait 20 ms, none pending",
+	     sigtimedwait(&set, &info, &(struct timespec){ 0, 20000000 }));
+	show("sigtimedwait with 2e9 ns", sigtimedwait(&set, &info, &(struct timespec){ 0, 2000000000 }));
+	alarm(1);
+	printf("sigwait for the alarm: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	pthread_create(&t, NULL, send_usr2, NULL);
+	printf("sigwait for another thread's kill: %s", err_name(sigwait(&set, &sig)));
+	printf(", signal %d\n", sig);
+	pthread_join(t, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	usr1_seen = sig;
+}
+
+static void *wait_for_usr1(void *arg)
+{
+	for (int i = 0; i < 5000 && !usr1_seen; i++)
+		usleep(1000);
+	return arg;
+}
+
+static void *sleep_forever(void *arg)
+{
+	for (;;)
+		sleep(1);
+	return arg;
+}
+
+static void *spin_until_cancelled(void *arg)
+{
+	for (;;)
+		pthread_testcancel();
+	return arg;
+}
+
+/* Signals for another thread: pthread_kill, and pthread_cancel's. */
+static void other_threads(void)
+{
+	pthread_t t;
+	void *ret;
+
+	signal(SIGUSR1, on_usr1);
+	pthread_create(&t, NULL, wait_for_usr1, NULL);
+	printf("pthread_kill SIGUSR1: %s\n", err_name(pthread_kill(t, SIGUSR1)));
+	pthread_join(t, NULL);
+	printf("the other thread's handler ran: %d\n", usr1_seen == SIGUSR1);
+	pthread_create(&t, NULL, spin_until_cancelled, NULL);
+	printf("pthread_cancel a spinning thread: %s\n", err_name(pthread_cancel(t)));
+	pthread_join(t, &ret);
+	printf("it ended cancelled: %d\n", ret == PTHREAD_CANCELED);
+	pthread_create(&t, NULL, sleep_forever, NULL);
+	usleep(20000);
+	printf("pthread_cancel a sleeping thread: %s\n", err_name(pthread_cancel(t)));
+	pthread_join(t, &ret);
+	printf("it ended cancelled: %d\n", ret == PTHREAD_CANCELED);
+}
+
+static void memory(void)
+{
+	char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		printf("mmap failed\n");
+		return;
+	}
+	memset(p, 'x', 2 * 4096);
+	show("madvise MADV_DONTNEED the first page", madvise(p, 4096, MADV_DONTNEED));
+	printf("first page reads zero: %d, second kept: %d\n", p[0] == 0 && p[4095] == 0,
+	       p[4096] == 'x');
+	show("madvise MADV_WILLNEED", madvise(p, 2 * 4096, MADV_WILLNEED));
+
+	/* A mapping grown by mremap, which may move it: the bytes go along. */
+	p[4096] = 'y';
+	char *q = mremap(p, 2 * 4096, 5 * 4096, MREMAP_MAYMOVE);
+
+	printf("mremap MREMAP_MAYMOVE to 5 pages: %s\n", q == MAP_FAILED ? err_name(errno) : "0");
+	if (q == MAP_FAILED) {
+		munmap(p, 2 * 4096);
+		return;
+	}
+	printf("the bytes moved: %d, the new pages zero: %d\n", q[4096] == 'y' && q[8191] == 'x',
+	       q[8192] == 0 && q[5 * 4096 - 1] == 0);
+	q[5 * 4096 - 1] = 'z';
+	show("mremap shrink to 1 page", mremap(q, 5 * 4096, 4096, 0) == q);
+	show("munmap", munmap(q, 4096));
+}
+
+/* After a stat or fstat (rc): the access and modification times. */
+static void show_times(int rc, const struct stat *st)
+{
+	if (rc == 0)
+		printf("atime %ld mtime %ld\n", (long)st->st_atime, (long)st->st_mtime);
+	else
+		printf("stat: %s\n", err_name(errno));
+}
+
+static void files(void)
+{
+	char dir[] = "/tmp/posix_more.XXXXXX", path[64], path2[64], buf[16] = { 0 }, buf2[64];
+	struct iovec iov[2];
+	struct stat st;
+	int fd, p[2];
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = show("open", open(path, O_CREAT | O_RDWR, 0644));
+	show("write 12", write(fd, "hello world\n", 12));
+	show("fsync", fsync(fd));
+	show("fdatasync", fdatasync(fd));
+	show("fsync of a closed descriptor", fsync(99));
+	show("pipe", pipe(p));
+	show("fsync of a pipe", fsync(p[1]));
+	close(p[0]);
+	close(p[1]);
+	show("truncate to 5", truncate(path, 5));
+	show("size", stat(path, &st) == 0 ? st.st_size : -1);
+	show("truncate negative", truncate(path, -1));
+	show("truncate a directory", truncate(dir, 0));
+	show("truncate a missing file", truncate("/tmp/posix_more.missing/f", 0));
+
+	iov[0] = (struct iovec){ "ab", 2 };
+	iov[1] = (struct iovec){ "cde", 3 };
+	show("pwritev 2+3 at 10", pwritev(fd, iov, 2, 10));
+	show("the offset is unchanged", lseek(fd, 0, SEEK_CUR));
+	iov[0] = (struct iovec){ buf, 3 };
+	iov[1] = (struct iovec){ buf + 3, 4 };
+	show("preadv 3+4 at 9", preadv(fd, iov, 2, 9));
+	printf("read: %d %.6s\n", buf[0], buf + 1);
+	show("preadv at -1", preadv(fd, iov, 2, -1));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 0 };
+
+	show("fcntl F_SETLK write lock", fcntl(fd, F_SETLK, &lock));
+	show("fcntl F_SETLKW write lock", fcntl(fd, F_SETLKW, &lock));
+	lock.l_type = F_RDLCK;
+	show("fcntl F_GETLK", fcntl(fd, F_GETLK, &lock));
+	printf("F_GETLK finds no other lock: %d\n", lock.l_type == F_UNLCK);
+	lock.l_type = 7;
+	show("fcntl F_SETLK type 7", fcntl(fd, F_SETLK, &lock));
+	lock.l_type = F_UNLCK;
+	show("fcntl F_SETLK unlock", fcntl(fd, F_SETLK, &lock));
+	show("lockf F_TLOCK", lockf(fd, F_TLOCK, 0));
+	show("lockf F_ULOCK", lockf(fd, F_ULOCK, 0));
+	show("flock LOCK_EX", flock(fd, LOCK_EX));
+	show("flock LOCK_SH|LOCK_NB", flock(fd, LOCK_SH | LOCK_NB));
+	show("flock LOCK_UN", flock(fd, LOCK_UN));
+	show("flock 0", flock(fd, 0));
+	show("flock of a closed descriptor", flock(99, LOCK_EX));
+
+	show("fchmod 0600", fchmod(fd, 0600));
+	printf("mode: %o\n", stat(path, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod 04751", chmod(path, 04751));
+	printf("mode: %o\n", stat(path, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("fchmodat 0640", fchmodat(AT_FDCWD, path, 0640, 0));
+	printf("mode: %o\n", fstat(fd, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod the directory 0711", chmod(dir, 0711));
+	printf("mode: %o\n", stat(dir, &st) == 0 ? (unsigned)st.st_mode : 0u);
+	show("chmod a missing file", chmod("/tmp/posix_more.missing", 0600));
+	show("fchmod of a closed descriptor", fchmod(99, 0600));
+	show("chown to root", chown(path, 0, 0));
+	show("chown unchanged", chown(path, -1, -1));
+	show("fchown to root", fchown(fd, 0, -1));
+	show("chown a missing file", chown("/tmp/posix_more.missing", 0, 0));
+	show("fchown of a closed descriptor", fchown(99, 0, 0));
+
+	/* Times: now for a new or written file, what utime and utimensat set. */
+	time_t now = time(NULL);
+
+	show("stat", stat(path, &st));
+	printf("mtime, ctime, atime of a new file are now: %d %d %d\n",
+	       st.st_mtime - now < 100 && now - st.st_mtime < 100,
+	       st.st_ctime - now < 100 && now - st.st_ctime < 100,
+	       st.st_atime - now < 100 && now - st.st_atime < 100);
+	show("utime 1000 2000", utime(path, &(struct utimbuf){ 1000, 2000 }));
+	show_times(stat(path, &st), &st);
+	show("utimensat mtime 3000, atime omitted",
+	     utimensat(AT_FDCWD, path, (struct timespec[2]){ { 9, UTIME_OMIT }, { 3000, 0 } }, 0));
+	show_times(stat(path, &st), &st);
+	show("futimens 4000 5000", futimens(fd, (struct timespec[2]){ { 4000, 0 }, { 5000, 0 } }));
+	show_times(fstat(fd, &st), &st);
+	show("write 1", pwrite(fd, "!", 1, 0));
+	printf("the write made mtime now: %d\n",
+	       fstat(fd, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+	show("utimensat nanoseconds 2e9",
+	     utimensat(AT_FDCWD, path, (struct timespec[2]){ { 1, 0 }, { 1, 2000000000 } }, 0));
+	show("utimensat a missing file", utimensat(AT_FDCWD, "/tmp/posix_more.missing", NULL, 0));
+	show("utime of the directory to 7", utime(dir, &(struct utimbuf){ 7, 7 }));
+	snprintf(path2, sizeof(path2), "%s/g", dir);
+	close(open(path2, O_CREAT | O_WRONLY, 0600));
+	printf("a new entry made the directory's mtime now: %d\n",
+	       stat(dir, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+	unlink(path2);
+	show("utimensat NULL times", utimensat(AT_FDCWD, path, NULL, 0));
+	printf("now: %d\n", stat(path, &st) == 0 && st.st_mtime - now < 100 && now - st.st_mtime < 100);
+
+	/* Root may execute only a file with an execute bit. */
+	show("chmod 0644", chmod(path, 0644));
+	show("access X_OK without an execute bit", access(path, X_OK));
+	show("access R_OK|W_OK", access(path, R_OK | W_OK));
+	show("chmod 0744", chmod(path, 0744));
+	show("access X_OK", access(path, X_OK));
+	show("access X_OK of a directory", access(dir, X_OK));
+	/* No holes: data up to the size, the hole at the end. */
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	show("lseek SEEK_DATA 3", lseek(fd, 3, SEEK_DATA));
+	show("lseek SEEK_HOLE 3", lseek(fd, 3, SEEK_HOLE));
+	show("lseek SEEK_DATA at the size", lseek(fd, st.st_size, SEEK_DATA));
+	show("lseek SEEK_HOLE -1", lseek(fd, -1, SEEK_HOLE));
+
+	/* A directory descriptor as the base of *at() calls, and fchdir. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), in;
+
+	in = show("openat the directory's f", openat(dfd, "f", O_RDONLY));
+	close(in);
+	show("fstatat the directory's f: size", fstatat(dfd, "f", &st, 0) == 0 ? st.st_size : -1);
+	show("mkdirat sub", mkdirat(dfd, "sub", 0700));
+	show("faccessat sub", faccessat(dfd, "sub", F_OK, 0));
+	show("unlinkat sub AT_REMOVEDIR", unlinkat(dfd, "sub", AT_REMOVEDIR));
+	show("openat relative to a file", openat(fd, "f", O_RDONLY));
+	show("openat relative to a closed descriptor", openat(99, "f", O_RDONLY));
+	show("fchdir", fchdir(dfd));
+	printf("getcwd is the directory: %d\n", getcwd(buf2, sizeof(buf2)) && strcmp(buf2, dir) == 0);
+	show("stat f from there: size", stat("f", &st) == 0 ? st.st_size : -1);
+	show("fchdir to a file", fchdir(fd));
+	show("chdir /", chdir("/"));
+	close(dfd);
+
+	int ro = open(path, O_RDONLY);
+
+	lock.l_type = F_WRLCK;
+	show("write lock on a read-only descriptor", fcntl(ro, F_SETLK, &lock));
+	printf("posix_fallocate to 8192: %s\n", err_name(posix_fallocate(fd, 0, 8192)));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	printf("posix_fallocate inside: %s\n", err_name(posix_fallocate(fd, 0, 100)));
+	show("size", fstat(fd, &st) == 0 ? st.st_size : -1);
+	printf("posix_fallocate on O_RDONLY: %s\n", err_name(posix_fallocate(ro, 0, 100)));
+	printf("posix_fallocate length 0: %s\n", err_name(posix_fallocate(fd, 0, 0)));
+	printf("posix_fadvise SEQUENTIAL: %s\n",
+	       err_name(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)));
+	printf("posix_fadvise advice 99: %s\n", err_name(posix_fadvise(fd, 0, 0, 99)));
+	printf("posix_fadvise of a closed descriptor: %s\n",
+	       err_name(posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL)));
+	close(ro);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void process(void)
+{
+	gid_t groups[8];
+	uid_t r = 9, e = 9, s = 9;
+	struct sched_param param = { .sched_priority = 5 };
+	pthread_mutexattr_t attr;
+
+	show("getgroups", getgroups(8, groups));
+	show("getgroups -1", getgroups(-1, groups));
+	printf("getpgrp, getsid positive: %d %d\n", getpgrp() > 0, getsid(0) > 0);
+	show("getpgid of pid 0 is getpgrp", getpgid(0) == getpgrp());
+	show("getsid of no such process", getsid(999999));
+	show("getresuid", getresuid(&r, &e, &s));
+	printf("ids: %d %d %d\n", (int)r, (int)e, (int)s);
+	show("setreuid(-1, 0)", setreuid(-1, 0));
+	show("setresgid(0, 0, 0)", setresgid(0, 0, 0));
+	show("setpriority to 5", setpriority(PRIO_PROCESS, 0, 5));
+	show("getpriority", getpriority(PRIO_PROCESS, 0));
+	show("getpriority which 9", getpriority(9, 0));
+	show("sched_getscheduler", sched_getscheduler(0));
+	show("sched_get_priority_max SCHED_FIFO", sched_get_priority_max(SCHED_FIFO));
+	show("sched_get_priority_min SCHED_RR", sched_get_priority_min(SCHED_RR));
+	show("sched_get_priority_max SCHED_OTHER", sched_get_priority_max(SCHED_OTHER));
+	show("sched_get_priority_max 42", sched_get_priority_max(42));
+	show("sched_getparam", sched_getparam(0, &param));
+	printf("priority: %d\n", param.sched_priority);
+	show("sched_setscheduler SCHED_OTHER 0", sched_setscheduler(0, SCHED_OTHER, &param));
+	param.sched_priority = 200;
+	show("sched_setscheduler SCHED_FIFO 200", sched_setscheduler(0, SCHED_FIFO, &param));
+
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	show("sched_setaffinity CPU 0", sched_setaffinity(0, sizeof(cpus), &cpus));
+	struct tms usage;
+	clock_t t0 = times(&usage), t1;
+
+	/* Spin until a tick of user time shows (at most some 100 million steps). */
+	do {
+		for (volatile long i = 0; i < 2000000; i++)
+			;
+		t1 = times(&usage);
+	} while (usage.tms_utime == 0 && t1 - t0 < 500);
+	printf("times: a clock that moves forward %d, user time counted %d\n", t0 != (clock_t)-1 &&
+	       t1 >= t0, usage.tms_utime > 0);
+	printf("sched_getcpu: a CPU %d\n", sched_getcpu() >= 0);
+	sync();
+	show("faccessat AT_EACCESS", faccessat(AT_FDCWD, "/", R_OK, AT_EACCESS));
+	pthread_mutexattr_init(&attr);
+	printf("pthread_mutexattr_setrobust: %s\n",
+	       err_name(pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)));
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signals_after_threads();
+	waiting_for_signals();
+	other_threads();
+	memory();
+	files();
+	process();
+	return 0;
+}
