@@ -77,7 +77,12 @@ qemu_check_net() { # VALUE
 		local ifname=${1#tap:}
 		[[ $ifname =~ ^[A-Za-z0-9_.-]{1,15}$ ]] ||
 			die "option --net: '$1': '$ifname' is not an interface name (1 to 15 of A-Z a-z 0-9 _ . -)"
-		[ -e "/sys/class/net/$ifname/tun_flags" ] ||
+		# Asked of the kernel by netlink (ip), not through /sys: sysfs shows
+		# the interfaces of the namespace it was mounted in (unshare -n).
+		local link
+		command -v ip >/dev/null || die "option --net: '$1': the ip command (iproute2) is needed to check the tap"
+		link=$(ip -d -o link show dev "$ifname" 2>/dev/null)
+		[[ $link == *" tun type tap "* ]] ||
 			die "option --net: '$1': no tap device '$ifname' (as root: ip tuntap add dev $ifname mode tap)"
 		return 0
 		;;
