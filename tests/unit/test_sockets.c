@@ -420,15 +420,22 @@ static void test_timerfd(void **state)
 	assert_false(fired);
 	fake_now = 1099;
 	assert_int_equal(vfs_poll(f) & VFS_POLLIN, 0);
-	fake_now = 1125; /* 1100, 1110, 1120 */
-	assert_int_equal(timerfd_next_expiry(fake_now, &fired), 1130);
+	fake_now = 1125; /* 1100, 1110, 1120: readable now, so its next expiry wakes no one */
+	assert_int_equal(timerfd_next_expiry(fake_now, &fired), 0);
 	assert_true(fired);
+	/* Unread, it ends no more sleeps (a 1 ns period made every wait spin). */
+	fake_now = 1135;
+	assert_int_equal(timerfd_next_expiry(fake_now, &fired), 0);
+	assert_false(fired);
 	assert_true(vfs_poll(f) & VFS_POLLIN);
 	assert_int_equal(vfs_read(f, &ticks, sizeof(ticks)), 8);
-	assert_int_equal(ticks, 3);
+	assert_int_equal(ticks, 4);
 	timerfd_remaining(t, &value, &interval);
 	assert_int_equal(value, 5);
 	assert_int_equal(interval, 10);
+	/* Read: its next expiry counts again. */
+	assert_int_equal(timerfd_next_expiry(fake_now, &fired), 1140);
+	assert_false(fired);
 	timerfd_arm(t, 1200, 0); /* one shot */
 	fake_now = 5000;
 	assert_int_equal(vfs_read(f, &ticks, sizeof(ticks)), 8);
