@@ -148,8 +148,7 @@ static inline __attribute__((always_inline)) void cache_quarantine(struct halloc
 
 		if (c->rng_uses++ % 65536 == 0)
 			cache_reseed(h, c);
-		/* A multiply, not a division: the bias is below 2^-55. */
-		victim = (uint32_t)(((unsigned __int128)splitmix64(c->rng) * c->nquarantine) >> 64);
+		victim = splitmix64_below(c->rng, c->nquarantine); /* bias below 2^-55 */
 		old = c->quarantine[victim];
 		c->quarantine[victim] = c->quarantine[--c->nquarantine];
 		c->quarantine_bytes -= h->areas[old >> 48].slot_bytes;
