@@ -134,9 +134,16 @@ static bool is_host_port(struct http_str s, bool may_be_empty)
 static int parse_target(struct http_str t, struct http_request *req)
 {
 	static const char root[] = "/";
-	size_t i = 0, plen = 0;
+	size_t i, plen = 0;
 	struct http_str rest = t;
 
+	/* A fragment is the client's own (RFC 9110, 4.2.5): never part of a request target. */
+	for (i = 0; i < t.n; i++)
+		if (t.p[i] == '#') {
+			req->error = "the request target has a fragment (#...)";
+			return -400;
+		}
+	i = 0;
 	if (t.p[0] != '/') {
 		while (i < t.n && t.p[i] != ':' && t.p[i] != '/' && t.p[i] != '?')
 			i++;
@@ -195,9 +202,10 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 			return -505;
 		return -400;
 	}
-	if (p[i + 7] != '0' && p[i + 7] != '1')
-		return p[i + 7] >= '2' && p[i + 7] <= '9' ? -505 : -400;
-	req->version_minor = (unsigned)(p[i + 7] - '0');
+	if (p[i + 7] < '0' || p[i + 7] > '9')
+		return -400;
+	/* HTTP/1.2 to 1.9: as 1.1, the highest minor version served (RFC 9112, 2.3). */
+	req->version_minor = p[i + 7] == '0' ? 0 : 1;
 	return parse_target(req->target, req);
 }
 

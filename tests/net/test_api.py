@@ -19,7 +19,7 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
   set and removed, POST /os/poweroff ends the run with status 0.
 
 Also (RFC 9110/9112): empty lines before a request ignored up to 8, a
-ninth 400; the absolute form "GET http://10.0.2.15:8000/os/version"
+ninth 400; HTTP/1.2 served as 1.1, a fragment 400; the absolute form "GET http://10.0.2.15:8000/os/version"
 routed as its path, with the token still required, bad ones 400 with
 why; an invalid Host 400; a Date header on every answer; each answer in
 one TCP segment (the guest's frame counter over 100 keep-alive requests),
@@ -316,6 +316,16 @@ class ReadOnly(unittest.TestCase):
         for host in ("", "[::1]:8000", "localhost:"):
             out = self.raw(f"GET /os/name HTTP/1.1\r\n{auth}Host: {host}\r\nConnection: close\r\n\r\n".encode())
             self.assertTrue(out.startswith(b"HTTP/1.1 200 "), (host, out[:80]))
+
+    def test_minor_version_and_fragment(self):
+        # RFC 9112, 2.3: a higher minor version is served as 1.1 (it had
+        # been 505); a fragment is never part of a request target (400).
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw(f"GET /os/name HTTP/1.2\r\n{auth}Connection: close\r\n\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out[:80])
+        out = self.raw(f"GET /os/name#x HTTP/1.1\r\n{auth}\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertIn(b"has a fragment", out)
 
     def test_date(self):
         # RFC 9110, 6.6.1: an origin server with a clock MUST send Date in

@@ -53,6 +53,9 @@ static const struct good_case good_cases[] = {
 	{ "GET http://h:?q HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "/", "q", "", 1, 1, true },
 	{ "GET http://[::1]:8000/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
 	{ "GET http://a-b.c_d~e%41!$&'()*+,;=/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
+	/* A higher minor version is taken as 1.1 (RFC 9112, 2.3): Host needed, keep-alive. */
+	{ "GET /x HTTP/1.2\r\nHost: x\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	{ "GET /x HTTP/1.9\r\nHost: x\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
 	/* Host's valid values (RFC 9110, 7.2), the empty one included. */
 	{ "GET /x HTTP/1.1\r\nHost:\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
 	{ "GET /x HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
@@ -135,7 +138,7 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n", -413 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", -501 },
 	{ "GET /x HTTP/2.0\r\nHost: x\r\n\r\n", -505 },
-	{ "GET /x HTTP/1.2\r\nHost: x\r\n\r\n", -505 },
+	{ "GET /x#f HTTP/1.1\r\nHost: x\r\n\r\n", -400 },     /* a fragment is no part of a target */
 	{ "GET /x HTTP/1.x\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTX/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x\r\nHost: x\r\n\r\n", -400 },                  /* HTTP/0.9 */
@@ -239,6 +242,9 @@ static void test_host(void **state)
 		  "the request target has no authority (http://host...)" },
 		{ "GET /x HTTP/1.1\r\nHost: a b\r\n\r\n", NULL, "Host is not host[:port]" },
 		{ "GET /x HTTP/1.1\r\n\r\n", NULL, "HTTP/1.1 needs a Host header" },
+		{ "GET /x HTTP/1.3\r\n\r\n", NULL, "HTTP/1.1 needs a Host header" },
+		{ "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n", NULL,
+		  "the request target has a fragment (#...)" },
 	};
 	struct http_request req;
 

@@ -11,8 +11,9 @@
  * made of RFC 9110 token characters, values without control characters,
  * one Content-Length at most and no Transfer-Encoding (the API needs no
  * chunked bodies), Host required in HTTP/1.1 and valid (uri-host[:port]),
- * versions 1.0 and 1.1 only. The request target is the origin form or the
- * absolute form with the http scheme (RFC 9112, 3.2).
+ * HTTP/1.x only (1.2 and up served as 1.1). The request target is the
+ * origin form or the absolute form with the http scheme (RFC 9112, 3.2),
+ * without a fragment (#).
  */
 #ifndef CARAPACE_HTTP_H
 #define CARAPACE_HTTP_H
@@ -51,7 +52,7 @@ struct http_request {
 	struct http_str query;  /* after '?', empty when none */
 	/* The absolute form's authority, else Host's value (RFC 9112, 3.2.2); may be empty. */
 	struct http_str host;
-	unsigned version_minor; /* 0 or 1 (HTTP/1.x) */
+	unsigned version_minor; /* 0 (HTTP/1.0) or 1 (HTTP/1.1, and 1.2 to 1.9 as 1.1) */
 	size_t nheaders;
 	struct http_header headers[HTTP_MAX_HEADERS];
 	struct http_str body;
@@ -72,8 +73,8 @@ struct http_request {
  * more bytes are needed, or minus an HTTP status: -400 malformed (for the
  * target's, Host's and the empty lines' faults req->error says why), -414
  * request line too long, -431 header section too long or too many headers,
- * -413 body too long, -501 a Transfer-Encoding, -505 a version other than
- * 1.0/1.1. A limit is checked as soon as the bytes seen exceed it, so a
+ * -413 body too long, -501 a Transfer-Encoding, -505 a major version other
+ * than 1 (HTTP/1.2 to 1.9 are taken as 1.1). A limit is checked as soon as the bytes seen exceed it, so a
  * sender cannot make the server hold more than the limits allow. Up to
  * lim->empty_lines empty lines before the request line are taken with it.
  */
