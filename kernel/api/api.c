@@ -25,6 +25,7 @@ static void response_reset(struct api_response *resp)
 	resp->retry_after = 0;
 	resp->head_only = false;
 	resp->after = API_AFTER_NOTHING;
+	resp->date = 0;
 }
 
 void api_error_response(struct api_response *resp, int status, const char *message)
@@ -182,13 +183,32 @@ void api_handle(struct api *api, const struct http_request *req,
 	resp->head_only = http_str_equal(req->method, "HEAD");
 }
 
+/* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110's IMF-fixdate), or "" without a clock. */
+static void format_date(int64_t s, char *buf, size_t size)
+{
+	static const char days[7][4] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t day = s / 86400, y;
+	unsigned m, d, sod = (unsigned)(s % 86400);
+
+	buf[0] = '\0';
+	if (s <= 0)
+		return;
+	api_civil_from_days(day, &y, &m, &d);
+	fmt_snprintf(buf, size, "Date: %s, %02u %s %04lld %02u:%02u:%02u GMT\r\n",
+		     days[day % 7], d, months[m - 1], (long long)y, sod / 3600,
+		     sod / 60 % 60, sod % 60);
+}
+
 size_t api_format_head(const struct api_response *resp, bool keep_alive,
 		       char *buf, size_t size)
 {
-	char extra[128];
+	char extra[128], date[48];
 	int n = 0;
 
 	extra[0] = '\0';
+	format_date(resp->date, date, sizeof(date));
 	if (resp->status == 405 && resp->allow[0] != '\0')
 		n = fmt_snprintf(extra, sizeof(extra), "Allow: %s\r\n", resp->allow);
 	else if (resp->authenticate)
@@ -201,13 +221,14 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 		return 0;
 	n = fmt_snprintf(buf, size,
 			 "HTTP/1.1 %d %s\r\n"
+			 "%s"
 			 "Content-Type: %s\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Connection: %s\r\n"
 			 "Cache-Control: no-store\r\n"
 			 "X-Content-Type-Options: nosniff\r\n"
 			 "%s\r\n",
-			 resp->status, http_reason(resp->status), resp->content_type,
+			 resp->status, http_reason(resp->status), date, resp->content_type,
 			 resp->body_len, keep_alive ? "keep-alive" : "close", extra);
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

@@ -65,7 +65,7 @@ static void hypervisor(struct api_call *c)
 }
 
 /* The civil date of a day count since 1970-01-01 (the inverse of date.c's). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void api_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -88,7 +88,7 @@ static void os_date(struct api_call *c)
 
 	days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
 	sod = (unsigned)(s - days * 86400);
-	civil_from_days(days, &y, &m, &d);
+	api_civil_from_days(days, &y, &m, &d);
 	fmt_snprintf(text, sizeof(text), "%04lld-%02u-%02uT%02u:%02u:%02uZ",
 		     (long long)y, m, d, sod / 3600, sod / 60 % 60, sod % 60);
 	reply_string(c, text);

@@ -38,6 +38,8 @@ void api_json_done(struct api_call *c, int status);
 void api_fail(struct api_call *c, int status, const char *message);
 /* The status for a platform's negative errno. */
 int api_status_from_errno(int err);
+/* The civil date (year, month 1..12, day 1..31) of a day count since 1970-01-01. */
+void api_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* The handlers of /env and /file (api_files.c). */
 void api_env_get(struct api_call *c);

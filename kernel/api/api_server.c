@@ -49,6 +49,8 @@
 #define API_POLL_MS 250
 #define API_POWEROFF_DELAY_MS 1000
 #define API_BODY_SIZE (128 * 1024)
+/* Room before every response's body for its head: head and body go in one write. */
+#define API_HEAD_ROOM 512
 #define API_TOKEN_BYTES 32
 
 static struct api api;
@@ -152,13 +154,25 @@ static bool send_all(struct netconn *nc, const void *p, size_t n)
 	return true;
 }
 
-static bool send_response(struct netconn *nc, const struct api_response *resp, bool keep)
+/*
+ * One write for the whole response: the head is put in the API_HEAD_ROOM
+ * bytes before resp->body (every body buffer here has them), so a small
+ * answer leaves in one segment, not a head segment and a body segment
+ * (which lwIP's Nagle held back until the head's acknowledgement). A
+ * client that closes after the head makes the write fail: the connection
+ * is closed, nothing else happens.
+ */
+static bool send_response(struct netconn *nc, struct api_response *resp, bool keep)
 {
-	char head[512];
-	size_t hl = api_format_head(resp, keep, head, sizeof(head));
+	char head[API_HEAD_ROOM];
+	size_t hl;
 
-	return hl > 0 && send_all(nc, head, hl) &&
-	       (resp->head_only || send_all(nc, resp->body, resp->body_len));
+	resp->date = platform.wall_seconds(platform.ctx);
+	hl = api_format_head(resp, keep, head, sizeof(head));
+	if (hl == 0)
+		return false;
+	memcpy(resp->body - hl, head, hl);
+	return send_all(nc, resp->body - hl, hl + (resp->head_only ? 0 : resp->body_len));
 }
 
 static void send_error(struct netconn *nc, struct api_response *resp, int status,
@@ -171,7 +185,7 @@ static void send_error(struct netconn *nc, struct api_response *resp, int status
 struct conn_buffers {
 	char *in;
 	size_t in_size;
-	char *body;
+	char *out;  /* API_HEAD_ROOM for the head, then API_BODY_SIZE for the body */
 	bool continued; /* "100 Continue" sent for the request at the front of in */
 };
 
@@ -197,7 +211,8 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 			return true;
 		}
 		if (rc < 0) {
-			send_error(nc, resp, (int)-rc, http_reason((int)-rc));
+			send_error(nc, resp, (int)-rc,
+				   req.error != NULL ? req.error : http_reason((int)-rc));
 			return false;
 		}
 		mutex_lock(&api_lock);
@@ -225,7 +240,7 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 /* One connection: read, answer, until it closes, idles or is too slow. */
 static void serve(struct netconn *nc, struct conn_buffers *b)
 {
-	struct api_response resp = { .body = b->body, .body_size = API_BODY_SIZE };
+	struct api_response resp = { .body = b->out + API_HEAD_ROOM, .body_size = API_BODY_SIZE };
 	struct api_peer peer;
 	uint64_t last_ms = clock_ns() / 1000000, request_start_ms = 0;
 	size_t len = 0;
@@ -287,15 +302,15 @@ static void connection_thread(void *arg)
 	struct netconn *nc = arg;
 	struct conn_buffers b;
 
-	b.in_size = http_default_limits.request_line + http_default_limits.header_bytes +
-		    http_default_limits.body + 1;
+	b.in_size = 2 * http_default_limits.empty_lines + http_default_limits.request_line +
+		    http_default_limits.header_bytes + http_default_limits.body + 1;
 	b.continued = false;
 	b.in = kmalloc(b.in_size);
-	b.body = kmalloc(API_BODY_SIZE);
-	if (b.in != NULL && b.body != NULL)
+	b.out = kmalloc(API_HEAD_ROOM + API_BODY_SIZE);
+	if (b.in != NULL && b.out != NULL)
 		serve(nc, &b);
 	kfree(b.in);
-	kfree(b.body);
+	kfree(b.out);
 	netconn_close(nc);
 	netconn_delete(nc);
 	__atomic_fetch_sub(&connections, 1, __ATOMIC_RELAXED);
@@ -304,24 +319,20 @@ static void connection_thread(void *arg)
 
 /*
  * Too many connections: a short 503 and close, in the listener's thread.
- * Head and body go in one write: the close right after it resets the
- * connection (its request is unread), and a second segment held back for
- * the first one's acknowledgement would be lost with it.
+ * Head and body go in one write (send_response): the close right after it
+ * resets the connection (its request is unread), and a second segment
+ * held back for the first one's acknowledgement would be lost with it.
  */
 static void refuse_busy(struct netconn *nc)
 {
-	char body[96], out[512 + sizeof(body)];
-	struct api_response resp = { .body = body, .body_size = sizeof(body) };
-	size_t hl;
+	char out[API_HEAD_ROOM + 96];
+	struct api_response resp = { .body = out + API_HEAD_ROOM,
+				     .body_size = sizeof(out) - API_HEAD_ROOM };
 
 	api_error_response(&resp, 503, "too many connections: retry");
 	resp.retry_after = 1;
-	hl = api_format_head(&resp, false, out, sizeof(out) - sizeof(body));
 	netconn_set_sendtimeout(nc, 1000);
-	if (hl > 0) {
-		memcpy(out + hl, body, resp.body_len);
-		send_all(nc, out, hl + resp.body_len);
-	}
+	send_response(nc, &resp, false);
 	netconn_close(nc);
 	netconn_delete(nc);
 }

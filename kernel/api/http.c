@@ -17,6 +17,7 @@ const struct http_limits http_default_limits = {
 	.header_bytes = 4096,
 	.header_count = 24,
 	.body = 64 * 1024,
+	.empty_lines = 8,
 };
 
 static char lower(char c)
@@ -38,7 +39,8 @@ bool http_str_equal_nocase(struct http_str s, const char *lit)
 
 bool http_str_equal(struct http_str s, const char *lit)
 {
-	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+	/* s.p may be NULL when s is empty (a request without Host: its host). */
+	return s.n == strlen(lit) && (s.n == 0 || memcmp(s.p, lit, s.n) == 0);
 }
 
 /* RFC 9110's tchar: the characters of a method or a header name. */
@@ -78,6 +80,105 @@ static long find_crlf(const char *buf, size_t from, size_t len)
 	return -1;
 }
 
+/* RFC 3986's unreserved and sub-delims, and '%' of a pct-encoded: a reg-name's characters. */
+static bool is_reg_name_char(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("-._~%!$&'()*+,;=", c) != NULL;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Whether s is uri-host [":" port] (RFC 9110, 7.2 and 4.2.1): a reg-name
+ * or IPv4 address, or an IPv6 literal in brackets, then digits after a
+ * colon. No userinfo ("u@h"): an http URI's authority must not carry one.
+ * An empty host passes only when may_be_empty (Host's value may be empty).
+ */
+static bool is_host_port(struct http_str s, bool may_be_empty)
+{
+	size_t i = 0;
+
+	if (s.n > 0 && s.p[0] == '[') {
+		for (i = 1; i < s.n && (is_hex(s.p[i]) || s.p[i] == ':' || s.p[i] == '.'); i++)
+			;
+		if (i == 1 || i >= s.n || s.p[i] != ']')
+			return false;
+		i++;
+	} else {
+		while (i < s.n && is_reg_name_char(s.p[i]))
+			i++;
+		if (i == 0 && !may_be_empty)
+			return false;
+	}
+	if (i == s.n)
+		return true;
+	if (s.p[i] != ':')
+		return false;
+	for (i++; i < s.n; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The request target (RFC 9112, 3.2): the origin form "/path?query", or
+ * the absolute form "http://authority/path?query", whose path and query
+ * are routed the same way and whose authority replaces Host (3.2.2). The
+ * asterisk and authority forms (OPTIONS *, CONNECT) are refused.
+ */
+static int parse_target(struct http_str t, struct http_request *req)
+{
+	static const char root[] = "/";
+	size_t i, plen = 0;
+	struct http_str rest = t;
+
+	/* A fragment is the client's own (RFC 9110, 4.2.5): never part of a request target. */
+	for (i = 0; i < t.n; i++)
+		if (t.p[i] == '#') {
+			req->error = "the request target has a fragment (#...)";
+			return -400;
+		}
+	i = 0;
+	if (t.p[0] != '/') {
+		while (i < t.n && t.p[i] != ':' && t.p[i] != '/' && t.p[i] != '?')
+			i++;
+		if (i == t.n || t.p[i] != ':') {
+			req->error = "the request target is neither /path nor http://host/path";
+			return -400;
+		}
+		if (!http_str_equal_nocase((struct http_str){ t.p, i }, "http")) {
+			req->error = "the request target's scheme is not http";
+			return -400;
+		}
+		if (t.n - i < 3 || t.p[i + 1] != '/' || t.p[i + 2] != '/') {
+			req->error = "the request target has no authority (http://host...)";
+			return -400;
+		}
+		rest = (struct http_str){ t.p + i + 3, t.n - i - 3 };
+		for (i = 0; i < rest.n && rest.p[i] != '/' && rest.p[i] != '?'; i++)
+			;
+		req->host = (struct http_str){ rest.p, i };
+		if (!is_host_port(req->host, false)) {
+			req->error = "the request target's authority is not host[:port]";
+			return -400;
+		}
+		rest = (struct http_str){ rest.p + i, rest.n - i };
+	}
+	while (plen < rest.n && rest.p[plen] != '?')
+		plen++;
+	/* "http://h" and "http://h?q" have an empty path: "/" (RFC 9110, 4.2.3). */
+	req->path = plen > 0 ? (struct http_str){ rest.p, plen } : (struct http_str){ root, 1 };
+	req->query = plen < rest.n
+		? (struct http_str){ rest.p + plen + 1, rest.n - plen - 1 }
+		: (struct http_str){ rest.p + plen, 0 };
+	return 0;
+}
+
 static int parse_request_line(const char *p, size_t n, struct http_request *req)
 {
 	size_t i = 0, start;
@@ -90,7 +191,7 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 	start = ++i;
 	for (; i < n && is_target_char(p[i]); i++)
 		;
-	if (i == start || i >= n || p[i] != ' ' || p[start] != '/')
+	if (i == start || i >= n || p[i] != ' ')
 		return -400;
 	req->target = (struct http_str){ p + start, i - start };
 	i++;
@@ -101,19 +202,11 @@ static int parse_request_line(const char *p, size_t n, struct http_request *req)
 			return -505;
 		return -400;
 	}
-	if (p[i + 7] != '0' && p[i + 7] != '1')
-		return p[i + 7] >= '2' && p[i + 7] <= '9' ? -505 : -400;
-	req->version_minor = (unsigned)(p[i + 7] - '0');
-
-	size_t plen = 0;
-
-	while (plen < req->target.n && req->target.p[plen] != '?')
-		plen++;
-	req->path = (struct http_str){ req->target.p, plen };
-	req->query = plen < req->target.n
-		? (struct http_str){ req->target.p + plen + 1, req->target.n - plen - 1 }
-		: (struct http_str){ req->target.p + plen, 0 };
-	return 0;
+	if (p[i + 7] < '0' || p[i + 7] > '9')
+		return -400;
+	/* HTTP/1.2 to 1.9: as 1.1, the highest minor version served (RFC 9112, 2.3). */
+	req->version_minor = p[i + 7] == '0' ? 0 : 1;
+	return parse_target(req->target, req);
 }
 
 static int parse_header_line(const char *p, size_t n, struct http_header *h)
@@ -204,9 +297,19 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 		} else if (http_str_equal_nocase(h->name, "transfer-encoding")) {
 			return -501;
 		} else if (http_str_equal_nocase(h->name, "host")) {
-			if (have_host)
+			/* RFC 9112, 3.2: a second Host or an invalid one MUST be 400. */
+			if (have_host) {
+				req->error = "two Host headers";
 				return -400;
+			}
+			if (!is_host_port(h->value, true)) {
+				req->error = "Host is not host[:port]";
+				return -400;
+			}
 			have_host = true;
+			/* The absolute form's authority replaces it (3.2.2). */
+			if (req->target.p[0] == '/')
+				req->host = h->value;
 		} else if (http_str_equal_nocase(h->name, "authorization")) {
 			/* Two credentials: which one counts would be a guess. */
 			if (have_auth)
@@ -219,19 +322,22 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 				req->keep_alive = true;
 		}
 	}
-	if (req->version_minor == 1 && !have_host)
+	/* Even with the absolute form (RFC 9112, 3.2: "any HTTP/1.1 request"). */
+	if (req->version_minor == 1 && !have_host) {
+		req->error = "HTTP/1.1 needs a Host header";
 		return -400;
+	}
 	return 0;
 }
 
-long http_parse_request(const char *buf, size_t len,
-			const struct http_limits *lim, struct http_request *req)
+/* The request at the start of buf (no empty line before it); see http_parse_request. */
+static long parse_request(const char *buf, size_t len, const struct http_limits *lim,
+			  struct http_request *req)
 {
 	long eol;
 	size_t pos, head_start, body_len;
 	int rc;
 
-	memset(req, 0, sizeof(*req));
 	eol = find_crlf(buf, 0, len);
 	if (eol == -2)
 		return -400;
@@ -286,6 +392,31 @@ long http_parse_request(const char *buf, size_t len,
 	}
 	req->body = (struct http_str){ buf + pos, body_len };
 	return (long)(pos + body_len);
+}
+
+long http_parse_request(const char *buf, size_t len,
+			const struct http_limits *lim, struct http_request *req)
+{
+	size_t skip = 0, lines = 0;
+	long rc;
+
+	memset(req, 0, sizeof(*req));
+	/*
+	 * RFC 9112, 2.2: empty lines before the request line are ignored
+	 * (a client may send a CRLF after a body), up to lim->empty_lines:
+	 * a stream of them is 400 once past it, not a connection held.
+	 */
+	while (len - skip >= 2 && buf[skip] == '\r' && buf[skip + 1] == '\n') {
+		if (++lines > lim->empty_lines) {
+			req->error = "too many empty lines before the request line";
+			return -400;
+		}
+		skip += 2;
+	}
+	if (len - skip == 1 && buf[skip] == '\r')
+		return 0; /* the CR of one more empty line, or of a bare CR: wait */
+	rc = parse_request(buf + skip, len - skip, lim, req);
+	return rc > 0 ? rc + (long)skip : rc;
 }
 
 const struct http_header *http_find_header(const struct http_request *req,

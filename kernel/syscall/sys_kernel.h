@@ -82,6 +82,14 @@ void sys_signal_alarm(void);
 void sys_signal_thread_start(uint64_t mask);
 void sys_signal_thread_exit(void);
 /*
+ * sys_signal.c, for clone: adding makes room for a new thread's id (or
+ * -ENOMEM) and holds the list's lock until added gets the id (0 when the
+ * thread could not be created): tgkill then finds the id as soon as clone
+ * returns it, and the thread cannot end before its id is in.
+ */
+int sys_signal_thread_adding(void);
+void sys_signal_thread_added(uint64_t tid);
+/*
  * sys_signal.c: the syscall layer's sleeps (nanosleep, clock_nanosleep):
  * ns, unless a signal from another thread with a handler comes first:
  * then -EINTR and the time left in *left_ns.

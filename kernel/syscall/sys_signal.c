@@ -22,6 +22,7 @@
 #include <carapace/console.h>
 #include <carapace/exit.h>
 #include <carapace/fmt.h>
+#include <carapace/memory.h>
 #include <carapace/mutex.h>
 #include <carapace/thread.h>
 #include <carapace/waitqueue.h>
@@ -95,10 +96,70 @@ void sys_signal_thread_start(uint64_t mask)
 	mask_change(~0ull, mask & ~UNBLOCKABLE);
 }
 
-/* An application thread ends: it lets nothing through any more. */
+/*
+ * The ids of the application's threads other than the main one (whose id
+ * is the pid): tgkill and tkill reach these and the main thread only, as
+ * Linux's reach only the process's threads (a kernel thread's id is
+ * ESRCH there). clone adds an id before it returns it, holding the lock
+ * across the thread's creation so that the thread cannot remove its id
+ * before it is in; the thread's exit removes it.
+ */
+static struct mutex app_tids_lock = MUTEX_INIT;
+static uint64_t *app_tids;
+static size_t app_tids_len, app_tids_cap;
+
+int sys_signal_thread_adding(void)
+{
+	mutex_lock(&app_tids_lock);
+	if (app_tids_len == app_tids_cap) {
+		size_t cap = app_tids_cap ? 2 * app_tids_cap : 16;
+		uint64_t *grown = kmalloc(cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			mutex_unlock(&app_tids_lock);
+			return -ENOMEM;
+		}
+		if (app_tids_len > 0)
+			memcpy(grown, app_tids, app_tids_len * sizeof(*grown));
+		kfree(app_tids);
+		app_tids = grown;
+		app_tids_cap = cap;
+	}
+	return 0;
+}
+
+void sys_signal_thread_added(uint64_t tid)
+{
+	if (tid != 0)
+		app_tids[app_tids_len++] = tid;
+	mutex_unlock(&app_tids_lock);
+}
+
+/* Whether tid names a live thread of the application. */
+static bool is_app_thread(const struct syscall_env *env, int tid)
+{
+	bool listed = tid == env->pid;
+
+	mutex_lock(&app_tids_lock);
+	for (size_t i = 0; i < app_tids_len && !listed; i++)
+		listed = app_tids[i] == (uint64_t)tid;
+	mutex_unlock(&app_tids_lock);
+	return listed && thread_signal_raise_id((uint64_t)tid, 0);
+}
+
+/* An application thread ends: it lets nothing through any more, and no tgkill finds it. */
 void sys_signal_thread_exit(void)
 {
+	uint64_t me = thread_id(thread_current());
+
 	mask_change(blocked, ~0ull);
+	mutex_lock(&app_tids_lock);
+	for (size_t i = 0; i < app_tids_len; i++)
+		if (app_tids[i] == me) {
+			app_tids[i] = app_tids[--app_tids_len];
+			break;
+		}
+	mutex_unlock(&app_tids_lock);
 }
 static struct k_stack altstack = { .flags = LINUX_SS_DISABLE };
 
@@ -470,21 +531,25 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
 
 /*
  * A signal for another thread of the process (pthread_kill, musl's
- * pthread_cancel): ignored, nothing; a default action that ends the run
- * ends it (Linux ends the process); a handler is marked pending on that
- * thread and runs when its next system call returns (a sleep is cut short
- * for it: sys_signal_sleep's wait looks at the thread's own signals too;
- * a thread blocked in another call runs it when that call returns). 0
- * probes. No such thread: -ESRCH.
+ * pthread_cancel). No such thread of the application (gone, or a kernel
+ * thread's id): -ESRCH, looked at first as on Linux, whatever the signal
+ * (then a bad signal is -EINVAL). Ignored: nothing; a default action that
+ * ends the run ends it (Linux ends the process); a handler is marked
+ * pending on that thread and runs when its next system call returns (a
+ * sleep is cut short for it: sys_signal_sleep's wait looks at the
+ * thread's own signals too; a thread blocked in another call runs it when
+ * that call returns). 0 probes.
  */
-static long signal_thread(int tid, int sig)
+static long signal_thread(const struct syscall_env *env, int tid, int sig)
 {
 	struct k_sigaction act;
 
+	if (!is_app_thread(env, tid))
+		return -ESRCH;
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
 	if (sig == 0)
-		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+		return 0;
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
 	mutex_unlock(&signal_lock);
@@ -493,7 +558,8 @@ static long signal_thread(int tid, int sig)
 		return 0;
 	}
 	if (act.handler == LINUX_SIG_IGN || act.handler == LINUX_SIG_DFL)
-		return thread_signal_raise_id((uint64_t)tid, 0) ? 0 : -ESRCH;
+		return 0;
+	/* It may have ended since: then, as if it had been gone before. */
 	if (!thread_signal_raise_id((uint64_t)tid, sig))
 		return -ESRCH;
 	waitqueue_wake_all(&signal_wq);
@@ -509,7 +575,7 @@ static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MA
 	if (tgid != env->pid)
 		return -ESRCH;
 	if (tid != env->gettid(env->ctx))
-		return signal_thread(tid, (int)args[2]);
+		return signal_thread(env, tid, (int)args[2]);
 	return signal_self((int)args[2]);
 }
 

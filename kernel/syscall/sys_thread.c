@@ -151,12 +151,18 @@ static long sys_clone(const struct syscall_env *env, const long args[SYSCALL_MAX
 	cs->ptid = (uint64_t)args[2];
 	cs->ctid = (uint64_t)args[3];
 	cs->signal_mask = *thread_signal_mask();
+	if (sys_signal_thread_adding() < 0) {
+		kfree(cs);
+		return -EAGAIN;
+	}
 	__atomic_fetch_add(&app_threads, 1, __ATOMIC_RELAXED);
 	if (!thread_create(app_thread_main, cs, &attr)) {
+		sys_signal_thread_added(0);
 		__atomic_fetch_sub(&app_threads, 1, __ATOMIC_RELAXED);
 		kfree(cs);
 		return -EAGAIN;
 	}
+	sys_signal_thread_added(tid);
 	/* The child writes it too, before it runs; here it is set when clone returns. */
 	if (flags & CLONE_PARENT_SETTID)
 		put_tid(env, (uint64_t)args[2], tid);

@@ -3,7 +3,8 @@
  * as one line (a value or an errno's name) so that tests/apps/differential
  * can compare the run natively and in Carapace: the signal mask after a
  * thread came and went, sigwait and sigtimedwait, pthread_kill and
- * pthread_cancel, MADV_DONTNEED, mremap MREMAP_MAYMOVE, the file calls a
+ * pthread_cancel, tgkill and tkill for ids that are not the process's
+ * threads, MADV_DONTNEED, mremap MREMAP_MAYMOVE, the file calls a
  * careful tool makes (fsync, truncate, preadv/pwritev, record locks, flock,
  * posix_fallocate, posix_fadvise, chmod, chown, the times utime and
  * utimensat set, access X_OK, SEEK_DATA/SEEK_HOLE, *at() calls on a
@@ -19,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/times.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -162,6 +165,46 @@ static void other_threads(void)
 	printf("pthread_cancel a sleeping thread: %s\n", err_name(pthread_cancel(t)));
 	pthread_join(t, &ret);
 	printf("it ended cancelled: %d\n", ret == PTHREAD_CANCELED);
+}
+
+static volatile long joined_tid;
+
+static void *record_tid(void *arg)
+{
+	joined_tid = syscall(SYS_gettid);
+	return arg;
+}
+
+/*
+ * tgkill and tkill reach the process's own threads only, and look for the
+ * thread before acting: a signal whose default action ends the process,
+ * sent to a thread that is gone, is ESRCH and the process lives; no other
+ * id (Carapace's kernel threads) answers. No id is printed.
+ */
+static void thread_ids(void)
+{
+	long me = syscall(SYS_gettid), others = 0, gone;
+	pthread_t t;
+
+	pthread_create(&t, NULL, record_tid, NULL);
+	pthread_join(t, NULL);
+	gone = joined_tid;
+	/* Linux may list a thread a moment after join returns: wait until it is gone. */
+	for (int i = 0; i < 1000 && syscall(SYS_tgkill, getpid(), gone, 0) == 0; i++)
+		usleep(1000);
+	show("tgkill(pid, a joined thread, 0)", syscall(SYS_tgkill, getpid(), gone, 0));
+	show("tgkill(pid, a joined thread, SIGTERM)", syscall(SYS_tgkill, getpid(), gone, SIGTERM));
+	show("tgkill(pid, a joined thread, SIGKILL)", syscall(SYS_tgkill, getpid(), gone, SIGKILL));
+	show("tgkill(pid, a joined thread, signal 65)", syscall(SYS_tgkill, getpid(), gone, 65));
+	show("tgkill(pid, INT_MAX, SIGTERM)", syscall(SYS_tgkill, getpid(), INT_MAX, SIGTERM));
+	show("tkill(INT_MAX, SIGTERM)", syscall(SYS_tkill, INT_MAX, SIGTERM));
+	show("tkill(INT_MAX, 0)", syscall(SYS_tkill, INT_MAX, 0));
+	show("tgkill(pid, self, signal 65)", syscall(SYS_tgkill, getpid(), me, 65));
+	show("tgkill(pid, self, 0)", syscall(SYS_tgkill, getpid(), me, 0));
+	for (long tid = 1; tid <= 1024; tid++)
+		if (tid != me && syscall(SYS_tgkill, getpid(), tid, 0) == 0)
+			others++;
+	printf("other ids 1..1024 tgkill(pid, id, 0) finds: %ld\n", others);
 }
 
 static void memory(void)
@@ -442,6 +485,7 @@ int main(void)
 	signals_after_threads();
 	waiting_for_signals();
 	other_threads();
+	thread_ids();
 	memory();
 	files();
 	process();

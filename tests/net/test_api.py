@@ -18,14 +18,25 @@ through the launcher's --api (QEMU's user networking, 127.0.0.1 only).
   printed, never served by /file), files written under /tmp only, /env
   set and removed, POST /os/poweroff ends the run with status 0.
 
+Also (RFC 9110/9112): empty lines before a request ignored up to 8, a
+ninth 400; HTTP/1.2 served as 1.1, a fragment 400; the absolute form "GET http://10.0.2.15:8000/os/version"
+routed as its path, with the token still required, bad ones 400 with
+why; an invalid Host 400; a Date header on every answer; each answer in
+one TCP segment (the guest's frame counter over 100 keep-alive requests),
+and a client that closes after the head leaves the server serving.
+
 Run: python3 tests/net/test_api.py -v (build the kernel first).
+API_TEST_KERNEL=FILE boots FILE instead of build/carapace.bin (to see a
+test fail on an older kernel).
 """
 
+import email.utils
 import http.client
 import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,6 +54,9 @@ GETS = ["/os/name", "/os/version", "/os/vendor", "/os/uptime", "/os/date",
         "/api-doc", "/hardening", "/net/classifier"]
 THREAD_KEYS = {"id", "cpu", "cpu_ms", "switches", "migrations", "preemptions",
                "priority", "stack_size", "name", "status"}
+
+
+KERNEL_ARGS = ["--kernel", os.environ["API_TEST_KERNEL"]] if os.environ.get("API_TEST_KERNEL") else []
 
 
 def free_tcp_port():
@@ -115,7 +129,7 @@ class ReadOnly(unittest.TestCase):
         if not built():
             raise unittest.SkipTest("no build/carapace.bin (run make)")
         cls.port = free_tcp_port()
-        cls.guest = frames.Guest(["--machine", "microvm", "--accel", "tcg",
+        cls.guest = frames.Guest(["--machine", "microvm", "--accel", "tcg", *KERNEL_ARGS,
                                   "--api", str(cls.port), "--kernel-arg", "layout=show",
                                   "--kernel-arg", "verbose", "--kernel-arg", "guards=show",
                                   "--env", "DB_PASSWORD=hunter2 x", "--kernel-arg", "aslr.seed=7654321",
@@ -242,6 +256,122 @@ class ReadOnly(unittest.TestCase):
             out = self.raw(request.encode())
             self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), (request[:40], out[:80]))
             self.assertIn(f'"code":{status}'.encode(), out)
+
+    def test_empty_lines_before_a_request(self):
+        # RFC 9112, 2.2: a server SHOULD ignore at least one empty line
+        # before the request line (a client may send CRLF after a body).
+        # Carapace ignores up to 8; a ninth is 400 and the connection closes.
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw(f"\r\nGET /os/name HTTP/1.1\r\n{auth}\r\n"
+                       f"\r\n\r\nGET /os/vendor HTTP/1.1\r\n{auth}Connection: close\r\n\r\n".encode())
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200", b"200"], out[:200])
+        out = self.raw(("\r\n" * 8 + f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n").encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out[:80])
+        start = time.monotonic()
+        out = self.raw(b"\r\n" * 9 + b"GET /os/name HTTP/1.1\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertIn(b"too many empty lines", out)
+        self.assertLess(time.monotonic() - start, 5)
+        # A stream of them is cut off at once, not read for ever.
+        with socket.create_connection((frames.LOCALHOST, self.port), timeout=20) as s:
+            s.sendall(b"\r\n" * 4096)
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 400 "))
+
+    def test_absolute_form(self):
+        # RFC 9112, 3.2.2: a server MUST accept the absolute form; its path
+        # is routed, its authority replaces Host, the token is still asked.
+        auth = f"Authorization: Bearer {self.token}\r\n"
+        version = self.get("/os/version").encode()
+        for target in ("http://10.0.2.15:8000/os/version", "HTTP://localhost/os/version?x=1"):
+            out = self.raw(f"GET {target} HTTP/1.1\r\n{auth}Host: other\r\nConnection: close\r\n\r\n".encode())
+            self.assertTrue(out.startswith(b"HTTP/1.1 200 "), (target, out[:80]))
+            self.assertTrue(out.endswith(b"\r\n\r\n" + version), (target, out[-80:]))
+        out = self.raw(b"GET http://10.0.2.15:8000/os/version HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 401 "), out[:80])
+        out = self.raw(f"HEAD http://h/nothing HTTP/1.0\r\n{auth}\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 404 "), out[:80])
+        # The way a proxy-aware client sends it.
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        conn.request("GET", f"http://{frames.LOCALHOST}:{self.port}/os/name",
+                     headers={"Authorization": f"Bearer {self.token}"})
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, resp.read()), (200, b'"Carapace"'))
+        conn.close()
+        for target, why in (("https://h/os/name", b"scheme is not http"),
+                            ("http:/os/name", b"no authority"),
+                            ("http://u@h/os/name", b"authority is not host[:port]"),
+                            ("http://:8000/os/name", b"authority is not host[:port]"),
+                            ("*", b"neither /path nor http://host/path")):
+            out = self.raw(f"GET {target} HTTP/1.1\r\n{auth}Host: x\r\n\r\n".encode())
+            self.assertTrue(out.startswith(b"HTTP/1.1 400 "), (target, out[:80]))
+            self.assertIn(why, out, target)
+
+    def test_host_checked(self):
+        # RFC 9112, 3.2: a Host with an invalid value MUST be 400.
+        auth = f"Authorization: Bearer {self.token}\r\n"
+        for host in ("a b", "u@h", "h:port", "h/x"):
+            out = self.raw(f"GET /os/name HTTP/1.1\r\n{auth}Host: {host}\r\n\r\n".encode())
+            self.assertTrue(out.startswith(b"HTTP/1.1 400 "), (host, out[:80]))
+            self.assertIn(b"Host is not host[:port]", out)
+        for host in ("", "[::1]:8000", "localhost:"):
+            out = self.raw(f"GET /os/name HTTP/1.1\r\n{auth}Host: {host}\r\nConnection: close\r\n\r\n".encode())
+            self.assertTrue(out.startswith(b"HTTP/1.1 200 "), (host, out[:80]))
+
+    def test_minor_version_and_fragment(self):
+        # RFC 9112, 2.3: a higher minor version is served as 1.1 (it had
+        # been 505); a fragment is never part of a request target (400).
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw(f"GET /os/name HTTP/1.2\r\n{auth}Connection: close\r\n\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out[:80])
+        out = self.raw(f"GET /os/name#x HTTP/1.1\r\n{auth}\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertIn(b"has a fragment", out)
+
+    def test_date(self):
+        # RFC 9110, 6.6.1: an origin server with a clock MUST send Date in
+        # 2xx, 3xx and 4xx answers (the guest's RTC is the host's clock).
+        for token, status in ((self.token, 200), (None, 401)):
+            got, head, _ = curl(self.port, "/os/name", token)
+            self.assertEqual(got, status)
+            m = re.search(r"^Date: (\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT)\r?$", head, re.M)
+            self.assertIsNotNone(m, head)
+            when = email.utils.parsedate_to_datetime(m.group(1)).timestamp()
+            self.assertLess(abs(when - time.time()), 600, m.group(1))
+
+    def test_one_segment_per_answer(self):
+        # Head and body in one write: one frame per small answer (it had
+        # been two, the body held back by Nagle for the head's ACK), read
+        # from the guest's own frame counter around 100 requests.
+        def sent_frames():
+            ifs = json.loads(self.get("/network/ifconfig"))
+            return sum(i["data"]["ifi_opackets"] for i in ifs if i["config"]["name"] != "lo0")
+
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        conn.connect()
+        before = sent_frames()
+        for _ in range(100):
+            conn.request("GET", "/os/name", headers={"Authorization": f"Bearer {self.token}"})
+            resp = conn.getresponse()
+            self.assertEqual(resp.read(), b'"Carapace"')
+        after = sent_frames()
+        conn.close()
+        self.assertLess(after - before, 150, f"{after - before} frames for 100 answers")
+
+    def test_client_closes_after_the_head(self):
+        # A client that reads the head of a long answer and resets the
+        # connection: the server closes its side and goes on serving.
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        for _ in range(10):
+            s = socket.create_connection((frames.LOCALHOST, self.port), timeout=20)
+            s.sendall(f"GET /os/dmesg HTTP/1.1\r\n{auth}\r\n".encode())
+            self.assertTrue(s.recv(64).startswith(b"HTTP/1.1 200 "))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        deadline = time.monotonic() + 20
+        while curl(self.port, "/os/name", self.token)[0] != 200:
+            self.assertLess(time.monotonic(), deadline, "the server stopped serving")
+            time.sleep(1)
+        self.assertNotIn("violation", self.guest.output)
 
     def test_expect_continue(self):
         # curl -T sends "Expect: 100-continue" and waited a second for a 100

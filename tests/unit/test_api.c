@@ -488,6 +488,19 @@ static void test_head_and_errors(void **state)
 	assert_non_null(strstr(head, "Retry-After: 1\r\n"));
 	snprintf(length, sizeof(length), "Content-Length: %zu\r\n", strlen(body));
 	assert_non_null(strstr(head, length));
+	/* Date (RFC 9110, 6.6.1: MUST with a clock), the RFC's own example, and none without a clock. */
+	assert_null(strstr(head, "Date:"));
+	resp.date = 784111777;
+	assert_true(api_format_head(&resp, false, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
+	resp.date = 1796528028; /* the fake's clock: 2026-12-06T03:33:48Z, a Sunday */
+	assert_true(api_format_head(&resp, false, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "\r\nDate: Sun, 06 Dec 2026 03:33:48 GMT\r\n"));
+	resp.date = 951782400; /* 2000-02-29, a Tuesday */
+	assert_true(api_format_head(&resp, false, head, sizeof(head)) > 0);
+	assert_non_null(strstr(head, "\r\nDate: Tue, 29 Feb 2000 00:00:00 GMT\r\n"));
+	api_error_response(&resp, 400, "x");
+	assert_int_equal(resp.date, 0);
 }
 
 struct redact_case {

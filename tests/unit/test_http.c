@@ -41,6 +41,25 @@ static const struct good_case good_cases[] = {
 	  "GET", "/x", "", "", 1, 2, false },
 	{ "GET /x HTTP/1.0\r\nConnection: Keep-Alive ,x\r\n\r\n", "GET", "/x", "", "", 0, 1, true },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n", "GET", "/x", "", "", 1, 2, true },
+	/* RFC 9112, 2.2: empty lines before the request line are skipped (up to the limit). */
+	{ "\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET /x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
+	/* RFC 9112, 3.2.2: the absolute form; what follows the authority is routed. */
+	{ "GET http://10.0.2.15:8000/os/version HTTP/1.1\r\nHost: 10.0.2.15:8000\r\n\r\n",
+	  "GET", "/os/version", "", "", 1, 1, true },
+	{ "GET HTTP://h.example/a/b?c=d HTTP/1.1\r\nHost: other\r\n\r\n", "GET", "/a/b", "c=d", "", 1, 1, true },
+	/* An empty path is "/" (RFC 9110, 4.2.3). */
+	{ "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "/", "", "", 1, 1, true },
+	{ "GET http://h:?q HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "/", "q", "", 1, 1, true },
+	{ "GET http://[::1]:8000/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
+	{ "GET http://a-b.c_d~e%41!$&'()*+,;=/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
+	/* A higher minor version is taken as 1.1 (RFC 9112, 2.3): Host needed, keep-alive. */
+	{ "GET /x HTTP/1.2\r\nHost: x\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	{ "GET /x HTTP/1.9\r\nHost: x\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	/* Host's valid values (RFC 9110, 7.2), the empty one included. */
+	{ "GET /x HTTP/1.1\r\nHost:\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	{ "GET /x HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
+	{ "GET /x HTTP/1.1\r\nHost: example.com:\r\n\r\n", "GET", "/x", "", "", 1, 1, true },
 };
 
 static void test_good(void **state)
@@ -75,7 +94,28 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1\rHost: x\r\n\r\n", -400 },           /* bare CR */
 	{ "GET  /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },        /* two spaces */
 	{ "GET x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },          /* not origin-form */
-	{ "GET http://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET * HTTP/1.1\r\nHost: x\r\n\r\n", -400 },       /* asterisk form */
+	/* Bad absolute forms: another scheme, no "//", no host, userinfo, a bad port or host. */
+	{ "GET https://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET ftp://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http:/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http: HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http:///x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://:80/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://user:pw@h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://h:8o/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://[::1/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://h\"/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	{ "GET http://h#f HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	/* ... and HTTP/1.1 still needs Host (RFC 9112, 3.2), though the target's authority counts. */
+	{ "GET http://h/x HTTP/1.1\r\n\r\n", -400 },
+	/* A Host that is not uri-host [":" port] (RFC 9112, 3.2: MUST be 400). */
+	{ "GET /x HTTP/1.1\r\nHost: a b\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: u@h\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: h:p\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: h/x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: [::1\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: h:1:2\r\n\r\n", -400 },
 	{ "G(T /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ " GET /x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n", -400 },
@@ -98,11 +138,15 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n", -413 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", -501 },
 	{ "GET /x HTTP/2.0\r\nHost: x\r\n\r\n", -505 },
-	{ "GET /x HTTP/1.2\r\nHost: x\r\n\r\n", -505 },
+	{ "GET /x#f HTTP/1.1\r\nHost: x\r\n\r\n", -400 },     /* a fragment is no part of a target */
 	{ "GET /x HTTP/1.x\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x HTTX/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ "GET /x\r\nHost: x\r\n\r\n", -400 },                  /* HTTP/0.9 */
-	{ "\r\n", -400 },
+	/* Past the empty lines' limit (8), or a bare LF among them. */
+	{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET /x HTTP/1.0\r\n\r\n", -400 },
+	{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n", -400 },
+	{ "\r\n\nGET /x HTTP/1.0\r\n\r\n", -400 },
+	{ "\r\r\n", -400 },
 	/* A wrong byte in the method is refused before the line ends. */
 	{ "\x16\x03\x01\x02\x00\x01", -400 },                 /* a TLS ClientHello's start */
 	{ "GE\x01", -400 },
@@ -159,6 +203,67 @@ static void test_pieces(void **state)
 	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req),
 			 (long)whole);
 	assert_true(http_str_equal(req.body, "hello"));
+}
+
+/*
+ * Empty lines before a request (RFC 9112, 2.2): every prefix of eight of
+ * them waits for more, the request after them is whole with them (the
+ * next one starts after it), a ninth is 400 at once.
+ */
+static void test_leading_empty_lines(void **state)
+{
+	const char *text = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct http_request req;
+
+	(void)state;
+	for (size_t n = 0; n < strlen(text); n++)
+		assert_int_equal(http_parse_request(text, n, &http_default_limits, &req), 0);
+	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req),
+			 (long)strlen(text));
+	assert_true(http_str_equal(req.path, "/x"));
+	assert_int_equal(http_parse_request("\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n", 18,
+					    &http_default_limits, &req), -400);
+	assert_non_null(req.error);
+}
+
+/* The host a request names: the absolute form's authority replaces Host (RFC 9112, 3.2.2). */
+static void test_host(void **state)
+{
+	static const struct { const char *text, *host, *error; } cases[] = {
+		{ "GET /x HTTP/1.1\r\nHost: h:80\r\n\r\n", "h:80", NULL },
+		{ "GET /x HTTP/1.0\r\n\r\n", "", NULL },
+		{ "GET http://10.0.2.15:8000/x HTTP/1.1\r\nHost: other\r\n\r\n", "10.0.2.15:8000", NULL },
+		{ "GET http://[::1]/x HTTP/1.0\r\n\r\n", "[::1]", NULL },
+		{ "GET https://h/x HTTP/1.1\r\nHost: h\r\n\r\n", NULL,
+		  "the request target's scheme is not http" },
+		{ "GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n", NULL,
+		  "the request target's authority is not host[:port]" },
+		{ "GET http:x HTTP/1.1\r\nHost: h\r\n\r\n", NULL,
+		  "the request target has no authority (http://host...)" },
+		{ "GET /x HTTP/1.1\r\nHost: a b\r\n\r\n", NULL, "Host is not host[:port]" },
+		{ "GET /x HTTP/1.1\r\n\r\n", NULL, "HTTP/1.1 needs a Host header" },
+		{ "GET /x HTTP/1.3\r\n\r\n", NULL, "HTTP/1.1 needs a Host header" },
+		{ "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n", NULL,
+		  "the request target has a fragment (#...)" },
+	};
+	struct http_request req;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long rc = http_parse_request(cases[i].text, strlen(cases[i].text),
+					     &http_default_limits, &req);
+
+		if (cases[i].host != NULL) {
+			assert_int_equal(rc, (long)strlen(cases[i].text));
+			if (!http_str_equal(req.host, cases[i].host))
+				fail_msg("case %zu: host '%.*s'", i, (int)req.host.n, req.host.p);
+			assert_null(req.error);
+		} else {
+			assert_int_equal(rc, -400);
+			assert_non_null(req.error);
+			assert_string_equal(req.error, cases[i].error);
+		}
+	}
 }
 
 static char *repeat(const char *head, char c, size_t n, const char *tail)
@@ -289,6 +394,8 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_leading_empty_lines),
+		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_request_line_limit),
 		cmocka_unit_test(test_header_limits),

@@ -135,6 +135,13 @@ struct api_response {
 	unsigned retry_after; /* 429, 503: seconds for Retry-After (0: none) */
 	bool head_only;       /* a HEAD request: send the head, never the body */
 	enum api_after after;
+	/*
+	 * Seconds since the epoch for the Date header, which an origin
+	 * server with a clock MUST send (RFC 9110, 6.6.1); 0 or less: none.
+	 * Set by the server just before api_format_head (api_handle and
+	 * api_error_response clear it).
+	 */
+	int64_t date;
 };
 
 /* Sets up api with the token (token_len >= 1, at most API_TOKEN_MAX). */

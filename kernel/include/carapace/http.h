@@ -10,7 +10,10 @@
  * Strict means: CRLF line ends only, no obsolete line folding, header names
  * made of RFC 9110 token characters, values without control characters,
  * one Content-Length at most and no Transfer-Encoding (the API needs no
- * chunked bodies), Host required in HTTP/1.1, versions 1.0 and 1.1 only.
+ * chunked bodies), Host required in HTTP/1.1 and valid (uri-host[:port]),
+ * HTTP/1.x only (1.2 and up served as 1.1). The request target is the
+ * origin form or the absolute form with the http scheme (RFC 9112, 3.2),
+ * without a fragment (#).
  */
 #ifndef CARAPACE_HTTP_H
 #define CARAPACE_HTTP_H
@@ -26,6 +29,7 @@ struct http_limits {
 	size_t header_bytes; /* bytes of all header lines, CRLFs included */
 	size_t header_count;  /* at most HTTP_MAX_HEADERS */
 	size_t body;          /* bytes of the body (Content-Length) */
+	size_t empty_lines;   /* empty lines (CRLF) skipped before a request line; one more is 400 */
 };
 
 /* The API's limits (kernel/api/README.md, "Limits"). */
@@ -43,10 +47,12 @@ struct http_header {
 
 struct http_request {
 	struct http_str method;
-	struct http_str target; /* origin-form: starts with '/' */
-	struct http_str path;   /* target up to '?' */
+	struct http_str target; /* origin-form ("/a?b") or absolute-form ("http://h/a?b") */
+	struct http_str path;   /* the target's path ("/" for "http://h"), up to '?' */
 	struct http_str query;  /* after '?', empty when none */
-	unsigned version_minor; /* 0 or 1 (HTTP/1.x) */
+	/* The absolute form's authority, else Host's value (RFC 9112, 3.2.2); may be empty. */
+	struct http_str host;
+	unsigned version_minor; /* 0 (HTTP/1.0) or 1 (HTTP/1.1, and 1.2 to 1.9 as 1.1) */
 	size_t nheaders;
 	struct http_header headers[HTTP_MAX_HEADERS];
 	struct http_str body;
@@ -57,16 +63,20 @@ struct http_request {
 	 * server answers "100 Continue" (RFC 9110, 10.1.1) once.
 	 */
 	bool expect_continue;
+	/* When a request is refused with 400: why, for the error's message (else NULL). */
+	const char *error;
 };
 
 /*
  * Parses the request at the start of buf[0..len). Returns the number of
  * bytes it takes (head and body: the next request starts there), 0 when
- * more bytes are needed, or minus an HTTP status: -400 malformed, -414
+ * more bytes are needed, or minus an HTTP status: -400 malformed (for the
+ * target's, Host's and the empty lines' faults req->error says why), -414
  * request line too long, -431 header section too long or too many headers,
- * -413 body too long, -501 a Transfer-Encoding, -505 a version other than
- * 1.0/1.1. A limit is checked as soon as the bytes seen exceed it, so a
- * sender cannot make the server hold more than the limits allow.
+ * -413 body too long, -501 a Transfer-Encoding, -505 a major version other
+ * than 1 (HTTP/1.2 to 1.9 are taken as 1.1). A limit is checked as soon as the bytes seen exceed it, so a
+ * sender cannot make the server hold more than the limits allow. Up to
+ * lim->empty_lines empty lines before the request line are taken with it.
  */
 long http_parse_request(const char *buf, size_t len,
 			const struct http_limits *lim, struct http_request *req);
