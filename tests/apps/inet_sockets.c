@@ -250,10 +250,11 @@ static void ipv6_and_epoll(void)
 }
 
 /* A link-local address names no interface by itself: Linux wants the
- * scope id (sin6_scope_id) for bind and connect. */
+ * scope id (sin6_scope_id) for bind and connect. The port is not a
+ * privileged one: Linux's bind says EACCES to another user first. */
 static void link_local_without_scope(void)
 {
-	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(9000) };
 	int u = socket(AF_INET6, SOCK_DGRAM, 0), t = socket(AF_INET6, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr);
