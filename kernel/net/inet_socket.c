@@ -1090,10 +1090,12 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
  * A connect call on a socket whose connect began (-EINPROGRESS) and was
  * not answered yet (Linux's SS_CONNECTING): still going, -EALREADY; else
  * this call answers it, as a blocking connect does after its wait
- * (sys_net.c asks again): connected, 0; failed, its error (-ECONNABORTED
- * when SO_ERROR, recv or send took it), and the socket is a new one's
- * again, no longer shut (Linux's tcp_disconnect): POLLOUT|POLLHUP,
- * recv -ENOTCONN, and the next connect tries anew.
+ * (sys_net.c asks again): connected, 0; refused, or connected and reset
+ * since, its error (-ECONNABORTED when SO_ERROR, recv or send took it),
+ * and the socket is a new one's again (Linux's tcp_disconnect): no
+ * channel, nothing left to read, not shut: POLLOUT|POLLHUP, recv
+ * -ENOTCONN, and the next connect tries anew (lwIP freed the pcb:
+ * inet_renew).
  */
 static int connect_answer(struct inet_sock *is)
 {
@@ -1102,10 +1104,18 @@ static int connect_answer(struct inet_sock *is)
 	if (is->connecting)
 		return -EALREADY;
 	is->connect_unanswered = false;
-	if (is->connected)
+	if (is->connected && !is->failed)
 		return 0;
 	rc = is->s.error ? take_error(is) : -ECONNABORTED;
-	is->failed = is->eof = false;
+	if (is->connected) {
+		inet_channel_close(&is->chan);
+		if (is->rx)
+			pbuf_free(is->rx);
+		is->rx = NULL;
+		is->rx_off = is->rx_consumed = 0;
+		is->connected = false;
+	}
+	is->failed = is->eof = is->shut_rd = is->shut_wr = false;
 	return rc;
 }
 

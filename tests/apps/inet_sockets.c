@@ -13,7 +13,8 @@
  * listener, and a connect tried again after a refusal; what poll says of
  * a TCP socket in TCP_CLOSE (POLLHUP: new, stopped listener, refused,
  * reset by its peer); a non-blocking connect refused, its error taken by
- * each call in turn; close() with SO_LINGER {1, 0} (a reset).
+ * each call in turn, or reset before a connect call answered it; close()
+ * with SO_LINGER {1, 0} (a reset).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -751,7 +752,45 @@ static void nonblocking_refused(void)
 	close(b);
 }
 
-/* Prints SO_LINGER after setting {on, sec}: "SO_LINGER {on, sec}: on' sec'". */
+/*
+ * A non-blocking connect that succeeded, then was reset before a connect
+ * call answered it: that call gives the reset's error and leaves a new
+ * socket's state (OUT HUP, ENOTCONN), from which a connect tries anew,
+ * as on Linux. Carapace's answer had been 0, the socket left reset.
+ */
+static void nonblocking_reset_before_answer(void)
+{
+	int port, l = listen_any(&port), c, p;
+	struct sockaddr_in to = loop4(port);
+	struct linger abort_on_close = { 1, 0 };
+	struct pollfd pf;
+	char byte;
+
+	c = connect_nonblocking(&to);
+	p = accept(l, NULL, NULL);
+	setsockopt(p, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
+	close(p);
+	pf = (struct pollfd){ .fd = c, .events = POLLIN };
+	poll(&pf, 1, 5000);
+	show_poll("reset before its connect answered", c);
+	show("reset before its connect answered, connect", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_poll("reset, its connect answered", c);
+	show("reset, its connect answered, recv", recv(c, &byte, 1, 0));
+	show("reset, its connect answered, connect again",
+	     connect(c, (struct sockaddr *)&to, sizeof(to)));
+	pf = (struct pollfd){ .fd = c, .events = POLLOUT };
+	poll(&pf, 1, 5000);
+	if (show("reset, connected again", connect(c, (struct sockaddr *)&to, sizeof(to))) == 0) {
+		p = accept(l, NULL, NULL); /* only now: no connection, no accept's wait */
+		show("reset, connected again, send", send(c, "y", 1, 0));
+		show("reset, connected again, the peer's recv", recv(p, &byte, 1, 0));
+		close(p);
+	}
+	close(c);
+	close(l);
+}
+
+/* Sets SO_LINGER {on, sec} and prints what getsockopt reads back. */
 static void show_linger(int fd, int on, int sec)
 {
 	struct linger lg = { on, sec };
@@ -862,6 +901,7 @@ int main(int argc, char **argv)
 	listener_shutdown_and_retry();
 	poll_closed_sockets();
 	nonblocking_refused();
+	nonblocking_reset_before_answer();
 	linger_zero_resets();
 	blocking_send_sleeps();
 	printf("inet_sockets: done\n");
