@@ -191,8 +191,14 @@ int socket_setsockopt(struct socket *s, int level, int name, const void *val, ui
 		if (len < sizeof(lg))
 			return -EINVAL;
 		memcpy(&lg, val, sizeof(lg));
+		/*
+		 * As Linux: l_onoff off leaves the time as it was (getsockopt
+		 * reads it back); a negative time lingers as long as can be
+		 * (Linux's reads back a number that depends on its HZ).
+		 */
 		s->linger_on = lg.onoff != 0;
-		s->linger_sec = lg.linger < 0 ? 0 : lg.linger;
+		if (lg.onoff)
+			s->linger_sec = lg.linger < 0 ? INT32_MAX : lg.linger;
 		return 0;
 	}
 	if ((rc = opt_int(val, len, &v)))

@@ -81,10 +81,14 @@ struct inet_sock {
 	struct netbuf *dgram;     /* UDP: the next datagram, from lwIP */
 	struct udp_datagram udp;  /* UDP: or from the channel, straight from its frame */
 	struct netconn *pending;  /* listener: the next connection */
-	bool eof;                 /* TCP: the peer's FIN was fetched */
-	int rx_err;               /* TCP: the connection's error, fetched (-errno) */
-	bool failed;              /* TCP: the connection ended by an error (a reset) */
+	/* TCP: shut for reading: the peer's FIN was fetched, or an error
+	 * ended the connection (failed; its -errno in s.error until taken) */
+	bool eof;
+	bool failed;              /* TCP: ended by an error (a reset, a refused connect) */
 	bool connecting, connected, was_writable;
+	/* TCP: a connect began (-EINPROGRESS) and no connect call has
+	 * answered its outcome yet (Linux's SS_CONNECTING; connect_answer) */
+	bool connect_unanswered;
 	bool shut_rd, shut_wr;
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
 	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
@@ -324,6 +328,34 @@ static err_t recv_pbuf(struct inet_sock *is)
 					   NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
 }
 
+/*
+ * An error ended the TCP connection (a reset, a refused connect): as
+ * Linux's tcp_done, the socket is shut both ways, and the error waits in
+ * SO_ERROR for the first call that reports it (take_error).
+ */
+static void fail(struct inet_sock *is, int err)
+{
+	is->s.error = err;
+	is->failed = true;
+	is->eof = true;
+}
+
+/*
+ * The pending error (Linux's sk_err), taken by the first of SO_ERROR,
+ * recv, send and connect that reports it. poll's answer loses POLLERR:
+ * the socket is marked changed here, so that poll looks again (the
+ * operations mark it too, when they finish). Nobody is woken: the
+ * socket only became less ready.
+ */
+static int take_error(struct inet_sock *is)
+{
+	int err = is->s.error;
+
+	is->s.error = 0;
+	__atomic_store_n(&is->changed, 1, __ATOMIC_SEQ_CST);
+	return err;
+}
+
 static void fetch(struct inet_sock *is)
 {
 	err_t err;
@@ -343,7 +375,7 @@ static void fetch(struct inet_sock *is)
 			is->s.vn.events_in++;
 		return;
 	}
-	if (!is->connected || is->rx || is->eof || is->rx_err)
+	if (!is->connected || is->rx || is->eof)
 		return;
 	err = recv_pbuf(is);
 	/* Nothing queued: this thread does the protocol's work on the frames
@@ -362,8 +394,7 @@ static void fetch(struct inet_sock *is)
 		netconn_tcp_recvd(is->conn, 1);
 		is->eof = true;
 	} else {
-		is->rx_err = lwip_errno(err);
-		is->failed = true;
+		fail(is, lwip_errno(err));
 	}
 }
 
@@ -379,8 +410,9 @@ static void connect_done(struct inet_sock *is)
 	if (err == ERR_OK) {
 		is->connected = true;
 		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
-	} else /* a reset answering the SYN is a refusal, as Linux says */
-		is->s.error = err == ERR_RST ? -ECONNREFUSED : lwip_errno(err);
+	} else { /* a reset answering the SYN is a refusal, as Linux says */
+		fail(is, err == ERR_RST ? -ECONNREFUSED : lwip_errno(err));
+	}
 	is->s.vn.events_out++;
 }
 
@@ -412,19 +444,20 @@ static unsigned inet_poll(struct socket *s)
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->rx_err)
+	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
-	if (is->eof || is->failed) /* a reset shuts both ways, as Linux's tcp_done */
+	if (is->eof) /* an error shuts both ways too, as Linux's tcp_done (fail) */
 		mask |= VFS_POLLRDHUP;
-	if (s->error || is->rx_err)
+	if (s->error)
 		mask |= VFS_POLLERR;
 	/*
 	 * Hung up, as Linux's tcp_poll says it: both directions shut, or a
 	 * TCP socket in TCP_CLOSE: never connected nor listening (a new
-	 * socket, a stopped listener, a refused connect) or its connection
-	 * ended by an error (a reset, its error read or not).
+	 * socket, a stopped listener, a refused connect whose connect call
+	 * answered) or ended by an error (a reset, a refused connect not
+	 * answered yet; its error read or not).
 	 */
-	if ((is->eof && is->shut_wr) || is->rx_err || is->failed ||
+	if ((is->eof && is->shut_wr) || is->failed ||
 	    (s->type == SOCK_STREAM && !s->listening && !is->connected && !is->connecting))
 		mask |= VFS_POLLHUP;
 	out = writable(is);
@@ -540,13 +573,8 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 		return (int64_t)done;
 	if (total == 0)
 		return 0;
-	if (is->rx_err) {
-		int err = is->rx_err;
-
-		is->rx_err = 0;
-		is->eof = true; /* after the reset: end of file */
-		return err;
-	}
+	if (is->s.error) /* a reset's or a refusal's, once; then end of file */
+		return take_error(is);
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
 
@@ -612,10 +640,13 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 
 	if (io->addrlen)
 		return is->connected ? -EISCONN : -ENOTCONN;
-	/* The peer's FIN (eof) is no reason: a half-closed connection still
+	/* The pending error first (Linux's sk_stream_error), once. The
+	 * peer's FIN (eof) is no reason: a half-closed connection still
 	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
-	if (is->shut_wr || is->rx_err)
-		return is->rx_err ? is->rx_err : -EPIPE;
+	if (is->s.error)
+		return take_error(is);
+	if (is->shut_wr || is->failed)
+		return -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
 	/* Most sends fit on the (syscall) stack: no allocation, no free. */
@@ -1009,7 +1040,7 @@ static int inet_listen(struct socket *s, int backlog)
 
 	if (s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
-	if (is->connected || is->connecting)
+	if (is->connected || is->connecting || is->connect_unanswered)
 		return -EINVAL;
 	if (backlog < 0 || backlog > BACKLOG_MAX)
 		backlog = BACKLOG_MAX;
@@ -1055,6 +1086,39 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	return 0;
 }
 
+/*
+ * A connect call on a socket whose connect began (-EINPROGRESS) and was
+ * not answered yet (Linux's SS_CONNECTING): still going, -EALREADY; else
+ * this call answers it, as a blocking connect does after its wait
+ * (sys_net.c asks again): connected, 0; refused, or connected and reset
+ * since, its error (-ECONNABORTED when SO_ERROR, recv or send took it),
+ * and the socket is a new one's again (Linux's tcp_disconnect): no
+ * channel, nothing left to read, not shut: POLLOUT|POLLHUP, recv
+ * -ENOTCONN, and the next connect tries anew (lwIP freed the pcb:
+ * inet_renew).
+ */
+static int connect_answer(struct inet_sock *is)
+{
+	int rc;
+
+	if (is->connecting)
+		return -EALREADY;
+	is->connect_unanswered = false;
+	if (is->connected && !is->failed)
+		return 0;
+	rc = is->s.error ? take_error(is) : -ECONNABORTED;
+	if (is->connected) {
+		inet_channel_close(&is->chan);
+		if (is->rx)
+			pbuf_free(is->rx);
+		is->rx = NULL;
+		is->rx_off = is->rx_consumed = 0;
+		is->connected = false;
+	}
+	is->failed = is->eof = is->shut_rd = is->shut_wr = false;
+	return rc;
+}
+
 static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
@@ -1084,15 +1148,10 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	connect_done(is);
 	if (s->listening)
 		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
-	if (is->connecting)
-		return -EALREADY;
+	if (is->connect_unanswered)
+		return connect_answer(is);
 	if (is->connected)
 		return -EISCONN;
-	if (s->error) {
-		rc = s->error; /* the last attempt's refusal, once */
-		s->error = 0;
-		return rc;
-	}
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
 	if (!is->conn->pcb.tcp && (rc = inet_renew(is))) /* a refused connect's: try again */
@@ -1104,7 +1163,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		return 0;
 	}
 	if (err == ERR_INPROGRESS) {
-		is->connecting = true;
+		is->connecting = is->connect_unanswered = true;
 		return -EINPROGRESS;
 	}
 	return lwip_errno(err);
@@ -1170,6 +1229,30 @@ static int64_t inet_nread(struct socket *s)
 	return is->rx ? (int64_t)(is->rx->tot_len - is->rx_off) : 0;
 }
 
+/*
+ * close() with SO_LINGER {1, 0} aborts the connection, as Linux's
+ * tcp_close does (tcp_disconnect): a reset to the peer from the states
+ * where Linux sends one (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1 and _2,
+ * SYN_RCVD), and no TIME_WAIT follows. lwIP's own linger
+ * (LWIP_SO_LINGER, not built) resets only when data is left unsent. The
+ * other states go lwIP's usual way (netconn_delete), which sends no reset
+ * either: SYN_SENT and CLOSED end at once, CLOSING and LAST_ACK wait for
+ * the ACK of their FIN (Linux drops them at once), TIME_WAIT stays (as
+ * Linux's timewait socket does), and a listener cannot be aborted. The
+ * netconn learns of the abort from lwIP (err_tcp: it lets go of the pcb).
+ */
+static void linger_abort(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb;
+
+	LOCK_TCPIP_CORE();
+	if ((pcb = is->conn->pcb.tcp) &&
+	    (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
+	     pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD))
+		tcp_abort(pcb);
+	UNLOCK_TCPIP_CORE();
+}
+
 static void inet_release(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
@@ -1188,6 +1271,8 @@ static void inet_release(struct socket *s)
 		netbuf_delete(is->dgram);
 	if (is->pending)
 		netconn_delete(is->pending);
+	if (is->conn && s->type == SOCK_STREAM && s->linger_on && s->linger_sec == 0)
+		linger_abort(is);
 	if (is->conn)
 		netconn_delete(is->conn); /* TCP: closes (FIN), lwIP finishes it */
 	vfs_notify_changed(s->vfs);
@@ -1245,13 +1330,7 @@ static unsigned inet_poll_locked(struct socket *s)
 	unsigned mask;
 
 	mutex_lock(&is->lock);
-	/*
-	 * Also when the answer says POLLERR but the error is gone: a blocking
-	 * connect takes SO_ERROR's value itself (sys_net.c connect_wait),
-	 * which marks nothing changed.
-	 */
-	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST) ||
-	    ((is->poll_mask & VFS_POLLERR) && !s->error && !is->rx_err))
+	if (__atomic_exchange_n(&is->changed, 0, __ATOMIC_SEQ_CST))
 		is->poll_mask = inet_poll(s);
 	mask = is->poll_mask;
 	mutex_unlock(&is->lock);
@@ -1358,8 +1437,7 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 		v = netconn_get_ipv6only(is->conn) != 0;
 	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
 		connect_done(is);
-		v = -(s->error ? s->error : is->rx_err);
-		s->error = 0;
+		v = -take_error(is);
 	} else {
 		*handled = false;
 		return 0;

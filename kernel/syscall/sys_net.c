@@ -849,26 +849,28 @@ static long sys_listen(const struct syscall_env *env, const long args[SYSCALL_MA
 }
 
 /*
- * A blocking connect that the family started (-EINPROGRESS, TCP): waits
- * until the socket is writable or failed, then answers with SO_ERROR's
- * value (taken), as Linux's blocking connect does. SO_SNDTIMEO bounds it.
+ * A blocking connect whose attempt goes on (first: -EINPROGRESS, the
+ * family started it, TCP; or -EALREADY, one started before): asks the
+ * socket again after each change until the attempt is over, and that
+ * call's answer is the connect's, as Linux's blocking connect looks at
+ * the socket after its wait: 0, or the error. The socket takes the error
+ * itself (an inet socket's connect_answer), so that poll, SO_ERROR and
+ * recv afterwards answer as Linux's do. SO_SNDTIMEO bounds the wait;
+ * then first, as on Linux.
  */
-static long connect_wait(struct socket *s)
+static long connect_wait(struct socket *s, const uint8_t *addr, uint32_t len, long first)
 {
 	uint64_t deadline = deadline_after(s->sndtimeo_ns);
-	long rc;
 
 	for (;;) {
 		uint64_t seen = sys_poll_changes();
+		long rc = s->ops->connect(s, addr, len);
 
-		if (s->ops->poll(s) & (VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP))
-			break;
+		if (rc != -EALREADY)
+			return rc;
 		if (wait_change(seen, deadline, true))
-			return -EINPROGRESS;
+			return first;
 	}
-	rc = s->error;
-	s->error = 0;
-	return rc;
 }
 
 static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -887,8 +889,8 @@ static long sys_connect(const struct syscall_env *env, const long args[SYSCALL_M
 			if (rc != -EAGAIN || (f->flags & VFS_O_NONBLOCK) || (rc = wait_change(seen, 0, true)))
 				break;
 		}
-		if (rc == -EINPROGRESS && !(f->flags & VFS_O_NONBLOCK))
-			rc = connect_wait(s);
+		if ((rc == -EINPROGRESS || rc == -EALREADY) && !(f->flags & VFS_O_NONBLOCK))
+			rc = connect_wait(s, addr, (uint32_t)args[2], rc);
 		sock_put(f);
 	}
 	return rc;

@@ -12,7 +12,9 @@
  * addresses of the other family (v4-mapped, IPV6_V6ONLY); shutdown() of a
  * listener, and a connect tried again after a refusal; what poll says of
  * a TCP socket in TCP_CLOSE (POLLHUP: new, stopped listener, refused,
- * reset by its peer).
+ * reset by its peer); a non-blocking connect refused, its error taken by
+ * each call in turn, or reset before a connect call answered it; close()
+ * with SO_LINGER {1, 0} (a reset).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -202,6 +204,10 @@ static void nonblocking_connect(void)
 	show("poll for POLLOUT", poll(&p, 1, 5000));
 	getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
 	printf("SO_ERROR %d\n", err);
+	/* Linux: the first connect after the outcome answers it (0), as a
+	 * blocking one would have; only the next is EISCONN. */
+	show("connect again after it finished", connect(c, (struct sockaddr *)&a, sizeof(a)));
+	show("connect a third time", connect(c, (struct sockaddr *)&a, sizeof(a)));
 	close(c);
 	close(l);
 }
@@ -250,10 +256,11 @@ static void ipv6_and_epoll(void)
 }
 
 /* A link-local address names no interface by itself: Linux wants the
- * scope id (sin6_scope_id) for bind and connect. */
+ * scope id (sin6_scope_id) for bind and connect. The port is not a
+ * privileged one: Linux's bind says EACCES to another user first. */
 static void link_local_without_scope(void)
 {
-	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(9000) };
 	int u = socket(AF_INET6, SOCK_DGRAM, 0), t = socket(AF_INET6, SOCK_STREAM, 0);
 
 	inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr);
@@ -676,6 +683,161 @@ static void poll_closed_sockets(void)
 	close(l);
 }
 
+/* SO_ERROR's value by name ("0" when none), taken. */
+static void show_so_error(const char *what, int fd)
+{
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	printf("%s SO_ERROR = %s\n", what, err_name(err));
+}
+
+/* A non-blocking connect to addr, its outcome waited for with poll. */
+static int connect_nonblocking(const struct sockaddr_in *a)
+{
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = { .fd = c, .events = POLLOUT };
+
+	if (connect(c, (const struct sockaddr *)a, sizeof(*a)) == 0 || errno != EINPROGRESS)
+		printf("non-blocking connect: %s\n", err_name(errno));
+	poll(&p, 1, 5000);
+	return c;
+}
+
+/*
+ * A non-blocking connect refused (a port bound, nobody listening), as
+ * Linux answers it: the socket is closed both ways with the error
+ * pending (IN OUT RDHUP HUP ERR); the error goes to whichever call takes
+ * it first (SO_ERROR, recv, connect), then recv says 0 and send EPIPE;
+ * the next connect answers the attempt (its error, or ECONNABORTED once
+ * that was taken) and leaves a new socket's state (OUT HUP, ENOTCONN).
+ * Carapace said OUT HUP ERR, then recv ENOTCONN: the blocking connect's
+ * answer, which sys_net.c gave by taking the error itself.
+ */
+static void nonblocking_refused(void)
+{
+	int b = socket(AF_INET, SOCK_STREAM, 0), c;
+	struct sockaddr_in to = loop4(0);
+	char byte;
+
+	bind(b, (struct sockaddr *)&to, sizeof(to));
+	getsockname(b, (struct sockaddr *)&to, &(socklen_t){ sizeof(to) });
+	c = connect_nonblocking(&to);
+	show_poll("non-blocking refused", c);
+	show_so_error("non-blocking refused", c);
+	show_so_error("non-blocking refused, again,", c);
+	show_poll("non-blocking refused, its error read", c);
+	show("non-blocking refused recv", recv(c, &byte, 1, 0));
+	show("non-blocking refused send", send(c, "x", 1, MSG_NOSIGNAL));
+	show("non-blocking refused connect again", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_poll("non-blocking refused, connect answered", c);
+	show("non-blocking refused, connect answered, recv", recv(c, &byte, 1, 0));
+	close(c);
+
+	c = connect_nonblocking(&to);
+	show("non-blocking refused, recv first", recv(c, &byte, 1, 0));
+	show_so_error("non-blocking refused, recv first, then", c);
+	show_poll("non-blocking refused, recv first, then", c);
+	close(c);
+
+	c = connect_nonblocking(&to);
+	show("non-blocking refused, send first", send(c, "x", 1, MSG_NOSIGNAL));
+	show_so_error("non-blocking refused, send first, then", c);
+	close(c);
+
+	c = connect_nonblocking(&to);
+	show("non-blocking refused, connect first", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_so_error("non-blocking refused, connect first, then", c);
+	show_poll("non-blocking refused, connect first, then", c);
+	close(c);
+	close(b);
+}
+
+/*
+ * A non-blocking connect that succeeded, then was reset before a connect
+ * call answered it: that call gives the reset's error and leaves a new
+ * socket's state (OUT HUP, ENOTCONN), from which a connect tries anew,
+ * as on Linux. Carapace's answer had been 0, the socket left reset.
+ */
+static void nonblocking_reset_before_answer(void)
+{
+	int port, l = listen_any(&port), c, p;
+	struct sockaddr_in to = loop4(port);
+	struct linger abort_on_close = { 1, 0 };
+	struct pollfd pf;
+	char byte;
+
+	c = connect_nonblocking(&to);
+	p = accept(l, NULL, NULL);
+	setsockopt(p, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
+	close(p);
+	pf = (struct pollfd){ .fd = c, .events = POLLIN };
+	poll(&pf, 1, 5000);
+	show_poll("reset before its connect answered", c);
+	show("reset before its connect answered, connect", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_poll("reset, its connect answered", c);
+	show("reset, its connect answered, recv", recv(c, &byte, 1, 0));
+	show("reset, its connect answered, connect again",
+	     connect(c, (struct sockaddr *)&to, sizeof(to)));
+	pf = (struct pollfd){ .fd = c, .events = POLLOUT };
+	poll(&pf, 1, 5000);
+	if (show("reset, connected again", connect(c, (struct sockaddr *)&to, sizeof(to))) == 0) {
+		p = accept(l, NULL, NULL); /* only now: no connection, no accept's wait */
+		show("reset, connected again, send", send(c, "y", 1, 0));
+		show("reset, connected again, the peer's recv", recv(p, &byte, 1, 0));
+		close(p);
+	}
+	close(c);
+	close(l);
+}
+
+/* Sets SO_LINGER {on, sec} and prints what getsockopt reads back. */
+static void show_linger(int fd, int on, int sec)
+{
+	struct linger lg = { on, sec };
+	socklen_t len = sizeof(lg);
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	lg.l_onoff = lg.l_linger = -1;
+	getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len);
+	printf("SO_LINGER set {%d, %d} reads %d %d\n", on, sec, lg.l_onoff, lg.l_linger);
+}
+
+/*
+ * SO_LINGER {1, 0}: close() aborts the connection, as on Linux: a reset
+ * (the peer's recv is ECONNRESET, then 0) and no TIME_WAIT (the closed
+ * socket's port is free at once). Carapace sent a FIN: the peer read 0,
+ * and the port stayed in TIME_WAIT (EADDRINUSE). Before, what
+ * getsockopt reads back: l_onoff 0 or 1, l_linger kept while off.
+ */
+static void linger_zero_resets(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p, x;
+	struct sockaddr_in to = loop4(port), me;
+	struct pollfd pf;
+	char byte;
+
+	show_linger(c, 1, 5);
+	show_linger(c, 0, 7);
+	show_linger(c, 3, 2);
+	show_linger(c, 1, 0);
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	getsockname(c, (struct sockaddr *)&me, &(socklen_t){ sizeof(me) });
+	show("close with SO_LINGER {1, 0}", close(c));
+	pf = (struct pollfd){ .fd = p, .events = POLLIN };
+	poll(&pf, 1, 5000);
+	show_poll("the aborted connection's peer", p);
+	show("the peer's recv", recv(p, &byte, 1, 0));
+	show("the peer's recv again", recv(p, &byte, 1, 0));
+	x = socket(AF_INET, SOCK_STREAM, 0);
+	show("bind to the aborted socket's port", bind(x, (struct sockaddr *)&me, sizeof(me)));
+	close(x);
+	close(p);
+	close(l);
+}
+
 static uint64_t ns_of(clockid_t clock)
 {
 	struct timespec ts;
@@ -740,6 +902,9 @@ int main(int argc, char **argv)
 	mixed_families();
 	listener_shutdown_and_retry();
 	poll_closed_sockets();
+	nonblocking_refused();
+	nonblocking_reset_before_answer();
+	linger_zero_resets();
 	blocking_send_sleeps();
 	printf("inet_sockets: done\n");
 	return 0;

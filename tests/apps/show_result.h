@@ -25,6 +25,7 @@ static const char *err_name(int e)
 		{ EBUSY, "EBUSY" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" },
 		{ ENETUNREACH, "ENETUNREACH" }, { ENOSYS, "ENOSYS" }, { ESRCH, "ESRCH" },
 		{ EFBIG, "EFBIG" }, { ENODEV, "ENODEV" }, { EDEADLK, "EDEADLK" }, { ENXIO, "ENXIO" }, { ENOMEM, "ENOMEM" },
+		{ ECONNABORTED, "ECONNABORTED" }, { EALREADY, "EALREADY" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

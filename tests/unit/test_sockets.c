@@ -3,9 +3,9 @@
  * host: AF_UNIX streams fill to their ring and drain, shutdown and close
  * reach the other end (ECONNRESET with unread data), datagrams keep their
  * bounds (MSG_TRUNC, SO_RCVBUF), a vanished buffer moves nothing, path
- * names live in the namespace; epoll's level and edge reports, ONESHOT,
- * entries gone with their file, round-robin, nesting loops; a timerfd on
- * a clock the test turns. Every test ends with nothing allocated.
+ * names live in the namespace, SO_LINGER reads back as Linux's; epoll's
+ * level and edge reports, ONESHOT, entries gone with their file,
+ * round-robin, nesting loops; a timerfd on a clock the test turns. Every test ends with nothing allocated.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -208,6 +208,48 @@ static void test_datagrams(void **state)
 	vfs_file_put(p[1]);
 	assert_int_equal(tx(p[0], "x", 1), -ECONNREFUSED);
 	vfs_file_put(p[0]);
+	env_done(&e);
+}
+
+/* Sets SO_LINGER {on, sec} on f and reads it back into *got. */
+static void linger_set_get(struct vfs_file *f, int32_t on, int32_t sec, int32_t got[2])
+{
+	int32_t lg[2] = { on, sec };
+	uint32_t len = sizeof(lg);
+
+	assert_int_equal(socket_setsockopt(socket_of_file(f), SOCK_SOL_SOCKET, SOCK_SO_LINGER, lg,
+					   sizeof(lg)), 0);
+	assert_int_equal(socket_getsockopt(socket_of_file(f), SOCK_SOL_SOCKET, SOCK_SO_LINGER, got,
+					   &len), 0);
+	assert_int_equal(len, sizeof(lg));
+}
+
+/*
+ * SO_LINGER reads back as Linux's: l_onoff as 0 or 1, and l_linger
+ * kept while the option is switched off (it had become the new value);
+ * a negative time as the longest (inet_socket.c: never the abort of 0).
+ */
+static void test_linger_option(void **state)
+{
+	struct vfs_file *p[2];
+	int32_t got[2], lg[2] = { 1, 1 };
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(unix_socketpair(&e.vfs, SOCK_STREAM, 0, p), 0);
+	linger_set_get(p[0], 1, 5, got);
+	assert_true(got[0] == 1 && got[1] == 5);
+	linger_set_get(p[0], 0, 7, got);
+	assert_true(got[0] == 0 && got[1] == 5);
+	linger_set_get(p[0], 3, 2, got);
+	assert_true(got[0] == 1 && got[1] == 2);
+	linger_set_get(p[0], 1, -1, got);
+	assert_true(got[0] == 1 && got[1] == INT32_MAX);
+	assert_int_equal(socket_setsockopt(socket_of_file(p[0]), SOCK_SOL_SOCKET, SOCK_SO_LINGER,
+					   lg, sizeof(int32_t)), -EINVAL);
+	vfs_file_put(p[0]);
+	vfs_file_put(p[1]);
 	env_done(&e);
 }
 
@@ -454,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_stream_ring_grows),
 		cmocka_unit_test(test_stream_shutdown_and_reset),
 		cmocka_unit_test(test_datagrams),
+		cmocka_unit_test(test_linger_option),
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_listener_close_resets),
 		cmocka_unit_test(test_epoll_edges),
