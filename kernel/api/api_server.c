@@ -215,6 +215,9 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 				   req.error != NULL ? req.error : http_reason((int)-rc));
 			return false;
 		}
+		/* The chunks' data joined where they arrived (in is this connection's own). */
+		if (req.chunked)
+			req.body.n = http_dechunk(b->in + (req.body.p - b->in), req.body.n);
 		mutex_lock(&api_lock);
 		api_handle(&api, &req, peer, clock_ns() / 1000000, resp);
 		mutex_unlock(&api_lock);

@@ -248,28 +248,169 @@ static int parse_content_length(struct http_str v, size_t limit, size_t *out)
 	return 0;
 }
 
+/*
+ * The next element of the comma-separated list v from *at (RFC 9110,
+ * 5.6.1: blanks around it trimmed, empty elements skipped): false at the
+ * list's end.
+ */
+static bool next_element(struct http_str v, size_t *at, struct http_str *element)
+{
+	size_t i = *at, start, end;
+
+	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+		i++;
+	if (i == v.n)
+		return false;
+	start = i;
+	while (i < v.n && v.p[i] != ',')
+		i++;
+	for (end = i; end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'); end--)
+		;
+	*element = (struct http_str){ v.p + start, end - start };
+	*at = i;
+	return true;
+}
+
 /* Whether the comma-separated list v (Connection: TE, close) holds the token lit. */
 static bool has_token(struct http_str v, const char *lit)
 {
-	size_t i = 0;
+	struct http_str t;
 
-	while (i < v.n) {
-		size_t start, end;
-
-		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-			i++;
-		start = i;
-		while (i < v.n && v.p[i] != ',')
-			i++;
-		end = i;
-		while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
-			end--;
-		struct http_str t = { v.p + start, end - start };
-
-		if (t.n > 0 && http_str_equal_nocase(t, lit))
+	for (size_t i = 0; next_element(v, &i, &t);)
+		if (http_str_equal_nocase(t, lit))
 			return true;
-	}
 	return false;
+}
+
+/*
+ * Transfer-Encoding's list of codings (RFC 9112, 6.1): chunked alone is
+ * the one understood (req->chunked). Chunked not last, or twice: the
+ * body's length cannot be known, 400 (a MUST); chunked last after
+ * another coding (gzip, chunked): a coding not understood, 501.
+ */
+static int parse_transfer_coding(struct http_str v, struct http_request *req)
+{
+	size_t codings = 0, chunked_at = 0, chunked = 0;
+	struct http_str coding;
+
+	for (size_t i = 0; next_element(v, &i, &coding);) {
+		codings++;
+		if (http_str_equal_nocase(coding, "chunked")) {
+			chunked++;
+			chunked_at = codings;
+		}
+	}
+	if (chunked != 1 || chunked_at != codings) {
+		req->error = "Transfer-Encoding does not end with chunked (once)";
+		return -400;
+	}
+	if (codings > 1) {
+		req->error = "a transfer coding other than chunked";
+		return -501;
+	}
+	req->chunked = true;
+	return 0;
+}
+
+static unsigned hex_value(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/*
+ * A chunked body (RFC 9112, 7.1) at p[0..len): chunks ("size[;ext]" CRLF
+ * data CRLF), the last chunk ("0[;ext]" CRLF), trailer field lines
+ * (checked as header lines, then ignored) and an empty line. All of its
+ * bytes as sent count against limit, so the data does too. Returns its
+ * length as sent, 0 when more bytes are needed, -400 (req->error says
+ * where) or -413.
+ */
+static long chunked_length(const char *p, size_t len, size_t limit, struct http_request *req)
+{
+	size_t i = 0;
+	long eol;
+
+	for (;;) {
+		size_t size = 0, digits = 0;
+
+		for (; i < len && is_hex(p[i]); i++, digits++) {
+			size = size * 16 + hex_value(p[i]);
+			if (size > limit)
+				return -413;
+		}
+		if (i == len)
+			return len >= limit ? -413 : 0;
+		if (digits == 0) {
+			req->error = "a chunk's size is not hexadecimal";
+			return -400;
+		}
+		eol = find_crlf(p, i, len);
+		if (eol == -1)
+			return len >= limit ? -413 : 0;
+		/* chunk-ext: BWS ";" and then name[=value]s, kept to visible text. */
+		for (size_t j = i; eol >= 0 && j < (size_t)eol; j++)
+			if (!is_value_char(p[j]) || (j == i && p[j] != ';' && p[j] != ' ' && p[j] != '\t'))
+				eol = -2;
+		if (eol == -2) {
+			req->error = "a chunk's size line is malformed";
+			return -400;
+		}
+		i = (size_t)eol + 2;
+		/* Past the limit once this chunk's data and CRLF come: refused now. */
+		if (i > limit || size + 2 > limit - i)
+			return -413;
+		if (size == 0)
+			break;
+		if (len - i < size + 2)
+			return len >= limit ? -413 : 0;
+		i += size;
+		if (p[i] != '\r' || p[i + 1] != '\n') {
+			req->error = "a chunk's data does not end with CRLF";
+			return -400;
+		}
+		i += 2;
+		if (i > limit)
+			return -413;
+	}
+	for (;;) {
+		struct http_header trailer;
+		size_t start = i;
+
+		eol = find_crlf(p, i, len);
+		if (eol == -1)
+			return len >= limit ? -413 : 0;
+		if (eol == -2 || ((size_t)eol > start &&
+				  parse_header_line(p + start, (size_t)eol - start, &trailer) < 0)) {
+			req->error = "a trailer line is malformed";
+			return -400;
+		}
+		i = (size_t)eol + 2;
+		if (i > limit)
+			return -413;
+		if ((size_t)eol == start)
+			break; /* the empty line: the body's end */
+	}
+	return (long)i;
+}
+
+size_t http_dechunk(char *body, size_t n)
+{
+	size_t in = 0, out = 0;
+
+	for (;;) {
+		size_t size = 0;
+
+		while (in < n && is_hex(body[in]))
+			size = size * 16 + hex_value(body[in++]);
+		while (in + 1 < n && !(body[in] == '\r' && body[in + 1] == '\n'))
+			in++; /* the chunk-ext */
+		in += 2;
+		if (size == 0 || in + size > n)
+			return out;
+		memmove(body + out, body + in, size);
+		out += size;
+		in += size + 2;
+	}
 }
 
 /*
@@ -279,7 +420,7 @@ static bool has_token(struct http_str v, const char *lit)
 static int check_headers(struct http_request *req, const struct http_limits *lim,
 			 size_t *body_len)
 {
-	bool have_length = false, have_host = false, have_auth = false;
+	bool have_length = false, have_host = false, have_auth = false, have_coding = false;
 	int rc;
 
 	*body_len = 0;
@@ -295,7 +436,14 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 			if (rc < 0)
 				return rc;
 		} else if (http_str_equal_nocase(h->name, "transfer-encoding")) {
-			return -501;
+			if (req->chunked || have_coding) {
+				req->error = "two Transfer-Encoding headers";
+				return -400;
+			}
+			have_coding = true;
+			rc = parse_transfer_coding(h->value, req);
+			if (rc < 0)
+				return rc;
 		} else if (http_str_equal_nocase(h->name, "host")) {
 			/* RFC 9112, 3.2: a second Host or an invalid one MUST be 400. */
 			if (have_host) {
@@ -321,6 +469,19 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 			else if (has_token(h->value, "keep-alive"))
 				req->keep_alive = true;
 		}
+	}
+	/*
+	 * RFC 9112, 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; with
+	 * Content-Length too, a server may refuse (a request smuggling's
+	 * shape: which length a proxy before it took is unknown). Both 400.
+	 */
+	if (have_coding && req->version_minor == 0) {
+		req->error = "Transfer-Encoding in an HTTP/1.0 request";
+		return -400;
+	}
+	if (have_coding && have_length) {
+		req->error = "both Content-Length and Transfer-Encoding";
+		return -400;
 	}
 	/* Even with the absolute form (RFC 9112, 3.2: "any HTTP/1.1 request"). */
 	if (req->version_minor == 1 && !have_host) {
@@ -383,6 +544,13 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
 	rc = check_headers(req, lim, &body_len);
 	if (rc < 0)
 		return rc;
+	if (req->chunked) {
+		long raw = chunked_length(buf + pos, len - pos, lim->body, req);
+
+		if (raw < 0)
+			return raw;
+		body_len = raw > 0 ? (size_t)raw : SIZE_MAX; /* 0: not whole yet */
+	}
 	if (len - pos < body_len) {
 		const struct http_header *e = http_find_header(req, "expect");
 

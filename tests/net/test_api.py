@@ -245,7 +245,9 @@ class ReadOnly(unittest.TestCase):
         self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200"] * 3)
         self.assertIn(b'"Carapace"HTTP/1.1 200 OK\r\n', out)
         self.assertTrue(out.endswith(b'"Carapace"'))
-        for request, status in ((f"GET /os/name HTTP/1.1\r\n{auth}Transfer-Encoding: chunked\r\n\r\n", 501),
+        for request, status in ((f"GET /os/name HTTP/1.1\r\n{auth}Transfer-Encoding: gzip, chunked\r\n\r\n", 501),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+                                (f"PUT /env/A HTTP/1.1\r\n{auth}Transfer-Encoding: chunked\r\n\r\n10001\r\n", 413),
                                 (f"GET /os/name HTTP/1.1\r\n{auth}Content-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400),
                                 (f"GET /os/name HTTP/2.0\r\n{auth}\r\n", 505),
                                 ("GET /" + "a" * 2000 + " HTTP/1.1\r\n\r\n", 414),
@@ -505,6 +507,27 @@ class Write(unittest.TestCase):
                 self.assertEqual(curl(port, "/file/tmp/%2e%2e/etc/x", token, "PUT", "x")[0], 400)
                 self.assertEqual(curl(port, "/file/tmp/note", token, "DELETE")[0], 200)
                 self.assertEqual(curl(port, "/file/tmp/note", token)[0], 404)
+                # Chunked bodies (RFC 9112, 7.1: a recipient MUST parse them), as
+                # `curl -T -` uploads from a pipe, and in several chunks with an
+                # extension and a trailer from Python's http.client.
+                up = subprocess.run(["curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}",
+                                     "-T", "-", "-H", f"Authorization: Bearer {token}",
+                                     f"http://{frames.LOCALHOST}:{port}/file/tmp/piped"],
+                                    input=b"from a pipe\n", capture_output=True)
+                self.assertEqual(up.stdout, b"200", up.stderr)
+                self.assertEqual(curl(port, "/file/tmp/piped", token)[2], "from a pipe\n")
+                conn = http.client.HTTPConnection(frames.LOCALHOST, port, timeout=30)
+                conn.putrequest("PUT", "/file/tmp/chunks")
+                conn.putheader("Authorization", f"Bearer {token}")
+                conn.putheader("Transfer-Encoding", "chunked")
+                conn.endheaders()
+                conn.send(b"7;part=1\r\nhello, \r\n8\r\nchunked \r\nA\r\nworld, 10\n\r\n"
+                          b"0\r\nX-Checksum: none\r\n\r\n")
+                answer = conn.getresponse()
+                answer.read()
+                self.assertEqual(answer.status, 200)
+                conn.close()
+                self.assertEqual(curl(port, "/file/tmp/chunks", token)[2], "hello, chunked world, 10\n")
                 self.assertEqual(curl(port, "/env/GREETING?val=hi%20there", token, "PUT")[0], 200)
                 self.assertEqual(json.loads(curl(port, "/env/GREETING", token)[2]), "hi there")
                 self.assertEqual(curl(port, "/env/GREETING", token, "DELETE")[0], 200)

@@ -136,7 +136,28 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", -413 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n", -413 },
-	{ "GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", -501 },
+	/* Transfer-Encoding (RFC 9112, 6.1 and 7.1): chunked last and once, else 400; after another coding 501. */
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", -501 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+	  "0\r\n\r\n", -400 },                                   /* a smuggling's shape */
+	{ "PUT /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", -400 },
+	/* Chunked framing: a size not hex, a bare LF, data not ending in CRLF, a bad trailer. */
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nx\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n;a\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1x\r\na\r\n0\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;\x01\r\na\r\n0\r\n\r\n", -400 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT x\r\n\r\n", -400 },
+	/* A chunk past the body's limit is refused from its size line, not after its data. */
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", -413 },
+	{ "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff1\r\n", -413 },
 	{ "GET /x HTTP/2.0\r\nHost: x\r\n\r\n", -505 },
 	{ "GET /x#f HTTP/1.1\r\nHost: x\r\n\r\n", -400 },     /* a fragment is no part of a target */
 	{ "GET /x HTTP/1.x\r\nHost: x\r\n\r\n", -400 },
@@ -203,6 +224,72 @@ static void test_pieces(void **state)
 	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req),
 			 (long)whole);
 	assert_true(http_str_equal(req.body, "hello"));
+}
+
+/*
+ * Chunked bodies (RFC 9112, 7.1): every prefix of one waits for more (and
+ * says 100-continue once the head is whole); the whole one is taken with
+ * its trailers, the next request left; http_dechunk joins the data in
+ * place. Chunk sizes in any case and with leading zeros, extensions.
+ */
+static void test_chunked(void **state)
+{
+	static const char text[] =
+		"PUT /env/A HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+		"Transfer-Encoding: Chunked\r\n\r\n"
+		"5\r\nhello\r\n"
+		"0A;name=value;x=\"q\"\r\n, world! 1\r\n"
+		"00000a ; ext\r\n0123456789\r\n"
+		"0\r\nX-Trailer: t\r\nY: u\r\n\r\n"
+		"GET /";
+	size_t whole = sizeof(text) - 1 - 5, head = strstr(text, "\r\n\r\n") - text + 4;
+	char copy[sizeof(text)];
+	struct http_request req;
+
+	(void)state;
+	for (size_t n = 0; n < whole; n++) {
+		assert_int_equal(http_parse_request(text, n, &http_default_limits, &req), 0);
+		assert_int_equal(req.expect_continue, n >= head);
+	}
+	memcpy(copy, text, sizeof(text));
+	assert_int_equal(http_parse_request(copy, sizeof(text) - 1, &http_default_limits, &req),
+			 (long)whole);
+	assert_true(req.chunked);
+	assert_int_equal(req.body.p - copy, (long)head);
+	assert_int_equal(req.body.n, whole - head);
+	req.body.n = http_dechunk(copy + head, req.body.n);
+	assert_true(http_str_equal(req.body, "hello, world! 10123456789"));
+	/* An empty chunked body, and one chunk of exactly the limit's bytes as sent. */
+	assert_true(http_parse_request("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+				       "\r\n0\r\n\r\n", 62, &http_default_limits, &req) == 62);
+	assert_int_equal(http_dechunk((char[]){ "0\r\n\r\n" }, 5), 0);
+	{
+		static char big[256 + 65536];
+		size_t data = 65536 - 13, n = (size_t)sprintf(big, "PUT /x HTTP/1.1\r\nHost: x\r\n"
+						"Transfer-Encoding: chunked\r\n\r\n%zx\r\n", data);
+		size_t body_start = strstr(big, "\r\n\r\n") - big + 4;
+
+		memset(big + n, 'a', data);
+		n += data;
+		memcpy(big + n, "\r\n0\r\n\r\n", 7);
+		n += 7;
+		assert_int_equal(n - body_start, 65536); /* "fff3\r\n", the data, "\r\n0\r\n\r\n" */
+		assert_int_equal(http_parse_request(big, n, &http_default_limits, &req), (long)n);
+		assert_int_equal(http_dechunk(big + body_start, req.body.n), data);
+		/* One more byte of data: the bytes as sent pass 64 KiB. */
+		n = (size_t)sprintf(big, "PUT /x HTTP/1.1\r\nHost: x\r\n"
+				    "Transfer-Encoding: chunked\r\n\r\n%zx\r\n", data + 1);
+		memset(big + n, 'a', data + 1);
+		n += data + 1;
+		memcpy(big + n, "\r\n0\r\n\r\n", 7);
+		assert_int_equal(http_parse_request(big, n + 7, &http_default_limits, &req), -413);
+		/* A chunk whose own data and CRLF pass the limit: refused from its size line. */
+		n = (size_t)sprintf(big, "PUT /x HTTP/1.1\r\nHost: x\r\n"
+				    "Transfer-Encoding: chunked\r\n\r\nfff8\r\n");
+		assert_int_equal(http_parse_request(big, n, &http_default_limits, &req), 0);
+		big[n - 3] = '9'; /* 6 + 0xfff9 + 2 bytes > 64 KiB */
+		assert_int_equal(http_parse_request(big, n, &http_default_limits, &req), -413);
+	}
 }
 
 /*
@@ -395,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_leading_empty_lines),
+		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_request_line_limit),

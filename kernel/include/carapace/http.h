@@ -9,8 +9,8 @@
  *
  * Strict means: CRLF line ends only, no obsolete line folding, header names
  * made of RFC 9110 token characters, values without control characters,
- * one Content-Length at most and no Transfer-Encoding (the API needs no
- * chunked bodies), Host required in HTTP/1.1 and valid (uri-host[:port]),
+ * one Content-Length at most, or Transfer-Encoding: chunked alone (not
+ * with Content-Length, not in HTTP/1.0), Host required in HTTP/1.1 and valid (uri-host[:port]),
  * HTTP/1.x only (1.2 and up served as 1.1). The request target is the
  * origin form or the absolute form with the http scheme (RFC 9112, 3.2),
  * without a fragment (#).
@@ -63,6 +63,11 @@ struct http_request {
 	 * server answers "100 Continue" (RFC 9110, 10.1.1) once.
 	 */
 	bool expect_continue;
+	/*
+	 * Transfer-Encoding: chunked (RFC 9112, 7.1): body is the chunked
+	 * body as sent, checked whole; http_dechunk makes it the data.
+	 */
+	bool chunked;
 	/* When a request is refused with 400: why, for the error's message (else NULL). */
 	const char *error;
 };
@@ -73,13 +78,20 @@ struct http_request {
  * more bytes are needed, or minus an HTTP status: -400 malformed (for the
  * target's, Host's and the empty lines' faults req->error says why), -414
  * request line too long, -431 header section too long or too many headers,
- * -413 body too long, -501 a Transfer-Encoding, -505 a major version other
+ * -413 body too long (a chunked one: its bytes as sent), -501 a transfer coding other than chunked, -505 a major version other
  * than 1 (HTTP/1.2 to 1.9 are taken as 1.1). A limit is checked as soon as the bytes seen exceed it, so a
  * sender cannot make the server hold more than the limits allow. Up to
  * lim->empty_lines empty lines before the request line are taken with it.
  */
 long http_parse_request(const char *buf, size_t len,
 			const struct http_limits *lim, struct http_request *req);
+
+/*
+ * A chunked body as http_parse_request took it (req->chunked; it checked
+ * the framing): the chunks' data joined in place at its start. Returns
+ * the data's length (never more than n).
+ */
+size_t http_dechunk(char *body, size_t n);
 
 /* The first header named name (case-insensitive), or NULL. */
 const struct http_header *http_find_header(const struct http_request *req,
