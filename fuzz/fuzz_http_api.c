@@ -44,7 +44,7 @@ static bool starts_with(struct http_str s, const char *prefix)
 }
 
 static const int statuses[] = {
-	200, 201, 400, 401, 403, 404, 405, 409, 413, 414, 429, 431, 500, 501, 503, 505, 507,
+	200, 201, 304, 400, 401, 403, 404, 405, 409, 412, 413, 414, 429, 431, 500, 501, 503, 505, 507,
 };
 
 static bool documented(int status)

@@ -103,6 +103,82 @@ static bool route_matches(const struct api_route *r, struct http_str path,
 	return http_str_equal(path, r->path);
 }
 
+/* The enabled route for method on path (HEAD finds GET's), its rest of the path in *rest. */
+static const struct api_route *find_route(const struct api *api, const char *method,
+					  struct http_str path, struct http_str *rest)
+{
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct api_route *r = &api_routes[i];
+
+		if ((!r->write || api->write) && strcmp(r->method, method) == 0 &&
+		    route_matches(r, path, rest))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * Whether the target has a current representation (If-Match: *,
+ * If-None-Match: *): whether GET of the path answers 200. The GET
+ * handlers only read; the answer is written into c's response and
+ * dropped.
+ */
+static bool target_exists(struct api_call *c)
+{
+	struct http_request get = *c->req;
+	struct api_call probe = *c;
+	const struct api_route *r;
+
+	get.method = (struct http_str){ "GET", 3 };
+	probe.req = &get;
+	if (!(r = find_route(c->api, "GET", get.path, &probe.rest)))
+		return false;
+	json_init(&probe.json, c->resp->body, c->resp->body_size);
+	r->handler(&probe);
+	bool exists = c->resp->status == 200;
+
+	response_reset(c->resp);
+	return exists;
+}
+
+/* Whether a conditional header's value is "*" (else a list of entity tags). */
+static bool is_any(const struct http_header *h)
+{
+	return http_str_equal(h->value, "*");
+}
+
+/*
+ * RFC 9110, 13.2.2: If-Match, then If-None-Match, evaluated before the
+ * method acts (a MUST for an origin server). The API sends no ETag, so
+ * no entity tag a client lists can match: If-Match with tags is false,
+ * If-None-Match with tags true; "*" asks whether the target exists
+ * (target_exists). False: 412 Precondition Failed, or 304 Not Modified
+ * for If-None-Match on GET and HEAD. If-Modified-Since and
+ * If-Unmodified-Since are ignored: no resource has a modification date
+ * (13.1.3, 13.1.4). Returns whether the method may go on.
+ */
+static bool preconditions_hold(struct api_call *c)
+{
+	const struct http_header *match = http_find_header(c->req, "if-match");
+	const struct http_header *none = http_find_header(c->req, "if-none-match");
+	bool read = http_str_equal(c->req->method, "GET") || http_str_equal(c->req->method, "HEAD");
+
+	if (match && !(is_any(match) && target_exists(c))) {
+		api_fail(c, 412, "If-Match: the API issues no entity tags, or nothing is there");
+		return false;
+	}
+	if (none && is_any(none) && target_exists(c)) {
+		if (read) {
+			response_reset(c->resp);
+			c->resp->status = 304; /* no content, no Content-Length (RFC 9110, 8.6) */
+		} else {
+			api_fail(c, 412, "If-None-Match: *: something is there already");
+		}
+		return false;
+	}
+	return true;
+}
+
 /* Finds the route; 404 when no enabled route has the path, 405 when none has the method. */
 static void route(struct api_call *c)
 {
@@ -142,6 +218,8 @@ static void route(struct api_call *c)
 		memcpy(c->resp->allow, allow, sizeof(allow));
 		return;
 	}
+	if (!preconditions_hold(c))
+		return;
 	json_init(&c->json, c->resp->body, c->resp->body_size);
 	found->handler(c);
 }
@@ -204,11 +282,14 @@ static void format_date(int64_t s, char *buf, size_t size)
 size_t api_format_head(const struct api_response *resp, bool keep_alive,
 		       char *buf, size_t size)
 {
-	char extra[128], date[48];
+	char extra[128], date[48], length[40] = "";
 	int n = 0;
 
 	extra[0] = '\0';
 	format_date(resp->date, date, sizeof(date));
+	/* None for 204 and 304 (RFC 9110, 8.6: a 304's would have to be a 200's length). */
+	if (resp->status != 204 && resp->status != 304)
+		fmt_snprintf(length, sizeof(length), "Content-Length: %zu\r\n", resp->body_len);
 	if (resp->status == 405 && resp->allow[0] != '\0')
 		n = fmt_snprintf(extra, sizeof(extra), "Allow: %s\r\n", resp->allow);
 	else if (resp->authenticate)
@@ -223,12 +304,12 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 			 "HTTP/1.1 %d %s\r\n"
 			 "%s"
 			 "Content-Type: %s\r\n"
-			 "Content-Length: %zu\r\n"
+			 "%s"
 			 "Connection: %s\r\n"
 			 "Cache-Control: no-store\r\n"
 			 "X-Content-Type-Options: nosniff\r\n"
 			 "%s\r\n",
 			 resp->status, http_reason(resp->status), date, resp->content_type,
-			 resp->body_len, keep_alive ? "keep-alive" : "close", extra);
+			 length, keep_alive ? "keep-alive" : "close", extra);
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

@@ -600,10 +600,10 @@ const char *http_reason(int status)
 {
 	static const struct { int status; const char *reason; } reasons[] = {
 		{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
-		{ 400, "Bad Request" }, { 401, "Unauthorized" },
+		{ 304, "Not Modified" }, { 400, "Bad Request" }, { 401, "Unauthorized" },
 		{ 403, "Forbidden" }, { 404, "Not Found" },
 		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-		{ 409, "Conflict" }, { 413, "Content Too Large" },
+		{ 409, "Conflict" }, { 412, "Precondition Failed" }, { 413, "Content Too Large" },
 		{ 414, "URI Too Long" }, { 429, "Too Many Requests" },
 		{ 431, "Request Header Fields Too Large" },
 		{ 500, "Internal Server Error" }, { 501, "Not Implemented" },

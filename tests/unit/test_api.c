@@ -441,6 +441,58 @@ static void test_env_writes(void **state)
 	free(f);
 }
 
+/* A request with one more header line (after Authorization's). */
+static int call_with(struct fixture *f, const char *method, const char *target, const char *header,
+		     const char *body)
+{
+	char auth[256];
+
+	snprintf(auth, sizeof(auth), "Bearer " FAKE_TOKEN "\r\n%s", header);
+	return call_as(f, method, target, auth, body, 0);
+}
+
+/*
+ * RFC 9110, 13.2: If-Match and If-None-Match are evaluated before the
+ * method acts. No ETag is ever sent, so a listed tag never matches;
+ * "*" asks whether the target exists (a GET of it would answer 200).
+ */
+static void test_preconditions(void **state)
+{
+	struct fixture *f = setup(true);
+
+	(void)state;
+	/* If-Match with a tag: false, 412, and nothing written. */
+	assert_int_equal(call_with(f, "PUT", "/env/P", "If-Match: \"v1\"", "new"), 412);
+	assert_int_equal(call(f, "GET", "/env/P", ""), 404);
+	/* If-Match: * on nothing there: 412; If-None-Match: * creates only then. */
+	assert_int_equal(call_with(f, "PUT", "/env/P", "If-Match: *", "new"), 412);
+	assert_int_equal(call_with(f, "PUT", "/env/P", "If-None-Match: *", "first"), 200);
+	assert_int_equal(call_with(f, "PUT", "/env/P", "If-None-Match: *", "second"), 412);
+	assert_int_equal(call(f, "GET", "/env/P", ""), 200);
+	assert_string_equal(f->body, "\"first\"");
+	/* Now there: If-Match: * goes on; a tag still does not. */
+	assert_int_equal(call_with(f, "PUT", "/env/P", "If-Match: *", "third"), 200);
+	assert_int_equal(call_with(f, "DELETE", "/env/P", "If-Match: W/\"x\", \"y\"", ""), 412);
+	assert_int_equal(call(f, "GET", "/env/P", ""), 200);
+	assert_string_equal(f->body, "\"third\"");
+	/* If-None-Match on a read: 304 with no content and no Content-Length; a tag: 200. */
+	assert_int_equal(call_with(f, "GET", "/env/P", "If-None-Match: *", ""), 304);
+	assert_int_equal(f->resp.body_len, 0);
+	assert_null(strstr(f->head, "Content-Length"));
+	assert_non_null(strstr(f->head, "HTTP/1.1 304 Not Modified\r\n"));
+	assert_int_equal(call_with(f, "HEAD", "/os/name", "If-None-Match: *", ""), 304);
+	assert_int_equal(call_with(f, "GET", "/os/name", "If-None-Match: \"abc\"", ""), 200);
+	assert_int_equal(call_with(f, "GET", "/os/name", "If-Match: \"abc\"", ""), 412);
+	assert_non_null(strstr(f->head, "Content-Length"));
+	/* No date to compare: If-Modified-Since and If-Unmodified-Since are ignored. */
+	assert_int_equal(call_with(f, "GET", "/os/name", "If-Modified-Since: Sun, 06 Nov 2994 08:49:37 GMT", ""), 200);
+	assert_int_equal(call_with(f, "DELETE", "/env/P", "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT", ""), 200);
+	/* A path with no GET (POST /os/poweroff) has nothing to match "*". */
+	assert_int_equal(call_with(f, "POST", "/os/poweroff", "If-Match: *", ""), 412);
+	assert_int_equal(f->resp.after, API_AFTER_NOTHING);
+	free(f);
+}
+
 static void test_poweroff(void **state)
 {
 	struct fixture *f = setup(true);
@@ -557,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_file_paths),
 		cmocka_unit_test(test_file_writes),
 		cmocka_unit_test(test_env_writes),
+		cmocka_unit_test(test_preconditions),
 		cmocka_unit_test(test_poweroff),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_head_and_errors),
