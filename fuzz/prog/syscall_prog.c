@@ -2003,10 +2003,17 @@ static long c_sched(struct call *c)
 		static const long opts[] = { 15 /* SET_NAME */, 16 /* GET_NAME */, 3 /* GET_DUMPABLE */,
 					     4 /* SET_DUMPABLE */, 30 /* GET_TIMERSLACK */, 0, -1, 1000 };
 		long opt = opts[u8(c) % 8];
+		const uint8_t *end = plat(c)->scratch + plat(c)->scratch_len;
 
-		if (opt == 15 || opt == 16)
-			return sys(c, SYS_prctl, opt, (long)pick_buf(c, 16, opt == 16), 0, 0, 0, 0);
-		return sys(c, SYS_prctl, opt, u8(c) % 3, 0, 0, 0, 0);
+		if (opt == 16)
+			return sys(c, SYS_prctl, opt, (long)pick_buf(c, 16, true), 0, 0, 0, 0);
+		if (opt != 15)
+			return sys(c, SYS_prctl, opt, u8(c) % 3, 0, 0, 0, 0);
+		/* The name is a string: read up to its NUL, which may come before the guard page. */
+		buf = pick_buf(c, 16, false);
+		if (c->must_fail && buf >= (uintptr_t)plat(c)->scratch && buf < (uintptr_t)end)
+			c->must_fail = !memchr((const void *)buf, 0, (size_t)(end - (const uint8_t *)buf));
+		return sys(c, SYS_prctl, opt, (long)buf, 0, 0, 0, 0);
 	}
 	}
 }
