@@ -1625,7 +1625,7 @@ static long c_stream_send(struct call *c) { return c_stream(c, true); }
  * its second byte. The table's 64 ids are all taken, so they take over
  * three first bytes of ids that have a second row (read 34, write 35,
  * futex 39) with their top bits set: 226, 227 and 231, which no kept
- * reproducer (tests/fuzz_guest, fuzz/crashes) uses. Their arguments past
+ * reproducer (tests/fuzz_guest, fuzz/crashes) used then. Their arguments past
  * the record come from extend(). Signals are only ever ones whose action
  * does nothing (SIGPIPE, SIGALRM, SIGVTALRM and SIGPROF are ignored from
  * prog_init on; CHLD, URG and WINCH do nothing by default) and actions
