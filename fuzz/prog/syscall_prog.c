@@ -1621,6 +1621,404 @@ static long c_stream_recv(struct call *c) { return c_stream(c, false); }
 static long c_stream_send(struct call *c) { return c_stream(c, true); }
 
 /*
+ * Three more calls (session 23), each a family of system calls chosen by
+ * its second byte. The table's 64 ids are all taken, so they take over
+ * three first bytes of ids that have a second row (read 34, write 35,
+ * futex 39) with their top bits set: 226, 227 and 231, which no kept
+ * reproducer (tests/fuzz_guest, fuzz/crashes) used then. Their arguments past
+ * the record come from extend(). Signals are only ever ones whose action
+ * does nothing (SIGPIPE, SIGALRM, SIGVTALRM and SIGPROF are ignored from
+ * prog_init on; CHLD, URG and WINCH do nothing by default) and actions
+ * only SIG_IGN or SIG_DFL, so that no call ends the program; prog_reset
+ * puts back what these calls change of the process.
+ */
+#define MORE_SIGNAL   226
+#define MORE_FILEMETA 227
+#define MORE_SCHED    231
+#define SIG_IGN_VALUE 1
+#define SIGSET_SIZE   8
+static const int quiet_signals[] = { 13 /* PIPE */, 14 /* ALRM */, 26 /* VTALRM */, 27 /* PROF */,
+				     17 /* CHLD */, 23 /* URG */, 28 /* WINCH */ };
+#define N_IGNORED     4 /* the first four: ignored by prog_init */
+
+static long sigset_size(struct call *c)
+{
+	return (u8(c) & 7) ? SIGSET_SIZE : pick_int(c);
+}
+
+/* A signal set: bits from the record in the scratch, or a pointer from pick_buf. */
+static uintptr_t sigset_at(struct call *c)
+{
+	uint8_t sel = u8(c);
+	uint64_t *set = (uint64_t *)(plat(c)->scratch + SCR_ARRAYS);
+
+	if (sel >= 0xe0)
+		return pick_buf(c, SIGSET_SIZE, false);
+	if (sel < 0x40)
+		*set = ~0ull;
+	else
+		*set = (uint64_t)u16(c) << (u8(c) % 48) | 1ull << (quiet_signals[sel % 7] - 1);
+	return (uintptr_t)set;
+}
+
+/* A signal number: a quiet one mostly, else 0 or one no call may name. */
+static long quiet_signal(struct call *c)
+{
+	static const long bad[] = { 0, 65, -1, 1000 };
+	uint8_t sel = u8(c);
+
+	if (sel < 0xc0)
+		return quiet_signals[sel % 7];
+	return bad[sel % 4];
+}
+
+/*
+ * A pid or tid: the program's own (as the kernel names it), a neighbour
+ * of it (another thread: the kernel's own, in Carapace), 0, or one that
+ * is no one's.
+ */
+static long some_id(struct call *c, long nr_self)
+{
+	static const long others[] = { 0, -1, 12345, INT_MIN, INT_MAX, 1 };
+	uint8_t sel = u8(c);
+	long self = sys(c, nr_self, 0, 0, 0, 0, 0, 0);
+
+	if (sel < 0x80)
+		return self;
+	if (sel < 0xb0)
+		return self + (long)(sel % 7) - 3;
+	return others[sel % 6];
+}
+
+static long c_signal(struct call *c)
+{
+	uint8_t sel = u8(c), *a = plat(c)->scratch + SCR_ARRAYS;
+	uintptr_t set, out;
+	bool saved;
+	long sig;
+
+	extend(c);
+	switch (sel % 8) {
+	case 0: /* block, unblock or set the mask (or a bad how); the old one out */
+		sig = u8(c) % 5; /* the how */
+		set = (u8(c) & 0x0f) ? sigset_at(c) : 0;
+		out = (u8(c) & 1) ? pick_buf(c, SIGSET_SIZE, true) : 0;
+		return sys(c, SYS_rt_sigprocmask, sig == 4 ? -1 : sig, (long)set, (long)out,
+			   sigset_size(c), 0, 0);
+	case 1:
+		out = pick_buf(c, SIGSET_SIZE, true);
+		return sys(c, SYS_rt_sigpending, (long)out, sigset_size(c), 0, 0, 0, 0);
+	case 2: /* wait 2 ms at most for one of a set; its siginfo out */
+		set = sigset_at(c);
+		saved = c->must_fail;
+		out = (u8(c) & 3) ? pick_buf(c, 128, true) : 0;
+		c->must_fail = saved; /* nothing is written when no signal comes */
+		return sys(c, SYS_rt_sigtimedwait, (long)set, (long)out, (long)short_timespec(c),
+			   sigset_size(c), 0, 0);
+	case 3:
+		sig = quiet_signal(c);
+		return sys(c, SYS_kill, some_id(c, SYS_getpid), sig, 0, 0, 0, 0);
+	case 4:
+		sig = quiet_signal(c);
+		return sys(c, SYS_tkill, some_id(c, SYS_gettid), sig, 0, 0, 0, 0);
+	case 5:
+		sig = quiet_signal(c);
+		return sys(c, SYS_tgkill, some_id(c, SYS_getpid), some_id(c, SYS_gettid), sig, 0, 0, 0);
+	case 6: { /* sigaction: SIG_IGN or SIG_DFL (SIGPIPE and the timers' signals: SIG_IGN) */
+		int64_t act[4] = { 0, (int64_t)u16(c) << 16 | u8(c), 0, (int64_t)u16(c) << 3 };
+		uintptr_t in = (uintptr_t)a;
+		unsigned k = 0;
+
+		sig = (u8(c) & 0x1f) == 0x1f ? 9 /* KILL: EINVAL */ : quiet_signal(c);
+		while (k < 7 && quiet_signals[k] != sig)
+			k++;
+		act[0] = k < N_IGNORED || (u8(c) & 1) ? SIG_IGN_VALUE : 0;
+		memcpy(a, act, sizeof(act));
+		sel = u8(c);
+		if (sel >= 0xf0) { /* an action no call may read; never one of random bytes */
+			uintptr_t p = pick_buf(c, 32, false);
+
+			in = c->must_fail ? p : in;
+		} else if (sel >= 0xc0) {
+			in = 0;
+		}
+		out = (sel & 1) ? pick_buf(c, 32, true) : 0;
+		return sys(c, SYS_rt_sigaction, sig, (long)in, (long)out, sigset_size(c), 0, 0);
+	}
+	default: { /* an alternate stack that no handler uses, or the old one out */
+		static const uint64_t sizes[] = { 0, 2048, 8192, 1 << 20, ~0ull };
+		static const long flags[] = { 0, 1 /* SS_ONSTACK */, 2 /* SS_DISABLE */, 4, -1 };
+		uint64_t ss[3] = { (uint64_t)pick_buf(c, 0, false), (uint64_t)flags[u8(c) % 5],
+				   sizes[u8(c) % 5] };
+		uintptr_t in = (u8(c) & 3) ? (uintptr_t)a : pick_buf(c, 24, false);
+
+		memcpy(a, ss, sizeof(ss));
+		out = (u8(c) & 1) ? pick_buf(c, 24, true) : 0;
+		return sys(c, SYS_sigaltstack, (long)in, (long)out, 0, 0, 0, 0);
+	}
+	}
+}
+
+/* A directory descriptor for the *at calls: the working directory, one of the pool, or any. */
+static int at_fd(struct call *c)
+{
+	uint8_t sel = u8(c);
+
+	if (sel < 0x60)
+		return -100; /* AT_FDCWD */
+	return pick_fd(c, sel < 0xc0 ? 1u << PROG_DIR : ~0u);
+}
+
+static long at_flags(struct call *c)
+{
+	static const long flags[] = { 0, 0x100 /* SYMLINK_NOFOLLOW */, 0x1000 /* EMPTY_PATH */,
+				      0x400 /* SYMLINK_FOLLOW */, 0x200 /* REMOVEDIR */, 0, 1, -1 };
+
+	return flags[u8(c) % 8];
+}
+
+static long c_filemeta(struct call *c)
+{
+	static const long nss[] = { 0, 999999999, (1l << 30) - 1 /* UTIME_NOW */,
+				    (1l << 30) - 2 /* UTIME_OMIT */, 1000000000, -1 };
+	static const long ids[] = { -1, 0, 65534, 1000, INT_MAX };
+	uint8_t sel = u8(c), how;
+	int64_t *t = (int64_t *)(plat(c)->scratch + SCR_ARRAYS);
+	uintptr_t path = 0, times;
+	long mode, nr, fd = -1;
+
+	extend(c);
+	switch (sel % 10) {
+	case 0: /* utimensat, futimens (a NULL path) */
+		fd = at_fd(c);
+		path = (u8(c) & 3) ? pick_path(c, SCR_PATH_A) : 0;
+		for (int i = 0; i < 2; i++) {
+			t[2 * i] = (u8(c) & 1) ? pick_int(c) : 1700000000;
+			t[2 * i + 1] = nss[u8(c) % 6];
+		}
+		how = u8(c);
+		times = how < 0x40 ? 0 : how < 0xf0 ? (uintptr_t)t : pick_buf(c, 32, false);
+		return sys(c, SYS_utimensat, fd, (long)path, (long)times, at_flags(c), 0, 0);
+	case 1:
+		fd = at_fd(c);
+		path = pick_path(c, SCR_PATH_A);
+		return sys(c, SYS_fchmodat, fd, (long)path, (long)u16(c), 0, 0, 0);
+	case 2:
+		fd = at_fd(c);
+		path = pick_path(c, SCR_PATH_A);
+		return sys(c, SYS_fchownat, fd, (long)path, ids[u8(c) % 5], ids[u8(c) % 5], at_flags(c), 0);
+	case 3: /* chmod, fchmod, chown, fchown, lchown */
+		how = u8(c) % 5;
+		mode = u16(c);
+		if (how == 1 || how == 3)
+			fd = pick_fd(c, ~0u);
+		else
+			path = pick_path(c, SCR_PATH_A);
+		nr = how == 0 ? SYS_chmod : how == 1 ? SYS_fchmod : how == 2 ? SYS_chown
+			     : how == 3 ? SYS_fchown : SYS_lchown;
+		if (how < 2)
+			return sys(c, nr, how ? fd : (long)path, mode, 0, 0, 0, 0);
+		return sys(c, nr, how == 3 ? fd : (long)path, ids[mode % 5], ids[(mode >> 8) % 5], 0, 0, 0);
+	case 4:
+		path = pick_path(c, SCR_PATH_A);
+		return sys(c, SYS_truncate, (long)path, (u8(c) & 1) ? pick_int(c) : (long)(u16(c) * 61),
+			   0, 0, 0, 0);
+	case 5: { /* link, symlink, linkat, symlinkat: links and loops of links among the paths */
+		int from_fd = at_fd(c), to_fd = at_fd(c);
+		uintptr_t from = pick_path(c, SCR_PATH_A), to = pick_path(c, SCR_PATH_B);
+
+		switch (u8(c) % 4) {
+		case 0:
+			return sys(c, SYS_link, (long)from, (long)to, 0, 0, 0, 0);
+		case 1:
+			return sys(c, SYS_symlink, (long)from, (long)to, 0, 0, 0, 0);
+		case 2:
+			return sys(c, SYS_linkat, from_fd, (long)from, to_fd, (long)to, at_flags(c), 0);
+		default:
+			return sys(c, SYS_symlinkat, (long)from, to_fd, (long)to, 0, 0, 0);
+		}
+	}
+	case 6: { /* mkdirat, unlinkat, renameat */
+		int fd2 = at_fd(c);
+
+		fd = at_fd(c);
+		path = pick_path(c, SCR_PATH_A);
+		how = u8(c) % 3;
+		if (how == 0)
+			return sys(c, SYS_mkdirat, fd, (long)path, 0755, 0, 0, 0);
+		if (how == 1)
+			return sys(c, SYS_unlinkat, fd, (long)path, at_flags(c), 0, 0, 0);
+		return sys(c, SYS_renameat, fd, (long)path, fd2, (long)pick_path(c, SCR_PATH_B), 0, 0);
+	}
+	case 7: /* fsync, fdatasync, syncfs */
+		how = u8(c) % 3;
+		nr = how == 0 ? SYS_fsync : how == 1 ? SYS_fdatasync : SYS_syncfs;
+		return sys(c, nr, pick_fd(c, ~0u), 0, 0, 0, 0, 0);
+	case 8: /* fallocate, fadvise64, flock (never a lock that waits) */
+		fd = pick_fd(c, 1u << PROG_FILE);
+		how = u8(c) % 3;
+		if (how == 0)
+			return sys(c, SYS_fallocate, fd, u8(c) & 0x7f,
+				   (u8(c) & 1) ? pick_int(c) : (long)u16(c), (u8(c) & 1) ? pick_int(c) : (long)u16(c),
+				   0, 0);
+		if (how == 1)
+			return sys(c, SYS_fadvise64, fd, pick_int(c), pick_int(c), u8(c) % 8, 0, 0);
+		return sys(c, SYS_flock, fd, (u8(c) % 9) | 4 /* LOCK_NB */, 0, 0, 0, 0);
+	default: { /* preadv, pwritev: up to 4 iovecs, an offset */
+		bool writes = u8(c) & 1;
+		uint64_t *iov = (uint64_t *)(plat(c)->scratch + SCR_ARRAYS);
+		unsigned n = u8(c) % 6;
+		bool saved = c->must_fail;
+
+		fd = pick_fd(c, ~0u);
+		for (unsigned i = 0; i < n && i < 4; i++) {
+			iov[2 * i + 1] = pick_len(c) & 0xffff;
+			iov[2 * i] = pick_buf(c, iov[2 * i + 1], !writes);
+		}
+		c->must_fail = saved; /* an iovec may be skipped at end of file */
+		long off = (u8(c) & 1) ? pick_int(c) : (long)u16(c);
+
+		return sys(c, writes ? SYS_pwritev : SYS_preadv, fd, (long)iov, n == 5 ? -1 : (long)n, off,
+			   0, 0);
+	}
+	}
+}
+
+static long c_sched(struct call *c)
+{
+	static const long lens[] = { 8, 128, 0, 7, 4096, 1, 16, INT_MAX };
+	static const long policies[] = { 0 /* OTHER */, 3 /* BATCH */, 5 /* IDLE */, 1 /* FIFO */,
+					 2 /* RR */, 6 /* DEADLINE */, -1, 0x40000000 };
+	uint8_t sel = u8(c), how;
+	int64_t *a = (int64_t *)(plat(c)->scratch + SCR_ARRAYS);
+	uintptr_t buf;
+	long len, r;
+
+	extend(c);
+	switch (sel % 10) {
+	case 0: /* sched_get/setaffinity: the program may move to another CPU */
+		len = lens[u8(c) % 8];
+		how = u8(c);
+		if (how & 1) {
+			a[0] = how >> 1; /* CPUs 0-6, or none: EINVAL */
+			buf = (u8(c) & 7) ? (uintptr_t)a : pick_buf(c, len > 4096 ? 4096 : (size_t)len, false);
+			c->must_fail = false; /* Linux reads only the bytes of its own mask size */
+			return sys(c, SYS_sched_setaffinity, some_id(c, SYS_gettid), len, (long)buf, 0, 0, 0);
+		}
+		buf = pick_buf(c, len > 4096 ? 4096 : (size_t)len, true);
+		c->must_fail = false; /* as above: a room larger than the mask is not all written */
+		r = sys(c, SYS_sched_getaffinity, some_id(c, SYS_gettid), len, (long)buf, 0, 0, 0);
+		if (r > len)
+			fail(c->s, "call %ld: wrote %ld bytes of CPU mask, more than asked", SYS_sched_getaffinity, r);
+		return r;
+	case 1: /* sched_setparam, sched_getparam, sched_setscheduler, sched_getscheduler */
+		how = u8(c) % 4;
+		if (how == 3)
+			return sys(c, SYS_sched_getscheduler, some_id(c, SYS_gettid), 0, 0, 0, 0, 0);
+		a[0] = (u8(c) & 1) ? pick_int(c) : 0;
+		buf = (u8(c) & 7) ? (uintptr_t)a : pick_buf(c, 4, how == 1);
+		if (how == 0)
+			return sys(c, SYS_sched_setparam, some_id(c, SYS_gettid), (long)buf, 0, 0, 0, 0);
+		if (how == 1)
+			return sys(c, SYS_sched_getparam, some_id(c, SYS_gettid), (long)buf, 0, 0, 0, 0);
+		return sys(c, SYS_sched_setscheduler, some_id(c, SYS_gettid), policies[u8(c) % 8],
+			   (long)buf, 0, 0, 0);
+	case 2:
+		return sys(c, (u8(c) & 1) ? SYS_sched_get_priority_max : SYS_sched_get_priority_min,
+			   policies[u8(c) % 8], 0, 0, 0, 0, 0);
+	case 3: /* getpriority, setpriority: nice values and bad ones */
+		how = u8(c);
+		if (how & 1)
+			return sys(c, SYS_getpriority, how % 5 - 1, some_id(c, SYS_getpid), 0, 0, 0, 0);
+		return sys(c, SYS_setpriority, how % 5 - 1, some_id(c, SYS_getpid),
+			   (u8(c) & 0x80) ? pick_int(c) : (long)(u8(c) % 41) - 20, 0, 0, 0);
+	case 4: { /* getrlimit, prlimit64 setting a limit to what it is (or a bad one) */
+		long res = (u8(c) & 0x80) ? pick_int(c) : u8(c) % 17;
+		uintptr_t in = 0;
+
+		buf = pick_buf(c, 16, true);
+		if (u8(c) & 1)
+			return sys(c, SYS_getrlimit, res, (long)buf, 0, 0, 0, 0);
+		how = u8(c);
+		if (how & 1 && sys(c, SYS_getrlimit, res, (long)a, 0, 0, 0, 0) == 0) {
+			in = (uintptr_t)a; /* the limit as it is, or soft above hard: EINVAL */
+			if ((how & 2) && a[1] != -1)
+				a[0] = a[1] + 1;
+		} else if (how & 2) { /* a limit no call may read; never one of random bytes */
+			uintptr_t p = pick_buf(c, 16, false);
+
+			in = c->must_fail ? p : 0;
+		}
+		return sys(c, SYS_prlimit64, (how & 4) ? some_id(c, SYS_getpid) : 0, res, (long)in,
+			   (long)buf, 0, 0);
+	}
+	case 5: { /* getitimer, setitimer, alarm: values of 1 ms or more (their signals ignored) */
+		static const int64_t vals[][2] = { { 0, 0 }, { 0, 1000 }, { 0, 2000 }, { 1, 0 },
+						   { -1, 0 }, { 0, 1000000 }, { 0, -1 }, { 0, 999999 } };
+		long which = (u8(c) & 0x80) ? pick_int(c) : u8(c) % 3;
+		uint8_t t = u8(c);
+
+		how = u8(c);
+		memcpy(a, vals[t % 8], 16);
+		memcpy(a + 2, vals[(t >> 3) % 8], 16);
+		if (how % 4 == 0)
+			return sys(c, SYS_alarm, (u8(c) & 1) ? 1 : 0, 0, 0, 0, 0, 0);
+		if (how % 4 == 1)
+			return sys(c, SYS_getitimer, which, (long)pick_buf(c, 32, true), 0, 0, 0, 0);
+		uintptr_t in = (uintptr_t)a, p = pick_buf(c, 32, false);
+
+		if (!(how & 0x10) && c->must_fail) /* a value no call may read; never random bytes */
+			in = p;
+		c->must_fail = in == p;
+		buf = (how & 0x20) ? pick_buf(c, 32, true) : 0;
+		return sys(c, SYS_setitimer, which, (long)in, (long)buf, 0, 0, 0);
+	}
+	case 6: { /* clock_nanosleep: 2 ms at most (absolute: long past) */
+		/* Not PROCESS_CPUTIME (2): a relative sleep on it would wait for the CPU
+		   time of a process whose one thread sleeps, for ever (as on Linux). */
+		static const long clocks[] = { 1, 0, 7, 3 /* THREAD_CPUTIME: EINVAL */,
+					       4 /* MONOTONIC_RAW */, 5 /* REALTIME_COARSE */, -1, 100 };
+		bool saved;
+
+		how = u8(c);
+		uintptr_t ts = short_timespec(c);
+		saved = c->must_fail;
+		buf = (how & 0x10) ? pick_buf(c, 16, true) : 0;
+		c->must_fail = saved; /* the rest is written only on an interruption */
+		return sys(c, SYS_clock_nanosleep, clocks[how % 8], (how & 0x20) ? 1 : (how & 0x40) ? 2 : 0,
+			   (long)ts, (long)buf, 0, 0);
+	}
+	case 7: /* getcpu, getrusage, times */
+		how = u8(c) % 3;
+		if (how == 0)
+			return sys(c, SYS_getcpu, (u8(c) & 1) ? (long)pick_buf(c, 4, true) : 0,
+				   (u8(c) & 1) ? (long)pick_buf(c, 4, true) : 0, 0, 0, 0, 0);
+		if (how == 1)
+			return sys(c, SYS_getrusage, (long[]){ 0, -1, 1, 2, 1000 }[u8(c) % 5],
+				   (long)pick_buf(c, 144, true), 0, 0, 0, 0);
+		return sys(c, SYS_times, (u8(c) & 1) ? (long)pick_buf(c, 32, true) : 0, 0, 0, 0, 0, 0);
+	case 8:
+		return sys(c, SYS_umask, (u8(c) & 1) ? pick_int(c) : (long)(u16(c) & 0777), 0, 0, 0, 0, 0);
+	default: { /* prctl: the name, dumpable, and options it does not know */
+		static const long opts[] = { 15 /* SET_NAME */, 16 /* GET_NAME */, 3 /* GET_DUMPABLE */,
+					     4 /* SET_DUMPABLE */, 30 /* GET_TIMERSLACK */, 0, -1, 1000 };
+		long opt = opts[u8(c) % 8];
+		const uint8_t *end = plat(c)->scratch + plat(c)->scratch_len;
+
+		if (opt == 16)
+			return sys(c, SYS_prctl, opt, (long)pick_buf(c, 16, true), 0, 0, 0, 0);
+		if (opt != 15)
+			return sys(c, SYS_prctl, opt, u8(c) % 3, 0, 0, 0, 0);
+		/* The name is a string: read up to its NUL, which may come before the guard page. */
+		buf = pick_buf(c, 16, false);
+		if (c->must_fail && buf >= (uintptr_t)plat(c)->scratch && buf < (uintptr_t)end)
+			c->must_fail = !memchr((const void *)buf, 0, (size_t)(end - (const uint8_t *)buf));
+		return sys(c, SYS_prctl, opt, (long)buf, 0, 0, 0, 0);
+	}
+	}
+}
+
+/*
  * Calls the table has no row for: a number the kernel must answer, from
  * a list of calls that cannot end or stop the program, or one it has
  * never heard of (-ENOSYS), with arguments of every kind.
@@ -1701,11 +2099,42 @@ static const struct {
 	[63] = { "timerfd_gettime", c_timerfd_gettime },
 };
 
+/* The three first bytes the calls of session 23 took from the table's second rows. */
+static const struct {
+	uint8_t byte;
+	const char *name;
+	long (*run)(struct call *c);
+} more_calls[] = {
+	{ MORE_SIGNAL, "signal", c_signal },
+	{ MORE_FILEMETA, "filemeta", c_filemeta },
+	{ MORE_SCHED, "sched", c_sched },
+};
+
+static unsigned more_call(uint8_t first)
+{
+	unsigned i = 0;
+
+	while (i < sizeof(more_calls) / sizeof(more_calls[0]) && more_calls[i].byte != first)
+		i++;
+	return i;
+}
+
 const char *prog_call_name(const uint8_t record[PROG_RECORD])
 {
+	unsigned more = more_call(record[0]);
 	const char *name = calls[record[0] % PROG_CALL_IDS].name;
 
+	if (more < sizeof(more_calls) / sizeof(more_calls[0]))
+		return more_calls[more].name;
 	return name ? name : "raw";
+}
+
+/* Sets sig's action to SIG_IGN or SIG_DFL (the scratch holds the action). */
+static void set_action(const struct prog_platform *p, int sig, int64_t handler)
+{
+	memset(p->scratch, 0, 32);
+	memcpy(p->scratch, &handler, sizeof(handler));
+	p->sys(SYS_rt_sigaction, sig, (long)p->scratch, 0, SIGSET_SIZE, 0, 0);
 }
 
 void prog_init(struct prog_state *s, const struct prog_platform *p)
@@ -1713,14 +2142,22 @@ void prog_init(struct prog_state *s, const struct prog_platform *p)
 	memset(s, 0, sizeof(*s));
 	s->p = p;
 	s->last_closed = -2;
+	for (unsigned i = 0; i < N_IGNORED; i++) /* no signal a call may raise ends the program */
+		set_action(p, quiet_signals[i], SIG_IGN_VALUE);
 	memset(p->scratch, 0, p->scratch_len);
 }
 
 long prog_run_call(struct prog_state *s, const uint8_t record[PROG_RECORD])
 {
 	struct call c = { .s = s, .rec = record, .at = 1 };
-	unsigned id = record[0] % PROG_CALL_IDS;
-	long r = calls[id].run ? calls[id].run(&c) : c_raw(&c);
+	unsigned id = record[0] % PROG_CALL_IDS, more = more_call(record[0]);
+	long r;
+
+	if (more < sizeof(more_calls) / sizeof(more_calls[0])) {
+		r = more_calls[more].run(&c);
+		id = record[0]; /* these are known by their first byte */
+	} else
+		r = calls[id].run ? calls[id].run(&c) : c_raw(&c);
 
 	s->calls++;
 	if (r < -4095)
@@ -1728,6 +2165,35 @@ long prog_run_call(struct prog_state *s, const uint8_t record[PROG_RECORD])
 	if (c.must_fail && r >= 0)
 		fail(s, "a call (id %ld) succeeded (%ld) on memory no call may touch", (long)id, r);
 	return r;
+}
+
+/*
+ * What the signal and sched calls may have changed of the process, as it
+ * was: no signal blocked or pending, the default actions, no alternate
+ * stack, no interval timer, every CPU, nice 0, umask 022; so that the
+ * host harness's next input starts from the same state.
+ */
+static void put_back_process(const struct prog_platform *p)
+{
+	uint64_t *w = (uint64_t *)p->scratch;
+	int tries = 64;
+
+	for (unsigned i = N_IGNORED; i < sizeof(quiet_signals) / sizeof(quiet_signals[0]); i++)
+		set_action(p, quiet_signals[i], 0);
+	memset(w, 0, 64);
+	p->sys(SYS_rt_sigprocmask, 2 /* SETMASK */, (long)w, 0, SIGSET_SIZE, 0, 0);
+	w[0] = ~0ull; /* take what is pending: a timeout of 0 at w[2] */
+	while (p->sys(SYS_rt_sigtimedwait, (long)w, 0, (long)(w + 2), SIGSET_SIZE, 0, 0) > 0 && --tries)
+		;
+	w[0] = 0, w[1] = 2 /* SS_DISABLE */, w[2] = 0;
+	p->sys(SYS_sigaltstack, (long)w, 0, 0, 0, 0, 0);
+	memset(w, 0, 32);
+	for (int which = 0; which < 3; which++)
+		p->sys(SYS_setitimer, which, (long)w, 0, 0, 0, 0);
+	w[0] = ~0ull;
+	p->sys(SYS_sched_setaffinity, 0, SIGSET_SIZE, (long)w, 0, 0, 0);
+	p->sys(SYS_setpriority, 0 /* PRIO_PROCESS */, 0, 0, 0, 0, 0);
+	p->sys(SYS_umask, 022, 0, 0, 0, 0, 0);
 }
 
 void prog_reset(struct prog_state *s)
@@ -1741,4 +2207,5 @@ void prog_reset(struct prog_state *s)
 	}
 	s->calls = 0;
 	s->last_closed = -2;
+	put_back_process(s->p);
 }

@@ -273,9 +273,11 @@ static long sys_ftruncate(const struct syscall_env *env, const long args[SYSCALL
 
 /*
  * readv/writev: the iovec array is copied once; every buffer is checked
- * and the total must fit in ssize_t before anything is read or written.
- * A short transfer or an error after some bytes ends the call with the
- * bytes done so far, as Linux does.
+ * and the total must fit in ssize_t before anything is read or written;
+ * preadv/pwritev's end, off plus the total, must fit in an offset too
+ * (-EINVAL, as Linux), so that no iovec's offset overflows. A short
+ * transfer or an error after some bytes ends the call with the bytes done
+ * so far, as Linux does.
  */
 static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS], bool write,
 		      bool positioned, int64_t off)
@@ -304,6 +306,8 @@ static long rw_vector(const struct syscall_env *env, const long args[SYSCALL_MAX
 			done = -EFAULT;
 		total += iov[i].len;
 	}
+	if (done == 0 && positioned && total > (uint64_t)INT64_MAX - (uint64_t)off)
+		done = -EINVAL;
 	if (done) {
 		if (iov != on_stack)
 			kfree(iov);

@@ -214,6 +214,33 @@ static void test_files(void **state)
 }
 
 /*
+ * preadv/pwritev at an offset whose end (offset plus every iovec's length)
+ * passes INT64_MAX: -EINVAL before any byte moves, as Linux's
+ * rw_verify_area. /dev/zero reads at any offset, so the first iovec used to
+ * succeed and the second's offset overflowed (in-guest fuzzer, a stream of
+ * seed 203 dense with preadv: UBSan, signed overflow in rw_vector).
+ */
+static void test_positioned_vector_end(void **state)
+{
+	long iov = room(4 * sizeof(uint64_t)), buf = room(16);
+	const struct step steps[] = {
+		/* 0 */ { "open /dev/zero", __NR_open, { str("/dev/zero"), O_RDONLY }, ANY },
+		{ "preadv ending past INT64_MAX", __NR_preadv, { R(0), iov, 2, INT64_MAX }, -EINVAL },
+		{ "preadv ending 1 past INT64_MAX", __NR_preadv, { R(0), iov, 2, INT64_MAX - 5 }, -EINVAL },
+		{ "preadv ending at INT64_MAX", __NR_preadv, { R(0), iov, 2, INT64_MAX - 6 }, 6 },
+		{ "open /dev/null", __NR_open, { str("/dev/null"), O_WRONLY }, ANY },
+		/* 5 */ { "pwritev ending past INT64_MAX", __NR_pwritev, { R(4), iov, 2, INT64_MAX - 1 }, -EINVAL },
+		{ "close /dev/zero", __NR_close, { R(0) }, 0 },
+		{ "close /dev/null", __NR_close, { R(4) }, 0 },
+	};
+	const uint64_t two[4] = { (uint64_t)buf, 3, (uint64_t)buf + 8, 3 };
+
+	(void)state;
+	memcpy((void *)iov, two, sizeof(two));
+	run_steps(steps, 0, N(steps));
+}
+
+/*
  * What daemons call at start (issue 16): umask applied to new files and
  * directories; RLIMIT_NOFILE raised (descriptors above the old soft limit
  * handed out), lowered (EMFILE, dup2 above it EBADF) and refused past the
@@ -669,6 +696,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_ioctl, setup),
 		cmocka_unit_test_setup(test_files, setup),
+		cmocka_unit_test_setup(test_positioned_vector_end, setup),
 		cmocka_unit_test_setup(test_process_state, setup),
 		cmocka_unit_test_setup(test_memory, setup),
 		cmocka_unit_test_setup(test_memory_file, setup),
