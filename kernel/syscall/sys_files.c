@@ -203,6 +203,10 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 /* One transfer on an open file other than a socket; fs_lock held. */
 static long rw_file(struct vfs_file *f, void *buf, size_t n, bool write, bool positioned, int64_t off)
 {
+	/* pread64/pwrite64 ending past INT64_MAX: -EINVAL as Linux's
+	 * rw_verify_area (a stream's -ESPIPE first), as preadv/pwritev. */
+	if (positioned && off >= 0 && n > (uint64_t)INT64_MAX - (uint64_t)off)
+		return vfs_file_is_stream(f) ? -ESPIPE : -EINVAL;
 	if (positioned)
 		return write ? vfs_pwrite(f, buf, n, off) : vfs_pread(f, buf, n, off);
 	if (vfs_file_is_stream(f))

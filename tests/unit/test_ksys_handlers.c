@@ -230,6 +230,10 @@ static void test_positioned_vector_end(void **state)
 		{ "preadv ending at INT64_MAX", __NR_preadv, { R(0), iov, 2, INT64_MAX - 6 }, 6 },
 		{ "open /dev/null", __NR_open, { str("/dev/null"), O_WRONLY }, ANY },
 		/* 5 */ { "pwritev ending past INT64_MAX", __NR_pwritev, { R(4), iov, 2, INT64_MAX - 1 }, -EINVAL },
+		/* The single-buffer calls too (they had read /dev/zero and said -EFBIG for a file). */
+		{ "pread64 ending past INT64_MAX", __NR_pread64, { R(0), buf, 4, INT64_MAX - 2 }, -EINVAL },
+		{ "pread64 ending at INT64_MAX", __NR_pread64, { R(0), buf, 3, INT64_MAX - 3 }, 3 },
+		{ "pwrite64 ending past INT64_MAX", __NR_pwrite64, { R(4), buf, 2, INT64_MAX }, -EINVAL },
 		{ "close /dev/zero", __NR_close, { R(0) }, 0 },
 		{ "close /dev/null", __NR_close, { R(4) }, 0 },
 	};
