@@ -331,16 +331,16 @@ static long chunked_length(const char *p, size_t len, size_t limit, struct http_
 	long eol;
 
 	for (;;) {
-		size_t size = 0, digits = 0;
+		size_t size = 0, digits_at = i;
 
-		for (; i < len && is_hex(p[i]); i++, digits++) {
+		for (; i < len && is_hex(p[i]); i++) {
 			size = size * 16 + hex_value(p[i]);
 			if (size > limit)
 				return -413;
 		}
 		if (i == len)
 			return len >= limit ? -413 : 0;
-		if (digits == 0) {
+		if (i == digits_at) {
 			req->error = "a chunk's size is not hexadecimal";
 			return -400;
 		}
