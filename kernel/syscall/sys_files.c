@@ -831,12 +831,29 @@ static long sys_chdir(const struct syscall_env *env, const long args[SYSCALL_MAX
 	return rc;
 }
 
+/* Copies len bytes from offset off of f into dst (past the end of file, dst keeps its bytes). */
+static int copy_from(struct vfs_file *f, uint64_t off, void *dst, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		int64_t n = vfs_pread(f, (char *)dst + done, len - done, (int64_t)(off + done));
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * For mmap of a file: copies len bytes from offset off of fd's file into
  * dst (past the end of file, dst is left as it is: zero). The file must be
- * a regular file open for reading.
+ * a regular file open for reading. With hold, *hold gets a reference to the
+ * file (sys_files_copy_held reads it again, sys_files_unhold drops it), as
+ * a mapping keeps its file on Linux after the descriptor is closed.
  */
-int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
+int sys_files_copy(int fd, uint64_t off, void *dst, size_t len, struct vfs_file **hold)
 {
 	struct vfs_file *f;
 	int rc = 0;
@@ -848,20 +865,38 @@ int sys_files_copy(int fd, uint64_t off, void *dst, size_t len)
 		rc = -ENODEV;
 	else if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
 		rc = -EACCES;
-	for (size_t done = 0; !rc && done < len;) {
-		int64_t n = vfs_pread(f, (char *)dst + done, len - done, (int64_t)(off + done));
-
-		if (n < 0)
-			rc = (int)n;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
+	if (!rc)
+		rc = copy_from(f, off, dst, len);
+	if (!rc && hold) {
+		vfs_file_get(f);
+		*hold = f;
 	}
 	fs_unlock();
 	return rc;
 }
 
-/* umask: the new mask (its permission bits); the old one. Cannot fail. */
+int sys_files_copy_held(struct vfs_file *f, uint64_t off, void *dst, size_t len)
+{
+	int rc;
+
+	files_lock();
+	rc = copy_from(f, off, dst, len);
+	fs_unlock();
+	return rc;
+}
+
+void sys_files_hold_again(struct vfs_file *f)
+{
+	vfs_file_get(f);
+}
+
+void sys_files_unhold(struct vfs_file *f)
+{
+	files_lock();
+	vfs_file_put(f);
+	fs_unlock();
+}
+
 /* fchdir: to the path the directory had when it was opened. */
 static long sys_fchdir(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
@@ -876,6 +911,7 @@ static long sys_fchdir(const struct syscall_env *env, const long args[SYSCALL_MA
 	return rc;
 }
 
+/* umask: the new mask (its permission bits); the old one. Cannot fail. */
 static long sys_umask(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	long old;

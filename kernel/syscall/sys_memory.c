@@ -17,8 +17,10 @@
  * application's mappings (mmu_map and mmu_protect check the same switch,
  * and never accept such pages in the kernel's half). A file mapping is a copy of the file's bytes; MAP_SHARED of a
  * file with PROT_WRITE is refused (-ENODEV): writes would not reach the
- * file. madvise is checked; MADV_DONTNEED zeroes the range (the pages of a
- * private mapping read as fresh ones next, as Linux's), the rest is ignored.
+ * file. madvise is checked; MADV_DONTNEED drops the range's pages as
+ * Linux's: a private anonymous page reads as a fresh one (zeros), a file's
+ * page reads the file again, a MAP_SHARED anonymous page keeps its bytes
+ * (the "kept" table below); the rest is ignored.
  * mremap shrinks a mapping in place, and with MREMAP_MAYMOVE grows it by
  * moving it (move_grown); growing in place is -ENOMEM.
  *
@@ -37,6 +39,7 @@
 #include <string.h>
 
 #include <carapace/aslr.h>
+#include <carapace/kheap.h>
 #include <carapace/memory.h>
 #include <carapace/mutex.h>
 #include <carapace/panic.h>
@@ -67,6 +70,117 @@ static struct aslr_region ranges[MAX_RANGES];
 static int nranges;
 static uint64_t mmap_base = APP_MMAP_BASE; /* where placements may start */
 static uint64_t brk_base = APP_BRK_BASE, brk_current = APP_BRK_BASE;
+
+/*
+ * Mappings whose pages MADV_DONTNEED must not simply zero (drop_pages): a
+ * MAP_SHARED anonymous one keeps its bytes (Linux's is shared memory, which
+ * the advice leaves alone) and a file's reads the file again (here its pages
+ * are a copy, so the mapping holds a reference to the file, as Linux's
+ * does). Unsorted, under vm_lock; grown as needed. kept_reserve makes room
+ * before a change that may split an entry, so that releasing cannot fail
+ * half-way.
+ */
+struct kept {
+	uint64_t start, end;
+	struct vfs_file *file; /* NULL: a MAP_SHARED anonymous mapping */
+	uint64_t off;          /* the file offset of start */
+};
+static struct kept *kept;
+static int nkept, kept_cap;
+
+/* Room for n more entries (0 or -ENOMEM). */
+static int kept_reserve(int n)
+{
+	struct kept *grown;
+	int cap;
+
+	if (nkept + n <= kept_cap)
+		return 0;
+	cap = kept_cap ? 2 * kept_cap : 16;
+	while (cap < nkept + n)
+		cap *= 2;
+	if (!(grown = kmalloc((size_t)cap * sizeof(*grown))))
+		return -ENOMEM;
+	if (nkept)
+		memcpy(grown, kept, (size_t)nkept * sizeof(*grown));
+	kfree(kept);
+	kept = grown;
+	kept_cap = cap;
+	return 0;
+}
+
+/* Records [start, end); room was reserved. */
+static void kept_add(uint64_t start, uint64_t end, struct vfs_file *file, uint64_t off)
+{
+	kept[nkept++] = (struct kept){ .start = start, .end = end, .file = file, .off = off };
+}
+
+/* Forgets [start, end) (one entry may split: room for one was reserved). */
+static void kept_release(uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < nkept; i++) {
+		struct kept *k = &kept[i];
+
+		if (k->end <= start || k->start >= end)
+			continue;
+		if (k->start < start && k->end > end) { /* a hole in the middle */
+			if (k->file)
+				sys_files_hold_again(k->file);
+			kept_add(end, k->end, k->file, k->off + (end - k->start));
+			k->end = start;
+		} else if (k->start < start) {
+			k->end = start;
+		} else if (k->end > end) {
+			k->off += end - k->start;
+			k->start = end;
+		} else { /* covered whole */
+			if (k->file)
+				sys_files_unhold(k->file);
+			kept[i--] = kept[--nkept];
+		}
+	}
+}
+
+/* The entry that holds the page at va, or NULL. */
+static const struct kept *kept_find(uint64_t va)
+{
+	for (int i = 0; i < nkept; i++)
+		if (kept[i].start <= va && va < kept[i].end)
+			return &kept[i];
+	return NULL;
+}
+
+/* How many entries overlap [start, end). */
+static int kept_overlaps(uint64_t start, uint64_t end)
+{
+	int n = 0;
+
+	for (int i = 0; i < nkept; i++)
+		n += kept[i].start < end && kept[i].end > start;
+	return n;
+}
+
+/*
+ * A move (mremap): what the entries say of [from, from + len) is said of
+ * [to, to + len) too (the caller then unmaps the old range, which trims
+ * them); room for one entry per overlap was reserved (kept_overlaps).
+ */
+static void kept_copy(uint64_t from, uint64_t len, uint64_t to)
+{
+	int n = nkept; /* not the entries added here */
+
+	for (int i = 0; i < n; i++) {
+		struct kept k = kept[i];
+		uint64_t a = k.start > from ? k.start : from;
+		uint64_t b = k.end < from + len ? k.end : from + len;
+
+		if (a >= b)
+			continue;
+		if (k.file)
+			sys_files_hold_again(k.file);
+		kept_add(a - from + to, b - from + to, k.file, k.off + (a - k.start));
+	}
+}
 
 static bool wx_allowed(void)
 {
@@ -173,8 +287,9 @@ static int unmap_locked(uint64_t start, uint64_t end)
 {
 	int rc = 0;
 
-	if (in_mmap_area(start, end))
-		rc = ranges_release(start, end);
+	if (in_mmap_area(start, end) && !(rc = kept_reserve(1)) &&
+	    !(rc = ranges_release(start, end)))
+		kept_release(start, end);
 	if (!rc)
 		memory_unmap(start, end - start);
 	return rc;
@@ -200,7 +315,7 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 		return -EACCES;
 	if (!(flags & LINUX_MAP_ANONYMOUS) && type != LINUX_MAP_PRIVATE && (mprot & MEMORY_PROT_WRITE))
 		return -ENODEV;
-	if (!(flags & LINUX_MAP_ANONYMOUS) && (rc = sys_files_copy(fd, off, NULL, 0)))
+	if (!(flags & LINUX_MAP_ANONYMOUS) && (rc = sys_files_copy(fd, off, NULL, 0, NULL)))
 		return rc; /* not a readable regular file: nothing is touched */
 	if (fixed && ((hint & (PAGE_SIZE - 1)) || hint < APP_MMAP_BASE || hint > APP_MMAP_LIMIT ||
 		      len > APP_MMAP_LIMIT - hint))
@@ -210,16 +325,16 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 		return -ENOMEM;
 
 	mutex_lock(&vm_lock);
-	if (fixed) {
+	rc = kept_reserve(2); /* a split by MAP_FIXED, and this mapping's own */
+	if (!rc && fixed) {
 		va = hint;
-		rc = 0;
 		if (flags & LINUX_MAP_FIXED_NOREPLACE) /* wins over MAP_FIXED, as in Linux */
 			for (int i = 0; i < nranges; i++)
 				if (ranges[i].start < va + len && ranges[i].end > va)
 					rc = -EEXIST;
-		if (!rc)
-			rc = ranges_release(va, va + len);
-	} else {
+		if (!rc && !(rc = ranges_release(va, va + len)))
+			kept_release(va, va + len);
+	} else if (!rc) {
 		va = (!(hint & (PAGE_SIZE - 1)) && ranges_free(hint, hint + len)) ? hint : ranges_find(len);
 		rc = va ? 0 : -ENOMEM;
 	}
@@ -228,10 +343,15 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	if (!rc) {
 		/* A file's bytes are copied in while the pages are still writable. */
 		bool file = !(flags & LINUX_MAP_ANONYMOUS);
+		struct vfs_file *held = NULL;
 
 		rc = memory_map_anon(va, len, file ? MEMORY_PROT_READ | MEMORY_PROT_WRITE : mprot);
-		if (!rc && file && !(rc = sys_files_copy(fd, off, (void *)va, (size_t)args[1])))
+		if (!rc && file && !(rc = sys_files_copy(fd, off, (void *)va, (size_t)args[1], &held)))
 			rc = memory_protect(va, len, mprot);
+		if (!rc && (file || type != LINUX_MAP_PRIVATE))
+			kept_add(va, va + len, held, off);
+		else if (held)
+			sys_files_unhold(held);
 		if (rc) {
 			unmap_locked(va, va + len);
 			rc = rc == -EINVAL ? -ENOMEM : rc;
@@ -327,32 +447,43 @@ static bool advice_known(long advice)
 #define MADV_DONTNEED 4
 
 /*
- * MADV_DONTNEED: the next read of a private anonymous page finds zeros, a
- * promise allocators build on (they give memory back this way and count
- * on it reading as new). Each frame is zeroed through the direct map, so
- * read-only pages are zeroed too; a private file mapping
- * also reads zeros (Linux would read the file again: here a mapping is a
- * copy), and so does a MAP_SHARED anonymous one (Linux keeps its bytes).
- * Under vm_lock: no munmap frees a frame under the memset. The range was
- * checked to be mapped application memory; PROT_NONE pages (not present)
- * keep their bytes.
+ * MADV_DONTNEED, page by page as Linux drops them: the next read of a
+ * private anonymous page finds zeros, a promise allocators build on (they
+ * give memory back this way and count on it reading as new); a page of a
+ * file mapping reads the file again (what the application wrote to a
+ * private one is lost, as on Linux; past the end of the file, zeros); a
+ * MAP_SHARED anonymous page keeps its bytes. Each frame is written through
+ * the direct map, so read-only pages are dropped too. Under vm_lock: no
+ * munmap frees a frame under the write. The range was checked to be mapped
+ * application memory; PROT_NONE pages (not present) keep their bytes.
  */
 static void drop_pages(uint64_t va, uint64_t len)
 {
+	const struct kept *k = NULL;
+
 	mutex_lock(&vm_lock);
 	for (uint64_t at = va; at < va + len; at += PAGE_SIZE) {
 		uint64_t pte, size;
+		void *frame;
 
-		if (mmu_lookup(mmu_root(), at, &pte, &size)) /* a PROT_NONE page is not present */
-			memset(mmu_phys_to_virt((pte & PTE_ADDR & ~(size - 1)) + (at & (size - 1))), 0,
-			       PAGE_SIZE);
+		if (!mmu_lookup(mmu_root(), at, &pte, &size)) /* a PROT_NONE page is not present */
+			continue;
+		if (nkept && !(k && k->start <= at && at < k->end))
+			k = kept_find(at);
+		if (k && !k->file)
+			continue; /* MAP_SHARED anonymous */
+		frame = mmu_phys_to_virt((pte & PTE_ADDR & ~(size - 1)) + (at & (size - 1)));
+		memset(frame, 0, PAGE_SIZE);
+		/* A file that cannot be read now leaves zeros: the call has no error for it. */
+		if (k)
+			(void)sys_files_copy_held(k->file, k->off + (at - k->start), frame, PAGE_SIZE);
 	}
 	mutex_unlock(&vm_lock);
 }
 
 /*
  * Checked as Linux does, then MADV_DONTNEED
- * zeroes (drop_pages) and the rest is ignored: -EINVAL for unknown advice, an
+ * drops the pages (drop_pages) and the rest is ignored: -EINVAL for unknown advice, an
  * unaligned start or a length that wraps; 0 for an empty range; -ENOMEM
  * unless every page of the range is application memory that is mapped.
  */
@@ -461,7 +592,8 @@ static int move_grown(uint64_t *va, uint64_t old_len, uint64_t new_len)
 	unsigned prot;
 	int rc;
 
-	if (!in_mmap_area(from, from + old_len) || new_len / PAGE_SIZE > memory_free_frames())
+	if (!in_mmap_area(from, from + old_len) || new_len / PAGE_SIZE > memory_free_frames() ||
+	    kept_reserve(kept_overlaps(from, from + old_len) + 1)) /* kept_copy's, the unmap's split */
 		return -ENOMEM;
 	for (uint64_t at = from; at < from + old_len; at += PAGE_SIZE) {
 		if (!mmu_lookup(mmu_root(), at, &pte, NULL))
@@ -484,6 +616,7 @@ static int move_grown(uint64_t *va, uint64_t old_len, uint64_t new_len)
 		unmap_locked(to, to + new_len);
 		return -ENOMEM;
 	}
+	kept_copy(from, old_len, to);
 	unmap_locked(from, from + old_len);
 	*va = to;
 	return 0;

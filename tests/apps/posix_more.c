@@ -237,6 +237,92 @@ static void memory(void)
 	show("munmap", munmap(q, 4096));
 }
 
+/* Whether the n bytes at p all equal c. */
+static int all(const char *p, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return 0;
+	return 1;
+}
+
+/*
+ * MADV_DONTNEED beyond private anonymous memory: a MAP_SHARED anonymous
+ * page keeps its bytes, a file mapping's page reads the file again (what
+ * was written to a private one is lost), also after the descriptor is
+ * closed, after part of the mapping was unmapped and after mremap moved it.
+ */
+static void dropped_pages(void)
+{
+	char path[] = "/tmp/posix_more_map.XXXXXX", page[4096];
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		printf("mkstemp failed\n");
+		return;
+	}
+	for (int i = 0; i < 3; i++) { /* page i holds 'A' + i; the file ends 100 bytes into page 2 */
+		memset(page, 'A' + i, sizeof(page));
+		if (write(fd, page, i < 2 ? sizeof(page) : 100) < 0)
+			printf("write failed\n");
+	}
+
+	char *s = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (s != MAP_FAILED) {
+		memset(s, 's', 2 * 4096);
+		show("madvise MADV_DONTNEED a MAP_SHARED anonymous mapping", madvise(s, 2 * 4096, MADV_DONTNEED));
+		printf("its bytes kept: %d\n", all(s, 2 * 4096, 's'));
+		munmap(s, 2 * 4096);
+	}
+
+	char *f = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+	if (f == MAP_FAILED) {
+		printf("mmap of the file failed\n");
+		close(fd);
+		return;
+	}
+	memset(f, 'w', 3 * 4096);
+	show("madvise MADV_DONTNEED a private file mapping", madvise(f, 3 * 4096, MADV_DONTNEED));
+	printf("the file's bytes again: %d %d %d, past its end zero: %d\n", all(f, 4096, 'A'),
+	       all(f + 4096, 4096, 'B'), all(f + 8192, 100, 'C'), all(f + 8192 + 100, 4096 - 100, 0));
+	close(fd);
+	memset(f, 'w', 3 * 4096);
+	show("munmap its middle page", munmap(f + 4096, 4096));
+	show("madvise MADV_DONTNEED its last page, the descriptor closed",
+	     madvise(f + 8192, 4096, MADV_DONTNEED));
+	printf("page 2 reads the file: %d, page 0 kept what was written: %d\n",
+	       all(f + 8192, 100, 'C'), all(f, 4096, 'w'));
+
+	char *g = mremap(f, 4096, 3 * 4096, MREMAP_MAYMOVE);
+
+	printf("mremap its first page to 3 pages: %s\n", g == MAP_FAILED ? err_name(errno) : "0");
+	if (g != MAP_FAILED) {
+		show("madvise MADV_DONTNEED the moved page", madvise(g, 4096, MADV_DONTNEED));
+		printf("it reads the file: %d\n", all(g, 4096, 'A'));
+		munmap(g, 3 * 4096);
+	} else {
+		munmap(f, 4096);
+	}
+	munmap(f + 8192, 4096);
+
+	/* A read-only MAP_SHARED file mapping: the advice must not lose the file's bytes. */
+	fd = open(path, O_RDONLY);
+	unlink(path);
+	if (fd >= 0) {
+		char *r = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, fd, 4096);
+
+		if (r != MAP_FAILED) {
+			show("madvise MADV_DONTNEED a read-only shared file mapping at offset 4096",
+			     madvise(r, 2 * 4096, MADV_DONTNEED));
+			printf("it reads the file: %d %d\n", all(r, 4096, 'B'), all(r + 4096, 100, 'C'));
+			munmap(r, 2 * 4096);
+		}
+		close(fd);
+	}
+}
+
 /* After a stat or fstat (rc): the access and modification times. */
 static void show_times(int rc, const struct stat *st)
 {
@@ -487,6 +573,7 @@ int main(void)
 	other_threads();
 	thread_ids();
 	memory();
+	dropped_pages();
 	files();
 	process();
 	return 0;
