@@ -100,13 +100,6 @@ void socket_init(struct socket *s, struct vfs *vfs, const struct socket_ops *ops
 	s->rcvbuf = s->sndbuf = SOCK_BUF_DEFAULT;
 }
 
-int socket_init_file(struct socket *s, struct vfs *vfs, const struct socket_ops *ops,
-		     int family, int type, int protocol, int flags, struct vfs_file **out)
-{
-	socket_init(s, vfs, ops, family, type, protocol);
-	return vfs_file_new(vfs, &s->vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out);
-}
-
 /* Linux's struct linger and struct timeval. */
 struct k_linger {
 	int32_t onoff, linger;

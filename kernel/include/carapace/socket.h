@@ -171,12 +171,10 @@ struct socket {
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
 };
 
-/* Sets up the generic part (socket_init) and opens a file on it (flags:
- * O_NONBLOCK); a socket made by a connect gets its file at accept. */
+/* Sets up the generic part of a socket; the family's create opens its file
+ * (a socket made by a connection gets its file at accept). */
 void socket_init(struct socket *s, struct vfs *vfs, const struct socket_ops *ops,
 		 int family, int type, int protocol);
-int socket_init_file(struct socket *s, struct vfs *vfs, const struct socket_ops *ops,
-		     int family, int type, int protocol, int flags, struct vfs_file **out);
 /* The socket behind an open file, or NULL when it is none (-ENOTSOCK). */
 struct socket *socket_of_file(struct vfs_file *f);
 
