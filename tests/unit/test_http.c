@@ -152,7 +152,14 @@ static const struct bad_case bad_cases[] = {
 	{ "GET /x HTTP/1.1\r\nHost: x\x01y\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost: x\x7f\r\n\r\n", -400 },
 	{ "GET /x\x01 HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
+	/* Two Content-Length, equal (RFC 9110, 8.6: MAY refuse) or not (RFC 9112, 6.3: MUST), or a list. */
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\na", -400 },
+	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\na", -400 },
+	/* A blank between name and colon (RFC 9112, 5.1: MUST 400), a tab too; obs-fold at the head's start. */
+	{ "GET /x HTTP/1.1\r\nHost\t: x\r\n\r\n", -400 },
+	{ "GET /x HTTP/1.1\r\n Host: x\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", -400 },
 	{ "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", -400 },
