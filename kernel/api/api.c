@@ -221,7 +221,7 @@ static bool allowed_methods(const struct api *api, struct http_str path, char *o
 			    (strcmp(r->method, "GET") == 0 && strcmp(known_methods[m], "HEAD") == 0))
 				has[m] = true;
 	}
-	has[KNOWN_METHODS - 1] = true;
+	has[KNOWN_METHODS - 1] = true; /* OPTIONS, the last */
 	out[0] = '\0';
 	for (size_t m = 0; m < KNOWN_METHODS; m++) {
 		int n;
@@ -389,6 +389,7 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 			 "Cache-Control: no-store\r\n"
 			 "X-Content-Type-Options: nosniff\r\n"
 			 "%s\r\n",
-			 resp->status, http_reason(resp->status), date, type, length, keep_alive ? "keep-alive" : "close", extra);
+			 resp->status, http_reason(resp->status), date, type, length,
+			 keep_alive ? "keep-alive" : "close", extra);
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

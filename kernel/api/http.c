@@ -200,8 +200,7 @@ static int parse_target(struct http_str t, struct http_request *req)
 	return 0;
 }
 
-static int parse_request_line(const char *p, size_t n, const struct http_limits *lim,
-			      struct http_request *req)
+static int parse_request_line(const char *p, size_t n, struct http_request *req)
 {
 	size_t i = 0, start;
 
@@ -209,10 +208,6 @@ static int parse_request_line(const char *p, size_t n, const struct http_limits 
 		;
 	if (i == start || i >= n || p[i] != ' ')
 		return -400;
-	if (i - start > lim->method) {
-		req->error = "the method is longer than any this server implements";
-		return -501;
-	}
 	req->method = (struct http_str){ p + start, i - start };
 	start = ++i;
 	for (; i < n && is_target_char(p[i]); i++)
@@ -522,34 +517,33 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
 			  struct http_request *req)
 {
 	long eol;
-	size_t pos, head_start, body_len;
+	size_t pos, head_start, body_len, m = 0, line_end;
 	int rc;
 
 	eol = find_crlf(buf, 0, len);
 	if (eol == -2)
 		return -400;
-	if (eol == -1) {
-		/*
-		 * A method is tchars and a blank: refused at its first wrong
-		 * byte (a TLS handshake, a binary probe), not after the
-		 * request timeout.
-		 */
-		size_t m = 0;
-
-		while (m < len && is_tchar(buf[m]))
-			m++;
-		if (m < len && buf[m] != ' ')
-			return -400;
-		/* RFC 9112, 3.1: a method longer than any implemented SHOULD be 501. */
-		if (m > lim->method) {
-			req->error = "the method is longer than any this server implements";
-			return -501;
-		}
-		return len >= lim->request_line ? -414 : 0;
+	/*
+	 * A method is tchars and a blank: refused at its first wrong byte (a
+	 * TLS handshake, a binary probe), not after the request timeout; and
+	 * when longer than any implemented (RFC 9112, 3.1: SHOULD be 501),
+	 * before the line's length is looked at, so the answer does not
+	 * depend on how the line arrived.
+	 */
+	line_end = eol == -1 ? len : (size_t)eol;
+	while (m < line_end && is_tchar(buf[m]))
+		m++;
+	if (m < line_end && buf[m] != ' ')
+		return -400;
+	if (m > lim->method) {
+		req->error = "the method is longer than any this server implements";
+		return -501;
 	}
+	if (eol == -1)
+		return len >= lim->request_line ? -414 : 0;
 	if ((size_t)eol + 2 > lim->request_line)
 		return -414;
-	rc = parse_request_line(buf, (size_t)eol, lim, req);
+	rc = parse_request_line(buf, (size_t)eol, req);
 	if (rc < 0)
 		return rc;
 	head_start = pos = (size_t)eol + 2;

@@ -92,6 +92,12 @@ static void test_good(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* 1,100 bytes of a path: a request line past its limit of 1,024. */
+#define LONG_TARGET_100 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG_TARGET LONG_TARGET_100 LONG_TARGET_100 LONG_TARGET_100 LONG_TARGET_100 \
+	LONG_TARGET_100 LONG_TARGET_100 LONG_TARGET_100 LONG_TARGET_100 LONG_TARGET_100 \
+	LONG_TARGET_100 LONG_TARGET_100
+
 struct bad_case {
 	const char *text;
 	long status;
@@ -117,6 +123,9 @@ static const struct bad_case bad_cases[] = {
 	{ "ABCDEFGHIJKLMNOPQ /x HTTP/1.1\r\nHost: x\r\n\r\n", -501 },
 	{ "ABCDEFGHIJKLMNOPQ", -501 },
 	{ "ABCDEFGHIJKLMNOPQ /x", -501 },
+	/* ... before the line's length: the same answer whether the line came whole or not. */
+	{ "ABCDEFGHIJKLMNOPQ /" LONG_TARGET " HTTP/1.1\r\nHost: x\r\n\r\n", -501 },
+	{ "GET /" LONG_TARGET " HTTP/1.1\r\nHost: x\r\n\r\n", -414 },
 	/* Bad absolute forms: another scheme, no "//", no host, userinfo, a bad port or host. */
 	{ "GET https://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
 	{ "GET ftp://h/x HTTP/1.1\r\nHost: x\r\n\r\n", -400 },
