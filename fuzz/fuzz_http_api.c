@@ -10,7 +10,9 @@
  * (so the fuzzer reaches the handlers; the leak check of the long token is
  * then skipped). Checks: the parser's consumption stays in bounds, the
  * body fits its buffer, a head can always be formatted, the status is one
- * the API documents, the long token never comes back, and the fake's
+ * the API documents, a 405 and an answer to OPTIONS carry Allow (the
+ * latter no content), what the server takes for empty lines only is never
+ * a whole request, the long token never comes back, and the fake's
  * planted address never appears outside /file and /env (which return what
  * a client stored).
  */
@@ -84,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct http_request req;
 		long rc = http_parse_request(buf, len, &http_default_limits, &req);
 
+		/* The server's idle clock runs on what it takes for empty lines only. */
+		CHECK(!(rc > 0 && http_only_empty_lines(buf, len)));
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -104,6 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		api_handle(&api, &req, &peer, now, &resp);
 		CHECK(resp.body_len <= resp.body_size);
 		CHECK(documented(resp.status));
+		/* RFC 9110, 15.5.6: a 405 MUST carry Allow; so does OPTIONS's answer, without content. */
+		CHECK(resp.status != 405 || resp.allow[0] != '\0');
+		if (http_str_equal(req.method, "OPTIONS") && resp.status == 200)
+			CHECK(resp.allow[0] != '\0' && resp.body_len == 0);
 		CHECK(api_format_head(&resp, req.keep_alive, head, sizeof(head)) > 0);
 		if (!short_token) {
 			CHECK(!contains(body, resp.body_len, FAKE_TOKEN));

@@ -170,7 +170,9 @@ static bool preconditions_hold(struct api_call *c)
 	if (none && is_any(none) && target_exists(c)) {
 		if (read) {
 			response_reset(c->resp);
-			c->resp->status = 304; /* no content, no Content-Length (RFC 9110, 8.6) */
+			/* No content, no Content-Length (RFC 9110, 8.6) nor Content-Type (15.4.5). */
+			c->resp->status = 304;
+			c->resp->content_type = NULL;
 		} else {
 			api_fail(c, 412, "If-None-Match: *: something is there already");
 		}
@@ -179,43 +181,110 @@ static bool preconditions_hold(struct api_call *c)
 	return true;
 }
 
-/* Finds the route; 404 when no enabled route has the path, 405 when none has the method. */
-static void route(struct api_call *c)
-{
-	const struct api_route *found = NULL;
-	bool path_known = false;
-	size_t allow_len = 0;
+/*
+ * The methods the API implements (RFC 9110, 15.6.2: any other is 501),
+ * in the order an Allow list gives them. The set does not change with
+ * api.write: without it PUT is still a method the server knows, which
+ * the paths of /env do not allow (405).
+ */
+static const char *const known_methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS" };
+#define KNOWN_METHODS (sizeof(known_methods) / sizeof(known_methods[0]))
 
-	c->resp->allow[0] = '\0';
+static bool is_known_method(struct http_str method)
+{
+	for (size_t i = 0; i < KNOWN_METHODS; i++)
+		if (http_str_equal(method, known_methods[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The Allow list (RFC 9110, 10.2.1) of the enabled routes that match path,
+ * or of every enabled route for "*": their methods in known_methods'
+ * order, HEAD with GET (9.3.2), and OPTIONS, which every path has.
+ * Returns whether any route matched.
+ */
+static bool allowed_methods(const struct api *api, struct http_str path, char *out, size_t size)
+{
+	bool has[KNOWN_METHODS] = { false }, any = false, every = http_str_equal(path, "*");
+	size_t len = 0;
+
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct api_route *r = &api_routes[i];
 		struct http_str rest;
-		bool is_get = strcmp(r->method, "GET") == 0;
 
-		if ((r->write && !c->api->write) || !route_matches(r, c->req->path, &rest))
+		if ((r->write && !api->write) || !(every || route_matches(r, path, &rest)))
 			continue;
-		path_known = true;
+		any = true;
+		for (size_t m = 0; m < KNOWN_METHODS; m++)
+			if (strcmp(r->method, known_methods[m]) == 0 ||
+			    (strcmp(r->method, "GET") == 0 && strcmp(known_methods[m], "HEAD") == 0))
+				has[m] = true;
+	}
+	has[KNOWN_METHODS - 1] = true; /* OPTIONS, the last */
+	out[0] = '\0';
+	for (size_t m = 0; m < KNOWN_METHODS; m++) {
+		int n;
+
+		if (!has[m])
+			continue;
+		n = fmt_snprintf(out + len, size - len, "%s%s", len > 0 ? ", " : "", known_methods[m]);
+		if (n > 0 && (size_t)n < size - len)
+			len += (size_t)n;
+	}
+	return any;
+}
+
+/*
+ * OPTIONS (RFC 9110, 9.3.7): 200 with Allow and no content
+ * ("Content-Length: 0"), for a path the routes have or "*" (the
+ * server's methods); 404 for another path. Preconditions do not apply
+ * to it (13.2.1).
+ */
+static void options(struct api_call *c)
+{
+	char allow[sizeof(c->resp->allow)];
+
+	if (!allowed_methods(c->api, c->req->path, allow, sizeof(allow))) {
+		api_fail(c, 404, "no such path");
+		return;
+	}
+	response_reset(c->resp);
+	c->resp->status = 200;
+	c->resp->content_type = NULL;
+	memcpy(c->resp->allow, allow, sizeof(allow));
+}
+
+/*
+ * Finds the route; 404 when no enabled route has the path, 405 (with
+ * Allow) when none of them has the method.
+ */
+static void route(struct api_call *c)
+{
+	const struct api_route *found = NULL;
+
+	if (http_str_equal(c->req->method, "OPTIONS")) {
+		options(c);
+		return;
+	}
+	for (size_t i = 0; i < api_nroutes && found == NULL; i++) {
+		const struct api_route *r = &api_routes[i];
+
+		if ((r->write && !c->api->write) || !route_matches(r, c->req->path, &c->rest))
+			continue;
 		/* HEAD is GET without the body (RFC 9110, 9.3.2). */
 		if (http_str_equal(c->req->method, r->method) ||
-		    (is_get && http_str_equal(c->req->method, "HEAD"))) {
+		    (strcmp(r->method, "GET") == 0 && http_str_equal(c->req->method, "HEAD")))
 			found = r;
-			c->rest = rest;
-			break;
-		}
-		int n = fmt_snprintf(c->resp->allow + allow_len,
-				     sizeof(c->resp->allow) - allow_len, "%s%s%s",
-				     allow_len > 0 ? ", " : "", r->method,
-				     is_get ? ", HEAD" : "");
-		if (n > 0 && (size_t)n < sizeof(c->resp->allow) - allow_len)
-			allow_len += (size_t)n;
 	}
 	if (found == NULL) {
 		char allow[sizeof(c->resp->allow)];
+		bool path_known = allowed_methods(c->api, c->req->path, allow, sizeof(allow));
 
-		memcpy(allow, c->resp->allow, sizeof(allow));
 		api_fail(c, path_known ? 405 : 404,
 			 path_known ? "method not allowed on this path" : "no such path");
-		memcpy(c->resp->allow, allow, sizeof(allow));
+		if (path_known)
+			memcpy(c->resp->allow, allow, sizeof(allow));
 		return;
 	}
 	if (!preconditions_hold(c))
@@ -233,6 +302,14 @@ static void handle(struct api *api, const struct http_request *req,
 	unsigned wait_s;
 
 	response_reset(resp);
+	/*
+	 * A method no path has, whatever the path (15.6.2), before the token:
+	 * like the parser's refusals it tells nothing of the paths or state.
+	 */
+	if (!is_known_method(req->method)) {
+		api_error_response(resp, 501, "the API does not implement this method");
+		return;
+	}
 	if (api->open) {
 		route(&c);
 		return;
@@ -282,7 +359,7 @@ static void format_date(int64_t s, char *buf, size_t size)
 size_t api_format_head(const struct api_response *resp, bool keep_alive,
 		       char *buf, size_t size)
 {
-	char extra[128], date[48], length[40] = "";
+	char extra[128], date[48], length[40] = "", type[64] = "";
 	int n = 0;
 
 	extra[0] = '\0';
@@ -290,7 +367,10 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 	/* None for 204 and 304 (RFC 9110, 8.6: a 304's would have to be a 200's length). */
 	if (resp->status != 204 && resp->status != 304)
 		fmt_snprintf(length, sizeof(length), "Content-Length: %zu\r\n", resp->body_len);
-	if (resp->status == 405 && resp->allow[0] != '\0')
+	if (resp->content_type != NULL)
+		fmt_snprintf(type, sizeof(type), "Content-Type: %s\r\n", resp->content_type);
+	/* The 405's list, or OPTIONS's answer. */
+	if (resp->allow[0] != '\0')
 		n = fmt_snprintf(extra, sizeof(extra), "Allow: %s\r\n", resp->allow);
 	else if (resp->authenticate)
 		n = fmt_snprintf(extra, sizeof(extra),
@@ -303,13 +383,13 @@ size_t api_format_head(const struct api_response *resp, bool keep_alive,
 	n = fmt_snprintf(buf, size,
 			 "HTTP/1.1 %d %s\r\n"
 			 "%s"
-			 "Content-Type: %s\r\n"
+			 "%s"
 			 "%s"
 			 "Connection: %s\r\n"
 			 "Cache-Control: no-store\r\n"
 			 "X-Content-Type-Options: nosniff\r\n"
 			 "%s\r\n",
-			 resp->status, http_reason(resp->status), date, resp->content_type,
-			 length, keep_alive ? "keep-alive" : "close", extra);
+			 resp->status, http_reason(resp->status), date, type, length,
+			 keep_alive ? "keep-alive" : "close", extra);
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

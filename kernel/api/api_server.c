@@ -211,8 +211,11 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 			return true;
 		}
 		if (rc < 0) {
-			send_error(nc, resp, (int)-rc,
-				   req.error != NULL ? req.error : http_reason((int)-rc));
+			api_error_response(resp, (int)-rc,
+					   req.error != NULL ? req.error : http_reason((int)-rc));
+			/* A HEAD's answer has no body, an error's neither (when the method was read). */
+			resp->head_only = http_str_equal(req.method, "HEAD");
+			send_response(nc, resp, false);
 			return false;
 		}
 		/* The chunks' data joined where they arrived (in is this connection's own). */
@@ -240,12 +243,20 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 	return true;
 }
 
-/* One connection: read, answer, until it closes, idles or is too slow. */
+/*
+ * One connection: read, answer, until it closes, idles or is too slow.
+ * Idle means that no request has begun: nothing is buffered but empty
+ * lines (a CRLF a client sent after a body, RFC 9112, 2.2), and the idle
+ * time counts from the last answer (or the connection's start), so empty
+ * lines neither start a request's 10 s (a 408 for a client that sent one
+ * and then waited) nor keep an idle connection open.
+ */
 static void serve(struct netconn *nc, struct conn_buffers *b)
 {
 	struct api_response resp = { .body = b->out + API_HEAD_ROOM, .body_size = API_BODY_SIZE };
 	struct api_peer peer;
-	uint64_t last_ms = clock_ns() / 1000000, request_start_ms = 0;
+	uint64_t idle_since_ms = clock_ns() / 1000000, request_start_ms = 0;
+	bool in_request = false;
 	size_t len = 0;
 
 	peer_of(nc, &peer);
@@ -257,19 +268,16 @@ static void serve(struct netconn *nc, struct conn_buffers *b)
 		uint64_t now = clock_ns() / 1000000;
 
 		if (err == ERR_TIMEOUT) {
-			if (len > 0 && now - request_start_ms > API_REQUEST_TIMEOUT_MS) {
+			if (in_request && now - request_start_ms > API_REQUEST_TIMEOUT_MS) {
 				send_error(nc, &resp, 408, "the request took too long to arrive");
 				return;
 			}
-			if (len == 0 && now - last_ms > API_IDLE_TIMEOUT_MS)
+			if (!in_request && now - idle_since_ms > API_IDLE_TIMEOUT_MS)
 				return;
 			continue;
 		}
 		if (err != ERR_OK)
 			return;
-		if (len == 0)
-			request_start_ms = now;
-		last_ms = now;
 		do {
 			void *data;
 			u16_t n;
@@ -290,12 +298,19 @@ static void serve(struct netconn *nc, struct conn_buffers *b)
 
 		if (!answer_requests(nc, b, &len, &peer, &resp))
 			return;
-		/* What is left is the start of the next request: its clock starts now. */
 		if (len < before)
-			request_start_ms = now;
-		else if (len > 0 && now - request_start_ms > API_REQUEST_TIMEOUT_MS) {
-			send_error(nc, &resp, 408, "the request took too long to arrive");
-			return;
+			idle_since_ms = now;
+		/* What is left is the start of the next request: its clock starts now. */
+		if (!http_only_empty_lines(b->in, len)) {
+			if (!in_request || len < before)
+				request_start_ms = now;
+			in_request = true;
+			if (now - request_start_ms > API_REQUEST_TIMEOUT_MS) {
+				send_error(nc, &resp, 408, "the request took too long to arrive");
+				return;
+			}
+		} else {
+			in_request = false;
 		}
 	}
 }

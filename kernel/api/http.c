@@ -18,6 +18,7 @@ const struct http_limits http_default_limits = {
 	.header_count = 24,
 	.body = 64 * 1024,
 	.empty_lines = 8,
+	.method = 16,
 };
 
 static char lower(char c)
@@ -129,7 +130,10 @@ static bool is_host_port(struct http_str s, bool may_be_empty)
  * The request target (RFC 9112, 3.2): the origin form "/path?query", or
  * the absolute form "http://authority/path?query", whose path and query
  * are routed the same way and whose authority replaces Host (3.2.2). The
- * asterisk and authority forms (OPTIONS *, CONNECT) are refused.
+ * asterisk form "*" only with OPTIONS (3.2.4; its path is "*"), the
+ * authority form "host:port" only with CONNECT (3.2.3; its path is empty,
+ * its authority replaces Host): both are forms a server must be able to
+ * read, whatever it then answers.
  */
 static int parse_target(struct http_str t, struct http_request *req)
 {
@@ -143,6 +147,23 @@ static int parse_target(struct http_str t, struct http_request *req)
 			req->error = "the request target has a fragment (#...)";
 			return -400;
 		}
+	if (http_str_equal(req->method, "OPTIONS") && http_str_equal(t, "*")) {
+		req->path = t;
+		req->query = (struct http_str){ t.p + t.n, 0 };
+		return 0;
+	}
+	if (http_str_equal(req->method, "CONNECT")) {
+		/* uri-host ":" port (RFC 9110, 9.3.6): the port is not optional. */
+		for (i = t.n; i > 0 && t.p[i - 1] >= '0' && t.p[i - 1] <= '9'; i--)
+			;
+		if (i == t.n || i < 2 || t.p[i - 1] != ':' || !is_host_port(t, false)) {
+			req->error = "CONNECT's request target is not host:port";
+			return -400;
+		}
+		req->host = t;
+		req->path = req->query = (struct http_str){ t.p + t.n, 0 };
+		return 0;
+	}
 	i = 0;
 	if (t.p[0] != '/') {
 		while (i < t.n && t.p[i] != ':' && t.p[i] != '/' && t.p[i] != '?')
@@ -455,8 +476,8 @@ static int check_headers(struct http_request *req, const struct http_limits *lim
 				return -400;
 			}
 			have_host = true;
-			/* The absolute form's authority replaces it (3.2.2). */
-			if (req->target.p[0] == '/')
+			/* The absolute and authority forms' authority replaces it (3.2.2). */
+			if (req->host.p == NULL)
 				req->host = h->value;
 		} else if (http_str_equal_nocase(h->name, "authorization")) {
 			/* Two credentials: which one counts would be a guess. */
@@ -496,26 +517,30 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
 			  struct http_request *req)
 {
 	long eol;
-	size_t pos, head_start, body_len;
+	size_t pos, head_start, body_len, m = 0, line_end;
 	int rc;
 
 	eol = find_crlf(buf, 0, len);
 	if (eol == -2)
 		return -400;
-	if (eol == -1) {
-		/*
-		 * A method is tchars and a blank: refused at its first wrong
-		 * byte (a TLS handshake, a binary probe), not after the
-		 * request timeout.
-		 */
-		size_t m = 0;
-
-		while (m < len && is_tchar(buf[m]))
-			m++;
-		if (m < len && buf[m] != ' ')
-			return -400;
-		return len >= lim->request_line ? -414 : 0;
+	/*
+	 * A method is tchars and a blank: refused at its first wrong byte (a
+	 * TLS handshake, a binary probe), not after the request timeout; and
+	 * when longer than any implemented (RFC 9112, 3.1: SHOULD be 501),
+	 * before the line's length is looked at, so the answer does not
+	 * depend on how the line arrived.
+	 */
+	line_end = eol == -1 ? len : (size_t)eol;
+	while (m < line_end && is_tchar(buf[m]))
+		m++;
+	if (m < line_end && buf[m] != ' ')
+		return -400;
+	if (m > lim->method) {
+		req->error = "the method is longer than any this server implements";
+		return -501;
 	}
+	if (eol == -1)
+		return len >= lim->request_line ? -414 : 0;
 	if ((size_t)eol + 2 > lim->request_line)
 		return -414;
 	rc = parse_request_line(buf, (size_t)eol, req);
@@ -585,6 +610,14 @@ long http_parse_request(const char *buf, size_t len,
 		return 0; /* the CR of one more empty line, or of a bare CR: wait */
 	rc = parse_request(buf + skip, len - skip, lim, req);
 	return rc > 0 ? rc + (long)skip : rc;
+}
+
+bool http_only_empty_lines(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i += 2)
+		if (buf[i] != '\r' || (i + 1 < len && buf[i + 1] != '\n'))
+			return false;
+	return true;
 }
 
 const struct http_header *http_find_header(const struct http_request *req,

@@ -24,6 +24,11 @@ routed as its path, with the token still required, bad ones 400 with
 why; an invalid Host 400; a Date header on every answer; each answer in
 one TCP segment (the guest's frame counter over 100 keep-alive requests),
 and a client that closes after the head leaves the server serving.
+Methods the API does not implement 501 (before the token), OPTIONS on a
+path and "*" (behind the token), a CRLF after a body followed by more
+than the request timeout of quiet (it had been 408), HEAD's head equal
+to GET's on every GET path, the parser's refusals of a HEAD without a
+body, Connection: close and HTTP/1.0 keep-alive.
 
 Run: python3 tests/net/test_api.py -v (build the kernel first).
 API_TEST_KERNEL=FILE boots FILE instead of build/carapace.bin (to see a
@@ -214,9 +219,14 @@ class ReadOnly(unittest.TestCase):
         self.assertIn("Allow: GET, HEAD", head)
 
     def raw(self, data, timeout=20):
-        """Everything the server sends for data until it closes."""
+        """Everything the server sends for data until it closes; data may be
+        a list of byte strings and pauses (seconds) between them."""
         with socket.create_connection((frames.LOCALHOST, self.port), timeout=timeout) as s:
-            s.sendall(data)
+            for part in data if isinstance(data, list) else [data]:
+                if isinstance(part, bytes):
+                    s.sendall(part)
+                else:
+                    time.sleep(part)
             out = b""
             while True:
                 try:
@@ -227,6 +237,122 @@ class ReadOnly(unittest.TestCase):
                     break
                 out += chunk
             return out
+
+    def test_methods(self):
+        # RFC 9110, 15.6.2: a method the server implements for no path is
+        # 501, with or without the token (before authentication, whatever
+        # the path); a known one a path lacks stays 405 with Allow, which
+        # lists OPTIONS too; a method with a character no token has is 400.
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        for method, target in (("FOO", "/os/name"), ("PROPFIND", "/os/name"), ("PATCH", "/env/A"),
+                               ("TRACE", "/"), ("get", "/os/name"), ("CONNECT", "10.0.2.15:443"),
+                               ("MKCALENDAR", "/nothing")):
+            for head in (auth, "Host: x\r\n"):
+                out = self.raw(f"{method} {target} HTTP/1.1\r\n{head}Connection: close\r\n\r\n".encode())
+                self.assertTrue(out.startswith(b"HTTP/1.1 501 Not Implemented\r\n"), (method, head, out[:80]))
+                self.assertIn(b'"code":501', out)
+        status, head, _ = curl(self.port, "/env/X", self.token, "PUT", "y")
+        self.assertEqual(status, 405)
+        self.assertRegex(head, r"(?m)^Allow: GET, HEAD, OPTIONS\r?$")
+        out = self.raw(f"G@T /os/name HTTP/1.1\r\n{auth}\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        # RFC 9112, 3.1: a method longer than any implemented, at once (not 408 or 414).
+        start = time.monotonic()
+        out = self.raw(b"X" * 40)
+        self.assertTrue(out.startswith(b"HTTP/1.1 501 "), out[:80])
+        self.assertLess(time.monotonic() - start, 5)
+
+    def test_options(self):
+        # RFC 9110, 9.3.7: OPTIONS answers with the path's methods (Allow),
+        # no content; "*" (the asterisk form, RFC 9112, 3.2.4) with the
+        # server's. It needs the token like every request.
+        auth = {"Authorization": f"Bearer {self.token}"}
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        for path, status, allow in (("/os/name", 200, "GET, HEAD, OPTIONS"),
+                                    ("/env/HOME", 200, "GET, HEAD, OPTIONS"),
+                                    ("/nothing", 404, None), ("/os/poweroff", 404, None)):
+            conn.request("OPTIONS", path, headers=auth)
+            resp = conn.getresponse()
+            body = resp.read()
+            self.assertEqual((resp.status, resp.getheader("Allow")), (status, allow), path)
+            if status == 200:
+                self.assertEqual((body, resp.getheader("Content-Length")), (b"", "0"), path)
+                self.assertIsNone(resp.getheader("Content-Type"), path)
+            # The connection goes on: the next answer is where the client reads it.
+            conn.request("GET", "/os/name", headers=auth)
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, resp.read()), (200, b'"Carapace"'), f"after OPTIONS {path}")
+        conn.close()
+        out = self.raw(f"OPTIONS * HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+                       "Connection: close\r\n\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\r\n"), out[:80])
+        self.assertIn(b"\r\nAllow: GET, HEAD, OPTIONS\r\n", out)
+        self.assertTrue(out.endswith(b"\r\n\r\n"), out[-40:])
+        out = self.raw(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 401 "), out[:80])
+        self.assertNotIn(b"Allow:", out)
+        self.assertEqual(curl(self.port, "/os/name", self.token)[0], 200)
+
+    def test_crlf_after_a_body(self):
+        # RFC 9112, 2.2: a client may send a CRLF after a body. It is no
+        # request: a client that then waits more than the request timeout
+        # (10 s) before its next request had been answered 408 and cut off.
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw(f"POST /os/name HTTP/1.1\r\n{auth}Content-Length: 4\r\n\r\nbody\r\n\r\n"
+                       f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n".encode())
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"405", b"200"], out[:200])
+        out = self.raw([f"POST /os/name HTTP/1.1\r\n{auth}Content-Length: 4\r\n\r\nbody\r\n".encode(), 12,
+                        f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n".encode()])
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"405", b"200"], out)
+
+    def test_head_of_every_get(self):
+        # RFC 9110, 9.3.2: HEAD's head is GET's (Content-Length too, where
+        # the content does not change between the two), without the body.
+        auth = {"Authorization": f"Bearer {self.token}"}
+        conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
+        steady = {"/os/name", "/os/version", "/os/vendor", "/os/memory/total", "/os/cmdline",
+                  "/os/hostname", "/hardware/processor/count", "/hardware/hypervisor", "/env/",
+                  "/api-doc", "/hardening", "/env/DB_PASSWORD", "/file/etc/hosts"}
+        for path in GETS + ["/env/DB_PASSWORD", "/file/etc/hosts"]:
+            conn.request("GET", path, headers=auth)
+            get = conn.getresponse()
+            body = get.read()
+            conn.request("HEAD", path, headers=auth)
+            head = conn.getresponse()
+            self.assertEqual(head.read(), b"", path)
+            self.assertEqual(head.status, get.status, path)
+            names = lambda r: sorted(k for k, _ in r.getheaders())  # noqa: E731
+            self.assertEqual(names(head), names(get), path)
+            self.assertEqual(head.getheader("Content-Type"), get.getheader("Content-Type"), path)
+            self.assertEqual(int(get.getheader("Content-Length")), len(body), path)
+            if path in steady:
+                self.assertEqual(head.getheader("Content-Length"), get.getheader("Content-Length"), path)
+        conn.close()
+
+    def test_refused_head_has_no_body(self):
+        # The parser's refusals of a HEAD go without a body too (they had
+        # carried the JSON error): the client reads none.
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        for request, status in ((f"HEAD /os/name HTTP/1.1\r\n{auth}X: a\r\n b\r\n\r\n", 400),
+                                (f"HEAD /os/name HTTP/1.1\r\n{auth}" + "X: y\r\n" * 30 + "\r\n", 431)):
+            out = self.raw(request.encode())
+            self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), out[:80])
+            self.assertTrue(out.endswith(b"\r\n\r\n"), out[-80:])
+            self.assertNotIn(b'"code"', out)
+
+    def test_connection_handling(self):
+        # Connection: close is honoured (what follows it is not answered);
+        # HTTP/1.0 closes unless it asks keep-alive (RFC 9112, 9.3).
+        auth = f"Authorization: Bearer {self.token}\r\nHost: x\r\n"
+        out = self.raw(f"GET /os/name HTTP/1.1\r\n{auth}Connection: close\r\n\r\n"
+                       f"GET /os/vendor HTTP/1.1\r\n{auth}\r\n".encode())
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200"])
+        self.assertIn(b"\r\nConnection: close\r\n", out)
+        out = self.raw(f"GET /os/name HTTP/1.0\r\n{auth}Connection: keep-alive\r\n\r\n"
+                       f"GET /os/vendor HTTP/1.0\r\n{auth}\r\n"
+                       f"GET /os/name HTTP/1.0\r\n{auth}\r\n".encode())
+        self.assertEqual(re.findall(rb"HTTP/1\.1 (\d+) ", out), [b"200", b"200"], out)
+        self.assertEqual(re.findall(rb"\r\nConnection: ([a-z-]+)\r\n", out), [b"keep-alive", b"close"])
 
     def test_binary_probe_refused_at_once(self):
         # A TLS ClientHello's first bytes: 400 at the first byte no method
@@ -254,6 +380,10 @@ class ReadOnly(unittest.TestCase):
                                 (f"GET /os/name HTTP/1.1\r\n{auth}" + "X: y\r\n" * 30 + "\r\n", 431),
                                 (f"PUT /env/A HTTP/1.1\r\n{auth}Content-Length: 70000\r\n\r\n", 413),
                                 (f"GET /os/name HTTP/1.1\n{auth}\r\n", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}X: a\r\n folded\r\n\r\n", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}X : a\r\n\r\n", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}Content-Length: 1\r\nContent-Length: 2\r\n\r\nxy", 400),
+                                (f"GET /os/name HTTP/1.1\r\n{auth}X: {'v' * 5000}\r\n\r\n", 431),
                                 (f"GET /os/name HTTP/1.1\r\n{auth}Authorization: Bearer x\r\n\r\n", 400)):
             out = self.raw(request.encode())
             self.assertTrue(out.startswith(f"HTTP/1.1 {status} ".encode()), (request[:40], out[:80]))

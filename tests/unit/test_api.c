@@ -58,8 +58,13 @@ static int call_as(struct fixture *f, const char *method, const char *target,
 		 method, target, auth ? "Authorization: " : "", auth ? auth : "",
 		 auth ? "\r\n" : "", strlen(body), body);
 	rc = http_parse_request(text, strlen(text), &http_default_limits, &req);
-	if (rc <= 0)
-		fail_msg("the test's request does not parse: %ld", rc);
+	if (rc == 0)
+		fail_msg("the test's request is not whole");
+	if (rc < 0) {
+		/* The parser refused it: the parser's status, negative, and no answer. */
+		f->head[0] = '\0';
+		return (int)rc;
+	}
 	api_handle(&f->api, &req, &f->peer, now_ms, &f->resp);
 	f->body[f->resp.body_len < sizeof(f->body) ? f->resp.body_len : sizeof(f->body) - 1] = '\0';
 	assert_true(api_format_head(&f->resp, req.keep_alive, f->head, sizeof(f->head)) > 0);
@@ -199,47 +204,120 @@ struct route_case {
 	bool write;
 	const char *method, *target;
 	int status;
-	const char *allow; /* for 405 */
+	const char *allow; /* the Allow header's value (405, OPTIONS); NULL: no Allow */
 };
 
 static const struct route_case route_cases[] = {
 	{ false, "GET", "/nope", 404, NULL },
 	{ false, "GET", "/os/name/", 404, NULL },
 	{ false, "GET", "/OS/NAME", 404, NULL },
-	{ false, "POST", "/os/name", 405, "GET, HEAD" },
+	{ false, "POST", "/os/name", 405, "GET, HEAD, OPTIONS" },
 	{ false, "HEAD", "/os/name", 200, NULL },
 	{ false, "HEAD", "/nope", 404, NULL },
-	{ false, "get", "/os/name", 405, "GET, HEAD" },
-	/* Write routes do not exist without api.write=on. */
+	/* Methods the API does not implement at all: 501, whatever the path (RFC 9110, 15.6.2). */
+	{ false, "get", "/os/name", 501, NULL },
+	{ false, "FOO", "/os/name", 501, NULL },
+	{ false, "PROPFIND", "/nope", 501, NULL },
+	{ false, "TRACE", "/os/name", 501, NULL },
+	{ false, "CONNECT", "h:443", 501, NULL },
+	{ true, "PATCH", "/env/A", 501, NULL },
+	{ true, "PATCH", "/file/tmp/a", 501, NULL },
+	/* Write routes do not exist without api.write=on; their methods are still known. */
 	{ false, "POST", "/os/poweroff", 404, NULL },
-	{ false, "PUT", "/env/A", 405, "GET, HEAD" },
-	{ false, "DELETE", "/file/tmp/a", 405, "GET, HEAD" },
-	{ true, "GET", "/os/poweroff", 405, "POST" },
-	{ true, "HEAD", "/os/poweroff", 405, "POST" },
-	{ true, "PATCH", "/env/A", 405, "GET, HEAD, PUT, DELETE" },
-	{ true, "PATCH", "/file/tmp/a", 405, "GET, HEAD, POST, PUT, DELETE" },
+	{ false, "PUT", "/env/A", 405, "GET, HEAD, OPTIONS" },
+	{ false, "DELETE", "/file/tmp/a", 405, "GET, HEAD, OPTIONS" },
+	{ true, "GET", "/os/poweroff", 405, "POST, OPTIONS" },
+	{ true, "HEAD", "/os/poweroff", 405, "POST, OPTIONS" },
+	{ true, "PUT", "/os/name", 405, "GET, HEAD, OPTIONS" },
+	{ true, "DELETE", "/os/poweroff", 405, "POST, OPTIONS" },
+	{ true, "PUT", "/env/A", 200, NULL },
 	{ false, "GET", "/os/name?x=1", 200, NULL },
+	/* OPTIONS (RFC 9110, 9.3.7): the path's methods, or the server's for "*". */
+	{ false, "OPTIONS", "/os/name", 200, "GET, HEAD, OPTIONS" },
+	{ false, "OPTIONS", "/os/name?x", 200, "GET, HEAD, OPTIONS" },
+	{ false, "OPTIONS", "/env/A", 200, "GET, HEAD, OPTIONS" },
+	{ true, "OPTIONS", "/env/A", 200, "GET, HEAD, PUT, DELETE, OPTIONS" },
+	{ true, "OPTIONS", "/file/tmp/a", 200, "GET, HEAD, POST, PUT, DELETE, OPTIONS" },
+	{ true, "OPTIONS", "/os/poweroff", 200, "POST, OPTIONS" },
+	{ false, "OPTIONS", "/os/poweroff", 404, NULL },
+	{ false, "OPTIONS", "/nope", 404, NULL },
+	{ false, "OPTIONS", "*", 200, "GET, HEAD, OPTIONS" },
+	{ true, "OPTIONS", "*", 200, "GET, HEAD, POST, PUT, DELETE, OPTIONS" },
+	{ true, "OPTIONS", "http://h:8000/os/poweroff", 200, "POST, OPTIONS" },
 };
 
 static void test_routes(void **state)
 {
+	size_t failed = 0;
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(route_cases) / sizeof(route_cases[0]); i++) {
 		const struct route_case *r = &route_cases[i];
 		struct fixture *f = setup(r->write);
-		char allow[64];
+		char allow[64] = "Allow:";
+		int status = call(f, r->method, r->target, "");
 
-		if (call(f, r->method, r->target, "") != r->status)
-			fail_msg("case %zu: %d, expected %d", i, f->resp.status, r->status);
-		/* Any answer to HEAD, an error's too, goes without its body. */
-		assert_int_equal(f->resp.head_only, strcmp(r->method, "HEAD") == 0);
-		if (r->allow != NULL) {
+		if (r->allow != NULL)
 			snprintf(allow, sizeof(allow), "Allow: %s\r\n", r->allow);
-			if (strstr(f->head, allow) == NULL)
-				fail_msg("case %zu: no '%s' in %s", i, r->allow, f->head);
+		/* Any answer to HEAD, an error's too, goes without its body. */
+		if (status != r->status || f->resp.head_only != (strcmp(r->method, "HEAD") == 0) ||
+		    (strstr(f->head, allow) != NULL) != (r->allow != NULL)) {
+			print_error("case %zu (%s %s): %d, expected %d; %s\n", i, r->method, r->target,
+				    status, r->status, f->head);
+			failed++;
 		}
 		free(f);
 	}
+	assert_int_equal(failed, 0);
+}
+
+/*
+ * OPTIONS's answer: 200 with no content, "Content-Length: 0" and no
+ * Content-Type; behind the token like every request (401 without it,
+ * served without it only with api.auth=off); If-Match and If-None-Match
+ * do not apply to it (RFC 9110, 13.2.1).
+ */
+static void test_options(void **state)
+{
+	struct fixture *f = setup(false);
+
+	(void)state;
+	assert_int_equal(call(f, "OPTIONS", "/os/name", ""), 200);
+	assert_int_equal(f->resp.body_len, 0);
+	assert_non_null(strstr(f->head, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(f->head, "\r\nContent-Length: 0\r\n"));
+	assert_null(strstr(f->head, "\r\nContent-Type:"));
+	assert_int_equal(call_as(f, "OPTIONS", "*", NULL, "", 0), 401);
+	assert_null(strstr(f->head, "Allow"));
+	assert_int_equal(call_as(f, "OPTIONS", "/os/name", "Bearer wrong", "", 0), 401);
+	assert_int_equal(call_as(f, "OPTIONS", "/os/name", "Bearer " FAKE_TOKEN "\r\nIf-Match: \"x\"",
+				 "", 0), 200);
+	assert_int_equal(call_as(f, "OPTIONS", "/os/name", "Bearer " FAKE_TOKEN "\r\nIf-None-Match: *",
+				 "", 0), 200);
+	free(f);
+	f = setup(false);
+	f->api.open = true;
+	assert_int_equal(call_as(f, "OPTIONS", "*", NULL, "", 0), 200);
+	assert_non_null(strstr(f->head, "Allow: GET, HEAD, OPTIONS\r\n"));
+	free(f);
+}
+
+/*
+ * 501 comes before the token (it says nothing of paths or state) and is
+ * no failed attempt: a peer that sent many still gets in with the token.
+ */
+static void test_not_implemented(void **state)
+{
+	struct fixture *f = setup(false);
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(call_as(f, "FOO", "/os/name", i % 2 ? "Bearer wrong" : NULL, "", 0), 501);
+		assert_false(f->resp.authenticate);
+	}
+	assert_non_null(strstr(f->body, "\"code\":501"));
+	assert_int_equal(call(f, "GET", "/os/name", ""), 200);
+	free(f);
 }
 
 struct get_case {
@@ -479,6 +557,7 @@ static void test_preconditions(void **state)
 	assert_int_equal(call_with(f, "GET", "/env/P", "If-None-Match: *", ""), 304);
 	assert_int_equal(f->resp.body_len, 0);
 	assert_null(strstr(f->head, "Content-Length"));
+	assert_null(strstr(f->head, "\r\nContent-Type:")); /* representation metadata (15.4.5) */
 	assert_non_null(strstr(f->head, "HTTP/1.1 304 Not Modified\r\n"));
 	assert_int_equal(call_with(f, "HEAD", "/os/name", "If-None-Match: *", ""), 304);
 	assert_int_equal(call_with(f, "GET", "/os/name", "If-None-Match: \"abc\"", ""), 200);
@@ -603,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_throttle_eviction),
 		cmocka_unit_test(test_token_rules),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_not_implemented),
 		cmocka_unit_test(test_gets),
 		cmocka_unit_test(test_api_doc),
 		cmocka_unit_test(test_classifier_absent),

@@ -13,7 +13,8 @@
  * with Content-Length, not in HTTP/1.0), Host required in HTTP/1.1 and valid (uri-host[:port]),
  * HTTP/1.x only (1.2 and up served as 1.1). The request target is the
  * origin form or the absolute form with the http scheme (RFC 9112, 3.2),
- * without a fragment (#).
+ * without a fragment (#); "*" with OPTIONS only (path "*"), "host:port"
+ * with CONNECT only (path empty).
  */
 #ifndef CARAPACE_HTTP_H
 #define CARAPACE_HTTP_H
@@ -30,6 +31,7 @@ struct http_limits {
 	size_t header_count;  /* at most HTTP_MAX_HEADERS */
 	size_t body;          /* bytes of the body (Content-Length) */
 	size_t empty_lines;   /* empty lines (CRLF) skipped before a request line; one more is 400 */
+	size_t method;        /* bytes of a method; a longer one is 501 (RFC 9112, 3.1) */
 };
 
 /* The API's limits (kernel/api/README.md, "Limits"). */
@@ -47,10 +49,10 @@ struct http_header {
 
 struct http_request {
 	struct http_str method;
-	struct http_str target; /* origin-form ("/a?b") or absolute-form ("http://h/a?b") */
-	struct http_str path;   /* the target's path ("/" for "http://h"), up to '?' */
+	struct http_str target; /* origin-form ("/a?b"), absolute-form ("http://h/a?b"), "*", "h:443" */
+	struct http_str path;   /* the target's path ("/" for "http://h", "*", "" for CONNECT), up to '?' */
 	struct http_str query;  /* after '?', empty when none */
-	/* The absolute form's authority, else Host's value (RFC 9112, 3.2.2); may be empty. */
+	/* The absolute or authority form's authority, else Host's value (RFC 9112, 3.2.2); may be empty. */
 	struct http_str host;
 	unsigned version_minor; /* 0 (HTTP/1.0) or 1 (HTTP/1.1, and 1.2 to 1.9 as 1.1) */
 	size_t nheaders;
@@ -78,13 +80,22 @@ struct http_request {
  * more bytes are needed, or minus an HTTP status: -400 malformed (for the
  * target's, Host's and the empty lines' faults req->error says why), -414
  * request line too long, -431 header section too long or too many headers,
- * -413 body too long (a chunked one: its bytes as sent), -501 a transfer coding other than chunked, -505 a major version other
- * than 1 (HTTP/1.2 to 1.9 are taken as 1.1). A limit is checked as soon as the bytes seen exceed it, so a
- * sender cannot make the server hold more than the limits allow. Up to
- * lim->empty_lines empty lines before the request line are taken with it.
+ * -413 body too long (a chunked one: its bytes as sent), -501 a transfer
+ * coding other than chunked or a method longer than lim->method, -505 a
+ * major version other than 1 (HTTP/1.2 to 1.9 are taken as 1.1). A limit
+ * is checked as soon as the bytes seen exceed it, so a sender cannot make
+ * the server hold more than the limits allow. Up to lim->empty_lines
+ * empty lines before the request line are taken with it.
  */
 long http_parse_request(const char *buf, size_t len,
 			const struct http_limits *lim, struct http_request *req);
+
+/*
+ * Whether buf[0..len) holds empty lines only (CRLFs, perhaps the CR of
+ * one more): what a client may send after a body (RFC 9112, 2.2), not yet
+ * the start of a request. True for len 0.
+ */
+bool http_only_empty_lines(const char *buf, size_t len);
 
 /*
  * A chunked body as http_parse_request took it (req->chunked; it checked
