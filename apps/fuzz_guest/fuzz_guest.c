@@ -126,7 +126,7 @@ static volatile uintptr_t last_sp[LAST_SIGNAL + 1];
 static const char *volatile bad_delivery;     /* the first wrong delivery, checked after each call */
 static volatile int bad_signal;
 static sigjmp_buf jump_env;
-static volatile sig_atomic_t jump_armed;
+static volatile sig_atomic_t jump_armed; /* the signal whose handler leaves by siglongjmp, or 0 */
 static long main_tid;
 static _Alignas(16) uint8_t alt_stack[1 << 16];
 static uint64_t probes, async_probes, jumps, eintrs;
@@ -173,7 +173,10 @@ static void on_signal(int sig, siginfo_t *info, void *context)
 	syscall(SYS_getpid); /* harmless calls from inside a handler */
 	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &(struct timespec){ 0 });
 	errno = saved_errno;
-	if (jump_armed && syscall(SYS_gettid) == main_tid) {
+	/* Only the probe's own signal leaves: another one's jump (the engine's
+	   interval timer's SIGALRM, delivered at the same return) would skip
+	   the probe signal's frame beneath it, whose handler then never runs. */
+	if (jump_armed == sig && syscall(SYS_gettid) == main_tid) {
 		jump_armed = 0;
 		siglongjmp(jump_env, sig);
 	}
@@ -252,6 +255,7 @@ static struct {
 	long send_after_ns, wake_after_ns;
 	int pipe_write;     /* a byte into it, and a wake of futex_word */
 	int futex_word;
+	long sent;          /* what the call that sent the signal answered */
 } helper;
 
 static void sleep_ns(long ns)
@@ -276,9 +280,9 @@ static void *helper_main(void *unused)
 		seen = __atomic_load_n(&helper.seq, __ATOMIC_ACQUIRE);
 		sleep_ns(helper.send_after_ns);
 		if (helper.how == 0)
-			syscall(SYS_tgkill, getpid(), main_tid, helper.sig);
+			helper.sent = real_sys(SYS_tgkill, getpid(), main_tid, helper.sig, 0, 0, 0);
 		else if (helper.how == 1)
-			syscall(SYS_kill, getpid(), helper.sig);
+			helper.sent = real_sys(SYS_kill, getpid(), helper.sig, 0, 0, 0, 0);
 		sleep_ns(helper.wake_after_ns);
 		write(helper.pipe_write, "x", 1);
 		__atomic_store_n(&helper.futex_word, 1, __ATOMIC_RELEASE);
@@ -307,7 +311,7 @@ static void signals_start(void)
 
 static void probe_failed(int sig, const char *what, long detail)
 {
-	char line[200];
+	char line[400];
 
 	snprintf(line, sizeof(line), "signal probe, signal %d: %s (%ld)", sig, what, detail);
 	failed(line);
@@ -341,8 +345,22 @@ static void await_handler(int sig, uint64_t before, const char *what, long detai
 {
 	for (int i = 0; i < 2000 && __atomic_load_n(&handled[sig], __ATOMIC_RELAXED) == before; i++)
 		real_sys(SYS_nanosleep, (long)&(struct timespec){ 0, 1000000 }, 0, 0, 0, 0, 0);
-	if (__atomic_load_n(&handled[sig], __ATOMIC_RELAXED) == before)
-		probe_failed(sig, what, detail);
+	if (__atomic_load_n(&handled[sig], __ATOMIC_RELAXED) == before) {
+		uint64_t pending = 0;
+		char line[200];
+
+		uint64_t mask = mask_now();
+
+		/* Kept somewhere? Blocked, it shows in rt_sigpending; unblocked again, it comes. */
+		set_mask(SIG_BLOCK, SIG_BIT(sig));
+		syscall(SYS_rt_sigpending, &pending, sizeof(pending));
+		set_mask(SIG_UNBLOCK, SIG_BIT(sig));
+		snprintf(line, sizeof(line), "%s; mask %#llx, pending when blocked %#llx, "
+			 "delivered after a mask change: %s, the sending call answered %ld", what,
+			 (unsigned long long)mask, (unsigned long long)pending,
+			 handled[sig] != before ? "yes" : "no", helper.sent);
+		probe_failed(sig, line, detail);
+	}
 }
 
 /* The alternate stack when a probe's flags ask for it; false: none. */
@@ -397,7 +415,7 @@ static void sync_probe(uint64_t h)
 	if (jump && sigsetjmp(jump_env, 1) != 0) {
 		jumps++;
 	} else {
-		jump_armed = jump;
+		jump_armed = jump ? sig : 0;
 		if (blocked_first)
 			set_mask(SIG_UNBLOCK, SIG_BIT(sig));
 		else if ((r = send_self(sig, way)) != 0)
@@ -468,7 +486,7 @@ static void async_probe(uint64_t h)
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
 		char byte;
 
-		jump_armed = jump;
+		jump_armed = jump ? sig : 0;
 		switch (wait) {
 		case 0:
 			r = real_sys(SYS_nanosleep, (long)&long_sleep, (long)&left, 0, 0, 0, 0);
