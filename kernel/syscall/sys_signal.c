@@ -418,8 +418,11 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	return true;
 }
 
-/* The signals from other threads this thread may take now; those blocked
- * since they were raised wait for the mask instead. */
+/* The signals from other threads this thread may take now; those it blocks
+ * stay for a thread that lets them through (a signal for the process, as
+ * Linux's: parking them with the blocked ones left a thread that blocks
+ * everything holding SIGALRM, and the thread that let it through never ran
+ * its handler), or for this one's mask to change. */
 static uint64_t take_async(void)
 {
 	uint64_t sigs;
@@ -427,9 +430,7 @@ static uint64_t take_async(void)
 	if (!__atomic_load_n(&async_pending, __ATOMIC_RELAXED))
 		return 0; /* every call's return asks: the common answer is one load */
 	mutex_lock(&signal_lock);
-	sigs = __atomic_exchange_n(&async_pending, 0, __ATOMIC_ACQUIRE);
-	pending_blocked |= sigs & blocked;
-	sigs &= ~blocked;
+	sigs = __atomic_fetch_and(&async_pending, blocked, __ATOMIC_ACQUIRE) & ~blocked;
 	mutex_unlock(&signal_lock);
 	return sigs;
 }
@@ -509,13 +510,18 @@ void sys_signal_alarm(void)
 	raise_signal(LINUX_SIGALRM, "the interval timer expired", false);
 }
 
-/* A signal sent to this process by itself (kill, tkill, tgkill): 0 probes. */
-static long signal_self(int sig)
+/* A signal sent to this process by itself (kill, tkill, tgkill): 0 probes.
+ * for_process (kill): a thread that blocks it leaves it to another thread
+ * that lets it through, as a signal from another thread (Linux gives a
+ * process's signal to any thread that does not block it); the calling
+ * thread takes it when it lets it through. */
+static long signal_self(int sig, bool for_process)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
 	if (sig != 0)
-		raise_signal(sig, "sent by the application to itself", true);
+		raise_signal(sig, "sent by the application to itself",
+			     !for_process || !(blocked & BIT(sig)));
 	return 0;
 }
 
@@ -526,7 +532,7 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	/* Ourselves: our pid or our process group (0). -1 spares pid 1, which we are. */
 	if (pid != env->pid && pid != 0)
 		return -ESRCH;
-	return signal_self((int)args[1]);
+	return signal_self((int)args[1], true);
 }
 
 /*
@@ -576,7 +582,7 @@ static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MA
 		return -ESRCH;
 	if (tid != env->gettid(env->ctx))
 		return signal_thread(env, tid, (int)args[2]);
-	return signal_self((int)args[2]);
+	return signal_self((int)args[2], false);
 }
 
 static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -789,7 +795,7 @@ static long sys_rt_sigpending(const struct syscall_env *env, const long args[SYS
 	if ((size_t)args[1] != sizeof(uint64_t))
 		return -EINVAL;
 	mutex_lock(&signal_lock);
-	set = pending_blocked & blocked;
+	set = (pending_blocked | __atomic_load_n(&async_pending, __ATOMIC_RELAXED)) & blocked;
 	mutex_unlock(&signal_lock);
 	memcpy((void *)args[0], &set, sizeof(set));
 	return 0;
