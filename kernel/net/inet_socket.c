@@ -85,11 +85,13 @@ struct inet_sock {
 	 * ended the connection (failed; its -errno in s.error until taken) */
 	bool eof;
 	bool failed;              /* TCP: ended by an error (a reset, a refused connect) */
+	bool fin;                 /* TCP: the peer's FIN was fetched (Linux's SOCK_DONE) */
 	bool connecting, connected, was_writable;
 	/* TCP: a connect began (-EINPROGRESS) and no connect call has
 	 * answered its outcome yet (Linux's SS_CONNECTING; connect_answer) */
 	bool connect_unanswered;
 	bool shut_rd, shut_wr;
+	bool lingering;           /* TCP: a lingering close sent its FIN (inet_linger) */
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
 	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
@@ -356,6 +358,26 @@ static int take_error(struct inet_sock *is)
 	return err;
 }
 
+/*
+ * A reset that came after the peer's FIN was fetched: lwIP's mailbox is
+ * closed by then, and the error waits in the netconn. Linux's tcp_reset
+ * gives a socket in CLOSE_WAIT (this side still sending) EPIPE, one in
+ * LAST_ACK ECONNRESET. (lwIP's ERR_CLSD there is no error: the connection
+ * ended as it should.)
+ */
+static void reset_after_fin(struct inet_sock *is)
+{
+	err_t err;
+
+	if (!is->fin || is->failed)
+		return;
+	err = netconn_err(is->conn);
+	if (err == ERR_RST)
+		fail(is, is->shut_wr ? -ECONNRESET : -EPIPE);
+	else if (err != ERR_OK && err != ERR_CLSD)
+		fail(is, lwip_errno(err));
+}
+
 static void fetch(struct inet_sock *is)
 {
 	err_t err;
@@ -375,6 +397,7 @@ static void fetch(struct inet_sock *is)
 			is->s.vn.events_in++;
 		return;
 	}
+	reset_after_fin(is);
 	if (!is->connected || is->rx || is->eof)
 		return;
 	err = recv_pbuf(is);
@@ -392,7 +415,7 @@ static void fetch(struct inet_sock *is)
 		 * close finds the window short of full and resets the connection
 		 * instead of sending its FIN (tcp_close_shutdown). */
 		netconn_tcp_recvd(is->conn, 1);
-		is->eof = true;
+		is->eof = is->fin = true;
 	} else {
 		fail(is, lwip_errno(err));
 	}
@@ -444,9 +467,11 @@ static unsigned inet_poll(struct socket *s)
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof)
+	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
-	if (is->eof) /* an error shuts both ways too, as Linux's tcp_done (fail) */
+	/* Shut for reading: the peer's FIN, shutdown(SHUT_RD), or an error,
+	 * which shuts both ways, as Linux's tcp_done (fail). */
+	if (is->eof || is->shut_rd)
 		mask |= VFS_POLLRDHUP;
 	if (s->error)
 		mask |= VFS_POLLERR;
@@ -457,7 +482,7 @@ static unsigned inet_poll(struct socket *s)
 	 * answered) or ended by an error (a reset, a refused connect not
 	 * answered yet; its error read or not).
 	 */
-	if ((is->eof && is->shut_wr) || is->failed ||
+	if (((is->eof || is->shut_rd) && is->shut_wr) || is->failed ||
 	    (s->type == SOCK_STREAM && !s->listening && !is->connected && !is->connecting))
 		mask |= VFS_POLLHUP;
 	out = writable(is);
@@ -571,9 +596,14 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	}
 	if (done)
 		return (int64_t)done;
-	if (total == 0)
+	/* A receive of 0 bytes answers as one of 1 would, without taking
+	 * the byte: 0 when there is one, else it waits (Linux). */
+	if (total == 0 && (fetch(is), is->rx))
 		return 0;
-	if (is->s.error) /* a reset's or a refusal's, once; then end of file */
+	/* The error, once (a reset's, a refusal's); then end of file. After
+	 * the peer's FIN, end of file first: the error is send's (Linux's
+	 * tcp_recvmsg looks at SOCK_DONE before sk_err). */
+	if (is->s.error && !is->fin)
 		return take_error(is);
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
@@ -640,6 +670,7 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 
 	if (io->addrlen)
 		return is->connected ? -EISCONN : -ENOTCONN;
+	reset_after_fin(is);
 	/* The pending error first (Linux's sk_stream_error), once. The
 	 * peer's FIN (eof) is no reason: a half-closed connection still
 	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
@@ -649,6 +680,8 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 		return -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
+	if (total == 0)
+		return 0; /* lwIP would say ERR_OK having written nothing: not EPIPE */
 	/* Most sends fit on the (syscall) stack: no allocation, no free. */
 	if (total > sizeof(on_stack) &&
 	    !(bounce = kmalloc(total < SEND_BOUNCE_MAX ? total : SEND_BOUNCE_MAX)))
@@ -1115,7 +1148,7 @@ static int connect_answer(struct inet_sock *is)
 		is->rx_off = is->rx_consumed = 0;
 		is->connected = false;
 	}
-	is->failed = is->eof = is->shut_rd = is->shut_wr = false;
+	is->failed = is->eof = is->fin = is->shut_rd = is->shut_wr = false;
 	return rc;
 }
 
@@ -1253,6 +1286,42 @@ static void linger_abort(struct inet_sock *is)
 	UNLOCK_TCPIP_CORE();
 }
 
+/*
+ * close() with SO_LINGER on and a time, as Linux's tcp_close: the FIN goes
+ * after the data queued, and the close waits (sys_net.c calls this until
+ * it answers 0 or the time is up) while the peer has not acknowledged
+ * both: the states FIN_WAIT_1, CLOSING and LAST_ACK, Linux's
+ * sk_stream_closing. Data received and not read means no wait: release
+ * resets the connection (lwIP's tcp_close), as Linux's close does at
+ * once; so does a socket not connected. The acknowledgements may wait in
+ * the channel, which nobody else reads now: its frames are run here.
+ */
+static int inet_linger(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	struct tcp_pcb *pcb;
+	bool unacknowledged;
+
+	if (s->type != SOCK_STREAM || s->listening)
+		return 0;
+	inet_channel_drain(&is->chan, SIZE_MAX);
+	if (!is->lingering) {
+		connect_done(is);
+		fetch(is); /* the peer's FIN, if it came first, is no unread data */
+		if (!is->connected || is->failed || is->rx)
+			return 0;
+		if (!is->shut_wr)
+			netconn_shutdown(is->conn, 0, 1);
+		is->shut_wr = is->lingering = true;
+	}
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp; /* NULL once a reset ended it */
+	unacknowledged = pcb && (pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+				 pcb->state == LAST_ACK);
+	UNLOCK_TCPIP_CORE();
+	return unacknowledged ? -EAGAIN : 0;
+}
+
 static void inet_release(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
@@ -1343,6 +1412,7 @@ UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void
 				     uint32_t *len, bool *handled),
 		  (s, level, name, val, len, handled))
 UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int, inet_linger, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int64_t, inet_dgram_batch, (struct socket *s, struct socket_dgram *d, unsigned n,
 					     bool send, socket_range_fn check, const void *ctx),
 		  (s, d, n, send, check, ctx))
@@ -1361,6 +1431,7 @@ static const struct socket_ops inet_ops = {
 	.getopt = inet_getopt_locked,
 	.nread = inet_nread_locked,
 	.dgram_batch = inet_dgram_batch_locked,
+	.linger = inet_linger_locked,
 	.release = inet_release,
 	.self_locked = true,
 };
