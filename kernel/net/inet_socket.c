@@ -59,6 +59,17 @@
 #define LX_TCP_NODELAY  1
 #define LX_IPV6_V6ONLY  26
 #define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
+#define LX_TCP_KEEPIDLE  4
+#define LX_TCP_KEEPINTVL 5
+#define LX_TCP_KEEPCNT   6
+/* Linux's limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT) and
+ * defaults (tcp_keepalive_time, _intvl, _probes), lwIP's defaults too. */
+#define KEEP_SECONDS_MAX   32767
+#define KEEP_COUNT_MAX     127
+#define KEEP_IDLE_DEFAULT  7200
+#define KEEP_INTVL_DEFAULT 75
+#define KEEP_CNT_DEFAULT   9
+#define MS_PER_S           1000
 
 struct inet_sock {
 	struct socket s;
@@ -93,6 +104,10 @@ struct inet_sock {
 	bool shut_rd, shut_wr;
 	bool lingering;           /* TCP: a lingering close sent its FIN (inet_linger) */
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
+	/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT: kept here
+	 * for the same reason as nodelay, given to each pcb (tcp_pcb_options) */
+	uint16_t keep_idle, keep_intvl;
+	uint8_t keep_cnt;
 	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
@@ -981,7 +996,8 @@ static int autobind(struct inet_sock *is)
  * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
  * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
  * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), and
- * TCP_NODELAY (is->nodelay) unless pcb is a listener's. lwIP's smaller
+ * TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
+ * TCP_KEEPINTVL, TCP_KEEPCNT) unless pcb is a listener's. lwIP's smaller
  * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
  * accept callback, so tcp_nagle_disable there bent that pointer and the
  * next handshake jumped through it (found by the in-guest fuzzer, seed
@@ -1006,6 +1022,9 @@ static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keep
 		ip_reset_option(pcb, SOF_REUSEADDR);
 	if (pcb->state == LISTEN)
 		return;
+	pcb->keep_idle = (u32_t)is->keep_idle * MS_PER_S;
+	pcb->keep_intvl = (u32_t)is->keep_intvl * MS_PER_S;
+	pcb->keep_cnt = is->keep_cnt;
 	if (is->nodelay)
 		tcp_nagle_disable(pcb);
 	else
@@ -1111,6 +1130,9 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	 * not TCP_NODELAY (a listen pcb has no flags): the listener's options. */
 	socket_inherit_options(&n->s, s);
 	n->nodelay = is->nodelay;
+	n->keep_idle = is->keep_idle;
+	n->keep_intvl = is->keep_intvl;
+	n->keep_cnt = is->keep_cnt;
 	LOCK_TCPIP_CORE();
 	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
 	UNLOCK_TCPIP_CORE();
@@ -1438,7 +1460,13 @@ static const struct socket_ops inet_ops = {
 
 /* ---- options lwIP acts on ---- */
 
-/* TCP_NODELAY, IPV6_V6ONLY, SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
+static bool keep_option(int name)
+{
+	return name == LX_TCP_KEEPIDLE || name == LX_TCP_KEEPINTVL || name == LX_TCP_KEEPCNT;
+}
+
+/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, IPV6_V6ONLY,
+ * SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
  * (socket.c). *handled says whether this function answered. */
 static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
 		       bool *handled)
@@ -1464,6 +1492,17 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		if (s->type != SOCK_STREAM)
 			return -EOPNOTSUPP;
 		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
+	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+		*handled = true;
+		if (len < sizeof(v) || v < 1 ||
+		    v > (name == LX_TCP_KEEPCNT ? KEEP_COUNT_MAX : KEEP_SECONDS_MAX))
+			return -EINVAL; /* Linux's range */
+		if (name == LX_TCP_KEEPIDLE)
+			is->keep_idle = (uint16_t)v;
+		else if (name == LX_TCP_KEEPINTVL)
+			is->keep_intvl = (uint16_t)v;
+		else
+			is->keep_cnt = (uint8_t)v;
 	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
 		return 0;
 	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
@@ -1506,6 +1545,9 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 		UNLOCK_TCPIP_CORE();
 	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
 		v = netconn_get_ipv6only(is->conn) != 0;
+	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+		v = name == LX_TCP_KEEPIDLE ? is->keep_idle :
+		    name == LX_TCP_KEEPINTVL ? is->keep_intvl : is->keep_cnt;
 	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
 		connect_done(is);
 		v = -take_error(is);
@@ -1529,6 +1571,9 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 	memset(is, 0, sizeof(*is));
 	mutex_init(&is->lock);
 	is->changed = 1; /* no answer yet */
+	is->keep_idle = KEEP_IDLE_DEFAULT;
+	is->keep_intvl = KEEP_INTVL_DEFAULT;
+	is->keep_cnt = KEEP_CNT_DEFAULT;
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }

@@ -337,6 +337,40 @@ static void nodelay_listener(void)
 }
 
 /*
+ * TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT as Linux's: 1 to 32767
+ * seconds (the count 1 to 127), else EINVAL; read back; kept by a
+ * listener (lwIP's listen pcb has no room for them) and inherited by what
+ * it accepts. Carapace answered ENOPROTOOPT.
+ */
+static void keepalive_timing(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a;
+	struct sockaddr_in to = loop4(port);
+	static const struct { const char *what; int name, v; } sets[] = {
+		{ "TCP_KEEPIDLE 30", TCP_KEEPIDLE, 30 },   { "TCP_KEEPINTVL 5", TCP_KEEPINTVL, 5 },
+		{ "TCP_KEEPCNT 4", TCP_KEEPCNT, 4 },       { "TCP_KEEPIDLE 0", TCP_KEEPIDLE, 0 },
+		{ "TCP_KEEPIDLE 32768", TCP_KEEPIDLE, 32768 }, { "TCP_KEEPINTVL 0", TCP_KEEPINTVL, 0 },
+		{ "TCP_KEEPCNT 128", TCP_KEEPCNT, 128 },   { "TCP_KEEPCNT -1", TCP_KEEPCNT, -1 },
+	};
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		snprintf(what, sizeof(what), "listener setsockopt %s", sets[i].what);
+		show(what, setsockopt(l, IPPROTO_TCP, sets[i].name, &sets[i].v, sizeof(int)));
+	}
+	show("setsockopt TCP_KEEPIDLE of 2 bytes", setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 9 }, 2));
+	show_int_option("listener TCP_KEEPIDLE", l, IPPROTO_TCP, TCP_KEEPIDLE);
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	a = accept(l, NULL, NULL);
+	show_int_option("accepted TCP_KEEPIDLE", a, IPPROTO_TCP, TCP_KEEPIDLE);
+	show_int_option("accepted TCP_KEEPINTVL", a, IPPROTO_TCP, TCP_KEEPINTVL);
+	show_int_option("accepted TCP_KEEPCNT", a, IPPROTO_TCP, TCP_KEEPCNT);
+	close(a);
+	close(c);
+	close(l);
+}
+
+/*
  * Every call on a listening socket answers as Linux's does, and the
  * listener still accepts afterwards. lwIP's listen pcb is shorter than a
  * connection's: a call that reached a connection's field through it wrote
@@ -1143,6 +1177,7 @@ int main(int argc, char **argv)
 	restart_in_time_wait();
 	close_while_receiving();
 	nodelay_listener();
+	keepalive_timing();
 	listener_calls();
 	listen_unbound();
 	mixed_families();
