@@ -15,7 +15,10 @@
  * reset by its peer); a non-blocking connect refused, its error taken by
  * each call in turn, or reset before a connect call answered it; close()
  * with SO_LINGER {1, 0} (a reset) and {1, N} (a wait for the peer's
- * acknowledgement, at most N seconds).
+ * acknowledgement, at most N seconds, cut short by a signal); epoll on
+ * sockets in TCP_CLOSE; a send to a peer that closed (its reset: EPIPE);
+ * poll after shutdown(); sends and receives of 0 bytes; the buffer
+ * sizes' least values; TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -1070,10 +1073,34 @@ static void *read_late(void *arg)
  * peer acknowledged every byte and the FIN, or until sec seconds passed;
  * it answers 0 either way, and a non-blocking socket lingers too. After
  * the time, the connection goes on: the peer still gets every byte, then
- * end of file. Data received and unread (unread): no wait, a reset.
- * Carapace's close had returned at once.
+ * end of file. Data received and unread (unread): no wait, a reset. A
+ * signal with a handler (signal_after_ms) cuts the wait short, close
+ * still 0. Carapace's close had returned at once.
  */
-static void linger_close(const char *what, int nonblock, int sec, int read_after_ms, int unread)
+static volatile sig_atomic_t linger_signals;
+
+static void count_linger_signal(int sig)
+{
+	(void)sig;
+	linger_signals++;
+}
+
+struct signal_later {
+	pthread_t to;
+	int after_ms;
+};
+
+static void *signal_later(void *arg)
+{
+	struct signal_later *sl = arg;
+
+	usleep((useconds_t)sl->after_ms * 1000);
+	pthread_kill(sl->to, SIGUSR1);
+	return NULL;
+}
+
+static void linger_close(const char *what, int nonblock, int sec, int read_after_ms, int unread,
+			 int signal_after_ms)
 {
 	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), rc;
 	struct sockaddr_in a = loop4(port);
@@ -1084,7 +1111,9 @@ static void linger_close(const char *what, int nonblock, int sec, int read_after
 	size_t sent = 0;
 	ssize_t n;
 	uint64_t took;
-	pthread_t t;
+	pthread_t t, k;
+	struct signal_later sl = { pthread_self(), signal_after_ms };
+	struct sigaction on_usr1 = { .sa_handler = count_linger_signal }, old;
 
 	connect(c, (struct sockaddr *)&a, sizeof(a));
 	poll(&pf, 1, 5000);
@@ -1101,10 +1130,21 @@ static void linger_close(const char *what, int nonblock, int sec, int read_after
 		fcntl(c, F_SETFL, 0);
 	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	pthread_create(&t, NULL, read_late, &r);
+	if (signal_after_ms) {
+		linger_signals = 0;
+		sigaction(SIGUSR1, &on_usr1, &old);
+		pthread_create(&k, NULL, signal_later, &sl);
+	}
 	took = ns_of(CLOCK_MONOTONIC);
 	rc = close(c);
 	took = ns_of(CLOCK_MONOTONIC) - took;
 	printf("%s: close = %d, blocked: %s", what, rc, took >= 200000000u ? "yes" : "no");
+	if (signal_after_ms) {
+		pthread_join(k, NULL);
+		sigaction(SIGUSR1, &old, NULL);
+		printf(", cut short by the signal: %s, its handler ran: %s",
+		       took < 2500000000u ? "yes" : "no", linger_signals == 1 ? "yes" : "no");
+	}
 	if (read_after_ms > 1000 * sec) /* the time ran out first, not much after it */
 		printf(", for its %d s: %s", sec,
 		       took >= sec * 900000000ull && took < sec * 1000000000ull + 700000000u ? "yes" : "no");
@@ -1120,10 +1160,11 @@ static void linger_close(const char *what, int nonblock, int sec, int read_after
 
 static void linger_closes(void)
 {
-	linger_close("linger 5 s, peer reads after 300 ms", 0, 5, 300, 0);
-	linger_close("linger 5 s, non-blocking, peer reads after 300 ms", 1, 5, 300, 0);
-	linger_close("linger 1 s, peer reads after 2 s", 0, 1, 2000, 0);
-	linger_close("linger 5 s, a byte unread", 0, 5, 300, 1);
+	linger_close("linger 5 s, peer reads after 300 ms", 0, 5, 300, 0, 0);
+	linger_close("linger 5 s, non-blocking, peer reads after 300 ms", 1, 5, 300, 0, 0);
+	linger_close("linger 1 s, peer reads after 2 s", 0, 1, 2000, 0, 0);
+	linger_close("linger 5 s, a byte unread", 0, 5, 300, 1, 0);
+	linger_close("linger 5 s, a signal after 300 ms, peer reads after 3 s", 0, 5, 3000, 0, 300);
 }
 
 /*
