@@ -581,8 +581,10 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), done = 0;
 
-	if (is->s.listening || (!is->connected && !is->eof))
+	if (is->s.listening)
 		return -ENOTCONN;
+	if (!is->connected && !is->eof) /* an error waiting first: a disconnect's */
+		return is->s.error ? take_error(is) : -ENOTCONN;
 	while (done < total) {
 		size_t avail, n, copied;
 
@@ -1141,6 +1143,21 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	return 0;
 }
 
+/* Back to a new socket's state after a connection (or its attempt) ended:
+ * no channel, nothing left to read, not shut. */
+static void forget_connection(struct inet_sock *is)
+{
+	if (is->connected) {
+		inet_channel_close(&is->chan);
+		if (is->rx)
+			pbuf_free(is->rx);
+		is->rx = NULL;
+		is->rx_off = is->rx_consumed = 0;
+		is->connected = false;
+	}
+	is->failed = is->eof = is->fin = is->shut_rd = is->shut_wr = false;
+}
+
 /*
  * A connect call on a socket whose connect began (-EINPROGRESS) and was
  * not answered yet (Linux's SS_CONNECTING): still going, -EALREADY; else
@@ -1162,31 +1179,53 @@ static int connect_answer(struct inet_sock *is)
 	if (is->connected && !is->failed)
 		return 0;
 	rc = is->s.error ? take_error(is) : -ECONNABORTED;
-	if (is->connected) {
-		inet_channel_close(&is->chan);
-		if (is->rx)
-			pbuf_free(is->rx);
-		is->rx = NULL;
-		is->rx_off = is->rx_consumed = 0;
-		is->connected = false;
-	}
-	is->failed = is->eof = is->fin = is->shut_rd = is->shut_wr = false;
+	forget_connection(is);
 	return rc;
+}
+
+static bool linger_abort(struct inet_sock *is);
+
+/*
+ * connect() with AF_UNSPEC on a TCP socket, as Linux's tcp_disconnect: a
+ * listener stops (as shutdown(SHUT_RD) stops it); a connection is reset
+ * from the states where Linux sends one (linger_abort's), and a connect
+ * in progress dropped, either leaving ECONNRESET in SO_ERROR; the socket
+ * is a new one's again, on a new netconn (inet_renew: the old one goes,
+ * and with it what was unread). One ended already (a reset, a refusal),
+ * or never connected: nothing changes, 0.
+ */
+static int tcp_disconnect(struct inet_sock *is)
+{
+	bool listener = is->s.listening, reset;
+	int rc;
+
+	connect_done(is);
+	if (!listener && ((!is->connected && !is->connecting) || is->failed))
+		return 0;
+	reset = is->connecting;
+	is->connect_unanswered = false;
+	forget_connection(is); /* the channel closed before the pcb goes */
+	reset |= !listener && linger_abort(is);
+	if ((rc = inet_renew(is)))
+		return rc;
+	if (reset)
+		is->s.error = -ECONNRESET;
+	vfs_poll_event(is->s.vfs, &is->s.vn, VFS_POLLIN | VFS_POLLOUT); /* a waiting accept */
+	return 0;
 }
 
 static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
+	uint16_t family = SOCK_AF_INET; /* a length under 2: addr_in's -EINVAL */
 	ip_addr_t ip;
 	u16_t port;
 	err_t err;
 	int rc;
 
+	if (len >= sizeof(family))
+		memcpy(&family, addr, sizeof(family));
 	if (s->type == SOCK_DGRAM) {
-		uint16_t family = 0;
-
-		if (len >= sizeof(family))
-			memcpy(&family, addr, sizeof(family));
 		if (family == SOCK_AF_UNSPEC) {
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
@@ -1200,6 +1239,8 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 		return rc;
 	}
+	if (family == SOCK_AF_UNSPEC)
+		return tcp_disconnect(is);
 	connect_done(is);
 	if (s->listening)
 		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
@@ -1296,16 +1337,19 @@ static int64_t inet_nread(struct socket *s)
  * Linux's timewait socket does), and a listener cannot be aborted. The
  * netconn learns of the abort from lwIP (err_tcp: it lets go of the pcb).
  */
-static void linger_abort(struct inet_sock *is)
+static bool linger_abort(struct inet_sock *is)
 {
 	struct tcp_pcb *pcb;
+	bool abort;
 
 	LOCK_TCPIP_CORE();
-	if ((pcb = is->conn->pcb.tcp) &&
-	    (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
-	     pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD))
+	abort = (pcb = is->conn->pcb.tcp) &&
+		(pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
+		 pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD);
+	if (abort)
 		tcp_abort(pcb);
 	UNLOCK_TCPIP_CORE();
+	return abort;
 }
 
 /*

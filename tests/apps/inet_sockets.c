@@ -18,7 +18,8 @@
  * acknowledgement, at most N seconds, cut short by a signal); epoll on
  * sockets in TCP_CLOSE; a send to a peer that closed (its reset: EPIPE);
  * poll after shutdown(); sends and receives of 0 bytes; the buffer
- * sizes' least values; TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
+ * sizes' least values; TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT; connect
+ * with AF_UNSPEC (a disconnect).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -993,6 +994,53 @@ static void nonblocking_reset_before_answer(void)
 	close(l);
 }
 
+/*
+ * connect() with AF_UNSPEC on a TCP socket, as Linux's tcp_disconnect: a
+ * connection is reset (the peer's recv ECONNRESET), ECONNRESET waits in
+ * SO_ERROR (poll OUT HUP ERR, recv takes it, then ENOTCONN), and the
+ * socket connects again; a new socket: 0, nothing; a listener stops
+ * listening (connects to it refused). Carapace said EISCONN. (The
+ * receives do not wait: on that kernel they would have waited for ever.)
+ */
+static void disconnect_with_unspec(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct pollfd pf;
+	char byte = 0;
+
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	show("connect AF_UNSPEC on a connection", connect(c, &unspec, sizeof(unspec)));
+	show_poll("disconnected", c);
+	pf = (struct pollfd){ .fd = p, .events = POLLIN };
+	poll(&pf, 1, 5000);
+	show_poll("the peer of the disconnected", p);
+	show("the peer of the disconnected, recv", recv(p, &byte, 1, MSG_DONTWAIT));
+	close(p);
+	show("disconnected recv", recv(c, &byte, 1, MSG_DONTWAIT));
+	show("disconnected recv again", recv(c, &byte, 1, MSG_DONTWAIT));
+	show_poll("disconnected, its error read", c);
+	if (show("disconnected, connect again", connect(c, (struct sockaddr *)&to, sizeof(to))) == 0) {
+		p = accept(l, NULL, NULL); /* only now: no connection, no accept's wait */
+		send(c, "z", 1, 0);
+		show("disconnected, connected again, the peer's recv", recv(p, &byte, 1, 0));
+		close(p);
+	}
+	close(c);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect AF_UNSPEC on a new socket", connect(c, &unspec, sizeof(unspec)));
+	show_poll("new socket, AF_UNSPEC", c);
+	close(c);
+	show("connect AF_UNSPEC on a listener", connect(l, &unspec, sizeof(unspec)));
+	show_poll("listener, AF_UNSPEC", l);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect to the listener after AF_UNSPEC", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	close(c);
+	close(l);
+}
+
 /* Sets SO_LINGER {on, sec} and prints what getsockopt reads back. */
 static void show_linger(int fd, int on, int sec)
 {
@@ -1227,6 +1275,7 @@ int main(int argc, char **argv)
 	nonblocking_refused();
 	nonblocking_reset_before_answer();
 	linger_zero_resets();
+	disconnect_with_unspec();
 	linger_closes();
 	epoll_closed_sockets();
 	send_after_peer_closed();
