@@ -140,7 +140,8 @@ static int opt_timeout(const void *val, uint32_t len, uint64_t *ns)
 
 /*
  * Linux doubles a buffer size that is set (the kernel's bookkeeping is
- * counted in it) and keeps it between 4608 (rcv) or 2304 (snd) and
+ * counted in it) and keeps it between 2304 (rcv) or 4608 (snd: Linux's
+ * SOCK_MIN_SNDBUF is twice SOCK_MIN_RCVBUF) and
  * rmem_max/wmem_max (212992): getsockopt then reads the doubled value.
  */
 static int buf_size(int v, int min)
@@ -207,10 +208,10 @@ int socket_setsockopt(struct socket *s, int level, int name, const void *val, ui
 		s->keepalive = v != 0;
 		return 0;
 	case SOCK_SO_RCVBUF:
-		s->rcvbuf = buf_size(v, 2304 * 2);
+		s->rcvbuf = buf_size(v, 2304);
 		return 0;
 	case SOCK_SO_SNDBUF:
-		s->sndbuf = buf_size(v, 2304);
+		s->sndbuf = buf_size(v, 2304 * 2);
 		return 0;
 	case SOCK_SO_TYPE:
 	case SOCK_SO_ERROR:

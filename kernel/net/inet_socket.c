@@ -59,6 +59,17 @@
 #define LX_TCP_NODELAY  1
 #define LX_IPV6_V6ONLY  26
 #define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
+#define LX_TCP_KEEPIDLE  4
+#define LX_TCP_KEEPINTVL 5
+#define LX_TCP_KEEPCNT   6
+/* Linux's limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT) and
+ * defaults (tcp_keepalive_time, _intvl, _probes), lwIP's defaults too. */
+#define KEEP_SECONDS_MAX   32767
+#define KEEP_COUNT_MAX     127
+#define KEEP_IDLE_DEFAULT  7200
+#define KEEP_INTVL_DEFAULT 75
+#define KEEP_CNT_DEFAULT   9
+#define MS_PER_S           1000
 
 struct inet_sock {
 	struct socket s;
@@ -85,12 +96,18 @@ struct inet_sock {
 	 * ended the connection (failed; its -errno in s.error until taken) */
 	bool eof;
 	bool failed;              /* TCP: ended by an error (a reset, a refused connect) */
+	bool fin;                 /* TCP: the peer's FIN was fetched (Linux's SOCK_DONE) */
 	bool connecting, connected, was_writable;
 	/* TCP: a connect began (-EINPROGRESS) and no connect call has
 	 * answered its outcome yet (Linux's SS_CONNECTING; connect_answer) */
 	bool connect_unanswered;
 	bool shut_rd, shut_wr;
+	bool lingering;           /* TCP: a lingering close sent its FIN (inet_linger) */
 	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
+	/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT: kept here
+	 * for the same reason as nodelay, given to each pcb (tcp_pcb_options) */
+	uint16_t keep_idle, keep_intvl;
+	uint8_t keep_cnt;
 	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
@@ -356,6 +373,26 @@ static int take_error(struct inet_sock *is)
 	return err;
 }
 
+/*
+ * A reset that came after the peer's FIN was fetched: lwIP's mailbox is
+ * closed by then, and the error waits in the netconn. Linux's tcp_reset
+ * gives a socket in CLOSE_WAIT (this side still sending) EPIPE, one in
+ * LAST_ACK ECONNRESET. (lwIP's ERR_CLSD there is no error: the connection
+ * ended as it should.)
+ */
+static void reset_after_fin(struct inet_sock *is)
+{
+	err_t err;
+
+	if (!is->fin || is->failed)
+		return;
+	err = netconn_err(is->conn);
+	if (err == ERR_RST)
+		fail(is, is->shut_wr ? -ECONNRESET : -EPIPE);
+	else if (err != ERR_OK && err != ERR_CLSD)
+		fail(is, lwip_errno(err));
+}
+
 static void fetch(struct inet_sock *is)
 {
 	err_t err;
@@ -375,6 +412,7 @@ static void fetch(struct inet_sock *is)
 			is->s.vn.events_in++;
 		return;
 	}
+	reset_after_fin(is);
 	if (!is->connected || is->rx || is->eof)
 		return;
 	err = recv_pbuf(is);
@@ -392,7 +430,7 @@ static void fetch(struct inet_sock *is)
 		 * close finds the window short of full and resets the connection
 		 * instead of sending its FIN (tcp_close_shutdown). */
 		netconn_tcp_recvd(is->conn, 1);
-		is->eof = true;
+		is->eof = is->fin = true;
 	} else {
 		fail(is, lwip_errno(err));
 	}
@@ -444,9 +482,11 @@ static unsigned inet_poll(struct socket *s)
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof)
+	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd)
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
-	if (is->eof) /* an error shuts both ways too, as Linux's tcp_done (fail) */
+	/* Shut for reading: the peer's FIN, shutdown(SHUT_RD), or an error,
+	 * which shuts both ways, as Linux's tcp_done (fail). */
+	if (is->eof || is->shut_rd)
 		mask |= VFS_POLLRDHUP;
 	if (s->error)
 		mask |= VFS_POLLERR;
@@ -457,7 +497,7 @@ static unsigned inet_poll(struct socket *s)
 	 * answered) or ended by an error (a reset, a refused connect not
 	 * answered yet; its error read or not).
 	 */
-	if ((is->eof && is->shut_wr) || is->failed ||
+	if (((is->eof || is->shut_rd) && is->shut_wr) || is->failed ||
 	    (s->type == SOCK_STREAM && !s->listening && !is->connected && !is->connecting))
 		mask |= VFS_POLLHUP;
 	out = writable(is);
@@ -541,8 +581,10 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), done = 0;
 
-	if (is->s.listening || (!is->connected && !is->eof))
+	if (is->s.listening)
 		return -ENOTCONN;
+	if (!is->connected && !is->eof) /* an error waiting first: a disconnect's */
+		return is->s.error ? take_error(is) : -ENOTCONN;
 	while (done < total) {
 		size_t avail, n, copied;
 
@@ -571,9 +613,14 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	}
 	if (done)
 		return (int64_t)done;
-	if (total == 0)
+	/* A receive of 0 bytes answers as one of 1 would, without taking
+	 * the byte: 0 when there is one, else it waits (Linux). */
+	if (total == 0 && (fetch(is), is->rx))
 		return 0;
-	if (is->s.error) /* a reset's or a refusal's, once; then end of file */
+	/* The error, once (a reset's, a refusal's); then end of file. After
+	 * the peer's FIN, end of file first: the error is send's (Linux's
+	 * tcp_recvmsg looks at SOCK_DONE before sk_err). */
+	if (is->s.error && !is->fin)
 		return take_error(is);
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
@@ -640,6 +687,7 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 
 	if (io->addrlen)
 		return is->connected ? -EISCONN : -ENOTCONN;
+	reset_after_fin(is);
 	/* The pending error first (Linux's sk_stream_error), once. The
 	 * peer's FIN (eof) is no reason: a half-closed connection still
 	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
@@ -649,6 +697,8 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 		return -EPIPE;
 	if (!is->connected)
 		return is->connecting ? -EAGAIN : -EPIPE; /* Linux's tcp_sendmsg */
+	if (total == 0)
+		return 0; /* lwIP would say ERR_OK having written nothing: not EPIPE */
 	/* Most sends fit on the (syscall) stack: no allocation, no free. */
 	if (total > sizeof(on_stack) &&
 	    !(bounce = kmalloc(total < SEND_BOUNCE_MAX ? total : SEND_BOUNCE_MAX)))
@@ -948,7 +998,8 @@ static int autobind(struct inet_sock *is)
  * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
  * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
  * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), and
- * TCP_NODELAY (is->nodelay) unless pcb is a listener's. lwIP's smaller
+ * TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
+ * TCP_KEEPINTVL, TCP_KEEPCNT) unless pcb is a listener's. lwIP's smaller
  * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
  * accept callback, so tcp_nagle_disable there bent that pointer and the
  * next handshake jumped through it (found by the in-guest fuzzer, seed
@@ -973,6 +1024,9 @@ static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keep
 		ip_reset_option(pcb, SOF_REUSEADDR);
 	if (pcb->state == LISTEN)
 		return;
+	pcb->keep_idle = (u32_t)is->keep_idle * MS_PER_S;
+	pcb->keep_intvl = (u32_t)is->keep_intvl * MS_PER_S;
+	pcb->keep_cnt = is->keep_cnt;
 	if (is->nodelay)
 		tcp_nagle_disable(pcb);
 	else
@@ -1078,12 +1132,30 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	 * not TCP_NODELAY (a listen pcb has no flags): the listener's options. */
 	socket_inherit_options(&n->s, s);
 	n->nodelay = is->nodelay;
+	n->keep_idle = is->keep_idle;
+	n->keep_intvl = is->keep_intvl;
+	n->keep_cnt = is->keep_cnt;
 	LOCK_TCPIP_CORE();
 	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
 	UNLOCK_TCPIP_CORE();
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
 	return 0;
+}
+
+/* Back to a new socket's state after a connection (or its attempt) ended:
+ * no channel, nothing left to read, not shut. */
+static void forget_connection(struct inet_sock *is)
+{
+	if (is->connected) {
+		inet_channel_close(&is->chan);
+		if (is->rx)
+			pbuf_free(is->rx);
+		is->rx = NULL;
+		is->rx_off = is->rx_consumed = 0;
+		is->connected = false;
+	}
+	is->failed = is->eof = is->fin = is->shut_rd = is->shut_wr = false;
 }
 
 /*
@@ -1107,31 +1179,53 @@ static int connect_answer(struct inet_sock *is)
 	if (is->connected && !is->failed)
 		return 0;
 	rc = is->s.error ? take_error(is) : -ECONNABORTED;
-	if (is->connected) {
-		inet_channel_close(&is->chan);
-		if (is->rx)
-			pbuf_free(is->rx);
-		is->rx = NULL;
-		is->rx_off = is->rx_consumed = 0;
-		is->connected = false;
-	}
-	is->failed = is->eof = is->shut_rd = is->shut_wr = false;
+	forget_connection(is);
 	return rc;
+}
+
+static bool linger_abort(struct inet_sock *is);
+
+/*
+ * connect() with AF_UNSPEC on a TCP socket, as Linux's tcp_disconnect: a
+ * listener stops (as shutdown(SHUT_RD) stops it); a connection is reset
+ * from the states where Linux sends one (linger_abort's), and a connect
+ * in progress dropped, either leaving ECONNRESET in SO_ERROR; the socket
+ * is a new one's again, on a new netconn (inet_renew: the old one goes,
+ * and with it what was unread). One ended already (a reset, a refusal),
+ * or never connected: nothing changes, 0.
+ */
+static int tcp_disconnect(struct inet_sock *is)
+{
+	bool listener = is->s.listening, reset;
+	int rc;
+
+	connect_done(is);
+	if (!listener && ((!is->connected && !is->connecting) || is->failed))
+		return 0;
+	reset = is->connecting;
+	is->connect_unanswered = false;
+	forget_connection(is); /* the channel closed before the pcb goes */
+	reset |= !listener && linger_abort(is);
+	if ((rc = inet_renew(is)))
+		return rc;
+	if (reset)
+		is->s.error = -ECONNRESET;
+	vfs_poll_event(is->s.vfs, &is->s.vn, VFS_POLLIN | VFS_POLLOUT); /* a waiting accept */
+	return 0;
 }
 
 static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
+	uint16_t family = SOCK_AF_INET; /* a length under 2: addr_in's -EINVAL */
 	ip_addr_t ip;
 	u16_t port;
 	err_t err;
 	int rc;
 
+	if (len >= sizeof(family))
+		memcpy(&family, addr, sizeof(family));
 	if (s->type == SOCK_DGRAM) {
-		uint16_t family = 0;
-
-		if (len >= sizeof(family))
-			memcpy(&family, addr, sizeof(family));
 		if (family == SOCK_AF_UNSPEC) {
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
@@ -1145,6 +1239,8 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
 		return rc;
 	}
+	if (family == SOCK_AF_UNSPEC)
+		return tcp_disconnect(is);
 	connect_done(is);
 	if (s->listening)
 		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
@@ -1241,16 +1337,55 @@ static int64_t inet_nread(struct socket *s)
  * Linux's timewait socket does), and a listener cannot be aborted. The
  * netconn learns of the abort from lwIP (err_tcp: it lets go of the pcb).
  */
-static void linger_abort(struct inet_sock *is)
+static bool linger_abort(struct inet_sock *is)
 {
 	struct tcp_pcb *pcb;
+	bool abort;
 
 	LOCK_TCPIP_CORE();
-	if ((pcb = is->conn->pcb.tcp) &&
-	    (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
-	     pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD))
+	abort = (pcb = is->conn->pcb.tcp) &&
+		(pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT || pcb->state == FIN_WAIT_1 ||
+		 pcb->state == FIN_WAIT_2 || pcb->state == SYN_RCVD);
+	if (abort)
 		tcp_abort(pcb);
 	UNLOCK_TCPIP_CORE();
+	return abort;
+}
+
+/*
+ * close() with SO_LINGER on and a time, as Linux's tcp_close: the FIN goes
+ * after the data queued, and the close waits (sys_net.c calls this until
+ * it answers 0 or the time is up) while the peer has not acknowledged
+ * both: the states FIN_WAIT_1, CLOSING and LAST_ACK, Linux's
+ * sk_stream_closing. Data received and not read means no wait: release
+ * resets the connection (lwIP's tcp_close), as Linux's close does at
+ * once; so does a socket not connected. The acknowledgements may wait in
+ * the channel, which nobody else reads now: its frames are run here.
+ */
+static int inet_linger(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	struct tcp_pcb *pcb;
+	bool unacknowledged;
+
+	if (s->type != SOCK_STREAM || s->listening)
+		return 0;
+	inet_channel_drain(&is->chan, SIZE_MAX);
+	if (!is->lingering) {
+		connect_done(is);
+		fetch(is); /* the peer's FIN, if it came first, is no unread data */
+		if (!is->connected || is->failed || is->rx)
+			return 0;
+		if (!is->shut_wr)
+			netconn_shutdown(is->conn, 0, 1);
+		is->shut_wr = is->lingering = true;
+	}
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp; /* NULL once a reset ended it */
+	unacknowledged = pcb && (pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+				 pcb->state == LAST_ACK);
+	UNLOCK_TCPIP_CORE();
+	return unacknowledged ? -EAGAIN : 0;
 }
 
 static void inet_release(struct socket *s)
@@ -1343,6 +1478,7 @@ UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void
 				     uint32_t *len, bool *handled),
 		  (s, level, name, val, len, handled))
 UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int, inet_linger, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int64_t, inet_dgram_batch, (struct socket *s, struct socket_dgram *d, unsigned n,
 					     bool send, socket_range_fn check, const void *ctx),
 		  (s, d, n, send, check, ctx))
@@ -1361,13 +1497,20 @@ static const struct socket_ops inet_ops = {
 	.getopt = inet_getopt_locked,
 	.nread = inet_nread_locked,
 	.dgram_batch = inet_dgram_batch_locked,
+	.linger = inet_linger_locked,
 	.release = inet_release,
 	.self_locked = true,
 };
 
 /* ---- options lwIP acts on ---- */
 
-/* TCP_NODELAY, IPV6_V6ONLY, SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
+static bool keep_option(int name)
+{
+	return name == LX_TCP_KEEPIDLE || name == LX_TCP_KEEPINTVL || name == LX_TCP_KEEPCNT;
+}
+
+/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, IPV6_V6ONLY,
+ * SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
  * (socket.c). *handled says whether this function answered. */
 static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
 		       bool *handled)
@@ -1393,6 +1536,17 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		if (s->type != SOCK_STREAM)
 			return -EOPNOTSUPP;
 		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
+	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+		*handled = true;
+		if (len < sizeof(v) || v < 1 ||
+		    v > (name == LX_TCP_KEEPCNT ? KEEP_COUNT_MAX : KEEP_SECONDS_MAX))
+			return -EINVAL; /* Linux's range */
+		if (name == LX_TCP_KEEPIDLE)
+			is->keep_idle = (uint16_t)v;
+		else if (name == LX_TCP_KEEPINTVL)
+			is->keep_intvl = (uint16_t)v;
+		else
+			is->keep_cnt = (uint8_t)v;
 	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
 		return 0;
 	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
@@ -1435,6 +1589,9 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 		UNLOCK_TCPIP_CORE();
 	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
 		v = netconn_get_ipv6only(is->conn) != 0;
+	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+		v = name == LX_TCP_KEEPIDLE ? is->keep_idle :
+		    name == LX_TCP_KEEPINTVL ? is->keep_intvl : is->keep_cnt;
 	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
 		connect_done(is);
 		v = -take_error(is);
@@ -1458,6 +1615,9 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 	memset(is, 0, sizeof(*is));
 	mutex_init(&is->lock);
 	is->changed = 1; /* no answer yet */
+	is->keep_idle = KEEP_IDLE_DEFAULT;
+	is->keep_intvl = KEEP_INTVL_DEFAULT;
+	is->keep_cnt = KEEP_CNT_DEFAULT;
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }

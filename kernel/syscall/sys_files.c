@@ -407,14 +407,19 @@ static long sys_openat(const struct syscall_env *env, const long args[SYSCALL_MA
 	return open_at((int)args[0], (const char *)args[1], (int)args[2], (uint32_t)args[3]);
 }
 
+/* A socket whose SO_LINGER says to wait closes after its wait (sys_net.c). */
 static long sys_close(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
+	struct vfs_file *lingering;
 	long rc;
 
 	(void)env;
 	files_lock();
+	lingering = sys_net_lingering(vfs_fd_get(fdtable, (int)args[0]));
 	rc = vfs_fd_close(fdtable, (int)args[0]);
 	fs_unlock();
+	if (lingering)
+		sys_net_linger(lingering);
 	return rc;
 }
 

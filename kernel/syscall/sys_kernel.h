@@ -61,6 +61,14 @@ struct socket_iov;
 void sys_net_register(syscall_handler_fn *table);
 void sys_epoll_register(syscall_handler_fn *table);
 long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool write);
+/*
+ * close() of a socket with SO_LINGER on and a time: sys_net_lingering
+ * (fs_lock held, before the descriptor is closed; f its file or NULL)
+ * answers the file, referenced, when this close is to wait; then
+ * sys_net_linger (without fs_lock) waits and drops that reference.
+ */
+struct vfs_file *sys_net_lingering(struct vfs_file *f);
+void sys_net_linger(struct vfs_file *f);
 
 /*
  * sys_signal.c: a write found no reader (EPIPE) and did not say

@@ -54,6 +54,10 @@
 #define NR_SENDMMSG    307
 
 #define OPT_MAX          64 /* bytes of an option value kept */
+#define NS_PER_SEC       1000000000ull
+/* How often a lingering close looks at its connection: lwIP announces no
+ * event when the peer acknowledges a FIN. */
+#define LINGER_STEP_NS   5000000ull
 #define SEND_FLAGS (SOCK_MSG_OOB | SOCK_MSG_DONTWAIT | SOCK_MSG_EOR | SOCK_MSG_NOSIGNAL | \
 		    0x4 /* DONTROUTE */ | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
 
@@ -190,6 +194,40 @@ static void sock_io_end(struct vfs_file *f, bool locked)
 		vfs_file_release(f);
 		fs_unlock();
 	}
+}
+
+/*
+ * close() of a socket with SO_LINGER on and a time, as Linux's: when the
+ * close drops the last reference (sys_net_lingering, fs_lock held, f the
+ * descriptor's file or NULL), it waits (sys_net_linger, after the
+ * descriptor left the table and fs_lock was released) until what was sent
+ * is acknowledged (the family's linger), the time has passed, or a
+ * signal's handler is to run; then the socket is released as always.
+ * close() answers 0 either way, and O_NONBLOCK changes nothing: Linux
+ * lingers on a non-blocking socket too. No lock is held while it sleeps:
+ * the descriptor is gone (another thread's call on it is -EBADF), and
+ * the family takes its locks only for each look.
+ */
+struct vfs_file *sys_net_lingering(struct vfs_file *f)
+{
+	struct socket *s = f ? socket_of_file(f) : NULL;
+
+	if (!s || !s->ops->linger || !s->linger_on || s->linger_sec <= 0 ||
+	    __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) != 1)
+		return NULL;
+	vfs_file_get(f);
+	return f;
+}
+
+void sys_net_linger(struct vfs_file *f)
+{
+	struct socket *s = socket_of_file(f);
+	uint64_t end = clock_ns() + (uint64_t)s->linger_sec * NS_PER_SEC, now, left;
+
+	while (s->ops->linger(s) == -EAGAIN && (now = clock_ns()) < end &&
+	       sys_signal_sleep(end - now < LINGER_STEP_NS ? end - now : LINGER_STEP_NS, &left) == 0)
+		;
+	sock_io_end(f, false); /* the last reference: released under fs_lock */
 }
 
 static uint64_t deadline_after(uint64_t timeout_ns)

@@ -14,15 +14,22 @@
  * a TCP socket in TCP_CLOSE (POLLHUP: new, stopped listener, refused,
  * reset by its peer); a non-blocking connect refused, its error taken by
  * each call in turn, or reset before a connect call answered it; close()
- * with SO_LINGER {1, 0} (a reset).
+ * with SO_LINGER {1, 0} (a reset) and {1, N} (a wait for the peer's
+ * acknowledgement, at most N seconds, cut short by a signal); epoll on
+ * sockets in TCP_CLOSE; a send to a peer that closed (its reset: EPIPE);
+ * poll after shutdown(); sends and receives of 0 bytes; the buffer
+ * sizes' least values; TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT; connect
+ * with AF_UNSPEC (a disconnect).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +335,40 @@ static void nodelay_listener(void)
 	show_int_option("accepted TCP_NODELAY", a, IPPROTO_TCP, TCP_NODELAY);
 	send(c, "x", 1, 0);
 	show("accepted recv", recv(a, &byte, 1, MSG_WAITALL));
+	close(a);
+	close(c);
+	close(l);
+}
+
+/*
+ * TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT as Linux's: 1 to 32767
+ * seconds (the count 1 to 127), else EINVAL; read back; kept by a
+ * listener (lwIP's listen pcb has no room for them) and inherited by what
+ * it accepts. Carapace answered ENOPROTOOPT.
+ */
+static void keepalive_timing(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), a;
+	struct sockaddr_in to = loop4(port);
+	static const struct { const char *what; int name, v; } sets[] = {
+		{ "TCP_KEEPIDLE 30", TCP_KEEPIDLE, 30 },   { "TCP_KEEPINTVL 5", TCP_KEEPINTVL, 5 },
+		{ "TCP_KEEPCNT 4", TCP_KEEPCNT, 4 },       { "TCP_KEEPIDLE 0", TCP_KEEPIDLE, 0 },
+		{ "TCP_KEEPIDLE 32768", TCP_KEEPIDLE, 32768 }, { "TCP_KEEPINTVL 0", TCP_KEEPINTVL, 0 },
+		{ "TCP_KEEPCNT 128", TCP_KEEPCNT, 128 },   { "TCP_KEEPCNT -1", TCP_KEEPCNT, -1 },
+	};
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		snprintf(what, sizeof(what), "listener setsockopt %s", sets[i].what);
+		show(what, setsockopt(l, IPPROTO_TCP, sets[i].name, &sets[i].v, sizeof(int)));
+	}
+	show("setsockopt TCP_KEEPIDLE of 2 bytes", setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 9 }, 2));
+	show_int_option("listener TCP_KEEPIDLE", l, IPPROTO_TCP, TCP_KEEPIDLE);
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	a = accept(l, NULL, NULL);
+	show_int_option("accepted TCP_KEEPIDLE", a, IPPROTO_TCP, TCP_KEEPIDLE);
+	show_int_option("accepted TCP_KEEPINTVL", a, IPPROTO_TCP, TCP_KEEPINTVL);
+	show_int_option("accepted TCP_KEEPCNT", a, IPPROTO_TCP, TCP_KEEPCNT);
 	close(a);
 	close(c);
 	close(l);
@@ -691,6 +732,169 @@ static void show_so_error(const char *what, int fd)
 	printf("%s SO_ERROR = %s\n", what, err_name(err));
 }
 
+/* epoll's answer for fd, at once, as show_poll's. */
+static void show_epoll(const char *what, int fd)
+{
+	int ep = epoll_create1(0), n;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP };
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	ev.events = 0;
+	n = epoll_wait(ep, &ev, 1, 0);
+	printf("%s epoll: %d%s%s%s%s%s\n", what, n, ev.events & EPOLLIN ? " IN" : "",
+	       ev.events & EPOLLOUT ? " OUT" : "", ev.events & EPOLLRDHUP ? " RDHUP" : "",
+	       ev.events & EPOLLHUP ? " HUP" : "", ev.events & EPOLLERR ? " ERR" : "");
+	close(ep);
+}
+
+/*
+ * epoll, as poll, on TCP sockets in TCP_CLOSE: OUT HUP for a new socket,
+ * a bound one, a stopped listener and a refused connect.
+ */
+static void epoll_closed_sockets(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = loop4(port), any = loop4(0);
+
+	show_epoll("new tcp socket", c);
+	bind(c, (struct sockaddr *)&any, sizeof(any));
+	show_epoll("bound tcp socket", c);
+	close(c);
+	shutdown(l, SHUT_RD);
+	show_epoll("stopped listener", l);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect to the stopped listener, again", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	show_epoll("refused socket", c);
+	close(c);
+	close(l);
+}
+
+static volatile sig_atomic_t sigpipes;
+
+static void count_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+/*
+ * The peer closed (its FIN read or not), this side sends: the first send
+ * goes (1), the peer's stack answers with a reset; as Linux's tcp_reset
+ * in CLOSE_WAIT the error is EPIPE: poll says HUP ERR, recv says 0 (the
+ * FIN came first), the next send takes the error (EPIPE, SIGPIPE) and
+ * the one after it EPIPE again; MSG_NOSIGNAL raises none. Carapace did
+ * not see the reset after the FIN: no HUP ERR, ECONNRESET without SIGPIPE.
+ */
+static void send_after_peer_closed(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	void (*old)(int) = signal(SIGPIPE, count_sigpipe);
+	char byte;
+
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	close(p);
+	usleep(100000);
+	show_poll("peer closed", c);
+	show("send after the peer closed", send(c, "x", 1, 0));
+	usleep(200000); /* the reset here */
+	show_poll("peer closed, sent, reset", c);
+	show("peer closed, reset, recv", recv(c, &byte, 1, 0));
+	show("peer closed, reset, send", send(c, "x", 1, 0));
+	show("peer closed, reset, send again", send(c, "x", 1, 0));
+	show("peer closed, reset, send MSG_NOSIGNAL", send(c, "x", 1, MSG_NOSIGNAL));
+	printf("SIGPIPE raised %d times\n", (int)sigpipes);
+	show_so_error("peer closed, reset,", c);
+	signal(SIGPIPE, old);
+	close(c);
+	close(l);
+}
+
+/*
+ * shutdown() and poll, as Linux's tcp_poll: SHUT_WR alone leaves OUT;
+ * SHUT_RD makes the socket readable (IN RDHUP: recv says 0, but data that
+ * comes afterwards is still read); both ways shut, HUP too. Carapace's
+ * poll did not look at SHUT_RD.
+ */
+static void shutdown_and_poll(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	char buf[8];
+
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	shutdown(c, SHUT_WR);
+	usleep(50000);
+	show_poll("shut for writing", c);
+	show_poll("the peer of one shut for writing", p);
+	shutdown(c, SHUT_RD);
+	show_poll("shut both ways", c);
+	show_epoll("shut both ways", c);
+	close(c);
+	close(p);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	shutdown(c, SHUT_RD);
+	show_poll("shut for reading", c);
+	show("shut for reading, recv", recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	send(p, "cd", 2, 0);
+	usleep(50000);
+	show("shut for reading, recv what came after", recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	close(c);
+	close(p);
+	close(l);
+}
+
+/*
+ * Zero bytes: a send of 0 on a connected socket is 0 (Carapace said EPIPE
+ * and raised SIGPIPE); a receive of 0 answers as one of 1 would, moving
+ * nothing: EAGAIN while nothing waits (Carapace said 0), 0 once a byte
+ * does, which stays to be read.
+ */
+static void zero_lengths(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	char byte = 0;
+
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	show("send 0 bytes", send(c, &byte, 0, MSG_NOSIGNAL));
+	show("recv 0 bytes, none waiting", recv(p, &byte, 0, MSG_DONTWAIT));
+	send(c, "y", 1, 0);
+	usleep(50000);
+	show("recv 0 bytes, one waiting", recv(p, &byte, 0, MSG_DONTWAIT));
+	show("then recv 1", recv(p, &byte, 1, MSG_DONTWAIT));
+	close(c);
+	close(p);
+	close(l);
+}
+
+/* SO_RCVBUF and SO_SNDBUF read back doubled, their least values Linux's
+ * (SOCK_MIN_SNDBUF twice SOCK_MIN_RCVBUF; Carapace had them swapped). */
+static void buffer_sizes(void)
+{
+	int c = socket(AF_INET, SOCK_STREAM, 0), v = 100000, rcv = 0, snd = 0;
+	socklen_t len = sizeof(v);
+
+	setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	getsockopt(c, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	getsockopt(c, SOL_SOCKET, SO_SNDBUF, &snd, &len);
+	printf("SO_RCVBUF, SO_SNDBUF 100000 read doubled: %s %s\n", rcv == 200000 ? "yes" : "no",
+	       snd == 200000 ? "yes" : "no");
+	v = 1;
+	setsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	getsockopt(c, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	getsockopt(c, SOL_SOCKET, SO_SNDBUF, &snd, &len);
+	printf("least SO_SNDBUF twice least SO_RCVBUF: %s\n", snd == 2 * rcv && rcv > 0 ? "yes" : "no");
+	close(c);
+}
+
 /* A non-blocking connect to addr, its outcome waited for with poll. */
 static int connect_nonblocking(const struct sockaddr_in *a)
 {
@@ -790,6 +994,53 @@ static void nonblocking_reset_before_answer(void)
 	close(l);
 }
 
+/*
+ * connect() with AF_UNSPEC on a TCP socket, as Linux's tcp_disconnect: a
+ * connection is reset (the peer's recv ECONNRESET), ECONNRESET waits in
+ * SO_ERROR (poll OUT HUP ERR, recv takes it, then ENOTCONN), and the
+ * socket connects again; a new socket: 0, nothing; a listener stops
+ * listening (connects to it refused). Carapace said EISCONN. (The
+ * receives do not wait: on that kernel they would have waited for ever.)
+ */
+static void disconnect_with_unspec(void)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM, 0), p;
+	struct sockaddr_in to = loop4(port);
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct pollfd pf;
+	char byte = 0;
+
+	connect(c, (struct sockaddr *)&to, sizeof(to));
+	p = accept(l, NULL, NULL);
+	show("connect AF_UNSPEC on a connection", connect(c, &unspec, sizeof(unspec)));
+	show_poll("disconnected", c);
+	pf = (struct pollfd){ .fd = p, .events = POLLIN };
+	poll(&pf, 1, 5000);
+	show_poll("the peer of the disconnected", p);
+	show("the peer of the disconnected, recv", recv(p, &byte, 1, MSG_DONTWAIT));
+	close(p);
+	show("disconnected recv", recv(c, &byte, 1, MSG_DONTWAIT));
+	show("disconnected recv again", recv(c, &byte, 1, MSG_DONTWAIT));
+	show_poll("disconnected, its error read", c);
+	if (show("disconnected, connect again", connect(c, (struct sockaddr *)&to, sizeof(to))) == 0) {
+		p = accept(l, NULL, NULL); /* only now: no connection, no accept's wait */
+		send(c, "z", 1, 0);
+		show("disconnected, connected again, the peer's recv", recv(p, &byte, 1, 0));
+		close(p);
+	}
+	close(c);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect AF_UNSPEC on a new socket", connect(c, &unspec, sizeof(unspec)));
+	show_poll("new socket, AF_UNSPEC", c);
+	close(c);
+	show("connect AF_UNSPEC on a listener", connect(l, &unspec, sizeof(unspec)));
+	show_poll("listener, AF_UNSPEC", l);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	show("connect to the listener after AF_UNSPEC", connect(c, (struct sockaddr *)&to, sizeof(to)));
+	close(c);
+	close(l);
+}
+
 /* Sets SO_LINGER {on, sec} and prints what getsockopt reads back. */
 static void show_linger(int fd, int on, int sec)
 {
@@ -844,6 +1095,126 @@ static uint64_t ns_of(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A peer that starts reading after delay_ms, then reads to the end. */
+struct late_reader {
+	int fd, delay_ms;
+	size_t got;
+	int end; /* 0: end of file; else the errno of the read that ended it */
+};
+
+static void *read_late(void *arg)
+{
+	struct late_reader *r = arg;
+	static char buf[65536];
+	ssize_t n;
+
+	usleep((useconds_t)r->delay_ms * 1000);
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0)
+		r->got += (size_t)n;
+	r->end = n < 0 ? errno : 0;
+	return NULL;
+}
+
+/*
+ * close() with SO_LINGER {1, sec} after sends that filled the buffers (the
+ * peer reads after read_after_ms), as Linux's: close blocks until the
+ * peer acknowledged every byte and the FIN, or until sec seconds passed;
+ * it answers 0 either way, and a non-blocking socket lingers too. After
+ * the time, the connection goes on: the peer still gets every byte, then
+ * end of file. Data received and unread (unread): no wait, a reset. A
+ * signal with a handler (signal_after_ms) cuts the wait short, close
+ * still 0. Carapace's close had returned at once.
+ */
+static volatile sig_atomic_t linger_signals;
+
+static void count_linger_signal(int sig)
+{
+	(void)sig;
+	linger_signals++;
+}
+
+struct signal_later {
+	pthread_t to;
+	int after_ms;
+};
+
+static void *signal_later(void *arg)
+{
+	struct signal_later *sl = arg;
+
+	usleep((useconds_t)sl->after_ms * 1000);
+	pthread_kill(sl->to, SIGUSR1);
+	return NULL;
+}
+
+static void linger_close(const char *what, int nonblock, int sec, int read_after_ms, int unread,
+			 int signal_after_ms)
+{
+	int port, l = listen_any(&port), c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), rc;
+	struct sockaddr_in a = loop4(port);
+	struct pollfd pf = { .fd = c, .events = POLLOUT };
+	struct linger lg = { 1, sec };
+	static char chunk[65536];
+	struct late_reader r = { .delay_ms = read_after_ms };
+	size_t sent = 0;
+	ssize_t n;
+	uint64_t took;
+	pthread_t t, k;
+	struct signal_later sl = { pthread_self(), signal_after_ms };
+	struct sigaction on_usr1 = { .sa_handler = count_linger_signal }, old;
+
+	connect(c, (struct sockaddr *)&a, sizeof(a));
+	poll(&pf, 1, 5000);
+	r.fd = accept(l, NULL, NULL);
+	if (unread) {
+		send(r.fd, "z", 1, 0);
+		usleep(100000);
+	}
+	do { /* until the buffers and the peer's window are full: no room for 200 ms */
+		while ((n = send(c, chunk, sizeof(chunk), MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+	} while (poll(&pf, 1, 200) == 1);
+	if (!nonblock)
+		fcntl(c, F_SETFL, 0);
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pthread_create(&t, NULL, read_late, &r);
+	if (signal_after_ms) {
+		linger_signals = 0;
+		sigaction(SIGUSR1, &on_usr1, &old);
+		pthread_create(&k, NULL, signal_later, &sl);
+	}
+	took = ns_of(CLOCK_MONOTONIC);
+	rc = close(c);
+	took = ns_of(CLOCK_MONOTONIC) - took;
+	printf("%s: close = %d, blocked: %s", what, rc, took >= 200000000u ? "yes" : "no");
+	if (signal_after_ms) {
+		pthread_join(k, NULL);
+		sigaction(SIGUSR1, &old, NULL);
+		printf(", cut short by the signal: %s, its handler ran: %s",
+		       took < 2500000000u ? "yes" : "no", linger_signals == 1 ? "yes" : "no");
+	}
+	if (read_after_ms > 1000 * sec) /* the time ran out first, not much after it */
+		printf(", for its %d s: %s", sec,
+		       took >= sec * 900000000ull && took < sec * 1000000000ull + 700000000u ? "yes" : "no");
+	pthread_join(t, NULL);
+	if (unread) /* how much arrived before the reset is the stack's business */
+		printf("; the peer's read ends with %s\n", r.end ? err_name(r.end) : "end of file");
+	else
+		printf("; the peer got %s, then %s\n", r.got == sent ? "every byte" : "not every byte",
+		       r.end ? err_name(r.end) : "end of file");
+	close(r.fd);
+	close(l);
+}
+
+static void linger_closes(void)
+{
+	linger_close("linger 5 s, peer reads after 300 ms", 0, 5, 300, 0, 0);
+	linger_close("linger 5 s, non-blocking, peer reads after 300 ms", 1, 5, 300, 0, 0);
+	linger_close("linger 1 s, peer reads after 2 s", 0, 1, 2000, 0, 0);
+	linger_close("linger 5 s, a byte unread", 0, 5, 300, 1, 0);
+	linger_close("linger 5 s, a signal after 300 ms, peer reads after 3 s", 0, 5, 3000, 0, 300);
+}
+
 /*
  * A blocking send to a peer that never reads, with SO_SNDTIMEO: once the
  * window and the send buffer are full, the send must sleep until its time
@@ -895,6 +1266,7 @@ int main(int argc, char **argv)
 	restart_in_time_wait();
 	close_while_receiving();
 	nodelay_listener();
+	keepalive_timing();
 	listener_calls();
 	listen_unbound();
 	mixed_families();
@@ -903,6 +1275,13 @@ int main(int argc, char **argv)
 	nonblocking_refused();
 	nonblocking_reset_before_answer();
 	linger_zero_resets();
+	disconnect_with_unspec();
+	linger_closes();
+	epoll_closed_sockets();
+	send_after_peer_closed();
+	shutdown_and_poll();
+	zero_lengths();
+	buffer_sizes();
 	blocking_send_sleeps();
 	printf("inet_sockets: done\n");
 	return 0;

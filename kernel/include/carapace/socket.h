@@ -146,6 +146,15 @@ struct socket_ops {
 	 */
 	int64_t (*dgram_batch)(struct socket *s, struct socket_dgram *d, unsigned n, bool send,
 			       socket_range_fn check, const void *ctx);
+	/*
+	 * Optional: one step of a lingering close (SO_LINGER on with a time;
+	 * sys_net.c's sys_net_linger, without the VFS lock, before the
+	 * last reference goes): the first call begins the close (TCP: the
+	 * FIN after the data queued), each answers -EAGAIN while what was
+	 * sent is not all acknowledged, 0 once it is or when there is
+	 * nothing to wait for (release then ends the socket as always).
+	 */
+	int (*linger)(struct socket *s);
 	void (*release)(struct socket *s);
 	/*
 	 * true: every operation above locks the socket itself, so send and
