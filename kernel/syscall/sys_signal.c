@@ -427,8 +427,10 @@ static uint64_t take_async(void)
 {
 	uint64_t sigs;
 
-	if (!__atomic_load_n(&async_pending, __ATOMIC_RELAXED))
-		return 0; /* every call's return asks: the common answer is one load */
+	/* Every call's return asks: the common answer is one load, also while
+	 * a signal this thread blocks waits for another (blocked is its own). */
+	if (!(__atomic_load_n(&async_pending, __ATOMIC_RELAXED) & ~blocked))
+		return 0;
 	mutex_lock(&signal_lock);
 	sigs = __atomic_fetch_and(&async_pending, blocked, __ATOMIC_ACQUIRE) & ~blocked;
 	mutex_unlock(&signal_lock);
