@@ -854,9 +854,10 @@ static int copy_from(struct vfs_file *f, uint64_t off, void *dst, size_t len)
 /*
  * For mmap of a file: copies len bytes from offset off of fd's file into
  * dst (past the end of file, dst is left as it is: zero). The file must be
- * a regular file open for reading. With hold, *hold gets a reference to the
- * file (sys_files_copy_held reads it again, sys_files_unhold drops it), as
- * a mapping keeps its file on Linux after the descriptor is closed.
+ * a regular file open for reading. With hold, *hold gets a reference to
+ * the file (sys_files_copy_held reads it again, sys_files_put_unlocked
+ * drops it), as a mapping keeps its file on Linux after the descriptor is
+ * closed.
  */
 int sys_files_copy(int fd, uint64_t off, void *dst, size_t len, struct vfs_file **hold)
 {
@@ -890,16 +891,13 @@ int sys_files_copy_held(struct vfs_file *f, uint64_t off, void *dst, size_t len)
 	return rc;
 }
 
-void sys_files_hold_again(struct vfs_file *f)
+void sys_files_put_unlocked(struct vfs_file *f)
 {
-	vfs_file_get(f);
-}
-
-void sys_files_unhold(struct vfs_file *f)
-{
-	files_lock();
-	vfs_file_put(f);
-	fs_unlock();
+	if (vfs_file_drop(f)) { /* the last reference: released under the lock */
+		fs_lock();
+		vfs_file_release(f);
+		fs_unlock();
+	}
 }
 
 /* fchdir: to the path the directory had when it was opened. */

@@ -163,15 +163,15 @@ bool sys_canonical(uint64_t a);
 /*
  * mmap of a file: its bytes from off into dst (0 or -errno); with hold, a
  * reference to the file in *hold, for MADV_DONTNEED to read it again
- * (sys_files_copy_held; sys_files_hold_again adds a reference, as a
- * mapping splits; sys_files_unhold drops one). The lock order is
- * sys_memory.c's vm_lock, then the VFS lock these take.
+ * (sys_files_copy_held). The lock order is sys_memory.c's vm_lock, then
+ * the VFS lock these take.
  */
 struct vfs_file;
 int sys_files_copy(int fd, uint64_t off, void *dst, size_t len, struct vfs_file **hold);
 int sys_files_copy_held(struct vfs_file *f, uint64_t off, void *dst, size_t len);
-void sys_files_hold_again(struct vfs_file *f);
-void sys_files_unhold(struct vfs_file *f);
+/* Drops a reference to f without the VFS lock held; the last one releases
+ * f under it (vfs_file_drop, vfs_file_release). */
+void sys_files_put_unlocked(struct vfs_file *f);
 
 /* The SYSCALL instruction as musl issues it (for the in-kernel tests). */
 long sys_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);

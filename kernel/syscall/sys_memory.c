@@ -43,6 +43,7 @@
 #include <carapace/memory.h>
 #include <carapace/mutex.h>
 #include <carapace/panic.h>
+#include <carapace/vfs.h>
 
 #include <carapace/layout.h>
 #include <carapace/mmu.h>
@@ -125,7 +126,7 @@ static void kept_release(uint64_t start, uint64_t end)
 			continue;
 		if (k->start < start && k->end > end) { /* a hole in the middle */
 			if (k->file)
-				sys_files_hold_again(k->file);
+				vfs_file_get(k->file);
 			kept_add(end, k->end, k->file, k->off + (end - k->start));
 			k->end = start;
 		} else if (k->start < start) {
@@ -135,7 +136,7 @@ static void kept_release(uint64_t start, uint64_t end)
 			k->start = end;
 		} else { /* covered whole */
 			if (k->file)
-				sys_files_unhold(k->file);
+				sys_files_put_unlocked(k->file);
 			kept[i--] = kept[--nkept];
 		}
 	}
@@ -177,7 +178,7 @@ static void kept_copy(uint64_t from, uint64_t len, uint64_t to)
 		if (a >= b)
 			continue;
 		if (k.file)
-			sys_files_hold_again(k.file);
+			vfs_file_get(k.file);
 		kept_add(a - from + to, b - from + to, k.file, k.off + (a - k.start));
 	}
 }
@@ -351,7 +352,7 @@ static long sys_mmap(const struct syscall_env *env, const long args[SYSCALL_MAX_
 		if (!rc && (file || type != LINUX_MAP_PRIVATE))
 			kept_add(va, va + len, held, off);
 		else if (held)
-			sys_files_unhold(held);
+			sys_files_put_unlocked(held);
 		if (rc) {
 			unmap_locked(va, va + len);
 			rc = rc == -EINVAL ? -ENOMEM : rc;

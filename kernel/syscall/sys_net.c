@@ -189,10 +189,8 @@ static void sock_io_end(struct vfs_file *f, bool locked)
 {
 	if (locked) {
 		sock_put(f);
-	} else if (vfs_file_drop(f)) { /* closed meanwhile: the last reference */
-		fs_lock();
-		vfs_file_release(f);
-		fs_unlock();
+	} else {
+		sys_files_put_unlocked(f); /* closed meanwhile: perhaps the last reference */
 	}
 }
 
