@@ -88,8 +88,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* The server's idle clock runs on what it takes for empty lines only. */
 		CHECK(!(rc > 0 && http_only_empty_lines(buf, len)));
-		if (rc == 0)
+		if (rc == 0) {
+			/* As the server does for "Expect: 100-continue": an early refusal or none. */
+			if (req.expect_continue && api_refuses_early(&api, &req, &peer, now, &resp)) {
+				CHECK(resp.status == 401 || resp.status == 404 || resp.status == 405 ||
+				      resp.status == 429 || resp.status == 501);
+				CHECK(resp.status != 405 || resp.allow[0] != '\0');
+				CHECK(api_format_head(&resp, false, head, sizeof(head)) > 0);
+			}
 			break;
+		}
 		if (rc < 0) {
 			CHECK(rc == -400 || rc == -413 || rc == -414 || rc == -431 ||
 			      rc == -501 || rc == -505);

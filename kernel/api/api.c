@@ -256,17 +256,15 @@ static void options(struct api_call *c)
 }
 
 /*
- * Finds the route; 404 when no enabled route has the path, 405 (with
- * Allow) when none of them has the method.
+ * The route for the request, or NULL after answering 404 (no enabled
+ * route has the path) or 405 with Allow (none of them has the method).
  */
-static void route(struct api_call *c)
+static const struct api_route *find_route_or_fail(struct api_call *c)
 {
 	const struct api_route *found = NULL;
+	char allow[sizeof(c->resp->allow)];
+	bool path_known;
 
-	if (http_str_equal(c->req->method, "OPTIONS")) {
-		options(c);
-		return;
-	}
 	for (size_t i = 0; i < api_nroutes && found == NULL; i++) {
 		const struct api_route *r = &api_routes[i];
 
@@ -277,65 +275,87 @@ static void route(struct api_call *c)
 		    (strcmp(r->method, "GET") == 0 && http_str_equal(c->req->method, "HEAD")))
 			found = r;
 	}
-	if (found == NULL) {
-		char allow[sizeof(c->resp->allow)];
-		bool path_known = allowed_methods(c->api, c->req->path, allow, sizeof(allow));
+	if (found != NULL)
+		return found;
+	path_known = allowed_methods(c->api, c->req->path, allow, sizeof(allow));
+	api_fail(c, path_known ? 405 : 404,
+		 path_known ? "method not allowed on this path" : "no such path");
+	if (path_known)
+		memcpy(c->resp->allow, allow, sizeof(allow));
+	return NULL;
+}
 
-		api_fail(c, path_known ? 405 : 404,
-			 path_known ? "method not allowed on this path" : "no such path");
-		if (path_known)
-			memcpy(c->resp->allow, allow, sizeof(allow));
+static void route(struct api_call *c)
+{
+	const struct api_route *found;
+
+	if (http_str_equal(c->req->method, "OPTIONS")) {
+		options(c);
 		return;
 	}
-	if (!preconditions_hold(c))
+	if ((found = find_route_or_fail(c)) == NULL || !preconditions_hold(c))
 		return;
 	json_init(&c->json, c->resp->body, c->resp->body_size);
 	found->handler(c);
 }
 
-static void handle(struct api *api, const struct http_request *req,
-		   const struct api_peer *peer, uint64_t now_ms,
-		   struct api_response *resp)
+/*
+ * What every request passes before its route: a method the API has (501
+ * otherwise, whatever the path (15.6.2), before the token: like the
+ * parser's refusals it tells nothing of the paths or state), then, unless
+ * api.open, the throttle (429) and the token (401). False once answered.
+ */
+static bool admitted(struct api_call *c, const struct api_peer *peer)
 {
-	struct api_call c = { .api = api, .req = req, .now_ms = now_ms, .resp = resp };
 	struct http_str token;
 	unsigned wait_s;
 
-	response_reset(resp);
-	/*
-	 * A method no path has, whatever the path (15.6.2), before the token:
-	 * like the parser's refusals it tells nothing of the paths or state.
-	 */
-	if (!is_known_method(req->method)) {
-		api_error_response(resp, 501, "the API does not implement this method");
-		return;
+	if (!is_known_method(c->req->method)) {
+		api_error_response(c->resp, 501, "the API does not implement this method");
+		return false;
 	}
-	if (api->open) {
-		route(&c);
-		return;
+	if (c->api->open)
+		return true;
+	if (api_throttled(c->api, peer, c->now_ms, &wait_s)) {
+		api_error_response(c->resp, 429, "too many failed attempts: wait");
+		c->resp->retry_after = wait_s;
+		return false;
 	}
-	if (api_throttled(api, peer, now_ms, &wait_s)) {
-		api_error_response(resp, 429, "too many failed attempts: wait");
-		resp->retry_after = wait_s;
-		return;
+	if (!bearer_token(c->req, &token) || !api_token_matches(c->api, token.p, token.n)) {
+		api_throttle_failure(c->api, peer, c->now_ms);
+		api_error_response(c->resp, 401, "a valid 'Authorization: Bearer TOKEN' is required");
+		c->resp->authenticate = true;
+		return false;
 	}
-	if (!bearer_token(req, &token) || !api_token_matches(api, token.p, token.n)) {
-		api_throttle_failure(api, peer, now_ms);
-		api_error_response(resp, 401, "a valid 'Authorization: Bearer TOKEN' is required");
-		resp->authenticate = true;
-		return;
-	}
-	api_throttle_success(api, peer);
-	route(&c);
+	api_throttle_success(c->api, peer);
+	return true;
 }
 
 void api_handle(struct api *api, const struct http_request *req,
 		const struct api_peer *peer, uint64_t now_ms,
 		struct api_response *resp)
 {
-	handle(api, req, peer, now_ms, resp);
+	struct api_call c = { .api = api, .req = req, .now_ms = now_ms, .resp = resp };
+
+	response_reset(resp);
+	if (admitted(&c, peer))
+		route(&c);
 	/* Whatever the answer, one to HEAD has no body: the client reads none. */
 	resp->head_only = http_str_equal(req->method, "HEAD");
+}
+
+bool api_refuses_early(struct api *api, const struct http_request *req,
+		       const struct api_peer *peer, uint64_t now_ms,
+		       struct api_response *resp)
+{
+	struct api_call c = { .api = api, .req = req, .now_ms = now_ms, .resp = resp };
+	bool refused;
+
+	response_reset(resp);
+	refused = !admitted(&c, peer) ||
+		  (!http_str_equal(req->method, "OPTIONS") && find_route_or_fail(&c) == NULL);
+	resp->head_only = http_str_equal(req->method, "HEAD");
+	return refused;
 }
 
 /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110's IMF-fixdate), or "" without a clock. */

@@ -47,6 +47,7 @@
 #define API_REQUEST_TIMEOUT_MS 10000
 #define API_SEND_TIMEOUT_MS 10000
 #define API_POLL_MS 250
+#define API_LINGER_MS 2000
 #define API_POWEROFF_DELAY_MS 1000
 #define API_BODY_SIZE (128 * 1024)
 /* Room before every response's body for its head: head and body go in one write. */
@@ -203,12 +204,24 @@ static bool answer_requests(struct netconn *nc, struct conn_buffers *b, size_t *
 
 		if (rc == 0) {
 			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+			bool refused;
 
-			if (req.expect_continue && !b->continued) {
-				b->continued = true;
-				return send_all(nc, cont, sizeof(cont) - 1);
+			if (!req.expect_continue || b->continued)
+				return true;
+			/*
+			 * A request refused whatever its body is answered now,
+			 * and the connection closed: the client keeps its body
+			 * (RFC 9110, 10.1.1) rather than sending it for nothing.
+			 */
+			mutex_lock(&api_lock);
+			refused = api_refuses_early(&api, &req, peer, clock_ns() / 1000000, resp);
+			mutex_unlock(&api_lock);
+			if (refused) {
+				send_response(nc, resp, false);
+				return false;
 			}
-			return true;
+			b->continued = true;
+			return send_all(nc, cont, sizeof(cont) - 1);
 		}
 		if (rc < 0) {
 			api_error_response(resp, (int)-rc,
@@ -315,6 +328,33 @@ static void serve(struct netconn *nc, struct conn_buffers *b)
 	}
 }
 
+/*
+ * Closes a connection after its last answer in stages (RFC 9112, 9.6):
+ * the write side first (FIN after the answer), then whatever the client
+ * still sends (a body the server did not wait for, a pipelined request)
+ * is read and dropped until the client closes too or API_LINGER_MS pass.
+ * Closing at once with unread bytes would send a reset, which can
+ * destroy the answer before the client has read it.
+ */
+static void close_in_stages(struct netconn *nc)
+{
+	uint64_t end = clock_ns() / 1000000 + API_LINGER_MS;
+	struct netbuf *nb;
+	err_t err;
+
+	if (netconn_shutdown(nc, 0, 1) == ERR_OK) {
+		netconn_set_recvtimeout(nc, API_POLL_MS);
+		while (clock_ns() / 1000000 < end) {
+			err = netconn_recv(nc, &nb);
+			if (err == ERR_OK)
+				netbuf_delete(nb);
+			else if (err != ERR_TIMEOUT)
+				break;
+		}
+	}
+	netconn_close(nc);
+}
+
 static void connection_thread(void *arg)
 {
 	struct netconn *nc = arg;
@@ -329,7 +369,7 @@ static void connection_thread(void *arg)
 		serve(nc, &b);
 	kfree(b.in);
 	kfree(b.out);
-	netconn_close(nc);
+	close_in_stages(nc);
 	netconn_delete(nc);
 	__atomic_fetch_sub(&connections, 1, __ATOMIC_RELAXED);
 	thread_exit();

@@ -192,8 +192,14 @@ static int parse_target(struct http_str t, struct http_request *req)
 	}
 	while (plen < rest.n && rest.p[plen] != '?')
 		plen++;
-	/* "http://h" and "http://h?q" have an empty path: "/" (RFC 9110, 4.2.3). */
-	req->path = plen > 0 ? (struct http_str){ rest.p, plen } : (struct http_str){ root, 1 };
+	/*
+	 * "http://h" and "http://h?q" have an empty path: "/" (RFC 9110,
+	 * 4.2.3), but "*" for OPTIONS (RFC 9112, 3.2.4: the server's options).
+	 */
+	if (plen > 0)
+		req->path = (struct http_str){ rest.p, plen };
+	else
+		req->path = (struct http_str){ http_str_equal(req->method, "OPTIONS") ? "*" : root, 1 };
 	req->query = plen < rest.n
 		? (struct http_str){ rest.p + plen + 1, rest.n - plen - 1 }
 		: (struct http_str){ rest.p + plen, 0 };

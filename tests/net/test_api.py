@@ -28,7 +28,10 @@ Methods the API does not implement 501 (before the token), OPTIONS on a
 path and "*" (behind the token), a CRLF after a body followed by more
 than the request timeout of quiet (it had been 408), HEAD's head equal
 to GET's on every GET path, the parser's refusals of a HEAD without a
-body, Connection: close and HTTP/1.0 keep-alive.
+body, Connection: close and HTTP/1.0 keep-alive. Expect: 100-continue
+refused at once (401, 404, 405) when no body could help; OPTIONS
+http://host as OPTIONS *. StagedClose (raw frames over --net dgram): a
+body that comes after an early 413 is read and dropped, not reset.
 
 Run: python3 tests/net/test_api.py -v (build the kernel first).
 API_TEST_KERNEL=FILE boots FILE instead of build/carapace.bin (to see a
@@ -51,6 +54,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import frames  # noqa: E402
 
+PEER_MAC = bytes.fromhex("52550a000202")  # the raw-frame test's host side (QEMU user net's gateway MAC)
 READY_TIMEOUT = 90  # seconds for the boot, DHCP and the listener under TCG
 GETS = ["/os/name", "/os/version", "/os/vendor", "/os/uptime", "/os/date",
         "/os/memory/total", "/os/memory/free", "/os/threads", "/os/cmdline",
@@ -288,6 +292,11 @@ class ReadOnly(unittest.TestCase):
         self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\r\n"), out[:80])
         self.assertIn(b"\r\nAllow: GET, HEAD, OPTIONS\r\n", out)
         self.assertTrue(out.endswith(b"\r\n\r\n"), out[-40:])
+        # The absolute form with no path is the asterisk form (RFC 9112, 3.2.4).
+        out = self.raw(f"OPTIONS http://{frames.LOCALHOST}:{self.port} HTTP/1.1\r\nHost: x\r\n"
+                       f"Authorization: Bearer {self.token}\r\nConnection: close\r\n\r\n".encode())
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\r\n"), out[:80])
+        self.assertIn(b"\r\nAllow: GET, HEAD, OPTIONS\r\n", out)
         out = self.raw(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertTrue(out.startswith(b"HTTP/1.1 401 "), out[:80])
         self.assertNotIn(b"Allow:", out)
@@ -508,13 +517,23 @@ class ReadOnly(unittest.TestCase):
     def test_expect_continue(self):
         # curl -T sends "Expect: 100-continue" and waited a second for a 100
         # that never came (RFC 9110, 10.1.1: the server MUST send one or a
-        # final status).
+        # final status). A request the body cannot save is answered at once
+        # (the client keeps its body); one that may succeed gets the 100.
+        auth = f"Authorization: Bearer {self.token}\r\n"
+        for head, status in ((f"PUT /env/A HTTP/1.1\r\nHost: x\r\n{auth}", b"405"),
+                             ("PUT /env/A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer no\r\n", b"401"),
+                             (f"POST /nothing HTTP/1.1\r\nHost: x\r\n{auth}", b"404")):
+            with socket.create_connection((frames.LOCALHOST, self.port), timeout=5) as s:
+                s.sendall((head + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n").encode())
+                answer = s.recv(4096)
+                self.assertTrue(answer.startswith(b"HTTP/1.1 " + status + b" "), (head, answer[:80]))
+                self.assertIn(b"\r\nConnection: close\r\n", answer)
         with socket.create_connection((frames.LOCALHOST, self.port), timeout=5) as s:
-            s.sendall(f"PUT /env/A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+            s.sendall(f"OPTIONS /os/name HTTP/1.1\r\nHost: x\r\n{auth}"
                       "Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n".encode())
             self.assertEqual(s.recv(100), b"HTTP/1.1 100 Continue\r\n\r\n")
             s.sendall(b"hello")
-            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 405 "))
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200 "))
 
     def test_cmdline_redacted(self):
         # The launcher quotes every word ("env=DB_PASSWORD=hunter2 x"): the
@@ -607,6 +626,71 @@ class ReadOnly(unittest.TestCase):
         leaked = [a for a in addresses if a.lstrip("0") and a.lstrip("0") in bodies]
         self.assertEqual(leaked, [], "addresses from the boot log in a response")
         self.assertNotIn(self.token, bodies)
+
+
+class StagedClose(unittest.TestCase):
+    """RFC 9112, 9.6: a server that answers before the whole request came
+    (here a 413 for a Content-Length over the limit) closes its side first
+    and reads on, so that the client, still sending, does not get a reset
+    that could destroy the answer before it is read. Raw frames over
+    --net dgram (user networking's proxy would hide the guest's reset)."""
+    GUEST, HOST, PORT, SPORT = "10.0.2.15", "10.0.2.2", 8000, 40100
+
+    def frame(self, flags, seq, ack, data=b""):
+        return frames.ethernet(frames.QEMU_MAC, PEER_MAC, frames.ETH_IPV4, frames.ipv4_packet(
+            self.HOST, self.GUEST, frames.IP_TCP, frames.tcp_segment(
+                self.HOST, self.GUEST, self.SPORT, self.PORT, flags, seq, ack, data)))
+
+    def from_guest(self, link, what, want):
+        def match(f):
+            t = frames.parse_tcp(f)
+            return t is not None and t[2] == self.PORT and t[3] == self.SPORT and want(t)
+        frame, _ = link.recv_until(match, 20)
+        self.assertIsNotNone(frame, f"no {what}")
+        return frames.parse_tcp(frame)
+
+    def test_no_reset_for_a_body_sent_after_the_answer(self):
+        if not frames.kernel_built():
+            self.skipTest("no build/carapace.bin (run make)")
+        with frames.DgramLink() as link, frames.Guest(
+                KERNEL_ARGS + ["--machine", "microvm", "--accel", "tcg", "--net", link.launcher_arg,
+                               "--kernel-arg", f"ip={self.GUEST}/24", "--kernel-arg", f"gw={self.HOST}",
+                               "--kernel-arg", "api=on", "--kernel-arg", f"api.port={self.PORT}",
+                               "--kernel-arg", "test=api-serve"], timeout=300) as guest:
+            self.assertIsNotNone(frames.arp_until_reply(link, PEER_MAC, self.HOST, self.GUEST, 90),
+                                 guest.output)
+            seq = 0x20000000
+            syn_ack = None
+            for _ in range(60):  # the listener comes up after the network
+                link.send(self.frame(frames.TCP_SYN, seq, 0))
+                t = self.from_guest(link, "SYN-ACK or RST", lambda t: t[4] & (frames.TCP_SYN | frames.TCP_RST))
+                if t[4] & frames.TCP_SYN:
+                    syn_ack = t
+                    break
+                time.sleep(1)
+            self.assertIsNotNone(syn_ack, guest.output)
+            seq += 1
+            ack = (syn_ack[5] + 1) & 0xffffffff
+            head = b"PUT /env/A HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n"
+            link.send(self.frame(frames.TCP_ACK | frames.TCP_PSH, seq, ack, head))
+            seq += len(head)
+            answer = b""
+            while not answer.startswith(b"HTTP/1.1 413 ") or b"\r\n\r\n" not in answer:
+                t = self.from_guest(link, "the 413", lambda t: t[7])
+                answer += t[7]
+                ack = (t[5] + len(t[7])) & 0xffffffff
+                link.send(self.frame(frames.TCP_ACK, seq, ack))
+            self.from_guest(link, "the guest's FIN", lambda t: t[4] & frames.TCP_FIN)
+            ack = (ack + 1) & 0xffffffff
+            # The body the client had started sending: the guest must take it, not reset.
+            link.send(self.frame(frames.TCP_ACK | frames.TCP_PSH, seq, ack, b"x" * 1000))
+            t = self.from_guest(link, "an answer to the body", lambda t: True)
+            self.assertFalse(t[4] & frames.TCP_RST, "the guest reset the connection")
+            seq += 1000
+            link.send(self.frame(frames.TCP_FIN | frames.TCP_ACK, seq, ack))
+            t = self.from_guest(link, "the ACK of our FIN",
+                                lambda t: t[6] == (seq + 1) & 0xffffffff or t[4] & frames.TCP_RST)
+            self.assertFalse(t[4] & frames.TCP_RST, "the guest reset the connection")
 
 
 class Write(unittest.TestCase):

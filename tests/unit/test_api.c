@@ -303,6 +303,57 @@ static void test_options(void **state)
 }
 
 /*
+ * A request whose body has not come ("Expect: 100-continue"): refused
+ * at once when no body could change the answer (501, 401, 404, 405,
+ * 429), otherwise the body is asked for; the full request is answered
+ * as before.
+ */
+static int early(struct fixture *f, const char *method, const char *target, const char *auth)
+{
+	static char text[1024];
+	struct http_request req;
+
+	snprintf(text, sizeof(text),
+		 "%s %s HTTP/1.1\r\nHost: h\r\n%s%s%sExpect: 100-continue\r\n"
+		 "Content-Length: 5\r\n\r\n",
+		 method, target, auth ? "Authorization: " : "", auth ? auth : "",
+		 auth ? "\r\n" : "");
+	assert_int_equal(http_parse_request(text, strlen(text), &http_default_limits, &req), 0);
+	assert_true(req.expect_continue);
+	if (!api_refuses_early(&f->api, &req, &f->peer, 0, &f->resp))
+		return 100;
+	assert_true(api_format_head(&f->resp, false, f->head, sizeof(f->head)) > 0);
+	return f->resp.status;
+}
+
+static void test_early_refusal(void **state)
+{
+	struct fixture *f = setup(true);
+
+	(void)state;
+	assert_int_equal(early(f, "PUT", "/env/X", "Bearer " FAKE_TOKEN), 100);
+	assert_int_equal(early(f, "POST", "/os/poweroff", "Bearer " FAKE_TOKEN), 100);
+	assert_int_equal(early(f, "OPTIONS", "/nope", "Bearer " FAKE_TOKEN), 100);
+	assert_int_equal(early(f, "PUT", "/env/X", NULL), 401);
+	assert_non_null(strstr(f->head, "WWW-Authenticate: Bearer"));
+	assert_int_equal(early(f, "PUT", "/env/X", "Bearer wrong"), 401);
+	assert_int_equal(early(f, "PUT", "/nope", "Bearer " FAKE_TOKEN), 404);
+	assert_int_equal(early(f, "PUT", "/os/name", "Bearer " FAKE_TOKEN), 405);
+	assert_non_null(strstr(f->head, "Allow: GET, HEAD, OPTIONS\r\n"));
+	assert_int_equal(early(f, "PATCH", "/env/X", "Bearer " FAKE_TOKEN), 501);
+	/* Early refusals count as failed attempts like late ones: the throttle follows. */
+	for (int i = 0; i < 20 && early(f, "PUT", "/env/X", "Bearer x") == 401; i++)
+		;
+	assert_int_equal(early(f, "PUT", "/env/X", "Bearer " FAKE_TOKEN), 429);
+	free(f);
+	/* Without api.write the write routes do not exist: 405 (GET only) before the body. */
+	f = setup(false);
+	assert_int_equal(early(f, "PUT", "/env/X", "Bearer " FAKE_TOKEN), 405);
+	assert_non_null(strstr(f->head, "Allow: GET, HEAD, OPTIONS\r\n"));
+	free(f);
+}
+
+/*
  * 501 comes before the token (it says nothing of paths or state) and is
  * no failed attempt: a peer that sent many still gets in with the token.
  */
@@ -684,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_not_implemented),
+		cmocka_unit_test(test_early_refusal),
 		cmocka_unit_test(test_gets),
 		cmocka_unit_test(test_api_doc),
 		cmocka_unit_test(test_classifier_absent),

@@ -51,6 +51,9 @@ static const struct good_case good_cases[] = {
 	/* An empty path is "/" (RFC 9110, 4.2.3). */
 	{ "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "/", "", "", 1, 1, true },
 	{ "GET http://h:?q HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "/", "q", "", 1, 1, true },
+	/* ... but "*" for OPTIONS (RFC 9112, 3.2.4: the asterisk form a proxy would send). */
+	{ "OPTIONS http://h HTTP/1.1\r\nHost: h\r\n\r\n", "OPTIONS", "*", "", "", 1, 1, true },
+	{ "OPTIONS http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", "OPTIONS", "/", "", "", 1, 1, true },
 	{ "GET http://[::1]:8000/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
 	{ "GET http://a-b.c_d~e%41!$&'()*+,;=/x HTTP/1.0\r\n\r\n", "GET", "/x", "", "", 0, 0, false },
 	/* A higher minor version is taken as 1.1 (RFC 9112, 2.3): Host needed, keep-alive. */

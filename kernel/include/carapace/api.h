@@ -156,6 +156,17 @@ void api_handle(struct api *api, const struct http_request *req,
 		const struct api_peer *peer, uint64_t now_ms,
 		struct api_response *resp);
 
+/*
+ * For a request whose headers are in but whose body is not (one that
+ * asked "Expect: 100-continue"): true, with resp set, when api_handle
+ * would refuse it whatever its body (501, 429, 401, 404, 405), so the
+ * server answers at once instead of "100 Continue" (RFC 9110, 10.1.1)
+ * and the client keeps its body; false when the body should come.
+ */
+bool api_refuses_early(struct api *api, const struct http_request *req,
+		       const struct api_peer *peer, uint64_t now_ms,
+		       struct api_response *resp);
+
 /* A response to a request the parser refused (status 400, 413, 414, 431...). */
 void api_error_response(struct api_response *resp, int status, const char *message);
 
