@@ -62,7 +62,7 @@ KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_file_sync.c kernel/s
 	kernel/syscall/sys_signal.c kernel/syscall/sys_thread.c kernel/sync/futex.c \
 	kernel/syscall/sys_itimer.c kernel/syscall/sys_prctl.c \
 	kernel/syscall/sys_poll.c kernel/syscall/sys_net.c kernel/syscall/sys_epoll.c \
-	kernel/fs/mount.c kernel/fs/app_files.c kernel/sync/mutex.c \
+	kernel/fs/mount.c kernel/fs/app_files.c kernel/fs/proc_system.c kernel/sync/mutex.c \
 	kernel/sync/waitqueue.c tests/unit/kernel_fakes.c
 KCORE_INC := -DCARAPACE_HOST_IRQS -Ikernel/syscall -Itests/unit
 HOST_KCORE_OBJS := $(patsubst %.c,$(BUILD)/host/obj-kcore/%.o,$(KCORE_SRCS))

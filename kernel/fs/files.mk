@@ -16,5 +16,5 @@ KERNEL_PORTABLE_SRCS += \
 	kernel/fs/procfs.c
 # The kernel's side: what is mounted where at boot and the VFS lock
 # (mount.c); the application's descriptor table and working directory
-# (app_files.c).
-KERNEL_ONLY_SRCS += kernel/fs/mount.c kernel/fs/app_files.c
+# (app_files.c); /proc's system files and /etc/services (proc_system.c).
+KERNEL_ONLY_SRCS += kernel/fs/mount.c kernel/fs/app_files.c kernel/fs/proc_system.c

@@ -23,6 +23,8 @@
 #include <carapace/procfs.h>
 #include <carapace/random.h>
 
+#include "proc_system.h"
+
 static struct vfs vfs;
 static struct mutex vfs_lock = MUTEX_INIT;
 static struct devfs devfs;
@@ -31,7 +33,11 @@ static struct procfs etcfs;
 
 /* /proc's files: path under /proc, and the function that writes its text. */
 static const struct procfs_entry proc_files[] = {
+	{ "cpuinfo", proc_cpuinfo_format },
+	{ "meminfo", proc_meminfo_format },
 	{ "net/classifier", classifier_counters_format },
+	{ "uptime", proc_uptime_format },
+	{ "version", proc_version_format },
 };
 
 /*
@@ -42,6 +48,7 @@ static const struct procfs_entry proc_files[] = {
 static const struct procfs_entry etc_files[] = {
 	{ "hosts", net_hosts_format },
 	{ "resolv.conf", net_resolv_conf_format },
+	{ "services", etc_services_format },
 };
 
 static void *heap_alloc(void *ctx, size_t size)

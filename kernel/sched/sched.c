@@ -110,8 +110,10 @@ static void charge(struct sched_cpu *sc, struct thread *t, uint64_t now)
 	uint64_t scale = current_scale(sc, now);
 
 	adopt_runtime(sc, t);
-	if (!t->is_idle && now > t->run_start_ns) {
-		t->runtime += decay_charge(now - t->run_start_ns, scale);
+	if (now > t->run_start_ns) {
+		/* An idle thread's time is the CPU's idle time (/proc/uptime); it runs no share. */
+		if (!t->is_idle)
+			t->runtime += decay_charge(now - t->run_start_ns, scale);
 		t->cpu_time_ns += now - t->run_start_ns;
 	}
 	t->run_start_ns = now;
@@ -370,8 +372,9 @@ void sched_schedule_locked(bool yield)
 	}
 	if (!next->is_idle)
 		nr_running_add(sc, 1);
+	/* Before the state: thread_for_each adds a running thread's time since run_start_ns. */
+	__atomic_store_n(&next->run_start_ns, now, __ATOMIC_RELAXED);
 	__atomic_store_n(&next->state, THREAD_RUNNING, __ATOMIC_RELEASE);
-	next->run_start_ns = now;
 	arm_timer(sc, next, now);
 	if (next != prev)
 		switch_to(sc, prev, next);

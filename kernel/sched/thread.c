@@ -128,18 +128,22 @@ static const char *state_name(int state)
 /* fn runs with the list locked and interrupts off: it must not sleep. */
 void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg)
 {
-	uint64_t flags = spin_lock_irqsave(&all_lock);
+	uint64_t flags = spin_lock_irqsave(&all_lock), now = clock_ns();
 
 	for (struct thread *t = all_threads; t; t = t->all_next) {
+		int state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+		uint64_t start = __atomic_load_n(&t->run_start_ns, __ATOMIC_RELAXED);
 		struct thread_info ti = {
 			.id = t->id,
 			.cpu = t->cpu ? t->cpu->id : 0,
-			.cpu_time_ns = __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED),
+			/* A running thread's time counts up to now, not to its last switch. */
+			.cpu_time_ns = __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED) +
+				       (state == THREAD_RUNNING && now > start ? now - start : 0),
 			.stack_size = t->stack_size,
 			.switches = __atomic_load_n(&t->switches, __ATOMIC_RELAXED),
 			.migrations = __atomic_load_n(&t->migrations, __ATOMIC_RELAXED),
 			.preemptions = __atomic_load_n(&t->preemptions, __ATOMIC_RELAXED),
-			.state = state_name(__atomic_load_n(&t->state, __ATOMIC_RELAXED)),
+			.state = state_name(state),
 		};
 
 		memcpy(ti.name, t->name, sizeof(ti.name));

@@ -8,14 +8,10 @@
 #include <string.h>
 
 #include <carapace/syscall.h>
+#include <carapace/uname.h>
 
 #include "syscall_impl.h"
 
-#define UNAME_SYSNAME "Carapace"
-/* A Linux-like release: some programs parse it for a minimum version. */
-#define UNAME_RELEASE "6.1.0-carapace"
-#define UNAME_VERSION "#1 SMP Carapace"
-#define UNAME_MACHINE "x86_64"
 #define NOFILE_LIMIT  1024
 
 long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

@@ -3,12 +3,17 @@
  * "classifier"; /proc/net/classifier opens, reads in one call as
  * "name value" lines starting with "frames ", stats as a read-only regular
  * file; opening it to write or to truncate, and creating a file in /proc,
- * fail with EROFS. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
+ * fail with EROFS. /proc lists cpuinfo, meminfo, net, uptime and version
+ * (their contents: tests/apps/proc_system.c, a differential test);
+ * /etc/services names the well-known ports for getservbyname and
+ * getaddrinfo. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,6 +60,31 @@ int main(void)
 	errno = 0;
 	check(open("/proc/net/classifier", O_RDWR | O_TRUNC) < 0 && errno == EROFS,
 	      "open to truncate: EROFS");
+	listed = 0;
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir)) != NULL)
+		listed += strcmp(d->d_name, "cpuinfo") == 0 || strcmp(d->d_name, "meminfo") == 0 ||
+			  strcmp(d->d_name, "net") == 0 || strcmp(d->d_name, "uptime") == 0 ||
+			  strcmp(d->d_name, "version") == 0;
+	if (dir)
+		closedir(dir);
+	check(listed == 5, "/proc lists cpuinfo meminfo net uptime version");
+	{
+		/* getservbyname's answer is overwritten by the next call: keep the port. */
+		struct servent *se = getservbyname("http", "tcp");
+		int http = se ? ntohs(se->s_port) : -1, mc;
+		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+		int rc = getaddrinfo("127.0.0.1", "https", &hints, &ai);
+
+		se = getservbyname("memcache", "udp");
+		mc = se ? ntohs(se->s_port) : -1;
+		check(http == 80 && mc == 11211,
+		      "/etc/services: http 80/tcp, memcache 11211/udp");
+		check(rc == 0 && ntohs(((struct sockaddr_in *)ai->ai_addr)->sin_port) == 443,
+		      "getaddrinfo's service https: 443");
+		if (rc == 0)
+			freeaddrinfo(ai);
+	}
 	printf("proc_files: %d failed\n", failures);
 	return failures != 0;
 }

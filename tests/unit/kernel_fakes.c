@@ -30,6 +30,7 @@
 #include <carapace/layout.h>
 #include <carapace/mmu.h>
 #include <carapace/net.h>
+#include <carapace/percpu.h>
 #include "sys_kernel.h"
 #include <carapace/tlb.h>
 
@@ -640,6 +641,20 @@ uint64_t memory_usable_frames(void)
 uint64_t memory_free_frames(void)
 {
 	return FAKE_PAGES_MAX - npages;
+}
+
+/* /proc's generators (kernel/fs/proc_system.c): two CPUs, no TSC rate, no threads to list. */
+unsigned cpu_count = 2;
+
+uint64_t clock_tsc_hz(void)
+{
+	return 0;
+}
+
+void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *arg)
+{
+	(void)fn;
+	(void)arg;
 }
 
 bool fake_page(uint64_t va, unsigned *prot, bool *backed)

@@ -35,7 +35,7 @@ static int gen_big(char *buf, size_t len)
 		buf[i] = (char)('a' + i % 26);
 	if (len)
 		buf[len - 1] = '\0';
-	return 10000; /* longer than any buffer procfs gives */
+	return 4 * PROCFS_FILE_MAX; /* longer than any buffer procfs gives */
 }
 
 static int gen_error(char *buf, size_t len)
@@ -86,7 +86,7 @@ static int64_t read_at(struct env *e, const char *path, char *buf, size_t n, int
 static void test_procfs_reads(void **state)
 {
 	struct env e;
-	char buf[8192];
+	char buf[PROCFS_FILE_MAX + 4096];
 	int64_t n;
 
 	(void)state;

@@ -21,8 +21,8 @@ struct procfs_entry {
 	procfs_generate_fn generate;
 };
 
-/* A file's text is cut at this many bytes. */
-#define PROCFS_FILE_MAX 4096
+/* A file's text is cut at this many bytes (/proc/cpuinfo takes about 700 a CPU). */
+#define PROCFS_FILE_MAX 16384
 /* Files and directories together, the root included. */
 #define PROCFS_NODES 32
 #define PROCFS_NAME_MAX 32
