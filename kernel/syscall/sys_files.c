@@ -60,6 +60,8 @@
 #define NR_UNLINK    87
 #define NR_READLINK  89
 #define NR_UMASK     95
+#define NR_SENDFILE  40
+#define NR_COPY_FILE_RANGE 326
 #define NR_GETDENTS64 217
 #define NR_OPENAT    257
 #define NR_MKDIRAT   258
@@ -256,6 +258,191 @@ static long sys_pwrite64(const struct syscall_env *env, const long args[SYSCALL_
 {
 	(void)env;
 	return rw((int)args[0], (void *)args[1], (size_t)args[2], true, true, args[3]);
+}
+
+/* ---- sendfile, copy_file_range ---- */
+
+/* The most one call moves (Linux's MAX_RW_COUNT), and the bounce buffer's size. */
+#define TRANSFER_MAX   0x7ffff000l
+#define TRANSFER_CHUNK 65536
+
+/*
+ * The checks both calls make before moving a byte: in open for reading
+ * and a regular file (-EINVAL for anything else: sendfile's in_fd must
+ * be one whose bytes can be read at an offset, as Linux's), out open for
+ * writing (-EBADF otherwise); copy_file_range's out must be a regular
+ * file not in append mode (-EBADF), and neither may be a directory
+ * (-EISDIR). *same: both descriptors name the same file.
+ */
+static long transfer_check(int in_fd, int out_fd, bool file_to_file, bool *same)
+{
+	struct vfs_file *in, *out;
+	long rc = 0;
+
+	files_lock();
+	in = vfs_fd_get(fdtable, in_fd);
+	out = vfs_fd_get(fdtable, out_fd);
+	if (!in || !out || (in->flags & VFS_O_ACCMODE) == VFS_O_WRONLY ||
+	    (out->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
+		rc = -EBADF;
+	else if (VFS_S_ISDIR(in->vn->mode) || VFS_S_ISDIR(out->vn->mode))
+		rc = file_to_file ? -EISDIR : -EINVAL;
+	else if (!VFS_S_ISREG(in->vn->mode) || (file_to_file && !VFS_S_ISREG(out->vn->mode)))
+		rc = -EINVAL;
+	else if (file_to_file && (out->flags & VFS_O_APPEND))
+		rc = -EBADF;
+	*same = rc == 0 && in->vn == out->vn;
+	fs_unlock();
+	return rc;
+}
+
+/* Moves the position of fd's file by delta (bytes read but not written go back). */
+static void position_back(int fd, int64_t delta)
+{
+	struct vfs_file *f;
+
+	files_lock();
+	if ((f = vfs_fd_get(fdtable, fd)))
+		vfs_lseek(f, -delta, VFS_SEEK_CUR);
+	fs_unlock();
+}
+
+/*
+ * Moves up to count bytes from in_fd to out_fd through a kernel buffer,
+ * TRANSFER_CHUNK at a time, with read(2) and write(2)'s own paths (so a
+ * socket or pipe at out_fd blocks, fails with EAGAIN or raises SIGPIPE as
+ * write would). An offset given (*in_off, *out_off) is used and advanced
+ * and the file's position left alone; otherwise the position is, and
+ * bytes read but not written are given back. Stops at the end of in, at
+ * a short write, or at an error; returns the bytes moved, or the error if
+ * none were.
+ */
+static long transfer(int in_fd, int64_t *in_off, int out_fd, int64_t *out_off, size_t count)
+{
+	size_t chunk = count < TRANSFER_CHUNK ? count : TRANSFER_CHUNK;
+	char *buf = chunk ? kmalloc(chunk) : NULL;
+	long done = 0, got = 0, put = 0;
+
+	if (chunk && !buf)
+		return -ENOMEM;
+	while ((size_t)done < count) {
+		size_t want = count - (size_t)done < chunk ? count - (size_t)done : chunk;
+
+		got = in_off ? rw(in_fd, buf, want, false, true, *in_off)
+			     : rw(in_fd, buf, want, false, false, 0);
+		if (got <= 0)
+			break;
+		put = out_off ? rw(out_fd, buf, (size_t)got, true, true, *out_off)
+			      : rw(out_fd, buf, (size_t)got, true, false, 0);
+		if (put < got && !in_off)
+			position_back(in_fd, got - (put > 0 ? put : 0));
+		if (put <= 0)
+			break;
+		if (in_off)
+			*in_off += put;
+		if (out_off)
+			*out_off += put;
+		done += put;
+		if (put < got)
+			break;
+	}
+	kfree(buf);
+	if (done > 0)
+		return done;
+	return got < 0 ? got : put < 0 ? put : 0;
+}
+
+/* An offset argument: NULL (the file's position), or a value >= 0 (-EINVAL). */
+static long transfer_offset(long arg, int64_t *off, int64_t **use)
+{
+	*use = NULL;
+	if (!arg)
+		return 0;
+	memcpy(off, (const void *)arg, sizeof(*off));
+	if (*off < 0)
+		return -EINVAL;
+	*use = off;
+	return 0;
+}
+
+/*
+ * copy_file_range within one file: -EINVAL when the ranges overlap, the
+ * source's length cut at the end of the file first (Linux's
+ * generic_copy_file_checks). Each side starts at its offset or at its
+ * descriptor's position.
+ */
+static long same_file_overlap(int in_fd, const int64_t *in_off, int out_fd, const int64_t *out_off,
+			      size_t len)
+{
+	struct vfs_file *in, *out;
+	struct linux_stat st;
+	int64_t from, to;
+	long rc = 0;
+
+	files_lock();
+	in = vfs_fd_get(fdtable, in_fd);
+	out = vfs_fd_get(fdtable, out_fd);
+	if (!in || !out || vfs_fstat(in, &st) != 0) {
+		rc = -EBADF;
+	} else {
+		from = in_off ? *in_off : vfs_lseek(in, 0, VFS_SEEK_CUR);
+		to = out_off ? *out_off : vfs_lseek(out, 0, VFS_SEEK_CUR);
+		if (from >= st.st_size)
+			len = 0;
+		else if (len > (uint64_t)(st.st_size - from))
+			len = (size_t)(st.st_size - from);
+		if (len && to < from + (int64_t)len && from < to + (int64_t)len)
+			rc = -EINVAL;
+	}
+	fs_unlock();
+	return rc;
+}
+
+/* sendfile(out_fd, in_fd, offset, count): a regular file's bytes to any file or socket. */
+static long sys_sendfile(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int64_t off, *use;
+	bool same;
+	long rc;
+
+	(void)env;
+	if ((rc = transfer_check((int)args[1], (int)args[0], false, &same)) ||
+	    (rc = transfer_offset(args[2], &off, &use)))
+		return rc;
+	rc = transfer((int)args[1], use, (int)args[0], NULL,
+		      (uint64_t)args[3] > TRANSFER_MAX ? TRANSFER_MAX : (size_t)args[3]);
+	if (use)
+		memcpy((void *)args[2], &off, sizeof(off));
+	return rc;
+}
+
+/*
+ * copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): between
+ * regular files; flags must be 0, and a range copied onto itself or an
+ * overlapping one of the same file is -EINVAL, as on Linux.
+ */
+static long sys_copy_file_range(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	int64_t in_off, out_off, *in_use, *out_use;
+	size_t len = (uint64_t)args[4] > TRANSFER_MAX ? TRANSFER_MAX : (size_t)args[4];
+	bool same;
+	long rc;
+
+	(void)env;
+	if (args[5] != 0)
+		return -EINVAL;
+	if ((rc = transfer_check((int)args[0], (int)args[2], true, &same)) ||
+	    (rc = transfer_offset(args[1], &in_off, &in_use)) ||
+	    (rc = transfer_offset(args[3], &out_off, &out_use)))
+		return rc;
+	if (same && (rc = same_file_overlap((int)args[0], in_use, (int)args[2], out_use, len)))
+		return rc;
+	rc = transfer((int)args[0], in_use, (int)args[2], out_use, len);
+	if (in_use)
+		memcpy((void *)args[1], &in_off, sizeof(in_off));
+	if (out_use)
+		memcpy((void *)args[3], &out_off, sizeof(out_off));
+	return rc;
 }
 
 /* ftruncate: the filesystem bounds the size (ramfs: -EFBIG past its limit). */
@@ -986,6 +1173,8 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_PREADV] = sys_preadv;
 	table[NR_PWRITEV] = sys_pwritev;
 	table[NR_STATX] = sys_statx;
+	table[NR_SENDFILE] = sys_sendfile;
+	table[NR_COPY_FILE_RANGE] = sys_copy_file_range;
 }
 
 /* For sys_poll.c: the descriptor table, under fs_lock. */

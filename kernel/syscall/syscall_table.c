@@ -29,6 +29,8 @@
 	{ .kind = SYSCALL_ARG_IN, .attrs = SYSCALL_ATTR_OPTIONAL, .size = (n) }
 #define A_OUT_OPT(n) \
 	{ .kind = SYSCALL_ARG_OUT, .attrs = SYSCALL_ATTR_OPTIONAL, .size = (n) }
+/* A 64-bit offset the call reads and advances (sendfile's, copy_file_range's), or NULL. */
+#define A_OFFSET_OPT A_OUT_OPT(8)
 
 /* A pointer whose size in bytes is argument k. */
 #define A_IN_SIZED(k) \
@@ -111,6 +113,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(38, setitimer, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_ITIMERVAL),
 	    A_OUT_OPT(LINUX_SIZEOF_ITIMERVAL)),
 	SYS(39, getpid, sys_getpid),
+	SYS(40, sendfile, NULL, A_FD, A_FD, A_OFFSET_OPT, A_INT),
 	/*
 	 * Sockets (syscall/sys_net.c): addresses and option values come with
 	 * a length the handler checks first (Linux: a bad length is EINVAL
@@ -299,6 +302,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	/* cmd, flags, cpu_id (the handler checks cmd and flags). */
 	SYS(324, membarrier, NULL, A_INT, A_INT, A_INT),
 	SYS(325, mlock2, NULL, A_ADDR, A_INT, A_INT),
+	SYS(326, copy_file_range, NULL, A_FD, A_OFFSET_OPT, A_FD, A_OFFSET_OPT, A_INT, A_INT),
 	SYS(332, statx, NULL, A_DIRFD, A_PATH,
 	    A_FLAGS(STAT_AT_FLAGS | LINUX_AT_STATX_SYNC_TYPE),
 	    A_FLAGS(~LINUX_STATX_RESERVED & UINT32_MAX),
