@@ -87,6 +87,8 @@
 #define F_OFD_GETLK     36
 #define F_OFD_SETLK     37
 #define F_OFD_SETLKW    38
+#define F_SETPIPE_SZ    1031
+#define F_GETPIPE_SZ    1032
 #define F_RDLCK         0
 #define F_WRLCK         1
 #define F_UNLCK         2
@@ -751,6 +753,21 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		rc = record_lock(f, cmd, (struct k_flock *)arg);
+		break;
+	case F_GETPIPE_SZ:
+		rc = VFS_S_ISFIFO(f->vn->mode) ? PIPE_CAPACITY : -EBADF;
+		break;
+	case F_SETPIPE_SZ:
+		/*
+		 * A pipe's ring is PIPE_CAPACITY and stays so: a size up to it
+		 * is granted as that (Linux answers the capacity set, at least
+		 * arg), beyond it -EPERM, what Linux answers an unprivileged
+		 * process over /proc/sys/fs/pipe-max-size.
+		 */
+		if (!VFS_S_ISFIFO(f->vn->mode))
+			rc = -EBADF;
+		else
+			rc = (unsigned long)arg <= PIPE_CAPACITY ? PIPE_CAPACITY : -EPERM;
 		break;
 	default:
 		rc = -EINVAL;

@@ -480,10 +480,21 @@ static void files(void)
 	printf("posix_fadvise advice 99: %s\n", err_name(posix_fadvise(fd, 0, 0, 99)));
 	printf("posix_fadvise of a closed descriptor: %s\n",
 	       err_name(posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL)));
+	show("F_GETPIPE_SZ of a file", fcntl(fd, F_GETPIPE_SZ));
 	close(ro);
 	close(fd);
 	unlink(path);
 	rmdir(dir);
+	{
+		int p[2];
+
+		pipe(p);
+		show("F_GETPIPE_SZ of a new pipe", fcntl(p[1], F_GETPIPE_SZ));
+		show("F_SETPIPE_SZ 65536", fcntl(p[0], F_SETPIPE_SZ, 65536));
+		show("F_GETPIPE_SZ of its read end", fcntl(p[0], F_GETPIPE_SZ));
+		close(p[0]);
+		close(p[1]);
+	}
 }
 
 static void process(void)
