@@ -26,6 +26,7 @@
 #include <carapace/console.h>
 #include <carapace/elf.h>
 #include <carapace/fmt.h>
+#include <carapace/fs.h>
 #include <carapace/hardening.h>
 #include <carapace/kexports.h>
 #include <carapace/layout.h>
@@ -233,6 +234,7 @@ int app_run(int argc, const char *const *argv, int envc, const char *const *envp
 	}
 	if ((rc = app_load(&app, &kernel_libc, argv[0], err, errlen)))
 		return rc;
+	fs_app_set_exe(argv[0]);
 	boot_step("app-load");
 	top = memory_alloc_main_stack(APP_STACK_SIZE);
 	if (!top) {

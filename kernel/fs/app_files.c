@@ -25,6 +25,8 @@ static char cwd[VFS_PATH_MAX] = "/";
 static char path_buf[VFS_PATH_MAX]; /* chdir's scratch, under fs_lock */
 static bool files_ready;
 
+static int join_path(const char *dir, const char *path, char *out, size_t size);
+
 struct vfs_fdtable *fs_app_files_lock(void)
 {
 	struct vfs_file *f;
@@ -54,6 +56,19 @@ long fs_app_fd_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec)
 const char *fs_app_cwd(void)
 {
 	return cwd;
+}
+
+static char exe[VFS_PATH_MAX];
+
+void fs_app_set_exe(const char *path)
+{
+	if (join_path("/", path, exe, sizeof(exe)) != 0)
+		exe[0] = '\0';
+}
+
+const char *fs_app_exe(void)
+{
+	return exe;
 }
 
 /*

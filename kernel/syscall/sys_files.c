@@ -59,6 +59,7 @@
 #define NR_RMDIR     84
 #define NR_UNLINK    87
 #define NR_READLINK  89
+#define NR_READLINKAT 267
 #define NR_UMASK     95
 #define NR_SENDFILE  40
 #define NR_COPY_FILE_RANGE 326
@@ -978,10 +979,38 @@ static long sys_faccessat(const struct syscall_env *env, const long args[SYSCALL
 	return name_at((int)args[0], (const char *)args[1], OP_ACCESS, (uint32_t)args[2]);
 }
 
+/*
+ * readlink, readlinkat: there are no symbolic links, so anything that
+ * exists is -EINVAL (not a link), but /proc/self/exe (and
+ * /proc/thread-self/exe) names the application's own file, as programs
+ * read it to find themselves: its path, cut at bufsiz, no NUL, as Linux.
+ * A bufsiz of 0 or less is -EINVAL first.
+ */
+static long readlink_at(int dirfd, const char *path, char *buf, long size)
+{
+	const char *exe = fs_app_exe();
+	size_t n = strlen(exe);
+
+	if (size <= 0)
+		return -EINVAL;
+	if (n && (strcmp(path, "/proc/self/exe") == 0 || strcmp(path, "/proc/thread-self/exe") == 0)) {
+		n = n < (size_t)size ? n : (size_t)size;
+		memcpy(buf, exe, n);
+		return (long)n;
+	}
+	return name_at(dirfd, path, OP_READLINK, 0);
+}
+
 static long sys_readlink(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
 	(void)env;
-	return name_at(LINUX_AT_FDCWD, (const char *)args[0], OP_READLINK, 0);
+	return readlink_at(LINUX_AT_FDCWD, (const char *)args[0], (char *)args[1], args[2]);
+}
+
+static long sys_readlinkat(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	(void)env;
+	return readlink_at((int)args[0], (const char *)args[1], (char *)args[2], args[3]);
 }
 
 static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -1178,6 +1207,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_RMDIR] = sys_rmdir;
 	table[NR_UNLINK] = sys_unlink;
 	table[NR_READLINK] = sys_readlink;
+	table[NR_READLINKAT] = sys_readlinkat;
 	table[NR_GETDENTS64] = sys_getdents64;
 	table[NR_OPENAT] = sys_openat;
 	table[NR_MKDIRAT] = sys_mkdirat;

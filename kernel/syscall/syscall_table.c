@@ -254,6 +254,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(265, linkat, NULL, A_DIRFD, A_PATH, A_DIRFD, A_PATH,
 	    A_FLAGS(LINUX_AT_SYMLINK_FOLLOW | LINUX_AT_EMPTY_PATH)),
 	SYS(266, symlinkat, NULL, A_PATH, A_DIRFD, A_PATH),
+	SYS(267, readlinkat, NULL, A_DIRFD, A_PATH, A_OUT_SIZED(3), A_INT),
 	SYS(268, fchmodat, NULL, A_DIRFD, A_PATH, A_INT),
 	SYS(269, faccessat, NULL, A_DIRFD, A_PATH, A_FLAGS(LINUX_ACCESS_MODES)),
 	SYS(270, pselect6, NULL, A_INT, A_FDSET(0), A_FDSET(0), A_FDSET(0),

@@ -6,7 +6,7 @@
  * fail with EROFS. /proc lists cpuinfo, meminfo, net, uptime and version
  * (their contents: tests/apps/proc_system.c, a differential test);
  * /etc/services names the well-known ports for getservbyname and
- * getaddrinfo. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
+ * getaddrinfo; readlink("/proc/self/exe") gives argv[0]'s file. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,7 +27,7 @@ static void check(int ok, const char *what)
 	failures += !ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char text[4096];
 	struct stat st;
@@ -84,6 +84,17 @@ int main(void)
 		      "getaddrinfo's service https: 443");
 		if (rc == 0)
 			freeaddrinfo(ai);
+	}
+	{
+		/* The application's own file, as the loader was given it (argv[0] here). */
+		char exe[256];
+		ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe));
+
+		check(argc >= 1 && len == (ssize_t)strlen(argv[0]) && memcmp(exe, argv[0], (size_t)len) == 0,
+		      "readlink /proc/self/exe: argv[0]");
+		errno = 0;
+		check(readlink("/proc/net/classifier", exe, sizeof(exe)) < 0 && errno == EINVAL,
+		      "readlink of a file that is no link: EINVAL");
 	}
 	printf("proc_files: %d failed\n", failures);
 	return failures != 0;

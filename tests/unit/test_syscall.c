@@ -14,7 +14,7 @@
 	X(statx) X(getdents64) X(mkdir) X(mkdirat) X(unlink) X(unlinkat) \
 	X(rename) X(renameat) X(rmdir) X(dup) X(dup2) X(dup3) X(pipe) \
 	X(pipe2) X(fcntl) X(ioctl) X(access) X(faccessat) X(getcwd) X(chdir) \
-	X(readlink) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(brk) \
+	X(readlink) X(readlinkat) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(brk) \
 	X(msync) X(mlock) X(munlock) X(mlock2) X(mlockall) X(munlockall) X(ftruncate) \
 	X(arch_prctl) X(set_tid_address) X(clone) X(futex) X(exit) \
 	X(exit_group) X(gettid) X(getpid) X(getppid) X(getuid) X(geteuid) \

@@ -39,5 +39,11 @@ struct vfs_fdtable *fs_app_files_lock(void);
 long fs_app_fd_install(struct vfs_fdtable *t, struct vfs_file *f, bool cloexec);
 const char *fs_app_cwd(void);
 int fs_app_chdir(const char *path);
+/*
+ * The application's own file, what /proc/self/exe names: set once by the
+ * loader (libc/app.c, argv[0], made absolute against "/"), "" before.
+ */
+void fs_app_set_exe(const char *path);
+const char *fs_app_exe(void);
 
 #endif
