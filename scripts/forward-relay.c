@@ -603,6 +603,9 @@ int main(int argc, char **argv)
 	pid_t parent = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 		return 1;
+	/* Nothing of the launcher's but the standard three: a pipe someone
+	 * waits to see closed must not stay open here. */
+	close_range(3, ~0u, 0);
 	signal(SIGPIPE, SIG_IGN);
 	started_ms = now_ms();
 	setup(argc, argv);
