@@ -497,8 +497,12 @@ static int pace_tick(struct forward *f, long long now)
 	if (f->pace == DRAINING) {
 		int queued = accept_queue(f->inner_port);
 		if (queued <= 0 || now >= f->until_ms) {
-			if (queued < 0)
-				warn("cannot read slirp's accept queue (sock_diag): %s", strerror(errno));
+			static bool warned;
+			if (queued < 0 && !warned) {
+				warn("cannot read slirp's accept queue (sock_diag): %s; "
+				     "connects to QEMU not paced", strerror(errno));
+				warned = true;
+			}
 			f->pace = IDLE;
 		}
 	}
