@@ -33,3 +33,16 @@ CONNECT_PACE := build/tools/connect-pace.so
 $(CONNECT_PACE): scripts/connect-pace.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC $< -ldl -o $@
+
+# The launcher's relay for TCP forwards under --net user (scripts/forward-relay.c:
+# a listener with a real backlog in front of QEMU's, whose backlog is 1).
+# Built with both images, as `scripts/carapace run --forward tcp:...` and
+# scripts/linux-guest need it; a plain host program, linked to a temporary
+# name and renamed as bootfs-pack is.
+FORWARD_RELAY := build/tools/forward-relay
+
+kernel kernel-libc: $(FORWARD_RELAY)
+
+$(FORWARD_RELAY): scripts/forward-relay.c scripts/files.mk
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@

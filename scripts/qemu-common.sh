@@ -155,3 +155,62 @@ qemu_net_args() { # MACHINE NET FORWARD...
 		qemu_net+=(-device virtio-net-pci,netdev=net0,disable-legacy=on,romfile=)
 	fi
 }
+
+# --- the relay of TCP forwards under --net user (scripts/forward-relay.c) --
+#
+# libslirp listens on a forwarded port with a backlog of 1 and accepts one
+# connection per turn of QEMU's main loop: a client opening many
+# connections at once lost handshakes and waited 1-3 s for each. So under
+# --net user each TCP forward's host port is the relay's (a backlog of
+# SOMAXCONN); QEMU's hostfwd listens on a private port of 127.0.0.1 that
+# the relay picked, and the relay connects to it one client at a time.
+# CARAPACE_FORWARD_RELAY=0 gives the old direct hostfwd. UDP forwards stay
+# QEMU's.
+
+# Starts the relay (build/tools/forward-relay) for the TCP forwards among
+# FORWARDS when NET is user, and then fills qemu_net again
+# (qemu_net_args) with QEMU's forwards on the relay's private ports. Sets
+# qemu_relay_pid (empty when no relay runs); the caller's EXIT trap calls
+# qemu_relay_stop. A host port that is taken: one line through die.
+qemu_forward_relay() { # RELAY MACHINE NET FORWARD...
+	local relay=$1 machine=$2 net=$3 f rest line out
+	shift 3
+	qemu_relay_pid=
+	[ "$net" = user ] && [ "${CARAPACE_FORWARD_RELAY:-1}" != 0 ] || return 0
+	local -a ports=() inner=() hostfwd=()
+	for f in "$@"; do
+		rest=${f#tcp:}
+		[[ $f == tcp:* ]] && ports+=("$((10#${rest%%:*}))")
+	done
+	[ ${#ports[@]} -gt 0 ] || return 0
+	[ -x "$relay" ] || die "no $relay (run 'make'; CARAPACE_FORWARD_RELAY=0 forwards without it)"
+	# Its standard output, a pipe read here, gives "ports INNERPORT..." or
+	# "error MESSAGE"; it ends with the launcher (PR_SET_PDEATHSIG).
+	exec {out}< <(exec "$relay" "${ports[@]}" </dev/null)
+	qemu_relay_pid=$!
+	read -r -t 10 -u "$out" line
+	exec {out}<&-
+	if [[ $line != "ports "* ]]; then
+		qemu_relay_stop
+		[[ $line == "error "* ]] && die "option --forward: ${line#error }"
+		die "option --forward: the relay $relay did not start"
+	fi
+	read -r -a inner <<<"${line#ports }"
+	for f in "$@"; do
+		if [[ $f == tcp:* ]]; then
+			hostfwd+=("tcp:${inner[0]}:${f##*:}")
+			inner=("${inner[@]:1}")
+		else
+			hostfwd+=("$f")
+		fi
+	done
+	qemu_net_args "$machine" "$net" "${hostfwd[@]}"
+}
+
+# Stops the relay, if one runs, and waits for its end.
+qemu_relay_stop() {
+	[ -n "${qemu_relay_pid:-}" ] || return 0
+	kill "$qemu_relay_pid" 2>/dev/null
+	wait "$qemu_relay_pid" 2>/dev/null
+	qemu_relay_pid=
+}

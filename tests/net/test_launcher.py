@@ -2,11 +2,13 @@
 """The launcher's --net user from the host's side, and a device
 configuration that lies.
 
---forward: QEMU listens on 127.0.0.1 only. A guest with
+--forward: the host port listens on 127.0.0.1 only. A guest with
 --net user and two forwards (TCP and UDP, on ports free right now) runs
 test=net-echo, which waits for a frame that never comes; meanwhile the
-host's TCP port must accept on 127.0.0.1 and refuse on any other address of
-the host, and the UDP port must be taken on 127.0.0.1.
+host's TCP port (the relay's, scripts/forward-relay.c) must accept on
+127.0.0.1 and refuse on any other address of the host, and the UDP port
+(QEMU's own) must be taken on 127.0.0.1. A TCP port already taken: status
+125, through the relay and (CARAPACE_FORWARD_RELAY=0) through QEMU.
 
 A multicast MAC in the device's configuration (QEMU's mac= property, set
 by a wrapper around QEMU) is refused with one warning, and a random
@@ -48,6 +50,16 @@ def other_address():
     return None if address.startswith("127.") else address
 
 
+def relay_of(pid, port):
+    """Whether process PID is build/tools/forward-relay serving PORT."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return False
+    return len(argv) == 2 and argv[0].endswith("/build/tools/forward-relay") and argv[1] == str(port)
+
+
 def connects(address, port):
     try:
         with socket.create_connection((address, port), timeout=2):
@@ -75,13 +87,49 @@ class Forward(unittest.TestCase):
             if other:
                 self.assertFalse(connects(other, tcp_port),
                                  f"{other}:{tcp_port} accepts: the forward is not loopback-only")
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                with self.assertRaises(OSError):  # QEMU holds it
-                    s.bind((frames.LOCALHOST, udp_port))
+            # The TCP port is the relay's, which listens before QEMU starts:
+            # the UDP port is QEMU's once the guest has its device.
             while "net-echo: MAC 52:54:00:12:34:56" not in guest.output:
                 self.assertLess(time.monotonic(), deadline, f"the guest has no device:\n"
                                 f"{guest.output}")
                 time.sleep(0.2)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                with self.assertRaises(OSError):  # QEMU holds it
+                    s.bind((frames.LOCALHOST, udp_port))
+
+    def test_relay_ends_with_launcher(self):
+        """The relay serves the TCP port while the guest runs; a SIGTERM to the
+        launcher (status 143) leaves no relay behind."""
+        if not frames.kernel_built():
+            self.skipTest("no build/carapace.bin (run make)")
+        port = free_tcp_port()
+        with frames.Guest(["--accel", "tcg", "--net", "user", "--forward", f"tcp:{port}:80",
+                           "--kernel-arg", "test=net-echo"], timeout=90) as guest:
+            guest.wait_for(self, "net-echo: MAC", LISTEN_TIMEOUT)
+            relays = [pid for pid in os.listdir("/proc") if pid.isdigit() and relay_of(pid, port)]
+            self.assertEqual(len(relays), 1, "no relay (or more than one) for the port")
+            guest.proc.terminate()
+            self.assertEqual(guest.wait(30), 143, guest.output)
+            self.assertFalse(os.path.exists(f"/proc/{relays[0]}"), "the relay outlived the launcher")
+
+    def test_taken_port(self):
+        """A host port that another program listens on: status 125 and one
+        line, from the relay's check or (CARAPACE_FORWARD_RELAY=0) QEMU's."""
+        if not frames.kernel_built():
+            self.skipTest("no build/carapace.bin (run make)")
+        with socket.socket() as taken:
+            taken.bind((frames.LOCALHOST, 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            for relay, expected in (("1", f"^carapace: option --forward: cannot listen on "
+                                          f"127.0.0.1:{port}: Address already in use$"),
+                                    ("0", r"^carapace: QEMU failed \(status 1\)$")):
+                env = dict(os.environ, CARAPACE_FORWARD_RELAY=relay)
+                run = subprocess.run([frames.LAUNCHER, "run", "--timeout", "60", "--accel", "tcg",
+                                      "--net", "user", "--forward", f"tcp:{port}:80"], env=env,
+                                     stdin=subprocess.DEVNULL, capture_output=True, text=True)
+                self.assertEqual(run.returncode, 125, run.stdout + run.stderr)
+                self.assertRegex(run.stderr, "(?m)" + expected)
 
 
 # Runs QEMU with mac=$BAD_MAC added to the virtio-net device.
