@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <carapace/app_copy.h>
+#include <carapace/fmt.h>
 #include <carapace/fs.h>
 #include <carapace/memory.h>
 #include <carapace/socket.h>
@@ -60,6 +61,7 @@
 #define NR_UNLINK    87
 #define NR_READLINK  89
 #define NR_READLINKAT 267
+#define NR_MEMFD_CREATE 319
 #define NR_UMASK     95
 #define NR_SENDFILE  40
 #define NR_COPY_FILE_RANGE 326
@@ -261,6 +263,44 @@ static long sys_pwrite64(const struct syscall_env *env, const long args[SYSCALL_
 {
 	(void)env;
 	return rw((int)args[0], (void *)args[1], (size_t)args[2], true, true, args[3]);
+}
+
+/* ---- memfd_create ---- */
+
+#define MFD_CLOEXEC       0x1u
+#define MFD_ALLOW_SEALING 0x2u
+#define MFD_NAME_MAX      249 /* Linux's limit, without its "memfd:" prefix */
+
+/*
+ * memfd_create(name, flags): an anonymous file in memory. It is a ramfs
+ * file made under /tmp with a name of its own and unlinked at once, so no
+ * path reaches it and it goes with its last descriptor; it reads, writes,
+ * seeks, truncates and maps as any /tmp file, and counts against /tmp's
+ * size. MFD_CLOEXEC is honoured; MFD_ALLOW_SEALING is accepted, but seals
+ * are not kept (F_ADD_SEALS and F_GET_SEALS stay -EINVAL); MFD_HUGETLB
+ * and other flags -EINVAL, a name over 249 bytes -EINVAL; mode 0777, as
+ * Linux.
+ */
+static long sys_memfd_create(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
+{
+	static unsigned long made;
+	unsigned flags = (unsigned)args[1];
+	char path[48];
+	struct vfs_file *f;
+	long rc;
+
+	(void)env;
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) || strlen((const char *)args[0]) > MFD_NAME_MAX)
+		return -EINVAL;
+	files_lock();
+	fmt_snprintf(path, sizeof(path), "/tmp/.memfd-%lu", made++);
+	rc = vfs_open(fs_vfs(), "/", path, VFS_O_RDWR | VFS_O_CREAT | VFS_O_EXCL, 0777, &f);
+	if (rc == 0) {
+		vfs_unlink(fs_vfs(), "/", path);
+		rc = fs_app_fd_install(fdtable, f, (flags & MFD_CLOEXEC) != 0);
+	}
+	fs_unlock();
+	return rc;
 }
 
 /* ---- sendfile, copy_file_range ---- */
@@ -1208,6 +1248,7 @@ void sys_files_register(syscall_handler_fn *table)
 	table[NR_UNLINK] = sys_unlink;
 	table[NR_READLINK] = sys_readlink;
 	table[NR_READLINKAT] = sys_readlinkat;
+	table[NR_MEMFD_CREATE] = sys_memfd_create;
 	table[NR_GETDENTS64] = sys_getdents64;
 	table[NR_OPENAT] = sys_openat;
 	table[NR_MKDIRAT] = sys_mkdirat;

@@ -300,6 +300,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(318, getrandom, sys_getrandom, A_OUT_SIZED(1), A_INT,
 	    A_FLAGS(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM |
 		    LINUX_GRND_INSECURE)),
+	SYS(319, memfd_create, NULL, A_PATH, A_INT),
 	/* cmd, flags, cpu_id (the handler checks cmd and flags). */
 	SYS(324, membarrier, NULL, A_INT, A_INT, A_INT),
 	SYS(325, mlock2, NULL, A_ADDR, A_INT, A_INT),

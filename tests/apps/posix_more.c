@@ -495,6 +495,28 @@ static void files(void)
 		close(p[0]);
 		close(p[1]);
 	}
+	{
+		/* memfd_create: an anonymous file in memory, no link, mode 0777. */
+		int m = memfd_create("posix_more", MFD_CLOEXEC);
+		char name[300], *map;
+
+		show("memfd_create a descriptor", m >= 0);
+		show("  close-on-exec", fcntl(m, F_GETFD));
+		show("  write 5", write(m, "hello", 5));
+		show("  ftruncate 8192", ftruncate(m, 8192));
+		show("  fstat", fstat(m, &st));
+		printf("  size %ld, regular %d, links %ld, mode %o\n", (long)st.st_size,
+		       S_ISREG(st.st_mode), (long)st.st_nlink, (unsigned)(st.st_mode & 07777));
+		map = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, m, 0);
+		printf("  mapped: %.5s\n", map != MAP_FAILED ? map : "none");
+		if (map != MAP_FAILED)
+			munmap(map, 8192);
+		close(m);
+		show("memfd_create flags 0x100", memfd_create("x", 0x100));
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		show("memfd_create with a 299-byte name", memfd_create(name, 0));
+	}
 }
 
 static void process(void)
