@@ -494,8 +494,11 @@ unsigned thread_signal_interrupt(uint64_t id, uint64_t sigbit,
 	struct thread *batch[THREAD_INTERRUPT_MAX];
 	uintptr_t hows[THREAD_INTERRUPT_MAX];
 	unsigned n = 0;
-	uint64_t flags = spin_lock_irqsave(&all_lock);
+	uint64_t flags;
 
+	/* The caller's store of the signal comes before the looks below. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = spin_lock_irqsave(&all_lock);
 	for (struct thread *t = all_threads; t && n < THREAD_INTERRUPT_MAX; t = t->all_next) {
 		uintptr_t how = __atomic_load_n(&t->signal_wait, __ATOMIC_SEQ_CST);
 

@@ -6,8 +6,10 @@
  * sigaltstack keep what they are given; a signal the process raises itself
  * (kill, tkill, tgkill, a write's SIGPIPE) takes its default action, or runs
  * its handler when the raising call returns, or waits while blocked
- * (raise_signal); SIGALRM from the timer's thread reaches no handler yet
- * (no asynchronous delivery). Threads, exit,
+ * (raise_signal); one from another thread (SIGALRM from the timer's, a
+ * kill or tgkill) runs its handler as a call of an application thread
+ * returns, and cuts short a blocking call one sleeps in (the
+ * interruptible waits below). Threads, exit,
  * futexes and the thread pointer (arch_prctl) are in sys_thread.c, the
  * sleeps in sys_time.c.
  */
@@ -38,6 +40,7 @@
 #define NR_RT_SIGTIMEDWAIT 128
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
+#define NR_RT_SIGRETURN   15
 
 /* The kernel's struct sigaction (not libc's): 32 bytes with an 8-byte mask. */
 struct k_sigaction {
@@ -379,6 +382,9 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	struct k_sigaction act;
 	uint64_t sp, at, old_mask, rip = f->rip;
 	long result = *ret;
+	/* rt_sigreturn's value is the frame's rax, whatever it holds (Linux
+	 * restarts only a call, not a return from a handler). */
+	bool restart = result == -SYS_ERESTARTSYS && f->nr != NR_RT_SIGRETURN;
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
@@ -400,10 +406,10 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	/* A call a signal cut short: with SA_RESTART the handler's return
 	 * issues it again (its number in rax, the syscall instruction next),
 	 * as Linux's; without, -EINTR. */
-	if (result == -SYS_ERESTARTSYS && (act.flags & LINUX_SA_RESTART)) {
+	if (restart && (act.flags & LINUX_SA_RESTART)) {
 		result = (long)f->nr;
 		rip -= SYSCALL_INSN_SIZE;
-	} else if (result == -SYS_ERESTARTSYS) {
+	} else if (restart) {
 		result = -EINTR;
 	}
 	sp = f->rsp - RED_ZONE;
@@ -478,7 +484,7 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 			sys_app_exit(EXIT_SIGPIPE);
 		}
 	}
-	if (*ret == -SYS_ERESTARTSYS) {
+	if (*ret == -SYS_ERESTARTSYS && f->nr != NR_RT_SIGRETURN) {
 		/* Cut short, and no handler ran after all (its action changed
 		 * meanwhile): the call starts again, as Linux's does. */
 		f->rip -= SYSCALL_INSN_SIZE;
