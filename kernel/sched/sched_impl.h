@@ -65,6 +65,7 @@ struct thread {
 	uintptr_t join;             /* atomic: JOIN_*, or the joining thread */
 	uint64_t signals_pending;   /* atomic: bit sig-1, to run at this system call's return */
 	uint64_t signal_mask;       /* the application's blocked signals: this thread's own */
+	uintptr_t signal_wait;      /* atomic: the interruptible wait it sleeps in (0: none) */
 	int pins;                   /* atomic: a waker still holds it; do not free */
 	void (*fn)(void *);
 	void *arg;

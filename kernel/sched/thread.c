@@ -471,6 +471,62 @@ bool thread_signal_raise_id(uint64_t id, int sig)
 	return found;
 }
 
+/*
+ * An application thread's system call that may sleep says so (how: which
+ * wait, opaque here; 0 when it is over), so that a signal for it can cut
+ * the sleep short (kernel/syscall/sys_signal.c). Sequentially consistent,
+ * as the raiser's store of the signal and its look at this are: either
+ * the raiser sees the wait, or the waiter sees the signal.
+ */
+void thread_set_signal_wait(uintptr_t how)
+{
+	__atomic_store_n(&thread_current()->signal_wait, how, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Calls wake(t, how) for threads asleep in an interruptible wait: the
+ * thread whose id is id, or (id 0) up to THREAD_INTERRUPT_MAX of those
+ * whose mask lets sigbit through (a signal for the process needs one
+ * taker; each one woken looks, and one takes it). Outside all_lock, each
+ * thread pinned and preemption off meanwhile (a pin's holder must not be
+ * switched out). Returns how many were woken.
+ */
+#define THREAD_INTERRUPT_MAX 8
+unsigned thread_signal_interrupt(uint64_t id, uint64_t sigbit,
+				 void (*wake)(struct thread *t, uintptr_t how))
+{
+	struct thread *batch[THREAD_INTERRUPT_MAX];
+	uintptr_t hows[THREAD_INTERRUPT_MAX];
+	unsigned n = 0;
+	uint64_t flags;
+
+	/* The caller's store of the signal comes before the looks below. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = spin_lock_irqsave(&all_lock);
+	for (struct thread *t = all_threads; t && n < THREAD_INTERRUPT_MAX; t = t->all_next) {
+		uintptr_t how = __atomic_load_n(&t->signal_wait, __ATOMIC_SEQ_CST);
+
+		if (id ? t->id != id : !how || (__atomic_load_n(&t->signal_mask,
+							       __ATOMIC_RELAXED) & sigbit))
+			continue;
+		if (how) {
+			thread_pin(t);
+			batch[n] = t;
+			hows[n++] = how;
+		}
+		if (id)
+			break;
+	}
+	sched_preempt_disable();
+	spin_unlock_irqrestore(&all_lock, flags);
+	for (unsigned i = 0; i < n; i++) {
+		wake(batch[i], hows[i]);
+		thread_unpin(batch[i]);
+	}
+	sched_preempt_enable();
+	return n;
+}
+
 /* The calling thread's pending signals, left pending. */
 uint64_t thread_signal_peek(void)
 {

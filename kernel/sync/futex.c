@@ -87,6 +87,19 @@ static struct futex_bucket *lock_waiter_bucket(struct futex_waiter *w, uint64_t 
 
 int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t deadline_ns)
 {
+	return futex_wait_interruptible(uaddr, expected, bitset, deadline_ns, NULL, NULL);
+}
+
+/*
+ * stop (may be NULL) is asked before each sleep: true ends the wait with
+ * -EINTR (a signal's handler is to run; its raiser wakes the thread with
+ * thread_wake after the signal is in, and the sleeper set up its wait
+ * before its first look, so one of the two sees the other). A wake-up
+ * that came meanwhile wins: 0, and the futex's wake is not lost.
+ */
+int futex_wait_interruptible(uint32_t *uaddr, uint32_t expected, uint32_t bitset,
+			     uint64_t deadline_ns, bool (*stop)(void *arg), void *arg)
+{
 	struct futex_waiter w = { .addr = (uint64_t)uaddr, .bitset = bitset,
 				  .thread = thread_current() };
 	struct futex_bucket *b = bucket_of(w.addr);
@@ -105,17 +118,23 @@ int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t dea
 	spin_unlock_irqrestore(&b->lock, flags);
 
 	while (!__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE)) {
-		if (sched_wait(deadline_ns) == -ETIMEDOUT)
+		if (stop && stop(arg)) {
+			rc = -EINTR;
 			break;
+		}
+		if (sched_wait(deadline_ns) == -ETIMEDOUT) {
+			rc = -ETIMEDOUT;
+			break;
+		}
 		sched_prepare_wait();
 	}
 	sched_finish_wait();
 
 	b = lock_waiter_bucket(&w, &flags);
-	if (!w.woken) {
+	if (w.woken)
+		rc = 0;
+	else
 		unlink_waiter(&w);
-		rc = -ETIMEDOUT;
-	}
 	spin_unlock_irqrestore(&b->lock, flags);
 	return rc;
 }

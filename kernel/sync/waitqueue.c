@@ -164,6 +164,25 @@ bool waitqueue_wake_one(struct waitqueue *wq)
 }
 
 /*
+ * Wakes t's entry, if t sleeps on wq: a signal for t (kernel/syscall's
+ * interruptible waits), whose wait condition looks at the signal too. A
+ * walk of the queue under its lock; signals are rare, the queue short.
+ * The caller keeps t alive (thread_signal_interrupt pins it).
+ */
+bool waitqueue_wake_thread(struct waitqueue *wq, struct thread *t)
+{
+	uint64_t flags = waitqueue_lock(wq);
+	struct wait_entry *e = wq->first;
+
+	while (e && e->thread != t)
+		e = e->next;
+	if (e)
+		waitqueue_wake_locked(wq, e);
+	waitqueue_unlock(wq, flags);
+	return e != NULL;
+}
+
+/*
  * Wakes the threads after letting go of the lock, in batches: a wake-up
  * may cost an IPI, which under TCG waits for QEMU's big lock, and every
  * other CPU that wants this queue meanwhile spins with interrupts off. On

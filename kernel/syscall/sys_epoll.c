@@ -146,7 +146,10 @@ static long wait_events(const struct syscall_env *env, int epfd, long uevents, i
 			rc = epoll_collect(ep, ev, n);
 			if (rc != 0 || timeout_ms == 0 || (deadline && clock_ns() >= deadline))
 				break;
-			sys_poll_slot_wait_since(slot, seen, deadline);
+			if (sys_poll_slot_wait_since(slot, seen, deadline) == -EINTR) {
+				rc = -EINTR; /* a signal's handler is to run: never restarted */
+				break;
+			}
 		}
 		vfs_file_put(epf);
 	}

@@ -195,8 +195,9 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 
 		rc = write ? vfs_write(f, at, n - (size_t)done) : vfs_read(f, buf, n);
 		if (rc == -EAGAIN && !nonblock) {
-			sys_poll_wait(0);
-			continue;
+			if (sys_poll_wait(0) != -EINTR)
+				continue;
+			rc = -SYS_ERESTARTSYS; /* a signal: restarted with SA_RESTART */
 		}
 		if (rc < 0 || !whole || (done += rc) == (long)n)
 			break;

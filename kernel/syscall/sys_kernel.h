@@ -103,6 +103,21 @@ void sys_signal_thread_added(uint64_t tid);
  * then -EINTR and the time left in *left_ns.
  */
 int sys_signal_sleep(uint64_t ns, uint64_t *left_ns);
+/*
+ * Interruptible waits for system call handlers (sys_signal.c): as
+ * waitqueue_wait_event and futex_wait, but a signal whose handler is to
+ * run on the calling thread ends them with -EINTR (a wake-up or a true
+ * condition that came first wins). The caller answers -EINTR, or
+ * -SYS_ERESTARTSYS for a call that SA_RESTART restarts: the return path
+ * (sys_signal_deliver) turns it into -EINTR, or issues the call again
+ * after the handler. The application never sees SYS_ERESTARTSYS.
+ */
+#define SYS_ERESTARTSYS 512
+struct waitqueue;
+int sys_signal_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *arg,
+			  uint64_t deadline_ns);
+int sys_signal_futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset,
+			  uint64_t deadline_ns);
 void sys_itimer_register(syscall_handler_fn *table);
 void sys_prctl_register(syscall_handler_fn *table);
 

@@ -235,7 +235,9 @@ static uint64_t deadline_after(uint64_t timeout_ns)
 
 /* Sleeps until the next change after seen, the count read before the
  * last try (fs_lock, when held, dropped meanwhile): -EAGAIN once the
- * deadline (0: none) has passed. */
+ * deadline (0: none) has passed. A signal whose handler is to run ends
+ * the wait as Linux's sock_intr_errno does: with a timeout (SO_RCVTIMEO,
+ * SO_SNDTIMEO) -EINTR, without one a restart (SA_RESTART) or -EINTR. */
 static int wait_change(uint64_t seen, uint64_t deadline, bool locked)
 {
 	int rc;
@@ -243,6 +245,8 @@ static int wait_change(uint64_t seen, uint64_t deadline, bool locked)
 	if (deadline && clock_ns() >= deadline)
 		return -EAGAIN;
 	rc = locked ? sys_poll_wait_since(seen, deadline) : sys_poll_wait_since_unlocked(seen, deadline);
+	if (rc == -EINTR)
+		return deadline ? -EINTR : -SYS_ERESTARTSYS;
 	return rc == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
@@ -904,8 +908,10 @@ static long connect_wait(struct socket *s, const uint8_t *addr, uint32_t len, lo
 
 		if (rc != -EALREADY)
 			return rc;
-		if (wait_change(seen, deadline, true))
+		if ((rc = wait_change(seen, deadline, true)) == -EAGAIN)
 			return first;
+		if (rc) /* a signal: the attempt goes on; a second connect waits for it */
+			return rc;
 	}
 }
 

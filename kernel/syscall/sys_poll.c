@@ -15,9 +15,10 @@
  * watch it, so the threads of a server, each in its own epoll_wait, are
  * not all woken for every packet of every connection.
  *
- * No signals are delivered, so ppoll's and pselect6's masks are accepted
- * and ignored. The timeout written back is the time that was left, as
- * Linux does (musl passes copies).
+ * A signal whose handler is to run ends a wait with -EINTR, never
+ * restarted (Linux's rule for poll and select). ppoll's and pselect6's
+ * masks are accepted and ignored. The timeout written back is the time
+ * that was left, as Linux does (musl passes copies).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -167,7 +168,7 @@ int sys_poll_slot_wait_since(int slot, uint64_t seen, uint64_t deadline_ns)
 	if (fired)
 		return 0;
 	fs_unlock();
-	rc = waitqueue_wait_event(&since.c->queue, changed_since, &since, until);
+	rc = sys_signal_wait_event(&since.c->queue, changed_since, &since, until);
 	fs_lock();
 	if (rc == -ETIMEDOUT && until != deadline_ns)
 		rc = 0;
@@ -184,7 +185,7 @@ int sys_poll_wait_since_unlocked(uint64_t seen, uint64_t deadline_ns)
 {
 	struct since since = { changes_of(-1), seen };
 
-	return waitqueue_wait_event(&since.c->queue, changed_since, &since, deadline_ns);
+	return sys_signal_wait_event(&since.c->queue, changed_since, &since, deadline_ns);
 }
 
 /* ---- pipes and eventfds ---- */
@@ -289,7 +290,10 @@ static long wait_ready(long (*scan)(void *arg), void *arg, const struct deadline
 		rc = scan(arg);
 		if (rc != 0 || d->now || timed_out)
 			break;
-		timed_out = sys_poll_wait_since(seen, d->forever ? 0 : d->at) == -ETIMEDOUT;
+		rc = sys_poll_wait_since(seen, d->forever ? 0 : d->at);
+		if (rc == -EINTR) /* a signal's handler is to run: never restarted */
+			break;
+		timed_out = rc == -ETIMEDOUT;
 	}
 	fs_unlock();
 	return rc;

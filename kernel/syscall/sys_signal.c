@@ -6,8 +6,10 @@
  * sigaltstack keep what they are given; a signal the process raises itself
  * (kill, tkill, tgkill, a write's SIGPIPE) takes its default action, or runs
  * its handler when the raising call returns, or waits while blocked
- * (raise_signal); SIGALRM from the timer's thread reaches no handler yet
- * (no asynchronous delivery). Threads, exit,
+ * (raise_signal); one from another thread (SIGALRM from the timer's, a
+ * kill or tgkill) runs its handler as a call of an application thread
+ * returns, and cuts short a blocking call one sleeps in (the
+ * interruptible waits below). Threads, exit,
  * futexes and the thread pointer (arch_prctl) are in sys_thread.c, the
  * sleeps in sys_time.c.
  */
@@ -38,6 +40,7 @@
 #define NR_RT_SIGTIMEDWAIT 128
 #define NR_SIGALTSTACK    131
 #define NR_TGKILL         234
+#define NR_RT_SIGRETURN   15
 
 /* The kernel's struct sigaction (not libc's): 32 bytes with an 8-byte mask. */
 struct k_sigaction {
@@ -236,6 +239,8 @@ static void default_action(int sig, const char *why)
 					    : EXIT_SIGNAL);
 }
 
+static void interrupt_wake(struct thread *t, uintptr_t how);
+
 /*
  * A signal for the process: SIGPIPE, synchronously, by a write that found
  * no reader; SIGALRM by the interval timer's thread (sys_itimer.c); any
@@ -246,9 +251,10 @@ static void default_action(int sig, const char *why)
  * its default action, or its handler: a synchronous signal's runs when the
  * raising call returns; one from another thread when the next system call
  * of an application thread returns (sys_signal_deliver), or one asleep in
- * pause, rt_sigsuspend or a sleep claims it (wait_for_signal). A thread
- * that makes no system call, or blocks in another call (read, futex), is
- * not interrupted. True when a handler is to run.
+ * pause, rt_sigsuspend or a sleep claims it (wait_for_signal), or one
+ * asleep in another blocking call (sys_signal_wait_event: read, poll,
+ * futex...) does, and that call ends. A thread that makes no system call
+ * is not interrupted. True when a handler is to run.
  */
 static bool raise_signal(int sig, const char *why, bool synchronous)
 {
@@ -275,8 +281,11 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 	if (synchronous) {
 		thread_signal_raise(sig);
 	} else {
-		__atomic_fetch_or(&async_pending, BIT(sig), __ATOMIC_RELEASE);
+		__atomic_fetch_or(&async_pending, BIT(sig), __ATOMIC_SEQ_CST);
 		waitqueue_wake_all(&signal_wq);
+		/* A thread asleep in another call (read, poll, futex) that lets
+		 * it through: a few are woken, one claims it (signal_claimed). */
+		thread_signal_interrupt(0, BIT(sig), interrupt_wake);
 	}
 	return true;
 }
@@ -322,6 +331,8 @@ static bool raise_unblocked(void)
 #define LINUX_SA_RESTORER  0x04000000u
 #define LINUX_SA_NODEFER   0x40000000u
 #define LINUX_SA_RESETHAND 0x80000000u
+#define LINUX_SA_RESTART   0x10000000u
+#define SYSCALL_INSN_SIZE  2 /* syscall: 0f 05 */
 #define RED_ZONE           128
 #define SI_KERNEL          0x80
 /* The flags rt_sigreturn may give back: the arithmetic ones and DF; IF
@@ -369,7 +380,11 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 {
 	struct k_sigframe frame;
 	struct k_sigaction act;
-	uint64_t sp, at, old_mask;
+	uint64_t sp, at, old_mask, rip = f->rip;
+	long result = *ret;
+	/* rt_sigreturn's value is the frame's rax, whatever it holds (Linux
+	 * restarts only a call, not a return from a handler). */
+	bool restart = result == -SYS_ERESTARTSYS && f->nr != NR_RT_SIGRETURN;
 
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
@@ -388,6 +403,15 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	mutex_unlock(&signal_lock);
 	if (!(act.flags & LINUX_SA_RESTORER))
 		return false; /* no way back from the handler: musl always names one */
+	/* A call a signal cut short: with SA_RESTART the handler's return
+	 * issues it again (its number in rax, the syscall instruction next),
+	 * as Linux's; without, -EINTR. */
+	if (restart && (act.flags & LINUX_SA_RESTART)) {
+		result = (long)f->nr;
+		rip -= SYSCALL_INSN_SIZE;
+	} else if (restart) {
+		result = -EINTR;
+	}
 	sp = f->rsp - RED_ZONE;
 	if ((act.flags & LINUX_SA_ONSTACK) && !(altstack.flags & LINUX_SS_DISABLE) &&
 	    !on_altstack(f->rsp))
@@ -399,7 +423,7 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 	frame.uc.stack = altstack;
 	frame.uc.mc = (struct k_mcontext){
 		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .rdi = f->rdi, .rsi = f->rsi,
-		.rdx = f->rdx, .rax = (uint64_t)*ret, .rsp = f->rsp, .rip = f->rip,
+		.rdx = f->rdx, .rax = (uint64_t)result, .rsp = f->rsp, .rip = rip,
 		.eflags = f->rflags, .oldmask = old_mask,
 	};
 	frame.uc.sigmask = old_mask;
@@ -459,6 +483,12 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 				(unsigned long)f->rsp);
 			sys_app_exit(EXIT_SIGPIPE);
 		}
+	}
+	if (*ret == -SYS_ERESTARTSYS && f->nr != NR_RT_SIGRETURN) {
+		/* Cut short, and no handler ran after all (its action changed
+		 * meanwhile): the call starts again, as Linux's does. */
+		f->rip -= SYSCALL_INSN_SIZE;
+		*ret = (long)f->nr;
 	}
 	if (__atomic_load_n(&suspend_active, __ATOMIC_RELAXED)) {
 		/* rt_sigsuspend woke with no handler left to run: its mask goes back now. */
@@ -545,8 +575,8 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
  * ends the run ends it (Linux ends the process); a handler is marked
  * pending on that thread and runs when its next system call returns (a
  * sleep is cut short for it: sys_signal_sleep's wait looks at the
- * thread's own signals too; a thread blocked in another call runs it when
- * that call returns). 0 probes.
+ * thread's own signals too, and so does an interruptible wait:
+ * sys_signal_wait_event). 0 probes.
  */
 static long signal_thread(const struct syscall_env *env, int tid, int sig)
 {
@@ -571,6 +601,7 @@ static long signal_thread(const struct syscall_env *env, int tid, int sig)
 	if (!thread_signal_raise_id((uint64_t)tid, sig))
 		return -ESRCH;
 	waitqueue_wake_all(&signal_wq);
+	thread_signal_interrupt((uint64_t)tid, 0, interrupt_wake); /* asleep in read, poll... */
 	return 0;
 }
 
@@ -685,6 +716,93 @@ int sys_signal_sleep(uint64_t ns, uint64_t *left_ns)
 	now = clock_ns();
 	*left_ns = deadline > now ? deadline - now : 0;
 	return -EINTR;
+}
+
+/*
+ * Interruptible waits: a system call of an application thread that
+ * sleeps (a pipe or socket read, accept, poll, epoll_wait, a futex) ends
+ * when a signal's handler is to run on it, as on Linux. The thread names
+ * its wait (thread_set_signal_wait: the wait queue it sleeps on, or
+ * WAIT_DIRECT for a futex's) before it first looks at its condition; a
+ * raiser stores the signal, then looks for such threads
+ * (thread_signal_interrupt) and wakes them (interrupt_wake): either the
+ * raiser sees the wait, or the sleeper's look sees the signal. The
+ * condition then claims the signal (signal_claimed: a process's signal
+ * goes to one sleeper), and the wait answers -EINTR; the caller answers
+ * -SYS_ERESTARTSYS (restarted with SA_RESTART) or -EINTR, and the handler
+ * runs as the call returns. Only the sleeping path pays: a call that does
+ * not sleep never comes here. Kernel threads never call these (only
+ * system call handlers do).
+ */
+#define WAIT_DIRECT 1 /* a futex wait: thread_wake reaches it */
+
+static void interrupt_wake(struct thread *t, uintptr_t how)
+{
+	if (how == WAIT_DIRECT)
+		thread_wake(t);
+	else
+		waitqueue_wake_thread((struct waitqueue *)how, t);
+}
+
+static void wait_named(uintptr_t how)
+{
+	thread_set_signal_wait(how);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The wait is over: the signals it claimed go onto this thread, whose
+ * call's return runs their handlers. */
+static void wait_over(uint64_t claimed)
+{
+	thread_set_signal_wait(0);
+	while (claimed) {
+		thread_signal_raise(__builtin_ctzll(claimed) + 1);
+		claimed &= claimed - 1;
+	}
+}
+
+struct interruptible {
+	bool (*done)(void *arg);
+	void *arg;
+	uint64_t claimed;
+	bool interrupted;
+};
+
+static bool done_or_signal(void *arg)
+{
+	struct interruptible *w = arg;
+
+	if (w->done(w->arg))
+		return true;
+	if (!signal_claimed(&w->claimed))
+		return false;
+	w->interrupted = true;
+	return true;
+}
+
+int sys_signal_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *arg,
+			  uint64_t deadline_ns)
+{
+	struct interruptible w = { done, arg, 0, false };
+	int rc;
+
+	wait_named((uintptr_t)wq);
+	rc = waitqueue_wait_event(wq, done_or_signal, &w, deadline_ns);
+	wait_over(w.claimed);
+	return w.interrupted ? -EINTR : rc;
+}
+
+int sys_signal_futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset,
+			  uint64_t deadline_ns)
+{
+	uint64_t claimed = 0;
+	int rc;
+
+	wait_named(WAIT_DIRECT);
+	rc = futex_wait_interruptible(uaddr, expected, bitset, deadline_ns, signal_claimed,
+				      &claimed);
+	wait_over(claimed);
+	return rc;
 }
 
 /* pause: sleeps until a handler is to run, which it does as the call

@@ -255,8 +255,14 @@ static long sys_futex(const struct syscall_env *env, const long args[SYSCALL_MAX
 			return -EFAULT;
 		if ((rc = futex_deadline(env, (uint64_t)args[3], cmd, realtime, &deadline)))
 			return rc;
-		return futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3,
-				  deadline);
+		/* A signal's handler to run: restarted with SA_RESTART, as
+		 * Linux's; with a timeout, -EINTR (Linux's restart block
+		 * restarts it only when no handler ran). */
+		rc = sys_signal_futex_wait(uaddr, val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3,
+					   deadline);
+		if (rc == -EINTR && !deadline)
+			rc = -SYS_ERESTARTSYS;
+		return rc;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE_BITSET && val3 == 0)

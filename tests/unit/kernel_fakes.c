@@ -275,6 +275,7 @@ struct thread {
 	pthread_cond_t cond;
 	bool woken;
 	uint64_t id, fs_base, clear_child_tid, signals_pending, signal_mask;
+	uintptr_t signal_wait;
 	char name[THREAD_NAME_MAX];
 };
 
@@ -443,6 +444,36 @@ bool thread_signal_raise_id(uint64_t id, int sig)
 			return true;
 		}
 	return false;
+}
+
+void thread_set_signal_wait(uintptr_t how)
+{
+	__atomic_store_n(&thread_current()->signal_wait, how, __ATOMIC_SEQ_CST);
+}
+
+/* As the kernel's (kernel/sched/thread.c), without its lock and pins: the
+ * pool's slots are never freed. */
+unsigned thread_signal_interrupt(uint64_t id, uint64_t sigbit,
+				 void (*wake)(struct thread *t, uintptr_t how))
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < __atomic_load_n(&nthreads, __ATOMIC_ACQUIRE) && i < FAKE_THREADS;
+	     i++) {
+		struct thread *t = &threads[i];
+		uintptr_t how = __atomic_load_n(&t->signal_wait, __ATOMIC_SEQ_CST);
+
+		if (id ? t->id != id : !how || (__atomic_load_n(&t->signal_mask,
+							       __ATOMIC_RELAXED) & sigbit))
+			continue;
+		if (how) {
+			wake(t, how);
+			n++;
+		}
+		if (id)
+			break;
+	}
+	return n;
 }
 
 uint64_t thread_signal_peek(void)

@@ -16,6 +16,10 @@
  * many. futex_requeue: see futex.c.
  */
 int futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset, uint64_t deadline_ns);
+/* futex_wait that also ends (-EINTR) when stop(arg) says so, asked before
+ * each sleep (a signal for the sleeper: kernel/syscall/sys_signal.c). */
+int futex_wait_interruptible(uint32_t *uaddr, uint32_t expected, uint32_t bitset,
+			     uint64_t deadline_ns, bool (*stop)(void *arg), void *arg);
 int futex_wake(uint32_t *uaddr, uint32_t bitset, int n);
 int futex_requeue(uint32_t *from, uint32_t *to, int nwake, int nmove, bool check,
 		  uint32_t expected);

@@ -126,6 +126,15 @@ uint64_t thread_signal_take(void);
 uint64_t *thread_signal_mask(void);
 bool thread_signal_raise_id(uint64_t id, int sig);
 uint64_t thread_signal_peek(void);
+/*
+ * Interruptible waits (kernel/syscall/sys_signal.c): the calling thread's
+ * set_signal_wait names the wait it is about to sleep in (0: none);
+ * thread_signal_interrupt calls wake(t, how) for thread id's wait, or
+ * (id 0) for a few sleepers whose masks let sigbit through.
+ */
+void thread_set_signal_wait(uintptr_t how);
+unsigned thread_signal_interrupt(uint64_t id, uint64_t sigbit,
+				 void (*wake)(struct thread *t, uintptr_t how));
 void thread_set_clear_child_tid(uint64_t addr);
 uint64_t thread_clear_child_tid(void);
 

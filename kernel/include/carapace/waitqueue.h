@@ -52,6 +52,8 @@ int waitqueue_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *ar
 /* Both may be called from interrupt handlers. */
 /* Wakes the longest sleeper; returns false when none slept. */
 bool waitqueue_wake_one(struct waitqueue *wq);
+/* Wakes thread t if it sleeps on wq (a signal for it); true when it did. */
+bool waitqueue_wake_thread(struct waitqueue *wq, struct thread *t);
 /* Wakes every sleeper; returns how many. */
 unsigned waitqueue_wake_all(struct waitqueue *wq);
 /*
