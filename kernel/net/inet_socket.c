@@ -35,6 +35,7 @@
 #include <carapace/vfs.h>
 #include <lwip/api.h>
 #include <lwip/ip.h>
+#include <lwip/priv/tcp_priv.h> /* struct tcp_seg: the queue TCP_CORK looks at */
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
 #include <lwip/udp.h>
@@ -53,10 +54,23 @@
 #define SIN_LEN       16    /* struct sockaddr_in */
 #define SIN6_LEN      28    /* struct sockaddr_in6 */
 #define SIN6_LEN_MIN  24    /* Linux accepts the RFC 2133 size without scope id */
+#define LX_IPPROTO_IP   0
 #define LX_IPPROTO_TCP  6
 #define LX_IPPROTO_UDP  17
 #define LX_IPPROTO_IPV6 41
 #define LX_TCP_NODELAY  1
+#define LX_TCP_MAXSEG   2
+#define LX_TCP_CORK     3
+#define LX_TCP_QUICKACK 12
+#define LX_IP_TOS       1
+#define LX_IP_TTL       2
+#define LX_IP_MULTICAST_TTL  33
+#define LX_IP_MULTICAST_LOOP 34
+#define TOS_ECN_MASK    0x03  /* TCP keeps the ECN bits of IP_TOS its own (Linux) */
+#define MSS_MIN         88    /* Linux's TCP_MIN_MSS */
+#define MSS_MAX         32767 /* Linux's MAX_TCP_WINDOW */
+#define MSS_UNSET       536   /* Linux's TCP_MSS_DEFAULT: TCP_MAXSEG before a connection */
+#define MCAST_TTL_DEFAULT 1   /* Linux's IP_MULTICAST_TTL */
 #define LX_IPV6_V6ONLY  26
 #define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
 #define LX_TCP_KEEPIDLE  4
@@ -108,6 +122,13 @@ struct inet_sock {
 	 * for the same reason as nodelay, given to each pcb (tcp_pcb_options) */
 	uint16_t keep_idle, keep_intvl;
 	uint8_t keep_cnt;
+	/* IP_TTL and IP_TOS, given to every pcb the socket gets (tcp_pcb_options) */
+	uint8_t ttl, tos;
+	bool cork;                /* TCP_CORK: sends queue, full segments go (stream_send) */
+	bool pingpong;            /* TCP_QUICKACK 0 (Linux's pingpong mode), read back */
+	uint16_t mss_max;         /* TCP_MAXSEG set: the connection's MSS at most this, or 0 */
+	uint8_t mcast_ttl;        /* IP_MULTICAST_TTL (UDP: in its pcb too) */
+	bool mcast_noloop;        /* IP_MULTICAST_LOOP 0 */
 	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
 	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
 				     udp_channel.c) */
@@ -211,6 +232,20 @@ static void on_channel_frame(struct channel *ch)
 static int lwip_errno(err_t err)
 {
 	return err == ERR_OK ? 0 : -err_to_errno(err);
+}
+
+/*
+ * TCP_MAXSEG set before the connection: the MSS it sends with at most
+ * that (lwIP took the peer's at the handshake; it does not change it
+ * afterwards). The MSS this side announces in its SYN stays lwIP's
+ * TCP_MSS. Under the core lock.
+ */
+static void clamp_mss(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb = is->conn->pcb.tcp;
+
+	if (pcb && is->mss_max && pcb->mss > is->mss_max)
+		pcb->mss = is->mss_max;
 }
 
 /* ---- addresses ---- */
@@ -447,6 +482,11 @@ static void connect_done(struct inet_sock *is)
 	err = netconn_err(is->conn);
 	if (err == ERR_OK) {
 		is->connected = true;
+		if (is->mss_max) {
+			LOCK_TCPIP_CORE();
+			clamp_mss(is);
+			UNLOCK_TCPIP_CORE();
+		}
 		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 	} else { /* a reset answering the SYN is a refusal, as Linux says */
 		fail(is, err == ERR_RST ? -ECONNREFUSED : lwip_errno(err));
@@ -471,6 +511,46 @@ static bool writable(struct inet_sock *is)
 	return room || !is->conn->pcb.tcp;
 }
 
+/* The bytes a TCP read could take now: the fetched pbuf's rest and what
+ * lwIP's mailbox holds (its recv_avail, under LWIP_SO_RCVBUF). */
+static size_t stream_avail(const struct inet_sock *is)
+{
+	int queued = __atomic_load_n(&is->conn->recv_avail, __ATOMIC_RELAXED);
+
+	return (is->rx ? is->rx->tot_len - is->rx_off : 0) + (size_t)(queued > 0 ? queued : 0);
+}
+
+/*
+ * SO_RCVLOWAT on TCP, as Linux's: a read of want bytes (poll: any number)
+ * is ready when min(SO_RCVLOWAT, want) bytes wait, or the stream ended
+ * (the peer's FIN, even if still behind data in the mailbox: the pcb
+ * left ESTABLISHED), or an error waits. The mark counts at most half
+ * the window (RCVLOWAT_MAX), which the peer can always fill.
+ */
+#define RCVLOWAT_MAX (TCP_WND / 2)
+
+static bool lowat_met(struct inet_sock *is, size_t want)
+{
+	size_t mark = (size_t)is->s.rcvlowat;
+	struct tcp_pcb *pcb;
+	bool ended;
+
+	mark = mark < want ? mark : want;
+	mark = mark < RCVLOWAT_MAX ? mark : RCVLOWAT_MAX;
+	if (mark <= 1 || is->eof || is->shut_rd || is->s.error || !is->connected)
+		return true;
+	inet_channel_drain(&is->chan, SIZE_MAX);
+	fetch(is);
+	if (stream_avail(is) >= mark || is->eof)
+		return true;
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	ended = !pcb || (pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 &&
+			 pcb->state != FIN_WAIT_2);
+	UNLOCK_TCPIP_CORE();
+	return ended;
+}
+
 static unsigned inet_poll(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
@@ -482,7 +562,8 @@ static unsigned inet_poll(struct socket *s)
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd)
+	if ((is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd) &&
+	    (s->rcvlowat <= 1 || s->type != SOCK_STREAM || lowat_met(is, SIZE_MAX)))
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
 	/* Shut for reading: the peer's FIN, shutdown(SHUT_RD), or an error,
 	 * which shuts both ways, as Linux's tcp_done (fail). */
@@ -585,6 +666,10 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 		return -ENOTCONN;
 	if (!is->connected && !is->eof) /* an error waiting first: a disconnect's */
 		return is->s.error ? take_error(is) : -ENOTCONN;
+	/* A blocking read waits for SO_RCVLOWAT bytes; a non-blocking one
+	 * takes what there is (sys_net.c says which: MSG_DONTWAIT). */
+	if (is->s.rcvlowat > 1 && !(io->flags & SOCK_MSG_DONTWAIT) && !lowat_met(is, total))
+		return -EAGAIN;
 	while (done < total) {
 		size_t avail, n, copied;
 
@@ -679,6 +764,45 @@ static int64_t inet_recv(struct socket *s, struct socket_io *io)
 	return s->type == SOCK_STREAM ? stream_recv(is, io) : dgram_recv(is, io);
 }
 
+/*
+ * A send under TCP_CORK: the bytes queued in the pcb (lwIP's raw
+ * tcp_write, as much as its buffer takes) and only whole segments sent:
+ * tcp_output with Nagle on for the call, which stops at the last
+ * segment while it is short and something is in flight. The first
+ * segment still goes when nothing is in flight, so output starts only
+ * once the queue holds more than one segment. Clearing the option sends
+ * the rest (tcp_setopt). Linux also sends a corked segment after 200 ms;
+ * here it waits for the next ACK that finds the window open, or the
+ * cork's end. written: the count queued.
+ */
+static err_t corked_write(struct inet_sock *is, const void *buf, size_t len, size_t *written)
+{
+	struct tcp_pcb *pcb;
+	size_t n;
+	err_t err;
+
+	LOCK_TCPIP_CORE();
+	if (!(pcb = is->conn->pcb.tcp)) {
+		UNLOCK_TCPIP_CORE();
+		return ERR_CONN;
+	}
+	n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb);
+	err = n ? tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE) : ERR_MEM;
+	if (err == ERR_OK) {
+		*written = n;
+		if (pcb->unsent && pcb->unsent->next) {
+			bool nodelay = tcp_nagle_disabled(pcb);
+
+			tcp_nagle_enable(pcb);
+			tcp_output(pcb);
+			if (nodelay)
+				tcp_nagle_disable(pcb);
+		}
+	}
+	UNLOCK_TCPIP_CORE();
+	return err;
+}
+
 static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), done = 0;
@@ -711,8 +835,11 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 			err = ERR_ARG;
 			break;
 		}
-		err = netconn_write_partly(is->conn, bounce, got, NETCONN_COPY | NETCONN_DONTBLOCK,
-					   &written);
+		if (is->cork)
+			err = corked_write(is, bounce, got, &written);
+		else
+			err = netconn_write_partly(is->conn, bounce, got,
+						   NETCONN_COPY | NETCONN_DONTBLOCK, &written);
 		done += written;
 		if (err != ERR_OK || written < got)
 			break;
@@ -764,6 +891,31 @@ static err_t dgram_out_locked(struct inet_sock *is, struct pbuf *p, const struct
 			   : udp_sendto(is->conn->pcb.udp, p, &to->ip, to->port);
 }
 
+/*
+ * Whether pcb's datagram to ip is one lwIP refuses (ERR_VAL) for being a
+ * broadcast without SO_BROADCAST (IP_SOF_BROADCAST): Linux's EACCES. The
+ * core lock held; looked at only after lwIP refused, or at a connect.
+ */
+static bool broadcast_refused(const struct udp_pcb *pcb, const ip_addr_t *ip)
+{
+	struct netif *n;
+
+	if (!IP_IS_V4(ip) || ip_get_option(pcb, SOF_BROADCAST))
+		return false;
+	n = ip4_route(ip_2_ip4(ip));
+	return n && ip4_addr_isbroadcast(ip_2_ip4(ip), n);
+}
+
+/* A send's lwIP error as -errno (the core lock held). */
+static int dgram_error(struct inet_sock *is, const struct dgram_dest *to, err_t err)
+{
+	struct udp_pcb *pcb = is->conn->pcb.udp;
+
+	if (err == ERR_VAL && pcb && broadcast_refused(pcb, to->to_peer ? &pcb->remote_ip : &to->ip))
+		return -EACCES;
+	return lwip_errno(err);
+}
+
 /* Whether a send leaves the pcb's port as it is (no pcb: nothing to bind). */
 static bool pcb_bound(const struct inet_sock *is)
 {
@@ -795,13 +947,14 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	LOCK_TCPIP_CORE();
 	was_bound = pcb_bound(is);
 	err = dgram_out_locked(is, p, &to);
+	rc = err == ERR_OK ? 0 : dgram_error(is, &to, err);
 	UNLOCK_TCPIP_CORE();
 	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
 	/* This send bound the pcb to a port: its channel opens now (looked at
 	 * once: a socket that gets none keeps lwIP's path at no cost a send). */
 	if (!was_bound)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
-	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
+	return rc ? rc : (int64_t)total;
 }
 
 /*
@@ -865,7 +1018,7 @@ static int dgram_send_one_locked(struct inet_sock *is, const struct socket_dgram
 	}
 	err = dgram_out_locked(is, p, to);
 	pbuf_free(p);
-	return err == ERR_OK ? 0 : lwip_errno(err);
+	return err == ERR_OK ? 0 : dgram_error(is, to, err);
 }
 
 /*
@@ -997,8 +1150,8 @@ static int autobind(struct inet_sock *is)
 /*
  * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
  * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
- * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), and
- * TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
+ * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), IP_TTL and
+ * IP_TOS, and TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
  * TCP_KEEPINTVL, TCP_KEEPCNT) unless pcb is a listener's. lwIP's smaller
  * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
  * accept callback, so tcp_nagle_disable there bent that pointer and the
@@ -1022,6 +1175,8 @@ static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keep
 		ip_set_option(pcb, SOF_REUSEADDR);
 	else
 		ip_reset_option(pcb, SOF_REUSEADDR);
+	pcb->ttl = is->ttl; /* a listen pcb has them too (IP_PCB) */
+	pcb->tos = is->tos;
 	if (pcb->state == LISTEN)
 		return;
 	pcb->keep_idle = (u32_t)is->keep_idle * MS_PER_S;
@@ -1135,8 +1290,13 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	n->keep_idle = is->keep_idle;
 	n->keep_intvl = is->keep_intvl;
 	n->keep_cnt = is->keep_cnt;
+	n->ttl = is->ttl;
+	n->tos = is->tos;
+	n->cork = is->cork;
+	n->mss_max = is->mss_max;
 	LOCK_TCPIP_CORE();
 	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
+	clamp_mss(n);
 	UNLOCK_TCPIP_CORE();
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
@@ -1214,6 +1374,17 @@ static int tcp_disconnect(struct inet_sock *is)
 	return 0;
 }
 
+/* A UDP connect to a broadcast address without SO_BROADCAST: -EACCES, as Linux. */
+static int connect_broadcast(struct inet_sock *is, const ip_addr_t *ip)
+{
+	bool refused;
+
+	LOCK_TCPIP_CORE();
+	refused = is->conn->pcb.udp && broadcast_refused(is->conn->pcb.udp, ip);
+	UNLOCK_TCPIP_CORE();
+	return refused ? -EACCES : 0;
+}
+
 static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 {
 	struct inet_sock *is = inet_of(s);
@@ -1230,7 +1401,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
 		} else if ((rc = addr_in(is, addr, len, &ip, &port, false)) == 0 &&
-			   (rc = peer_family(is, &ip)) == 0 &&
+			   (rc = peer_family(is, &ip)) == 0 && (rc = connect_broadcast(is, &ip)) == 0 &&
 			   (rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0) {
 			is->connected = true;
 		}
@@ -1255,6 +1426,11 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
 		is->connected = true;
+		if (is->mss_max) {
+			LOCK_TCPIP_CORE();
+			clamp_mss(is);
+			UNLOCK_TCPIP_CORE();
+		}
 		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 		return 0;
 	}
@@ -1322,7 +1498,33 @@ static int64_t inet_nread(struct socket *s)
 		return netbuf_len(is->dgram);
 	if (is->udp.p)
 		return is->udp.len;
-	return is->rx ? (int64_t)(is->rx->tot_len - is->rx_off) : 0;
+	return s->type == SOCK_STREAM ? (int64_t)stream_avail(is) : 0;
+}
+
+/*
+ * TIOCOUTQ (SIOCOUTQ): TCP, the bytes queued and not yet acknowledged
+ * (Linux's write_seq - snd_una: lwIP's snd_lbb - lastack; 0 during the
+ * handshake); UDP, 0: a datagram leaves within its send call (one that
+ * waits for ARP is lwIP's, no longer the socket's).
+ */
+static int64_t inet_nwrite(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	struct tcp_pcb *pcb;
+	int64_t n = 0;
+
+	if (s->listening)
+		return -EINVAL;
+	if (s->type != SOCK_STREAM)
+		return 0;
+	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements waiting there */
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	if (pcb && pcb->state != SYN_SENT && pcb->state != SYN_RCVD && pcb->state != CLOSED &&
+	    pcb->state != LISTEN)
+		n = (int64_t)(u32_t)(pcb->snd_lbb - pcb->lastack);
+	UNLOCK_TCPIP_CORE();
+	return n;
 }
 
 /*
@@ -1478,6 +1680,7 @@ UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void
 				     uint32_t *len, bool *handled),
 		  (s, level, name, val, len, handled))
 UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int64_t, inet_nwrite, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int, inet_linger, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int64_t, inet_dgram_batch, (struct socket *s, struct socket_dgram *d, unsigned n,
 					     bool send, socket_range_fn check, const void *ctx),
@@ -1496,6 +1699,7 @@ static const struct socket_ops inet_ops = {
 	.setopt = inet_setopt_locked,
 	.getopt = inet_getopt_locked,
 	.nread = inet_nread_locked,
+	.nwrite = inet_nwrite_locked,
 	.dgram_batch = inet_dgram_batch_locked,
 	.linger = inet_linger_locked,
 	.release = inet_release,
@@ -1509,9 +1713,127 @@ static bool keep_option(int name)
 	return name == LX_TCP_KEEPIDLE || name == LX_TCP_KEEPINTVL || name == LX_TCP_KEEPCNT;
 }
 
-/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, IPV6_V6ONLY,
- * SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
- * (socket.c). *handled says whether this function answered. */
+/* The IPPROTO_IP options of a UDP socket given to its pcb (the core lock held). */
+static void udp_pcb_options(const struct inet_sock *is, struct udp_pcb *pcb)
+{
+	if (!pcb)
+		return;
+	pcb->ttl = is->ttl;
+	pcb->tos = is->tos;
+	udp_set_multicast_ttl(pcb, is->mcast_ttl);
+	if (is->mcast_noloop)
+		udp_clear_flags(pcb, UDP_FLAGS_MULTICAST_LOOP);
+	else
+		udp_set_flags(pcb, UDP_FLAGS_MULTICAST_LOOP);
+}
+
+/* An IPPROTO_IP option's value as Linux reads it: an int, or the one byte
+ * given (0 when none is). */
+static int ip_opt_value(const void *val, uint32_t len)
+{
+	int32_t v = 0;
+
+	if (len >= sizeof(v))
+		memcpy(&v, val, sizeof(v));
+	else if (len >= 1)
+		v = *(const uint8_t *)val;
+	return v;
+}
+
+/*
+ * IP_TTL, IP_TOS, IP_MULTICAST_TTL and IP_MULTICAST_LOOP, checked as
+ * Linux's do_ip_setsockopt checks them, kept here and given to the pcb:
+ * lwIP writes pcb->ttl and pcb->tos into every packet the pcb sends
+ * (udp_output.c's frames too), mcast_ttl and the loop flag into its
+ * multicast datagrams. A TCP socket's next pcb (inet_renew, inet_accept)
+ * gets them from tcp_pcb_options.
+ */
+static int ip_setopt(struct inet_sock *is, int name, const void *val, uint32_t len,
+		     bool *handled)
+{
+	int v = ip_opt_value(val, len);
+	struct udp_pcb *udp;
+
+	*handled = true;
+	switch (name) {
+	case LX_IP_TTL:
+		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
+			return -EINVAL;
+		is->ttl = v == -1 ? IP_DEFAULT_TTL : (uint8_t)v;
+		break;
+	case LX_IP_TOS:
+		if (is->s.type == SOCK_STREAM)
+			v = (v & ~TOS_ECN_MASK) | (is->tos & TOS_ECN_MASK);
+		is->tos = (uint8_t)v;
+		break;
+	case LX_IP_MULTICAST_TTL:
+		if (is->s.type == SOCK_STREAM || len < 1)
+			return -EINVAL;
+		v = v == -1 ? MCAST_TTL_DEFAULT : v;
+		if (v < 0 || v > 255)
+			return -EINVAL;
+		is->mcast_ttl = (uint8_t)v;
+		break;
+	case LX_IP_MULTICAST_LOOP:
+		if (len < 1)
+			return -EINVAL;
+		is->mcast_noloop = v == 0;
+		break;
+	default:
+		*handled = false;
+		return 0;
+	}
+	LOCK_TCPIP_CORE();
+	if (is->s.type == SOCK_STREAM && is->conn->pcb.tcp) {
+		is->conn->pcb.tcp->ttl = is->ttl;
+		is->conn->pcb.tcp->tos = is->tos;
+	} else if (is->s.type == SOCK_DGRAM && (udp = is->conn->pcb.udp)) {
+		udp_pcb_options(is, udp);
+	}
+	UNLOCK_TCPIP_CORE();
+	return 0;
+}
+
+/*
+ * TCP_MAXSEG (Linux's range; the MSS of a connection made afterwards:
+ * clamp_mss), TCP_CORK (stream_send keeps partial segments queued while
+ * it is set; clearing it sends them) and TCP_QUICKACK (1 sends a delayed
+ * ACK now). The socket is a TCP one.
+ */
+static int tcp_setopt(struct inet_sock *is, int name, int32_t v, uint32_t len)
+{
+	struct tcp_pcb *pcb;
+
+	if (len < sizeof(v))
+		return -EINVAL;
+	if (name == LX_TCP_MAXSEG) {
+		if (v && (v < MSS_MIN || v > MSS_MAX))
+			return -EINVAL;
+		is->mss_max = (uint16_t)v;
+		return 0;
+	}
+	if (name == LX_TCP_CORK)
+		is->cork = v != 0;
+	else
+		is->pingpong = v == 0;
+	if (name == LX_TCP_CORK ? is->cork : is->pingpong)
+		return 0; /* nothing to send now */
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	if (pcb && pcb->state != LISTEN && pcb->state != CLOSED) {
+		if (name == LX_TCP_QUICKACK && (pcb->flags & TF_ACK_DELAY))
+			tcp_set_flags(pcb, TF_ACK_NOW);
+		tcp_output(pcb); /* the cork's segments, or the ACK */
+	}
+	UNLOCK_TCPIP_CORE();
+	return 0;
+}
+
+/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_MAXSEG,
+ * TCP_CORK, TCP_QUICKACK, the IPPROTO_IP options (ip_setopt), IPV6_V6ONLY,
+ * SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT and SO_BROADCAST reach lwIP;
+ * the rest is kept (socket.c). *handled says whether this function
+ * answered. */
 static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
 		       bool *handled)
 {
@@ -1522,6 +1844,17 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 	*handled = false;
 	if (len >= sizeof(v))
 		memcpy(&v, val, sizeof(v));
+	if (level == LX_IPPROTO_IP)
+		return ip_setopt(is, name, val, len, handled);
+	if (level == LX_IPPROTO_TCP && s->type != SOCK_STREAM) {
+		*handled = true;
+		return -ENOPROTOOPT; /* Linux: UDP hands other levels to IP, which knows none */
+	}
+	if (level == LX_IPPROTO_TCP &&
+	    (name == LX_TCP_MAXSEG || name == LX_TCP_CORK || name == LX_TCP_QUICKACK)) {
+		*handled = true;
+		return tcp_setopt(is, name, v, len);
+	}
 	if ((level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) ||
 	    (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY)) {
 		*handled = true;
@@ -1533,10 +1866,8 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 			netconn_set_ipv6only(is->conn, v != 0);
 			return 0;
 		}
-		if (s->type != SOCK_STREAM)
-			return -EOPNOTSUPP;
 		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
-	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+	} else if (level == LX_IPPROTO_TCP && keep_option(name)) {
 		*handled = true;
 		if (len < sizeof(v) || v < 1 ||
 		    v > (name == LX_TCP_KEEPCNT ? KEEP_COUNT_MAX : KEEP_SECONDS_MAX))
@@ -1548,6 +1879,16 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 		else
 			is->keep_cnt = (uint8_t)v;
 	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
+		return 0;
+	} else if (name == SOCK_SO_BROADCAST) {
+		/* lwIP refuses a broadcast send without it (IP_SOF_BROADCAST):
+		 * dgram_error says EACCES. socket.c keeps the value. */
+		LOCK_TCPIP_CORE();
+		if (s->type == SOCK_DGRAM && is->conn->pcb.udp && v)
+			ip_set_option(is->conn->pcb.udp, SOF_BROADCAST);
+		else if (s->type == SOCK_DGRAM && is->conn->pcb.udp)
+			ip_reset_option(is->conn->pcb.udp, SOF_BROADCAST);
+		UNLOCK_TCPIP_CORE();
 		return 0;
 	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
 		keepalive = v != 0;
@@ -1573,6 +1914,23 @@ static int inet_setopt(struct socket *s, int level, int name, const void *val, u
 	return 0;
 }
 
+/* TCP_MAXSEG as Linux reads it: the MSS in use once connected, else the
+ * one set, else 536. */
+static int32_t tcp_maxseg(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb;
+	int32_t v;
+
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	if (pcb && pcb->state != CLOSED && pcb->state != LISTEN)
+		v = pcb->mss;
+	else
+		v = is->mss_max ? is->mss_max : MSS_UNSET;
+	UNLOCK_TCPIP_CORE();
+	return v;
+}
+
 static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
 		       bool *handled)
 {
@@ -1580,7 +1938,9 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 	int32_t v;
 
 	*handled = true;
-	if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY && s->type == SOCK_STREAM) {
+	if (level == LX_IPPROTO_TCP && s->type != SOCK_STREAM) {
+		return -EOPNOTSUPP; /* Linux's answer for UDP */
+	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) {
 		LOCK_TCPIP_CORE();
 		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state == LISTEN)
 			v = is->nodelay; /* no flags in a listen pcb (inet_setopt) */
@@ -1589,9 +1949,23 @@ static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_
 		UNLOCK_TCPIP_CORE();
 	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
 		v = netconn_get_ipv6only(is->conn) != 0;
-	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
+	} else if (level == LX_IPPROTO_TCP && keep_option(name)) {
 		v = name == LX_TCP_KEEPIDLE ? is->keep_idle :
 		    name == LX_TCP_KEEPINTVL ? is->keep_intvl : is->keep_cnt;
+	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_MAXSEG) {
+		v = tcp_maxseg(is);
+	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_CORK) {
+		v = is->cork;
+	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_QUICKACK) {
+		v = !is->pingpong;
+	} else if (level == LX_IPPROTO_IP && name == LX_IP_TTL) {
+		v = is->ttl;
+	} else if (level == LX_IPPROTO_IP && name == LX_IP_TOS) {
+		v = is->tos;
+	} else if (level == LX_IPPROTO_IP && name == LX_IP_MULTICAST_TTL) {
+		v = is->mcast_ttl;
+	} else if (level == LX_IPPROTO_IP && name == LX_IP_MULTICAST_LOOP) {
+		v = !is->mcast_noloop;
 	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
 		connect_done(is);
 		v = -take_error(is);
@@ -1618,6 +1992,8 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 	is->keep_idle = KEEP_IDLE_DEFAULT;
 	is->keep_intvl = KEEP_INTVL_DEFAULT;
 	is->keep_cnt = KEEP_CNT_DEFAULT;
+	is->ttl = IP_DEFAULT_TTL;
+	is->mcast_ttl = MCAST_TTL_DEFAULT;
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }
@@ -1647,6 +2023,11 @@ static int inet_create(struct vfs *vfs, int family, int type, int protocol, int 
 		return -ENOBUFS;
 	}
 	netconn_set_nonblocking(is->conn, 1);
+	if (type == SOCK_DGRAM) {
+		LOCK_TCPIP_CORE();
+		udp_pcb_options(is, is->conn->pcb.udp); /* Linux's multicast defaults */
+		UNLOCK_TCPIP_CORE();
+	}
 	if ((rc = vfs_file_new(vfs, &is->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
 		netconn_delete(is->conn);
 		kfree(is);
