@@ -40,6 +40,7 @@
 #include <lwip/tcpip.h>
 #include <lwip/udp.h>
 #include "inet_channel.h"
+#include "inet_sock.h"
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
 /*
@@ -54,93 +55,10 @@
 #define SIN_LEN       16    /* struct sockaddr_in */
 #define SIN6_LEN      28    /* struct sockaddr_in6 */
 #define SIN6_LEN_MIN  24    /* Linux accepts the RFC 2133 size without scope id */
-#define LX_IPPROTO_IP   0
-#define LX_IPPROTO_TCP  6
-#define LX_IPPROTO_UDP  17
-#define LX_IPPROTO_IPV6 41
-#define LX_TCP_NODELAY  1
-#define LX_TCP_MAXSEG   2
-#define LX_TCP_CORK     3
-#define LX_TCP_QUICKACK 12
-#define LX_IP_TOS       1
-#define LX_IP_TTL       2
-#define LX_IP_MULTICAST_TTL  33
-#define LX_IP_MULTICAST_LOOP 34
-#define TOS_ECN_MASK    0x03  /* TCP keeps the ECN bits of IP_TOS its own (Linux) */
-#define MSS_MIN         88    /* Linux's TCP_MIN_MSS */
-#define MSS_MAX         32767 /* Linux's MAX_TCP_WINDOW */
-#define MSS_UNSET       536   /* Linux's TCP_MSS_DEFAULT: TCP_MAXSEG before a connection */
-#define MCAST_TTL_DEFAULT 1   /* Linux's IP_MULTICAST_TTL */
-#define LX_IPV6_V6ONLY  26
 #define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
-#define LX_TCP_KEEPIDLE  4
-#define LX_TCP_KEEPINTVL 5
-#define LX_TCP_KEEPCNT   6
-/* Linux's limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT) and
- * defaults (tcp_keepalive_time, _intvl, _probes), lwIP's defaults too. */
-#define KEEP_SECONDS_MAX   32767
-#define KEEP_COUNT_MAX     127
-#define KEEP_IDLE_DEFAULT  7200
-#define KEEP_INTVL_DEFAULT 75
-#define KEEP_CNT_DEFAULT   9
-#define MS_PER_S           1000
 
-struct inet_sock {
-	struct socket s;
-	/* Taken by every operation (the *_locked ones in inet_ops): send and
-	 * recv run without the VFS lock, beside poll, options, ... */
-	struct mutex lock;
-	/*
-	 * poll's last answer, and whether it may be stale: set (atomically)
-	 * by every lwIP event and channel frame of the socket and by every
-	 * operation. An epoll looks at all its sockets at every wake-up; the
-	 * ones nothing happened to answer from here, without the stack.
-	 */
-	int changed;
-	unsigned poll_mask;
-	struct netconn *conn;
-	/* What a fetch found and nobody read yet. */
-	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
-	size_t rx_off;
-	size_t rx_consumed;       /* TCP: bytes read whose window lwIP has not reopened */
-	struct netbuf *dgram;     /* UDP: the next datagram, from lwIP */
-	struct udp_datagram udp;  /* UDP: or from the channel, straight from its frame */
-	struct netconn *pending;  /* listener: the next connection */
-	/* TCP: shut for reading: the peer's FIN was fetched, or an error
-	 * ended the connection (failed; its -errno in s.error until taken) */
-	bool eof;
-	bool failed;              /* TCP: ended by an error (a reset, a refused connect) */
-	bool fin;                 /* TCP: the peer's FIN was fetched (Linux's SOCK_DONE) */
-	bool connecting, connected, was_writable;
-	/* TCP: a connect began (-EINPROGRESS) and no connect call has
-	 * answered its outcome yet (Linux's SS_CONNECTING; connect_answer) */
-	bool connect_unanswered;
-	bool shut_rd, shut_wr;
-	bool lingering;           /* TCP: a lingering close sent its FIN (inet_linger) */
-	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
-	/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT: kept here
-	 * for the same reason as nodelay, given to each pcb (tcp_pcb_options) */
-	uint16_t keep_idle, keep_intvl;
-	uint8_t keep_cnt;
-	/* IP_TTL and IP_TOS, given to every pcb the socket gets (tcp_pcb_options) */
-	uint8_t ttl, tos;
-	bool cork;                /* TCP_CORK: sends queue, full segments go (stream_send) */
-	bool pingpong;            /* TCP_QUICKACK 0 (Linux's pingpong mode), read back */
-	uint16_t mss_max;         /* TCP_MAXSEG set: the connection's MSS at most this, or 0 */
-	uint8_t mcast_ttl;        /* IP_MULTICAST_TTL (UDP: in its pcb too) */
-	bool mcast_noloop;        /* IP_MULTICAST_LOOP 0 */
-	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
-	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
-				     udp_channel.c) */
-	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
-};
 
 static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
-
-static struct inet_sock *inet_of(struct socket *s)
-{
-	return (struct inet_sock *)s;
-}
 
 /*
  * lwIP's event callback names the netconn only: the sockets are found here
@@ -383,7 +301,7 @@ static err_t recv_pbuf(struct inet_sock *is)
 /*
  * An error ended the TCP connection (a reset, a refused connect): as
  * Linux's tcp_done, the socket is shut both ways, and the error waits in
- * SO_ERROR for the first call that reports it (take_error).
+ * SO_ERROR for the first call that reports it (inet_take_error).
  */
 static void fail(struct inet_sock *is, int err)
 {
@@ -399,7 +317,7 @@ static void fail(struct inet_sock *is, int err)
  * operations mark it too, when they finish). Nobody is woken: the
  * socket only became less ready.
  */
-static int take_error(struct inet_sock *is)
+int inet_take_error(struct inet_sock *is)
 {
 	int err = is->s.error;
 
@@ -472,7 +390,7 @@ static void fetch(struct inet_sock *is)
 }
 
 /* A non-blocking connect that finished: connected, or its error in SO_ERROR. */
-static void connect_done(struct inet_sock *is)
+void inet_connect_done(struct inet_sock *is)
 {
 	err_t err;
 
@@ -560,7 +478,7 @@ static unsigned inet_poll(struct socket *s)
 	/* All of them: acknowledgements make room to send, even while data
 	 * waits unread (lwIP refuses data past a full mailbox, not them). */
 	inet_channel_drain(&is->chan, SIZE_MAX);
-	connect_done(is);
+	inet_connect_done(is);
 	fetch(is);
 	if ((is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd) &&
 	    (s->rcvlowat <= 1 || s->type != SOCK_STREAM || lowat_met(is, SIZE_MAX)))
@@ -665,7 +583,7 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	if (is->s.listening)
 		return -ENOTCONN;
 	if (!is->connected && !is->eof) /* an error waiting first: a disconnect's */
-		return is->s.error ? take_error(is) : -ENOTCONN;
+		return is->s.error ? inet_take_error(is) : -ENOTCONN;
 	/* A blocking read waits for SO_RCVLOWAT bytes; a non-blocking one
 	 * takes what there is (sys_net.c says which: MSG_DONTWAIT). */
 	if (is->s.rcvlowat > 1 && !(io->flags & SOCK_MSG_DONTWAIT) && !lowat_met(is, total))
@@ -706,7 +624,7 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	 * the peer's FIN, end of file first: the error is send's (Linux's
 	 * tcp_recvmsg looks at SOCK_DONE before sk_err). */
 	if (is->s.error && !is->fin)
-		return take_error(is);
+		return inet_take_error(is);
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
 
@@ -816,7 +734,7 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 	 * peer's FIN (eof) is no reason: a half-closed connection still
 	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
 	if (is->s.error)
-		return take_error(is);
+		return inet_take_error(is);
 	if (is->shut_wr || is->failed)
 		return -EPIPE;
 	if (!is->connected)
@@ -1073,7 +991,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
 	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements make room */
-	connect_done(is);
+	inet_connect_done(is);
 	return s->type == SOCK_STREAM ? stream_send(is, io) : dgram_send(is, io);
 }
 
@@ -1148,53 +1066,6 @@ static int autobind(struct inet_sock *is)
 }
 
 /*
- * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
- * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
- * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), IP_TTL and
- * IP_TOS, and TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
- * TCP_KEEPINTVL, TCP_KEEPCNT) unless pcb is a listener's. lwIP's smaller
- * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
- * accept callback, so tcp_nagle_disable there bent that pointer and the
- * next handshake jumped through it (found by the in-guest fuzzer, seed
- * 9); the listener keeps the option and accept gives it to each
- * connection, as Linux's do inherit it. keepalive and reuse are the
- * callers': socket.c stores a new value only after inet_setopt has run.
- * For inet_setopt, inet_renew (a stopped listener's or a refused
- * connect's new pcb) and inet_accept (a connection inherits the
- * listener's options).
- */
-static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keepalive, bool reuse)
-{
-	if (!pcb)
-		return;
-	if (keepalive)
-		ip_set_option(pcb, SOF_KEEPALIVE);
-	else
-		ip_reset_option(pcb, SOF_KEEPALIVE);
-	if (reuse)
-		ip_set_option(pcb, SOF_REUSEADDR);
-	else
-		ip_reset_option(pcb, SOF_REUSEADDR);
-	pcb->ttl = is->ttl; /* a listen pcb has them too (IP_PCB) */
-	pcb->tos = is->tos;
-	if (pcb->state == LISTEN)
-		return;
-	pcb->keep_idle = (u32_t)is->keep_idle * MS_PER_S;
-	pcb->keep_intvl = (u32_t)is->keep_intvl * MS_PER_S;
-	pcb->keep_cnt = is->keep_cnt;
-	if (is->nodelay)
-		tcp_nagle_disable(pcb);
-	else
-		tcp_nagle_enable(pcb);
-}
-
-/* Whether the socket asked for SOF_REUSEADDR: either option (inet_setopt). */
-static bool wants_reuse(const struct socket *s)
-{
-	return s->reuseaddr || s->reuseport;
-}
-
-/*
  * A TCP socket back to a new socket's state, as Linux's tcp_disconnect
  * leaves one in TCP_CLOSE: for a listener that shutdown stops, and for a
  * connect after a refused one (lwIP freed that pcb; the netconn cannot
@@ -1237,7 +1108,7 @@ static int inet_renew(struct inet_sock *is)
 	ip_set_option(n->pcb.tcp, SOF_REUSEADDR);
 	if (bound)
 		tcp_bind(n->pcb.tcp, &ip, port);
-	tcp_pcb_options(is, n->pcb.tcp, s->keepalive, wants_reuse(s));
+	inet_tcp_pcb_options(is, n->pcb.tcp, s->keepalive, inet_wants_reuse(s));
 	UNLOCK_TCPIP_CORE();
 	return 0;
 }
@@ -1295,7 +1166,7 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	n->cork = is->cork;
 	n->mss_max = is->mss_max;
 	LOCK_TCPIP_CORE();
-	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
+	inet_tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, inet_wants_reuse(&n->s));
 	clamp_mss(n);
 	UNLOCK_TCPIP_CORE();
 	n->connected = true;
@@ -1338,7 +1209,7 @@ static int connect_answer(struct inet_sock *is)
 	is->connect_unanswered = false;
 	if (is->connected && !is->failed)
 		return 0;
-	rc = is->s.error ? take_error(is) : -ECONNABORTED;
+	rc = is->s.error ? inet_take_error(is) : -ECONNABORTED;
 	forget_connection(is);
 	return rc;
 }
@@ -1359,7 +1230,7 @@ static int tcp_disconnect(struct inet_sock *is)
 	bool listener = is->s.listening, reset;
 	int rc;
 
-	connect_done(is);
+	inet_connect_done(is);
 	if (!listener && ((!is->connected && !is->connecting) || is->failed))
 		return 0;
 	reset = is->connecting;
@@ -1412,7 +1283,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	}
 	if (family == SOCK_AF_UNSPEC)
 		return tcp_disconnect(is);
-	connect_done(is);
+	inet_connect_done(is);
 	if (s->listening)
 		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
 	if (is->connect_unanswered)
@@ -1574,7 +1445,7 @@ static int inet_linger(struct socket *s)
 		return 0;
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	if (!is->lingering) {
-		connect_done(is);
+		inet_connect_done(is);
 		fetch(is); /* the peer's FIN, if it came first, is no unread data */
 		if (!is->connected || is->failed || is->rx)
 			return 0;
@@ -1615,11 +1486,6 @@ static void inet_release(struct socket *s)
 	vfs_notify_changed(s->vfs);
 	kfree(is);
 }
-
-static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
-		       bool *handled);
-static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
-		       bool *handled);
 
 /*
  * Each operation under the socket's own lock (struct inet_sock's), so
@@ -1706,278 +1572,6 @@ static const struct socket_ops inet_ops = {
 	.self_locked = true,
 };
 
-/* ---- options lwIP acts on ---- */
-
-static bool keep_option(int name)
-{
-	return name == LX_TCP_KEEPIDLE || name == LX_TCP_KEEPINTVL || name == LX_TCP_KEEPCNT;
-}
-
-/* The IPPROTO_IP options of a UDP socket given to its pcb (the core lock held). */
-static void udp_pcb_options(const struct inet_sock *is, struct udp_pcb *pcb)
-{
-	if (!pcb)
-		return;
-	pcb->ttl = is->ttl;
-	pcb->tos = is->tos;
-	udp_set_multicast_ttl(pcb, is->mcast_ttl);
-	if (is->mcast_noloop)
-		udp_clear_flags(pcb, UDP_FLAGS_MULTICAST_LOOP);
-	else
-		udp_set_flags(pcb, UDP_FLAGS_MULTICAST_LOOP);
-}
-
-/* An IPPROTO_IP option's value as Linux reads it: an int, or the one byte
- * given (0 when none is). */
-static int ip_opt_value(const void *val, uint32_t len)
-{
-	int32_t v = 0;
-
-	if (len >= sizeof(v))
-		memcpy(&v, val, sizeof(v));
-	else if (len >= 1)
-		v = *(const uint8_t *)val;
-	return v;
-}
-
-/*
- * IP_TTL, IP_TOS, IP_MULTICAST_TTL and IP_MULTICAST_LOOP, checked as
- * Linux's do_ip_setsockopt checks them, kept here and given to the pcb:
- * lwIP writes pcb->ttl and pcb->tos into every packet the pcb sends
- * (udp_output.c's frames too), mcast_ttl and the loop flag into its
- * multicast datagrams. A TCP socket's next pcb (inet_renew, inet_accept)
- * gets them from tcp_pcb_options.
- */
-static int ip_setopt(struct inet_sock *is, int name, const void *val, uint32_t len,
-		     bool *handled)
-{
-	int v = ip_opt_value(val, len);
-	struct udp_pcb *udp;
-
-	*handled = true;
-	switch (name) {
-	case LX_IP_TTL:
-		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
-			return -EINVAL;
-		is->ttl = v == -1 ? IP_DEFAULT_TTL : (uint8_t)v;
-		break;
-	case LX_IP_TOS:
-		if (is->s.type == SOCK_STREAM)
-			v = (v & ~TOS_ECN_MASK) | (is->tos & TOS_ECN_MASK);
-		is->tos = (uint8_t)v;
-		break;
-	case LX_IP_MULTICAST_TTL:
-		if (is->s.type == SOCK_STREAM || len < 1)
-			return -EINVAL;
-		v = v == -1 ? MCAST_TTL_DEFAULT : v;
-		if (v < 0 || v > 255)
-			return -EINVAL;
-		is->mcast_ttl = (uint8_t)v;
-		break;
-	case LX_IP_MULTICAST_LOOP:
-		if (len < 1)
-			return -EINVAL;
-		is->mcast_noloop = v == 0;
-		break;
-	default:
-		*handled = false;
-		return 0;
-	}
-	LOCK_TCPIP_CORE();
-	if (is->s.type == SOCK_STREAM && is->conn->pcb.tcp) {
-		is->conn->pcb.tcp->ttl = is->ttl;
-		is->conn->pcb.tcp->tos = is->tos;
-	} else if (is->s.type == SOCK_DGRAM && (udp = is->conn->pcb.udp)) {
-		udp_pcb_options(is, udp);
-	}
-	UNLOCK_TCPIP_CORE();
-	return 0;
-}
-
-/*
- * TCP_MAXSEG (Linux's range; the MSS of a connection made afterwards:
- * clamp_mss), TCP_CORK (stream_send keeps partial segments queued while
- * it is set; clearing it sends them) and TCP_QUICKACK (1 sends a delayed
- * ACK now). The socket is a TCP one.
- */
-static int tcp_setopt(struct inet_sock *is, int name, int32_t v, uint32_t len)
-{
-	struct tcp_pcb *pcb;
-
-	if (len < sizeof(v))
-		return -EINVAL;
-	if (name == LX_TCP_MAXSEG) {
-		if (v && (v < MSS_MIN || v > MSS_MAX))
-			return -EINVAL;
-		is->mss_max = (uint16_t)v;
-		return 0;
-	}
-	if (name == LX_TCP_CORK)
-		is->cork = v != 0;
-	else
-		is->pingpong = v == 0;
-	if (name == LX_TCP_CORK ? is->cork : is->pingpong)
-		return 0; /* nothing to send now */
-	LOCK_TCPIP_CORE();
-	pcb = is->conn->pcb.tcp;
-	if (pcb && pcb->state != LISTEN && pcb->state != CLOSED) {
-		if (name == LX_TCP_QUICKACK && (pcb->flags & TF_ACK_DELAY))
-			tcp_set_flags(pcb, TF_ACK_NOW);
-		tcp_output(pcb); /* the cork's segments, or the ACK */
-	}
-	UNLOCK_TCPIP_CORE();
-	return 0;
-}
-
-/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_MAXSEG,
- * TCP_CORK, TCP_QUICKACK, the IPPROTO_IP options (ip_setopt), IPV6_V6ONLY,
- * SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT and SO_BROADCAST reach lwIP;
- * the rest is kept (socket.c). *handled says whether this function
- * answered. */
-static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
-		       bool *handled)
-{
-	struct inet_sock *is = inet_of(s);
-	bool keepalive = s->keepalive, reuse = wants_reuse(s);
-	int32_t v = 0;
-
-	*handled = false;
-	if (len >= sizeof(v))
-		memcpy(&v, val, sizeof(v));
-	if (level == LX_IPPROTO_IP)
-		return ip_setopt(is, name, val, len, handled);
-	if (level == LX_IPPROTO_TCP && s->type != SOCK_STREAM) {
-		*handled = true;
-		return -ENOPROTOOPT; /* Linux: UDP hands other levels to IP, which knows none */
-	}
-	if (level == LX_IPPROTO_TCP &&
-	    (name == LX_TCP_MAXSEG || name == LX_TCP_CORK || name == LX_TCP_QUICKACK)) {
-		*handled = true;
-		return tcp_setopt(is, name, v, len);
-	}
-	if ((level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) ||
-	    (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY)) {
-		*handled = true;
-		if (len < sizeof(v))
-			return -EINVAL;
-		if (level == LX_IPPROTO_IPV6) {
-			if (s->family != SOCK_AF_INET6)
-				return -ENOPROTOOPT;
-			netconn_set_ipv6only(is->conn, v != 0);
-			return 0;
-		}
-		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
-	} else if (level == LX_IPPROTO_TCP && keep_option(name)) {
-		*handled = true;
-		if (len < sizeof(v) || v < 1 ||
-		    v > (name == LX_TCP_KEEPCNT ? KEEP_COUNT_MAX : KEEP_SECONDS_MAX))
-			return -EINVAL; /* Linux's range */
-		if (name == LX_TCP_KEEPIDLE)
-			is->keep_idle = (uint16_t)v;
-		else if (name == LX_TCP_KEEPINTVL)
-			is->keep_intvl = (uint16_t)v;
-		else
-			is->keep_cnt = (uint8_t)v;
-	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
-		return 0;
-	} else if (name == SOCK_SO_BROADCAST) {
-		/* lwIP refuses a broadcast send without it (IP_SOF_BROADCAST):
-		 * dgram_error says EACCES. socket.c keeps the value. */
-		LOCK_TCPIP_CORE();
-		if (s->type == SOCK_DGRAM && is->conn->pcb.udp && v)
-			ip_set_option(is->conn->pcb.udp, SOF_BROADCAST);
-		else if (s->type == SOCK_DGRAM && is->conn->pcb.udp)
-			ip_reset_option(is->conn->pcb.udp, SOF_BROADCAST);
-		UNLOCK_TCPIP_CORE();
-		return 0;
-	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
-		keepalive = v != 0;
-	} else if (name == SOCK_SO_REUSEADDR || name == SOCK_SO_REUSEPORT) {
-		/*
-		 * Both become lwIP's one SOF_REUSEADDR (it has no separate port
-		 * sharing): the pcb keeps it while either is set. socket.c
-		 * stores the new value after this runs, so the other option's
-		 * stored value decides.
-		 */
-		reuse = v != 0 || (name == SOCK_SO_REUSEADDR ? s->reuseport : s->reuseaddr);
-	} else {
-		return 0;
-	}
-	LOCK_TCPIP_CORE();
-	if (s->type == SOCK_STREAM)
-		tcp_pcb_options(is, is->conn->pcb.tcp, keepalive, reuse);
-	else if (is->conn->pcb.udp && reuse)
-		ip_set_option(is->conn->pcb.udp, SOF_REUSEADDR);
-	else if (is->conn->pcb.udp)
-		ip_reset_option(is->conn->pcb.udp, SOF_REUSEADDR);
-	UNLOCK_TCPIP_CORE();
-	return 0;
-}
-
-/* TCP_MAXSEG as Linux reads it: the MSS in use once connected, else the
- * one set, else 536. */
-static int32_t tcp_maxseg(struct inet_sock *is)
-{
-	struct tcp_pcb *pcb;
-	int32_t v;
-
-	LOCK_TCPIP_CORE();
-	pcb = is->conn->pcb.tcp;
-	if (pcb && pcb->state != CLOSED && pcb->state != LISTEN)
-		v = pcb->mss;
-	else
-		v = is->mss_max ? is->mss_max : MSS_UNSET;
-	UNLOCK_TCPIP_CORE();
-	return v;
-}
-
-static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
-		       bool *handled)
-{
-	struct inet_sock *is = inet_of(s);
-	int32_t v;
-
-	*handled = true;
-	if (level == LX_IPPROTO_TCP && s->type != SOCK_STREAM) {
-		return -EOPNOTSUPP; /* Linux's answer for UDP */
-	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) {
-		LOCK_TCPIP_CORE();
-		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state == LISTEN)
-			v = is->nodelay; /* no flags in a listen pcb (inet_setopt) */
-		else
-			v = is->conn->pcb.tcp && tcp_nagle_disabled(is->conn->pcb.tcp);
-		UNLOCK_TCPIP_CORE();
-	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
-		v = netconn_get_ipv6only(is->conn) != 0;
-	} else if (level == LX_IPPROTO_TCP && keep_option(name)) {
-		v = name == LX_TCP_KEEPIDLE ? is->keep_idle :
-		    name == LX_TCP_KEEPINTVL ? is->keep_intvl : is->keep_cnt;
-	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_MAXSEG) {
-		v = tcp_maxseg(is);
-	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_CORK) {
-		v = is->cork;
-	} else if (level == LX_IPPROTO_TCP && name == LX_TCP_QUICKACK) {
-		v = !is->pingpong;
-	} else if (level == LX_IPPROTO_IP && name == LX_IP_TTL) {
-		v = is->ttl;
-	} else if (level == LX_IPPROTO_IP && name == LX_IP_TOS) {
-		v = is->tos;
-	} else if (level == LX_IPPROTO_IP && name == LX_IP_MULTICAST_TTL) {
-		v = is->mcast_ttl;
-	} else if (level == LX_IPPROTO_IP && name == LX_IP_MULTICAST_LOOP) {
-		v = !is->mcast_noloop;
-	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
-		connect_done(is);
-		v = -take_error(is);
-	} else {
-		*handled = false;
-		return 0;
-	}
-	*len = *len < sizeof(v) ? *len : sizeof(v);
-	memcpy(val, &v, *len);
-	return 0;
-}
-
 /* ---- making them ---- */
 
 static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int protocol)
@@ -2025,7 +1619,7 @@ static int inet_create(struct vfs *vfs, int family, int type, int protocol, int 
 	netconn_set_nonblocking(is->conn, 1);
 	if (type == SOCK_DGRAM) {
 		LOCK_TCPIP_CORE();
-		udp_pcb_options(is, is->conn->pcb.udp); /* Linux's multicast defaults */
+		inet_udp_pcb_options(is, is->conn->pcb.udp); /* Linux's multicast defaults */
 		UNLOCK_TCPIP_CORE();
 	}
 	if ((rc = vfs_file_new(vfs, &is->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
