@@ -215,7 +215,7 @@ static int tcp_setopt(struct inet_sock *is, int name, int32_t v, uint32_t len)
  * the rest is kept (socket.c). *handled says whether this function
  * answered. */
 int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
-		       bool *handled)
+		bool *handled)
 {
 	struct inet_sock *is = inet_of(s);
 	bool keepalive = s->keepalive, reuse = inet_wants_reuse(s);
@@ -311,8 +311,7 @@ static int32_t tcp_maxseg(struct inet_sock *is)
 	return v;
 }
 
-int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
-		       bool *handled)
+int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len, bool *handled)
 {
 	struct inet_sock *is = inet_of(s);
 	int32_t v;
@@ -353,6 +352,10 @@ int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
 		*handled = false;
 		return 0;
 	}
+	/* Linux answers an IPPROTO_IP option in one byte when the room is
+	 * short of an int (every value here fits one). */
+	if (level == LX_IPPROTO_IP && *len > 0 && *len < sizeof(v))
+		*len = 1;
 	*len = *len < sizeof(v) ? *len : sizeof(v);
 	memcpy(val, &v, *len);
 	return 0;

@@ -150,6 +150,10 @@ static void bad_input(int tcp, int udp)
 	byte = 0;
 	show("IP_TTL get into 1 byte", getsockopt(tcp, IPPROTO_IP, IP_TTL, &byte, &len));
 	printf("IP_TTL in 1 byte: %u, length %u\n", byte, (unsigned)len);
+	len = 3;
+	v = 0;
+	show("IP_TOS get into 3 bytes", getsockopt(tcp, IPPROTO_IP, IP_TOS, &v, &len));
+	printf("IP_TOS in 3 bytes: %d, length %u\n", v, (unsigned)len);
 	len = 1;
 	byte = 0;
 	show("SO_BROADCAST get into 1 byte", getsockopt(udp, SOL_SOCKET, SO_BROADCAST, &byte, &len));
