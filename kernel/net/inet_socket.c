@@ -834,6 +834,32 @@ static int dgram_error(struct inet_sock *is, const struct dgram_dest *to, err_t 
 	return lwip_errno(err);
 }
 
+/* Whether IPv4 ip is reached only through a gateway (the core lock held). */
+static bool off_link(const ip_addr_t *ip)
+{
+	const ip4_addr_t *a = ip_2_ip4(ip);
+	struct netif *n;
+
+	if (!IP_IS_V4(ip) || ip4_addr_isloopback(a) || ip4_addr_ismulticast(a) ||
+	    ip4_addr_get_u32(a) == IPADDR_BROADCAST)
+		return false;
+	n = ip4_route(a);
+	return !n || !ip4_addr_netcmp(a, netif_ip4_addr(n), netif_ip4_netmask(n));
+}
+
+/*
+ * SO_DONTROUTE (or MSG_DONTROUTE), as Linux's: only a destination on a
+ * link of this host's (its interface's subnet, the loopback, a broadcast
+ * or multicast address) may be sent to; one reached through a gateway is
+ * -ENETUNREACH. IPv6 is not looked at. The core lock held.
+ */
+static int dontroute(const struct inet_sock *is, const struct dgram_dest *to)
+{
+	const ip_addr_t *ip = to->to_peer ? &is->conn->pcb.udp->remote_ip : &to->ip;
+
+	return off_link(ip) ? -ENETUNREACH : 0;
+}
+
 /* Whether a send leaves the pcb's port as it is (no pcb: nothing to bind). */
 static bool pcb_bound(const struct inet_sock *is)
 {
@@ -864,8 +890,11 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	}
 	LOCK_TCPIP_CORE();
 	was_bound = pcb_bound(is);
-	err = dgram_out_locked(is, p, &to);
-	rc = err == ERR_OK ? 0 : dgram_error(is, &to, err);
+	rc = is->s.dontroute || (io->flags & SOCK_MSG_DONTROUTE) ? dontroute(is, &to) : 0;
+	if (!rc) {
+		err = dgram_out_locked(is, p, &to);
+		rc = err == ERR_OK ? 0 : dgram_error(is, &to, err);
+	}
 	UNLOCK_TCPIP_CORE();
 	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
 	/* This send bound the pcb to a port: its channel opens now (looked at
@@ -925,6 +954,8 @@ static int dgram_send_one_locked(struct inet_sock *is, const struct socket_dgram
 
 	if (!is->conn->pcb.udp)
 		return -ENOTCONN;
+	if (is->s.dontroute && (rc = dontroute(is, to)))
+		return rc;
 	if (!to->to_peer &&
 	    (rc = udp_output_frame(is->conn->pcb.udp, &to->ip, to->port, g->buf, g->len)) != 0)
 		return rc < 0 ? rc : 0;
@@ -1292,6 +1323,13 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		return -EISCONN;
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
+	if (s->dontroute) {
+		LOCK_TCPIP_CORE();
+		rc = off_link(&ip) ? -ENETUNREACH : 0;
+		UNLOCK_TCPIP_CORE();
+		if (rc)
+			return rc;
+	}
 	if (!is->conn->pcb.tcp && (rc = inet_renew(is))) /* a refused connect's: try again */
 		return rc;
 	err = netconn_connect(is->conn, &ip, port);

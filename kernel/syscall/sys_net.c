@@ -59,7 +59,7 @@
  * event when the peer acknowledges a FIN. */
 #define LINGER_STEP_NS   5000000ull
 #define SEND_FLAGS (SOCK_MSG_OOB | SOCK_MSG_DONTWAIT | SOCK_MSG_EOR | SOCK_MSG_NOSIGNAL | \
-		    0x4 /* DONTROUTE */ | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
+		    SOCK_MSG_DONTROUTE | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
 
 /* Linux's struct msghdr and struct mmsghdr (x86_64). */
 struct k_msghdr {

@@ -185,6 +185,14 @@ static void broadcast(void)
 	     sendto(socket(AF_INET, SOCK_DGRAM, 0), "x", 1, 0, (struct sockaddr *)&b, sizeof(b)));
 	close(s);
 	close(c);
+	/* SO_DONTROUTE: the loopback is on a link of this host's. */
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_DONTROUTE, &one, sizeof(one));
+	show("udp sendto 127.0.0.1 with SO_DONTROUTE",
+	     sendto(s, "x", 1, 0, (struct sockaddr *)&b, sizeof(b)));
+	show("udp sendto 127.0.0.1 with MSG_DONTROUTE",
+	     sendto(s, "x", 1, MSG_DONTROUTE, (struct sockaddr *)&b, sizeof(b)));
+	close(s);
 }
 
 /* A connected pair on 127.0.0.1: *a the client, *b the accepted side. */

@@ -74,6 +74,24 @@ int main(int argc, char **argv)
 	opt(u, IPPROTO_IP, IP_TTL, 3);
 	send_one(u, &sub, "subnet broadcast ttl 3 tos 0");
 	send_one(u, &all, "broadcast ttl 3 tos 0");
+	{
+		/* SO_DONTROUTE: the host is on the link, 10.9.9.9 only through
+		 * the gateway. */
+		int d = socket(AF_INET, SOCK_DGRAM, 0), dt = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in far = to("10.9.9.9", 9);
+
+		send_one(d, &far, "off link without SO_DONTROUTE ttl 64 tos 0");
+		ssize_t n = sendto(d, "x", 1, MSG_DONTROUTE, (struct sockaddr *)&far, sizeof(far));
+
+		printf("MSG_DONTROUTE off link = %s\n", n < 0 ? strerror(errno) : "sent");
+		opt(d, SOL_SOCKET, SO_DONTROUTE, 1);
+		send_one(d, &far, "off link with SO_DONTROUTE");
+		send_one(d, &peer, "on link with SO_DONTROUTE ttl 64 tos 0");
+		send_frame(d, &far, "off link dgram_send with SO_DONTROUTE");
+		opt(dt, SOL_SOCKET, SO_DONTROUTE, 1);
+		printf("tcp connect off link with SO_DONTROUTE = %s\n",
+		       connect(dt, (struct sockaddr *)&far, sizeof(far)) ? strerror(errno) : "0");
+	}
 	opt(t, IPPROTO_IP, IP_TTL, 9);
 	opt(t, IPPROTO_IP, IP_TOS, 0x13); /* TCP keeps the ECN bits: 0x10 */
 	fcntl(t, F_SETFL, O_NONBLOCK);

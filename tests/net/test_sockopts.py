@@ -13,6 +13,10 @@ header must carry:
 - broadcasts to 10.0.2.255 and 255.255.255.255: without SO_BROADCAST
   the send fails with EACCES and no frame leaves; with it (and IP_TTL 3)
   both go out to the Ethernet broadcast address;
+- SO_DONTROUTE: a datagram to 10.9.9.9 (through the gateway) leaves
+  without it and is ENETUNREACH with it (sendto, the datagram API, and
+  MSG_DONTROUTE; a TCP connect too), one to 10.0.2.2 (on the link)
+  leaves;
 - a TCP SYN from a socket with IP_TTL 9 and IP_TOS 0x13: TTL 9, TOS
   0x10 (TCP keeps the ECN bits its own).
 
@@ -70,10 +74,15 @@ class SockoptsOnTheWire(unittest.TestCase):
         self.assertNotIn("setsockopt", out, "an option was refused")
         for what in ("subnet broadcast without SO_BROADCAST", "broadcast without SO_BROADCAST"):
             self.assertIn(f'sendto "{what}" = Permission denied', out)
+        self.assertIn('sendto "off link with SO_DONTROUTE" = Network unreachable', out)
+        self.assertIn('dgram_send "off link dgram_send with SO_DONTROUTE" = -1', out)
+        self.assertIn("MSG_DONTROUTE off link = Network unreachable", out)
+        self.assertIn("tcp connect off link with SO_DONTROUTE = Network unreachable", out)
         seen = {}
         for (dst_mac, tos, ttl, frag), (_, dst, _, _, data) in udp:
             text = data.decode()
-            self.assertNotIn("without", text, "a broadcast left without SO_BROADCAST")
+            self.assertNotIn("without SO_BROADCAST", text, "a broadcast left without SO_BROADCAST")
+            self.assertNotIn("off link with", text, "an off-link datagram left with SO_DONTROUTE")
             m = EXPECT.search(text)
             self.assertTrue(m, text)
             self.assertEqual((ttl, tos), (int(m.group(1)), int(m.group(2))), text)
@@ -82,7 +91,9 @@ class SockoptsOnTheWire(unittest.TestCase):
             seen[text] = frag
         self.assertEqual(set(seen), {
             "default ttl 64 tos 0", "lwip ttl 7 tos 40", "frame ttl 7 tos 40",
-            "frame ttl 64 tos 0", "subnet broadcast ttl 3 tos 0", "broadcast ttl 3 tos 0"})
+            "frame ttl 64 tos 0", "subnet broadcast ttl 3 tos 0", "broadcast ttl 3 tos 0",
+            "off link without SO_DONTROUTE ttl 64 tos 0",
+            "on link with SO_DONTROUTE ttl 64 tos 0"})
         # The datagram API's sends went through udp_output.c (DF), sendto's through lwIP.
         self.assertTrue(seen["frame ttl 7 tos 40"] & IPV4_DF, out)
         self.assertFalse(seen["lwip ttl 7 tos 40"] & IPV4_DF, out)

@@ -32,6 +32,7 @@
 
 #define SOCK_MSG_OOB       0x1
 #define SOCK_MSG_PEEK      0x2
+#define SOCK_MSG_DONTROUTE 0x4
 #define SOCK_MSG_CTRUNC    0x8
 #define SOCK_MSG_TRUNC     0x20
 #define SOCK_MSG_DONTWAIT  0x40
