@@ -587,8 +587,7 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	struct socket *s;
 	int32_t v = 0;
 	long rc = 0;
-
-	bool answers = cmd == LINUX_FIONREAD || cmd == LINUX_TIOCOUTQ;
+	bool answers = cmd == LINUX_FIONREAD || cmd == LINUX_TIOCOUTQ; /* an int out */
 
 	if ((cmd == LINUX_FIONBIO || answers) &&
 	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), answers))
