@@ -34,7 +34,7 @@ $(eval $(call fuzz_harness,fuzz_classifier,portable,kernel/net/classifier.c kern
 $(eval $(call fuzz_harness,fuzz_sockets,portable,kernel/fs/unix_socket.c kernel/fs/socket.c kernel/fs/epoll.c kernel/fs/timerfd.c))
 $(eval $(call fuzz_harness,fuzz_http_api,portable,kernel/api/http.c kernel/api/api.c kernel/api/api_handlers.c))
 $(eval $(call fuzz_harness,fuzz_syscall,kcore,kernel/syscall/syscall_table.c kernel/syscall/syscall_dispatch.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/syscall/sys_poll.c))
-$(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c kernel/net/channel.c kernel/net/inet_socket.c kernel/net/inet_channel.c kernel/syscall/sys_net.c kernel/fs/socket.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
+$(eval $(call fuzz_harness,fuzz_net,lwip,kernel/net/classifier.c kernel/net/frame_check.c kernel/net/channel.c kernel/net/inet_socket.c kernel/net/inet_options.c kernel/net/inet_channel.c kernel/syscall/sys_net.c kernel/fs/socket.c $(LWIP_SRC_VIEW)/src/core/tcp_in.c $(LWIP_SRC_VIEW)/src/core/tcp.c $(LWIP_SRC_VIEW)/src/core/tcp_out.c $(LWIP_SRC_VIEW)/src/core/ipv4/ip4.c $(LWIP_SRC_VIEW)/src/core/ipv4/etharp.c $(LWIP_SRC_VIEW)/src/core/ipv6/ip6.c $(LWIP_SRC_VIEW)/src/core/ipv6/nd6.c $(LWIP_SRC_VIEW)/src/core/udp.c))
 $(eval $(call fuzz_harness,fuzz_syscall_prog,kcore,fuzz/prog/syscall_prog.c kernel/syscall/sys_files.c kernel/syscall/sys_memory.c kernel/sync/futex.c kernel/fs/pipe.c kernel/fs/eventfd.c kernel/fs/fdtable.c kernel/syscall/sys_net.c kernel/fs/socket.c kernel/fs/unix_socket.c kernel/syscall/sys_epoll.c kernel/fs/epoll.c kernel/fs/timerfd.c))
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_HARNESSES))
@@ -46,9 +46,10 @@ FUZZ_COV_BINS := $(patsubst %,$(BUILD)/fuzz/cov/%,$(FUZZ_HARNESSES))
 FUZZ_PROG_SRCS := fuzz/prog/syscall_prog.c
 FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
 # fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator
-# library), the kernel's socket layer on lwIP (inet_socket.c, inet_channel.c)
+# library), the kernel's socket layer on lwIP (inet_socket.c, inet_options.c, inet_channel.c)
 # and lwIP's one-thread operating-system layer.
-FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c kernel/net/inet_socket.c kernel/net/inet_channel.c \
+FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c kernel/net/inet_socket.c kernel/net/inet_options.c \
+	kernel/net/inet_channel.c \
 	kernel/net/udp_channel.c kernel/net/udp_output.c kernel/net/l4_csum.c \
 	fuzz/lwip/sys_arch_host.c
 

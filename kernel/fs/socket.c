@@ -98,6 +98,7 @@ void socket_init(struct socket *s, struct vfs *vfs, const struct socket_ops *ops
 	s->type = type;
 	s->protocol = protocol;
 	s->rcvbuf = s->sndbuf = SOCK_BUF_DEFAULT;
+	s->rcvlowat = 1;
 }
 
 /* Linux's struct linger and struct timeval. */
@@ -158,6 +159,10 @@ void socket_inherit_options(struct socket *to, const struct socket *from)
 	to->reuseaddr = from->reuseaddr;
 	to->reuseport = from->reuseport;
 	to->keepalive = from->keepalive;
+	to->broadcast = from->broadcast;
+	to->dontroute = from->dontroute;
+	to->oobinline = from->oobinline;
+	to->rcvlowat = from->rcvlowat;
 	to->linger_on = from->linger_on;
 	to->linger_sec = from->linger_sec;
 	to->rcvbuf = from->rcvbuf;
@@ -206,6 +211,18 @@ int socket_setsockopt(struct socket *s, int level, int name, const void *val, ui
 		return 0;
 	case SOCK_SO_KEEPALIVE:
 		s->keepalive = v != 0;
+		return 0;
+	case SOCK_SO_BROADCAST:
+		s->broadcast = v != 0;
+		return 0;
+	case SOCK_SO_DONTROUTE:
+		s->dontroute = v != 0;
+		return 0;
+	case SOCK_SO_OOBINLINE:
+		s->oobinline = v != 0;
+		return 0;
+	case SOCK_SO_RCVLOWAT: /* Linux: 0 is 1, a negative value INT_MAX */
+		s->rcvlowat = v < 0 ? INT32_MAX : v == 0 ? 1 : v;
 		return 0;
 	case SOCK_SO_RCVBUF:
 		s->rcvbuf = buf_size(v, 2304);
@@ -257,6 +274,11 @@ int socket_getsockopt(struct socket *s, int level, int name, void *val, uint32_t
 	case SOCK_SO_REUSEADDR: v = s->reuseaddr; break;
 	case SOCK_SO_REUSEPORT: v = s->reuseport; break;
 	case SOCK_SO_KEEPALIVE: v = s->keepalive; break;
+	case SOCK_SO_BROADCAST: v = s->broadcast; break;
+	case SOCK_SO_DONTROUTE: v = s->dontroute; break;
+	case SOCK_SO_OOBINLINE: v = s->oobinline; break;
+	case SOCK_SO_RCVLOWAT: v = s->rcvlowat; break;
+	case SOCK_SO_SNDLOWAT: v = 1; break; /* Linux: fixed, not settable */
 	case SOCK_SO_RCVBUF: v = s->rcvbuf; break;
 	case SOCK_SO_SNDBUF: v = s->sndbuf; break;
 	case SOCK_SO_TYPE: v = s->type; break;

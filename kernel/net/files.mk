@@ -47,7 +47,8 @@ LWIP_OBJS := $(patsubst %,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
 LWIP_PORT_SRCS := kernel/net/sys_arch.c kernel/net/net_init.c kernel/net/netdev.c \
 	kernel/net/net_input.c kernel/net/net_ktests.c \
 	kernel/net/netdev_ktests.c kernel/net/net_device_ktests.c \
-	kernel/net/inet_socket.c kernel/net/net_serve.c kernel/net/inet_channel.c \
+	kernel/net/inet_socket.c kernel/net/inet_options.c kernel/net/net_serve.c \
+	kernel/net/inet_channel.c \
 	kernel/net/udp_channel.c kernel/net/udp_output.c \
 	kernel/net/net_names.c kernel/net/net_quiesce.c
 KERNEL_ONLY_SRCS += $(LWIP_PORT_SRCS)

@@ -35,10 +35,12 @@
 #include <carapace/vfs.h>
 #include <lwip/api.h>
 #include <lwip/ip.h>
+#include <lwip/priv/tcp_priv.h> /* struct tcp_seg: the queue TCP_CORK looks at */
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
 #include <lwip/udp.h>
 #include "inet_channel.h"
+#include "inet_sock.h"
 
 #define BOUNCE        2048  /* bytes copied per step between lwIP and the application */
 /*
@@ -53,73 +55,10 @@
 #define SIN_LEN       16    /* struct sockaddr_in */
 #define SIN6_LEN      28    /* struct sockaddr_in6 */
 #define SIN6_LEN_MIN  24    /* Linux accepts the RFC 2133 size without scope id */
-#define LX_IPPROTO_TCP  6
-#define LX_IPPROTO_UDP  17
-#define LX_IPPROTO_IPV6 41
-#define LX_TCP_NODELAY  1
-#define LX_IPV6_V6ONLY  26
 #define BACKLOG_MAX     255 /* lwIP keeps the backlog in 8 bits */
-#define LX_TCP_KEEPIDLE  4
-#define LX_TCP_KEEPINTVL 5
-#define LX_TCP_KEEPCNT   6
-/* Linux's limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT) and
- * defaults (tcp_keepalive_time, _intvl, _probes), lwIP's defaults too. */
-#define KEEP_SECONDS_MAX   32767
-#define KEEP_COUNT_MAX     127
-#define KEEP_IDLE_DEFAULT  7200
-#define KEEP_INTVL_DEFAULT 75
-#define KEEP_CNT_DEFAULT   9
-#define MS_PER_S           1000
 
-struct inet_sock {
-	struct socket s;
-	/* Taken by every operation (the *_locked ones in inet_ops): send and
-	 * recv run without the VFS lock, beside poll, options, ... */
-	struct mutex lock;
-	/*
-	 * poll's last answer, and whether it may be stale: set (atomically)
-	 * by every lwIP event and channel frame of the socket and by every
-	 * operation. An epoll looks at all its sockets at every wake-up; the
-	 * ones nothing happened to answer from here, without the stack.
-	 */
-	int changed;
-	unsigned poll_mask;
-	struct netconn *conn;
-	/* What a fetch found and nobody read yet. */
-	struct pbuf *rx;          /* TCP: data, rx_off bytes of it read */
-	size_t rx_off;
-	size_t rx_consumed;       /* TCP: bytes read whose window lwIP has not reopened */
-	struct netbuf *dgram;     /* UDP: the next datagram, from lwIP */
-	struct udp_datagram udp;  /* UDP: or from the channel, straight from its frame */
-	struct netconn *pending;  /* listener: the next connection */
-	/* TCP: shut for reading: the peer's FIN was fetched, or an error
-	 * ended the connection (failed; its -errno in s.error until taken) */
-	bool eof;
-	bool failed;              /* TCP: ended by an error (a reset, a refused connect) */
-	bool fin;                 /* TCP: the peer's FIN was fetched (Linux's SOCK_DONE) */
-	bool connecting, connected, was_writable;
-	/* TCP: a connect began (-EINPROGRESS) and no connect call has
-	 * answered its outcome yet (Linux's SS_CONNECTING; connect_answer) */
-	bool connect_unanswered;
-	bool shut_rd, shut_wr;
-	bool lingering;           /* TCP: a lingering close sent its FIN (inet_linger) */
-	bool nodelay;             /* TCP_NODELAY of a listener (its pcb has no flags) */
-	/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT: kept here
-	 * for the same reason as nodelay, given to each pcb (tcp_pcb_options) */
-	uint16_t keep_idle, keep_intvl;
-	uint8_t keep_cnt;
-	uint8_t bound_to;         /* AF_INET6: bound to an IPv4 (4) or IPv6 (6) address, or 0 */
-	struct inet_channel chan; /* TCP connected, UDP bound: its frames (inet_channel.c,
-				     udp_channel.c) */
-	struct inet_sock *conn_next; /* in its conn_buckets chain, while conn is set */
-};
 
 static struct vfs *net_vfs; /* the VFS whose waiters lwIP's events wake */
-
-static struct inet_sock *inet_of(struct socket *s)
-{
-	return (struct inet_sock *)s;
-}
 
 /*
  * lwIP's event callback names the netconn only: the sockets are found here
@@ -211,6 +150,20 @@ static void on_channel_frame(struct channel *ch)
 static int lwip_errno(err_t err)
 {
 	return err == ERR_OK ? 0 : -err_to_errno(err);
+}
+
+/*
+ * TCP_MAXSEG set before the connection: the MSS it sends with at most
+ * that (lwIP took the peer's at the handshake; it does not change it
+ * afterwards). The MSS this side announces in its SYN stays lwIP's
+ * TCP_MSS. Under the core lock.
+ */
+static void clamp_mss(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb = is->conn->pcb.tcp;
+
+	if (pcb && is->mss_max && pcb->mss > is->mss_max)
+		pcb->mss = is->mss_max;
 }
 
 /* ---- addresses ---- */
@@ -348,7 +301,7 @@ static err_t recv_pbuf(struct inet_sock *is)
 /*
  * An error ended the TCP connection (a reset, a refused connect): as
  * Linux's tcp_done, the socket is shut both ways, and the error waits in
- * SO_ERROR for the first call that reports it (take_error).
+ * SO_ERROR for the first call that reports it (inet_take_error).
  */
 static void fail(struct inet_sock *is, int err)
 {
@@ -364,7 +317,7 @@ static void fail(struct inet_sock *is, int err)
  * operations mark it too, when they finish). Nobody is woken: the
  * socket only became less ready.
  */
-static int take_error(struct inet_sock *is)
+int inet_take_error(struct inet_sock *is)
 {
 	int err = is->s.error;
 
@@ -437,7 +390,7 @@ static void fetch(struct inet_sock *is)
 }
 
 /* A non-blocking connect that finished: connected, or its error in SO_ERROR. */
-static void connect_done(struct inet_sock *is)
+void inet_connect_done(struct inet_sock *is)
 {
 	err_t err;
 
@@ -447,6 +400,11 @@ static void connect_done(struct inet_sock *is)
 	err = netconn_err(is->conn);
 	if (err == ERR_OK) {
 		is->connected = true;
+		if (is->mss_max) {
+			LOCK_TCPIP_CORE();
+			clamp_mss(is);
+			UNLOCK_TCPIP_CORE();
+		}
 		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 	} else { /* a reset answering the SYN is a refusal, as Linux says */
 		fail(is, err == ERR_RST ? -ECONNREFUSED : lwip_errno(err));
@@ -471,6 +429,46 @@ static bool writable(struct inet_sock *is)
 	return room || !is->conn->pcb.tcp;
 }
 
+/* The bytes a TCP read could take now: the fetched pbuf's rest and what
+ * lwIP's mailbox holds (its recv_avail, under LWIP_SO_RCVBUF). */
+static size_t stream_avail(const struct inet_sock *is)
+{
+	int queued = __atomic_load_n(&is->conn->recv_avail, __ATOMIC_RELAXED);
+
+	return (is->rx ? is->rx->tot_len - is->rx_off : 0) + (size_t)(queued > 0 ? queued : 0);
+}
+
+/*
+ * SO_RCVLOWAT on TCP, as Linux's: a read of want bytes (poll: any number)
+ * is ready when min(SO_RCVLOWAT, want) bytes wait, or the stream ended
+ * (the peer's FIN, even if still behind data in the mailbox: the pcb
+ * left ESTABLISHED), or an error waits. The mark counts at most half
+ * the window (RCVLOWAT_MAX), which the peer can always fill.
+ */
+#define RCVLOWAT_MAX (TCP_WND / 2)
+
+static bool lowat_met(struct inet_sock *is, size_t want)
+{
+	size_t mark = (size_t)is->s.rcvlowat;
+	struct tcp_pcb *pcb;
+	bool ended;
+
+	mark = mark < want ? mark : want;
+	mark = mark < RCVLOWAT_MAX ? mark : RCVLOWAT_MAX;
+	if (mark <= 1 || is->eof || is->shut_rd || is->s.error || !is->connected)
+		return true;
+	inet_channel_drain(&is->chan, SIZE_MAX);
+	fetch(is);
+	if (stream_avail(is) >= mark || is->eof)
+		return true;
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	ended = !pcb || (pcb->state != ESTABLISHED && pcb->state != FIN_WAIT_1 &&
+			 pcb->state != FIN_WAIT_2);
+	UNLOCK_TCPIP_CORE();
+	return ended;
+}
+
 static unsigned inet_poll(struct socket *s)
 {
 	struct inet_sock *is = inet_of(s);
@@ -480,9 +478,10 @@ static unsigned inet_poll(struct socket *s)
 	/* All of them: acknowledgements make room to send, even while data
 	 * waits unread (lwIP refuses data past a full mailbox, not them). */
 	inet_channel_drain(&is->chan, SIZE_MAX);
-	connect_done(is);
+	inet_connect_done(is);
 	fetch(is);
-	if (is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd)
+	if ((is->rx || is->dgram || is->udp.p || is->pending || is->eof || is->shut_rd) &&
+	    (s->rcvlowat <= 1 || s->type != SOCK_STREAM || lowat_met(is, SIZE_MAX)))
 		mask |= VFS_POLLIN | VFS_POLLRDNORM;
 	/* Shut for reading: the peer's FIN, shutdown(SHUT_RD), or an error,
 	 * which shuts both ways, as Linux's tcp_done (fail). */
@@ -584,7 +583,11 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	if (is->s.listening)
 		return -ENOTCONN;
 	if (!is->connected && !is->eof) /* an error waiting first: a disconnect's */
-		return is->s.error ? take_error(is) : -ENOTCONN;
+		return is->s.error ? inet_take_error(is) : -ENOTCONN;
+	/* A blocking read waits for SO_RCVLOWAT bytes; a non-blocking one
+	 * takes what there is (sys_net.c says which: MSG_DONTWAIT). */
+	if (is->s.rcvlowat > 1 && !(io->flags & SOCK_MSG_DONTWAIT) && !lowat_met(is, total))
+		return -EAGAIN;
 	while (done < total) {
 		size_t avail, n, copied;
 
@@ -621,7 +624,7 @@ static int64_t stream_recv(struct inet_sock *is, struct socket_io *io)
 	 * the peer's FIN, end of file first: the error is send's (Linux's
 	 * tcp_recvmsg looks at SOCK_DONE before sk_err). */
 	if (is->s.error && !is->fin)
-		return take_error(is);
+		return inet_take_error(is);
 	return is->eof || is->shut_rd ? 0 : -EAGAIN;
 }
 
@@ -679,6 +682,45 @@ static int64_t inet_recv(struct socket *s, struct socket_io *io)
 	return s->type == SOCK_STREAM ? stream_recv(is, io) : dgram_recv(is, io);
 }
 
+/*
+ * A send under TCP_CORK: the bytes queued in the pcb (lwIP's raw
+ * tcp_write, as much as its buffer takes) and only whole segments sent:
+ * tcp_output with Nagle on for the call, which stops at the last
+ * segment while it is short and something is in flight. The first
+ * segment still goes when nothing is in flight, so output starts only
+ * once the queue holds more than one segment. Clearing the option sends
+ * the rest (tcp_setopt). Linux also sends a corked segment after 200 ms;
+ * here it waits for the next ACK that finds the window open, or the
+ * cork's end. written: the count queued.
+ */
+static err_t corked_write(struct inet_sock *is, const void *buf, size_t len, size_t *written)
+{
+	struct tcp_pcb *pcb;
+	size_t n;
+	err_t err;
+
+	LOCK_TCPIP_CORE();
+	if (!(pcb = is->conn->pcb.tcp)) {
+		UNLOCK_TCPIP_CORE();
+		return ERR_CONN;
+	}
+	n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb);
+	err = n ? tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE) : ERR_MEM;
+	if (err == ERR_OK) {
+		*written = n;
+		if (pcb->unsent && pcb->unsent->next) {
+			bool nodelay = tcp_nagle_disabled(pcb);
+
+			tcp_nagle_enable(pcb);
+			tcp_output(pcb);
+			if (nodelay)
+				tcp_nagle_disable(pcb);
+		}
+	}
+	UNLOCK_TCPIP_CORE();
+	return err;
+}
+
 static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 {
 	size_t total = io_total(io), done = 0;
@@ -692,7 +734,7 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 	 * peer's FIN (eof) is no reason: a half-closed connection still
 	 * carries this side's answer, as on Linux (CLOSE_WAIT). */
 	if (is->s.error)
-		return take_error(is);
+		return inet_take_error(is);
 	if (is->shut_wr || is->failed)
 		return -EPIPE;
 	if (!is->connected)
@@ -711,8 +753,11 @@ static int64_t stream_send(struct inet_sock *is, struct socket_io *io)
 			err = ERR_ARG;
 			break;
 		}
-		err = netconn_write_partly(is->conn, bounce, got, NETCONN_COPY | NETCONN_DONTBLOCK,
-					   &written);
+		if (is->cork)
+			err = corked_write(is, bounce, got, &written);
+		else
+			err = netconn_write_partly(is->conn, bounce, got,
+						   NETCONN_COPY | NETCONN_DONTBLOCK, &written);
 		done += written;
 		if (err != ERR_OK || written < got)
 			break;
@@ -764,6 +809,57 @@ static err_t dgram_out_locked(struct inet_sock *is, struct pbuf *p, const struct
 			   : udp_sendto(is->conn->pcb.udp, p, &to->ip, to->port);
 }
 
+/*
+ * Whether pcb's datagram to ip is one lwIP refuses (ERR_VAL) for being a
+ * broadcast without SO_BROADCAST (IP_SOF_BROADCAST): Linux's EACCES. The
+ * core lock held; looked at only after lwIP refused, or at a connect.
+ */
+static bool broadcast_refused(const struct udp_pcb *pcb, const ip_addr_t *ip)
+{
+	struct netif *n;
+
+	if (!IP_IS_V4(ip) || ip_get_option(pcb, SOF_BROADCAST))
+		return false;
+	n = ip4_route(ip_2_ip4(ip));
+	return n && ip4_addr_isbroadcast(ip_2_ip4(ip), n);
+}
+
+/* A send's lwIP error as -errno (the core lock held). */
+static int dgram_error(struct inet_sock *is, const struct dgram_dest *to, err_t err)
+{
+	struct udp_pcb *pcb = is->conn->pcb.udp;
+
+	if (err == ERR_VAL && pcb && broadcast_refused(pcb, to->to_peer ? &pcb->remote_ip : &to->ip))
+		return -EACCES;
+	return lwip_errno(err);
+}
+
+/* Whether IPv4 ip is reached only through a gateway (the core lock held). */
+static bool off_link(const ip_addr_t *ip)
+{
+	const ip4_addr_t *a = ip_2_ip4(ip);
+	struct netif *n;
+
+	if (!IP_IS_V4(ip) || ip4_addr_isloopback(a) || ip4_addr_ismulticast(a) ||
+	    ip4_addr_get_u32(a) == IPADDR_BROADCAST)
+		return false;
+	n = ip4_route(a);
+	return !n || !ip4_addr_netcmp(a, netif_ip4_addr(n), netif_ip4_netmask(n));
+}
+
+/*
+ * SO_DONTROUTE (or MSG_DONTROUTE), as Linux's: only a destination on a
+ * link of this host's (its interface's subnet, the loopback, a broadcast
+ * or multicast address) may be sent to; one reached through a gateway is
+ * -ENETUNREACH. IPv6 is not looked at. The core lock held.
+ */
+static int dontroute(const struct inet_sock *is, const struct dgram_dest *to)
+{
+	const ip_addr_t *ip = to->to_peer ? &is->conn->pcb.udp->remote_ip : &to->ip;
+
+	return off_link(ip) ? -ENETUNREACH : 0;
+}
+
 /* Whether a send leaves the pcb's port as it is (no pcb: nothing to bind). */
 static bool pcb_bound(const struct inet_sock *is)
 {
@@ -794,14 +890,18 @@ static int64_t dgram_send(struct inet_sock *is, struct socket_io *io)
 	}
 	LOCK_TCPIP_CORE();
 	was_bound = pcb_bound(is);
-	err = dgram_out_locked(is, p, &to);
+	rc = is->s.dontroute || (io->flags & SOCK_MSG_DONTROUTE) ? dontroute(is, &to) : 0;
+	if (!rc) {
+		err = dgram_out_locked(is, p, &to);
+		rc = err == ERR_OK ? 0 : dgram_error(is, &to, err);
+	}
 	UNLOCK_TCPIP_CORE();
 	pbuf_free(p); /* lwIP took its own reference where it keeps the frame (ARP) */
 	/* This send bound the pcb to a port: its channel opens now (looked at
 	 * once: a socket that gets none keeps lwIP's path at no cost a send). */
 	if (!was_bound)
 		udp_channel_update(&is->chan, is->conn, on_channel_frame, is);
-	return err == ERR_OK ? (int64_t)total : lwip_errno(err);
+	return rc ? rc : (int64_t)total;
 }
 
 /*
@@ -854,6 +954,8 @@ static int dgram_send_one_locked(struct inet_sock *is, const struct socket_dgram
 
 	if (!is->conn->pcb.udp)
 		return -ENOTCONN;
+	if (is->s.dontroute && (rc = dontroute(is, to)))
+		return rc;
 	if (!to->to_peer &&
 	    (rc = udp_output_frame(is->conn->pcb.udp, &to->ip, to->port, g->buf, g->len)) != 0)
 		return rc < 0 ? rc : 0;
@@ -865,7 +967,7 @@ static int dgram_send_one_locked(struct inet_sock *is, const struct socket_dgram
 	}
 	err = dgram_out_locked(is, p, to);
 	pbuf_free(p);
-	return err == ERR_OK ? 0 : lwip_errno(err);
+	return err == ERR_OK ? 0 : dgram_error(is, to, err);
 }
 
 /*
@@ -920,7 +1022,7 @@ static int64_t inet_send(struct socket *s, struct socket_io *io)
 	if (io->flags & SOCK_MSG_OOB)
 		return -EOPNOTSUPP;
 	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements make room */
-	connect_done(is);
+	inet_connect_done(is);
 	return s->type == SOCK_STREAM ? stream_send(is, io) : dgram_send(is, io);
 }
 
@@ -995,51 +1097,6 @@ static int autobind(struct inet_sock *is)
 }
 
 /*
- * The socket's options that live in its TCP pcb, given to pcb (NULL: none;
- * the core lock held): SO_KEEPALIVE (keepalive), SO_REUSEADDR or
- * SO_REUSEPORT (reuse: lwIP has one SOF_REUSEADDR for both), and
- * TCP_NODELAY (is->nodelay) and the keepalive timing (TCP_KEEPIDLE,
- * TCP_KEEPINTVL, TCP_KEEPCNT) unless pcb is a listener's. lwIP's smaller
- * tcp_pcb_listen has no flags: where tcp_pcb keeps them it keeps the
- * accept callback, so tcp_nagle_disable there bent that pointer and the
- * next handshake jumped through it (found by the in-guest fuzzer, seed
- * 9); the listener keeps the option and accept gives it to each
- * connection, as Linux's do inherit it. keepalive and reuse are the
- * callers': socket.c stores a new value only after inet_setopt has run.
- * For inet_setopt, inet_renew (a stopped listener's or a refused
- * connect's new pcb) and inet_accept (a connection inherits the
- * listener's options).
- */
-static void tcp_pcb_options(struct inet_sock *is, struct tcp_pcb *pcb, bool keepalive, bool reuse)
-{
-	if (!pcb)
-		return;
-	if (keepalive)
-		ip_set_option(pcb, SOF_KEEPALIVE);
-	else
-		ip_reset_option(pcb, SOF_KEEPALIVE);
-	if (reuse)
-		ip_set_option(pcb, SOF_REUSEADDR);
-	else
-		ip_reset_option(pcb, SOF_REUSEADDR);
-	if (pcb->state == LISTEN)
-		return;
-	pcb->keep_idle = (u32_t)is->keep_idle * MS_PER_S;
-	pcb->keep_intvl = (u32_t)is->keep_intvl * MS_PER_S;
-	pcb->keep_cnt = is->keep_cnt;
-	if (is->nodelay)
-		tcp_nagle_disable(pcb);
-	else
-		tcp_nagle_enable(pcb);
-}
-
-/* Whether the socket asked for SOF_REUSEADDR: either option (inet_setopt). */
-static bool wants_reuse(const struct socket *s)
-{
-	return s->reuseaddr || s->reuseport;
-}
-
-/*
  * A TCP socket back to a new socket's state, as Linux's tcp_disconnect
  * leaves one in TCP_CLOSE: for a listener that shutdown stops, and for a
  * connect after a refused one (lwIP freed that pcb; the netconn cannot
@@ -1082,7 +1139,7 @@ static int inet_renew(struct inet_sock *is)
 	ip_set_option(n->pcb.tcp, SOF_REUSEADDR);
 	if (bound)
 		tcp_bind(n->pcb.tcp, &ip, port);
-	tcp_pcb_options(is, n->pcb.tcp, s->keepalive, wants_reuse(s));
+	inet_tcp_pcb_options(is, n->pcb.tcp, s->keepalive, inet_wants_reuse(s));
 	UNLOCK_TCPIP_CORE();
 	return 0;
 }
@@ -1135,8 +1192,13 @@ static int inet_accept(struct socket *s, int flags, struct vfs_file **out)
 	n->keep_idle = is->keep_idle;
 	n->keep_intvl = is->keep_intvl;
 	n->keep_cnt = is->keep_cnt;
+	n->ttl = is->ttl;
+	n->tos = is->tos;
+	n->cork = is->cork;
+	n->mss_max = is->mss_max;
 	LOCK_TCPIP_CORE();
-	tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, wants_reuse(&n->s));
+	inet_tcp_pcb_options(n, n->conn->pcb.tcp, n->s.keepalive, inet_wants_reuse(&n->s));
+	clamp_mss(n);
 	UNLOCK_TCPIP_CORE();
 	n->connected = true;
 	inet_channel_open(&n->chan, n->conn, on_channel_frame, n);
@@ -1178,7 +1240,7 @@ static int connect_answer(struct inet_sock *is)
 	is->connect_unanswered = false;
 	if (is->connected && !is->failed)
 		return 0;
-	rc = is->s.error ? take_error(is) : -ECONNABORTED;
+	rc = is->s.error ? inet_take_error(is) : -ECONNABORTED;
 	forget_connection(is);
 	return rc;
 }
@@ -1199,7 +1261,7 @@ static int tcp_disconnect(struct inet_sock *is)
 	bool listener = is->s.listening, reset;
 	int rc;
 
-	connect_done(is);
+	inet_connect_done(is);
 	if (!listener && ((!is->connected && !is->connecting) || is->failed))
 		return 0;
 	reset = is->connecting;
@@ -1212,6 +1274,17 @@ static int tcp_disconnect(struct inet_sock *is)
 		is->s.error = -ECONNRESET;
 	vfs_poll_event(is->s.vfs, &is->s.vn, VFS_POLLIN | VFS_POLLOUT); /* a waiting accept */
 	return 0;
+}
+
+/* A UDP connect to a broadcast address without SO_BROADCAST: -EACCES, as Linux. */
+static int connect_broadcast(struct inet_sock *is, const ip_addr_t *ip)
+{
+	bool refused;
+
+	LOCK_TCPIP_CORE();
+	refused = is->conn->pcb.udp && broadcast_refused(is->conn->pcb.udp, ip);
+	UNLOCK_TCPIP_CORE();
+	return refused ? -EACCES : 0;
 }
 
 static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
@@ -1230,7 +1303,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 			is->connected = false;
 			rc = lwip_errno(netconn_disconnect(is->conn));
 		} else if ((rc = addr_in(is, addr, len, &ip, &port, false)) == 0 &&
-			   (rc = peer_family(is, &ip)) == 0 &&
+			   (rc = peer_family(is, &ip)) == 0 && (rc = connect_broadcast(is, &ip)) == 0 &&
 			   (rc = lwip_errno(netconn_connect(is->conn, &ip, port))) == 0) {
 			is->connected = true;
 		}
@@ -1241,7 +1314,7 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 	}
 	if (family == SOCK_AF_UNSPEC)
 		return tcp_disconnect(is);
-	connect_done(is);
+	inet_connect_done(is);
 	if (s->listening)
 		return -EISCONN; /* Linux's answer: the socket is not TCP_CLOSE */
 	if (is->connect_unanswered)
@@ -1250,11 +1323,23 @@ static int inet_connect(struct socket *s, const uint8_t *addr, uint32_t len)
 		return -EISCONN;
 	if ((rc = addr_in(is, addr, len, &ip, &port, false)) || (rc = peer_family(is, &ip)))
 		return rc;
+	if (s->dontroute) {
+		LOCK_TCPIP_CORE();
+		rc = off_link(&ip) ? -ENETUNREACH : 0;
+		UNLOCK_TCPIP_CORE();
+		if (rc)
+			return rc;
+	}
 	if (!is->conn->pcb.tcp && (rc = inet_renew(is))) /* a refused connect's: try again */
 		return rc;
 	err = netconn_connect(is->conn, &ip, port);
 	if (err == ERR_OK) {
 		is->connected = true;
+		if (is->mss_max) {
+			LOCK_TCPIP_CORE();
+			clamp_mss(is);
+			UNLOCK_TCPIP_CORE();
+		}
 		inet_channel_open(&is->chan, is->conn, on_channel_frame, is);
 		return 0;
 	}
@@ -1322,7 +1407,33 @@ static int64_t inet_nread(struct socket *s)
 		return netbuf_len(is->dgram);
 	if (is->udp.p)
 		return is->udp.len;
-	return is->rx ? (int64_t)(is->rx->tot_len - is->rx_off) : 0;
+	return s->type == SOCK_STREAM ? (int64_t)stream_avail(is) : 0;
+}
+
+/*
+ * TIOCOUTQ (SIOCOUTQ): TCP, the bytes queued and not yet acknowledged
+ * (Linux's write_seq - snd_una: lwIP's snd_lbb - lastack; 0 during the
+ * handshake); UDP, 0: a datagram leaves within its send call (one that
+ * waits for ARP is lwIP's, no longer the socket's).
+ */
+static int64_t inet_nwrite(struct socket *s)
+{
+	struct inet_sock *is = inet_of(s);
+	struct tcp_pcb *pcb;
+	int64_t n = 0;
+
+	if (s->listening)
+		return -EINVAL;
+	if (s->type != SOCK_STREAM)
+		return 0;
+	inet_channel_drain(&is->chan, SIZE_MAX); /* acknowledgements waiting there */
+	LOCK_TCPIP_CORE();
+	pcb = is->conn->pcb.tcp;
+	if (pcb && pcb->state != SYN_SENT && pcb->state != SYN_RCVD && pcb->state != CLOSED &&
+	    pcb->state != LISTEN)
+		n = (int64_t)(u32_t)(pcb->snd_lbb - pcb->lastack);
+	UNLOCK_TCPIP_CORE();
+	return n;
 }
 
 /*
@@ -1372,7 +1483,7 @@ static int inet_linger(struct socket *s)
 		return 0;
 	inet_channel_drain(&is->chan, SIZE_MAX);
 	if (!is->lingering) {
-		connect_done(is);
+		inet_connect_done(is);
 		fetch(is); /* the peer's FIN, if it came first, is no unread data */
 		if (!is->connected || is->failed || is->rx)
 			return 0;
@@ -1413,11 +1524,6 @@ static void inet_release(struct socket *s)
 	vfs_notify_changed(s->vfs);
 	kfree(is);
 }
-
-static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
-		       bool *handled);
-static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
-		       bool *handled);
 
 /*
  * Each operation under the socket's own lock (struct inet_sock's), so
@@ -1478,6 +1584,7 @@ UNDER_SOCKET_LOCK(int, inet_getopt, (struct socket *s, int level, int name, void
 				     uint32_t *len, bool *handled),
 		  (s, level, name, val, len, handled))
 UNDER_SOCKET_LOCK(int64_t, inet_nread, (struct socket *s), (s))
+UNDER_SOCKET_LOCK(int64_t, inet_nwrite, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int, inet_linger, (struct socket *s), (s))
 UNDER_SOCKET_LOCK(int64_t, inet_dgram_batch, (struct socket *s, struct socket_dgram *d, unsigned n,
 					     bool send, socket_range_fn check, const void *ctx),
@@ -1496,113 +1603,12 @@ static const struct socket_ops inet_ops = {
 	.setopt = inet_setopt_locked,
 	.getopt = inet_getopt_locked,
 	.nread = inet_nread_locked,
+	.nwrite = inet_nwrite_locked,
 	.dgram_batch = inet_dgram_batch_locked,
 	.linger = inet_linger_locked,
 	.release = inet_release,
 	.self_locked = true,
 };
-
-/* ---- options lwIP acts on ---- */
-
-static bool keep_option(int name)
-{
-	return name == LX_TCP_KEEPIDLE || name == LX_TCP_KEEPINTVL || name == LX_TCP_KEEPCNT;
-}
-
-/* TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, IPV6_V6ONLY,
- * SO_KEEPALIVE, SO_REUSEADDR and SO_REUSEPORT reach lwIP; the rest is kept
- * (socket.c). *handled says whether this function answered. */
-static int inet_setopt(struct socket *s, int level, int name, const void *val, uint32_t len,
-		       bool *handled)
-{
-	struct inet_sock *is = inet_of(s);
-	bool keepalive = s->keepalive, reuse = wants_reuse(s);
-	int32_t v = 0;
-
-	*handled = false;
-	if (len >= sizeof(v))
-		memcpy(&v, val, sizeof(v));
-	if ((level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY) ||
-	    (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY)) {
-		*handled = true;
-		if (len < sizeof(v))
-			return -EINVAL;
-		if (level == LX_IPPROTO_IPV6) {
-			if (s->family != SOCK_AF_INET6)
-				return -ENOPROTOOPT;
-			netconn_set_ipv6only(is->conn, v != 0);
-			return 0;
-		}
-		if (s->type != SOCK_STREAM)
-			return -EOPNOTSUPP;
-		is->nodelay = v != 0; /* a listener keeps it (tcp_pcb_options) */
-	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
-		*handled = true;
-		if (len < sizeof(v) || v < 1 ||
-		    v > (name == LX_TCP_KEEPCNT ? KEEP_COUNT_MAX : KEEP_SECONDS_MAX))
-			return -EINVAL; /* Linux's range */
-		if (name == LX_TCP_KEEPIDLE)
-			is->keep_idle = (uint16_t)v;
-		else if (name == LX_TCP_KEEPINTVL)
-			is->keep_intvl = (uint16_t)v;
-		else
-			is->keep_cnt = (uint8_t)v;
-	} else if (level != SOCK_SOL_SOCKET || len < sizeof(v)) {
-		return 0;
-	} else if (name == SOCK_SO_KEEPALIVE && s->type == SOCK_STREAM) {
-		keepalive = v != 0;
-	} else if (name == SOCK_SO_REUSEADDR || name == SOCK_SO_REUSEPORT) {
-		/*
-		 * Both become lwIP's one SOF_REUSEADDR (it has no separate port
-		 * sharing): the pcb keeps it while either is set. socket.c
-		 * stores the new value after this runs, so the other option's
-		 * stored value decides.
-		 */
-		reuse = v != 0 || (name == SOCK_SO_REUSEADDR ? s->reuseport : s->reuseaddr);
-	} else {
-		return 0;
-	}
-	LOCK_TCPIP_CORE();
-	if (s->type == SOCK_STREAM)
-		tcp_pcb_options(is, is->conn->pcb.tcp, keepalive, reuse);
-	else if (is->conn->pcb.udp && reuse)
-		ip_set_option(is->conn->pcb.udp, SOF_REUSEADDR);
-	else if (is->conn->pcb.udp)
-		ip_reset_option(is->conn->pcb.udp, SOF_REUSEADDR);
-	UNLOCK_TCPIP_CORE();
-	return 0;
-}
-
-static int inet_getopt(struct socket *s, int level, int name, void *val, uint32_t *len,
-		       bool *handled)
-{
-	struct inet_sock *is = inet_of(s);
-	int32_t v;
-
-	*handled = true;
-	if (level == LX_IPPROTO_TCP && name == LX_TCP_NODELAY && s->type == SOCK_STREAM) {
-		LOCK_TCPIP_CORE();
-		if (is->conn->pcb.tcp && is->conn->pcb.tcp->state == LISTEN)
-			v = is->nodelay; /* no flags in a listen pcb (inet_setopt) */
-		else
-			v = is->conn->pcb.tcp && tcp_nagle_disabled(is->conn->pcb.tcp);
-		UNLOCK_TCPIP_CORE();
-	} else if (level == LX_IPPROTO_IPV6 && name == LX_IPV6_V6ONLY && s->family == SOCK_AF_INET6) {
-		v = netconn_get_ipv6only(is->conn) != 0;
-	} else if (level == LX_IPPROTO_TCP && s->type == SOCK_STREAM && keep_option(name)) {
-		v = name == LX_TCP_KEEPIDLE ? is->keep_idle :
-		    name == LX_TCP_KEEPINTVL ? is->keep_intvl : is->keep_cnt;
-	} else if (level == SOCK_SOL_SOCKET && name == SOCK_SO_ERROR) {
-		connect_done(is);
-		v = -take_error(is);
-	} else {
-		*handled = false;
-		return 0;
-	}
-	*len = *len < sizeof(v) ? *len : sizeof(v);
-	memcpy(val, &v, *len);
-	return 0;
-}
 
 /* ---- making them ---- */
 
@@ -1618,6 +1624,8 @@ static struct inet_sock *inet_alloc(struct vfs *vfs, int family, int type, int p
 	is->keep_idle = KEEP_IDLE_DEFAULT;
 	is->keep_intvl = KEEP_INTVL_DEFAULT;
 	is->keep_cnt = KEEP_CNT_DEFAULT;
+	is->ttl = IP_DEFAULT_TTL;
+	is->mcast_ttl = MCAST_TTL_DEFAULT;
 	socket_init(&is->s, vfs, &inet_ops, family, type, protocol);
 	return is;
 }
@@ -1647,6 +1655,11 @@ static int inet_create(struct vfs *vfs, int family, int type, int protocol, int 
 		return -ENOBUFS;
 	}
 	netconn_set_nonblocking(is->conn, 1);
+	if (type == SOCK_DGRAM) {
+		LOCK_TCPIP_CORE();
+		inet_udp_pcb_options(is, is->conn->pcb.udp); /* Linux's multicast defaults */
+		UNLOCK_TCPIP_CORE();
+	}
 	if ((rc = vfs_file_new(vfs, &is->s.vn, VFS_O_RDWR | (flags & VFS_O_NONBLOCK), out))) {
 		netconn_delete(is->conn);
 		kfree(is);

@@ -21,6 +21,7 @@
 #include <carapace/thread.h>
 
 #include <lwip/init.h>
+#include <lwip/netif.h>
 #include <lwip/tcpip.h>
 #include "net_impl.h"
 
@@ -71,6 +72,7 @@ bool net_started(void)
 
 void net_start(void)
 {
+	struct netif *lo;
 	uint64_t t0;
 
 	if (!net_booted())
@@ -87,6 +89,15 @@ void net_start(void)
 	 */
 	net_input_init();
 	tcpip_init(NULL, NULL);
+	/*
+	 * lwIP's loopback has no broadcast flag: 127.255.255.255 was sent as
+	 * a unicast no one took. With it, as on Linux, a send there needs
+	 * SO_BROADCAST and reaches the sockets bound to its port.
+	 */
+	LOCK_TCPIP_CORE();
+	if ((lo = netif_find("lo0")))
+		netif_set_flags(lo, NETIF_FLAG_BROADCAST);
+	UNLOCK_TCPIP_CORE();
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 	if (console_verbose && !power_on_exit(print_counters_at_exit))
 		kprintf("net: no exit hook left: the classifier's counters will not be printed\n");

@@ -821,8 +821,9 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
 /*
  * The console is not a terminal: TIOCGWINSZ and the rest answer -ENOTTY
  * (so musl's stdout is fully buffered; its exit flushes it). FIONBIO sets
- * or clears O_NONBLOCK on any file, as fcntl does; FIONREAD answers for
- * sockets (the bytes a read would return now).
+ * or clears O_NONBLOCK on any file, as fcntl does; FIONREAD (SIOCINQ)
+ * answers for sockets (the bytes a read would return now), TIOCOUTQ
+ * (SIOCOUTQ) for TCP and UDP sockets (bytes sent and not acknowledged).
  */
 static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
@@ -832,9 +833,10 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	struct socket *s;
 	int32_t v = 0;
 	long rc = 0;
+	bool answers = cmd == LINUX_FIONREAD || cmd == LINUX_TIOCOUTQ; /* an int out */
 
-	if ((cmd == LINUX_FIONBIO || cmd == LINUX_FIONREAD) &&
-	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), cmd == LINUX_FIONREAD))
+	if ((cmd == LINUX_FIONBIO || answers) &&
+	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), answers))
 		return -EFAULT;
 	if (cmd == LINUX_FIONBIO && app_copy(&v, arg, sizeof(v)))
 		return -EFAULT;
@@ -843,15 +845,16 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 		rc = -EBADF;
 	} else if (cmd == LINUX_FIONBIO) {
 		f->flags = v ? f->flags | VFS_O_NONBLOCK : f->flags & ~VFS_O_NONBLOCK;
-	} else if (cmd == LINUX_FIONREAD && (s = socket_of_file(f)) && s->ops->nread) {
-		rc = s->ops->nread(s);
+	} else if (answers && (s = socket_of_file(f)) &&
+		   (cmd == LINUX_FIONREAD ? s->ops->nread : s->ops->nwrite)) {
+		rc = cmd == LINUX_FIONREAD ? s->ops->nread(s) : s->ops->nwrite(s);
 		v = (int32_t)(rc > INT32_MAX ? INT32_MAX : rc);
 		rc = rc < 0 ? rc : 0;
 	} else {
 		rc = -ENOTTY;
 	}
 	fs_unlock();
-	if (cmd == LINUX_FIONREAD && rc == 0 && app_copy(arg, &v, sizeof(v)))
+	if (answers && rc == 0 && app_copy(arg, &v, sizeof(v)))
 		rc = -EFAULT;
 	return rc;
 }

@@ -59,7 +59,7 @@
  * event when the peer acknowledges a FIN. */
 #define LINGER_STEP_NS   5000000ull
 #define SEND_FLAGS (SOCK_MSG_OOB | SOCK_MSG_DONTWAIT | SOCK_MSG_EOR | SOCK_MSG_NOSIGNAL | \
-		    0x4 /* DONTROUTE */ | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
+		    SOCK_MSG_DONTROUTE | 0x800 /* CONFIRM */ | 0x8000 /* MORE */)
 
 /* Linux's struct msghdr and struct mmsghdr (x86_64). */
 struct k_msghdr {
@@ -288,6 +288,8 @@ static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io
 		return -EOPNOTSUPP;
 	for (unsigned i = 0; i < io->iovcnt; i++)
 		total += iov[i].len;
+	if (nonblock)
+		io->flags |= SOCK_MSG_DONTWAIT; /* the family's to know (SO_RCVLOWAT) */
 	for (;;) {
 		uint64_t seen = sys_poll_changes();
 
@@ -295,6 +297,12 @@ static long sock_transfer(struct vfs_file *f, struct socket *s, struct socket_io
 		rc = send ? s->ops->send(s, io) : s->ops->recv(s, io);
 		if (rc == -EAGAIN && !nonblock && (rc = wait_change(seen, deadline, locked)) == 0)
 			continue;
+		/* SO_RCVTIMEO passed while a stream waited for SO_RCVLOWAT
+		 * bytes: what came meanwhile, as Linux returns it. */
+		if (rc == -EAGAIN && !nonblock && !send && stream && s->rcvlowat > 1) {
+			io->flags |= SOCK_MSG_DONTWAIT;
+			rc = s->ops->recv(s, io);
+		}
 		if (rc < 0 || !whole)
 			break;
 		done += rc;

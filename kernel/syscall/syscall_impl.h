@@ -117,7 +117,8 @@
 #define LINUX_TCGETS     0x5401
 #define LINUX_TIOCGWINSZ 0x5413
 #define LINUX_FIONBIO    0x5421
-#define LINUX_FIONREAD   0x541b
+#define LINUX_FIONREAD   0x541b /* SIOCINQ */
+#define LINUX_TIOCOUTQ   0x5411 /* SIOCOUTQ */
 
 /* Sockets (sys_net.c; the rest is carapace/socket.h, shared with kernel/fs). */
 #define LINUX_AF_MAX         46

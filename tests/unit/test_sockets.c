@@ -253,6 +253,45 @@ static void test_linger_option(void **state)
 	env_done(&e);
 }
 
+/* SOL_SOCKET's kept flags and SO_RCVLOWAT (kernel/fs/socket.c), as Linux
+ * reads them back: an int each, 0 or 1 for a flag whatever was set. */
+static void test_kept_options(void **state)
+{
+	static const struct {
+		int name, set, get, rc;
+	} cases[] = {
+		{ SOCK_SO_BROADCAST, 5, 1, 0 },  { SOCK_SO_BROADCAST, 0, 0, 0 },
+		{ SOCK_SO_DONTROUTE, -1, 1, 0 }, { SOCK_SO_OOBINLINE, 2, 1, 0 },
+		{ SOCK_SO_RCVLOWAT, 10, 10, 0 }, { SOCK_SO_RCVLOWAT, 0, 1, 0 },
+		{ SOCK_SO_RCVLOWAT, -3, INT32_MAX, 0 },
+		{ SOCK_SO_SNDLOWAT, 10, 1, -ENOPROTOOPT },
+	};
+	struct vfs_file *p[2];
+	struct socket *s;
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(unix_socketpair(&e.vfs, SOCK_STREAM, 0, p), 0);
+	s = socket_of_file(p[0]);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int32_t v = cases[i].set;
+		uint32_t len = sizeof(v);
+
+		assert_int_equal(socket_setsockopt(s, SOCK_SOL_SOCKET, cases[i].name, &v, 4),
+				 cases[i].rc);
+		assert_int_equal(socket_getsockopt(s, SOCK_SOL_SOCKET, cases[i].name, &v, &len), 0);
+		assert_int_equal(v, cases[i].get);
+		assert_int_equal(len, 4);
+		/* shorter than an int: EINVAL, as Linux */
+		assert_int_equal(socket_setsockopt(s, SOCK_SOL_SOCKET, cases[i].name, &v, 3),
+				 -EINVAL);
+	}
+	vfs_file_put(p[0]);
+	vfs_file_put(p[1]);
+	env_done(&e);
+}
+
 static uint32_t sun(uint8_t *a, const char *path, size_t len)
 {
 	memset(a, 0, SOCK_UNIX_ADDR_MAX);
@@ -497,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_stream_shutdown_and_reset),
 		cmocka_unit_test(test_datagrams),
 		cmocka_unit_test(test_linger_option),
+		cmocka_unit_test(test_kept_options),
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_listener_close_resets),
 		cmocka_unit_test(test_epoll_edges),

@@ -32,6 +32,7 @@
 
 #define SOCK_MSG_OOB       0x1
 #define SOCK_MSG_PEEK      0x2
+#define SOCK_MSG_DONTROUTE 0x4
 #define SOCK_MSG_CTRUNC    0x8
 #define SOCK_MSG_TRUNC     0x20
 #define SOCK_MSG_DONTWAIT  0x40
@@ -48,11 +49,16 @@
 #define SOCK_SO_REUSEADDR 2
 #define SOCK_SO_TYPE      3
 #define SOCK_SO_ERROR     4
+#define SOCK_SO_DONTROUTE 5
+#define SOCK_SO_BROADCAST 6
 #define SOCK_SO_SNDBUF    7
 #define SOCK_SO_RCVBUF    8
 #define SOCK_SO_KEEPALIVE 9
+#define SOCK_SO_OOBINLINE 10
 #define SOCK_SO_LINGER    13
 #define SOCK_SO_REUSEPORT 15
+#define SOCK_SO_RCVLOWAT  18
+#define SOCK_SO_SNDLOWAT  19
 #define SOCK_SO_RCVTIMEO  20
 #define SOCK_SO_SNDTIMEO  21
 #define SOCK_SO_ACCEPTCONN 30
@@ -138,6 +144,9 @@ struct socket_ops {
 		      bool *handled);
 	/* FIONREAD: bytes a read would return now (a datagram: the next one's). */
 	int64_t (*nread)(struct socket *s);
+	/* Optional (NULL: -ENOTTY) TIOCOUTQ (SIOCOUTQ): bytes sent and not yet
+	 * acknowledged (a stream), or not yet sent (datagrams). */
+	int64_t (*nwrite)(struct socket *s);
 	/*
 	 * Optional (NULL: -EOPNOTSUPP): up to n (at most SOCK_DGRAM_BATCH) datagrams received into d
 	 * (recv: -EAGAIN when none waits) or sent from it; the count, or the
@@ -175,6 +184,8 @@ struct socket {
 	int error;              /* -errno for SO_ERROR: taken (and cleared) by getsockopt */
 	/* Options kept for getsockopt; the family may act on them. */
 	bool reuseaddr, reuseport, keepalive;
+	bool broadcast, dontroute, oobinline; /* SO_BROADCAST, SO_DONTROUTE, SO_OOBINLINE */
+	int rcvlowat;           /* SO_RCVLOWAT: at least 1 */
 	int linger_on, linger_sec;
 	int rcvbuf, sndbuf;
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */

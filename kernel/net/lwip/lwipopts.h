@@ -115,6 +115,16 @@ void kfree(void *ptr);
 #define LWIP_AUTOIP                     0
 #define LWIP_IPV6_DHCP6                 0
 
+/*
+ * Linux's defaults for what the sockets' options change (kernel/net
+ * README.md, "Socket options"): a TTL of 64 (lwIP's is 255), and a UDP
+ * send to a broadcast address refused unless the socket asked for
+ * SO_BROADCAST (lwIP's SOF_BROADCAST; its DHCP client sets it on its own
+ * pcb). Received broadcasts reach every socket, as on Linux.
+ */
+#define IP_DEFAULT_TTL                  64
+#define IP_SOF_BROADCAST                1
+
 /* Addresses: DHCP unless the boot options ip= and gw= give a static one. */
 #define LWIP_DHCP                       1
 /*
