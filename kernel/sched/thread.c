@@ -527,6 +527,21 @@ unsigned thread_signal_interrupt(uint64_t id, uint64_t sigbit,
 	return n;
 }
 
+/* Whether thread id blocks signal sig (false when there is no such thread). */
+bool thread_signal_blocks_id(uint64_t id, int sig)
+{
+	uint64_t flags = spin_lock_irqsave(&all_lock);
+	bool blocks = false;
+
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->id == id) {
+			blocks = (__atomic_load_n(&t->signal_mask, __ATOMIC_RELAXED) >> (sig - 1)) & 1;
+			break;
+		}
+	spin_unlock_irqrestore(&all_lock, flags);
+	return blocks;
+}
+
 /* The calling thread's pending signals, left pending. */
 uint64_t thread_signal_peek(void)
 {

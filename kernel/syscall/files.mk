@@ -22,6 +22,7 @@ KERNEL_ONLY_SRCS += \
 	kernel/syscall/sys_epoll.c \
 	kernel/syscall/sys_thread.c \
 	kernel/syscall/sys_itimer.c \
+	kernel/syscall/sys_timer.c \
 	kernel/syscall/sys_prctl.c \
 	kernel/syscall/sys_ktests.c \
 	kernel/syscall/sys_poll_ktests.c \

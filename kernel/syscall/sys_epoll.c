@@ -41,11 +41,6 @@
 #define NS_PER_SEC        1000000000ull
 #define NS_PER_MSEC       1000000ull
 
-struct k_itimerspec {
-	int64_t interval_sec, interval_nsec;
-	int64_t value_sec, value_nsec;
-};
-
 /* ---- epoll ---- */
 
 static long create(int flags)
@@ -220,7 +215,7 @@ static long sys_timerfd_create(const struct syscall_env *env, const long args[SY
 	return rc;
 }
 
-static int timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns)
+int sys_timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns)
 {
 	if (sec < 0 || nsec < 0 || nsec >= (int64_t)NS_PER_SEC)
 		return -EINVAL;
@@ -229,7 +224,7 @@ static int timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns)
 	return 0;
 }
 
-static void ns_timespec(uint64_t ns, int64_t *sec, int64_t *nsec)
+void sys_ns_timespec(uint64_t ns, int64_t *sec, int64_t *nsec)
 {
 	*sec = (int64_t)(ns / NS_PER_SEC);
 	*nsec = (int64_t)(ns % NS_PER_SEC);
@@ -260,8 +255,8 @@ static long sys_timerfd_settime(const struct syscall_env *env, const long args[S
 	if (flags & ~(LINUX_TFD_TIMER_ABSTIME | LINUX_TFD_TIMER_CANCEL_ON_SET))
 		return -EINVAL;
 	memcpy(&its, (const void *)args[2], sizeof(its));
-	if ((rc = timespec_ns(its.value_sec, its.value_nsec, &value)) ||
-	    (rc = timespec_ns(its.interval_sec, its.interval_nsec, &interval)))
+	if ((rc = sys_timespec_ns(its.value_sec, its.value_nsec, &value)) ||
+	    (rc = sys_timespec_ns(its.interval_sec, its.interval_nsec, &interval)))
 		return rc;
 	if ((rc = timer_get((int)args[0], &f, &t))) {
 		fs_unlock();
@@ -282,8 +277,8 @@ static long sys_timerfd_settime(const struct syscall_env *env, const long args[S
 	timerfd_arm(t, value, interval);
 	fs_unlock();
 	if (args[3]) {
-		ns_timespec(old_interval, &old.interval_sec, &old.interval_nsec);
-		ns_timespec(old_value, &old.value_sec, &old.value_nsec);
+		sys_ns_timespec(old_interval, &old.interval_sec, &old.interval_nsec);
+		sys_ns_timespec(old_value, &old.value_sec, &old.value_nsec);
 		memcpy((void *)args[3], &old, sizeof(old));
 	}
 	return 0;
@@ -303,8 +298,8 @@ static long sys_timerfd_gettime(const struct syscall_env *env, const long args[S
 	fs_unlock();
 	if (rc)
 		return rc;
-	ns_timespec(interval, &cur.interval_sec, &cur.interval_nsec);
-	ns_timespec(value, &cur.value_sec, &cur.value_nsec);
+	sys_ns_timespec(interval, &cur.interval_sec, &cur.interval_nsec);
+	sys_ns_timespec(value, &cur.value_sec, &cur.value_nsec);
 	memcpy((void *)args[1], &cur, sizeof(cur));
 	return 0;
 }

@@ -118,7 +118,18 @@ int sys_signal_wait_event(struct waitqueue *wq, bool (*done)(void *arg), void *a
 			  uint64_t deadline_ns);
 int sys_signal_futex_wait(uint32_t *uaddr, uint32_t expected, uint32_t bitset,
 			  uint64_t deadline_ns);
+/*
+ * A POSIX timer's expiry (sys_timer.c): sig for the process (tid 0) or for
+ * application thread tid (SIGEV_THREAD_ID), its siginfo SI_TIMER with the
+ * timer's id, overrun and sigev_value. As kill or tgkill would: ignored,
+ * kept while blocked, the default action, or the handler.
+ */
+void sys_signal_timer(const struct syscall_env *env, int sig, int tid, int timerid, int overrun,
+		      uint64_t value);
+/* Whether tid is one of the application's threads (the main one or a clone's). */
+bool sys_signal_is_app_thread(const struct syscall_env *env, int tid);
 void sys_itimer_register(syscall_handler_fn *table);
+void sys_timer_register(syscall_handler_fn *table);
 void sys_prctl_register(syscall_handler_fn *table);
 
 /*

@@ -369,6 +369,40 @@ struct k_sigframe {
 _Static_assert(sizeof(struct k_mcontext) == 256, "Linux's sigcontext");
 _Static_assert(sizeof(struct k_siginfo) == 128, "Linux's siginfo");
 
+/*
+ * What a signal's siginfo says beyond its number: si_code SI_KERNEL, or
+ * for one a POSIX timer raised (sys_timer.c) SI_TIMER with the timer's id,
+ * overrun and sigev_value at Linux's offsets (musl's SIGEV_THREAD helper
+ * runs the notify function only for SI_TIMER). One per signal number, as
+ * a signal pending twice is pending once; taken (back to SI_KERNEL) by
+ * the delivery or the sigtimedwait that reports it. Under signal_lock.
+ */
+#define SI_TIMER (-2)
+struct signal_origin {
+	int32_t code, timerid, overrun;
+	uint64_t value;
+};
+static struct signal_origin origins[LINUX_NSIG + 1];
+
+static void take_origin(int sig, struct k_siginfo *info)
+{
+	struct signal_origin o;
+
+	mutex_lock(&signal_lock);
+	o = origins[sig];
+	origins[sig] = (struct signal_origin){ 0 };
+	mutex_unlock(&signal_lock);
+	memset(info, 0, sizeof(*info));
+	info->signo = sig;
+	info->code = SI_KERNEL;
+	if (o.code == SI_TIMER) {
+		info->code = SI_TIMER;
+		memcpy(info->rest, &o.timerid, 4);
+		memcpy(info->rest + 4, &o.overrun, 4);
+		memcpy(info->rest + 8, &o.value, 8);
+	}
+}
+
 static bool on_altstack(uint64_t sp)
 {
 	return !(altstack.flags & LINUX_SS_DISABLE) && sp - altstack.sp < altstack.size;
@@ -427,8 +461,7 @@ static bool deliver_one(const struct syscall_env *env, struct syscall_frame *f, 
 		.eflags = f->rflags, .oldmask = old_mask,
 	};
 	frame.uc.sigmask = old_mask;
-	frame.info.signo = sig;
-	frame.info.code = SI_KERNEL;
+	take_origin(sig, &frame.info);
 	if (syscall_check_range(env, at, sizeof(frame), true) ||
 	    app_copy((void *)at, &frame, sizeof(frame)))
 		return false;
@@ -542,6 +575,25 @@ void sys_signal_alarm(void)
 	raise_signal(LINUX_SIGALRM, "the interval timer expired", false);
 }
 
+static long signal_thread(const struct syscall_env *env, int tid, int sig);
+
+bool sys_signal_is_app_thread(const struct syscall_env *env, int tid)
+{
+	return is_app_thread(env, tid);
+}
+
+void sys_signal_timer(const struct syscall_env *env, int sig, int tid, int timerid, int overrun,
+		      uint64_t value)
+{
+	mutex_lock(&signal_lock);
+	origins[sig] = (struct signal_origin){ SI_TIMER, timerid, overrun, value };
+	mutex_unlock(&signal_lock);
+	if (tid)
+		signal_thread(env, tid, sig);
+	else
+		raise_signal(sig, "a POSIX timer expired", false);
+}
+
 /* A signal sent to this process by itself (kill, tkill, tgkill): 0 probes.
  * for_process (kill): a thread that blocks it leaves it to another thread
  * that lets it through, as a signal from another thread (Linux gives a
@@ -591,12 +643,15 @@ static long signal_thread(const struct syscall_env *env, int tid, int sig)
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
 	mutex_unlock(&signal_lock);
-	if (act.handler == LINUX_SIG_DFL && !(BIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOPS))) {
+	if (act.handler == LINUX_SIG_IGN ||
+	    (act.handler == LINUX_SIG_DFL && (BIT(sig) & (DEFAULT_IGNORED | DEFAULT_STOPS))))
+		return 0;
+	/* A fatal default acts now, unless the thread blocks the signal: then
+	 * it waits there (sigwaitinfo takes it; unblocking it acts), as Linux. */
+	if (act.handler == LINUX_SIG_DFL && !thread_signal_blocks_id((uint64_t)tid, sig)) {
 		default_action(sig, "sent by the application to one of its threads");
 		return 0;
 	}
-	if (act.handler == LINUX_SIG_IGN || act.handler == LINUX_SIG_DFL)
-		return 0;
 	/* It may have ended since: then, as if it had been gone before. */
 	if (!thread_signal_raise_id((uint64_t)tid, sig))
 		return -ESRCH;
@@ -852,8 +907,24 @@ static bool wanted_pending(void *arg)
 {
 	uint64_t set = *(const uint64_t *)arg;
 
+	/* The waiter's own (tgkill, a timer's SIGEV_THREAD_ID) too: it looks itself. */
 	return ((__atomic_load_n(&pending_blocked, __ATOMIC_RELAXED) |
-		 __atomic_load_n(&async_pending, __ATOMIC_RELAXED)) & set) != 0;
+		 __atomic_load_n(&async_pending, __ATOMIC_RELAXED) | thread_signal_peek()) & set) != 0;
+}
+
+/* The lowest signal of set sent to this thread itself, taken (0: none); its others stay. */
+static int take_own(uint64_t set)
+{
+	uint64_t own = thread_signal_take(), mine = own & set;
+	int sig = mine ? __builtin_ctzll(mine) + 1 : 0;
+
+	if (sig)
+		own &= ~BIT(sig);
+	while (own) {
+		thread_signal_raise(__builtin_ctzll(own) + 1);
+		own &= own - 1;
+	}
+	return sig;
 }
 
 /* The lowest signal of set pending, taken (0: none). */
@@ -891,18 +962,15 @@ static long sys_rt_sigtimedwait(const struct syscall_env *env, const long args[S
 		if (deadline < timeout_ns)
 			deadline = UINT64_MAX;
 	}
-	while (!(sig = take_pending(set))) {
+	while (!(sig = take_own(set)) && !(sig = take_pending(set))) {
 		if (args[2] && (timeout_ns == 0 || clock_ns() >= deadline))
 			return -EAGAIN;
 		if (waitqueue_wait_event(&signal_wq, wanted_pending, &set, deadline) != 0)
 			timeout_ns = 0; /* the deadline passed: one more look, then -EAGAIN */
 	}
-	if (args[1]) {
-		memset(&info, 0, sizeof(info));
-		info.signo = sig;
-		info.code = SI_KERNEL;
+	take_origin(sig, &info);
+	if (args[1])
 		memcpy((void *)args[1], &info, sizeof(info));
-	}
 	return sig;
 }
 

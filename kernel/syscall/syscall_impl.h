@@ -149,6 +149,7 @@
 #define LINUX_SIZEOF_SIGSET    8
 #define LINUX_SIZEOF_EPOLL_EVENT 12 /* packed on x86_64 */
 #define LINUX_SIZEOF_ITIMERSPEC  32
+#define LINUX_SIZEOF_SIGEVENT    64
 #define LINUX_SIZEOF_STACK_T   24
 #define LINUX_SIZEOF_SIGSET_ARG 16 /* pselect6's { sigset pointer, size } */
 
@@ -219,6 +220,15 @@ _Static_assert(sizeof(struct linux_sysinfo) == LINUX_SIZEOF_SYSINFO, "sysinfo");
  * kernel-side handlers' timeouts use it too).
  */
 int sys_time_ns(const void *p, uint64_t unit_ns, uint64_t *ns);
+
+/* Linux's struct itimerspec (timerfd_settime, timer_settime). */
+struct k_itimerspec {
+	int64_t interval_sec, interval_nsec;
+	int64_t value_sec, value_nsec;
+};
+/* A timespec's fields as ns (-EINVAL for a negative or nsec >= 1e9; huge: clamped). */
+int sys_timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns);
+void sys_ns_timespec(uint64_t ns, int64_t *sec, int64_t *nsec);
 
 /* The portable handlers (sys_process.c, sys_time.c, sys_device.c). */
 long sys_getpid(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS]);

@@ -231,6 +231,13 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	/* Stored, not dereferenced until the thread exits. */
 	SYS(218, set_tid_address, sys_set_tid_address, A_ADDR),
 	SYS(221, fadvise64, NULL, A_FD, A_INT, A_INT, A_INT),
+	/* POSIX timers: the id is an int (Linux's timer_t). */
+	SYS(222, timer_create, NULL, A_INT, A_IN_OPT(LINUX_SIZEOF_SIGEVENT), A_OUT(sizeof(int32_t))),
+	SYS(223, timer_settime, NULL, A_INT, A_INT, A_IN(LINUX_SIZEOF_ITIMERSPEC),
+	    A_OUT_OPT(LINUX_SIZEOF_ITIMERSPEC)),
+	SYS(224, timer_gettime, NULL, A_INT, A_OUT(LINUX_SIZEOF_ITIMERSPEC)),
+	SYS(225, timer_getoverrun, NULL, A_INT),
+	SYS(226, timer_delete, NULL, A_INT),
 	SYS(228, clock_gettime, sys_clock_gettime, A_INT,
 	    A_OUT(LINUX_SIZEOF_TIMESPEC)),
 	SYS(229, clock_getres, sys_clock_getres, A_INT,

@@ -250,6 +250,7 @@ void syscall_init_cpu(void)
 		sys_epoll_register(kernel_handlers);
 		sys_thread_register(kernel_handlers);
 		sys_itimer_register(kernel_handlers);
+		sys_timer_register(kernel_handlers);
 		sys_prctl_register(kernel_handlers);
 		handlers_ready = true;
 	}

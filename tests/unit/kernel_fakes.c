@@ -446,6 +446,14 @@ bool thread_signal_raise_id(uint64_t id, int sig)
 	return false;
 }
 
+bool thread_signal_blocks_id(uint64_t id, int sig)
+{
+	for (unsigned i = 0; i < nthreads; i++)
+		if (threads[i].id == id)
+			return (threads[i].signal_mask >> (sig - 1)) & 1;
+	return false;
+}
+
 void thread_set_signal_wait(uintptr_t how)
 {
 	__atomic_store_n(&thread_current()->signal_wait, how, __ATOMIC_SEQ_CST);

@@ -24,6 +24,7 @@
 	X(rt_sigprocmask) X(rt_sigpending) X(rt_sigsuspend) X(pause) X(sigaltstack) X(kill) \
 	X(tkill) X(tgkill) X(prlimit64) \
 	X(getrlimit) X(setrlimit) X(getrusage) X(umask) X(prctl) X(getitimer) X(setitimer) X(alarm) \
+	X(timer_create) X(timer_settime) X(timer_gettime) X(timer_getoverrun) X(timer_delete) \
 	X(sysinfo) X(poll) X(ppoll) X(select) X(pselect6) \
 	X(eventfd2) X(membarrier) \
 	X(socket) X(socketpair) X(bind) X(listen) X(accept) X(accept4) X(connect) \

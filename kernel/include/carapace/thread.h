@@ -125,6 +125,7 @@ void thread_signal_raise(int sig);
 uint64_t thread_signal_take(void);
 uint64_t *thread_signal_mask(void);
 bool thread_signal_raise_id(uint64_t id, int sig);
+bool thread_signal_blocks_id(uint64_t id, int sig);
 uint64_t thread_signal_peek(void);
 /*
  * Interruptible waits (kernel/syscall/sys_signal.c): the calling thread's
