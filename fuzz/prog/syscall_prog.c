@@ -1635,6 +1635,9 @@ static long c_stream_send(struct call *c) { return c_stream(c, true); }
 #define MORE_SIGNAL   226
 #define MORE_FILEMETA 227
 #define MORE_SCHED    231
+/* Session 25's: 99 (write's second row) and 103 (futex's), unused by every kept reproducer. */
+#define MORE_TRANSFER 99
+#define MORE_PTIMER   103
 #define SIG_IGN_VALUE 1
 #define SIGSET_SIZE   8
 static const int quiet_signals[] = { 13 /* PIPE */, 14 /* ALRM */, 26 /* VTALRM */, 27 /* PROF */,
@@ -2051,6 +2054,137 @@ static long c_raw(struct call *c)
 }
 
 /*
+ * 99, "transfer": sendfile (any descriptors, the offset NULL or from
+ * pick_buf, counts from pick_len), copy_file_range (offsets NULL, from the
+ * scratch or pick_buf; flags 0 or not), memfd_create (its name a path of
+ * the engine's, good flags or not; the file joins the pool), readlinkat
+ * (/proc/self/exe or the engine's paths, sizes from pick_len). A count
+ * answered beyond the one asked is a failure.
+ */
+static long c_transfer(struct call *c)
+{
+	uint8_t sel = u8(c);
+	int64_t *a = (int64_t *)(plat(c)->scratch + SCR_ARRAYS);
+	long r;
+
+	extend(c);
+	switch (sel % 4) {
+	case 0: {
+		int out = pick_fd(c, ~0u), in = pick_fd(c, (1u << PROG_FILE) | (1u << PROG_DIR));
+		size_t len = pick_len(c);
+		uintptr_t off = 0;
+
+		if (u8(c) & 1) {
+			a[0] = (u8(c) & 1) ? pick_int(c) : 0;
+			off = (u8(c) & 7) ? (uintptr_t)a : pick_buf(c, 8, true);
+		}
+		r = sys(c, SYS_sendfile, out, in, (long)off, (long)len, 0, 0);
+		if (r > 0 && (size_t)r > len)
+			fail(c->s, "call %ld: moved %ld bytes, more than asked", SYS_sendfile, r);
+		return r;
+	}
+	case 1: {
+		int in = pick_fd(c, 1u << PROG_FILE), out = pick_fd(c, 1u << PROG_FILE);
+		size_t len = pick_len(c);
+		uintptr_t offs[2] = { 0, 0 };
+
+		for (int k = 0; k < 2; k++) {
+			uint8_t how = u8(c);
+
+			a[k] = (how & 2) ? pick_int(c) : 0;
+			offs[k] = (how & 1) ? ((how & 0x1c) ? (uintptr_t)&a[k] : pick_buf(c, 8, true)) : 0;
+		}
+		r = sys(c, SYS_copy_file_range, in, (long)offs[0], out, (long)offs[1], (long)len,
+			(u8(c) & 7) ? 0 : pick_int(c));
+		if (r > 0 && (size_t)r > len)
+			fail(c->s, "call %ld: copied %ld bytes, more than asked", SYS_copy_file_range, r);
+		return r;
+	}
+	case 2: {
+		long flags = (u8(c) & 3) ? (u8(c) & 3) /* CLOEXEC, ALLOW_SEALING */ : pick_int(c);
+
+		r = sys(c, SYS_memfd_create, (long)pick_path(c, SCR_PATH_A), flags, 0, 0, 0, 0);
+		if (r >= 0)
+			add_fd(c->s, r, PROG_FILE);
+		return r;
+	}
+	default: {
+		static const char exe[] = "/proc/self/exe";
+		uintptr_t path = pick_path(c, SCR_PATH_A), slot = (uintptr_t)plat(c)->scratch + SCR_PATH_A;
+		size_t len = pick_len(c);
+		uintptr_t buf;
+
+		if (u8(c) & 1 && path == slot) /* one of the engine's paths (not NULL or a hostile one) */
+			memcpy((void *)path, exe, sizeof(exe));
+		buf = pick_buf(c, len, true);
+		r = sys(c, SYS_readlinkat, (u8(c) & 1) ? pick_fd(c, 1u << PROG_DIR) : AT_FDCWD,
+			(long)path, (long)buf, (long)len, 0, 0);
+		if (r > 0 && (size_t)r > len)
+			fail(c->s, "call %ld: a link of %ld bytes in a buffer of fewer", SYS_readlinkat, r);
+		return r;
+	}
+	}
+}
+
+/*
+ * 103, "ptimer": timer_create (every clock and bad ones; no sigevent,
+ * SIGEV_NONE, SIGEV_SIGNAL or SIGEV_THREAD_ID to this thread with a quiet
+ * signal (SIGALRM, SIGPIPE: ignored), bad notify kinds and signals, a
+ * sigevent no call may read), timer_settime (ids 0-33, -1 and the edges;
+ * values and intervals of 0, 1 ms, 2 ms, 1 s and bad ones; relative or
+ * TIMER_ABSTIME; the old value out or not), timer_gettime,
+ * timer_getoverrun, timer_delete. prog_reset deletes every timer.
+ */
+static long c_ptimer(struct call *c)
+{
+	static const long clocks[] = { 0, 1, 7, 8, 9, 2 /* PROCESS_CPUTIME */, -1, 100 };
+	static const int64_t vals[][2] = { { 0, 0 }, { 0, 1000000 }, { 0, 2000000 }, { 1, 0 },
+					   { -1, 0 }, { 0, 1000000000 }, { 0, -1 }, { 3600, 0 } };
+	int64_t *a = (int64_t *)(plat(c)->scratch + SCR_ARRAYS);
+	uint8_t sel = u8(c), how;
+	long id = (u8(c) & 0x80) ? pick_int(c) : u8(c) % 34;
+	uintptr_t in, buf;
+
+	extend(c);
+	switch (sel % 5) {
+	case 0: {
+		static const int notify[] = { 0 /* SIGNAL */, 1 /* NONE */, 4 /* THREAD_ID */,
+					      2 /* THREAD: the library's */, 99 };
+		static const int sigs[] = { 14 /* ALRM */, 13 /* PIPE */, 0, 65, -1 };
+		int32_t *ev = (int32_t *)a;
+
+		how = u8(c);
+		memset(a, 0, 64);
+		a[0] = pick_int(c); /* sigev_value */
+		ev[2] = sigs[u8(c) % 5];
+		ev[3] = notify[u8(c) % 5];
+		ev[4] = (int32_t)((u8(c) & 3) ? sys(c, SYS_gettid, 0, 0, 0, 0, 0, 0) : pick_int(c));
+		in = (how & 3) ? (uintptr_t)a : (how & 4) ? 0 : pick_buf(c, 64, false);
+		buf = (how & 0x18) ? (uintptr_t)(plat(c)->scratch + SCR_OUT) : pick_buf(c, 4, true);
+		return sys(c, SYS_timer_create, clocks[u8(c) % 8], (long)in, (long)buf, 0, 0, 0);
+	}
+	case 1:
+		how = u8(c);
+		memcpy(a, vals[how % 8], 16);
+		memcpy(a + 2, vals[(how >> 3) % 8], 16);
+		if (a[2] == 0 && a[3] >= 0 && a[3] < 1000000)
+			a[3] = 0; /* no value under 1 ms that is not 0: the timer fires for real */
+		if (a[0] == 0 && a[1] > 0 && a[1] < 1000000)
+			a[1] = 1000000;
+		in = (u8(c) & 7) ? (uintptr_t)a : pick_buf(c, 32, false);
+		buf = (how & 0x40) ? pick_buf(c, 32, true) : 0;
+		return sys(c, SYS_timer_settime, id, (u8(c) & 1) /* TIMER_ABSTIME */, (long)in,
+			   (long)buf, 0, 0);
+	case 2:
+		return sys(c, SYS_timer_gettime, id, (long)pick_buf(c, 32, true), 0, 0, 0, 0);
+	case 3:
+		return sys(c, SYS_timer_getoverrun, id, 0, 0, 0, 0, 0);
+	default:
+		return sys(c, SYS_timer_delete, id, 0, 0, 0, 0, 0);
+	}
+}
+
+/*
  * The table, by id (a record's first byte modulo PROG_CALL_IDS). Ids are
  * stable, so kept programs keep their meaning: a new call takes a free id.
  * 40-47 and 53-58 are sockets (resource kind PROG_SOCKET) and the
@@ -2099,7 +2233,7 @@ static const struct {
 	[63] = { "timerfd_gettime", c_timerfd_gettime },
 };
 
-/* The three first bytes the calls of session 23 took from the table's second rows. */
+/* The first bytes the calls of sessions 23 and 25 took from the table's second rows. */
 static const struct {
 	uint8_t byte;
 	const char *name;
@@ -2108,6 +2242,8 @@ static const struct {
 	{ MORE_SIGNAL, "signal", c_signal },
 	{ MORE_FILEMETA, "filemeta", c_filemeta },
 	{ MORE_SCHED, "sched", c_sched },
+	{ MORE_TRANSFER, "transfer", c_transfer },
+	{ MORE_PTIMER, "ptimer", c_ptimer },
 };
 
 static unsigned more_call(uint8_t first)
@@ -2170,7 +2306,7 @@ long prog_run_call(struct prog_state *s, const uint8_t record[PROG_RECORD])
 /*
  * What the signal and sched calls may have changed of the process, as it
  * was: no signal blocked or pending, the default actions, no alternate
- * stack, no interval timer, every CPU, nice 0, umask 022; so that the
+ * stack, no interval or POSIX timer, every CPU, nice 0, umask 022; so that the
  * host harness's next input starts from the same state.
  */
 static void put_back_process(const struct prog_platform *p)
@@ -2190,6 +2326,8 @@ static void put_back_process(const struct prog_platform *p)
 	memset(w, 0, 32);
 	for (int which = 0; which < 3; which++)
 		p->sys(SYS_setitimer, which, (long)w, 0, 0, 0, 0);
+	for (long id = 0; id < 64; id++) /* the POSIX timers (c_ptimer) */
+		p->sys(SYS_timer_delete, id, 0, 0, 0, 0, 0);
 	w[0] = ~0ull;
 	p->sys(SYS_sched_setaffinity, 0, SIGSET_SIZE, (long)w, 0, 0, 0);
 	p->sys(SYS_setpriority, 0 /* PRIO_PROCESS */, 0, 0, 0, 0, 0);

@@ -889,6 +889,7 @@ void fake_kernel_init(enum fake_sched_mode m)
 	sys_poll_register(handlers);
 	sys_thread_register(handlers);
 	sys_itimer_register(handlers);
+	sys_timer_register(handlers);
 	sys_prctl_register(handlers);
 }
 
