@@ -59,13 +59,23 @@ uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align)
 	return base;
 }
 
+/* The main stack's bytes [main_lo, main_hi), once allocated (memory_in_main_stack). */
+static uint64_t main_lo, main_hi;
+
 uint64_t memory_alloc_main_stack(size_t size)
 {
 	uint64_t top = memory_alloc_app_stack("main-stack", size);
 
 	if (!top)
 		return 0;
+	main_lo = top - size;
+	main_hi = top;
 	top -= aslr_stack_offset();
 	aslr_layout_report("main-stack", top);
 	return top;
+}
+
+bool memory_in_main_stack(uint64_t va, size_t len)
+{
+	return main_hi && va >= main_lo && len <= main_hi - va;
 }

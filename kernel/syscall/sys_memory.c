@@ -526,6 +526,8 @@ static long sys_msync(const struct syscall_env *env, const long args[SYSCALL_MAX
  * mlock, munlock, mlock2: nothing is ever paged out, so locking is only
  * Linux's checks: the start rounded down to its page, a range that wraps
  * -EINVAL, one with a page that is not mapped application memory -ENOMEM.
+ * The main thread's stack counts as application memory here (it lies in
+ * the kernel's half; nothing is changed, only looked at).
  */
 static long lock_range(uint64_t va, long len_arg)
 {
@@ -536,7 +538,7 @@ static long lock_range(uint64_t va, long len_arg)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return memory_app_mapped(start, len) ? 0 : -ENOMEM;
+	return memory_app_mapped(start, len) || memory_in_main_stack(start, len) ? 0 : -ENOMEM;
 }
 
 static long sys_mlock(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])

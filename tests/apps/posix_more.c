@@ -216,6 +216,15 @@ static void memory(void)
 		return;
 	}
 	memset(p, 'x', 2 * 4096);
+	{
+		/* A secret on the main thread's stack, kept from swap (Carapace's main stack is
+		 * in the kernel's half: it had been ENOMEM). */
+		char key[64];
+
+		memset(key, 'k', sizeof(key));
+		show("mlock of a buffer on the main stack", mlock(key, sizeof(key)));
+		show("munlock of it", munlock(key, sizeof(key)));
+	}
 	show("madvise MADV_DONTNEED the first page", madvise(p, 4096, MADV_DONTNEED));
 	printf("first page reads zero: %d, second kept: %d\n", p[0] == 0 && p[4095] == 0,
 	       p[4096] == 'x');

@@ -696,6 +696,14 @@ void thread_for_each(void (*fn)(const struct thread_info *ti, void *arg), void *
 	(void)arg;
 }
 
+/* The fake application has no main stack of the kernel's. */
+bool memory_in_main_stack(uint64_t va, size_t len)
+{
+	(void)va;
+	(void)len;
+	return false;
+}
+
 bool fake_page(uint64_t va, unsigned *prot, bool *backed)
 {
 	size_t i;

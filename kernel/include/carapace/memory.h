@@ -174,6 +174,12 @@ bool memory_app_mapped(uint64_t va, size_t len);
  */
 uint64_t app_pick_image_base(const char *name, uint64_t span, uint64_t align);
 uint64_t memory_alloc_main_stack(size_t size);
+/*
+ * Whether [va, va + len) lies in the application's main stack (in the
+ * kernel's half, unlike every other application region): mlock of a
+ * buffer on it is accepted, as nothing there is ever paged out.
+ */
+bool memory_in_main_stack(uint64_t va, size_t len);
 
 /*
  * The kernel heap's pages (kmalloc itself is hardening/heaps.c's,
