@@ -235,6 +235,7 @@ int app_run(int argc, const char *const *argv, int envc, const char *const *envp
 	if ((rc = app_load(&app, &kernel_libc, argv[0], err, errlen)))
 		return rc;
 	fs_app_set_exe(argv[0]);
+	fs_app_set_cmdline(argc, argv);
 	boot_step("app-load");
 	top = memory_alloc_main_stack(APP_STACK_SIZE);
 	if (!top) {

@@ -59,7 +59,8 @@ $(BUILD)/host/tests/%_tsan: $(BUILD)/host/obj-tsan/tests/unit/%.o \
 # flag alone: CLI faults outside ring 0). The test_ksys_* programs and
 # fuzz_syscall link them.
 KCORE_SRCS := kernel/syscall/sys_files.c kernel/syscall/sys_file_sync.c kernel/syscall/sys_memory.c \
-	kernel/syscall/sys_signal.c kernel/syscall/sys_thread.c kernel/sync/futex.c \
+	kernel/syscall/sys_signal.c kernel/syscall/sys_signalfd.c kernel/syscall/sys_thread.c \
+	kernel/sync/futex.c \
 	kernel/syscall/sys_itimer.c kernel/syscall/sys_timer.c kernel/syscall/sys_prctl.c \
 	kernel/syscall/sys_poll.c kernel/syscall/sys_net.c kernel/syscall/sys_epoll.c \
 	kernel/fs/mount.c kernel/fs/app_files.c kernel/fs/proc_system.c kernel/sync/mutex.c \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <carapace/fs.h>
+#include <carapace/hardening.h>
 #include <carapace/vfs.h>
 
 /*
@@ -69,6 +70,43 @@ void fs_app_set_exe(const char *path)
 const char *fs_app_exe(void)
 {
 	return exe;
+}
+
+static char cmdline[FS_APP_CMDLINE_MAX];
+static size_t cmdline_len;
+
+void fs_app_set_cmdline(int argc, const char *const *argv)
+{
+	size_t at = 0;
+
+	for (int i = 0; i < argc && at < sizeof(cmdline); i++) {
+		size_t n = strlen(argv[i]) + 1; /* with its NUL */
+
+		if (n > sizeof(cmdline) - at)
+			n = sizeof(cmdline) - at;
+		memcpy(cmdline + at, argv[i], n);
+		at += n;
+	}
+	cmdline_len = at;
+}
+
+size_t fs_app_cmdline(const char **text)
+{
+	*text = cmdline;
+	return cmdline_len;
+}
+
+/* Function pointers: read-only once the boot is over. */
+static struct fs_app_process process __ro_after_init = { .pid = 1 };
+
+void fs_app_set_process(const struct fs_app_process *p)
+{
+	process = *p;
+}
+
+const struct fs_app_process *fs_app_process(void)
+{
+	return &process;
 }
 
 /*

@@ -36,6 +36,9 @@ static const struct procfs_entry proc_files[] = {
 	{ "cpuinfo", proc_cpuinfo_format },
 	{ "meminfo", proc_meminfo_format },
 	{ "net/classifier", classifier_counters_format },
+	{ "self/cmdline", proc_self_cmdline_format },
+	{ "self/stat", proc_self_stat_format },
+	{ "self/status", proc_self_status_format },
 	{ "uptime", proc_uptime_format },
 	{ "version", proc_version_format },
 };

@@ -15,6 +15,7 @@
 #include <carapace/arch.h>
 #include <carapace/clock.h>
 #include <carapace/fmt.h>
+#include <carapace/fs.h>
 #include <carapace/memory.h>
 #include <carapace/percpu.h>
 #include <carapace/procfs.h>
@@ -198,6 +199,103 @@ int proc_version_format(char *buf, size_t len)
 	put(buf, len, &at, "%s version %s (clang) %s\n", UNAME_SYSNAME, UNAME_RELEASE,
 	    UNAME_VERSION);
 	return at;
+}
+
+/* ---- /proc/self: the application (one process, pid fs_app_process()->pid) ---- */
+
+#define COMM_MAX 15 /* Linux's TASK_COMM_LEN less its NUL */
+
+/* The command name: the application file's last component, cut as Linux's. */
+static void comm_of(char out[COMM_MAX + 1])
+{
+	const char *base = fs_app_exe();
+	size_t n;
+
+	for (const char *c = base; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	n = strlen(base);
+
+	if (n > COMM_MAX)
+		n = COMM_MAX;
+	memcpy(out, base, n);
+	out[n] = '\0';
+}
+
+static int thread_count(const struct fs_app_process *p)
+{
+	return p->threads ? p->threads() : 1;
+}
+
+/*
+ * /proc/self/status: the lines programs look for, in Linux's format (a
+ * tab after the colon). Everything runs as root (uid and gid 0, as
+ * getuid says), always running (R), pid as getpid, no parent (PPid 0).
+ * No VmRSS/VmSize: the kernel counts the machine's frames, not the
+ * application's, and a figure it does not have is left out.
+ */
+int proc_self_status_format(char *buf, size_t len)
+{
+	const struct fs_app_process *p = fs_app_process();
+	uint64_t pending = 0, blocked = 0, ignored = 0, caught = 0;
+	char comm[COMM_MAX + 1];
+	int at = 0;
+
+	comm_of(comm);
+	if (p->signals)
+		p->signals(&pending, &blocked, &ignored, &caught);
+	put(buf, len, &at, "Name:\t%s\nUmask:\t0022\nState:\tR (running)\n", comm);
+	put(buf, len, &at, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\nTracerPid:\t0\n", p->pid,
+	    p->pid);
+	put(buf, len, &at, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n");
+	put(buf, len, &at, "Threads:\t%d\n", thread_count(p));
+	put(buf, len, &at, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", (unsigned long long)pending,
+	    (unsigned long long)pending);
+	put(buf, len, &at, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+	    (unsigned long long)blocked, (unsigned long long)ignored, (unsigned long long)caught);
+	return at;
+}
+
+/*
+ * /proc/self/stat: Linux's one line of 52 fields (proc(5)): pid (comm)
+ * state ppid pgrp session tty tpgid flags, the fault counts, the times,
+ * priority 20, nice 0, the thread count, ... Fields with no figure here
+ * are 0: the CPU times, vsize and rss (field 24, what redis's
+ * zmalloc_get_rss reads: 0 makes it fall back to its own count), the
+ * addresses; rsslim is unlimited, exit_signal SIGCHLD (17).
+ */
+int proc_self_stat_format(char *buf, size_t len)
+{
+	const struct fs_app_process *p = fs_app_process();
+	char comm[COMM_MAX + 1];
+	int at = 0;
+
+	comm_of(comm);
+	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
+	put(buf, len, &at, "%d (%s) R 0 %d %d 0 -1 0 ", p->pid, comm, p->pid, p->pid);
+	/* 10-19: minflt cminflt majflt cmajflt utime stime cutime cstime priority nice */
+	put(buf, len, &at, "0 0 0 0 0 0 0 0 20 0 ");
+	/* 20-25: num_threads itrealvalue starttime vsize rss rsslim */
+	put(buf, len, &at, "%d 0 0 0 0 18446744073709551615 ", thread_count(p));
+	/* 26-37: startcode endcode startstack kstkesp kstkeip signal blocked
+	 * sigignore sigcatch wchan nswap cnswap (the old signal fields: 0 as
+	 * Linux says to read status instead) */
+	put(buf, len, &at, "0 0 0 0 0 0 0 0 0 0 0 0 ");
+	/* 38-52: exit_signal processor rt_priority policy delayacct_blkio_ticks
+	 * guest_time cguest_time start_data end_data start_brk arg_start
+	 * arg_end env_start env_end exit_code */
+	put(buf, len, &at, "17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	return at;
+}
+
+/* /proc/self/cmdline: argv, each string with its NUL (fs_app_set_cmdline). */
+int proc_self_cmdline_format(char *buf, size_t len)
+{
+	const char *text;
+	size_t n = fs_app_cmdline(&text);
+
+	memcpy(buf, text, n < len ? n : len);
+	return (int)n;
 }
 
 /*

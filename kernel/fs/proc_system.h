@@ -12,6 +12,9 @@ int proc_meminfo_format(char *buf, size_t len);
 int proc_cpuinfo_format(char *buf, size_t len);
 int proc_uptime_format(char *buf, size_t len);
 int proc_version_format(char *buf, size_t len);
+int proc_self_status_format(char *buf, size_t len);
+int proc_self_stat_format(char *buf, size_t len);
+int proc_self_cmdline_format(char *buf, size_t len);
 int etc_services_format(char *buf, size_t len);
 
 #endif

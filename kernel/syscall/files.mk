@@ -17,6 +17,7 @@ KERNEL_ONLY_SRCS += \
 	kernel/syscall/sys_file_sync.c \
 	kernel/syscall/sys_memory.c \
 	kernel/syscall/sys_signal.c \
+	kernel/syscall/sys_signalfd.c \
 	kernel/syscall/sys_poll.c \
 	kernel/syscall/sys_net.c \
 	kernel/syscall/sys_epoll.c \

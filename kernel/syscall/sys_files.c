@@ -192,10 +192,12 @@ static long rw_stream(struct vfs_file *f, void *buf, size_t n, bool write)
 	for (;;) {
 		/* buf may be NULL with n == 0 (writev of no iovec): no arithmetic on it then. */
 		void *at = done ? (char *)buf + done : buf;
+		/* Read before the look: a signalfd's signal comes without fs_lock. */
+		uint64_t seen = sys_poll_changes();
 
 		rc = write ? vfs_write(f, at, n - (size_t)done) : vfs_read(f, buf, n);
 		if (rc == -EAGAIN && !nonblock) {
-			if (sys_poll_wait(0) != -EINTR)
+			if (sys_poll_wait_since(seen, 0) != -EINTR)
 				continue;
 			rc = -SYS_ERESTARTSYS; /* a signal: restarted with SA_RESTART */
 		}

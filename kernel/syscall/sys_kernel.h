@@ -128,6 +128,21 @@ void sys_signal_timer(const struct syscall_env *env, int sig, int tid, int timer
 		      uint64_t value);
 /* Whether tid is one of the application's threads (the main one or a clone's). */
 bool sys_signal_is_app_thread(const struct syscall_env *env, int tid);
+/*
+ * For signalfd (sys_signalfd.c, fs_lock held): the signals of set pending
+ * for the process or the calling thread; the lowest taken, its 128-byte
+ * Linux siginfo written to siginfo (0: none pending). sys_signal.c calls
+ * sys_signalfd_raised after a signal became pending (any thread, no lock
+ * held): the signalfds' readers and pollers look again.
+ */
+uint64_t sys_signal_pending_in(uint64_t set);
+int sys_signal_take(uint64_t set, void *siginfo);
+void sys_signalfd_raised(void);
+/* sys_signal.c, for /proc/self (fs_app_set_process, carapace/fs.h). */
+int sys_signal_thread_count(void);
+void sys_signal_masks(uint64_t *pending, uint64_t *blocked, uint64_t *ignored,
+		      uint64_t *caught);
+void sys_signalfd_register(syscall_handler_fn *table);
 void sys_itimer_register(syscall_handler_fn *table);
 void sys_timer_register(syscall_handler_fn *table);
 void sys_prctl_register(syscall_handler_fn *table);

@@ -270,8 +270,10 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 	if (is_blocked && act.handler != LINUX_SIG_IGN)
 		pending_blocked |= BIT(sig);
 	mutex_unlock(&signal_lock);
-	if (is_blocked && act.handler != LINUX_SIG_IGN)
+	if (is_blocked && act.handler != LINUX_SIG_IGN) {
 		waitqueue_wake_all(&signal_wq); /* a thread in sigtimedwait may want it */
+		sys_signalfd_raised();          /* or one reading or polling a signalfd */
+	}
 	if (act.handler == LINUX_SIG_IGN || is_blocked)
 		return false;
 	if (act.handler == LINUX_SIG_DFL) {
@@ -283,6 +285,7 @@ static bool raise_signal(int sig, const char *why, bool synchronous)
 	} else {
 		__atomic_fetch_or(&async_pending, BIT(sig), __ATOMIC_SEQ_CST);
 		waitqueue_wake_all(&signal_wq);
+		sys_signalfd_raised();
 		/* A thread asleep in another call (read, poll, futex) that lets
 		 * it through: a few are woken, one claims it (signal_claimed). */
 		thread_signal_interrupt(0, BIT(sig), interrupt_wake);
@@ -370,17 +373,26 @@ _Static_assert(sizeof(struct k_mcontext) == 256, "Linux's sigcontext");
 _Static_assert(sizeof(struct k_siginfo) == 128, "Linux's siginfo");
 
 /*
- * What a signal's siginfo says beyond its number: si_code SI_KERNEL, or
- * for one a POSIX timer raised (sys_timer.c) SI_TIMER with the timer's id,
- * overrun and sigev_value at Linux's offsets (musl's SIGEV_THREAD helper
- * runs the notify function only for SI_TIMER). One per signal number, as
- * a signal pending twice is pending once; taken (back to SI_KERNEL) by
- * the delivery or the sigtimedwait that reports it. Under signal_lock.
+ * What a signal's siginfo says beyond its number: si_code SI_KERNEL
+ * (SIGPIPE, the interval timer's SIGALRM), SI_USER for kill and SI_TKILL
+ * for tkill and tgkill with the sender's pid (si_uid 0), or for one a
+ * POSIX timer raised (sys_timer.c) SI_TIMER with the timer's id, overrun
+ * and sigev_value at Linux's offsets (musl's SIGEV_THREAD helper runs
+ * the notify function only for SI_TIMER). One per signal number, as a
+ * signal pending twice is pending once: the first raise's stays while the
+ * signal is pending for the process, as Linux keeps the first siginfo;
+ * taken (back to SI_KERNEL) by the delivery, sigtimedwait or signalfd
+ * read that reports it. Under signal_lock.
  */
+#define SI_USER  0
 #define SI_TIMER (-2)
+#define SI_TKILL (-6)
 struct signal_origin {
-	int32_t code, timerid, overrun;
+	bool known;  /* false: SI_KERNEL */
+	int32_t code; /* SI_USER (kill), SI_TKILL (tkill, tgkill), SI_TIMER */
+	int32_t timerid, overrun; /* SI_TIMER's */
 	uint64_t value;
+	int32_t pid;  /* SI_USER's and SI_TKILL's sender (uid: always 0, root) */
 };
 static struct signal_origin origins[LINUX_NSIG + 1];
 
@@ -394,13 +406,22 @@ static void take_origin(int sig, struct k_siginfo *info)
 	mutex_unlock(&signal_lock);
 	memset(info, 0, sizeof(*info));
 	info->signo = sig;
-	info->code = SI_KERNEL;
-	if (o.code == SI_TIMER) {
-		info->code = SI_TIMER;
+	info->code = o.known ? o.code : SI_KERNEL;
+	if (o.known && o.code == SI_TIMER) {
 		memcpy(info->rest, &o.timerid, 4);
 		memcpy(info->rest + 4, &o.overrun, 4);
 		memcpy(info->rest + 8, &o.value, 8);
+	} else if (o.known) {
+		memcpy(info->rest, &o.pid, 4); /* si_pid; si_uid (rest + 4) is 0 */
 	}
+}
+
+static void set_origin(int sig, struct signal_origin o)
+{
+	mutex_lock(&signal_lock);
+	if (!((pending_blocked | __atomic_load_n(&async_pending, __ATOMIC_RELAXED)) & BIT(sig)))
+		origins[sig] = o;
+	mutex_unlock(&signal_lock);
 }
 
 static bool on_altstack(uint64_t sp)
@@ -502,6 +523,7 @@ void sys_signal_deliver(const struct syscall_env *env, struct syscall_frame *f, 
 		mutex_lock(&signal_lock);
 		pending_blocked |= own & blocked;
 		mutex_unlock(&signal_lock);
+		sys_signalfd_raised(); /* now the process's: another thread's signalfd sees it */
 		own &= ~blocked;
 	}
 	pending = own | take_async();
@@ -567,15 +589,18 @@ long sys_signal_return(const struct syscall_env *env, struct syscall_frame *f)
 
 void sys_signal_pipe(void)
 {
+	set_origin(LINUX_SIGPIPE, (struct signal_origin){ 0 });
 	raise_signal(LINUX_SIGPIPE, "a write to a socket or pipe without a reader", true);
 }
 
 void sys_signal_alarm(void)
 {
+	set_origin(LINUX_SIGALRM, (struct signal_origin){ 0 });
 	raise_signal(LINUX_SIGALRM, "the interval timer expired", false);
 }
 
-static long signal_thread(const struct syscall_env *env, int tid, int sig);
+static long signal_thread(const struct syscall_env *env, int tid, int sig,
+			  const struct signal_origin *origin);
 
 bool sys_signal_is_app_thread(const struct syscall_env *env, int tid)
 {
@@ -585,11 +610,9 @@ bool sys_signal_is_app_thread(const struct syscall_env *env, int tid)
 void sys_signal_timer(const struct syscall_env *env, int sig, int tid, int timerid, int overrun,
 		      uint64_t value)
 {
-	mutex_lock(&signal_lock);
-	origins[sig] = (struct signal_origin){ SI_TIMER, timerid, overrun, value };
-	mutex_unlock(&signal_lock);
+	set_origin(sig, (struct signal_origin){ true, SI_TIMER, timerid, overrun, value, 0 });
 	if (tid)
-		signal_thread(env, tid, sig);
+		signal_thread(env, tid, sig, NULL); /* its origin is set */
 	else
 		raise_signal(sig, "a POSIX timer expired", false);
 }
@@ -599,10 +622,13 @@ void sys_signal_timer(const struct syscall_env *env, int sig, int tid, int timer
  * that lets it through, as a signal from another thread (Linux gives a
  * process's signal to any thread that does not block it); the calling
  * thread takes it when it lets it through. */
-static long signal_self(int sig, bool for_process)
+static long signal_self(const struct syscall_env *env, int sig, bool for_process)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
+	if (sig != 0)
+		set_origin(sig, (struct signal_origin){ .known = true, .pid = env->pid,
+							.code = for_process ? SI_USER : SI_TKILL });
 	if (sig != 0)
 		raise_signal(sig, "sent by the application to itself",
 			     !for_process || !(blocked & BIT(sig)));
@@ -616,7 +642,7 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
 	/* Ourselves: our pid or our process group (0). -1 spares pid 1, which we are. */
 	if (pid != env->pid && pid != 0)
 		return -ESRCH;
-	return signal_self((int)args[1], true);
+	return signal_self(env, (int)args[1], true);
 }
 
 /*
@@ -630,7 +656,8 @@ static long sys_kill(const struct syscall_env *env, const long args[SYSCALL_MAX_
  * thread's own signals too, and so does an interruptible wait:
  * sys_signal_wait_event). 0 probes.
  */
-static long signal_thread(const struct syscall_env *env, int tid, int sig)
+static long signal_thread(const struct syscall_env *env, int tid, int sig,
+			  const struct signal_origin *origin)
 {
 	struct k_sigaction act;
 
@@ -640,6 +667,8 @@ static long signal_thread(const struct syscall_env *env, int tid, int sig)
 		return -EINVAL;
 	if (sig == 0)
 		return 0;
+	if (origin != NULL)
+		set_origin(sig, *origin);
 	mutex_lock(&signal_lock);
 	act = actions[sig - 1];
 	mutex_unlock(&signal_lock);
@@ -656,6 +685,7 @@ static long signal_thread(const struct syscall_env *env, int tid, int sig)
 	if (!thread_signal_raise_id((uint64_t)tid, sig))
 		return -ESRCH;
 	waitqueue_wake_all(&signal_wq);
+	sys_signalfd_raised(); /* the thread may read or poll a signalfd */
 	thread_signal_interrupt((uint64_t)tid, 0, interrupt_wake); /* asleep in read, poll... */
 	return 0;
 }
@@ -668,9 +698,12 @@ static long sys_tgkill(const struct syscall_env *env, const long args[SYSCALL_MA
 		return -EINVAL;
 	if (tgid != env->pid)
 		return -ESRCH;
-	if (tid != env->gettid(env->ctx))
-		return signal_thread(env, tid, (int)args[2]);
-	return signal_self((int)args[2], false);
+	if (tid != env->gettid(env->ctx)) {
+		struct signal_origin o = { .known = true, .code = SI_TKILL, .pid = env->pid };
+
+		return signal_thread(env, tid, (int)args[2], &o);
+	}
+	return signal_self(env, (int)args[2], false);
 }
 
 static long sys_rt_sigaction(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
@@ -972,6 +1005,56 @@ static long sys_rt_sigtimedwait(const struct syscall_env *env, const long args[S
 	if (args[1])
 		memcpy((void *)args[1], &info, sizeof(info));
 	return sig;
+}
+
+/*
+ * For signalfd (sys_signalfd.c): the signals of set pending for the
+ * process or the calling thread, and the lowest of them taken (the
+ * thread's own first) with its siginfo (0: none). The caller holds fs_lock.
+ */
+uint64_t sys_signal_pending_in(uint64_t set)
+{
+	return (__atomic_load_n(&pending_blocked, __ATOMIC_RELAXED) |
+		__atomic_load_n(&async_pending, __ATOMIC_RELAXED) | thread_signal_peek()) & set;
+}
+
+int sys_signal_take(uint64_t set, void *siginfo)
+{
+	int sig;
+
+	set &= ~UNBLOCKABLE;
+	if (!(sig = take_own(set)) && !(sig = take_pending(set)))
+		return 0;
+	take_origin(sig, siginfo);
+	return sig;
+}
+
+/* For /proc/self/status and stat (fs_app_process): the application's threads. */
+int sys_signal_thread_count(void)
+{
+	size_t n;
+
+	mutex_lock(&app_tids_lock);
+	n = app_tids_len;
+	mutex_unlock(&app_tids_lock);
+	return (int)n + 1; /* and the main thread */
+}
+
+/* ... and its signals: pending, the caller's blocked, ignored, caught. */
+void sys_signal_masks(uint64_t *pending, uint64_t *blocked_now, uint64_t *ignored,
+		      uint64_t *caught)
+{
+	*ignored = *caught = 0;
+	mutex_lock(&signal_lock);
+	*pending = pending_blocked | __atomic_load_n(&async_pending, __ATOMIC_RELAXED);
+	*blocked_now = blocked;
+	for (int sig = 1; sig <= LINUX_NSIG; sig++) {
+		if (actions[sig - 1].handler == LINUX_SIG_IGN)
+			*ignored |= BIT(sig);
+		else if (actions[sig - 1].handler != LINUX_SIG_DFL)
+			*caught |= BIT(sig);
+	}
+	mutex_unlock(&signal_lock);
 }
 
 /* rt_sigpending: what was raised while blocked and waits for the mask. */

@@ -278,6 +278,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	    A_IN_OPT(2 * LINUX_SIZEOF_TIMESPEC), A_FLAGS(LINUX_AT_SYMLINK_NOFOLLOW)),
 	SYS(281, epoll_pwait, NULL, A_FD, A_ADDR, A_INT, A_INT,
 	    A_IN_OPT(LINUX_SIZEOF_SIGSET), A_INT),
+	/* fd -1 makes one; the handlers check sizemask == 8 (-EINVAL). */
+	SYS(282, signalfd, NULL, A_INT, A_IN(LINUX_SIZEOF_SIGSET), A_INT),
 	SYS(283, timerfd_create, NULL, A_INT,
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK)),
 	SYS(285, fallocate, NULL, A_FD, A_INT, A_INT, A_INT),
@@ -287,6 +289,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
 	SYS(288, accept4, NULL, A_FD, A_ADDR, A_ADDR, A_INT),
 	SYS(290, eventfd2, NULL, A_INT,
 	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK | LINUX_EFD_SEMAPHORE)),
+	SYS(289, signalfd4, NULL, A_INT, A_IN(LINUX_SIZEOF_SIGSET), A_INT,
+	    A_FLAGS(LINUX_O_CLOEXEC | LINUX_O_NONBLOCK)),
 	SYS(291, epoll_create1, NULL, A_FLAGS(LINUX_O_CLOEXEC)),
 	SYS(292, dup3, NULL, A_FD, A_FD, A_FLAGS(LINUX_O_CLOEXEC)),
 	SYS(293, pipe2, NULL, A_OUT_IN_PLACE(2 * sizeof(int32_t)),

@@ -11,6 +11,7 @@
 
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/fs.h>
 #include <carapace/hardening.h>
 #include <carapace/ktests.h>
 #include <carapace/memory.h>
@@ -242,6 +243,7 @@ void syscall_init_cpu(void)
 
 	if (!handlers_ready) {
 		sys_signal_register(kernel_handlers);
+		sys_signalfd_register(kernel_handlers);
 		sys_files_register(kernel_handlers);
 		sys_file_sync_register(kernel_handlers);
 		sys_memory_register(kernel_handlers);
@@ -252,6 +254,9 @@ void syscall_init_cpu(void)
 		sys_itimer_register(kernel_handlers);
 		sys_timer_register(kernel_handlers);
 		sys_prctl_register(kernel_handlers);
+		/* What /proc/self tells of the process (kernel/fs may not ask us). */
+		fs_app_set_process(&(struct fs_app_process){ env.pid, sys_signal_thread_count,
+							     sys_signal_masks });
 		handlers_ready = true;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);

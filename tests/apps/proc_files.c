@@ -6,13 +6,19 @@
  * fail with EROFS. /proc lists cpuinfo, meminfo, net, uptime and version
  * (their contents: tests/apps/proc_system.c, a differential test);
  * /etc/services names the well-known ports for getservbyname and
- * getaddrinfo; readlink("/proc/self/exe") gives argv[0]'s file. Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
+ * getaddrinfo; readlink("/proc/self/exe") gives argv[0]'s file;
+ * /proc/self/status's Name and /proc/self/stat's (comm) are its last
+ * component, status shows an ignored and a caught signal in SigIgn and
+ * SigCgt and a blocked one in SigBlk (natively, Name is the host file's:
+ * these are Carapace-only). Prints one line a check ("ok" or "FAILED"); exits 0 when all pass.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,5 +103,41 @@ int main(int argc, char **argv)
 		      "readlink of a file that is no link: EINVAL");
 	}
 	printf("proc_files: %d failed\n", failures);
+	{
+		const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+		char want[128];
+		sigset_t usr1;
+		const char *at;
+		unsigned long long ign = 0, cgt = 0, blk = 0;
+
+		signal(SIGUSR2, SIG_IGN);
+		signal(SIGUSR1, (void (*)(int))check);
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGHUP);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+		fd = open("/proc/self/status", O_RDONLY);
+		n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		snprintf(want, sizeof(want), "Name:\t%.15s\n", base);
+		check(strncmp(text, want, strlen(want)) == 0, "status: Name is argv[0]'s last component");
+		if ((at = strstr(text, "\nSigBlk:\t")) != NULL)
+			blk = strtoull(at + 9, NULL, 16);
+		if ((at = strstr(text, "\nSigIgn:\t")) != NULL)
+			ign = strtoull(at + 9, NULL, 16);
+		if ((at = strstr(text, "\nSigCgt:\t")) != NULL)
+			cgt = strtoull(at + 9, NULL, 16);
+		check((blk & (1ull << (SIGHUP - 1))) && (ign & (1ull << (SIGUSR2 - 1))) &&
+			      (cgt & (1ull << (SIGUSR1 - 1))) && !(cgt & (1ull << (SIGUSR2 - 1))),
+		      "status: SigBlk SIGHUP, SigIgn SIGUSR2, SigCgt SIGUSR1");
+		fd = open("/proc/self/stat", O_RDONLY);
+		n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		snprintf(want, sizeof(want), "%d (%.15s) R 0 ", getpid(), base);
+		check(strncmp(text, want, strlen(want)) == 0, "stat: pid (comm) R 0");
+	}
 	return failures != 0;
 }

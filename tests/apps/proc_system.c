@@ -9,9 +9,15 @@
  *   process may run on (its affinity: the runner may have narrowed it);
  * - /proc/uptime: two numbers "S.CC S.CC", the first within a second of
  *   CLOCK_BOOTTIME;
- * - /proc/version: starts with uname's sysname, " version ", its release.
+ * - /proc/version: starts with uname's sysname, " version ", its release;
+ * - /proc/self/status: Name, State R, Tgid and Pid getpid(), PPid, Uid
+ *   getuid() four times, Threads 1, then 2 while a thread runs, SigBlk;
+ * - /proc/self/stat: 52 fields, pid getpid(), "(comm)", state R, field 20
+ *   the thread count;
+ * - /proc/self/cmdline: argv as the program received it, NUL after each.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,12 +140,118 @@ static void version(void)
 	check(strncmp(t, want, strlen(want)) == 0, "starts with uname's sysname and release");
 }
 
-int main(void)
+/* The value after "name:\t" on a line of its own in text, as a number; -1 if none. */
+static long status_field(const char *t, const char *name)
 {
+	char key[32];
+	const char *at;
+
+	snprintf(key, sizeof(key), "\n%s:\t", name);
+	if (strncmp(t, key + 1, strlen(key + 1)) == 0)
+		at = t + strlen(key + 1);
+	else if ((at = strstr(t, key)) != NULL)
+		at += strlen(key);
+	else
+		return -1;
+	return strtol(at, NULL, 10);
+}
+
+static void status(int threads)
+{
+	const char *t = slurp("/proc/self/status") ? text : ""; /* missing: every check fails */
+	char uids[64];
+
+	snprintf(uids, sizeof(uids), "\nUid:\t%u\t%u\t%u\t%u\n", getuid(), getuid(), getuid(),
+		 getuid());
+	if (threads > 1) {
+		check(status_field(t, "Threads") == threads, "status: Threads 2 while a thread runs");
+		return;
+	}
+	check(strncmp(t, "Name:\t", 6) == 0 && strstr(t, "\nState:\tR (running)\n") != NULL,
+	      "status: Name first, State R (running)");
+	check(status_field(t, "Pid") == getpid() && status_field(t, "Tgid") == getpid(),
+	      "status: Pid and Tgid getpid()");
+	check(status_field(t, "PPid") >= 0, "status: PPid");
+	check(strstr(t, uids) != NULL, "status: Uid getuid() four times");
+	check(status_field(t, "Threads") == 1, "status: Threads 1");
+	check(strstr(t, "\nSigBlk:\t") != NULL, "status: SigBlk");
+}
+
+static void stat_line(int threads)
+{
+	const char *t = slurp("/proc/self/stat") ? text : "";
+	const char *close = strrchr(t, ')');
+	int fields = 2, num_threads = -1;
+	char state = '?';
+
+	/* After "pid (comm)": the rest are separated by single spaces. */
+	if (close) {
+		sscanf(close + 1, " %c", &state);
+		for (const char *c = close + 1; *c && *c != '\n'; c++) {
+			if (*c == ' ' && c[1] && c[1] != '\n') {
+				fields++;
+				if (fields == 20)
+					num_threads = atoi(c + 1);
+			}
+		}
+	}
+	if (threads > 1) {
+		check(num_threads == threads, "stat: field 20 is 2 while a thread runs");
+		return;
+	}
+	check(atol(t) == getpid() && strstr(t, " (") != NULL && close != NULL,
+	      "stat: pid (comm) first");
+	check(state == 'R', "stat: state R");
+	check(fields == 52, "stat: 52 fields");
+	check(num_threads == 1, "stat: field 20 (threads) 1");
+}
+
+static void cmdline(int argc, char **argv)
+{
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	char want[4096];
+	size_t n = 0, w = 0;
+
+	if (f) {
+		n = fread(text, 1, sizeof(text), f);
+		fclose(f);
+	}
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]) + 1;
+
+		memcpy(want + w, argv[i], len);
+		w += len;
+	}
+	check(n == w && memcmp(text, want, w) == 0, "cmdline: argv, NUL after each");
+}
+
+static int go_on[2];
+
+static void *waiter(void *arg)
+{
+	char c;
+
+	(void)arg;
+	return read(go_on[0], &c, 1) == 1 ? NULL : arg;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
 	meminfo();
 	cpuinfo();
 	uptime();
 	version();
+	status(1);
+	stat_line(1);
+	cmdline(argc, argv);
+	if (pipe(go_on) == 0 && pthread_create(&t, NULL, waiter, NULL) == 0) {
+		status(2);
+		stat_line(2);
+		write(go_on[1], "x", 1);
+		pthread_join(t, NULL);
+	}
 	printf("proc_system: %d failed\n", failures);
 	return failures != 0;
 }

@@ -31,7 +31,7 @@
 	X(getsockname) X(getpeername) X(sendto) X(recvfrom) X(sendmsg) X(recvmsg) \
 	X(sendmmsg) X(recvmmsg) X(shutdown) X(setsockopt) X(getsockopt) \
 	X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
-	X(timerfd_create) X(timerfd_settime) X(timerfd_gettime) \
+	X(signalfd) X(signalfd4) X(timerfd_create) X(timerfd_settime) X(timerfd_gettime) \
 	X(flock) X(fsync) X(fdatasync) X(syncfs) X(truncate) X(fadvise64) X(fallocate) \
 	X(memfd_create) X(preadv) X(pwritev) X(sendfile) X(copy_file_range) X(getgroups) X(getpgid) X(getpgrp) X(getsid) X(setsid) \
 	X(setpgid) X(getresuid) X(getresgid) X(setreuid) X(setregid) X(setresuid) \

@@ -45,5 +45,28 @@ int fs_app_chdir(const char *path);
  */
 void fs_app_set_exe(const char *path);
 const char *fs_app_exe(void);
+/*
+ * The application's argv, what /proc/self/cmdline gives: each string and
+ * its NUL, kept by the loader (libc/app.c) as it starts the program, cut
+ * at FS_APP_CMDLINE_MAX bytes. fs_app_cmdline returns its length.
+ */
+#define FS_APP_CMDLINE_MAX 4096
+void fs_app_set_cmdline(int argc, const char *const *argv);
+size_t fs_app_cmdline(const char **text);
+/*
+ * What /proc/self/status and /proc/self/stat say of the process that only
+ * the system call layer knows (kernel/fs may not call it): it hands these
+ * over once at start (syscalls.c). threads counts the application's
+ * threads; signals gives the pending, the calling thread's blocked, the
+ * ignored and the caught signals. NULL functions: 1 thread, no signals.
+ */
+struct fs_app_process {
+	int pid;
+	int (*threads)(void);
+	void (*signals)(uint64_t *pending, uint64_t *blocked, uint64_t *ignored,
+			uint64_t *caught);
+};
+void fs_app_set_process(const struct fs_app_process *p);
+const struct fs_app_process *fs_app_process(void);
 
 #endif
