@@ -30,9 +30,13 @@ static void fill_ip6(struct net_ifinfo *it, struct netif *n)
 		const ip6_addr_t *a = netif_ip6_addr(n, k);
 		struct net_ifaddr6 *o;
 
-		if (!ip6_addr_isvalid(netif_ip6_addr_state(n, k)))
+		u8_t state = netif_ip6_addr_state(n, k);
+
+		/* Linux lists an address still under duplicate detection too, so flagged */
+		if (!ip6_addr_isvalid(state) && !ip6_addr_istentative(state))
 			continue;
 		o = &it->ip6[it->n_ip6++];
+		o->tentative = ip6_addr_istentative(state);
 		memcpy(o->addr, a->addr, 16);
 		if (ip6_addr_isloopback(a)) {
 			o->prefixlen = 128;

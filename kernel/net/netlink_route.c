@@ -41,6 +41,7 @@
 #define IFA_BROADCAST  4
 #define IFA_FLAGS      8
 #define IFA_F_PERMANENT 0x80
+#define IFA_F_TENTATIVE 0x40
 #define IF_OPER_UP     6
 #define AF_UNSPEC_VALUE 0
 #define AF_INET_VALUE   2
@@ -146,8 +147,8 @@ static void link_msg(struct out *o, const struct net_ifinfo *it, const struct nl
 }
 
 static void addr_begin(struct out *o, size_t *at, uint8_t family, uint8_t prefixlen,
-		       uint8_t scope, const struct net_ifinfo *it, const struct nlhdr *req,
-		       uint32_t portid)
+		       uint8_t scope, uint8_t flags, const struct net_ifinfo *it,
+		       const struct nlhdr *req, uint32_t portid)
 {
 	uint8_t *ifa;
 	uint32_t index = (uint32_t)it->index;
@@ -156,7 +157,7 @@ static void addr_begin(struct out *o, size_t *at, uint8_t family, uint8_t prefix
 	if ((ifa = take(o, IFADDRMSG_LEN))) {
 		ifa[0] = family;
 		ifa[1] = prefixlen;
-		ifa[2] = IFA_F_PERMANENT;
+		ifa[2] = flags;
 		ifa[3] = scope;
 		memcpy(ifa + 4, &index, sizeof(index));
 	}
@@ -182,7 +183,7 @@ static void addr_msgs(struct out *o, const struct net_ifinfo *it, int family,
 		bool lo = it->type == NET_ARPHRD_LOOPBACK;
 
 		addr_begin(o, &at, AF_INET_VALUE, (uint8_t)prefix_of(it->mask4), lo ? 254 : 0,
-			   it, req, portid);
+			   IFA_F_PERMANENT, it, req, portid);
 		attr(o, IFA_ADDRESS, &it->ip4, 4);
 		attr(o, IFA_LOCAL, &it->ip4, 4);
 		if (it->flags & NET_IFF_BROADCAST) {
@@ -197,10 +198,12 @@ static void addr_msgs(struct out *o, const struct net_ifinfo *it, int family,
 	if (family != AF_UNSPEC_VALUE && family != AF_INET6_VALUE)
 		return;
 	for (unsigned k = 0; k < it->n_ip6 && k < NET_IFINFO_IP6; k++) {
-		addr_begin(o, &at, AF_INET6_VALUE, it->ip6[k].prefixlen, it->ip6[k].scope, it, req,
-			   portid);
+		uint8_t flags = IFA_F_PERMANENT | (it->ip6[k].tentative ? IFA_F_TENTATIVE : 0);
+
+		addr_begin(o, &at, AF_INET6_VALUE, it->ip6[k].prefixlen, it->ip6[k].scope, flags,
+			   it, req, portid);
 		attr(o, IFA_ADDRESS, it->ip6[k].addr, 16);
-		attr_u32(o, IFA_FLAGS, IFA_F_PERMANENT);
+		attr_u32(o, IFA_FLAGS, flags);
 		msg_end(o, at);
 	}
 }

@@ -51,6 +51,7 @@ struct net_ifaddr6 {
 	uint8_t addr[16];
 	uint8_t prefixlen;
 	uint8_t scope;          /* RT_SCOPE_*: 254 host, 253 link, 0 universe */
+	bool tentative;         /* duplicate address detection still running */
 };
 
 struct net_ifinfo {
