@@ -67,9 +67,10 @@ static void netif_entry_of(struct netif *n, api_netif_fn fn, void *arg)
 		.mtu = n->mtu,
 		.up = netif_is_up(n),
 	};
-	char name[8] = { n->name[0], n->name[1], (char)('0' + n->num % 10), '\0' };
+	char name[16];
 	struct netdev_stats st = { 0 };
 
+	net_netif_name(n, name, sizeof(name)); /* Linux's: lo, eth0... */
 	info.name = name;
 	info.broadcast = info.mask != 0 ? (info.addr | ~info.mask) : 0;
 	memcpy(info.mac, n->hwaddr, n->hwaddr_len < 6 ? n->hwaddr_len : 6);

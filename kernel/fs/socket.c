@@ -15,7 +15,7 @@
 #define NS_PER_SEC  1000000000ull
 #define NS_PER_USEC 1000ull
 
-#define FAMILIES 16 /* AF_INET is 2, AF_INET6 10: room for what may come */
+#define FAMILIES 17 /* AF_INET is 2, AF_INET6 10, AF_NETLINK 16 */
 
 static const struct vnode_ops socket_vnode_ops;
 static socket_create_fn families[FAMILIES];

@@ -16,6 +16,10 @@ KERNEL_ONLY_SRCS += \
 # that computes it (README.md, "Checksum offload").
 KERNEL_PORTABLE_SRCS += kernel/net/l4_csum.c
 
+# The interfaces as Linux shows them: socket ioctls, NETLINK_ROUTE
+# (README.md, "Interfaces as Linux shows them"); net_ifinfo.c below reads lwIP.
+KERNEL_PORTABLE_SRCS += kernel/net/ifreq.c kernel/net/netlink_route.c kernel/net/netlink_socket.c
+
 # --- The lwIP port (README.md, "The lwIP port") ---
 # lwIP itself is Debian's source package, fetched by scripts/setup
 # (scripts/fetch-source) into a cache outside the repository; no lwIP file
@@ -50,7 +54,7 @@ LWIP_PORT_SRCS := kernel/net/sys_arch.c kernel/net/net_init.c kernel/net/netdev.
 	kernel/net/inet_socket.c kernel/net/inet_options.c kernel/net/net_serve.c \
 	kernel/net/inet_channel.c \
 	kernel/net/udp_channel.c kernel/net/udp_output.c \
-	kernel/net/net_names.c kernel/net/net_quiesce.c
+	kernel/net/net_names.c kernel/net/net_quiesce.c kernel/net/net_ifinfo.c
 KERNEL_ONLY_SRCS += $(LWIP_PORT_SRCS)
 
 # lwIP's headers, then the port's (lwipopts.h, arch/, net_hooks.h, and the

@@ -121,6 +121,9 @@ bool net_started(void);
 unsigned netdev_count(void);
 /* The index-th registered device's side in the stack, or NULL (netdev.c). */
 struct net_iface *netdev_iface(unsigned index);
+
+/* Registers the snapshot of the interfaces (net_ifinfo.c) with ifreq.c. */
+void net_ifinfo_init(void);
 /*
  * Sending a frame built whole, under lwIP's core lock (netdev.c; the host
  * harness fuzz/fuzz_net.c has its own). netdev_tx_room: where a frame for

@@ -13,6 +13,7 @@
 #include <carapace/classifier.h>
 #include <carapace/clock.h>
 #include <carapace/console.h>
+#include <carapace/ifinfo.h>
 #include <carapace/mutex.h>
 #include <carapace/net.h>
 #include <carapace/options.h>
@@ -52,6 +53,8 @@ void net_init(const struct boot_options *options)
 	channels_off = options->netchannels_off;
 	__atomic_store_n(&booted, true, __ATOMIC_RELEASE);
 	inet_socket_register(); /* socket(AF_INET/AF_INET6) starts the stack */
+	netlink_socket_register(); /* AF_NETLINK's NETLINK_ROUTE */
+	net_ifinfo_init();         /* the interfaces for ioctls and netlink */
 	/* A thread that sent frames tells their device before it sleeps. */
 	sched_set_block_hook(netdev_flush);
 	if (netdev_count() > 0)

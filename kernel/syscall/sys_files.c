@@ -28,6 +28,7 @@
 #include <carapace/app_copy.h>
 #include <carapace/fmt.h>
 #include <carapace/fs.h>
+#include <carapace/ifinfo.h>
 #include <carapace/memory.h>
 #include <carapace/socket.h>
 #include <carapace/vfs.h>
@@ -826,6 +827,8 @@ static long sys_fcntl(const struct syscall_env *env, const long args[SYSCALL_MAX
  * or clears O_NONBLOCK on any file, as fcntl does; FIONREAD (SIOCINQ)
  * answers for sockets (the bytes a read would return now), TIOCOUTQ
  * (SIOCOUTQ) for TCP and UDP sockets (bytes sent and not acknowledged).
+ * The interface ioctls (SIOCGIFCONF, SIOCGIFINDEX...) on any socket:
+ * sys_net_ifioctl.
  */
 static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX_ARGS])
 {
@@ -837,6 +840,8 @@ static long sys_ioctl(const struct syscall_env *env, const long args[SYSCALL_MAX
 	long rc = 0;
 	bool answers = cmd == LINUX_FIONREAD || cmd == LINUX_TIOCOUTQ; /* an int out */
 
+	if (net_ifreq_cmd(cmd))
+		return sys_net_ifioctl(env, (int)args[0], cmd, arg);
 	if ((cmd == LINUX_FIONBIO || answers) &&
 	    syscall_check_range(env, (uintptr_t)arg, sizeof(v), answers))
 		return -EFAULT;

@@ -69,6 +69,11 @@ long sys_net_rw(struct vfs_file *f, struct socket_iov *iov, unsigned cnt, bool w
  */
 struct vfs_file *sys_net_lingering(struct vfs_file *f);
 void sys_net_linger(struct vfs_file *f);
+/*
+ * ioctl's interface calls on a socket (net_ifreq_cmd: SIOCGIFCONF,
+ * SIOCGIFINDEX...; kernel/net/ifreq.c answers), without fs_lock.
+ */
+long sys_net_ifioctl(const struct syscall_env *env, int fd, unsigned cmd, void *uarg);
 
 /*
  * sys_signal.c: a write found no reader (EPIPE) and did not say

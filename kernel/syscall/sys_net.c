@@ -28,6 +28,7 @@
 #include <carapace/app_copy.h>
 #include <carapace/clock.h>
 #include <carapace/fs.h>
+#include <carapace/ifinfo.h>
 #include <carapace/memory.h>
 #include <carapace/socket.h>
 #include <carapace/vfs.h>
@@ -791,6 +792,67 @@ static long sys_carapace_stream_send(const struct syscall_env *env, const long a
 }
 
 /* ---- making sockets ---- */
+
+/* ---- interface ioctls (kernel/net/README.md, "Interfaces as Linux shows them") ---- */
+
+/* SIOCGIFCONF: struct ifconf { int ifc_len; char *ifc_buf; } at uarg. */
+static long ifconf(const struct syscall_env *env, void *uarg, const struct net_ifinfo *ifs,
+		   unsigned n)
+{
+	uint8_t conf[NET_IFCONF_SIZE], rec[NET_IFREQ_SIZE];
+	int32_t len, done = 0;
+	uint64_t buf;
+
+	if (app_copy(conf, uarg, sizeof(conf)))
+		return -EFAULT;
+	memcpy(&len, conf, sizeof(len));
+	memcpy(&buf, conf + 8, sizeof(buf));
+	if (!buf) {
+		/* No buffer: the bytes the whole list takes. */
+		done = (int32_t)(net_ifconf_count(ifs, n) * NET_IFREQ_SIZE);
+	} else {
+		for (unsigned i = 0; len - done >= NET_IFREQ_SIZE && net_ifconf_entry(i, rec, ifs, n);
+		     i++) {
+			if (copy_to_app(env, buf + (uint64_t)done, rec, sizeof(rec)))
+				return -EFAULT;
+			done += NET_IFREQ_SIZE;
+		}
+	}
+	memcpy(conf, &done, sizeof(done));
+	return app_copy(uarg, conf, sizeof(done)) ? -EFAULT : 0;
+}
+
+long sys_net_ifioctl(const struct syscall_env *env, int fd, unsigned cmd, void *uarg)
+{
+	struct net_ifinfo ifs[NET_IFINFO_MAX];
+	uint8_t req[NET_IFREQ_SIZE];
+	size_t size = cmd == NET_SIOCGIFCONF ? NET_IFCONF_SIZE : NET_IFREQ_SIZE;
+	struct vfs_file *f;
+	struct socket *s;
+	unsigned n;
+	int family;
+	long rc;
+
+	f = vfs_fd_get(sys_files_lock(), fd);
+	s = f ? socket_of_file(f) : NULL;
+	family = s ? s->family : 0;
+	fs_unlock();
+	if (!f)
+		return -EBADF;
+	if (!s)
+		return -ENOTTY; /* not a socket: no interface ioctls */
+	/* A setting request is only read before it is refused (-EPERM). */
+	if (syscall_check_range(env, (uintptr_t)uarg, size, !net_ifreq_sets(cmd)))
+		return -EFAULT;
+	n = net_ifinfo_list(ifs, NET_IFINFO_MAX);
+	if (cmd == NET_SIOCGIFCONF)
+		return ifconf(env, uarg, ifs, n);
+	if (app_copy(req, uarg, sizeof(req)))
+		return -EFAULT;
+	if ((rc = net_ifreq(cmd, family, req, ifs, n)))
+		return rc;
+	return app_copy(uarg, req, sizeof(req)) ? -EFAULT : 0;
+}
 
 /*
  * socket() and socketpair()'s checks: -EINVAL, -EAFNOSUPPORT,

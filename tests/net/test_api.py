@@ -485,7 +485,7 @@ class ReadOnly(unittest.TestCase):
         # from the guest's own frame counter around 100 requests.
         def sent_frames():
             ifs = json.loads(self.get("/network/ifconfig"))
-            return sum(i["data"]["ifi_opackets"] for i in ifs if i["config"]["name"] != "lo0")
+            return sum(i["data"]["ifi_opackets"] for i in ifs if i["config"]["name"] != "lo")
 
         conn = http.client.HTTPConnection(frames.LOCALHOST, self.port, timeout=30)
         conn.connect()

@@ -68,4 +68,12 @@ int net_resolv_conf_format(char *buf, size_t len);
  */
 int net_serve_echo_start(uint16_t port);
 
+/*
+ * An lwIP interface's name as Linux (and the application: carapace/ifinfo.h)
+ * calls it: "lo" for lwIP's lo0, "eth0", "eth1"... for the devices in order
+ * of registration (lwIP's en1, en2...). buf gets at most len bytes, with NUL.
+ */
+struct netif;
+void net_netif_name(const struct netif *n, char *buf, size_t len);
+
 #endif
