@@ -71,6 +71,11 @@ static struct netif *route(const struct udp_pcb *pcb, const ip4_addr_t *to,
 	if (!n || !netif_is_up(n) || !netif_is_link_up(n) || !(n->flags & NETIF_FLAG_ETHARP) ||
 	    ip4_addr_isany_val(*netif_ip4_addr(n)) || ip4_addr_isbroadcast(to, n))
 		return NULL;
+	/* To this host's own address: lwIP loops it back (net_loop.c). An
+	 * ARP entry for it (a forged ARP reply can make one) would send it
+	 * out on the wire instead. */
+	if (ip4_addr_cmp(to, netif_ip4_addr(n)))
+		return NULL;
 	/* A socket bound to an address sends from it: only when it is the
 	 * interface's own (lwIP checks the rest). */
 	if (!ip_addr_isany(&pcb->local_ip) &&
