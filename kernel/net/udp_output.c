@@ -8,9 +8,10 @@
  * that path a reply to a peer on a known route needs, nothing else.
  *
  * Whatever it does not know how to send plainly (IPv6, a broadcast or
- * multicast destination, a socket bound to a device or to an address that
- * is not the route's, a next hop whose Ethernet address ARP does not hold
- * yet, a datagram over the MTU) it leaves to lwIP: the caller then sends
+ * multicast destination, one on this host: lwIP loops those back,
+ * net_loop.c; a socket bound to a device or to an address that is not
+ * the route's, a next hop whose Ethernet address ARP does not hold yet,
+ * a datagram over the MTU) it leaves to lwIP: the caller then sends
  * the datagram the usual way, and lwIP resolves, fragments or refuses.
  *
  * Under lwIP's core lock, which also guards the room the frame is built
