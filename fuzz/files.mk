@@ -47,11 +47,11 @@ FUZZ_COV_BINS := $(patsubst %,$(BUILD)/fuzz/cov/%,$(FUZZ_HARNESSES))
 FUZZ_PROG_SRCS := fuzz/prog/syscall_prog.c
 FUZZ_EXTRA_fuzz_syscall_prog := $(FUZZ_PROG_SRCS)
 # fuzz_net's records and structure-aware mutator (shared with AFL++'s mutator
-# library), the kernel's socket layer on lwIP (inet_socket.c, inet_options.c, inet_channel.c)
-# and lwIP's one-thread operating-system layer.
+# library), the kernel's socket layer on lwIP (inet_socket.c, inet_options.c, inet_channel.c),
+# its synchronous loopback (net_loop.c) and lwIP's one-thread operating-system layer.
 FUZZ_EXTRA_fuzz_net := fuzz/net_frames.c kernel/net/inet_socket.c kernel/net/inet_options.c \
 	kernel/net/inet_channel.c \
-	kernel/net/udp_channel.c kernel/net/udp_output.c kernel/net/l4_csum.c \
+	kernel/net/udp_channel.c kernel/net/udp_output.c kernel/net/l4_csum.c kernel/net/net_loop.c \
 	fuzz/lwip/sys_arch_host.c
 
 # AFL++'s custom mutator of a harness, when it has one: its sources, built

@@ -54,7 +54,8 @@ LWIP_PORT_SRCS := kernel/net/sys_arch.c kernel/net/net_init.c kernel/net/netdev.
 	kernel/net/inet_socket.c kernel/net/inet_options.c kernel/net/net_serve.c \
 	kernel/net/inet_channel.c \
 	kernel/net/udp_channel.c kernel/net/udp_output.c \
-	kernel/net/net_names.c kernel/net/net_quiesce.c kernel/net/net_ifinfo.c
+	kernel/net/net_names.c kernel/net/net_quiesce.c kernel/net/net_ifinfo.c \
+	kernel/net/net_loop.c
 KERNEL_ONLY_SRCS += $(LWIP_PORT_SRCS)
 
 # lwIP's headers, then the port's (lwipopts.h, arch/, net_hooks.h, and the

@@ -8,9 +8,10 @@
  * that path a reply to a peer on a known route needs, nothing else.
  *
  * Whatever it does not know how to send plainly (IPv6, a broadcast or
- * multicast destination, a socket bound to a device or to an address that
- * is not the route's, a next hop whose Ethernet address ARP does not hold
- * yet, a datagram over the MTU) it leaves to lwIP: the caller then sends
+ * multicast destination, one on this host: lwIP loops those back,
+ * net_loop.c; a socket bound to a device or to an address that is not
+ * the route's, a next hop whose Ethernet address ARP does not hold yet,
+ * a datagram over the MTU) it leaves to lwIP: the caller then sends
  * the datagram the usual way, and lwIP resolves, fragments or refuses.
  *
  * Under lwIP's core lock, which also guards the room the frame is built
@@ -70,6 +71,11 @@ static struct netif *route(const struct udp_pcb *pcb, const ip4_addr_t *to,
 	n = ip4_route(to);
 	if (!n || !netif_is_up(n) || !netif_is_link_up(n) || !(n->flags & NETIF_FLAG_ETHARP) ||
 	    ip4_addr_isany_val(*netif_ip4_addr(n)) || ip4_addr_isbroadcast(to, n))
+		return NULL;
+	/* To this host's own address: lwIP loops it back (net_loop.c). An
+	 * ARP entry for it (a forged ARP reply can make one) would send it
+	 * out on the wire instead. */
+	if (ip4_addr_cmp(to, netif_ip4_addr(n)))
 		return NULL;
 	/* A socket bound to an address sends from it: only when it is the
 	 * interface's own (lwIP checks the rest). */

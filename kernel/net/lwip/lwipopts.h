@@ -200,6 +200,24 @@ unsigned int net_random_u32(void);
 /* Interfaces: loopback (127.0.0.1, ::1) beside each network device. */
 #define LWIP_NETIF_LOOPBACK             1
 #define LWIP_HAVE_LOOPIF                1
+/*
+ * The loopback is synchronous, as Linux's (kernel/net/net_loop.c): a
+ * packet to this host is taken through lwIP's input by the thread that
+ * sent it, before it lets the core lock go, not later by the tcpip
+ * thread (lwIP's MULTITHREADING way). netif_loop_output sets the flag
+ * (lwip/patches/netif.c.patch); an unlock with it clear costs one test.
+ */
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+extern int net_loop_waiting;
+void net_loop_deliver(void);
+#define net_loop_queued()               (net_loop_waiting = 1)
+#define LOCK_TCPIP_CORE()               sys_mutex_lock(&lock_tcpip_core)
+#define UNLOCK_TCPIP_CORE() \
+	do { \
+		if (net_loop_waiting) \
+			net_loop_deliver(); \
+		sys_mutex_unlock(&lock_tcpip_core); \
+	} while (0)
 #define LWIP_NETIF_STATUS_CALLBACK      1
 #define LWIP_NETIF_HOSTNAME             1
 
