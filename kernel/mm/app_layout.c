@@ -77,5 +77,5 @@ uint64_t memory_alloc_main_stack(size_t size)
 
 bool memory_in_main_stack(uint64_t va, size_t len)
 {
-	return main_hi && va >= main_lo && len <= main_hi - va;
+	return main_hi && va >= main_lo && va < main_hi && len <= main_hi - va;
 }
